@@ -1,0 +1,229 @@
+"""outreach-bot: run the bot, or an admin subcommand (check, manifest, test).
+
+On a machine without the dependencies, `python bot.py ...` first creates .venv beside this file,
+installs the project into it (with the test extras for `test`), and runs itself again from there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import venv
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from outreach.services import Services
+    from outreach.settings import Settings
+
+ROOT = Path(__file__).resolve().parent
+RUNTIME = ("slack_bolt", "slack_sdk", "sqlite_utils", "jinja2", "yaml", "dotenv")
+TESTING = ("pytest", "ruff", "websockets", "hypothesis")
+log = logging.getLogger("outreach")
+OUTBOX_INTERVAL = 30.0
+
+
+def ensure_dependencies(argv: Sequence[str]) -> None:
+    """Install what is missing into ROOT/.venv and re-run from it (once)."""
+    needed = RUNTIME + (TESTING if argv[:1] == ["test"] else ())
+    missing = [m for m in needed if importlib.util.find_spec(m) is None]
+    if not missing:
+        return
+    if os.environ.get("OUTREACH_BOOTSTRAPPED"):
+        sys.exit(f"outreach-bot: still missing {', '.join(missing)} after installing; see the pip output above.")
+    target = ROOT / ".venv"
+    python = target / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not python.exists():
+        print(f"outreach-bot: creating {target} and installing the dependencies (first run only)", file=sys.stderr)
+        venv.create(target, with_pip=True)
+    spec = f"{ROOT}[test]" if argv[:1] == ["test"] else str(ROOT)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-e", spec], check=True)
+    os.environ["OUTREACH_BOOTSTRAPPED"] = "1"
+    os.execv(str(python), [str(python), str(ROOT / "bot.py"), *argv])
+
+
+class Fatal(Exception):
+    """A problem that stops the bot before it connects (exit code 2)."""
+
+
+def fail(message: str) -> int:
+    """Print one clear line and return the exit code for a setup problem."""
+    print(f"outreach-bot: {message}", file=sys.stderr)
+    return 2
+
+
+def open_services(settings: Settings) -> Services:
+    """Load the data files and open the database (applying migrations)."""
+    from outreach.catalog import Catalog, CatalogError
+    from outreach.services import Services
+    from outreach.store import Store, utcnow
+
+    try:
+        catalog = Catalog.load(settings.data_dir)
+    except CatalogError as exc:
+        raise Fatal(f"{exc}. Fix the file and start again.") from None
+    try:
+        store = Store(settings.db_path)
+    except (sqlite3.Error, OSError) as exc:
+        raise Fatal(
+            f"OUTREACH_DB: cannot open the database {settings.db_path} ({exc}). "
+            "Point OUTREACH_DB at a writable file."
+        ) from None
+    return Services(settings=settings, store=store, catalog=catalog, clock=utcnow)
+
+
+def cmd_manifest(_: argparse.Namespace) -> int:
+    """Print the Slack app manifest."""
+    from handlers.manifest import manifest_yaml
+
+    sys.stdout.write(manifest_yaml())
+    return 0
+
+
+def cmd_check(_: argparse.Namespace) -> int:
+    """Validate settings, data files and the database, and say what was found."""
+    from outreach.settings import load_settings
+
+    settings = load_settings()
+    print(f"settings: ok ({'Socket Mode' if settings.socket_mode else f'HTTP on port {settings.port}'}, "
+          f"time zone {settings.timezone}, {len(settings.admins)} admin(s), "
+          f"coordinator channel {settings.coordinator_channel or 'not set'})")
+    services = open_services(settings)
+    catalog = services.catalog
+    print(f"data files: ok ({len(catalog.venues)} venues, {len(catalog.trainings)} trainings, "
+          f"{len(catalog.languages)} languages in {settings.data_dir})")
+    problems = 0
+    with services.store.read() as db:
+        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+        mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+        counts = {t: db[t].count for t in ("shifts", "signups", "trainings", "roles")}
+    pending = services.store.pending_migrations()
+    print(f"database: {settings.db_path} (journal {mode}, integrity {integrity}, "
+          f"{'schema up to date' if not pending else 'pending: ' + ', '.join(pending)}; "
+          + ", ".join(f"{n} {t}" for t, n in counts.items()) + ")")
+    problems += integrity != "ok"
+    if not settings.admins:
+        print("warning: OUTREACH_ADMINS is empty, so nobody can grant the coordinator role")
+    if not settings.coordinator_channel:
+        print("warning: OUTREACH_COORDINATOR_CHANNEL is not set, so coordinator alerts have nowhere to go")
+    from slack_sdk.errors import SlackApiError
+
+    from handlers import make_client
+
+    try:
+        auth = make_client(services).auth_test()
+        print(f"slack: ok (bot {auth.get('user')} in workspace {auth.get('team')}, via {settings.api_url})")
+    except SlackApiError as exc:
+        print(f"slack: the token was refused ({exc.response.get('error')}); check SLACK_BOT_TOKEN")
+        problems += 1
+    except Exception as exc:  # unreachable API
+        print(f"slack: could not reach {settings.api_url} ({type(exc).__name__})")
+        problems += 1
+    services.store.close()
+    print("check: ok" if not problems else f"check: {problems} problem(s)")
+    return 0 if not problems else 1
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    """Run the test suite (pytest), passing any further arguments on."""
+    import pytest
+
+    os.chdir(ROOT)
+    return int(pytest.main(list(args.pytest_args)))
+
+
+def cmd_run(_: argparse.Namespace) -> int:
+    """Run the bot until SIGTERM or SIGINT."""
+    from outreach.settings import load_settings
+
+    settings = load_settings()
+    services = open_services(settings)
+    from slack_bolt.error import BoltError
+
+    from handlers import create_app
+
+    try:
+        app, kit = create_app(services)
+    except BoltError as exc:
+        raise Fatal(f"SLACK_BOT_TOKEN: Slack did not accept the token ({exc}). Check the token and SLACK_API_URL.") from None
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("received %s, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def outbox_loop() -> None:
+        while True:
+            try:
+                kit.notifier.flush()
+            except Exception:
+                log.exception("outbox flush failed")
+            if stop.wait(OUTBOX_INTERVAL):
+                return
+
+    threading.Thread(target=outbox_loop, name="outbox", daemon=True).start()
+
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(app, settings.app_token)
+        handler.connect()
+        log.info("connected to Slack over Socket Mode")
+        stop.wait()
+        handler.close()
+    else:
+        from handlers.web import WebServer, wsgi_app
+
+        server = WebServer(wsgi_app(app), port=settings.port)
+        server.start()
+        log.info("serving Slack requests on http://0.0.0.0:%s/slack/events", server.port)
+        stop.wait()
+        server.stop()
+    services.store.close()
+    log.info("stopped")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen subcommand."""
+    parser = argparse.ArgumentParser(prog="bot.py", description="outreach-bot: Slack bot for outreach coalitions.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (the default)").set_defaults(fn=cmd_run)
+    sub.add_parser("check", help="validate settings, data files and the database").set_defaults(fn=cmd_check)
+    sub.add_parser("manifest", help="print the Slack app manifest").set_defaults(fn=cmd_manifest)
+    tests = sub.add_parser("test", help="run the test suite (installs the test extras on first use)")
+    tests.add_argument("pytest_args", nargs=argparse.REMAINDER, help="arguments passed on to pytest")
+    tests.set_defaults(fn=cmd_test)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ensure_dependencies(argv)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for noisy in ("slack_bolt", "slack_sdk"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from outreach.settings import SettingsError, load_dotenv_file
+
+    load_dotenv_file(Path(".env"))
+    try:
+        return getattr(args, "fn", cmd_run)(args)
+    except SettingsError as exc:
+        return fail(str(exc))
+    except Fatal as exc:
+        return fail(str(exc))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

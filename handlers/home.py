@@ -1,0 +1,54 @@
+"""The App Home tab: the reader's shifts, and for coordinators the week's staffing."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
+
+from handlers import blocks as bk
+from handlers.kit import Kit
+from outreach import shifts as sh
+from outreach.roles import Role
+
+log = logging.getLogger(__name__)
+
+MINE_MAX = 15
+STAFFING_MAX = 25
+
+
+def home_view(kit: Kit, user: str) -> dict:
+    """Build the home tab for one reader."""
+    now, store = kit.services.now(), kit.services.store
+    mine = sh.my_shifts(store, user=user, now=now)
+    parts: list[Block] = [bk.header("Outreach"), bk.section(kit.render("home/mine.j2", mine=mine[:MINE_MAX], more=len(mine) - MINE_MAX))]
+    for item in mine[:MINE_MAX]:
+        parts.append(bk.actions(
+            bk.button("Withdraw" if item.status == "confirmed" else "Leave waitlist", "shift_withdraw", str(item.shift.id)),
+            bk.button("Details", "shift_details", str(item.shift.id)),
+            block_id=f"mine:{item.shift.id}",
+        ))
+    if kit.services.role(user) >= Role.COORDINATOR:
+        week = sh.staffing(store, now=now, days=7)
+        parts += [bk.divider(), bk.section(kit.render("home/staffing.j2", shifts=week[:STAFFING_MAX], more=len(week) - STAFFING_MAX))]
+        for shift in week[:STAFFING_MAX]:
+            parts.append(bk.actions(bk.button(f"#{shift.id} details", "shift_details", str(shift.id)), block_id=f"staff:{shift.id}"))
+    parts.append(bk.context(kit.render("home/footer.j2")))
+    return bk.home(parts)
+
+
+def publish_home(kit: Kit, client: WebClient, user: str) -> None:
+    """Publish the home tab for one reader."""
+    client.views_publish(user_id=user, view=home_view(kit, user))
+
+
+def register(app: App, kit: Kit) -> None:
+    """Publish the home tab whenever someone opens it."""
+
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict, client: WebClient) -> None:
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        publish_home(kit, client, event["user"])

@@ -1,0 +1,77 @@
+"""Global middleware: who is acting, with which role, and the submitted form as plain data."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+
+from slack_bolt import App, BoltContext, BoltResponse
+
+from handlers.kit import Kit
+from outreach.roles import Role
+
+log = logging.getLogger("outreach.requests")
+
+
+def flatten_state(values: dict) -> dict[str, object]:
+    """Turn a view's state.values into {block_id: value} for each input's `value` action."""
+    form: dict[str, object] = {}
+    for block_id, inputs in (values or {}).items():
+        for state in (inputs or {}).values():
+            if not isinstance(state, dict):
+                continue
+            kind = state.get("type")
+            if kind in ("static_select", "radio_buttons"):
+                picked = state.get("selected_option")
+                form[block_id] = picked.get("value") if picked else None
+            elif kind in ("multi_static_select", "checkboxes"):
+                form[block_id] = [o.get("value") for o in state.get("selected_options") or []]
+            elif kind == "users_select":
+                form[block_id] = state.get("selected_user")
+            elif kind == "multi_users_select":
+                form[block_id] = list(state.get("selected_users") or [])
+            elif kind == "datepicker":
+                form[block_id] = state.get("selected_date")
+            elif kind == "timepicker":
+                form[block_id] = state.get("selected_time")
+            else:
+                form[block_id] = state.get("value")
+    return form
+
+
+def request_kind(body: dict) -> str:
+    """A short name of what a request is, for logs."""
+    kind = body.get("type") or ("command" if "command" in body else "unknown")
+    if kind == "block_actions":
+        return f"action:{(body.get('actions') or [{}])[0].get('action_id', '?')}"
+    if kind in ("view_submission", "view_closed"):
+        return f"{kind}:{(body.get('view') or {}).get('callback_id', '?')}"
+    if kind == "event_callback":
+        return f"event:{(body.get('event') or {}).get('type', '?')}"
+    if kind == "command":
+        return f"command:{body.get('command')} {str(body.get('text', '')).split(' ')[0][:20]}"
+    return kind
+
+
+def register(app: App, kit: Kit) -> None:
+    """Install the middleware on the app."""
+
+    @app.middleware
+    def resolve_actor(context: BoltContext, body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
+        started = time.monotonic()
+        user = context.user_id
+        context["actor"] = user
+        context["role"] = kit.services.role(user) if user else Role.VOLUNTEER
+        view = body.get("view") if isinstance(body, dict) else None
+        if isinstance(view, dict):
+            context["form"] = flatten_state((view.get("state") or {}).get("values") or {})
+            try:
+                meta = json.loads(view.get("private_metadata") or "{}")
+            except ValueError:
+                meta = {}
+            context["meta"] = meta if isinstance(meta, dict) else {}
+        response = next()
+        log.info("handled %s ack_ms=%.1f", request_kind(body), (time.monotonic() - started) * 1000)
+        return response

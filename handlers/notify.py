@@ -1,0 +1,92 @@
+"""Sends the outbox: renders each due notification, posts it, and records what happened."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from outreach import outbox
+from outreach.services import Services
+
+log = logging.getLogger(__name__)
+
+Rendered = tuple[str, list[dict]]
+NoticeFn = Callable[["object", dict], Rendered | None]
+NOTICES: dict[str, NoticeFn] = {}
+
+# Errors that no retry can mend: the message is dropped and the reason recorded.
+PERMANENT = {
+    "channel_not_found", "user_not_found", "is_archived", "not_in_channel", "account_inactive",
+    "invalid_blocks", "msg_too_long", "no_text", "cannot_dm_bot", "user_disabled",
+}
+
+
+def notice(template: str) -> Callable[[NoticeFn], NoticeFn]:
+    """Register how a notification of this template is worded; returning None skips it."""
+
+    def inner(fn: NoticeFn) -> NoticeFn:
+        NOTICES[template] = fn
+        return fn
+
+    return inner
+
+
+class Notifier:
+    """Delivers due notifications; safe to call from many threads and processes at once."""
+
+    def __init__(self, kit: object, services: Services, client: WebClient) -> None:
+        self.kit = kit
+        self.services = services
+        self.client = client
+        self._flushing = threading.Lock()
+
+    def flush(self) -> int:
+        """Send everything due now; return how many were sent."""
+        if not self._flushing.acquire(blocking=False):
+            return 0
+        sent = 0
+        try:
+            while True:
+                batch = outbox.claim_due(self.services.store, now=self.services.now())
+                if not batch:
+                    break
+                for note in batch:
+                    sent += self._deliver(note)
+        finally:
+            self._flushing.release()
+        return sent
+
+    def _deliver(self, note: outbox.Notification) -> int:
+        store, now = self.services.store, self.services.now()
+        fn = NOTICES.get(note.template)
+        try:
+            rendered = fn(self.kit, note.context) if fn else None
+        except Exception:  # a broken template must not block the queue
+            log.exception("could not render notification %s", note.template)
+            outbox.mark_failed(store, note, error="render failed", retry_at=now + timedelta(minutes=5))
+            return 0
+        if rendered is None:
+            outbox.mark_skipped(store, note, now=now, reason="no longer meaningful")
+            return 0
+        text, blocks = rendered
+        try:
+            response = self.client.chat_postMessage(channel=note.channel, text=text, blocks=blocks or None)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown")) if exc.response is not None else "unknown"
+            if error in PERMANENT:
+                outbox.mark_skipped(store, note, now=now, reason=error)
+            else:
+                outbox.mark_failed(store, note, error=error, retry_at=now + timedelta(minutes=note.attempts))
+            log.warning("notification %s to %s failed: %s", note.template, note.channel, error)
+            return 0
+        except Exception as exc:  # network trouble: try again shortly
+            outbox.mark_failed(store, note, error=type(exc).__name__, retry_at=now + timedelta(minutes=note.attempts))
+            log.warning("notification %s failed: %s", note.template, type(exc).__name__)
+            return 0
+        outbox.mark_sent(store, note, now=now, ts=response.get("ts"))
+        return 1

@@ -1,0 +1,463 @@
+"""Shifts in Slack: the shift form, lists, posts, signup buttons and their notifications."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
+
+from handlers import blocks as bk
+from handlers.commands import CommandRequest, parse_number, subcommand
+from handlers.kit import Kit
+from handlers.notify import notice
+from outreach import shifts as sh
+from outreach.catalog import KINDS
+from outreach.roles import Role
+from outreach.shifts import Shift, ShiftDraft
+from outreach.store import from_iso
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 10
+NO_TRAINING = "none"
+
+
+# ---------------------------------------------------------------- words and blocks
+
+
+def summary(kit: Kit, shift: Shift) -> str:
+    """The few lines that describe a shift wherever it is listed."""
+    return kit.render("shifts/summary.j2", shift=shift)
+
+
+def shift_buttons(shift: Shift, *, mine: str | None, shared: bool, page: int | None = None) -> bk.ActionsBlock:
+    """Sign up / Withdraw and Details, as they apply to the reader (both on a shared post)."""
+    value = f"{shift.id}:{page}" if page is not None else str(shift.id)
+    buttons = []
+    if shared or mine is None:
+        buttons.append(bk.button("Sign up", "shift_signup", value, style="primary"))
+    if shared or mine is not None:
+        label = "Leave waitlist" if mine == "waitlisted" else "Withdraw"
+        buttons.append(bk.button(label, "shift_withdraw", value))
+    buttons.append(bk.button("Details", "shift_details", str(shift.id)))
+    return bk.actions(*buttons, block_id=f"shift:{shift.id}")
+
+
+def post_blocks(kit: Kit, shift: Shift) -> list[dict]:
+    """The shared announcement of a shift, as posted in a channel."""
+    parts: list[Block] = [bk.section(kit.render("shifts/post.j2", shift=shift))]
+    if shift.cancelled:
+        parts.append(bk.context(kit.render("shifts/cancelled_note.j2", shift=shift)))
+    else:
+        parts.append(shift_buttons(shift, mine=None, shared=True))
+    return bk.message(parts)
+
+
+def list_message(kit: Kit, shifts: list[Shift], *, page: int, note: str | None = None) -> tuple[str, list[dict]]:
+    """One page of the shift list, with buttons for the reader."""
+    pages = max((len(shifts) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(page, 0), pages - 1)
+    chunk = shifts[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    text = kit.render("shifts/list_header.j2", count=len(shifts), page=page + 1, pages=pages)
+    parts: list[Block] = []
+    if note:
+        parts.append(bk.section(note))
+    parts.append(bk.section(text))
+    for shift in chunk:
+        parts.append(bk.divider())
+        parts.append(bk.section(summary(kit, shift)))
+        parts.append(shift_buttons(shift, mine=shift.my_status, shared=False, page=page))
+    nav = []
+    if page > 0:
+        nav.append(bk.button("◀ Earlier", "shifts_page", str(page - 1)))
+    if page < pages - 1:
+        nav.append(bk.button("Later ▶", "shifts_page", str(page + 1)))
+    if nav:
+        parts.append(bk.actions(*nav, block_id="shifts_nav"))
+    return (note + "\n" if note else "") + text, bk.message(parts)
+
+
+def details_view(kit: Kit, shift: Shift, *, role: Role) -> dict:
+    """A modal with everything about one shift."""
+    with kit.services.store.read() as db:
+        confirmed, waiting = sh.team(db, shift.id)
+    parts: list[Block] = [bk.section(kit.render("shifts/details.j2", shift=shift, team=confirmed, waitlist=waiting))]
+    if role >= Role.COORDINATOR and not shift.cancelled:
+        parts.append(bk.actions(bk.button("Edit", "shift_edit", str(shift.id)), block_id="details_actions"))
+    return bk.modal(title=f"Shift #{shift.id}", blocks=parts, callback_id="shift_details")
+
+
+def shift_form(kit: Kit, *, shift: Shift | None = None, channel: str | None = None) -> dict:
+    """The modal to plan a shift, empty or prefilled for an edit."""
+    cat, zone = kit.services.catalog, kit.services.settings.zone
+    start = shift.local_start() if shift else None
+    end = shift.local_end() if shift else None
+    if shift:
+        start = shift.starts_at.astimezone(zone)
+        end = shift.ends_at.astimezone(zone)
+    today = kit.services.now().astimezone(zone).date().isoformat()
+    trainings = [(NO_TRAINING, "No training required")] + [(t.id, t.name) for t in cat.trainings]
+    parts: list[Block] = [
+        bk.select_input("kind", "Kind", list(KINDS.items()), initial=shift.kind if shift else None),
+        bk.select_input("venue", "Venue type", [(v.id, v.name) for v in cat.venues], initial=shift.venue if shift else None),
+        bk.text_input(
+            "area", "Area", initial=shift.area if shift else None, max_length=sh.MAX_AREA,
+            placeholder="Neighbourhood, town or corridor", hint="Coarse only: no street address is needed.",
+        ),
+        bk.date_input("start_date", "Start date", initial=start.date().isoformat() if start else today),
+        bk.time_input(
+            "start_time", "Start time", initial=start.strftime("%H:%M") if start else None,
+            hint=f"Times are in {zone.key}.",
+        ),
+        bk.date_input("end_date", "End date", initial=end.date().isoformat() if end else today),
+        bk.time_input("end_time", "End time", initial=end.strftime("%H:%M") if end else None),
+        bk.number_input("capacity", "Capacity", initial=shift.capacity if shift else 4, minimum=1, maximum=sh.MAX_CAPACITY),
+        bk.number_input(
+            "min_team", "Minimum team size", initial=shift.min_team if shift else 2, minimum=1, maximum=sh.MAX_CAPACITY,
+            hint="Direct outreach never goes alone: at least 2.",
+        ),
+        bk.multi_select_input(
+            "languages", "Languages needed", [(lang.id, lang.name) for lang in cat.languages],
+            initial=shift.languages if shift else None,
+        ),
+        bk.user_input("lead", "Lead", initial=shift.lead if shift else None),
+        bk.select_input(
+            "training", "Required training", trainings,
+            initial=(shift.training or NO_TRAINING) if shift else None,
+            hint="Direct outreach must require a training.",
+        ),
+        bk.text_input(
+            "notes", "Notes for the team", initial=shift.notes if shift else None, multiline=True,
+            max_length=sh.MAX_NOTES, optional=True,
+            hint="Never write anything about the people you may meet.",
+        ),
+    ]
+    meta = {"shift_id": shift.id} if shift else {"channel": channel}
+    return bk.modal(
+        title=f"Edit shift #{shift.id}" if shift else "Plan a shift", blocks=parts, callback_id="shift_form",
+        submit="Save" if shift else "Create", close="Cancel", metadata=meta,
+    )
+
+
+def draft_from_form(form: dict) -> ShiftDraft:
+    """The shift draft typed into the modal."""
+
+    def text(key: str) -> str | None:
+        value = form.get(key)
+        return value if isinstance(value, str) else None
+
+    languages = form.get("languages")
+    training = text("training")
+    return ShiftDraft(
+        kind=text("kind"), venue=text("venue"), area=text("area"),
+        start_date=text("start_date"), start_time=text("start_time"),
+        end_date=text("end_date"), end_time=text("end_time"),
+        capacity=text("capacity"), min_team=text("min_team"),
+        languages=[x for x in languages if isinstance(x, str)] if isinstance(languages, list) else [],
+        lead=text("lead"), training=None if training in (None, NO_TRAINING) else training, notes=text("notes"),
+    )
+
+
+# ---------------------------------------------------------------- actions shared by commands and buttons
+
+
+def refresh_post(kit: Kit, client: WebClient, shift_id: int) -> None:
+    """Update the shift's channel post in place, when it has one."""
+    shift = sh.load_shift(kit.services.store, shift_id)
+    if not shift or not shift.channel or not shift.message_ts:
+        return
+    try:
+        client.chat_update(
+            channel=shift.channel, ts=shift.message_ts, text=summary(kit, shift), blocks=post_blocks(kit, shift)
+        )
+    except SlackApiError as exc:
+        log.warning("could not update the post of shift %s: %s", shift_id, exc.response.get("error"))
+
+
+def post_shift(kit: Kit, client: WebClient, shift: Shift, *, channels: list[str | None]) -> str | None:
+    """Post a new shift to the first channel that accepts it; remember where."""
+    for channel in [c for c in channels if c]:
+        try:
+            response = client.chat_postMessage(channel=channel, text=summary(kit, shift), blocks=post_blocks(kit, shift))
+        except SlackApiError as exc:
+            log.info("could not post shift %s in %s: %s", shift.id, channel, exc.response.get("error"))
+            continue
+        sh.set_message(kit.services.store, shift.id, channel=response["channel"], ts=response["ts"])
+        return response["channel"]
+    return None
+
+
+def signup_text(kit: Kit, actor: str, shift_id: int) -> str:
+    """Sign the actor up and say what happened (updating the post and sending notifications)."""
+    result = sh.signup(kit.services.store, shift_id=shift_id, user=actor)
+    if result.outcome in ("confirmed", "waitlisted"):
+        refresh_post(kit, kit.notifier.client, shift_id)
+    training = kit.services.catalog.name_of("trainings", result.shift.training) if result.shift else None
+    return kit.render(
+        "shifts/signup_result.j2", outcome=result.outcome, shift=result.shift, number=shift_id,
+        position=result.position, training=training, coordinators=kit.services.coordinators()[:5],
+    )
+
+
+def withdraw_text(kit: Kit, actor: str, shift_id: int) -> str:
+    """Take the actor off a shift and say what happened; the next in line is promoted and told."""
+    result = sh.withdraw(kit.services.store, shift_id=shift_id, user=actor)
+    if result.outcome in ("withdrawn", "left_waitlist"):
+        refresh_post(kit, kit.notifier.client, shift_id)
+        kit.notifier.flush()
+    return kit.render("shifts/withdraw_result.j2", outcome=result.outcome, shift=result.shift, number=shift_id)
+
+
+# ---------------------------------------------------------------- subcommands
+
+
+@subcommand("new", role=Role.COORDINATOR)
+def cmd_new(req: CommandRequest) -> None:
+    """Open the shift form."""
+    req.client.views_open(trigger_id=req.trigger_id, view=shift_form(req.kit, channel=req.channel_id))
+
+
+@subcommand("shifts")
+def cmd_shifts(req: CommandRequest) -> None:
+    """List the next 30 days of shifts."""
+    shifts = sh.upcoming(req.kit.services.store, now=req.kit.services.now(), user=req.actor)
+    text, blocks = list_message(req.kit, shifts, page=0)
+    req.reply(text, blocks)
+
+
+@subcommand("mine")
+def cmd_mine(req: CommandRequest) -> None:
+    """List the reader's own shifts and waitlist places."""
+    mine = sh.my_shifts(req.kit.services.store, user=req.actor, now=req.kit.services.now())
+    req.say("shifts/mine.j2", mine=mine)
+
+
+def _number_or_usage(req: CommandRequest, usage: str) -> int | None:
+    number = parse_number(req.args.split(" ")[0]) if req.args else None
+    if number is None:
+        req.say("common/usage.j2", usage=usage)
+    return number
+
+
+@subcommand("signup", usage="N")
+def cmd_signup(req: CommandRequest) -> None:
+    """Sign up for shift N."""
+    number = _number_or_usage(req, "/outreach signup N (the shift's number, as in /outreach shifts)")
+    if number is not None:
+        req.reply(signup_text(req.kit, req.actor, number))
+
+
+@subcommand("withdraw", usage="N")
+def cmd_withdraw(req: CommandRequest) -> None:
+    """Withdraw from shift N."""
+    number = _number_or_usage(req, "/outreach withdraw N (the shift's number, as in /outreach mine)")
+    if number is not None:
+        req.reply(withdraw_text(req.kit, req.actor, number))
+
+
+@subcommand("edit", role=Role.COORDINATOR, usage="N")
+def cmd_edit(req: CommandRequest) -> None:
+    """Open the shift form prefilled."""
+    number = _number_or_usage(req, "/outreach edit N")
+    if number is None:
+        return
+    shift = sh.load_shift(req.kit.services.store, number)
+    if shift is None or shift.cancelled:
+        req.say("shifts/unavailable.j2", number=number, shift=shift)
+        return
+    req.client.views_open(trigger_id=req.trigger_id, view=shift_form(req.kit, shift=shift))
+
+
+@subcommand("cancel", role=Role.COORDINATOR, usage="N [reason]")
+def cmd_cancel(req: CommandRequest) -> None:
+    """Cancel shift N and tell everyone on it."""
+    number = _number_or_usage(req, "/outreach cancel N [reason]")
+    if number is None:
+        return
+    reason = req.args.partition(" ")[2]
+    change = sh.cancel_shift(req.kit.services.store, actor=req.actor, shift_id=number, reason=reason)
+    if change is None:
+        req.say("shifts/unavailable.j2", number=number, shift=sh.load_shift(req.kit.services.store, number))
+        return
+    refresh_post(req.kit, req.client, number)
+    req.kit.notifier.flush()
+    req.say("shifts/cancel_done.j2", shift=change.shift, notified=len(change.notified))
+
+
+# ---------------------------------------------------------------- notifications
+
+
+def _shift_for_notice(kit: Kit, context: dict) -> Shift | None:
+    return sh.load_shift(kit.services.store, int(context["shift_id"]), user=context.get("user"))
+
+
+@notice("shifts/promoted")
+def notice_promoted(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """A waitlisted person got a place."""
+    shift = _shift_for_notice(kit, context)
+    if not shift or shift.cancelled or shift.my_status != "confirmed" or shift.started(kit.services.now()):
+        return None
+    text = kit.render("shifts/promoted.j2", shift=shift)
+    return text, bk.message([
+        bk.section(text),
+        bk.actions(
+            bk.button("Give my place back", "shift_giveback", str(shift.id)),
+            bk.button("Details", "shift_details", str(shift.id)),
+        ),
+    ])
+
+
+@notice("shifts/changed")
+def notice_changed(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """A shift someone is on moved in time or place."""
+    shift = _shift_for_notice(kit, context)
+    if not shift or shift.cancelled or shift.my_status is None:
+        return None
+    text = kit.render(
+        "shifts/changed.j2", shift=shift, old_start=from_iso(context["old_starts_at"]),
+        old_area=context.get("old_area"), old_venue=context.get("old_venue"),
+    )
+    return text, bk.message([
+        bk.section(text),
+        bk.actions(
+            bk.button("Withdraw", "shift_withdraw", str(shift.id)),
+            bk.button("Details", "shift_details", str(shift.id)),
+        ),
+    ])
+
+
+@notice("shifts/cancelled")
+def notice_cancelled(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """A shift someone was on is cancelled."""
+    shift = _shift_for_notice(kit, context)
+    if not shift:
+        return None
+    text = kit.render("shifts/cancelled.j2", shift=shift)
+    return text, bk.message([bk.section(text)])
+
+
+# ---------------------------------------------------------------- Bolt wiring
+
+
+def _value(body: dict) -> tuple[int | None, int | None]:
+    """The shift number (and list page) carried by a clicked button."""
+    raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    first, _, page = raw.partition(":")
+    return (int(first) if first.isdigit() else None, int(page) if page.isdigit() else None)
+
+
+def register(app: App, kit: Kit) -> None:
+    """Wire the shift buttons and the shift form."""
+
+    def answer_click(body: dict, respond: Respond, client: WebClient, actor: str, text: str, page: int | None) -> None:
+        container = body.get("container") or {}
+        if container.get("type") == "view":
+            from handlers.home import publish_home
+
+            client.chat_postMessage(channel=actor, text=text)
+            publish_home(kit, client, actor)
+        elif page is not None:
+            shifts = sh.upcoming(kit.services.store, now=kit.services.now(), user=actor)
+            list_text, blocks = list_message(kit, shifts, page=page, note=text)
+            respond(text=list_text, blocks=blocks, replace_original=True, response_type="ephemeral")
+        elif str(container.get("channel_id", "")).startswith("D") and body.get("actions", [{}])[0].get(
+            "action_id"
+        ) == "shift_giveback":
+            respond(text=text, replace_original=True)
+        else:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+
+    @app.action("shift_signup")
+    def on_signup(ack: Ack, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        ack()
+        number, page = _value(body)
+        if number is None:
+            return
+        answer_click(body, respond, client, context["actor"], signup_text(kit, context["actor"], number), page)
+
+    @app.action("shift_withdraw")
+    @app.action("shift_giveback")
+    def on_withdraw(ack: Ack, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        ack()
+        number, page = _value(body)
+        if number is None:
+            return
+        answer_click(body, respond, client, context["actor"], withdraw_text(kit, context["actor"], number), page)
+
+    @app.action("shift_details")
+    def on_details(ack: Ack, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        ack()
+        number, _ = _value(body)
+        shift = sh.load_shift(kit.services.store, number) if number else None
+        if shift is None:
+            respond(text=kit.render("shifts/unavailable.j2", number=number, shift=None), response_type="ephemeral",
+                    replace_original=False)
+            return
+        view = details_view(kit, shift, role=context["role"])
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action("shift_edit")
+    def on_edit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+        ack()
+        number, _ = _value(body)
+        if context["role"] < Role.COORDINATOR or number is None:
+            return
+        shift = sh.load_shift(kit.services.store, number)
+        if shift and not shift.cancelled and body.get("view"):
+            client.views_update(view_id=body["view"]["id"], view=shift_form(kit, shift=shift))
+
+    @app.action("shifts_page")
+    def on_page(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
+        ack()
+        page, _ = _value(body)
+        shifts = sh.upcoming(kit.services.store, now=kit.services.now(), user=context["actor"])
+        text, blocks = list_message(kit, shifts, page=page or 0)
+        respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+
+    @app.view("shift_form")
+    def on_form(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        actor, meta = context["actor"], context.get("meta") or {}
+        if context["role"] < Role.COORDINATOR:
+            ack(response_action="errors", errors={"kind": kit.render("shifts/form_forbidden.j2")})
+            return
+        existing = None
+        shift_id = meta.get("shift_id")
+        if shift_id is not None:
+            existing = sh.load_shift(kit.services.store, int(shift_id)) if str(shift_id).isdigit() else None
+            if existing is None or existing.cancelled:
+                ack(response_action="errors", errors={"kind": kit.render("shifts/form_gone.j2")})
+                return
+        values, errors = sh.check_draft(
+            draft_from_form(context.get("form") or {}), catalog=kit.services.catalog,
+            zone=kit.services.settings.zone, now=kit.services.now(), existing=existing,
+        )
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        if existing is None:
+            shift = sh.create_shift(kit.services.store, actor=actor, values=values)
+            channel = meta.get("channel") if isinstance(meta.get("channel"), str) else None
+            posted = post_shift(kit, client, shift, channels=[channel, kit.services.settings.coordinator_channel, actor])
+            if posted != channel:
+                client.chat_postMessage(
+                    channel=actor, text=kit.render("shifts/created.j2", shift=shift, posted=posted)
+                )
+            return
+        change = sh.update_shift(kit.services.store, actor=actor, shift_id=existing.id, values=values)
+        if change is None:
+            return
+        refresh_post(kit, client, existing.id)
+        kit.notifier.flush()
+        client.chat_postMessage(
+            channel=actor,
+            text=kit.render("shifts/edited.j2", shift=change.shift, moved=change.moved,
+                            notified=len(change.notified), promoted=change.promoted),
+        )
+
+
+__all__ = ["register", "timedelta"]

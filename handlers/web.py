@@ -1,0 +1,66 @@
+"""The HTTP server: Slack's requests at /slack/events, a health check, nothing else."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+log = logging.getLogger(__name__)
+
+WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    """A WSGI server that handles each request in its own thread."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Request lines go to the log at debug level, not to stderr."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+
+def wsgi_app(app: App, extra: dict[str, WsgiApp] | None = None) -> WsgiApp:
+    """Route /slack/events to Bolt, /healthz to a plain OK, and extra prefixes to their apps."""
+    slack = SlackRequestHandler(app, path="/slack/events")
+    routes = dict(extra or {})
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        for prefix, target in routes.items():
+            if path.startswith(prefix):
+                return target(environ, start_response)
+        return slack(environ, start_response)
+
+    return application
+
+
+class WebServer:
+    """Serves a WSGI app on a port in a background thread."""
+
+    def __init__(self, application: WsgiApp, *, host: str = "0.0.0.0", port: int = 3000) -> None:
+        self.httpd = make_server(host, port, application, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+        self.port = self.httpd.server_port
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="web", daemon=True)
+
+    def start(self) -> None:
+        """Start serving."""
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,60 @@
+"""Who may do what: admins (from settings), coordinators (granted), volunteers (everyone)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import IntEnum
+
+from outreach.store import Store, iso
+
+MAX_USERS = 500
+
+
+class Role(IntEnum):
+    """Roles in increasing order of what they may do."""
+
+    VOLUNTEER = 1
+    COORDINATOR = 2
+    ADMIN = 3
+
+    @property
+    def label(self) -> str:
+        """The role's name as people read it."""
+        return self.name.lower()
+
+
+def role_of(store: Store, admins: Iterable[str], user_id: str) -> Role:
+    """The role a Slack user holds now."""
+    if user_id in set(admins):
+        return Role.ADMIN
+    with store.read() as db:
+        row = next(db.query("SELECT role FROM roles WHERE user_id = ?", [user_id]), None)
+    return Role.COORDINATOR if row and row["role"] == "coordinator" else Role.VOLUNTEER
+
+
+def coordinators(store: Store, admins: Iterable[str]) -> list[str]:
+    """Every admin and coordinator, admins first."""
+    with store.read() as db:
+        granted = [r["user_id"] for r in db.query("SELECT user_id FROM roles WHERE role = 'coordinator' ORDER BY granted_at")]
+    admin_list = sorted(set(admins))
+    return admin_list + [u for u in granted if u not in admin_list]
+
+
+def set_role(store: Store, *, actor: str, user_id: str, role: str) -> bool:
+    """Grant or remove the coordinator role; False when nothing changed."""
+    if role not in ("coordinator", "volunteer"):
+        raise ValueError(role)
+    with store.write() as db:
+        current = next(db.query("SELECT role FROM roles WHERE user_id = ?", [user_id]), None)
+        if role == "coordinator":
+            if current:
+                return False
+            db["roles"].insert(
+                {"user_id": user_id, "role": "coordinator", "granted_by": actor, "granted_at": iso(store.clock())}
+            )
+        else:
+            if not current:
+                return False
+            db.execute("DELETE FROM roles WHERE user_id = ?", [user_id])
+        store.audit(db, actor=actor, action=f"role.{role}", subject=f"user:{user_id}")
+    return True

@@ -1,0 +1,146 @@
+"""Settings from the environment (and a .env file in the working directory)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API_URL = "https://slack.com/api/"
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names it and says how to fix it."""
+
+    def __init__(self, name: str, problem: str, fix: str) -> None:
+        super().__init__(f"{name}: {problem}. {fix}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    bot_token: str
+    signing_secret: str | None
+    app_token: str | None
+    api_url: str
+    port: int
+    db_path: Path
+    admins: frozenset[str]
+    timezone: str
+    coordinator_channel: str | None
+    data_dir: Path = field(default=Path("data"))
+
+    @property
+    def socket_mode(self) -> bool:
+        """True when the bot connects over Socket Mode rather than serving HTTP."""
+        return bool(self.app_token)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The coalition's time zone."""
+        return ZoneInfo(self.timezone)
+
+
+def load_dotenv_file(path: Path = Path(".env")) -> None:
+    """Load a .env file from the working directory when present; the environment wins."""
+    if path.is_file():
+        from dotenv import load_dotenv
+
+        load_dotenv(path, override=False)
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secret: bool = True) -> Settings:
+    """Read and validate the settings; raise SettingsError naming the first bad one."""
+    env = os.environ if env is None else env
+
+    bot_token = _get(env, "SLACK_BOT_TOKEN")
+    if not bot_token:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN", "is not set",
+            "Copy the Bot User OAuth Token (xoxb-...) from your Slack app's OAuth & Permissions page "
+            "into .env or the environment",
+        )
+    if not bot_token.startswith("xoxb-"):
+        raise SettingsError(
+            "SLACK_BOT_TOKEN", "does not look like a bot token",
+            "Use the Bot User OAuth Token, which starts with xoxb-",
+        )
+
+    app_token = _get(env, "SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        raise SettingsError(
+            "SLACK_APP_TOKEN", "does not look like an app-level token",
+            "Create an app-level token with the connections:write scope (Basic Information page); "
+            "it starts with xapp-. Leave SLACK_APP_TOKEN unset to serve HTTP instead",
+        )
+
+    signing_secret = _get(env, "SLACK_SIGNING_SECRET")
+    if not app_token and require_signing_secret and not signing_secret:
+        raise SettingsError(
+            "SLACK_SIGNING_SECRET", "is not set (required in HTTP mode)",
+            "Copy the Signing Secret from your Slack app's Basic Information page, "
+            "or set SLACK_APP_TOKEN to use Socket Mode",
+        )
+
+    api_url = _get(env, "SLACK_API_URL") or DEFAULT_API_URL
+    if not re.match(r"^https?://[^/\s]+", api_url):
+        raise SettingsError(
+            "SLACK_API_URL", f"{api_url!r} is not an http(s) URL",
+            "Use the Web API base URL, for example https://slack.com/api/",
+        )
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    port_text = _get(env, "PORT") or "3000"
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise SettingsError("PORT", f"{port_text!r} is not a port number", "Use a number from 1 to 65535")
+
+    admins = frozenset(a.strip() for a in (_get(env, "OUTREACH_ADMINS") or "").split(",") if a.strip())
+    bad = sorted(a for a in admins if not USER_ID.match(a))
+    if bad:
+        raise SettingsError(
+            "OUTREACH_ADMINS", f"{', '.join(bad)} is not a Slack user id",
+            "List member ids like U012ABCDEF, comma-separated (profile > ... > Copy member ID)",
+        )
+
+    timezone = _get(env, "OUTREACH_TIMEZONE") or "UTC"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            "OUTREACH_TIMEZONE", f"{timezone!r} is not a known IANA time zone",
+            "Use a zone name such as America/Chicago or Europe/London",
+        ) from None
+
+    channel = _get(env, "OUTREACH_COORDINATOR_CHANNEL")
+    if channel and not CHANNEL_ID.match(channel):
+        raise SettingsError(
+            "OUTREACH_COORDINATOR_CHANNEL", f"{channel!r} is not a channel id",
+            "Use the channel's id (channel details > About, at the bottom), like C012ABCDEF, not its name",
+        )
+
+    db_path = Path(_get(env, "OUTREACH_DB") or "data/outreach.db")
+    return Settings(
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        app_token=app_token,
+        api_url=api_url,
+        port=int(port_text),
+        db_path=db_path,
+        admins=admins,
+        timezone=timezone,
+        coordinator_channel=channel,
+        data_dir=Path(_get(env, "OUTREACH_DATA_DIR") or Path(__file__).resolve().parent.parent / "data"),
+    )

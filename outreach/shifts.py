@@ -1,0 +1,496 @@
+"""Shifts and signups: planning, editing, cancelling, atomic signups and the waitlist."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from outreach import outbox
+from outreach.catalog import KINDS, Catalog
+from outreach.store import Store, from_iso, iso
+from outreach.trainings import holds_training
+
+MAX_SHIFT = timedelta(hours=16)
+MAX_CAPACITY = 200
+MAX_AREA = 80
+MAX_NOTES = 1000
+MAX_LANGUAGES = 10
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(text: str | None, *, limit: int, multiline: bool = False) -> str:
+    """Strip control characters (and newlines unless multiline) and surrounding space."""
+    text = CONTROL.sub("", (text or "").replace("\r\n", "\n"))
+    if not multiline:
+        text = " ".join(text.split())
+    return text.strip()[:limit]
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A planned shift with its signup counts."""
+
+    id: int
+    kind: str
+    venue: str
+    area: str
+    starts_at: datetime
+    ends_at: datetime
+    tz: str
+    capacity: int
+    min_team: int
+    languages: list[str]
+    lead: str | None
+    training: str | None
+    notes: str
+    status: str
+    cancel_reason: str | None
+    channel: str | None
+    message_ts: str | None
+    confirmed: int = 0
+    waitlisted: int = 0
+    my_status: str | None = None
+
+    @property
+    def places_left(self) -> int:
+        """Free places (never negative)."""
+        return max(self.capacity - self.confirmed, 0)
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the shift was cancelled."""
+        return self.status == "cancelled"
+
+    @property
+    def understaffed(self) -> bool:
+        """True while fewer are confirmed than the minimum team size."""
+        return self.confirmed < self.min_team
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The shift's own time zone."""
+        return ZoneInfo(self.tz)
+
+    def started(self, now: datetime) -> bool:
+        """True once the shift's start has passed."""
+        return now >= self.starts_at
+
+    def local_start(self) -> datetime:
+        """Start in the shift's zone."""
+        return self.starts_at.astimezone(self.zone)
+
+    def local_end(self) -> datetime:
+        """End in the shift's zone."""
+        return self.ends_at.astimezone(self.zone)
+
+
+SHIFT_COLUMNS = (
+    "s.*, (SELECT count(*) FROM signups c WHERE c.shift_id = s.id AND c.status = 'confirmed') AS confirmed, "
+    "(SELECT count(*) FROM signups w WHERE w.shift_id = s.id AND w.status = 'waitlisted') AS waitlisted, "
+    "(SELECT m.status FROM signups m WHERE m.shift_id = s.id AND m.user_id = :user "
+    "AND m.status IN ('confirmed', 'waitlisted')) AS my_status"
+)
+
+
+def _shift(row: dict) -> Shift:
+    return Shift(
+        id=row["id"], kind=row["kind"], venue=row["venue"], area=row["area"],
+        starts_at=from_iso(row["starts_at"]), ends_at=from_iso(row["ends_at"]), tz=row["tz"],
+        capacity=row["capacity"], min_team=row["min_team"], languages=json.loads(row["languages"] or "[]"),
+        lead=row["lead"], training=row["training"], notes=row["notes"] or "", status=row["status"],
+        cancel_reason=row["cancel_reason"], channel=row["channel"], message_ts=row["message_ts"],
+        confirmed=row.get("confirmed", 0) or 0, waitlisted=row.get("waitlisted", 0) or 0,
+        my_status=row.get("my_status"),
+    )
+
+
+def get_shift(db: Database, shift_id: int, *, user: str | None = None) -> Shift | None:
+    """One shift with its counts (and the user's own status), or None."""
+    row = next(db.query(f"SELECT {SHIFT_COLUMNS} FROM shifts s WHERE s.id = :id", {"id": shift_id, "user": user}), None)
+    return _shift(row) if row else None
+
+
+def load_shift(store: Store, shift_id: int, *, user: str | None = None) -> Shift | None:
+    """One shift, read through the store."""
+    with store.read() as db:
+        return get_shift(db, shift_id, user=user)
+
+
+def upcoming(store: Store, *, now: datetime, days: int = 30, user: str | None = None) -> list[Shift]:
+    """Planned shifts that have not ended and start within `days`, soonest first."""
+    with store.read() as db:
+        rows = db.query(
+            f"SELECT {SHIFT_COLUMNS} FROM shifts s WHERE s.status = 'planned' AND s.ends_at > :now "
+            "AND s.starts_at < :until ORDER BY s.starts_at, s.id",
+            {"now": iso(now), "until": iso(now + timedelta(days=days)), "user": user},
+        )
+        return [_shift(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class MyShift:
+    """A shift a person is on, confirmed or waitlisted (with their place in line)."""
+
+    shift: Shift
+    status: str
+    position: int | None
+
+
+def my_shifts(store: Store, *, user: str, now: datetime) -> list[MyShift]:
+    """A person's shifts that have not ended: confirmed ones and waitlist places."""
+    with store.read() as db:
+        rows = list(
+            db.query(
+                f"SELECT {SHIFT_COLUMNS}, g.status AS signup_status, "
+                "(SELECT count(*) FROM signups q WHERE q.shift_id = s.id AND q.status = 'waitlisted' "
+                "AND q.id <= g.id) AS position "
+                "FROM signups g JOIN shifts s ON s.id = g.shift_id WHERE g.user_id = :user "
+                "AND g.status IN ('confirmed', 'waitlisted') AND s.status = 'planned' AND s.ends_at > :now "
+                "ORDER BY s.starts_at, s.id",
+                {"user": user, "now": iso(now)},
+            )
+        )
+    return [
+        MyShift(_shift(r), r["signup_status"], r["position"] if r["signup_status"] == "waitlisted" else None)
+        for r in rows
+    ]
+
+
+def team(db: Database, shift_id: int) -> tuple[list[str], list[str]]:
+    """Confirmed members and the waitlist, each in signup order."""
+    rows = list(
+        db.query(
+            "SELECT user_id, status FROM signups WHERE shift_id = ? AND status IN ('confirmed', 'waitlisted') "
+            "ORDER BY id",
+            [shift_id],
+        )
+    )
+    return [r["user_id"] for r in rows if r["status"] == "confirmed"], [
+        r["user_id"] for r in rows if r["status"] == "waitlisted"
+    ]
+
+
+# ---------------------------------------------------------------- planning
+
+
+@dataclass
+class ShiftDraft:
+    """What a coordinator typed into the shift form, before checking."""
+
+    kind: str | None = None
+    venue: str | None = None
+    area: str | None = None
+    start_date: str | None = None
+    start_time: str | None = None
+    end_date: str | None = None
+    end_time: str | None = None
+    capacity: str | None = None
+    min_team: str | None = None
+    languages: list[str] = field(default_factory=list)
+    lead: str | None = None
+    training: str | None = None
+    notes: str | None = None
+
+
+def _parse_moment(day: str | None, clock_time: str | None, zone: ZoneInfo) -> datetime | None:
+    try:
+        return datetime.combine(date.fromisoformat(day or ""), time.fromisoformat(clock_time or ""), tzinfo=zone)
+    except ValueError:
+        return None
+
+
+def _parse_int(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if re.fullmatch(r"\d{1,6}", text) else None
+
+
+def check_draft(
+    draft: ShiftDraft, *, catalog: Catalog, zone: ZoneInfo, now: datetime, existing: Shift | None = None,
+) -> tuple[dict, dict[str, str]]:
+    """Check a draft; return the values to store and the errors by field (empty when valid)."""
+    errors: dict[str, str] = {}
+    values: dict = {}
+    kind = draft.kind if draft.kind in KINDS else None
+    if not kind:
+        errors["kind"] = "Choose the kind of shift."
+    values["kind"] = kind
+    if not catalog.venue(draft.venue):
+        errors["venue"] = "Choose a venue type from the list."
+    values["venue"] = draft.venue
+    area = clean_text(draft.area, limit=MAX_AREA + 1)
+    if len(area) < 2:
+        errors["area"] = "Name a coarse area, like a neighbourhood or town (no street address needed)."
+    elif len(area) > MAX_AREA:
+        errors["area"] = f"Keep the area under {MAX_AREA} characters: a neighbourhood or town is enough."
+    values["area"] = area
+
+    start = _parse_moment(draft.start_date, draft.start_time, zone)
+    end = _parse_moment(draft.end_date or draft.start_date, draft.end_time, zone)
+    if start is None:
+        errors["start_date" if not draft.start_date else "start_time"] = "Give the start date and time."
+    if end is None:
+        errors["end_time"] = "Give the end date and time."
+    if start and end:
+        start_changed = existing is None or existing.starts_at != start.astimezone(existing.starts_at.tzinfo)
+        if end <= start:
+            errors["end_time"] = "The end must be after the start (for a night shift, set the end date to the next day)."
+        elif end - start > MAX_SHIFT:
+            hours = int(MAX_SHIFT.total_seconds() // 3600)
+            errors["end_time"] = f"A shift can last at most {hours} hours; split longer work into several shifts."
+        if start_changed and start <= now:
+            errors["start_time"] = "The start is in the past; pick a time from now on."
+    values["starts_at"] = iso(start) if start else None
+    values["ends_at"] = iso(end) if end else None
+    values["tz"] = zone.key
+
+    default_team = "2" if kind == "direct" else "1"
+    capacity, min_team = _parse_int(draft.capacity), _parse_int(draft.min_team or default_team)
+    if capacity is None or not 1 <= capacity <= MAX_CAPACITY:
+        errors["capacity"] = f"Capacity must be a whole number from 1 to {MAX_CAPACITY}."
+    if min_team is None or min_team < 1:
+        errors["min_team"] = "Minimum team size must be a whole number of at least 1."
+    elif kind == "direct" and min_team < 2:
+        errors["min_team"] = "Direct outreach never goes alone: the minimum team size is at least 2."
+    elif capacity is not None and "capacity" not in errors and capacity < min_team:
+        errors["capacity"] = f"Capacity ({capacity}) is below the minimum team size ({min_team})."
+    if existing and capacity is not None and "capacity" not in errors and capacity < existing.confirmed:
+        errors["capacity"] = (
+            f"{existing.confirmed} people are already confirmed; keep capacity at least {existing.confirmed} "
+            "or ask someone to withdraw first."
+        )
+    values["capacity"], values["min_team"] = capacity, min_team
+
+    languages = [lang for lang in dict.fromkeys(draft.languages) if lang]
+    unknown = [lang for lang in languages if not catalog.language(lang)]
+    if unknown or len(languages) > MAX_LANGUAGES:
+        errors["languages"] = f"Choose up to {MAX_LANGUAGES} languages from the list."
+    values["languages"] = json.dumps(languages)
+
+    if not draft.lead or not USER_ID.match(draft.lead):
+        errors["lead"] = "Choose the shift's lead."
+    values["lead"] = draft.lead
+
+    training = draft.training or None
+    if training and not catalog.training(training):
+        errors["training"] = "Choose a training from the list."
+    elif kind == "direct" and not training:
+        errors["training"] = "Direct outreach is for trained people only: choose the training it requires."
+    values["training"] = training
+
+    notes = clean_text(draft.notes, limit=MAX_NOTES + 1, multiline=True)
+    if len(notes) > MAX_NOTES:
+        errors["notes"] = f"Keep notes under {MAX_NOTES} characters."
+    values["notes"] = notes
+    return values, errors
+
+
+def create_shift(store: Store, *, actor: str, values: dict) -> Shift:
+    """Store a checked shift and audit it."""
+    now = iso(store.clock())
+    with store.write() as db:
+        row = dict(values, status="planned", created_by=actor, created_at=now, updated_at=now)
+        shift_id = db["shifts"].insert(row).last_pk
+        store.audit(db, actor=actor, action="shift.create", subject=f"shift:{shift_id}", detail=values)
+        shift = get_shift(db, shift_id)
+    assert shift
+    return shift
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an edit or cancellation did."""
+
+    shift: Shift
+    moved: bool = False
+    promoted: list[str] = field(default_factory=list)
+    notified: list[str] = field(default_factory=list)
+
+
+def _notify_all(db: Database, shift_id: int, *, template: str, key: str, now: datetime, context: dict) -> list[str]:
+    confirmed, waiting = team(db, shift_id)
+    people = confirmed + waiting
+    for user in people:
+        outbox.enqueue(
+            db, key=f"{key}:{user}", channel=user, template=template,
+            context=dict(context, shift_id=shift_id, user=user), due_at=now, now=now,
+        )
+    return people
+
+
+def _promote(db: Database, shift_id: int, *, now: datetime) -> list[str]:
+    """Fill free places from the waitlist, first come first served; tell each person promoted."""
+    promoted: list[str] = []
+    shift = get_shift(db, shift_id)
+    assert shift
+    free = shift.capacity - shift.confirmed
+    if free <= 0:
+        return promoted
+    rows = list(
+        db.query(
+            "SELECT id, user_id FROM signups WHERE shift_id = ? AND status = 'waitlisted' ORDER BY id LIMIT ?",
+            [shift_id, free],
+        )
+    )
+    for row in rows:
+        db.execute(
+            "UPDATE signups SET status = 'confirmed', updated_at = ? WHERE id = ?", [iso(now), row["id"]]
+        )
+        outbox.enqueue(
+            db, key=f"promoted:{row['id']}", channel=row["user_id"], template="shifts/promoted",
+            context={"shift_id": shift_id, "user": row["user_id"]}, due_at=now, now=now,
+        )
+        promoted.append(row["user_id"])
+    return promoted
+
+
+def update_shift(store: Store, *, actor: str, shift_id: int, values: dict) -> Change | None:
+    """Apply a checked edit; tell everyone on the shift when time or place changed."""
+    now = store.clock()
+    with store.write() as db:
+        before = get_shift(db, shift_id)
+        if before is None or before.cancelled:
+            return None
+        old = {"starts_at": iso(before.starts_at), "ends_at": iso(before.ends_at), "venue": before.venue, "area": before.area}
+        moved = any(values[key] != value for key, value in old.items())
+        db["shifts"].update(shift_id, dict(values, updated_at=iso(now)))
+        edit_id = store.audit(db, actor=actor, action="shift.edit", subject=f"shift:{shift_id}", detail=values)
+        promoted = _promote(db, shift_id, now=now)
+        notified: list[str] = []
+        if moved:
+            notified = _notify_all(
+                db, shift_id, template="shifts/changed", key=f"changed:{shift_id}:{edit_id}", now=now,
+                context={"old_starts_at": iso(before.starts_at), "old_area": before.area, "old_venue": before.venue},
+            )
+        after = get_shift(db, shift_id)
+    assert after
+    return Change(after, moved=moved, promoted=promoted, notified=notified)
+
+
+def cancel_shift(store: Store, *, actor: str, shift_id: int, reason: str) -> Change | None:
+    """Cancel a shift and tell everyone signed up or waitlisted; None if unknown or cancelled already."""
+    now = store.clock()
+    reason = clean_text(reason, limit=300)
+    with store.write() as db:
+        shift = get_shift(db, shift_id)
+        if shift is None or shift.cancelled:
+            return None
+        db["shifts"].update(
+            shift_id, {"status": "cancelled", "cancel_reason": reason, "updated_at": iso(now)}
+        )
+        store.audit(db, actor=actor, action="shift.cancel", subject=f"shift:{shift_id}", detail={"reason": reason})
+        notified = _notify_all(
+            db, shift_id, template="shifts/cancelled", key=f"cancelled:{shift_id}", now=now, context={}
+        )
+        after = get_shift(db, shift_id)
+    assert after
+    return Change(after, notified=notified)
+
+
+def set_message(store: Store, shift_id: int, *, channel: str, ts: str) -> None:
+    """Remember where the shift's announcement was posted, to update it in place."""
+    with store.write() as db:
+        db["shifts"].update(shift_id, {"channel": channel, "message_ts": ts})
+
+
+# ---------------------------------------------------------------- signups
+
+SignupOutcome = Literal[
+    "confirmed", "waitlisted", "already_confirmed", "already_waitlisted",
+    "not_found", "cancelled", "started", "missing_training",
+]
+
+
+@dataclass(frozen=True)
+class SignupResult:
+    """What a signup did, and the shift as it stands after it."""
+
+    outcome: SignupOutcome
+    shift: Shift | None
+    position: int | None = None
+
+
+def _position(db: Database, shift_id: int, user: str) -> int | None:
+    row = next(
+        db.query(
+            "SELECT (SELECT count(*) FROM signups q WHERE q.shift_id = g.shift_id AND q.status = 'waitlisted' "
+            "AND q.id <= g.id) AS position FROM signups g WHERE g.shift_id = ? AND g.user_id = ? "
+            "AND g.status = 'waitlisted'",
+            [shift_id, user],
+        ),
+        None,
+    )
+    return row["position"] if row else None
+
+
+def signup(store: Store, *, shift_id: int, user: str) -> SignupResult:
+    """Sign a person up, or put them on the waitlist when the shift is full; atomic."""
+    now = store.clock()
+    with store.write() as db:
+        shift = get_shift(db, shift_id, user=user)
+        if shift is None:
+            return SignupResult("not_found", None)
+        if shift.cancelled:
+            return SignupResult("cancelled", shift)
+        if shift.started(now):
+            return SignupResult("started", shift)
+        if shift.my_status == "confirmed":
+            return SignupResult("already_confirmed", shift)
+        if shift.my_status == "waitlisted":
+            return SignupResult("already_waitlisted", shift, _position(db, shift_id, user))
+        if shift.training and not holds_training(
+            db, user_id=user, training=shift.training, on=shift.local_start().date()
+        ):
+            return SignupResult("missing_training", shift)
+        status = "confirmed" if shift.confirmed < shift.capacity else "waitlisted"
+        db["signups"].insert(
+            {"shift_id": shift_id, "user_id": user, "status": status, "created_at": iso(now), "updated_at": iso(now)}
+        )
+        position = _position(db, shift_id, user)
+        after = get_shift(db, shift_id, user=user)
+    return SignupResult(status, after, position)
+
+
+WithdrawOutcome = Literal["withdrawn", "left_waitlist", "not_on_shift", "not_found", "started"]
+
+
+@dataclass(frozen=True)
+class WithdrawResult:
+    """What a withdrawal did, including who was promoted from the waitlist."""
+
+    outcome: WithdrawOutcome
+    shift: Shift | None
+    promoted: list[str] = field(default_factory=list)
+
+
+def withdraw(store: Store, *, shift_id: int, user: str) -> WithdrawResult:
+    """Take a person off a shift or its waitlist; a freed place goes to the first in line."""
+    now = store.clock()
+    with store.write() as db:
+        shift = get_shift(db, shift_id, user=user)
+        if shift is None:
+            return WithdrawResult("not_found", None)
+        if shift.my_status is None:
+            return WithdrawResult("not_on_shift", shift)
+        if shift.started(now) and not shift.cancelled:
+            return WithdrawResult("started", shift)
+        db.execute(
+            "UPDATE signups SET status = 'withdrawn', updated_at = ? WHERE shift_id = ? AND user_id = ? "
+            "AND status IN ('confirmed', 'waitlisted')",
+            [iso(now), shift_id, user],
+        )
+        promoted = _promote(db, shift_id, now=now) if shift.my_status == "confirmed" and not shift.cancelled else []
+        after = get_shift(db, shift_id, user=user)
+    outcome: WithdrawOutcome = "withdrawn" if shift.my_status == "confirmed" else "left_waitlist"
+    return WithdrawResult(outcome, after, promoted)
+
+
+def staffing(store: Store, *, now: datetime, days: int = 7) -> list[Shift]:
+    """Shifts of the next days for coordinators: understaffed first, then soonest."""
+    return sorted(upcoming(store, now=now, days=days), key=lambda s: (not s.understaffed, s.starts_at, s.id))

@@ -1,0 +1,160 @@
+"""The SQLite store: one connection behind a lock, WAL, busy timeout, migrations, audit."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+Clock = Callable[[], datetime]
+
+migrations = Migrations("outreach")
+
+
+def utcnow() -> datetime:
+    """The real clock: now, in UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    """A UTC timestamp as stored in the database."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def from_iso(text: str) -> datetime:
+    """Parse a stored timestamp back into an aware UTC datetime."""
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+@migrations()
+def m001_foundation(db: Database) -> None:
+    """Shifts, signups, trainings, roles, audit and the notification outbox."""
+    db["shifts"].create(
+        {
+            "id": int, "kind": str, "venue": str, "area": str,
+            "starts_at": str, "ends_at": str, "tz": str,
+            "capacity": int, "min_team": int, "languages": str,
+            "lead": str, "training": str, "notes": str,
+            "status": str, "cancel_reason": str,
+            "channel": str, "message_ts": str,
+            "created_by": str, "created_at": str, "updated_at": str,
+        },
+        pk="id",
+        not_null={"kind", "venue", "area", "starts_at", "ends_at", "tz", "capacity", "min_team", "status"},
+        defaults={"status": "planned", "languages": "[]", "notes": ""},
+    )
+    db["shifts"].create_index(["starts_at"])
+    db["signups"].create(
+        {
+            "id": int, "shift_id": int, "user_id": str, "status": str,
+            "created_at": str, "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("shift_id", "shifts", "id")],
+        not_null={"shift_id", "user_id", "status"},
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX signups_active ON signups(shift_id, user_id) "
+        "WHERE status IN ('confirmed', 'waitlisted')"
+    )
+    db["signups"].create_index(["user_id", "status"])
+    db["signups"].create_index(["shift_id", "status"])
+    db["trainings"].create(
+        {
+            "id": int, "user_id": str, "training": str, "completed_on": str,
+            "expires_on": str, "recorded_by": str, "recorded_at": str,
+        },
+        pk="id",
+        not_null={"user_id", "training", "completed_on"},
+    )
+    db["trainings"].create_index(["user_id", "training"])
+    db["roles"].create(
+        {"user_id": str, "role": str, "granted_by": str, "granted_at": str}, pk="user_id"
+    )
+    db["audit"].create(
+        {"id": int, "at": str, "actor": str, "action": str, "subject": str, "detail": str}, pk="id"
+    )
+    db["notifications"].create(
+        {
+            "id": int, "key": str, "channel": str, "template": str, "context": str,
+            "created_at": str, "due_at": str, "claimed_at": str, "claimed_by": str,
+            "sent_at": str, "attempts": int, "error": str, "ts": str,
+        },
+        pk="id",
+        not_null={"key", "channel", "template", "due_at"},
+        defaults={"attempts": 0, "context": "{}"},
+    )
+    db["notifications"].create_index(["key"], unique=True)
+    db["notifications"].create_index(["sent_at", "due_at"])
+
+
+class Store:
+    """The bot's database. Every access goes through `read()` or `write()`."""
+
+    def __init__(self, path: Path | str, *, clock: Clock = utcnow) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(fd)
+        os.chmod(self.path, 0o600)
+        conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
+        self.db = Database(conn)
+        self._lock = threading.RLock()
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        with self._lock:
+            migrations.apply(self.db)
+
+    def pending_migrations(self) -> list[str]:
+        """Names of migrations not yet applied (none once the store is open)."""
+        with self._lock:
+            return [m.name for m in migrations.pending(self.db)]
+
+    @contextmanager
+    def read(self) -> Iterator[Database]:
+        """Hold the connection for a series of reads."""
+        with self._lock:
+            yield self.db
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """A write transaction that holds SQLite's write lock from its first statement."""
+        with self._lock:
+            conn = self.db.conn
+            if conn.in_transaction:
+                with self.db.atomic():
+                    yield self.db
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                conn.rollback()
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    def audit(self, db: Database, *, actor: str, action: str, subject: str, detail: dict | None = None) -> int:
+        """Record who did what, inside the caller's transaction; return the record's id."""
+        return db["audit"].insert(
+            {
+                "at": iso(self.clock()), "actor": actor, "action": action,
+                "subject": subject, "detail": json.dumps(detail or {}, sort_keys=True),
+            }
+        ).last_pk
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self.db.conn.close()
