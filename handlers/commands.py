@@ -15,7 +15,7 @@ from outreach.roles import Role
 
 log = logging.getLogger(__name__)
 
-MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 NUMBER = re.compile(r"^#?(\d{1,9})$")
 
 

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from outreach.catalog import KINDS, Catalog
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-SLACK_ID = re.compile(r"^[UWCGD][A-Z0-9]{2,}$")
+SLACK_ID = re.compile(r"^[UWCGD][A-Z0-9]+$")
 
 
 def escape_mrkdwn(text: object) -> str:

@@ -21,6 +21,7 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # bursts of clicks must not be refused at the socket
 
 
 class QuietHandler(WSGIRequestHandler):

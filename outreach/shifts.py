@@ -21,7 +21,7 @@ MAX_CAPACITY = 200
 MAX_AREA = 80
 MAX_NOTES = 1000
 MAX_LANGUAGES = 10
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 

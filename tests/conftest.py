@@ -1,0 +1,279 @@
+"""The test harness: the real Bolt app served over HTTP, signed requests, a fake Slack, real SQLite."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fakeslack import Call, FakeSlack  # noqa: E402
+
+from handlers import create_app  # noqa: E402
+from handlers.web import WebServer, wsgi_app  # noqa: E402
+from outreach.catalog import Catalog  # noqa: E402
+from outreach.services import Services  # noqa: E402
+from outreach.settings import load_settings  # noqa: E402
+from outreach.store import Store  # noqa: E402
+
+SECRET = "test-signing-secret"
+ADMIN = "UADMIN"
+COORD_CHANNEL = "CCOORD"
+START = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A clock the tests move by hand."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        with self._lock:
+            self.now += timedelta(**kwargs)
+            return self.now
+
+
+@dataclass
+class Sent:
+    """A request sent to the bot, and how to find what it answered."""
+
+    bot: Bot
+    status: int
+    body: bytes
+    response_name: str
+
+    def json(self) -> dict:
+        return json.loads(self.body or b"{}")
+
+    def reply(self, timeout: float = 5.0) -> dict:
+        """The first message posted to this request's response_url."""
+        path = f"/response_url/{self.response_name}"
+        calls = self.bot.fake.wait_for("response_url", where=lambda c: c.path == path, timeout=timeout)
+        return calls[0].params
+
+    def text(self, timeout: float = 5.0) -> str:
+        """The reply's text and every text in its blocks, joined."""
+        return message_text(self.reply(timeout))
+
+
+def message_text(params: dict) -> str:
+    """All the words of a message: its text plus the text inside its blocks."""
+    words = [str(params.get("text") or "")]
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("mrkdwn", "plain_text") and "text" in node:
+                words.append(str(node["text"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(params.get("blocks") or [])
+    return "\n".join(words)
+
+
+FIELD_TYPES = {
+    "kind": "static_select", "venue": "static_select", "training": "static_select",
+    "languages": "multi_static_select", "lead": "users_select",
+    "start_date": "datepicker", "end_date": "datepicker",
+    "start_time": "timepicker", "end_time": "timepicker",
+}
+
+
+def state_values(fields: dict[str, object]) -> dict:
+    """A view's state.values as Slack sends it, from plain field values."""
+    values: dict = {}
+    for name, value in fields.items():
+        kind = FIELD_TYPES.get(name, "plain_text_input")
+        if kind == "static_select":
+            state = {"type": kind, "selected_option": {"value": value} if value is not None else None}
+        elif kind == "multi_static_select":
+            state = {"type": kind, "selected_options": [{"value": v} for v in (value or [])]}
+        elif kind == "users_select":
+            state = {"type": kind, "selected_user": value}
+        elif kind == "datepicker":
+            state = {"type": kind, "selected_date": value}
+        elif kind == "timepicker":
+            state = {"type": kind, "selected_time": value}
+        else:
+            state = {"type": kind, "value": value}
+        values[name] = {"value": state}
+    return values
+
+
+class Bot:
+    """The real app behind a real HTTP server, driven with signed requests."""
+
+    def __init__(self, fake: FakeSlack, tmp: Path, clock: Clock, env: dict[str, str] | None = None) -> None:
+        self.fake = fake
+        self.clock = clock
+        self.tmp = tmp
+        self._names = itertools.count(1)
+        base = {
+            "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url,
+            "OUTREACH_DB": str(tmp / "outreach.db"), "OUTREACH_ADMINS": ADMIN,
+            "OUTREACH_TIMEZONE": "America/Chicago", "OUTREACH_COORDINATOR_CHANNEL": COORD_CHANNEL,
+        }
+        self.settings = load_settings(dict(base, **(env or {})))
+        self.store = Store(self.settings.db_path, clock=clock)
+        self.services = Services(
+            settings=self.settings, store=self.store, catalog=Catalog.load(self.settings.data_dir), clock=clock
+        )
+        self.app, self.kit = create_app(self.services)
+        self.server = WebServer(wsgi_app(self.app), host="127.0.0.1", port=0)
+        self.server.start()
+        self.url = f"http://127.0.0.1:{self.server.port}/slack/events"
+
+    def close(self) -> None:
+        self.server.stop()
+        self.store.close()
+
+    # -- sending
+
+    def post(self, body: str, *, content_type: str, secret: str = SECRET, timestamp: int | None = None,
+             sign: bool = True, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        all_headers = {"Content-Type": content_type, **(headers or {})}
+        if sign:
+            all_headers["X-Slack-Request-Timestamp"] = ts
+            all_headers["X-Slack-Signature"] = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+        request = urllib.request.Request(self.url, data=body.encode(), headers=all_headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    def command(self, user: str, text: str, *, channel: str = "CGENERAL", **kw: object) -> Sent:
+        name = f"cmd{next(self._names)}"
+        form = {
+            "token": "legacy", "team_id": "T1", "team_domain": "test", "channel_id": channel,
+            "channel_name": "general", "user_id": user, "user_name": user.lower(), "command": "/outreach",
+            "text": text, "api_app_id": "A1", "response_url": self.fake.response_url(name),
+            "trigger_id": f"trig-{name}",
+        }
+        status, body = self.post(urllib.parse.urlencode(form), content_type="application/x-www-form-urlencoded", **kw)
+        return Sent(self, status, body, name)
+
+    def interactive(self, payload: dict, **kw: object) -> tuple[int, bytes]:
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        return self.post(body, content_type="application/x-www-form-urlencoded", **kw)
+
+    def click(self, user: str, action_id: str, value: str, *, container: dict | None = None,
+              view: dict | None = None, **kw: object) -> Sent:
+        name = f"act{next(self._names)}"
+        payload = {
+            "type": "block_actions", "team": {"id": "T1"}, "user": {"id": user, "team_id": "T1"},
+            "api_app_id": "A1", "token": "legacy", "trigger_id": f"trig-{name}",
+            "container": container or {"type": "message", "channel_id": "CGENERAL", "message_ts": "1.1"},
+            "channel": {"id": (container or {}).get("channel_id", "CGENERAL")},
+            "response_url": self.fake.response_url(name),
+            "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value,
+                         "action_ts": f"{time.time():.6f}"}],
+        }
+        if view is not None:
+            payload["view"] = view
+        status, body = self.interactive(payload, **kw)
+        return Sent(self, status, body, name)
+
+    def submit(self, user: str, callback_id: str, fields: dict[str, object], *,
+               metadata: dict | None = None, **kw: object) -> Sent:
+        name = f"view{next(self._names)}"
+        payload = {
+            "type": "view_submission", "team": {"id": "T1"}, "user": {"id": user, "team_id": "T1"},
+            "api_app_id": "A1", "token": "legacy", "trigger_id": f"trig-{name}",
+            "view": {
+                "id": "V1", "type": "modal", "callback_id": callback_id, "team_id": "T1",
+                "private_metadata": json.dumps(metadata or {}), "state": {"values": state_values(fields)},
+                "hash": "h",
+            },
+        }
+        status, body = self.interactive(payload, **kw)
+        return Sent(self, status, body, name)
+
+    def event(self, event: dict, **kw: object) -> tuple[int, bytes]:
+        body = json.dumps({
+            "token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+            "event_id": f"Ev{next(self._names)}", "event_time": int(time.time()), "event": event,
+        })
+        return self.post(body, content_type="application/json", **kw)
+
+    # -- helpers for setting up state
+
+    def make_coordinator(self, user: str) -> None:
+        assert self.command(ADMIN, f"role <@{user}> coordinator").status == 200
+        self.fake.wait_for("response_url", where=lambda c: f"<@{user}>" in str(c.params.get("text")))
+
+    def train(self, user: str, training: str = "direct-outreach", expires: str | None = None) -> None:
+        text = f"train <@{user}> {training}" + (f" expires {expires}" if expires else "")
+        sent = self.command(ADMIN, text)
+        assert "Recorded" in sent.text(), sent.text()
+
+    def create_shift(self, **overrides: object) -> int:
+        """Create a shift through the real form and return its number."""
+        fields = shift_fields(self.clock, **overrides)
+        before = self.store.db["shifts"].count
+        sent = self.submit(ADMIN, "shift_form", fields, metadata={"channel": "CGENERAL"})
+        assert sent.status == 200 and not sent.body, sent.body
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with self.store.read() as db:
+                row = next(db.query("SELECT id, message_ts FROM shifts ORDER BY id DESC LIMIT 1"), None)
+            if row and self.store.db["shifts"].count > before and row["message_ts"]:
+                return row["id"]
+            time.sleep(0.01)
+        raise AssertionError("shift was not created and posted")
+
+    def dms(self, user: str) -> list[Call]:
+        return [c for c in self.fake.calls_to("chat.postMessage") if c.params.get("channel") == user]
+
+
+def shift_fields(clock: Clock, **overrides: object) -> dict[str, object]:
+    """A valid shift form for tomorrow evening in Chicago."""
+    day = (clock() + timedelta(days=1)).date().isoformat()
+    fields: dict[str, object] = {
+        "kind": "direct", "venue": "motel", "area": "Eastside", "start_date": day, "start_time": "19:00",
+        "end_date": day, "end_time": "23:00", "capacity": "3", "min_team": "2", "languages": ["es"],
+        "lead": "ULEAD", "training": "direct-outreach", "notes": "Meet at the library.",
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture
+def fake():
+    with FakeSlack() as server:
+        yield server
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def bot(fake: FakeSlack, tmp_path: Path, clock: Clock):
+    instance = Bot(fake, tmp_path, clock)
+    yield instance
+    instance.close()

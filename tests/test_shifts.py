@@ -1,0 +1,60 @@
+"""Planning shifts through the real form: creation, validation, posting, edits and cancels."""
+
+from __future__ import annotations
+
+from conftest import ADMIN, shift_fields
+
+
+def test_new_opens_the_form_for_coordinators_only(bot):
+    sent = bot.command(ADMIN, "new")
+    assert sent.status == 200
+    view = bot.fake.wait_for("views.open")[0].params["view"]
+    assert view["callback_id"] == "shift_form"
+    block_ids = [b.get("block_id") for b in view["blocks"]]
+    for field in ("kind", "venue", "area", "start_date", "start_time", "end_date", "end_time",
+                  "capacity", "min_team", "languages", "lead", "training", "notes"):
+        assert field in block_ids
+    refused = bot.command("UVOL", "new")
+    assert "for coordinators" in refused.text()
+    assert len(bot.fake.calls_to("views.open")) == 1
+
+
+def test_created_shift_is_stored_and_posted(bot):
+    number = bot.create_shift(area="Northside")
+    post = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "CGENERAL")[0]
+    text = str(post.params["blocks"])
+    assert f"New shift #{number}" in text and "Northside" in text and "<!date^" in text
+    actions = [b for b in post.params["blocks"] if b["type"] == "actions"][0]
+    assert [e["action_id"] for e in actions["elements"]] == ["shift_signup", "shift_withdraw", "shift_details"]
+    row = bot.store.db["shifts"].get(number)
+    assert row["area"] == "Northside" and row["tz"] == "America/Chicago"
+    assert row["starts_at"] == "2026-11-24T01:00:00+00:00"  # 19:00 in Chicago on Nov 23
+    audit = list(bot.store.db.query("SELECT actor, action FROM audit WHERE subject = ?", [f"shift:{number}"]))
+    assert audit == [{"actor": ADMIN, "action": "shift.create"}]
+
+
+def errors_for(bot, **overrides):
+    sent = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock, **overrides), metadata={"channel": "C1"})
+    assert sent.status == 200
+    body = sent.json()
+    assert body.get("response_action") == "errors", body
+    return body["errors"]
+
+
+def test_form_errors_show_inline_and_store_nothing(bot):
+    day = bot.clock().date().isoformat()
+    assert "after the start" in errors_for(bot, end_time="18:00")["end_time"]
+    assert "past" in errors_for(bot, start_date=day, end_date=day, start_time="08:00", end_time="09:00")["start_time"]
+    assert "below the minimum" in errors_for(bot, capacity="1", min_team="2")["capacity"]
+    assert "at most 16 hours" in errors_for(bot, end_time="23:00", start_time="01:00")["end_time"]
+    assert "at least 2" in errors_for(bot, min_team="1")["min_team"]
+    assert "training" in errors_for(bot, training="none")["training"]
+    assert "area" in errors_for(bot, area=" ")["area"].lower()
+    assert "lead" in errors_for(bot, lead=None)["lead"]
+    assert bot.store.db["shifts"].count == 0
+
+
+def test_volunteer_forged_form_is_refused(bot):
+    sent = bot.submit("UVOL", "shift_form", shift_fields(bot.clock), metadata={"channel": "C1"})
+    assert "coordinators" in sent.json()["errors"]["kind"]
+    assert bot.store.db["shifts"].count == 0
