@@ -33,7 +33,7 @@ def cmd_train(req: CommandRequest) -> None:
         try:
             expires = date.fromisoformat(match.group("date"))
         except ValueError:
-            req.say("people/bad_date.j2", typed=match.group("date"), usage=usage)
+            req.say("people/bad_date.j2", typed=match.group("date"), usage=usage, past=False)
             return
     training = req.kit.services.catalog.match_training(rest) if rest.strip() else None
     if training is None:

@@ -112,14 +112,14 @@ def test_fifty_concurrent_clicks_confirm_exactly_capacity(bot):
     for t in threads:
         t.join()
     assert all(r.status == 200 for r in results.values())
+    replies = {user: sent.reply(timeout=20)["text"] for user, sent in results.items()}  # acks come before the work
     state = signup_state(bot, number)
     assert len(state) == 50
     assert [s for _, s in state].count("confirmed") == 3
     assert [s for _, s in state][:3] == ["confirmed"] * 3  # first three in click order
     # Every person was told what the database says, and waitlist numbers follow click order.
     order = [u for u, _ in state]
-    for user, sent in results.items():
-        text = sent.reply()["text"]
+    for user, text in replies.items():
         position = order.index(user)
         if position < 3:
             assert "You're signed up" in text
