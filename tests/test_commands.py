@@ -97,7 +97,7 @@ def test_edit_of_time_tells_everyone_and_cancel_tells_everyone(bot):
     view = bot.fake.wait_for("views.open", where=lambda c: c.params.get("trigger_id") == f"trig-{opened.response_name}")[0]
     initial = {b["block_id"]: b["element"] for b in view.params["view"]["blocks"] if b["type"] == "input"}
     assert initial["area"]["initial_value"] == "Eastside" and initial["start_time"]["initial_time"] == "19:00"
-    assert '"shift_id": %d' % number in view.params["view"]["private_metadata"]
+    assert f'"shift_id": {number}' in view.params["view"]["private_metadata"]
     sent = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock, capacity="2", start_time="20:00"),
                       metadata={"shift_id": number})
     assert not sent.body
