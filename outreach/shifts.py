@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from outreach import outbox
 from outreach.catalog import KINDS, Catalog
+from outreach.events import Event
 from outreach.store import Store, from_iso, iso
 from outreach.trainings import holds_training
 
@@ -298,6 +299,7 @@ def create_shift(store: Store, *, actor: str, values: dict) -> Shift:
         row = dict(values, status="planned", created_by=actor, created_at=now, updated_at=now)
         shift_id = db["shifts"].insert(row).last_pk
         store.audit(db, actor=actor, action="shift.create", subject=f"shift:{shift_id}", detail=values)
+        store.events.emit(db, Event("shift.created", shift_id, store.clock(), actor=actor))
         shift = get_shift(db, shift_id)
     assert shift
     return shift
@@ -324,7 +326,7 @@ def _notify_all(db: Database, shift_id: int, *, template: str, key: str, now: da
     return people
 
 
-def _promote(db: Database, shift_id: int, *, now: datetime) -> list[str]:
+def _promote(store: Store, db: Database, shift_id: int, *, now: datetime) -> list[str]:
     """Fill free places from the waitlist, first come first served; tell each person promoted."""
     promoted: list[str] = []
     shift = get_shift(db, shift_id)
@@ -346,6 +348,7 @@ def _promote(db: Database, shift_id: int, *, now: datetime) -> list[str]:
             db, key=f"promoted:{row['id']}", channel=row["user_id"], template="shifts/promoted",
             context={"shift_id": shift_id, "user": row["user_id"]}, due_at=now, now=now,
         )
+        store.events.emit(db, Event("signup.promoted", shift_id, now, user=row["user_id"]))
         promoted.append(row["user_id"])
     return promoted
 
@@ -361,7 +364,8 @@ def update_shift(store: Store, *, actor: str, shift_id: int, values: dict) -> Ch
         moved = any(values[key] != value for key, value in old.items())
         db["shifts"].update(shift_id, dict(values, updated_at=iso(now)))
         edit_id = store.audit(db, actor=actor, action="shift.edit", subject=f"shift:{shift_id}", detail=values)
-        promoted = _promote(db, shift_id, now=now)
+        promoted = _promote(store, db, shift_id, now=now)
+        store.events.emit(db, Event("shift.edited", shift_id, now, actor=actor, data={"moved": moved}))
         notified: list[str] = []
         if moved:
             notified = _notify_all(
@@ -388,6 +392,7 @@ def cancel_shift(store: Store, *, actor: str, shift_id: int, reason: str) -> Cha
         notified = _notify_all(
             db, shift_id, template="shifts/cancelled", key=f"cancelled:{shift_id}", now=now, context={}
         )
+        store.events.emit(db, Event("shift.cancelled", shift_id, now, actor=actor))
         after = get_shift(db, shift_id)
     assert after
     return Change(after, notified=notified)
@@ -453,6 +458,7 @@ def signup(store: Store, *, shift_id: int, user: str) -> SignupResult:
             {"shift_id": shift_id, "user_id": user, "status": status, "created_at": iso(now), "updated_at": iso(now)}
         )
         position = _position(db, shift_id, user)
+        store.events.emit(db, Event(f"signup.{status}", shift_id, now, user=user, actor=user))
         after = get_shift(db, shift_id, user=user)
     return SignupResult(status, after, position)
 
@@ -485,7 +491,9 @@ def withdraw(store: Store, *, shift_id: int, user: str) -> WithdrawResult:
             "AND status IN ('confirmed', 'waitlisted')",
             [iso(now), shift_id, user],
         )
-        promoted = _promote(db, shift_id, now=now) if shift.my_status == "confirmed" and not shift.cancelled else []
+        store.events.emit(db, Event("signup.withdrawn", shift_id, now, user=user, actor=user,
+                                    data={"was": shift.my_status}))
+        promoted = _promote(store, db, shift_id, now=now) if shift.my_status == "confirmed" and not shift.cancelled else []
         after = get_shift(db, shift_id, user=user)
     outcome: WithdrawOutcome = "withdrawn" if shift.my_status == "confirmed" else "left_waitlist"
     return WithdrawResult(outcome, after, promoted)

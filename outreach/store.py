@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from outreach.events import Bus
+
 Clock = Callable[[], datetime]
 
 migrations = Migrations("outreach")
@@ -102,6 +104,7 @@ class Store:
     def __init__(self, path: Path | str, *, clock: Clock = utcnow) -> None:
         self.path = Path(path)
         self.clock = clock
+        self.events = Bus()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
         os.close(fd)

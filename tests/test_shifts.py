@@ -58,3 +58,17 @@ def test_volunteer_forged_form_is_refused(bot):
     sent = bot.submit("UVOL", "shift_form", shift_fields(bot.clock), metadata={"channel": "C1"})
     assert "coordinators" in sent.json()["errors"]["kind"]
     assert bot.store.db["shifts"].count == 0
+
+
+def test_details_edit_button_opens_the_form_for_coordinators(bot):
+    number = bot.create_shift()
+    bot.click(ADMIN, "shift_details", str(number))
+    details = bot.fake.wait_for("views.open")[0].params["view"]
+    edit = [e for b in details["blocks"] if b["type"] == "actions" for e in b["elements"]][0]
+    assert edit["action_id"] == "shift_edit"
+    bot.click(ADMIN, "shift_edit", edit["value"], view={"id": "VDETAILS", "type": "modal"})
+    update = bot.fake.wait_for("views.update")[0].params
+    assert update["view_id"] == "VDETAILS" and update["view"]["callback_id"] == "shift_form"
+    bot.click("UVOL", "shift_details", str(number))
+    volunteer_view = bot.fake.wait_for("views.open", count=2)[1].params["view"]
+    assert not [b for b in volunteer_view["blocks"] if b["type"] == "actions"]

@@ -141,3 +141,29 @@ def test_raising_capacity_promotes_from_waitlist(bot):
     assert sent.status == 200 and not sent.body
     bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "UC")
     assert dict(signup_state(bot, number))["UC"] == "confirmed"
+
+
+def test_domain_events_are_emitted_inside_the_transaction(bot):
+    seen = []
+
+    @bot.store.events.on("signup.confirmed", "signup.waitlisted", "signup.withdrawn", "signup.promoted")
+    def record(db, event):
+        seen.append((event.name, event.user, event.data.get("was")))
+
+    number = bot.create_shift(capacity="2")
+    for user in ("UA", "UB", "UC"):
+        bot.train(user)
+        bot.command(user, f"signup {number}").reply()
+    bot.command("UA", f"withdraw {number}").reply()
+    assert seen == [
+        ("signup.confirmed", "UA", None), ("signup.confirmed", "UB", None), ("signup.waitlisted", "UC", None),
+        ("signup.withdrawn", "UA", "confirmed"), ("signup.promoted", "UC", None),
+    ]
+
+    @bot.store.events.on("signup.waitlisted")
+    def refuse(db, event):
+        raise RuntimeError("listener failed")
+
+    bot.train("UD")
+    bot.command("UD", f"signup {number}").reply()  # the listener's error rolls the signup back
+    assert "UD" not in dict(signup_state(bot, number))
