@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent
 RUNTIME = ("slack_bolt", "slack_sdk", "sqlite_utils", "jinja2", "yaml", "dotenv")
 TESTING = ("pytest", "ruff", "websockets", "hypothesis")
 log = logging.getLogger("outreach")
-OUTBOX_INTERVAL = 30.0
+TICK_SECONDS = 20.0
 
 
 def ensure_dependencies(argv: Sequence[str]) -> None:
@@ -164,16 +164,16 @@ def cmd_run(_: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    def outbox_loop() -> None:
+    def timer() -> None:
         while True:
             try:
-                kit.notifier.flush()
+                kit.tick()
             except Exception:
-                log.exception("outbox flush failed")
-            if stop.wait(OUTBOX_INTERVAL):
+                log.exception("timer tick failed")
+            if stop.wait(TICK_SECONDS):
                 return
 
-    threading.Thread(target=outbox_loop, name="outbox", daemon=True).start()
+    threading.Thread(target=timer, name="timer", daemon=True).start()
 
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
