@@ -61,6 +61,12 @@ def register(app: App, kit: Kit) -> None:
     @app.middleware
     def resolve_actor(context: BoltContext, body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
         started = time.monotonic()
+        event_id = body.get("event_id") if isinstance(body, dict) and body.get("type") == "event_callback" else None
+        if event_id:
+            with kit.services.store.write() as db:
+                if not kit.services.store.first_time(db, f"event:{event_id}"):
+                    log.info("handled %s (a retry, already acted on)", request_kind(body))
+                    return BoltResponse(status=200, body="")
         user = context.user_id
         context["actor"] = user
         context["role"] = kit.services.role(user) if user else Role.VOLUNTEER

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -43,23 +42,16 @@ class Notifier:
         self.kit = kit
         self.services = services
         self.client = client
-        self._flushing = threading.Lock()
 
     def flush(self) -> int:
-        """Send everything due now; return how many were sent."""
-        if not self._flushing.acquire(blocking=False):
-            return 0
+        """Send everything due now; return how many were sent. Concurrent flushes claim different rows."""
         sent = 0
-        try:
-            while True:
-                batch = outbox.claim_due(self.services.store, now=self.services.now())
-                if not batch:
-                    break
-                for note in batch:
-                    sent += self._deliver(note)
-        finally:
-            self._flushing.release()
-        return sent
+        while True:
+            batch = outbox.claim_due(self.services.store, now=self.services.now())
+            if not batch:
+                return sent
+            for note in batch:
+                sent += self._deliver(note)
 
     def _deliver(self, note: outbox.Notification) -> int:
         store, now = self.services.store, self.services.now()

@@ -419,7 +419,7 @@ def register(app: App, kit: Kit) -> None:
         respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
 
     @app.view("shift_form")
-    def on_form(ack: Ack, context: BoltContext, client: WebClient) -> None:
+    def on_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
         actor, meta = context["actor"], context.get("meta") or {}
         if context["role"] < Role.COORDINATOR:
             ack(response_action="errors", errors={"kind": kit.render("shifts/form_forbidden.j2")})
@@ -440,7 +440,12 @@ def register(app: App, kit: Kit) -> None:
             return
         ack()
         if existing is None:
-            shift = sh.create_shift(kit.services.store, actor=actor, values=values)
+            view_id = (body.get("view") or {}).get("id")
+            shift = sh.create_shift(
+                kit.services.store, actor=actor, values=values, request_key=f"view:{view_id}" if view_id else None
+            )
+            if shift is None:
+                return
             channel = meta.get("channel") if isinstance(meta.get("channel"), str) else None
             posted = post_shift(kit, client, shift, channels=[channel, kit.services.settings.coordinator_channel, actor])
             if posted != channel:

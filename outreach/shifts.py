@@ -292,17 +292,17 @@ def check_draft(
     return values, errors
 
 
-def create_shift(store: Store, *, actor: str, values: dict) -> Shift:
-    """Store a checked shift and audit it."""
+def create_shift(store: Store, *, actor: str, values: dict, request_key: str | None = None) -> Shift | None:
+    """Store a checked shift and audit it; None when this request (a replay) was acted on before."""
     now = iso(store.clock())
     with store.write() as db:
+        if request_key and not store.first_time(db, request_key):
+            return None
         row = dict(values, status="planned", created_by=actor, created_at=now, updated_at=now)
         shift_id = db["shifts"].insert(row).last_pk
         store.audit(db, actor=actor, action="shift.create", subject=f"shift:{shift_id}", detail=values)
         store.events.emit(db, Event("shift.created", shift_id, store.clock(), actor=actor))
-        shift = get_shift(db, shift_id)
-    assert shift
-    return shift
+        return get_shift(db, shift_id)
 
 
 @dataclass(frozen=True)

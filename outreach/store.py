@@ -98,6 +98,12 @@ def m001_foundation(db: Database) -> None:
     db["notifications"].create_index(["sent_at", "due_at"])
 
 
+@migrations()
+def m005_seen_requests(db: Database) -> None:
+    """Requests already acted on (view submissions, events), so a replay never acts twice."""
+    db["seen_requests"].create({"key": str, "at": str}, pk="key")
+
+
 class Store:
     """The bot's database. Every access goes through `read()` or `write()`."""
 
@@ -156,6 +162,11 @@ class Store:
                 "subject": subject, "detail": json.dumps(detail or {}, sort_keys=True),
             }
         ).last_pk
+
+    def first_time(self, db: Database, key: str) -> bool:
+        """Record a request key inside the caller's transaction; False when it was seen before."""
+        cursor = db.execute("INSERT OR IGNORE INTO seen_requests (key, at) VALUES (?, ?)", [key, iso(self.clock())])
+        return cursor.rowcount == 1
 
     def close(self) -> None:
         """Close the connection."""

@@ -198,13 +198,13 @@ class Bot:
         return Sent(self, status, body, name)
 
     def submit(self, user: str, callback_id: str, fields: dict[str, object], *,
-               metadata: dict | None = None, **kw: object) -> Sent:
+               metadata: dict | None = None, view_id: str | None = None, **kw: object) -> Sent:
         name = f"view{next(self._names)}"
         payload = {
             "type": "view_submission", "team": {"id": "T1"}, "user": {"id": user, "team_id": "T1"},
             "api_app_id": "A1", "token": "legacy", "trigger_id": f"trig-{name}",
             "view": {
-                "id": "V1", "type": "modal", "callback_id": callback_id, "team_id": "T1",
+                "id": view_id or f"V{name}", "type": "modal", "callback_id": callback_id, "team_id": "T1",
                 "private_metadata": json.dumps(metadata or {}), "state": {"values": state_values(fields)},
                 "hash": "h",
             },

@@ -1,0 +1,108 @@
+"""Faults: Slack failing or slow, replays and retries, a locked database."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from conftest import ADMIN, shift_fields
+
+
+def notification_rows(bot):
+    return list(bot.store.db.query("SELECT key, sent_at, error, attempts FROM notifications ORDER BY id"))
+
+
+def promote_someone(bot):
+    """Two people on a one-place waitlist situation; the first withdraws so the second is told."""
+    number = bot.create_shift(capacity="2")
+    for user in ("UA", "UB", "UC"):
+        bot.train(user)
+        bot.command(user, f"signup {number}").reply()
+    return number
+
+
+def test_server_error_leaves_notification_unsent_and_retries_later(bot):
+    number = promote_someone(bot)
+    bot.fake.fail("chat.postMessage", status=500, times=3)  # the client's own retries fail too
+    bot.command("UA", f"withdraw {number}").reply()
+    bot.fake.wait_for("chat.postMessage", count=3)
+    rows = notification_rows(bot)
+    assert len(rows) == 1 and rows[0]["sent_at"] is None and rows[0]["error"]
+    bot.kit.tick()  # not due again yet: nothing sent
+    assert not [c for c in bot.dms("UC") if not c.failed]
+    bot.clock.advance(minutes=2)
+    bot.kit.tick()
+    assert len([c for c in bot.dms("UC") if not c.failed]) == 1
+    assert notification_rows(bot)[0]["sent_at"] is not None
+    bot.clock.advance(minutes=10)
+    bot.kit.tick()
+    assert len([c for c in bot.dms("UC") if not c.failed]) == 1  # never twice
+
+
+def test_rate_limit_is_honoured_and_nothing_lost(bot):
+    number = promote_someone(bot)
+    bot.fake.fail("chat.postMessage", status=429, retry_after=1)
+    bot.command("UA", f"withdraw {number}").reply()
+    calls = bot.fake.wait_for("chat.postMessage", count=2, where=lambda c: c.params.get("channel") == "UC")
+    assert calls[0].failed and not calls[1].failed
+    assert notification_rows(bot)[0]["sent_at"] is not None
+
+
+def test_permanent_error_is_recorded_not_retried(bot):
+    number = promote_someone(bot)
+    bot.fake.fail("chat.postMessage", error="user_not_found")
+    bot.command("UA", f"withdraw {number}").reply()
+    bot.fake.wait_for("chat.postMessage")
+    row = notification_rows(bot)[0]
+    assert row["error"] == "skipped: user_not_found"
+    bot.clock.advance(hours=1)
+    bot.kit.tick()
+    assert len(bot.dms("UC")) == 1
+
+
+def test_replayed_view_submission_creates_one_shift(bot):
+    fields = shift_fields(bot.clock)
+    for _ in range(3):
+        sent = bot.submit(ADMIN, "shift_form", fields, metadata={"channel": "C1"}, view_id="VSAME")
+        assert sent.status == 200
+    bot.fake.wait_for("chat.postMessage")
+    bot.submit(ADMIN, "shift_form", fields, metadata={"channel": "C1"}, view_id="VOTHER")
+    bot.fake.wait_for("chat.postMessage", count=2)
+    assert bot.store.db["shifts"].count == 2
+
+
+def test_event_retries_act_once(bot):
+    event = {"type": "app_home_opened", "user": "UV", "tab": "home", "channel": "D1"}
+    import json
+    import time as _time
+
+    body = json.dumps({"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event_id": "Ev42",
+                       "event_time": int(_time.time()), "event": event})
+    for retry in ("", "1", "2"):
+        headers = {"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
+        status, _ = bot.post(body, content_type="application/json", headers=headers)
+        assert status == 200
+    bot.fake.wait_for("views.publish")
+    bot.event({"type": "app_home_opened", "user": "UV", "tab": "home", "channel": "D1"})  # a new event
+    bot.fake.wait_for("views.publish", count=2)
+    assert len(bot.fake.calls_to("views.publish")) == 2
+
+
+def test_requests_wait_for_a_database_locked_by_another_process(bot):
+    number = bot.create_shift()
+    bot.train("UA")
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sqlite3, sys, time
+        conn = sqlite3.connect({str(bot.settings.db_path)!r}, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        print("locked", flush=True)
+        time.sleep(2)
+        conn.execute("COMMIT")
+    """)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    sent = bot.command("UA", f"signup {number}")
+    assert sent.status == 200
+    assert "You're signed up" in sent.text(timeout=15)
+    holder.wait(timeout=10)
+    assert bot.store.db.execute("SELECT count(*) FROM signups WHERE status = 'confirmed'").fetchone()[0] == 1
