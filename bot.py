@@ -132,6 +132,34 @@ def cmd_check(_: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Copy the database consistently while the bot runs (SQLite's online backup API)."""
+    source_path = Path(os.environ.get("OUTREACH_DB", "").strip() or "data/outreach.db")
+    if not source_path.is_file():
+        raise Fatal(f"OUTREACH_DB: there is no database at {source_path}. Set OUTREACH_DB to the bot's database file.")
+    target = Path(args.path)
+    if target.resolve() == source_path.resolve():
+        raise Fatal("backup: the backup path is the database itself; choose another file.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
+    dest = sqlite3.connect(partial)
+    try:
+        source.backup(dest, pages=1024)
+        dest.execute("PRAGMA journal_mode = DELETE")
+        check = dest.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        dest.close()
+        source.close()
+    if check != "ok":
+        partial.unlink(missing_ok=True)
+        raise Fatal(f"backup: the copy failed its integrity check ({check}); nothing was written.")
+    os.chmod(partial, 0o600)
+    os.replace(partial, target)
+    print(f"backup: {source_path} copied to {target} ({target.stat().st_size} bytes, integrity ok)")
+    return 0
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     """Run the test suite (pytest), passing any further arguments on."""
     import pytest
@@ -203,6 +231,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("run", help="run the bot (the default)").set_defaults(fn=cmd_run)
     sub.add_parser("check", help="validate settings, data files and the database").set_defaults(fn=cmd_check)
     sub.add_parser("manifest", help="print the Slack app manifest").set_defaults(fn=cmd_manifest)
+    backup = sub.add_parser("backup", help="copy the database consistently, even while the bot runs")
+    backup.add_argument("path", help="where to write the copy")
+    backup.set_defaults(fn=cmd_backup)
     tests = sub.add_parser("test", help="run the test suite (installs the test extras on first use)")
     tests.add_argument("pytest_args", nargs=argparse.REMAINDER, help="arguments passed on to pytest")
     tests.set_defaults(fn=cmd_test)
