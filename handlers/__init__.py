@@ -15,11 +15,14 @@ from slack_sdk.http_retry.builtin_handlers import (
 from handlers import commands, home, middleware, people, shifts
 from handlers.kit import Kit
 from handlers.notify import Notifier
+from handlers.pacing import PacedExecutor
 from handlers.render import Renderer
 from outreach.services import Services
 
 log = logging.getLogger(__name__)
 
+LISTENER_WORKERS = 64
+WORK_SLOTS = 2
 SURFACES = (middleware, commands, shifts, people, home)
 
 
@@ -47,6 +50,8 @@ def create_app(services: Services, *, client: WebClient | None = None, verify_to
         request_verification_enabled=not settings.socket_mode,
         token_verification_enabled=verify_token,
         raise_error_for_unhandled_request=False,
+        # Listeners ack first, then work: enough workers that an ack never queues, few slots for work.
+        listener_executor=PacedExecutor(workers=LISTENER_WORKERS, slots=WORK_SLOTS),
     )
     kit = Kit(services=services, render=Renderer(services.catalog))
     kit.notifier = Notifier(kit, services, client)

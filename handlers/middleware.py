@@ -10,6 +10,7 @@ from collections.abc import Callable
 from slack_bolt import App, BoltContext, BoltResponse
 
 from handlers.kit import Kit
+from handlers.pacing import PacedAck
 from outreach.roles import Role
 
 log = logging.getLogger("outreach.requests")
@@ -61,6 +62,7 @@ def register(app: App, kit: Kit) -> None:
     @app.middleware
     def resolve_actor(context: BoltContext, body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
         started = time.monotonic()
+        context["ack"] = PacedAck()
         event_id = body.get("event_id") if isinstance(body, dict) and body.get("type") == "event_callback" else None
         if event_id:
             with kit.services.store.write() as db:

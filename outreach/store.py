@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -115,15 +116,20 @@ class Store:
         fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
         os.close(fd)
         os.chmod(self.path, 0o600)
-        conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
-        self.db = Database(conn)
+        self.db = self._connect()
         self._lock = threading.RLock()
-        conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        self._writing = threading.local()
+        self._readers: queue.SimpleQueue[Database] = queue.SimpleQueue()
+        self.db.conn.execute("PRAGMA journal_mode = WAL")
         with self._lock:
             migrations.apply(self.db)
+
+    def _connect(self) -> Database:
+        conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return Database(conn)
 
     def pending_migrations(self) -> list[str]:
         """Names of migrations not yet applied (none once the store is open)."""
@@ -132,9 +138,24 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Database]:
-        """Hold the connection for a series of reads."""
-        with self._lock:
+        """A connection for a series of reads: the writer's inside a write, else a pooled reader.
+
+        WAL lets readers run beside the writer, so reads (an ack's role check, say) never wait for
+        a write transaction to finish.
+        """
+        if getattr(self._writing, "active", False):
             yield self.db
+            return
+        try:
+            reader = self._readers.get_nowait()
+        except queue.Empty:
+            reader = self._connect()
+        try:
+            yield reader
+        finally:
+            if reader.conn.in_transaction:
+                reader.conn.rollback()
+            self._readers.put(reader)
 
     @contextmanager
     def write(self) -> Iterator[Database]:
@@ -146,6 +167,7 @@ class Store:
                     yield self.db
                 return
             conn.execute("BEGIN IMMEDIATE")
+            self._writing.active = True
             try:
                 yield self.db
             except BaseException:
@@ -153,6 +175,8 @@ class Store:
                 raise
             else:
                 conn.execute("COMMIT")
+            finally:
+                self._writing.active = False
 
     def audit(self, db: Database, *, actor: str, action: str, subject: str, detail: dict | None = None) -> int:
         """Record who did what, inside the caller's transaction; return the record's id."""
@@ -169,6 +193,11 @@ class Store:
         return cursor.rowcount == 1
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the writer and every pooled reader."""
         with self._lock:
             self.db.conn.close()
+            while True:
+                try:
+                    self._readers.get_nowait().conn.close()
+                except queue.Empty:
+                    break

@@ -1,0 +1,161 @@
+"""Ack latency of the bot against a bare Bolt app, the same signed mix at concurrency 1, 10 and 50.
+
+Usage: python bench/ack_latency.py [--requests N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import signal
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from common import (
+    ROOT,
+    SECRET,
+    FakeSlack,
+    command_body,
+    free_port,
+    payload_body,
+    percentiles,
+    signed_post,
+    start_process,
+    wait_healthy,
+)
+
+from outreach.store import Store, iso
+
+USERS = [f"UB{i:04d}" for i in range(500)]
+SHIFTS = 20
+
+
+def seed(db_path: Path) -> None:
+    """Shifts in the coming days and trained volunteers."""
+    store = Store(db_path)
+    now = datetime.now(UTC).replace(microsecond=0)
+    with store.write() as db:
+        for i in range(SHIFTS):
+            start = now + timedelta(days=1 + i % 10, hours=i)
+            db["shifts"].insert({
+                "kind": "direct", "venue": "motel", "area": f"Area {i}", "starts_at": iso(start),
+                "ends_at": iso(start + timedelta(hours=4)), "tz": "America/Chicago", "capacity": 10_000,
+                "min_team": 2, "languages": "[]", "lead": "ULEAD", "training": "direct-outreach", "notes": "",
+                "status": "planned", "created_by": "UADMIN", "created_at": iso(now), "updated_at": iso(now),
+            })
+        db["trainings"].insert_all(
+            {"user_id": u, "training": "direct-outreach", "completed_on": "2026-01-01", "recorded_by": "UADMIN"}
+            for u in USERS
+        )
+    store.close()
+
+
+def request_mix(n: int, response_url: str) -> list[tuple[str, str]]:
+    """n signed-ready requests: commands, Sign up clicks and view submissions."""
+    rng = random.Random(7)
+    day = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    mix = []
+    for i in range(n):
+        user = rng.choice(USERS)
+        kind = i % 5
+        if kind in (0, 1):
+            mix.append((command_body(user, "shifts" if kind == 0 else "mine", response_url),
+                        "application/x-www-form-urlencoded"))
+        elif kind in (2, 3):
+            mix.append((payload_body({
+                "type": "block_actions", "user": {"id": user}, "team": {"id": "T1"}, "trigger_id": "t",
+                "container": {"type": "message", "channel_id": "CBENCH"}, "response_url": response_url,
+                "actions": [{"type": "button", "action_id": "shift_signup", "value": str(rng.randint(1, SHIFTS))}],
+            }), "application/x-www-form-urlencoded"))
+        else:
+            values = {
+                "kind": {"value": {"type": "static_select", "selected_option": {"value": "direct"}}},
+                "venue": {"value": {"type": "static_select", "selected_option": {"value": "motel"}}},
+                "area": {"value": {"type": "plain_text_input", "value": "Bench area"}},
+                "start_date": {"value": {"type": "datepicker", "selected_date": day}},
+                "start_time": {"value": {"type": "timepicker", "selected_time": "20:00"}},
+                "end_date": {"value": {"type": "datepicker", "selected_date": day}},
+                "end_time": {"value": {"type": "timepicker", "selected_time": "19:00"}},  # refused inline
+                "capacity": {"value": {"type": "number_input", "value": "4"}},
+                "min_team": {"value": {"type": "number_input", "value": "2"}},
+                "lead": {"value": {"type": "users_select", "selected_user": "ULEAD"}},
+                "training": {"value": {"type": "static_select", "selected_option": {"value": "direct-outreach"}}},
+            }
+            mix.append((payload_body({
+                "type": "view_submission", "user": {"id": "UADMIN"}, "team": {"id": "T1"},
+                "view": {"id": f"V{i}", "type": "modal", "callback_id": "shift_form", "private_metadata": "{}",
+                         "state": {"values": values}},
+            }), "application/x-www-form-urlencoded"))
+    return mix
+
+
+def run_level(url: str, mix: list[tuple[str, str]], concurrency: int) -> tuple[list[float], float, int]:
+    """Send the mix at a concurrency; return latencies, requests per second and non-200 count."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def one(item: tuple[str, str]) -> None:
+        nonlocal errors
+        status, seconds = signed_post(url, item[0], item[1])
+        with lock:
+            latencies.append(seconds)
+            errors += status != 200
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(one, mix))
+    return latencies, len(mix) / (time.perf_counter() - started), errors
+
+
+def main() -> None:
+    """Start both apps, measure each level, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=400, help="requests per concurrency level and app")
+    args = parser.parse_args()
+    fake = FakeSlack()
+    tmp = Path(tempfile.mkdtemp(prefix="outreach-bench-"))
+    seed(tmp / "bench.db")
+    bot_port, bare_port = free_port(), free_port()
+    env = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url,
+           "OUTREACH_ADMINS": "UADMIN", "OUTREACH_TIMEZONE": "America/Chicago"}
+    bot = start_process([str(ROOT / "bot.py")], {**env, "PORT": str(bot_port), "OUTREACH_DB": str(tmp / "bench.db")})
+    bare = start_process([str(ROOT / "bench" / "bare_bolt.py")], {**env, "PORT": str(bare_port)})
+    try:
+        wait_healthy(bot_port, bot)
+        wait_healthy(bare_port, bare)
+        response_url = fake.response_url("bench")
+        print(f"{'app':<10}{'conc':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'req/s':>9}{'errors':>8}")
+        worst_max, ratios = 0.0, []
+        for concurrency in (1, 10, 50):
+            mix = request_mix(args.requests, response_url)
+            figures = {}
+            for name, port in (("bare-bolt", bare_port), ("outreach", bot_port)):
+                url = f"http://127.0.0.1:{port}/slack/events"
+                run_level(url, mix[:20], concurrency)  # warm-up
+                latencies, rps, errors = run_level(url, mix, concurrency)
+                figures[name] = percentiles(latencies)
+                worst_max = max(worst_max, figures[name]["max"]) if name == "outreach" else worst_max
+                f = figures[name]
+                print(f"{name:<10}{concurrency:>5}{f['p50']:>9.1f}{f['p95']:>9.1f}{f['p99']:>9.1f}{f['max']:>9.1f}"
+                      f"{rps:>9.0f}{errors:>8}")
+            ratio = figures["outreach"]["p99"] / max(figures["bare-bolt"]["p99"], 1e-6)
+            ratios.append(ratio)
+            print(f"{'ratio p99 outreach / bare-bolt':<42}{ratio:>8.2f}  (target <= 1.5)")
+        print(f"slowest outreach ack: {worst_max:.0f} ms (Slack's deadline: 3000 ms)")
+        print(f"Web API calls the bot made meanwhile: {len(fake.calls)}")
+    finally:
+        for proc in (bot, bare):
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=20)
+        fake.close()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Shared pieces of the benchmarks: paths, a fake Slack, signed requests, percentiles, processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from fakeslack import FakeSlack  # noqa: E402
+from slack_sdk.signature import SignatureVerifier  # noqa: E402
+
+SECRET = "bench-secret"
+__all__ = ["FakeSlack", "ROOT", "SECRET", "free_port", "percentiles", "signed_post", "start_process", "wait_healthy"]
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def signed_post(url: str, body: str, content_type: str, secret: str = SECRET, timeout: float = 10.0) -> tuple[int, float]:
+    """POST a request signed like Slack's; return the status and the seconds until the answer."""
+    ts = str(int(time.time()))
+    headers = {
+        "Content-Type": content_type, "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
+    }
+    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    return status, time.perf_counter() - started
+
+
+def command_body(user: str, text: str, response_url: str) -> str:
+    """A /outreach slash command, form-encoded."""
+    return urllib.parse.urlencode({
+        "command": "/outreach", "text": text, "user_id": user, "team_id": "T1", "channel_id": "CBENCH",
+        "response_url": response_url, "trigger_id": "trig",
+    })
+
+
+def payload_body(payload: dict) -> str:
+    """An interactive payload, form-encoded."""
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50, p95, p99 and max of latencies in milliseconds."""
+    ordered = sorted(samples)
+    cuts = statistics.quantiles(ordered, n=100, method="inclusive") if len(ordered) > 1 else ordered * 99
+    return {"p50": cuts[49] * 1000, "p95": cuts[94] * 1000, "p99": cuts[98] * 1000, "max": ordered[-1] * 1000}
+
+
+def start_process(args: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen:
+    """Start a Python process with a clean Slack/outreach environment plus `env`."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OUTREACH_"))}
+    full.update(env)
+    return subprocess.Popen([sys.executable, *args], env=full, cwd=cwd or ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> float:
+    """Poll /healthz until it answers; return the seconds it took."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return time.perf_counter() - started
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError("process did not become healthy")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The peak resident memory of a process (Linux), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
