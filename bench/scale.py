@@ -1,0 +1,142 @@
+"""Time the main reads and a signup on an empty database and on a large one; start-up and memory.
+
+Usage: python bench/scale.py [--repeat 30] [--db PATH]   (without --db, bench/generate.py makes one)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from common import (
+    ROOT,
+    SECRET,
+    FakeSlack,
+    command_body,
+    free_port,
+    payload_body,
+    peak_rss_mb,
+    percentiles,
+    signed_post,
+    start_process,
+    wait_healthy,
+)
+from generate import generate
+
+from outreach.store import Store, iso
+
+
+def pick_subjects(db_path: Path) -> tuple[str, int]:
+    """A volunteer with many upcoming shifts, and a future shift with room to sign up."""
+    conn = sqlite3.connect(db_path)
+    now = iso(datetime.now(UTC))
+    row = conn.execute(
+        "SELECT g.user_id FROM signups g JOIN shifts s ON s.id = g.shift_id WHERE s.starts_at > ? "
+        "GROUP BY g.user_id ORDER BY count(*) DESC LIMIT 1", [now]).fetchone()
+    shift = conn.execute("SELECT id FROM shifts WHERE starts_at > ? AND status = 'planned' ORDER BY starts_at LIMIT 1",
+                         [now]).fetchone()
+    if shift is None:
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+        cursor = conn.execute(
+            "INSERT INTO shifts (kind, venue, area, starts_at, ends_at, tz, capacity, min_team, languages, lead, "
+            "training, notes, status) VALUES ('direct', 'motel', 'Area', ?, ?, 'America/Chicago', 500, 2, '[]', "
+            "'UADMIN', 'direct-outreach', '', 'planned')", [iso(start), iso(start + timedelta(hours=4))])
+        conn.commit()
+        shift = (cursor.lastrowid,)
+    conn.close()
+    return (row[0] if row else "UV00001"), shift[0]
+
+
+def measure(fake: FakeSlack, url: str, repeat: int, user: str, shift_id: int) -> dict[str, dict[str, float]]:
+    """End-to-end times (request sent until the answer reached Slack) of each operation."""
+    results: dict[str, list[float]] = {"/outreach shifts": [], "/outreach mine": [], "App Home": [], "signup": []}
+    ctype = "application/x-www-form-urlencoded"
+    for i in range(repeat):
+        for label, text in (("/outreach shifts", "shifts"), ("/outreach mine", "mine")):
+            name = f"{text}{i}-{time.monotonic_ns()}"
+            started = time.perf_counter()
+            signed_post(url, command_body(user, text, fake.response_url(name)), ctype)
+            fake.wait_for("response_url", where=lambda c, n=name: c.path.endswith("/" + n), timeout=30)
+            results[label].append(time.perf_counter() - started)
+        before = len(fake.calls_to("views.publish"))
+        body = json.dumps({"type": "event_callback", "team_id": "T1", "event_id": f"Ev{time.monotonic_ns()}",
+                           "event": {"type": "app_home_opened", "user": "UADMIN", "tab": "home"}})
+        started = time.perf_counter()
+        signed_post(url, body, "application/json")
+        fake.wait_for("views.publish", count=before + 1, timeout=30)
+        results["App Home"].append(time.perf_counter() - started)
+        signer = f"UBENCH{i:03d}"
+        name = f"signup{i}-{time.monotonic_ns()}"
+        started = time.perf_counter()
+        signed_post(url, payload_body({
+            "type": "block_actions", "user": {"id": signer}, "team": {"id": "T1"}, "trigger_id": "t",
+            "container": {"type": "message", "channel_id": "C1"}, "response_url": fake.response_url(name),
+            "actions": [{"type": "button", "action_id": "shift_signup", "value": str(shift_id)}]}), ctype)
+        fake.wait_for("response_url", where=lambda c, n=name: c.path.endswith("/" + n), timeout=30)
+        results["signup"].append(time.perf_counter() - started)
+    return {label: percentiles(samples) for label, samples in results.items()}
+
+
+def run(db_path: Path, repeat: int) -> tuple[float, dict, float]:
+    """Start the bot on a database, measure, stop; return start-up seconds, figures and peak RSS."""
+    store = Store(db_path)  # apply migrations before timing the start-up
+    with store.write() as db:
+        db["trainings"].insert_all({"user_id": f"UBENCH{i:03d}", "training": "direct-outreach",
+                                    "completed_on": "2025-01-01"} for i in range(repeat))
+    store.close()
+    user, shift_id = pick_subjects(db_path)
+    fake = FakeSlack()
+    port = free_port()
+    proc = start_process([str(ROOT / "bot.py")], {
+        "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url,
+        "PORT": str(port), "OUTREACH_DB": str(db_path), "OUTREACH_ADMINS": "UADMIN",
+        "OUTREACH_TIMEZONE": "America/Chicago"})
+    try:
+        startup = wait_healthy(port, proc)
+        figures = measure(fake, f"http://127.0.0.1:{port}/slack/events", repeat, user, shift_id)
+        rss = peak_rss_mb(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        fake.close()
+    return startup, figures, rss
+
+
+def main() -> None:
+    """Measure an empty database and a large one, print both side by side."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--db", type=Path, help="a database made by bench/generate.py (copied, not changed)")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="outreach-scale-"))
+    big = tmp / "big.db"
+    if args.db:
+        shutil.copy(args.db, big)
+    else:
+        generate(big, shifts=10_000, volunteers=2_000, signups=100_000, debriefs=5_000,
+                 now=datetime.now(UTC).replace(microsecond=0))
+    empty = tmp / "empty.db"
+    Store(empty).close()
+    rows = {}
+    for label, path in (("empty", empty), ("large", big)):
+        rows[label] = run(path, args.repeat)
+    print(f"{'operation (end to end)':<24}{'empty p50':>11}{'empty p95':>11}{'large p50':>11}{'large p95':>11}  ms")
+    for op in rows["empty"][1]:
+        e, g = rows["empty"][1][op], rows["large"][1][op]
+        print(f"{op:<24}{e['p50']:>11.1f}{e['p95']:>11.1f}{g['p50']:>11.1f}{g['p95']:>11.1f}")
+    for label in ("empty", "large"):
+        startup, _, rss = rows[label]
+        print(f"{label}: start-up {startup:.2f} s (target < 2 s), peak RSS {rss:.0f} MB (target < 200 MB)")
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
