@@ -72,6 +72,8 @@ def test_http_mode_serves_a_signed_slash_command(tmp_path, fake):
         code, err = stop(proc)
     assert code == 0, err
     assert "stopped" in err
+    assert "handled command:/outreach help ack_ms=" in err  # one line per request, with its ack time
+    assert "xoxb-t" not in err and "sec" not in err.replace("second", "")  # no token or secret in logs
 
 
 def test_socket_mode_serves_a_slash_command(tmp_path, fake):
