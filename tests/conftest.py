@@ -125,7 +125,8 @@ def state_values(fields: dict[str, object]) -> dict:
 class Bot:
     """The real app behind a real HTTP server, driven with signed requests."""
 
-    def __init__(self, fake: FakeSlack, tmp: Path, clock: Clock, env: dict[str, str] | None = None) -> None:
+    def __init__(self, fake: FakeSlack, tmp: Path, clock: Clock, env: dict[str, str] | None = None,
+                 client: object | None = None) -> None:
         self.fake = fake
         self.clock = clock
         self.tmp = tmp
@@ -140,7 +141,7 @@ class Bot:
         self.services = Services(
             settings=self.settings, store=self.store, catalog=Catalog.load(self.settings.data_dir), clock=clock
         )
-        self.app, self.kit = create_app(self.services)
+        self.app, self.kit = create_app(self.services, client=client)
         self.server = WebServer(wsgi_app(self.app), host="127.0.0.1", port=0)
         self.server.start()
         self.url = f"http://127.0.0.1:{self.server.port}/slack/events"

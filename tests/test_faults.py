@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 
 from conftest import ADMIN, shift_fields
 
@@ -75,10 +76,9 @@ def test_replayed_view_submission_creates_one_shift(bot):
 def test_event_retries_act_once(bot):
     event = {"type": "app_home_opened", "user": "UV", "tab": "home", "channel": "D1"}
     import json
-    import time as _time
 
     body = json.dumps({"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event_id": "Ev42",
-                       "event_time": int(_time.time()), "event": event})
+                       "event_time": int(time.time()), "event": event})
     for retry in ("", "1", "2"):
         headers = {"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
         status, _ = bot.post(body, content_type="application/json", headers=headers)
@@ -106,3 +106,27 @@ def test_requests_wait_for_a_database_locked_by_another_process(bot):
     assert "You're signed up" in sent.text(timeout=15)
     holder.wait(timeout=10)
     assert bot.store.db.execute("SELECT count(*) FROM signups WHERE status = 'confirmed'").fetchone()[0] == 1
+
+
+def test_timeout_is_not_recorded_as_sent(fake, tmp_path, clock):
+    from conftest import Bot
+    from slack_sdk import WebClient
+
+    bot = Bot(fake, tmp_path, clock, client=WebClient(token="xoxb-test", base_url=fake.url, timeout=0.5))
+    try:
+        number = promote_someone(bot)
+        fake.fail("chat.postMessage", delay=1.5)
+        bot.command("UA", f"withdraw {number}").reply()
+        fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "UC")
+        deadline = time.monotonic() + 5
+        while True:  # the send is given up on after the client's time-out
+            row = bot.store.db.execute("SELECT sent_at, error FROM notifications").fetchone()
+            if row[1] is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        assert row[0] is None and row[1]  # not sent, the error recorded
+        bot.clock.advance(minutes=2)
+        bot.kit.tick()
+        assert bot.store.db.execute("SELECT sent_at FROM notifications").fetchone()[0] is not None
+    finally:
+        bot.close()
