@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -12,10 +13,13 @@ from slack_sdk.errors import SlackApiError
 from outreach import outbox
 from outreach.services import Services
 
+if TYPE_CHECKING:
+    from handlers.kit import Kit
+
 log = logging.getLogger(__name__)
 
 Rendered = tuple[str, list[dict]]
-NoticeFn = Callable[["object", dict], Rendered | None]
+NoticeFn = Callable[["Kit", dict], Rendered | None]
 NOTICES: dict[str, NoticeFn] = {}
 
 # Errors that no retry can mend: the message is dropped and the reason recorded.
@@ -38,7 +42,7 @@ def notice(template: str) -> Callable[[NoticeFn], NoticeFn]:
 class Notifier:
     """Delivers due notifications; safe to call from many threads and processes at once."""
 
-    def __init__(self, kit: object, services: Services, client: WebClient) -> None:
+    def __init__(self, kit: Kit, services: Services, client: WebClient) -> None:
         self.kit = kit
         self.services = services
         self.client = client

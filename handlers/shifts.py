@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -94,11 +93,8 @@ def details_view(kit: Kit, shift: Shift, *, role: Role) -> dict:
 def shift_form(kit: Kit, *, shift: Shift | None = None, channel: str | None = None) -> dict:
     """The modal to plan a shift, empty or prefilled for an edit."""
     cat, zone = kit.services.catalog, kit.services.settings.zone
-    start = shift.local_start() if shift else None
-    end = shift.local_end() if shift else None
-    if shift:
-        start = shift.starts_at.astimezone(zone)
-        end = shift.ends_at.astimezone(zone)
+    start = shift.starts_at.astimezone(zone) if shift else None
+    end = shift.ends_at.astimezone(zone) if shift else None
     today = kit.services.now().astimezone(zone).date().isoformat()
     trainings = [(NO_TRAINING, "No training required")] + [(t.id, t.name) for t in cat.trainings]
     parts: list[Block] = [
@@ -291,6 +287,13 @@ def cmd_cancel(req: CommandRequest) -> None:
 # ---------------------------------------------------------------- notifications
 
 
+def _dm_with_buttons(text: str, shift: Shift, label: str, action_id: str) -> tuple[str, list[dict]]:
+    return text, bk.message([
+        bk.section(text),
+        bk.actions(bk.button(label, action_id, str(shift.id)), bk.button("Details", "shift_details", str(shift.id))),
+    ])
+
+
 def _shift_for_notice(kit: Kit, context: dict) -> Shift | None:
     return sh.load_shift(kit.services.store, int(context["shift_id"]), user=context.get("user"))
 
@@ -301,14 +304,7 @@ def notice_promoted(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     shift = _shift_for_notice(kit, context)
     if not shift or shift.cancelled or shift.my_status != "confirmed" or shift.started(kit.services.now()):
         return None
-    text = kit.render("shifts/promoted.j2", shift=shift)
-    return text, bk.message([
-        bk.section(text),
-        bk.actions(
-            bk.button("Give my place back", "shift_giveback", str(shift.id)),
-            bk.button("Details", "shift_details", str(shift.id)),
-        ),
-    ])
+    return _dm_with_buttons(kit.render("shifts/promoted.j2", shift=shift), shift, "Give my place back", "shift_giveback")
 
 
 @notice("shifts/changed")
@@ -321,13 +317,7 @@ def notice_changed(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         "shifts/changed.j2", shift=shift, old_start=from_iso(context["old_starts_at"]),
         old_area=context.get("old_area"), old_venue=context.get("old_venue"),
     )
-    return text, bk.message([
-        bk.section(text),
-        bk.actions(
-            bk.button("Withdraw", "shift_withdraw", str(shift.id)),
-            bk.button("Details", "shift_details", str(shift.id)),
-        ),
-    ])
+    return _dm_with_buttons(text, shift, "Withdraw", "shift_withdraw")
 
 
 @notice("shifts/cancelled")
@@ -464,5 +454,3 @@ def register(app: App, kit: Kit) -> None:
                             notified=len(change.notified), promoted=change.promoted),
         )
 
-
-__all__ = ["register", "timedelta"]
