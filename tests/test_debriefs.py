@@ -256,3 +256,17 @@ def test_no_column_can_hold_a_name_phone_address_or_photo(bot):
         columns = [c.name for c in bot.store.db[table].columns]
         assert columns, table
         assert not [c for c in columns if any(word in c.lower() for word in forbidden)], (table, columns)
+
+
+def test_retention_setting_is_validated():
+    import pytest
+
+    from outreach.settings import SettingsError, load_settings
+
+    good = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+    assert load_settings(good).notes_retention_days == 90
+    assert load_settings({**good, "OUTREACH_NOTES_RETENTION_DAYS": "30"}).notes_retention_days == 30
+    for bad in ("0", "ninety", "-5", "99999"):
+        with pytest.raises(SettingsError) as info:
+            load_settings({**good, "OUTREACH_NOTES_RETENTION_DAYS": bad})
+        assert info.value.name == "OUTREACH_NOTES_RETENTION_DAYS"
