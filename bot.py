@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from outreach.settings import Settings
 
 ROOT = Path(__file__).resolve().parent
-RUNTIME = ("slack_bolt", "slack_sdk", "sqlite_utils", "jinja2", "yaml", "dotenv")
+RUNTIME = ("slack_bolt", "slack_sdk", "sqlite_utils", "jinja2", "yaml", "dotenv", "matplotlib")
 TESTING = ("pytest", "ruff", "websockets", "hypothesis")
 log = logging.getLogger("outreach")
 TICK_SECONDS = 20.0
@@ -160,6 +160,28 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the CSV of a period's debriefed shifts (counts only), as /outreach export uploads it."""
+    from outreach import reports
+    from outreach.debriefs import Lists
+    from outreach.settings import load_settings
+
+    settings = load_settings(require_signing_secret=False)
+    services = open_services(settings)
+    try:
+        period = reports.parse_period(args.period, today=services.now().astimezone(settings.zone).date())
+        if period is None:
+            raise Fatal(f"--period: {args.period!r} is not a period. Use 2026-10, 2026-Q3 or 2026.")
+        data = reports.csv_bytes(services.store, period, zone=settings.zone, now=services.now(),
+                                 catalog=services.catalog, lists=Lists.load(settings.data_dir))
+    finally:
+        services.store.close()
+    Path(args.out).write_bytes(data)
+    rows = max(data.count(b"\n") - 1, 0)
+    print(f"export: {rows} debriefed shift(s) of {period.label} written to {args.out}")
+    return 0
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     """Run the test suite (pytest), passing any further arguments on."""
     import pytest
@@ -234,6 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     backup = sub.add_parser("backup", help="copy the database consistently, even while the bot runs")
     backup.add_argument("path", help="where to write the copy")
     backup.set_defaults(fn=cmd_backup)
+    export = sub.add_parser("export", help="write a period's debriefs as CSV (counts only)")
+    export.add_argument("--period", default="", help="2026-10, 2026-Q3 or 2026 (default: last full month)")
+    export.add_argument("--out", required=True, help="the CSV file to write")
+    export.set_defaults(fn=cmd_export)
     tests = sub.add_parser("test", help="run the test suite (installs the test extras on first use)")
     tests.add_argument("pytest_args", nargs=argparse.REMAINDER, help="arguments passed on to pytest")
     tests.set_defaults(fn=cmd_test)

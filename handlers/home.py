@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -17,6 +18,8 @@ log = logging.getLogger(__name__)
 
 MINE_MAX = 15
 STAFFING_MAX = 25
+# Sections other surfaces add to the home tab, in order: fn(kit, user) -> blocks (keep each small).
+SECTIONS: list[Callable[[Kit, str], list[Block]]] = []
 
 
 def home_view(kit: Kit, user: str) -> dict:
@@ -35,6 +38,8 @@ def home_view(kit: Kit, user: str) -> dict:
         parts += [bk.divider(), bk.section(kit.render("home/staffing.j2", shifts=week[:STAFFING_MAX], more=len(week) - STAFFING_MAX))]
         for shift in week[:STAFFING_MAX]:
             parts.append(bk.actions(bk.button(f"#{shift.id} details", "shift_details", str(shift.id)), block_id=f"staff:{shift.id}"))
+    for extra in SECTIONS:
+        parts += extra(kit, user)
     parts.append(bk.context(kit.render("home/footer.j2")))
     return bk.home(parts)
 

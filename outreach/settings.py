@@ -36,6 +36,7 @@ class Settings:
     timezone: str
     coordinator_channel: str | None
     data_dir: Path = field(default=Path("data"))
+    notes_retention_days: int = 90
 
     @property
     def socket_mode(self) -> bool:
@@ -131,6 +132,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
             "Use the channel's id (channel details > About, at the bottom), like C012ABCDEF, not its name",
         )
 
+    retention = _get(env, "OUTREACH_NOTES_RETENTION_DAYS") or "90"
+    if not retention.isdigit() or not 1 <= int(retention) <= 3650:
+        raise SettingsError(
+            "OUTREACH_NOTES_RETENTION_DAYS", f"{retention!r} is not a number of days from 1 to 3650",
+            "Give how many days debrief notes are kept, as a whole number (the default is 90)",
+        )
+
     db_path = Path(_get(env, "OUTREACH_DB") or "data/outreach.db")
     return Settings(
         bot_token=bot_token,
@@ -143,4 +151,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         timezone=timezone,
         coordinator_channel=channel,
         data_dir=Path(_get(env, "OUTREACH_DATA_DIR") or Path(__file__).resolve().parent.parent / "data"),
+        notes_retention_days=int(retention),
     )

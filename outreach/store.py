@@ -100,6 +100,48 @@ def m001_foundation(db: Database) -> None:
 
 
 @migrations()
+def m004_debriefs(db: Database) -> None:
+    """Debriefs (counts and expiring notes), follow-up tasks and team wellbeing notes; nothing about anyone met."""
+    db["debriefs"].create(
+        {
+            "id": int, "shift_id": int, "venue": str, "area": str, "started_at": str, "ended_at": str,
+            "team": str, "contacts": int, "brief": int, "extended": int, "languages": str,
+            "materials": str, "indicators": str, "referrals": str,
+            "hotline": int, "police": int, "police_why": str, "incident": int, "incident_what": str,
+            "load": int, "checkin": int, "notes": str, "notes_expired_at": str,
+            "submitted_by": str, "submitted_at": str, "updated_by": str, "updated_at": str, "revision": int,
+        },
+        pk="id",
+        foreign_keys=[("shift_id", "shifts", "id")],
+        not_null={"shift_id", "submitted_at"},
+        defaults={"notes": "", "revision": 1},
+    )
+    db["debriefs"].create_index(["shift_id"], unique=True)
+    db["followups"].create(
+        {
+            "id": int, "shift_id": int, "what": str, "owner": str, "due_on": str, "status": str,
+            "created_by": str, "created_at": str, "done_by": str, "done_at": str,
+        },
+        pk="id",
+        foreign_keys=[("shift_id", "shifts", "id")],
+        not_null={"shift_id", "what", "owner", "due_on", "status"},
+        defaults={"status": "open"},
+    )
+    db["followups"].create_index(["status", "owner"])
+    db["wellbeing"].create(
+        {
+            "id": int, "shift_id": int, "user_id": str, "load": int, "checkin": int, "note": str,
+            "created_at": str, "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("shift_id", "shifts", "id")],
+        not_null={"shift_id", "user_id"},
+        defaults={"note": ""},
+    )
+    db["wellbeing"].create_index(["shift_id", "user_id"], unique=True)
+
+
+@migrations()
 def m005_seen_requests(db: Database) -> None:
     """Requests already acted on (view submissions, events), so a replay never acts twice."""
     db["seen_requests"].create({"key": str, "at": str}, pk="key")

@@ -278,3 +278,44 @@ def bot(fake: FakeSlack, tmp_path: Path, clock: Clock):
     instance = Bot(fake, tmp_path, clock)
     yield instance
     instance.close()
+
+
+# -- helpers for debriefs (forms with tick boxes and people pickers)
+
+DEBRIEF_TYPES = {
+    "db_venue": "static_select", "db_load": "static_select", "wb_load": "static_select",
+    "db_team": "multi_users_select", "db_languages": "multi_static_select", "db_indicators": "multi_static_select",
+    "db_referrals": "multi_static_select", "db_flags": "checkboxes", "db_checkin": "checkboxes",
+    "wb_checkin": "checkboxes", "db_start_date": "datepicker", "db_end_date": "datepicker",
+    "db_fu1_due": "datepicker", "db_fu2_due": "datepicker", "db_start_time": "timepicker",
+    "db_end_time": "timepicker", "db_fu1_owner": "users_select", "db_fu2_owner": "users_select",
+}
+
+
+def typed_state(fields: dict[str, object]) -> dict:
+    """state.values for a form of any input types (DEBRIEF_TYPES, else plain text or number)."""
+    values: dict = {}
+    for name, value in fields.items():
+        kind = DEBRIEF_TYPES.get(name, "plain_text_input")
+        if kind == "checkboxes":
+            state = {"type": kind, "selected_options": [{"value": v} for v in (value or [])]}
+        elif kind == "multi_users_select":
+            state = {"type": kind, "selected_users": list(value or [])}
+        else:
+            FIELD_TYPES.setdefault(name, kind)
+            state = state_values({name: value})[name]["value"]
+        values[name] = {"value": state}
+    return values
+
+
+def submit_typed(bot: Bot, user: str, callback_id: str, fields: dict[str, object], *, metadata: dict | None = None) -> Sent:
+    """Submit a view whose fields include tick boxes and people pickers."""
+    name = f"view{next(bot._names)}"
+    payload = {
+        "type": "view_submission", "team": {"id": "T1"}, "user": {"id": user, "team_id": "T1"},
+        "api_app_id": "A1", "token": "legacy", "trigger_id": f"trig-{name}",
+        "view": {"id": "V1", "type": "modal", "callback_id": callback_id, "team_id": "T1",
+                 "private_metadata": json.dumps(metadata or {}), "state": {"values": typed_state(fields)}, "hash": "h"},
+    }
+    status, body = bot.interactive(payload)
+    return Sent(bot, status, body, name)

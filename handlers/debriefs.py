@@ -1,0 +1,416 @@
+"""Debriefs in Slack: the after-outreach form, the lead's DM and nudges, follow-ups, wellbeing notes."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block, CheckboxesElement, InputBlock, UserMultiSelectElement
+
+from handlers import blocks as bk
+from handlers.commands import CommandRequest, parse_number, subcommand
+from handlers.home import SECTIONS
+from handlers.kit import Kit
+from handlers.notify import notice
+from outreach import debriefs as dbf
+from outreach import privacy
+from outreach import shifts as sh
+from outreach.roles import Role
+from outreach.shifts import Shift, clean_text
+
+log = logging.getLogger(__name__)
+
+LOADS = [(str(n), label) for n, label in enumerate(
+    ["1 · light", "2 · fine", "3 · heavy at times", "4 · heavy", "5 · too much"], start=1)]
+FLAGS = [
+    ("hotline", "The hotline was contacted"),
+    ("police", "Law enforcement was contacted"),
+    ("incident", "There was a safety incident"),
+]
+MAX_LISTED = 20
+MAX_WELLBEING_NOTE = 500
+
+
+def lists(kit: Kit) -> dbf.Lists:
+    """The debrief lists of the configured data folder."""
+    return dbf.lists_for(kit.services.settings.data_dir)
+
+
+def checkboxes(block_id: str, label: str, choices: list[tuple[str, str]], *, initial: list[str] | None = None,
+               hint: str | None = None) -> InputBlock:
+    """Tick boxes in a modal (optional)."""
+    options = [bk.option(text, value) for value, text in choices]
+    chosen = [o for o in options if o.value in (initial or [])]
+    element = CheckboxesElement(action_id="value", options=options, initial_options=chosen or None)
+    return InputBlock(block_id=block_id, label=label, element=element, optional=True, hint=hint)
+
+
+def people_input(block_id: str, label: str, *, initial: list[str]) -> InputBlock:
+    """A picker of several people."""
+    return InputBlock(block_id=block_id, label=label,
+                      element=UserMultiSelectElement(action_id="value", initial_users=initial or None))
+
+
+def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None) -> dict:
+    """The debrief modal, prefilled from the plan (or from the debrief being edited)."""
+    cat, zone, dl = kit.services.catalog, kit.services.settings.zone, lists(kit)
+    with kit.services.store.read() as db:
+        confirmed, _ = sh.team(db, shift.id)
+    start = (debrief.started_at if debrief else shift.starts_at).astimezone(zone)
+    end = (debrief.ended_at if debrief else shift.ends_at).astimezone(zone)
+    team = debrief.team if debrief else list(dict.fromkeys(([shift.lead] if shift.lead else []) + confirmed))
+    d = debrief
+    parts: list[Block] = [
+        bk.section(kit.render("debriefs/form_intro.j2", shift=shift, debrief=debrief)),
+        bk.select_input("db_venue", "Venue type", [(v.id, v.name) for v in cat.venues], initial=d.venue if d else shift.venue),
+        bk.text_input("db_area", "Area", initial=d.area if d else shift.area, max_length=80,
+                      hint="Coarse only: a neighbourhood or town, never a street address."),
+        bk.date_input("db_start_date", "Started on", initial=start.date().isoformat()),
+        bk.time_input("db_start_time", "Started at", initial=start.strftime("%H:%M"), hint=f"Times are in {zone.key}."),
+        bk.date_input("db_end_date", "Finished on", initial=end.date().isoformat()),
+        bk.time_input("db_end_time", "Finished at", initial=end.strftime("%H:%M")),
+        people_input("db_team", "Team present", initial=team),
+        bk.number_input("db_contacts", "Contacts made", initial=d.contacts if d else 0, maximum=dbf.MAX_CONTACTS,
+                        hint="How many people you spoke with or handed a card to. A count, never who."),
+        bk.number_input("db_brief", "…of them brief conversations", initial=d.brief if d else 0,
+                        maximum=dbf.MAX_CONTACTS, optional=True),
+        bk.number_input("db_extended", "…of them extended conversations", initial=d.extended if d else 0,
+                        maximum=dbf.MAX_CONTACTS, optional=True),
+        bk.multi_select_input("db_languages", "Languages used", [(x.id, x.name) for x in cat.languages],
+                              initial=d.languages if d else shift.languages),
+    ]
+    for entry in dl.materials:
+        parts.append(bk.number_input(f"db_mat_{entry.id}", entry.name, initial=(d.materials.get(entry.id, 0) if d else 0),
+                                     maximum=dbf.MAX_MATERIAL, optional=True))
+    parts += [
+        bk.multi_select_input("db_indicators", "Indicators observed", [(x.id, x.name) for x in dl.indicators],
+                              initial=d.indicators if d else None, hint="What you saw, never who."),
+        bk.multi_select_input("db_referrals", "Referrals requested or made", [(x.id, x.name) for x in dl.categories],
+                              initial=list(d.referrals) if d else None, hint="Each category picked counts once."),
+        bk.text_input("db_referral_counts", "More than one in a category?", optional=True, max_length=500,
+                      initial=", ".join(f"{k}: {v}" for k, v in d.referrals.items() if v > 1) if d else None,
+                      placeholder="medical-care: 3, emergency-housing: 2"),
+        checkboxes("db_flags", "Contacts and incidents", FLAGS,
+                   initial=[k for k in ("hotline", "police", "incident") if d and getattr(d, k)]),
+        bk.text_input("db_police_why", "Why law enforcement was contacted", optional=True, max_length=dbf.MAX_SHORT,
+                      initial=d.police_why if d else None),
+        bk.text_input("db_incident_what", "What the safety incident was", optional=True, max_length=dbf.MAX_SHORT,
+                      initial=d.incident_what if d else None),
+    ]
+    for n in range(1, dbf.FOLLOWUP_SLOTS + 1):
+        parts += [
+            bk.text_input(f"db_fu{n}_what", f"Follow-up {n}: what", optional=True, max_length=dbf.MAX_SHORT,
+                          placeholder="Ask the clinic about Spanish-language hours"),
+            bk.user_input(f"db_fu{n}_owner", f"Follow-up {n}: owner"),
+            bk.date_input(f"db_fu{n}_due", f"Follow-up {n}: due", optional=True),
+        ]
+        parts[-2].optional = True
+    parts += [
+        bk.select_input("db_load", "How heavy was tonight for you?", LOADS, optional=True,
+                        initial=str(d.load) if d and d.load else None),
+        checkboxes("db_checkin", "Support", [("checkin", "I'd like a check-in call")],
+                   initial=["checkin"] if d and d.checkin else None),
+        bk.context(kit.render("debriefs/notes_warning.j2", days=kit.services.settings.notes_retention_days)),
+        bk.text_input("db_notes", "Notes", optional=True, multiline=True, max_length=dbf.MAX_NOTES,
+                      initial=d.notes if d else None,
+                      hint="No names, phone numbers, e-mail or street addresses, dates of birth or photos of anyone met."),
+    ]
+    return bk.modal(title=f"Debrief #{shift.id}", blocks=parts, callback_id="debrief_form", submit="Save",
+                    close="Cancel", metadata={"shift_id": shift.id})
+
+
+def wellbeing_form(kit: Kit, shift: Shift) -> dict:
+    """A team member's own short wellbeing note."""
+    parts: list[Block] = [
+        bk.section(kit.render("debriefs/wellbeing_intro.j2", shift=shift)),
+        bk.select_input("wb_load", "How heavy was it for you?", LOADS, optional=True),
+        checkboxes("wb_checkin", "Support", [("checkin", "I'd like a check-in call")]),
+        bk.text_input("wb_note", "Anything else (about you, not about anyone met)", optional=True, multiline=True,
+                      max_length=MAX_WELLBEING_NOTE),
+    ]
+    return bk.modal(title="How are you doing?", blocks=parts, callback_id="wellbeing_form", submit="Send",
+                    close="Cancel", metadata={"shift_id": shift.id})
+
+
+def details_view(kit: Kit, shift: Shift, debrief: dbf.Debrief) -> dict:
+    """Everything in a debrief, notes included (only for the lead and coordinators)."""
+    with kit.services.store.read() as db:
+        wellbeing = dbf.wellbeing_of(db, shift.id)
+        tasks = [dict(r) for r in db.query("SELECT what, owner, due_on, status FROM followups WHERE shift_id = ?", [shift.id])]
+    text = kit.render("debriefs/details.j2", shift=shift, d=debrief, lists=lists(kit), wellbeing=wellbeing, tasks=tasks)
+    return bk.modal(title=f"Debrief #{shift.id}", blocks=[bk.section(text[i:i + 2900]) for i in range(0, len(text), 2900)][:20],
+                    callback_id="debrief_details")
+
+
+# ---------------------------------------------------------------- opening the form
+
+
+def open_form(kit: Kit, client: WebClient, *, trigger_id: str | None, actor: str, role: Role,
+              shift_id: int | None) -> str | None:
+    """Open the debrief form for a shift, or return why it cannot be opened (words for the person)."""
+    shift = sh.load_shift(kit.services.store, shift_id) if shift_id else None
+    now = kit.services.now()
+    if shift is None or shift.cancelled:
+        return kit.render("debriefs/unavailable.j2", number=shift_id, shift=shift, why="gone")
+    if not dbf.may_debrief(shift, actor=actor, coordinator=role >= Role.COORDINATOR):
+        return kit.render("debriefs/unavailable.j2", number=shift_id, shift=shift, why="forbidden")
+    if not shift.started(now):
+        return kit.render("debriefs/unavailable.j2", number=shift_id, shift=shift, why="early")
+    debrief = dbf.load_debrief(kit.services.store, shift.id)
+    if debrief and not debrief.editable(now):
+        return kit.render("debriefs/unavailable.j2", number=shift_id, shift=shift, why="locked")
+    client.views_open(trigger_id=trigger_id, view=debrief_form(kit, shift, debrief))
+    return None
+
+
+@subcommand("debrief", usage="[N]")
+def cmd_debrief(req: CommandRequest) -> None:
+    """Open the debrief form for shift N (the lead or a coordinator), or list shifts awaiting one."""
+    number = parse_number(req.args.split(" ")[0]) if req.args else None
+    if req.args and number is None:
+        req.say("common/usage.j2", usage="/outreach debrief N (the shift's number)")
+        return
+    if number is None:
+        waiting = dbf.awaiting(req.kit.services.store, user=req.actor, coordinator=req.role >= Role.COORDINATOR,
+                               now=req.kit.services.now())
+        text = req.kit.render("debriefs/awaiting.j2", shifts=waiting[:MAX_LISTED])
+        buttons = [bk.button(f"Debrief #{s.id}", "debrief_open", str(s.id)) for s in waiting[:5]]
+        req.reply(text, bk.message([bk.section(text)] + ([bk.actions(*buttons, block_id="awaiting")] if buttons else [])))
+        return
+    problem = open_form(req.kit, req.client, trigger_id=req.trigger_id, actor=req.actor, role=req.role, shift_id=number)
+    if problem:
+        req.reply(problem)
+
+
+def followups_message(kit: Kit, actor: str, role: Role, note: str | None = None) -> tuple[str, list[dict]]:
+    """Open follow-ups (a coordinator's: everyone's; anyone else's: their own), each with a Done button."""
+    everyone = role >= Role.COORDINATOR
+    tasks = dbf.open_tasks(kit.services.store, owner=None if everyone else actor)
+    text = kit.render("debriefs/followups.j2", tasks=tasks[:MAX_LISTED], everyone=everyone, more=len(tasks) - MAX_LISTED,
+                      today=kit.services.now().astimezone(kit.services.settings.zone).date(), note=note)
+    parts: list[Block] = [bk.section(text)]
+    for task in tasks[:MAX_LISTED]:
+        parts.append(bk.section(kit.render("debriefs/task.j2", task=task),
+                                accessory=bk.button("Done", "followup_done", str(task.id), style="primary"),
+                                block_id=f"task:{task.id}"))
+    return text, bk.message(parts)
+
+
+@subcommand("followups")
+def cmd_followups(req: CommandRequest) -> None:
+    """List open follow-ups with a Done button."""
+    text, blocks = followups_message(req.kit, req.actor, req.role)
+    req.reply(text, blocks)
+
+
+# ---------------------------------------------------------------- notifications
+
+
+@notice("debriefs/request")
+def notice_request(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """The lead is asked for the debrief when the shift ends, and nudged until it is written."""
+    shift = sh.load_shift(kit.services.store, int(context["shift_id"]))
+    if not shift or shift.cancelled or shift.lead != context.get("lead"):
+        return None
+    if dbf.load_debrief(kit.services.store, shift.id):
+        return None
+    text = kit.render("debriefs/request.j2", shift=shift, nudge=int(context.get("nudge", 0)))
+    return text, bk.message([bk.section(text), bk.actions(
+        bk.button("Debrief", "debrief_open", str(shift.id), style="primary"), block_id=f"ask:{shift.id}")])
+
+
+@notice("debriefs/summary")
+def notice_summary(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """Coordinators see the counts of a submitted debrief (never its notes)."""
+    shift = sh.load_shift(kit.services.store, int(context["shift_id"]))
+    debrief = dbf.load_debrief(kit.services.store, int(context["shift_id"]))
+    if not shift or not debrief:
+        return None
+    text = kit.render("debriefs/summary.j2", shift=shift, d=debrief, lists=lists(kit),
+                      updated=int(context.get("revision", 1)) > 1)
+    return text, bk.message([bk.section(text), bk.actions(
+        bk.button("View debrief", "debrief_view", str(shift.id)), block_id=f"summary:{shift.id}")])
+
+
+@notice("debriefs/followup")
+def notice_followup(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """A follow-up's owner is told of it, then reminded daily from its due date until it is done."""
+    with kit.services.store.read() as db:
+        task = dbf.get_task(db, int(context["followup_id"]))
+    if not task or task.status != "open":
+        return None
+    today = kit.services.now().astimezone(kit.services.settings.zone).date()
+    text = kit.render("debriefs/followup.j2", task=task, assigned=bool(context.get("assigned")), today=today)
+    return text, bk.message([bk.section(text, accessory=bk.button("Done", "followup_done", str(task.id), style="primary"))])
+
+
+@notice("debriefs/wellbeing_invite")
+def notice_wellbeing_invite(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """Each team member may add a wellbeing note of their own."""
+    shift = sh.load_shift(kit.services.store, int(context["shift_id"]))
+    with kit.services.store.read() as db:
+        done = db.execute("SELECT 1 FROM wellbeing WHERE shift_id = ? AND user_id = ?",
+                          [int(context["shift_id"]), context.get("user")]).fetchone()
+    if not shift or shift.cancelled or done:
+        return None
+    text = kit.render("debriefs/wellbeing_invite.j2", shift=shift)
+    return text, bk.message([bk.section(text, accessory=bk.button("How I'm doing", "wellbeing_open", str(shift.id)))])
+
+
+@notice("debriefs/checkin")
+def notice_checkin(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """Coordinators hear at once that someone asked for a check-in call."""
+    shift = sh.load_shift(kit.services.store, int(context["shift_id"]))
+    if not shift:
+        return None
+    text = kit.render("debriefs/checkin.j2", shift=shift, user=context.get("user"))
+    return text, bk.message([bk.section(text)])
+
+
+# ---------------------------------------------------------------- home tab
+
+
+def home_section(kit: Kit, user: str) -> list[Block]:
+    """Debriefs this person still has to write, with a button each."""
+    waiting = dbf.awaiting(kit.services.store, user=user, coordinator=False, now=kit.services.now())
+    if not waiting:
+        return []
+    text = kit.render("debriefs/awaiting.j2", shifts=waiting[:5])
+    buttons = [bk.button(f"Debrief #{s.id}", "debrief_open", str(s.id), style="primary") for s in waiting[:5]]
+    return [bk.divider(), bk.section(text), bk.actions(*buttons, block_id="home_debriefs")]
+
+
+# ---------------------------------------------------------------- Bolt wiring
+
+
+def _number(body: dict) -> int | None:
+    raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    return int(raw) if raw.isdigit() else None
+
+
+def register(app: App, kit: Kit) -> None:
+    """Wire the debrief form, its buttons, notifications on shift events and the periodic jobs."""
+    lists(kit)  # a malformed list stops the bot at start-up, naming the file and line
+    kit.services.store.events.on("shift.created", "shift.edited", "shift.cancelled")(dbf.schedule_requests)
+    if home_section not in SECTIONS:
+        SECTIONS.append(home_section)
+
+    def remind() -> None:
+        """Queue due follow-up reminders and send them."""
+        if dbf.remind_followups(kit.services.store, now=kit.services.now(), zone=kit.services.settings.zone):
+            kit.notifier.flush()
+
+    def retention() -> None:
+        """Delete notes past the retention period."""
+        dbf.expire_notes(kit.services.store, now=kit.services.now(), days=kit.services.settings.notes_retention_days)
+
+    kit.periodic.extend([remind, retention])
+
+    def tell(respond: Respond, text: str) -> None:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+    @app.action("debrief_open")
+    def on_open(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+        ack()
+        problem = open_form(kit, client, trigger_id=body.get("trigger_id"), actor=context["actor"],
+                            role=context["role"], shift_id=_number(body))
+        if problem:
+            if (body.get("container") or {}).get("type") == "view":
+                client.chat_postMessage(channel=context["actor"], text=problem)
+            else:
+                tell(respond, problem)
+
+    @app.action("debrief_view")
+    def on_view(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+        ack()
+        number = _number(body)
+        shift = sh.load_shift(kit.services.store, number) if number else None
+        debrief = dbf.load_debrief(kit.services.store, number) if number else None
+        if not shift or not debrief or not dbf.may_debrief(shift, actor=context["actor"],
+                                                           coordinator=context["role"] >= Role.COORDINATOR):
+            tell(respond, kit.render("debriefs/unavailable.j2", number=number, shift=shift,
+                                     why="gone" if not debrief else "forbidden"))
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=details_view(kit, shift, debrief))
+
+    @app.action("followup_done")
+    def on_done(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
+        ack()
+        number = _number(body)
+        outcome, task = dbf.complete(kit.services.store, task_id=number or 0, actor=context["actor"],
+                                     coordinator=context["role"] >= Role.COORDINATOR)
+        note = kit.render("debriefs/done.j2", outcome=outcome, task=task)
+        container = body.get("container") or {}
+        if container.get("type") == "message" and str(container.get("channel_id", "")).startswith("D") and outcome != "forbidden":
+            respond(text=note, replace_original=True)
+            return
+        if container.get("is_ephemeral"):
+            text, blocks = followups_message(kit, context["actor"], context["role"], note=note)
+            respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+            return
+        tell(respond, note)
+
+    @app.action("wellbeing_open")
+    def on_wellbeing(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        number = _number(body)
+        shift = sh.load_shift(kit.services.store, number) if number else None
+        if not shift or shift.cancelled:
+            tell(respond, kit.render("debriefs/unavailable.j2", number=number, shift=shift, why="gone"))
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=wellbeing_form(kit, shift))
+
+    @app.view("debrief_form")
+    def on_submit(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        actor, role, meta = context["actor"], context["role"], context.get("meta") or {}
+        raw = meta.get("shift_id")
+        shift = sh.load_shift(kit.services.store, int(raw)) if str(raw).isdigit() else None
+        coordinator = role >= Role.COORDINATOR
+        if shift is None or shift.cancelled:
+            ack(response_action="errors", errors={"db_contacts": kit.render("debriefs/form_refused.j2", why="gone")})
+            return
+        if not dbf.may_debrief(shift, actor=actor, coordinator=coordinator):
+            ack(response_action="errors", errors={"db_contacts": kit.render("debriefs/form_refused.j2", why="forbidden")})
+            return
+        checked, errors = dbf.check_form(context.get("form") or {}, catalog=kit.services.catalog, lists=lists(kit),
+                                         zone=kit.services.settings.zone, now=kit.services.now())
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        saved = dbf.save(kit.services.store, actor=actor, coordinator=coordinator, shift_id=shift.id, checked=checked,
+                         coordinators=kit.services.coordinators(),
+                         coordinator_channel=kit.services.settings.coordinator_channel)
+        if saved.outcome not in ("saved", "updated"):
+            ack(response_action="errors", errors={"db_contacts": kit.render("debriefs/form_refused.j2", why=saved.outcome)})
+            return
+        ack()
+        kit.notifier.flush()
+        client.chat_postMessage(channel=actor, text=kit.render(
+            "debriefs/thanks.j2", shift=shift, outcome=saved.outcome, followups=len(saved.followups),
+            channel=kit.services.settings.coordinator_channel))
+
+    @app.view("wellbeing_form")
+    def on_wellbeing_submit(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        form, meta = context.get("form") or {}, context.get("meta") or {}
+        raw = meta.get("shift_id")
+        note = clean_text(form.get("wb_note") if isinstance(form.get("wb_note"), str) else "",
+                          limit=MAX_WELLBEING_NOTE, multiline=True)
+        year = kit.services.now().astimezone(kit.services.settings.zone).year
+        if findings := privacy.screen(note, current_year=year):
+            ack(response_action="errors", errors={"wb_note": privacy.explain(findings)})
+            return
+        load = form.get("wb_load")
+        outcome = dbf.save_wellbeing(
+            kit.services.store, user=context["actor"], shift_id=int(raw) if str(raw).isdigit() else 0,
+            load=int(load) if isinstance(load, str) and load in "12345" and load else None,
+            checkin="checkin" in (form.get("wb_checkin") or []), note=note, coordinators=kit.services.coordinators(),
+        )
+        if outcome != "saved":
+            ack(response_action="errors", errors={"wb_note": kit.render("debriefs/form_refused.j2", why=outcome)})
+            return
+        ack()
+        kit.notifier.flush()
+        client.chat_postMessage(channel=context["actor"], text=kit.render("debriefs/wellbeing_thanks.j2"))
+
+

@@ -1,0 +1,555 @@
+"""Debriefs after an outreach night: counts, follow-ups, team wellbeing, and notes that expire.
+
+A debrief belongs to one shift. Its lead or a coordinator writes it and may edit it for
+EDIT_WINDOW after it was first submitted. Nothing in it may identify anyone met: free text is
+screened (outreach.privacy), and notes are blanked after the retention period while the counts stay.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from outreach import outbox, privacy
+from outreach.catalog import Catalog, Entry, load_entries
+from outreach.events import Event
+from outreach.shifts import USER_ID, Shift, clean_text, get_shift, team
+from outreach.store import Store, from_iso, iso
+
+EDIT_WINDOW = timedelta(days=7)
+NUDGES = (timedelta(0), timedelta(hours=12), timedelta(hours=36))
+PENDING_DAYS = 30
+MAX_CONTACTS = 1000
+MAX_MATERIAL = 10000
+MAX_REFERRALS = 200
+MAX_TEAM = 50
+MAX_SHIFT = timedelta(hours=24)
+MAX_NOTES = 2000
+MAX_SHORT = 300
+MAX_MATERIAL_TYPES = 8
+FOLLOWUP_SLOTS = 2
+REMIND_HOUR = 9
+REFERRAL_ITEM = re.compile(r"^(?P<what>.*?)[\s:=x×-]*(?P<count>-?\d+(?:[.,]\d+)?)?$")
+
+
+@dataclass(frozen=True)
+class Lists:
+    """The debrief's editable lists: materials, indicators and service categories."""
+
+    materials: list[Entry]
+    indicators: list[Entry]
+    categories: list[Entry]
+
+    @classmethod
+    def load(cls, data_dir: Path) -> Lists:
+        """Load the lists from data/ (CatalogError names the file and line of a problem)."""
+        lists = cls(
+            materials=load_entries(data_dir / "materials.yml"),
+            indicators=load_entries(data_dir / "indicators.yml"),
+            categories=load_entries(data_dir / "service_categories.yml"),
+        )
+        if len(lists.materials) > MAX_MATERIAL_TYPES:
+            from outreach.catalog import CatalogError
+
+            raise CatalogError(data_dir / "materials.yml", None,
+                               f"lists {len(lists.materials)} types; keep it to {MAX_MATERIAL_TYPES} or fewer")
+        return lists
+
+    def name(self, kind: str, ident: str) -> str:
+        """The readable name of an id in one of the lists."""
+        entry = next((e for e in getattr(self, kind) if e.id == ident), None)
+        return entry.name if entry else ident
+
+
+@lru_cache(maxsize=8)
+def lists_for(data_dir: Path) -> Lists:
+    """The lists of a data folder, loaded once."""
+    return Lists.load(data_dir)
+
+
+@dataclass(frozen=True)
+class Debrief:
+    """A stored debrief."""
+
+    id: int
+    shift_id: int
+    venue: str
+    area: str
+    started_at: datetime
+    ended_at: datetime
+    team: list[str]
+    contacts: int
+    brief: int
+    extended: int
+    languages: list[str]
+    materials: dict[str, int]
+    indicators: list[str]
+    referrals: dict[str, int]
+    hotline: bool
+    police: bool
+    police_why: str
+    incident: bool
+    incident_what: str
+    load: int | None
+    checkin: bool
+    notes: str
+    notes_expired: bool
+    submitted_by: str
+    submitted_at: datetime
+    revision: int
+
+    @property
+    def hours(self) -> float:
+        """How long the team was out."""
+        return (self.ended_at - self.started_at).total_seconds() / 3600
+
+    def editable(self, now: datetime) -> bool:
+        """True while the edit window is open."""
+        return now < self.submitted_at + EDIT_WINDOW
+
+
+def _debrief(row: dict) -> Debrief:
+    return Debrief(
+        id=row["id"], shift_id=row["shift_id"], venue=row["venue"], area=row["area"] or "",
+        started_at=from_iso(row["started_at"]), ended_at=from_iso(row["ended_at"]),
+        team=json.loads(row["team"] or "[]"), contacts=row["contacts"] or 0, brief=row["brief"] or 0,
+        extended=row["extended"] or 0, languages=json.loads(row["languages"] or "[]"),
+        materials=json.loads(row["materials"] or "{}"), indicators=json.loads(row["indicators"] or "[]"),
+        referrals=json.loads(row["referrals"] or "{}"), hotline=bool(row["hotline"]), police=bool(row["police"]),
+        police_why=row["police_why"] or "", incident=bool(row["incident"]), incident_what=row["incident_what"] or "",
+        load=row["load"], checkin=bool(row["checkin"]), notes=row["notes"] or "",
+        notes_expired=bool(row["notes_expired_at"]), submitted_by=row["submitted_by"],
+        submitted_at=from_iso(row["submitted_at"]), revision=row["revision"] or 1,
+    )
+
+
+def get_debrief(db: Database, shift_id: int) -> Debrief | None:
+    """The debrief of a shift, or None."""
+    row = next(db.query("SELECT * FROM debriefs WHERE shift_id = ?", [shift_id]), None)
+    return _debrief(row) if row else None
+
+
+def load_debrief(store: Store, shift_id: int) -> Debrief | None:
+    """The debrief of a shift, read through the store."""
+    with store.read() as db:
+        return get_debrief(db, shift_id)
+
+
+def may_debrief(shift: Shift, *, actor: str, coordinator: bool) -> bool:
+    """Only the shift's lead and coordinators write (and read) a shift's debrief."""
+    return coordinator or (shift.lead is not None and shift.lead == actor)
+
+
+# ---------------------------------------------------------------- checking the form
+
+
+@dataclass
+class FollowUp:
+    """A task that came out of a debrief."""
+
+    what: str
+    owner: str
+    due_on: date
+
+
+@dataclass
+class Checked:
+    """A checked debrief: the row to store and the follow-ups to create."""
+
+    values: dict
+    followups: list[FollowUp] = field(default_factory=list)
+
+
+def _count(form: dict, key: str, label: str, limit: int, errors: dict[str, str], *, required: bool = False) -> int:
+    raw = form.get(key)
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not text:
+        if required:
+            errors[key] = f"Give the number of {label} (0 if none)."
+        return 0
+    if not re.fullmatch(r"\d{1,7}", text) or int(text) > limit:
+        errors[key] = f"{label.capitalize()} must be a whole number from 0 to {limit}."
+        return 0
+    return int(text)
+
+
+def _moment(day: object, clock: object, zone: ZoneInfo) -> datetime | None:
+    try:
+        return datetime.combine(date.fromisoformat(str(day)), time.fromisoformat(str(clock)), tzinfo=zone)
+    except ValueError:
+        return None
+
+
+def _screened(form: dict, key: str, limit: int, errors: dict[str, str], year: int, *, multiline: bool = False) -> str:
+    raw = form.get(key)
+    text = clean_text(raw if isinstance(raw, str) else "", limit=limit + 1, multiline=multiline)
+    if len(text) > limit:
+        errors[key] = f"Keep this under {limit} characters."
+    elif findings := privacy.screen(text, current_year=year):
+        errors[key] = privacy.explain(findings)
+    return text[:limit]
+
+
+def parse_referrals(text: str, categories: list[Entry]) -> tuple[dict[str, int], str | None]:
+    """Parse "category: count" items (by id or name, commas or new lines); return counts or an error."""
+    counts: dict[str, int] = {}
+    for item in [p.strip() for p in re.split(r"[,;\n]", text or "") if p.strip()]:
+        match = REFERRAL_ITEM.match(item)
+        what = (match.group("what") if match else item).strip(" :=-").lower()
+        raw = match.group("count") if match else None
+        entry = next((c for c in categories if what in (c.id.lower(), c.name.lower())), None)
+        if entry is None:
+            started = [c for c in categories if c.id.startswith(what) or c.name.lower().startswith(what)] if what else []
+            entry = started[0] if len(started) == 1 else None
+        if entry is None:
+            examples = ", ".join(c.id for c in categories[:3])
+            return {}, f"I don't know the category “{what or item}”. Use a category id or name, like {examples}."
+        if raw is not None and (not raw.isdigit() or not 0 <= int(raw) <= MAX_REFERRALS):
+            return {}, f"The count for {entry.name} must be a whole number from 0 to {MAX_REFERRALS}."
+        counts[entry.id] = int(raw) if raw is not None else 1
+    return counts, None
+
+
+def check_form(
+    form: dict, *, catalog: Catalog, lists: Lists, zone: ZoneInfo, now: datetime,
+) -> tuple[Checked, dict[str, str]]:
+    """Check a submitted debrief form; return what to store and the errors by field."""
+    errors: dict[str, str] = {}
+    year = now.astimezone(zone).year
+    values: dict = {}
+    venue = form.get("db_venue")
+    if not isinstance(venue, str) or not catalog.venue(venue):
+        errors["db_venue"] = "Choose a venue type from the list."
+    values["venue"] = venue
+    area = _screened(form, "db_area", 80, errors, year)
+    if "db_area" not in errors and len(area) < 2:
+        errors["db_area"] = "Name a coarse area, like a neighbourhood or town."
+    values["area"] = area
+
+    start = _moment(form.get("db_start_date"), form.get("db_start_time"), zone)
+    end = _moment(form.get("db_end_date"), form.get("db_end_time"), zone)
+    if start is None:
+        errors["db_start_time"] = "Give the date and time the team started."
+    if end is None:
+        errors["db_end_time"] = "Give the date and time the team finished."
+    if start and end:
+        if end <= start:
+            errors["db_end_time"] = "The end must be after the start (after midnight, set the end date to the next day)."
+        elif end - start > MAX_SHIFT:
+            errors["db_end_time"] = "A night out lasts at most 24 hours: check the dates."
+        elif start > now:
+            errors["db_start_time"] = "The start is in the future: a debrief records what already happened."
+    values["started_at"] = iso(start) if start else None
+    values["ended_at"] = iso(end) if end else None
+
+    people = form.get("db_team")
+    people = [p for p in dict.fromkeys(people) if isinstance(p, str)] if isinstance(people, list) else []
+    if not people:
+        errors["db_team"] = "Choose who was out on the team."
+    elif len(people) > MAX_TEAM or not all(USER_ID.match(p) for p in people):
+        errors["db_team"] = f"Choose up to {MAX_TEAM} team members."
+    values["team"] = json.dumps(people)
+
+    contacts = _count(form, "db_contacts", "contacts made", MAX_CONTACTS, errors, required=True)
+    brief = _count(form, "db_brief", "brief conversations", MAX_CONTACTS, errors)
+    extended = _count(form, "db_extended", "extended conversations", MAX_CONTACTS, errors)
+    if not errors.keys() & {"db_contacts", "db_brief", "db_extended"} and brief + extended > contacts:
+        errors["db_extended"] = f"Brief ({brief}) and extended ({extended}) conversations add up to more than the {contacts} contacts made."
+    values.update(contacts=contacts, brief=brief, extended=extended)
+
+    languages = form.get("db_languages")
+    languages = [x for x in dict.fromkeys(languages) if isinstance(x, str)] if isinstance(languages, list) else []
+    if not all(catalog.language(x) for x in languages):
+        errors["db_languages"] = "Choose languages from the list."
+    values["languages"] = json.dumps(languages)
+
+    materials = {}
+    for entry in lists.materials:
+        materials[entry.id] = _count(form, f"db_mat_{entry.id}", entry.name.lower(), MAX_MATERIAL, errors)
+    values["materials"] = json.dumps({k: v for k, v in materials.items() if v}, sort_keys=True)
+
+    indicators = form.get("db_indicators")
+    indicators = [x for x in dict.fromkeys(indicators) if isinstance(x, str)] if isinstance(indicators, list) else []
+    known = {e.id for e in lists.indicators}
+    if not set(indicators) <= known:
+        errors["db_indicators"] = "Choose indicators from the list."
+    values["indicators"] = json.dumps(indicators)
+
+    picked = form.get("db_referrals")
+    picked = [x for x in picked if isinstance(x, str)] if isinstance(picked, list) else []
+    if not set(picked) <= {c.id for c in lists.categories}:
+        errors["db_referrals"] = "Choose categories from the list."
+    referrals = dict.fromkeys(picked, 1)
+    counts, problem = parse_referrals(str(form.get("db_referral_counts") or ""), lists.categories)
+    if problem:
+        errors["db_referral_counts"] = problem
+    referrals.update(counts)
+    values["referrals"] = json.dumps({k: v for k, v in referrals.items() if v}, sort_keys=True)
+
+    flags = form.get("db_flags")
+    flags = set(flags) if isinstance(flags, list) else set()
+    values["hotline"] = int("hotline" in flags)
+    values["police"] = int("police" in flags)
+    values["incident"] = int("incident" in flags)
+    values["police_why"] = _screened(form, "db_police_why", MAX_SHORT, errors, year)
+    values["incident_what"] = _screened(form, "db_incident_what", MAX_SHORT, errors, year)
+    if values["police"] and not values["police_why"] and "db_police_why" not in errors:
+        errors["db_police_why"] = "Say briefly why law enforcement was contacted (no names or identities)."
+    if values["incident"] and not values["incident_what"] and "db_incident_what" not in errors:
+        errors["db_incident_what"] = "Say briefly what happened, so coordinators can follow up with the team."
+
+    load = form.get("db_load")
+    values["load"] = int(load) if isinstance(load, str) and load in {"1", "2", "3", "4", "5"} else None
+    if load not in (None, "") and values["load"] is None:
+        errors["db_load"] = "Choose a load from 1 to 5."
+    values["checkin"] = int("checkin" in (form.get("db_checkin") or []))
+    values["notes"] = _screened(form, "db_notes", MAX_NOTES, errors, year, multiline=True)
+
+    followups: list[FollowUp] = []
+    today = now.astimezone(zone).date()
+    for n in range(1, FOLLOWUP_SLOTS + 1):
+        what = _screened(form, f"db_fu{n}_what", MAX_SHORT, errors, year)
+        owner, due = form.get(f"db_fu{n}_owner"), form.get(f"db_fu{n}_due")
+        if not what:
+            continue
+        if not isinstance(owner, str) or not USER_ID.match(owner):
+            errors[f"db_fu{n}_owner"] = "Choose who owns this follow-up."
+        try:
+            due_on = date.fromisoformat(str(due))
+        except ValueError:
+            errors[f"db_fu{n}_due"] = "Choose the date it is due."
+            continue
+        if not today <= due_on <= today + timedelta(days=366):
+            errors[f"db_fu{n}_due"] = "Choose a due date from today to a year ahead."
+        elif isinstance(owner, str) and USER_ID.match(owner):
+            followups.append(FollowUp(what, owner, due_on))
+    return Checked(values, followups), errors
+
+
+# ---------------------------------------------------------------- storing
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a submission did."""
+
+    outcome: str  # saved, updated, gone, forbidden, locked
+    debrief: Debrief | None = None
+    followups: list[int] = field(default_factory=list)
+
+
+def save(
+    store: Store, *, actor: str, coordinator: bool, shift_id: int, checked: Checked, coordinators: list[str],
+    coordinator_channel: str | None,
+) -> Saved:
+    """Store a debrief (or its edit) with its follow-ups and the notifications they cause."""
+    now = store.clock()
+    with store.write() as db:
+        shift = get_shift(db, shift_id)
+        if shift is None or shift.cancelled or not shift.started(now):
+            return Saved("gone")
+        if not may_debrief(shift, actor=actor, coordinator=coordinator):
+            return Saved("forbidden")
+        before = get_debrief(db, shift_id)
+        if before and not before.editable(now):
+            return Saved("locked", before)
+        row = dict(checked.values, updated_by=actor, updated_at=iso(now))
+        if before is None:
+            row.update(shift_id=shift_id, submitted_by=actor, submitted_at=iso(now), revision=1)
+            debrief_id = db["debriefs"].insert(row).last_pk
+        else:
+            debrief_id = before.id
+            row["revision"] = before.revision + 1
+            db["debriefs"].update(debrief_id, row)
+        store.audit(db, actor=actor, action="debrief.update" if before else "debrief.submit",
+                    subject=f"shift:{shift_id}", detail={"revision": row["revision"]})
+        created = []
+        for item in checked.followups:
+            fid = db["followups"].insert({
+                "shift_id": shift_id, "what": item.what, "owner": item.owner, "due_on": item.due_on.isoformat(),
+                "status": "open", "created_by": actor, "created_at": iso(now),
+            }).last_pk
+            created.append(fid)
+            outbox.enqueue(db, key=f"followup:{fid}:assigned", channel=item.owner, template="debriefs/followup",
+                           context={"followup_id": fid, "assigned": True}, due_at=now, now=now)
+        if coordinator_channel:
+            outbox.enqueue(db, key=f"debrief:{shift_id}:summary:{row['revision']}", channel=coordinator_channel,
+                           template="debriefs/summary", context={"shift_id": shift_id, "revision": row["revision"]},
+                           due_at=now, now=now)
+        if checked.values.get("checkin"):
+            _checkin_alert(db, shift_id=shift_id, user=actor, coordinators=coordinators, now=now)
+        if before is None:
+            for member in json.loads(checked.values["team"]):
+                if member != actor:
+                    outbox.enqueue(db, key=f"debrief:{shift_id}:wellbeing:{member}", channel=member,
+                                   template="debriefs/wellbeing_invite", context={"shift_id": shift_id, "user": member},
+                                   due_at=now, now=now)
+        outbox.cancel_pending(db, key_prefix=f"debrief:{shift_id}:ask:", now=now)
+        saved = get_debrief(db, shift_id)
+    return Saved("updated" if before else "saved", saved, created)
+
+
+def _checkin_alert(db: Database, *, shift_id: int, user: str, coordinators: list[str], now: datetime) -> None:
+    for coordinator in coordinators:
+        outbox.enqueue(db, key=f"checkin:{shift_id}:{user}:{iso(now)}:{coordinator}", channel=coordinator,
+                       template="debriefs/checkin", context={"shift_id": shift_id, "user": user}, due_at=now, now=now)
+
+
+def save_wellbeing(
+    store: Store, *, user: str, shift_id: int, load: int | None, checkin: bool, note: str, coordinators: list[str],
+) -> str:
+    """A team member's own wellbeing note for a shift they were on: saved, gone or not_on_team."""
+    now = store.clock()
+    with store.write() as db:
+        shift = get_shift(db, shift_id)
+        debrief = get_debrief(db, shift_id)
+        confirmed, _ = team(db, shift_id)
+        if shift is None or shift.cancelled:
+            return "gone"
+        if user not in confirmed and user != shift.lead and not (debrief and user in debrief.team):
+            return "not_on_team"
+        db.execute(
+            "INSERT INTO wellbeing (shift_id, user_id, load, checkin, note, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(shift_id, user_id) DO UPDATE SET load = excluded.load, "
+            "checkin = excluded.checkin, note = excluded.note, updated_at = excluded.updated_at",
+            [shift_id, user, load, int(checkin), note, iso(now), iso(now)],
+        )
+        if checkin:
+            _checkin_alert(db, shift_id=shift_id, user=user, coordinators=coordinators, now=now)
+    return "saved"
+
+
+def wellbeing_of(db: Database, shift_id: int) -> list[dict]:
+    """The team's own wellbeing notes for a shift."""
+    return list(db.query("SELECT user_id, load, checkin, note FROM wellbeing WHERE shift_id = ? ORDER BY id", [shift_id]))
+
+
+# ---------------------------------------------------------------- asking the lead, on time
+
+
+def schedule_requests(db: Database, event: Event) -> None:
+    """Queue the lead's Debrief DM at the shift's end and the nudges; re-derive them on an edit."""
+    prefix = f"debrief:{event.shift_id}:ask:"
+    if event.name == "shift.cancelled":
+        outbox.cancel_pending(db, key_prefix=prefix, now=event.now)
+        return
+    shift = get_shift(db, event.shift_id)
+    if shift is None or not shift.lead:
+        return
+    wanted = {(shift.lead, iso(shift.ends_at + delay)) for delay in NUDGES}
+    pending = {
+        (r["channel"], r["due_at"])
+        for r in db.query("SELECT channel, due_at FROM notifications WHERE sent_at IS NULL AND key LIKE ?", [prefix + "%"])
+    }
+    if pending == wanted:
+        return
+    outbox.cancel_pending(db, key_prefix=prefix, now=event.now)
+    generation = db.execute("SELECT count(*) FROM notifications WHERE key LIKE ?", [prefix + "%"]).fetchone()[0]
+    for n, delay in enumerate(NUDGES):
+        due = shift.ends_at + delay
+        if due + timedelta(hours=1) < event.now:
+            continue
+        outbox.enqueue(db, key=f"{prefix}{generation}:{n}", channel=shift.lead, template="debriefs/request",
+                       context={"shift_id": shift.id, "lead": shift.lead, "nudge": n}, due_at=due, now=event.now)
+
+
+def awaiting(store: Store, *, user: str, coordinator: bool, now: datetime) -> list[Shift]:
+    """Ended, uncancelled shifts of the last PENDING_DAYS without a debrief, that this person may write."""
+    with store.read() as db:
+        rows = list(db.query(
+            "SELECT s.id FROM shifts s LEFT JOIN debriefs d ON d.shift_id = s.id WHERE d.id IS NULL "
+            "AND s.status = 'planned' AND s.ends_at <= :now AND s.ends_at > :since AND (s.lead = :user OR :coord) "
+            "ORDER BY s.ends_at",
+            {"now": iso(now), "since": iso(now - timedelta(days=PENDING_DAYS)), "user": user, "coord": int(coordinator)},
+        ))
+        return [s for s in (get_shift(db, r["id"]) for r in rows) if s]
+
+
+# ---------------------------------------------------------------- follow-ups
+
+
+@dataclass(frozen=True)
+class Task:
+    """An open or done follow-up."""
+
+    id: int
+    shift_id: int
+    what: str
+    owner: str
+    due_on: date
+    status: str
+
+
+def _task(row: dict) -> Task:
+    return Task(row["id"], row["shift_id"], row["what"], row["owner"], date.fromisoformat(row["due_on"]), row["status"])
+
+
+def get_task(db: Database, task_id: int) -> Task | None:
+    """One follow-up."""
+    row = next(db.query("SELECT * FROM followups WHERE id = ?", [task_id]), None)
+    return _task(row) if row else None
+
+
+def open_tasks(store: Store, *, owner: str | None = None) -> list[Task]:
+    """Open follow-ups, soonest due first (one owner's, or everyone's)."""
+    with store.read() as db:
+        rows = db.query(
+            "SELECT * FROM followups WHERE status = 'open' AND (:owner IS NULL OR owner = :owner) ORDER BY due_on, id",
+            {"owner": owner},
+        )
+        return [_task(r) for r in rows]
+
+
+def complete(store: Store, *, task_id: int, actor: str, coordinator: bool) -> tuple[str, Task | None]:
+    """Mark a follow-up done (its owner or a coordinator): done, already, forbidden or not_found."""
+    now = store.clock()
+    with store.write() as db:
+        task = get_task(db, task_id)
+        if task is None:
+            return "not_found", None
+        if task.owner != actor and not coordinator:
+            return "forbidden", task
+        if task.status == "done":
+            return "already", task
+        db["followups"].update(task_id, {"status": "done", "done_by": actor, "done_at": iso(now)})
+        outbox.cancel_pending(db, key_prefix=f"followup:{task_id}:", now=now)
+        store.audit(db, actor=actor, action="followup.done", subject=f"followup:{task_id}")
+        return "done", get_task(db, task_id)
+
+
+def remind_followups(store: Store, *, now: datetime, zone: ZoneInfo) -> int:
+    """Queue one reminder a day (from REMIND_HOUR on the due date) for each open follow-up until done."""
+    local = now.astimezone(zone)
+    if local.hour < REMIND_HOUR:
+        return 0
+    today = local.date().isoformat()
+    queued = 0
+    with store.write() as db:
+        for row in list(db.query("SELECT id, owner FROM followups WHERE status = 'open' AND due_on <= ?", [today])):
+            queued += outbox.enqueue(db, key=f"followup:{row['id']}:remind:{today}", channel=row["owner"],
+                                     template="debriefs/followup", context={"followup_id": row["id"]},
+                                     due_at=now, now=now)
+    return queued
+
+
+# ---------------------------------------------------------------- retention
+
+
+def expire_notes(store: Store, *, now: datetime, days: int) -> int:
+    """Blank debrief notes, free-text answers and wellbeing notes older than `days`; keep every count."""
+    cutoff = iso(now - timedelta(days=days))
+    with store.write() as db:
+        changed = db.execute(
+            "UPDATE debriefs SET notes = '', police_why = '', incident_what = '', notes_expired_at = ? "
+            "WHERE notes_expired_at IS NULL AND submitted_at <= ?",
+            [iso(now), cutoff],
+        ).rowcount
+        db.execute("UPDATE wellbeing SET note = '' WHERE note != '' AND created_at <= ?", [cutoff])
+    return changed

@@ -1,0 +1,181 @@
+"""Impact reports: figures against known debriefs and the period before, the PNG chart, the CSV export
+(by command and by `bot.py export`), and the monthly post on the first."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import struct
+from datetime import UTC, datetime
+
+import pytest
+from conftest import ADMIN, COORD_CHANNEL, submit_typed
+
+import bot as bot_module
+from outreach import store as store_module
+from outreach.reports import parse_period
+
+LEAD = "ULEAD"
+
+
+def debrief(bot, number, **fields):
+    base = {
+        "db_venue": "motel", "db_area": "Eastside", "db_team": [LEAD, "UA"], "db_contacts": "0",
+        "db_languages": [], "db_notes": "Secret note that must never be exported.",
+    }
+    base.update(fields)
+    sent = submit_typed(bot, ADMIN, "debrief_form", base, metadata={"shift_id": number})
+    assert sent.status == 200 and sent.body == b"", sent.body
+
+
+def plan(bot, day, **overrides):
+    return bot.create_shift(start_date=day, end_date=day, **overrides)
+
+
+@pytest.fixture
+def november(bot):
+    """Three November shifts (two debriefed) and one on December 1st, debriefed."""
+    bot.train("UA")
+    a = plan(bot, "2026-11-23")
+    b = plan(bot, "2026-11-25", kind="training", training="none", min_team="1", start_time="18:00", end_time="20:00",
+             languages=["en"], venue="community-venue")
+    c = plan(bot, "2026-11-27")
+    d = plan(bot, "2026-12-01")
+    bot.command("UA", f"signup {a}").reply()
+    bot.command("UA", f"signup {c}").reply()
+    bot.clock.advance(days=8, hours=22)  # 2026-12-01 13:00 UTC, 07:00 in Chicago
+    debrief(bot, a, db_start_date="2026-11-23", db_start_time="19:15", db_end_date="2026-11-23", db_end_time="23:30",
+            db_contacts="12", db_brief="9", db_extended="3", db_languages=["es", "en"], **{
+                "db_mat_hotline-cards": "40", "db_mat_hygiene-kits": "6"},
+            db_indicators=["debt", "hotel-signs"], db_referrals=["medical-care"],
+            db_referral_counts="emergency-housing: 2", db_flags=["hotline"])
+    debrief(bot, b, db_venue="community-venue", db_area="Library", db_team=[LEAD], db_start_date="2026-11-25",
+            db_start_time="18:00", db_end_date="2026-11-25", db_end_time="20:00", db_contacts="25",
+            db_languages=["en"], **{"db_mat_hotline-cards": "10"}, db_flags=["police", "incident"],
+            db_police_why="Routine liaison", db_incident_what="A door was slammed")
+    return a, b, c, d
+
+
+def uploaded_id(complete):
+    files = complete.params["files"]
+    return (json.loads(files) if isinstance(files, str) else files)[0]["id"]
+
+
+def png_size(data):
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_periods_parse_and_default_to_last_full_month():
+    today = datetime(2026, 12, 2).date()
+    assert parse_period("", today=today).label == "2026-11"
+    assert parse_period("2026-10", today=today).previous().label == "2026-09"
+    q3 = parse_period("2026-Q3", today=today)
+    assert (q3.first.isoformat(), q3.end.isoformat(), q3.previous().label) == ("2026-07-01", "2026-10-01", "2026-Q2")
+    assert parse_period("2026", today=today).previous().label == "2025"
+    assert parse_period("2026-01", today=today).previous().label == "2025-12"
+    for bad in ("2026-13", "26-10", "2026-Q5", "last month", "2026/10"):
+        assert parse_period(bad, today=today) is None
+
+
+def test_monthly_report_is_posted_once_on_the_first(bot, november):
+    bot.kit.tick()
+    assert not [c for c in bot.fake.calls_to("chat.postMessage") if "Last month" in c.params["text"]]
+    bot.clock.advance(hours=1, minutes=30)  # 08:30 in Chicago on the 1st
+    bot.kit.tick()
+    bot.kit.tick()
+    posts = [c for c in bot.fake.calls_to("chat.postMessage") if "Last month" in c.params["text"]]
+    assert len(posts) == 1 and posts[0].params["channel"] == COORD_CHANNEL
+    assert "2026-11" in posts[0].params["text"] and "People reached*: *12*" in posts[0].params["text"]
+    complete = bot.fake.wait_for("files.completeUploadExternal")
+    assert len(complete) == 1 and complete[0].params["channel_id"] == COORD_CHANNEL
+
+
+def test_report_figures_against_known_debriefs_and_previous_period(bot, november):
+    text = bot.command(ADMIN, "report").text()
+    assert "Outreach impact, 2026-11* (compared with 2026-10)" in text
+    assert "*Outreach nights*: *3* (+3 vs 0) · Direct outreach *2* (+2 vs 0) · Training *1* (+1 vs 0)" in text
+    # 2 × 4.25 h + 1 × 2 h from debriefs, and 1 confirmed × 4 h planned for the shift without one.
+    assert "*Volunteer hours*: *14.5* (+14.5 vs 0.0)" in text
+    assert "*People reached*: *12* (+12 vs 0) · *people trained*: *25* (+25 vs 0)" in text
+    assert "*Materials*: *56* (+56 vs 0): Hotline cards *50* (+50 vs 0) · Health and hygiene kits *6* (+6 vs 0)" in text
+    assert "Emergency housing *2*" in text and "Medical care *1*" in text and "*Referrals*: *3*" in text
+    assert "Debt to employer or recruiter *1*" in text and "English *2*" in text and "Spanish *1*" in text
+    assert "*Hotline contacted*: *1*" in text and "*law enforcement contacted*: *1*" in text
+    assert "*safety incidents*: *1*" in text and "*Debriefs missing*: *1* (+1 vs 0) of 3" in text
+    assert "Secret note" not in text
+    bot.fake.wait_for("files.completeUploadExternal")
+    bot.clock.advance(hours=17)  # shift #4 (December 1st) has ended
+    debrief(bot, november[3], db_start_date="2026-12-01", db_start_time="19:00", db_end_date="2026-12-01",
+            db_end_time="23:00", db_contacts="5")
+    december = bot.command(ADMIN, "report 2026-12").text()
+    assert "*People reached*: *5* (-7 vs 12)" in december and "*Outreach nights*: *1* (-2 vs 3)" in december
+    bot.fake.wait_for("files.completeUploadExternal", where=lambda c: "2026-12" in json.dumps(c.params))
+
+
+def test_report_uploads_a_real_png_of_the_right_size(bot, november):
+    sent = bot.command(ADMIN, "report 2026-11")
+    assert "chart is being uploaded" in sent.text()
+    get_url = bot.fake.wait_for("files.getUploadURLExternal")[0]
+    assert get_url.params["filename"] == "outreach-2026-11.png"
+    complete = bot.fake.wait_for("files.completeUploadExternal")[0]
+    assert complete.params["channel_id"] == COORD_CHANNEL  # typed in #general: not posted there
+    data = bot.fake.uploads[uploaded_id(complete)]
+    assert png_size(data) == (1200, 600)
+    import matplotlib.image
+
+    assert matplotlib.image.imread(io.BytesIO(data), format="png").shape[:2] == (600, 1200)
+
+
+def test_volunteers_cannot_get_reports(bot, november):
+    assert "is for coordinators" in bot.command("UA", "report").text()
+    assert "is for coordinators" in bot.command("UA", "export").text()
+    assert "2026-Q3" in bot.command(ADMIN, "report lastyear").text()
+    assert not bot.fake.calls_to("files.getUploadURLExternal")
+
+
+def read_csv(data):
+    assert data.startswith(b"\xef\xbb\xbf")  # a BOM, so spreadsheets read UTF-8
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def check_rows(rows, november):
+    a, b, _, _ = november
+    assert [int(r["shift"]) for r in rows] == [a, b]  # one row per debriefed shift
+    first, second = rows
+    assert first["kind"] == "direct" and first["venue"] == "motel" and first["date"] == "2026-11-23"
+    assert (first["hours"], first["team_size"], first["volunteer_hours"]) == ("4.25", "2", "8.5")
+    assert (first["contacts"], first["brief"], first["extended"]) == ("12", "9", "3")
+    assert first["languages"] == "es;en" and first["hotline"] == "1" and first["law_enforcement"] == "0"
+    assert first["material:hotline-cards"] == "40" and first["material:posters"] == "0"
+    assert first["referral:emergency-housing"] == "2" and first["referral:medical-care"] == "1"
+    assert first["indicator:debt"] == "1" and first["indicator:minor"] == "0"
+    assert second["kind"] == "training" and second["contacts"] == "25" and second["safety_incident"] == "1"
+    header = list(rows[0].keys())
+    assert header[:6] == ["shift", "date", "kind", "venue", "area", "started"]
+    assert not [h for h in header if "note" in h or "why" in h or "what" in h]
+
+
+def test_export_uploads_a_csv_of_counts_only(bot, november):
+    assert "CSV of 2026-11" in bot.command(ADMIN, "export 2026-11", channel="DADMIN").text()
+    get_url = bot.fake.wait_for("files.getUploadURLExternal")[0]
+    assert get_url.params["filename"] == "outreach-2026-11.csv"
+    complete = bot.fake.wait_for("files.completeUploadExternal")[0]
+    assert complete.params["channel_id"] == "DADMIN"  # typed in a DM with the bot: uploaded there
+    data = bot.fake.uploads[uploaded_id(complete)]
+    assert b"Secret note" not in data and b"Routine liaison" not in data and b"slammed" not in data
+    check_rows(read_csv(data), november)
+
+
+def test_admin_cli_export_writes_the_same_csv(bot, november, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for key, value in {"SLACK_BOT_TOKEN": "xoxb-1", "OUTREACH_DB": str(bot.settings.db_path),
+                       "OUTREACH_TIMEZONE": "America/Chicago"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    monkeypatch.setattr(store_module, "utcnow", lambda: datetime(2026, 12, 2, tzinfo=UTC))
+    out = tmp_path / "nov.csv"
+    assert bot_module.main(["export", "--period", "2026-11", "--out", str(out)]) == 0
+    check_rows(read_csv(out.read_bytes()), november)
+    assert bot_module.main(["export", "--period", "November", "--out", str(out)]) == 2
