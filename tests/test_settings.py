@@ -102,7 +102,7 @@ def test_manifest_is_committed_and_complete():
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
-    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == ["chat:write", "chat:write.public", "commands"]
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == ["chat:write", "chat:write.public", "commands", "files:write"]
 
 
 def test_scopes_match_the_web_api_methods_the_code_calls():
@@ -111,8 +111,9 @@ def test_scopes_match_the_web_api_methods_the_code_calls():
         methods |= set(re.findall(r"client\.(\w+)\(", path.read_text()))
         methods |= set(re.findall(r"\.(chat_\w+|views_\w+|files_\w+|users_\w+|conversations_\w+)\(", path.read_text()))
     methods.discard("auth_test")
-    # chat:write covers chat_*; views_* and auth.test need no scope.
-    assert methods <= {"chat_postMessage", "chat_update", "views_open", "views_update", "views_publish"}, methods
+    # chat:write covers chat_*; views_* and auth.test need no scope; files:write covers files_upload_v2.
+    assert methods <= {"chat_postMessage", "chat_update", "views_open", "views_update", "views_publish",
+                       "files_upload_v2"}, methods
 
 
 def test_readme_documents_every_subcommand_and_setting():
