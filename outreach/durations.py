@@ -31,7 +31,7 @@ def parse_durations(text: str) -> tuple[timedelta, ...]:
 def format_duration(value: timedelta) -> str:
     """A duration back in the short form (`2h`, `90m`, `45s`)."""
     seconds = int(value.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+    for unit, size in (("h", 3600), ("m", 60)):
         if seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
