@@ -25,10 +25,11 @@ if TYPE_CHECKING:
     from outreach.settings import Settings
 
 ROOT = Path(__file__).resolve().parent
-RUNTIME = ("slack_bolt", "slack_sdk", "sqlite_utils", "jinja2", "yaml", "dotenv", "matplotlib")
-TESTING = ("pytest", "ruff", "websockets", "hypothesis")
+RUNTIME = ("slack_bolt", "slack_sdk", "sqlite_utils", "jinja2", "yaml", "dotenv", "apscheduler", "icalendar", "matplotlib")
+TESTING = ("pytest", "ruff", "websockets", "hypothesis", "vobject")
 log = logging.getLogger("outreach")
 TICK_SECONDS = 20.0
+LEASE_SECONDS = 60.0
 
 
 def ensure_dependencies(argv: Sequence[str]) -> None:
@@ -190,6 +191,33 @@ def cmd_test(args: argparse.Namespace) -> int:
     return int(pytest.main(list(args.pytest_args)))
 
 
+def start_scheduler(kit: object, services: Services) -> tuple[object, str]:
+    """APScheduler runs kit.tick() every TICK_SECONDS, only while this process holds the lease."""
+    from datetime import UTC, datetime, timedelta
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from outreach import lease
+
+    owner = lease.make_owner()
+    ttl = timedelta(seconds=LEASE_SECONDS)
+
+    def tick() -> None:
+        try:
+            if lease.acquire(services.store, owner=owner, now=services.now(), ttl=ttl):
+                kit.tick()  # type: ignore[attr-defined]
+            else:
+                log.debug("another process holds the scheduler lease; not sending")
+        except Exception:
+            log.exception("timer tick failed")
+
+    scheduler = BackgroundScheduler(timezone=UTC)
+    scheduler.add_job(tick, "interval", seconds=TICK_SECONDS, id="outreach-tick", replace_existing=True,
+                      next_run_time=datetime.now(UTC), max_instances=1, coalesce=True)
+    scheduler.start()
+    return scheduler, owner
+
+
 def cmd_run(_: argparse.Namespace) -> int:
     """Run the bot until SIGTERM or SIGINT."""
     from outreach.settings import load_settings
@@ -214,33 +242,41 @@ def cmd_run(_: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    def timer() -> None:
-        while True:
-            try:
-                kit.tick()
-            except Exception:
-                log.exception("timer tick failed")
-            if stop.wait(TICK_SECONDS):
-                return
-
-    threading.Thread(target=timer, name="timer", daemon=True).start()
+    scheduler, owner = start_scheduler(kit, services)
+    feed_server = None
 
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+        from handlers.calendar import feed_app
+        from handlers.web import WebServer
+
+        try:
+            feed_server = WebServer(feed_app(kit), port=settings.feed_port)
+            feed_server.start()
+            log.info("serving calendar feeds on port %s", feed_server.port)
+        except OSError as exc:
+            log.warning("OUTREACH_FEED_PORT %s: cannot serve calendar feeds (%s)", settings.feed_port, exc)
         handler = SocketModeHandler(app, settings.app_token)
         handler.connect()
         log.info("connected to Slack over Socket Mode")
         stop.wait()
         handler.close()
     else:
+        from handlers.calendar import FEED_PREFIX, feed_app
         from handlers.web import WebServer, wsgi_app
 
-        server = WebServer(wsgi_app(app), port=settings.port)
+        server = WebServer(wsgi_app(app, {FEED_PREFIX: feed_app(kit)}), port=settings.port)
         server.start()
         log.info("serving Slack requests on http://0.0.0.0:%s/slack/events", server.port)
         stop.wait()
         server.stop()
+    scheduler.shutdown(wait=True)
+    if feed_server is not None:
+        feed_server.stop()
+    from outreach import lease
+
+    lease.release(services.store, owner=owner)
     services.store.close()
     log.info("stopped")
     return 0

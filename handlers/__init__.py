@@ -12,7 +12,18 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from handlers import commands, debriefs, home, middleware, people, reports, shifts
+from handlers import (
+    calendar,
+    commands,
+    debriefs,
+    home,
+    middleware,
+    people,
+    reminders,
+    reports,
+    safety,
+    shifts,
+)
 from handlers.kit import Kit
 from handlers.notify import Notifier
 from handlers.pacing import PacedExecutor
@@ -23,7 +34,7 @@ log = logging.getLogger(__name__)
 
 LISTENER_WORKERS = 64
 WORK_SLOTS = 2
-SURFACES = (middleware, commands, shifts, people, home, debriefs, reports)
+SURFACES = (middleware, commands, shifts, people, home, debriefs, reports, reminders, calendar, safety)
 
 
 def make_client(services: Services) -> WebClient:

@@ -22,6 +22,20 @@ class Kit:
     notifier: Notifier = field(init=False)
     # Work to run on every tick of the bot's timer (about every 20 s), after the outbox is sent.
     periodic: list[Callable[[], None]] = field(default_factory=list)
+    # Readiness checks for the "not ready" alert and reminders: each takes a shift id and returns
+    # what is missing (empty when ready), or None when it keeps no checklist for that shift.
+    readiness_checkers: list[Callable[[int], list[str] | None]] = field(default_factory=list)
+    # Where an escalation finds the night's law enforcement contact: shift id -> text, or None.
+    contact_providers: list[Callable[[int], str | None]] = field(default_factory=list)
+
+    def readiness(self, shift_id: int) -> list[str] | None:
+        """What is missing before a shift can go out (None when no checker knows the shift)."""
+        results = [r for r in (check(shift_id) for check in self.readiness_checkers) if r is not None]
+        return None if not results else [item for r in results for item in r]
+
+    def contact(self, shift_id: int) -> str | None:
+        """The law enforcement contact of a shift, when a provider knows it."""
+        return next((c for c in (p(shift_id) for p in self.contact_providers) if c), None)
 
     def tick(self) -> None:
         """Send what is due, then run each periodic job (one job's failure does not stop the rest)."""

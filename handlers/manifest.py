@@ -8,7 +8,7 @@ BOT_SCOPES = [
     "chat:write",         # DMs to volunteers, posts and alerts in channels the bot is in
     "chat:write.public",  # post a new shift in the public channel where /outreach new was typed
     "commands",           # the /outreach command
-    "files:write",        # upload impact charts and CSV exports (files_upload_v2)
+    "files:write",        # .ics invites to volunteers' DMs, impact charts and CSV exports (files_upload_v2)
 ]
 BOT_EVENTS = ["app_home_opened"]
 

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Rendered = tuple[str, list[dict]]
-NoticeFn = Callable[["Kit", dict], Rendered | None]
+# A notice may add a third element, a file to upload beside the message:
+# {"filename": ..., "content": bytes, "title": ...}.
+NoticeFn = Callable[["Kit", dict], Rendered | tuple[str, list[dict], dict] | None]
 NOTICES: dict[str, NoticeFn] = {}
 
 # Errors that no retry can mend: the message is dropped and the reason recorded.
@@ -69,7 +71,8 @@ class Notifier:
         if rendered is None:
             outbox.mark_skipped(store, note, now=now, reason="no longer meaningful")
             return 0
-        text, blocks = rendered
+        text, blocks = rendered[0], rendered[1]
+        upload = rendered[2] if len(rendered) > 2 else None
         try:
             response = self.client.chat_postMessage(channel=note.channel, text=text, blocks=blocks or None)
         except SlackApiError as exc:
@@ -85,4 +88,20 @@ class Notifier:
             log.warning("notification %s failed: %s", note.template, type(exc).__name__)
             return 0
         outbox.mark_sent(store, note, now=now, ts=response.get("ts"))
+        if upload:
+            self._upload(note, str(response.get("channel") or note.channel), upload)
         return 1
+
+    def _upload(self, note: outbox.Notification, channel: str, upload: dict) -> None:
+        """Upload a notice's file into the channel its message went to (a DM's D... id)."""
+        try:
+            self.client.files_upload_v2(
+                channel=channel, content=upload["content"], filename=upload["filename"],
+                title=upload.get("title") or upload["filename"],
+            )
+        except Exception as exc:  # the message went out; record the missing file for the operator
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) and exc.response is not None else None
+            log.warning("upload for notification %s failed: %s", note.template, error or type(exc).__name__)
+            with self.services.store.write() as db:
+                db.execute("UPDATE notifications SET error = ? WHERE id = ?",
+                           [f"upload failed: {error or type(exc).__name__}", note.id])

@@ -6,8 +6,11 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from outreach.durations import parse_duration, parse_durations
 
 DEFAULT_API_URL = "https://slack.com/api/"
 USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
@@ -37,6 +40,13 @@ class Settings:
     coordinator_channel: str | None
     data_dir: Path = field(default=Path("data"))
     notes_retention_days: int = 90
+    reminder_leads: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=2))
+    understaffed_alert: timedelta = timedelta(hours=48)
+    readiness_alert: timedelta = timedelta(hours=24)
+    checkout_grace: timedelta = timedelta(minutes=30)
+    escalation_repeat: timedelta = timedelta(minutes=15)
+    feed_port: int = 8080
+    public_url: str | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -140,6 +150,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         )
 
     db_path = Path(_get(env, "OUTREACH_DB") or "data/outreach.db")
+    time_settings = _time_settings(env)
     return Settings(
         bot_token=bot_token,
         signing_secret=signing_secret,
@@ -152,4 +163,42 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         coordinator_channel=channel,
         data_dir=Path(_get(env, "OUTREACH_DATA_DIR") or Path(__file__).resolve().parent.parent / "data"),
         notes_retention_days=int(retention),
+        **time_settings,
     )
+
+
+def _time_settings(env: Mapping[str, str]) -> dict:
+    """Reminder leads, alert leads, safety timings, and where the calendar feed is served."""
+    values: dict = {}
+    try:
+        values["reminder_leads"] = parse_durations(_get(env, "OUTREACH_REMINDER_LEADS") or "24h,2h")
+    except ValueError as exc:
+        raise SettingsError(
+            "OUTREACH_REMINDER_LEADS", str(exc), "Give lead times before a shift, comma-separated, like 24h,2h or 90m"
+        ) from None
+    singles = (
+        ("understaffed_alert", "OUTREACH_UNDERSTAFFED_ALERT", "48h", "how long before a shift to flag it understaffed"),
+        ("readiness_alert", "OUTREACH_READINESS_ALERT", "24h", "how long before a shift to flag what is not ready"),
+        ("checkout_grace", "OUTREACH_CHECKOUT_GRACE", "30m", "how long after a shift's end to wait for check-out"),
+        ("escalation_repeat", "OUTREACH_ESCALATION_REPEAT", "15m", "how often to repeat an unacknowledged escalation"),
+    )
+    for attr, name, default, meaning in singles:
+        try:
+            values[attr] = parse_duration(_get(env, name) or default)
+        except ValueError as exc:
+            raise SettingsError(name, str(exc), f"Give one duration like {default}: {meaning}") from None
+    port_text = _get(env, "OUTREACH_FEED_PORT") or "8080"
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise SettingsError(
+            "OUTREACH_FEED_PORT", f"{port_text!r} is not a port number",
+            "Use a number from 1 to 65535 for the calendar feed in Socket Mode",
+        )
+    values["feed_port"] = int(port_text)
+    public = _get(env, "OUTREACH_PUBLIC_URL")
+    if public and not re.match(r"^https?://[^/\s]+", public):
+        raise SettingsError(
+            "OUTREACH_PUBLIC_URL", f"{public!r} is not an http(s) URL",
+            "Give the address people reach the bot's feed at, like https://outreach.example.org",
+        )
+    values["public_url"] = public.rstrip("/") if public else None
+    return values

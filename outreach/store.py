@@ -100,6 +100,35 @@ def m001_foundation(db: Database) -> None:
 
 
 @migrations()
+def m003_time(db: Database) -> None:
+    """Calendar invites and feeds, check-in/out, mid-shift check-ins, escalations, the scheduler lease."""
+    db["invites"].create(
+        {"shift_id": int, "user_id": str, "sequence": int, "method": str, "updated_at": str},
+        pk=("shift_id", "user_id"), not_null={"sequence", "method"}, defaults={"sequence": 0},
+    )
+    db["feeds"].create({"user_id": str, "token": str, "created_at": str}, pk="user_id", not_null={"token"})
+    db["feeds"].create_index(["token"], unique=True)
+    db["safety"].create(
+        {
+            "shift_id": int, "checkin_every": int,
+            "checked_in_at": str, "checked_in_by": str, "checked_out_at": str, "checked_out_by": str,
+        },
+        pk="shift_id",
+    )
+    db["pings"].create(
+        {"shift_id": int, "seq": int, "asked_at": str, "answered_at": str, "answered_by": str},
+        pk=("shift_id", "seq"),
+    )
+    db["escalations"].create(
+        {"shift_id": int, "reason": str, "started_at": str, "acked_at": str, "acked_by": str},
+        pk=("shift_id", "reason"), not_null={"started_at"},
+    )
+    db["leases"].create(
+        {"name": str, "owner": str, "host": str, "pid": int, "expires_at": str}, pk="name", not_null={"expires_at"},
+    )
+
+
+@migrations()
 def m004_debriefs(db: Database) -> None:
     """Debriefs (counts and expiring notes), follow-up tasks and team wellbeing notes; nothing about anyone met."""
     db["debriefs"].create(

@@ -67,6 +67,7 @@ class _Failure:
     retry_after: int | None
     delay: float
     times: int
+    where: Callable[[dict], bool] | None = None
 
 
 @dataclass
@@ -263,10 +264,11 @@ class FakeSlack:
         retry_after: int | None = None,
         delay: float = 0.0,
         times: int = 1,
+        where: Callable[[dict], bool] | None = None,
     ) -> None:
-        """Make the next `times` calls to `method` fail (HTTP status, ok=false error, or just a delay)."""
+        """Make the next `times` calls to `method` (whose params match `where`) fail: HTTP status, error or delay."""
         with self._cond:
-            self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, delay, times))
+            self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, delay, times, where))
 
     # ------------------------------------------------------------------ socket mode
 
@@ -345,17 +347,17 @@ class FakeSlack:
             self.calls.append(call)
             self._cond.notify_all()
 
-    def _take_failure(self, method: str) -> _Failure | None:
-        """Consume one pending failure for `method`, if any."""
+    def _take_failure(self, method: str, params: dict) -> _Failure | None:
+        """Consume one pending failure for `method` that applies to these params, if any."""
         with self._cond:
-            pending = self._failures.get(method)
-            if not pending:
-                return None
-            failure = pending[0]
-            failure.times -= 1
-            if failure.times <= 0:
-                pending.pop(0)
-            return failure
+            pending = self._failures.get(method) or []
+            for failure in pending:
+                if failure.where is None or failure.where(params):
+                    failure.times -= 1
+                    if failure.times <= 0:
+                        pending.remove(failure)
+                    return failure
+            return None
 
     def _new_ts(self) -> str:
         """Return a unique, increasing message timestamp."""
@@ -388,7 +390,7 @@ class FakeSlack:
             if key in params:
                 params[key] = _maybe_json(params[key])
 
-        failure = self._take_failure(method)
+        failure = self._take_failure(method, params)
         self._record(Call(method, params, headers, path, raw, failed=failure is not None))
         if failure is not None:
             if failure.delay:

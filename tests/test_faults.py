@@ -14,6 +14,11 @@ def notification_rows(bot):
     return list(bot.store.db.query("SELECT key, sent_at, error, attempts FROM notifications WHERE key LIKE 'promoted:%' ORDER BY id"))
 
 
+def to_uc(params):
+    """Only the promotion DM to UC fails (not the calendar invites sent beside it)."""
+    return params.get("channel") == "UC" and "A place opened" in str(params.get("text"))
+
+
 def promote_someone(bot):
     """Two people on a one-place waitlist situation; the first withdraws so the second is told."""
     number = bot.create_shift(capacity="2")
@@ -23,43 +28,50 @@ def promote_someone(bot):
     return number
 
 
+def promotions_delivered(bot):
+    return [c for c in bot.dms("UC") if to_uc(c.params) and not c.failed]
+
+
 def test_server_error_leaves_notification_unsent_and_retries_later(bot):
     number = promote_someone(bot)
-    bot.fake.fail("chat.postMessage", status=500, times=3)  # the client's own retries fail too
+    bot.fake.fail("chat.postMessage", status=500, times=3, where=to_uc)  # the client's own retries fail too
     bot.command("UA", f"withdraw {number}").reply()
-    bot.fake.wait_for("chat.postMessage", count=3)
+    bot.fake.wait_for("chat.postMessage", count=3, where=lambda c: c.failed)
     rows = notification_rows(bot)
     assert len(rows) == 1 and rows[0]["sent_at"] is None and rows[0]["error"]
     bot.kit.tick()  # not due again yet: nothing sent
-    assert not [c for c in bot.dms("UC") if not c.failed]
+    assert not promotions_delivered(bot)
     bot.clock.advance(minutes=2)
     bot.kit.tick()
-    assert len([c for c in bot.dms("UC") if not c.failed]) == 1
+    assert len(promotions_delivered(bot)) == 1
     assert notification_rows(bot)[0]["sent_at"] is not None
     bot.clock.advance(minutes=10)
     bot.kit.tick()
-    assert len([c for c in bot.dms("UC") if not c.failed]) == 1  # never twice
+    assert len(promotions_delivered(bot)) == 1  # never twice
 
 
 def test_rate_limit_is_honoured_and_nothing_lost(bot):
     number = promote_someone(bot)
-    bot.fake.fail("chat.postMessage", status=429, retry_after=1)
+    bot.fake.fail("chat.postMessage", status=429, retry_after=1, where=to_uc)
     bot.command("UA", f"withdraw {number}").reply()
-    calls = bot.fake.wait_for("chat.postMessage", count=2, where=lambda c: c.params.get("channel") == "UC")
+    calls = bot.fake.wait_for("chat.postMessage", count=2, where=lambda c: to_uc(c.params))
     assert calls[0].failed and not calls[1].failed
     assert notification_rows(bot)[0]["sent_at"] is not None
 
 
 def test_permanent_error_is_recorded_not_retried(bot):
     number = promote_someone(bot)
-    bot.fake.fail("chat.postMessage", error="user_not_found")
+    bot.fake.fail("chat.postMessage", error="user_not_found", where=to_uc)
     bot.command("UA", f"withdraw {number}").reply()
-    bot.fake.wait_for("chat.postMessage")
+    bot.fake.wait_for("chat.postMessage", where=lambda c: c.failed)
+    deadline = time.monotonic() + 5
+    while notification_rows(bot)[0]["error"] is None and time.monotonic() < deadline:
+        time.sleep(0.02)
     row = notification_rows(bot)[0]
     assert row["error"] == "skipped: user_not_found"
     bot.clock.advance(hours=1)
     bot.kit.tick()
-    assert len(bot.dms("UC")) == 1
+    assert len([c for c in bot.dms("UC") if to_uc(c.params)]) == 1
 
 
 def test_replayed_view_submission_creates_one_shift(bot):
@@ -115,9 +127,9 @@ def test_timeout_is_not_recorded_as_sent(fake, tmp_path, clock):
     bot = Bot(fake, tmp_path, clock, client=WebClient(token="xoxb-test", base_url=fake.url, timeout=0.5))
     try:
         number = promote_someone(bot)
-        fake.fail("chat.postMessage", delay=1.5)
+        fake.fail("chat.postMessage", delay=1.5, where=to_uc)
         bot.command("UA", f"withdraw {number}").reply()
-        fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "UC")
+        fake.wait_for("chat.postMessage", where=lambda c: c.failed)
         deadline = time.monotonic() + 5
         while True:  # the send is given up on after the client's time-out
             row = bot.store.db.execute("SELECT sent_at, error FROM notifications WHERE key LIKE 'promoted:%'").fetchone()

@@ -54,7 +54,14 @@ def november(bot):
             db_start_time="18:00", db_end_date="2026-11-25", db_end_time="20:00", db_contacts="25",
             db_languages=["en"], **{"db_mat_hotline-cards": "10"}, db_flags=["police", "incident"],
             db_police_why="Routine liaison", db_incident_what="A door was slammed")
+    bot.kit.tick()  # what the setup queued (calendar invites, debrief requests) goes out now...
+    bot.fake.reset()  # ...so the tests see only what the reports send
     return a, b, c, d
+
+
+def not_invite(call):
+    """Uploads of reports, not the calendar invites the setup's signups send beside them."""
+    return ".ics" not in json.dumps(call.params) and "(invite)" not in json.dumps(call.params)
 
 
 def uploaded_id(complete):
@@ -88,7 +95,7 @@ def test_monthly_report_is_posted_once_on_the_first(bot, november):
     posts = [c for c in bot.fake.calls_to("chat.postMessage") if "Last month" in c.params["text"]]
     assert len(posts) == 1 and posts[0].params["channel"] == COORD_CHANNEL
     assert "2026-11" in posts[0].params["text"] and "People reached*: *12*" in posts[0].params["text"]
-    complete = bot.fake.wait_for("files.completeUploadExternal")
+    complete = bot.fake.wait_for("files.completeUploadExternal", where=not_invite)
     assert len(complete) == 1 and complete[0].params["channel_id"] == COORD_CHANNEL
 
 
@@ -105,21 +112,21 @@ def test_report_figures_against_known_debriefs_and_previous_period(bot, november
     assert "*Hotline contacted*: *1*" in text and "*law enforcement contacted*: *1*" in text
     assert "*safety incidents*: *1*" in text and "*Debriefs missing*: *1* (+1 vs 0) of 3" in text
     assert "Secret note" not in text
-    bot.fake.wait_for("files.completeUploadExternal")
+    bot.fake.wait_for("files.completeUploadExternal", where=not_invite)
     bot.clock.advance(hours=17)  # shift #4 (December 1st) has ended
     debrief(bot, november[3], db_start_date="2026-12-01", db_start_time="19:00", db_end_date="2026-12-01",
             db_end_time="23:00", db_contacts="5")
     december = bot.command(ADMIN, "report 2026-12").text()
     assert "*People reached*: *5* (-7 vs 12)" in december and "*Outreach nights*: *1* (-2 vs 3)" in december
-    bot.fake.wait_for("files.completeUploadExternal", where=lambda c: "2026-12" in json.dumps(c.params))
+    bot.fake.wait_for("files.completeUploadExternal", where=lambda c: "2026-12" in json.dumps(c.params) and not_invite(c))
 
 
 def test_report_uploads_a_real_png_of_the_right_size(bot, november):
     sent = bot.command(ADMIN, "report 2026-11")
     assert "chart is being uploaded" in sent.text()
-    get_url = bot.fake.wait_for("files.getUploadURLExternal")[0]
+    get_url = bot.fake.wait_for("files.getUploadURLExternal", where=not_invite)[0]
     assert get_url.params["filename"] == "outreach-2026-11.png"
-    complete = bot.fake.wait_for("files.completeUploadExternal")[0]
+    complete = bot.fake.wait_for("files.completeUploadExternal", where=not_invite)[0]
     assert complete.params["channel_id"] == COORD_CHANNEL  # typed in #general: not posted there
     data = bot.fake.uploads[uploaded_id(complete)]
     assert png_size(data) == (1200, 600)
@@ -132,7 +139,7 @@ def test_volunteers_cannot_get_reports(bot, november):
     assert "is for coordinators" in bot.command("UA", "report").text()
     assert "is for coordinators" in bot.command("UA", "export").text()
     assert "2026-Q3" in bot.command(ADMIN, "report lastyear").text()
-    assert not bot.fake.calls_to("files.getUploadURLExternal")
+    assert not [c for c in bot.fake.calls_to("files.getUploadURLExternal") if not_invite(c)]
 
 
 def read_csv(data):
@@ -159,9 +166,9 @@ def check_rows(rows, november):
 
 def test_export_uploads_a_csv_of_counts_only(bot, november):
     assert "CSV of 2026-11" in bot.command(ADMIN, "export 2026-11", channel="DADMIN").text()
-    get_url = bot.fake.wait_for("files.getUploadURLExternal")[0]
+    get_url = bot.fake.wait_for("files.getUploadURLExternal", where=not_invite)[0]
     assert get_url.params["filename"] == "outreach-2026-11.csv"
-    complete = bot.fake.wait_for("files.completeUploadExternal")[0]
+    complete = bot.fake.wait_for("files.completeUploadExternal", where=not_invite)[0]
     assert complete.params["channel_id"] == "DADMIN"  # typed in a DM with the bot: uploaded there
     data = bot.fake.uploads[uploaded_id(complete)]
     assert b"Secret note" not in data and b"Routine liaison" not in data and b"slammed" not in data

@@ -58,7 +58,8 @@ def test_full_shift_waitlists_and_withdrawal_promotes_first_in_line(bot):
     assert "withdrawn" in back.reply()["text"]
     assert dict(signup_state(bot, number))["UD"] == "confirmed"
     bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "UD")
-    sent = bot.store.db.execute("SELECT count(*) FROM notifications WHERE sent_at IS NOT NULL").fetchone()[0]
+    sent = bot.store.db.execute("SELECT count(*) FROM notifications WHERE sent_at IS NOT NULL "
+                                "AND template = 'shifts/promoted'").fetchone()[0]
     assert sent == 2
 
 

@@ -1,0 +1,154 @@
+"""Calendar in Slack: .ics invites in DMs, the Google Calendar link, and per-person feeds over HTTP."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from handlers import blocks as bk
+from handlers.commands import CommandRequest, subcommand
+from handlers.kit import Kit
+from handlers.notify import notice
+from handlers.render import TEMPLATES, plain_time
+from outreach import calendar as cal
+from outreach.catalog import KINDS
+from outreach.shifts import Shift
+
+log = logging.getLogger(__name__)
+
+FEED_PREFIX = "/calendar/"
+TOKEN_PATH = re.compile(r"^/calendar/([A-Za-z0-9_-]{16,64})\.ics$")
+
+
+def plain_env(kit: Kit) -> Environment:
+    """Jinja for plain text (.ics fields): no mrkdwn escaping, the catalog's names."""
+    catalog = kit.services.catalog
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=False, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(
+        kind=lambda ident: KINDS.get(ident, ident), venue=lambda ident: catalog.name_of("venues", ident),
+        plain_time=plain_time,
+    )
+    return env
+
+
+def words(kit: Kit, shift: Shift) -> cal.Words:
+    """The plain words of a shift's calendar event."""
+    env = plain_env(kit)
+    lead = f"Slack member {shift.lead}" if shift.lead else "not set"
+    summary = env.get_template("calendar/summary.txt.j2").render(shift=shift).strip()
+    description = env.get_template("calendar/description.txt.j2").render(
+        shift=shift, lead_name=lead, channel=kit.services.settings.coordinator_channel).strip()
+    return cal.Words(summary=summary, description=description, location=shift.area)
+
+
+@notice("calendar/invite")
+def notice_invite(kit: Kit, context: dict) -> tuple[str, list[dict], dict] | None:
+    """An invite or cancellation with its .ics file; skipped when a newer one superseded it."""
+    user, sequence, method = context["user"], int(context["sequence"]), context["method"]
+    shift, state = cal.load_for_invite(kit.services.store, int(context["shift_id"]), user)
+    if shift is None or state is None or state["sequence"] != sequence:
+        return None
+    if method == "REQUEST" and (shift.cancelled or shift.my_status != "confirmed"):
+        return None
+    event_words = words(kit, shift)
+    ics = cal.invite_ics(shift, user=user, sequence=sequence, method=method, words=event_words,
+                         now=kit.services.now(), organizer=shift.lead)
+    text = kit.render("calendar/invite.j2", shift=shift, method=method, sequence=sequence)
+    parts: list = [bk.section(text)]
+    if method == "REQUEST":
+        parts.append(bk.actions(
+            bk.button("Add to Google Calendar", "calendar_google", str(shift.id), url=cal.google_link(shift, event_words)),
+            bk.button("Details", "shift_details", str(shift.id)),
+            block_id=f"invite:{shift.id}",
+        ))
+    upload = {"filename": f"outreach-shift-{shift.id}.ics", "content": ics,
+              "title": f"Shift #{shift.id} ({'cancelled' if method == 'CANCEL' else 'invite'})"}
+    return text, bk.message(parts), upload
+
+
+# ---------------------------------------------------------------- feed over HTTP
+
+
+def feed_base(kit: Kit) -> str:
+    """Where people reach the feed: OUTREACH_PUBLIC_URL, else this machine on the serving port."""
+    settings = kit.services.settings
+    if settings.public_url:
+        return settings.public_url
+    return f"http://localhost:{settings.feed_port if settings.socket_mode else settings.port}"
+
+
+def feed_links(kit: Kit, token: str) -> tuple[str, str]:
+    """The https (or http) and webcal forms of a person's feed address."""
+    url = f"{feed_base(kit)}{FEED_PREFIX}{token}.ics"
+    return url, re.sub(r"^https?://", "webcal://", url)
+
+
+def feed_app(kit: Kit) -> Callable[[dict, Callable], Iterable[bytes]]:
+    """A WSGI app serving GET /calendar/<token>.ics; anything else is a bare 404."""
+
+    def not_found(start_response: Callable) -> list[bytes]:
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")])
+        return [b"not found"]
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        match = TOKEN_PATH.match(environ.get("PATH_INFO", ""))
+        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD") or not match:
+            return not_found(start_response)
+        user = cal.user_for_token(kit.services.store, match.group(1))
+        if user is None:
+            return not_found(start_response)
+        now = kit.services.now()
+        items = cal.feed_items(kit.services.store, user, now=now)
+        body = cal.feed_ics(items, user=user, words={s.id: words(kit, s) for s, _ in items}, now=now,
+                            name="Outreach shifts")
+        start_response("200 OK", [
+            ("Content-Type", "text/calendar; charset=utf-8"), ("Cache-Control", "no-store"),
+            ("Content-Disposition", 'inline; filename="outreach.ics"'), ("Content-Length", str(len(body))),
+        ])
+        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]
+
+    return application
+
+
+def feed_message(kit: Kit, token: str, *, note: str | None = None) -> tuple[str, list[dict]]:
+    """The person's feed links and the Reset button."""
+    https, webcal = feed_links(kit, token)
+    text = (note + "\n\n" if note else "") + kit.render("calendar/feed.j2", https=https, webcal=webcal)
+    return text, bk.message([
+        bk.section(text),
+        bk.actions(
+            bk.button("Open feed", "calendar_open", "", url=https),
+            bk.button("Reset address", "calendar_reset", "reset", style="danger"),
+            block_id="calendar_feed",
+        ),
+    ])
+
+
+@subcommand("calendar")
+def cmd_calendar(req: CommandRequest) -> None:
+    """Give the reader their calendar feed address."""
+    token = cal.feed_token(req.kit.services.store, req.actor)
+    text, blocks = feed_message(req.kit, token)
+    req.reply(text, blocks)
+
+
+def register(app: App, kit: Kit) -> None:
+    """Send invites on every change; wire the Reset button and the link buttons."""
+    cal.install(kit.services.store)
+
+    @app.action("calendar_reset")
+    def on_reset(ack: Ack, context: BoltContext, respond: Respond) -> None:
+        ack()
+        token = cal.reset_token(kit.services.store, context["actor"])
+        text, blocks = feed_message(kit, token, note=kit.render("calendar/reset.j2"))
+        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+
+    @app.action("calendar_google")
+    @app.action("calendar_open")
+    def on_link(ack: Ack) -> None:
+        ack()  # link buttons open in the browser; Slack still sends the click

@@ -1,0 +1,80 @@
+"""Reminders and alerts in Slack: the DM before a shift, understaffed and not-ready alerts."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, Respond
+
+from handlers import blocks as bk
+from handlers.kit import Kit
+from handlers.notify import notice
+from outreach import reminders
+from outreach import shifts as sh
+
+
+@notice("reminders/reminder")
+def notice_reminder(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """A confirmed volunteer's reminder; skipped once the shift started or they left it."""
+    shift = sh.load_shift(kit.services.store, int(context["shift_id"]), user=context.get("user"))
+    if not shift or shift.cancelled or shift.my_status != "confirmed" or shift.started(kit.services.now()):
+        return None
+    with kit.services.store.read() as db:
+        members = sh.team(db, shift.id)[0]
+    text = kit.render("reminders/reminder.j2", shift=shift, lead=context.get("lead", ""), members=members,
+                      readiness=kit.readiness(shift.id))
+    return text, bk.message([
+        bk.section(text),
+        bk.actions(
+            bk.button("Can't make it", "shift_withdraw", str(shift.id)),
+            bk.button("Checklist", "reminder_checklist", str(shift.id)),
+            bk.button("Details", "shift_details", str(shift.id)),
+            block_id=f"reminder:{shift.id}",
+        ),
+    ])
+
+
+@notice("reminders/understaffed")
+def notice_understaffed(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """Tell the coordinators a shift lacks its minimum team, with a Sign up button for anyone."""
+    shift = sh.load_shift(kit.services.store, int(context["shift_id"]))
+    if not shift or shift.cancelled or not shift.understaffed or shift.started(kit.services.now()):
+        return None
+    text = kit.render("reminders/understaffed.j2", shift=shift)
+    return text, bk.message([
+        bk.section(text),
+        bk.actions(
+            bk.button("Sign up", "shift_signup", str(shift.id), style="primary"),
+            bk.button("Details", "shift_details", str(shift.id)),
+            block_id=f"understaffed:{shift.id}",
+        ),
+    ])
+
+
+@notice("reminders/not_ready")
+def notice_not_ready(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """Tell the lead and the coordinators what is missing; skipped when ready or nobody checks."""
+    shift = sh.load_shift(kit.services.store, int(context["shift_id"]))
+    if not shift or shift.cancelled or shift.started(kit.services.now()):
+        return None
+    missing = kit.readiness(shift.id)
+    if not missing:
+        return None
+    text = kit.render("reminders/not_ready.j2", shift=shift, missing=missing)
+    return text, bk.message([
+        bk.section(text),
+        bk.actions(bk.button("Details", "shift_details", str(shift.id)), block_id=f"notready:{shift.id}"),
+    ])
+
+
+def register(app: App, kit: Kit) -> None:
+    """Derive reminders from every change and at start-up; answer the Checklist button."""
+    services = kit.services
+    reminders.install(services.store, services.settings)
+
+    @app.action("reminder_checklist")
+    def on_checklist(ack: Ack, body: dict, respond: Respond) -> None:
+        ack()
+        raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
+        if not raw.isdigit():
+            return
+        respond(text=kit.render("reminders/checklist.j2", number=int(raw), missing=kit.readiness(int(raw))),
+                response_type="ephemeral", replace_original=False)

@@ -1,0 +1,211 @@
+"""Safety in Slack: check-in / check-out prompts and commands, "All OK?" pings, escalations."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from handlers import blocks as bk
+from handlers.commands import CommandRequest, parse_number, subcommand
+from handlers.kit import Kit
+from handlers.notify import notice
+from outreach import reminders, safety
+from outreach import shifts as sh
+from outreach.roles import Role
+from outreach.shifts import Shift
+from outreach.store import from_iso
+
+
+def result_text(kit: Kit, action: str, outcome: str, number: int, **extra: object) -> str:
+    """What a safety action did, in words."""
+    return kit.render("safety/result.j2", action=action, outcome=outcome, number=number,
+                      low=safety.MIN_EVERY, high=safety.MAX_EVERY, **extra)
+
+
+def state_line(kit: Kit, shift: Shift) -> Markup:
+    """A shift's check-in state for lists, Details and the App Home (empty before it starts)."""
+    now = kit.services.now()
+    if shift.cancelled or not shift.started(now) and now < shift.starts_at - safety.EARLY_CHECKIN:
+        return Markup("")
+    state = safety.load_state(kit.services.store, shift.id)
+    acked = tuple(dict(e, acked_at_dt=from_iso(e["acked_at"])) for e in state.acked)
+    state = safety.State(**{**state.__dict__, "acked": acked})
+    return Markup(kit.render("safety/state.j2", state=state, tz=shift.tz, started=shift.started(now)))
+
+
+def _shift(kit: Kit, context: dict) -> Shift | None:
+    return sh.load_shift(kit.services.store, int(context["shift_id"]))
+
+
+@notice("safety/checkin_prompt")
+def notice_checkin(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """Ask the lead to check in at the start."""
+    shift = _shift(kit, context)
+    if not shift or shift.cancelled or kit.services.now() >= shift.ends_at:
+        return None
+    if safety.load_state(kit.services.store, shift.id).checked_in_at:
+        return None
+    text = kit.render("safety/checkin_prompt.j2", shift=shift)
+    return text, bk.message([bk.section(text), bk.actions(
+        bk.button("Check in (team is out)", "safety_checkin", str(shift.id), style="primary"),
+        block_id=f"checkin:{shift.id}")])
+
+
+@notice("safety/checkout_prompt")
+def notice_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """Ask the lead to check out at the end."""
+    shift = _shift(kit, context)
+    if not shift or shift.cancelled or safety.load_state(kit.services.store, shift.id).checked_out_at:
+        return None
+    text = kit.render("safety/checkout_prompt.j2", shift=shift,
+                      overdue=shift.ends_at + kit.services.settings.checkout_grace)
+    return text, bk.message([bk.section(text), bk.actions(
+        bk.button("Check out (everyone safe)", "safety_checkout", str(shift.id), style="primary"),
+        block_id=f"checkout:{shift.id}")])
+
+
+@notice("safety/ping")
+def notice_ping(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """Ask the lead "All OK?" during the shift."""
+    shift = _shift(kit, context)
+    now = kit.services.now()
+    if not shift or shift.cancelled or now >= shift.ends_at:
+        return None
+    if safety.load_state(kit.services.store, shift.id).checked_out_at:
+        return None
+    text = kit.render("safety/ping.j2", shift=shift)
+    return text, bk.message([bk.section(text), bk.actions(
+        bk.button("All OK", "safety_ok", f"{shift.id}:{context['seq']}", style="primary"),
+        block_id=f"ping:{shift.id}:{context['seq']}")])
+
+
+@notice("safety/escalation")
+def notice_escalation(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """Alert the coordinators; skipped once acknowledged or checked out."""
+    shift = _shift(kit, context)
+    if not shift:
+        return None
+    with kit.services.store.read() as db:
+        state = safety.get_state(db, shift.id)
+        row = next(db.query("SELECT * FROM escalations WHERE shift_id = ? AND reason = ?",
+                            [shift.id, context["reason"]]), None)
+        members = sh.team(db, shift.id)[0]
+    if state.checked_out_at or row is None or row["acked_at"]:
+        return None
+    text = kit.render("safety/escalation.j2", shift=shift, reason=context["reason"], round=int(context["round"]),
+                      since=from_iso(row["started_at"]), members=members, contact=kit.contact(shift.id))
+    return text, bk.message([bk.section(text), bk.actions(
+        bk.button("Acknowledge", "safety_ack", f"{shift.id}:{context['reason']}", style="danger"),
+        bk.button("Details", "shift_details", str(shift.id)),
+        block_id=f"escalation:{shift.id}:{context['reason']}")])
+
+
+# ---------------------------------------------------------------- commands
+
+
+def _number(req: CommandRequest, usage: str) -> int | None:
+    number = parse_number(req.args.split(" ")[0]) if req.args else None
+    if number is None:
+        req.say("common/usage.j2", usage=usage)
+    return number
+
+
+@subcommand("checkin", usage="N")
+def cmd_checkin(req: CommandRequest) -> None:
+    """Check a shift's team in (lead or team member)."""
+    number = _number(req, "/outreach checkin N (the shift's number)")
+    if number is not None:
+        outcome, _ = safety.check_in(req.kit.services.store, shift_id=number, user=req.actor)
+        req.reply(result_text(req.kit, "checkin", outcome, number))
+
+
+@subcommand("checkout", usage="N")
+def cmd_checkout(req: CommandRequest) -> None:
+    """Check a shift's team out: everyone is safe (lead or team member)."""
+    number = _number(req, "/outreach checkout N (the shift's number)")
+    if number is not None:
+        outcome, _ = safety.check_out(req.kit.services.store, shift_id=number, user=req.actor)
+        req.reply(result_text(req.kit, "checkout", outcome, number))
+
+
+@subcommand("checkevery", role=Role.COORDINATOR, usage="N MINUTES")
+def cmd_checkevery(req: CommandRequest) -> None:
+    """Ask a shift's lead "All OK?" every so many minutes during the shift (0 turns it off)."""
+    usage = "/outreach checkevery N MINUTES (0 turns mid-shift check-ins off)"
+    parts = req.args.split(" ")
+    number = parse_number(parts[0]) if parts and parts[0] else None
+    if number is None or len(parts) != 2 or not parts[1].isdigit():
+        req.say("common/usage.j2", usage=usage)
+        return
+    minutes = int(parts[1])
+    outcome, _ = safety.set_every(req.kit.services.store, shift_id=number, minutes=minutes, actor=req.actor)
+    req.reply(result_text(req.kit, "every", outcome, number, minutes=minutes))
+
+
+# ---------------------------------------------------------------- wiring
+
+
+def _value(body: dict) -> str:
+    return str(((body.get("actions") or [{}])[0]).get("value") or "")
+
+
+def register(app: App, kit: Kit) -> None:
+    """Plan safety prompts, run escalations on every tick, wire the buttons, show state in lists."""
+    services = kit.services
+    safety.install(services.store)
+    kit.periodic.append(lambda: safety.escalate_due(services.store, services.settings,
+                                                    coordinators=services.coordinators()))
+    kit.periodic.append(kit.notifier.flush)  # send escalations queued by the job above in the same tick
+    kit.render.env.globals["safety_line"] = lambda shift: state_line(kit, shift)
+    # Start-up: derive every planned shift's reminders, alerts and prompts from the tables.
+    reminders.rederive_all(services.store, services.settings,
+                           planners=[lambda db, shift_id, now: safety.plan_shift(db, shift_id, now)])
+
+    def answer(respond: Respond, text: str, body: dict) -> None:
+        in_dm = str((body.get("container") or {}).get("channel_id", "")).startswith("D")
+        respond(text=text, response_type="ephemeral", replace_original=in_dm)
+
+    @app.action("safety_checkin")
+    def on_checkin(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
+        ack()
+        raw = _value(body)
+        if raw.isdigit():
+            outcome, _ = safety.check_in(services.store, shift_id=int(raw), user=context["actor"])
+            answer(respond, result_text(kit, "checkin", outcome, int(raw)), body)
+
+    @app.action("safety_checkout")
+    def on_checkout(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
+        ack()
+        raw = _value(body)
+        if raw.isdigit():
+            outcome, _ = safety.check_out(services.store, shift_id=int(raw), user=context["actor"])
+            answer(respond, result_text(kit, "checkout", outcome, int(raw)), body)
+
+    @app.action("safety_ok")
+    def on_ok(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
+        ack()
+        first, _, seq = _value(body).partition(":")
+        if first.isdigit() and seq.isdigit():
+            outcome, _ = safety.answer_ping(services.store, shift_id=int(first), seq=int(seq), user=context["actor"])
+            answer(respond, result_text(kit, "ping", outcome, int(first)), body)
+
+    @app.action("safety_ack")
+    def on_ack(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
+        ack()
+        first, _, reason = _value(body).partition(":")
+        if not first.isdigit() or not reason:
+            return
+        if context["role"] < Role.COORDINATOR:
+            respond(text=kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label,
+                                    what="acknowledging a safety escalation"),
+                    response_type="ephemeral", replace_original=False)
+            return
+        outcome, row = safety.acknowledge(services.store, shift_id=int(first), reason=reason, user=context["actor"])
+        if row is None:
+            respond(text=result_text(kit, "ack", outcome, int(first)), response_type="ephemeral",
+                    replace_original=False)
+            return
+        shift = sh.load_shift(services.store, int(first))
+        text = kit.render("safety/acked.j2", number=int(first), by=row["acked_by"], at=from_iso(row["acked_at"]),
+                          tz=shift.tz if shift else services.settings.timezone)
+        respond(text=text, response_type="in_channel", replace_original=True)

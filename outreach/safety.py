@@ -1,0 +1,283 @@
+"""Safety check-in / check-out, mid-shift "All OK?" check-ins, and escalation until acknowledged.
+
+At a shift's start the lead is asked to check in; at its end, to check out. A team that has not
+checked out by end + grace, or that leaves a mid-shift check-in unanswered for PING_ANSWER, raises an
+escalation (row in `escalations`); `escalate_due` (run on every tick) sends it to the coordinator
+channel and each coordinator, again every repeat interval, until someone acknowledges it or the
+team checks out. Every round has its own outbox key, so a restart neither repeats nor skips one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlite_utils import Database
+
+from outreach import outbox
+from outreach.events import Event
+from outreach.reminders import Desired, sync
+from outreach.settings import Settings
+from outreach.shifts import Shift, get_shift, team
+from outreach.store import Store, from_iso, iso
+
+PING_ANSWER = timedelta(minutes=10)
+EARLY_CHECKIN = timedelta(hours=1)
+MIN_EVERY, MAX_EVERY = 15, 240
+LOOKBACK = timedelta(days=2)
+SAFETY_PREFIXES = ("checkin-prompt", "checkout-prompt", "ping")
+
+
+@dataclass(frozen=True)
+class State:
+    """Where a shift stands on safety."""
+
+    shift_id: int
+    checkin_every: int | None = None
+    checked_in_at: datetime | None = None
+    checked_in_by: str | None = None
+    checked_out_at: datetime | None = None
+    checked_out_by: str | None = None
+    open_escalations: tuple[dict, ...] = ()
+    acked: tuple[dict, ...] = ()
+
+
+def _at(text: str | None) -> datetime | None:
+    return from_iso(text) if text else None
+
+
+def get_state(db: Database, shift_id: int) -> State:
+    """The shift's check-in state and escalations."""
+    row = next(db.query("SELECT * FROM safety WHERE shift_id = ?", [shift_id]), None) or {}
+    escalations = list(db.query("SELECT * FROM escalations WHERE shift_id = ? ORDER BY started_at", [shift_id]))
+    return State(
+        shift_id=shift_id, checkin_every=row.get("checkin_every"),
+        checked_in_at=_at(row.get("checked_in_at")), checked_in_by=row.get("checked_in_by"),
+        checked_out_at=_at(row.get("checked_out_at")), checked_out_by=row.get("checked_out_by"),
+        open_escalations=tuple(e for e in escalations if not e["acked_at"]),
+        acked=tuple(e for e in escalations if e["acked_at"]),
+    )
+
+
+def load_state(store: Store, shift_id: int) -> State:
+    """The state, read through the store."""
+    with store.read() as db:
+        return get_state(db, shift_id)
+
+
+def ping_times(shift: Shift, every: int | None) -> list[datetime]:
+    """When the lead is asked "All OK?" during the shift (start + k × every, before the end)."""
+    if not every:
+        return []
+    times, k = [], 1
+    while shift.starts_at + timedelta(minutes=every * k) < shift.ends_at:
+        times.append(shift.starts_at + timedelta(minutes=every * k))
+        k += 1
+    return times
+
+
+def desired_rows(db: Database, shift: Shift) -> Desired:
+    """The prompts a shift's lead should get: check in, mid-shift check-ins, check out."""
+    if shift.cancelled or not shift.lead:
+        return {}
+    state = get_state(db, shift.id)
+    base = {"shift_id": shift.id, "user": shift.lead}
+    rows: Desired = {
+        f"checkin-prompt:{shift.id}:{iso(shift.starts_at)}": {
+            "channel": shift.lead, "template": "safety/checkin_prompt", "due_at": shift.starts_at, "context": base},
+        f"checkout-prompt:{shift.id}:{iso(shift.ends_at)}": {
+            "channel": shift.lead, "template": "safety/checkout_prompt", "due_at": shift.ends_at, "context": base},
+    }
+    for seq, due in enumerate(ping_times(shift, state.checkin_every), start=1):
+        rows[f"ping:{shift.id}:{seq}:{iso(due)}"] = {
+            "channel": shift.lead, "template": "safety/ping", "due_at": due, "context": dict(base, seq=seq)}
+    return rows
+
+
+def plan_shift(db: Database, shift_id: int, now: datetime) -> None:
+    """Re-derive a shift's safety prompts (inside the caller's transaction)."""
+    shift = get_shift(db, shift_id)
+    if shift is None:
+        return
+    want = desired_rows(db, shift)
+    for prefix in SAFETY_PREFIXES:
+        sync(db, prefix=f"{prefix}:{shift_id}:", desired={k: v for k, v in want.items() if k.startswith(prefix + ":")},
+             now=now)
+
+
+def install(store: Store) -> None:
+    """Re-derive the safety prompts whenever a shift is planned, edited or cancelled."""
+
+    @store.events.on("shift.created", "shift.edited", "shift.cancelled")
+    def on_change(db: Database, event: Event) -> None:
+        plan_shift(db, event.shift_id, event.now)
+
+
+# ---------------------------------------------------------------- actions
+
+Outcome = Literal["done", "already", "not_found", "cancelled", "not_on_team", "too_early", "bad_interval",
+                  "not_checked_in"]
+
+
+def _member(db: Database, shift: Shift, user: str) -> bool:
+    return user == shift.lead or user in team(db, shift.id)[0]
+
+
+def _ensure(db: Database, shift_id: int) -> None:
+    db.execute("INSERT INTO safety (shift_id) VALUES (?) ON CONFLICT(shift_id) DO NOTHING", [shift_id])
+
+
+def check_in(store: Store, *, shift_id: int, user: str) -> tuple[Outcome, Shift | None]:
+    """The team is out: record who checked in and when (lead or team member)."""
+    now = store.clock()
+    with store.write() as db:
+        shift = get_shift(db, shift_id)
+        if shift is None:
+            return "not_found", None
+        if shift.cancelled:
+            return "cancelled", shift
+        if not _member(db, shift, user):
+            return "not_on_team", shift
+        if now < shift.starts_at - EARLY_CHECKIN:
+            return "too_early", shift
+        state = get_state(db, shift_id)
+        if state.checked_in_at:
+            return "already", shift
+        _ensure(db, shift_id)
+        db.execute("UPDATE safety SET checked_in_at = ?, checked_in_by = ? WHERE shift_id = ?",
+                   [iso(now), user, shift_id])
+        outbox.cancel_pending(db, key_prefix=f"checkin-prompt:{shift_id}:", now=now)
+        store.audit(db, actor=user, action="safety.checkin", subject=f"shift:{shift_id}")
+    return "done", shift
+
+
+def check_out(store: Store, *, shift_id: int, user: str) -> tuple[Outcome, Shift | None]:
+    """Everyone is safe: record the check-out and stop every escalation of the shift."""
+    now = store.clock()
+    with store.write() as db:
+        shift = get_shift(db, shift_id)
+        if shift is None:
+            return "not_found", None
+        if shift.cancelled:
+            return "cancelled", shift
+        if not _member(db, shift, user):
+            return "not_on_team", shift
+        if now < shift.starts_at - EARLY_CHECKIN:
+            return "too_early", shift
+        state = get_state(db, shift_id)
+        if state.checked_out_at:
+            return "already", shift
+        _ensure(db, shift_id)
+        db.execute(
+            "UPDATE safety SET checked_out_at = ?, checked_out_by = ?, checked_in_at = coalesce(checked_in_at, ?), "
+            "checked_in_by = coalesce(checked_in_by, ?) WHERE shift_id = ?",
+            [iso(now), user, iso(now), user, shift_id],
+        )
+        for prefix in ("checkin-prompt", "checkout-prompt", "ping", "escalation"):
+            outbox.cancel_pending(db, key_prefix=f"{prefix}:{shift_id}:", now=now)
+        store.audit(db, actor=user, action="safety.checkout", subject=f"shift:{shift_id}")
+    return "done", shift
+
+
+def answer_ping(store: Store, *, shift_id: int, seq: int, user: str) -> tuple[Outcome, Shift | None]:
+    """The lead (or a team member) answered "All OK?"."""
+    now = store.clock()
+    with store.write() as db:
+        shift = get_shift(db, shift_id)
+        if shift is None:
+            return "not_found", None
+        if not _member(db, shift, user):
+            return "not_on_team", shift
+        row = next(db.query("SELECT answered_at FROM pings WHERE shift_id = ? AND seq = ?", [shift_id, seq]), None)
+        if row and row["answered_at"]:
+            return "already", shift
+        db["pings"].upsert({"shift_id": shift_id, "seq": seq, "answered_at": iso(now), "answered_by": user},
+                           pk=("shift_id", "seq"))
+        outbox.cancel_pending(db, key_prefix=f"escalation:{shift_id}:ping{seq}:", now=now)
+        db.execute("UPDATE escalations SET acked_at = ?, acked_by = ? WHERE shift_id = ? AND reason = ? "
+                   "AND acked_at IS NULL", [iso(now), user, shift_id, f"ping{seq}"])
+    return "done", shift
+
+
+def set_every(store: Store, *, shift_id: int, minutes: int, actor: str) -> tuple[Outcome, Shift | None]:
+    """Set (or with 0, turn off) the shift's mid-shift check-in interval, and re-plan its prompts."""
+    now = store.clock()
+    with store.write() as db:
+        shift = get_shift(db, shift_id)
+        if shift is None:
+            return "not_found", None
+        if shift.cancelled:
+            return "cancelled", shift
+        if minutes and not MIN_EVERY <= minutes <= MAX_EVERY:
+            return "bad_interval", shift
+        _ensure(db, shift_id)
+        db.execute("UPDATE safety SET checkin_every = ? WHERE shift_id = ?", [minutes or None, shift_id])
+        store.audit(db, actor=actor, action="safety.every", subject=f"shift:{shift_id}", detail={"minutes": minutes})
+        plan_shift(db, shift_id, now)
+    return "done", shift
+
+
+def acknowledge(store: Store, *, shift_id: int, reason: str, user: str) -> tuple[Outcome, dict | None]:
+    """A coordinator takes an escalation: record who and when, and stop its repeats."""
+    now = store.clock()
+    with store.write() as db:
+        row = next(db.query("SELECT * FROM escalations WHERE shift_id = ? AND reason = ?", [shift_id, reason]), None)
+        if row is None:
+            return "not_found", None
+        if row["acked_at"]:
+            return "already", row
+        db.execute("UPDATE escalations SET acked_at = ?, acked_by = ? WHERE shift_id = ? AND reason = ?",
+                   [iso(now), user, shift_id, reason])
+        outbox.cancel_pending(db, key_prefix=f"escalation:{shift_id}:{reason}:", now=now)
+        store.audit(db, actor=user, action="safety.ack", subject=f"shift:{shift_id}", detail={"reason": reason})
+        row = dict(row, acked_at=iso(now), acked_by=user)
+    return "done", row
+
+
+# ---------------------------------------------------------------- escalation
+
+
+def _open_reasons(db: Database, shift: Shift, state: State, settings: Settings, now: datetime) -> dict[str, datetime]:
+    """Why a shift needs escalating now, with when each reason began."""
+    if state.checked_out_at:
+        return {}
+    reasons: dict[str, datetime] = {}
+    overdue = shift.ends_at + settings.checkout_grace
+    if now >= overdue:
+        reasons["checkout"] = overdue
+    answered = {r["seq"] for r in db.query(
+        "SELECT seq FROM pings WHERE shift_id = ? AND answered_at IS NOT NULL", [shift.id])}
+    for seq, asked in enumerate(ping_times(shift, state.checkin_every), start=1):
+        if seq not in answered and now >= asked + PING_ANSWER:
+            reasons[f"ping{seq}"] = asked + PING_ANSWER
+    return reasons
+
+
+def escalate_due(store: Store, settings: Settings, *, coordinators: list[str]) -> int:
+    """Open escalations that are due and queue the current round of each; return rounds queued."""
+    now = store.clock()
+    queued = 0
+    with store.write() as db:
+        ids = [r["id"] for r in db.query(
+            "SELECT id FROM shifts WHERE status = 'planned' AND starts_at <= ? AND ends_at > ?",
+            [iso(now), iso(now - LOOKBACK)])]
+        for shift_id in ids:
+            shift = get_shift(db, shift_id)
+            assert shift
+            state = get_state(db, shift_id)
+            for reason, began in _open_reasons(db, shift, state, settings, now).items():
+                db.execute("INSERT INTO escalations (shift_id, reason, started_at) VALUES (?, ?, ?) "
+                           "ON CONFLICT(shift_id, reason) DO NOTHING", [shift_id, reason, iso(began)])
+                row = next(db.query("SELECT * FROM escalations WHERE shift_id = ? AND reason = ?", [shift_id, reason]))
+                if row["acked_at"]:
+                    continue
+                rounds = int((now - from_iso(row["started_at"])) / settings.escalation_repeat)
+                recipients = [c for c in [settings.coordinator_channel, *coordinators] if c]
+                for recipient in dict.fromkeys(recipients):
+                    queued += outbox.enqueue(
+                        db, key=f"escalation:{shift_id}:{reason}:{rounds}:{recipient}", channel=recipient,
+                        template="safety/escalation", due_at=now, now=now,
+                        context={"shift_id": shift_id, "reason": reason, "round": rounds},
+                    )
+    return queued

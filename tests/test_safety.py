@@ -1,0 +1,175 @@
+"""Safety: check-in / check-out prompts and commands, escalation until acknowledged, mid-shift check-ins."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from conftest import ADMIN, COORD_CHANNEL, message_text
+
+START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)   # the default test shift, 19:00 Chicago
+END = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)     # 23:00 Chicago
+
+
+def at(bot, moment):
+    bot.clock.now = moment
+    bot.kit.tick()
+
+
+def posts(bot, channel, words):
+    return [c for c in bot.fake.calls_to("chat.postMessage")
+            if c.params.get("channel") == channel and words in message_text(c.params)]
+
+
+def buttons(params):
+    return [e for b in params.get("blocks") or [] if b["type"] == "actions" for e in b["elements"]]
+
+
+def escalations(bot, channel=COORD_CHANNEL):
+    return posts(bot, channel, "SAFETY: shift")
+
+
+def test_checkin_prompt_at_start_and_checkout_prompt_at_end(bot):
+    number = bot.create_shift()
+    at(bot, datetime(2026, 11, 24, 0, 59, tzinfo=UTC))
+    assert posts(bot, "ULEAD", "starts now") == []
+    at(bot, START)
+    prompt = posts(bot, "ULEAD", "starts now")
+    assert len(prompt) == 1
+    button = buttons(prompt[0].params)[0]
+    assert button["action_id"] == "safety_checkin"
+    sent = bot.click("ULEAD", "safety_checkin", button["value"], container={"type": "message", "channel_id": "DLEAD"})
+    assert "Checked in" in sent.reply()["text"]
+    row = bot.store.db["safety"].get(number)
+    assert row["checked_in_by"] == "ULEAD" and row["checked_in_at"] == "2026-11-24T01:00:00+00:00"
+    shifts = bot.command(ADMIN, "shifts").text()
+    assert "checked in" in shifts and "<@ULEAD>" in shifts
+    at(bot, END)
+    out = posts(bot, "ULEAD", "ends now")
+    assert len(out) == 1 and buttons(out[0].params)[0]["action_id"] == "safety_checkout"
+    assert "Checked out" in bot.command("ULEAD", f"checkout {number}").text()
+    at(bot, datetime(2026, 11, 24, 7, 0, tzinfo=UTC))
+    assert escalations(bot) == []
+
+
+def test_only_the_team_checks_in_or_out(bot):
+    number = bot.create_shift()
+    bot.train("UA")
+    bot.command("UA", f"signup {number}").reply()
+    assert "hasn't started" in bot.command("ULEAD", f"checkin {number}").text()
+    bot.clock.now = START
+    assert "Only the lead or a confirmed member" in bot.command("UX", f"checkin {number}").text()
+    replay = bot.click("UX", "safety_checkout", str(number))
+    assert "Only the lead or a confirmed member" in replay.reply()["text"]
+    assert bot.store.db["safety"].count == 0
+    assert "Checked in" in bot.command("UA", f"checkin {number}").text()
+    assert "already checked in" in bot.command("ULEAD", f"checkin {number}").text()
+    assert "checkin N" in bot.command("UA", "checkin").text()
+
+
+def test_missing_checkout_escalates_repeats_and_stops_on_acknowledge(bot):
+    bot.kit.contact_providers.append(lambda shift_id: "Sgt. Liaison, vice unit, 555-0100")
+    number = bot.create_shift()
+    bot.train("UA")
+    bot.command("UA", f"signup {number}").reply()
+    bot.make_coordinator("UCO")
+    at(bot, START)
+    bot.command("ULEAD", f"checkin {number}").reply()
+    at(bot, datetime(2026, 11, 24, 5, 29, tzinfo=UTC))
+    assert escalations(bot) == []
+    at(bot, datetime(2026, 11, 24, 5, 30, tzinfo=UTC))  # end + 30m grace
+    first = escalations(bot)
+    assert len(first) == 1
+    text = message_text(first[0].params)
+    for words in (f"#{number}", "has not checked out", "Eastside", "<@ULEAD>", "<@UA>", "Sgt. Liaison, vice unit"):
+        assert words in text, words
+    assert len(escalations(bot, ADMIN)) == 1 and len(escalations(bot, "UCO")) == 1  # every coordinator by DM
+    at(bot, datetime(2026, 11, 24, 5, 40, tzinfo=UTC))
+    assert len(escalations(bot)) == 1  # not yet the repeat
+    at(bot, datetime(2026, 11, 24, 5, 45, tzinfo=UTC))
+    assert len(escalations(bot)) == 2 and "reminder 2" in escalations(bot)[1].params["text"]
+    ack = [b for b in buttons(first[0].params) if b["action_id"] == "safety_ack"][0]
+    # A volunteer replaying the button is refused and nothing changes.
+    refused = bot.click("UA", "safety_ack", ack["value"], container={"type": "message", "channel_id": COORD_CHANNEL})
+    assert "coordinator" in refused.reply()["text"]
+    assert bot.store.db["escalations"].get((number, "checkout"))["acked_by"] is None
+    done = bot.click("UCO", "safety_ack", ack["value"], container={"type": "message", "channel_id": COORD_CHANNEL})
+    assert "acknowledged by <@UCO>" in done.reply()["text"]
+    row = bot.store.db["escalations"].get((number, "checkout"))
+    assert row["acked_by"] == "UCO" and row["acked_at"] == "2026-11-24T05:45:00+00:00"
+    for minute in (0, 15, 30):
+        at(bot, datetime(2026, 11, 24, 6, minute, tzinfo=UTC))
+    assert len(escalations(bot)) == 2
+    details = bot.click(ADMIN, "shift_details", str(number))
+    assert details.status == 200
+    view = bot.fake.wait_for("views.open")[-1].params["view"]
+    assert "acknowledged by <@UCO>" in message_text(view)
+
+
+def test_checkout_by_a_team_member_stops_escalation(bot):
+    number = bot.create_shift()
+    bot.train("UA")
+    bot.command("UA", f"signup {number}").reply()
+    at(bot, datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+    bot.command("UA", f"checkin {number}").reply()
+    bot.event({"type": "app_home_opened", "user": ADMIN, "tab": "home"})
+    home = bot.fake.wait_for("views.publish")[-1].params["view"]
+    assert "checked in" in message_text(home) and "<@UA>" in message_text(home)
+    at(bot, datetime(2026, 11, 24, 5, 31, tzinfo=UTC))
+    assert len(escalations(bot)) == 1
+    assert "Checked out" in bot.command("UA", f"checkout {number}").text()
+    for minute in (46, 59):
+        at(bot, datetime(2026, 11, 24, 5, minute, tzinfo=UTC))
+    assert len(escalations(bot)) == 1
+    details = bot.click(ADMIN, "shift_details", str(number))
+    assert details.status == 200
+    view = bot.fake.wait_for("views.open")[-1].params["view"]
+    assert "checked out" in message_text(view)
+
+
+def test_escalation_due_while_down_is_sent_at_startup(fake, tmp_path, clock):
+    from conftest import Bot
+
+    first = Bot(fake, tmp_path, clock)
+    number = first.create_shift()
+    first.close()
+    clock.now = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    second = Bot(fake, tmp_path, clock)
+    try:
+        second.kit.tick()
+        second.kit.tick()
+        assert len(escalations(second)) == 1 and f"#{number}" in escalations(second)[0].params["text"]
+    finally:
+        second.close()
+
+
+def test_mid_shift_checkins_escalate_when_unanswered(bot):
+    number = bot.create_shift()
+    assert "coordinators" in bot.command("UA", f"checkevery {number} 60").text()  # coordinators only
+    assert "from 15 to 240" in bot.command(ADMIN, f"checkevery {number} 5").text()
+    assert "every 60 minutes" in bot.command(ADMIN, f"checkevery {number} 60").text()
+    at(bot, START)
+    bot.command("ULEAD", f"checkin {number}").reply()
+    at(bot, datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+    ping = posts(bot, "ULEAD", "all OK?")
+    assert len(ping) == 1
+    ok = buttons(ping[0].params)[0]
+    answered = bot.click("ULEAD", "safety_ok", ok["value"], container={"type": "message", "channel_id": "DLEAD"})
+    assert "is OK" in answered.reply()["text"]
+    at(bot, datetime(2026, 11, 24, 2, 11, tzinfo=UTC))
+    assert escalations(bot) == []
+    at(bot, datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
+    assert len(posts(bot, "ULEAD", "all OK?")) == 2
+    at(bot, datetime(2026, 11, 24, 3, 9, tzinfo=UTC))
+    assert escalations(bot) == []
+    at(bot, datetime(2026, 11, 24, 3, 10, tzinfo=UTC))
+    alert = escalations(bot)
+    assert len(alert) == 1 and "did not answer a check-in" in alert[0].params["text"]
+    assert bot.store.db["escalations"].get((number, "ping2"))["acked_at"] is None
+
+
+def test_cancelled_shift_gets_no_safety_prompts(bot):
+    number = bot.create_shift()
+    bot.command(ADMIN, f"cancel {number}").reply()
+    for moment in (START, END, datetime(2026, 11, 24, 6, 0, tzinfo=UTC)):
+        at(bot, moment)
+    assert posts(bot, "ULEAD", "starts now") == [] and escalations(bot) == []
