@@ -12,7 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from handlers import commands, home, middleware, people, shifts
+from handlers import commands, home, middleware, partners, people, readiness, shifts
 from handlers.kit import Kit
 from handlers.notify import Notifier
 from handlers.render import Renderer
@@ -20,7 +20,7 @@ from outreach.services import Services
 
 log = logging.getLogger(__name__)
 
-SURFACES = (middleware, commands, shifts, people, home)
+SURFACES = (middleware, commands, shifts, people, home, readiness, partners)
 
 
 def make_client(services: Services) -> WebClient:
