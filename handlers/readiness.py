@@ -282,7 +282,7 @@ def _block_parts(action: dict, prefix: str) -> list[str]:
 def register(app: App, kit: Kit) -> None:
     """Wire the checklist's controls, the evidence modal, the readiness filter and the re-check job."""
     services = kit.services
-    protocol = protocol_of(kit)
+    protocol = rd.load_protocol(services.settings.data_dir, fresh=True)
     rd.watch(services.store, protocol, coordinator_channel=channel_of(kit))
     kit.render.env.filters["readiness"] = lambda shift: readiness_line(kit, shift)
     kit.render.env.filters["category"] = protocol.category_name

@@ -221,6 +221,16 @@ class Readiness:
         return [i for i in self.items if i.required and not i.passed]
 
     @property
+    def missing_computed(self) -> list[ItemState]:
+        """Required items the bot checks that do not pass."""
+        return [i for i in self.missing if i.computed]
+
+    @property
+    def missing_ticked(self) -> list[ItemState]:
+        """Required items nobody has ticked yet."""
+        return [i for i in self.missing if not i.computed]
+
+    @property
     def ready(self) -> bool:
         """True when every required item passes."""
         return not self.missing
