@@ -333,7 +333,7 @@ def match_need(typed: str, categories: list[Entry]) -> tuple[list[Entry], list[E
                 if len(part) > 3:
                     words.setdefault(part, c)
     close = difflib.get_close_matches(key, list(words), n=8, cutoff=0.6)
-    suggestions = list(dict.fromkeys(words[w] for w in close))[:3]
+    suggestions = list({words[w].id: words[w] for w in close}.values())[:3]
     return [], suggestions
 
 
