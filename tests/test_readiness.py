@@ -91,7 +91,7 @@ def test_new_shift_gets_its_own_checklist_and_who_may_see_it(bot):
     member, _ = checklist(bot, "UA", number)
     assert "team 1 of minimum 2" in message_text(member)
     assert not [b for b in member["blocks"] if b["type"] == "actions"]  # read-only for volunteers
-    assert "checklist 999" and "no shift #999" in bot.command(ADMIN, "checklist 999").text()
+    assert "no shift #999" in bot.command(ADMIN, "checklist 999").text()
 
 
 def test_readiness_shows_in_shift_list_details_and_home(bot):
@@ -362,7 +362,7 @@ def test_malformed_checklist_stops_start_up(tmp_path):
     data = copy_data(tmp_path)
     (data / "checklist.yml").write_text("- id: x\n  name: X\n  section: kitchen\n  kinds: [direct]\n")
     result = run_bot("check", env={**GOOD, "OUTREACH_DATA_DIR": str(data)}, cwd=tmp_path)
-    assert result.returncode == 2 and "checklist.yml, line 1" in result.stderr and "kitchen" not in "x"
+    assert result.returncode == 2 and "checklist.yml, line 1" in result.stderr and "`section`" in result.stderr
     assert "Traceback" not in result.stderr
 
 
