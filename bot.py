@@ -64,11 +64,13 @@ def fail(message: str) -> int:
 def open_services(settings: Settings) -> Services:
     """Load the data files and open the database (applying migrations)."""
     from outreach.catalog import Catalog, CatalogError
+    from outreach.readiness import load_protocol
     from outreach.services import Services
     from outreach.store import Store, utcnow
 
     try:
         catalog = Catalog.load(settings.data_dir)
+        load_protocol(settings.data_dir)
     except CatalogError as exc:
         raise Fatal(f"{exc}. Fix the file and start again.") from None
     try:
@@ -180,6 +182,48 @@ def cmd_export(args: argparse.Namespace) -> int:
     Path(args.out).write_bytes(data)
     rows = max(data.count(b"\n") - 1, 0)
     print(f"export: {rows} debriefed shift(s) of {period.label} written to {args.out}")
+    return 0
+
+
+def _partner_services() -> Services:
+    from outreach.settings import load_settings
+
+    return open_services(load_settings(require_signing_secret=False))
+
+
+def cmd_import_partners(args: argparse.Namespace) -> int:
+    """Import partners from a CSV file: every row or none; report each bad row by line."""
+    from outreach.partners import import_csv
+    from outreach.readiness import load_protocol
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return fail(f"cannot read {args.file} ({exc}). Give a CSV file saved as UTF-8.")
+    services = _partner_services()
+    today = services.now().astimezone(services.settings.zone).date()
+    report = import_csv(services.store, text, actor="cli", catalog=services.catalog,
+                        categories=load_protocol(services.settings.data_dir).categories, today=today)
+    services.store.close()
+    for line, problem in report.errors:
+        print(f"{args.file}, line {line}: {problem}", file=sys.stderr)
+    if report.errors:
+        print(f"import-partners: nothing imported; fix the {len(report.errors)} problem(s) above and run it again",
+              file=sys.stderr)
+        return 1
+    print(f"import-partners: {report.added} added, {report.updated} updated, {report.unchanged} unchanged")
+    return 0
+
+
+def cmd_export_partners(args: argparse.Namespace) -> int:
+    """Write every partner to a CSV file that opens in a spreadsheet."""
+    from outreach.partners import export_csv
+
+    services = _partner_services()
+    text = export_csv(services.store)
+    services.store.close()
+    Path(args.file).write_text(text, encoding="utf-8", newline="")
+    print(f"export-partners: wrote {text.count(chr(10)) - 1} partner(s) to {args.file}")
     return 0
 
 
@@ -296,6 +340,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.add_argument("--period", default="", help="2026-10, 2026-Q3 or 2026 (default: last full month)")
     export.add_argument("--out", required=True, help="the CSV file to write")
     export.set_defaults(fn=cmd_export)
+    imports = sub.add_parser("import-partners", help="import partners from a CSV file (all rows or none)")
+    imports.add_argument("file", help="the CSV file")
+    imports.set_defaults(fn=cmd_import_partners)
+    exports = sub.add_parser("export-partners", help="write every partner to a CSV file")
+    exports.add_argument("file", help="the CSV file to write")
+    exports.set_defaults(fn=cmd_export_partners)
     tests = sub.add_parser("test", help="run the test suite (installs the test extras on first use)")
     tests.add_argument("pytest_args", nargs=argparse.REMAINDER, help="arguments passed on to pytest")
     tests.set_defaults(fn=cmd_test)

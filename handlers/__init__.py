@@ -18,7 +18,9 @@ from handlers import (
     debriefs,
     home,
     middleware,
+    partners,
     people,
+    readiness,
     reminders,
     reports,
     safety,
@@ -34,7 +36,9 @@ log = logging.getLogger(__name__)
 
 LISTENER_WORKERS = 64
 WORK_SLOTS = 2
-SURFACES = (middleware, commands, shifts, people, home, debriefs, reports, reminders, calendar, safety)
+SURFACES = (
+    middleware, commands, shifts, people, home, readiness, partners, debriefs, reports, reminders, calendar, safety,
+)
 
 
 def make_client(services: Services) -> WebClient:

@@ -90,7 +90,7 @@ def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None) -> dict:
                               initial=list(d.referrals) if d else None, hint="Each category picked counts once."),
         bk.text_input("db_referral_counts", "More than one in a category?", optional=True, max_length=500,
                       initial=", ".join(f"{k}: {v}" for k, v in d.referrals.items() if v > 1) if d else None,
-                      placeholder="medical-care: 3, emergency-housing: 2"),
+                      placeholder="medical-care: 3, housing-emergency: 2"),
         checkboxes("db_flags", "Contacts and incidents", FLAGS,
                    initial=[k for k in ("hotline", "police", "incident") if d and getattr(d, k)]),
         bk.text_input("db_police_why", "Why law enforcement was contacted", optional=True, max_length=dbf.MAX_SHORT,

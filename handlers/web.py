@@ -6,10 +6,13 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
+from urllib.parse import parse_qsl
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request.internals import build_context
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +34,29 @@ class QuietHandler(WSGIRequestHandler):
         log.debug("%s " + format, self.address_string(), *args)
 
 
+class SlackHandler(SlackRequestHandler):
+    """Bolt's WSGI handler, reading every form-encoded slash command right.
+
+    Bolt takes any form body that merely contains the word "payload" for an interactive payload,
+    so `/outreach refer payload` would reach no listener and Slack would show an error. A form body
+    without a `payload` field is read as the plain form it is.
+    """
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        """Build the Bolt request (mending the body when Bolt misread it) and dispatch it."""
+        raw = request.get_body()
+        bolt_request = BoltRequest(body=raw, query=request.query_string, headers=request.get_headers())
+        if not bolt_request.body and raw and not raw.lstrip().startswith("{"):
+            form = dict(parse_qsl(raw, keep_blank_values=True))
+            if "payload" not in form:
+                bolt_request.body = form
+                bolt_request.context = build_context(bolt_request.context, form)
+        return self.app.dispatch(bolt_request)
+
+
 def wsgi_app(app: App, extra: dict[str, WsgiApp] | None = None) -> WsgiApp:
     """Route /slack/events to Bolt, /healthz to a plain OK, and extra prefixes to their apps."""
-    slack = SlackRequestHandler(app, path="/slack/events")
+    slack = SlackHandler(app, path="/slack/events")
     routes = dict(extra or {})
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +38,14 @@ class Entry:
         return self.extra.get(key, default)
 
 
-def load_entries(path: Path, *, extra_fields: dict[str, type] | None = None) -> list[Entry]:
-    """Load a YAML list of {id, name, ...} mappings, checking each entry and its line."""
+def load_entries(
+    path: Path, *, extra_fields: dict[str, type] | None = None,
+    validate: Callable[[dict], str | None] | None = None, allow_empty: bool = False,
+) -> list[Entry]:
+    """Load a YAML list of {id, name, ...} mappings, checking each entry and its line.
+
+    `validate(item)` may return a problem with one entry (reported with the entry's line).
+    """
     extra_fields = extra_fields or {}
     try:
         text = path.read_text(encoding="utf-8")
@@ -51,6 +58,8 @@ def load_entries(path: Path, *, extra_fields: dict[str, type] | None = None) -> 
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise CatalogError(path, mark.line + 1 if mark else None, f"is not valid YAML ({problem})") from None
+    if allow_empty and (data is None or data == []):
+        return []
     if not isinstance(data, list) or node is None:
         raise CatalogError(path, 1, "must be a list of entries, each with an id and a name")
     entries: list[Entry] = []
@@ -69,6 +78,9 @@ def load_entries(path: Path, *, extra_fields: dict[str, type] | None = None) -> 
         for key, kind in extra_fields.items():
             if key in item and item[key] is not None and not isinstance(item[key], kind):
                 raise CatalogError(path, line, f"`{key}` of {ident!r} must be a {kind.__name__}")
+        problem = validate(item) if validate else None
+        if problem:
+            raise CatalogError(path, line, f"entry {ident!r}: {problem}")
         seen.add(ident)
         extra = {k: v for k, v in item.items() if k not in ("id", "name")}
         entries.append(Entry(ident.strip(), name.strip(), extra))

@@ -100,6 +100,49 @@ def m001_foundation(db: Database) -> None:
 
 
 @migrations()
+def m002_readiness(db: Database) -> None:
+    """Readiness checklists per shift, Go records, the partner directory, on-call partners, languages spoken."""
+    db["partners"].create(
+        {
+            "id": int, "name": str, "name_key": str, "categories": str, "languages": str,
+            "hours": str, "phone": str, "contact": str, "notes": str, "verified_on": str,
+            "created_by": str, "created_at": str, "updated_at": str,
+        },
+        pk="id",
+        not_null={"name", "name_key", "categories", "languages", "hours", "phone"},
+        defaults={"categories": "[]", "languages": "[]", "contact": "", "notes": ""},
+    )
+    db["partners"].create_index(["name_key"], unique=True)
+    db["readiness_items"].create(
+        {
+            "shift_id": int, "item_id": str, "position": int, "section": str, "name": str,
+            "required": int, "kinds": str, "check_name": str, "params": str, "evidence_label": str,
+            "ticked_by": str, "ticked_at": str, "evidence": str,
+        },
+        pk=("shift_id", "item_id"),
+        foreign_keys=[("shift_id", "shifts", "id")],
+        not_null={"shift_id", "item_id", "section", "name", "required", "kinds"},
+    )
+    db["readiness"].create(
+        {
+            "shift_id": int, "hotline": str, "go_by": str, "go_at": str,
+            "revoked_at": str, "revoked_reason": str,
+        },
+        pk="shift_id",
+        foreign_keys=[("shift_id", "shifts", "id")],
+    )
+    db["on_call"].create(
+        {"shift_id": int, "category": str, "partner_id": int, "confirmed_by": str, "confirmed_at": str},
+        pk=("shift_id", "category"),
+        foreign_keys=[("shift_id", "shifts", "id")],
+    )
+    db["on_call"].create_index(["partner_id"])
+    db["volunteer_languages"].create(
+        {"user_id": str, "language": str, "recorded_at": str}, pk=("user_id", "language")
+    )
+
+
+@migrations()
 def m003_time(db: Database) -> None:
     """Calendar invites and feeds, check-in/out, mid-shift check-ins, escalations, the scheduler lease."""
     db["invites"].create(

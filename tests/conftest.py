@@ -314,8 +314,27 @@ def submit_typed(bot: Bot, user: str, callback_id: str, fields: dict[str, object
     payload = {
         "type": "view_submission", "team": {"id": "T1"}, "user": {"id": user, "team_id": "T1"},
         "api_app_id": "A1", "token": "legacy", "trigger_id": f"trig-{name}",
-        "view": {"id": "V1", "type": "modal", "callback_id": callback_id, "team_id": "T1",
+        "view": {"id": f"V{name}", "type": "modal", "callback_id": callback_id, "team_id": "T1",
                  "private_metadata": json.dumps(metadata or {}), "state": {"values": typed_state(fields)}, "hash": "h"},
+    }
+    status, body = bot.interactive(payload)
+    return Sent(bot, status, body, name)
+
+
+# -- helpers for readiness and partners (issue 3)
+
+FIELD_TYPES.update({"categories": "multi_static_select", "verified_on": "datepicker"})
+
+
+def act(bot: Bot, user: str, action: dict, *, block_id: str = "b", container: dict | None = None) -> Sent:
+    """Send one block action of any element type (checkboxes, selects, buttons) through the real app."""
+    name = f"act{next(bot._names)}"
+    payload = {
+        "type": "block_actions", "team": {"id": "T1"}, "user": {"id": user, "team_id": "T1"},
+        "api_app_id": "A1", "token": "legacy", "trigger_id": f"trig-{name}",
+        "container": container or {"type": "message", "channel_id": "CGENERAL", "message_ts": "1.1", "is_ephemeral": True},
+        "channel": {"id": "CGENERAL"}, "response_url": bot.fake.response_url(name),
+        "actions": [dict(action, block_id=block_id, action_ts=f"{time.time():.6f}")],
     }
     status, body = bot.interactive(payload)
     return Sent(bot, status, body, name)

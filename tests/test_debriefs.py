@@ -27,7 +27,7 @@ def good_form(**overrides):
         "db_end_date": "2026-11-23", "db_end_time": "23:30", "db_team": [LEAD, "UA"], "db_contacts": "12",
         "db_brief": "9", "db_extended": "3", "db_languages": ["es", "en"], "db_mat_hotline-cards": "40",
         "db_mat_hygiene-kits": "6", "db_indicators": ["debt", "hotel-signs"], "db_referrals": ["medical-care"],
-        "db_referral_counts": "emergency-housing: 2", "db_flags": ["hotline"], "db_notes": "Quiet night; manager friendly.",
+        "db_referral_counts": "housing-emergency: 2", "db_flags": ["hotline"], "db_notes": "Quiet night; manager friendly.",
         "db_load": "3",
     }
     fields.update(overrides)
@@ -147,7 +147,7 @@ def test_submit_by_lead_stores_counts_and_summary_carries_no_notes(bot):
     assert sent.status == 200 and sent.body == b""
     row = bot.store.db["debriefs"].get(1)
     assert row["contacts"] == 12 and json.loads(row["materials"]) == {"hotline-cards": 40, "hygiene-kits": 6}
-    assert json.loads(row["referrals"]) == {"emergency-housing": 2, "medical-care": 1}
+    assert json.loads(row["referrals"]) == {"housing-emergency": 2, "medical-care": 1}
     assert row["hotline"] == 1 and row["police"] == 1 and row["submitted_by"] == LEAD
     summary = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == COORD_CHANNEL
                                 and "Debrief in" in c.params["text"])[0]

@@ -49,7 +49,7 @@ def november(bot):
             db_contacts="12", db_brief="9", db_extended="3", db_languages=["es", "en"], **{
                 "db_mat_hotline-cards": "40", "db_mat_hygiene-kits": "6"},
             db_indicators=["debt", "hotel-signs"], db_referrals=["medical-care"],
-            db_referral_counts="emergency-housing: 2", db_flags=["hotline"])
+            db_referral_counts="housing-emergency: 2", db_flags=["hotline"])
     debrief(bot, b, db_venue="community-venue", db_area="Library", db_team=[LEAD], db_start_date="2026-11-25",
             db_start_time="18:00", db_end_date="2026-11-25", db_end_time="20:00", db_contacts="25",
             db_languages=["en"], **{"db_mat_hotline-cards": "10"}, db_flags=["police", "incident"],
@@ -156,7 +156,7 @@ def check_rows(rows, november):
     assert (first["contacts"], first["brief"], first["extended"]) == ("12", "9", "3")
     assert first["languages"] == "es;en" and first["hotline"] == "1" and first["law_enforcement"] == "0"
     assert first["material:hotline-cards"] == "40" and first["material:posters"] == "0"
-    assert first["referral:emergency-housing"] == "2" and first["referral:medical-care"] == "1"
+    assert first["referral:housing-emergency"] == "2" and first["referral:medical-care"] == "1"
     assert first["indicator:debt"] == "1" and first["indicator:minor"] == "0"
     assert second["kind"] == "training" and second["contacts"] == "25" and second["safety_incident"] == "1"
     header = list(rows[0].keys())

@@ -65,3 +65,7 @@ def test_malformed_payloads_never_crash(bot):
     assert status == 200
     assert bot.store.db["signups"].count == 0 and bot.store.db["shifts"].count == 1
     assert bot.store.db["shifts"].get(number)["status"] == "planned"
+
+
+def test_command_text_containing_the_word_payload_is_still_a_command(bot):
+    assert "no upcoming shifts" in bot.command("UVOL", "mine payload").text()

@@ -1,0 +1,235 @@
+"""The referral network in Slack: the partner directory, its form, removal, and /outreach refer."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
+
+from handlers import blocks as bk
+from handlers.commands import CommandRequest, parse_number, subcommand
+from handlers.kit import Kit
+from handlers.readiness import channel_of, parse_languages, protocol_of
+from outreach import partners as pt
+from outreach import readiness as rd
+from outreach.partners import Partner, PartnerDraft
+from outreach.roles import Role
+
+LIST_MAX = 20
+REFER_MAX = 8
+
+
+def _today(kit: Kit):  # noqa: ANN202
+    return kit.services.now().astimezone(kit.services.settings.zone).date()
+
+
+def partner_blocks(kit: Kit, partner: Partner, *, coordinator: bool) -> list[Block]:
+    """One partner as listed, with Edit and Remove for coordinators."""
+    parts: list[Block] = [bk.section(kit.render("partners/partner.j2", p=partner, today=_today(kit)))]
+    if coordinator:
+        parts.append(bk.actions(
+            bk.button("Edit", "partner_edit", str(partner.id)),
+            bk.button("Remove", "partner_remove", str(partner.id), style="danger"),
+            block_id=f"partner:{partner.id}",
+        ))
+    return parts
+
+
+def list_message(kit: Kit, found: list[Partner], *, query: str, coordinator: bool, note: str | None = None) -> tuple[str, list[dict]]:
+    """The directory (or a search of it)."""
+    text = kit.render("partners/list_header.j2", count=len(found), query=query, shown=min(len(found), LIST_MAX),
+                      coordinator=coordinator)
+    parts: list[Block] = [bk.section(note)] if note else []
+    parts.append(bk.section(text))
+    for partner in found[:LIST_MAX]:
+        parts.append(bk.divider())
+        parts += partner_blocks(kit, partner, coordinator=coordinator)
+    return (note + "\n" if note else "") + text, bk.message(parts)
+
+
+def partner_form(kit: Kit, *, partner: Partner | None = None) -> dict:
+    """The modal to add or edit a partner."""
+    protocol, catalog = protocol_of(kit), kit.services.catalog
+    parts: list[Block] = [
+        bk.text_input("name", "Name", initial=partner.name if partner else None, max_length=pt.MAX_NAME),
+        bk.multi_select_input("categories", "Service categories", [(c.id, c.name) for c in protocol.categories],
+                              initial=partner.categories if partner else None, optional=False),
+        bk.multi_select_input("languages", "Languages served", [(x.id, x.name) for x in catalog.languages],
+                              initial=partner.languages if partner else None),
+        bk.text_input("hours", "Hours", initial=partner.hours if partner else None, max_length=pt.MAX_FIELD,
+                      hint="24/7, or when they answer (like Mon-Fri 9-17)."),
+        bk.text_input("phone", "Phone", initial=partner.phone if partner else None, max_length=30),
+        bk.text_input("contact", "Contact person", initial=partner.contact if partner else None,
+                      max_length=pt.MAX_FIELD, optional=True),
+        bk.text_input("notes", "Notes", initial=partner.notes if partner else None, multiline=True,
+                      max_length=pt.MAX_NOTES, optional=True, hint="About the partner only: never about people met."),
+        bk.date_input("verified_on", "Last verified",
+                      initial=(partner.verified_on.isoformat() if partner and partner.verified_on else _today(kit).isoformat()),
+                      optional=True),
+    ]
+    return bk.modal(
+        title="Edit partner" if partner else "Add a partner", blocks=parts, callback_id="partner_form",
+        submit="Save" if partner else "Add", close="Cancel", metadata={"partner_id": partner.id if partner else None},
+    )
+
+
+def draft_from_form(form: dict) -> PartnerDraft:
+    """The partner draft typed into the modal."""
+
+    def text(key: str) -> str | None:
+        value = form.get(key)
+        return value if isinstance(value, str) else None
+
+    def many(key: str) -> list[str]:
+        value = form.get(key)
+        return [x for x in value if isinstance(x, str)] if isinstance(value, list) else []
+
+    return PartnerDraft(
+        name=text("name"), categories=many("categories"), languages=many("languages"), hours=text("hours"),
+        phone=text("phone"), contact=text("contact"), notes=text("notes"), verified_on=text("verified_on"),
+    )
+
+
+# ---------------------------------------------------------------- subcommands
+
+
+@subcommand("partners", usage="[search]")
+def cmd_partners(req: CommandRequest) -> None:
+    """List or search the referral network."""
+    protocol = protocol_of(req.kit)
+    found = pt.search(req.kit.services.store, req.args, catalog=req.kit.services.catalog, categories=protocol.categories)
+    text, blocks = list_message(req.kit, found, query=req.args, coordinator=req.role >= Role.COORDINATOR)
+    req.reply(text, blocks)
+
+
+@subcommand("partner", role=Role.COORDINATOR, usage="add")
+def cmd_partner(req: CommandRequest) -> None:
+    """Open the form to add a partner."""
+    if req.args.strip().lower() != "add":
+        req.say("common/usage.j2", usage="/outreach partner add (edit or remove a partner from /outreach partners)")
+        return
+    req.client.views_open(trigger_id=req.trigger_id, view=partner_form(req.kit))
+
+
+@subcommand("refer", usage="NEED [LANGUAGE]")
+def cmd_refer(req: CommandRequest) -> None:
+    """Partners for a need (and language): on call tonight and 24/7 first, with phone numbers."""
+    protocol = protocol_of(req.kit)
+    words = req.args.split()
+    if not words:
+        req.say("partners/refer_usage.j2", categories=protocol.categories)
+        return
+    language = None
+    if len(words) > 1:
+        found, unknown = parse_languages(req.kit, words[-1])
+        if found and not unknown:
+            language, words = found[0], words[:-1]
+    need = " ".join(words)
+    needs, suggestions = pt.match_need(need, protocol.categories)
+    if not needs:
+        req.say("partners/refer_unknown.j2", need=need, suggestions=suggestions)
+        return
+    results = pt.refer(req.kit.services.store, needs=needs, language=language, now=req.kit.services.now())
+    speakers = [r for r in results if r.speaks]
+    req.say("partners/refer.j2", needs=needs, language=language, results=results[:REFER_MAX],
+            more=max(len(results) - REFER_MAX, 0), speakers=len(speakers), today=_today(req.kit))
+
+
+# ---------------------------------------------------------------- Bolt wiring
+
+
+def _recheck(kit: Kit, shift_ids: list[int]) -> None:
+    if shift_ids and rd.recheck_all(kit.services.store, protocol_of(kit), channel=channel_of(kit), shift_ids=shift_ids):
+        kit.notifier.flush()
+
+
+def register(app: App, kit: Kit) -> None:
+    """Wire the partner form and the Edit and Remove buttons."""
+    services = kit.services
+
+    def value(body: dict) -> int | None:
+        raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
+        return parse_number(raw)
+
+    def refuse(respond: Respond) -> None:
+        respond(text=kit.render("common/not_allowed.j2", needed="coordinator", what="partner changes"),
+                response_type="ephemeral", replace_original=False)
+
+    @app.action("partner_edit")
+    def on_edit(ack: Ack, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        ack()
+        if context["role"] < Role.COORDINATOR:
+            refuse(respond)
+            return
+        number = value(body)
+        with services.store.read() as db:
+            partner = pt.get_partner(db, number) if number else None
+        if partner is None:
+            respond(text=kit.render("partners/gone.j2"), response_type="ephemeral", replace_original=False)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=partner_form(kit, partner=partner))
+
+    @app.action("partner_remove")
+    def on_remove(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
+        ack()
+        if context["role"] < Role.COORDINATOR:
+            refuse(respond)
+            return
+        number = value(body)
+        with services.store.read() as db:
+            partner = pt.get_partner(db, number) if number else None
+            shifts = rd.shifts_with_partner(db, number) if partner and number else []
+        if partner is None:
+            respond(text=kit.render("partners/gone.j2"), response_type="ephemeral", replace_original=False)
+            return
+        text = kit.render("partners/remove_confirm.j2", p=partner, shifts=shifts)
+        respond(text=text, response_type="ephemeral", replace_original=True, blocks=bk.message([
+            bk.section(text),
+            bk.actions(bk.button("Yes, remove", "partner_remove_yes", str(partner.id), style="danger"),
+                       bk.button("Keep", "partner_keep", str(partner.id)), block_id=f"remove:{partner.id}"),
+        ]))
+
+    @app.action("partner_remove_yes")
+    def on_remove_yes(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
+        ack()
+        if context["role"] < Role.COORDINATOR:
+            refuse(respond)
+            return
+        number = value(body)
+        with services.store.write() as db:
+            shifts = rd.shifts_with_partner(db, number) if number else []
+            removed = pt.remove_partner(services.store, db, actor=context["actor"], partner_id=number) if number else None
+        respond(text=kit.render("partners/removed.j2", p=removed), response_type="ephemeral", replace_original=True)
+        _recheck(kit, shifts)
+
+    @app.action("partner_keep")
+    def on_keep(ack: Ack, respond: Respond) -> None:
+        ack()
+        respond(text=kit.render("partners/kept.j2"), response_type="ephemeral", replace_original=True)
+
+    @app.view("partner_form")
+    def on_form(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        meta = context.get("meta") or {}
+        if context["role"] < Role.COORDINATOR:
+            ack(response_action="errors", errors={"name": kit.render("partners/form_forbidden.j2")})
+            return
+        partner_id = meta.get("partner_id")
+        partner_id = partner_id if isinstance(partner_id, int) else None
+        protocol = protocol_of(kit)
+        with services.store.write() as db:
+            if partner_id is not None and pt.get_partner(db, partner_id) is None:
+                ack(response_action="errors", errors={"name": kit.render("partners/gone.j2")})
+                return
+            values, errors = pt.check_partner(
+                db, draft_from_form(context.get("form") or {}), catalog=services.catalog,
+                categories=protocol.categories, today=_today(kit), partner_id=partner_id,
+            )
+            if errors:
+                ack(response_action="errors", errors=errors)
+                return
+            saved = pt.save_partner(services.store, db, actor=context["actor"], values=values, partner_id=partner_id)
+            shifts = rd.shifts_with_partner(db, saved)
+        ack()
+        client.chat_postMessage(channel=context["actor"],
+                                text=kit.render("partners/saved.j2", name=values["name"], added=partner_id is None))
+        _recheck(kit, shifts)

@@ -1,0 +1,441 @@
+"""Readiness in Slack: the checklist message, ticking, evidence, on-call partners, Go, the hotline card."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from markupsafe import Markup
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block, CheckboxesElement, Option, PlainTextObject, StaticSelectElement
+from slack_sdk.webhook import WebhookClient
+
+from handlers import blocks as bk
+from handlers.commands import CommandRequest, parse_number, subcommand
+from handlers.kit import Kit
+from handlers.notify import notice
+from outreach import readiness as rd
+from outreach import shifts as sh
+from outreach.hotlines import CONDITIONS, NATIONAL
+from outreach.partners import all_partners
+from outreach.readiness import Protocol, Readiness
+from outreach.roles import Role
+from outreach.shifts import Shift
+from outreach.store import from_iso
+
+log = logging.getLogger(__name__)
+
+NOBODY = "none"
+
+
+def protocol_of(kit: Kit) -> Protocol:
+    """The checklist, categories and hotlines loaded at start-up."""
+    return rd.load_protocol(kit.services.settings.data_dir)
+
+
+def channel_of(kit: Kit) -> str | None:
+    """Where coordinator alerts go."""
+    return kit.services.settings.coordinator_channel
+
+
+def readiness_line(kit: Kit, shift: Shift) -> Markup:
+    """The one readiness line shown wherever a shift is listed (a Jinja filter: `shift|readiness`)."""
+    if shift.cancelled:
+        return Markup("")
+    state = rd.readiness_of(kit.services.store, protocol_of(kit), shift.id)
+    return Markup(kit.render("readiness/line.j2", r=state)) if state else Markup("")
+
+
+# ---------------------------------------------------------------- the checklist message
+
+
+def _checkboxes(state: Readiness, section: str) -> CheckboxesElement | None:
+    ticked = [i for i in state.items if i.section == section and not i.computed]
+    if not ticked:
+        return None
+    options = [Option(text=PlainTextObject(text=bk.clip(i.name, bk.OPTION_LIMIT)), value=i.id) for i in ticked]
+    initial = [o for o, i in zip(options, ticked, strict=True) if i.passed]
+    return CheckboxesElement(action_id="ready_tick", options=options, initial_options=initial or None)
+
+
+def _partner_select(kit: Kit, partners: list, category: str, current: int | None) -> StaticSelectElement | None:
+    covering = [p for p in partners if category in p.categories]
+    if not covering:
+        return None
+    options = [bk.option(p.name + (" (24/7)" if p.always_open else ""), str(p.id)) for p in covering][: bk.OPTIONS_MAX - 1]
+    options.append(bk.option("Nobody on call", NOBODY))
+    initial = next((o for o in options if current is not None and o.value == str(current)), None)
+    return StaticSelectElement(action_id="ready_oncall", options=options, initial_option=initial,
+                               placeholder=PlainTextObject(text="Confirm a partner on call"))
+
+
+def _hotline_select(protocol: Protocol, current: str) -> StaticSelectElement:
+    lines = [NATIONAL, *protocol.hotlines]
+    options = [bk.option(h.name + ("" if h.qualified else " (not qualified)"), h.id) for h in lines]
+    initial = next((o for o in options if o.value == current), None)
+    return StaticSelectElement(action_id="ready_hotline", options=options, initial_option=initial,
+                               placeholder=PlainTextObject(text="Choose the hotline"))
+
+
+def checklist_message(kit: Kit, state: Readiness, *, editor: bool, note: str | None = None) -> tuple[str, list[dict]]:
+    """The checklist of one shift: every item passed or missing; controls for the lead and coordinators."""
+    protocol, shift = protocol_of(kit), state.shift
+    text = kit.render("readiness/status.j2", r=state, editor=editor)
+    parts: list[Block] = []
+    if note:
+        parts.append(bk.section(note))
+    parts.append(bk.section(text))
+    with kit.services.store.read() as db:
+        partners = all_partners(db) if editor else []
+        on_call = rd.on_call(db, shift.id)
+    for key, name, items in state.by_section():
+        parts.append(bk.divider())
+        parts.append(bk.section(kit.render("readiness/section.j2", name=name, items=items, tz=shift.tz)))
+        if not editor or shift.cancelled:
+            continue
+        boxes = _checkboxes(state, key)
+        evidence = [bk.button(f"Evidence: {i.name}", "ready_evidence", f"{shift.id}:{i.id}")
+                    for i in items if not i.computed and i.evidence_label]
+        elements = ([boxes] if boxes else []) + evidence
+        if elements:
+            parts.append(bk.ActionsBlock(elements=elements, block_id=f"tick:{shift.id}:{key}"))
+        for item in items:
+            if item.check == "services":
+                for category in item.detail.get("categories", []):
+                    current = on_call.get(category, {}).get("partner_id")
+                    line = kit.render("readiness/oncall.j2", category=category,
+                                      partner=item.detail["covered"].get(category),
+                                      by=on_call.get(category, {}).get("confirmed_by"),
+                                      choices=any(category in p.categories for p in partners))
+                    select = _partner_select(kit, partners, category, current)
+                    parts.append(bk.SectionBlock(text=bk.MarkdownTextObject(text=bk.clip(line, bk.TEXT_LIMIT)),
+                                                 accessory=select, block_id=f"oncall:{shift.id}:{category}"))
+            if item.check == "hotline":
+                parts.append(bk.SectionBlock(
+                    text=bk.MarkdownTextObject(text=kit.render("readiness/hotline_pick.j2")),
+                    accessory=_hotline_select(protocol, state.hotline), block_id=f"hotline:{shift.id}",
+                ))
+    if editor and not shift.cancelled:
+        buttons = [bk.button("Record Go", "ready_go", str(shift.id), style="primary"),
+                   bk.button("Refresh", "ready_refresh", str(shift.id))]
+        if state.new_items:
+            buttons.append(bk.button(f"Add {state.new_items} new checklist items", "ready_pull", str(shift.id)))
+        parts.append(bk.actions(*buttons, block_id=f"go:{shift.id}"))
+    return (note + "\n" if note else "") + text, bk.message(parts)
+
+
+def evidence_view(kit: Kit, state: Readiness, item: rd.ItemState, *, response_url: str | None) -> dict:
+    """The small modal that asks for an item's evidence."""
+    return bk.modal(
+        title="Evidence", callback_id="ready_evidence", submit="Tick it", close="Cancel",
+        metadata={"shift_id": state.shift.id, "item": item.id, "response_url": response_url},
+        blocks=[
+            bk.section(kit.render("readiness/evidence_intro.j2", shift=state.shift, item=item)),
+            bk.text_input("evidence", item.evidence_label or item.name, initial=item.evidence,
+                          max_length=rd.MAX_EVIDENCE, hint="No details about anyone the team may meet."),
+        ],
+    )
+
+
+# ---------------------------------------------------------------- access
+
+
+def _access(kit: Kit, shift_id: int | None, actor: str, role: Role) -> tuple[Readiness | None, bool, bool]:
+    """The shift's readiness, whether the actor may view it and whether they may edit it."""
+    if shift_id is None:
+        return None, False, False
+    state = rd.readiness_of(kit.services.store, protocol_of(kit), shift_id)
+    if state is None:
+        return None, False, False
+    coordinator = role >= Role.COORDINATOR
+    editor = rd.may_edit(state.shift, actor=actor, coordinator=coordinator)
+    with kit.services.store.read() as db:
+        viewer = rd.may_view(db, state.shift, actor=actor, coordinator=coordinator)
+    return state, viewer, editor
+
+
+def _refused(kit: Kit, respond: Respond, what: str) -> None:
+    respond(text=kit.render("readiness/not_allowed.j2", what=what), response_type="ephemeral", replace_original=False)
+
+
+# ---------------------------------------------------------------- subcommands
+
+
+@subcommand("checklist", usage="N")
+def cmd_checklist(req: CommandRequest) -> None:
+    """Show shift N's readiness checklist (lead, coordinators and the shift's volunteers)."""
+    words = req.args.split()
+    number = parse_number(words[0]) if words else None
+    if number is None:
+        req.say("common/usage.j2", usage="/outreach checklist N (the shift's number, as in /outreach shifts)")
+        return
+    state, viewer, editor = _access(req.kit, number, req.actor, req.role)
+    if state is None:
+        req.say("shifts/unavailable.j2", number=number, shift=None)
+        return
+    if not viewer:
+        req.say("readiness/not_allowed.j2", what="view")
+        return
+    note = None
+    if len(words) > 1 and words[1].lower() == "pull":
+        if not editor:
+            req.say("readiness/not_allowed.j2", what="change")
+            return
+        added = rd.pull_new_items(req.kit.services.store, protocol_of(req.kit), shift_id=number, actor=req.actor,
+                                  channel=channel_of(req.kit))
+        note = req.kit.render("readiness/pulled.j2", added=added)
+        state = rd.readiness_of(req.kit.services.store, protocol_of(req.kit), number)
+        assert state
+    text, blocks = checklist_message(req.kit, state, editor=editor, note=note)
+    req.reply(text, blocks)
+    req.kit.notifier.flush()
+
+
+@subcommand("go", usage="N")
+def cmd_go(req: CommandRequest) -> None:
+    """Record Go for shift N (the lead or a coordinator), refused while anything required is missing."""
+    number = parse_number(req.args.split(" ")[0]) if req.args else None
+    if number is None:
+        req.say("common/usage.j2", usage="/outreach go N")
+        return
+    result = rd.record_go(req.kit.services.store, protocol_of(req.kit), shift_id=number, actor=req.actor,
+                          coordinator=req.role >= Role.COORDINATOR)
+    req.say("readiness/go_result.j2", result=result, number=number)
+
+
+@subcommand("hotline")
+def cmd_hotline(req: CommandRequest) -> None:
+    """The hotline card: the national hotline and the coalition's local ones."""
+    protocol = protocol_of(req.kit)
+    text = req.kit.render("readiness/hotline_card.j2", national=NATIONAL,
+                          qualified=[h for h in protocol.hotlines if h.qualified],
+                          unqualified=[h for h in protocol.hotlines if not h.qualified])
+    req.reply(text, bk.message([bk.section(part) for part in text.split("\n\n") if part.strip()][: bk.MESSAGE_BLOCKS]))
+
+
+def parse_languages(kit: Kit, typed: str) -> tuple[list[str], list[str]]:
+    """Language ids from what was typed (ids or names, separated by commas or spaces), and the unknown words."""
+    catalog = kit.services.catalog
+    found: list[str] = []
+    unknown: list[str] = []
+
+    def match(word: str) -> str | None:
+        key = word.strip().lower()
+        return next((x.id for x in catalog.languages if key in (x.id.lower(), x.name.lower())), None)
+
+    for chunk in [c for c in re.split(r"[,;]", typed) if c.strip()]:
+        whole = match(chunk)
+        if whole:
+            found.append(whole)
+            continue
+        for word in chunk.split():
+            ident = match(word)
+            (found.append(ident) if ident else unknown.append(word))
+    return list(dict.fromkeys(found)), unknown
+
+
+@subcommand("profile", usage="[languages LANGUAGE, ...]")
+def cmd_profile(req: CommandRequest) -> None:
+    """Show or set the languages you speak (they count towards a shift's language coverage)."""
+    store = req.kit.services.store
+    what, _, rest = req.args.partition(" ")
+    if what and what.lower() != "languages":
+        req.say("common/usage.j2", usage="/outreach profile languages Spanish, French (or none)")
+        return
+    if what and rest.strip():
+        if rest.strip().lower() == "none":
+            rd.set_languages(store, user_id=req.actor, languages=[])
+        else:
+            found, unknown = parse_languages(req.kit, rest)
+            if unknown or not found:
+                req.say("readiness/profile.j2", unknown=unknown or [rest.strip()], languages=[],
+                        choices=req.kit.services.catalog.languages, saved=False)
+                return
+            rd.set_languages(store, user_id=req.actor, languages=found)
+    with store.read() as db:
+        languages = rd.languages_of(db, req.actor)
+    req.say("readiness/profile.j2", unknown=[], languages=languages, choices=[], saved=bool(what and rest.strip()))
+
+
+# ---------------------------------------------------------------- notifications
+
+
+@notice("readiness/revoked")
+def notice_revoked(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """Go was taken back: tell the lead and the coordinators what broke."""
+    shift = sh.load_shift(kit.services.store, int(context["shift_id"]))
+    if shift is None or shift.cancelled or shift.ends_at <= kit.services.now():
+        return None
+    text = kit.render("readiness/revoked.j2", shift=shift, broke=context.get("broke", []), go_by=context.get("go_by"))
+    return text, bk.message([bk.section(text), bk.actions(bk.button("Details", "shift_details", str(shift.id)))])
+
+
+# ---------------------------------------------------------------- Bolt wiring
+
+
+def _block_parts(action: dict, prefix: str) -> list[str]:
+    parts = str(action.get("block_id") or "").split(":")
+    return parts[1:] if parts and parts[0] == prefix else []
+
+
+def register(app: App, kit: Kit) -> None:
+    """Wire the checklist's controls, the evidence modal, the readiness filter and the re-check job."""
+    services = kit.services
+    protocol = rd.load_protocol(services.settings.data_dir, fresh=True)
+    rd.watch(services.store, protocol, coordinator_channel=channel_of(kit))
+    kit.render.env.filters["readiness"] = lambda shift: readiness_line(kit, shift)
+    kit.render.env.filters["category"] = protocol.category_name
+    kit.render.env.filters["condition"] = lambda key: CONDITIONS.get(key, key)
+    kit.render.env.filters["from_iso"] = from_iso
+
+    def periodic_recheck() -> None:
+        if rd.recheck_all(services.store, protocol, channel=channel_of(kit)):
+            kit.notifier.flush()
+
+    kit.periodic.append(periodic_recheck)
+
+    def answer(respond: Respond, state_id: int, actor: str, role: Role, note: str | None = None) -> None:
+        state, _, editor = _access(kit, state_id, actor, role)
+        if state is None:
+            return
+        text, blocks = checklist_message(kit, state, editor=editor, note=note)
+        respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+        kit.notifier.flush()
+
+    @app.action("ready_tick")
+    def on_tick(ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        ack()
+        parts = _block_parts(action, "tick")
+        number = int(parts[0]) if parts and parts[0].isdigit() else None
+        state, _, editor = _access(kit, number, context["actor"], context["role"])
+        if state is None or number is None:
+            return
+        if not editor or state.shift.cancelled:
+            _refused(kit, respond, "change")
+            return
+        selected = {o.get("value") for o in action.get("selected_options") or []}
+        section = parts[1] if len(parts) > 1 else ""
+        wants_evidence = None
+        for item in [i for i in state.items if i.section == section and not i.computed]:
+            if item.id in selected and not item.passed:
+                if item.evidence_label:
+                    wants_evidence = wants_evidence or item
+                    continue
+                rd.tick(services.store, protocol, shift_id=number, actor=context["actor"], item_id=item.id,
+                        ticked=True, channel=channel_of(kit))
+            elif item.id not in selected and item.passed:
+                rd.tick(services.store, protocol, shift_id=number, actor=context["actor"], item_id=item.id,
+                        ticked=False, channel=channel_of(kit))
+        if wants_evidence and body.get("trigger_id"):
+            client.views_open(trigger_id=body["trigger_id"],
+                              view=evidence_view(kit, state, wants_evidence, response_url=body.get("response_url")))
+        answer(respond, number, context["actor"], context["role"])
+
+    @app.action("ready_evidence")
+    def on_evidence(ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        ack()
+        number, _, item_id = str(action.get("value") or "").partition(":")
+        state, _, editor = _access(kit, int(number) if number.isdigit() else None, context["actor"], context["role"])
+        if state is None:
+            return
+        item = next((i for i in state.items if i.id == item_id and not i.computed), None)
+        if not editor or item is None or state.shift.cancelled:
+            _refused(kit, respond, "change")
+            return
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=evidence_view(kit, state, item, response_url=body.get("response_url")))
+
+    @app.view("ready_evidence")
+    def on_evidence_submit(ack: Ack, context: BoltContext) -> None:
+        meta, form = context.get("meta") or {}, context.get("form") or {}
+        number = meta.get("shift_id")
+        state, _, editor = _access(kit, number if isinstance(number, int) else None, context["actor"], context["role"])
+        item = next((i for i in state.items if i.id == meta.get("item") and not i.computed), None) if state else None
+        if state is None or item is None or not editor or state.shift.cancelled:
+            ack(response_action="errors", errors={"evidence": kit.render("readiness/not_allowed.j2", what="change")})
+            return
+        evidence = sh.clean_text(str(form.get("evidence") or ""), limit=rd.MAX_EVIDENCE)
+        if len(evidence) < 2:
+            ack(response_action="errors", errors={"evidence": "Write the evidence in a few words."})
+            return
+        rd.tick(services.store, protocol, shift_id=state.shift.id, actor=context["actor"], item_id=item.id,
+                ticked=True, evidence=evidence, channel=channel_of(kit))
+        ack()
+        url = meta.get("response_url")
+        fresh, _, _ = _access(kit, state.shift.id, context["actor"], context["role"])
+        if isinstance(url, str) and url.startswith(("http://", "https://")) and fresh:
+            text, blocks = checklist_message(kit, fresh, editor=True)
+            try:
+                WebhookClient(url).send(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+            except Exception:  # the checklist shows the tick next time it is opened
+                log.warning("could not update the checklist message after evidence")
+        kit.notifier.flush()
+
+    @app.action("ready_oncall")
+    def on_oncall(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
+        ack()
+        parts = _block_parts(action, "oncall")
+        number = int(parts[0]) if parts and parts[0].isdigit() else None
+        state, _, editor = _access(kit, number, context["actor"], context["role"])
+        if state is None or number is None or len(parts) < 2:
+            return
+        if not editor or state.shift.cancelled:
+            _refused(kit, respond, "change")
+            return
+        picked = str((action.get("selected_option") or {}).get("value") or "")
+        partner_id = int(picked) if picked.isdigit() else None
+        if partner_id is None and picked != NOBODY:
+            return
+        rd.set_on_call(services.store, protocol, shift_id=number, actor=context["actor"], category=parts[1],
+                       partner_id=partner_id, channel=channel_of(kit))
+        answer(respond, number, context["actor"], context["role"])
+
+    @app.action("ready_hotline")
+    def on_hotline(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
+        ack()
+        parts = _block_parts(action, "hotline")
+        number = int(parts[0]) if parts and parts[0].isdigit() else None
+        state, _, editor = _access(kit, number, context["actor"], context["role"])
+        if state is None or number is None:
+            return
+        if not editor or state.shift.cancelled:
+            _refused(kit, respond, "change")
+            return
+        rd.set_hotline(services.store, protocol, shift_id=number, actor=context["actor"],
+                       hotline=str((action.get("selected_option") or {}).get("value") or ""), channel=channel_of(kit))
+        answer(respond, number, context["actor"], context["role"])
+
+    @app.action("ready_go")
+    def on_go(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
+        ack()
+        value = str(action.get("value") or "")
+        number = int(value) if value.isdigit() else None
+        if number is None:
+            return
+        result = rd.record_go(services.store, protocol, shift_id=number, actor=context["actor"],
+                              coordinator=context["role"] >= Role.COORDINATOR)
+        note = kit.render("readiness/go_result.j2", result=result, number=number)
+        if result.outcome in ("forbidden", "not_found"):
+            respond(text=note, response_type="ephemeral", replace_original=False)
+            return
+        answer(respond, number, context["actor"], context["role"], note=note)
+
+    @app.action("ready_refresh")
+    @app.action("ready_pull")
+    def on_refresh(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
+        ack()
+        value = str(action.get("value") or "")
+        number = int(value) if value.isdigit() else None
+        state, viewer, editor = _access(kit, number, context["actor"], context["role"])
+        if state is None or number is None:
+            return
+        if not viewer or (action.get("action_id") == "ready_pull" and not editor):
+            _refused(kit, respond, "change" if viewer else "view")
+            return
+        note = None
+        if action.get("action_id") == "ready_pull":
+            added = rd.pull_new_items(services.store, protocol, shift_id=number, actor=context["actor"],
+                                      channel=channel_of(kit))
+            note = kit.render("readiness/pulled.j2", added=added)
+        answer(respond, number, context["actor"], context["role"], note=note)

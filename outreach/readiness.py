@@ -1,0 +1,566 @@
+"""The readiness protocol: each shift's checklist, its computed and ticked items, Go / no-go, revocation.
+
+No team goes out until the response and referral network is in place (DOMAIN.md, "Before any direct
+outreach"). Each shift gets a copy of data/checklist.yml when it is planned; computed items are
+checked live from the database; ticked items record who ticked them, when, and any evidence.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from outreach import outbox
+from outreach.catalog import KINDS, CatalogError, Entry, load_entries
+from outreach.events import Event
+from outreach.hotlines import NATIONAL, NATIONAL_ID, Hotline, load_hotlines
+from outreach.partners import get_partner, load_categories
+from outreach.shifts import Shift, get_shift, team
+from outreach.store import Store, from_iso, iso
+from outreach.trainings import holds_training
+
+SECTIONS: dict[str, str] = {
+    "law-enforcement": "Law enforcement",
+    "services": "Service readiness",
+    "hotline": "Hotline",
+    "team-safety": "Team and safety",
+    "materials": "Materials",
+}
+CHECKS = ("team_size", "experienced", "training", "languages", "services", "hotline")
+MAX_TICKED_PER_SECTION = 10
+MAX_EVIDENCE = 200
+
+
+# ---------------------------------------------------------------- the protocol's data files
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """The checklist, the service categories and the local hotlines, loaded from data/."""
+
+    checklist: list[Entry]
+    categories: list[Entry]
+    hotlines: list[Hotline]
+
+    def category(self, ident: str) -> Entry | None:
+        """The service category with this id."""
+        return next((c for c in self.categories if c.id == ident), None)
+
+    def category_name(self, ident: str) -> str:
+        """A category's readable name (the id when unknown)."""
+        entry = self.category(ident)
+        return entry.name if entry else ident
+
+    def hotline(self, ident: str | None) -> Hotline | None:
+        """The national hotline or a local one, by id."""
+        if ident in (None, NATIONAL_ID):
+            return NATIONAL
+        return next((h for h in self.hotlines if h.id == ident), None)
+
+
+def _checklist_validator(categories: set[str], trainings: set[str]):  # noqa: ANN202
+    ticked: dict[str, int] = {}
+
+    def check(item: dict) -> str | None:
+        section = item.get("section")
+        if section not in SECTIONS:
+            return f"`section` must be one of {', '.join(SECTIONS)}"
+        kinds = item.get("kinds")
+        if not isinstance(kinds, list) or not kinds or any(k not in KINDS for k in kinds):
+            return f"`kinds` must be a list of {', '.join(KINDS)}"
+        if "required" in item and not isinstance(item["required"], bool):
+            return "`required` must be true or false"
+        name = item.get("check")
+        if name is not None and name not in CHECKS:
+            return f"unknown `check` {name!r}; the checks are {', '.join(CHECKS)}"
+        evidence = item.get("evidence")
+        if evidence is not None and (not isinstance(evidence, str) or not evidence.strip()):
+            return "`evidence` must be the question to ask, in words"
+        if name and evidence:
+            return "an item is either computed (`check`) or ticked with `evidence`, not both"
+        if name == "services":
+            cats = item.get("categories")
+            if not isinstance(cats, list) or not cats:
+                return "a `services` check needs `categories`: a list of service category ids"
+            unknown = [c for c in cats if c not in categories]
+            if unknown:
+                return f"unknown service category {unknown[0]!r} (see service_categories.yml)"
+        if name == "experienced":
+            training, shifts = item.get("training"), item.get("shifts")
+            if training is not None and training not in trainings:
+                return f"unknown training {training!r} (see trainings.yml)"
+            if shifts is not None and (not isinstance(shifts, int) or isinstance(shifts, bool) or shifts < 1):
+                return "`shifts` must be a whole number of at least 1"
+            if training is None and shifts is None:
+                return "an `experienced` check needs a `training`, a number of `shifts`, or both"
+        if not name:
+            ticked[section] = ticked.get(section, 0) + 1
+            if ticked[section] > MAX_TICKED_PER_SECTION:
+                return f"a section can have at most {MAX_TICKED_PER_SECTION} ticked items"
+        return None
+
+    return check
+
+
+_CACHE: dict[Path, Protocol] = {}
+
+
+def load_protocol(data_dir: Path, *, fresh: bool = False) -> Protocol:
+    """Load and check checklist.yml, service_categories.yml and hotlines.yml; raise CatalogError."""
+    key = Path(data_dir).resolve()
+    if key in _CACHE and not fresh:
+        return _CACHE[key]
+    categories = load_categories(key / "service_categories.yml")
+    trainings = {t.id for t in load_entries(key / "trainings.yml")}
+    checklist = load_entries(
+        key / "checklist.yml", validate=_checklist_validator({c.id for c in categories}, trainings)
+    )
+    hotlines = load_hotlines(key / "hotlines.yml")
+    path = key / "checklist.yml"
+    if not any(item.get("check") == "team_size" for item in checklist):
+        raise CatalogError(path, None, "needs a `team_size` item: direct outreach never goes alone")
+    _CACHE[key] = Protocol(checklist, categories, hotlines)
+    return _CACHE[key]
+
+
+# ---------------------------------------------------------------- a shift's checklist
+
+
+def _item_row(shift_id: int, position: int, entry: Entry) -> dict:
+    params = {k: v for k, v in entry.extra.items() if k not in ("section", "kinds", "required", "check", "evidence")}
+    return {
+        "shift_id": shift_id, "item_id": entry.id, "position": position, "section": entry.get("section"),
+        "name": entry.name, "required": 1 if entry.get("required", True) else 0,
+        "kinds": json.dumps(entry.get("kinds")), "check_name": entry.get("check"),
+        "params": json.dumps(params, sort_keys=True), "evidence_label": entry.get("evidence"),
+    }
+
+
+def ensure_checklist(db: Database, protocol: Protocol, shift_id: int) -> None:
+    """Give a shift its own copy of the checklist if it has none (inside the caller's transaction)."""
+    if next(db.query("SELECT 1 FROM readiness_items WHERE shift_id = ? LIMIT 1", [shift_id]), None):
+        return
+    db["readiness_items"].insert_all([_item_row(shift_id, n, e) for n, e in enumerate(protocol.checklist)])
+    db.execute("INSERT OR IGNORE INTO readiness (shift_id, hotline) VALUES (?, ?)", [shift_id, NATIONAL_ID])
+
+
+def new_items(db: Database, protocol: Protocol, shift_id: int) -> list[Entry]:
+    """Items of the checklist file that this shift's checklist does not have yet."""
+    have = {r["item_id"] for r in db.query("SELECT item_id FROM readiness_items WHERE shift_id = ?", [shift_id])}
+    return [e for e in protocol.checklist if e.id not in have]
+
+
+def pull_new_items(store: Store, protocol: Protocol, *, shift_id: int, actor: str,
+                   channel: str | None = None) -> list[Entry]:
+    """Add the checklist file's new items to a shift's checklist; return them."""
+    with store.write() as db:
+        ensure_checklist(db, protocol, shift_id)
+        added = new_items(db, protocol, shift_id)
+        start = next(db.query("SELECT coalesce(max(position), -1) + 1 AS n FROM readiness_items WHERE shift_id = ?",
+                              [shift_id]))["n"]
+        if added:
+            db["readiness_items"].insert_all([_item_row(shift_id, start + n, e) for n, e in enumerate(added)])
+            store.audit(db, actor=actor, action="readiness.pull", subject=f"shift:{shift_id}",
+                        detail={"items": [e.id for e in added]})
+            recheck(store, db, protocol, shift_id, now=store.clock(), channel=channel)
+    return added
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """One item of a shift's checklist, as it stands now."""
+
+    id: str
+    section: str
+    name: str
+    required: bool
+    check: str | None
+    passed: bool
+    detail: dict = field(default_factory=dict)
+    evidence_label: str | None = None
+    ticked_by: str | None = None
+    ticked_at: datetime | None = None
+    evidence: str | None = None
+
+    @property
+    def computed(self) -> bool:
+        """True for items the bot checks itself."""
+        return self.check is not None
+
+    def as_context(self) -> dict:
+        """A JSON-able record of the item, for a notification."""
+        return {"id": self.id, "name": self.name, "check": self.check, "detail": self.detail,
+                "ticked_by": None, "evidence_label": self.evidence_label}
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """A shift's checklist evaluated now, with its Go record."""
+
+    shift: Shift
+    items: list[ItemState]
+    hotline: str
+    go_by: str | None
+    go_at: datetime | None
+    revoked_at: datetime | None
+    revoked_reason: list[dict]
+    new_items: int = 0
+
+    @property
+    def applies(self) -> bool:
+        """True when any checklist item applies to this kind of shift."""
+        return bool(self.items)
+
+    @property
+    def missing(self) -> list[ItemState]:
+        """Required items that do not pass."""
+        return [i for i in self.items if i.required and not i.passed]
+
+    @property
+    def missing_computed(self) -> list[ItemState]:
+        """Required items the bot checks that do not pass."""
+        return [i for i in self.missing if i.computed]
+
+    @property
+    def missing_ticked(self) -> list[ItemState]:
+        """Required items nobody has ticked yet."""
+        return [i for i in self.missing if not i.computed]
+
+    @property
+    def ready(self) -> bool:
+        """True when every required item passes."""
+        return not self.missing
+
+    @property
+    def go(self) -> bool:
+        """True when Go is recorded (it is taken back as soon as readiness breaks)."""
+        return self.go_by is not None
+
+    @property
+    def required_count(self) -> int:
+        """How many items are required."""
+        return sum(1 for i in self.items if i.required)
+
+    @property
+    def passed_count(self) -> int:
+        """How many required items pass."""
+        return sum(1 for i in self.items if i.required and i.passed)
+
+    def by_section(self) -> list[tuple[str, str, list[ItemState]]]:
+        """(section id, section name, items) for each section with items, in the file's order."""
+        return [(key, name, [i for i in self.items if i.section == key]) for key, name in SECTIONS.items()
+                if any(i.section == key for i in self.items)]
+
+
+def members(db: Database, shift: Shift) -> list[str]:
+    """The confirmed team, in signup order."""
+    return team(db, shift.id)[0]
+
+
+def languages_of(db: Database, user_id: str) -> list[str]:
+    """The languages a volunteer recorded with /outreach profile languages."""
+    return [r["language"] for r in db.query(
+        "SELECT language FROM volunteer_languages WHERE user_id = ? ORDER BY language", [user_id])]
+
+
+def set_languages(store: Store, *, user_id: str, languages: list[str]) -> None:
+    """Replace the languages a volunteer speaks (the periodic re-check sees any effect on a Go)."""
+    now = store.clock()
+    with store.write() as db:
+        db.execute("DELETE FROM volunteer_languages WHERE user_id = ?", [user_id])
+        for language in dict.fromkeys(languages):
+            db["volunteer_languages"].insert({"user_id": user_id, "language": language, "recorded_at": iso(now)})
+
+
+def on_call(db: Database, shift_id: int) -> dict[str, dict]:
+    """The partner on call for each category of a shift, with who confirmed it."""
+    return {r["category"]: r for r in db.query("SELECT * FROM on_call WHERE shift_id = ?", [shift_id])}
+
+
+def _direct_done(db: Database, user: str, before: datetime) -> int:
+    row = next(db.query(
+        "SELECT count(*) AS n FROM signups g JOIN shifts s ON s.id = g.shift_id WHERE g.user_id = ? "
+        "AND g.status = 'confirmed' AND s.status = 'planned' AND s.kind = 'direct' AND s.ends_at <= ?",
+        [user, iso(before)],
+    ))
+    return int(row["n"])
+
+
+def _compute(db: Database, protocol: Protocol, shift: Shift, row: dict, params: dict, *, now: datetime,
+             hotline_id: str) -> tuple[bool, dict]:
+    check = row["check_name"]
+    team_now = members(db, shift)
+    day = shift.local_start().date()
+    if check == "team_size":
+        minimum = max(shift.min_team, 2 if shift.kind == "direct" else 1)
+        return len(team_now) >= minimum, {"team": len(team_now), "minimum": minimum}
+    if check == "experienced":
+        training, shifts = params.get("training"), params.get("shifts")
+        before = min(now, shift.starts_at)
+        experienced = [
+            u for u in team_now
+            if (training and holds_training(db, user_id=u, training=training, on=day))
+            or (shifts and _direct_done(db, u, before) >= shifts)
+        ]
+        return bool(experienced), {"experienced": experienced, "training": training, "shifts": shifts}
+    if check == "training":
+        if not shift.training:
+            return True, {"training": None, "lacking": []}
+        lacking = [u for u in team_now if not holds_training(db, user_id=u, training=shift.training, on=day)]
+        return not lacking, {"training": shift.training, "lacking": lacking}
+    if check == "languages":
+        spoken: dict[str, str] = {}
+        for user in team_now:
+            for lang in languages_of(db, user):
+                spoken.setdefault(lang, "team")
+        for entry in on_call(db, shift.id).values():
+            partner = get_partner(db, entry["partner_id"])
+            for lang in partner.languages if partner else []:
+                spoken.setdefault(lang, "partner")
+        uncovered = [lang for lang in shift.languages if lang not in spoken]
+        return not uncovered, {"needed": shift.languages, "uncovered": uncovered}
+    if check == "services":
+        confirmed = on_call(db, shift.id)
+        covered: dict[str, str] = {}
+        for category in params.get("categories", []):
+            entry = confirmed.get(category)
+            partner = get_partner(db, entry["partner_id"]) if entry else None
+            if partner and category in partner.categories:
+                covered[category] = partner.name
+        missing = [c for c in params.get("categories", []) if c not in covered]
+        return not missing, {"missing": missing, "covered": covered, "categories": list(params.get("categories", []))}
+    if check == "hotline":
+        hotline = protocol.hotline(hotline_id)
+        if hotline is None:
+            return False, {"hotline": hotline_id, "name": hotline_id, "unknown": True, "unmet": []}
+        return hotline.qualified, {"hotline": hotline.id, "name": hotline.name, "unknown": False, "unmet": hotline.unmet}
+    return False, {"unknown_check": check}
+
+
+def evaluate(db: Database, protocol: Protocol, shift: Shift, *, now: datetime) -> Readiness:
+    """A shift's checklist as it stands now (creating it first if the shift has none)."""
+    ensure_checklist(db, protocol, shift.id)
+    record = next(db.query("SELECT * FROM readiness WHERE shift_id = ?", [shift.id]))
+    items: list[ItemState] = []
+    for row in db.query("SELECT * FROM readiness_items WHERE shift_id = ? ORDER BY position", [shift.id]):
+        if shift.kind not in json.loads(row["kinds"]):
+            continue
+        params = json.loads(row["params"] or "{}")
+        if row["check_name"]:
+            passed, detail = _compute(db, protocol, shift, row, params, now=now, hotline_id=record["hotline"])
+        else:
+            passed, detail = row["ticked_by"] is not None, {}
+        items.append(ItemState(
+            id=row["item_id"], section=row["section"], name=row["name"], required=bool(row["required"]),
+            check=row["check_name"], passed=passed, detail=detail, evidence_label=row["evidence_label"],
+            ticked_by=row["ticked_by"], ticked_at=from_iso(row["ticked_at"]) if row["ticked_at"] else None,
+            evidence=row["evidence"],
+        ))
+    return Readiness(
+        shift=shift, items=items, hotline=record["hotline"] or NATIONAL_ID, go_by=record["go_by"],
+        go_at=from_iso(record["go_at"]) if record["go_at"] else None,
+        revoked_at=from_iso(record["revoked_at"]) if record["revoked_at"] else None,
+        revoked_reason=json.loads(record["revoked_reason"] or "[]"),
+        new_items=len(new_items(db, protocol, shift.id)),
+    )
+
+
+def readiness_of(store: Store, protocol: Protocol, shift_id: int) -> Readiness | None:
+    """A shift's readiness now (None for an unknown shift)."""
+    with store.write() as db:
+        shift = get_shift(db, shift_id)
+        return evaluate(db, protocol, shift, now=store.clock()) if shift else None
+
+
+# ---------------------------------------------------------------- who may do what
+
+
+def may_edit(shift: Shift, *, actor: str, coordinator: bool) -> bool:
+    """The lead and coordinators tick items, confirm partners, choose the hotline and record Go."""
+    return coordinator or (shift.lead is not None and actor == shift.lead)
+
+
+def may_view(db: Database, shift: Shift, *, actor: str, coordinator: bool) -> bool:
+    """Those who may edit, and volunteers on the shift (confirmed or waitlisted), may view it."""
+    if may_edit(shift, actor=actor, coordinator=coordinator):
+        return True
+    confirmed, waiting = team(db, shift.id)
+    return actor in confirmed or actor in waiting
+
+
+# ---------------------------------------------------------------- changes
+
+
+def _touch_and_recheck(store: Store, db: Database, protocol: Protocol, shift_id: int, channel: str | None) -> None:
+    recheck(store, db, protocol, shift_id, now=store.clock(), channel=channel)
+
+
+def tick(store: Store, protocol: Protocol, *, shift_id: int, actor: str, item_id: str, ticked: bool,
+         evidence: str | None = None, channel: str | None = None) -> bool:
+    """Tick or untick a ticked item (with evidence when the item asks for it); False when nothing changed."""
+    now = store.clock()
+    with store.write() as db:
+        ensure_checklist(db, protocol, shift_id)
+        row = next(db.query("SELECT * FROM readiness_items WHERE shift_id = ? AND item_id = ?", [shift_id, item_id]), None)
+        if row is None or row["check_name"]:
+            return False
+        if ticked:
+            if row["evidence_label"] and not (evidence or row["evidence"]):
+                return False
+            if row["ticked_by"] and evidence is None:
+                return False
+            db.execute(
+                "UPDATE readiness_items SET ticked_by = ?, ticked_at = ?, evidence = coalesce(?, evidence) "
+                "WHERE shift_id = ? AND item_id = ?", [actor, iso(now), evidence, shift_id, item_id],
+            )
+        else:
+            if row["ticked_by"] is None:
+                return False
+            db.execute(
+                "UPDATE readiness_items SET ticked_by = NULL, ticked_at = NULL, evidence = NULL "
+                "WHERE shift_id = ? AND item_id = ?", [shift_id, item_id],
+            )
+        store.audit(db, actor=actor, action="readiness.tick" if ticked else "readiness.untick",
+                    subject=f"shift:{shift_id}", detail={"item": item_id})
+        _touch_and_recheck(store, db, protocol, shift_id, channel)
+    return True
+
+
+def set_on_call(store: Store, protocol: Protocol, *, shift_id: int, actor: str, category: str,
+                partner_id: int | None, channel: str | None = None) -> bool:
+    """Confirm which partner is on call for a category that night, or withdraw it (None)."""
+    now = store.clock()
+    with store.write() as db:
+        ensure_checklist(db, protocol, shift_id)
+        if partner_id is None:
+            cursor = db.execute("DELETE FROM on_call WHERE shift_id = ? AND category = ?", [shift_id, category])
+            if not cursor.rowcount:
+                return False
+        else:
+            partner = get_partner(db, partner_id)
+            if partner is None or category not in partner.categories:
+                return False
+            db.execute(
+                "INSERT INTO on_call (shift_id, category, partner_id, confirmed_by, confirmed_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(shift_id, category) DO UPDATE SET partner_id = excluded.partner_id, "
+                "confirmed_by = excluded.confirmed_by, confirmed_at = excluded.confirmed_at",
+                [shift_id, category, partner_id, actor, iso(now)],
+            )
+        store.audit(db, actor=actor, action="readiness.on_call", subject=f"shift:{shift_id}",
+                    detail={"category": category, "partner": partner_id})
+        _touch_and_recheck(store, db, protocol, shift_id, channel)
+    return True
+
+
+def set_hotline(store: Store, protocol: Protocol, *, shift_id: int, actor: str, hotline: str,
+                channel: str | None = None) -> bool:
+    """Choose the hotline a shift's team hands out."""
+    if protocol.hotline(hotline) is None:
+        return False
+    with store.write() as db:
+        ensure_checklist(db, protocol, shift_id)
+        db.execute("UPDATE readiness SET hotline = ? WHERE shift_id = ?", [hotline, shift_id])
+        store.audit(db, actor=actor, action="readiness.hotline", subject=f"shift:{shift_id}", detail={"hotline": hotline})
+        _touch_and_recheck(store, db, protocol, shift_id, channel)
+    return True
+
+
+@dataclass(frozen=True)
+class GoResult:
+    """What recording Go did: 'go', 'already', 'missing', 'forbidden', 'not_found', 'closed'."""
+
+    outcome: str
+    readiness: Readiness | None
+
+
+def record_go(store: Store, protocol: Protocol, *, shift_id: int, actor: str, coordinator: bool) -> GoResult:
+    """Record Go for a shift: refused while any required item is missing."""
+    now = store.clock()
+    with store.write() as db:
+        shift = get_shift(db, shift_id)
+        if shift is None:
+            return GoResult("not_found", None)
+        if not may_edit(shift, actor=actor, coordinator=coordinator):
+            return GoResult("forbidden", None)
+        state = evaluate(db, protocol, shift, now=now)
+        if shift.cancelled or shift.ends_at <= now:
+            return GoResult("closed", state)
+        if not state.ready:
+            return GoResult("missing", state)
+        if state.go:
+            return GoResult("already", state)
+        db.execute(
+            "UPDATE readiness SET go_by = ?, go_at = ?, revoked_at = NULL, revoked_reason = NULL WHERE shift_id = ?",
+            [actor, iso(now), shift_id],
+        )
+        store.audit(db, actor=actor, action="readiness.go", subject=f"shift:{shift_id}")
+        return GoResult("go", evaluate(db, protocol, shift, now=now))
+
+
+def recheck(store: Store, db: Database, protocol: Protocol, shift_id: int, *, now: datetime,
+            channel: str | None) -> bool:
+    """Take Go back when readiness broke, and tell the lead and the coordinators once; True if revoked."""
+    record = next(db.query("SELECT * FROM readiness WHERE shift_id = ?", [shift_id]), None)
+    if record is None or record["go_by"] is None:
+        return False
+    shift = get_shift(db, shift_id)
+    if shift is None or shift.cancelled or shift.ends_at <= now:
+        return False
+    state = evaluate(db, protocol, shift, now=now)
+    if state.ready:
+        return False
+    broke = [i.as_context() for i in state.missing]
+    db.execute(
+        "UPDATE readiness SET go_by = NULL, go_at = NULL, revoked_at = ?, revoked_reason = ? WHERE shift_id = ?",
+        [iso(now), json.dumps(broke), shift_id],
+    )
+    store.audit(db, actor="bot", action="readiness.revoked", subject=f"shift:{shift_id}",
+                detail={"items": [b["id"] for b in broke], "go_by": record["go_by"]})
+    context = {"shift_id": shift_id, "broke": broke, "go_by": record["go_by"]}
+    key = f"readiness-revoked:{shift_id}:{record['go_at']}"
+    for target in dict.fromkeys([shift.lead, channel]):
+        if target:
+            outbox.enqueue(db, key=f"{key}:{target}", channel=target, template="readiness/revoked",
+                           context=context, due_at=now, now=now)
+    return True
+
+
+def recheck_all(store: Store, protocol: Protocol, *, channel: str | None, shift_ids: list[int] | None = None) -> int:
+    """Re-check every shift with Go that has not ended (for breaks no event carries); return revocations."""
+    now = store.clock()
+    with store.write() as db:
+        ids = [r["shift_id"] for r in db.query(
+            "SELECT r.shift_id FROM readiness r JOIN shifts s ON s.id = r.shift_id WHERE r.go_by IS NOT NULL "
+            "AND s.status = 'planned' AND s.ends_at > ?", [iso(now)])]
+        if shift_ids is not None:
+            ids = [i for i in ids if i in shift_ids]
+        return sum(recheck(store, db, protocol, shift_id, now=now, channel=channel) for shift_id in ids)
+
+
+def shifts_with_partner(db: Database, partner_id: int) -> list[int]:
+    """Shifts that have this partner on call."""
+    return [r["shift_id"] for r in db.query("SELECT DISTINCT shift_id FROM on_call WHERE partner_id = ?", [partner_id])]
+
+
+def watch(store: Store, protocol: Protocol, *, coordinator_channel: str | None) -> None:
+    """Give each new shift its checklist and take Go back when a change breaks readiness."""
+
+    @store.events.on("shift.created")
+    def on_created(db: Database, event: Event) -> None:
+        ensure_checklist(db, protocol, event.shift_id)
+
+    @store.events.on("signup.withdrawn", "signup.promoted", "shift.edited")
+    def on_change(db: Database, event: Event) -> None:
+        if event.name == "signup.withdrawn" and event.data.get("was") == "confirmed":
+            waiting = team(db, event.shift_id)[1]
+            if waiting:
+                return  # the first in line is promoted next, in this transaction; that event re-checks
+        recheck(store, db, protocol, event.shift_id, now=event.now, channel=coordinator_channel)
+
+    @store.events.on("shift.cancelled")
+    def on_cancelled(db: Database, event: Event) -> None:
+        db.execute("UPDATE readiness SET go_by = NULL, go_at = NULL WHERE shift_id = ?", [event.shift_id])

@@ -1,0 +1,393 @@
+"""The readiness protocol: checklists per shift, computed and ticked items, Go / no-go and its revocation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ADMIN, COORD_CHANNEL, act, message_text
+
+from outreach import partners as pt
+from outreach import readiness as rd
+from outreach.catalog import CatalogError
+from outreach.partners import PartnerDraft
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CATEGORIES = ["crisis-intervention", "housing-emergency", "medical-care", "legal-immigration", "translation"]
+TICKED = ["le-liaison", "le-protocol", "buddy-pairs", "cards-languages"]
+EVIDENCE = ["le-contact", "meeting-point", "check-in-times", "silence-contact"]
+
+
+def protocol(bot):
+    return rd.load_protocol(bot.settings.data_dir)
+
+
+def add_partner(bot, name, categories, languages=(), hours="24/7", verified="2026-11-01", phone="555 0100"):
+    """Put a partner in the directory (setup through the domain; the form is tested in test_partners)."""
+    with bot.store.write() as db:
+        values, errors = pt.check_partner(
+            db, PartnerDraft(name=name, categories=list(categories), languages=list(languages), hours=hours,
+                             phone=phone, verified_on=verified),
+            catalog=bot.services.catalog, categories=protocol(bot).categories, today=bot.clock().date(),
+        )
+        assert not errors, errors
+        return pt.save_partner(bot.store, db, actor=ADMIN, values=values)
+
+
+def item(state, item_id):
+    return next(i for i in state.items if i.id == item_id)
+
+
+def state_of(bot, number):
+    return rd.readiness_of(bot.store, protocol(bot), number)
+
+
+def checklist(bot, user, number):
+    sent = bot.command(user, f"checklist {number}")
+    return sent.reply(), sent
+
+
+def team_up(bot, number, users=("UA", "UB")):
+    for user in users:
+        bot.train(user)
+        assert "signed up" in bot.command(user, f"signup {number}").text()
+
+
+def make_ready(bot, number):
+    """Everything the default checklist asks for, so only what a test breaks is missing."""
+    team_up(bot, number)
+    bot.train("UA", "outreach-lead")
+    assert "Saved" in bot.command("UA", "profile languages Spanish").text()
+    partner = add_partner(bot, "Night Line", DEFAULT_CATEGORIES, languages=["es"])
+    for category in DEFAULT_CATEGORIES:
+        assert rd.set_on_call(bot.store, protocol(bot), shift_id=number, actor=ADMIN, category=category,
+                              partner_id=partner)
+    for item_id in TICKED:
+        assert rd.tick(bot.store, protocol(bot), shift_id=number, actor="ULEAD", item_id=item_id, ticked=True)
+    for item_id in EVIDENCE:
+        assert rd.tick(bot.store, protocol(bot), shift_id=number, actor="ULEAD", item_id=item_id, ticked=True,
+                       evidence="Officer on duty, via dispatch")
+    assert state_of(bot, number).ready, [i.id for i in state_of(bot, number).missing]
+    return partner
+
+
+# ---------------------------------------------------------------- the checklist and who sees it
+
+
+def test_new_shift_gets_its_own_checklist_and_who_may_see_it(bot):
+    number = bot.create_shift()
+    rows = list(bot.store.db.query("SELECT item_id FROM readiness_items WHERE shift_id = ? ORDER BY position", [number]))
+    assert [r["item_id"] for r in rows] == [e.id for e in protocol(bot).checklist]
+    lead, _ = checklist(bot, "ULEAD", number)
+    text = message_text(lead)
+    assert lead["response_type"] == "ephemeral"
+    assert "Not ready" in text and "team 0 of minimum 2" in text and "Law enforcement" in text
+    assert any(e.get("action_id") == "ready_tick" for b in lead["blocks"] if b["type"] == "actions" for e in b["elements"])
+    stranger, _ = checklist(bot, "USTRANGER", number)
+    assert "Only the shift's lead, its volunteers and coordinators" in stranger["text"] and "blocks" not in stranger
+    team_up(bot, number, ("UA",))
+    member, _ = checklist(bot, "UA", number)
+    assert "team 1 of minimum 2" in message_text(member)
+    assert not [b for b in member["blocks"] if b["type"] == "actions"]  # read-only for volunteers
+    assert "no shift #999" in bot.command(ADMIN, "checklist 999").text()
+
+
+def test_readiness_shows_in_shift_list_details_and_home(bot):
+    number = bot.create_shift()
+    listed = bot.command("UV", "shifts").text()
+    assert "Not ready" in listed and "team 0 of minimum 2" in listed and f"/outreach checklist {number}" in listed
+    bot.click("UV", "shift_details", str(number))
+    view = bot.fake.wait_for("views.open")[-1].params["view"]
+    assert "Readiness:" in message_text({"blocks": view["blocks"]})
+    bot.event({"type": "app_home_opened", "user": ADMIN, "tab": "home", "channel": "D1"})
+    home = bot.fake.wait_for("views.publish")[-1].params["view"]
+    assert "Not ready" in message_text({"blocks": home["blocks"]})
+
+
+def test_items_apply_by_kind_of_shift(bot):
+    number = bot.create_shift(kind="training", venue="community-venue", min_team="1", training="none", languages=[])
+    state = state_of(bot, number)
+    assert {i.id for i in state.items} == {"team-size", "team-trained"}
+    assert item(state, "team-trained").passed and "no training required" in bot.command(ADMIN, f"checklist {number}").text()
+
+
+# ---------------------------------------------------------------- computed items, passing and failing
+
+
+def test_team_size_and_training_items(bot):
+    number = bot.create_shift()
+    team_up(bot, number, ("UA",))
+    assert not item(state_of(bot, number), "team-size").passed
+    team_up(bot, number, ("UB",))
+    state = state_of(bot, number)
+    assert item(state, "team-size").passed and item(state, "team-trained").passed
+    # UB's training record turns out to end before the shift's date.
+    bot.store.db.execute("UPDATE trainings SET expires_on = '2026-11-01' WHERE user_id = 'UB'")
+    bot.store.db.conn.commit()
+    text = bot.command(ADMIN, f"checklist {number}").text()
+    assert "Direct outreach training not valid on the shift's date for <@UB>" in text
+
+
+def test_experienced_by_lead_training_or_earlier_shifts(bot):
+    number = bot.create_shift()
+    team_up(bot, number)
+    assert "nobody on the team holds Outreach lead training or has done 3 direct-outreach shifts" in \
+        bot.command(ADMIN, f"checklist {number}").text()
+    # Three earlier direct-outreach shifts done by UB count as experience.
+    with bot.store.write() as db:
+        for n in range(3):
+            past = db["shifts"].insert({
+                "kind": "direct", "venue": "motel", "area": "Old", "starts_at": f"2026-10-0{n + 1}T01:00:00+00:00",
+                "ends_at": f"2026-10-0{n + 1}T04:00:00+00:00", "tz": "UTC", "capacity": 3, "min_team": 2,
+                "status": "planned",
+            }).last_pk
+            db["signups"].insert({"shift_id": past, "user_id": "UB", "status": "confirmed"})
+    assert "experienced: <@UB>" in bot.command(ADMIN, f"checklist {number}").text()
+
+
+def test_experienced_by_lead_training(bot):
+    number = bot.create_shift()
+    team_up(bot, number)
+    bot.train("UA", "outreach-lead")
+    assert item(state_of(bot, number), "team-experienced").passed
+
+
+def test_languages_covered_by_member_or_partner_on_call(bot):
+    number = bot.create_shift(languages=["es", "vi"])
+    team_up(bot, number)
+    assert "not covered: Spanish, Vietnamese" in bot.command(ADMIN, f"checklist {number}").text()
+    assert "Spanish" in bot.command("UA", "profile languages es").text()
+    assert "I don't know the language `Klingon`" in bot.command("UA", "profile languages Klingon").text()
+    assert rd.languages_of(bot.store.db, "UA") == ["es"]
+    assert "not covered: Vietnamese" in bot.command(ADMIN, f"checklist {number}").text()
+    partner = add_partner(bot, "Saigon Help", ["translation"], languages=["vi"])
+    sent = act(bot, ADMIN, {"type": "static_select", "action_id": "ready_oncall",
+                            "selected_option": {"value": str(partner)}}, block_id=f"oncall:{number}:translation")
+    assert "covered: Spanish, Vietnamese" in message_text(sent.reply())
+
+
+def test_services_on_call_per_category(bot):
+    number = bot.create_shift()
+    text = bot.command(ADMIN, f"checklist {number}").text()
+    assert "no partner on call for Crisis intervention, Emergency housing, Medical care" in text
+    partner = add_partner(bot, "All Night", DEFAULT_CATEGORIES)
+    for category in DEFAULT_CATEGORIES:
+        sent = act(bot, "ULEAD", {"type": "static_select", "action_id": "ready_oncall",
+                                  "selected_option": {"value": str(partner)}}, block_id=f"oncall:{number}:{category}")
+        reply = sent.reply()
+        assert reply["replace_original"] is True
+    assert item(state_of(bot, number), "services-on-call").passed
+    assert "on call: Crisis intervention: All Night" in message_text(reply)
+    row = bot.store.db["on_call"].get((number, "medical-care"))
+    assert row["confirmed_by"] == "ULEAD" and row["partner_id"] == partner
+    # A partner that does not cover the category cannot be confirmed for it, even by a forged payload.
+    other = add_partner(bot, "Dentists Only", ["dental-care"])
+    act(bot, ADMIN, {"type": "static_select", "action_id": "ready_oncall", "selected_option": {"value": str(other)}},
+        block_id=f"oncall:{number}:medical-care").reply()
+    assert bot.store.db["on_call"].get((number, "medical-care"))["partner_id"] == partner
+
+
+# ---------------------------------------------------------------- ticking, evidence, forged payloads
+
+
+def tick_action(selected):
+    return {"type": "checkboxes", "action_id": "ready_tick", "selected_options": [{"value": v} for v in selected]}
+
+
+def test_lead_ticks_items_and_the_message_updates_in_place(bot):
+    number = bot.create_shift()
+    sent = act(bot, "ULEAD", tick_action(["le-liaison", "le-protocol"]), block_id=f"tick:{number}:law-enforcement")
+    reply = sent.reply()
+    assert reply["replace_original"] is True
+    text = message_text(reply)
+    assert "A law enforcement liaison was notified of the date and area: ticked by <@ULEAD>" in text
+    rows = {r["item_id"]: r for r in bot.store.db.query("SELECT * FROM readiness_items WHERE shift_id = ?", [number])}
+    assert rows["le-liaison"]["ticked_by"] == "ULEAD" and rows["le-liaison"]["ticked_at"]
+    # Unticking one: the other stays.
+    act(bot, ADMIN, tick_action(["le-protocol"]), block_id=f"tick:{number}:law-enforcement").reply()
+    rows = {r["item_id"]: r for r in bot.store.db.query("SELECT * FROM readiness_items WHERE shift_id = ?", [number])}
+    assert rows["le-liaison"]["ticked_by"] is None and rows["le-protocol"]["ticked_by"] == "ULEAD"
+    audit = [r["action"] for r in bot.store.db.query("SELECT action FROM audit WHERE action LIKE 'readiness.%'")]
+    assert audit == ["readiness.tick", "readiness.tick", "readiness.untick"]
+
+
+def test_volunteers_cannot_tick_or_choose_even_with_forged_payloads(bot):
+    number = bot.create_shift()
+    team_up(bot, number, ("UA",))
+    partner = add_partner(bot, "All Night", DEFAULT_CATEGORIES)
+    for user in ("UA", "USTRANGER"):
+        refused = act(bot, user, tick_action(["le-liaison"]), block_id=f"tick:{number}:law-enforcement").reply()
+        assert "Only the shift's lead and coordinators" in refused["text"] and refused["replace_original"] is False
+        act(bot, user, {"type": "static_select", "action_id": "ready_oncall", "selected_option": {"value": str(partner)}},
+            block_id=f"oncall:{number}:medical-care").reply()
+        act(bot, user, {"type": "static_select", "action_id": "ready_hotline", "selected_option": {"value": "national"}},
+            block_id=f"hotline:{number}").reply()
+        act(bot, user, {"type": "button", "action_id": "ready_evidence", "value": f"{number}:meeting-point"}).reply()
+        evidence = bot.submit(user, "ready_evidence", {"evidence": "Library steps"},
+                              metadata={"shift_id": number, "item": "meeting-point"})
+        assert evidence.json()["response_action"] == "errors"
+        go = act(bot, user, {"type": "button", "action_id": "ready_go", "value": str(number)}).reply()
+        assert "Only the shift's lead or a coordinator" in go["text"]
+    assert bot.store.db.execute("SELECT count(*) FROM readiness_items WHERE ticked_by IS NOT NULL").fetchone()[0] == 0
+    assert bot.store.db["on_call"].count == 0 and not bot.fake.calls_to("views.open")
+    assert bot.store.db.execute("SELECT count(*) FROM audit WHERE action LIKE 'readiness.%'").fetchone()[0] == 0
+
+
+def test_evidence_items_ask_for_evidence_in_a_modal(bot):
+    number = bot.create_shift()
+    # Ticking an evidence item's checkbox opens the modal instead of ticking it bare.
+    sent = act(bot, "ULEAD", tick_action(["meeting-point"]), block_id=f"tick:{number}:team-safety")
+    assert "not ticked yet" in message_text(sent.reply())
+    view = bot.fake.wait_for("views.open")[-1].params["view"]
+    assert view["callback_id"] == "ready_evidence" and "Where does the team meet?" in json.dumps(view)
+    meta = json.loads(view["private_metadata"])
+    assert meta["item"] == "meeting-point" and meta["shift_id"] == number
+    empty = bot.submit("ULEAD", "ready_evidence", {"evidence": " "}, metadata=meta)
+    assert "evidence" in empty.json()["errors"]
+    done = bot.submit("ULEAD", "ready_evidence", {"evidence": "Library steps, 18:45"}, metadata=meta)
+    assert done.status == 200 and not done.body
+    row = bot.store.db["readiness_items"].get((number, "meeting-point"))
+    assert row["ticked_by"] == "ULEAD" and row["evidence"] == "Library steps, 18:45"
+    # The checklist message is updated in place through its response_url.
+    update = bot.fake.wait_for("response_url", where=lambda c: "Library steps" in message_text(c.params))[-1]
+    assert update.params["replace_original"] is True
+    assert "ticked by <@ULEAD>" in bot.command(ADMIN, f"checklist {number}").text()
+
+
+# ---------------------------------------------------------------- Go / no-go and its revocation
+
+
+def test_go_refused_naming_what_is_missing_then_accepted(bot):
+    number = bot.create_shift()
+    refused = bot.command("ULEAD", f"go {number}").text()
+    assert "No Go for shift" in refused and "team 0 of minimum 2" in refused and "not ticked yet" in refused
+    assert bot.store.db["readiness"].get(number)["go_by"] is None
+    assert "Only the shift's lead or a coordinator" in bot.command("UA", f"go {number}").text()
+    make_ready(bot, number)
+    clicked = act(bot, "ULEAD", {"type": "button", "action_id": "ready_go", "value": str(number)}).reply()
+    assert "*Go* recorded for shift" in message_text(clicked) and clicked["replace_original"] is True
+    record = bot.store.db["readiness"].get(number)
+    assert record["go_by"] == "ULEAD" and record["go_at"]
+    assert "already recorded" in bot.command(ADMIN, f"go {number}").text()
+    assert "*Go* (<@ULEAD>)" in bot.command("UV", "shifts").text()
+
+
+def test_withdrawal_breaking_readiness_takes_go_back_and_tells_lead_and_coordinators_once(bot):
+    number = bot.create_shift()
+    make_ready(bot, number)
+    assert "*Go* recorded" in bot.command("ULEAD", f"go {number}").text()
+    assert "withdrawn" in bot.command("UB", f"withdraw {number}").text()
+    assert bot.store.db["readiness"].get(number)["go_by"] is None
+    lead = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "ULEAD")[-1]
+    coord = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == COORD_CHANNEL
+                              and "Go taken back" in str(c.params.get("text")))[-1]
+    for call in (lead, coord):
+        assert "Go taken back for shift" in call.params["text"] and "team 1 of minimum 2" in call.params["text"]
+    # Told once: the periodic re-check and a second break do not repeat it.
+    bot.kit.tick()
+    bot.command("UA", f"withdraw {number}").reply()
+    bot.kit.tick()
+    told = [c for c in bot.fake.calls_to("chat.postMessage") if "Go taken back" in str(c.params.get("text"))]
+    assert len(told) == 2
+    assert "taken back" in bot.command(ADMIN, f"checklist {number}").text()
+
+
+def test_withdrawal_filled_from_the_waitlist_keeps_go(bot):
+    number = bot.create_shift(capacity="2")
+    make_ready(bot, number)
+    bot.train("UC")
+    bot.command("UC", f"signup {number}").reply()  # waitlisted
+    bot.command("ULEAD", f"go {number}").reply()
+    bot.command("UB", f"withdraw {number}").reply()
+    assert bot.store.db["readiness"].get(number)["go_by"] == "ULEAD"
+    bot.kit.tick()
+    assert not [c for c in bot.fake.calls_to("chat.postMessage") if "Go taken back" in str(c.params.get("text"))]
+
+
+def test_partner_withdrawing_on_call_takes_go_back(bot):
+    number = bot.create_shift()
+    make_ready(bot, number)
+    bot.command("ULEAD", f"go {number}").reply()
+    act(bot, ADMIN, {"type": "static_select", "action_id": "ready_oncall", "selected_option": {"value": "none"}},
+        block_id=f"oncall:{number}:housing-emergency").reply()
+    assert bot.store.db["readiness"].get(number)["go_by"] is None
+    call = bot.fake.wait_for("chat.postMessage", where=lambda c: "Go taken back" in str(c.params.get("text")))[-1]
+    assert "no partner on call for Emergency housing" in call.params["text"]
+
+
+def test_training_expiring_is_caught_by_the_periodic_recheck(bot):
+    number = bot.create_shift()
+    make_ready(bot, number)
+    bot.command("ULEAD", f"go {number}").reply()
+    bot.store.db.execute("UPDATE trainings SET expires_on = '2026-11-01' WHERE user_id = 'UB' AND training = 'direct-outreach'")
+    bot.store.db.conn.commit()
+    bot.clock.advance(minutes=1)
+    bot.kit.tick()
+    assert bot.store.db["readiness"].get(number)["go_by"] is None
+    call = bot.fake.wait_for("chat.postMessage", where=lambda c: "Go taken back" in str(c.params.get("text")))[-1]
+    assert "not valid on the shift's date for <@UB>" in call.params["text"]
+
+
+# ---------------------------------------------------------------- the checklist file
+
+
+def copy_data(tmp_path):
+    target = tmp_path / "data"
+    shutil.copytree(ROOT / "data", target, ignore=shutil.ignore_patterns("*.db*"))
+    return target
+
+
+@pytest.mark.parametrize("bad, line, problem", [
+    ("- id: x\n  name: X\n  section: kitchen\n  kinds: [direct]\n", 1, "`section` must be one of"),
+    ("- id: ok\n  name: Team\n  section: team-safety\n  check: team_size\n  kinds: [direct]\n"
+     "- id: x\n  name: X\n  section: services\n  check: magic\n  kinds: [direct]\n", 6, "unknown `check` 'magic'"),
+    ("- id: x\n  name: X\n  section: services\n  check: services\n  categories: [massage]\n  kinds: [direct]\n", 1,
+     "unknown service category 'massage'"),
+    ("- id: x\n  name: X\n  section: hotline\n  kinds: [night]\n", 1, "`kinds` must be a list"),
+    ("- id: x\n  name: X\n\tsection: services\n", 3, "is not valid YAML"),
+])
+def test_malformed_checklist_names_file_line_and_problem(tmp_path, bad, line, problem):
+    data = copy_data(tmp_path)
+    (data / "checklist.yml").write_text(bad)
+    with pytest.raises(CatalogError) as info:
+        rd.load_protocol(data, fresh=True)
+    assert f"checklist.yml, line {line}" in str(info.value) and problem in str(info.value)
+
+
+def test_malformed_checklist_stops_start_up(tmp_path):
+    from test_settings import GOOD, run_bot
+
+    data = copy_data(tmp_path)
+    (data / "checklist.yml").write_text("- id: x\n  name: X\n  section: kitchen\n  kinds: [direct]\n")
+    result = run_bot("check", env={**GOOD, "OUTREACH_DATA_DIR": str(data)}, cwd=tmp_path)
+    assert result.returncode == 2 and "checklist.yml, line 1" in result.stderr and "`section`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_file_edits_do_not_rewrite_planned_checklists_but_can_be_pulled(fake, clock, tmp_path):
+    from conftest import Bot
+
+    data = copy_data(tmp_path)
+    first = Bot(fake, tmp_path, clock, env={"OUTREACH_DATA_DIR": str(data)})
+    number = first.create_shift()
+    first.close()
+    with (data / "checklist.yml").open("a") as f:
+        f.write("- id: radio-check\n  name: Radios are charged\n  section: team-safety\n  kinds: [direct]\n")
+    bot = Bot(fake, tmp_path, clock, env={"OUTREACH_DATA_DIR": str(data)})
+    try:
+        assert "radio-check" not in {i.id for i in state_of(bot, number).items}
+        reply, _ = checklist(bot, ADMIN, number)
+        pull = [e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"] if e.get("action_id") == "ready_pull"]
+        assert pull and "Add 1 new checklist items" in pull[0]["text"]["text"]
+        refused = act(bot, "USTRANGER", {"type": "button", "action_id": "ready_pull", "value": str(number)}).reply()
+        assert "Only the shift's lead" in refused["text"]
+        pulled = act(bot, ADMIN, {"type": "button", "action_id": "ready_pull", "value": str(number)}).reply()
+        assert "Added 1 new checklist item: Radios are charged" in message_text(pulled)
+        assert "radio-check" in {i.id for i in state_of(bot, number).items}
+        assert "already has every item" in bot.command(ADMIN, f"checklist {number} pull").text()
+        newer = bot.create_shift(start_time="20:00")
+        assert "radio-check" in {i.id for i in state_of(bot, newer).items}
+    finally:
+        bot.close()
