@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -162,6 +163,26 @@ def _refused(kit: Kit, respond: Respond, what: str) -> None:
 # ---------------------------------------------------------------- subcommands
 
 
+def is_slack_url(url: object, api_url: str) -> bool:
+    """True for a response URL on Slack's own hosts (or the configured API host), never anywhere else."""
+    if not isinstance(url, str):
+        return False
+    parts, api = urlsplit(url), urlsplit(api_url)
+    return parts.scheme in ("https", "http") and (
+        parts.hostname in ("hooks.slack.com", "hooks.slack-gov.com") or parts.netloc == api.netloc
+    )
+
+
+def checklist_reply(kit: Kit, number: int, actor: str, role: Role) -> tuple[str, list[dict] | None]:
+    """The checklist of shift N as the actor may see it, or a sentence saying why not."""
+    state, viewer, editor = _access(kit, number, actor, role)
+    if state is None:
+        return kit.render("shifts/unavailable.j2", number=number, shift=None), None
+    if not viewer:
+        return kit.render("readiness/not_allowed.j2", what="view"), None
+    return checklist_message(kit, state, editor=editor)
+
+
 @subcommand("checklist", usage="N")
 def cmd_checklist(req: CommandRequest) -> None:
     """Show shift N's readiness checklist (lead, coordinators and the shift's volunteers)."""
@@ -295,6 +316,20 @@ def register(app: App, kit: Kit) -> None:
 
     kit.periodic.append(periodic_recheck)
 
+    def missing_items(shift_id: int) -> list[str] | None:
+        """For reminders and alerts: what a shift still lacks (None where no checklist applies)."""
+        state = rd.readiness_of(services.store, protocol, shift_id)
+        return [item.name for item in state.missing] if state and state.applies else None
+
+    def law_enforcement_contact(shift_id: int) -> str | None:
+        """For safety escalations: the evidence given for the night's law enforcement contact."""
+        state = rd.readiness_of(services.store, protocol, shift_id)
+        items = state.items if state else []
+        return next((i.evidence for i in items if i.section == "law-enforcement" and i.evidence), None)
+
+    kit.readiness_checkers.append(missing_items)
+    kit.contact_providers.append(law_enforcement_contact)
+
     def answer(respond: Respond, state_id: int, actor: str, role: Role, note: str | None = None) -> None:
         state, _, editor = _access(kit, state_id, actor, role)
         if state is None:
@@ -359,12 +394,12 @@ def register(app: App, kit: Kit) -> None:
         if len(evidence) < 2:
             ack(response_action="errors", errors={"evidence": "Write the evidence in a few words."})
             return
+        ack()
         rd.tick(services.store, protocol, shift_id=state.shift.id, actor=context["actor"], item_id=item.id,
                 ticked=True, evidence=evidence, channel=channel_of(kit))
-        ack()
         url = meta.get("response_url")
         fresh, _, _ = _access(kit, state.shift.id, context["actor"], context["role"])
-        if isinstance(url, str) and url.startswith(("http://", "https://")) and fresh:
+        if is_slack_url(url, services.settings.api_url) and fresh:
             text, blocks = checklist_message(kit, fresh, editor=True)
             try:
                 WebhookClient(url).send(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")

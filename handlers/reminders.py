@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 
 from handlers import blocks as bk
 from handlers.kit import Kit
 from handlers.notify import notice
+from handlers.readiness import checklist_reply
 from outreach import reminders
 from outreach import shifts as sh
 
@@ -71,10 +72,10 @@ def register(app: App, kit: Kit) -> None:
     reminders.install(services.store, services.settings)
 
     @app.action("reminder_checklist")
-    def on_checklist(ack: Ack, body: dict, respond: Respond) -> None:
+    def on_checklist(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
         ack()
         raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
         if not raw.isdigit():
             return
-        respond(text=kit.render("reminders/checklist.j2", number=int(raw), missing=kit.readiness(int(raw))),
-                response_type="ephemeral", replace_original=False)
+        text, blocks = checklist_reply(kit, int(raw), context["actor"], context["role"])
+        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)

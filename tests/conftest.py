@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sqlite3
 import sys
 import threading
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from slack_sdk.signature import SignatureVerifier
+from sqlite_utils import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -131,6 +133,7 @@ class Bot:
         self.clock = clock
         self.tmp = tmp
         self._names = itertools.count(1)
+        self._db: Database | None = None
         base = {
             "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url,
             "OUTREACH_DB": str(tmp / "outreach.db"), "OUTREACH_ADMINS": ADMIN,
@@ -146,9 +149,18 @@ class Bot:
         self.server.start()
         self.url = f"http://127.0.0.1:{self.server.port}/slack/events"
 
+    @property
+    def db(self) -> Database:
+        """The test's own connection to the bot's database (never the bot's, which other threads use)."""
+        if self._db is None:
+            self._db = Database(sqlite3.connect(str(self.settings.db_path), check_same_thread=False, timeout=30))
+        return self._db
+
     def close(self) -> None:
         self.server.stop()
         self.store.close()
+        if self._db is not None:
+            self._db.conn.close()
 
     # -- sending
 
@@ -234,14 +246,14 @@ class Bot:
     def create_shift(self, **overrides: object) -> int:
         """Create a shift through the real form and return its number."""
         fields = shift_fields(self.clock, **overrides)
-        before = self.store.db["shifts"].count
+        before = self.db["shifts"].count
         sent = self.submit(ADMIN, "shift_form", fields, metadata={"channel": "CGENERAL"})
         assert sent.status == 200 and not sent.body, sent.body
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             with self.store.read() as db:
                 row = next(db.query("SELECT id, message_ts FROM shifts ORDER BY id DESC LIMIT 1"), None)
-            if row and self.store.db["shifts"].count > before and row["message_ts"]:
+            if row and self.db["shifts"].count > before and row["message_ts"]:
                 return row["id"]
             time.sleep(0.01)
         raise AssertionError("shift was not created and posted")

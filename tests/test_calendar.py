@@ -101,7 +101,7 @@ def test_move_sends_update_and_withdrawal_sends_cancel_with_same_uid(bot):
     cal3, e3, vcal3, v3 = both(cancel)
     assert str(cal3["METHOD"]) == "CANCEL" and vcal3.method.value == "CANCEL"
     assert str(e3["UID"]) == str(e1["UID"]) and int(e3["SEQUENCE"]) == 2 and str(e3["STATUS"]) == "CANCELLED"
-    assert bot.store.db["invites"].get((number, "UA"))["sequence"] == 2
+    assert bot.db["invites"].get((number, "UA"))["sequence"] == 2
 
 
 def test_cancelled_shift_sends_cancel_and_promotion_sends_invite(bot):

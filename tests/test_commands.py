@@ -36,8 +36,8 @@ def test_coordinator_commands_refused_for_volunteers(bot):
     number = bot.create_shift()
     for text in (f"cancel {number}", f"edit {number}", "train <@UX> safety", "role <@UX> coordinator"):
         assert "is for" in bot.command("UVOL", text).text()
-    assert bot.store.db["shifts"].get(number)["status"] == "planned"
-    assert bot.store.db["trainings"].count == 0 and bot.store.db["roles"].count == 0
+    assert bot.db["shifts"].get(number)["status"] == "planned"
+    assert bot.db["trainings"].count == 0 and bot.db["roles"].count == 0
 
 
 def test_roles_granted_and_removed_by_admin_only_and_audited(bot):
@@ -46,7 +46,7 @@ def test_roles_granted_and_removed_by_admin_only_and_audited(bot):
     assert "is for admins" in bot.command("UC1", "role <@UC2> coordinator").text()
     assert "no longer a coordinator" in bot.command(ADMIN, "role <@UC1> volunteer").text()
     assert "Mention the person" in bot.command(ADMIN, "role carla coordinator").text()
-    actions = [r["action"] for r in bot.store.db.query("SELECT action FROM audit ORDER BY id")]
+    actions = [r["action"] for r in bot.db.query("SELECT action FROM audit ORDER BY id")]
     assert actions == ["role.coordinator", "role.volunteer"]
 
 
@@ -63,12 +63,12 @@ def test_train_and_trainings(bot):
     assert "no recorded trainings" in bot.command("UV2", "trainings").text()
     everyone = bot.command(ADMIN, "trainings").text()
     assert "<@UV1>" in everyone
-    rows = list(bot.store.db.query("SELECT training, expires_on FROM trainings ORDER BY id"))
+    rows = list(bot.db.query("SELECT training, expires_on FROM trainings ORDER BY id"))
     assert rows == [
         {"training": "direct-outreach", "expires_on": "2027-05-01"},
         {"training": "safety", "expires_on": "2027-11-22"},
     ]
-    assert bot.store.db.execute("SELECT count(*) FROM audit WHERE action = 'training.record'").fetchone()[0] == 2
+    assert bot.db.execute("SELECT count(*) FROM audit WHERE action = 'training.record'").fetchone()[0] == 2
 
 
 def test_shifts_list_paginates_within_block_limits(bot):
@@ -119,7 +119,7 @@ def test_edit_of_time_tells_everyone_and_cancel_tells_everyone(bot):
         dm = bot.fake.wait_for("chat.postMessage", where=lambda c, u=user: c.params.get("channel") == u)[0]
         assert "cancelled: Storm warning" in dm.params["text"]
     assert "was cancelled" in bot.command(ADMIN, f"cancel {number}").text()
-    assert [r["action"] for r in bot.store.db.query("SELECT action FROM audit WHERE subject = ?", [f"shift:{number}"])] == [
+    assert [r["action"] for r in bot.db.query("SELECT action FROM audit WHERE subject = ?", [f"shift:{number}"])] == [
         "shift.create", "shift.edit", "shift.edit", "shift.cancel"]
 
 

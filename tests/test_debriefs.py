@@ -122,7 +122,7 @@ def test_every_validation_error_is_inline_and_nothing_is_stored(bot):
         assert field in errors(submit(bot, LEAD, number, **override)), field
     many = errors(submit(bot, LEAD, number, db_contacts="5000", db_referral_counts="medical-care: 999"))
     assert "0 to 1000" in many["db_contacts"] and "0 to 200" in many["db_referral_counts"]
-    assert bot.store.db["debriefs"].count == 0
+    assert bot.db["debriefs"].count == 0
 
 
 def test_notes_with_personal_details_are_refused_with_what_and_why(bot):
@@ -138,14 +138,14 @@ def test_notes_with_personal_details_are_refused_with_what_and_why(bot):
         assert said in error and "identify" in error, (notes, error)
     assert "a phone number" in errors(submit(bot, LEAD, number, db_incident_what="call 312 555 0199",
                                              db_flags=["incident"]))["db_incident_what"]
-    assert bot.store.db["debriefs"].count == 0
+    assert bot.db["debriefs"].count == 0
 
 
 def test_submit_by_lead_stores_counts_and_summary_carries_no_notes(bot):
     number = ended_shift(bot)
     sent = submit(bot, LEAD, number, db_flags=["hotline", "police"], db_police_why="Manager asked us to leave")
     assert sent.status == 200 and sent.body == b""
-    row = bot.store.db["debriefs"].get(1)
+    row = bot.db["debriefs"].get(1)
     assert row["contacts"] == 12 and json.loads(row["materials"]) == {"hotline-cards": 40, "hygiene-kits": 6}
     assert json.loads(row["referrals"]) == {"housing-emergency": 2, "medical-care": 1}
     assert row["hotline"] == 1 and row["police"] == 1 and row["submitted_by"] == LEAD
@@ -171,10 +171,10 @@ def test_forbidden_and_forged_submissions_are_refused(bot):
     # A forged view: the lead of one shift submitting with another shift's id in private_metadata.
     assert "lead or a coordinator" in errors(submit(bot, LEAD, other))["db_contacts"]
     assert "no longer exists" in errors(submit(bot, LEAD, 9999))["db_contacts"]
-    assert bot.store.db["debriefs"].count == 0
+    assert bot.db["debriefs"].count == 0
     bot.make_coordinator("UCOORD")
     assert submit(bot, "UCOORD", number).body == b""
-    assert bot.store.db["debriefs"].get(1)["submitted_by"] == "UCOORD"
+    assert bot.db["debriefs"].get(1)["submitted_by"] == "UCOORD"
 
 
 def test_edit_within_seven_days_then_locked(bot):
@@ -182,11 +182,11 @@ def test_edit_within_seven_days_then_locked(bot):
     assert submit(bot, LEAD, number).body == b""
     bot.clock.advance(days=6)
     assert submit(bot, LEAD, number, db_contacts="20").body == b""
-    assert bot.store.db["debriefs"].get(1)["contacts"] == 20 and bot.store.db["debriefs"].get(1)["revision"] == 2
+    assert bot.db["debriefs"].get(1)["contacts"] == 20 and bot.db["debriefs"].get(1)["revision"] == 2
     bot.clock.advance(days=2)
     assert "7 days" in errors(submit(bot, LEAD, number, db_contacts="30"))["db_contacts"]
     assert "7 days" in bot.command(LEAD, f"debrief {number}").text()
-    assert bot.store.db["debriefs"].get(1)["contacts"] == 20
+    assert bot.db["debriefs"].get(1)["contacts"] == 20
 
 
 def test_followups_dm_reminders_list_and_done(bot):
@@ -207,12 +207,12 @@ def test_followups_dm_reminders_list_and_done(bot):
     bot.clock.advance(days=1)
     bot.kit.tick()
     assert len([c for c in bot.dms("UOWN") if "Reminder" in c.params["text"]]) == 2
-    task_id = bot.store.db["followups"].get(1)["id"]
+    task_id = bot.db["followups"].get(1)["id"]
     refused = bot.click("UA", "followup_done", str(task_id))
     assert "Only the follow-up's owner" in refused.reply()["text"]
     done = bot.click("UOWN", "followup_done", str(task_id), container={"type": "message", "channel_id": "DOWN"})
     assert "Done" in done.reply()["text"]
-    assert bot.store.db["followups"].get(task_id)["status"] == "done"
+    assert bot.db["followups"].get(task_id)["status"] == "done"
     bot.clock.advance(days=1)
     bot.kit.tick()
     assert len([c for c in bot.dms("UOWN") if "Reminder" in c.params["text"]]) == 2  # never after Done
@@ -239,7 +239,7 @@ def test_wellbeing_note_and_checkin_request_tell_coordinators(bot):
                       metadata={"shift_id": number})
     assert ok.body == b""
     bot.fake.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == ADMIN and "<@UA>" in c.params["text"])
-    row = next(bot.store.db.query("SELECT load, checkin, note FROM wellbeing WHERE user_id = 'UA'"))
+    row = next(bot.db.query("SELECT load, checkin, note FROM wellbeing WHERE user_id = 'UA'"))
     assert row == {"load": 4, "checkin": 1, "note": "Tired"}
 
 
@@ -248,10 +248,10 @@ def test_retention_deletes_notes_and_keeps_counts(bot):
     assert submit(bot, LEAD, number, db_flags=["incident"], db_incident_what="A dog chased us").body == b""
     bot.clock.advance(days=89)
     bot.kit.tick()
-    assert bot.store.db["debriefs"].get(1)["notes"] == "Quiet night; manager friendly."
+    assert bot.db["debriefs"].get(1)["notes"] == "Quiet night; manager friendly."
     bot.clock.advance(days=1, minutes=1)
     bot.kit.tick()
-    row = bot.store.db["debriefs"].get(1)
+    row = bot.db["debriefs"].get(1)
     assert row["notes"] == "" and row["incident_what"] == "" and row["notes_expired_at"] == iso(bot.clock())
     assert row["contacts"] == 12 and row["incident"] == 1 and json.loads(row["materials"])["hotline-cards"] == 40
 
@@ -259,7 +259,7 @@ def test_retention_deletes_notes_and_keeps_counts(bot):
 def test_no_column_can_hold_a_name_phone_address_or_photo(bot):
     forbidden = ("name", "phone", "address", "photo", "email", "birth", "dob")
     for table in ("debriefs", "followups", "wellbeing"):
-        columns = [c.name for c in bot.store.db[table].columns]
+        columns = [c.name for c in bot.db[table].columns]
         assert columns, table
         assert not [c for c in columns if any(word in c.lower() for word in forbidden)], (table, columns)
 

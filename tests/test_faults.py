@@ -11,7 +11,7 @@ from conftest import ADMIN, shift_fields
 
 
 def notification_rows(bot):
-    return list(bot.store.db.query("SELECT key, sent_at, error, attempts FROM notifications WHERE key LIKE 'promoted:%' ORDER BY id"))
+    return list(bot.db.query("SELECT key, sent_at, error, attempts FROM notifications WHERE key LIKE 'promoted:%' ORDER BY id"))
 
 
 def to_uc(params):
@@ -82,7 +82,7 @@ def test_replayed_view_submission_creates_one_shift(bot):
     bot.fake.wait_for("chat.postMessage")
     bot.submit(ADMIN, "shift_form", fields, metadata={"channel": "C1"}, view_id="VOTHER")
     bot.fake.wait_for("chat.postMessage", count=2)
-    assert bot.store.db["shifts"].count == 2
+    assert bot.db["shifts"].count == 2
 
 
 def test_event_retries_act_once(bot):
@@ -117,7 +117,7 @@ def test_requests_wait_for_a_database_locked_by_another_process(bot):
     assert sent.status == 200
     assert "You're signed up" in sent.text(timeout=15)
     holder.wait(timeout=10)
-    assert bot.store.db.execute("SELECT count(*) FROM signups WHERE status = 'confirmed'").fetchone()[0] == 1
+    assert bot.db.execute("SELECT count(*) FROM signups WHERE status = 'confirmed'").fetchone()[0] == 1
 
 
 def test_timeout_is_not_recorded_as_sent(fake, tmp_path, clock):
@@ -132,13 +132,13 @@ def test_timeout_is_not_recorded_as_sent(fake, tmp_path, clock):
         fake.wait_for("chat.postMessage", where=lambda c: c.failed)
         deadline = time.monotonic() + 5
         while True:  # the send is given up on after the client's time-out
-            row = bot.store.db.execute("SELECT sent_at, error FROM notifications WHERE key LIKE 'promoted:%'").fetchone()
+            row = bot.db.execute("SELECT sent_at, error FROM notifications WHERE key LIKE 'promoted:%'").fetchone()
             if row[1] is not None or time.monotonic() > deadline:
                 break
             time.sleep(0.02)
         assert row[0] is None and row[1]  # not sent, the error recorded
         bot.clock.advance(minutes=2)
         bot.kit.tick()
-        assert bot.store.db.execute("SELECT sent_at FROM notifications WHERE key LIKE 'promoted:%'").fetchone()[0] is not None
+        assert bot.db.execute("SELECT sent_at FROM notifications WHERE key LIKE 'promoted:%'").fetchone()[0] is not None
     finally:
         bot.close()

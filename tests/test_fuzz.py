@@ -24,7 +24,7 @@ def test_any_subcommand_text_gets_a_clear_answer(bot, name, args):
     for user in (ADMIN, "UVOL"):
         sent = bot.command(user, f"{name} {args}")
         assert sent.status == 200
-        if name == "new" or (name == "edit" and user == ADMIN and bot.store.db["shifts"].count):
+        if name == "new" or (name == "edit" and user == ADMIN and bot.db["shifts"].count):
             continue  # opens a modal or answers in it
         text = sent.text()
         assert text and ERROR_WORDS not in text
@@ -35,16 +35,16 @@ def test_any_subcommand_text_gets_a_clear_answer(bot, name, args):
                               "capacity", "min_team", "lead", "training", "notes"]),
        value=nasty | st.none())
 def test_any_form_value_is_refused_inline_or_stored_clean(bot, field, value):
-    before = bot.store.db["shifts"].count
+    before = bot.db["shifts"].count
     sent = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock, **{field: value}), metadata={"channel": "C1"})
     assert sent.status == 200
     if sent.body:
         body = json.loads(sent.body)
         assert body["response_action"] == "errors" and all(body["errors"].values())
-        assert bot.store.db["shifts"].count == before
+        assert bot.db["shifts"].count == before
     else:
         post = bot.fake.wait_for("chat.postMessage", count=before + 1)[-1]
-        row = bot.store.db["shifts"].get(before + 1)
+        row = bot.db["shifts"].get(before + 1)
         for column in ("area", "notes"):
             assert not any(ch in row[column] for ch in "\x00\x07")
         assert "<!" not in message_text(post.params).replace("<!date^", "")
@@ -61,4 +61,4 @@ def test_oversized_text_is_refused_or_clipped_where_echoed(bot):
     long_reason = "r" * 4000
     text = bot.command(ADMIN, f"cancel {number} {long_reason}").text()
     assert "is cancelled" in text
-    assert len(bot.store.db["shifts"].get(number)["cancel_reason"]) <= 300
+    assert len(bot.db["shifts"].get(number)["cancel_reason"]) <= 300

@@ -59,14 +59,14 @@ def test_shift_with_unqualified_hotline_fails_naming_the_conditions(local_bot):
                                "selected_option": {"value": "daytime"}}, block_id=f"hotline:{number}").reply()
     text = message_text(reply)
     assert "Daytime Line is not qualified; conditions not met: staffed 24/7; callers in a non-trafficking" in text
-    assert bot.store.db["readiness"].get(number)["hotline"] == "daytime"
+    assert bot.db["readiness"].get(number)["hotline"] == "daytime"
     act(bot, "ULEAD", {"type": "static_select", "action_id": "ready_hotline", "selected_option": {"value": "metro"}},
         block_id=f"hotline:{number}").reply()
     assert "the team hands out Metro Line" in bot.command(ADMIN, f"checklist {number}").text()
     # An unknown hotline id (a forged payload) changes nothing.
     act(bot, "ULEAD", {"type": "static_select", "action_id": "ready_hotline", "selected_option": {"value": "evil"}},
         block_id=f"hotline:{number}").reply()
-    assert bot.store.db["readiness"].get(number)["hotline"] == "metro"
+    assert bot.db["readiness"].get(number)["hotline"] == "metro"
 
 
 def test_hotline_file_errors_name_file_and_line(tmp_path):

@@ -24,7 +24,7 @@ def test_coordinator_adds_and_edits_a_partner_in_the_form(bot):
     assert view["callback_id"] == "partner_form"
     done = bot.submit(ADMIN, "partner_form", FORM, metadata={"partner_id": None})
     assert done.status == 200 and not done.body
-    row = bot.store.db["partners"].get(1)
+    row = bot.db["partners"].get(1)
     assert row["hours"] == "24/7" and row["name"] == "Casa Segura" and row["verified_on"] == "2026-11-20"
     listed = bot.command("UV", "partners").text()
     assert "Casa Segura" in listed and "*24/7*" in listed and "Emergency housing" in listed and "Spanish" in listed
@@ -36,7 +36,7 @@ def test_coordinator_adds_and_edits_a_partner_in_the_form(bot):
     prefilled = bot.fake.wait_for("views.open", count=2)[-1].params["view"]
     assert "Casa Segura" in str(prefilled) and prefilled["private_metadata"] == '{"partner_id": 1}'
     bot.submit(ADMIN, "partner_form", dict(FORM, hours="Mon-Fri 9-17"), metadata={"partner_id": 1})
-    assert bot.store.db["partners"].get(1)["hours"] == "Mon-Fri 9-17"
+    assert bot.db["partners"].get(1)["hours"] == "Mon-Fri 9-17"
     assert "Partners matching “vietnamese”*: 0" in bot.command("UV", "partners vietnamese").text()
 
 
@@ -47,7 +47,7 @@ def test_form_errors_are_inline_and_nothing_is_half_written(bot):
     bot.submit(ADMIN, "partner_form", FORM)
     clash = bot.submit(ADMIN, "partner_form", dict(FORM, name="casa segura"))
     assert "already in the directory" in clash.json()["errors"]["name"]
-    assert bot.store.db["partners"].count == 1
+    assert bot.db["partners"].count == 1
 
 
 def test_volunteers_cannot_add_edit_or_remove_partners(bot):
@@ -57,7 +57,7 @@ def test_volunteers_cannot_add_edit_or_remove_partners(bot):
     assert forged.json()["response_action"] == "errors"
     for action in ("partner_edit", "partner_remove", "partner_remove_yes"):
         assert "is for coordinators" in bot.click("UV", action, str(partner)).reply()["text"]
-    assert bot.store.db["partners"].get(partner)["name"] == "Clinic" and bot.store.db["partners"].count == 1
+    assert bot.db["partners"].get(partner)["name"] == "Clinic" and bot.db["partners"].count == 1
     assert not bot.fake.calls_to("views.open")
 
 
@@ -67,12 +67,12 @@ def test_removal_asks_for_confirmation_and_breaks_go_of_shifts_relying_on_it(bot
     bot.command("ULEAD", f"go {number}").reply()
     asked = bot.click(ADMIN, "partner_remove", str(partner)).reply()
     assert "Remove *Night Line*" in message_text(asked) and f"#{number}" in message_text(asked)
-    assert bot.store.db["partners"].count == 1
+    assert bot.db["partners"].count == 1
     assert "Kept" in bot.click(ADMIN, "partner_keep", str(partner)).reply()["text"]
     removed = bot.click(ADMIN, "partner_remove_yes", str(partner)).reply()
     assert "Removed *Night Line*" in removed["text"]
-    assert bot.store.db["partners"].count == 0 and bot.store.db["on_call"].count == 0
-    assert bot.store.db["readiness"].get(number)["go_by"] is None
+    assert bot.db["partners"].count == 0 and bot.db["on_call"].count == 0
+    assert bot.db["readiness"].get(number)["go_by"] is None
     bot.fake.wait_for("chat.postMessage", where=lambda c: "Go taken back" in str(c.params.get("text")))
 
 
@@ -99,7 +99,7 @@ def test_import_reports_bad_rows_by_line_and_imports_none(bot, tmp_path):
     assert "bad.csv, line 4: categories: Unknown service category 'teleportation'" in result.stderr
     assert "line 5: name" in result.stderr and "line 6: name: the same name is on line 2" in result.stderr
     assert "nothing imported" in result.stderr
-    assert bot.store.db["partners"].count == 0
+    assert bot.db["partners"].count == 0
 
 
 def test_import_is_idempotent_and_export_round_trips(bot, tmp_path):
@@ -109,7 +109,7 @@ def test_import_is_idempotent_and_export_round_trips(bot, tmp_path):
     assert first.returncode == 0 and "2 added, 0 updated, 0 unchanged" in first.stdout, first.stderr
     again = run_bot("import-partners", str(good), env=cli_env(bot), cwd=tmp_path)
     assert "0 added, 0 updated, 2 unchanged" in again.stdout
-    rows = {r["name"]: r for r in bot.store.db.query("SELECT * FROM partners")}
+    rows = {r["name"]: r for r in bot.db.query("SELECT * FROM partners")}
     assert rows["Casa Segura"]["categories"] == '["housing-emergency", "crisis-intervention"]'
     assert rows["Casa Segura"]["languages"] == '["es", "en"]' and rows["Legal Aid"]["notes"] == "Walk-ins, Tuesdays"
     out = tmp_path / "out.csv"
@@ -128,7 +128,7 @@ def test_export_guards_cells_a_spreadsheet_would_run(bot):
     report = pt.import_csv(bot.store, text, actor="t", catalog=bot.services.catalog,
                            categories=rd.load_protocol(bot.settings.data_dir).categories, today=bot.clock().date())
     assert (report.errors, report.added, report.unchanged) == ([], 0, 1)  # the apostrophe is undone on import
-    assert bot.store.db["partners"].count == 1
+    assert bot.db["partners"].count == 1
 
 
 # ---------------------------------------------------------------- refer

@@ -78,7 +78,7 @@ def make_ready(bot, number):
 
 def test_new_shift_gets_its_own_checklist_and_who_may_see_it(bot):
     number = bot.create_shift()
-    rows = list(bot.store.db.query("SELECT item_id FROM readiness_items WHERE shift_id = ? ORDER BY position", [number]))
+    rows = list(bot.db.query("SELECT item_id FROM readiness_items WHERE shift_id = ? ORDER BY position", [number]))
     assert [r["item_id"] for r in rows] == [e.id for e in protocol(bot).checklist]
     lead, _ = checklist(bot, "ULEAD", number)
     text = message_text(lead)
@@ -124,8 +124,8 @@ def test_team_size_and_training_items(bot):
     state = state_of(bot, number)
     assert item(state, "team-size").passed and item(state, "team-trained").passed
     # UB's training record turns out to end before the shift's date.
-    bot.store.db.execute("UPDATE trainings SET expires_on = '2026-11-01' WHERE user_id = 'UB'")
-    bot.store.db.conn.commit()
+    bot.db.execute("UPDATE trainings SET expires_on = '2026-11-01' WHERE user_id = 'UB'")
+    bot.db.conn.commit()
     text = bot.command(ADMIN, f"checklist {number}").text()
     assert "Direct outreach training not valid on the shift's date for <@UB>" in text
 
@@ -160,7 +160,7 @@ def test_languages_covered_by_member_or_partner_on_call(bot):
     assert "not covered: Spanish, Vietnamese" in bot.command(ADMIN, f"checklist {number}").text()
     assert "Spanish" in bot.command("UA", "profile languages es").text()
     assert "I don't know the language `Klingon`" in bot.command("UA", "profile languages Klingon").text()
-    assert rd.languages_of(bot.store.db, "UA") == ["es"]
+    assert rd.languages_of(bot.db, "UA") == ["es"]
     assert "not covered: Vietnamese" in bot.command(ADMIN, f"checklist {number}").text()
     partner = add_partner(bot, "Saigon Help", ["translation"], languages=["vi"])
     sent = act(bot, ADMIN, {"type": "static_select", "action_id": "ready_oncall",
@@ -180,13 +180,13 @@ def test_services_on_call_per_category(bot):
         assert reply["replace_original"] is True
     assert item(state_of(bot, number), "services-on-call").passed
     assert "on call: Crisis intervention: All Night" in message_text(reply)
-    row = bot.store.db["on_call"].get((number, "medical-care"))
+    row = bot.db["on_call"].get((number, "medical-care"))
     assert row["confirmed_by"] == "ULEAD" and row["partner_id"] == partner
     # A partner that does not cover the category cannot be confirmed for it, even by a forged payload.
     other = add_partner(bot, "Dentists Only", ["dental-care"])
     act(bot, ADMIN, {"type": "static_select", "action_id": "ready_oncall", "selected_option": {"value": str(other)}},
         block_id=f"oncall:{number}:medical-care").reply()
-    assert bot.store.db["on_call"].get((number, "medical-care"))["partner_id"] == partner
+    assert bot.db["on_call"].get((number, "medical-care"))["partner_id"] == partner
 
 
 # ---------------------------------------------------------------- ticking, evidence, forged payloads
@@ -203,13 +203,13 @@ def test_lead_ticks_items_and_the_message_updates_in_place(bot):
     assert reply["replace_original"] is True
     text = message_text(reply)
     assert "A law enforcement liaison was notified of the date and area: ticked by <@ULEAD>" in text
-    rows = {r["item_id"]: r for r in bot.store.db.query("SELECT * FROM readiness_items WHERE shift_id = ?", [number])}
+    rows = {r["item_id"]: r for r in bot.db.query("SELECT * FROM readiness_items WHERE shift_id = ?", [number])}
     assert rows["le-liaison"]["ticked_by"] == "ULEAD" and rows["le-liaison"]["ticked_at"]
     # Unticking one: the other stays.
     act(bot, ADMIN, tick_action(["le-protocol"]), block_id=f"tick:{number}:law-enforcement").reply()
-    rows = {r["item_id"]: r for r in bot.store.db.query("SELECT * FROM readiness_items WHERE shift_id = ?", [number])}
+    rows = {r["item_id"]: r for r in bot.db.query("SELECT * FROM readiness_items WHERE shift_id = ?", [number])}
     assert rows["le-liaison"]["ticked_by"] is None and rows["le-protocol"]["ticked_by"] == "ULEAD"
-    audit = [r["action"] for r in bot.store.db.query("SELECT action FROM audit WHERE action LIKE 'readiness.%'")]
+    audit = [r["action"] for r in bot.db.query("SELECT action FROM audit WHERE action LIKE 'readiness.%'")]
     assert audit == ["readiness.tick", "readiness.tick", "readiness.untick"]
 
 
@@ -230,9 +230,9 @@ def test_volunteers_cannot_tick_or_choose_even_with_forged_payloads(bot):
         assert evidence.json()["response_action"] == "errors"
         go = act(bot, user, {"type": "button", "action_id": "ready_go", "value": str(number)}).reply()
         assert "Only the shift's lead or a coordinator" in go["text"]
-    assert bot.store.db.execute("SELECT count(*) FROM readiness_items WHERE ticked_by IS NOT NULL").fetchone()[0] == 0
-    assert bot.store.db["on_call"].count == 0 and not bot.fake.calls_to("views.open")
-    assert bot.store.db.execute("SELECT count(*) FROM audit WHERE action LIKE 'readiness.%'").fetchone()[0] == 0
+    assert bot.db.execute("SELECT count(*) FROM readiness_items WHERE ticked_by IS NOT NULL").fetchone()[0] == 0
+    assert bot.db["on_call"].count == 0 and not bot.fake.calls_to("views.open")
+    assert bot.db.execute("SELECT count(*) FROM audit WHERE action LIKE 'readiness.%'").fetchone()[0] == 0
 
 
 def test_evidence_items_ask_for_evidence_in_a_modal(bot):
@@ -248,7 +248,7 @@ def test_evidence_items_ask_for_evidence_in_a_modal(bot):
     assert "evidence" in empty.json()["errors"]
     done = bot.submit("ULEAD", "ready_evidence", {"evidence": "Library steps, 18:45"}, metadata=meta)
     assert done.status == 200 and not done.body
-    row = bot.store.db["readiness_items"].get((number, "meeting-point"))
+    row = bot.db["readiness_items"].get((number, "meeting-point"))
     assert row["ticked_by"] == "ULEAD" and row["evidence"] == "Library steps, 18:45"
     # The checklist message is updated in place through its response_url.
     update = bot.fake.wait_for("response_url", where=lambda c: "Library steps" in message_text(c.params))[-1]
@@ -263,12 +263,12 @@ def test_go_refused_naming_what_is_missing_then_accepted(bot):
     number = bot.create_shift()
     refused = bot.command("ULEAD", f"go {number}").text()
     assert "No Go for shift" in refused and "team 0 of minimum 2" in refused and "not ticked yet" in refused
-    assert bot.store.db["readiness"].get(number)["go_by"] is None
+    assert bot.db["readiness"].get(number)["go_by"] is None
     assert "Only the shift's lead or a coordinator" in bot.command("UA", f"go {number}").text()
     make_ready(bot, number)
     clicked = act(bot, "ULEAD", {"type": "button", "action_id": "ready_go", "value": str(number)}).reply()
     assert "*Go* recorded for shift" in message_text(clicked) and clicked["replace_original"] is True
-    record = bot.store.db["readiness"].get(number)
+    record = bot.db["readiness"].get(number)
     assert record["go_by"] == "ULEAD" and record["go_at"]
     assert "already recorded" in bot.command(ADMIN, f"go {number}").text()
     assert "*Go* (<@ULEAD>)" in bot.command("UV", "shifts").text()
@@ -279,7 +279,7 @@ def test_withdrawal_breaking_readiness_takes_go_back_and_tells_lead_and_coordina
     make_ready(bot, number)
     assert "*Go* recorded" in bot.command("ULEAD", f"go {number}").text()
     assert "withdrawn" in bot.command("UB", f"withdraw {number}").text()
-    assert bot.store.db["readiness"].get(number)["go_by"] is None
+    assert bot.db["readiness"].get(number)["go_by"] is None
     lead = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "ULEAD")[-1]
     coord = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == COORD_CHANNEL
                               and "Go taken back" in str(c.params.get("text")))[-1]
@@ -301,7 +301,7 @@ def test_withdrawal_filled_from_the_waitlist_keeps_go(bot):
     bot.command("UC", f"signup {number}").reply()  # waitlisted
     bot.command("ULEAD", f"go {number}").reply()
     bot.command("UB", f"withdraw {number}").reply()
-    assert bot.store.db["readiness"].get(number)["go_by"] == "ULEAD"
+    assert bot.db["readiness"].get(number)["go_by"] == "ULEAD"
     bot.kit.tick()
     assert not [c for c in bot.fake.calls_to("chat.postMessage") if "Go taken back" in str(c.params.get("text"))]
 
@@ -312,7 +312,7 @@ def test_partner_withdrawing_on_call_takes_go_back(bot):
     bot.command("ULEAD", f"go {number}").reply()
     act(bot, ADMIN, {"type": "static_select", "action_id": "ready_oncall", "selected_option": {"value": "none"}},
         block_id=f"oncall:{number}:housing-emergency").reply()
-    assert bot.store.db["readiness"].get(number)["go_by"] is None
+    assert bot.db["readiness"].get(number)["go_by"] is None
     call = bot.fake.wait_for("chat.postMessage", where=lambda c: "Go taken back" in str(c.params.get("text")))[-1]
     assert "no partner on call for Emergency housing" in call.params["text"]
 
@@ -321,11 +321,11 @@ def test_training_expiring_is_caught_by_the_periodic_recheck(bot):
     number = bot.create_shift()
     make_ready(bot, number)
     bot.command("ULEAD", f"go {number}").reply()
-    bot.store.db.execute("UPDATE trainings SET expires_on = '2026-11-01' WHERE user_id = 'UB' AND training = 'direct-outreach'")
-    bot.store.db.conn.commit()
+    bot.db.execute("UPDATE trainings SET expires_on = '2026-11-01' WHERE user_id = 'UB' AND training = 'direct-outreach'")
+    bot.db.conn.commit()
     bot.clock.advance(minutes=1)
     bot.kit.tick()
-    assert bot.store.db["readiness"].get(number)["go_by"] is None
+    assert bot.db["readiness"].get(number)["go_by"] is None
     call = bot.fake.wait_for("chat.postMessage", where=lambda c: "Go taken back" in str(c.params.get("text")))[-1]
     assert "not valid on the shift's date for <@UB>" in call.params["text"]
 

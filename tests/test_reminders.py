@@ -43,7 +43,7 @@ def test_reminders_at_each_lead_once_with_buttons_and_hotline(bot):
     at(bot, SHIFT_START)
     assert len(reminders_to(bot, "UA")) == 2
     # "Can't make it" from the reminder withdraws, as the button on any shift does.
-    assert bot.store.db.execute("SELECT count(*) FROM signups WHERE status = 'confirmed'").fetchone()[0] == 1
+    assert bot.db.execute("SELECT count(*) FROM signups WHERE status = 'confirmed'").fetchone()[0] == 1
 
 
 def test_cant_make_it_withdraws_and_stops_later_reminders(bot):
@@ -79,7 +79,7 @@ def test_cancelled_shift_gets_no_reminders(bot):
     for moment in (datetime(2026, 11, 23, 1, 1, tzinfo=UTC), datetime(2026, 11, 23, 23, 1, tzinfo=UTC)):
         at(bot, moment)
     assert reminders_to(bot, "UA") == []
-    pending = bot.store.db.execute(
+    pending = bot.db.execute(
         "SELECT count(*) FROM notifications WHERE key LIKE 'reminder:%' AND sent_at IS NULL").fetchone()[0]
     assert pending == 0
 
@@ -130,9 +130,7 @@ def test_no_understaffed_alert_when_staffed(bot):
     assert not [c for c in bot.fake.calls_to("chat.postMessage") if "understaffed" in str(c.params.get("text"))]
 
 
-def test_not_ready_alert_from_a_pluggable_checker(bot):
-    missing = {"items": ["law enforcement contact for the night"]}
-    bot.kit.readiness_checkers.append(lambda shift_id: list(missing["items"]))
+def test_not_ready_alert_names_what_the_checklist_lacks(bot):
     number = bot.create_shift()
     bot.train("UA")
     bot.command("UA", f"signup {number}").reply()
@@ -140,18 +138,22 @@ def test_not_ready_alert_from_a_pluggable_checker(bot):
     to = lambda ch: [c for c in bot.fake.calls_to("chat.postMessage")  # noqa: E731
                      if c.params.get("channel") == ch and "is not ready" in str(c.params.get("text"))]
     assert len(to(COORD_CHANNEL)) == 1 and len(to("ULEAD")) == 1
-    assert "law enforcement contact for the night" in to("ULEAD")[0].params["text"]
+    assert "The law enforcement contact for the night is known" in to("ULEAD")[0].params["text"]
+    assert "team has at least its minimum size" in to(COORD_CHANNEL)[0].params["text"]  # 1 of 2 signed up
     reminder = reminders_to(bot, "UA")[0]
     assert "not ready yet" in reminder.params["text"]
-    checklist = bot.click("UA", "reminder_checklist", str(number))
-    assert "law enforcement contact" in checklist.reply()["text"]
+    checklist = bot.click("UA", "reminder_checklist", str(number)).reply()  # the real checklist, read-only
+    assert "law enforcement contact for the night" in message_text(checklist).lower()
+    assert not [b for b in checklist["blocks"] if b["type"] == "actions"]  # a volunteer cannot tick
+    assert "Only the shift's lead, its volunteers" in bot.click("UOUT", "reminder_checklist", str(number)).reply()["text"]
 
 
-def test_not_ready_alert_skipped_when_ready_or_no_checker(bot):
+def test_not_ready_alert_skipped_where_no_checklist_applies(bot):
+    bot.kit.readiness_checkers.clear()  # as on a coalition that keeps no checklist
     number = bot.create_shift()
     at(bot, datetime(2026, 11, 23, 1, 0, 5, tzinfo=UTC))
     assert not [c for c in bot.fake.calls_to("chat.postMessage") if "is not ready" in str(c.params.get("text"))]
-    assert "No readiness checklist" in bot.click("UA", "reminder_checklist", str(number)).reply()["text"]
+    assert reminders_to(bot, "ULEAD") == [] and bot.db["shifts"].get(number)["status"] == "planned"
 
 
 def test_restart_in_process_sends_what_came_due_while_down_exactly_once(fake, tmp_path, clock):
@@ -173,7 +175,7 @@ def test_restart_in_process_sends_what_came_due_while_down_exactly_once(fake, tm
     try:
         third.kit.tick()
         assert len(reminders_to(third, "UA")) == 1
-        row = third.store.db.execute(
+        row = third.db.execute(
             "SELECT sent_at, error FROM notifications WHERE key LIKE 'reminder:%:2h:%'").fetchone()
         assert row[0] is not None and row[1].startswith("skipped")
     finally:

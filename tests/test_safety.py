@@ -39,7 +39,7 @@ def test_checkin_prompt_at_start_and_checkout_prompt_at_end(bot):
     assert button["action_id"] == "safety_checkin"
     sent = bot.click("ULEAD", "safety_checkin", button["value"], container={"type": "message", "channel_id": "DLEAD"})
     assert "Checked in" in sent.reply()["text"]
-    row = bot.store.db["safety"].get(number)
+    row = bot.db["safety"].get(number)
     assert row["checked_in_by"] == "ULEAD" and row["checked_in_at"] == "2026-11-24T01:00:00+00:00"
     shifts = bot.command(ADMIN, "shifts").text()
     assert "checked in" in shifts and "<@ULEAD>" in shifts
@@ -60,7 +60,7 @@ def test_only_the_team_checks_in_or_out(bot):
     assert "Only the lead or a confirmed member" in bot.command("UX", f"checkin {number}").text()
     replay = bot.click("UX", "safety_checkout", str(number))
     assert "Only the lead or a confirmed member" in replay.reply()["text"]
-    assert bot.store.db["safety"].count == 0
+    assert bot.db["safety"].count == 0
     assert "Checked in" in bot.command("UA", f"checkin {number}").text()
     assert "already checked in" in bot.command("ULEAD", f"checkin {number}").text()
     assert "checkin N" in bot.command("UA", "checkin").text()
@@ -91,10 +91,10 @@ def test_missing_checkout_escalates_repeats_and_stops_on_acknowledge(bot):
     # A volunteer replaying the button is refused and nothing changes.
     refused = bot.click("UA", "safety_ack", ack["value"], container={"type": "message", "channel_id": COORD_CHANNEL})
     assert "coordinator" in refused.reply()["text"]
-    assert bot.store.db["escalations"].get((number, "checkout"))["acked_by"] is None
+    assert bot.db["escalations"].get((number, "checkout"))["acked_by"] is None
     done = bot.click("UCO", "safety_ack", ack["value"], container={"type": "message", "channel_id": COORD_CHANNEL})
     assert "acknowledged by <@UCO>" in done.reply()["text"]
-    row = bot.store.db["escalations"].get((number, "checkout"))
+    row = bot.db["escalations"].get((number, "checkout"))
     assert row["acked_by"] == "UCO" and row["acked_at"] == "2026-11-24T05:45:00+00:00"
     for minute in (0, 15, 30):
         at(bot, datetime(2026, 11, 24, 6, minute, tzinfo=UTC))
@@ -164,7 +164,7 @@ def test_mid_shift_checkins_escalate_when_unanswered(bot):
     at(bot, datetime(2026, 11, 24, 3, 10, tzinfo=UTC))
     alert = escalations(bot)
     assert len(alert) == 1 and "did not answer a check-in" in alert[0].params["text"]
-    assert bot.store.db["escalations"].get((number, "ping2"))["acked_at"] is None
+    assert bot.db["escalations"].get((number, "ping2"))["acked_at"] is None
 
 
 def test_cancelled_shift_gets_no_safety_prompts(bot):
@@ -173,3 +173,26 @@ def test_cancelled_shift_gets_no_safety_prompts(bot):
     for moment in (START, END, datetime(2026, 11, 24, 6, 0, tzinfo=UTC)):
         at(bot, moment)
     assert posts(bot, "ULEAD", "starts now") == [] and escalations(bot) == []
+
+
+def test_escalation_names_the_law_enforcement_contact_from_the_checklist(bot):
+    number = bot.create_shift()
+    bot.train("UA")
+    bot.command("UA", f"signup {number}").reply()
+    evidence = bot.submit("ULEAD", "ready_evidence", {"evidence": "Sgt. Diaz, vice unit, radio channel 4"},
+                          metadata={"shift_id": number, "item": "le-contact", "response_url": "https://evil.example/x"})
+    assert evidence.status == 200 and not evidence.body
+    at(bot, START)
+    bot.command("ULEAD", f"checkin {number}").reply()
+    at(bot, datetime(2026, 11, 24, 5, 30, tzinfo=UTC))
+    assert "Sgt. Diaz, vice unit, radio channel 4" in escalations(bot)[0].params["text"]
+
+
+def test_checklist_updates_only_go_to_slack_response_urls():
+    from handlers.readiness import is_slack_url
+
+    api = "http://127.0.0.1:5000/api/"
+    assert is_slack_url("https://hooks.slack.com/actions/T1/1/abc", api)
+    assert is_slack_url("http://127.0.0.1:5000/response_url/x", api)
+    assert not is_slack_url("https://evil.example/x", api)
+    assert not is_slack_url("http://127.0.0.1:6000/x", api) and not is_slack_url(None, api)

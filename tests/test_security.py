@@ -29,9 +29,9 @@ def test_volunteer_replaying_a_coordinator_edit_is_refused(bot):
     # A forged edit submission carrying the shift's id.
     sent = bot.submit("UVOL", "shift_form", shift_fields(bot.clock, area="Hacked"), metadata={"shift_id": number})
     assert "coordinators" in sent.json()["errors"]["kind"]
-    assert bot.store.db["shifts"].get(number)["area"] == "Eastside"
+    assert bot.db["shifts"].get(number)["area"] == "Eastside"
     assert not bot.fake.calls_to("views.update")
-    assert [r["action"] for r in bot.store.db.query("SELECT action FROM audit")] == ["shift.create"]
+    assert [r["action"] for r in bot.db.query("SELECT action FROM audit")] == ["shift.create"]
 
 
 def test_coordinator_role_is_rechecked_on_submission(bot):
@@ -41,7 +41,7 @@ def test_coordinator_role_is_rechecked_on_submission(bot):
     bot.command(ADMIN, "role <@UCO> volunteer").reply()  # role removed while the modal is open
     sent = bot.submit("UCO", "shift_form", shift_fields(bot.clock), metadata={"channel": "C1"})
     assert sent.json()["response_action"] == "errors"
-    assert bot.store.db["shifts"].count == 0
+    assert bot.db["shifts"].count == 0
 
 
 def test_edit_of_cancelled_or_unknown_shift_is_refused_inline(bot):
@@ -63,8 +63,8 @@ def test_malformed_payloads_never_crash(bot):
         "type": "modal", "id": "V1", "callback_id": "shift_form", "private_metadata": "{not json",
         "state": {"values": {}}}})
     assert status == 200
-    assert bot.store.db["signups"].count == 0 and bot.store.db["shifts"].count == 1
-    assert bot.store.db["shifts"].get(number)["status"] == "planned"
+    assert bot.db["signups"].count == 0 and bot.db["shifts"].count == 1
+    assert bot.db["shifts"].get(number)["status"] == "planned"
 
 
 def test_command_text_containing_the_word_payload_is_still_a_command(bot):

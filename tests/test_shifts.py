@@ -26,10 +26,10 @@ def test_created_shift_is_stored_and_posted(bot):
     assert f"New shift #{number}" in text and "Northside" in text and "<!date^" in text
     actions = [b for b in post.params["blocks"] if b["type"] == "actions"][0]
     assert [e["action_id"] for e in actions["elements"]] == ["shift_signup", "shift_withdraw", "shift_details"]
-    row = bot.store.db["shifts"].get(number)
+    row = bot.db["shifts"].get(number)
     assert row["area"] == "Northside" and row["tz"] == "America/Chicago"
     assert row["starts_at"] == "2026-11-24T01:00:00+00:00"  # 19:00 in Chicago on Nov 23
-    audit = list(bot.store.db.query("SELECT actor, action FROM audit WHERE subject = ?", [f"shift:{number}"]))
+    audit = list(bot.db.query("SELECT actor, action FROM audit WHERE subject = ?", [f"shift:{number}"]))
     assert audit == [{"actor": ADMIN, "action": "shift.create"}]
 
 
@@ -51,13 +51,13 @@ def test_form_errors_show_inline_and_store_nothing(bot):
     assert "training" in errors_for(bot, training="none")["training"]
     assert "area" in errors_for(bot, area=" ")["area"].lower()
     assert "lead" in errors_for(bot, lead=None)["lead"]
-    assert bot.store.db["shifts"].count == 0
+    assert bot.db["shifts"].count == 0
 
 
 def test_volunteer_forged_form_is_refused(bot):
     sent = bot.submit("UVOL", "shift_form", shift_fields(bot.clock), metadata={"channel": "C1"})
     assert "coordinators" in sent.json()["errors"]["kind"]
-    assert bot.store.db["shifts"].count == 0
+    assert bot.db["shifts"].count == 0
 
 
 def test_details_edit_button_opens_the_form_for_coordinators(bot):

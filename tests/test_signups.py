@@ -10,7 +10,7 @@ from conftest import ADMIN, message_text
 def signup_state(bot, number):
     return [
         (r["user_id"], r["status"])
-        for r in bot.store.db.query("SELECT user_id, status FROM signups WHERE shift_id = ? ORDER BY id", [number])
+        for r in bot.db.query("SELECT user_id, status FROM signups WHERE shift_id = ? ORDER BY id", [number])
     ]
 
 
@@ -34,7 +34,7 @@ def test_post_is_updated_in_place_on_each_change(bot):
     bot.click("UA", "shift_signup", str(number)).reply()
     update = bot.fake.wait_for("chat.update")[-1]
     post = bot.fake.calls_to("chat.postMessage")[0]
-    assert update.params["ts"] == bot.store.db["shifts"].get(number)["message_ts"]
+    assert update.params["ts"] == bot.db["shifts"].get(number)["message_ts"]
     assert update.params["channel"] == post.params["channel"]
     assert "1 of 3 signed up" in message_text(update.params)
 
@@ -58,7 +58,7 @@ def test_full_shift_waitlists_and_withdrawal_promotes_first_in_line(bot):
     assert "withdrawn" in back.reply()["text"]
     assert dict(signup_state(bot, number))["UD"] == "confirmed"
     bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "UD")
-    sent = bot.store.db.execute("SELECT count(*) FROM notifications WHERE sent_at IS NOT NULL "
+    sent = bot.db.execute("SELECT count(*) FROM notifications WHERE sent_at IS NOT NULL "
                                 "AND template = 'shifts/promoted'").fetchone()[0]
     assert sent == 2
 
