@@ -64,6 +64,7 @@ def fail(message: str) -> int:
 def open_services(settings: Settings) -> Services:
     """Load the data files and open the database (applying migrations)."""
     from outreach.catalog import Catalog, CatalogError
+    from outreach.debriefs import lists_for
     from outreach.readiness import load_protocol
     from outreach.services import Services
     from outreach.store import Store, utcnow
@@ -71,6 +72,7 @@ def open_services(settings: Settings) -> Services:
     try:
         catalog = Catalog.load(settings.data_dir)
         load_protocol(settings.data_dir)
+        lists_for(settings.data_dir)
     except CatalogError as exc:
         raise Fatal(f"{exc}. Fix the file and start again.") from None
     try:
@@ -100,9 +102,14 @@ def cmd_check(_: argparse.Namespace) -> int:
           f"time zone {settings.timezone}, {len(settings.admins)} admin(s), "
           f"coordinator channel {settings.coordinator_channel or 'not set'})")
     services = open_services(settings)
-    catalog = services.catalog
+    from outreach.debriefs import lists_for
+    from outreach.readiness import load_protocol
+
+    catalog, protocol, lists = services.catalog, load_protocol(settings.data_dir), lists_for(settings.data_dir)
     print(f"data files: ok ({len(catalog.venues)} venues, {len(catalog.trainings)} trainings, "
-          f"{len(catalog.languages)} languages in {settings.data_dir})")
+          f"{len(catalog.languages)} languages, {len(protocol.checklist)} checklist items, "
+          f"{len(protocol.categories)} service categories, {len(protocol.hotlines)} local hotlines, "
+          f"{len(lists.materials)} materials, {len(lists.indicators)} indicators in {settings.data_dir})")
     problems = 0
     with services.store.read() as db:
         integrity = db.execute("PRAGMA integrity_check").fetchone()[0]

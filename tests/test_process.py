@@ -26,7 +26,8 @@ def free_port() -> int:
 
 def start(tmp_path, env):
     full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OUTREACH_"))}
-    full.update({"OUTREACH_DB": str(tmp_path / "bot.db"), "OUTREACH_ADMINS": "UADMIN", **env})
+    full.update({"OUTREACH_DB": str(tmp_path / "bot.db"), "OUTREACH_ADMINS": "UADMIN",
+                 "OUTREACH_FEED_PORT": str(free_port()), **env})
     return subprocess.Popen([sys.executable, str(ROOT / "bot.py")], env=full, cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -127,3 +127,11 @@ def test_readme_documents_every_subcommand_and_setting():
     for command in ("python bot.py", "python bot.py test", "python bot.py check", "python bot.py manifest"):
         assert command in readme
     assert "python bot.py test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_malformed_debrief_list_stops_start_up_with_exit_2(tmp_path):
+    for path in (ROOT / "data").glob("*.yml"):
+        (tmp_path / path.name).write_text(path.read_text())
+    (tmp_path / "indicators.yml").write_text("- id: debt\n  name: Debt\n- id: debt\n  name: Again\n")
+    result = run_bot("check", env={**GOOD, "OUTREACH_DATA_DIR": str(tmp_path)}, cwd=tmp_path)
+    assert result.returncode == 2 and "indicators.yml, line 3" in result.stderr and "Traceback" not in result.stderr
