@@ -6,6 +6,7 @@ Usage: python bench/generate.py PATH [--shifts 10000] [--volunteers 2000] [--sig
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -13,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlite_utils import Database  # noqa: E402
 
 from outreach.store import Store, iso  # noqa: E402
 
@@ -57,30 +60,38 @@ def generate(path: Path, *, shifts: int, volunteers: int, signups: int, debriefs
             signup_rows.append({"shift_id": shift_id, "user_id": user, "status": status,
                                 "created_at": iso(now), "updated_at": iso(now)})
         db["signups"].insert_all(signup_rows, batch_size=2000)
-        written_debriefs = fill_debriefs(db, rng, debriefs=debriefs, now=now) if "debriefs" in db.table_names() else 0
+        written_debriefs = fill_debriefs(db, rng, debriefs=debriefs, now=now)
     store.close()
     return {"shifts": shifts, "volunteers": volunteers, "signups": signups, "debriefs": written_debriefs}
 
 
-def fill_debriefs(db: object, rng: random.Random, *, debriefs: int, now: datetime) -> int:
-    """Debriefs for past shifts, when the debriefs table exists (counts only)."""
-    past = [r["id"] for r in db.query(  # type: ignore[attr-defined]
-        "SELECT id FROM shifts WHERE ends_at < ? AND status = 'planned' ORDER BY id LIMIT ?", [iso(now), debriefs])]
-    columns = {c.name for c in db["debriefs"].columns}  # type: ignore[index]
+def fill_debriefs(db: Database, rng: random.Random, *, debriefs: int, now: datetime) -> int:
+    """Debriefs (counts only, no notes) for ended shifts, as the debrief form stores them."""
+    past = list(db.query(
+        "SELECT id, venue, area, starts_at, ends_at, lead FROM shifts WHERE ends_at < ? AND status = 'planned' "
+        "ORDER BY id LIMIT ?", [iso(now), debriefs]))
+    materials = ["hotline-cards", "hygiene-kits", "brochures"]
+    indicators = ["debt", "no-control-money-id", "employer-housing", "hotel-signs", "scripted-answers"]
+    categories = ["medical-care", "housing-emergency", "legal-immigration", "crisis-intervention", "translation"]
     rows = []
-    for shift_id in past:
-        row = {"shift_id": shift_id}
-        for name in columns:
-            if name.endswith(("_count", "contacts", "brief", "extended")):
-                row[name] = rng.randint(0, 20)
-        for name in ("submitted_by", "created_by"):
-            if name in columns:
-                row[name] = "UADMIN"
-        for name in ("submitted_at", "created_at", "updated_at"):
-            if name in columns:
-                row[name] = iso(now)
-        rows.append(row)
-    db["debriefs"].insert_all(rows, batch_size=1000)  # type: ignore[index]
+    for shift in past:
+        contacts = rng.randint(0, 25)
+        brief = rng.randint(0, contacts)
+        rows.append({
+            "shift_id": shift["id"], "venue": shift["venue"], "area": shift["area"],
+            "started_at": shift["starts_at"], "ended_at": shift["ends_at"],
+            "team": json.dumps([shift["lead"]]), "contacts": contacts, "brief": brief, "extended": contacts - brief,
+            "languages": json.dumps(rng.sample(["en", "es", "ht", "vi"], rng.randint(1, 2))),
+            "materials": json.dumps({m: rng.randint(0, 40) for m in rng.sample(materials, 2)}, sort_keys=True),
+            "indicators": json.dumps(rng.sample(indicators, rng.randint(0, 2))),
+            "referrals": json.dumps({c: rng.randint(1, 3) for c in rng.sample(categories, rng.randint(0, 2))},
+                                    sort_keys=True),
+            "hotline": int(rng.random() < 0.2), "police": int(rng.random() < 0.05), "police_why": "",
+            "incident": 0, "incident_what": "", "load": rng.randint(1, 5), "checkin": 0, "notes": "",
+            "submitted_by": shift["lead"], "submitted_at": shift["ends_at"], "updated_by": shift["lead"],
+            "updated_at": shift["ends_at"], "revision": 1,
+        })
+    db["debriefs"].insert_all(rows, batch_size=1000)
     return len(rows)
 
 

@@ -57,7 +57,8 @@ def pick_subjects(db_path: Path) -> tuple[str, int]:
 
 def measure(fake: FakeSlack, url: str, repeat: int, user: str, shift_id: int) -> dict[str, dict[str, float]]:
     """End-to-end times (request sent until the answer reached Slack) of each operation."""
-    results: dict[str, list[float]] = {"/outreach shifts": [], "/outreach mine": [], "App Home": [], "signup": []}
+    results: dict[str, list[float]] = {"/outreach shifts": [], "/outreach mine": [], "App Home": [], "signup": [],
+                                       "/outreach report": [], "report chart uploaded": []}
     ctype = "application/x-www-form-urlencoded"
     for i in range(repeat):
         for label, text in (("/outreach shifts", "shifts"), ("/outreach mine", "mine")):
@@ -82,6 +83,14 @@ def measure(fake: FakeSlack, url: str, repeat: int, user: str, shift_id: int) ->
             "actions": [{"type": "button", "action_id": "shift_signup", "value": str(shift_id)}]}), ctype)
         fake.wait_for("response_url", where=lambda c, n=name: c.path.endswith("/" + n), timeout=30)
         results["signup"].append(time.perf_counter() - started)
+        name = f"report{i}-{time.monotonic_ns()}"  # the figures; the chart is uploaded after this answer
+        uploads = len(fake.calls_to("files.completeUploadExternal"))
+        started = time.perf_counter()
+        signed_post(url, command_body("UADMIN", "report", fake.response_url(name)), ctype)
+        fake.wait_for("response_url", where=lambda c, n=name: c.path.endswith("/" + n), timeout=60)
+        results["/outreach report"].append(time.perf_counter() - started)
+        fake.wait_for("files.completeUploadExternal", count=uploads + 1, timeout=60)
+        results["report chart uploaded"].append(time.perf_counter() - started)
     return {label: percentiles(samples) for label, samples in results.items()}
 
 

@@ -34,9 +34,9 @@ def home_view(kit: Kit, user: str) -> dict:
             block_id=f"mine:{item.shift.id}",
         ))
     if kit.services.role(user) >= Role.COORDINATOR:
-        week = sh.staffing(store, now=now, days=7)
-        parts += [bk.divider(), bk.section(kit.render("home/staffing.j2", shifts=week[:STAFFING_MAX], more=len(week) - STAFFING_MAX))]
-        for shift in week[:STAFFING_MAX]:
+        total, week = sh.staffing(store, now=now, days=7, limit=STAFFING_MAX)
+        parts += [bk.divider(), bk.section(kit.render("home/staffing.j2", shifts=week, more=total - len(week)))]
+        for shift in week:
             parts.append(bk.actions(bk.button(f"#{shift.id} details", "shift_details", str(shift.id)), block_id=f"staff:{shift.id}"))
     for extra in SECTIONS:
         parts += extra(kit, user)

@@ -22,6 +22,8 @@ class Kit:
     notifier: Notifier = field(init=False)
     # Work to run on every tick of the bot's timer (about every 20 s), after the outbox is sent.
     periodic: list[Callable[[], None]] = field(default_factory=list)
+    # Work for the first tick only, before anything is sent (start-up derivations).
+    startup: list[Callable[[], None]] = field(default_factory=list)
     # Readiness checks for the "not ready" alert and reminders: each takes a shift id and returns
     # what is missing (empty when ready), or None when it keeps no checklist for that shift.
     readiness_checkers: list[Callable[[int], list[str] | None]] = field(default_factory=list)
@@ -38,9 +40,18 @@ class Kit:
         return next((c for c in (p(shift_id) for p in self.contact_providers) if c), None)
 
     def tick(self) -> None:
-        """Send what is due, then run each periodic job (one job's failure does not stop the rest)."""
+        """Send what is due, then run each periodic job (one job's failure does not stop the rest).
+
+        The first tick first runs the start-up jobs (deriving what is due from the tables).
+        """
         import logging
 
+        while self.startup:
+            job = self.startup.pop(0)
+            try:
+                job()
+            except Exception:
+                logging.getLogger(__name__).exception("start-up job %s failed", getattr(job, "__name__", job))
         self.notifier.flush()
         for job in self.periodic:
             try:

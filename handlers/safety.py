@@ -157,9 +157,10 @@ def register(app: App, kit: Kit) -> None:
                                                     coordinators=services.coordinators()))
     kit.periodic.append(kit.notifier.flush)  # send escalations queued by the job above in the same tick
     kit.render.env.globals["safety_line"] = lambda shift: state_line(kit, shift)
-    # Start-up: derive every planned shift's reminders, alerts and prompts from the tables.
-    reminders.rederive_all(services.store, services.settings,
-                           planners=[lambda db, shift_id, now: safety.plan_shift(db, shift_id, now)])
+    # Start-up: derive every planned shift's reminders, alerts and prompts from the tables, on the
+    # first tick (in the scheduler's thread, before it sends), so connecting to Slack never waits for it.
+    kit.startup.append(lambda: reminders.rederive_all(
+        services.store, services.settings, planners=[lambda db, shift_id, now: safety.plan_shift(db, shift_id, now)]))
 
     def answer(respond: Respond, text: str, body: dict) -> None:
         in_dm = str((body.get("container") or {}).get("channel_id", "")).startswith("D")

@@ -56,12 +56,12 @@ def post_blocks(kit: Kit, shift: Shift) -> list[dict]:
     return bk.message(parts)
 
 
-def list_message(kit: Kit, shifts: list[Shift], *, page: int, note: str | None = None) -> tuple[str, list[dict]]:
-    """One page of the shift list, with buttons for the reader."""
-    pages = max((len(shifts) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(page, 0), pages - 1)
-    chunk = shifts[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
-    text = kit.render("shifts/list_header.j2", count=len(shifts), page=page + 1, pages=pages)
+def list_message(kit: Kit, reader: str, *, page: int, note: str | None = None) -> tuple[str, list[dict]]:
+    """One page of the shift list of the next 30 days, with buttons for the reader."""
+    total, page, chunk = sh.upcoming_page(kit.services.store, now=kit.services.now(), page=page, size=PAGE_SIZE,
+                                          user=reader)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    text = kit.render("shifts/list_header.j2", count=total, page=page + 1, pages=pages)
     parts: list[Block] = []
     if note:
         parts.append(bk.section(note))
@@ -220,8 +220,7 @@ def cmd_new(req: CommandRequest) -> None:
 @subcommand("shifts")
 def cmd_shifts(req: CommandRequest) -> None:
     """List the next 30 days of shifts."""
-    shifts = sh.upcoming(req.kit.services.store, now=req.kit.services.now(), user=req.actor)
-    text, blocks = list_message(req.kit, shifts, page=0)
+    text, blocks = list_message(req.kit, req.actor, page=0)
     req.reply(text, blocks)
 
 
@@ -351,8 +350,7 @@ def register(app: App, kit: Kit) -> None:
             client.chat_postMessage(channel=actor, text=text)
             publish_home(kit, client, actor)
         elif page is not None:
-            shifts = sh.upcoming(kit.services.store, now=kit.services.now(), user=actor)
-            list_text, blocks = list_message(kit, shifts, page=page, note=text)
+            list_text, blocks = list_message(kit, actor, page=page, note=text)
             respond(text=list_text, blocks=blocks, replace_original=True, response_type="ephemeral")
         elif str(container.get("channel_id", "")).startswith("D") and body.get("actions", [{}])[0].get(
             "action_id"
@@ -404,8 +402,7 @@ def register(app: App, kit: Kit) -> None:
     def on_page(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
         ack()
         page, _ = _value(body)
-        shifts = sh.upcoming(kit.services.store, now=kit.services.now(), user=context["actor"])
-        text, blocks = list_message(kit, shifts, page=page or 0)
+        text, blocks = list_message(kit, context["actor"], page=page or 0)
         respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
 
     @app.view("shift_form")

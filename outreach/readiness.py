@@ -291,9 +291,8 @@ def _direct_done(db: Database, user: str, before: datetime) -> int:
 
 
 def _compute(db: Database, protocol: Protocol, shift: Shift, row: dict, params: dict, *, now: datetime,
-             hotline_id: str) -> tuple[bool, dict]:
+             hotline_id: str, team_now: list[str]) -> tuple[bool, dict]:
     check = row["check_name"]
-    team_now = members(db, shift)
     day = shift.local_start().date()
     if check == "team_size":
         minimum = max(shift.min_team, 2 if shift.kind == "direct" else 1)
@@ -346,12 +345,14 @@ def evaluate(db: Database, protocol: Protocol, shift: Shift, *, now: datetime) -
     ensure_checklist(db, protocol, shift.id)
     record = next(db.query("SELECT * FROM readiness WHERE shift_id = ?", [shift.id]))
     items: list[ItemState] = []
-    for row in db.query("SELECT * FROM readiness_items WHERE shift_id = ? ORDER BY position", [shift.id]):
+    team_now = members(db, shift)
+    for row in list(db.query("SELECT * FROM readiness_items WHERE shift_id = ? ORDER BY position", [shift.id])):
         if shift.kind not in json.loads(row["kinds"]):
             continue
         params = json.loads(row["params"] or "{}")
         if row["check_name"]:
-            passed, detail = _compute(db, protocol, shift, row, params, now=now, hotline_id=record["hotline"])
+            passed, detail = _compute(db, protocol, shift, row, params, now=now, hotline_id=record["hotline"],
+                                      team_now=team_now)
         else:
             passed, detail = row["ticked_by"] is not None, {}
         items.append(ItemState(
@@ -370,7 +371,13 @@ def evaluate(db: Database, protocol: Protocol, shift: Shift, *, now: datetime) -
 
 
 def readiness_of(store: Store, protocol: Protocol, shift_id: int) -> Readiness | None:
-    """A shift's readiness now (None for an unknown shift)."""
+    """A shift's readiness now (None for an unknown shift); a read, unless the checklist must be made."""
+    with store.read() as db:
+        shift = get_shift(db, shift_id)
+        if shift is None:
+            return None
+        if next(db.query("SELECT 1 FROM readiness WHERE shift_id = ?", [shift_id]), None):
+            return evaluate(db, protocol, shift, now=store.clock())
     with store.write() as db:
         shift = get_shift(db, shift_id)
         return evaluate(db, protocol, shift, now=store.clock()) if shift else None

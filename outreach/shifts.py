@@ -124,15 +124,27 @@ def load_shift(store: Store, shift_id: int, *, user: str | None = None) -> Shift
         return get_shift(db, shift_id, user=user)
 
 
-def upcoming(store: Store, *, now: datetime, days: int = 30, user: str | None = None) -> list[Shift]:
-    """Planned shifts that have not ended and start within `days`, soonest first."""
+UPCOMING = "s.status = 'planned' AND s.ends_at > :now AND s.starts_at < :until"
+
+
+def _window(now: datetime, days: int, user: str | None) -> dict:
+    return {"now": iso(now), "until": iso(now + timedelta(days=days)), "user": user}
+
+
+def upcoming_page(
+    store: Store, *, now: datetime, page: int, size: int, days: int = 30, user: str | None = None,
+) -> tuple[int, int, list[Shift]]:
+    """One page of the upcoming shifts: the total, the page shown (kept in range) and its shifts."""
+    params = _window(now, days, user)
     with store.read() as db:
+        total = db.execute(f"SELECT count(*) FROM shifts s WHERE {UPCOMING}", params).fetchone()[0]
+        page = min(max(page, 0), max((total + size - 1) // size, 1) - 1)
         rows = db.query(
-            f"SELECT {SHIFT_COLUMNS} FROM shifts s WHERE s.status = 'planned' AND s.ends_at > :now "
-            "AND s.starts_at < :until ORDER BY s.starts_at, s.id",
-            {"now": iso(now), "until": iso(now + timedelta(days=days)), "user": user},
+            f"SELECT {SHIFT_COLUMNS} FROM shifts s WHERE {UPCOMING} ORDER BY s.starts_at, s.id "
+            "LIMIT :size OFFSET :offset",
+            dict(params, size=size, offset=page * size),
         )
-        return [_shift(r) for r in rows]
+        return total, page, [_shift(r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -499,6 +511,14 @@ def withdraw(store: Store, *, shift_id: int, user: str) -> WithdrawResult:
     return WithdrawResult(outcome, after, promoted)
 
 
-def staffing(store: Store, *, now: datetime, days: int = 7) -> list[Shift]:
-    """Shifts of the next days for coordinators: understaffed first, then soonest."""
-    return sorted(upcoming(store, now=now, days=days), key=lambda s: (not s.understaffed, s.starts_at, s.id))
+def staffing(store: Store, *, now: datetime, days: int = 7, limit: int = 25) -> tuple[int, list[Shift]]:
+    """Shifts of the next days for coordinators, understaffed first, then soonest: the total and the first ones."""
+    params = dict(_window(now, days, None), limit=limit)
+    with store.read() as db:
+        total = db.execute(f"SELECT count(*) FROM shifts s WHERE {UPCOMING}", params).fetchone()[0]
+        rows = db.query(
+            f"SELECT {SHIFT_COLUMNS} FROM shifts s WHERE {UPCOMING} "
+            "ORDER BY confirmed >= s.min_team, s.starts_at, s.id LIMIT :limit",
+            params,
+        )
+        return total, [_shift(r) for r in rows]
