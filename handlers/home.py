@@ -17,7 +17,7 @@ from outreach.roles import Role
 log = logging.getLogger(__name__)
 
 MINE_MAX = 15
-STAFFING_MAX = 25
+STAFFING_MAX = 15
 # Sections other surfaces add to the home tab, in order: fn(kit, user) -> blocks (keep each small).
 SECTIONS: list[Callable[[Kit, str], list[Block]]] = []
 
