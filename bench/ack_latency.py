@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import signal
 import sys
 import tempfile
 import threading
@@ -26,6 +25,7 @@ from common import (
     percentiles,
     signed_post,
     start_process,
+    stop_process,
     wait_healthy,
 )
 
@@ -151,8 +151,7 @@ def main() -> None:
         print(f"Web API calls the bot made meanwhile: {len(fake.calls)}")
     finally:
         for proc in (bot, bare):
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=20)
+            stop_process(proc)
         fake.close()
     sys.exit(0)
 

@@ -8,6 +8,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -71,11 +72,17 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 
 
 def start_process(args: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen:
-    """Start a Python process with a clean Slack/outreach environment plus `env`."""
+    """Start a Python process with a clean Slack/outreach environment plus `env`; its log goes to a file.
+
+    (A pipe nobody reads would fill up and block the process on its next log line.)
+    """
     full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OUTREACH_"))}
     full.update(env)
-    return subprocess.Popen([sys.executable, *args], env=full, cwd=cwd or ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = tempfile.NamedTemporaryFile(prefix="outreach-bench-", suffix=".log", delete=False)  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, *args], env=full, cwd=cwd or ROOT,
+                            stdout=subprocess.DEVNULL, stderr=log, text=True)
+    proc.log_path = log.name  # type: ignore[attr-defined]
+    return proc
 
 
 def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> float:
@@ -83,7 +90,7 @@ def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> fl
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
         if proc.poll() is not None:
-            raise RuntimeError(f"process exited: {proc.stderr.read() if proc.stderr else ''}")
+            raise RuntimeError(f"process exited: {Path(proc.log_path).read_text()}")  # type: ignore[attr-defined]
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
                 if response.status == 200:
@@ -99,3 +106,13 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    """SIGTERM, then SIGKILL if it has not stopped in time (a benchmark never leaves a process behind)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import signal
 import sqlite3
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from common import (
     percentiles,
     signed_post,
     start_process,
+    stop_process,
     wait_healthy,
 )
 from generate import generate
@@ -116,8 +116,7 @@ def run(db_path: Path, repeat: int) -> tuple[float, dict, float]:
         figures = measure(fake, url, repeat, user, shift_id, first=3)
         rss = peak_rss_mb(proc.pid)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+        stop_process(proc)
         fake.close()
     return startup, figures, rss
 

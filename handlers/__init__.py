@@ -34,7 +34,7 @@ from outreach.services import Services
 
 log = logging.getLogger(__name__)
 
-LISTENER_WORKERS = 64
+LISTENER_WORKERS = 1024
 WORK_SLOTS = 2
 SURFACES = (
     middleware, commands, shifts, people, home, readiness, partners, debriefs, reports, reminders, calendar, safety,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -48,16 +49,21 @@ class Notifier:
         self.kit = kit
         self.services = services
         self.client = client
+        self.stopping = threading.Event()
 
     def flush(self) -> int:
         """Send everything due now; return how many were sent. Concurrent flushes claim different rows."""
         sent = 0
-        while True:
-            batch = outbox.claim_due(self.services.store, now=self.services.now())
+        while not self.stopping.is_set():
+            batch = outbox.claim_due(self.services.store, now=self.services.now(), limit=20)
             if not batch:
                 return sent
-            for note in batch:
+            for index, note in enumerate(batch):
+                if self.stopping.is_set():  # shutting down: give the rest back for the next start
+                    outbox.release(self.services.store, batch[index:])
+                    return sent
                 sent += self._deliver(note)
+        return sent
 
     def _deliver(self, note: outbox.Notification) -> int:
         store, now = self.services.store, self.services.now()

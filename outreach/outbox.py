@@ -70,6 +70,16 @@ def claim_due(store: Store, *, now: datetime, limit: int = 100) -> list[Notifica
     ]
 
 
+def release(store: Store, notes: list[Notification]) -> None:
+    """Give back claimed notifications that were not tried, so the next flush (or process) sends them."""
+    with store.write() as db:
+        for note in notes:
+            db.execute(
+                "UPDATE notifications SET claimed_at = NULL, attempts = attempts - 1 WHERE id = ? AND sent_at IS NULL",
+                [note.id],
+            )
+
+
 def mark_sent(store: Store, note: Notification, *, now: datetime, ts: str | None) -> None:
     """Record that a notification reached Slack."""
     with store.write() as db:
