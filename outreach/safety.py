@@ -128,19 +128,27 @@ def _ensure(db: Database, shift_id: int) -> None:
     db.execute("INSERT INTO safety (shift_id) VALUES (?) ON CONFLICT(shift_id) DO NOTHING", [shift_id])
 
 
+def _refusal(db: Database, shift: Shift | None, user: str, now: datetime) -> Outcome | None:
+    """Why a person may not check a shift in or out now, or None when they may."""
+    if shift is None:
+        return "not_found"
+    if shift.cancelled:
+        return "cancelled"
+    if not _member(db, shift, user):
+        return "not_on_team"
+    if now < shift.starts_at - EARLY_CHECKIN:
+        return "too_early"
+    return None
+
+
 def check_in(store: Store, *, shift_id: int, user: str) -> tuple[Outcome, Shift | None]:
     """The team is out: record who checked in and when (lead or team member)."""
     now = store.clock()
     with store.write() as db:
         shift = get_shift(db, shift_id)
-        if shift is None:
-            return "not_found", None
-        if shift.cancelled:
-            return "cancelled", shift
-        if not _member(db, shift, user):
-            return "not_on_team", shift
-        if now < shift.starts_at - EARLY_CHECKIN:
-            return "too_early", shift
+        refused = _refusal(db, shift, user, now)
+        if refused:
+            return refused, shift
         state = get_state(db, shift_id)
         if state.checked_in_at:
             return "already", shift
@@ -157,14 +165,9 @@ def check_out(store: Store, *, shift_id: int, user: str) -> tuple[Outcome, Shift
     now = store.clock()
     with store.write() as db:
         shift = get_shift(db, shift_id)
-        if shift is None:
-            return "not_found", None
-        if shift.cancelled:
-            return "cancelled", shift
-        if not _member(db, shift, user):
-            return "not_on_team", shift
-        if now < shift.starts_at - EARLY_CHECKIN:
-            return "too_early", shift
+        refused = _refusal(db, shift, user, now)
+        if refused:
+            return refused, shift
         state = get_state(db, shift_id)
         if state.checked_out_at:
             return "already", shift
