@@ -18,12 +18,12 @@ from pathlib import Path
 from common import (
     ROOT,
     SECRET,
-    FakeSlack,
     command_body,
     free_port,
     payload_body,
     percentiles,
     signed_post,
+    start_fake_process,
     start_process,
     stop_process,
     wait_healthy,
@@ -118,18 +118,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=400, help="requests per concurrency level and app")
     args = parser.parse_args()
-    fake = FakeSlack()
+    fake_proc, fake_url = start_fake_process()
     tmp = Path(tempfile.mkdtemp(prefix="outreach-bench-"))
     seed(tmp / "bench.db")
     bot_port, bare_port = free_port(), free_port()
-    env = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url,
+    env = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake_url,
            "OUTREACH_ADMINS": "UADMIN", "OUTREACH_TIMEZONE": "America/Chicago"}
     bot = start_process([str(ROOT / "bot.py")], {**env, "PORT": str(bot_port), "OUTREACH_DB": str(tmp / "bench.db")})
     bare = start_process([str(ROOT / "bench" / "bare_bolt.py")], {**env, "PORT": str(bare_port)})
     try:
         wait_healthy(bot_port, bot)
         wait_healthy(bare_port, bare)
-        response_url = fake.response_url("bench")
+        response_url = fake_url.replace("/api/", "/response_url/bench")
         print(f"{'app':<10}{'conc':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'req/s':>9}{'errors':>8}")
         worst_max, ratios = 0.0, []
         for concurrency in (1, 10, 50):
@@ -148,11 +148,11 @@ def main() -> None:
             ratios.append(ratio)
             print(f"{'ratio p99 outreach / bare-bolt':<42}{ratio:>8.2f}  (target <= 1.5)")
         print(f"slowest outreach ack: {worst_max:.0f} ms (Slack's deadline: 3000 ms)")
-        print(f"Web API calls the bot made meanwhile: {len(fake.calls)}")
     finally:
         for proc in (bot, bare):
             stop_process(proc)
-        fake.close()
+        fake_proc.stdin.close()  # type: ignore[union-attr]
+        fake_proc.wait(timeout=10)
     sys.exit(0)
 
 

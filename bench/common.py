@@ -116,3 +116,22 @@ def stop_process(proc: subprocess.Popen, timeout: float = 30.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
+
+
+FAKE_SERVER = """
+import sys, threading
+sys.path.insert(0, {tests!r})
+from fakeslack import FakeSlack
+fake = FakeSlack()
+print(fake.url, flush=True)
+sys.stdin.read()  # until the benchmark closes our stdin
+fake.close()
+"""
+
+
+def start_fake_process() -> tuple[subprocess.Popen, str]:
+    """A fake Slack Web API in a process of its own, so serving the bot's calls costs the load generator nothing."""
+    proc = subprocess.Popen([sys.executable, "-c", FAKE_SERVER.format(tests=str(ROOT / "tests"))],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    url = proc.stdout.readline().strip()  # type: ignore[union-attr]
+    return proc, url
