@@ -276,3 +276,16 @@ def test_retention_setting_is_validated():
         with pytest.raises(SettingsError) as info:
             load_settings({**good, "OUTREACH_NOTES_RETENTION_DAYS": bad})
         assert info.value.name == "OUTREACH_NOTES_RETENTION_DAYS"
+
+
+def test_debrief_without_number_lists_what_is_still_to_write(bot):
+    number = ended_shift(bot)
+    later = bot.create_shift(start_date="2026-11-30", end_date="2026-11-30")  # not ended yet
+    reply = bot.command(LEAD, "debrief").reply()
+    buttons = [e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(e["action_id"], e["value"]) for e in buttons] == [("debrief_open", str(number))]
+    assert f"#{later}" not in message_text(reply)
+    assert "debrief N" in bot.command(LEAD, "debrief soon").text()
+    assert submit(bot, LEAD, number).body == b""
+    assert not [b for b in bot.command(LEAD, "debrief").reply()["blocks"] if b["type"] == "actions"]
+    assert not [b for b in bot.command("UOTHER", "debrief").reply()["blocks"] if b["type"] == "actions"]
