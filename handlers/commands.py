@@ -41,6 +41,13 @@ class CommandRequest:
         """Answer with a rendered template."""
         self.reply(self.kit.render(template, **context))
 
+    def shift_number(self, usage: str) -> int | None:
+        """The shift number the arguments start with; without one, answer with the usage and return None."""
+        number = parse_number(self.args.split(" ")[0]) if self.args else None
+        if number is None:
+            self.say("common/usage.j2", usage=usage)
+        return number
+
 
 Handler = Callable[[CommandRequest], None]
 

@@ -216,9 +216,8 @@ def cmd_checklist(req: CommandRequest) -> None:
 @subcommand("go", usage="N")
 def cmd_go(req: CommandRequest) -> None:
     """Record Go for shift N (the lead or a coordinator), refused while anything required is missing."""
-    number = parse_number(req.args.split(" ")[0]) if req.args else None
+    number = req.shift_number("/outreach go N")
     if number is None:
-        req.say("common/usage.j2", usage="/outreach go N")
         return
     result = rd.record_go(req.kit.services.store, protocol_of(req.kit), shift_id=number, actor=req.actor,
                           coordinator=req.role >= Role.COORDINATOR)

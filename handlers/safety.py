@@ -103,17 +103,10 @@ def notice_escalation(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
 # ---------------------------------------------------------------- commands
 
 
-def _number(req: CommandRequest, usage: str) -> int | None:
-    number = parse_number(req.args.split(" ")[0]) if req.args else None
-    if number is None:
-        req.say("common/usage.j2", usage=usage)
-    return number
-
-
 @subcommand("checkin", usage="N")
 def cmd_checkin(req: CommandRequest) -> None:
     """Check a shift's team in (lead or team member)."""
-    number = _number(req, "/outreach checkin N (the shift's number)")
+    number = req.shift_number("/outreach checkin N (the shift's number)")
     if number is not None:
         outcome, _ = safety.check_in(req.kit.services.store, shift_id=number, user=req.actor)
         req.reply(result_text(req.kit, "checkin", outcome, number))
@@ -122,7 +115,7 @@ def cmd_checkin(req: CommandRequest) -> None:
 @subcommand("checkout", usage="N")
 def cmd_checkout(req: CommandRequest) -> None:
     """Check a shift's team out: everyone is safe (lead or team member)."""
-    number = _number(req, "/outreach checkout N (the shift's number)")
+    number = req.shift_number("/outreach checkout N (the shift's number)")
     if number is not None:
         outcome, _ = safety.check_out(req.kit.services.store, shift_id=number, user=req.actor)
         req.reply(result_text(req.kit, "checkout", outcome, number))

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
-from handlers.commands import CommandRequest, parse_number, subcommand
+from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import shifts as sh
@@ -231,17 +231,10 @@ def cmd_mine(req: CommandRequest) -> None:
     req.say("shifts/mine.j2", mine=mine)
 
 
-def _number_or_usage(req: CommandRequest, usage: str) -> int | None:
-    number = parse_number(req.args.split(" ")[0]) if req.args else None
-    if number is None:
-        req.say("common/usage.j2", usage=usage)
-    return number
-
-
 @subcommand("signup", usage="N")
 def cmd_signup(req: CommandRequest) -> None:
     """Sign up for shift N."""
-    number = _number_or_usage(req, "/outreach signup N (the shift's number, as in /outreach shifts)")
+    number = req.shift_number("/outreach signup N (the shift's number, as in /outreach shifts)")
     if number is not None:
         req.reply(signup_text(req.kit, req.actor, number))
 
@@ -249,7 +242,7 @@ def cmd_signup(req: CommandRequest) -> None:
 @subcommand("withdraw", usage="N")
 def cmd_withdraw(req: CommandRequest) -> None:
     """Withdraw from shift N."""
-    number = _number_or_usage(req, "/outreach withdraw N (the shift's number, as in /outreach mine)")
+    number = req.shift_number("/outreach withdraw N (the shift's number, as in /outreach mine)")
     if number is not None:
         req.reply(withdraw_text(req.kit, req.actor, number))
 
@@ -257,7 +250,7 @@ def cmd_withdraw(req: CommandRequest) -> None:
 @subcommand("edit", role=Role.COORDINATOR, usage="N")
 def cmd_edit(req: CommandRequest) -> None:
     """Open the shift form prefilled."""
-    number = _number_or_usage(req, "/outreach edit N")
+    number = req.shift_number("/outreach edit N")
     if number is None:
         return
     shift = sh.load_shift(req.kit.services.store, number)
@@ -270,7 +263,7 @@ def cmd_edit(req: CommandRequest) -> None:
 @subcommand("cancel", role=Role.COORDINATOR, usage="N [reason]")
 def cmd_cancel(req: CommandRequest) -> None:
     """Cancel shift N and tell everyone on it."""
-    number = _number_or_usage(req, "/outreach cancel N [reason]")
+    number = req.shift_number("/outreach cancel N [reason]")
     if number is None:
         return
     reason = req.args.partition(" ")[2]
@@ -360,21 +353,16 @@ def register(app: App, kit: Kit) -> None:
             respond(text=text, response_type="ephemeral", replace_original=False)
 
     @app.action("shift_signup")
-    def on_signup(ack: Ack, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        ack()
-        number, page = _value(body)
-        if number is None:
-            return
-        answer_click(body, respond, client, context["actor"], signup_text(kit, context["actor"], number), page)
-
     @app.action("shift_withdraw")
     @app.action("shift_giveback")
-    def on_withdraw(ack: Ack, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    def on_signup_or_withdraw(ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond,
+                              client: WebClient) -> None:
         ack()
         number, page = _value(body)
         if number is None:
             return
-        answer_click(body, respond, client, context["actor"], withdraw_text(kit, context["actor"], number), page)
+        act = signup_text if action.get("action_id") == "shift_signup" else withdraw_text
+        answer_click(body, respond, client, context["actor"], act(kit, context["actor"], number), page)
 
     @app.action("shift_details")
     def on_details(ack: Ack, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
