@@ -31,6 +31,7 @@ log = logging.getLogger("outreach")
 TICK_SECONDS = 20.0
 SWITCH_INTERVAL = 0.0005
 LEASE_SECONDS = 60.0
+WORKER_STOP_SECONDS = 60.0
 
 
 def ensure_dependencies(argv: Sequence[str]) -> None:
@@ -270,8 +271,75 @@ def start_scheduler(kit: object, services: Services) -> tuple[object, str]:
     return scheduler, owner
 
 
+def run_worker(jobs: object, gate: object) -> None:
+    """The worker process: the listeners' work after their ack, and the timer (see handlers/worker.py)."""
+    import multiprocessing
+
+    from handlers import create_app
+    from handlers.worker import Worker, lower_priority
+    from outreach import lease
+    from outreach.settings import load_settings
+
+    setup_logging("worker")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the main process stops us
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    lower_priority()
+    settings = load_settings()
+    services = open_services(settings)
+    app, kit = create_app(services, worker=True)
+    scheduler, owner = start_scheduler(kit, services)
+    parent = multiprocessing.parent_process()
+    Worker(app, jobs, gate=gate, parent_alive=parent.is_alive if parent else lambda: True).serve()  # type: ignore[arg-type]
+    kit.notifier.stopping.set()  # a flush under way stops after the message it is sending
+    scheduler.shutdown(wait=True)
+    lease.release(services.store, owner=owner)
+    services.store.close()
+    log.info("worker stopped")
+
+
+class WorkerProcess:
+    """The worker process, restarted if it dies; jobs wait in the queue meanwhile."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        from handlers.worker import AckGate
+
+        self.context = multiprocessing.get_context("spawn")
+        self.jobs = self.context.Queue()
+        self.gate = AckGate(self.context)
+        self.stopping = threading.Event()
+        self.process = self._spawn()
+        self.watcher = threading.Thread(target=self._watch, name="worker-watch", daemon=True)
+        self.watcher.start()
+
+    def _spawn(self) -> object:
+        process = self.context.Process(target=run_worker, args=(self.jobs, self.gate), name="outreach-worker")
+        process.start()
+        return process
+
+    def _watch(self) -> None:
+        while not self.stopping.is_set():
+            self.process.join(timeout=1.0)  # type: ignore[attr-defined]
+            if self.process.exitcode is not None and not self.stopping.is_set():  # type: ignore[attr-defined]
+                log.error("the worker process ended (exit code %s); starting another", self.process.exitcode)  # type: ignore[attr-defined]
+                self.process = self._spawn()
+
+    def stop(self, timeout: float = WORKER_STOP_SECONDS) -> None:
+        """Let the worker finish the jobs it has, then end it."""
+        self.stopping.set()
+        self.jobs.put(None)
+        self.process.join(timeout=timeout)  # type: ignore[attr-defined]
+        if self.process.exitcode is None:  # type: ignore[attr-defined]
+            log.warning("the worker did not finish within %.0f s; stopping it", timeout)
+            self.process.terminate()  # type: ignore[attr-defined]
+            self.process.join(timeout=10)  # type: ignore[attr-defined]
+        self.jobs.close()
+        self.jobs.join_thread()
+
+
 def cmd_run(_: argparse.Namespace) -> int:
-    """Run the bot until SIGTERM or SIGINT."""
+    """Run the bot until SIGTERM or SIGINT: this process acks, a worker process does the work."""
     from outreach.settings import load_settings
 
     settings = load_settings()
@@ -279,6 +347,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     from slack_bolt.error import BoltError
 
     from handlers import create_app
+    from handlers.worker import WorkerLink
 
     try:
         app, kit = create_app(services)
@@ -286,7 +355,7 @@ def cmd_run(_: argparse.Namespace) -> int:
         raise Fatal(f"SLACK_BOT_TOKEN: Slack did not accept the token ({exc}). Check the token and SLACK_API_URL.") from None
 
     # Hand the interpreter over between threads every 0.5 ms instead of 5 ms, so a request waiting to
-    # be acknowledged is not held up behind a listener's work after its own ack (see handlers/pacing.py).
+    # be acknowledged is not held up behind a view submission's work after its own ack.
     sys.setswitchinterval(SWITCH_INTERVAL)
     stop = threading.Event()
 
@@ -297,7 +366,9 @@ def cmd_run(_: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    scheduler, owner = start_scheduler(kit, services)
+    worker = WorkerProcess()
+    app.link = link = WorkerLink(worker.jobs, worker.gate)
+    kit.hand_over, kit.remote = link.hand_over, True
     feed_server = None
 
     if settings.socket_mode:
@@ -326,16 +397,22 @@ def cmd_run(_: argparse.Namespace) -> int:
         log.info("serving Slack requests on http://0.0.0.0:%s/slack/events", server.port)
         stop.wait()
         server.stop()
-    kit.notifier.stopping.set()  # a flush under way stops after the message it is sending
-    scheduler.shutdown(wait=True)
+    kit.notifier.stopping.set()
+    worker.stop()
     if feed_server is not None:
         feed_server.stop()
-    from outreach import lease
-
-    lease.release(services.store, owner=owner)
     services.store.close()
     log.info("stopped")
     return 0
+
+
+def setup_logging(process: str = "bot") -> None:
+    """One format for both processes; Slack's libraries only warn."""
+    logging.basicConfig(
+        level=logging.INFO, format=f"%(asctime)s %(levelname)s {process} %(name)s: %(message)s", stream=sys.stderr
+    )
+    for noisy in ("slack_bolt", "slack_sdk", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -364,11 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     ensure_dependencies(argv)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    for noisy in ("slack_bolt", "slack_sdk"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    setup_logging()
     from outreach.settings import SettingsError, load_dotenv_file
 
     load_dotenv_file(Path(".env"))

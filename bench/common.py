@@ -108,6 +108,35 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process and its children (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def wait_quiet(pid: int, *, idle_cpu: float = 0.01, window: float = 0.5, timeout: float = 120.0) -> float:
+    """Wait until a process and its children use almost no CPU (their queued work is done); return the seconds."""
+    started = time.perf_counter()
+    before = process_tree_cpu(pid)
+    while time.perf_counter() - started < timeout:
+        time.sleep(window)
+        now = process_tree_cpu(pid)
+        if now - before < idle_cpu:
+            return time.perf_counter() - started - window
+        before = now
+    return float("inf")
+
+
 def stop_process(proc: subprocess.Popen, timeout: float = 30.0) -> None:
     """SIGTERM, then SIGKILL if it has not stopped in time (a benchmark never leaves a process behind)."""
     proc.terminate()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
-from slack_bolt import App, BoltContext, Respond
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -28,17 +31,36 @@ from handlers import (
 )
 from handlers.kit import Kit
 from handlers.notify import Notifier
-from handlers.pacing import PacedExecutor
 from handlers.render import Renderer
+from handlers.worker import WorkerLink, run_here
 from outreach.services import Services
 
 log = logging.getLogger(__name__)
 
-LISTENER_WORKERS = 1024
-WORK_SLOTS = 2
+# Threads for listeners in the process that acks: an ack never waits for a free one, even while
+# view submissions finish their work after their ack.
+LISTENER_WORKERS = 64
 SURFACES = (
     middleware, commands, shifts, people, home, readiness, partners, debriefs, reports, reminders, calendar, safety,
 )
+
+
+class OutreachApp(App):
+    """Bolt's App, logging each request with its ack time. Linked to a worker (`bot.py run`), it counts
+    each request on the gate while dispatching it, and sends the worker the work handed over."""
+
+    link: WorkerLink | None = None
+    worker: bool = False
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        """Dispatch as Bolt does (it returns once the listener has acked), then log or send the request."""
+        started = time.monotonic()
+        with self.link.gate.acking() if self.link else nullcontext():
+            response = super().dispatch(req)
+        ack_ms = (time.monotonic() - started) * 1000
+        if self.link is None or not self.link.send(req, ack_ms):
+            middleware.log_request(req, ack_ms, worker=self.worker)
+        return response
 
 
 def make_client(services: Services) -> WebClient:
@@ -55,26 +77,30 @@ def make_client(services: Services) -> WebClient:
     )
 
 
-def create_app(services: Services, *, client: WebClient | None = None, verify_token: bool = True) -> tuple[App, Kit]:
-    """The Bolt app with every surface registered, and the kit its handlers share."""
+def create_app(services: Services, *, client: WebClient | None = None, verify_token: bool = True,
+               worker: bool = False) -> tuple[OutreachApp, Kit]:
+    """The Bolt app with every surface registered, and the kit its handlers share.
+
+    A worker's app (`worker=True`) dispatches requests the acking process already verified.
+    """
     settings = services.settings
     client = client or make_client(services)
-    app = App(
+    app = OutreachApp(
         client=client,
         signing_secret=settings.signing_secret or "socket-mode",
-        request_verification_enabled=not settings.socket_mode,
+        request_verification_enabled=not settings.socket_mode and not worker,
+        process_before_response=worker,  # a worker's listeners run in the thread that dispatches them
         token_verification_enabled=verify_token,
         raise_error_for_unhandled_request=False,
-        # Listeners ack first, then work: enough workers that an ack never queues, few slots for work.
-        listener_executor=PacedExecutor(workers=LISTENER_WORKERS, slots=WORK_SLOTS),
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="listener"),
     )
-    kit = Kit(services=services, render=Renderer(services.catalog))
+    app.worker = worker
+    kit = Kit(services=services, render=Renderer(services.catalog), worker=worker)
     kit.notifier = Notifier(kit, services, client)
     for surface in SURFACES:
         surface.register(app, kit)
 
-    @app.error
-    def on_error(error: Exception, body: dict, respond: Respond | None, context: BoltContext) -> None:
+    def tell(error: Exception, body: dict, respond: Respond | None) -> None:
         log.error("unhandled %s while handling %s", type(error).__name__, middleware.request_kind(body or {}),
                   exc_info=error)
         if respond is not None:
@@ -83,4 +109,12 @@ def create_app(services: Services, *, client: WebClient | None = None, verify_to
             except Exception:  # the person cannot be told; the log has it
                 log.warning("could not tell the user about the error")
 
+    @app.error
+    def on_error(error: Exception, body: dict, respond: Respond | None, context: BoltContext) -> None:
+        tell(error, body, respond)
+
+    def on_work_error(error: Exception, request: BoltRequest) -> None:
+        tell(error, request.body, request.context.respond)
+
+    kit.hand_over = run_here(on_work_error)
     return app, kit

@@ -141,9 +141,8 @@ def register(app: App, kit: Kit) -> None:
     """Send invites on every change; wire the Reset button and the link buttons."""
     cal.install(kit.services.store)
 
-    @app.action("calendar_reset")
-    def on_reset(ack: Ack, context: BoltContext, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("calendar_reset"))
+    def on_reset(context: BoltContext, respond: Respond) -> None:
         token = cal.reset_token(kit.services.store, context["actor"])
         text, blocks = feed_message(kit, token, note=kit.render("calendar/reset.j2"))
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers.kit import Kit
@@ -119,9 +119,8 @@ def run(req: CommandRequest, name: str) -> None:
 def register(app: App, kit: Kit) -> None:
     """Wire /outreach to the registry."""
 
-    @app.command("/outreach")
-    def outreach(ack: Ack, command: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        ack()
+    @kit.later(app.command("/outreach"))
+    def outreach(command: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         text = " ".join(str(command.get("text") or "").split())
         name, _, args = text.partition(" ")
         req = CommandRequest(

@@ -310,9 +310,8 @@ def register(app: App, kit: Kit) -> None:
     def tell(respond: Respond, text: str) -> None:
         respond(text=text, response_type="ephemeral", replace_original=False)
 
-    @app.action("debrief_open")
-    def on_open(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("debrief_open"))
+    def on_open(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
         problem = open_form(kit, client, trigger_id=body.get("trigger_id"), actor=context["actor"],
                             role=context["role"], shift_id=_number(body))
         if problem:
@@ -321,9 +320,8 @@ def register(app: App, kit: Kit) -> None:
             else:
                 tell(respond, problem)
 
-    @app.action("debrief_view")
-    def on_view(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("debrief_view"))
+    def on_view(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
         number = _number(body)
         shift = sh.load_shift(kit.services.store, number) if number else None
         debrief = dbf.load_debrief(kit.services.store, number) if number else None
@@ -334,9 +332,8 @@ def register(app: App, kit: Kit) -> None:
             return
         client.views_open(trigger_id=body["trigger_id"], view=details_view(kit, shift, debrief))
 
-    @app.action("followup_done")
-    def on_done(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("followup_done"))
+    def on_done(body: dict, context: BoltContext, respond: Respond) -> None:
         number = _number(body)
         outcome, task = dbf.complete(kit.services.store, task_id=number or 0, actor=context["actor"],
                                      coordinator=context["role"] >= Role.COORDINATOR)
@@ -351,9 +348,8 @@ def register(app: App, kit: Kit) -> None:
             return
         tell(respond, note)
 
-    @app.action("wellbeing_open")
-    def on_wellbeing(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("wellbeing_open"))
+    def on_wellbeing(body: dict, client: WebClient, respond: Respond) -> None:
         number = _number(body)
         shift = sh.load_shift(kit.services.store, number) if number else None
         if not shift or shift.cancelled:

@@ -52,7 +52,7 @@ def publish_home(kit: Kit, client: WebClient, user: str) -> None:
 def register(app: App, kit: Kit) -> None:
     """Publish the home tab whenever someone opens it."""
 
-    @app.event("app_home_opened")
+    @kit.later(app.event("app_home_opened"))
     def on_home_opened(event: dict, client: WebClient) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return

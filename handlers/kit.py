@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from handlers.render import Renderer
+from handlers.worker import F, HandOver, later
 from outreach.services import Services
 
 if TYPE_CHECKING:
@@ -29,6 +30,16 @@ class Kit:
     readiness_checkers: list[Callable[[int], list[str] | None]] = field(default_factory=list)
     # Where an escalation finds the night's law enforcement contact: shift id -> text, or None.
     contact_providers: list[Callable[[int], str | None]] = field(default_factory=list)
+    # Where the work after an ack runs: here by default, or in the worker process (handlers/worker.py).
+    hand_over: HandOver = field(init=False)
+    # True in the worker process, whose requests were acked (and counted) by the process that received them.
+    worker: bool = False
+    # True in the process that acks when a worker process does the work (bot.py run).
+    remote: bool = False
+
+    def later(self, register: Callable[..., object]) -> Callable[[F], F]:
+        """Register a listener as work after an empty ack, run wherever `hand_over` says (a decorator)."""
+        return later(register, lambda: self.hand_over)
 
     def readiness(self, shift_id: int) -> list[str] | None:
         """What is missing before a shift can go out (None when no checker knows the shift)."""

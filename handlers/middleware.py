@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
 from handlers.kit import Kit
-from handlers.pacing import PacedAck
+from handlers.worker import RUN_WHERE_ACKED
 from outreach.roles import Role
 
 log = logging.getLogger("outreach.requests")
@@ -56,23 +55,43 @@ def request_kind(body: dict) -> str:
     return kind
 
 
+def log_request(request: BoltRequest, elapsed_ms: float, *, worker: bool) -> None:
+    """The request's one log line: its kind and ack time (and, from the worker, its work time).
+
+    A request handed over to the worker is logged there, with the ack time measured where it was acked.
+    """
+    context, kind = request.context, request_kind(request.body)
+    if context.get("retry"):
+        log.info("handled %s (a retry, already acted on)", kind)
+    elif worker:
+        log.info("handled %s ack_ms=%.1f work_ms=%.1f", kind, context.get("ack_ms", 0.0), elapsed_ms)
+    else:
+        log.info("handled %s ack_ms=%.1f", kind, elapsed_ms)
+
+
 def register(app: App, kit: Kit) -> None:
     """Install the middleware on the app."""
 
     @app.middleware
     def resolve_actor(context: BoltContext, body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
-        started = time.monotonic()
-        context["ack"] = PacedAck()
-        event_id = body.get("event_id") if isinstance(body, dict) and body.get("type") == "event_callback" else None
+        # The worker's requests were acked (and counted) by the process that received them.
+        event_id = body.get("event_id") if body.get("type") == "event_callback" and not kit.worker else None
         if event_id:
             with kit.services.store.write() as db:
                 if not kit.services.store.first_time(db, f"event:{event_id}"):
-                    log.info("handled %s (a retry, already acted on)", request_kind(body))
+                    context["retry"] = True
                     return BoltResponse(status=200, body="")
+        # Where a worker process does the work (bot.py run), this process needs nobody's role for the
+        # requests it only acks and hands over.
+        if not kit.remote or body.get("type") in RUN_WHERE_ACKED:
+            resolve(context, body)
+        return next()
+
+    def resolve(context: BoltContext, body: dict) -> None:
         user = context.user_id
         context["actor"] = user
         context["role"] = kit.services.role(user) if user else Role.VOLUNTEER
-        view = body.get("view") if isinstance(body, dict) else None
+        view = body.get("view")
         if isinstance(view, dict):
             context["form"] = flatten_state((view.get("state") or {}).get("values") or {})
             try:
@@ -80,6 +99,3 @@ def register(app: App, kit: Kit) -> None:
             except ValueError:
                 meta = {}
             context["meta"] = meta if isinstance(meta, dict) else {}
-        response = next()
-        log.info("handled %s ack_ms=%.1f", request_kind(body), (time.monotonic() - started) * 1000)
-        return response

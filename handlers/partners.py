@@ -155,9 +155,8 @@ def register(app: App, kit: Kit) -> None:
         respond(text=kit.render("common/not_allowed.j2", needed="coordinator", what="partner changes"),
                 response_type="ephemeral", replace_original=False)
 
-    @app.action("partner_edit")
-    def on_edit(ack: Ack, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        ack()
+    @kit.later(app.action("partner_edit"))
+    def on_edit(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         if context["role"] < Role.COORDINATOR:
             refuse(respond)
             return
@@ -169,9 +168,8 @@ def register(app: App, kit: Kit) -> None:
             return
         client.views_open(trigger_id=body["trigger_id"], view=partner_form(kit, partner=partner))
 
-    @app.action("partner_remove")
-    def on_remove(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("partner_remove"))
+    def on_remove(body: dict, context: BoltContext, respond: Respond) -> None:
         if context["role"] < Role.COORDINATOR:
             refuse(respond)
             return
@@ -189,9 +187,8 @@ def register(app: App, kit: Kit) -> None:
                        bk.button("Keep", "partner_keep", str(partner.id)), block_id=f"remove:{partner.id}"),
         ]))
 
-    @app.action("partner_remove_yes")
-    def on_remove_yes(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("partner_remove_yes"))
+    def on_remove_yes(body: dict, context: BoltContext, respond: Respond) -> None:
         if context["role"] < Role.COORDINATOR:
             refuse(respond)
             return
@@ -202,9 +199,8 @@ def register(app: App, kit: Kit) -> None:
         respond(text=kit.render("partners/removed.j2", p=removed), response_type="ephemeral", replace_original=True)
         _recheck(kit, shifts)
 
-    @app.action("partner_keep")
-    def on_keep(ack: Ack, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("partner_keep"))
+    def on_keep(respond: Respond) -> None:
         respond(text=kit.render("partners/kept.j2"), response_type="ephemeral", replace_original=True)
 
     @app.view("partner_form")

@@ -337,9 +337,8 @@ def register(app: App, kit: Kit) -> None:
         respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
         kit.notifier.flush()
 
-    @app.action("ready_tick")
-    def on_tick(ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        ack()
+    @kit.later(app.action("ready_tick"))
+    def on_tick(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         parts = _block_parts(action, "tick")
         number = int(parts[0]) if parts and parts[0].isdigit() else None
         state, _, editor = _access(kit, number, context["actor"], context["role"])
@@ -366,9 +365,8 @@ def register(app: App, kit: Kit) -> None:
                               view=evidence_view(kit, state, wants_evidence, response_url=body.get("response_url")))
         answer(respond, number, context["actor"], context["role"])
 
-    @app.action("ready_evidence")
-    def on_evidence(ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        ack()
+    @kit.later(app.action("ready_evidence"))
+    def on_evidence(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number, _, item_id = str(action.get("value") or "").partition(":")
         state, _, editor = _access(kit, int(number) if number.isdigit() else None, context["actor"], context["role"])
         if state is None:
@@ -406,9 +404,8 @@ def register(app: App, kit: Kit) -> None:
                 log.warning("could not update the checklist message after evidence")
         kit.notifier.flush()
 
-    @app.action("ready_oncall")
-    def on_oncall(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("ready_oncall"))
+    def on_oncall(action: dict, context: BoltContext, respond: Respond) -> None:
         parts = _block_parts(action, "oncall")
         number = int(parts[0]) if parts and parts[0].isdigit() else None
         state, _, editor = _access(kit, number, context["actor"], context["role"])
@@ -425,9 +422,8 @@ def register(app: App, kit: Kit) -> None:
                        partner_id=partner_id, channel=channel_of(kit))
         answer(respond, number, context["actor"], context["role"])
 
-    @app.action("ready_hotline")
-    def on_hotline(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("ready_hotline"))
+    def on_hotline(action: dict, context: BoltContext, respond: Respond) -> None:
         parts = _block_parts(action, "hotline")
         number = int(parts[0]) if parts and parts[0].isdigit() else None
         state, _, editor = _access(kit, number, context["actor"], context["role"])
@@ -440,9 +436,8 @@ def register(app: App, kit: Kit) -> None:
                        hotline=str((action.get("selected_option") or {}).get("value") or ""), channel=channel_of(kit))
         answer(respond, number, context["actor"], context["role"])
 
-    @app.action("ready_go")
-    def on_go(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("ready_go"))
+    def on_go(action: dict, context: BoltContext, respond: Respond) -> None:
         value = str(action.get("value") or "")
         number = int(value) if value.isdigit() else None
         if number is None:
@@ -455,10 +450,9 @@ def register(app: App, kit: Kit) -> None:
             return
         answer(respond, number, context["actor"], context["role"], note=note)
 
-    @app.action("ready_refresh")
-    @app.action("ready_pull")
-    def on_refresh(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("ready_refresh"))
+    @kit.later(app.action("ready_pull"))
+    def on_refresh(action: dict, context: BoltContext, respond: Respond) -> None:
         value = str(action.get("value") or "")
         number = int(value) if value.isdigit() else None
         state, viewer, editor = _access(kit, number, context["actor"], context["role"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 
 from handlers import blocks as bk
 from handlers.kit import Kit
@@ -71,9 +71,8 @@ def register(app: App, kit: Kit) -> None:
     services = kit.services
     reminders.install(services.store, services.settings)
 
-    @app.action("reminder_checklist")
-    def on_checklist(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("reminder_checklist"))
+    def on_checklist(body: dict, context: BoltContext, respond: Respond) -> None:
         raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
         if not raw.isdigit():
             return

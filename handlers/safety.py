@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from markupsafe import Markup
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 
 from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
@@ -159,33 +159,29 @@ def register(app: App, kit: Kit) -> None:
         in_dm = str((body.get("container") or {}).get("channel_id", "")).startswith("D")
         respond(text=text, response_type="ephemeral", replace_original=in_dm)
 
-    @app.action("safety_checkin")
-    def on_checkin(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("safety_checkin"))
+    def on_checkin(body: dict, context: BoltContext, respond: Respond) -> None:
         raw = _value(body)
         if raw.isdigit():
             outcome, _ = safety.check_in(services.store, shift_id=int(raw), user=context["actor"])
             answer(respond, result_text(kit, "checkin", outcome, int(raw)), body)
 
-    @app.action("safety_checkout")
-    def on_checkout(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("safety_checkout"))
+    def on_checkout(body: dict, context: BoltContext, respond: Respond) -> None:
         raw = _value(body)
         if raw.isdigit():
             outcome, _ = safety.check_out(services.store, shift_id=int(raw), user=context["actor"])
             answer(respond, result_text(kit, "checkout", outcome, int(raw)), body)
 
-    @app.action("safety_ok")
-    def on_ok(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("safety_ok"))
+    def on_ok(body: dict, context: BoltContext, respond: Respond) -> None:
         first, _, seq = _value(body).partition(":")
         if first.isdigit() and seq.isdigit():
             outcome, _ = safety.answer_ping(services.store, shift_id=int(first), seq=int(seq), user=context["actor"])
             answer(respond, result_text(kit, "ping", outcome, int(first)), body)
 
-    @app.action("safety_ack")
-    def on_ack(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("safety_ack"))
+    def on_ack(body: dict, context: BoltContext, respond: Respond) -> None:
         first, _, reason = _value(body).partition(":")
         if not first.isdigit() or not reason:
             return

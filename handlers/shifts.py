@@ -352,21 +352,19 @@ def register(app: App, kit: Kit) -> None:
         else:
             respond(text=text, response_type="ephemeral", replace_original=False)
 
-    @app.action("shift_signup")
-    @app.action("shift_withdraw")
-    @app.action("shift_giveback")
-    def on_signup_or_withdraw(ack: Ack, body: dict, action: dict, context: BoltContext, respond: Respond,
+    @kit.later(app.action("shift_signup"))
+    @kit.later(app.action("shift_withdraw"))
+    @kit.later(app.action("shift_giveback"))
+    def on_signup_or_withdraw(body: dict, action: dict, context: BoltContext, respond: Respond,
                               client: WebClient) -> None:
-        ack()
         number, page = _value(body)
         if number is None:
             return
         act = signup_text if action.get("action_id") == "shift_signup" else withdraw_text
         answer_click(body, respond, client, context["actor"], act(kit, context["actor"], number), page)
 
-    @app.action("shift_details")
-    def on_details(ack: Ack, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        ack()
+    @kit.later(app.action("shift_details"))
+    def on_details(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number, _ = _value(body)
         shift = sh.load_shift(kit.services.store, number) if number else None
         if shift is None:
@@ -376,9 +374,8 @@ def register(app: App, kit: Kit) -> None:
         view = details_view(kit, shift, role=context["role"])
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.action("shift_edit")
-    def on_edit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        ack()
+    @kit.later(app.action("shift_edit"))
+    def on_edit(body: dict, context: BoltContext, client: WebClient) -> None:
         number, _ = _value(body)
         if context["role"] < Role.COORDINATOR or number is None:
             return
@@ -386,9 +383,8 @@ def register(app: App, kit: Kit) -> None:
         if shift and not shift.cancelled and body.get("view"):
             client.views_update(view_id=body["view"]["id"], view=shift_form(kit, shift=shift))
 
-    @app.action("shifts_page")
-    def on_page(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    @kit.later(app.action("shifts_page"))
+    def on_page(body: dict, context: BoltContext, respond: Respond) -> None:
         page, _ = _value(body)
         text, blocks = list_message(kit, context["actor"], page=page or 0)
         respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")

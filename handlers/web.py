@@ -44,14 +44,23 @@ class SlackHandler(SlackRequestHandler):
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
         """Build the Bolt request (mending the body when Bolt misread it) and dispatch it."""
-        raw = request.get_body()
-        bolt_request = BoltRequest(body=raw, query=request.query_string, headers=request.get_headers())
-        if not bolt_request.body and raw and not raw.lstrip().startswith("{"):
-            form = dict(parse_qsl(raw, keep_blank_values=True))
-            if "payload" not in form:
-                bolt_request.body = form
-                bolt_request.context = build_context(bolt_request.context, form)
-        return self.app.dispatch(bolt_request)
+        bolt_request = BoltRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
+        return self.app.dispatch(mend_form_body(bolt_request))
+
+
+def mend_form_body(request: BoltRequest) -> BoltRequest:
+    """Read a form body without a `payload` field as the plain form it is (see SlackHandler).
+
+    Bolt's copy of a request for a lazy listener parses the raw body again, so lazy runners mend
+    their copy too.
+    """
+    raw = request.raw_body
+    if not request.body and raw and not raw.lstrip().startswith("{"):
+        form = dict(parse_qsl(raw, keep_blank_values=True))
+        if "payload" not in form:
+            request.body = form
+            request.context = build_context(request.context, form)
+    return request
 
 
 def wsgi_app(app: App, extra: dict[str, WsgiApp] | None = None) -> WsgiApp:
