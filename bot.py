@@ -271,12 +271,12 @@ def start_scheduler(kit: object, services: Services) -> tuple[object, str]:
     return scheduler, owner
 
 
-def run_worker(jobs: object, gate: object) -> None:
+def run_worker(reader: object, gate: object) -> None:
     """The worker process: the listeners' work after their ack, and the timer (see handlers/worker.py)."""
     import multiprocessing
 
     from handlers import create_app
-    from handlers.worker import Worker, lower_priority
+    from handlers.worker import PipeJobs, Worker, lower_priority
     from outreach import lease
     from outreach.settings import load_settings
 
@@ -289,53 +289,12 @@ def run_worker(jobs: object, gate: object) -> None:
     app, kit = create_app(services, worker=True)
     scheduler, owner = start_scheduler(kit, services)
     parent = multiprocessing.parent_process()
-    Worker(app, jobs, gate=gate, parent_alive=parent.is_alive if parent else lambda: True).serve()  # type: ignore[arg-type]
+    Worker(app, PipeJobs(reader), gate=gate, parent_alive=parent.is_alive if parent else lambda: True).serve()  # type: ignore[arg-type]
     kit.notifier.stopping.set()  # a flush under way stops after the message it is sending
     scheduler.shutdown(wait=True)
     lease.release(services.store, owner=owner)
     services.store.close()
     log.info("worker stopped")
-
-
-class WorkerProcess:
-    """The worker process, restarted if it dies; jobs wait in the queue meanwhile."""
-
-    def __init__(self) -> None:
-        import multiprocessing
-
-        from handlers.worker import AckGate
-
-        self.context = multiprocessing.get_context("spawn")
-        self.jobs = self.context.Queue()
-        self.gate = AckGate(self.context)
-        self.stopping = threading.Event()
-        self.process = self._spawn()
-        self.watcher = threading.Thread(target=self._watch, name="worker-watch", daemon=True)
-        self.watcher.start()
-
-    def _spawn(self) -> object:
-        process = self.context.Process(target=run_worker, args=(self.jobs, self.gate), name="outreach-worker")
-        process.start()
-        return process
-
-    def _watch(self) -> None:
-        while not self.stopping.is_set():
-            self.process.join(timeout=1.0)  # type: ignore[attr-defined]
-            if self.process.exitcode is not None and not self.stopping.is_set():  # type: ignore[attr-defined]
-                log.error("the worker process ended (exit code %s); starting another", self.process.exitcode)  # type: ignore[attr-defined]
-                self.process = self._spawn()
-
-    def stop(self, timeout: float = WORKER_STOP_SECONDS) -> None:
-        """Let the worker finish the jobs it has, then end it."""
-        self.stopping.set()
-        self.jobs.put(None)
-        self.process.join(timeout=timeout)  # type: ignore[attr-defined]
-        if self.process.exitcode is None:  # type: ignore[attr-defined]
-            log.warning("the worker did not finish within %.0f s; stopping it", timeout)
-            self.process.terminate()  # type: ignore[attr-defined]
-            self.process.join(timeout=10)  # type: ignore[attr-defined]
-        self.jobs.close()
-        self.jobs.join_thread()
 
 
 def cmd_run(_: argparse.Namespace) -> int:
@@ -347,7 +306,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     from slack_bolt.error import BoltError
 
     from handlers import create_app
-    from handlers.worker import WorkerLink
+    from handlers.worker import WorkerLink, WorkerProcess
 
     try:
         app, kit = create_app(services)
@@ -366,7 +325,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    worker = WorkerProcess()
+    worker = WorkerProcess(run_worker, stop_seconds=WORKER_STOP_SECONDS)
     app.link = link = WorkerLink(worker.jobs, worker.gate)
     kit.hand_over, kit.remote = link.hand_over, True
     feed_server = None

@@ -7,7 +7,9 @@ over, and the kit's `hand_over` decides where the work runs:
 - in `bot.py run`, the request (its raw body and headers) goes over a queue to a worker process that
   built the same app. The worker dispatches it as Slack sent it, so the same listener matches and,
   there, does its work. The process that acks never competes with the work for the interpreter
-  lock, and the worker runs at a lower CPU priority, so acks come first when the machine is busy.
+  lock; the worker runs at the lowest CPU priority and starts each job in a quiet moment of the
+  acking process (`AckGate`), so acks come first when the machine is busy. The worker also writes
+  the request's log line, with the ack time measured where it was acked.
 
 View submissions stay ordinary listeners: their answer (errors shown in the form) depends on them.
 
@@ -50,7 +52,7 @@ WORKER_NICENESS = 19
 # A job starts once no request has been in the acking process for QUIET_GAP seconds, or after
 # MAX_YIELD seconds of waiting for that, whichever comes first.
 QUIET_GAP = 0.01
-MAX_YIELD = 1.0
+MAX_YIELD = 0.5
 YIELD_POLL = 0.005
 
 
@@ -130,8 +132,9 @@ class AckGate:
     The acking process counts the requests it is acknowledging; the worker waits for a quiet moment
     before it starts a job. On a machine of two cores, work running beside a burst of acks slows the
     acks even at the lowest CPU priority (the cores share caches and, on a virtual machine, often one
-    physical core), so the worker steps aside while acks are under way. It never waits longer than
-    MAX_YIELD for a job, so work (and a modal's trigger, valid for 3 s) is late by at most that.
+    physical core), so the worker steps aside while acks are under way. It waits at most MAX_YIELD
+    before each job, so a job is late by at most that after the ones before it (a modal's trigger is
+    valid for 3 s). Under a flood of requests lasting longer, jobs start at that pace until it ends.
     """
 
     def __init__(self, context: Any) -> None:
@@ -213,21 +216,132 @@ class Worker:
                 job = self.jobs.get_nowait()
             except (queues.Empty, OSError, EOFError):
                 return
+            if job is None:
+                return
             if job is not None:
                 self.pool.submit(self.dispatch, job)
 
 
-def lower_priority() -> None:
-    """Let the acking process come first for the CPU (an unprivileged process may lower its own priority).
+class JobPipe:
+    """The acking process's side of the jobs: `put` never blocks; a thread writes them into a pipe.
 
-    Linux's SCHED_IDLE policy runs this process only on a CPU nothing else wants, and any waking thread
-    of the acking process takes the CPU back at once; elsewhere the worker takes the lowest nice value.
-    Call it before the process starts threads: they inherit the policy.
+    Each worker process gets a pipe of its own (`renew`), read by it alone: no lock is shared with a
+    process that may be killed (a multiprocessing queue's read lock would stay taken by a killed
+    worker, and its successor would wait for it forever). Jobs not yet written go to the next worker;
+    those already in a dead worker's pipe or under way in it are lost with it.
+    """
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+        self.pending: queues.SimpleQueue = queues.SimpleQueue()
+        self._lock = threading.Lock()
+        self._reader, self._writer = context.Pipe(duplex=False)
+        self._sender = threading.Thread(target=self._send, name="jobs", daemon=True)
+        self._sender.start()
+
+    def put(self, job: Job | None) -> None:
+        """Queue a job for the worker (None asks the worker to stop after the jobs before it)."""
+        self.pending.put(job)
+
+    def reader(self) -> Any:
+        """The read end of the current pipe, for the worker being started."""
+        with self._lock:
+            return self._reader
+
+    def renew(self) -> Any:
+        """A new pipe for a new worker (the old one's contents are lost); its read end."""
+        with self._lock:
+            old = (self._reader, self._writer)
+            self._reader, self._writer = self.context.Pipe(duplex=False)
+        for end in old:
+            end.close()  # a write blocked on the old pipe now fails and is made again on the new one
+        return self.reader()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the sender once it has written everything queued."""
+        self._sender.join(timeout=timeout)
+
+    def _send(self) -> None:
+        while True:
+            job = self.pending.get()
+            while True:
+                with self._lock:
+                    writer = self._writer
+                try:
+                    writer.send(job)
+                    break
+                except (OSError, ValueError):  # the pipe was renewed: its worker died
+                    time.sleep(0.05)
+            if job is None:
+                return
+
+
+class PipeJobs:
+    """The worker's side of a JobPipe, read like a queue."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+
+    def get(self, timeout: float | None = None) -> Job | None:
+        """The next job; queue.Empty when none came in time; None (stop) when the writer is gone."""
+        try:
+            if not self.reader.poll(timeout):
+                raise queues.Empty
+            return self.reader.recv()
+        except (EOFError, OSError):
+            return None
+
+    def get_nowait(self) -> Job | None:
+        """The next job if one is waiting."""
+        return self.get(timeout=0)
+
+
+class WorkerProcess:
+    """The worker process, started again if it dies; jobs wait for it meanwhile."""
+
+    def __init__(self, target: Callable[..., None], *, stop_seconds: float = 60.0) -> None:
+        import multiprocessing
+
+        self.context = multiprocessing.get_context("spawn")
+        self.target = target
+        self.stop_seconds = stop_seconds
+        self.jobs = JobPipe(self.context)
+        self.gate = AckGate(self.context)
+        self.stopping = threading.Event()
+        self.process = self._spawn(self.jobs.reader())
+        self.watcher = threading.Thread(target=self._watch, name="worker-watch", daemon=True)
+        self.watcher.start()
+
+    def _spawn(self, reader: Any) -> Any:
+        process = self.context.Process(target=self.target, args=(reader, self.gate), name="outreach-worker")
+        process.start()
+        return process
+
+    def _watch(self) -> None:
+        while not self.stopping.is_set():
+            self.process.join(timeout=1.0)
+            if self.process.exitcode is not None and not self.stopping.is_set():
+                log.error("the worker process ended (exit code %s); starting another", self.process.exitcode)
+                self.process = self._spawn(self.jobs.renew())
+
+    def stop(self) -> None:
+        """Let the worker finish the jobs it has, then end it."""
+        self.stopping.set()
+        self.jobs.put(None)
+        self.process.join(timeout=self.stop_seconds)
+        if self.process.exitcode is None:
+            log.warning("the worker did not finish within %.0f s; stopping it", self.stop_seconds)
+            self.process.terminate()
+            self.process.join(timeout=10)
+        self.jobs.close()
+
+
+def lower_priority() -> None:
+    """Let the acking process come first for the CPU: the worker takes the lowest priority (nice 19).
+
+    An unprivileged process may lower its own priority; its threads inherit it.
     """
     try:
-        if os.environ.get("XIDLE") and hasattr(os, "SCHED_IDLE"):
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        else:
-            os.nice(WORKER_NICENESS)
+        os.nice(WORKER_NICENESS)
     except OSError:
         log.info("could not lower the worker's CPU priority")

@@ -1,0 +1,191 @@
+"""The worker process: work handed over after the ack is done, once, even across stops and crashes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from test_fuzz import ERROR_WORDS
+from test_process import children, free_port, start, stop, wait_http
+
+from bench.common import SECRET, command_body, signed_post
+from handlers import commands
+from handlers.worker import AckGate, Worker
+
+
+def worker_pid(proc) -> int:
+    """The bot's worker process (not multiprocessing's resource tracker)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        for pid in children(proc.pid):
+            try:
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    return pid
+            except OSError:
+                continue
+        time.sleep(0.05)
+    raise AssertionError("the bot has no worker process")
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+
+
+def wait_until(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def http_bot(tmp_path, fake):
+    port = free_port()
+    proc = start(tmp_path, {"SLACK_BOT_TOKEN": "xoxb-t", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url,
+                            "PORT": str(port)})
+    wait_http(port, proc)
+    return proc, f"http://127.0.0.1:{port}/slack/events"
+
+
+def ask_help(url: str, fake, name: str) -> int:
+    status, _ = signed_post(url, command_body("UV", "help", fake.response_url(name)),
+                            "application/x-www-form-urlencoded")
+    return status
+
+
+def test_stop_finishes_the_work_already_acked(tmp_path, fake):
+    proc, url = http_bot(tmp_path, fake)
+    names = [f"n{i}" for i in range(20)]
+    statuses: list[int] = []
+    threads = [threading.Thread(target=lambda n=n: statuses.append(ask_help(url, fake, n))) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    proc.send_signal(signal.SIGTERM)  # at once: most of the work is still in the worker's queue
+    code, err = stop(proc)
+    assert code == 0, err
+    assert statuses == [200] * 20
+    answered = {c.path.rsplit("/", 1)[1] for c in fake.calls_to("response_url")}
+    assert answered == set(names)  # every acked command was answered before the bot stopped
+    assert err.count("handled command:/outreach help") == 20
+
+
+def test_a_worker_that_dies_is_replaced_and_no_request_is_lost_meanwhile(tmp_path, fake):
+    proc, url = http_bot(tmp_path, fake)
+    try:
+        first = worker_pid(proc)
+        assert ask_help(url, fake, "before") == 200
+        fake.wait_for("response_url", where=lambda c: c.path.endswith("/before"), timeout=10)
+        os.kill(first, signal.SIGKILL)
+        wait_until(lambda: not alive(first))
+        assert ask_help(url, fake, "while-down") == 200  # acked at once; the job waits in the queue
+        fake.wait_for("response_url", where=lambda c: c.path.endswith("/while-down"), timeout=20)
+        assert worker_pid(proc) != first
+    finally:
+        code, err = stop(proc)
+    assert code == 0, err
+    assert "the worker process ended (exit code -9); starting another" in err
+
+
+def test_a_bot_killed_with_9_leaves_no_worker_behind(tmp_path, fake):
+    proc, url = http_bot(tmp_path, fake)
+    pid = worker_pid(proc)
+    assert ask_help(url, fake, "last") == 200
+    proc.kill()
+    proc.wait(timeout=10)
+    wait_until(lambda: not alive(pid), timeout=20)
+    # The work it had been handed was done before it went.
+    assert fake.wait_for("response_url", where=lambda c: c.path.endswith("/last"), timeout=1)
+
+
+def test_an_error_in_work_after_the_ack_is_told_to_the_person(bot, monkeypatch, caplog):
+    def broken(req):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(commands.REGISTRY, "help", replace(commands.REGISTRY["help"], fn=broken))
+    sent = bot.command("UV", "help")
+    assert sent.status == 200
+    assert ERROR_WORDS in sent.text()
+    assert "unhandled RuntimeError while handling command:/outreach help" in caplog.text
+
+
+# -- the pieces, without processes
+
+
+class Recorder:
+    """An app stand-in that records what it was asked to dispatch."""
+
+    def __init__(self) -> None:
+        self.bodies: list[str] = []
+        self.lock = threading.Lock()
+
+    def dispatch(self, request) -> None:
+        with self.lock:
+            self.bodies.append(request.raw_body)
+
+
+def job(n: int) -> tuple:
+    return ("http", f"command=%2Foutreach&text=help&n={n}", {"content-type": ["application/x-www-form-urlencoded"]}, 1.0)
+
+
+def test_worker_runs_every_job_before_the_stop_mark():
+    app, jobs = Recorder(), queue.Queue()
+    for n in range(30):
+        jobs.put(job(n))
+    jobs.put(None)
+    Worker(app, jobs, threads=4).serve()
+    assert sorted(app.bodies) == sorted(job(n)[1] for n in range(30))
+
+
+def test_worker_finishes_what_was_queued_when_its_parent_is_gone():
+    app, jobs = Recorder(), queue.Queue()
+    worker = Worker(app, jobs, threads=2, parent_alive=lambda: False)
+    for n in range(5):
+        jobs.put(job(n))
+    runner = threading.Thread(target=worker.serve)
+    runner.start()
+    runner.join(timeout=20)
+    assert not runner.is_alive() and len(app.bodies) == 5
+
+
+def test_gate_is_busy_while_acking_and_quiet_after():
+    gate = AckGate(multiprocessing.get_context("spawn"))
+    assert gate.quiet(gap=0)
+    with gate.acking():
+        assert not gate.quiet(gap=0)
+        waited = gate.wait_quiet(most=0.05)
+        assert waited >= 0.05  # it never starts a job while an ack is under way, until its patience ends
+    assert gate.quiet(gap=0)
+    assert not gate.quiet(gap=3600)  # an ack just ended
+
+
+@pytest.mark.parametrize("busy", [0, 3])
+def test_gate_counts_concurrent_acks(busy):
+    gate = AckGate(multiprocessing.get_context("spawn"))
+    entered, release = threading.Barrier(busy + 1), threading.Event()
+
+    def ack() -> None:
+        with gate.acking():
+            entered.wait()
+            release.wait()
+
+    threads = [threading.Thread(target=ack) for _ in range(busy)]
+    for t in threads:
+        t.start()
+    entered.wait()
+    assert gate.busy.value == busy
+    release.set()
+    for t in threads:
+        t.join()
+    assert gate.busy.value == 0
