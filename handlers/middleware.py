@@ -81,9 +81,11 @@ def register(app: App, kit: Kit) -> None:
                 if not kit.services.store.first_time(db, f"event:{event_id}"):
                     context["retry"] = True
                     return BoltResponse(status=200, body="")
-        # Where a worker process does the work (bot.py run), this process needs nobody's role for the
-        # requests it only acks and hands over.
-        if not kit.remote or body.get("type") in RUN_WHERE_ACKED:
+        # Where a worker process does the work (bot.py run), this process only acks what it hands over,
+        # and needs nobody's role for it.
+        if kit.remote and body.get("type") not in RUN_WHERE_ACKED:
+            context["handed_over"] = True
+        else:
             resolve(context, body)
         return next()
 

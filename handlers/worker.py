@@ -95,28 +95,28 @@ class JobQueue(Protocol):
 
 
 class WorkerLink:
-    """The acking process's end of the worker: hands requests over, and counts acks on the gate.
+    """The acking process's end of the worker: counts acks on the gate, sends the work over.
 
-    `hand_over` acks and leaves the job on the request; once Bolt's dispatch has returned the ack,
-    `send` queues the job with the ack time, and the worker writes the request's log line.
+    The middleware marks each request whose work goes to the worker (`handed_over`, set before any
+    listener runs: Bolt acks events before their listener starts). Once Bolt's dispatch has
+    returned the ack, `send` queues the request with its ack time; the worker writes its log line.
     """
 
     def __init__(self, jobs: JobQueue, gate: AckGate) -> None:
         self.jobs = jobs
         self.gate = gate
 
-    def hand_over(self, _fn: Work, request: BoltRequest, ack: Ack) -> None:
-        """Ack, and leave the request's job for `send`."""
-        body = request.raw_body if request.mode == "http" else request.body
-        request.context["job"] = (request.mode, body, {k: list(v) for k, v in request.headers.items()})
+    @staticmethod
+    def hand_over(_fn: Work, _request: BoltRequest, ack: Ack) -> None:
+        """Only ack: the request goes to the worker once dispatched (`send`)."""
         ack()
 
     def send(self, request: BoltRequest, ack_ms: float) -> bool:
-        """Queue the request's job, if it has one (a multiprocessing queue never blocks the caller)."""
-        job = request.context.get("job")
-        if job is None:
+        """Queue the request for the worker if it was handed over (a JobPipe never blocks the caller)."""
+        if not request.context.get("handed_over"):
             return False
-        self.jobs.put((*job, ack_ms))
+        body = request.raw_body if request.mode == "http" else request.body
+        self.jobs.put((request.mode, body, {k: list(v) for k, v in request.headers.items()}, ack_ms))
         return True
 
 

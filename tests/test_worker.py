@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import queue
@@ -188,3 +189,19 @@ def test_gate_counts_concurrent_acks(busy):
     for t in threads:
         t.join()
     assert gate.busy.value == 0
+
+
+def test_events_acked_before_their_listener_runs_still_reach_the_worker(tmp_path, fake):
+    # Bolt acks an event before its listener starts, so the hand-over cannot wait for the listener.
+    proc, url = http_bot(tmp_path, fake)
+    try:
+        for i in range(5):
+            body = json.dumps({"type": "event_callback", "team_id": "T1", "event_id": f"EvW{i}",
+                               "event": {"type": "app_home_opened", "user": f"UH{i}", "tab": "home"}})
+            assert signed_post(url, body, "application/json")[0] == 200
+        published = fake.wait_for("views.publish", count=5, timeout=20)
+        assert {c.params["user_id"] for c in published} == {f"UH{i}" for i in range(5)}
+    finally:
+        code, err = stop(proc)
+    assert code == 0, err
+    assert err.count("handled event:app_home_opened ack_ms=") == 5  # one line each, from the worker
