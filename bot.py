@@ -284,6 +284,7 @@ def run_worker(reader: object, gate: object) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the main process stops us
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     lower_priority()
+    sys.setswitchinterval(SWITCH_INTERVAL)  # quick work (a list, a click) is not held up behind a chart being drawn
     settings = load_settings()
     services = open_services(settings)
     app, kit = create_app(services, worker=True)

@@ -4,9 +4,9 @@ A command, a click or an event needs nothing from its work to be acknowledged. E
 listeners is registered through `later`: Bolt sees a listener that acks and then hands the request
 over, and the kit's `hand_over` decides where the work runs:
 - by default, right there, after the ack, on the app's listener executor (the tests' harness);
-- in `bot.py run`, the request (its raw body and headers) goes over a queue to a worker process that
-  built the same app. The worker dispatches it as Slack sent it, so the same listener matches and,
-  there, does its work. The process that acks never competes with the work for the interpreter
+- in `bot.py run`, the listener there only acks, and the request (its raw body and headers) goes
+  over a pipe to a worker process that built the same app. The worker dispatches it as Slack sent
+  it, so the same listener matches and, there, does its work. The process that acks never competes with the work for the interpreter
   lock; the worker runs at the lowest CPU priority and starts each job in a quiet moment of the
   acking process (`AckGate`), so acks come first when the machine is busy. The worker also writes
   the request's log line, with the ack time measured where it was acked.
@@ -43,17 +43,17 @@ ErrorReporter = Callable[[Exception, BoltRequest], None]
 # A hand-over acks the request, then runs the work or sends it where it runs.
 HandOver = Callable[[Work, BoltRequest, Ack], None]
 # A job for the worker: the request's mode, its body (raw text over HTTP, parsed in Socket Mode), its
-# headers, and how long the ack took (ms).
-Job = tuple[str, str | dict, dict[str, list[str]], float]
+# headers, how long the ack took (ms), and when it ended (time.monotonic(), one clock for both processes).
+Job = tuple[str, str | dict, dict[str, list[str]], float, float]
 # The listeners the acking process runs itself, whatever the hand-over: their answer is their work.
 RUN_WHERE_ACKED = ("view_submission", "view_closed")
 WORKER_THREADS = 8
 WORKER_NICENESS = 19
-# A job starts once no request has been in the acking process for QUIET_GAP seconds, or after
-# MAX_YIELD seconds of waiting for that, whichever comes first.
+# A job starts once no request is being acked and none was for QUIET_GAP seconds (or none since its
+# own), or after MAX_YIELD seconds of waiting for that, whichever comes first.
 QUIET_GAP = 0.01
 MAX_YIELD = 0.5
-YIELD_POLL = 0.005
+YIELD_POLL = 0.002
 
 
 def later(register: Callable[..., object], hand_over: Callable[[], HandOver]) -> Callable[[F], F]:
@@ -89,7 +89,7 @@ def run_here(report: ErrorReporter) -> HandOver:
 
 
 class JobQueue(Protocol):
-    """What the hand-over needs of a queue (a multiprocessing queue in production)."""
+    """What the link needs of a queue of jobs (a JobPipe in production)."""
 
     def put(self, item: Any) -> None: ...  # noqa: D102
 
@@ -116,13 +116,14 @@ class WorkerLink:
         if not request.context.get("handed_over"):
             return False
         body = request.raw_body if request.mode == "http" else request.body
-        self.jobs.put((request.mode, body, {k: list(v) for k, v in request.headers.items()}, ack_ms))
+        headers = {k: list(v) for k, v in request.headers.items()}
+        self.jobs.put((request.mode, body, headers, ack_ms, time.monotonic()))
         return True
 
 
 def request_of(job: Job) -> BoltRequest:
     """The Bolt request a job stands for, with the ack time in its context."""
-    mode, body, headers, ack_ms = job
+    mode, body, headers, ack_ms, _ = job
     return mend_form_body(BoltRequest(body=body, headers=headers, mode=mode, context={"ack_ms": ack_ms}))
 
 
@@ -160,14 +161,16 @@ class AckGate:
                 self.busy.value -= 1
                 self.last.value = time.monotonic()
 
-    def quiet(self, *, gap: float = QUIET_GAP) -> bool:
-        """No request is being acked, and none was for `gap` seconds."""
-        return self.busy.value == 0 and time.monotonic() - self.last.value >= gap
+    def quiet(self, *, since: float = 0.0, gap: float = QUIET_GAP) -> bool:
+        """No request is being acked, and none was for `gap` seconds, or none ended after `since`
+        (the end of the job's own ack: a lone request's work starts at once)."""
+        last = self.last.value
+        return self.busy.value == 0 and (last <= since or time.monotonic() - last >= gap)
 
-    def wait_quiet(self, *, most: float = MAX_YIELD) -> float:
+    def wait_quiet(self, *, since: float = 0.0, most: float = MAX_YIELD) -> float:
         """Wait for a quiet moment, at most `most` seconds; return how long it waited."""
         started = time.monotonic()
-        while not self.quiet() and time.monotonic() - started < most:
+        while not self.quiet(since=since) and time.monotonic() - started < most:
             time.sleep(YIELD_POLL)
         return time.monotonic() - started
 
@@ -205,7 +208,7 @@ class Worker:
             if job is None:
                 break
             if self.gate is not None:
-                self.gate.wait_quiet()  # a job starts in a quiet moment of the acking process
+                self.gate.wait_quiet(since=job[4])  # a job starts in a quiet moment of the acking process
             self.pool.submit(self.dispatch, job)
         self.pool.shutdown(wait=True)
         self.done.set()

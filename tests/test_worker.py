@@ -136,7 +136,8 @@ class Recorder:
 
 
 def job(n: int) -> tuple:
-    return ("http", f"command=%2Foutreach&text=help&n={n}", {"content-type": ["application/x-www-form-urlencoded"]}, 1.0)
+    return ("http", f"command=%2Foutreach&text=help&n={n}", {"content-type": ["application/x-www-form-urlencoded"]},
+            1.0, 0.0)
 
 
 def test_worker_runs_every_job_before_the_stop_mark():
@@ -168,6 +169,7 @@ def test_gate_is_busy_while_acking_and_quiet_after():
         assert waited >= 0.05  # it never starts a job while an ack is under way, until its patience ends
     assert gate.quiet(gap=0)
     assert not gate.quiet(gap=3600)  # an ack just ended
+    assert gate.quiet(since=time.monotonic(), gap=3600)  # but none since the job's own
 
 
 @pytest.mark.parametrize("busy", [0, 3])
