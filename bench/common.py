@@ -137,6 +137,15 @@ def wait_quiet(pid: int, *, idle_cpu: float = 0.01, window: float = 0.5, timeout
     return float("inf")
 
 
+def pss_mb(pid: int) -> float:
+    """A process's proportional set size (Linux): its memory, with pages shared between processes split
+    between them, so the PSS of two processes adds up to what they hold together."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def stop_process(proc: subprocess.Popen, timeout: float = 30.0) -> None:
     """SIGTERM, then SIGKILL if it has not stopped in time (a benchmark never leaves a process behind)."""
     proc.terminate()
