@@ -266,33 +266,41 @@ class JobPipe:
 
     def _send(self) -> None:
         while True:
-            job = self.pending.get()
+            batch = [self.pending.get()]  # under a burst, what queued meanwhile goes in one write
+            while batch[-1] is not None:
+                try:
+                    batch.append(self.pending.get_nowait())
+                except queues.Empty:
+                    break
             while True:
                 with self._lock:
                     writer = self._writer
                 try:
-                    writer.send(job)
+                    writer.send(batch)
                     break
                 except (OSError, ValueError):  # the pipe was renewed: its worker died
                     time.sleep(0.05)
-            if job is None:
+            if batch[-1] is None:
                 return
 
 
 class PipeJobs:
-    """The worker's side of a JobPipe, read like a queue."""
+    """The worker's side of a JobPipe, read like a queue (the pipe carries jobs in batches)."""
 
     def __init__(self, reader: Any) -> None:
         self.reader = reader
+        self.ready: list[Job | None] = []
 
     def get(self, timeout: float | None = None) -> Job | None:
         """The next job; queue.Empty when none came in time; None (stop) when the writer is gone."""
-        try:
-            if not self.reader.poll(timeout):
-                raise queues.Empty
-            return self.reader.recv()
-        except (EOFError, OSError):
-            return None
+        if not self.ready:
+            try:
+                if not self.reader.poll(timeout):
+                    raise queues.Empty
+                self.ready = list(self.reader.recv())
+            except (EOFError, OSError):
+                return None
+        return self.ready.pop(0)
 
     def get_nowait(self) -> Job | None:
         """The next job if one is waiting."""
