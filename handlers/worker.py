@@ -185,7 +185,6 @@ class Worker:
         self.gate = gate
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="work")
         self.parent_alive = parent_alive
-        self.done = threading.Event()
 
     def dispatch(self, job: Job) -> None:
         """Dispatch one job (the listener's hand-over reports any error to the person)."""
@@ -211,7 +210,6 @@ class Worker:
                 self.gate.wait_quiet(since=job[4])  # a job starts in a quiet moment of the acking process
             self.pool.submit(self.dispatch, job)
         self.pool.shutdown(wait=True)
-        self.done.set()
 
     def _drain(self) -> None:
         while True:
@@ -221,8 +219,7 @@ class Worker:
                 return
             if job is None:
                 return
-            if job is not None:
-                self.pool.submit(self.dispatch, job)
+            self.pool.submit(self.dispatch, job)
 
 
 class JobPipe:
