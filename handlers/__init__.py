@@ -59,7 +59,7 @@ class OutreachApp(App):
             response = super().dispatch(req)
         ack_ms = (time.monotonic() - started) * 1000
         if self.link is None or not self.link.send(req, ack_ms):
-            middleware.log_request(req, ack_ms, worker=self.worker)
+            middleware.log_request(req, ack_ms, worker=self.worker, status=response.status)
         return response
 
 

@@ -55,13 +55,15 @@ def request_kind(body: dict) -> str:
     return kind
 
 
-def log_request(request: BoltRequest, elapsed_ms: float, *, worker: bool) -> None:
+def log_request(request: BoltRequest, elapsed_ms: float, *, worker: bool, status: int = 200) -> None:
     """The request's one log line: its kind and ack time (and, from the worker, its work time).
 
     A request handed over to the worker is logged there, with the ack time measured where it was acked.
     """
     context, kind = request.context, request_kind(request.body)
-    if context.get("retry"):
+    if status != 200:
+        log.info("refused %s status=%d ack_ms=%.1f", kind, status, elapsed_ms)
+    elif context.get("retry"):
         log.info("handled %s (a retry, already acted on)", kind)
     elif worker:
         log.info("handled %s ack_ms=%.1f work_ms=%.1f", kind, context.get("ack_ms", 0.0), elapsed_ms)

@@ -13,13 +13,15 @@ def slash_body(user="UVOL", text="help"):
                                    "channel_id": "C1", "response_url": "http://127.0.0.1:1/x", "trigger_id": "t"})
 
 
-def test_bad_missing_or_stale_signatures_get_401(bot):
+def test_bad_missing_or_stale_signatures_get_401(bot, caplog):
     ctype = "application/x-www-form-urlencoded"
+    caplog.set_level("INFO", logger="outreach.requests")
     assert bot.post(slash_body(), content_type=ctype)[0] == 200
     assert bot.post(slash_body(), content_type=ctype, secret="wrong")[0] == 401
     assert bot.post(slash_body(), content_type=ctype, sign=False)[0] == 401
     assert bot.post(slash_body(), content_type=ctype, timestamp=int(time.time()) - 301)[0] == 401
     assert not bot.fake.calls_to("response_url") or all("x" not in c.path for c in bot.fake.calls_to("response_url"))
+    assert caplog.text.count("refused command:/outreach help status=401") == 3  # each refusal is logged as one
 
 
 def test_volunteer_replaying_a_coordinator_edit_is_refused(bot):
