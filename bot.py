@@ -292,7 +292,9 @@ def run_worker(reader: object, gate: object) -> None:
     app, kit = create_app(services, worker=True)
     scheduler, owner = start_scheduler(kit, services)
     parent = multiprocessing.parent_process()
-    Worker(app, PipeJobs(reader), gate=gate, parent_alive=parent.is_alive if parent else lambda: True).serve()  # type: ignore[arg-type]
+    worker = Worker(app, PipeJobs(reader), gate=gate, parent_alive=parent.is_alive if parent else lambda: True)  # type: ignore[arg-type]
+    kit.requests_under_way = worker.active  # the timer's sending steps aside for people's requests
+    worker.serve()
     kit.notifier.stopping.set()  # a flush under way stops after the message it is sending
     scheduler.shutdown(wait=True)
     lease.release(services.store, owner=owner)

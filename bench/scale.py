@@ -29,6 +29,7 @@ from common import (
     start_process,
     stop_process,
     wait_healthy,
+    wait_quiet,
 )
 from generate import generate
 
@@ -109,9 +110,12 @@ def worker_of(pid: int) -> int | None:
     return None
 
 
-def run(db_path: Path, repeat: int) -> tuple[tuple[float, float], dict, tuple[float, float, float]]:
-    """Start the bot on a database, measure, stop; return start-up seconds (serving, first answer),
-    figures and memory (peak RSS of the process that acks and of the worker, their PSS together)."""
+def run(db_path: Path, repeat: int) -> tuple[tuple[float, float, float], dict, tuple[float, float, float]]:
+    """Start the bot on a database, measure, stop; return start-up seconds (serving, first answer, start-up
+    work done), figures and memory (peak RSS of the process that acks and of the worker, their PSS together).
+
+    The operations are timed once the start-up work is done: they measure the bot at work, not starting.
+    """
     store = Store(db_path)  # apply migrations before timing the start-up
     with store.write() as db:
         db["trainings"].insert_all({"user_id": f"UBENCH{i:03d}", "training": "direct-outreach",
@@ -133,6 +137,7 @@ def run(db_path: Path, repeat: int) -> tuple[tuple[float, float], dict, tuple[fl
         fake.wait_for("response_url", where=lambda c: c.path.endswith("/first"), timeout=60)
         answering = time.perf_counter() - started
         measure(fake, url, 3, user, shift_id)  # warm-up, while the first tick derives what is due
+        settled = time.perf_counter() - started + wait_quiet(proc.pid)  # then the start-up work is done
         figures = measure(fake, url, repeat, user, shift_id, first=3)
         worker = worker_of(proc.pid)
         rss = (peak_rss_mb(proc.pid), peak_rss_mb(worker) if worker else float("nan"),
@@ -140,7 +145,7 @@ def run(db_path: Path, repeat: int) -> tuple[tuple[float, float], dict, tuple[fl
     finally:
         stop_process(proc)
         fake.close()
-    return (serving, answering), figures, rss
+    return (serving, answering, settled), figures, rss
 
 
 def main() -> None:
@@ -166,8 +171,9 @@ def main() -> None:
         e, g = rows["empty"][1][op], rows["large"][1][op]
         print(f"{op:<24}{e['p50']:>11.1f}{e['p95']:>11.1f}{g['p50']:>11.1f}{g['p95']:>11.1f}")
     for label in ("empty", "large"):
-        (serving, answering), _, (front, worker, together) = rows[label]
-        print(f"{label}: start-up {serving:.2f} s to serve, {answering:.2f} s to the first answer (target < 2 s)")
+        (serving, answering, settled), _, (front, worker, together) = rows[label]
+        print(f"{label}: start-up {serving:.2f} s to serve, {answering:.2f} s to the first answer (target < 2 s); "
+              f"the start-up work (what is due, derived again) done {settled:.1f} s after starting")
         print(f"{label}: peak RSS {front:.0f} MB acking, {worker:.0f} MB worker; both together at the end "
               f"{together:.0f} MB PSS (shared pages counted once) (target < 200 MB)")
     sys.exit(0)

@@ -36,6 +36,8 @@ class Kit:
     worker: bool = False
     # True in the process that acks when a worker process does the work (bot.py run).
     remote: bool = False
+    # How many people's requests are being worked on in this process (the worker counts its jobs).
+    requests_under_way: Callable[[], int] = lambda: 0
 
     def later(self, register: Callable[..., object]) -> Callable[[F], F]:
         """Register a listener as work after an empty ack, run wherever `hand_over` says (a decorator)."""
@@ -63,7 +65,7 @@ class Kit:
                 job()
             except Exception:
                 logging.getLogger(__name__).exception("start-up job %s failed", getattr(job, "__name__", job))
-        self.notifier.flush()
+        self.notifier.flush(background=True)
         for job in self.periodic:
             try:
                 job()

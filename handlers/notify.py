@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -26,6 +27,9 @@ NoticeFn = Callable[["Kit", dict], Rendered | tuple[str, list[dict], dict] | Non
 NOTICES: dict[str, NoticeFn] = {}
 
 # Errors that no retry can mend: the message is dropped and the reason recorded.
+# The timer's flush waits up to this long before each message while requests are being worked on.
+STEP_ASIDE = 0.25
+STEP_POLL = 0.002
 PERMANENT = {
     "channel_not_found", "user_not_found", "is_archived", "not_in_channel", "account_inactive",
     "invalid_blocks", "msg_too_long", "no_text", "cannot_dm_bot", "user_disabled",
@@ -50,9 +54,15 @@ class Notifier:
         self.services = services
         self.client = client
         self.stopping = threading.Event()
+        self.step_aside = STEP_ASIDE
 
-    def flush(self) -> int:
-        """Send everything due now; return how many were sent. Concurrent flushes claim different rows."""
+    def flush(self, *, background: bool = False) -> int:
+        """Send everything due now; return how many were sent. Concurrent flushes claim different rows.
+
+        The timer's flush (`background`) steps aside before each message while people's requests are
+        being worked on in this process (`Kit.requests_under_way`), for up to STEP_ASIDE seconds each:
+        a reminder can wait a moment, a person who clicked should not.
+        """
         sent = 0
         while not self.stopping.is_set():
             batch = outbox.claim_due(self.services.store, now=self.services.now(), limit=20)
@@ -62,8 +72,15 @@ class Notifier:
                 if self.stopping.is_set():  # shutting down: give the rest back for the next start
                     outbox.release(self.services.store, batch[index:])
                     return sent
+                if background:
+                    self._step_aside()
                 sent += self._deliver(note)
         return sent
+
+    def _step_aside(self) -> None:
+        deadline = time.monotonic() + self.step_aside
+        while self.kit.requests_under_way() and time.monotonic() < deadline:
+            time.sleep(STEP_POLL)
 
     def _deliver(self, note: outbox.Notification) -> int:
         store, now = self.services.store, self.services.now()

@@ -148,7 +148,7 @@ def register(app: App, kit: Kit) -> None:
     safety.install(services.store)
     kit.periodic.append(lambda: safety.escalate_due(services.store, services.settings,
                                                     coordinators=services.coordinators()))
-    kit.periodic.append(kit.notifier.flush)  # send escalations queued by the job above in the same tick
+    kit.periodic.append(lambda: kit.notifier.flush(background=True))  # escalations queued by the job above
     kit.render.env.globals["safety_line"] = lambda shift: state_line(kit, shift)
     # Start-up: derive every planned shift's reminders, alerts and prompts from the tables, on the
     # first tick (in the scheduler's thread, before it sends), so connecting to Slack never waits for it.

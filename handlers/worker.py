@@ -185,13 +185,24 @@ class Worker:
         self.gate = gate
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="work")
         self.parent_alive = parent_alive
+        self._active = 0
+        self._lock = threading.Lock()
+
+    def active(self) -> int:
+        """How many jobs (people waiting for an answer) are under way."""
+        return self._active
 
     def dispatch(self, job: Job) -> None:
         """Dispatch one job (the listener's hand-over reports any error to the person)."""
+        with self._lock:
+            self._active += 1
         try:
             self.app.dispatch(request_of(job))
         except Exception:
             log.exception("a job could not be dispatched")
+        finally:
+            with self._lock:
+                self._active -= 1
 
     def serve(self) -> None:
         """Run jobs until the stop mark (None) arrives or the parent process is gone; then finish them."""

@@ -207,3 +207,46 @@ def test_events_acked_before_their_listener_runs_still_reach_the_worker(tmp_path
         code, err = stop(proc)
     assert code == 0, err
     assert err.count("handled event:app_home_opened ack_ms=") == 5  # one line each, from the worker
+
+
+def due_now(bot, *users: str) -> None:
+    from outreach import outbox
+
+    now = bot.clock()
+    with bot.kit.services.store.write() as db:
+        for user in users:
+            outbox.enqueue(db, key=f"test:{user}", channel=user, template="test/plain", context={},
+                           due_at=now, now=now)
+
+
+@pytest.fixture
+def plain_notice(monkeypatch):
+    from handlers import notify
+
+    monkeypatch.setitem(notify.NOTICES, "test/plain", lambda kit, context: ("A plain notice.", []))
+
+
+def test_the_timers_sending_steps_aside_while_requests_are_worked_on(bot, plain_notice):
+    asked = []
+
+    def under_way() -> int:  # a request is under way for the first 5 looks
+        asked.append(1)
+        return 1 if len(asked) <= 5 else 0
+
+    bot.kit.requests_under_way = under_way
+    due_now(bot, "UA1", "UA2")
+    assert bot.kit.notifier.flush() == 2  # a handler's own flush never waits (it is part of the request)
+    assert asked == []
+    due_now(bot, "UA3", "UA4")
+    assert bot.kit.notifier.flush(background=True) == 2
+    assert len(asked) == 5 + 2  # it looked until the request was done, then once more per message
+    sent_to = [c.params["channel"] for c in bot.fake.calls_to("chat.postMessage")]
+    assert sorted(sent_to) == ["UA1", "UA2", "UA3", "UA4"]
+
+
+def test_the_timers_sending_waits_only_so_long(bot, plain_notice):
+    bot.kit.requests_under_way = lambda: 1  # a request that never ends
+    bot.kit.notifier.step_aside = 0.01
+    due_now(bot, "UB1")
+    assert bot.kit.notifier.flush(background=True) == 1  # sent all the same, a moment later
+    assert [c.params["channel"] for c in bot.fake.calls_to("chat.postMessage")] == ["UB1"]
