@@ -67,6 +67,7 @@ class Kit:
                 logging.getLogger(__name__).exception("start-up job %s failed", getattr(job, "__name__", job))
         self.notifier.flush(background=True)
         for job in self.periodic:
+            self.notifier.step_aside_for_requests()  # each periodic job starts between people's requests
             try:
                 job()
             except Exception:

@@ -73,11 +73,12 @@ class Notifier:
                     outbox.release(self.services.store, batch[index:])
                     return sent
                 if background:
-                    self._step_aside()
+                    self.step_aside_for_requests()
                 sent += self._deliver(note)
         return sent
 
-    def _step_aside(self) -> None:
+    def step_aside_for_requests(self) -> None:
+        """Wait while people's requests are being worked on here, for up to `step_aside` seconds."""
         deadline = time.monotonic() + self.step_aside
         while self.kit.requests_under_way() and time.monotonic() < deadline:
             time.sleep(STEP_POLL)

@@ -250,3 +250,10 @@ def test_the_timers_sending_waits_only_so_long(bot, plain_notice):
     due_now(bot, "UB1")
     assert bot.kit.notifier.flush(background=True) == 1  # sent all the same, a moment later
     assert [c.params["channel"] for c in bot.fake.calls_to("chat.postMessage")] == ["UB1"]
+
+
+def test_each_periodic_job_starts_between_requests(bot):
+    asked = []
+    bot.kit.requests_under_way = lambda: asked.append(1) or 0
+    bot.kit.tick()  # nothing is due: only the periodic jobs look
+    assert len(asked) == len(bot.kit.periodic) > 0
