@@ -111,8 +111,11 @@ _CACHE: dict[Path, Protocol] = {}
 
 def load_protocol(data_dir: Path, *, fresh: bool = False) -> Protocol:
     """Load and check checklist.yml, service_categories.yml and hotlines.yml; raise CatalogError."""
+    if not fresh and data_dir in _CACHE:  # every readiness line asks: no filesystem call then
+        return _CACHE[data_dir]
     key = Path(data_dir).resolve()
     if key in _CACHE and not fresh:
+        _CACHE[data_dir] = _CACHE[key]
         return _CACHE[key]
     categories = load_categories(key / "service_categories.yml")
     trainings = {t.id for t in load_entries(key / "trainings.yml")}
@@ -123,7 +126,7 @@ def load_protocol(data_dir: Path, *, fresh: bool = False) -> Protocol:
     path = key / "checklist.yml"
     if not any(item.get("check") == "team_size" for item in checklist):
         raise CatalogError(path, None, "needs a `team_size` item: direct outreach never goes alone")
-    _CACHE[key] = Protocol(checklist, categories, hotlines)
+    _CACHE[key] = _CACHE[data_dir] = Protocol(checklist, categories, hotlines)
     return _CACHE[key]
 
 
