@@ -273,7 +273,6 @@ def start_scheduler(kit: object, services: Services) -> tuple[object, str]:
 
 def run_worker(reader: object, gate: object) -> None:
     """The worker process: the listeners' work after their ack, and the timer (see handlers/worker.py)."""
-    import multiprocessing
 
     from handlers import create_app
     from handlers.worker import PipeJobs, Worker, lower_priority
@@ -291,8 +290,7 @@ def run_worker(reader: object, gate: object) -> None:
     services = open_services(settings)
     app, kit = create_app(services, worker=True)
     scheduler, owner = start_scheduler(kit, services)
-    parent = multiprocessing.parent_process()
-    worker = Worker(app, PipeJobs(reader), gate=gate, parent_alive=parent.is_alive if parent else lambda: True)  # type: ignore[arg-type]
+    worker = Worker(app, PipeJobs(reader), gate=gate)  # type: ignore[arg-type]
     kit.requests_under_way = worker.active  # the timer's sending steps aside for people's requests
     worker.serve()
     kit.notifier.stopping.set()  # a flush under way stops after the message it is sending

@@ -108,20 +108,47 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (Linux); None once the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def children(pid: int) -> set[int]:
+    """The live child processes of a process (the bot's worker, multiprocessing's resource tracker)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields is not None and int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def worker_pid(pid: int) -> int | None:
+    """The bot's worker process: its child started by multiprocessing's spawn, if it has one yet."""
+    for child in children(pid):
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                return child
+        except OSError:
+            continue
+    return None
+
+
+def alive(pid: int) -> bool:
+    """The process exists and has not ended (a zombie has)."""
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
 def process_tree_cpu(pid: int) -> float:
     """CPU seconds used so far by a process and its children (Linux /proc)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended meanwhile
-        if int(entry.name) == pid or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+    stats = [_stat(p) for p in {pid, *children(pid)}]
+    return sum((int(f[11]) + int(f[12])) / ticks for f in stats if f is not None)
 
 
 def wait_quiet(pid: int, *, idle_cpu: float = 0.01, window: float = 0.5, timeout: float = 120.0) -> float:

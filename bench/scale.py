@@ -30,6 +30,7 @@ from common import (
     stop_process,
     wait_healthy,
     wait_quiet,
+    worker_pid,
 )
 from generate import generate
 
@@ -97,19 +98,6 @@ def measure(fake: FakeSlack, url: str, repeat: int, user: str, shift_id: int, *,
     return {label: percentiles(samples) for label, samples in results.items()}
 
 
-def worker_of(pid: int) -> int | None:
-    """The bot's worker process (a spawned child), if it has one."""
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                if parent == pid and b"spawn_main" in (entry / "cmdline").read_bytes():
-                    return int(entry.name)
-            except OSError:
-                continue
-    return None
-
-
 def run(db_path: Path, repeat: int) -> tuple[tuple[float, float, float], dict, tuple[float, float, float]]:
     """Start the bot on a database, measure, stop; return start-up seconds (serving, first answer, start-up
     work done), figures and memory (peak RSS of the process that acks and of the worker, their PSS together).
@@ -139,7 +127,7 @@ def run(db_path: Path, repeat: int) -> tuple[tuple[float, float, float], dict, t
         measure(fake, url, 3, user, shift_id)  # warm-up, while the first tick derives what is due
         settled = time.perf_counter() - started + wait_quiet(proc.pid)  # then the start-up work is done
         figures = measure(fake, url, repeat, user, shift_id, first=3)
-        worker = worker_of(proc.pid)
+        worker = worker_pid(proc.pid)
         rss = (peak_rss_mb(proc.pid), peak_rss_mb(worker) if worker else float("nan"),
                pss_mb(proc.pid) + (pss_mb(worker) if worker else 0.0))
     finally:

@@ -178,13 +178,11 @@ class AckGate:
 class Worker:
     """Takes jobs off the queue and dispatches each to the app on a pool of threads."""
 
-    def __init__(self, app: App, jobs: Any, *, gate: AckGate | None = None, threads: int = WORKER_THREADS,
-                 parent_alive: Callable[[], bool] = lambda: True) -> None:
+    def __init__(self, app: App, jobs: Any, *, gate: AckGate | None = None, threads: int = WORKER_THREADS) -> None:
         self.app = app
         self.jobs = jobs
         self.gate = gate
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="work")
-        self.parent_alive = parent_alive
         self._active = 0
         self._lock = threading.Lock()
 
@@ -205,32 +203,22 @@ class Worker:
                 self._active -= 1
 
     def serve(self) -> None:
-        """Run jobs until the stop mark (None) arrives or the parent process is gone; then finish them."""
+        """Run jobs until the stop mark (None) comes, then finish them.
+
+        A PipeJobs gives None too once the bot's main process is gone (its end of the pipe closes),
+        after the jobs it had already written: those are done before the worker exits.
+        """
         while True:
             try:
                 job = self.jobs.get(timeout=0.5)
             except queues.Empty:
-                if self.parent_alive():
-                    continue
-                log.warning("the bot's main process is gone; finishing the work already handed over")
-                self._drain()
-                break
+                continue
             if job is None:
                 break
             if self.gate is not None:
                 self.gate.wait_quiet(since=job[4])  # a job starts in a quiet moment of the acking process
             self.pool.submit(self.dispatch, job)
         self.pool.shutdown(wait=True)
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                job = self.jobs.get_nowait()
-            except (queues.Empty, OSError, EOFError):
-                return
-            if job is None:
-                return
-            self.pool.submit(self.dispatch, job)
 
 
 class JobPipe:

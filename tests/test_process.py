@@ -25,19 +25,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def children(pid: int) -> set[int]:
-    """The live child processes of a process (its worker), from /proc."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.add(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 def start(tmp_path, env):
     full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OUTREACH_"))}
     full.update({"OUTREACH_DB": str(tmp_path / "bot.db"), "OUTREACH_ADMINS": "UADMIN",

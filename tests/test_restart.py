@@ -9,8 +9,9 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_process import children, free_port, start, stop
+from test_process import free_port, start, stop
 
+from bench.common import children
 from outreach import lease
 from outreach.settings import SettingsError, load_settings
 from outreach.store import Store

@@ -7,8 +7,9 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from test_process import children, free_port, start, stop, wait_http
+from test_process import free_port, start, stop, wait_http
 
+from bench.common import children
 from outreach import outbox
 from outreach.store import Store, iso
 

@@ -10,37 +10,23 @@ import signal
 import threading
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from test_fuzz import ERROR_WORDS
-from test_process import children, free_port, start, stop, wait_http
+from test_process import free_port, start, stop, wait_http
 
-from bench.common import SECRET, command_body, signed_post
+from bench.common import SECRET, alive, command_body, signed_post, worker_pid
 from handlers import commands
-from handlers.worker import AckGate, Worker
+from handlers.worker import AckGate, PipeJobs, Worker
 
 
-def worker_pid(proc) -> int:
-    """The bot's worker process (not multiprocessing's resource tracker)."""
+def worker_of(proc) -> int:
+    """The bot's worker process, once it has started."""
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        for pid in children(proc.pid):
-            try:
-                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    return pid
-            except OSError:
-                continue
+    while (pid := worker_pid(proc.pid)) is None:
+        assert time.monotonic() < deadline, "the bot has no worker process"
         time.sleep(0.05)
-    raise AssertionError("the bot has no worker process")
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    return pid
 
 
 def wait_until(predicate, timeout: float = 20.0) -> None:
@@ -85,14 +71,14 @@ def test_stop_finishes_the_work_already_acked(tmp_path, fake):
 def test_a_worker_that_dies_is_replaced_and_no_request_is_lost_meanwhile(tmp_path, fake):
     proc, url = http_bot(tmp_path, fake)
     try:
-        first = worker_pid(proc)
+        first = worker_of(proc)
         assert ask_help(url, fake, "before") == 200
         fake.wait_for("response_url", where=lambda c: c.path.endswith("/before"), timeout=10)
         os.kill(first, signal.SIGKILL)
         wait_until(lambda: not alive(first))
         assert ask_help(url, fake, "while-down") == 200  # acked at once; the job waits in the queue
         fake.wait_for("response_url", where=lambda c: c.path.endswith("/while-down"), timeout=20)
-        assert worker_pid(proc) != first
+        assert worker_of(proc) != first
     finally:
         code, err = stop(proc)
     assert code == 0, err
@@ -101,7 +87,7 @@ def test_a_worker_that_dies_is_replaced_and_no_request_is_lost_meanwhile(tmp_pat
 
 def test_a_bot_killed_with_9_leaves_no_worker_behind(tmp_path, fake):
     proc, url = http_bot(tmp_path, fake)
-    pid = worker_pid(proc)
+    pid = worker_of(proc)
     assert ask_help(url, fake, "last") == 200
     fake.wait_for("response_url", where=lambda c: c.path.endswith("/last"), timeout=10)
     proc.kill()
@@ -149,15 +135,17 @@ def test_worker_runs_every_job_before_the_stop_mark():
     assert sorted(app.bodies) == sorted(job(n)[1] for n in range(30))
 
 
-def test_worker_finishes_what_was_queued_when_its_parent_is_gone():
-    app, jobs = Recorder(), queue.Queue()
-    worker = Worker(app, jobs, threads=2, parent_alive=lambda: False)
-    for n in range(5):
-        jobs.put(job(n))
-    runner = threading.Thread(target=worker.serve)
+def test_worker_finishes_what_was_written_when_the_writing_end_is_gone():
+    # The bot's main process killed: its end of the pipe closes; what it had written is still done.
+    app = Recorder()
+    reader, writer = multiprocessing.get_context("spawn").Pipe(duplex=False)
+    writer.send([job(n) for n in range(3)])
+    writer.send([job(n) for n in range(3, 5)])
+    writer.close()
+    runner = threading.Thread(target=Worker(app, PipeJobs(reader), threads=2).serve)
     runner.start()
     runner.join(timeout=20)
-    assert not runner.is_alive() and len(app.bodies) == 5
+    assert not runner.is_alive() and sorted(app.bodies) == sorted(job(n)[1] for n in range(5))
 
 
 def test_gate_is_busy_while_acking_and_quiet_after():
