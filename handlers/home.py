@@ -25,17 +25,20 @@ SECTIONS: list[Callable[[Kit, str], list[Block]]] = []
 def home_view(kit: Kit, user: str) -> dict:
     """Build the home tab for one reader."""
     now, store = kit.services.now(), kit.services.store
+    coordinator = kit.services.role(user) >= Role.COORDINATOR
     mine = sh.my_shifts(store, user=user, now=now)
-    parts: list[Block] = [bk.header("Outreach"), bk.section(kit.render("home/mine.j2", mine=mine[:MINE_MAX], more=len(mine) - MINE_MAX))]
-    for item in mine[:MINE_MAX]:
+    shown = mine[:MINE_MAX]
+    total, week = sh.staffing(store, now=now, days=7, limit=STAFFING_MAX) if coordinator else (0, [])
+    ahead = kit.read_ahead([m.shift for m in shown] + week)
+    parts: list[Block] = [bk.header("Outreach"), bk.section(kit.render("home/mine.j2", mine=shown, more=len(mine) - MINE_MAX, **ahead))]
+    for item in shown:
         parts.append(bk.actions(
             bk.button("Withdraw" if item.status == "confirmed" else "Leave waitlist", "shift_withdraw", str(item.shift.id)),
             bk.button("Details", "shift_details", str(item.shift.id)),
             block_id=f"mine:{item.shift.id}",
         ))
-    if kit.services.role(user) >= Role.COORDINATOR:
-        total, week = sh.staffing(store, now=now, days=7, limit=STAFFING_MAX)
-        parts += [bk.divider(), bk.section(kit.render("home/staffing.j2", shifts=week, more=total - len(week)))]
+    if coordinator:
+        parts += [bk.divider(), bk.section(kit.render("home/staffing.j2", shifts=week, more=total - len(week), **ahead))]
         for shift in week:
             parts.append(bk.actions(bk.button(f"#{shift.id} details", "shift_details", str(shift.id)), block_id=f"staff:{shift.id}"))
     for extra in SECTIONS:

@@ -12,6 +12,7 @@ from outreach.services import Services
 
 if TYPE_CHECKING:
     from handlers.notify import Notifier
+    from outreach.shifts import Shift
 
 
 @dataclass
@@ -30,6 +31,8 @@ class Kit:
     readiness_checkers: list[Callable[[int], list[str] | None]] = field(default_factory=list)
     # Where an escalation finds the night's law enforcement contact: shift id -> text, or None.
     contact_providers: list[Callable[[int], str | None]] = field(default_factory=list)
+    # What a list of shifts shows per line, read once for the whole list: fn(shifts) -> template variables.
+    list_readers: list[Callable[[list[Shift]], dict]] = field(default_factory=list)
     # Where the work after an ack runs: here by default, or in the worker process (handlers/worker.py).
     hand_over: HandOver = field(init=False)
     # True in the worker process, whose requests were acked (and counted) by the process that received them.
@@ -42,6 +45,13 @@ class Kit:
     def later(self, register: Callable[..., object]) -> Callable[[F], F]:
         """Register a listener as work after an empty ack, run wherever `hand_over` says (a decorator)."""
         return later(register, lambda: self.hand_over)
+
+    def read_ahead(self, shifts: list[Shift]) -> dict:
+        """Template variables for rendering a list of shifts, each read with a few queries for them all."""
+        out: dict = {}
+        for reader in self.list_readers:
+            out.update(reader(shifts))
+        return out
 
     def readiness(self, shift_id: int) -> list[str] | None:
         """What is missing before a shift can go out (None when no checker knows the shift)."""

@@ -6,6 +6,7 @@ import logging
 import re
 from urllib.parse import urlsplit
 
+from jinja2 import pass_context
 from markupsafe import Markup
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -40,11 +41,20 @@ def channel_of(kit: Kit) -> str | None:
     return kit.services.settings.coordinator_channel
 
 
-def readiness_line(kit: Kit, shift: Shift) -> Markup:
-    """The one readiness line shown wherever a shift is listed (a Jinja filter: `shift|readiness`)."""
+def readiness_states(kit: Kit, shifts: list[Shift]) -> dict[int, Readiness]:
+    """The readiness of a list's shifts (not the cancelled ones), read together."""
+    live = [s for s in shifts if not s.cancelled]
+    return rd.readiness_many(kit.services.store, protocol_of(kit), live) if live else {}
+
+
+def readiness_line(kit: Kit, shift: Shift, states: dict[int, Readiness] | None = None) -> Markup:
+    """The one readiness line shown wherever a shift is listed (a Jinja filter: `shift|readiness`).
+
+    A list renders its lines with `readiness_states` (read ahead for all its shifts) in the context.
+    """
     if shift.cancelled:
         return Markup("")
-    state = rd.readiness_of(kit.services.store, protocol_of(kit), shift.id)
+    state = (states or {}).get(shift.id) or rd.readiness_of(kit.services.store, protocol_of(kit), shift.id)
     return Markup(kit.render("readiness/line.j2", r=state)) if state else Markup("")
 
 
@@ -304,7 +314,9 @@ def register(app: App, kit: Kit) -> None:
     services = kit.services
     protocol = rd.load_protocol(services.settings.data_dir, fresh=True)
     rd.watch(services.store, protocol, coordinator_channel=channel_of(kit))
-    kit.render.env.filters["readiness"] = lambda shift: readiness_line(kit, shift)
+    kit.render.env.filters["readiness"] = pass_context(
+        lambda context, shift: readiness_line(kit, shift, context.get("readiness_states")))
+    kit.list_readers.append(lambda shifts: {"readiness_states": readiness_states(kit, shifts)})
     kit.render.env.filters["category"] = protocol.category_name
     kit.render.env.filters["condition"] = lambda key: CONDITIONS.get(key, key)
     kit.render.env.filters["from_iso"] = from_iso

@@ -28,9 +28,9 @@ NO_TRAINING = "none"
 # ---------------------------------------------------------------- words and blocks
 
 
-def summary(kit: Kit, shift: Shift) -> str:
-    """The few lines that describe a shift wherever it is listed."""
-    return kit.render("shifts/summary.j2", shift=shift)
+def summary(kit: Kit, shift: Shift, ahead: dict | None = None) -> str:
+    """The few lines that describe a shift wherever it is listed (`ahead`: what `kit.read_ahead` read)."""
+    return kit.render("shifts/summary.j2", shift=shift, **(ahead or {}))
 
 
 def shift_buttons(shift: Shift, *, mine: str | None, shared: bool, page: int | None = None) -> bk.ActionsBlock:
@@ -66,9 +66,10 @@ def list_message(kit: Kit, reader: str, *, page: int, note: str | None = None) -
     if note:
         parts.append(bk.section(note))
     parts.append(bk.section(text))
+    ahead = kit.read_ahead(chunk)
     for shift in chunk:
         parts.append(bk.divider())
-        parts.append(bk.section(summary(kit, shift)))
+        parts.append(bk.section(summary(kit, shift, ahead)))
         parts.append(shift_buttons(shift, mine=shift.my_status, shared=False, page=page))
     nav = []
     if page > 0:

@@ -77,10 +77,15 @@ def all_partners(db: Database) -> list[Partner]:
     return [_partner(r) for r in db.query("SELECT * FROM partners ORDER BY name_key")]
 
 
+def partners_by_id(db: Database, partner_ids: list[int]) -> dict[int, Partner]:
+    """The partners of these ids that exist, by id (one query for all)."""
+    return {r["id"]: _partner(r) for r in db.query(
+        "SELECT * FROM partners WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(partner_ids)])}
+
+
 def get_partner(db: Database, partner_id: int) -> Partner | None:
     """One partner, or None."""
-    row = next(db.query("SELECT * FROM partners WHERE id = ?", [partner_id]), None)
-    return _partner(row) if row else None
+    return partners_by_id(db, [partner_id]).get(partner_id)
 
 
 def search(store: Store, text: str, *, catalog: Catalog, categories: list[Entry]) -> list[Partner]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -18,10 +18,10 @@ from outreach import outbox
 from outreach.catalog import KINDS, CatalogError, Entry, load_entries
 from outreach.events import Event
 from outreach.hotlines import NATIONAL, NATIONAL_ID, Hotline, load_hotlines
-from outreach.partners import get_partner, load_categories
+from outreach.partners import Partner, get_partner, load_categories, partners_by_id
 from outreach.shifts import Shift, get_shift, team
 from outreach.store import Store, from_iso, iso
-from outreach.trainings import holds_training
+from outreach.trainings import TrainingRecord, holds, records_by_person
 
 SECTIONS: dict[str, str] = {
     "law-enforcement": "Law enforcement",
@@ -266,8 +266,15 @@ def members(db: Database, shift: Shift) -> list[str]:
 
 def languages_of(db: Database, user_id: str) -> list[str]:
     """The languages a volunteer recorded with /outreach profile languages."""
-    return [r["language"] for r in db.query(
-        "SELECT language FROM volunteer_languages WHERE user_id = ? ORDER BY language", [user_id])]
+    return _languages(db, [user_id])[user_id]
+
+
+def _languages(db: Database, user_ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {u: [] for u in user_ids}
+    for row in db.query("SELECT user_id, language FROM volunteer_languages "
+                        "WHERE user_id IN (SELECT value FROM json_each(?)) ORDER BY language", [_ids(user_ids)]):
+        out[row["user_id"]].append(row["language"])
+    return out
 
 
 def set_languages(store: Store, *, user_id: str, languages: list[str]) -> None:
@@ -281,19 +288,75 @@ def set_languages(store: Store, *, user_id: str, languages: list[str]) -> None:
 
 def on_call(db: Database, shift_id: int) -> dict[str, dict]:
     """The partner on call for each category of a shift, with who confirmed it."""
-    return {r["category"]: r for r in db.query("SELECT * FROM on_call WHERE shift_id = ?", [shift_id])}
+    return _on_call(db, [shift_id])[shift_id]
 
 
-def _direct_done(db: Database, user: str, before: datetime) -> int:
-    row = next(db.query(
-        "SELECT count(*) AS n FROM signups g JOIN shifts s ON s.id = g.shift_id WHERE g.user_id = ? "
-        "AND g.status = 'confirmed' AND s.status = 'planned' AND s.kind = 'direct' AND s.ends_at <= ?",
-        [user, iso(before)],
-    ))
-    return int(row["n"])
+def _on_call(db: Database, shift_ids: list[int]) -> dict[int, dict[str, dict]]:
+    out: dict[int, dict[str, dict]] = {i: {} for i in shift_ids}
+    for row in db.query("SELECT * FROM on_call WHERE shift_id IN (SELECT value FROM json_each(?))", [_ids(shift_ids)]):
+        out[row["shift_id"]][row["category"]] = row
+    return out
 
 
-def _compute(db: Database, protocol: Protocol, shift: Shift, row: dict, params: dict, *, now: datetime,
+def _ids(values: list) -> str:
+    """A list as one JSON parameter, for `IN (SELECT value FROM json_each(?))`."""
+    return json.dumps(values)
+
+
+@dataclass
+class Facts:
+    """What several shifts' checklists are evaluated from, read with a few queries for them all.
+
+    Valid inside the transaction it was loaded in (it reads more from `db` on demand).
+    """
+
+    db: Database
+    records: dict[int, dict]
+    items: dict[int, list[dict]]
+    teams: dict[int, list[str]]
+    trainings: dict[str, list[TrainingRecord]]
+    languages: dict[str, list[str]]
+    on_call: dict[int, dict[str, dict]]
+    partners: dict[int, Partner]
+    _direct: dict[tuple[str, str, int], bool] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, db: Database, shift_ids: list[int]) -> Facts:
+        """Read the checklists, teams, on-call partners and the team's trainings and languages."""
+        ids = _ids(shift_ids)
+        records = {r["shift_id"]: r for r in db.query(
+            "SELECT * FROM readiness WHERE shift_id IN (SELECT value FROM json_each(?))", [ids])}
+        items: dict[int, list[dict]] = {i: [] for i in shift_ids}
+        for row in db.query("SELECT * FROM readiness_items WHERE shift_id IN (SELECT value FROM json_each(?)) "
+                            "ORDER BY shift_id, position", [ids]):
+            items[row["shift_id"]].append(row)
+        teams: dict[int, list[str]] = {i: [] for i in shift_ids}
+        for row in db.query("SELECT shift_id, user_id FROM signups WHERE shift_id IN (SELECT value FROM json_each(?)) "
+                            "AND status = 'confirmed' ORDER BY id", [ids]):
+            teams[row["shift_id"]].append(row["user_id"])
+        people = sorted({u for team_now in teams.values() for u in team_now})
+        calls = _on_call(db, shift_ids)
+        partner_ids = sorted({c["partner_id"] for by_category in calls.values() for c in by_category.values()})
+        return cls(db=db, records=records, items=items, teams=teams, trainings=records_by_person(db, people),
+                   languages=_languages(db, people), on_call=calls, partners=partners_by_id(db, partner_ids))
+
+    def holds(self, user: str, training: str, on: date) -> bool:
+        """True when a team member holds the training, valid on that day."""
+        return holds(self.trainings.get(user, []), training, on)
+
+    def done_direct(self, user: str, before: datetime, at_least: int) -> bool:
+        """True when a team member was confirmed on `at_least` direct outreach shifts that ended by `before`."""
+        key = (user, iso(before), at_least)
+        if key not in self._direct:
+            row = next(self.db.query(
+                "SELECT count(*) AS n FROM (SELECT 1 FROM signups g JOIN shifts s ON s.id = g.shift_id "
+                "WHERE g.user_id = ? AND g.status = 'confirmed' AND s.status = 'planned' AND s.kind = 'direct' "
+                "AND s.ends_at <= ? LIMIT ?)", [user, key[1], at_least]))
+            self._direct[key] = row["n"] >= at_least
+        return self._direct[key]
+
+
+def _compute(facts: Facts, protocol: Protocol, shift: Shift, row: dict, params: dict, *, now: datetime,
              hotline_id: str, team_now: list[str]) -> tuple[bool, dict]:
     check = row["check_name"]
     day = shift.local_start().date()
@@ -305,32 +368,32 @@ def _compute(db: Database, protocol: Protocol, shift: Shift, row: dict, params: 
         before = min(now, shift.starts_at)
         experienced = [
             u for u in team_now
-            if (training and holds_training(db, user_id=u, training=training, on=day))
-            or (shifts and _direct_done(db, u, before) >= shifts)
+            if (training and facts.holds(u, training, day))
+            or (shifts and facts.done_direct(u, before, shifts))
         ]
         return bool(experienced), {"experienced": experienced, "training": training, "shifts": shifts}
     if check == "training":
         if not shift.training:
             return True, {"training": None, "lacking": []}
-        lacking = [u for u in team_now if not holds_training(db, user_id=u, training=shift.training, on=day)]
+        lacking = [u for u in team_now if not facts.holds(u, shift.training, day)]
         return not lacking, {"training": shift.training, "lacking": lacking}
     if check == "languages":
         spoken: dict[str, str] = {}
         for user in team_now:
-            for lang in languages_of(db, user):
+            for lang in facts.languages.get(user, []):
                 spoken.setdefault(lang, "team")
-        for entry in on_call(db, shift.id).values():
-            partner = get_partner(db, entry["partner_id"])
+        for entry in facts.on_call[shift.id].values():
+            partner = facts.partners.get(entry["partner_id"])
             for lang in partner.languages if partner else []:
                 spoken.setdefault(lang, "partner")
         uncovered = [lang for lang in shift.languages if lang not in spoken]
         return not uncovered, {"needed": shift.languages, "uncovered": uncovered}
     if check == "services":
-        confirmed = on_call(db, shift.id)
+        confirmed = facts.on_call[shift.id]
         covered: dict[str, str] = {}
         for category in params.get("categories", []):
             entry = confirmed.get(category)
-            partner = get_partner(db, entry["partner_id"]) if entry else None
+            partner = facts.partners.get(entry["partner_id"]) if entry else None
             if partner and category in partner.categories:
                 covered[category] = partner.name
         missing = [c for c in params.get("categories", []) if c not in covered]
@@ -343,18 +406,24 @@ def _compute(db: Database, protocol: Protocol, shift: Shift, row: dict, params: 
     return False, {"unknown_check": check}
 
 
-def evaluate(db: Database, protocol: Protocol, shift: Shift, *, now: datetime) -> Readiness:
-    """A shift's checklist as it stands now (creating it first if the shift has none)."""
-    ensure_checklist(db, protocol, shift.id)
-    record = next(db.query("SELECT * FROM readiness WHERE shift_id = ?", [shift.id]))
+def evaluate(db: Database, protocol: Protocol, shift: Shift, *, now: datetime, facts: Facts | None = None) -> Readiness:
+    """A shift's checklist as it stands now (creating it first if the shift has none).
+
+    With `facts` loaded for it (see `readiness_many`), the shift must have its checklist already.
+    """
+    if facts is None:
+        ensure_checklist(db, protocol, shift.id)
+        facts = Facts.load(db, [shift.id])
+    record = facts.records[shift.id]
+    rows = facts.items[shift.id]
+    team_now = facts.teams[shift.id]
     items: list[ItemState] = []
-    team_now = members(db, shift)
-    for row in list(db.query("SELECT * FROM readiness_items WHERE shift_id = ? ORDER BY position", [shift.id])):
+    for row in rows:
         if shift.kind not in json.loads(row["kinds"]):
             continue
         params = json.loads(row["params"] or "{}")
         if row["check_name"]:
-            passed, detail = _compute(db, protocol, shift, row, params, now=now, hotline_id=record["hotline"],
+            passed, detail = _compute(facts, protocol, shift, row, params, now=now, hotline_id=record["hotline"],
                                       team_now=team_now)
         else:
             passed, detail = row["ticked_by"] is not None, {}
@@ -364,26 +433,41 @@ def evaluate(db: Database, protocol: Protocol, shift: Shift, *, now: datetime) -
             ticked_by=row["ticked_by"], ticked_at=from_iso(row["ticked_at"]) if row["ticked_at"] else None,
             evidence=row["evidence"],
         ))
+    have = {r["item_id"] for r in rows}
     return Readiness(
         shift=shift, items=items, hotline=record["hotline"] or NATIONAL_ID, go_by=record["go_by"],
         go_at=from_iso(record["go_at"]) if record["go_at"] else None,
         revoked_at=from_iso(record["revoked_at"]) if record["revoked_at"] else None,
         revoked_reason=json.loads(record["revoked_reason"] or "[]"),
-        new_items=len(new_items(db, protocol, shift.id)),
+        new_items=sum(1 for e in protocol.checklist if e.id not in have),
     )
+
+
+def readiness_many(store: Store, protocol: Protocol, shifts: list[Shift]) -> dict[int, Readiness]:
+    """Several shifts' readiness now, by shift id, read together (a list's readiness lines).
+
+    A read, unless some shift has no checklist yet: those get theirs first, in one write.
+    """
+    ids = [s.id for s in shifts]
+    with store.read() as db:
+        have = {r["shift_id"] for r in db.query(
+            "SELECT shift_id FROM readiness WHERE shift_id IN (SELECT value FROM json_each(?))", [_ids(ids)])}
+    if len(have) < len(set(ids)):
+        with store.write() as db:
+            for shift_id in dict.fromkeys(ids):
+                if shift_id not in have:
+                    ensure_checklist(db, protocol, shift_id)
+    now = store.clock()
+    with store.read() as db:
+        facts = Facts.load(db, ids)
+        return {s.id: evaluate(db, protocol, s, now=now, facts=facts) for s in shifts}
 
 
 def readiness_of(store: Store, protocol: Protocol, shift_id: int) -> Readiness | None:
     """A shift's readiness now (None for an unknown shift); a read, unless the checklist must be made."""
     with store.read() as db:
         shift = get_shift(db, shift_id)
-        if shift is None:
-            return None
-        if next(db.query("SELECT 1 FROM readiness WHERE shift_id = ?", [shift_id]), None):
-            return evaluate(db, protocol, shift, now=store.clock())
-    with store.write() as db:
-        shift = get_shift(db, shift_id)
-        return evaluate(db, protocol, shift, now=store.clock()) if shift else None
+    return readiness_many(store, protocol, [shift])[shift_id] if shift else None
 
 
 # ---------------------------------------------------------------- who may do what

@@ -115,17 +115,47 @@ class Figures:
         return sum(self.referrals.values())
 
 
-def _rows(store: Store, start: str, end: str, now: datetime) -> list[dict]:
+# The shifts held in a period (started in it, ended by now, not cancelled), with their debriefs if any.
+_HELD = ("FROM shifts s {join} debriefs d ON d.shift_id = s.id "
+         "WHERE s.status = 'planned' AND s.starts_at >= :start AND s.starts_at < :end AND s.ends_at <= :now")
+
+
+def _seconds(start: str, end: str) -> str:
+    return f"CAST(round((julianday({end}) - julianday({start})) * 86400) AS INTEGER)"
+
+
+# Per kind of shift: nights, debriefs, people, and the seconds worked (the debrief's team and times, or
+# before a debrief the confirmed team and the planned times).
+_PER_KIND = (
+    "SELECT s.kind, count(*) AS nights, count(d.id) AS debriefed, "
+    "sum(CASE WHEN d.id IS NULL THEN (SELECT count(*) FROM signups c WHERE c.shift_id = s.id AND c.status = 'confirmed') "
+    f"* {_seconds('s.starts_at', 's.ends_at')} "
+    f"ELSE json_array_length(coalesce(nullif(d.team, ''), '[]')) * {_seconds('d.started_at', 'd.ended_at')} END) "
+    "AS seconds, sum(coalesce(d.contacts, 0)) AS contacts, sum(coalesce(d.hotline, 0)) AS hotline, "
+    "sum(coalesce(d.police, 0)) AS police, sum(coalesce(d.incident, 0)) AS incidents "
+    + _HELD.format(join="LEFT JOIN") + " GROUP BY s.kind"
+)
+# Counts kept as JSON in each debrief: materials and referrals ({id: n}), indicators and languages ([id, ...]).
+_COUNTED = (
+    "WITH held AS MATERIALIZED (SELECT d.materials, d.referrals, d.indicators, d.languages "
+    + _HELD.format(join="JOIN") + ") "
+    + " UNION ALL ".join(
+        f"SELECT '{column}' AS figure, j.{name} AS name, {total} AS n "
+        f"FROM held JOIN json_each(nullif(held.{column}, '')) j GROUP BY j.{name}"
+        for column, name, total in (("materials", "key", "sum(j.value)"), ("referrals", "key", "sum(j.value)"),
+                                    ("indicators", "value", "count(*)"), ("languages", "value", "count(*)")))
+)
+
+
+def _debriefed(store: Store, period: Period, zone: ZoneInfo, now: datetime) -> list[dict]:
+    """The period's held shifts that have a debrief, with it, in order."""
+    start, end = period.bounds(zone)
     with store.read() as db:
         return list(db.query(
-            "SELECT s.id, s.kind, s.venue, s.area, s.starts_at, s.ends_at, s.tz, "
-            "(SELECT count(*) FROM signups c WHERE c.shift_id = s.id AND c.status = 'confirmed') AS confirmed, "
-            "d.id AS debrief_id, d.venue AS d_venue, d.area AS d_area, d.started_at, d.ended_at, d.team, d.contacts, "
+            "SELECT s.id, s.kind, d.venue AS d_venue, d.area AS d_area, d.started_at, d.ended_at, d.team, d.contacts, "
             "d.brief, d.extended, d.languages, d.materials, d.indicators, d.referrals, d.hotline, d.police, d.incident "
-            "FROM shifts s LEFT JOIN debriefs d ON d.shift_id = s.id "
-            "WHERE s.status = 'planned' AND s.starts_at >= ? AND s.starts_at < ? AND s.ends_at <= ? "
-            "ORDER BY s.starts_at, s.id",
-            [start, end, iso(now)],
+            + _HELD.format(join="JOIN") + " ORDER BY s.starts_at, s.id",
+            {"start": start, "end": end, "now": iso(now)},
         ))
 
 
@@ -134,28 +164,27 @@ def _hours(start: str, end: str) -> float:
 
 
 def figures(store: Store, period: Period, *, zone: ZoneInfo, now: datetime) -> Figures:
-    """Add up the shifts held in a period and their debriefs."""
+    """Add up the shifts held in a period and their debriefs (SQLite does the adding, in two queries)."""
+    start, end = period.bounds(zone)
+    params = {"start": start, "end": end, "now": iso(now)}
     out = Figures()
-    for row in _rows(store, *period.bounds(zone), now):
-        out.nights[row["kind"]] += 1
-        if row["debrief_id"] is None:
-            out.missing += 1
-            out.volunteer_hours += row["confirmed"] * _hours(row["starts_at"], row["ends_at"])
-            continue
-        out.debriefed += 1
-        out.volunteer_hours += len(json.loads(row["team"] or "[]")) * _hours(row["started_at"], row["ended_at"])
-        if row["kind"] == "training":
-            out.trained += row["contacts"] or 0
-        else:
-            out.reached += row["contacts"] or 0
-        out.materials.update(json.loads(row["materials"] or "{}"))
-        out.referrals.update(json.loads(row["referrals"] or "{}"))
-        out.indicators.update(json.loads(row["indicators"] or "[]"))
-        out.languages.update(json.loads(row["languages"] or "[]"))
-        out.hotline += row["hotline"] or 0
-        out.police += row["police"] or 0
-        out.incidents += row["incident"] or 0
-    out.volunteer_hours = round(out.volunteer_hours, 1)
+    seconds = 0
+    with store.read() as db:
+        for row in db.query(_PER_KIND, params):
+            out.nights[row["kind"]] = row["nights"]
+            out.debriefed += row["debriefed"]
+            out.missing += row["nights"] - row["debriefed"]
+            seconds += row["seconds"] or 0
+            if row["kind"] == "training":
+                out.trained += row["contacts"]
+            else:
+                out.reached += row["contacts"]
+            out.hotline += row["hotline"]
+            out.police += row["police"]
+            out.incidents += row["incidents"]
+        for row in db.query(_COUNTED, params):
+            getattr(out, row["figure"])[row["name"]] += row["n"]
+    out.volunteer_hours = round(seconds / 3600, 1)
     return out
 
 
@@ -220,9 +249,7 @@ def csv_bytes(store: Store, period: Period, *, zone: ZoneInfo, now: datetime, ca
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(csv_columns(catalog, lists))
-    for row in _rows(store, *period.bounds(zone), now):
-        if row["debrief_id"] is None:
-            continue
+    for row in _debriefed(store, period, zone, now):
         started = datetime.fromisoformat(row["started_at"]).astimezone(zone)
         ended = datetime.fromisoformat(row["ended_at"]).astimezone(zone)
         hours = round(_hours(row["started_at"], row["ended_at"]), 2)

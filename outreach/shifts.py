@@ -124,11 +124,12 @@ def load_shift(store: Store, shift_id: int, *, user: str | None = None) -> Shift
         return get_shift(db, shift_id, user=user)
 
 
-UPCOMING = "s.status = 'planned' AND s.ends_at > :now AND s.starts_at < :until"
+# `since` (now less the longest shift) bounds the start too, so the index on starts_at reads only this window.
+UPCOMING = "s.status = 'planned' AND s.ends_at > :now AND s.starts_at >= :since AND s.starts_at < :until"
 
 
 def _window(now: datetime, days: int, user: str | None) -> dict:
-    return {"now": iso(now), "until": iso(now + timedelta(days=days)), "user": user}
+    return {"now": iso(now), "since": iso(now - MAX_SHIFT), "until": iso(now + timedelta(days=days)), "user": user}
 
 
 def upcoming_page(

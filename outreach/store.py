@@ -219,6 +219,12 @@ def m005_seen_requests(db: Database) -> None:
     db["seen_requests"].create({"key": str, "at": str}, pk="key")
 
 
+@migrations()
+def m006_shift_ends(db: Database) -> None:
+    """Shifts found by when they end (not ended yet, ended since): no scan of every past shift."""
+    db["shifts"].create_index(["ends_at"])
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -79,9 +80,20 @@ def trainings_of(store: Store, user_id: str | None = None) -> list[TrainingRecor
         return [_record(r) for r in db.query(sql, params)]
 
 
+def records_by_person(db: Database, user_ids: list[str]) -> dict[str, list[TrainingRecord]]:
+    """Every training record of these people, by person (inside a transaction; one query for all)."""
+    out: dict[str, list[TrainingRecord]] = {u: [] for u in user_ids}
+    for row in db.query("SELECT * FROM trainings WHERE user_id IN (SELECT value FROM json_each(?))",
+                        [json.dumps(user_ids)]):
+        out[row["user_id"]].append(_record(row))
+    return out
+
+
+def holds(records: list[TrainingRecord], training: str, on: date) -> bool:
+    """True when one of a person's records is of that training and valid on that day."""
+    return any(r.training == training and r.valid_on(on) for r in records)
+
+
 def holds_training(db: Database, *, user_id: str, training: str, on: date) -> bool:
     """True when the person holds the training, valid on that day (inside a transaction)."""
-    rows = db.query(
-        "SELECT * FROM trainings WHERE user_id = ? AND training = ?", [user_id, training]
-    )
-    return any(_record(r).valid_on(on) for r in rows)
+    return holds(records_by_person(db, [user_id])[user_id], training, on)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,53 @@ def test_readiness_shows_in_shift_list_details_and_home(bot):
     bot.event({"type": "app_home_opened", "user": ADMIN, "tab": "home", "channel": "D1"})
     home = bot.fake.wait_for("views.publish")[-1].params["view"]
     assert "Not ready" in message_text({"blocks": home["blocks"]})
+
+
+def readiness_lines(blocks):
+    """The readiness line of each shift in a list's blocks, by shift number (the summary's last line)."""
+    out = {}
+    for block in blocks:
+        text = block.get("text", {}).get("text", "") if block["type"] == "section" else ""
+        if text.startswith("*#"):
+            number = int(text[2:].split(" ")[0])
+            out[number] = next(line for line in text.split("\n") if "ready" in line or "Go" in line)
+    return out
+
+
+def test_a_list_reads_every_shifts_readiness_as_its_own_checklist_does(bot):
+    day = bot.clock().date()
+    ready, lacking, empty, languages = (
+        bot.create_shift(start_date=(day + timedelta(days=n)).isoformat(), end_date=(day + timedelta(days=n)).isoformat(),
+                         **extra)
+        for n, extra in ((1, {}), (2, {}), (3, {}), (4, {"languages": ["vi"]})))
+    make_ready(bot, ready)
+    team_up(bot, lacking, ("UC", "UD"))
+    bot.db.execute("UPDATE trainings SET expires_on = '2026-11-01' WHERE user_id = 'UD'")
+    with bot.store.write() as db:  # one experienced member by earlier shifts, counted for this list too
+        for n in range(3):
+            past = db["shifts"].insert({
+                "kind": "direct", "venue": "motel", "area": "Old", "starts_at": f"2026-10-0{n + 1}T01:00:00+00:00",
+                "ends_at": f"2026-10-0{n + 1}T04:00:00+00:00", "tz": "UTC", "capacity": 3, "min_team": 2,
+                "status": "planned"}).last_pk
+            db["signups"].insert({"shift_id": past, "user_id": "UC", "status": "confirmed"})
+        db.execute("DELETE FROM readiness_items WHERE shift_id = ?", [empty])  # a shift without its checklist yet
+        db.execute("DELETE FROM readiness WHERE shift_id = ?", [empty])
+    team_up(bot, languages, ("UA",))  # Spanish speaker from make_ready; the shift needs Vietnamese
+    listed = readiness_lines(bot.command("UV", "shifts").reply()["blocks"])
+    assert rd.load_protocol(bot.settings.data_dir) and bot.db["readiness"].get(empty)  # made by the list
+    for number in (ready, lacking, empty, languages):
+        alone = bot.kit.render("readiness/line.j2", r=state_of(bot, number))
+        assert listed[number] == alone, (number, listed[number], alone)
+    assert "Ready, Go not recorded" in listed[ready]
+    assert "Not ready" in listed[lacking] and "Not ready" in listed[empty] and "Not ready" in listed[languages]
+    assert not item(state_of(bot, lacking), "team-trained").passed
+    assert item(state_of(bot, lacking), "team-experienced").passed
+    assert not item(state_of(bot, languages), "languages-covered").passed
+    bot.event({"type": "app_home_opened", "user": ADMIN, "tab": "home", "channel": "D1"})
+    home = bot.fake.wait_for("views.publish")[-1].params["view"]
+    staffing = message_text({"blocks": home["blocks"]})
+    for number in (ready, lacking, empty, languages):
+        assert bot.kit.render("readiness/line.j2", r=state_of(bot, number)) in staffing
 
 
 def test_items_apply_by_kind_of_shift(bot):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from conftest import ADMIN, shift_fields
 
 
@@ -72,3 +74,16 @@ def test_details_edit_button_opens_the_form_for_coordinators(bot):
     bot.click("UVOL", "shift_details", str(number))
     volunteer_view = bot.fake.wait_for("views.open", count=2)[1].params["view"]
     assert not [b for b in volunteer_view["blocks"] if b["type"] == "actions"]
+
+
+def test_a_shift_under_way_stays_listed_until_it_ends(bot):
+    """The list reads only the window a shift can still be in (it lasts at most 16 hours)."""
+    day = (bot.clock() + timedelta(days=1)).date()
+    longest = bot.create_shift(start_time="18:00", end_date=(day + timedelta(days=1)).isoformat(), end_time="10:00")
+    later = bot.create_shift(start_date=(day + timedelta(days=1)).isoformat(), end_date=(day + timedelta(days=1)).isoformat())
+    bot.clock.advance(days=2, minutes=55)  # 15 h 55 after its start: five minutes left
+    listed = bot.command("UV", "shifts").text()
+    assert "(2)" in listed and f"#{longest} " in listed and f"#{later} " in listed, listed
+    bot.clock.advance(minutes=10)
+    listed = bot.command("UV", "shifts").text()
+    assert f"#{longest} " not in listed and f"#{later} " in listed, listed
