@@ -32,13 +32,13 @@ from handlers import (
 from handlers.kit import Kit
 from handlers.notify import Notifier
 from handlers.render import Renderer
-from handlers.worker import WorkerLink, run_here
+from handlers.worker import Runner, WorkerLink
 from outreach.services import Services
 
 log = logging.getLogger(__name__)
 
-# Threads for listeners in the process that acks: an ack never waits for a free one, even while
-# view submissions finish their work after their ack.
+# Threads for work after the ack in this process (view submissions' listeners, and in the tests'
+# harness all work): a form's answer never waits for a free one.
 LISTENER_WORKERS = 64
 SURFACES = (
     middleware, commands, shifts, people, home, readiness, partners, debriefs, reports, reminders, calendar, safety,
@@ -89,10 +89,9 @@ def create_app(services: Services, *, client: WebClient | None = None, verify_to
         client=client,
         signing_secret=settings.signing_secret or "socket-mode",
         request_verification_enabled=not settings.socket_mode and not worker,
-        process_before_response=worker,  # a worker's listeners run in the thread that dispatches them
+        process_before_response=True,  # listeners run in the thread that dispatches them (see Runner)
         token_verification_enabled=verify_token,
         raise_error_for_unhandled_request=False,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="listener"),
     )
     app.worker = worker
     kit = Kit(services=services, render=Renderer(services.catalog), worker=worker)
@@ -116,5 +115,6 @@ def create_app(services: Services, *, client: WebClient | None = None, verify_to
     def on_work_error(error: Exception, request: BoltRequest) -> None:
         tell(error, request.body, request.context.respond)
 
-    kit.hand_over = run_here(on_work_error)
+    kit.runner = Runner(on_work_error, ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="listener"))
+    kit.hand_over = kit.runner.now if worker else kit.runner.after
     return app, kit

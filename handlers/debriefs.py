@@ -357,7 +357,7 @@ def register(app: App, kit: Kit) -> None:
             return
         client.views_open(trigger_id=body["trigger_id"], view=wellbeing_form(kit, shift))
 
-    @app.view("debrief_form")
+    @kit.form(app.view("debrief_form"))
     def on_submit(ack: Ack, context: BoltContext, client: WebClient) -> None:
         actor, role, meta = context["actor"], context["role"], context.get("meta") or {}
         raw = meta.get("shift_id")
@@ -386,7 +386,7 @@ def register(app: App, kit: Kit) -> None:
             "debriefs/thanks.j2", shift=shift, outcome=saved.outcome, followups=len(saved.followups),
             channel=kit.services.settings.coordinator_channel))
 
-    @app.view("wellbeing_form")
+    @kit.form(app.view("wellbeing_form"))
     def on_wellbeing_submit(ack: Ack, context: BoltContext, client: WebClient) -> None:
         form, meta = context.get("form") or {}, context.get("meta") or {}
         raw = meta.get("shift_id")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from handlers.render import Renderer
-from handlers.worker import F, HandOver, later
+from handlers.worker import F, HandOver, Runner, later
 from outreach.services import Services
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ class Kit:
     list_readers: list[Callable[[list[Shift]], dict]] = field(default_factory=list)
     # Where the work after an ack runs: here by default, or in the worker process (handlers/worker.py).
     hand_over: HandOver = field(init=False)
+    # Runs work in this process: after an ack, or a form's answer first (handlers/worker.py).
+    runner: Runner = field(init=False)
     # True in the worker process, whose requests were acked (and counted) by the process that received them.
     worker: bool = False
     # True in the process that acks when a worker process does the work (bot.py run).
@@ -45,6 +47,11 @@ class Kit:
     def later(self, register: Callable[..., object]) -> Callable[[F], F]:
         """Register a listener as work after an empty ack, run wherever `hand_over` says (a decorator)."""
         return later(register, lambda: self.hand_over)
+
+    def form(self, register: Callable[..., object]) -> Callable[[F], F]:
+        """Register a view submission's listener: Slack gets its answer as soon as it acks (errors, or the
+        modal closes); what it does after its ack goes on in this process (a decorator)."""
+        return later(register, lambda: self.runner.answer)
 
     def read_ahead(self, shifts: list[Shift]) -> dict:
         """Template variables for rendering a list of shifts, each read with a few queries for them all."""

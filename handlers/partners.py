@@ -196,14 +196,14 @@ def register(app: App, kit: Kit) -> None:
         with services.store.write() as db:
             shifts = rd.shifts_with_partner(db, number) if number else []
             removed = pt.remove_partner(services.store, db, actor=context["actor"], partner_id=number) if number else None
+        _recheck(kit, shifts)  # Go is taken back before the coordinator is told the partner is gone
         respond(text=kit.render("partners/removed.j2", p=removed), response_type="ephemeral", replace_original=True)
-        _recheck(kit, shifts)
 
     @kit.later(app.action("partner_keep"))
     def on_keep(respond: Respond) -> None:
         respond(text=kit.render("partners/kept.j2"), response_type="ephemeral", replace_original=True)
 
-    @app.view("partner_form")
+    @kit.form(app.view("partner_form"))
     def on_form(ack: Ack, context: BoltContext, client: WebClient) -> None:
         meta = context.get("meta") or {}
         if context["role"] < Role.COORDINATOR:

@@ -390,7 +390,7 @@ def register(app: App, kit: Kit) -> None:
         client.views_open(trigger_id=body["trigger_id"],
                           view=evidence_view(kit, state, item, response_url=body.get("response_url")))
 
-    @app.view("ready_evidence")
+    @kit.form(app.view("ready_evidence"))
     def on_evidence_submit(ack: Ack, context: BoltContext) -> None:
         meta, form = context.get("meta") or {}, context.get("form") or {}
         number = meta.get("shift_id")

@@ -390,7 +390,7 @@ def register(app: App, kit: Kit) -> None:
         text, blocks = list_message(kit, context["actor"], page=page or 0)
         respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
 
-    @app.view("shift_form")
+    @kit.form(app.view("shift_form"))
     def on_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
         actor, meta = context["actor"], context.get("meta") or {}
         if context["role"] < Role.COORDINATOR:

@@ -3,7 +3,7 @@
 A command, a click or an event needs nothing from its work to be acknowledged. Each of those
 listeners is registered through `later`: Bolt sees a listener that acks and then hands the request
 over, and the kit's `hand_over` decides where the work runs:
-- by default, right there, after the ack, on the app's listener executor (the tests' harness);
+- by default, in the same process, after the ack, on a pool of threads (`Runner.after`: the tests' harness);
 - in `bot.py run`, the listener there only acks, and the request (its raw body and headers) goes
   over a pipe to a worker process that built the same app. The worker dispatches it as Slack sent
   it, so the same listener matches and, there, does its work. The process that acks never competes with the work for the interpreter
@@ -11,7 +11,8 @@ over, and the kit's `hand_over` decides where the work runs:
   acking process (`AckGate`), so acks come first when the machine is busy. The worker also writes
   the request's log line, with the ack time measured where it was acked.
 
-View submissions stay ordinary listeners: their answer (errors shown in the form) depends on them.
+View submissions stay in the process that received them (`kit.form`): their answer (errors shown in
+the form) depends on their listener, which acks with it and goes on with its work after.
 
 Bolt's own lazy listeners do the same split, but copy each request deeply before handing it on; at
 about a millisecond of CPU per request in the acking process, that copy cost more than the ack.
@@ -24,8 +25,9 @@ import os
 import queue as queues
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
@@ -52,6 +54,8 @@ WORKER_NICENESS = 19
 # A job starts once no request is being acked and none was for QUIET_GAP seconds (or none since its
 # own), or after MAX_YIELD seconds of waiting for that, whichever comes first.
 QUIET_GAP = 0.01
+# Slack waits this long for a view submission's answer (seconds).
+ANSWER_WITHIN = 3.0
 MAX_YIELD = 0.5
 YIELD_POLL = 0.002
 
@@ -74,18 +78,79 @@ def later(register: Callable[..., object], hand_over: Callable[[], HandOver]) ->
     return decorate
 
 
-def run_here(report: ErrorReporter) -> HandOver:
-    """A hand-over that runs the work in this thread, with Bolt's arguments; errors go to `report`."""
+def _call(fn: Work, request: BoltRequest, ack: Callable[..., object] | None = None) -> None:
+    """Call a listener with the arguments Bolt would give it (`ack` replaced when given)."""
+    kwargs = build_required_kwargs(logger=log, required_arg_names=get_arg_names_of_callable(fn), request=request,
+                                   response=None, this_func=fn)
+    if ack is not None and "ack" in kwargs:
+        kwargs["ack"] = ack
+    fn(**kwargs)
 
-    def hand_over(fn: Work, request: BoltRequest, ack: Ack) -> None:
+
+class Runner:
+    """Runs listeners' work in this process; an error in work after the ack is reported to the person.
+
+    The app dispatches every listener in the thread that received the request (Bolt's
+    `process_before_response`): an ack then costs no hop to another thread and no polling for it (Bolt
+    otherwise checks every 10 ms whether the listener has acked). So work that follows an ack runs on
+    `executor`, unless it already runs in a thread of its own (the worker's).
+    """
+
+    def __init__(self, report: ErrorReporter, executor: Executor) -> None:
+        self.report = report
+        self.executor = executor
+
+    def now(self, fn: Work, request: BoltRequest, ack: Ack) -> None:
+        """A hand-over: ack, then the work in this thread (a worker's job)."""
         ack()
-        try:
-            fn(**build_required_kwargs(logger=log, required_arg_names=get_arg_names_of_callable(fn),
-                                       request=request, response=None, this_func=fn))
-        except Exception as exc:
-            report(exc, request)
+        self._guarded(fn, request)
 
-    return hand_over
+    def after(self, fn: Work, request: BoltRequest, ack: Ack) -> None:
+        """A hand-over: ack, then the work on the pool (one process doing it all: the tests' harness)."""
+        ack()
+        self.executor.submit(self._guarded, fn, request)
+
+    def answer(self, fn: Work, request: BoltRequest, ack: Ack) -> None:
+        """Run a listener that acks with its answer (a view submission's errors, or nothing to close the
+        modal) on the pool, and return once it has acked; what it does after its ack goes on there.
+
+        An error before the ack is raised here, for Bolt's error handler; one after it is reported.
+        """
+        answered = threading.Event()
+        early: list[Exception] = []
+
+        def acking(*args: Any, **kwargs: Any) -> object:
+            try:
+                return ack(*args, **kwargs)
+            finally:
+                answered.set()
+
+        def work() -> None:
+            try:
+                _call(fn, request, acking)
+            except Exception as exc:
+                if answered.is_set():
+                    self.report(exc, request)
+                else:
+                    early.append(exc)
+            finally:
+                answered.set()
+
+        self.executor.submit(work)
+        answered.wait(ANSWER_WITHIN)
+        if early:
+            raise early[0]
+
+    def _guarded(self, fn: Work, request: BoltRequest) -> None:
+        try:
+            _call(fn, request)
+        except Exception as exc:
+            self.report(exc, request)
+
+
+# The worker's end of a JobPipe: the pipe's read end and the count of batches read from it (shared).
+PipeEnd = tuple[Any, Any]
+_WAKE = object()  # wakes the JobPipe's sender without a job
 
 
 class JobQueue(Protocol):
@@ -226,8 +291,9 @@ class JobPipe:
 
     Each worker process gets a pipe of its own (`renew`), read by it alone: no lock is shared with a
     process that may be killed (a multiprocessing queue's read lock would stay taken by a killed
-    worker, and its successor would wait for it forever). Jobs not yet written go to the next worker;
-    those already in a dead worker's pipe or under way in it are lost with it.
+    worker, and its successor would wait for it forever). The worker counts the batches it has read
+    (`received`, in shared memory); when it dies, the batches written that it never read go first to
+    the next worker. Jobs it had read and not finished are lost with it.
     """
 
     def __init__(self, context: Any) -> None:
@@ -235,6 +301,10 @@ class JobPipe:
         self.pending: queues.SimpleQueue = queues.SimpleQueue()
         self._lock = threading.Lock()
         self._reader, self._writer = context.Pipe(duplex=False)
+        self._received = context.RawValue("q", 0)  # batches the worker has read from this pipe
+        self._sent: deque[tuple[int, list]] = deque()  # (number, batch) written and maybe not read yet
+        self._count = 0  # batches written into this pipe
+        self._carried: list[list] = []  # batches a dead worker never read, for the next one
         self._sender = threading.Thread(target=self._send, name="jobs", daemon=True)
         self._sender.start()
 
@@ -242,18 +312,24 @@ class JobPipe:
         """Queue a job for the worker (None asks the worker to stop after the jobs before it)."""
         self.pending.put(job)
 
-    def reader(self) -> Any:
-        """The read end of the current pipe, for the worker being started."""
+    def reader(self) -> PipeEnd:
+        """The read end of the current pipe and its count of batches read, for the worker being started."""
         with self._lock:
-            return self._reader
+            return self._reader, self._received
 
-    def renew(self) -> Any:
-        """A new pipe for a new worker (the old one's contents are lost); its read end."""
+    def renew(self) -> PipeEnd:
+        """A new pipe for a new worker; the batches the old one never read will go first into it."""
         with self._lock:
             old = (self._reader, self._writer)
+            read = self._received.value
+            self._carried += [batch for number, batch in self._sent if number > read]
             self._reader, self._writer = self.context.Pipe(duplex=False)
+            self._received, self._sent, self._count = self.context.RawValue("q", 0), deque(), 0
+            carried = bool(self._carried)
         for end in old:
-            end.close()  # a write blocked on the old pipe now fails and is made again on the new one
+            end.close()  # a write blocked on the old pipe now fails: its batch was carried over
+        if carried:
+            self.pending.put(_WAKE)  # the sender may be waiting for a job: it writes the carried ones now
         return self.reader()
 
     def close(self, timeout: float = 10.0) -> None:
@@ -268,23 +344,32 @@ class JobPipe:
                     batch.append(self.pending.get_nowait())
                 except queues.Empty:
                     break
-            while True:
-                with self._lock:
-                    writer = self._writer
-                try:
-                    writer.send(batch)
-                    break
-                except (OSError, ValueError):  # the pipe was renewed: its worker died
-                    time.sleep(0.05)
-            if batch[-1] is None:
+            batch = [job for job in batch if job is not _WAKE]
+            with self._lock:
+                todo, self._carried = self._carried + ([batch] if batch else []), []
+            for each in todo:
+                self._write(each)
+            if batch and batch[-1] is None:
                 return
+
+    def _write(self, batch: list) -> None:
+        with self._lock:
+            while self._sent and self._sent[0][0] <= self._received.value:
+                self._sent.popleft()  # read by the worker: no longer needed
+            self._count += 1
+            self._sent.append((self._count, batch))  # before writing: a renew meanwhile carries it over
+            writer = self._writer
+        try:
+            writer.send(batch)
+        except (OSError, ValueError):  # the pipe was renewed (its worker died); the batch was carried over
+            pass
 
 
 class PipeJobs:
     """The worker's side of a JobPipe, read like a queue (the pipe carries jobs in batches)."""
 
-    def __init__(self, reader: Any) -> None:
-        self.reader = reader
+    def __init__(self, end: PipeEnd) -> None:
+        self.reader, self.received = end
         self.ready: list[Job | None] = []
 
     def get(self, timeout: float | None = None) -> Job | None:
@@ -294,6 +379,7 @@ class PipeJobs:
                 if not self.reader.poll(timeout):
                     raise queues.Empty
                 self.ready = list(self.reader.recv())
+                self.received.value += 1
             except (EOFError, OSError):
                 return None
         return self.ready.pop(0)

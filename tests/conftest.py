@@ -77,6 +77,14 @@ class Sent:
         return message_text(self.reply(timeout))
 
 
+def eventually(predicate, timeout: float = 5.0) -> None:
+    """Poll until `predicate()` holds (work after an ack finishes after its answer)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.01)
+
+
 def message_text(params: dict) -> str:
     """All the words of a message: its text plus the text inside its blocks."""
     words = [str(params.get("text") or "")]

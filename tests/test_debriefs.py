@@ -74,6 +74,7 @@ def test_edit_moves_the_request_and_cancel_removes_it(bot):
     fields = {"start_date": day, "end_date": day, "start_time": "19:00", "end_time": "23:00"}
     from conftest import shift_fields
     assert bot.submit(ADMIN, "shift_form", shift_fields(bot.clock, **fields), metadata={"shift_id": number}).body == b""
+    bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == ADMIN)  # the edit is saved
     bot.clock.advance(days=1, hours=14)
     bot.kit.tick()
     assert not asks(bot)  # the old end time no longer asks

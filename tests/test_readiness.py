@@ -295,12 +295,12 @@ def test_evidence_items_ask_for_evidence_in_a_modal(bot):
     empty = bot.submit("ULEAD", "ready_evidence", {"evidence": " "}, metadata=meta)
     assert "evidence" in empty.json()["errors"]
     done = bot.submit("ULEAD", "ready_evidence", {"evidence": "Library steps, 18:45"}, metadata=meta)
-    assert done.status == 200 and not done.body
-    row = bot.db["readiness_items"].get((number, "meeting-point"))
-    assert row["ticked_by"] == "ULEAD" and row["evidence"] == "Library steps, 18:45"
-    # The checklist message is updated in place through its response_url.
+    assert done.status == 200 and not done.body  # the modal closes; the tick is saved after that answer
+    # The checklist message is updated in place through its response_url, once the tick is saved.
     update = bot.fake.wait_for("response_url", where=lambda c: "Library steps" in message_text(c.params))[-1]
     assert update.params["replace_original"] is True
+    row = bot.db["readiness_items"].get((number, "meeting-point"))
+    assert row["ticked_by"] == "ULEAD" and row["evidence"] == "Library steps, 18:45"
     assert "ticked by <@ULEAD>" in bot.command(ADMIN, f"checklist {number}").text()
 
 

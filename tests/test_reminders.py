@@ -98,6 +98,7 @@ def test_edit_to_a_new_time_rederives_reminders(bot):
     # A change that does not move the shift keeps the reminders as they are (no duplicates).
     same = shift_fields(bot.clock, start_date="2026-11-25", end_date="2026-11-25", capacity="4")
     bot.submit(ADMIN, "shift_form", same, metadata={"shift_id": number})
+    bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == ADMIN, count=2)  # saved
     at(bot, datetime(2026, 11, 25, 1, 5, tzinfo=UTC))
     assert len(reminders_to(bot, "UA")) == 1
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import ADMIN, COORD_CHANNEL, message_text
+from conftest import ADMIN, COORD_CHANNEL, eventually, message_text
 
 START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)   # the default test shift, 19:00 Chicago
 END = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)     # 23:00 Chicago
@@ -182,6 +182,7 @@ def test_escalation_names_the_law_enforcement_contact_from_the_checklist(bot):
     evidence = bot.submit("ULEAD", "ready_evidence", {"evidence": "Sgt. Diaz, vice unit, radio channel 4"},
                           metadata={"shift_id": number, "item": "le-contact", "response_url": "https://evil.example/x"})
     assert evidence.status == 200 and not evidence.body
+    eventually(lambda: bot.db["readiness_items"].get((number, "le-contact"))["evidence"])  # saved after the answer
     at(bot, START)
     bot.command("ULEAD", f"checkin {number}").reply()
     at(bot, datetime(2026, 11, 24, 5, 30, tzinfo=UTC))

@@ -12,12 +12,14 @@ import time
 from dataclasses import replace
 
 import pytest
+from conftest import ADMIN, shift_fields
 from test_fuzz import ERROR_WORDS
 from test_process import free_port, start, stop, wait_http
 
 from bench.common import SECRET, alive, command_body, signed_post, worker_pid
 from handlers import commands
-from handlers.worker import AckGate, PipeJobs, Worker
+from handlers.worker import AckGate, JobPipe, PipeJobs, Worker
+from outreach import shifts as shifts_domain
 
 
 def worker_of(proc) -> int:
@@ -106,6 +108,48 @@ def test_an_error_in_work_after_the_ack_is_told_to_the_person(bot, monkeypatch, 
     assert "unhandled RuntimeError while handling command:/outreach help" in caplog.text
 
 
+def test_a_form_is_answered_as_soon_as_it_acks_and_its_work_goes_on_after(bot, monkeypatch):
+    """The shift form closes once it is checked; the shift is saved and posted after that answer."""
+    release, calls = threading.Event(), []
+    original = shifts_domain.create_shift
+
+    def held(*args, **kwargs):
+        calls.append(1)
+        assert release.wait(10)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(shifts_domain, "create_shift", held)
+    sent = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock), metadata={"channel": "CGENERAL"})
+    assert (sent.status, sent.body) == (200, b"")  # the modal closes while the work is held
+    wait_until(lambda: calls, timeout=5)
+    assert bot.db["shifts"].count == 0
+    release.set()
+    wait_until(lambda: bot.db["shifts"].count == 1, timeout=5)
+    bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "CGENERAL")
+    errors = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock, end_time="18:00"), metadata={"channel": "C1"})
+    assert errors.json()["response_action"] == "errors" and "end_time" in errors.json()["errors"]
+
+
+def test_an_error_in_a_form_before_its_answer_is_a_500_and_after_it_is_logged(bot, monkeypatch, caplog):
+    def broken_check(*args, **kwargs):
+        raise RuntimeError("check broke")
+
+    monkeypatch.setattr(shifts_domain, "check_draft", broken_check)
+    sent = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock), metadata={"channel": "C1"})
+    assert sent.status == 500
+    assert "unhandled RuntimeError while handling view_submission:shift_form" in caplog.text
+    monkeypatch.undo()
+
+    def broken_save(*args, **kwargs):
+        raise ValueError("save broke")
+
+    monkeypatch.setattr(shifts_domain, "create_shift", broken_save)
+    sent = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock), metadata={"channel": "C1"})
+    assert (sent.status, sent.body) == (200, b"")
+    wait_until(lambda: "unhandled ValueError while handling view_submission:shift_form" in caplog.text, timeout=5)
+    assert bot.db["shifts"].count == 0
+
+
 # -- the pieces, without processes
 
 
@@ -142,10 +186,43 @@ def test_worker_finishes_what_was_written_when_the_writing_end_is_gone():
     writer.send([job(n) for n in range(3)])
     writer.send([job(n) for n in range(3, 5)])
     writer.close()
-    runner = threading.Thread(target=Worker(app, PipeJobs(reader), threads=2).serve)
+    received = multiprocessing.get_context("spawn").RawValue("q", 0)
+    runner = threading.Thread(target=Worker(app, PipeJobs((reader, received)), threads=2).serve)
     runner.start()
     runner.join(timeout=20)
     assert not runner.is_alive() and sorted(app.bodies) == sorted(job(n)[1] for n in range(5))
+    assert received.value == 2  # batches read, counted for the acking process
+
+
+def read_all(end, timeout: float = 5.0) -> list:
+    """Every job a worker reading `end` would get until the writer goes quiet."""
+    jobs, got = PipeJobs(end), []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            got.append(jobs.get(timeout=0.2))
+        except queue.Empty:
+            if got:
+                break
+    return got
+
+
+def test_a_dead_workers_unread_jobs_go_to_the_next_one_once():
+    pipe = JobPipe(multiprocessing.get_context("spawn"))
+    first = pipe.reader()
+    for n in range(3):
+        pipe.put(job(n))
+        wait_until(lambda n=n: len(pipe._sent) == n + 1, timeout=5)  # three batches written, one job each
+    read_one = PipeJobs(first)
+    assert read_one.get(timeout=5) == job(0)  # the first worker reads one, then dies
+    second = pipe.renew()
+    for n in range(3, 5):
+        pipe.put(job(n))
+    got = read_all(second)
+    assert sorted(j[1] for j in got) == sorted(job(n)[1] for n in range(1, 5))  # the unread ones, once each
+    assert got[:2] == [job(1), job(2)]  # before the jobs that came after the renewal
+    pipe.put(None)
+    pipe.close()
 
 
 def test_gate_is_busy_while_acking_and_quiet_after():
