@@ -7,6 +7,7 @@ installs the project into it (with the test extras for `test`), and runs itself 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import logging
 import os
@@ -291,7 +292,9 @@ def run_worker(reader: object, gate: object) -> None:
     app, kit = create_app(services, worker=True)
     scheduler, owner = start_scheduler(kit, services)
     worker = Worker(app, PipeJobs(reader), gate=gate)  # type: ignore[arg-type]
-    kit.requests_under_way = worker.active  # the timer's sending steps aside for people's requests
+    # The timer's sending and periodic jobs step aside for people's requests: those being acked in the
+    # other process (on the gate), and those being worked on here.
+    kit.requests_under_way = lambda: worker.active() + (0 if gate.quiet() else 1)  # type: ignore[attr-defined]
     worker.serve()
     kit.notifier.stopping.set()  # a flush under way stops after the message it is sending
     scheduler.shutdown(wait=True)
@@ -326,6 +329,9 @@ def cmd_run(_: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
 
     worker = WorkerProcess(run_worker, stop_seconds=WORKER_STOP_SECONDS)
+    # What start-up built lives as long as the process: the garbage collector stops scanning it, so
+    # its full collections (a pause for every thread) stay short while requests are acked.
+    gc.freeze()
     app.link = link = WorkerLink(worker.jobs, worker.gate)
     kit.hand_over, kit.remote = link.hand_over, True
     feed_server = None

@@ -41,7 +41,7 @@ class Kit:
     worker: bool = False
     # True in the process that acks when a worker process does the work (bot.py run).
     remote: bool = False
-    # How many people's requests are being worked on in this process (the worker counts its jobs).
+    # How many people's requests are under way (the worker counts its jobs, and acks under way in the other process).
     requests_under_way: Callable[[], int] = lambda: 0
 
     def later(self, register: Callable[..., object]) -> Callable[[F], F]:

@@ -60,7 +60,7 @@ class Notifier:
         """Send everything due now; return how many were sent. Concurrent flushes claim different rows.
 
         The timer's flush (`background`) steps aside before each message while people's requests are
-        being worked on in this process (`Kit.requests_under_way`), for up to STEP_ASIDE seconds each:
+        under way (`Kit.requests_under_way`), for up to STEP_ASIDE seconds each:
         a reminder can wait a moment, a person who clicked should not.
         """
         sent = 0
@@ -78,7 +78,7 @@ class Notifier:
         return sent
 
     def step_aside_for_requests(self) -> None:
-        """Wait while people's requests are being worked on here, for up to `step_aside` seconds."""
+        """Wait while people's requests are under way, for up to `step_aside` seconds."""
         deadline = time.monotonic() + self.step_aside
         while self.kit.requests_under_way() and time.monotonic() < deadline:
             time.sleep(STEP_POLL)
