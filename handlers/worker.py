@@ -51,9 +51,11 @@ Job = tuple[str, str | dict, dict[str, list[str]], float, float]
 RUN_WHERE_ACKED = ("view_submission", "view_closed")
 WORKER_THREADS = 8
 WORKER_NICENESS = 19
-# A job starts once no request is being acked and none was for QUIET_GAP seconds (or none since its
-# own), or after MAX_YIELD seconds of waiting for that, whichever comes first.
+# A job starts once no request is being acked and none was for QUIET_GAP seconds (LONE_GAP when none
+# was since its own: a request on its own), or after MAX_YIELD seconds of waiting for that, whichever
+# comes first. LONE_GAP keeps the first jobs of a burst from starting beside the burst's next acks.
 QUIET_GAP = 0.01
+LONE_GAP = 0.003
 # Slack waits this long for a view submission's answer (seconds).
 ANSWER_WITHIN = 3.0
 MAX_YIELD = 0.5
@@ -226,11 +228,11 @@ class AckGate:
                 self.busy.value -= 1
                 self.last.value = time.monotonic()
 
-    def quiet(self, *, since: float = 0.0, gap: float = QUIET_GAP) -> bool:
-        """No request is being acked, and none was for `gap` seconds, or none ended after `since`
-        (the end of the job's own ack: a lone request's work starts at once)."""
+    def quiet(self, *, since: float = 0.0, gap: float = QUIET_GAP, lone: float = LONE_GAP) -> bool:
+        """No request is being acked, and none was for `gap` seconds, or for `lone` seconds when none
+        ended after `since` (the end of the job's own ack: a lone request's work starts almost at once)."""
         last = self.last.value
-        return self.busy.value == 0 and (last <= since or time.monotonic() - last >= gap)
+        return self.busy.value == 0 and time.monotonic() - last >= (lone if last <= since else gap)
 
     def wait_quiet(self, *, since: float = 0.0, most: float = MAX_YIELD) -> float:
         """Wait for a quiet moment, at most `most` seconds; return how long it waited."""

@@ -234,7 +234,11 @@ def test_gate_is_busy_while_acking_and_quiet_after():
         assert waited >= 0.05  # it never starts a job while an ack is under way, until its patience ends
     assert gate.quiet(gap=0)
     assert not gate.quiet(gap=3600)  # an ack just ended
-    assert gate.quiet(since=time.monotonic(), gap=3600)  # but none since the job's own
+    own = time.monotonic()
+    assert not gate.quiet(since=own, gap=3600, lone=3600)  # none since the job's own: the shorter gap...
+    assert gate.quiet(since=own, gap=3600, lone=0)  # ...applies
+    time.sleep(0.005)
+    assert gate.quiet(since=own, gap=3600)  # a request on its own starts after LONE_GAP
 
 
 @pytest.mark.parametrize("busy", [0, 3])
