@@ -51,17 +51,17 @@ Job = tuple[str, str | dict, dict[str, list[str]], float, float]
 RUN_WHERE_ACKED = ("view_submission", "view_closed")
 WORKER_THREADS = 8
 WORKER_NICENESS = 19
+# Slack waits this long for a view submission's answer (seconds).
+ANSWER_WITHIN = 3.0
 # A job starts once no request is being acked and none was for QUIET_GAP seconds (LONE_GAP when none
 # was since its own: a request on its own), or after MAX_YIELD seconds of waiting for that, whichever
 # comes first. LONE_GAP keeps the first jobs of a burst from starting beside the burst's next acks.
 QUIET_GAP = 0.01
-LONE_GAP = 0.003
-# Slack waits this long for a view submission's answer (seconds).
-ANSWER_WITHIN = 3.0
+LONE_GAP = 0.002
 MAX_YIELD = 0.5
-# How often the worker looks at the gate while it waits: after 5 ms at first, then less and less
-# often, up to every 20 ms (on a virtual machine of two cores, a process waking every 2 ms beside the
-# acking process slowed its acks measurably).
+# How often the worker looks at the gate while a burst is being acked: after 5 ms at first, then less
+# and less often, up to every 20 ms (on a virtual machine of two cores, a process waking every 2 ms
+# beside the acking process slowed its acks measurably). A request on its own waits LONE_GAP only.
 YIELD_POLL = 0.005
 YIELD_POLL_MAX = 0.02
 
@@ -242,8 +242,11 @@ class AckGate:
         """Wait for a quiet moment, at most `most` seconds; return how long it waited."""
         started, pause = time.monotonic(), YIELD_POLL
         while not self.quiet(since=since) and (waited := time.monotonic() - started) < most:
-            time.sleep(min(pause, most - waited))
-            pause = min(pause * 2, YIELD_POLL_MAX)  # a burst: look less often, the looks cost the acks
+            if self.busy.value == 0 and self.last.value <= since:  # on its own: only LONE_GAP to wait
+                nap = max(self.last.value + LONE_GAP - time.monotonic(), 0.0005)
+            else:  # a burst: look less and less often, the looks cost the acks
+                nap, pause = pause, min(pause * 2, YIELD_POLL_MAX)
+            time.sleep(min(nap, most - waited))
         return time.monotonic() - started
 
 
