@@ -254,14 +254,15 @@ class Bot:
     def create_shift(self, **overrides: object) -> int:
         """Create a shift through the real form and return its number."""
         fields = shift_fields(self.clock, **overrides)
-        before = self.db["shifts"].count
+        with self.store.read() as db:
+            before = next(db.query("SELECT coalesce(max(id), 0) AS n FROM shifts"))["n"]
         sent = self.submit(ADMIN, "shift_form", fields, metadata={"channel": "CGENERAL"})
         assert sent.status == 200 and not sent.body, sent.body
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline:  # the form closes first; the shift is saved and posted after
             with self.store.read() as db:
-                row = next(db.query("SELECT id, message_ts FROM shifts ORDER BY id DESC LIMIT 1"), None)
-            if row and self.db["shifts"].count > before and row["message_ts"]:
+                row = next(db.query("SELECT id, message_ts FROM shifts WHERE id > ? ORDER BY id LIMIT 1", [before]), None)
+            if row and row["message_ts"]:
                 return row["id"]
             time.sleep(0.01)
         raise AssertionError("shift was not created and posted")
