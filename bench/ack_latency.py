@@ -6,13 +6,13 @@ Usage: python bench/ack_latency.py [--requests 800] [--levels 1,10,50] [--rounds
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import random
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 from common import (
@@ -95,23 +95,20 @@ def request_mix(n: int, response_url: str) -> list[tuple[str, str]]:
     return mix
 
 
-def run_level(url: str, mix: list[tuple[str, str]], concurrency: int) -> tuple[list[float], float, int]:
-    """Send the mix at a concurrency; return latencies, the seconds it took and the non-200 count."""
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
+def _post(job: tuple[str, str, str]) -> tuple[int, float]:
+    return signed_post(*job)
 
-    def one(item: tuple[str, str]) -> None:
-        nonlocal errors
-        status, seconds = signed_post(url, item[0], item[1])
-        with lock:
-            latencies.append(seconds)
-            errors += status != 200
 
+def run_level(clients: Pool, url: str, mix: list[tuple[str, str]]) -> tuple[list[float], float, int]:
+    """Send the mix from a pool of client processes (one request each at a time: the concurrency);
+    return latencies, the seconds it took and the non-200 count.
+
+    Processes rather than threads: a client of many threads in one process waits for its own
+    interpreter lock, and counted that wait in the latencies it measured.
+    """
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(one, mix))
-    return latencies, time.perf_counter() - started, errors
+    results = clients.map(_post, [(url, body, ctype) for body, ctype in mix], chunksize=1)
+    return [seconds for _, seconds in results], time.perf_counter() - started, sum(s != 200 for s, _ in results)
 
 
 def main() -> None:
@@ -141,20 +138,23 @@ def main() -> None:
             samples: dict[str, list[float]] = {"bare-bolt": [], "outreach": []}
             seconds = {"bare-bolt": 0.0, "outreach": 0.0}
             errors = {"bare-bolt": 0, "outreach": 0}
+            clients = multiprocessing.get_context("fork").Pool(concurrency)
             for _, port in apps:
-                run_level(f"http://127.0.0.1:{port}/slack/events", mix[:20], concurrency)  # warm-up
+                run_level(clients, f"http://127.0.0.1:{port}/slack/events", mix[:20])  # warm-up
             wait_quiet(bot.pid)
             # The apps take turns, a slice of the mix each, so the machine's other load falls on both alike.
             size = -(-len(mix) // args.rounds)
             for round_ in range(args.rounds):
                 part = mix[round_ * size:(round_ + 1) * size]
                 for name, port in (apps if round_ % 2 == 0 else apps[::-1]):
-                    latencies, elapsed, failed = run_level(f"http://127.0.0.1:{port}/slack/events", part, concurrency)
+                    latencies, elapsed, failed = run_level(clients, f"http://127.0.0.1:{port}/slack/events", part)
                     samples[name] += latencies
                     seconds[name] += elapsed
                     errors[name] += failed
                     if name == "outreach":  # the worker finishes the work after the acks; wait for it
                         drained[concurrency] = max(drained.get(concurrency, 0.0), wait_quiet(bot.pid))
+            clients.close()
+            clients.join()
             figures = {}
             for name, _ in apps:
                 figures[name] = f = percentiles(samples[name])
