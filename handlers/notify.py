@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from handlers.worker import wait_until
 from outreach import outbox
 from outreach.services import Services
 
@@ -29,7 +29,6 @@ NOTICES: dict[str, NoticeFn] = {}
 # Errors that no retry can mend: the message is dropped and the reason recorded.
 # The timer's flush waits up to this long before each message while requests are being worked on.
 STEP_ASIDE = 0.25
-STEP_POLL = 0.002
 PERMANENT = {
     "channel_not_found", "user_not_found", "is_archived", "not_in_channel", "account_inactive",
     "invalid_blocks", "msg_too_long", "no_text", "cannot_dm_bot", "user_disabled",
@@ -79,9 +78,7 @@ class Notifier:
 
     def step_aside_for_requests(self) -> None:
         """Wait while people's requests are under way, for up to `step_aside` seconds."""
-        deadline = time.monotonic() + self.step_aside
-        while self.kit.requests_under_way() and time.monotonic() < deadline:
-            time.sleep(STEP_POLL)
+        wait_until(lambda: not self.kit.requests_under_way(), most=self.step_aside)
 
     def _deliver(self, note: outbox.Notification) -> int:
         store, now = self.services.store, self.services.now()

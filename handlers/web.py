@@ -51,8 +51,7 @@ class SlackHandler(SlackRequestHandler):
 def mend_form_body(request: BoltRequest) -> BoltRequest:
     """Read a form body without a `payload` field as the plain form it is (see SlackHandler).
 
-    Bolt's copy of a request for a lazy listener parses the raw body again, so lazy runners mend
-    their copy too.
+    The worker builds each request again from its raw body, so it mends it too (handlers/worker.py).
     """
     raw = request.raw_body
     if not request.body and raw and not raw.lstrip().startswith("{"):

@@ -59,11 +59,22 @@ ANSWER_WITHIN = 3.0
 QUIET_GAP = 0.01
 LONE_GAP = 0.002
 MAX_YIELD = 0.5
-# How often the worker looks at the gate while a burst is being acked: after 5 ms at first, then less
+# How often the worker looks while it waits for the acks (`wait_until`): after 5 ms at first, then less
 # and less often, up to every 20 ms (on a virtual machine of two cores, a process waking every 2 ms
 # beside the acking process slowed its acks measurably). A request on its own waits LONE_GAP only.
 YIELD_POLL = 0.005
 YIELD_POLL_MAX = 0.02
+
+
+def wait_until(ready: Callable[[], bool], *, most: float) -> float:
+    """Wait until `ready()`, at most `most` seconds, looking less and less often (after YIELD_POLL at
+    first, doubling up to YIELD_POLL_MAX: the looks of a process beside the acks cost the acks);
+    return how long it waited."""
+    started, pause = time.monotonic(), YIELD_POLL
+    while not ready() and (waited := time.monotonic() - started) < most:
+        time.sleep(min(pause, most - waited))
+        pause = min(pause * 2, YIELD_POLL_MAX)
+    return time.monotonic() - started
 
 
 def later(register: Callable[..., object], hand_over: Callable[[], HandOver]) -> Callable[[F], F]:
@@ -240,13 +251,10 @@ class AckGate:
 
     def wait_quiet(self, *, since: float = 0.0, most: float = MAX_YIELD) -> float:
         """Wait for a quiet moment, at most `most` seconds; return how long it waited."""
-        started, pause = time.monotonic(), YIELD_POLL
-        while not self.quiet(since=since) and (waited := time.monotonic() - started) < most:
-            if self.busy.value == 0 and self.last.value <= since:  # on its own: only LONE_GAP to wait
-                nap = max(self.last.value + LONE_GAP - time.monotonic(), 0.0005)
-            else:  # a burst: look less and less often, the looks cost the acks
-                nap, pause = pause, min(pause * 2, YIELD_POLL_MAX)
-            time.sleep(min(nap, most - waited))
+        started = time.monotonic()
+        if self.busy.value == 0 and self.last.value <= since:  # a request on its own: LONE_GAP is all it waits
+            time.sleep(min(max(self.last.value + LONE_GAP - started, 0.0), most))
+        wait_until(lambda: self.quiet(since=since), most=most - (time.monotonic() - started))
         return time.monotonic() - started
 
 

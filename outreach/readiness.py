@@ -259,11 +259,6 @@ class Readiness:
                 if any(i.section == key for i in self.items)]
 
 
-def members(db: Database, shift: Shift) -> list[str]:
-    """The confirmed team, in signup order."""
-    return team(db, shift.id)[0]
-
-
 def languages_of(db: Database, user_id: str) -> list[str]:
     """The languages a volunteer recorded with /outreach profile languages."""
     return _languages(db, [user_id])[user_id]

@@ -12,13 +12,13 @@ import time
 from dataclasses import replace
 
 import pytest
-from conftest import ADMIN, shift_fields
+from conftest import ADMIN, eventually, shift_fields
 from test_fuzz import ERROR_WORDS
 from test_process import free_port, start, stop, wait_http
 
 from bench.common import SECRET, alive, command_body, signed_post, worker_pid
 from handlers import commands
-from handlers.worker import AckGate, JobPipe, PipeJobs, Worker
+from handlers.worker import AckGate, JobPipe, PipeJobs, Worker, wait_until
 from outreach import shifts as shifts_domain
 
 
@@ -29,13 +29,6 @@ def worker_of(proc) -> int:
         assert time.monotonic() < deadline, "the bot has no worker process"
         time.sleep(0.05)
     return pid
-
-
-def wait_until(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def http_bot(tmp_path, fake):
@@ -77,7 +70,7 @@ def test_a_worker_that_dies_is_replaced_and_no_request_is_lost_meanwhile(tmp_pat
         assert ask_help(url, fake, "before") == 200
         fake.wait_for("response_url", where=lambda c: c.path.endswith("/before"), timeout=10)
         os.kill(first, signal.SIGKILL)
-        wait_until(lambda: not alive(first))
+        eventually(lambda: not alive(first), timeout=20)
         assert ask_help(url, fake, "while-down") == 200  # acked at once; the job waits in the queue
         fake.wait_for("response_url", where=lambda c: c.path.endswith("/while-down"), timeout=20)
         assert worker_of(proc) != first
@@ -94,7 +87,7 @@ def test_a_bot_killed_with_9_leaves_no_worker_behind(tmp_path, fake):
     fake.wait_for("response_url", where=lambda c: c.path.endswith("/last"), timeout=10)
     proc.kill()
     proc.wait(timeout=10)
-    wait_until(lambda: not alive(pid), timeout=20)  # it reads the end of its pipe and finishes
+    eventually(lambda: not alive(pid), timeout=20)  # it reads the end of its pipe and finishes
 
 
 def test_an_error_in_work_after_the_ack_is_told_to_the_person(bot, monkeypatch, caplog):
@@ -121,10 +114,10 @@ def test_a_form_is_answered_as_soon_as_it_acks_and_its_work_goes_on_after(bot, m
     monkeypatch.setattr(shifts_domain, "create_shift", held)
     sent = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock), metadata={"channel": "CGENERAL"})
     assert (sent.status, sent.body) == (200, b"")  # the modal closes while the work is held
-    wait_until(lambda: calls, timeout=5)
+    eventually(lambda: calls)
     assert bot.db["shifts"].count == 0
     release.set()
-    wait_until(lambda: bot.db["shifts"].count == 1, timeout=5)
+    eventually(lambda: bot.db["shifts"].count == 1)
     bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "CGENERAL")
     errors = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock, end_time="18:00"), metadata={"channel": "C1"})
     assert errors.json()["response_action"] == "errors" and "end_time" in errors.json()["errors"]
@@ -146,7 +139,7 @@ def test_an_error_in_a_form_before_its_answer_is_a_500_and_after_it_is_logged(bo
     monkeypatch.setattr(shifts_domain, "create_shift", broken_save)
     sent = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock), metadata={"channel": "C1"})
     assert (sent.status, sent.body) == (200, b"")
-    wait_until(lambda: "unhandled ValueError while handling view_submission:shift_form" in caplog.text, timeout=5)
+    eventually(lambda: "unhandled ValueError while handling view_submission:shift_form" in caplog.text)
     assert bot.db["shifts"].count == 0
 
 
@@ -212,7 +205,7 @@ def test_a_dead_workers_unread_jobs_go_to_the_next_one_once():
     first = pipe.reader()
     for n in range(3):
         pipe.put(job(n))
-        wait_until(lambda n=n: len(pipe._sent) == n + 1, timeout=5)  # three batches written, one job each
+        eventually(lambda n=n: len(pipe._sent) == n + 1)  # three batches written, one job each
     read_one = PipeJobs(first)
     assert read_one.get(timeout=5) == job(0)  # the first worker reads one, then dies
     second = pipe.renew()
@@ -239,6 +232,14 @@ def test_gate_is_busy_while_acking_and_quiet_after():
     assert gate.quiet(since=own, gap=3600, lone=0)  # ...applies
     time.sleep(0.005)
     assert gate.quiet(since=own, gap=3600)  # a request on its own starts after LONE_GAP
+
+
+def test_waiting_beside_the_acks_looks_less_and_less_often():
+    looks = []
+    waited = wait_until(lambda: looks.append(1) and False, most=0.1)  # never ready
+    assert waited >= 0.1
+    assert len(looks) <= 9  # 5, 10, 20, 20, ... ms apart: a look every 2 ms would be about 50
+    assert wait_until(lambda: True, most=5) < 0.05  # ready at once: no wait
 
 
 @pytest.mark.parametrize("busy", [0, 3])
