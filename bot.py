@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from outreach.settings import Settings
 
 ROOT = Path(__file__).resolve().parent
-RUNTIME = ("slack_bolt", "slack_sdk", "sqlite_utils", "jinja2", "yaml", "dotenv", "apscheduler", "icalendar", "matplotlib")
+RUNTIME = ("slack_bolt", "slack_sdk", "sqlite_utils", "jinja2", "yaml", "dotenv", "apscheduler", "icalendar", "matplotlib",
+           "waitress", "phonenumbers")
 TESTING = ("pytest", "ruff", "websockets", "hypothesis", "vobject")
 log = logging.getLogger("outreach")
 TICK_SECONDS = 20.0
@@ -405,7 +406,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     tests.set_defaults(fn=cmd_test)
     argv = list(sys.argv[1:] if argv is None else argv)
     ensure_dependencies(argv)
-    args = parser.parse_args(argv)
+    if argv[:1] == ["test"]:  # everything after `test` is pytest's, options such as -x included
+        args = parser.parse_args(["test"])
+        args.pytest_args = argv[1:]
+    else:
+        args = parser.parse_args(argv)
     setup_logging()
     from outreach.settings import SettingsError, load_dotenv_file
 
