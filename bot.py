@@ -273,30 +273,34 @@ def start_scheduler(kit: object, services: Services) -> tuple[object, str]:
     return scheduler, owner
 
 
-def run_worker(reader: object, gate: object) -> None:
-    """The worker process: the listeners' work after their ack, and the timer (see handlers/worker.py)."""
+def run_worker(wake: object, stop_flag: object, parent: int) -> None:
+    """The worker process: the jobs (requests acked by the main process) and the timer.
+
+    The main process stops it through `stop_flag` (and a wake-up); signals are for the main process
+    (Ctrl-C and a service manager's SIGTERM reach the whole process group).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
     from handlers import create_app
-    from handlers.worker import PipeJobs, Worker, lower_priority
+    from handlers.worker import JobWorker, lower_priority
     from outreach import lease
     from outreach.settings import load_settings
 
     setup_logging("worker")
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the main process stops us
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     lower_priority()
     # Hand the interpreter over between threads every 0.5 ms instead of 5 ms, so quick work (a list,
     # a click) is not held up behind a chart being drawn.
     sys.setswitchinterval(SWITCH_INTERVAL)
     settings = load_settings()
     services = open_services(settings)
-    app, kit = create_app(services, worker=True)
+    app, kit = create_app(services)
+    worker = JobWorker(app, services.store, wake, owner=lease.make_owner())  # type: ignore[arg-type]
     scheduler, owner = start_scheduler(kit, services)
-    worker = Worker(app, PipeJobs(reader), gate=gate)  # type: ignore[arg-type]
-    # The timer's sending and periodic jobs step aside for people's requests: those being acked in the
-    # other process (on the gate), and those being worked on here.
-    kit.requests_under_way = lambda: worker.active() + (0 if gate.quiet() else 1)  # type: ignore[attr-defined]
-    worker.serve()
+    kit.requests_under_way = worker.active  # the timer's sending steps aside for people's requests
+    # The main process gone (kill -9), this one finishes what it has and ends; the next worker
+    # claims what is left.
+    worker.serve(keep_going=lambda: not stop_flag.value and os.getppid() == parent)  # type: ignore[attr-defined]
     kit.notifier.stopping.set()  # a flush under way stops after the message it is sending
     scheduler.shutdown(wait=True)
     lease.release(services.store, owner=owner)
@@ -313,7 +317,8 @@ def cmd_run(_: argparse.Namespace) -> int:
     from slack_bolt.error import BoltError
 
     from handlers import create_app
-    from handlers.worker import WorkerLink, WorkerProcess
+    from handlers.health import Alarm, Watch
+    from handlers.worker import WorkerProcess
 
     try:
         app, kit = create_app(services)
@@ -330,21 +335,24 @@ def cmd_run(_: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
 
     worker = WorkerProcess(run_worker, stop_seconds=WORKER_STOP_SECONDS)
+    kit.wake = worker.wake.release
+    watch = Watch(services.store, worker_alive=worker.alive)
+    alarm = Alarm(watch, client=app.client, channel=settings.coordinator_channel, render=kit.render)
+    alarm.start()
     # What start-up built lives as long as the process: the garbage collector stops scanning it, so
     # its full collections (a pause for every thread) stay short while requests are acked.
     gc.freeze()
-    app.link = link = WorkerLink(worker.jobs, worker.gate)
-    kit.hand_over, kit.remote = link.hand_over, True
     feed_server = None
 
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        from handlers.calendar import feed_app
-        from handlers.web import WebServer
+        from handlers.calendar import FEED_PREFIX, feed_app
+        from handlers.web import WebServer, wsgi_app
 
         try:
-            feed_server = WebServer(feed_app(kit), port=settings.feed_port)
+            feed_server = WebServer(wsgi_app(None, {FEED_PREFIX: feed_app(kit)}, health=watch.check),
+                                    port=settings.feed_port)
             feed_server.start()
             log.info("serving calendar feeds on port %s", feed_server.port)
         except OSError as exc:
@@ -358,11 +366,13 @@ def cmd_run(_: argparse.Namespace) -> int:
         from handlers.calendar import FEED_PREFIX, feed_app
         from handlers.web import WebServer, wsgi_app
 
-        server = WebServer(wsgi_app(app, {FEED_PREFIX: feed_app(kit)}), port=settings.port)
+        server = WebServer(wsgi_app(app, {FEED_PREFIX: feed_app(kit)}, signing_secret=settings.signing_secret,
+                                    health=watch.check), port=settings.port)
         server.start()
         log.info("serving Slack requests on http://0.0.0.0:%s/slack/events", server.port)
         stop.wait()
         server.stop()
+    alarm.stop()
     kit.notifier.stopping.set()
     worker.stop()
     if feed_server is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
@@ -32,13 +31,13 @@ from handlers import (
 from handlers.kit import Kit
 from handlers.notify import Notifier
 from handlers.render import Renderer
-from handlers.worker import Runner, WorkerLink
+from handlers.worker import Runner, is_job
 from outreach.services import Services
 
 log = logging.getLogger(__name__)
 
-# Threads for work after the ack in this process (view submissions' listeners, and in the tests'
-# harness all work): a form's answer never waits for a free one.
+# Threads for view submissions' listeners in the process that receives them: a form's answer never
+# waits for a free one.
 LISTENER_WORKERS = 64
 SURFACES = (
     middleware, commands, shifts, people, home, readiness, partners, debriefs, reports, reminders, calendar, safety,
@@ -46,20 +45,19 @@ SURFACES = (
 
 
 class OutreachApp(App):
-    """Bolt's App, logging each request with its ack time. Linked to a worker (`bot.py run`), it counts
-    each request on the gate while dispatching it, and sends the worker the work handed over."""
+    """Bolt's App, logging each request it received with its ack time, and waking the worker for
+    each request it wrote to the jobs table (handlers/worker.py)."""
 
-    link: WorkerLink | None = None
-    worker: bool = False
+    kit: Kit | None = None
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        """Dispatch as Bolt does (it returns once the listener has acked), then log or send the request."""
+        """Dispatch as Bolt does (it returns once the listener has acked), then wake the worker or log."""
         started = time.monotonic()
-        with self.link.gate.acking() if self.link else nullcontext():
-            response = super().dispatch(req)
-        ack_ms = (time.monotonic() - started) * 1000
-        if self.link is None or not self.link.send(req, ack_ms):
-            middleware.log_request(req, ack_ms, worker=self.worker, status=response.status)
+        response = super().dispatch(req)
+        if req.context.get("handed_over") and self.kit is not None:
+            self.kit.wake()
+        elif not is_job(req):  # a job is logged by its worker
+            middleware.log_request(req, (time.monotonic() - started) * 1000, status=response.status)
         return response
 
 
@@ -77,24 +75,25 @@ def make_client(services: Services) -> WebClient:
     )
 
 
-def create_app(services: Services, *, client: WebClient | None = None, verify_token: bool = True,
-               worker: bool = False) -> tuple[OutreachApp, Kit]:
+def create_app(services: Services, *, client: WebClient | None = None,
+               verify_token: bool = True) -> tuple[OutreachApp, Kit]:
     """The Bolt app with every surface registered, and the kit its handlers share.
 
-    A worker's app (`worker=True`) dispatches requests the acking process already verified.
+    Requests are checked against Slack's signature before they reach the app (handlers/web.py), so
+    the app does not check them again; jobs done by a worker were checked when they were received.
     """
     settings = services.settings
     client = client or make_client(services)
     app = OutreachApp(
         client=client,
         signing_secret=settings.signing_secret or "socket-mode",
-        request_verification_enabled=not settings.socket_mode and not worker,
+        request_verification_enabled=False,  # done first, before any parsing (handlers/web.py)
         process_before_response=True,  # listeners run in the thread that dispatches them (see Runner)
         token_verification_enabled=verify_token,
         raise_error_for_unhandled_request=False,
     )
-    app.worker = worker
-    kit = Kit(services=services, render=Renderer(services.catalog), worker=worker)
+    kit = Kit(services=services, render=Renderer(services.catalog))
+    app.kit = kit
     kit.notifier = Notifier(kit, services, client)
     for surface in SURFACES:
         surface.register(app, kit)
@@ -115,6 +114,6 @@ def create_app(services: Services, *, client: WebClient | None = None, verify_to
     def on_work_error(error: Exception, request: BoltRequest) -> None:
         tell(error, request.body, request.context.respond)
 
-    kit.runner = Runner(on_work_error, ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="listener"))
-    kit.hand_over = kit.runner.now if worker else kit.runner.after
+    kit.runner = Runner(on_work_error, ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="listener"),
+                        services.store)
     return app, kit

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from handlers.render import Renderer
-from handlers.worker import F, HandOver, Runner, later
+from handlers.worker import F, Runner, form, later
+from outreach.lease import make_owner
 from outreach.services import Services
 
 if TYPE_CHECKING:
@@ -33,25 +34,23 @@ class Kit:
     contact_providers: list[Callable[[int], str | None]] = field(default_factory=list)
     # What a list of shifts shows per line, read once for the whole list: fn(shifts) -> template variables.
     list_readers: list[Callable[[list[Shift]], dict]] = field(default_factory=list)
-    # Where the work after an ack runs: here by default, or in the worker process (handlers/worker.py).
-    hand_over: HandOver = field(init=False)
-    # Runs work in this process: after an ack, or a form's answer first (handlers/worker.py).
+    # Runs listeners in this process: a form's answer first, the work after it (handlers/worker.py).
     runner: Runner = field(init=False)
-    # True in the worker process, whose requests were acked (and counted) by the process that received them.
-    worker: bool = False
-    # True in the process that acks when a worker process does the work (bot.py run).
-    remote: bool = False
-    # How many people's requests are under way (the worker counts its jobs, and acks under way in the other process).
+    # This process's claim token on the jobs it runs itself (the forms it receives).
+    owner: str = field(default_factory=make_owner)
+    # Tells the worker a job was written (set where a worker runs: bot.py run, or the tests' harness).
+    wake: Callable[[], None] = lambda: None
+    # How many people's requests are under way (in the worker: the jobs it is doing).
     requests_under_way: Callable[[], int] = lambda: 0
 
     def later(self, register: Callable[..., object]) -> Callable[[F], F]:
-        """Register a listener as work after an empty ack, run wherever `hand_over` says (a decorator)."""
-        return later(register, lambda: self.hand_over)
+        """Register a listener as work after an empty ack, done by a worker from the jobs table (a decorator)."""
+        return later(register, lambda: self.runner)
 
     def form(self, register: Callable[..., object]) -> Callable[[F], F]:
         """Register a view submission's listener: Slack gets its answer as soon as it acks (errors, or the
         modal closes); what it does after its ack goes on in this process (a decorator)."""
-        return later(register, lambda: self.runner.answer)
+        return form(register, lambda: self.runner)
 
     def read_ahead(self, shifts: list[Shift]) -> dict:
         """Template variables for rendering a list of shifts, each read with a few queries for them all."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
 from handlers.kit import Kit
-from handlers.worker import RUN_WHERE_ACKED
+from handlers.worker import RUN_WHERE_ACKED, is_job
+from outreach import jobs
 from outreach.roles import Role
 
 log = logging.getLogger("outreach.requests")
@@ -55,18 +57,16 @@ def request_kind(body: dict) -> str:
     return kind
 
 
-def log_request(request: BoltRequest, elapsed_ms: float, *, worker: bool, status: int = 200) -> None:
-    """The request's one log line: its kind and ack time (and, from the worker, its work time).
+def log_request(request: BoltRequest, elapsed_ms: float, *, status: int = 200) -> None:
+    """The request's one log line where it was received: its kind and ack time.
 
-    A request handed over to the worker is logged there, with the ack time measured where it was acked.
+    A request handed over to a worker is logged there, when it is done (handlers/worker.py).
     """
     context, kind = request.context, request_kind(request.body)
     if status != 200:
         log.info("refused %s status=%d ack_ms=%.1f", kind, status, elapsed_ms)
     elif context.get("retry"):
         log.info("handled %s (a retry, already acted on)", kind)
-    elif worker:
-        log.info("handled %s ack_ms=%.1f work_ms=%.1f", kind, context.get("ack_ms", 0.0), elapsed_ms)
     else:
         log.info("handled %s ack_ms=%.1f", kind, elapsed_ms)
 
@@ -75,20 +75,29 @@ def register(app: App, kit: Kit) -> None:
     """Install the middleware on the app."""
 
     @app.middleware
-    def resolve_actor(context: BoltContext, body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
-        # The worker's requests were acked (and counted) by the process that received them.
-        event_id = body.get("event_id") if body.get("type") == "event_callback" and not kit.worker else None
-        if event_id:
-            with kit.services.store.write() as db:
-                if not kit.services.store.first_time(db, f"event:{event_id}"):
-                    context["retry"] = True
-                    return BoltResponse(status=200, body="")
-        # Where a worker process does the work (bot.py run), this process only acks what it hands over,
-        # and needs nobody's role for it.
-        if kit.remote and body.get("type") not in RUN_WHERE_ACKED:
-            context["handed_over"] = True
-        else:
+    def resolve_actor(request: BoltRequest, context: BoltContext, body: dict,
+                      next: Callable[[], BoltResponse]) -> BoltResponse:
+        if is_job(request):  # a job being done: the request was received (and written down) before
             resolve(context, body)
+            return next()
+        # Received: written to the jobs table before anything acks it (nothing acked is lost). A form
+        # is run here, its job claimed by this process; anything else is done by a worker.
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        runs_here = body.get("type") in RUN_WHERE_ACKED
+        store = kit.services.store
+        with store.write() as db:
+            if event_id and not store.first_time(db, f"event:{event_id}"):
+                context["retry"] = True
+                return BoltResponse(status=200, body="")
+            job_id = jobs.add(db, kind=request_kind(body), mode=request.mode,
+                              body=request.raw_body if request.mode == "http" else request.body,
+                              headers={k: list(v) for k, v in request.headers.items()}, now=time.time(),
+                              owner=kit.owner if runs_here else None)
+        if runs_here:
+            context["own_job_id"], context["own_job_owner"] = job_id, kit.owner
+            resolve(context, body)
+        else:
+            context["handed_over"] = True  # this process only acks it, and needs nobody's role for that
         return next()
 
     def resolve(context: BoltContext, body: dict) -> None:

@@ -22,7 +22,7 @@ def make_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _alive(pid: int | None) -> bool:
+def alive(pid: int | None) -> bool:
     if not pid:
         return False
     try:
@@ -43,7 +43,7 @@ def acquire(store: Store, *, owner: str, now: datetime, ttl: timedelta, pid: int
         row = next(db.query("SELECT * FROM leases WHERE name = ?", [NAME]), None)
         free = (
             row is None or row["owner"] == owner or from_iso(row["expires_at"]) <= now
-            or (row["host"] == host and row["pid"] != pid and not _alive(row["pid"]))
+            or (row["host"] == host and row["pid"] != pid and not alive(row["pid"]))
         )
         if not free:
             return False

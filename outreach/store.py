@@ -225,6 +225,21 @@ def m006_shift_ends(db: Database) -> None:
     db["shifts"].create_index(["ends_at"])
 
 
+@migrations()
+def m007_jobs(db: Database) -> None:
+    """Requests acknowledged and not yet done (outreach/jobs.py): nothing acked is lost in a crash."""
+    db["jobs"].create(
+        {
+            "id": int, "kind": str, "mode": str, "body": str, "headers": str, "received": float,
+            "claimed_by": str, "claimed_at": float, "attempts": int,
+        },
+        pk="id",
+        not_null={"kind", "mode", "body", "headers", "received", "attempts"},
+        defaults={"attempts": 0},
+    )
+    db["jobs"].create_index(["claimed_by"])
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 

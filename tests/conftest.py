@@ -25,8 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fakeslack import Call, FakeSlack  # noqa: E402
 
 from handlers import create_app  # noqa: E402
+from handlers.health import Watch  # noqa: E402
 from handlers.web import WebServer, wsgi_app  # noqa: E402
+from handlers.worker import JobWorker  # noqa: E402
 from outreach.catalog import Catalog  # noqa: E402
+from outreach.lease import make_owner  # noqa: E402
 from outreach.services import Services  # noqa: E402
 from outreach.settings import load_settings  # noqa: E402
 from outreach.store import Store  # noqa: E402
@@ -153,7 +156,16 @@ class Bot:
             settings=self.settings, store=self.store, catalog=Catalog.load(self.settings.data_dir), clock=clock
         )
         self.app, self.kit = create_app(self.services, client=client)
-        self.server = WebServer(wsgi_app(self.app), host="127.0.0.1", port=0)
+        # The worker, as `bot.py run` has it in a process of its own: here a thread over the same app.
+        wake = threading.Semaphore(0)
+        self.kit.wake = wake.release
+        self.worker = JobWorker(self.app, self.store, wake, owner=make_owner())
+        self.kit.requests_under_way = self.worker.active
+        self.worker_thread = threading.Thread(target=self.worker.serve, name="test-worker", daemon=True)
+        self.worker_thread.start()
+        self.watch = Watch(self.store, worker_alive=self.worker_thread.is_alive)
+        self.server = WebServer(wsgi_app(self.app, signing_secret=SECRET, health=self.watch.check),
+                                host="127.0.0.1", port=0)
         self.server.start()
         self.url = f"http://127.0.0.1:{self.server.port}/slack/events"
 
@@ -166,6 +178,8 @@ class Bot:
 
     def close(self) -> None:
         self.server.stop()
+        self.worker.stop()
+        self.worker_thread.join(timeout=30)
         self.store.close()
         if self._db is not None:
             self._db.conn.close()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import icalendar
 import pytest
 import vobject
-from conftest import ADMIN, message_text, shift_fields
+from conftest import ADMIN, SECRET, message_text, shift_fields
 from fakeslack import dm_channel
 
 from handlers.calendar import FEED_PREFIX, feed_app
@@ -193,7 +193,7 @@ def test_feed_link_reset_and_404_over_loopback(bot, feed_server):
 
 
 def test_feed_is_routed_beside_slack_events_in_http_mode(bot):
-    server = WebServer(wsgi_app(bot.app, {FEED_PREFIX: feed_app(bot.kit)}), host="127.0.0.1", port=0)
+    server = WebServer(wsgi_app(bot.app, {FEED_PREFIX: feed_app(bot.kit)}, signing_secret=SECRET), host="127.0.0.1", port=0)
     server.start()
     try:
         base = f"http://127.0.0.1:{server.port}"

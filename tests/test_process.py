@@ -74,7 +74,7 @@ def test_http_mode_serves_a_signed_slash_command(tmp_path, fake):
         code, err = stop(proc)
     assert code == 0, err
     assert "stopped" in err
-    assert re.search(r"handled command:/outreach help ack_ms=[0-9.]+ work_ms=[0-9.]+", err)  # one line per request
+    assert re.search(r"handled command:/outreach help wait_ms=[0-9.]+ work_ms=[0-9.]+", err)  # one line per request
     assert "xoxb-t" not in err and "sec" not in err.replace("second", "")  # no token or secret in logs
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
-import queue
 import signal
 import threading
 import time
@@ -18,7 +16,6 @@ from test_process import free_port, start, stop, wait_http
 
 from bench.common import SECRET, alive, command_body, signed_post, worker_pid
 from handlers import commands
-from handlers.worker import AckGate, JobPipe, PipeJobs, Worker, wait_until
 from outreach import shifts as shifts_domain
 
 
@@ -60,7 +57,7 @@ def test_stop_finishes_the_work_already_acked(tmp_path, fake):
     assert statuses == [200] * 20
     answered = {c.path.rsplit("/", 1)[1] for c in fake.calls_to("response_url")}
     assert answered == set(names)  # every acked command was answered before the bot stopped
-    assert err.count("handled command:/outreach help") == 20
+    assert err.count("handled command:/outreach help wait_ms=") == 20  # one line each, from the worker
 
 
 def test_a_worker_that_dies_is_replaced_and_no_request_is_lost_meanwhile(tmp_path, fake):
@@ -71,7 +68,7 @@ def test_a_worker_that_dies_is_replaced_and_no_request_is_lost_meanwhile(tmp_pat
         fake.wait_for("response_url", where=lambda c: c.path.endswith("/before"), timeout=10)
         os.kill(first, signal.SIGKILL)
         eventually(lambda: not alive(first), timeout=20)
-        assert ask_help(url, fake, "while-down") == 200  # acked at once; the job waits in the queue
+        assert ask_help(url, fake, "while-down") == 200  # acked at once; the job waits in the table
         fake.wait_for("response_url", where=lambda c: c.path.endswith("/while-down"), timeout=20)
         assert worker_of(proc) != first
     finally:
@@ -87,7 +84,7 @@ def test_a_bot_killed_with_9_leaves_no_worker_behind(tmp_path, fake):
     fake.wait_for("response_url", where=lambda c: c.path.endswith("/last"), timeout=10)
     proc.kill()
     proc.wait(timeout=10)
-    eventually(lambda: not alive(pid), timeout=20)  # it reads the end of its pipe and finishes
+    eventually(lambda: not alive(pid), timeout=20)  # it sees its parent gone, finishes what it has, ends
 
 
 def test_an_error_in_work_after_the_ack_is_told_to_the_person(bot, monkeypatch, caplog):
@@ -143,126 +140,6 @@ def test_an_error_in_a_form_before_its_answer_is_a_500_and_after_it_is_logged(bo
     assert bot.db["shifts"].count == 0
 
 
-# -- the pieces, without processes
-
-
-class Recorder:
-    """An app stand-in that records what it was asked to dispatch."""
-
-    def __init__(self) -> None:
-        self.bodies: list[str] = []
-        self.lock = threading.Lock()
-
-    def dispatch(self, request) -> None:
-        with self.lock:
-            self.bodies.append(request.raw_body)
-
-
-def job(n: int) -> tuple:
-    return ("http", f"command=%2Foutreach&text=help&n={n}", {"content-type": ["application/x-www-form-urlencoded"]},
-            1.0, 0.0)
-
-
-def test_worker_runs_every_job_before_the_stop_mark():
-    app, jobs = Recorder(), queue.Queue()
-    for n in range(30):
-        jobs.put(job(n))
-    jobs.put(None)
-    Worker(app, jobs, threads=4).serve()
-    assert sorted(app.bodies) == sorted(job(n)[1] for n in range(30))
-
-
-def test_worker_finishes_what_was_written_when_the_writing_end_is_gone():
-    # The bot's main process killed: its end of the pipe closes; what it had written is still done.
-    app = Recorder()
-    reader, writer = multiprocessing.get_context("spawn").Pipe(duplex=False)
-    writer.send([job(n) for n in range(3)])
-    writer.send([job(n) for n in range(3, 5)])
-    writer.close()
-    received = multiprocessing.get_context("spawn").RawValue("q", 0)
-    runner = threading.Thread(target=Worker(app, PipeJobs((reader, received)), threads=2).serve)
-    runner.start()
-    runner.join(timeout=20)
-    assert not runner.is_alive() and sorted(app.bodies) == sorted(job(n)[1] for n in range(5))
-    assert received.value == 2  # batches read, counted for the acking process
-
-
-def read_all(end, timeout: float = 5.0) -> list:
-    """Every job a worker reading `end` would get until the writer goes quiet."""
-    jobs, got = PipeJobs(end), []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            got.append(jobs.get(timeout=0.2))
-        except queue.Empty:
-            if got:
-                break
-    return got
-
-
-def test_a_dead_workers_unread_jobs_go_to_the_next_one_once():
-    pipe = JobPipe(multiprocessing.get_context("spawn"))
-    first = pipe.reader()
-    for n in range(3):
-        pipe.put(job(n))
-        eventually(lambda n=n: len(pipe._sent) == n + 1)  # three batches written, one job each
-    read_one = PipeJobs(first)
-    assert read_one.get(timeout=5) == job(0)  # the first worker reads one, then dies
-    second = pipe.renew()
-    for n in range(3, 5):
-        pipe.put(job(n))
-    got = read_all(second)
-    assert sorted(j[1] for j in got) == sorted(job(n)[1] for n in range(1, 5))  # the unread ones, once each
-    assert got[:2] == [job(1), job(2)]  # before the jobs that came after the renewal
-    pipe.put(None)
-    pipe.close()
-
-
-def test_gate_is_busy_while_acking_and_quiet_after():
-    gate = AckGate(multiprocessing.get_context("spawn"))
-    assert gate.quiet(gap=0)
-    with gate.acking():
-        assert not gate.quiet(gap=0)
-        waited = gate.wait_quiet(most=0.05)
-        assert waited >= 0.05  # it never starts a job while an ack is under way, until its patience ends
-    assert gate.quiet(gap=0)
-    assert not gate.quiet(gap=3600)  # an ack just ended
-    own = time.monotonic()
-    assert not gate.quiet(since=own, gap=3600, lone=3600)  # none since the job's own: the shorter gap...
-    assert gate.quiet(since=own, gap=3600, lone=0)  # ...applies
-    time.sleep(0.005)
-    assert gate.quiet(since=own, gap=3600)  # a request on its own starts after LONE_GAP
-
-
-def test_waiting_beside_the_acks_looks_less_and_less_often():
-    looks = []
-    waited = wait_until(lambda: looks.append(1) and False, most=0.1)  # never ready
-    assert waited >= 0.1
-    assert len(looks) <= 9  # 5, 10, 20, 20, ... ms apart: a look every 2 ms would be about 50
-    assert wait_until(lambda: True, most=5) < 0.05  # ready at once: no wait
-
-
-@pytest.mark.parametrize("busy", [0, 3])
-def test_gate_counts_concurrent_acks(busy):
-    gate = AckGate(multiprocessing.get_context("spawn"))
-    entered, release = threading.Barrier(busy + 1), threading.Event()
-
-    def ack() -> None:
-        with gate.acking():
-            entered.wait()
-            release.wait()
-
-    threads = [threading.Thread(target=ack) for _ in range(busy)]
-    for t in threads:
-        t.start()
-    entered.wait()
-    assert gate.busy.value == busy
-    release.set()
-    for t in threads:
-        t.join()
-    assert gate.busy.value == 0
-
-
 def test_events_acked_before_their_listener_runs_still_reach_the_worker(tmp_path, fake):
     # Bolt acks an event before its listener starts, so the hand-over cannot wait for the listener.
     proc, url = http_bot(tmp_path, fake)
@@ -276,7 +153,7 @@ def test_events_acked_before_their_listener_runs_still_reach_the_worker(tmp_path
     finally:
         code, err = stop(proc)
     assert code == 0, err
-    assert err.count("handled event:app_home_opened ack_ms=") == 5  # one line each, from the worker
+    assert err.count("handled event:app_home_opened wait_ms=") == 5  # one line each, from the worker
 
 
 def due_now(bot, *users: str) -> None:
