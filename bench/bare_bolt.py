@@ -1,4 +1,7 @@
-"""A bare Bolt app whose listeners only ack, served like the bot (the benchmark's baseline)."""
+"""A bare Bolt app whose listeners only ack, served like the bot (the benchmark's baseline).
+
+With BARE_RESPOND=1 its slash command acks and then calls respond() (the answer benchmark's baseline).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from slack_bolt import Ack, App  # noqa: E402
+from slack_bolt import Ack, App, Respond  # noqa: E402
+from slack_bolt.adapter.wsgi import SlackRequestHandler  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 
-from handlers.web import WebServer, wsgi_app  # noqa: E402
+from handlers.web import WebServer  # noqa: E402
 
 
 def main() -> None:
@@ -25,9 +29,13 @@ def main() -> None:
         token_verification_enabled=False,
     )
 
+    answer = os.environ.get("BARE_RESPOND") == "1"
+
     @app.command("/outreach")
-    def command(ack: Ack) -> None:
+    def command(ack: Ack, respond: Respond) -> None:
         ack()
+        if answer:
+            respond(text="ok")
 
     @app.action(re.compile(".*"))
     def action(ack: Ack) -> None:
@@ -37,7 +45,15 @@ def main() -> None:
     def view(ack: Ack) -> None:
         ack()
 
-    server = WebServer(wsgi_app(app), host="127.0.0.1", port=int(os.environ["PORT"]))
+    bolt = SlackRequestHandler(app)  # Bolt's own handler, its own signature check; waitress like the bot
+
+    def application(environ: dict, start_response: object) -> object:
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain")])  # type: ignore[operator]
+            return [b"ok"]
+        return bolt(environ, start_response)  # type: ignore[arg-type]
+
+    server = WebServer(application, host="127.0.0.1", port=int(os.environ["PORT"]))
     server.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -84,15 +84,13 @@ def register(app: App, kit: Kit) -> None:
         # is run here, its job claimed by this process; anything else is done by a worker.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         runs_here = body.get("type") in RUN_WHERE_ACKED
-        store = kit.services.store
-        with store.write() as db:
-            if event_id and not store.first_time(db, f"event:{event_id}"):
-                context["retry"] = True
-                return BoltResponse(status=200, body="")
-            job_id = jobs.add(db, kind=request_kind(body), mode=request.mode,
-                              body=request.raw_body if request.mode == "http" else request.body,
-                              headers={k: list(v) for k, v in request.headers.items()}, now=time.time(),
-                              owner=kit.owner if runs_here else None)
+        job_id = jobs.add(kit.services.store, kind=request_kind(body), mode=request.mode,
+                          body=request.raw_body if request.mode == "http" else request.body,
+                          headers={k: list(v) for k, v in request.headers.items()}, now=time.time(),
+                          owner=kit.owner if runs_here else None, key=f"event:{event_id}" if event_id else None)
+        if job_id is None:
+            context["retry"] = True
+            return BoltResponse(status=200, body="")
         if runs_here:
             context["own_job_id"], context["own_job_owner"] = job_id, kit.owner
             resolve(context, body)

@@ -16,8 +16,6 @@ import json
 import socket
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
 from outreach.lease import alive
 from outreach.store import Store
 
@@ -50,16 +48,24 @@ class Backlog:
     oldest_run: float  # seconds since the oldest claim still held was taken (0 when none)
 
 
-def add(db: Database, *, kind: str, mode: str, body: str | dict, headers: dict[str, list[str]], now: float,
-        owner: str | None = None) -> int:
-    """Record a request inside the caller's transaction (claimed by `owner` when it runs it itself)."""
+INSERT = ("INSERT INTO jobs (kind, mode, body, headers, received, claimed_by, claimed_at, attempts) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def add(store: Store, *, kind: str, mode: str, body: str | dict, headers: dict[str, list[str]], now: float,
+        owner: str | None = None, key: str | None = None) -> int | None:
+    """Record a request (claimed by `owner` when it runs it itself); return the job's id.
+
+    With a `key` (an event's id), a request seen before is not recorded again: None (Slack's retry).
+    """
     text = body if isinstance(body, str) else json.dumps(body)
-    cursor = db.execute(
-        "INSERT INTO jobs (kind, mode, body, headers, received, claimed_by, claimed_at, attempts) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [kind[:200], mode, text, json.dumps(headers), now, owner, now if owner else None, 1 if owner else 0],
-    )
-    return int(cursor.lastrowid)
+    params = [kind[:200], mode, text, json.dumps(headers), now, owner, now if owner else None, 1 if owner else 0]
+    if key is None:
+        return store.append(INSERT, params)
+    with store.write() as db:
+        if not store.first_time(db, key):
+            return None
+        return int(db.execute(INSERT, params).lastrowid)
 
 
 def claim(store: Store, *, owner: str, now: float, limit: int) -> list[Job]:

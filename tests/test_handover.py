@@ -47,11 +47,11 @@ def test_jobs_of_a_process_that_died_are_done_by_the_next_worker(bot, caplog):
     bot.worker.stop()
     bot.worker_thread.join(timeout=10)
     now = time.time()
-    with bot.store.write() as db:  # one claimed by a process that was killed, one never claimed
-        jobs.add(db, kind="command:/outreach help", mode="http", body=slash(bot, "UV", "help", "dead"),
-                 headers={"content-type": ["application/x-www-form-urlencoded"]}, now=now, owner=DEAD)
-        jobs.add(db, kind="command:/outreach mine", mode="http", body=slash(bot, "UV", "mine", "waiting"),
-                 headers={"content-type": ["application/x-www-form-urlencoded"]}, now=now)
+    # one claimed by a process that was killed, one never claimed
+    jobs.add(bot.store, kind="command:/outreach help", mode="http", body=slash(bot, "UV", "help", "dead"),
+             headers={"content-type": ["application/x-www-form-urlencoded"]}, now=now, owner=DEAD)
+    jobs.add(bot.store, kind="command:/outreach mine", mode="http", body=slash(bot, "UV", "mine", "waiting"),
+             headers={"content-type": ["application/x-www-form-urlencoded"]}, now=now)
     caplog.set_level(logging.INFO)
     from conftest import Bot
 
@@ -67,9 +67,8 @@ def test_jobs_of_a_process_that_died_are_done_by_the_next_worker(bot, caplog):
 
 
 def test_a_job_too_old_to_answer_is_dropped_and_logged(bot, caplog):
-    with bot.store.write() as db:
-        jobs.add(db, kind="command:/outreach mine", mode="http", body=slash(bot, "UV", "mine", "old"),
-                 headers={}, now=time.time() - jobs.MAX_AGE - 5, owner=DEAD)
+    jobs.add(bot.store, kind="command:/outreach mine", mode="http", body=slash(bot, "UV", "mine", "old"),
+             headers={}, now=time.time() - jobs.MAX_AGE - 5, owner=DEAD)
     bot.worker.recover()
     assert bot.db["jobs"].count == 0
     assert "dropped command:/outreach mine: acknowledged over 30 minutes ago" in caplog.text
@@ -79,8 +78,7 @@ def test_a_job_too_old_to_answer_is_dropped_and_logged(bot, caplog):
 def test_only_the_claimer_finishes_a_job(bot):
     bot.worker.stop()
     bot.worker_thread.join(timeout=10)
-    with bot.store.write() as db:
-        job_id = jobs.add(db, kind="x", mode="http", body="", headers={}, now=time.time(), owner="me:1:a")
+    job_id = jobs.add(bot.store, kind="x", mode="http", body="", headers={}, now=time.time(), owner="me:1:a")
     assert not jobs.finish(bot.store, job_id=job_id, owner="someone:2:b")
     assert jobs.finish(bot.store, job_id=job_id, owner="me:1:a")
     assert bot.db["jobs"].count == 0
@@ -96,10 +94,9 @@ def test_a_form_whose_process_died_after_its_answer_is_done_once_by_the_worker(b
                  "state": {"values": state_values(shift_fields(bot.clock, area="Northside"))}},
     }
     body = urllib.parse.urlencode({"payload": json.dumps(payload)})
-    with bot.store.write() as db:
-        for _ in range(2):  # and Slack sent it twice
-            jobs.add(db, kind="view_submission:shift_form", mode="http", body=body,
-                     headers={"content-type": ["application/x-www-form-urlencoded"]}, now=time.time(), owner=DEAD)
+    for _ in range(2):  # and Slack sent it twice
+        jobs.add(bot.store, kind="view_submission:shift_form", mode="http", body=body,
+                 headers={"content-type": ["application/x-www-form-urlencoded"]}, now=time.time(), owner=DEAD)
     bot.worker.recover()
     bot.kit.wake()
     eventually(lambda: bot.db["jobs"].count == 0)
