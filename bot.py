@@ -273,7 +273,7 @@ def start_scheduler(kit: object, services: Services) -> tuple[object, str]:
     return scheduler, owner
 
 
-def run_worker(wake: object, stop_flag: object, parent: int) -> None:
+def run_worker(wake: object, stop_flag: object, gate: object, parent: int) -> None:
     """The worker process: the jobs (requests acked by the main process) and the timer.
 
     The main process stops it through `stop_flag` (and a wake-up); signals are for the main process
@@ -295,7 +295,7 @@ def run_worker(wake: object, stop_flag: object, parent: int) -> None:
     settings = load_settings()
     services = open_services(settings)
     app, kit = create_app(services)
-    worker = JobWorker(app, services.store, wake, owner=lease.make_owner())  # type: ignore[arg-type]
+    worker = JobWorker(app, services.store, wake, owner=lease.make_owner(), gate=gate)  # type: ignore[arg-type]
     scheduler, owner = start_scheduler(kit, services)
     kit.requests_under_way = worker.active  # the timer's sending steps aside for people's requests
     # The main process gone (kill -9), this one finishes what it has and ends; the next worker
@@ -335,7 +335,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
 
     worker = WorkerProcess(run_worker, stop_seconds=WORKER_STOP_SECONDS)
-    kit.wake = worker.wake.release
+    kit.wake, app.gate = worker.wake.release, worker.gate
     watch = Watch(services.store, worker_alive=worker.alive)
     alarm = Alarm(watch, client=app.client, channel=settings.coordinator_channel, render=kit.render)
     alarm.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
@@ -31,7 +32,7 @@ from handlers import (
 from handlers.kit import Kit
 from handlers.notify import Notifier
 from handlers.render import Renderer
-from handlers.worker import Runner, is_job
+from handlers.worker import AckGate, Runner, is_job
 from outreach.services import Services
 
 log = logging.getLogger(__name__)
@@ -49,11 +50,13 @@ class OutreachApp(App):
     each request it wrote to the jobs table (handlers/worker.py)."""
 
     kit: Kit | None = None
+    gate: AckGate | None = None
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         """Dispatch as Bolt does (it returns once the listener has acked), then wake the worker or log."""
         started = time.monotonic()
-        response = super().dispatch(req)
+        with self.gate.acking() if self.gate is not None else nullcontext():
+            response = super().dispatch(req)
         if req.context.get("handed_over") and self.kit is not None:
             self.kit.wake()
         elif not is_job(req):  # a job is logged by its worker

@@ -227,3 +227,30 @@ def test_each_periodic_job_starts_between_requests(bot):
     bot.kit.requests_under_way = lambda: asked.append(1) or 0
     bot.kit.tick()  # nothing is due: only the periodic jobs look
     assert len(asked) == len(bot.kit.periodic) > 0
+
+
+def test_a_job_waits_for_the_acks_under_way_but_not_for_long(bot):
+    import multiprocessing
+
+    from handlers.worker import MAX_YIELD, AckGate
+
+    gate = AckGate(multiprocessing.get_context("spawn"))
+    bot.worker.gate = gate
+    waits = []
+    original = bot.app.dispatch
+
+    def timed(request):
+        waits.append((gate.quiet(), time.monotonic()))
+        return original(request)
+
+    bot.worker.app = type("Timed", (), {"dispatch": staticmethod(timed)})()
+    with gate.acking():  # an ack under way in the receiving process
+        assert not gate.quiet()
+        started = time.monotonic()
+        assert bot.command("UV", "help").status == 200
+        eventually(lambda: waits)
+    assert gate.quiet()
+    quiet, at = waits[0]
+    assert not quiet and at - started >= MAX_YIELD  # it waited, then went ahead all the same
+    bot.worker.app = bot.app
+    assert bot.command("UV", "help").text()  # with no ack under way, at once
