@@ -189,7 +189,7 @@ class Runner:
 def request_of(job: jobs_table.Job, owner: str) -> BoltRequest:
     """The Bolt request a job stands for, marked as a job (see `is_job`)."""
     request = BoltRequest(body=job.body, headers=job.headers, mode=job.mode,
-                          context={"job_id": job.id, "job_owner": owner, "job_received": job.received})
+                          context={"job_id": job.id, "job_owner": owner})
     return mend_form_body(request)
 
 
@@ -259,8 +259,8 @@ class JobWorker:
         if given_back:
             log.warning("%d acknowledged request(s) of a process that ended are being done now", given_back)
         for kind in dropped:
-            log.error("dropped %s: acknowledged over %d minutes ago and never done; it can no longer be answered",
-                      kind, jobs_table.MAX_AGE // 60)
+            log.error("dropped %s: acknowledged and never done (over %d minutes old, or %d workers died on it)",
+                      kind, jobs_table.MAX_AGE // 60, jobs_table.MAX_ATTEMPTS)
 
     def take(self) -> int:
         """Claim as many jobs as there are free threads and start them; return how many started."""
@@ -274,10 +274,10 @@ class JobWorker:
         return len(batch)
 
     def _run(self, job: jobs_table.Job) -> None:
-        started, waited = time.monotonic(), max(self.clock() - job.received, 0.0)
         request = request_of(job, self.owner)
         if self.gate is not None:
             wait_until(self.gate.quiet, most=MAX_YIELD)
+        started, waited = time.monotonic(), max(self.clock() - job.received, 0.0)
         try:
             self.app.dispatch(request)
         except Exception:

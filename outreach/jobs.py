@@ -21,6 +21,8 @@ from outreach.store import Store
 
 # A response_url is valid for 30 minutes: a job older than that can no longer be answered.
 MAX_AGE = 30 * 60.0
+# A job claimed this many times by processes that all died is given up (it may be what kills them).
+MAX_ATTEMPTS = 3
 # A claim by a process on another host (or one whose pid cannot be checked) is taken back after this.
 STALE_CLAIM = 10 * 60.0
 
@@ -109,6 +111,7 @@ def _claimer_gone(claimed_by: str, claimed_at: float, *, now: float, host: str) 
 def recover(store: Store, *, now: float, host: str | None = None) -> tuple[int, list[str]]:
     """Give back the claims of processes that are gone, and drop jobs too old to answer.
 
+    A job whose claimers died MAX_ATTEMPTS times is dropped too: it may be what kills them.
     Returns how many claims were given back, and the kinds of the jobs dropped (for the log).
     """
     host = host or socket.gethostname()
@@ -124,6 +127,8 @@ def recover(store: Store, *, now: float, host: str | None = None) -> tuple[int, 
             "DELETE FROM jobs WHERE received < ? RETURNING kind", [now - MAX_AGE])]
         given_back = 0
         for claimer in gone:
+            dropped += [r["kind"] for r in db.query(
+                "DELETE FROM jobs WHERE claimed_by = ? AND attempts >= ? RETURNING kind", [claimer, MAX_ATTEMPTS])]
             given_back += db.execute(
                 "UPDATE jobs SET claimed_by = NULL, claimed_at = NULL WHERE claimed_by = ?", [claimer]
             ).rowcount

@@ -71,8 +71,24 @@ def test_a_job_too_old_to_answer_is_dropped_and_logged(bot, caplog):
              headers={}, now=time.time() - jobs.MAX_AGE - 5, owner=DEAD)
     bot.worker.recover()
     assert bot.db["jobs"].count == 0
-    assert "dropped command:/outreach mine: acknowledged over 30 minutes ago" in caplog.text
+    assert "dropped command:/outreach mine: acknowledged and never done (over 30 minutes old" in caplog.text
     assert not bot.fake.calls_to("response_url")
+
+
+def test_a_job_its_workers_died_on_three_times_is_dropped(bot, caplog):
+    bot.worker.stop()
+    bot.worker_thread.join(timeout=10)
+    job_id = jobs.add(bot.store, kind="command:/outreach report", mode="http", body=slash(bot, "UV", "help", "poison"),
+                      headers={}, now=time.time(), owner=DEAD)
+    bot.db.execute("UPDATE jobs SET attempts = ? WHERE id = ?", [jobs.MAX_ATTEMPTS - 1, job_id])
+    bot.db.conn.commit()
+    bot.worker.recover()  # a second death: claimed again
+    assert [r["attempts"] for r in bot.db.query("SELECT attempts FROM jobs")] == [jobs.MAX_ATTEMPTS - 1]
+    bot.db.execute("UPDATE jobs SET attempts = ?, claimed_by = ? WHERE id = ?", [jobs.MAX_ATTEMPTS, DEAD, job_id])
+    bot.db.conn.commit()
+    bot.worker.recover()  # the third
+    assert bot.db["jobs"].count == 0
+    assert "dropped command:/outreach report: acknowledged and never done" in caplog.text
 
 
 def test_only_the_claimer_finishes_a_job(bot):
