@@ -370,7 +370,8 @@ def register(app: App, kit: Kit) -> None:
             ack(response_action="errors", errors={"db_contacts": kit.render("debriefs/form_refused.j2", why="forbidden")})
             return
         checked, errors = dbf.check_form(context.get("form") or {}, catalog=kit.services.catalog, lists=lists(kit),
-                                         zone=kit.services.settings.zone, now=kit.services.now())
+                                         zone=kit.services.settings.zone, now=kit.services.now(),
+                                         screen=kit.services.privacy_screen())
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -393,7 +394,7 @@ def register(app: App, kit: Kit) -> None:
         note = clean_text(form.get("wb_note") if isinstance(form.get("wb_note"), str) else "",
                           limit=MAX_WELLBEING_NOTE, multiline=True)
         year = kit.services.now().astimezone(kit.services.settings.zone).year
-        if findings := privacy.screen(note, current_year=year):
+        if findings := kit.services.privacy_screen()(note, current_year=year):
             ack(response_action="errors", errors={"wb_note": privacy.explain(findings)})
             return
         load = form.get("wb_load")

@@ -187,12 +187,13 @@ def _moment(day: object, clock: object, zone: ZoneInfo) -> datetime | None:
         return None
 
 
-def _screened(form: dict, key: str, limit: int, errors: dict[str, str], year: int, *, multiline: bool = False) -> str:
+def _screened(form: dict, key: str, limit: int, errors: dict[str, str], year: int, screen: privacy.Screen, *,
+              multiline: bool = False) -> str:
     raw = form.get(key)
     text = clean_text(raw if isinstance(raw, str) else "", limit=limit + 1, multiline=multiline)
     if len(text) > limit:
         errors[key] = f"Keep this under {limit} characters."
-    elif findings := privacy.screen(text, current_year=year):
+    elif findings := screen(text, current_year=year):
         errors[key] = privacy.explain(findings)
     return text[:limit]
 
@@ -218,9 +219,10 @@ def parse_referrals(text: str, categories: list[Entry]) -> tuple[dict[str, int],
 
 
 def check_form(
-    form: dict, *, catalog: Catalog, lists: Lists, zone: ZoneInfo, now: datetime,
+    form: dict, *, catalog: Catalog, lists: Lists, zone: ZoneInfo, now: datetime, screen: privacy.Screen | None = None,
 ) -> tuple[Checked, dict[str, str]]:
-    """Check a submitted debrief form; return what to store and the errors by field."""
+    """Check a submitted debrief form; return what to store and the errors by field (free text screened)."""
+    screen = screen or privacy.Screen()
     errors: dict[str, str] = {}
     year = now.astimezone(zone).year
     values: dict = {}
@@ -228,7 +230,7 @@ def check_form(
     if not isinstance(venue, str) or not catalog.venue(venue):
         errors["db_venue"] = "Choose a venue type from the list."
     values["venue"] = venue
-    area = _screened(form, "db_area", 80, errors, year)
+    area = _screened(form, "db_area", 80, errors, year, screen)
     if "db_area" not in errors and len(area) < 2:
         errors["db_area"] = "Name a coarse area, like a neighbourhood or town."
     values["area"] = area
@@ -298,8 +300,8 @@ def check_form(
     values["hotline"] = int("hotline" in flags)
     values["police"] = int("police" in flags)
     values["incident"] = int("incident" in flags)
-    values["police_why"] = _screened(form, "db_police_why", MAX_SHORT, errors, year)
-    values["incident_what"] = _screened(form, "db_incident_what", MAX_SHORT, errors, year)
+    values["police_why"] = _screened(form, "db_police_why", MAX_SHORT, errors, year, screen)
+    values["incident_what"] = _screened(form, "db_incident_what", MAX_SHORT, errors, year, screen)
     if values["police"] and not values["police_why"] and "db_police_why" not in errors:
         errors["db_police_why"] = "Say briefly why law enforcement was contacted (no names or identities)."
     if values["incident"] and not values["incident_what"] and "db_incident_what" not in errors:
@@ -310,12 +312,12 @@ def check_form(
     if load not in (None, "") and values["load"] is None:
         errors["db_load"] = "Choose a load from 1 to 5."
     values["checkin"] = int("checkin" in (form.get("db_checkin") or []))
-    values["notes"] = _screened(form, "db_notes", MAX_NOTES, errors, year, multiline=True)
+    values["notes"] = _screened(form, "db_notes", MAX_NOTES, errors, year, screen, multiline=True)
 
     followups: list[FollowUp] = []
     today = now.astimezone(zone).date()
     for n in range(1, FOLLOWUP_SLOTS + 1):
-        what = _screened(form, f"db_fu{n}_what", MAX_SHORT, errors, year)
+        what = _screened(form, f"db_fu{n}_what", MAX_SHORT, errors, year, screen)
         owner, due = form.get(f"db_fu{n}_owner"), form.get(f"db_fu{n}_due")
         if not what:
             continue

@@ -472,6 +472,6 @@ def explain(findings: list[Finding]) -> str:
     what = [f"{f.label} (“{f.hint}”)" for f in findings]
     listed = what[0] if len(what) == 1 else ", ".join(what[:-1]) + " and " + what[-1]
     return (
-        f"Please remove {listed}. Notes must never identify anyone you met: details like these could "
-        "expose people at risk if this record were ever seen by the wrong person."
+        f"Please remove {listed}. Nothing written here may identify anyone met during outreach: details like "
+        "these could expose people at risk if this record were ever seen by the wrong person."
     )

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from outreach import outbox
+from outreach import outbox, privacy
 from outreach.catalog import KINDS, Catalog
 from outreach.events import Event
 from outreach.store import Store, from_iso, iso
@@ -227,8 +227,14 @@ def _parse_int(text: str | None) -> int | None:
 
 def check_draft(
     draft: ShiftDraft, *, catalog: Catalog, zone: ZoneInfo, now: datetime, existing: Shift | None = None,
+    screen: privacy.Screen | None = None,
 ) -> tuple[dict, dict[str, str]]:
-    """Check a draft; return the values to store and the errors by field (empty when valid)."""
+    """Check a draft; return the values to store and the errors by field (empty when valid).
+
+    The area and the notes are screened for personal details of anyone met (outreach.privacy).
+    """
+    screen = screen or privacy.Screen()
+    year = now.astimezone(zone).year
     errors: dict[str, str] = {}
     values: dict = {}
     kind = draft.kind if draft.kind in KINDS else None
@@ -243,6 +249,8 @@ def check_draft(
         errors["area"] = "Name a coarse area, like a neighbourhood or town (no street address needed)."
     elif len(area) > MAX_AREA:
         errors["area"] = f"Keep the area under {MAX_AREA} characters: a neighbourhood or town is enough."
+    elif findings := screen(area, current_year=year):
+        errors["area"] = privacy.explain(findings)
     values["area"] = area
 
     start = _parse_moment(draft.start_date, draft.start_time, zone)
@@ -301,6 +309,8 @@ def check_draft(
     notes = clean_text(draft.notes, limit=MAX_NOTES + 1, multiline=True)
     if len(notes) > MAX_NOTES:
         errors["notes"] = f"Keep notes under {MAX_NOTES} characters."
+    elif findings := screen(notes, current_year=year):
+        errors["notes"] = privacy.explain(findings)
     values["notes"] = notes
     return values, errors
 

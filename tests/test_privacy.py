@@ -3,10 +3,13 @@ notes (hotline numbers included) pass; a corpus in both languages; the real debr
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
+from conftest import ADMIN, ROOT, Bot, shift_fields, submit_typed
 from privacy_corpus import ORDINARY, PERSONAL, YEAR
+from test_debriefs import LEAD, ended_shift, errors, submit
 
 from outreach.privacy import (
     Screen,
@@ -17,6 +20,7 @@ from outreach.privacy import (
     screen_for,
     spell_out_numbers,
 )
+from outreach.settings import SettingsError, load_settings
 
 REPRODUCED = "Her cell is 555–201–3344, e-mail maria.lopez at gmail dot com; Motel 6, number 214"
 
@@ -148,3 +152,71 @@ def test_explanation_names_each_finding_and_why_without_repeating_it_whole():
     message = explain(screen("Name: Rosa, 773-555-0142, rosa@example.org", current_year=2026))
     assert "a name" in message and "a phone number" in message and "an e-mail address" in message
     assert "identify anyone" in message and "773-555-0142" not in message and "rosa@example.org" not in message
+
+
+# ---------------------------------------------------------------- through the real forms
+
+
+def test_the_reproduced_sentence_is_refused_inline_by_the_debrief_form_and_nothing_is_stored(bot):
+    number = ended_shift(bot)
+    sent = submit(bot, LEAD, number, db_notes=REPRODUCED)
+    assert sent.status == 200
+    error = errors(sent)["db_notes"]
+    for said in ("a phone number", "an e-mail address", "a room or unit number", "identify anyone"):
+        assert said in error, error
+    assert "3344" not in error and "maria.lopez" not in error
+    assert bot.db["debriefs"].count == 0 and bot.db["followups"].count == 0
+    assert not [c for c in bot.fake.calls_to("chat.postMessage") if "Debrief in" in str(c.params.get("text"))]
+
+
+def test_follow_up_text_and_wellbeing_notes_are_screened_in_their_forms(bot):
+    number = ended_shift(bot)
+    sent = submit(bot, LEAD, number, db_fu1_what="Check on the woman in room 12", db_fu1_owner="UOWN",
+                  db_fu1_due="2026-11-30")
+    assert "a room or unit number" in errors(sent)["db_fu1_what"]
+    assert bot.db["debriefs"].count == 0 and bot.db["followups"].count == 0
+    assert submit(bot, LEAD, number).body == b""
+    bad = submit_typed(bot, "UA", "wellbeing_form", {"wb_note": "she gave me five five five two oh one three three "
+                                                                "four four"}, metadata={"shift_id": number})
+    assert "a phone number" in errors(bad)["wb_note"]
+    assert bot.db["wellbeing"].count == 0
+
+
+def test_shift_notes_and_area_are_screened_inline_and_nothing_is_stored(bot):
+    sent = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock, notes="Look for a girl named Rosa, IG: rosy_22, room 12"),
+                      metadata={"channel": "CGENERAL"})
+    problems = errors(sent)
+    assert list(problems) == ["notes"]
+    assert "a name" in problems["notes"] and "a social media handle" in problems["notes"]
+    assert "a room or unit number" in problems["notes"]
+    sent = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock, area="1423 W Maple Ave"), metadata={"channel": "C1"})
+    assert "a street address" in errors(sent)["area"]
+    assert bot.db["shifts"].count == 0 and bot.db["audit"].count == 0
+    number = bot.create_shift(notes="Meet at the library at 18:45; hotline 1-888-373-7888 on the cards.")
+    assert bot.db["shifts"].get(number)["notes"].startswith("Meet at the library")
+
+
+def test_a_local_hotline_in_the_data_folder_may_be_written_in_notes(fake, tmp_path, clock):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    (data / "hotlines.yml").write_text('- id: metro\n  name: Metro Line\n  phone: "+1 312 555 0100"\n  hours: "24/7"\n')
+    local = Bot(fake, tmp_path, clock, env={"OUTREACH_DATA_DIR": str(data), "OUTREACH_REGION": "us"})
+    try:
+        assert local.settings.region == "US"
+        number = local.create_shift(notes="Hand out the metro line, 312-555-0100.")
+        assert "312-555-0100" in local.db["shifts"].get(number)["notes"]
+        sent = local.submit(ADMIN, "shift_form", shift_fields(clock, notes="Dana's cell 312-555-0101"),
+                            metadata={"channel": "C1"})
+        assert "a phone number" in errors(sent)["notes"]
+    finally:
+        local.close()
+
+
+def test_region_setting_is_validated():
+    good = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+    assert load_settings(good).region == "US"
+    assert load_settings({**good, "OUTREACH_REGION": "mx"}).region == "MX"
+    for bad in ("USA", "ZZ", "1", "Mexico"):
+        with pytest.raises(SettingsError) as info:
+            load_settings({**good, "OUTREACH_REGION": bad})
+        assert info.value.name == "OUTREACH_REGION"
