@@ -14,7 +14,7 @@ from handlers.home import SECTIONS
 from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import debriefs as dbf
-from outreach import privacy
+from outreach import privacy, retention
 from outreach import shifts as sh
 from outreach.roles import Role
 from outreach.shifts import Shift, clean_text
@@ -301,11 +301,16 @@ def register(app: App, kit: Kit) -> None:
         if dbf.remind_followups(kit.services.store, now=kit.services.now(), zone=kit.services.settings.zone):
             kit.notifier.flush()
 
-    def retention() -> None:
-        """Delete notes past the retention period."""
-        dbf.expire_notes(kit.services.store, now=kit.services.now(), days=kit.services.settings.notes_retention_days)
+    log_to_empty = [False]
 
-    kit.periodic.extend([remind, retention])
+    def expire_text() -> None:
+        """Delete free text past the retention period, then empty the write-ahead log of its old versions."""
+        expired = retention.expire(kit.services.store, now=kit.services.now(),
+                                   days=kit.services.settings.notes_retention_days)
+        if expired.total or log_to_empty[0]:
+            log_to_empty[0] = not kit.services.store.checkpoint()  # busy readers: try again on the next tick
+
+    kit.periodic.extend([expire_text, remind])  # expire first: a reminder never carries expired words
 
     def tell(respond: Respond, text: str) -> None:
         respond(text=text, response_type="ephemeral", replace_original=False)

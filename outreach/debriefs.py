@@ -2,7 +2,8 @@
 
 A debrief belongs to one shift. Its lead or a coordinator writes it and may edit it for
 EDIT_WINDOW after it was first submitted. Nothing in it may identify anyone met: free text is
-screened (outreach.privacy), and notes are blanked after the retention period while the counts stay.
+screened (outreach.privacy), and its text is blanked after the retention period while the counts stay
+(outreach.retention).
 """
 
 from __future__ import annotations
@@ -369,6 +370,8 @@ def save(
         else:
             debrief_id = before.id
             row["revision"] = before.revision + 1
+            if before.notes_expired and any(row.get(k) for k in ("notes", "police_why", "incident_what")):
+                row["notes_expired_at"] = None  # text written after the expiry is kept its own period, then expires
             db["debriefs"].update(debrief_id, row)
         store.audit(db, actor=actor, action="debrief.update" if before else "debrief.submit",
                     subject=f"shift:{shift_id}", detail={"revision": row["revision"]})
@@ -539,19 +542,3 @@ def remind_followups(store: Store, *, now: datetime, zone: ZoneInfo) -> int:
                                      template="debriefs/followup", context={"followup_id": row["id"]},
                                      due_at=now, now=now)
     return queued
-
-
-# ---------------------------------------------------------------- retention
-
-
-def expire_notes(store: Store, *, now: datetime, days: int) -> int:
-    """Blank debrief notes, free-text answers and wellbeing notes older than `days`; keep every count."""
-    cutoff = iso(now - timedelta(days=days))
-    with store.write() as db:
-        changed = db.execute(
-            "UPDATE debriefs SET notes = '', police_why = '', incident_what = '', notes_expired_at = ? "
-            "WHERE notes_expired_at IS NULL AND submitted_at <= ?",
-            [iso(now), cutoff],
-        ).rowcount
-        db.execute("UPDATE wellbeing SET note = '' WHERE note != '' AND created_at <= ?", [cutoff])
-    return changed

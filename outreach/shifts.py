@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from outreach import outbox, privacy
 from outreach.catalog import KINDS, Catalog
 from outreach.events import Event
-from outreach.store import Store, from_iso, iso
+from outreach.store import Store, from_iso, iso, shift_fields_set
 from outreach.trainings import holds_training
 
 MAX_SHIFT = timedelta(hours=16)
@@ -323,7 +323,8 @@ def create_shift(store: Store, *, actor: str, values: dict, request_key: str | N
             return None
         row = dict(values, status="planned", created_by=actor, created_at=now, updated_at=now)
         shift_id = db["shifts"].insert(row).last_pk
-        store.audit(db, actor=actor, action="shift.create", subject=f"shift:{shift_id}", detail=values)
+        store.audit(db, actor=actor, action="shift.create", subject=f"shift:{shift_id}",
+                    detail={"fields": shift_fields_set(values)})
         store.events.emit(db, Event("shift.created", shift_id, store.clock(), actor=actor))
         return get_shift(db, shift_id)
 
@@ -385,8 +386,11 @@ def update_shift(store: Store, *, actor: str, shift_id: int, values: dict) -> Ch
             return None
         old = {"starts_at": iso(before.starts_at), "ends_at": iso(before.ends_at), "venue": before.venue, "area": before.area}
         moved = any(values[key] != value for key, value in old.items())
+        stored = db["shifts"].get(shift_id)
+        changed = sorted(key for key, value in values.items() if stored.get(key) != value)
         db["shifts"].update(shift_id, dict(values, updated_at=iso(now)))
-        edit_id = store.audit(db, actor=actor, action="shift.edit", subject=f"shift:{shift_id}", detail=values)
+        edit_id = store.audit(db, actor=actor, action="shift.edit", subject=f"shift:{shift_id}",
+                              detail={"fields": changed})
         promoted = _promote(store, db, shift_id, now=now)
         store.events.emit(db, Event("shift.edited", shift_id, now, actor=actor, data={"moved": moved}))
         notified: list[str] = []
@@ -411,7 +415,8 @@ def cancel_shift(store: Store, *, actor: str, shift_id: int, reason: str) -> Cha
         db["shifts"].update(
             shift_id, {"status": "cancelled", "cancel_reason": reason, "updated_at": iso(now)}
         )
-        store.audit(db, actor=actor, action="shift.cancel", subject=f"shift:{shift_id}", detail={"reason": reason})
+        store.audit(db, actor=actor, action="shift.cancel", subject=f"shift:{shift_id}",
+                    detail={"fields": ["reason"]} if reason else None)
         notified = _notify_all(
             db, shift_id, template="shifts/cancelled", key=f"cancelled:{shift_id}", now=now, context={}
         )
