@@ -299,11 +299,19 @@ NAME_LABEL = re.compile(
     r"|goes\s+by|called)\s*[:=]",
     re.IGNORECASE,
 )
+PEOPLE = (
+    r"girls?|wom[ae]n|m[ae]n|boys?|lady|ladies|guys?|kids?|child|teens?|person|worker|victim|someone|friend"
+    r"|sister|brother|daughter|son|mother|father|cousin|aunt|uncle|boyfriend|girlfriend|husband|wife|pimp|boss"
+    r"|manager|owner|recruiter|driver|chica|chico|mujer|hombre|muchach[ao]|ni[nñ][ao]|se[nñ]ora|se[nñ]or|amig[ao]"
+    r"|herman[ao]|hij[ao]|madre|padre|prim[ao]|t[ií][ao]|novi[ao]|espos[ao]|patr[oó]n|jefe|jefa|encargad[ao]"
+    r"|reclutador|chofer|alguien|una|uno|un"
+)
 NAME_SAID = re.compile(
     r"\b(?i:her|his|their|whose|the\s+\w+'s)\s+(?i:(?:real|first|last|full|nick)\s*)?(?i:name)\s+(?i:is|was|=)\b"
-    r"|\b(?i:se\s+llama(?:ba)?|su\s+nombre\s+(?:es|era)|me\s+llamo|my\s+name\s+is|calls?\s+(?:herself|himself)"
+    r"|\b(?i:se\s+llama(?:ba)?|su\s+nombre\s+(?:es|era)|me\s+llamo|my\s+name\s+is|call(?:s|ed)?\s+(?:herself|himself|themselves)"
     r"|se\s+hace\s+llamar)\b"
-    r"|\b(?i:named|goes\s+by|called|llamad[ao]|de\s+nombre|apodo|apodad[ao]|nicknamed)\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+"
+    rf"|\b(?i:(?:{PEOPLE})\s+(?:(?:was|is|who\s+is)\s+)?(?:named|called|llamad[ao]|de\s+nombre))\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+"
+    r"|\b(?i:goes\s+by|apodo|apodad[ao]|nicknamed)\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+"
 )
 
 

@@ -315,7 +315,7 @@ class Store:
         conn.execute("PRAGMA synchronous = NORMAL")
         return _Database(conn)
 
-    def checkpoint(self, *, wait_ms: int = 2000) -> bool:
+    def checkpoint(self, *, wait_ms: int = 250) -> bool:
         """Copy the write-ahead log into the database file and empty it; False when readers kept it busy.
 
         After free text expires its old versions may still sit in the log; this leaves them nowhere.

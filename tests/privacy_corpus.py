@@ -126,6 +126,10 @@ PERSONAL: list[tuple[str, str]] = [
     ("name", "goes by Candy"),
     ("name", "su nombre es Rosa"),
     ("name", "aka: Princess"),
+    ("name", "her friend named Daisy works the day shift"),
+    ("name", "the manager named Victor kept the keys"),
+    ("name", "una muchacha llamada Rosa"),
+    ("name", "the woman called herself Star"),
     # -- ID numbers
     ("id", "SSN 123-45-6789"),
     ("id", "passport number G12345678"),
@@ -261,4 +265,9 @@ ORDINARY: list[str] = [
     "Indicators observed: monitored communication, threats of deportation.",
     "Someone spoke for the person and answered every question.",
     "Gave the text line 233733 to two people who did not want to call.",
+    "We called Legal Aid about an immigration consult.",
+    "A shelter named Casa Esperanza has beds tonight.",
+    "Catholic Charities called back at 22:00.",
+    "Hicimos una llamada a la línea nacional.",
+    "The clinic is called Salud Para Todos and opens at 8.",
 ]
