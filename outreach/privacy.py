@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,7 +70,7 @@ def normalise(text: str) -> str:
     out = []
     for char in unicodedata.normalize("NFKC", text):
         category = unicodedata.category(char)
-        if category in ("Cf", "Mn", "Me") or category == "Cc" and char not in "\n\t":
+        if category in ("Cf", "Mn", "Me") or (category == "Cc" and char not in "\n\t"):
             continue
         if category == "Nd":
             out.append(str(unicodedata.digit(char, 0)))
@@ -361,12 +361,15 @@ def _real_date(parts: tuple[str, str, str], current_year: int) -> int | None:
     return year if 1900 <= year <= current_year + 1 else None
 
 
+NATIONAL_ALLOWED = allowed_numbers(NATIONAL_NUMBERS)
+
+
 @dataclass(frozen=True)
 class Screen:
     """The screen for one coalition: its phone region and the hotline numbers its teams hand out."""
 
     region: str = DEFAULT_REGION
-    allowed: frozenset[str] = field(default_factory=lambda: allowed_numbers(NATIONAL_NUMBERS))
+    allowed: frozenset[str] = NATIONAL_ALLOWED
 
     def __call__(self, text: str | None, *, current_year: int) -> list[Finding]:
         """The personal details found in a text, at most one finding per kind, in a fixed order."""
@@ -440,7 +443,7 @@ def screen(
     text: str | None, *, current_year: int, region: str = DEFAULT_REGION, allowed: frozenset[str] | None = None,
 ) -> list[Finding]:
     """The personal details found in a text, at most one finding per kind, in a fixed order."""
-    allowed = allowed_numbers(NATIONAL_NUMBERS) if allowed is None else allowed
+    allowed = NATIONAL_ALLOWED if allowed is None else allowed
     text = spell_out_numbers(normalise(text or ""))
     found: dict[str, str] = {}
     if match := NAME_LABEL.search(text) or NAME_SAID.search(text):

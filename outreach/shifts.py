@@ -23,6 +23,7 @@ MAX_AREA = 80
 MAX_NOTES = 1000
 MAX_LANGUAGES = 10
 USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
+VENUE_DETAILS = ("address", "room")  # where a community or training shift takes place
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -231,10 +232,16 @@ def check_draft(
 ) -> tuple[dict, dict[str, str]]:
     """Check a draft; return the values to store and the errors by field (empty when valid).
 
-    The area and the notes are screened for personal details of anyone met (outreach.privacy).
+    The area and the notes are screened for personal details of anyone met (outreach.privacy). A
+    community or training shift may give its venue's street address and room: it meets no one at risk there.
     """
     screen = screen or privacy.Screen()
     year = now.astimezone(zone).year
+    venue_kinds = () if draft.kind == "direct" else VENUE_DETAILS
+
+    def found(text: str) -> list[privacy.Finding]:
+        return [f for f in screen(text, current_year=year) if f.kind not in venue_kinds]
+
     errors: dict[str, str] = {}
     values: dict = {}
     kind = draft.kind if draft.kind in KINDS else None
@@ -249,7 +256,7 @@ def check_draft(
         errors["area"] = "Name a coarse area, like a neighbourhood or town (no street address needed)."
     elif len(area) > MAX_AREA:
         errors["area"] = f"Keep the area under {MAX_AREA} characters: a neighbourhood or town is enough."
-    elif findings := screen(area, current_year=year):
+    elif findings := found(area):
         errors["area"] = privacy.explain(findings)
     values["area"] = area
 
@@ -309,7 +316,7 @@ def check_draft(
     notes = clean_text(draft.notes, limit=MAX_NOTES + 1, multiline=True)
     if len(notes) > MAX_NOTES:
         errors["notes"] = f"Keep notes under {MAX_NOTES} characters."
-    elif findings := screen(notes, current_year=year):
+    elif findings := found(notes):
         errors["notes"] = privacy.explain(findings)
     values["notes"] = notes
     return values, errors

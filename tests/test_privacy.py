@@ -194,6 +194,12 @@ def test_shift_notes_and_area_are_screened_inline_and_nothing_is_stored(bot):
     assert bot.db["shifts"].count == 0 and bot.db["audit"].count == 0
     number = bot.create_shift(notes="Meet at the library at 18:45; hotline 1-888-373-7888 on the cards.")
     assert bot.db["shifts"].get(number)["notes"].startswith("Meet at the library")
+    # A training's own venue is no one's address; a direct shift's room number is someone's.
+    training = dict(kind="training", venue="community-venue", training="none", min_team="1", languages=[],
+                    notes="Room 204 of the county building, 100 Main St; bring the slides.")
+    assert bot.create_shift(**training)
+    direct = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock, notes=training["notes"]), metadata={"channel": "C1"})
+    assert set(errors(direct)) == {"notes"} and "a room or unit number" in errors(direct)["notes"]
 
 
 def test_a_local_hotline_in_the_data_folder_may_be_written_in_notes(fake, tmp_path, clock):
