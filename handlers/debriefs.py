@@ -14,7 +14,7 @@ from handlers.home import SECTIONS
 from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import debriefs as dbf
-from outreach import privacy
+from outreach import privacy, retention
 from outreach import shifts as sh
 from outreach.roles import Role
 from outreach.shifts import Shift, clean_text
@@ -301,11 +301,16 @@ def register(app: App, kit: Kit) -> None:
         if dbf.remind_followups(kit.services.store, now=kit.services.now(), zone=kit.services.settings.zone):
             kit.notifier.flush()
 
-    def retention() -> None:
-        """Delete notes past the retention period."""
-        dbf.expire_notes(kit.services.store, now=kit.services.now(), days=kit.services.settings.notes_retention_days)
+    log_to_empty = [False]
 
-    kit.periodic.extend([remind, retention])
+    def expire_text() -> None:
+        """Delete free text past the retention period, then empty the write-ahead log of its old versions."""
+        expired = retention.expire(kit.services.store, now=kit.services.now(),
+                                   days=kit.services.settings.notes_retention_days)
+        if expired.total or log_to_empty[0]:
+            log_to_empty[0] = not kit.services.store.checkpoint()  # busy readers: try again on the next tick
+
+    kit.periodic.extend([expire_text, remind])  # expire first: a reminder never carries expired words
 
     def tell(respond: Respond, text: str) -> None:
         respond(text=text, response_type="ephemeral", replace_original=False)
@@ -370,7 +375,8 @@ def register(app: App, kit: Kit) -> None:
             ack(response_action="errors", errors={"db_contacts": kit.render("debriefs/form_refused.j2", why="forbidden")})
             return
         checked, errors = dbf.check_form(context.get("form") or {}, catalog=kit.services.catalog, lists=lists(kit),
-                                         zone=kit.services.settings.zone, now=kit.services.now())
+                                         zone=kit.services.settings.zone, now=kit.services.now(),
+                                         screen=kit.services.privacy_screen())
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -393,7 +399,7 @@ def register(app: App, kit: Kit) -> None:
         note = clean_text(form.get("wb_note") if isinstance(form.get("wb_note"), str) else "",
                           limit=MAX_WELLBEING_NOTE, multiline=True)
         year = kit.services.now().astimezone(kit.services.settings.zone).year
-        if findings := privacy.screen(note, current_year=year):
+        if findings := kit.services.privacy_screen()(note, current_year=year):
             ack(response_action="errors", errors={"wb_note": privacy.explain(findings)})
             return
         load = form.get("wb_load")

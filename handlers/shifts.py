@@ -406,6 +406,7 @@ def register(app: App, kit: Kit) -> None:
         values, errors = sh.check_draft(
             draft_from_form(context.get("form") or {}), catalog=kit.services.catalog,
             zone=kit.services.settings.zone, now=kit.services.now(), existing=existing,
+            screen=kit.services.privacy_screen(),
         )
         if errors:
             ack(response_action="errors", errors=errors)

@@ -2,7 +2,8 @@
 
 A debrief belongs to one shift. Its lead or a coordinator writes it and may edit it for
 EDIT_WINDOW after it was first submitted. Nothing in it may identify anyone met: free text is
-screened (outreach.privacy), and notes are blanked after the retention period while the counts stay.
+screened (outreach.privacy), and its text is blanked after the retention period while the counts stay
+(outreach.retention).
 """
 
 from __future__ import annotations
@@ -187,12 +188,13 @@ def _moment(day: object, clock: object, zone: ZoneInfo) -> datetime | None:
         return None
 
 
-def _screened(form: dict, key: str, limit: int, errors: dict[str, str], year: int, *, multiline: bool = False) -> str:
+def _screened(form: dict, key: str, limit: int, errors: dict[str, str], year: int, screen: privacy.Screen, *,
+              multiline: bool = False) -> str:
     raw = form.get(key)
     text = clean_text(raw if isinstance(raw, str) else "", limit=limit + 1, multiline=multiline)
     if len(text) > limit:
         errors[key] = f"Keep this under {limit} characters."
-    elif findings := privacy.screen(text, current_year=year):
+    elif findings := screen(text, current_year=year):
         errors[key] = privacy.explain(findings)
     return text[:limit]
 
@@ -218,9 +220,10 @@ def parse_referrals(text: str, categories: list[Entry]) -> tuple[dict[str, int],
 
 
 def check_form(
-    form: dict, *, catalog: Catalog, lists: Lists, zone: ZoneInfo, now: datetime,
+    form: dict, *, catalog: Catalog, lists: Lists, zone: ZoneInfo, now: datetime, screen: privacy.Screen | None = None,
 ) -> tuple[Checked, dict[str, str]]:
-    """Check a submitted debrief form; return what to store and the errors by field."""
+    """Check a submitted debrief form; return what to store and the errors by field (free text screened)."""
+    screen = screen or privacy.Screen()
     errors: dict[str, str] = {}
     year = now.astimezone(zone).year
     values: dict = {}
@@ -228,7 +231,7 @@ def check_form(
     if not isinstance(venue, str) or not catalog.venue(venue):
         errors["db_venue"] = "Choose a venue type from the list."
     values["venue"] = venue
-    area = _screened(form, "db_area", 80, errors, year)
+    area = _screened(form, "db_area", 80, errors, year, screen)
     if "db_area" not in errors and len(area) < 2:
         errors["db_area"] = "Name a coarse area, like a neighbourhood or town."
     values["area"] = area
@@ -298,8 +301,8 @@ def check_form(
     values["hotline"] = int("hotline" in flags)
     values["police"] = int("police" in flags)
     values["incident"] = int("incident" in flags)
-    values["police_why"] = _screened(form, "db_police_why", MAX_SHORT, errors, year)
-    values["incident_what"] = _screened(form, "db_incident_what", MAX_SHORT, errors, year)
+    values["police_why"] = _screened(form, "db_police_why", MAX_SHORT, errors, year, screen)
+    values["incident_what"] = _screened(form, "db_incident_what", MAX_SHORT, errors, year, screen)
     if values["police"] and not values["police_why"] and "db_police_why" not in errors:
         errors["db_police_why"] = "Say briefly why law enforcement was contacted (no names or identities)."
     if values["incident"] and not values["incident_what"] and "db_incident_what" not in errors:
@@ -310,12 +313,12 @@ def check_form(
     if load not in (None, "") and values["load"] is None:
         errors["db_load"] = "Choose a load from 1 to 5."
     values["checkin"] = int("checkin" in (form.get("db_checkin") or []))
-    values["notes"] = _screened(form, "db_notes", MAX_NOTES, errors, year, multiline=True)
+    values["notes"] = _screened(form, "db_notes", MAX_NOTES, errors, year, screen, multiline=True)
 
     followups: list[FollowUp] = []
     today = now.astimezone(zone).date()
     for n in range(1, FOLLOWUP_SLOTS + 1):
-        what = _screened(form, f"db_fu{n}_what", MAX_SHORT, errors, year)
+        what = _screened(form, f"db_fu{n}_what", MAX_SHORT, errors, year, screen)
         owner, due = form.get(f"db_fu{n}_owner"), form.get(f"db_fu{n}_due")
         if not what:
             continue
@@ -367,6 +370,8 @@ def save(
         else:
             debrief_id = before.id
             row["revision"] = before.revision + 1
+            if before.notes_expired and any(row.get(k) for k in ("notes", "police_why", "incident_what")):
+                row["notes_expired_at"] = None  # text written after the expiry is kept its own period, then expires
             db["debriefs"].update(debrief_id, row)
         store.audit(db, actor=actor, action="debrief.update" if before else "debrief.submit",
                     subject=f"shift:{shift_id}", detail={"revision": row["revision"]})
@@ -537,19 +542,3 @@ def remind_followups(store: Store, *, now: datetime, zone: ZoneInfo) -> int:
                                      template="debriefs/followup", context={"followup_id": row["id"]},
                                      due_at=now, now=now)
     return queued
-
-
-# ---------------------------------------------------------------- retention
-
-
-def expire_notes(store: Store, *, now: datetime, days: int) -> int:
-    """Blank debrief notes, free-text answers and wellbeing notes older than `days`; keep every count."""
-    cutoff = iso(now - timedelta(days=days))
-    with store.write() as db:
-        changed = db.execute(
-            "UPDATE debriefs SET notes = '', police_why = '', incident_what = '', notes_expired_at = ? "
-            "WHERE notes_expired_at IS NULL AND submitted_at <= ?",
-            [iso(now), cutoff],
-        ).rowcount
-        db.execute("UPDATE wellbeing SET note = '' WHERE note != '' AND created_at <= ?", [cutoff])
-    return changed

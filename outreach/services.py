@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from outreach.catalog import Catalog
+from outreach.privacy import Screen, screen_for
 from outreach.roles import Role, coordinators, role_of
 from outreach.settings import Settings
 from outreach.store import Clock, Store
@@ -23,6 +24,10 @@ class Services:
     def now(self) -> datetime:
         """The current time from the injected clock."""
         return self.clock()
+
+    def privacy_screen(self) -> Screen:
+        """The screen for free text: the coalition's phone region and the hotline numbers teams hand out."""
+        return screen_for(self.settings.region, self.settings.data_dir)
 
     def role(self, user_id: str) -> Role:
         """The role a user holds now."""

@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+
 from outreach.durations import parse_duration, parse_durations
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -40,6 +42,7 @@ class Settings:
     coordinator_channel: str | None
     data_dir: Path = field(default=Path("data"))
     notes_retention_days: int = 90
+    region: str = "US"
     reminder_leads: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=2))
     understaffed_alert: timedelta = timedelta(hours=48)
     readiness_alert: timedelta = timedelta(hours=24)
@@ -149,6 +152,14 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
             "Give how many days debrief notes are kept, as a whole number (the default is 90)",
         )
 
+    region = (_get(env, "OUTREACH_REGION") or "US").upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise SettingsError(
+            "OUTREACH_REGION", f"{region!r} is not a known country or region code",
+            "Give the two-letter code (ISO 3166) of the country the coalition works in, like US or MX: "
+            "phone numbers written in its national format are refused in notes",
+        )
+
     db_path = Path(_get(env, "OUTREACH_DB") or "data/outreach.db")
     time_settings = _time_settings(env)
     return Settings(
@@ -163,6 +174,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         coordinator_channel=channel,
         data_dir=Path(_get(env, "OUTREACH_DATA_DIR") or Path(__file__).resolve().parent.parent / "data"),
         notes_retention_days=int(retention),
+        region=region,
         **time_settings,
     )
 

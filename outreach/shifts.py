@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from outreach import outbox
+from outreach import outbox, privacy
 from outreach.catalog import KINDS, Catalog
 from outreach.events import Event
-from outreach.store import Store, from_iso, iso
+from outreach.store import Store, from_iso, iso, shift_fields_set
 from outreach.trainings import holds_training
 
 MAX_SHIFT = timedelta(hours=16)
@@ -23,6 +23,7 @@ MAX_AREA = 80
 MAX_NOTES = 1000
 MAX_LANGUAGES = 10
 USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
+VENUE_DETAILS = ("address", "room")  # where a community or training shift takes place
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -227,8 +228,20 @@ def _parse_int(text: str | None) -> int | None:
 
 def check_draft(
     draft: ShiftDraft, *, catalog: Catalog, zone: ZoneInfo, now: datetime, existing: Shift | None = None,
+    screen: privacy.Screen | None = None,
 ) -> tuple[dict, dict[str, str]]:
-    """Check a draft; return the values to store and the errors by field (empty when valid)."""
+    """Check a draft; return the values to store and the errors by field (empty when valid).
+
+    The area and the notes are screened for personal details of anyone met (outreach.privacy). A
+    community or training shift may give its venue's street address and room: it meets no one at risk there.
+    """
+    screen = screen or privacy.Screen()
+    year = now.astimezone(zone).year
+    venue_kinds = () if draft.kind == "direct" else VENUE_DETAILS
+
+    def found(text: str) -> list[privacy.Finding]:
+        return [f for f in screen(text, current_year=year) if f.kind not in venue_kinds]
+
     errors: dict[str, str] = {}
     values: dict = {}
     kind = draft.kind if draft.kind in KINDS else None
@@ -243,6 +256,8 @@ def check_draft(
         errors["area"] = "Name a coarse area, like a neighbourhood or town (no street address needed)."
     elif len(area) > MAX_AREA:
         errors["area"] = f"Keep the area under {MAX_AREA} characters: a neighbourhood or town is enough."
+    elif findings := found(area):
+        errors["area"] = privacy.explain(findings)
     values["area"] = area
 
     start = _parse_moment(draft.start_date, draft.start_time, zone)
@@ -301,6 +316,8 @@ def check_draft(
     notes = clean_text(draft.notes, limit=MAX_NOTES + 1, multiline=True)
     if len(notes) > MAX_NOTES:
         errors["notes"] = f"Keep notes under {MAX_NOTES} characters."
+    elif findings := found(notes):
+        errors["notes"] = privacy.explain(findings)
     values["notes"] = notes
     return values, errors
 
@@ -313,7 +330,8 @@ def create_shift(store: Store, *, actor: str, values: dict, request_key: str | N
             return None
         row = dict(values, status="planned", created_by=actor, created_at=now, updated_at=now)
         shift_id = db["shifts"].insert(row).last_pk
-        store.audit(db, actor=actor, action="shift.create", subject=f"shift:{shift_id}", detail=values)
+        store.audit(db, actor=actor, action="shift.create", subject=f"shift:{shift_id}",
+                    detail={"fields": shift_fields_set(values)})
         store.events.emit(db, Event("shift.created", shift_id, store.clock(), actor=actor))
         return get_shift(db, shift_id)
 
@@ -375,8 +393,11 @@ def update_shift(store: Store, *, actor: str, shift_id: int, values: dict) -> Ch
             return None
         old = {"starts_at": iso(before.starts_at), "ends_at": iso(before.ends_at), "venue": before.venue, "area": before.area}
         moved = any(values[key] != value for key, value in old.items())
+        stored = db["shifts"].get(shift_id)
+        changed = sorted(key for key, value in values.items() if stored.get(key) != value)
         db["shifts"].update(shift_id, dict(values, updated_at=iso(now)))
-        edit_id = store.audit(db, actor=actor, action="shift.edit", subject=f"shift:{shift_id}", detail=values)
+        edit_id = store.audit(db, actor=actor, action="shift.edit", subject=f"shift:{shift_id}",
+                              detail={"fields": changed})
         promoted = _promote(store, db, shift_id, now=now)
         store.events.emit(db, Event("shift.edited", shift_id, now, actor=actor, data={"moved": moved}))
         notified: list[str] = []
@@ -401,7 +422,8 @@ def cancel_shift(store: Store, *, actor: str, shift_id: int, reason: str) -> Cha
         db["shifts"].update(
             shift_id, {"status": "cancelled", "cancel_reason": reason, "updated_at": iso(now)}
         )
-        store.audit(db, actor=actor, action="shift.cancel", subject=f"shift:{shift_id}", detail={"reason": reason})
+        store.audit(db, actor=actor, action="shift.cancel", subject=f"shift:{shift_id}",
+                    detail={"fields": ["reason"]} if reason else None)
         notified = _notify_all(
             db, shift_id, template="shifts/cancelled", key=f"cancelled:{shift_id}", now=now, context={}
         )

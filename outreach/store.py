@@ -225,8 +225,48 @@ def m006_shift_ends(db: Database) -> None:
     db["shifts"].create_index(["ends_at"])
 
 
+AUDITED_SHIFT_ACTIONS = ("shift.create", "shift.edit", "shift.cancel")
+
+
+def shift_fields_set(values: dict) -> list[str]:
+    """The fields a new shift was given (for the audit: names only, never values)."""
+    return sorted(k for k, v in values.items() if v not in (None, "", "[]"))
+
+
 @migrations()
-def m007_jobs(db: Database) -> None:
+def m007_audit_without_values(db: Database) -> None:
+    """Shift audit records keep which fields were set or changed, never their values (notes were copied in)."""
+    last: dict[str, dict] = {}
+    rows = list(db.query(
+        "SELECT id, action, subject, detail FROM audit WHERE action IN (?, ?, ?) ORDER BY id", AUDITED_SHIFT_ACTIONS,
+    ))
+    for row in rows:
+        detail = json.loads(row["detail"] or "{}")
+        if "fields" in detail:
+            continue
+        if row["action"] == "shift.create":
+            scrubbed = {"fields": shift_fields_set(detail)}
+        elif row["action"] == "shift.edit":
+            before = last.get(row["subject"])  # the values the create and earlier edits recorded
+            changed = shift_fields_set(detail) if before is None else sorted(
+                k for k, v in detail.items() if before.get(k) != v)
+            scrubbed = {"fields": changed}
+        else:
+            scrubbed = {"fields": ["reason"]} if detail.get("reason") else {}
+        if row["action"] != "shift.cancel":
+            last[row["subject"]] = {**last.get(row["subject"], {}), **detail}
+        db.execute("UPDATE audit SET detail = ? WHERE id = ?", [json.dumps(scrubbed, sort_keys=True), row["id"]])
+
+
+@migrations()
+def m008_text_to_expire(db: Database) -> None:
+    """Find a shift's text and readiness evidence to expire without reading every past shift."""
+    db.execute("CREATE INDEX shifts_with_text ON shifts(ends_at) WHERE notes != '' OR cancel_reason != ''")
+    db.execute("CREATE INDEX readiness_with_evidence ON readiness_items(shift_id) WHERE evidence IS NOT NULL")
+
+
+@migrations()
+def m009_jobs(db: Database) -> None:
     """Requests acknowledged and not yet done (outreach/jobs.py): nothing acked is lost in a crash."""
     db["jobs"].create(
         {
@@ -238,6 +278,13 @@ def m007_jobs(db: Database) -> None:
         defaults={"attempts": 0},
     )
     db["jobs"].create_index(["claimed_by"])
+
+
+@migrations(transactional=False)
+def m010_vacuum_free_pages(db: Database) -> None:
+    """Rebuild the file once, so text deleted before secure_delete was on leaves no trace in free pages."""
+    db.execute("VACUUM")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 class _Database(Database):
@@ -281,8 +328,23 @@ class Store:
         conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
         conn.execute("PRAGMA busy_timeout = 30000")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")  # deleted or overwritten text is zeroed, not left in free space
         conn.execute("PRAGMA synchronous = NORMAL")
         return _Database(conn)
+
+    def checkpoint(self, *, wait_ms: int = 250) -> bool:
+        """Copy the write-ahead log into the database file and empty it; False when readers kept it busy.
+
+        After free text expires its old versions may still sit in the log; this leaves them nowhere.
+        """
+        with self._lock:
+            conn = self.db.conn
+            conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+            try:
+                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            finally:
+                conn.execute("PRAGMA busy_timeout = 30000")
+        return busy == 0
 
     def pending_migrations(self) -> list[str]:
         """Names of migrations not yet applied (none once the store is open)."""

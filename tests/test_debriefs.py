@@ -133,7 +133,7 @@ def test_notes_with_personal_details_are_refused_with_what_and_why(bot):
         ("write to help.me@example.org", "an e-mail address"),
         ("lives at 1423 W Maple Ave", "a street address"),
         ("DOB 04/12/2001", "a date of birth"),
-        ("Name: Rosa, from the kitchen", "a name label"),
+        ("Name: Rosa, from the kitchen", "a name"),
     ]:
         error = errors(submit(bot, LEAD, number, db_notes=notes))["db_notes"]
         assert said in error and "identify" in error, (notes, error)
