@@ -76,12 +76,12 @@ def test_backup_is_private_from_its_first_byte(bot, tmp_path, monkeypatch):
     real_connect = sqlite3.connect
 
     class Source(sqlite3.Connection):
-        def backup(self, target, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        def backup(self, target, **kwargs):
             modes("before the copy")
             super().backup(target, **kwargs)
             modes("after the copy")
 
-    def spy(database, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def spy(database, *args, **kwargs):
         if str(database).endswith(".partial"):
             modes("opening the copy")
             return real_connect(database, *args, **kwargs)
