@@ -15,6 +15,7 @@ from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import shifts as sh
 from outreach.catalog import KINDS
+from outreach.numbers import parse_number
 from outreach.roles import Role
 from outreach.shifts import Shift, ShiftDraft
 from outreach.store import from_iso
@@ -330,7 +331,7 @@ def _value(body: dict) -> tuple[int | None, int | None]:
     """The shift number (and list page) carried by a clicked button."""
     raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
     first, _, page = raw.partition(":")
-    return (int(first) if first.isdigit() else None, int(page) if page.isdigit() else None)
+    return parse_number(first), parse_number(page)
 
 
 def register(app: App, kit: Kit) -> None:
@@ -399,7 +400,8 @@ def register(app: App, kit: Kit) -> None:
         existing = None
         shift_id = meta.get("shift_id")
         if shift_id is not None:
-            existing = sh.load_shift(kit.services.store, int(shift_id)) if str(shift_id).isdigit() else None
+            number = parse_number(shift_id)
+            existing = sh.load_shift(kit.services.store, number) if number is not None else None
             if existing is None or existing.cancelled:
                 ack(response_action="errors", errors={"kind": kit.render("shifts/form_gone.j2")})
                 return

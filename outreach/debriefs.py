@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from outreach import outbox, privacy
 from outreach.catalog import Catalog, Entry, load_entries
 from outreach.events import Event
+from outreach.numbers import parse_number
 from outreach.shifts import USER_ID, Shift, clean_text, get_shift, team
 from outreach.store import Store, from_iso, iso
 
@@ -36,7 +37,7 @@ MAX_SHORT = 300
 MAX_MATERIAL_TYPES = 8
 FOLLOWUP_SLOTS = 2
 REMIND_HOUR = 9
-REFERRAL_ITEM = re.compile(r"^(?P<what>.*?)[\s:=x×-]*(?P<count>-?\d+(?:[.,]\d+)?)?$")
+REFERRAL_ITEM = re.compile(r"^(?P<what>.*?)[\s:=x×-]*(?P<count>-?[0-9]+(?:[.,][0-9]+)?)?$")
 
 
 @dataclass(frozen=True)
@@ -174,10 +175,11 @@ def _count(form: dict, key: str, label: str, limit: int, errors: dict[str, str],
         if required:
             errors[key] = f"Give the number of {label} (0 if none)."
         return 0
-    if not re.fullmatch(r"\d{1,7}", text) or int(text) > limit:
+    number = parse_number(text, max_digits=7)
+    if number is None or number > limit:
         errors[key] = f"{label.capitalize()} must be a whole number from 0 to {limit}."
         return 0
-    return int(text)
+    return number
 
 
 def _moment(day: object, clock: object, zone: ZoneInfo) -> datetime | None:
@@ -211,9 +213,10 @@ def parse_referrals(text: str, categories: list[Entry]) -> tuple[dict[str, int],
         if entry is None:
             examples = ", ".join(c.id for c in categories[:3])
             return {}, f"I don't know the category “{what or item}”. Use a category id or name, like {examples}."
-        if raw is not None and (not raw.isdigit() or not 0 <= int(raw) <= MAX_REFERRALS):
+        count = parse_number(raw) if raw is not None else 1
+        if count is None or count > MAX_REFERRALS:
             return {}, f"The count for {entry.name} must be a whole number from 0 to {MAX_REFERRALS}."
-        counts[entry.id] = int(raw) if raw is not None else 1
+        counts[entry.id] = count
     return counts, None
 
 
@@ -306,7 +309,7 @@ def check_form(
         errors["db_incident_what"] = "Say briefly what happened, so coordinators can follow up with the team."
 
     load = form.get("db_load")
-    values["load"] = int(load) if isinstance(load, str) and load in {"1", "2", "3", "4", "5"} else None
+    values["load"] = number if (number := parse_number(load)) in range(1, 6) else None
     if load not in (None, "") and values["load"] is None:
         errors["db_load"] = "Choose a load from 1 to 5."
     values["checkin"] = int("checkin" in (form.get("db_checkin") or []))

@@ -19,7 +19,7 @@ from outreach.catalog import Catalog
 from outreach.debriefs import Lists
 from outreach.store import Store, iso
 
-PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>\d{1,2})|[Qq](?P<quarter>[1-4])))?$")
+PERIOD = re.compile(r"^(?P<year>[0-9]{4})(?:-(?:(?P<month>[0-9]{1,2})|[Qq](?P<quarter>[1-4])))?$")
 CHART_SIZE = (1200, 600)  # pixels
 CHART_DPI = 100
 

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from outreach import outbox
 from outreach.catalog import KINDS, Catalog
 from outreach.events import Event
+from outreach.numbers import parse_number
 from outreach.store import Store, from_iso, iso
 from outreach.trainings import holds_training
 
@@ -221,8 +222,7 @@ def _parse_moment(day: str | None, clock_time: str | None, zone: ZoneInfo) -> da
 
 
 def _parse_int(text: str | None) -> int | None:
-    text = (text or "").strip()
-    return int(text) if re.fullmatch(r"\d{1,6}", text) else None
+    return parse_number(text, max_digits=6)
 
 
 def check_draft(
