@@ -23,6 +23,14 @@ def result_text(kit: Kit, action: str, outcome: str, number: int, **extra: objec
                       low=safety.MIN_EVERY, high=safety.MAX_EVERY, **extra)
 
 
+def checkout_text(kit: Kit, actor: str, number: int) -> str:
+    """Check a shift out (the coordinator channel hears of an early end) and say what happened."""
+    outcome, shift = safety.check_out(kit.services.store, shift_id=number, user=actor,
+                                      coordinator_channel=kit.services.settings.coordinator_channel)
+    return result_text(kit, "checkout", outcome, number, shift=shift,
+                       told=bool(kit.services.settings.coordinator_channel))
+
+
 def state_line(kit: Kit, shift: Shift) -> Markup:
     """A shift's check-in state for lists, Details and the App Home (empty before it starts)."""
     now = kit.services.now()
@@ -63,6 +71,17 @@ def notice_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     return text, bk.message([bk.section(text), bk.actions(
         bk.button("Check out (everyone safe)", "safety_checkout", str(shift.id), style="primary"),
         block_id=f"checkout:{shift.id}")])
+
+
+@notice("safety/early_checkout")
+def notice_early_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """Tell the coordinator channel that a team checked out before its shift's planned end."""
+    shift = _shift(kit, context)
+    if not shift or shift.cancelled:
+        return None
+    text = kit.render("safety/early_checkout.j2", shift=shift, by=context.get("by"), at=from_iso(context["at"]))
+    return text, bk.message([bk.section(text), bk.actions(
+        bk.button("Details", "shift_details", str(shift.id)), block_id=f"early:{shift.id}")])
 
 
 @notice("safety/ping")
@@ -118,8 +137,8 @@ def cmd_checkout(req: CommandRequest) -> None:
     """Check a shift's team out: everyone is safe (lead or team member)."""
     number = req.shift_number("/outreach checkout N (the shift's number)")
     if number is not None:
-        outcome, _ = safety.check_out(req.kit.services.store, shift_id=number, user=req.actor)
-        req.reply(result_text(req.kit, "checkout", outcome, number))
+        req.reply(checkout_text(req.kit, req.actor, number))
+        req.kit.notifier.flush()
 
 
 @subcommand("checkevery", role=Role.COORDINATOR, usage="N MINUTES")
@@ -171,8 +190,8 @@ def register(app: App, kit: Kit) -> None:
     def on_checkout(body: dict, context: BoltContext, respond: Respond) -> None:
         number = parse_whole(_value(body))
         if number is not None:
-            outcome, _ = safety.check_out(services.store, shift_id=number, user=context["actor"])
-            answer(respond, result_text(kit, "checkout", outcome, number), body)
+            answer(respond, checkout_text(kit, context["actor"], number), body)
+            kit.notifier.flush()
 
     @kit.later(app.action("safety_ok"))
     def on_ok(body: dict, context: BoltContext, respond: Respond) -> None:
