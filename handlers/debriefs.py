@@ -358,7 +358,7 @@ def register(app: App, kit: Kit) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=wellbeing_form(kit, shift))
 
     @kit.form(app.view("debrief_form"))
-    def on_submit(ack: Ack, context: BoltContext, client: WebClient) -> None:
+    def on_submit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
         actor, role, meta = context["actor"], context["role"], context.get("meta") or {}
         number = parse_whole(meta.get("shift_id"))
         shift = sh.load_shift(kit.services.store, number) if number is not None else None
@@ -376,7 +376,11 @@ def register(app: App, kit: Kit) -> None:
             return
         saved = dbf.save(kit.services.store, actor=actor, coordinator=coordinator, shift_id=shift.id, checked=checked,
                          coordinators=kit.services.coordinators(),
-                         coordinator_channel=kit.services.settings.coordinator_channel)
+                         coordinator_channel=kit.services.settings.coordinator_channel,
+                         request_key=bk.submission_key(body))
+        if saved.outcome == "repeat":  # sent again after a slow answer: it was saved; close the modal only
+            ack()
+            return
         if saved.outcome not in ("saved", "updated"):
             ack(response_action="errors", errors={"db_contacts": kit.render("debriefs/form_refused.j2", why=saved.outcome)})
             return
@@ -387,7 +391,7 @@ def register(app: App, kit: Kit) -> None:
             channel=kit.services.settings.coordinator_channel))
 
     @kit.form(app.view("wellbeing_form"))
-    def on_wellbeing_submit(ack: Ack, context: BoltContext, client: WebClient) -> None:
+    def on_wellbeing_submit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
         form, meta = context.get("form") or {}, context.get("meta") or {}
         raw = meta.get("shift_id")
         note = clean_text(form.get("wb_note") if isinstance(form.get("wb_note"), str) else "",
@@ -401,7 +405,11 @@ def register(app: App, kit: Kit) -> None:
             kit.services.store, user=context["actor"], shift_id=parse_whole(raw) or 0,
             load=load if load in range(1, 6) else None,
             checkin="checkin" in (form.get("wb_checkin") or []), note=note, coordinators=kit.services.coordinators(),
+            request_key=bk.submission_key(body),
         )
+        if outcome == "repeat":
+            ack()
+            return
         if outcome != "saved":
             ack(response_action="errors", errors={"wb_note": kit.render("debriefs/form_refused.j2", why=outcome)})
             return

@@ -392,7 +392,7 @@ def register(app: App, kit: Kit) -> None:
                           view=evidence_view(kit, state, item, response_url=body.get("response_url")))
 
     @kit.form(app.view("ready_evidence"))
-    def on_evidence_submit(ack: Ack, context: BoltContext) -> None:
+    def on_evidence_submit(ack: Ack, body: dict, context: BoltContext) -> None:
         meta, form = context.get("meta") or {}, context.get("form") or {}
         number = meta.get("shift_id")
         state, _, editor = _access(kit, number if isinstance(number, int) else None, context["actor"], context["role"])
@@ -405,8 +405,9 @@ def register(app: App, kit: Kit) -> None:
             ack(response_action="errors", errors={"evidence": "Write the evidence in a few words."})
             return
         ack()
-        rd.tick(services.store, protocol, shift_id=state.shift.id, actor=context["actor"], item_id=item.id,
-                ticked=True, evidence=evidence, channel=channel_of(kit))
+        if not rd.tick(services.store, protocol, shift_id=state.shift.id, actor=context["actor"], item_id=item.id,
+                       ticked=True, evidence=evidence, channel=channel_of(kit), request_key=bk.submission_key(body)):
+            return  # nothing changed (this submission was saved before): nothing to show or send
         url = meta.get("response_url")
         fresh, _, _ = _access(kit, state.shift.id, context["actor"], context["role"])
         if is_slack_url(url, services.settings.api_url) and fresh:

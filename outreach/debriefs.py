@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from outreach import outbox, privacy
+from outreach import outbox, privacy, replays
 from outreach.catalog import Catalog, Entry, load_entries
 from outreach.events import Event
 from outreach.numbers import parse_number
@@ -343,18 +343,23 @@ def check_form(
 class Saved:
     """What a submission did."""
 
-    outcome: str  # saved, updated, gone, forbidden, locked
+    outcome: str  # saved, updated, gone, forbidden, locked, repeat (this submission was saved before)
     debrief: Debrief | None = None
     followups: list[int] = field(default_factory=list)
 
 
 def save(
     store: Store, *, actor: str, coordinator: bool, shift_id: int, checked: Checked, coordinators: list[str],
-    coordinator_channel: str | None,
+    coordinator_channel: str | None, request_key: str | None = None,
 ) -> Saved:
-    """Store a debrief (or its edit) with its follow-ups and the notifications they cause."""
+    """Store a debrief (or its edit) with its follow-ups and the notifications they cause.
+
+    A submission whose `request_key` was saved before (Slack resending it) does nothing: `repeat`.
+    """
     now = store.clock()
     with store.write() as db:
+        if replays.seen(db, request_key):
+            return Saved("repeat")
         shift = get_shift(db, shift_id)
         if shift is None or shift.cancelled or not shift.started(now):
             return Saved("gone")
@@ -363,6 +368,7 @@ def save(
         before = get_debrief(db, shift_id)
         if before and not before.editable(now):
             return Saved("locked", before)
+        replays.record(store, db, request_key)
         row = dict(checked.values, updated_by=actor, updated_at=iso(now))
         if before is None:
             row.update(shift_id=shift_id, submitted_by=actor, submitted_at=iso(now), revision=1)
@@ -407,10 +413,13 @@ def _checkin_alert(db: Database, *, shift_id: int, user: str, coordinators: list
 
 def save_wellbeing(
     store: Store, *, user: str, shift_id: int, load: int | None, checkin: bool, note: str, coordinators: list[str],
+    request_key: str | None = None,
 ) -> str:
-    """A team member's own wellbeing note for a shift they were on: saved, gone or not_on_team."""
+    """A team member's own wellbeing note for a shift they were on: saved, gone, not_on_team or repeat."""
     now = store.clock()
     with store.write() as db:
+        if replays.seen(db, request_key):
+            return "repeat"
         shift = get_shift(db, shift_id)
         debrief = get_debrief(db, shift_id)
         confirmed, _ = team(db, shift_id)
@@ -418,6 +427,7 @@ def save_wellbeing(
             return "gone"
         if user not in confirmed and user != shift.lead and not (debrief and user in debrief.team):
             return "not_on_team"
+        replays.record(store, db, request_key)
         db.execute(
             "INSERT INTO wellbeing (shift_id, user_id, load, checkin, note, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(shift_id, user_id) DO UPDATE SET load = excluded.load, "
