@@ -3,7 +3,7 @@ closes the modal; nothing is stored twice and nobody is told twice."""
 
 from __future__ import annotations
 
-from conftest import ADMIN, COORD_CHANNEL, eventually, message_text, submit_typed
+from conftest import ADMIN, COORD_CHANNEL, eventually, message_text, shift_fields, submit_typed
 from test_debriefs import LEAD, ended_shift, good_form
 from test_partners import FORM
 
@@ -89,3 +89,15 @@ def test_readiness_evidence_sent_twice_acts_once(bot):
     assert audits(bot, "readiness.tick") == 1
     assert len([c for c in bot.fake.calls_to("response_url") if c.path == "/response_url/checklist"]) == 1
 
+
+def test_shift_edit_sent_twice_acts_once(bot):
+    number = bot.create_shift()
+    bot.train("UA")
+    bot.command("UA", f"signup {number}").reply()
+    fields = shift_fields(bot.clock, area="Westside")
+    twice(lambda: bot.submit(ADMIN, "shift_form", fields, metadata={"shift_id": number}, view_id="VEDIT"))
+    eventually(lambda: posts(bot, ADMIN, f"Shift #{number} is updated"))
+    settle(bot)
+    assert audits(bot, "shift.edit") == 1 and bot.db["shifts"].get(number)["area"] == "Westside"
+    assert len(posts(bot, ADMIN, f"Shift #{number} is updated")) == 1
+    assert len(posts(bot, "UA", "has changed")) == 1  # told of the move once
