@@ -79,3 +79,9 @@ def test_settings_with_strange_numbers_name_the_setting(name, typed):
     with pytest.raises(SettingsError) as raised:
         load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", name: typed})
     assert name in str(raised.value)
+
+
+@pytest.mark.parametrize("period", ["２０２６-10", "2026-１０", "٢٠٢٦"])
+def test_report_periods_are_ascii_only(bot, period):
+    text = bot.command(ADMIN, f"report {period}").text()
+    assert "I need a bit more" in text and "/outreach report" in text, text
