@@ -441,7 +441,10 @@ def register(app: App, kit: Kit) -> None:
             edit(ack, client, actor, existing, values, request_key=bk.submission_key(body))
 
     def tell_failure(client: WebClient, actor: str, *, saved: bool, number: int | None, editing: bool) -> None:
-        """The form has closed: the coordinator hears by DM what did not happen and what to do."""
+        """The form has closed: the coordinator hears by DM what did not happen and what to do.
+
+        The error itself is raised on to the app's error handler, which logs it (a view has no response_url).
+        """
         try:
             client.chat_postMessage(channel=actor, text=kit.render(
                 "shifts/save_failed.j2", saved=saved, number=number, editing=editing, inline=False))
@@ -453,9 +456,8 @@ def register(app: App, kit: Kit) -> None:
         try:
             shift = sh.create_shift(kit.services.store, actor=actor, values=values, request_key=request_key)
         except Exception:
-            log.exception("could not save a new shift for %s", actor)
             tell_failure(client, actor, saved=False, number=None, editing=False)
-            return
+            raise  # the app's error handler logs it
         if shift is None:  # sent again after a slow answer: created the first time
             return
         try:
@@ -466,8 +468,8 @@ def register(app: App, kit: Kit) -> None:
                     channel=actor, text=kit.render("shifts/created.j2", shift=shift, posted=posted)
                 )
         except Exception:
-            log.exception("shift %s was saved but not posted", shift.id)
             tell_failure(client, actor, saved=True, number=shift.id, editing=False)
+            raise
 
     def edit(ack: Ack, client: WebClient, actor: str, existing: Shift, values: dict, *,
              request_key: str | None) -> None:
@@ -476,10 +478,9 @@ def register(app: App, kit: Kit) -> None:
             change = sh.update_shift(kit.services.store, actor=actor, shift_id=existing.id, values=values,
                                      request_key=request_key)
         except Exception:
-            log.exception("could not save an edit of shift %s", existing.id)
             ack(response_action="errors", errors={"kind": kit.render("shifts/save_failed.j2", saved=False,
                                                                      number=existing.id, editing=True, inline=True)})
-            return
+            raise
         if change is None:
             ack(response_action="errors", errors={"kind": kit.render("shifts/form_gone.j2")})
             return
@@ -498,5 +499,5 @@ def register(app: App, kit: Kit) -> None:
                                 notified=len(change.notified), promoted=change.promoted),
             )
         except Exception:
-            log.exception("shift %s was updated but the follow-up failed", existing.id)
             tell_failure(client, actor, saved=True, number=existing.id, editing=True)
+            raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import ADMIN, shift_fields
+from conftest import ADMIN, eventually, shift_fields
 
 
 def test_new_opens_the_form_for_coordinators_only(bot):
@@ -96,7 +96,7 @@ def refuse_writes(bot, name: str, when: str, condition: str = "1") -> None:
     bot.db.conn.commit()
 
 
-def test_a_new_shift_that_fails_to_save_is_told_by_dm(bot):
+def test_a_new_shift_that_fails_to_save_is_told_by_dm(bot, caplog):
     refuse_writes(bot, "no_new_shifts", "INSERT")
     sent = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock), metadata={"channel": "CGENERAL"})
     assert sent.status == 200 and not sent.body  # the modal closed before the save
@@ -105,6 +105,7 @@ def test_a_new_shift_that_fails_to_save_is_told_by_dm(bot):
     text = told[0].params["text"]
     assert "couldn't save the shift" in text and "nothing was saved" in text and "`/outreach new`" in text
     assert bot.db["shifts"].count == 0 and bot.db["seen_requests"].count == 0  # the same form may be sent again
+    eventually(lambda: "unhandled IntegrityError while handling view_submission:shift_form" in caplog.text)
 
 
 def test_a_new_shift_saved_but_not_posted_is_told_by_dm(bot):
