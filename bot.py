@@ -156,19 +156,33 @@ def cmd_backup(args: argparse.Namespace) -> int:
         raise Fatal("backup: the backup path is the database itself; choose another file.")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
-    dest = sqlite3.connect(partial)
+    partial.unlink(missing_ok=True)  # left by a backup that was killed; never written into as it is
+    # The copy holds everything the coalition knows: it is the owner's alone from its first byte. The file
+    # is created 0600 here (O_EXCL: never through a link someone left at that path), and the umask keeps
+    # SQLite's own files beside it (its journal) just as private while it writes.
     try:
-        source.backup(dest, pages=1024)
-        dest.execute("PRAGMA journal_mode = DELETE")
-        check = dest.execute("PRAGMA integrity_check").fetchone()[0]
+        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        raise Fatal(f"backup: {partial} appeared while starting; is another backup running?") from None
+    umask = os.umask(0o077)
+    try:
+        source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
+        dest = sqlite3.connect(partial)
+        try:
+            source.backup(dest, pages=1024)
+            dest.execute("PRAGMA journal_mode = DELETE")
+            check = dest.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            dest.close()
+            source.close()
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     finally:
-        dest.close()
-        source.close()
+        os.umask(umask)
     if check != "ok":
         partial.unlink(missing_ok=True)
         raise Fatal(f"backup: the copy failed its integrity check ({check}); nothing was written.")
-    os.chmod(partial, 0o600)
     os.replace(partial, target)
     print(f"backup: {source_path} copied to {target} ({target.stat().st_size} bytes, integrity ok)")
     return 0

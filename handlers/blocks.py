@@ -179,6 +179,12 @@ def modal(
     ).to_dict()
 
 
+def submission_key(body: dict) -> str | None:
+    """The key a view submission is acted on once under (its view id: a resend carries the same)."""
+    view_id = (body.get("view") or {}).get("id")
+    return f"view:{view_id}" if isinstance(view_id, str) and view_id else None
+
+
 def home(blocks: list[Block]) -> dict:
     """The App Home tab, checked against Slack's limits."""
     if len(blocks) > VIEW_BLOCKS:

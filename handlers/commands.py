@@ -11,12 +11,12 @@ from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers.kit import Kit
+from outreach import numbers
 from outreach.roles import Role
 
 log = logging.getLogger(__name__)
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-NUMBER = re.compile(r"^#?(\d{1,9})$")
 
 
 @dataclass
@@ -87,9 +87,9 @@ def parse_mention(token: str) -> str | None:
 
 
 def parse_number(token: str) -> int | None:
-    """A shift number like 12 or #12, or None."""
-    match = NUMBER.match(token.strip())
-    return int(match.group(1)) if match else None
+    """A shift number like 12 or #12 (ASCII digits only, see outreach.numbers), or None."""
+    token = token.strip()
+    return numbers.parse_number(token[1:] if token.startswith("#") else token)
 
 
 def help_text(kit: Kit, role: Role, *, problem: str | None = None) -> str:

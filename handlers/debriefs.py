@@ -16,6 +16,7 @@ from handlers.notify import notice
 from outreach import debriefs as dbf
 from outreach import privacy, retention
 from outreach import shifts as sh
+from outreach.numbers import parse_number as parse_whole
 from outreach.roles import Role
 from outreach.shifts import Shift, clean_text
 
@@ -285,8 +286,7 @@ def home_section(kit: Kit, user: str) -> list[Block]:
 
 
 def _number(body: dict) -> int | None:
-    raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
-    return int(raw) if raw.isdigit() else None
+    return parse_whole(((body.get("actions") or [{}])[0]).get("value"))
 
 
 def register(app: App, kit: Kit) -> None:
@@ -363,10 +363,10 @@ def register(app: App, kit: Kit) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=wellbeing_form(kit, shift))
 
     @kit.form(app.view("debrief_form"))
-    def on_submit(ack: Ack, context: BoltContext, client: WebClient) -> None:
+    def on_submit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
         actor, role, meta = context["actor"], context["role"], context.get("meta") or {}
-        raw = meta.get("shift_id")
-        shift = sh.load_shift(kit.services.store, int(raw)) if str(raw).isdigit() else None
+        number = parse_whole(meta.get("shift_id"))
+        shift = sh.load_shift(kit.services.store, number) if number is not None else None
         coordinator = role >= Role.COORDINATOR
         if shift is None or shift.cancelled:
             ack(response_action="errors", errors={"db_contacts": kit.render("debriefs/form_refused.j2", why="gone")})
@@ -382,7 +382,11 @@ def register(app: App, kit: Kit) -> None:
             return
         saved = dbf.save(kit.services.store, actor=actor, coordinator=coordinator, shift_id=shift.id, checked=checked,
                          coordinators=kit.services.coordinators(),
-                         coordinator_channel=kit.services.settings.coordinator_channel)
+                         coordinator_channel=kit.services.settings.coordinator_channel,
+                         request_key=bk.submission_key(body))
+        if saved.outcome == "repeat":  # sent again after a slow answer: it was saved; close the modal only
+            ack()
+            return
         if saved.outcome not in ("saved", "updated"):
             ack(response_action="errors", errors={"db_contacts": kit.render("debriefs/form_refused.j2", why=saved.outcome)})
             return
@@ -393,7 +397,7 @@ def register(app: App, kit: Kit) -> None:
             channel=kit.services.settings.coordinator_channel))
 
     @kit.form(app.view("wellbeing_form"))
-    def on_wellbeing_submit(ack: Ack, context: BoltContext, client: WebClient) -> None:
+    def on_wellbeing_submit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
         form, meta = context.get("form") or {}, context.get("meta") or {}
         raw = meta.get("shift_id")
         note = clean_text(form.get("wb_note") if isinstance(form.get("wb_note"), str) else "",
@@ -402,12 +406,16 @@ def register(app: App, kit: Kit) -> None:
         if findings := kit.services.privacy_screen()(note, current_year=year):
             ack(response_action="errors", errors={"wb_note": privacy.explain(findings)})
             return
-        load = form.get("wb_load")
+        load = parse_whole(form.get("wb_load"))
         outcome = dbf.save_wellbeing(
-            kit.services.store, user=context["actor"], shift_id=int(raw) if str(raw).isdigit() else 0,
-            load=int(load) if isinstance(load, str) and load in "12345" and load else None,
+            kit.services.store, user=context["actor"], shift_id=parse_whole(raw) or 0,
+            load=load if load in range(1, 6) else None,
             checkin="checkin" in (form.get("wb_checkin") or []), note=note, coordinators=kit.services.coordinators(),
+            request_key=bk.submission_key(body),
         )
+        if outcome == "repeat":
+            ack()
+            return
         if outcome != "saved":
             ack(response_action="errors", errors={"wb_note": kit.render("debriefs/form_refused.j2", why=outcome)})
             return

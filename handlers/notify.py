@@ -94,6 +94,9 @@ class Notifier:
             return 0
         text, blocks = rendered[0], rendered[1]
         upload = rendered[2] if len(rendered) > 2 else None
+        if not outbox.renew(store, note, now=self.services.now()):  # the claim timed out and another sender took it
+            log.info("notification %s: claim taken over by another sender; not sending it", note.id)
+            return 0
         try:
             response = self.client.chat_postMessage(channel=note.channel, text=text, blocks=blocks or None)
         except SlackApiError as exc:
@@ -108,7 +111,8 @@ class Notifier:
             outbox.mark_failed(store, note, error=type(exc).__name__, retry_at=now + timedelta(minutes=note.attempts))
             log.warning("notification %s failed: %s", note.template, type(exc).__name__)
             return 0
-        outbox.mark_sent(store, note, now=now, ts=response.get("ts"))
+        if not outbox.mark_sent(store, note, now=now, ts=response.get("ts")):
+            log.warning("notification %s was sent, but its claim had been taken over meanwhile", note.id)
         if upload:
             self._upload(note, str(response.get("channel") or note.channel), upload)
         return 1

@@ -204,7 +204,7 @@ def register(app: App, kit: Kit) -> None:
         respond(text=kit.render("partners/kept.j2"), response_type="ephemeral", replace_original=True)
 
     @kit.form(app.view("partner_form"))
-    def on_form(ack: Ack, context: BoltContext, client: WebClient) -> None:
+    def on_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
         meta = context.get("meta") or {}
         if context["role"] < Role.COORDINATOR:
             ack(response_action="errors", errors={"name": kit.render("partners/form_forbidden.j2")})
@@ -212,20 +212,22 @@ def register(app: App, kit: Kit) -> None:
         partner_id = meta.get("partner_id")
         partner_id = partner_id if isinstance(partner_id, int) else None
         protocol = protocol_of(kit)
-        with services.store.write() as db:
-            if partner_id is not None and pt.get_partner(db, partner_id) is None:
-                ack(response_action="errors", errors={"name": kit.render("partners/gone.j2")})
-                return
-            values, errors = pt.check_partner(
-                db, draft_from_form(context.get("form") or {}), catalog=services.catalog,
-                categories=protocol.categories, today=_today(kit), partner_id=partner_id,
-            )
-            if errors:
-                ack(response_action="errors", errors=errors)
-                return
-            saved = pt.save_partner(services.store, db, actor=context["actor"], values=values, partner_id=partner_id)
-            shifts = rd.shifts_with_partner(db, saved)
+        saved = pt.submit_partner(
+            services.store, draft_from_form(context.get("form") or {}), actor=context["actor"],
+            catalog=services.catalog, categories=protocol.categories, today=_today(kit), partner_id=partner_id,
+            request_key=bk.submission_key(body),
+        )
+        if saved.outcome == "gone":
+            ack(response_action="errors", errors={"name": kit.render("partners/gone.j2")})
+            return
+        if saved.outcome == "invalid":
+            ack(response_action="errors", errors=saved.errors)
+            return
         ack()
+        if saved.outcome == "repeat" or saved.partner_id is None:  # sent again after a slow answer: saved before
+            return
         client.chat_postMessage(channel=context["actor"],
-                                text=kit.render("partners/saved.j2", name=values["name"], added=partner_id is None))
+                                text=kit.render("partners/saved.j2", name=saved.name, added=partner_id is None))
+        with services.store.read() as db:
+            shifts = rd.shifts_with_partner(db, saved.partner_id)
         _recheck(kit, shifts)

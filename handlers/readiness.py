@@ -20,6 +20,7 @@ from handlers.notify import notice
 from outreach import readiness as rd
 from outreach import shifts as sh
 from outreach.hotlines import CONDITIONS, NATIONAL
+from outreach.numbers import parse_number as parse_whole
 from outreach.partners import all_partners
 from outreach.readiness import Protocol, Readiness
 from outreach.roles import Role
@@ -352,7 +353,7 @@ def register(app: App, kit: Kit) -> None:
     @kit.later(app.action("ready_tick"))
     def on_tick(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         parts = _block_parts(action, "tick")
-        number = int(parts[0]) if parts and parts[0].isdigit() else None
+        number = parse_whole(parts[0]) if parts else None
         state, _, editor = _access(kit, number, context["actor"], context["role"])
         if state is None or number is None:
             return
@@ -380,7 +381,7 @@ def register(app: App, kit: Kit) -> None:
     @kit.later(app.action("ready_evidence"))
     def on_evidence(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number, _, item_id = str(action.get("value") or "").partition(":")
-        state, _, editor = _access(kit, int(number) if number.isdigit() else None, context["actor"], context["role"])
+        state, _, editor = _access(kit, parse_whole(number), context["actor"], context["role"])
         if state is None:
             return
         item = next((i for i in state.items if i.id == item_id and not i.computed), None)
@@ -391,7 +392,7 @@ def register(app: App, kit: Kit) -> None:
                           view=evidence_view(kit, state, item, response_url=body.get("response_url")))
 
     @kit.form(app.view("ready_evidence"))
-    def on_evidence_submit(ack: Ack, context: BoltContext) -> None:
+    def on_evidence_submit(ack: Ack, body: dict, context: BoltContext) -> None:
         meta, form = context.get("meta") or {}, context.get("form") or {}
         number = meta.get("shift_id")
         state, _, editor = _access(kit, number if isinstance(number, int) else None, context["actor"], context["role"])
@@ -404,8 +405,9 @@ def register(app: App, kit: Kit) -> None:
             ack(response_action="errors", errors={"evidence": "Write the evidence in a few words."})
             return
         ack()
-        rd.tick(services.store, protocol, shift_id=state.shift.id, actor=context["actor"], item_id=item.id,
-                ticked=True, evidence=evidence, channel=channel_of(kit))
+        if not rd.tick(services.store, protocol, shift_id=state.shift.id, actor=context["actor"], item_id=item.id,
+                       ticked=True, evidence=evidence, channel=channel_of(kit), request_key=bk.submission_key(body)):
+            return  # nothing changed (this submission was saved before): nothing to show or send
         url = meta.get("response_url")
         fresh, _, _ = _access(kit, state.shift.id, context["actor"], context["role"])
         if is_slack_url(url, services.settings.api_url) and fresh:
@@ -419,7 +421,7 @@ def register(app: App, kit: Kit) -> None:
     @kit.later(app.action("ready_oncall"))
     def on_oncall(action: dict, context: BoltContext, respond: Respond) -> None:
         parts = _block_parts(action, "oncall")
-        number = int(parts[0]) if parts and parts[0].isdigit() else None
+        number = parse_whole(parts[0]) if parts else None
         state, _, editor = _access(kit, number, context["actor"], context["role"])
         if state is None or number is None or len(parts) < 2:
             return
@@ -427,7 +429,7 @@ def register(app: App, kit: Kit) -> None:
             _refused(kit, respond, "change")
             return
         picked = str((action.get("selected_option") or {}).get("value") or "")
-        partner_id = int(picked) if picked.isdigit() else None
+        partner_id = parse_whole(picked)
         if partner_id is None and picked != NOBODY:
             return
         rd.set_on_call(services.store, protocol, shift_id=number, actor=context["actor"], category=parts[1],
@@ -437,7 +439,7 @@ def register(app: App, kit: Kit) -> None:
     @kit.later(app.action("ready_hotline"))
     def on_hotline(action: dict, context: BoltContext, respond: Respond) -> None:
         parts = _block_parts(action, "hotline")
-        number = int(parts[0]) if parts and parts[0].isdigit() else None
+        number = parse_whole(parts[0]) if parts else None
         state, _, editor = _access(kit, number, context["actor"], context["role"])
         if state is None or number is None:
             return
@@ -450,8 +452,7 @@ def register(app: App, kit: Kit) -> None:
 
     @kit.later(app.action("ready_go"))
     def on_go(action: dict, context: BoltContext, respond: Respond) -> None:
-        value = str(action.get("value") or "")
-        number = int(value) if value.isdigit() else None
+        number = parse_whole(action.get("value"))
         if number is None:
             return
         result = rd.record_go(services.store, protocol, shift_id=number, actor=context["actor"],
@@ -465,8 +466,7 @@ def register(app: App, kit: Kit) -> None:
     @kit.later(app.action("ready_refresh"))
     @kit.later(app.action("ready_pull"))
     def on_refresh(action: dict, context: BoltContext, respond: Respond) -> None:
-        value = str(action.get("value") or "")
-        number = int(value) if value.isdigit() else None
+        number = parse_whole(action.get("value"))
         state, viewer, editor = _access(kit, number, context["actor"], context["role"])
         if state is None or number is None:
             return

@@ -10,6 +10,7 @@ from handlers.notify import notice
 from handlers.readiness import checklist_reply
 from outreach import reminders
 from outreach import shifts as sh
+from outreach.numbers import parse_number
 
 
 @notice("reminders/reminder")
@@ -73,8 +74,8 @@ def register(app: App, kit: Kit) -> None:
 
     @kit.later(app.action("reminder_checklist"))
     def on_checklist(body: dict, context: BoltContext, respond: Respond) -> None:
-        raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
-        if not raw.isdigit():
+        number = parse_number(((body.get("actions") or [{}])[0]).get("value"))
+        if number is None:
             return
-        text, blocks = checklist_reply(kit, int(raw), context["actor"], context["role"])
+        text, blocks = checklist_reply(kit, number, context["actor"], context["role"])
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)

@@ -11,6 +11,7 @@ from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import reminders, safety
 from outreach import shifts as sh
+from outreach.numbers import parse_number as parse_whole
 from outreach.roles import Role
 from outreach.shifts import Shift
 from outreach.store import from_iso
@@ -20,6 +21,14 @@ def result_text(kit: Kit, action: str, outcome: str, number: int, **extra: objec
     """What a safety action did, in words."""
     return kit.render("safety/result.j2", action=action, outcome=outcome, number=number,
                       low=safety.MIN_EVERY, high=safety.MAX_EVERY, **extra)
+
+
+def checkout_text(kit: Kit, actor: str, number: int) -> str:
+    """Check a shift out (the coordinator channel hears of an early end) and say what happened."""
+    outcome, shift = safety.check_out(kit.services.store, shift_id=number, user=actor,
+                                      coordinator_channel=kit.services.settings.coordinator_channel)
+    return result_text(kit, "checkout", outcome, number, shift=shift,
+                       told=bool(kit.services.settings.coordinator_channel))
 
 
 def state_line(kit: Kit, shift: Shift) -> Markup:
@@ -62,6 +71,17 @@ def notice_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     return text, bk.message([bk.section(text), bk.actions(
         bk.button("Check out (everyone safe)", "safety_checkout", str(shift.id), style="primary"),
         block_id=f"checkout:{shift.id}")])
+
+
+@notice("safety/early_checkout")
+def notice_early_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """Tell the coordinator channel that a team checked out before its shift's planned end."""
+    shift = _shift(kit, context)
+    if not shift or shift.cancelled:
+        return None
+    text = kit.render("safety/early_checkout.j2", shift=shift, by=context.get("by"), at=from_iso(context["at"]))
+    return text, bk.message([bk.section(text), bk.actions(
+        bk.button("Details", "shift_details", str(shift.id)), block_id=f"early:{shift.id}")])
 
 
 @notice("safety/ping")
@@ -117,8 +137,8 @@ def cmd_checkout(req: CommandRequest) -> None:
     """Check a shift's team out: everyone is safe (lead or team member)."""
     number = req.shift_number("/outreach checkout N (the shift's number)")
     if number is not None:
-        outcome, _ = safety.check_out(req.kit.services.store, shift_id=number, user=req.actor)
-        req.reply(result_text(req.kit, "checkout", outcome, number))
+        req.reply(checkout_text(req.kit, req.actor, number))
+        req.kit.notifier.flush()
 
 
 @subcommand("checkevery", role=Role.COORDINATOR, usage="N MINUTES")
@@ -127,10 +147,10 @@ def cmd_checkevery(req: CommandRequest) -> None:
     usage = "/outreach checkevery N MINUTES (0 turns mid-shift check-ins off)"
     parts = req.args.split(" ")
     number = parse_number(parts[0]) if parts and parts[0] else None
-    if number is None or len(parts) != 2 or not parts[1].isdigit():
+    minutes = parse_whole(parts[1]) if len(parts) == 2 else None
+    if number is None or minutes is None:
         req.say("common/usage.j2", usage=usage)
         return
-    minutes = int(parts[1])
     outcome, _ = safety.set_every(req.kit.services.store, shift_id=number, minutes=minutes, actor=req.actor)
     req.reply(result_text(req.kit, "every", outcome, number, minutes=minutes))
 
@@ -161,41 +181,43 @@ def register(app: App, kit: Kit) -> None:
 
     @kit.later(app.action("safety_checkin"))
     def on_checkin(body: dict, context: BoltContext, respond: Respond) -> None:
-        raw = _value(body)
-        if raw.isdigit():
-            outcome, _ = safety.check_in(services.store, shift_id=int(raw), user=context["actor"])
-            answer(respond, result_text(kit, "checkin", outcome, int(raw)), body)
+        number = parse_whole(_value(body))
+        if number is not None:
+            outcome, _ = safety.check_in(services.store, shift_id=number, user=context["actor"])
+            answer(respond, result_text(kit, "checkin", outcome, number), body)
 
     @kit.later(app.action("safety_checkout"))
     def on_checkout(body: dict, context: BoltContext, respond: Respond) -> None:
-        raw = _value(body)
-        if raw.isdigit():
-            outcome, _ = safety.check_out(services.store, shift_id=int(raw), user=context["actor"])
-            answer(respond, result_text(kit, "checkout", outcome, int(raw)), body)
+        number = parse_whole(_value(body))
+        if number is not None:
+            answer(respond, checkout_text(kit, context["actor"], number), body)
+            kit.notifier.flush()
 
     @kit.later(app.action("safety_ok"))
     def on_ok(body: dict, context: BoltContext, respond: Respond) -> None:
-        first, _, seq = _value(body).partition(":")
-        if first.isdigit() and seq.isdigit():
-            outcome, _ = safety.answer_ping(services.store, shift_id=int(first), seq=int(seq), user=context["actor"])
-            answer(respond, result_text(kit, "ping", outcome, int(first)), body)
+        first, _, second = _value(body).partition(":")
+        number, seq = parse_whole(first), parse_whole(second)
+        if number is not None and seq is not None:
+            outcome, _ = safety.answer_ping(services.store, shift_id=number, seq=seq, user=context["actor"])
+            answer(respond, result_text(kit, "ping", outcome, number), body)
 
     @kit.later(app.action("safety_ack"))
     def on_ack(body: dict, context: BoltContext, respond: Respond) -> None:
         first, _, reason = _value(body).partition(":")
-        if not first.isdigit() or not reason:
+        number = parse_whole(first)
+        if number is None or not reason:
             return
         if context["role"] < Role.COORDINATOR:
             respond(text=kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label,
                                     what="acknowledging a safety escalation"),
                     response_type="ephemeral", replace_original=False)
             return
-        outcome, row = safety.acknowledge(services.store, shift_id=int(first), reason=reason, user=context["actor"])
+        outcome, row = safety.acknowledge(services.store, shift_id=number, reason=reason, user=context["actor"])
         if row is None:
-            respond(text=result_text(kit, "ack", outcome, int(first)), response_type="ephemeral",
+            respond(text=result_text(kit, "ack", outcome, number), response_type="ephemeral",
                     replace_original=False)
             return
-        shift = sh.load_shift(services.store, int(first))
-        text = kit.render("safety/acked.j2", number=int(first), by=row["acked_by"], at=from_iso(row["acked_at"]),
+        shift = sh.load_shift(services.store, number)
+        text = kit.render("safety/acked.j2", number=number, by=row["acked_by"], at=from_iso(row["acked_at"]),
                           tz=shift.tz if shift else services.settings.timezone)
         respond(text=text, response_type="in_channel", replace_original=True)

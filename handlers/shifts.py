@@ -15,9 +15,11 @@ from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import shifts as sh
 from outreach.catalog import KINDS
+from outreach.numbers import parse_number
 from outreach.roles import Role
 from outreach.shifts import Shift, ShiftDraft
 from outreach.store import from_iso
+from outreach.trainings import holds_training
 
 log = logging.getLogger(__name__)
 
@@ -300,6 +302,27 @@ def notice_promoted(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     return _dm_with_buttons(kit.render("shifts/promoted.j2", shift=shift), shift, "Give my place back", "shift_giveback")
 
 
+@notice("shifts/passed_over")
+def notice_passed_over(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """A place opened, but the first in line lacks the shift's training on its date: say why, keep their place."""
+    shift = _shift_for_notice(kit, context)
+    training = str(context.get("training") or "")
+    if not shift or shift.cancelled or shift.my_status != "waitlisted" or shift.started(kit.services.now()):
+        return None
+    with kit.services.store.read() as db:
+        if shift.training != training or holds_training(db, user_id=context["user"], training=training,
+                                                        on=shift.local_start().date()):
+            return None  # renewed (or no longer required) since: nothing to explain
+    text = kit.render("shifts/passed_over_text.j2", shift=shift)
+    detail = kit.render("shifts/passed_over.j2", shift=shift, training=kit.services.catalog.name_of("trainings", training),
+                        coordinators=kit.services.coordinators()[:5])
+    return text, bk.message([
+        bk.section(detail),
+        bk.actions(bk.button("Leave waitlist", "shift_withdraw", str(shift.id)),
+                   bk.button("Details", "shift_details", str(shift.id))),
+    ])
+
+
 @notice("shifts/changed")
 def notice_changed(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     """A shift someone is on moved in time or place."""
@@ -330,7 +353,7 @@ def _value(body: dict) -> tuple[int | None, int | None]:
     """The shift number (and list page) carried by a clicked button."""
     raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
     first, _, page = raw.partition(":")
-    return (int(first) if first.isdigit() else None, int(page) if page.isdigit() else None)
+    return parse_number(first), parse_number(page)
 
 
 def register(app: App, kit: Kit) -> None:
@@ -399,7 +422,8 @@ def register(app: App, kit: Kit) -> None:
         existing = None
         shift_id = meta.get("shift_id")
         if shift_id is not None:
-            existing = sh.load_shift(kit.services.store, int(shift_id)) if str(shift_id).isdigit() else None
+            number = parse_number(shift_id)
+            existing = sh.load_shift(kit.services.store, number) if number is not None else None
             if existing is None or existing.cancelled:
                 ack(response_action="errors", errors={"kind": kit.render("shifts/form_gone.j2")})
                 return
@@ -411,29 +435,70 @@ def register(app: App, kit: Kit) -> None:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        ack()
         if existing is None:
-            view_id = (body.get("view") or {}).get("id")
-            shift = sh.create_shift(
-                kit.services.store, actor=actor, values=values, request_key=f"view:{view_id}" if view_id else None
-            )
-            if shift is None:
-                return
+            ack()  # the modal closes; the shift is saved and posted after
+            create(client, actor, values, meta, request_key=bk.submission_key(body))
+        else:
+            edit(ack, client, actor, existing, values, request_key=bk.submission_key(body))
+
+    def tell_failure(client: WebClient, actor: str, *, saved: bool, number: int | None, editing: bool) -> None:
+        """The form has closed: the coordinator hears by DM what did not happen and what to do.
+
+        The error itself is raised on to the app's error handler, which logs it (a view has no response_url).
+        """
+        try:
+            client.chat_postMessage(channel=actor, text=kit.render(
+                "shifts/save_failed.j2", saved=saved, number=number, editing=editing, inline=False))
+        except Exception:  # Slack itself is failing: the log has it
+            log.warning("could not tell %s that shift form work failed", actor)
+
+    def create(client: WebClient, actor: str, values: dict, meta: dict, *, request_key: str | None) -> None:
+        """Save a new shift and post it (after the modal closed); a failure is told by DM."""
+        try:
+            shift = sh.create_shift(kit.services.store, actor=actor, values=values, request_key=request_key)
+        except Exception:
+            tell_failure(client, actor, saved=False, number=None, editing=False)
+            raise  # the app's error handler logs it
+        if shift is None:  # sent again after a slow answer: created the first time
+            return
+        try:
             channel = meta.get("channel") if isinstance(meta.get("channel"), str) else None
             posted = post_shift(kit, client, shift, channels=[channel, kit.services.settings.coordinator_channel, actor])
             if posted != channel:
                 client.chat_postMessage(
                     channel=actor, text=kit.render("shifts/created.j2", shift=shift, posted=posted)
                 )
-            return
-        change = sh.update_shift(kit.services.store, actor=actor, shift_id=existing.id, values=values)
-        if change is None:
-            return
-        refresh_post(kit, client, existing.id)
-        kit.notifier.flush()
-        client.chat_postMessage(
-            channel=actor,
-            text=kit.render("shifts/edited.j2", shift=change.shift, moved=change.moved,
-                            notified=len(change.notified), promoted=change.promoted),
-        )
+        except Exception:
+            tell_failure(client, actor, saved=True, number=shift.id, editing=False)
+            raise
 
+    def edit(ack: Ack, client: WebClient, actor: str, existing: Shift, values: dict, *,
+             request_key: str | None) -> None:
+        """Save an edit before answering (its capacity is checked again inside the write), then tell."""
+        try:
+            change = sh.update_shift(kit.services.store, actor=actor, shift_id=existing.id, values=values,
+                                     request_key=request_key)
+        except Exception:
+            ack(response_action="errors", errors={"kind": kit.render("shifts/save_failed.j2", saved=False,
+                                                                     number=existing.id, editing=True, inline=True)})
+            raise
+        if change is None:
+            ack(response_action="errors", errors={"kind": kit.render("shifts/form_gone.j2")})
+            return
+        if change.refused:
+            ack(response_action="errors", errors=change.refused)
+            return
+        ack()
+        if change.repeat:  # sent again after a slow answer: saved the first time
+            return
+        try:
+            refresh_post(kit, client, existing.id)
+            kit.notifier.flush()
+            client.chat_postMessage(
+                channel=actor,
+                text=kit.render("shifts/edited.j2", shift=change.shift, moved=change.moved,
+                                notified=len(change.notified), promoted=change.promoted),
+            )
+        except Exception:
+            tell_failure(client, actor, saved=True, number=existing.id, editing=True)
+            raise

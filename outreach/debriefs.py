@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from outreach import outbox, privacy
+from outreach import outbox, privacy, replays
 from outreach.catalog import Catalog, Entry, load_entries
 from outreach.events import Event
+from outreach.numbers import parse_number
 from outreach.shifts import USER_ID, Shift, clean_text, get_shift, team
 from outreach.store import Store, from_iso, iso
 
@@ -37,7 +38,7 @@ MAX_SHORT = 300
 MAX_MATERIAL_TYPES = 8
 FOLLOWUP_SLOTS = 2
 REMIND_HOUR = 9
-REFERRAL_ITEM = re.compile(r"^(?P<what>.*?)[\s:=x×-]*(?P<count>-?\d+(?:[.,]\d+)?)?$")
+REFERRAL_ITEM = re.compile(r"^(?P<what>.*?)[\s:=x×-]*(?P<count>-?[0-9]+(?:[.,][0-9]+)?)?$")
 
 
 @dataclass(frozen=True)
@@ -175,10 +176,11 @@ def _count(form: dict, key: str, label: str, limit: int, errors: dict[str, str],
         if required:
             errors[key] = f"Give the number of {label} (0 if none)."
         return 0
-    if not re.fullmatch(r"\d{1,7}", text) or int(text) > limit:
+    number = parse_number(text, max_digits=7)
+    if number is None or number > limit:
         errors[key] = f"{label.capitalize()} must be a whole number from 0 to {limit}."
         return 0
-    return int(text)
+    return number
 
 
 def _moment(day: object, clock: object, zone: ZoneInfo) -> datetime | None:
@@ -213,9 +215,10 @@ def parse_referrals(text: str, categories: list[Entry]) -> tuple[dict[str, int],
         if entry is None:
             examples = ", ".join(c.id for c in categories[:3])
             return {}, f"I don't know the category “{what or item}”. Use a category id or name, like {examples}."
-        if raw is not None and (not raw.isdigit() or not 0 <= int(raw) <= MAX_REFERRALS):
+        count = parse_number(raw) if raw is not None else 1
+        if count is None or count > MAX_REFERRALS:
             return {}, f"The count for {entry.name} must be a whole number from 0 to {MAX_REFERRALS}."
-        counts[entry.id] = int(raw) if raw is not None else 1
+        counts[entry.id] = count
     return counts, None
 
 
@@ -309,7 +312,7 @@ def check_form(
         errors["db_incident_what"] = "Say briefly what happened, so coordinators can follow up with the team."
 
     load = form.get("db_load")
-    values["load"] = int(load) if isinstance(load, str) and load in {"1", "2", "3", "4", "5"} else None
+    values["load"] = number if (number := parse_number(load)) in range(1, 6) else None
     if load not in (None, "") and values["load"] is None:
         errors["db_load"] = "Choose a load from 1 to 5."
     values["checkin"] = int("checkin" in (form.get("db_checkin") or []))
@@ -343,18 +346,23 @@ def check_form(
 class Saved:
     """What a submission did."""
 
-    outcome: str  # saved, updated, gone, forbidden, locked
+    outcome: str  # saved, updated, gone, forbidden, locked, repeat (this submission was saved before)
     debrief: Debrief | None = None
     followups: list[int] = field(default_factory=list)
 
 
 def save(
     store: Store, *, actor: str, coordinator: bool, shift_id: int, checked: Checked, coordinators: list[str],
-    coordinator_channel: str | None,
+    coordinator_channel: str | None, request_key: str | None = None,
 ) -> Saved:
-    """Store a debrief (or its edit) with its follow-ups and the notifications they cause."""
+    """Store a debrief (or its edit) with its follow-ups and the notifications they cause.
+
+    A submission whose `request_key` was saved before (Slack resending it) does nothing: `repeat`.
+    """
     now = store.clock()
     with store.write() as db:
+        if replays.seen(db, request_key):
+            return Saved("repeat")
         shift = get_shift(db, shift_id)
         if shift is None or shift.cancelled or not shift.started(now):
             return Saved("gone")
@@ -363,6 +371,7 @@ def save(
         before = get_debrief(db, shift_id)
         if before and not before.editable(now):
             return Saved("locked", before)
+        replays.record(store, db, request_key)
         row = dict(checked.values, updated_by=actor, updated_at=iso(now))
         if before is None:
             row.update(shift_id=shift_id, submitted_by=actor, submitted_at=iso(now), revision=1)
@@ -409,10 +418,13 @@ def _checkin_alert(db: Database, *, shift_id: int, user: str, coordinators: list
 
 def save_wellbeing(
     store: Store, *, user: str, shift_id: int, load: int | None, checkin: bool, note: str, coordinators: list[str],
+    request_key: str | None = None,
 ) -> str:
-    """A team member's own wellbeing note for a shift they were on: saved, gone or not_on_team."""
+    """A team member's own wellbeing note for a shift they were on: saved, gone, not_on_team or repeat."""
     now = store.clock()
     with store.write() as db:
+        if replays.seen(db, request_key):
+            return "repeat"
         shift = get_shift(db, shift_id)
         debrief = get_debrief(db, shift_id)
         confirmed, _ = team(db, shift_id)
@@ -420,6 +432,7 @@ def save_wellbeing(
             return "gone"
         if user not in confirmed and user != shift.lead and not (debrief and user in debrief.team):
             return "not_on_team"
+        replays.record(store, db, request_key)
         db.execute(
             "INSERT INTO wellbeing (shift_id, user_id, load, checkin, note, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(shift_id, user_id) DO UPDATE SET load = excluded.load, "

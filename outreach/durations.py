@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from outreach.numbers import parse_number
+
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-ONE = re.compile(r"^(\d{1,6})\s*([smhd])$")
+ONE = re.compile(r"^([0-9]{1,6})\s*([smhd])$")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -14,7 +16,7 @@ def parse_duration(text: str) -> timedelta:
     match = ONE.match(text.strip().lower())
     if not match:
         raise ValueError(f"{text.strip()!r} is not a duration like 90m, 2h or 1d")
-    value = timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+    value = timedelta(**{UNITS[match.group(2)]: parse_number(match.group(1)) or 0})
     if value <= timedelta(0):
         raise ValueError(f"{text.strip()!r} must be longer than zero")
     return value

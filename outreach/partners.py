@@ -10,9 +10,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 from sqlite_utils import Database
 
+from outreach import replays
 from outreach.catalog import Catalog, Entry, load_entries
 from outreach.shifts import clean_text
 from outreach.store import Store, iso
@@ -195,6 +197,35 @@ def save_partner(store: Store, db: Database, *, actor: str, values: dict, partne
         db["partners"].update(partner_id, dict(values, updated_at=now))
         store.audit(db, actor=actor, action="partner.edit", subject=f"partner:{partner_id}", detail={"name": values["name"]})
     return int(partner_id)
+
+
+@dataclass(frozen=True)
+class PartnerSaved:
+    """What a submitted partner form did: saved, invalid (see errors), gone, or repeat (saved before)."""
+
+    outcome: Literal["saved", "invalid", "gone", "repeat"]
+    partner_id: int | None = None
+    name: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def submit_partner(
+    store: Store, draft: PartnerDraft, *, actor: str, catalog: Catalog, categories: list[Entry], today: date,
+    partner_id: int | None = None, request_key: str | None = None,
+) -> PartnerSaved:
+    """Check and store a submitted partner form in one write transaction; a resent submission does nothing."""
+    with store.write() as db:
+        if replays.seen(db, request_key):
+            return PartnerSaved("repeat")
+        if partner_id is not None and get_partner(db, partner_id) is None:
+            return PartnerSaved("gone")
+        values, errors = check_partner(db, draft, catalog=catalog, categories=categories, today=today,
+                                       partner_id=partner_id)
+        if errors:
+            return PartnerSaved("invalid", errors=errors)
+        replays.record(store, db, request_key)
+        saved = save_partner(store, db, actor=actor, values=values, partner_id=partner_id)
+    return PartnerSaved("saved", saved, values["name"])
 
 
 def remove_partner(store: Store, db: Database, *, actor: str, partner_id: int) -> Partner | None:

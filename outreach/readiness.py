@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from outreach import outbox
+from outreach import outbox, replays
 from outreach.catalog import KINDS, CatalogError, Entry, load_entries
 from outreach.events import Event
 from outreach.hotlines import NATIONAL, NATIONAL_ID, Hotline, load_hotlines
@@ -489,10 +489,15 @@ def _touch_and_recheck(store: Store, db: Database, protocol: Protocol, shift_id:
 
 
 def tick(store: Store, protocol: Protocol, *, shift_id: int, actor: str, item_id: str, ticked: bool,
-         evidence: str | None = None, channel: str | None = None) -> bool:
-    """Tick or untick a ticked item (with evidence when the item asks for it); False when nothing changed."""
+         evidence: str | None = None, channel: str | None = None, request_key: str | None = None) -> bool:
+    """Tick or untick a ticked item (with evidence when the item asks for it); False when nothing changed.
+
+    A request whose `request_key` was acted on before (an evidence form sent again) changes nothing.
+    """
     now = store.clock()
     with store.write() as db:
+        if replays.seen(db, request_key):
+            return False
         ensure_checklist(db, protocol, shift_id)
         row = next(db.query("SELECT * FROM readiness_items WHERE shift_id = ? AND item_id = ?", [shift_id, item_id]), None)
         if row is None or row["check_name"]:
@@ -502,6 +507,7 @@ def tick(store: Store, protocol: Protocol, *, shift_id: int, actor: str, item_id
                 return False
             if row["ticked_by"] and evidence is None:
                 return False
+            replays.record(store, db, request_key)
             db.execute(
                 "UPDATE readiness_items SET ticked_by = ?, ticked_at = ?, evidence = coalesce(?, evidence) "
                 "WHERE shift_id = ? AND item_id = ?", [actor, iso(now), evidence, shift_id, item_id],
@@ -509,6 +515,7 @@ def tick(store: Store, protocol: Protocol, *, shift_id: int, actor: str, item_id
         else:
             if row["ticked_by"] is None:
                 return False
+            replays.record(store, db, request_key)
             db.execute(
                 "UPDATE readiness_items SET ticked_by = NULL, ticked_at = NULL, evidence = NULL "
                 "WHERE shift_id = ? AND item_id = ?", [shift_id, item_id],

@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 from outreach.catalog import Catalog
 from outreach.debriefs import Lists
+from outreach.numbers import parse_number
 from outreach.store import Store, iso
 
-PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>\d{1,2})|[Qq](?P<quarter>[1-4])))?$")
+PERIOD = re.compile(r"^(?P<year>[0-9]{4})(?:-(?:(?P<month>[0-9]{1,2})|[Qq](?P<quarter>[1-4])))?$")
 CHART_SIZE = (1200, 600)  # pixels
 CHART_DPI = 100
 
@@ -70,14 +71,15 @@ def parse_period(text: str | None, *, today: date) -> Period | None:
     match = PERIOD.match(text)
     if not match:
         return None
-    year = int(match.group("year"))
+    year = parse_number(match.group("year")) or 0
     if not 2000 <= year <= 2100:
         return None
     if match.group("month"):
-        month = int(match.group("month"))
+        month = parse_number(match.group("month")) or 0
         return month_span(date(year, month, 1), 1) if 1 <= month <= 12 else None
     if match.group("quarter"):
-        return month_span(date(year, (int(match.group("quarter")) - 1) * 3 + 1, 1), 3)
+        quarter = parse_number(match.group("quarter")) or 1
+        return month_span(date(year, (quarter - 1) * 3 + 1, 1), 3)
     return month_span(date(year, 1, 1), 12)
 
 

@@ -116,8 +116,8 @@ def install(store: Store) -> None:
 
 # ---------------------------------------------------------------- actions
 
-Outcome = Literal["done", "already", "not_found", "cancelled", "not_on_team", "too_early", "bad_interval",
-                  "not_checked_in"]
+Outcome = Literal["done", "early", "already", "not_found", "cancelled", "not_on_team", "too_early", "bad_interval",
+                  "not_checked_in", "not_started"]
 
 
 def _member(db: Database, shift: Shift, user: str) -> bool:
@@ -160,17 +160,27 @@ def check_in(store: Store, *, shift_id: int, user: str) -> tuple[Outcome, Shift 
     return "done", shift
 
 
-def check_out(store: Store, *, shift_id: int, user: str) -> tuple[Outcome, Shift | None]:
-    """Everyone is safe: record the check-out and stop every escalation of the shift."""
+def check_out(
+    store: Store, *, shift_id: int, user: str, coordinator_channel: str | None = None,
+) -> tuple[Outcome, Shift | None]:
+    """Everyone is safe: record the check-out and stop every escalation of the shift.
+
+    A shift nobody checked in that has not started yet is refused (`not_started`): a mistyped number
+    must not switch off that shift's escalation. A check-out before the planned end (`early`) tells
+    the coordinator channel, through the outbox in this same transaction.
+    """
     now = store.clock()
     with store.write() as db:
         shift = get_shift(db, shift_id)
         refused = _refusal(db, shift, user, now)
-        if refused:
+        if refused and refused != "too_early":
             return refused, shift
+        assert shift
         state = get_state(db, shift_id)
         if state.checked_out_at:
             return "already", shift
+        if state.checked_in_at is None and now < shift.starts_at:
+            return "not_started", shift
         _ensure(db, shift_id)
         db.execute(
             "UPDATE safety SET checked_out_at = ?, checked_out_by = ?, checked_in_at = coalesce(checked_in_at, ?), "
@@ -179,8 +189,14 @@ def check_out(store: Store, *, shift_id: int, user: str) -> tuple[Outcome, Shift
         )
         for prefix in ("checkin-prompt", "checkout-prompt", "ping", "escalation"):
             outbox.cancel_pending(db, key_prefix=f"{prefix}:{shift_id}:", now=now)
+        early = now < shift.ends_at
         store.audit(db, actor=user, action="safety.checkout", subject=f"shift:{shift_id}")
-    return "done", shift
+        if early and coordinator_channel:
+            outbox.enqueue(
+                db, key=f"early-checkout:{shift_id}", channel=coordinator_channel, template="safety/early_checkout",
+                context={"shift_id": shift_id, "by": user, "at": iso(now)}, due_at=now, now=now,
+            )
+    return ("early" if early else "done"), shift
 
 
 def answer_ping(store: Store, *, shift_id: int, seq: int, user: str) -> tuple[Outcome, Shift | None]:

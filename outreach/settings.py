@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 
 from outreach.durations import parse_duration, parse_durations
+from outreach.numbers import parse_number
 
 DEFAULT_API_URL = "https://slack.com/api/"
 USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
@@ -118,7 +119,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         api_url += "/"
 
     port_text = _get(env, "PORT") or "3000"
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+    port = parse_number(port_text)
+    if port is None or not 1 <= port <= 65535:
         raise SettingsError("PORT", f"{port_text!r} is not a port number", "Use a number from 1 to 65535")
 
     admins = frozenset(a.strip() for a in (_get(env, "OUTREACH_ADMINS") or "").split(",") if a.strip())
@@ -145,10 +147,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
             "Use the channel's id (channel details > About, at the bottom), like C012ABCDEF, not its name",
         )
 
-    retention = _get(env, "OUTREACH_NOTES_RETENTION_DAYS") or "90"
-    if not retention.isdigit() or not 1 <= int(retention) <= 3650:
+    retention_text = _get(env, "OUTREACH_NOTES_RETENTION_DAYS") or "90"
+    retention = parse_number(retention_text)
+    if retention is None or not 1 <= retention <= 3650:
         raise SettingsError(
-            "OUTREACH_NOTES_RETENTION_DAYS", f"{retention!r} is not a number of days from 1 to 3650",
+            "OUTREACH_NOTES_RETENTION_DAYS", f"{retention_text!r} is not a number of days from 1 to 3650",
             "Give how many days debrief notes are kept, as a whole number (the default is 90)",
         )
 
@@ -167,13 +170,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         signing_secret=signing_secret,
         app_token=app_token,
         api_url=api_url,
-        port=int(port_text),
+        port=port,
         db_path=db_path,
         admins=admins,
         timezone=timezone,
         coordinator_channel=channel,
         data_dir=Path(_get(env, "OUTREACH_DATA_DIR") or Path(__file__).resolve().parent.parent / "data"),
-        notes_retention_days=int(retention),
+        notes_retention_days=retention,
         region=region,
         **time_settings,
     )
@@ -200,12 +203,13 @@ def _time_settings(env: Mapping[str, str]) -> dict:
         except ValueError as exc:
             raise SettingsError(name, str(exc), f"Give one duration like {default}: {meaning}") from None
     port_text = _get(env, "OUTREACH_FEED_PORT") or "8080"
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+    feed_port = parse_number(port_text)
+    if feed_port is None or not 1 <= feed_port <= 65535:
         raise SettingsError(
             "OUTREACH_FEED_PORT", f"{port_text!r} is not a port number",
             "Use a number from 1 to 65535 for the calendar feed in Socket Mode",
         )
-    values["feed_port"] = int(port_text)
+    values["feed_port"] = feed_port
     public = _get(env, "OUTREACH_PUBLIC_URL")
     if public and not re.match(r"^https?://[^/\s]+", public):
         raise SettingsError(

@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from outreach import outbox, privacy
+from outreach import outbox, privacy, replays
 from outreach.catalog import KINDS, Catalog
 from outreach.events import Event
+from outreach.numbers import parse_number
 from outreach.store import Store, from_iso, iso, shift_fields_set
 from outreach.trainings import holds_training
 
@@ -222,8 +223,13 @@ def _parse_moment(day: str | None, clock_time: str | None, zone: ZoneInfo) -> da
 
 
 def _parse_int(text: str | None) -> int | None:
-    text = (text or "").strip()
-    return int(text) if re.fullmatch(r"\d{1,6}", text) else None
+    return parse_number(text, max_digits=6)
+
+
+def capacity_below_confirmed(confirmed: int) -> str:
+    """Why a capacity below the confirmed count is refused, and what to do."""
+    return (f"{confirmed} people are already confirmed; keep capacity at least {confirmed} "
+            "or ask someone to withdraw first.")
 
 
 def check_draft(
@@ -290,10 +296,7 @@ def check_draft(
     elif capacity is not None and "capacity" not in errors and capacity < min_team:
         errors["capacity"] = f"Capacity ({capacity}) is below the minimum team size ({min_team})."
     if existing and capacity is not None and "capacity" not in errors and capacity < existing.confirmed:
-        errors["capacity"] = (
-            f"{existing.confirmed} people are already confirmed; keep capacity at least {existing.confirmed} "
-            "or ask someone to withdraw first."
-        )
+        errors["capacity"] = capacity_below_confirmed(existing.confirmed)
     values["capacity"], values["min_team"] = capacity, min_team
 
     languages = [lang for lang in dict.fromkeys(draft.languages) if lang]
@@ -344,6 +347,8 @@ class Change:
     moved: bool = False
     promoted: list[str] = field(default_factory=list)
     notified: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)  # nothing changed: why, by form field
+    repeat: bool = False  # this request was acted on before; nothing changed
 
 
 def _notify_all(db: Database, shift_id: int, *, template: str, key: str, now: datetime, context: dict) -> list[str]:
@@ -358,7 +363,12 @@ def _notify_all(db: Database, shift_id: int, *, template: str, key: str, now: da
 
 
 def _promote(store: Store, db: Database, shift_id: int, *, now: datetime) -> list[str]:
-    """Fill free places from the waitlist, first come first served; tell each person promoted."""
+    """Fill free places from the waitlist, first come first served; tell each person promoted.
+
+    The training gate holds here too: someone whose required training is not valid on the shift's
+    date (it expired, the shift moved, the requirement changed) is passed over, keeps their place in
+    line, and is told why (once per waitlist place).
+    """
     promoted: list[str] = []
     shift = get_shift(db, shift_id)
     assert shift
@@ -367,11 +377,20 @@ def _promote(store: Store, db: Database, shift_id: int, *, now: datetime) -> lis
         return promoted
     rows = list(
         db.query(
-            "SELECT id, user_id FROM signups WHERE shift_id = ? AND status = 'waitlisted' ORDER BY id LIMIT ?",
-            [shift_id, free],
+            "SELECT id, user_id FROM signups WHERE shift_id = ? AND status = 'waitlisted' ORDER BY id", [shift_id]
         )
     )
+    day = shift.local_start().date()
     for row in rows:
+        if len(promoted) == free:
+            break
+        if shift.training and not holds_training(db, user_id=row["user_id"], training=shift.training, on=day):
+            outbox.enqueue(
+                db, key=f"passed-over:{row['id']}", channel=row["user_id"], template="shifts/passed_over",
+                context={"shift_id": shift_id, "user": row["user_id"], "training": shift.training},
+                due_at=now, now=now,
+            )
+            continue
         db.execute(
             "UPDATE signups SET status = 'confirmed', updated_at = ? WHERE id = ?", [iso(now), row["id"]]
         )
@@ -384,13 +403,25 @@ def _promote(store: Store, db: Database, shift_id: int, *, now: datetime) -> lis
     return promoted
 
 
-def update_shift(store: Store, *, actor: str, shift_id: int, values: dict) -> Change | None:
-    """Apply a checked edit; tell everyone on the shift when time or place changed."""
+def update_shift(
+    store: Store, *, actor: str, shift_id: int, values: dict, request_key: str | None = None,
+) -> Change | None:
+    """Apply a checked edit; tell everyone on the shift when time or place changed. None when gone.
+
+    The capacity is checked again inside the write: a signup may have landed after the form was
+    checked, and an edit must never leave more people confirmed than places (`refused`). A request
+    whose `request_key` was acted on before changes nothing (`repeat`).
+    """
     now = store.clock()
     with store.write() as db:
         before = get_shift(db, shift_id)
+        if before is not None and replays.seen(db, request_key):
+            return Change(before, repeat=True)
         if before is None or before.cancelled:
             return None
+        if values["capacity"] < before.confirmed:
+            return Change(before, refused={"capacity": capacity_below_confirmed(before.confirmed)})
+        replays.record(store, db, request_key)
         old = {"starts_at": iso(before.starts_at), "ends_at": iso(before.ends_at), "venue": before.venue, "area": before.area}
         moved = any(values[key] != value for key, value in old.items())
         stored = db["shifts"].get(shift_id)

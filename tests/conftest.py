@@ -343,13 +343,14 @@ def typed_state(fields: dict[str, object]) -> dict:
     return values
 
 
-def submit_typed(bot: Bot, user: str, callback_id: str, fields: dict[str, object], *, metadata: dict | None = None) -> Sent:
-    """Submit a view whose fields include tick boxes and people pickers."""
+def submit_typed(bot: Bot, user: str, callback_id: str, fields: dict[str, object], *, metadata: dict | None = None,
+                 view_id: str | None = None) -> Sent:
+    """Submit a view whose fields include tick boxes and people pickers (`view_id`: to send one view again)."""
     name = f"view{next(bot._names)}"
     payload = {
         "type": "view_submission", "team": {"id": "T1"}, "user": {"id": user, "team_id": "T1"},
         "api_app_id": "A1", "token": "legacy", "trigger_id": f"trig-{name}",
-        "view": {"id": f"V{name}", "type": "modal", "callback_id": callback_id, "team_id": "T1",
+        "view": {"id": view_id or f"V{name}", "type": "modal", "callback_id": callback_id, "team_id": "T1",
                  "private_metadata": json.dumps(metadata or {}), "state": {"values": typed_state(fields)}, "hash": "h"},
     }
     status, body = bot.interactive(payload)

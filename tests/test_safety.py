@@ -197,3 +197,53 @@ def test_checklist_updates_only_go_to_slack_response_urls():
     assert is_slack_url("http://127.0.0.1:5000/response_url/x", api)
     assert not is_slack_url("https://evil.example/x", api)
     assert not is_slack_url("http://127.0.0.1:6000/x", api) and not is_slack_url(None, api)
+
+
+def test_checkout_before_checkin_and_before_the_start_is_refused(bot):
+    """A mistyped number (tomorrow's shift instead of tonight's) must not switch off that night's alert."""
+    number = bot.create_shift()
+    bot.train("UA")
+    bot.command("UA", f"signup {number}").reply()
+    for moment in (bot.clock(), datetime(2026, 11, 24, 0, 30, tzinfo=UTC)):  # days before; within the hour before
+        bot.clock.now = moment
+        text = bot.command("ULEAD", f"checkout {number}").text()
+        assert f"Shift #{number} hasn't started and nobody checked it in" in text and "not* check it out" in text
+        clicked = bot.click("UA", "safety_checkout", str(number), container={"type": "message", "channel_id": "DUA"})
+        assert "nobody checked it in" in clicked.reply()["text"]
+    assert bot.db["safety"].count == 0 or bot.db["safety"].get(number)["checked_out_at"] is None
+    assert bot.db["audit"].count_where("action = 'safety.checkout'") == 0
+    at(bot, datetime(2026, 11, 24, 5, 30, tzinfo=UTC))  # end + grace, never checked in nor out
+    assert len(escalations(bot)) == 1
+    assert "Checked out" in bot.command("ULEAD", f"checkout {number}").text()  # after the start it is accepted
+
+
+def test_early_checkout_tells_the_coordinator_channel(bot):
+    number = bot.create_shift()
+    at(bot, datetime(2026, 11, 24, 0, 30, tzinfo=UTC))
+    bot.command("ULEAD", f"checkin {number}").reply()  # checked in half an hour early
+    at(bot, datetime(2026, 11, 24, 2, 15, tzinfo=UTC))  # 20:15 in Chicago; planned end 23:00
+    text = bot.command("ULEAD", f"checkout {number}").text()
+    assert "Checked out of shift" in text and "before its planned end" in text and "let the coordinators know" in text
+    eventually(lambda: posts(bot, COORD_CHANNEL, "checked out early"))
+    told = posts(bot, COORD_CHANNEL, "checked out early")
+    assert len(told) == 1
+    words = message_text(told[0].params)
+    for expected in (f"Shift #{number} checked out early", "<@ULEAD>", "Eastside", "<!date^1795486500^", "20:15 CST"):
+        assert expected in words, expected
+    row = next(bot.db.query("SELECT channel, sent_at FROM notifications WHERE key = ?", [f"early-checkout:{number}"]))
+    assert row["channel"] == COORD_CHANNEL and row["sent_at"]
+    assert bot.db["safety"].get(number)["checked_out_at"] == "2026-11-24T02:15:00+00:00"
+    for moment in (END, datetime(2026, 11, 24, 5, 30, tzinfo=UTC), datetime(2026, 11, 24, 6, 0, tzinfo=UTC)):
+        at(bot, moment)
+    assert escalations(bot) == [] and len(posts(bot, COORD_CHANNEL, "checked out early")) == 1
+    assert "already checked out" in bot.command("ULEAD", f"checkout {number}").text()
+
+
+def test_checkout_at_the_planned_end_tells_nobody(bot):
+    number = bot.create_shift()
+    at(bot, START)
+    bot.command("ULEAD", f"checkin {number}").reply()
+    at(bot, END)
+    text = bot.command("ULEAD", f"checkout {number}").text()
+    assert "Checked out of shift" in text and "planned end" not in text
+    assert bot.db["notifications"].count_where("key LIKE 'early-checkout:%'") == 0

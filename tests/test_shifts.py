@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import ADMIN, shift_fields
+from conftest import ADMIN, eventually, shift_fields
 
 
 def test_new_opens_the_form_for_coordinators_only(bot):
@@ -87,3 +87,45 @@ def test_a_shift_under_way_stays_listed_until_it_ends(bot):
     bot.clock.advance(minutes=10)
     listed = bot.command("UV", "shifts").text()
     assert f"#{longest} " not in listed and f"#{later} " in listed, listed
+
+
+def refuse_writes(bot, name: str, when: str, condition: str = "1") -> None:
+    """Make SQLite refuse a write to shifts, as a full disk or a broken file would."""
+    bot.db.execute(f"CREATE TRIGGER {name} BEFORE {when} ON shifts WHEN {condition} "
+                   "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    bot.db.conn.commit()
+
+
+def test_a_new_shift_that_fails_to_save_is_told_by_dm(bot, caplog):
+    refuse_writes(bot, "no_new_shifts", "INSERT")
+    sent = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock), metadata={"channel": "CGENERAL"})
+    assert sent.status == 200 and not sent.body  # the modal closed before the save
+    told = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == ADMIN)
+    assert len(told) == 1
+    text = told[0].params["text"]
+    assert "couldn't save the shift" in text and "nothing was saved" in text and "`/outreach new`" in text
+    assert bot.db["shifts"].count == 0 and bot.db["seen_requests"].count == 0  # the same form may be sent again
+    eventually(lambda: "unhandled IntegrityError while handling view_submission:shift_form" in caplog.text)
+
+
+def test_a_new_shift_saved_but_not_posted_is_told_by_dm(bot):
+    refuse_writes(bot, "no_post_record", "UPDATE", "NEW.message_ts IS NOT NULL")
+    sent = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock), metadata={"channel": "CGENERAL"})
+    assert sent.status == 200 and not sent.body
+    told = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == ADMIN)
+    text = told[0].params["text"]
+    assert "Shift #1 is saved, but I couldn't finish posting it" in text and "`/outreach shifts`" in text
+    assert bot.db["shifts"].count == 1
+
+
+def test_an_edit_that_fails_to_save_keeps_the_form_open_with_the_reason(bot):
+    number = bot.create_shift()
+    refuse_writes(bot, "no_edits", "UPDATE")
+    sent = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock, area="Westside"), metadata={"shift_id": number})
+    body = sent.json()
+    assert body["response_action"] == "errors" and "this edit was not saved" in body["errors"]["kind"]
+    assert bot.db["shifts"].get(number)["area"] == "Eastside"
+    bot.db.execute("DROP TRIGGER no_edits")
+    bot.db.conn.commit()
+    again = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock, area="Westside"), metadata={"shift_id": number})
+    assert again.body == b"" and bot.db["shifts"].get(number)["area"] == "Westside"

@@ -168,3 +168,73 @@ def test_domain_events_are_emitted_inside_the_transaction(bot):
     bot.train("UD")
     bot.command("UD", f"signup {number}").reply()  # the listener's error rolls the signup back
     assert "UD" not in dict(signup_state(bot, number))
+
+
+def test_promotion_passes_over_whoever_lacks_the_training_on_the_shift_date_and_tells_them(bot):
+    from conftest import eventually, shift_fields
+
+    number = bot.create_shift(capacity="2")  # Mon 23 Nov 2026, direct outreach: Direct outreach training required
+    for user, expires in (("UA", None), ("UB", None), ("UW", "2026-11-30"), ("UV", None)):
+        bot.train(user, expires=expires)
+        bot.command(user, f"signup {number}").reply()
+    assert signup_state(bot, number)[2:] == [("UW", "waitlisted"), ("UV", "waitlisted")]
+    # The shift moves past the first in line's training expiry.
+    moved = shift_fields(bot.clock, start_date="2026-12-05", end_date="2026-12-05")
+    assert bot.submit(ADMIN, "shift_form", moved, metadata={"shift_id": number}).body == b""
+    eventually(lambda: bot.db["shifts"].get(number)["starts_at"].startswith("2026-12-06"))
+    bot.command("UA", f"withdraw {number}").reply()
+    assert dict(signup_state(bot, number)) == {"UA": "withdrawn", "UB": "confirmed", "UW": "waitlisted", "UV": "confirmed"}
+    promoted = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "UV"
+                                 and "it's yours" in c.params["text"])
+    assert promoted
+    told = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "UW"
+                             and "waitlist place" in c.params["text"])
+    assert len(told) == 1
+    text = told[0].params["text"]
+    assert text == f"About your waitlist place on shift #{number}: tap to see."  # the lock screen says no more
+    words = message_text(told[0].params)
+    assert "requires *Direct outreach training*" in words and "keep your place on the waitlist" in words
+    assert "/outreach train" in words and "<@UADMIN>" in words
+    assert not [c for c in bot.dms("UW") if "it's yours" in c.params["text"]]
+    # The next free place passes UW over again, without telling them twice.
+    bot.command("UB", f"withdraw {number}").reply()
+    assert dict(signup_state(bot, number))["UW"] == "waitlisted"
+    bot.kit.notifier.flush()
+    assert len([c for c in bot.dms("UW") if "waitlist place" in c.params["text"]]) == 1
+    # Renewed: the next free place is theirs.
+    bot.train("UW")
+    bot.command("UV", f"withdraw {number}").reply()
+    assert dict(signup_state(bot, number))["UW"] == "confirmed"
+
+
+def test_an_edit_lowering_capacity_is_checked_again_inside_the_write(bot, monkeypatch):
+    """Reproduced: capacity 2 with 3 confirmed, when a signup lands between the form's check and its save."""
+    from conftest import shift_fields
+
+    from outreach import shifts as sh
+
+    number = bot.create_shift(capacity="3")
+    for user in ("UA", "UB", "UC"):
+        bot.train(user)
+    for user in ("UA", "UB"):
+        bot.command(user, f"signup {number}").reply()
+    real_check = sh.check_draft
+
+    def check_then_a_signup_lands(*args, **kwargs):
+        checked = real_check(*args, **kwargs)  # 2 confirmed: capacity 2 passes here
+        assert sh.signup(bot.store, shift_id=number, user="UC").outcome == "confirmed"
+        return checked
+
+    monkeypatch.setattr(sh, "check_draft", check_then_a_signup_lands)
+    sent = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock, capacity="2", area="Westside"),
+                      metadata={"shift_id": number})
+    assert sent.status == 200 and sent.json()["response_action"] == "errors"
+    assert sent.json()["errors"] == {"capacity": "3 people are already confirmed; keep capacity at least 3 "
+                                                 "or ask someone to withdraw first."}
+    row = bot.db["shifts"].get(number)
+    assert row["capacity"] == 3 and row["area"] == "Eastside"  # nothing of the edit was saved
+    assert bot.db["audit"].count_where("action = 'shift.edit'") == 0
+    monkeypatch.setattr(sh, "check_draft", real_check)
+    again = bot.submit(ADMIN, "shift_form", shift_fields(bot.clock, capacity="3", area="Westside"),
+                       metadata={"shift_id": number})
+    assert again.body == b"" and bot.db["shifts"].get(number)["area"] == "Westside"
