@@ -19,7 +19,7 @@ from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 from waitress.server import create_server
-from waitress.wasyncore import close_all
+from waitress.wasyncore import close_all, loop
 
 log = logging.getLogger(__name__)
 requests_log = logging.getLogger("outreach.requests")
@@ -31,6 +31,7 @@ MAX_BODY = 1024 * 1024  # Slack's requests are a few KB; a modal's state stays f
 IDLE_SECONDS = 15  # Slack sends its request at once and waits at most 3 s for the answer
 THREADS = 8
 CONNECTION_LIMIT = 1000
+STOP_LOOK = 0.2  # seconds: how soon the server's loop sees a stop
 
 
 class SlackHandler(SlackRequestHandler):
@@ -111,10 +112,17 @@ class WebServer:
             application, host=host, port=port, threads=threads, connection_limit=CONNECTION_LIMIT,
             channel_timeout=idle_seconds, cleanup_interval=max(1, idle_seconds // 2),
             max_request_body_size=MAX_BODY, ident="outreach-bot", expose_tracebacks=False,
-            clear_untrusted_proxy_headers=True,
+            clear_untrusted_proxy_headers=True, asyncore_use_poll=True,  # poll: no limit of 1024 descriptors
         )
         self.port = self.server.effective_port
-        self.thread = threading.Thread(target=self.server.run, name="web", daemon=True)
+        self._stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, name="web", daemon=True)
+
+    def _serve(self) -> None:
+        """waitress's loop, a look at a time, so the loop's own thread closes everything when asked."""
+        while not self._stopping.is_set():
+            loop(timeout=STOP_LOOK, map=self.server._map, use_poll=True, count=1)
+        close_all(self.server._map)
 
     def start(self) -> None:
         """Start serving."""
@@ -122,8 +130,8 @@ class WebServer:
 
     def stop(self) -> None:
         """Stop serving: close the listening socket and every connection, and end the threads."""
-        if self.thread.is_alive():  # closed in the server's own loop, which then ends
-            self.server.trigger.pull_trigger(lambda: close_all(self.server._map))
+        self._stopping.set()
+        if self.thread.is_alive():
             self.thread.join(timeout=5)
         else:
             close_all(self.server._map)

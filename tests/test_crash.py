@@ -18,20 +18,8 @@ from outreach.store import Store, iso
 
 
 def test_kill_during_signup_burst_then_restart(tmp_path, fake):
-    store = Store(tmp_path / "bot.db")
-    start_at = store.clock() + timedelta(days=30)
-    with store.write() as db:
-        shift_id = db["shifts"].insert({
-            "kind": "community", "venue": "motel", "area": "Eastside", "starts_at": iso(start_at),
-            "ends_at": iso(start_at + timedelta(hours=4)), "tz": "America/Chicago",
-            "capacity": 20, "min_team": 2, "languages": "[]", "lead": "ULEAD", "training": None, "notes": "",
-            "status": "planned"}).last_pk
-    store.close()
-    port = free_port()
-    env = {"SLACK_BOT_TOKEN": "xoxb-t", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url, "PORT": str(port)}
-    proc = start(tmp_path, env)
-    wait_http(port, proc)
-    url = f"http://127.0.0.1:{port}/slack/events"
+    proc, url, env, shift_id = burst_bot(tmp_path, fake, capacity=20)
+    port = int(env["PORT"])
     users = [f"UK{i:02d}" for i in range(50)]
 
     def click(user):
@@ -86,15 +74,15 @@ def test_kill_during_signup_burst_then_restart(tmp_path, fake):
 # -- issue 11: a burst of 40 mixed requests, kill -9 in the middle, restart: everything acked is done once
 
 
-def burst_bot(tmp_path, fake):
-    """A bot process over a database with one shift of 10 places; returns (proc, url, env, shift id)."""
+def burst_bot(tmp_path, fake, capacity: int = 10):
+    """A bot process over a database with one shift of `capacity` places; returns (proc, url, env, shift id)."""
     store = Store(tmp_path / "bot.db")
     start_at = store.clock() + timedelta(days=30)
     with store.write() as db:
         shift_id = db["shifts"].insert({
             "kind": "community", "venue": "motel", "area": "Eastside", "starts_at": iso(start_at),
             "ends_at": iso(start_at + timedelta(hours=4)), "tz": "America/Chicago",
-            "capacity": 10, "min_team": 2, "languages": "[]", "lead": "ULEAD", "training": None, "notes": "",
+            "capacity": capacity, "min_team": 2, "languages": "[]", "lead": "ULEAD", "training": None, "notes": "",
             "status": "planned"}).last_pk
     store.close()
     port = free_port()
