@@ -387,6 +387,7 @@ def cmd_run(_: argparse.Namespace) -> int:
         stop.wait()
         server.stop()
     alarm.stop()
+    kit.runner.executor.shutdown(wait=True)  # forms under way finish (and delete their jobs) first
     kit.notifier.stopping.set()
     worker.stop()
     if feed_server is not None:

@@ -59,6 +59,8 @@ class OutreachApp(App):
             response = super().dispatch(req)
         if req.context.get("handed_over") and self.kit is not None:
             self.kit.wake()
+        elif req.context.get("own_job_id") is not None and not req.context.get("form_runs") and self.kit:
+            self.kit.runner.finish(req)  # a submission no form listener took: nothing to do later
         elif not is_job(req):  # a job is logged by its worker
             middleware.log_request(req, (time.monotonic() - started) * 1000, status=response.status)
         return response

@@ -109,6 +109,7 @@ def form(register: Callable[..., object], runner: Callable[[], Runner]) -> Calla
             if is_job(request):
                 runner().guarded(fn, request, ack=lambda *a, **k: None)
             else:
+                request.context["form_runs"] = True
                 runner().answer(fn, request, ack)
 
         answer_then_work.__name__ = answer_then_work.__qualname__ = fn.__name__
@@ -178,6 +179,8 @@ class Runner:
         answered.wait(ANSWER_WITHIN)
         if early:
             raise early[0]
+        if not answered.is_set():  # too late for Slack's answer: whatever follows is reported, not raised
+            answered.set()
 
     def finish(self, request: BoltRequest) -> None:
         """Delete the job of a request this process ran itself."""
@@ -274,21 +277,26 @@ class JobWorker:
         return len(batch)
 
     def _run(self, job: jobs_table.Job) -> None:
-        request = request_of(job, self.owner)
-        if self.gate is not None:
-            wait_until(self.gate.quiet, most=MAX_YIELD)
-        started, waited = time.monotonic(), max(self.clock() - job.received, 0.0)
+        started = time.monotonic()
         try:
+            request = request_of(job, self.owner)
+            if self.gate is not None:
+                wait_until(self.gate.quiet, most=MAX_YIELD)
+            started, waited = time.monotonic(), max(self.clock() - job.received, 0.0)
             self.app.dispatch(request)
+            requests_log.info("handled %s wait_ms=%.1f work_ms=%.1f", job.kind, waited * 1000,
+                              (time.monotonic() - started) * 1000)
         except Exception:
             log.exception("job %s (%s) could not be dispatched", job.id, job.kind)
         finally:
-            jobs_table.finish(self.store, job_id=job.id, owner=self.owner)
-            with self._lock:
-                self._active -= 1
-            self.wake.release()  # a thread is free: look for more
-        requests_log.info("handled %s wait_ms=%.1f work_ms=%.1f", job.kind, waited * 1000,
-                          (time.monotonic() - started) * 1000)
+            try:
+                jobs_table.finish(self.store, job_id=job.id, owner=self.owner)
+            except Exception:  # the database refused: the job stays claimed, /healthz will say so
+                log.exception("job %s (%s) was done but could not be deleted", job.id, job.kind)
+            finally:
+                with self._lock:
+                    self._active -= 1
+                self.wake.release()  # a thread is free: look for more
 
     def serve(self, *, keep_going: Callable[[], bool] = lambda: True) -> None:
         """Do jobs until `stop()` (or `keep_going()` turns false), then finish those waiting and return."""

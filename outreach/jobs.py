@@ -16,7 +16,7 @@ import json
 import socket
 from dataclasses import dataclass
 
-from outreach.lease import alive
+from outreach.lease import alive, started
 from outreach.store import Store
 
 # A response_url is valid for 30 minutes: a job older than that can no longer be answered.
@@ -100,11 +100,14 @@ def finish(store: Store, *, job_id: int, owner: str) -> bool:
 
 
 def _claimer_gone(claimed_by: str, claimed_at: float, *, now: float, host: str) -> bool:
-    """Is the process that holds a claim gone? A pid on this host is checked; others time out."""
-    claim_host, _, rest = claimed_by.partition(":")
-    pid = rest.partition(":")[0]
-    if claim_host == host and pid.isdigit():
-        return not alive(int(pid))
+    """Is the process that holds a claim gone? A pid on this host is checked (with its start time,
+    when the claim has one: a reused pid is another process); claims from elsewhere time out."""
+    parts = claimed_by.split(":")
+    if parts[0] == host and len(parts) >= 3 and parts[1].isdigit():
+        pid = int(parts[1])
+        if not alive(pid):
+            return True
+        return len(parts) >= 4 and parts[2] not in ("0", started(pid))
     return now - claimed_at > STALE_CLAIM
 
 

@@ -17,9 +17,23 @@ from outreach.store import Store, from_iso, iso
 NAME = "scheduler"
 
 
+def started(pid: int) -> str:
+    """When a process started, in clock ticks since boot (Linux /proc), or "" where that cannot be read.
+
+    With the pid, it names one process: a pid is reused, but not at the same start time (in a
+    container restarted after a crash, the new processes often get the old ones' pids).
+    """
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
 def make_owner() -> str:
-    """A unique id for this process's claim."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """A unique id for this process's claim: host, pid, start time, and a random part."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{started(pid) or 0}:{uuid.uuid4().hex[:8]}"
 
 
 def alive(pid: int | None) -> bool:

@@ -150,3 +150,28 @@ def test_healthz_and_the_coordinators_say_when_work_stops_and_when_it_resumes(bo
         again.close()
     told = [c for c in bot.fake.calls_to("chat.postMessage") if c.params["channel"] == COORD_CHANNEL]
     assert len(told) == 2 and "answering again" in told[1].params["text"]
+
+
+def test_a_claim_is_given_back_when_its_pid_now_belongs_to_another_process(bot):
+    """After a container restart, the new processes often get the old pids: the start time tells them apart."""
+    import os
+
+    from outreach.lease import make_owner, started
+
+    bot.worker.stop()
+    bot.worker_thread.join(timeout=10)
+    host, pid = socket.gethostname(), os.getpid()
+    reused = f"{host}:{pid}:{int(started(pid)) + 1}:old"  # this pid, another start: a process that is gone
+    live = make_owner()  # this very process
+    for owner in (reused, live):
+        jobs.add(bot.store, kind=f"job of {owner}", mode="http", body="", headers={}, now=time.time(), owner=owner)
+    given_back, dropped = jobs.recover(bot.store, now=time.time())
+    assert (given_back, dropped) == (1, [])
+    claims = {r["kind"]: r["claimed_by"] for r in bot.db.query("SELECT kind, claimed_by FROM jobs")}
+    assert claims == {f"job of {reused}": None, f"job of {live}": live}
+
+
+def test_a_view_submission_no_form_takes_leaves_no_job_behind(bot):
+    sent = bot.submit("UV", "some_old_modal", {"area": "x"})
+    assert sent.status == 404  # Bolt: no listener for it
+    assert bot.db["jobs"].count == 0  # its job was deleted before the answer, not left claimed
