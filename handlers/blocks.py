@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DatePickerElement,
     DividerBlock,
@@ -38,8 +39,14 @@ METADATA_LIMIT = 3000
 
 
 def clip(text: str, limit: int) -> str:
-    """Cut text to Slack's limit, marking the cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Cut text to Slack's limit at a word's end, marking the cut (mid-word only for one giant word)."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rstrip().rfind(" ")
+    if space > limit // 2:
+        head = head[:space]
+    return head.rstrip(" ,;:.-") + "…"
 
 
 def section(text: str, *, accessory: ButtonElement | None = None, block_id: str | None = None) -> SectionBlock:
@@ -62,11 +69,30 @@ def divider() -> DividerBlock:
     return DividerBlock()
 
 
-def button(text: str, action_id: str, value: str = "", *, style: str | None = None, url: str | None = None) -> ButtonElement:
-    """A button carrying a short value."""
+CONFIRM_TITLE = 100
+CONFIRM_TEXT = 300
+CONFIRM_BUTTON = 30
+
+
+def confirm(title: str, text: str, *, yes: str, no: str = "Go back", danger: bool = True) -> ConfirmObject:
+    """Slack's "are you sure?" dialog for a button whose action cannot be undone."""
+    return ConfirmObject(
+        title=PlainTextObject(text=clip(title, CONFIRM_TITLE)),
+        text=MarkdownTextObject(text=clip(text, CONFIRM_TEXT)),
+        confirm=PlainTextObject(text=clip(yes, CONFIRM_BUTTON)),
+        deny=PlainTextObject(text=clip(no, CONFIRM_BUTTON)),
+        style="danger" if danger else "primary",
+    )
+
+
+def button(
+    text: str, action_id: str, value: str = "", *, style: str | None = None, url: str | None = None,
+    confirm: ConfirmObject | None = None,
+) -> ButtonElement:
+    """A button carrying a short value (`confirm`: a dialog Slack shows before sending the click)."""
     return ButtonElement(
         text=PlainTextObject(text=clip(text, BUTTON_LIMIT), emoji=True),
-        action_id=action_id, value=value or None, style=style, url=url,
+        action_id=action_id, value=value or None, style=style, url=url, confirm=confirm,
     )
 
 

@@ -58,6 +58,7 @@ class Call:
     path: str
     raw: bytes
     failed: bool = False
+    answer: dict | None = None  # what the fake answered (a view's id, a message's channel and ts), once answered
 
 
 @dataclass
@@ -391,7 +392,8 @@ class FakeSlack:
                 params[key] = _maybe_json(params[key])
 
         failure = self._take_failure(method, params)
-        self._record(Call(method, params, headers, path, raw, failed=failure is not None))
+        call = Call(method, params, headers, path, raw, failed=failure is not None)
+        self._record(call)
         if failure is not None:
             if failure.delay:
                 time.sleep(failure.delay)
@@ -415,6 +417,9 @@ class FakeSlack:
         if method.startswith("/"):
             return _Response(404, json.dumps({"ok": False, "error": "unknown_path"}).encode())
         answer = {"ok": True, **self._answer(method, params)}
+        with self._cond:
+            call.answer = answer
+            self._cond.notify_all()
         return _Response(200, json.dumps(answer).encode())
 
     def _answer(self, method: str, p: dict) -> dict:
