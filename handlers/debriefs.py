@@ -97,7 +97,7 @@ def details_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, actor: 
     the other materials, follow-ups with owner and due date, and notes. Never a typed mini-language."""
     dl, d = lists(kit), debrief
     names = {c.id: c.name for c in dl.categories}
-    picked = [c for c in dict.fromkeys(picked) if c in names]
+    picked = [c for c in names if c in set(picked)]  # in the list's order
     offered = picked or list(names)
     counts = draft.referrals if draft else (d.referrals if d else {})
     materials = draft.materials if draft else (d.materials if d else {})
@@ -351,10 +351,12 @@ def register(app: App, kit: Kit) -> None:
     log_to_empty = [False]
 
     def expire_text() -> None:
-        """Delete free text past the retention period, then empty the write-ahead log of its old versions."""
+        """Delete free text past the retention period and details never saved, then empty the write-ahead
+        log of their old versions."""
         expired = retention.expire(kit.services.store, now=kit.services.now(),
                                    days=kit.services.settings.notes_retention_days)
-        if expired.total or log_to_empty[0]:
+        dropped = dbf.drop_stale_drafts(kit.services.store, now=kit.services.now())
+        if expired.total or dropped or log_to_empty[0]:
             log_to_empty[0] = not kit.services.store.checkpoint()  # busy readers: try again on the next tick
 
     kit.periodic.extend([expire_text, remind])  # expire first: a reminder never carries expired words

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import ADMIN, COORD_CHANNEL, message_text, submit_debrief, submit_typed
+from conftest import ADMIN, COORD_CHANNEL, eventually, message_text, submit_debrief, submit_typed
 
 from outreach.store import iso
 
@@ -332,3 +332,97 @@ def test_debrief_without_number_lists_what_is_still_to_write(bot):
     assert submit(bot, LEAD, number).body == b""
     assert not [b for b in bot.command(LEAD, "debrief").reply()["blocks"] if b["type"] == "actions"]
     assert not [b for b in bot.command("UOTHER", "debrief").reply()["blocks"] if b["type"] == "actions"]
+
+
+def test_first_screen_alone_saves_a_complete_debrief(bot):
+    number = ended_shift(bot)
+    assert submit_first(bot, LEAD, number, db_flags=["incident", "checkin"], db_what="A dog chased us").body == b""
+    row = bot.db["debriefs"].get(1)
+    assert (row["contacts"], json.loads(row["materials"]), json.loads(row["referrals"])) == (
+        7, {"hotline-cards": 20}, {"medical-care": 1})
+    assert (row["incident"], row["incident_what"], row["checkin"], row["load"]) == (1, "A dog chased us", 1, 2)
+    assert (json.loads(row["team"]), row["venue"], row["area"], row["notes"]) == ([LEAD, "UA"], "motel", "Eastside", "")
+    assert bot.fake.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == COORD_CHANNEL
+                             and "Debrief in" in c.params["text"])
+
+
+def test_add_details_pushes_a_count_per_picked_category_and_the_first_screen_says_so(bot):
+    number = ended_shift(bot)
+    first = {"id": "VROOT", "callback_id": "debrief_form", "private_metadata": json.dumps({"shift_id": number}),
+             "state": {"values": {"db_referrals": {"value": {"type": "multi_static_select", "selected_options": [
+                 {"value": "medical-care"}, {"value": "food"}]}}}}}
+    bot.click(LEAD, "debrief_more", str(number), container={"type": "view", "view_id": "VROOT"}, view=first)
+    pushed = bot.fake.wait_for("views.push")[-1].params["view"]
+    assert pushed["callback_id"] == "debrief_more"
+    counts = [b for b in pushed["blocks"] if b.get("block_id", "").startswith("db_ref_")]
+    assert [(b["label"]["text"], b["element"]["initial_value"]) for b in counts] == [
+        ("Referrals: Food", "1"), ("Referrals: Medical care", "1")]  # in the list's order
+    assert json.loads(pushed["private_metadata"])["root"] == "VROOT"
+    owner = next(b for b in pushed["blocks"] if b.get("block_id") == "db_fu1_owner")
+    assert owner["element"]["initial_user"] == LEAD  # a follow-up is the lead's unless they pick someone
+    assert not [b for b in pushed["blocks"] if b["type"] == "input" and b["element"]["type"] == "plain_text_input"
+                and "medical-care:" in json.dumps(b)]  # no typed mini-language
+    # Nothing picked on the first screen: a count for every category of the list.
+    bot.click(LEAD, "debrief_more", str(number), container={"type": "view", "view_id": "VROOT"},
+              view=dict(first, state={"values": {}}))
+    every = bot.fake.wait_for("views.push", where=lambda c: len(
+        [b for b in c.params["view"]["blocks"] if b.get("block_id", "").startswith("db_ref_")]) > 2)[-1]
+    assert len(every.params["view"]["blocks"]) <= 100
+    # Done keeps the details for the first screen, which says what was added.
+    sent = submit_typed(bot, LEAD, "debrief_more", {"db_ref_food": "3", "db_notes": "Busy lot"},
+                        metadata={"shift_id": number, "root": "VROOT", "picked": ["medical-care", "food"]})
+    assert sent.body == b""
+    update = bot.fake.wait_for("views.update", where=lambda c: c.params.get("view_id") == "VROOT")[0]
+    words = message_text({"blocks": update.params["view"]["blocks"]})
+    assert "Details added: 3 referrals counted · 0 follow-ups · notes" in words and "Change details" in words
+    assert bot.db["debriefs"].count == 0 and bot.db["debrief_drafts"].count == 1
+    # Food was unpicked on the first screen since: its count is dropped; medical care counts once.
+    assert submit_debrief(bot, LEAD, number, first_only(), view_id="VROOT").body == b""
+    row = bot.db["debriefs"].get(1)
+    assert json.loads(row["referrals"]) == {"medical-care": 1} and row["notes"] == "Busy lot"
+    assert bot.db["debrief_drafts"].count == 0
+
+
+def test_an_edit_of_the_first_screen_keeps_the_saved_details(bot):
+    number = ended_shift(bot)
+    assert submit(bot, LEAD, number).body == b""
+    assert submit_first(bot, LEAD, number, db_contacts="14", db_referrals=["housing-emergency", "food"]).body == b""
+    row = bot.db["debriefs"].get(1)
+    assert row["revision"] == 2 and row["contacts"] == 14
+    assert json.loads(row["referrals"]) == {"food": 1, "housing-emergency": 2}
+    assert json.loads(row["materials"]) == {"hotline-cards": 20, "hygiene-kits": 6}
+    assert (row["brief"], row["extended"], row["notes"]) == (9, 3, "Quiet night; manager friendly.")
+    bot.click(LEAD, "debrief_open", str(number))
+    view = bot.fake.wait_for("views.open")[-1].params["view"]
+    contacts = next(b for b in view["blocks"] if b.get("block_id") == "db_contacts")
+    assert contacts["element"]["initial_value"] == "14" and "(as saved)" in message_text({"blocks": view["blocks"]})
+
+
+def test_details_never_saved_are_deleted_after_a_day(bot):
+    number = ended_shift(bot)
+    assert submit_typed(bot, LEAD, "debrief_more", {"db_notes": "Left for later"},
+                        metadata={"shift_id": number, "root": "VGONE", "picked": []}).body == b""
+    bot.clock.advance(hours=23)
+    bot.kit.tick()
+    assert bot.db["debrief_drafts"].count == 1
+    bot.clock.advance(hours=2)
+    bot.kit.tick()
+    assert bot.db["debrief_drafts"].count == 0
+
+
+def test_home_lists_what_you_owe_and_done_there_shows_it_again(bot):
+    number = ended_shift(bot)
+    assert submit(bot, "UADMIN", number, db_fu1_what="Bring Spanish cards", db_fu1_owner=LEAD,
+                  db_fu1_due="2026-11-30").body == b""
+    other = bot.create_shift(start_date="2026-11-24", end_date="2026-11-24")
+    bot.clock.advance(days=1)
+    bot.event({"type": "app_home_opened", "user": LEAD, "tab": "home"})
+    home = bot.fake.wait_for("views.publish")[-1].params["view"]
+    owed = [b for b in home["blocks"] if b.get("block_id", "").startswith("owe:")]
+    assert [b["block_id"] for b in owed] == [f"owe:debrief:{other}", "owe:task:1"]
+    assert "Bring Spanish cards" in owed[1]["text"]["text"] and owed[1]["accessory"]["text"]["text"] == "Done"
+    before = len(bot.fake.calls_to("views.publish"))
+    bot.click(LEAD, "followup_done", "1", container={"type": "view", "view_id": "VHOME"})
+    eventually(lambda: len(bot.fake.calls_to("views.publish")) > before)
+    assert "owe:task:1" not in json.dumps(bot.fake.calls_to("views.publish")[-1].params["view"])
+    assert bot.db["followups"].get(1)["status"] == "done"

@@ -3,7 +3,15 @@ closes the modal; nothing is stored twice and nobody is told twice."""
 
 from __future__ import annotations
 
-from conftest import ADMIN, COORD_CHANNEL, DEBRIEF_FIRST_SCREEN, eventually, message_text, shift_fields, submit_typed
+from conftest import (
+    ADMIN,
+    COORD_CHANNEL,
+    DEBRIEF_FIRST_SCREEN,
+    eventually,
+    message_text,
+    shift_fields,
+    submit_typed,
+)
 from test_debriefs import LEAD, ended_shift, good_form
 from test_partners import FORM
 
