@@ -101,7 +101,7 @@ def details_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, actor: 
     offered = picked or list(names)
     counts = draft.referrals if draft else (d.referrals if d else {})
     materials = draft.materials if draft else (d.materials if d else {})
-    parts: list[Block] = [bk.section(kit.render("debriefs/details_intro.j2", shift=shift, picked=bool(picked)))]
+    parts: list[Block] = [bk.section(kit.render("debriefs/details_intro.j2", shift=shift, picked=bool(picked), debrief=d))]
     for ident in offered:
         parts.append(bk.number_input(
             f"db_ref_{ident}", f"Referrals: {names[ident]}", optional=True, maximum=dbf.MAX_REFERRALS,
