@@ -13,6 +13,7 @@ from handlers import blocks as bk
 from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
+from outreach import privacy
 from outreach import shifts as sh
 from outreach.catalog import KINDS
 from outreach.numbers import parse_number
@@ -83,28 +84,50 @@ def list_message(kit: Kit, reader: str, *, page: int, note: str | None = None) -
     return (note + "\n" if note else "") + text, bk.message(parts)
 
 
-def details_view(kit: Kit, shift: Shift, *, role: Role) -> dict:
-    """A modal with everything about one shift."""
+def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None) -> dict:
+    """A modal with everything about one shift; coordinators get Edit, Duplicate and Cancel shift."""
     with kit.services.store.read() as db:
         confirmed, waiting = sh.team(db, shift.id)
-    parts: list[Block] = [bk.section(kit.render("shifts/details.j2", shift=shift, team=confirmed, waitlist=waiting))]
-    if role >= Role.COORDINATOR and not shift.cancelled:
-        parts.append(bk.actions(bk.button("Edit", "shift_edit", str(shift.id)), block_id="details_actions"))
+    parts: list[Block] = [bk.section(note)] if note else []
+    parts.append(bk.section(kit.render("shifts/details.j2", shift=shift, team=confirmed, waitlist=waiting)))
+    if role >= Role.COORDINATOR:
+        value = str(shift.id)
+        buttons = [] if shift.cancelled else [bk.button("Edit", "shift_edit", value)]
+        buttons.append(bk.button("Duplicate", "shift_duplicate", value))
+        if not shift.cancelled:
+            buttons.append(bk.button("Cancel shift", "shift_cancel", value, style="danger", confirm=bk.confirm(
+                f"Cancel shift #{shift.id}?",
+                kit.render("shifts/cancel_confirm.j2", shift=shift, people=len(confirmed) + len(waiting)),
+                yes="Cancel shift", no="Keep it",
+            )))
+        parts.append(bk.actions(*buttons, block_id="details_actions"))
     return bk.modal(title=f"Shift #{shift.id}", blocks=parts, callback_id="shift_details")
 
 
-def shift_form(kit: Kit, *, shift: Shift | None = None, channel: str | None = None) -> dict:
-    """The modal to plan a shift, empty or prefilled for an edit."""
+def shift_form(
+    kit: Kit, *, shift: Shift | None = None, channel: str | None = None, planner: str | None = None,
+    copy_of: Shift | None = None,
+) -> dict:
+    """The modal to plan a shift: empty (the lead defaults to the `planner`), prefilled for an edit of
+    `shift`, or prefilled from `copy_of` one week later as a new shift."""
     cat, zone = kit.services.catalog, kit.services.settings.zone
-    start = shift.starts_at.astimezone(zone) if shift else None
-    end = shift.ends_at.astimezone(zone) if shift else None
+    source = shift or copy_of
+    start = end = None
+    if shift:
+        start, end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
+    elif copy_of:
+        start, end = (moment.astimezone(zone) for moment in sh.weeks_later(copy_of, now=kit.services.now()))
     today = kit.services.now().astimezone(zone).date().isoformat()
     trainings = [(NO_TRAINING, "No training required")] + [(t.id, t.name) for t in cat.trainings]
-    parts: list[Block] = [
-        bk.select_input("kind", "Kind", list(KINDS.items()), initial=shift.kind if shift else None),
-        bk.select_input("venue", "Venue type", [(v.id, v.name) for v in cat.venues], initial=shift.venue if shift else None),
+    parts: list[Block] = []
+    if copy_of and start:
+        parts.append(bk.context(kit.render("shifts/form_copy.j2", shift=copy_of, start=start)))
+    parts += [
+        bk.select_input("kind", "Kind", list(KINDS.items()), initial=source.kind if source else None),
+        bk.select_input("venue", "Venue type", [(v.id, v.name) for v in cat.venues],
+                        initial=source.venue if source else None),
         bk.text_input(
-            "area", "Area", initial=shift.area if shift else None, max_length=sh.MAX_AREA,
+            "area", "Area", initial=source.area if source else None, max_length=sh.MAX_AREA,
             placeholder="Neighbourhood, town or corridor", hint="Coarse only: no street address is needed.",
         ),
         bk.date_input("start_date", "Start date", initial=start.date().isoformat() if start else today),
@@ -112,32 +135,40 @@ def shift_form(kit: Kit, *, shift: Shift | None = None, channel: str | None = No
             "start_time", "Start time", initial=start.strftime("%H:%M") if start else None,
             hint=f"Times are in {zone.key}.",
         ),
-        bk.date_input("end_date", "End date", initial=end.date().isoformat() if end else today),
-        bk.time_input("end_time", "End time", initial=end.strftime("%H:%M") if end else None),
-        bk.number_input("capacity", "Capacity", initial=shift.capacity if shift else 4, minimum=1, maximum=sh.MAX_CAPACITY),
+        bk.time_input(
+            "end_time", "End time", initial=end.strftime("%H:%M") if end else None,
+            hint="Before the start time: the shift ends the next day.",
+        ),
+        bk.user_input("lead", "Lead", initial=source.lead if source else planner),
+        bk.number_input("capacity", "Capacity", initial=source.capacity if source else 4, minimum=1,
+                        maximum=sh.MAX_CAPACITY),
         bk.number_input(
-            "min_team", "Minimum team size", initial=shift.min_team if shift else 2, minimum=1, maximum=sh.MAX_CAPACITY,
-            hint="Direct outreach never goes alone: at least 2.",
+            "min_team", "Minimum team size", initial=source.min_team if source else 2, minimum=1,
+            maximum=sh.MAX_CAPACITY, hint="Direct outreach never goes alone: at least 2.",
+        ),
+        bk.select_input(
+            "training", "Required training", trainings,
+            initial=(source.training or NO_TRAINING) if source else None,
+            hint="Direct outreach must require a training.",
         ),
         bk.multi_select_input(
             "languages", "Languages needed", [(lang.id, lang.name) for lang in cat.languages],
-            initial=shift.languages if shift else None,
-        ),
-        bk.user_input("lead", "Lead", initial=shift.lead if shift else None),
-        bk.select_input(
-            "training", "Required training", trainings,
-            initial=(shift.training or NO_TRAINING) if shift else None,
-            hint="Direct outreach must require a training.",
+            initial=source.languages if source else None,
         ),
         bk.text_input(
-            "notes", "Notes for the team", initial=shift.notes if shift else None, multiline=True,
+            "notes", "Notes for the team", initial=source.notes if source else None, multiline=True,
             max_length=sh.MAX_NOTES, optional=True,
             hint="Never write anything about the people you may meet.",
         ),
     ]
-    meta = {"shift_id": shift.id} if shift else {"channel": channel}
+    if shift:
+        meta: dict = {"shift_id": shift.id}
+        title = f"Edit shift #{shift.id}"
+    else:
+        meta = {"channel": channel}
+        title = f"Copy of shift #{copy_of.id}" if copy_of else "Plan a shift"
     return bk.modal(
-        title=f"Edit shift #{shift.id}" if shift else "Plan a shift", blocks=parts, callback_id="shift_form",
+        title=title, blocks=parts, callback_id="shift_form",
         submit="Save" if shift else "Create", close="Cancel", metadata=meta,
     )
 
@@ -159,6 +190,23 @@ def draft_from_form(form: dict) -> ShiftDraft:
         languages=[x for x in languages if isinstance(x, str)] if isinstance(languages, list) else [],
         lead=text("lead"), training=None if training in (None, NO_TRAINING) else training, notes=text("notes"),
     )
+
+
+def cancel_form(kit: Kit, shift: Shift, *, details: str | None = None) -> dict:
+    """The short modal after Cancel shift's confirm: an optional reason, then the shift is cancelled.
+
+    `details`: the Details modal under it, updated once the shift is cancelled.
+    """
+    with kit.services.store.read() as db:
+        confirmed, waiting = sh.team(db, shift.id)
+    parts: list[Block] = [
+        bk.section(kit.render("shifts/form_cancel.j2", shift=shift, people=len(confirmed) + len(waiting))),
+        bk.text_input("reason", "Reason (optional)", max_length=sh.MAX_CANCEL_REASON, optional=True,
+                      placeholder="Like: not enough people, or the weather",
+                      hint="Everyone on the shift reads it. Nothing about the people you meet."),
+    ]
+    return bk.modal(title=f"Cancel shift #{shift.id}", blocks=parts, callback_id="shift_cancel_form",
+                    submit="Cancel shift", close="Keep it", metadata={"shift_id": shift.id, "details": details})
 
 
 # ---------------------------------------------------------------- actions shared by commands and buttons
@@ -217,7 +265,8 @@ def withdraw_text(kit: Kit, actor: str, shift_id: int) -> str:
 @subcommand("new", role=Role.COORDINATOR)
 def cmd_new(req: CommandRequest) -> None:
     """Open the shift form."""
-    req.client.views_open(trigger_id=req.trigger_id, view=shift_form(req.kit, channel=req.channel_id))
+    req.client.views_open(trigger_id=req.trigger_id,
+                          view=shift_form(req.kit, channel=req.channel_id, planner=req.actor))
 
 
 @subcommand("shifts")
@@ -398,6 +447,11 @@ def register(app: App, kit: Kit) -> None:
         view = details_view(kit, shift, role=context["role"])
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
+    def modal_id(body: dict) -> str | None:
+        """The id of the modal a button was tapped in (None on a message or the App Home)."""
+        view = body.get("view") or {}
+        return view.get("id") if view.get("type") == "modal" and isinstance(view.get("id"), str) else None
+
     @kit.later(app.action("shift_edit"))
     def on_edit(body: dict, context: BoltContext, client: WebClient) -> None:
         number, _ = _value(body)
@@ -406,6 +460,40 @@ def register(app: App, kit: Kit) -> None:
         shift = sh.load_shift(kit.services.store, number)
         if shift and not shift.cancelled and body.get("view"):
             client.views_update(view_id=body["view"]["id"], view=shift_form(kit, shift=shift))
+
+    @kit.later(app.action("shift_duplicate"))
+    def on_duplicate(body: dict, context: BoltContext, client: WebClient) -> None:
+        number, _ = _value(body)
+        if context["role"] < Role.COORDINATOR or number is None:
+            return
+        shift = sh.load_shift(kit.services.store, number)
+        if shift is None:
+            return
+        view = shift_form(kit, copy_of=shift, channel=shift.channel, planner=context["actor"])
+        if (details := modal_id(body)) is not None:
+            client.views_update(view_id=details, view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @kit.later(app.action("shift_cancel"))
+    def on_cancel(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        number, _ = _value(body)
+        if context["role"] < Role.COORDINATOR or number is None:
+            return
+        shift = sh.load_shift(kit.services.store, number)
+        details = modal_id(body)
+        if shift is None or shift.cancelled:
+            text = kit.render("shifts/unavailable.j2", number=number, shift=shift)
+            if details is not None and shift is not None:
+                client.views_update(view_id=details, view=details_view(kit, shift, role=context["role"], note=text))
+            elif details is None:
+                respond(text=text, response_type="ephemeral", replace_original=False)
+            return
+        view = cancel_form(kit, shift, details=details)
+        if details is not None:
+            client.views_push(trigger_id=body["trigger_id"], view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @kit.later(app.action("shifts_page"))
     def on_page(body: dict, context: BoltContext, respond: Respond) -> None:
@@ -466,7 +554,7 @@ def register(app: App, kit: Kit) -> None:
             posted = post_shift(kit, client, shift, channels=[channel, kit.services.settings.coordinator_channel, actor])
             if posted != channel:
                 client.chat_postMessage(
-                    channel=actor, text=kit.render("shifts/created.j2", shift=shift, posted=posted)
+                    channel=actor, text=kit.render("shifts/created.j2", shift=shift, posted=posted, asked=channel)
                 )
         except Exception:
             tell_failure(client, actor, saved=True, number=shift.id, editing=False)
@@ -502,3 +590,30 @@ def register(app: App, kit: Kit) -> None:
         except Exception:
             tell_failure(client, actor, saved=True, number=existing.id, editing=True)
             raise
+
+    @kit.form(app.view("shift_cancel_form"))
+    def on_cancel_form(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        actor, meta, form = context["actor"], context.get("meta") or {}, context.get("form") or {}
+        if context["role"] < Role.COORDINATOR:
+            ack(response_action="errors", errors={"reason": kit.render("shifts/form_forbidden.j2")})
+            return
+        number = parse_number(str(meta.get("shift_id", "")))
+        reason = form.get("reason") if isinstance(form.get("reason"), str) else ""
+        year = kit.services.now().astimezone(kit.services.settings.zone).year
+        if findings := kit.services.privacy_screen()(reason, current_year=year):
+            ack(response_action="errors", errors={"reason": privacy.explain(findings)})
+            return
+        change = sh.cancel_shift(kit.services.store, actor=actor, shift_id=number, reason=reason or "") \
+            if number is not None else None
+        if change is None:
+            ack(response_action="errors", errors={"reason": kit.render("shifts/form_gone.j2")})
+            return
+        ack()  # the reason modal closes; the Details under it shows the shift cancelled
+        refresh_post(kit, client, change.shift.id)
+        kit.notifier.flush()
+        done = kit.render("shifts/cancel_done.j2", shift=change.shift, notified=len(change.notified))
+        details = meta.get("details")
+        if isinstance(details, str) and details:
+            client.views_update(view_id=details, view=details_view(kit, change.shift, role=context["role"], note=done))
+        else:
+            client.chat_postMessage(channel=actor, text=done)

@@ -22,6 +22,7 @@ MAX_SHIFT = timedelta(hours=16)
 MAX_CAPACITY = 200
 MAX_AREA = 80
 MAX_NOTES = 1000
+MAX_CANCEL_REASON = 300
 MAX_LANGUAGES = 10
 USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 VENUE_DETAILS = ("address", "room")  # where a community or training shift takes place
@@ -222,6 +223,28 @@ def _parse_moment(day: str | None, clock_time: str | None, zone: ZoneInfo) -> da
         return None
 
 
+def end_moment(start: datetime | None, clock_time: str | None, zone: ZoneInfo) -> datetime | None:
+    """The end of a shift given its end time only: the start's day, or the next day when the time is before the start's."""
+    if start is None:
+        return None
+    end = _parse_moment(start.date().isoformat(), clock_time, zone)
+    if end is not None and end < start:  # it ends after midnight
+        end = _parse_moment((start.date() + timedelta(days=1)).isoformat(), clock_time, zone)
+    return end
+
+
+def weeks_later(shift: Shift, *, now: datetime) -> tuple[datetime, datetime]:
+    """A copy's start and end: the same local times in the shift's zone one week later (or as many
+    whole weeks as it takes to start after `now`)."""
+    start, end = shift.local_start(), shift.local_end()
+    weeks = 1
+    if start + timedelta(weeks=1) <= now:
+        weeks = (now - start).days // 7 + 1
+    while start + timedelta(weeks=weeks) <= now:
+        weeks += 1
+    return start + timedelta(weeks=weeks), end + timedelta(weeks=weeks)
+
+
 def _parse_int(text: str | None) -> int | None:
     return parse_number(text, max_digits=6)
 
@@ -267,15 +290,16 @@ def check_draft(
     values["area"] = area
 
     start = _parse_moment(draft.start_date, draft.start_time, zone)
-    end = _parse_moment(draft.end_date or draft.start_date, draft.end_time, zone)
+    end = end_moment(start, draft.end_time, zone) if not draft.end_date else _parse_moment(
+        draft.end_date, draft.end_time, zone)
     if start is None:
         errors["start_date" if not draft.start_date else "start_time"] = "Give the start date and time."
     if end is None:
-        errors["end_time"] = "Give the end date and time."
+        errors["end_time"] = "Give the end time."
     if start and end:
         start_changed = existing is None or existing.starts_at != start.astimezone(existing.starts_at.tzinfo)
         if end <= start:
-            errors["end_time"] = "The end must be after the start (for a night shift, set the end date to the next day)."
+            errors["end_time"] = "The end must be after the start."
         elif end - start > MAX_SHIFT:
             hours = int(MAX_SHIFT.total_seconds() // 3600)
             errors["end_time"] = f"A shift can last at most {hours} hours; split longer work into several shifts."
@@ -445,7 +469,7 @@ def update_shift(
 def cancel_shift(store: Store, *, actor: str, shift_id: int, reason: str) -> Change | None:
     """Cancel a shift and tell everyone signed up or waitlisted; None if unknown or cancelled already."""
     now = store.clock()
-    reason = clean_text(reason, limit=300)
+    reason = clean_text(reason, limit=MAX_CANCEL_REASON)
     with store.write() as db:
         shift = get_shift(db, shift_id)
         if shift is None or shift.cancelled:
