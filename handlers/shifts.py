@@ -84,6 +84,14 @@ def list_message(kit: Kit, reader: str, *, page: int, note: str | None = None) -
     return (note + "\n" if note else "") + text, bk.message(parts)
 
 
+def cancel_button(kit: Kit, shift: Shift, *, people: int) -> bk.ButtonElement:
+    """Cancel shift, behind Slack's confirm dialog (`people`: how many are on it or its waitlist)."""
+    return bk.button("Cancel shift", "shift_cancel", str(shift.id), style="danger", confirm=bk.confirm(
+        f"Cancel shift #{shift.id}?", kit.render("shifts/cancel_confirm.j2", shift=shift, people=people),
+        yes="Cancel shift", no="Keep it",
+    ))
+
+
 def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None) -> dict:
     """A modal with everything about one shift; coordinators get Edit, Duplicate and Cancel shift."""
     with kit.services.store.read() as db:
@@ -95,11 +103,7 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None)
         buttons = [] if shift.cancelled else [bk.button("Edit", "shift_edit", value)]
         buttons.append(bk.button("Duplicate", "shift_duplicate", value))
         if not shift.cancelled:
-            buttons.append(bk.button("Cancel shift", "shift_cancel", value, style="danger", confirm=bk.confirm(
-                f"Cancel shift #{shift.id}?",
-                kit.render("shifts/cancel_confirm.j2", shift=shift, people=len(confirmed) + len(waiting)),
-                yes="Cancel shift", no="Keep it",
-            )))
+            buttons.append(cancel_button(kit, shift, people=len(confirmed) + len(waiting)))
         parts.append(bk.actions(*buttons, block_id="details_actions"))
     return bk.modal(title=f"Shift #{shift.id}", blocks=parts, callback_id="shift_details")
 
@@ -212,6 +216,12 @@ def cancel_form(kit: Kit, shift: Shift, *, details: str | None = None) -> dict:
 # ---------------------------------------------------------------- actions shared by commands and buttons
 
 
+def screen_reason(kit: Kit, reason: str | None) -> list[privacy.Finding]:
+    """What a cancel reason must not carry (personal details of anyone met), as the shift form screens notes."""
+    year = kit.services.now().astimezone(kit.services.settings.zone).year
+    return kit.services.privacy_screen()(reason or "", current_year=year)
+
+
 def refresh_post(kit: Kit, client: WebClient, shift_id: int) -> None:
     """Update the shift's channel post in place, when it has one."""
     shift = sh.load_shift(kit.services.store, shift_id)
@@ -319,6 +329,9 @@ def cmd_cancel(req: CommandRequest) -> None:
     if number is None:
         return
     reason = req.args.partition(" ")[2]
+    if findings := screen_reason(req.kit, reason):
+        req.reply(privacy.explain(findings))
+        return
     change = sh.cancel_shift(req.kit.services.store, actor=req.actor, shift_id=number, reason=reason)
     if change is None:
         req.say("shifts/unavailable.j2", number=number, shift=sh.load_shift(req.kit.services.store, number))
@@ -599,8 +612,7 @@ def register(app: App, kit: Kit) -> None:
             return
         number = parse_number(str(meta.get("shift_id", "")))
         reason = form.get("reason") if isinstance(form.get("reason"), str) else ""
-        year = kit.services.now().astimezone(kit.services.settings.zone).year
-        if findings := kit.services.privacy_screen()(reason, current_year=year):
+        if findings := screen_reason(kit, reason):
             ack(response_action="errors", errors={"reason": privacy.explain(findings)})
             return
         change = sh.cancel_shift(kit.services.store, actor=actor, shift_id=number, reason=reason or "") \

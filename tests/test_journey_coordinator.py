@@ -124,6 +124,8 @@ def test_cancel_shift_asks_then_takes_a_reason_and_tells_how_many_were_told(bot)
     assert "The 1 person on it" in details.button("Cancel shift")["confirm"]["text"]["text"]
     form = details.tap("Cancel shift", confirm=True).modal()
     assert "I'll tell the 1 person" in form.words and stored(bot, taken)["status"] == "planned"
+    refused = form.submit({"Reason (optional)": "the girl in room 12 called 312-555-0142"})
+    assert refused.errors["reason"] and stored(bot, taken)["status"] == "planned"  # screened like the notes
     done = form.submit({"Reason (optional)": "Storm warning"})
     assert not done.errors
     after = done.modal()  # the Details under the reason, now showing the cancelled shift
