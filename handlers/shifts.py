@@ -196,11 +196,9 @@ def draft_from_form(form: dict) -> ShiftDraft:
     )
 
 
-def cancel_form(kit: Kit, shift: Shift, *, details: str | None = None) -> dict:
-    """The short modal after Cancel shift's confirm: an optional reason, then the shift is cancelled.
-
-    `details`: the Details modal under it, updated once the shift is cancelled.
-    """
+def cancel_form(kit: Kit, shift: Shift) -> dict:
+    """The short modal after Cancel shift's confirm: an optional reason, then the shift is cancelled
+    and the modal shows its Details with what was done."""
     with kit.services.store.read() as db:
         confirmed, waiting = sh.team(db, shift.id)
     parts: list[Block] = [
@@ -210,7 +208,7 @@ def cancel_form(kit: Kit, shift: Shift, *, details: str | None = None) -> dict:
                       hint="Everyone on the shift reads it. Nothing about the people you meet."),
     ]
     return bk.modal(title=f"Cancel shift #{shift.id}", blocks=parts, callback_id="shift_cancel_form",
-                    submit="Cancel shift", close="Keep it", metadata={"shift_id": shift.id, "details": details})
+                    submit="Cancel shift", close="Keep it", metadata={"shift_id": shift.id})
 
 
 # ---------------------------------------------------------------- actions shared by commands and buttons
@@ -502,11 +500,10 @@ def register(app: App, kit: Kit) -> None:
             elif details is None:
                 respond(text=text, response_type="ephemeral", replace_original=False)
             return
-        view = cancel_form(kit, shift, details=details)
         if details is not None:
-            client.views_push(trigger_id=body["trigger_id"], view=view)
+            client.views_update(view_id=details, view=cancel_form(kit, shift))
         else:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+            client.views_open(trigger_id=body["trigger_id"], view=cancel_form(kit, shift))
 
     @kit.later(app.action("shifts_page"))
     def on_page(body: dict, context: BoltContext, respond: Respond) -> None:
@@ -620,12 +617,7 @@ def register(app: App, kit: Kit) -> None:
         if change is None:
             ack(response_action="errors", errors={"reason": kit.render("shifts/form_gone.j2")})
             return
-        ack()  # the reason modal closes; the Details under it shows the shift cancelled
+        done = kit.render("shifts/cancel_done.j2", shift=change.shift, notified=len(change.notified))
+        ack(response_action="update", view=details_view(kit, change.shift, role=context["role"], note=done))
         refresh_post(kit, client, change.shift.id)
         kit.notifier.flush()
-        done = kit.render("shifts/cancel_done.j2", shift=change.shift, notified=len(change.notified))
-        details = meta.get("details")
-        if isinstance(details, str) and details:
-            client.views_update(view_id=details, view=details_view(kit, change.shift, role=context["role"], note=done))
-        else:
-            client.chat_postMessage(channel=actor, text=done)
