@@ -31,20 +31,46 @@ NO_TRAINING = "none"
 # ---------------------------------------------------------------- words and blocks
 
 
-def summary(kit: Kit, shift: Shift, ahead: dict | None = None) -> str:
-    """The few lines that describe a shift wherever it is listed (`ahead`: what `kit.read_ahead` read)."""
-    return kit.render("shifts/summary.j2", shift=shift, **(ahead or {}))
+def summary(kit: Kit, shift: Shift, ahead: dict | None = None, *, detail: bool = False,
+            untrained: bool = False) -> str:
+    """The few lines that describe a shift wherever it is listed (`ahead`: what `kit.read_ahead` read).
+
+    Everyone sees one readiness badge; `detail` (for leads and coordinators) says what is missing.
+    `untrained`: the reader lacks the required training, so the lines say who can record it.
+    """
+    return kit.render("shifts/summary.j2", shift=shift, detail=detail, untrained=untrained,
+                      coordinators=kit.services.coordinators()[:3] if untrained else [], **(ahead or {}))
 
 
-def shift_buttons(shift: Shift, *, mine: str | None, shared: bool, page: int | None = None) -> bk.ActionsBlock:
-    """Sign up / Withdraw and Details, as they apply to the reader (both on a shared post)."""
+def confirm_dialog(kit: Kit, what: str, shift: Shift) -> bk.ConfirmObject:
+    """Slack's "are you sure?" for withdraw, leave waitlist, give back, check out (words in shifts/confirm.j2)."""
+
+    def part(name: str) -> str:
+        return kit.render("shifts/confirm.j2", what=what, part=name, shift=shift)
+
+    return bk.confirm(part("title"), part("text"), yes=part("yes"))
+
+
+def withdraw_button(kit: Kit, shift: Shift, value: str, *, waitlisted: bool,
+                    action_id: str = "shift_withdraw") -> bk.ButtonElement:
+    """Withdraw (or Leave waitlist), asking first."""
+    label, what = ("Leave waitlist", "leave") if waitlisted else ("Withdraw", "withdraw")
+    return bk.button(label, action_id, value, confirm=confirm_dialog(kit, what, shift))
+
+
+def shift_buttons(kit: Kit, shift: Shift, *, mine: str | None, shared: bool, page: int | None = None,
+                  trained: bool = True) -> bk.ActionsBlock:
+    """Sign up (Join waitlist when full) / Withdraw and Details, as they apply to the reader (both on a
+    shared post). A reader without the required training (`trained=False`) gets no Sign up."""
     value = f"{shift.id}:{page}" if page is not None else str(shift.id)
     buttons = []
-    if shared or mine is None:
+    if shared:
         buttons.append(bk.button("Sign up", "shift_signup", value, style="primary"))
+    elif mine is None and trained:
+        label = "Sign up" if shift.places_left else "Join waitlist"
+        buttons.append(bk.button(label, "shift_signup", value, style="primary" if shift.places_left else None))
     if shared or mine is not None:
-        label = "Leave waitlist" if mine == "waitlisted" else "Withdraw"
-        buttons.append(bk.button(label, "shift_withdraw", value))
+        buttons.append(withdraw_button(kit, shift, value, waitlisted=mine == "waitlisted"))
     buttons.append(bk.button("Details", "shift_details", str(shift.id)))
     return bk.actions(*buttons, block_id=f"shift:{shift.id}")
 
@@ -55,8 +81,17 @@ def post_blocks(kit: Kit, shift: Shift) -> list[dict]:
     if shift.cancelled:
         parts.append(bk.context(kit.render("shifts/cancelled_note.j2", shift=shift)))
     else:
-        parts.append(shift_buttons(shift, mine=None, shared=True))
+        parts.append(shift_buttons(kit, shift, mine=None, shared=True))
     return bk.message(parts)
+
+
+def listed_shift(kit: Kit, reader: str, shift: Shift, ahead: dict, *, coordinator: bool, trained: set[int],
+                 page: int | None = None) -> list[Block]:
+    """One shift of a list the reader sees: its lines, then its own buttons."""
+    untrained = shift.my_status is None and shift.id not in trained and not shift.cancelled
+    text = summary(kit, shift, ahead, detail=coordinator or shift.lead == reader, untrained=untrained)
+    return [bk.section(text, block_id=f"listed:{shift.id}"),
+            shift_buttons(kit, shift, mine=shift.my_status, shared=False, page=page, trained=not untrained)]
 
 
 def list_message(kit: Kit, reader: str, *, page: int, note: str | None = None) -> tuple[str, list[dict]]:
@@ -70,10 +105,11 @@ def list_message(kit: Kit, reader: str, *, page: int, note: str | None = None) -
         parts.append(bk.section(note))
     parts.append(bk.section(text))
     ahead = kit.read_ahead(chunk)
+    coordinator = kit.services.role(reader) >= Role.COORDINATOR
+    trained = sh.may_sign_up(kit.services.store, user=reader, shifts=chunk)
     for shift in chunk:
         parts.append(bk.divider())
-        parts.append(bk.section(summary(kit, shift, ahead)))
-        parts.append(shift_buttons(shift, mine=shift.my_status, shared=False, page=page))
+        parts += listed_shift(kit, reader, shift, ahead, coordinator=coordinator, trained=trained, page=page)
     nav = []
     if page > 0:
         nav.append(bk.button("◀ Earlier", "shifts_page", str(page - 1)))
@@ -287,8 +323,10 @@ def cmd_shifts(req: CommandRequest) -> None:
 @subcommand("mine")
 def cmd_mine(req: CommandRequest) -> None:
     """List the reader's own shifts and waitlist places."""
-    mine = sh.my_shifts(req.kit.services.store, user=req.actor, now=req.kit.services.now())
-    req.say("shifts/mine.j2", mine=mine)
+    store, now = req.kit.services.store, req.kit.services.now()
+    leading = sh.led_shifts(store, user=req.actor, now=now)
+    mine = [m for m in sh.my_shifts(store, user=req.actor, now=now) if m.shift.lead != req.actor]
+    req.say("shifts/mine.j2", mine=mine, leading=leading, **req.kit.read_ahead(leading))
 
 
 @subcommand("signup", usage="N")
@@ -342,10 +380,12 @@ def cmd_cancel(req: CommandRequest) -> None:
 # ---------------------------------------------------------------- notifications
 
 
-def _dm_with_buttons(text: str, shift: Shift, label: str, action_id: str) -> tuple[str, list[dict]]:
+def _dm_with_buttons(kit: Kit, text: str, shift: Shift, label: str, action_id: str) -> tuple[str, list[dict]]:
+    what = "giveback" if action_id == "shift_giveback" else "withdraw"
     return text, bk.message([
         bk.section(text),
-        bk.actions(bk.button(label, action_id, str(shift.id)), bk.button("Details", "shift_details", str(shift.id))),
+        bk.actions(bk.button(label, action_id, str(shift.id), confirm=confirm_dialog(kit, what, shift)),
+                   bk.button("Details", "shift_details", str(shift.id))),
     ])
 
 
@@ -359,7 +399,7 @@ def notice_promoted(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     shift = _shift_for_notice(kit, context)
     if not shift or shift.cancelled or shift.my_status != "confirmed" or shift.started(kit.services.now()):
         return None
-    return _dm_with_buttons(kit.render("shifts/promoted.j2", shift=shift), shift, "Give my place back", "shift_giveback")
+    return _dm_with_buttons(kit, kit.render("shifts/promoted.j2", shift=shift), shift, "Give my place back", "shift_giveback")
 
 
 @notice("shifts/passed_over")
@@ -378,7 +418,7 @@ def notice_passed_over(kit: Kit, context: dict) -> tuple[str, list[dict]] | None
                         coordinators=kit.services.coordinators()[:5])
     return text, bk.message([
         bk.section(detail),
-        bk.actions(bk.button("Leave waitlist", "shift_withdraw", str(shift.id)),
+        bk.actions(withdraw_button(kit, shift, str(shift.id), waitlisted=True),
                    bk.button("Details", "shift_details", str(shift.id))),
     ])
 
@@ -393,7 +433,7 @@ def notice_changed(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         "shifts/changed.j2", shift=shift, old_start=from_iso(context["old_starts_at"]),
         old_area=context.get("old_area"), old_venue=context.get("old_venue"),
     )
-    return _dm_with_buttons(text, shift, "Withdraw", "shift_withdraw")
+    return _dm_with_buttons(kit, text, shift, "Withdraw", "shift_withdraw")
 
 
 @notice("shifts/cancelled")
@@ -422,9 +462,10 @@ def register(app: App, kit: Kit) -> None:
     def answer_click(body: dict, respond: Respond, client: WebClient, actor: str, text: str, page: int | None) -> None:
         container = body.get("container") or {}
         if container.get("type") == "view":
-            from handlers.home import publish_home
+            from handlers.home import publish_home, refresh_modal
 
-            client.chat_postMessage(channel=actor, text=text)
+            if not refresh_modal(kit, client, body, actor, note=text):  # a tap on the App Home: the result by DM
+                client.chat_postMessage(channel=actor, text=text)
             publish_home(kit, client, actor)
         elif page is not None:
             list_text, blocks = list_message(kit, actor, page=page, note=text)
