@@ -304,4 +304,5 @@ def register(app: App, kit: Kit) -> None:
     @kit.later(app.action("shift_new"))
     def on_plan(body: dict, context: BoltContext, client: WebClient) -> None:
         if context["role"] >= Role.COORDINATOR:
-            client.views_open(trigger_id=body["trigger_id"], view=shift_views.shift_form(kit, channel=None))
+            client.views_open(trigger_id=body["trigger_id"], view=shift_views.shift_form(
+                kit, channel=None, planner=context["actor"]))

@@ -488,6 +488,11 @@ def register(app: App, kit: Kit) -> None:
         act = signup_text if action.get("action_id") == "shift_signup" else withdraw_text
         answer_click(body, respond, client, context["actor"], act(kit, context["actor"], number), page)
 
+    def modal_id(body: dict) -> str | None:
+        """The id of the modal a button was tapped in (None on a message or the App Home)."""
+        view = body.get("view") or {}
+        return view.get("id") if view.get("type") == "modal" and isinstance(view.get("id"), str) else None
+
     @kit.later(app.action("shift_details"))
     def on_details(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number, _ = _value(body)
@@ -497,12 +502,10 @@ def register(app: App, kit: Kit) -> None:
                     replace_original=False)
             return
         view = details_view(kit, shift, role=context["role"])
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    def modal_id(body: dict) -> str | None:
-        """The id of the modal a button was tapped in (None on a message or the App Home)."""
-        view = body.get("view") or {}
-        return view.get("id") if view.get("type") == "modal" and isinstance(view.get("id"), str) else None
+        if modal_id(body) is not None:  # tapped in a modal (Find a shift, This week): Details goes on top of it
+            client.views_push(trigger_id=body["trigger_id"], view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @kit.later(app.action("shift_edit"))
     def on_edit(body: dict, context: BoltContext, client: WebClient) -> None:

@@ -24,8 +24,9 @@ def local(iso_text: str) -> datetime:
 
 
 def details_of(you: Phone, number: int):
-    """Open a shift's Details from the shift list, as a coordinator would."""
-    return you.command("shifts").reply().tap("Details", near=f"#{number} ").modal()
+    """Open a shift's Details from the App Home: This week, then the shift's Details (pushed on top)."""
+    week = you.home().tap("This week").modal()
+    return week.tap("Details", near=f"*#{number}*").modal()
 
 
 def details_from_post(bot, you: Phone, number: int):
@@ -88,7 +89,7 @@ def test_duplicate_keeps_the_local_time_across_a_clock_change(bot):
 
 def test_the_end_follows_the_start_and_the_lead_is_the_planner(bot):
     you = Phone(bot, ADMIN)
-    form = you.command("new").modal()
+    form = you.home().tap("Plan a shift").modal()
     assert "End date" not in form.inputs and "End time" in form.inputs
     fields = {"Kind": "Direct outreach", "Venue type": "Hotels and motels", "Area": "Eastside",
               "Start date": "2026-11-24", "Start time": "19:00", "Required training": "Direct outreach training"}
@@ -131,6 +132,7 @@ def test_cancel_shift_asks_then_takes_a_reason_and_tells_how_many_were_told(bot)
     after = done.modal()  # the modal turns into the Details of the cancelled shift
     assert "CANCELLED" in after.words and "told the 1 person who was" in after.words
     assert after.buttons == ["Duplicate"]
+    assert f"*#{taken}*" not in you.home().tap("This week").modal().words  # gone from the week
     row = stored(bot, taken)
     assert row["status"] == "cancelled" and row["cancel_reason"] == "Storm warning"
     told = Phone(bot, "UA")
@@ -143,14 +145,15 @@ def test_cancel_shift_asks_then_takes_a_reason_and_tells_how_many_were_told(bot)
 
 def test_volunteers_get_no_planning_buttons_and_a_forged_cancel_is_refused(bot):
     number = bot.create_shift()
-    details = details_of(Phone(bot, "UV"), number)
-    assert details.buttons == []
+    found = Phone(bot, "UV").home().tap("Find a shift").modal()
+    details = found.tap("Details", near=f"#{number}").modal()
+    assert "Eastside" in details.words and details.buttons == []
     forged = bot.submit("UV", "shift_cancel_form", {"reason": "x"}, metadata={"shift_id": number})
     assert "coordinators" in forged.json()["errors"]["reason"] and stored(bot, number)["status"] == "planned"
     bot.click("UV", "shift_duplicate", str(number))
     bot.click("UV", "shift_cancel", str(number))
     eventually(lambda: bot.db.execute("SELECT count(*) FROM jobs").fetchone()[0] == 0)  # both clicks were done
-    assert not bot.fake.calls_to("views.update") and len(bot.fake.calls_to("views.open")) == 1  # Details only
+    assert not bot.fake.calls_to("views.update") and len(bot.fake.calls_to("views.open")) == 1  # Find a shift only
 
 
 def test_find_a_partner_by_button_and_by_bare_refer_and_keep_it_by_dm(bot):
@@ -158,12 +161,10 @@ def test_find_a_partner_by_button_and_by_bare_refer_and_keep_it_by_dm(bot):
     add_partner(bot, "Hope House", ["housing-emergency"], hours="Mon-Fri 9-17", phone="555 0102")
     add_partner(bot, "Clinic", ["medical-care"], phone="555 0103")
 
-    tapped = bot.click("UV", "partner_find", "", container={"type": "view", "view_id": "VHOME"})
-    opened = bot.fake.wait_for("views.open", where=lambda c: c.params.get("trigger_id") == f"trig-{tapped.response_name}")
-    assert opened[0].params["view"]["callback_id"] == "partner_find"
-
     you = Phone(bot, "UV")
+    by_button = you.home().tap("Find a partner").modal()
     modal = you.command("refer").modal()
+    assert by_button.view["callback_id"] == modal.view["callback_id"] == "partner_find"
     assert "Find a partner" in modal.words and modal.buttons == []
     picked = modal.choose("Emergency housing").modal()
     words = picked.words
