@@ -356,3 +356,88 @@ def test_checkout_at_the_planned_end_tells_nobody(bot):
     text = bot.command("ULEAD", f"checkout {number}").text()
     assert "Checked out of shift" in text and "planned end" not in text
     assert bot.db["notifications"].count_where("key LIKE 'early-checkout:%'") == 0
+
+
+# ---------------------------------------------------------------- the lead's one DM at the shift's end
+
+
+def debrief_asks(bot, user="ULEAD"):
+    """DMs posted to the lead with a debrief button (a chat.update of the check-out DM is not a new DM)."""
+    return [c for c in bot.dms(user) if "debrief_open" in str(c.params.get("blocks"))]
+
+
+def test_lead_gets_one_dm_at_the_end_check_out_confirms_then_the_same_dm_offers_the_debrief(bot):
+    from phone import Phone
+
+    number = bot.create_shift()
+    at(bot, START)
+    bot.command("ULEAD", f"checkin {number}").reply()
+    at(bot, END)
+    lead = Phone(bot, "ULEAD")
+    dm = lead.last_dm()
+    assert "ends now" in dm.words and dm.buttons == ["Check out (everyone safe)"]
+    assert dm.text == f"Shift #{number}: tap to see"
+    confirm = dm.button("Check out (everyone safe)")["confirm"]
+    assert confirm["title"]["text"] == f"Check out shift #{number}?" and "stops their alert" in confirm["text"]["text"]
+    assert debrief_asks(bot) == []  # no "record the debrief" before the check-out
+    before = len(lead.dms())
+    at(bot, datetime(2026, 11, 24, 5, 10, tzinfo=UTC))
+    assert debrief_asks(bot) == []
+    dm.tap("Check out (everyone safe)", confirm=True)
+    eventually(lambda: dm.now().has_button("Write debrief"))
+    after = dm.now()
+    update = [c for c in bot.fake.calls_to("chat.update") if c.params.get("ts") == dm.ts][-1]
+    assert update.params["channel"] == "DLEAD" and after.ts == dm.ts  # the same DM, rewritten in place
+    assert "checked out" in after.words and "<@ULEAD>" in after.words and after.buttons == ["Write debrief"]
+    assert after.button("Write debrief")["action_id"] == "debrief_open" and after.button("Write debrief")["value"] == str(number)
+    assert len(lead.dms()) == before and debrief_asks(bot) == []  # no second DM
+    form = after.tap("Write debrief").modal()
+    assert form.view["callback_id"] == "debrief_form"
+    assert bot.db["safety"].get(number)["checked_out_by"] == "ULEAD"
+    at(bot, datetime(2026, 11, 24, 17, 0, tzinfo=UTC))  # 12 h on, still no debrief: the nudge
+    assert len(debrief_asks(bot)) == 1 and "Reminder" in message_text(debrief_asks(bot)[0].params)
+
+
+def test_an_early_check_out_makes_the_end_dm_offer_the_debrief_at_once(bot):
+    number = bot.create_shift()
+    at(bot, START)
+    bot.command("ULEAD", f"checkin {number}").reply()
+    at(bot, datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
+    assert "before its planned end" in bot.command("ULEAD", f"checkout {number}").text()
+    at(bot, END)
+    end = posts(bot, "ULEAD", "checked out")
+    assert len(end) == 1 and [b["action_id"] for b in buttons(end[0].params)] == ["debrief_open"]
+    assert posts(bot, "ULEAD", "ends now") == []
+
+
+def test_debrief_nudges_wait_for_the_check_out(bot):
+    number = bot.create_shift()
+    at(bot, START)
+    bot.command("ULEAD", f"checkin {number}").reply()
+    at(bot, datetime(2026, 11, 24, 5, 30, tzinfo=UTC))
+    bot.click(ADMIN, "safety_ack", f"{number}:checkout", container={"type": "message", "channel_id": COORD_CHANNEL})
+    eventually(lambda: bot.db["escalations"].get((number, "checkout"))["acked_by"] == ADMIN)
+    at(bot, datetime(2026, 11, 24, 17, 0, tzinfo=UTC))  # 12 h after the end, never checked out
+    assert debrief_asks(bot) == []
+    row = bot.db.execute("SELECT error FROM notifications WHERE template = 'debriefs/request' AND sent_at IS NOT NULL "
+                         "ORDER BY id LIMIT 1").fetchone()
+    assert row[0] == "skipped: waits for a condition"
+    bot.command("ULEAD", f"checkout {number}").reply()
+    lead_dm = posts(bot, "ULEAD", "ends now")[0]
+    eventually(lambda: updates(bot, lead_dm))
+    assert [b["action_id"] for b in buttons(latest(bot, lead_dm))] == ["debrief_open"]
+    at(bot, datetime(2026, 11, 25, 17, 0, tzinfo=UTC))  # the 36 h nudge goes, now that the team checked out
+    assert len(debrief_asks(bot)) == 1
+
+
+def test_check_out_rewrites_the_alert_and_the_coordinators_dms(bot):
+    number = bot.create_shift()
+    at(bot, datetime(2026, 11, 24, 5, 30, tzinfo=UTC))
+    top = escalations(bot)[0]
+    dm = escalations(bot, ADMIN)[0]
+    bot.command("ULEAD", f"checkout {number}").reply()
+    eventually(lambda: updates(bot, top) and updates(bot, dm))
+    assert "the team checked out" in latest(bot, top)["text"] and buttons(latest(bot, top))[0]["action_id"] == "shift_details"
+    assert buttons(latest(bot, dm)) == [] and "Team checked out" in message_text(latest(bot, dm))
+    at(bot, datetime(2026, 11, 24, 6, 0, tzinfo=UTC))
+    assert replies(bot, top) == [] and len(escalations(bot)) == 1
