@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 from slack_bolt import App, BoltContext, Respond
+from slack_sdk import WebClient
 
 from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
@@ -250,16 +251,28 @@ def register(app: App, kit: Kit) -> None:
     kit.startup.append(lambda: reminders.rederive_all(
         services.store, services.settings, planners=[lambda db, shift_id, now: safety.plan_shift(db, shift_id, now)]))
 
+    def from_home(body: dict, client: WebClient, actor: str, text: str) -> bool:
+        """A tap on the App Home (no response_url): the result by DM, and the home shown again."""
+        if (body.get("container") or {}).get("type") != "view":
+            return False
+        from handlers.home import publish_home
+
+        client.chat_postMessage(channel=actor, text=text)
+        publish_home(kit, client, actor)
+        return True
+
     def answer(respond: Respond, text: str, body: dict) -> None:
         in_dm = str((body.get("container") or {}).get("channel_id", "")).startswith("D")
         respond(text=text, response_type="ephemeral", replace_original=in_dm)
 
     @kit.later(app.action("safety_checkin"))
-    def on_checkin(body: dict, context: BoltContext, respond: Respond) -> None:
+    def on_checkin(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number = parse_whole(_value(body))
         if number is not None:
             outcome, _ = safety.check_in(services.store, shift_id=number, user=context["actor"])
-            answer(respond, result_text(kit, "checkin", outcome, number), body)
+            text = result_text(kit, "checkin", outcome, number)
+            if not from_home(body, client, context["actor"], text):
+                answer(respond, text, body)
 
     def clicked(body: dict) -> tuple[str, str]:
         container = body.get("container") or {}
@@ -271,7 +284,7 @@ def register(app: App, kit: Kit) -> None:
         return any(p.ts == ts and p.channel == channel for p in places)
 
     @kit.later(app.action("safety_checkout"))
-    def on_checkout(body: dict, context: BoltContext, respond: Respond) -> None:
+    def on_checkout(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number = parse_whole(_value(body))
         if number is None:
             return
@@ -282,9 +295,9 @@ def register(app: App, kit: Kit) -> None:
             places = safety.lead_messages(db, number)
         if outcome in ("done", "early") and updated_in_place(body, places):
             return
-        respond(text=result_text(kit, "checkout", outcome, number, shift=shift,
-                                 told=bool(services.settings.coordinator_channel)),
-                response_type="ephemeral", replace_original=False)
+        text = result_text(kit, "checkout", outcome, number, shift=shift, told=bool(services.settings.coordinator_channel))
+        if not from_home(body, client, context["actor"], text):
+            respond(text=text, response_type="ephemeral", replace_original=False)
 
     @kit.later(app.action("safety_ok"))
     def on_ok(body: dict, context: BoltContext, respond: Respond) -> None:

@@ -441,3 +441,17 @@ def test_check_out_rewrites_the_alert_and_the_coordinators_dms(bot):
     assert buttons(latest(bot, dm)) == [] and "Team checked out" in message_text(latest(bot, dm))
     at(bot, datetime(2026, 11, 24, 6, 0, tzinfo=UTC))
     assert replies(bot, top) == [] and len(escalations(bot)) == 1
+
+
+def test_check_out_from_the_app_home_asks_first_and_answers_by_dm(bot):
+    from phone import Phone
+
+    number = bot.create_shift()
+    at(bot, START)
+    bot.command("ULEAD", f"checkin {number}").reply()
+    at(bot, datetime(2026, 11, 24, 4, 0, tzinfo=UTC))
+    lead = Phone(bot, "ULEAD")
+    tapped = lead.home().tap("Check out", near=f"#{number}", confirm=True)
+    assert "Checked out of shift" in tapped.dm().words
+    assert "Check out" not in tapped.home().buttons
+    assert bot.db["safety"].get(number)["checked_out_by"] == "ULEAD"
