@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent
 RUNTIME = ("slack_bolt", "slack_sdk", "sqlite_utils", "jinja2", "yaml", "dotenv", "apscheduler", "icalendar", "matplotlib",
-           "waitress", "phonenumbers")
-TESTING = ("pytest", "ruff", "websockets", "hypothesis", "vobject")
+           "waitress", "phonenumbers", "reportlab", "openpyxl")
+TESTING = ("pytest", "ruff", "websockets", "hypothesis", "vobject", "pypdf")
 log = logging.getLogger("outreach")
 TICK_SECONDS = 20.0
 SWITCH_INTERVAL = 0.0005

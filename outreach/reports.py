@@ -1,7 +1,12 @@
-"""Impact reports: figures per period against the previous one, a 12-month chart and a CSV export.
+"""Impact reports: a period's figures against the previous period of the same length, by month, and the CSV.
 
-Periods are calendar months (2026-10), quarters (2026-Q3) or years (2026) in the coalition's zone.
-A shift counts in the period its start falls in, once it has ended and unless it was cancelled.
+Periods are calendar months (2026-10), quarters (2026-Q3), years (2026) or any run of days
+(2026-07-01..2027-06-30, both days included: a grant year), in the coalition's zone. A shift counts in
+the period its start falls in, once it has ended and unless it was cancelled.
+
+`build_report` is the one computation every output reads: the chat message, the CSV, the PDF and the
+workbook (outreach/report_files.py) show its numbers and nothing else. Counts only: no note, no
+follow-up and no other free text from a debrief is ever part of it.
 """
 
 from __future__ import annotations
@@ -12,31 +17,55 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from outreach.catalog import Catalog
+from sqlite_utils import Database
+
+from outreach.catalog import Catalog, Entry
 from outreach.debriefs import Lists
 from outreach.numbers import parse_number
 from outreach.store import Store, iso
 
 PERIOD = re.compile(r"^(?P<year>[0-9]{4})(?:-(?:(?P<month>[0-9]{1,2})|[Qq](?P<quarter>[1-4])))?$")
+RANGE = re.compile(r"^(?P<first>[0-9]{4}-[0-9]{2}-[0-9]{2})\s*\.\.\s*(?P<last>[0-9]{4}-[0-9]{2}-[0-9]{2})$")
+MAX_DAYS = 5 * 366  # the longest period a report covers
+WEEKLY_UP_TO = 62  # periods of up to this many days are charted by week, longer ones by month
+PERIOD_HELP = ("a month like 2026-10, a quarter like 2026-Q3, a year like 2026, "
+               "or two dates like 2026-07-01..2027-06-30 (a grant year)")
 CHART_SIZE = (1200, 600)  # pixels
 CHART_DPI = 100
 
 
 @dataclass(frozen=True)
 class Period:
-    """A calendar month, quarter or year: [first, end) in local dates."""
+    """A calendar month, quarter or year (months > 0), or a run of days (months == 0): [first, end) in local dates."""
 
     label: str
     first: date
     end: date
     months: int
 
+    @property
+    def last(self) -> date:
+        """The period's last day."""
+        return self.end - timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        """How many days the period has."""
+        return (self.end - self.first).days
+
+    @property
+    def slug(self) -> str:
+        """The label, fit for a file name."""
+        return self.label.replace("..", "_to_")
+
     def previous(self) -> Period:
-        """The period of the same length just before."""
-        return month_span(shift_month(self.first, -self.months), self.months)
+        """The period of the same length just before (months for months, days for a run of days)."""
+        if self.months:
+            return month_span(shift_month(self.first, -self.months), self.months)
+        return day_span(self.first - timedelta(days=self.days), self.last - timedelta(days=self.days))
 
     def bounds(self, zone: ZoneInfo) -> tuple[str, str]:
         """The period as stored UTC timestamps [start, end)."""
@@ -63,24 +92,67 @@ def month_span(first: date, months: int) -> Period:
     return Period(label, first, end, months)
 
 
-def parse_period(text: str | None, *, today: date) -> Period | None:
-    """2026-10, 2026-Q3 or 2026; empty means the last full month. None when malformed."""
+def day_span(first: date, last: date) -> Period:
+    """The days from `first` to `last`, both included."""
+    return Period(f"{first.isoformat()}..{last.isoformat()}", first, last + timedelta(days=1), 0)
+
+
+def read_period(text: str | None, *, today: date) -> tuple[Period | None, str | None]:
+    """A period from what someone typed, or None and what is wrong with it (empty: the last full month)."""
     text = (text or "").strip()
     if not text:
-        return month_span(shift_month(today, -1), 1)
+        return month_span(shift_month(today, -1), 1), None
+    if match := RANGE.match(text):
+        try:
+            first, last = date.fromisoformat(match.group("first")), date.fromisoformat(match.group("last"))
+        except ValueError:
+            return None, f"{text} holds a date that does not exist"
+        if not (2000 <= first.year <= 2100 and 2000 <= last.year <= 2100):
+            return None, "reports cover the years 2000 to 2100"
+        if last < first:
+            return None, "the period ends before it starts: put the first day first"
+        if (last - first).days + 1 > MAX_DAYS:
+            return None, "a report covers at most five years"
+        return day_span(first, last), None
     match = PERIOD.match(text)
     if not match:
-        return None
+        return None, f"{text} is not a period"
     year = parse_number(match.group("year")) or 0
     if not 2000 <= year <= 2100:
-        return None
+        return None, "reports cover the years 2000 to 2100"
     if match.group("month"):
         month = parse_number(match.group("month")) or 0
-        return month_span(date(year, month, 1), 1) if 1 <= month <= 12 else None
+        if not 1 <= month <= 12:
+            return None, f"{text} has no month {month}"
+        return month_span(date(year, month, 1), 1), None
     if match.group("quarter"):
         quarter = parse_number(match.group("quarter")) or 1
-        return month_span(date(year, (quarter - 1) * 3 + 1, 1), 3)
-    return month_span(date(year, 1, 1), 12)
+        return month_span(date(year, (quarter - 1) * 3 + 1, 1), 3), None
+    return month_span(date(year, 1, 1), 12), None
+
+
+def parse_period(text: str | None, *, today: date) -> Period | None:
+    """2026-10, 2026-Q3, 2026 or 2026-07-01..2027-06-30; empty means the last full month. None when malformed."""
+    return read_period(text, today=today)[0]
+
+
+def buckets(period: Period) -> list[Period]:
+    """The steps a period is charted in: weeks for up to WEEKLY_UP_TO days, else calendar months (clipped)."""
+    steps: list[Period] = []
+    if period.days <= WEEKLY_UP_TO:
+        day = period.first
+        while day < period.end:
+            steps.append(day_span(day, min(day + timedelta(days=6), period.last)))
+            day += timedelta(days=7)
+        return steps
+    month = shift_month(period.first, 0)
+    while month < period.end:
+        following = shift_month(month, 1)
+        first, end = max(month, period.first), min(following, period.end)
+        steps.append(month_span(month, 1) if (first, end) == (month, following)
+                     else day_span(first, end - timedelta(days=1)))
+        month = following
+    return steps
 
 
 @dataclass
@@ -95,6 +167,7 @@ class Figures:
     referrals: Counter = field(default_factory=Counter)
     indicators: Counter = field(default_factory=Counter)
     languages: Counter = field(default_factory=Counter)
+    sectors: Counter = field(default_factory=Counter)  # people in community outreach and training audiences
     hotline: int = 0
     police: int = 0
     incidents: int = 0
@@ -116,26 +189,104 @@ class Figures:
         """Referrals in every category."""
         return sum(self.referrals.values())
 
+    @property
+    def total_audience(self) -> int:
+        """People in community outreach and training audiences, every sector."""
+        return sum(self.sectors.values())
+
+
+@dataclass(frozen=True)
+class Night:
+    """One shift held in the period: its counts (never its text), as the nights sheet and the CSV list them."""
+
+    shift: int
+    day: date
+    kind: str
+    venue: str
+    debriefed: bool
+    team: int
+    hours: float  # how long the team was out (the debrief's times, or the planned ones)
+    volunteer_hours: float
+    contacts: int
+    materials: int
+    referrals: int
+    audience: int
+    hotline: int
+    police: int
+    incident: int
+    detail: dict = field(repr=False, compare=False)  # the debrief's stored counts, for the CSV
+
+
+@dataclass(frozen=True)
+class Step:
+    """One week or month of the period, for the charts and the volunteer hours sheet."""
+
+    period: Period
+    nights: int
+    reached: int
+    trained: int
+    audience: int
+    volunteer_hours: float
+
+
+@dataclass(frozen=True)
+class Audience:
+    """How many people of one sector were in one shift's audience."""
+
+    shift: int
+    day: date
+    kind: str
+    sector: str
+    count: int
+
+
+@dataclass
+class Report:
+    """A period's figures, the previous period's, and the tables behind them: what every output shows."""
+
+    period: Period
+    previous: Period
+    current: Figures
+    before: Figures
+    nights: list[Night]
+    steps: list[Step]
+    audiences: list[Audience]
+    rate: float | None = None
+    currency: str = "USD"
+    coalition: str | None = None
+
+    def inkind(self, figures: Figures) -> float | None:
+        """The in-kind value of a period's volunteer hours at the coalition's rate (None when no rate is set)."""
+        return None if self.rate is None else round(figures.volunteer_hours * self.rate, 2)
+
+    @property
+    def kinds(self) -> list[str]:
+        """The kinds of shift held in either period."""
+        return sorted(set(self.current.nights) | set(self.before.nights))
+
 
 # The shifts held in a period (started in it, ended by now, not cancelled), with their debriefs if any.
-_HELD = ("FROM shifts s {join} debriefs d ON d.shift_id = s.id "
-         "WHERE s.status = 'planned' AND s.starts_at >= :start AND s.starts_at < :end AND s.ends_at <= :now")
+_WHERE = "WHERE s.status = 'planned' AND s.starts_at >= :start AND s.starts_at < :end AND s.ends_at <= :now"
+_HELD = "FROM shifts s {join} debriefs d ON d.shift_id = s.id " + _WHERE
 
 
 def _seconds(start: str, end: str) -> str:
     return f"CAST(round((julianday({end}) - julianday({start})) * 86400) AS INTEGER)"
 
 
-# Per kind of shift: nights, debriefs, people, and the seconds worked (the debrief's team and times, or
-# before a debrief the confirmed team and the planned times).
-_PER_KIND = (
-    "SELECT s.kind, count(*) AS nights, count(d.id) AS debriefed, "
-    "sum(CASE WHEN d.id IS NULL THEN (SELECT count(*) FROM signups c WHERE c.shift_id = s.id AND c.status = 'confirmed') "
-    f"* {_seconds('s.starts_at', 's.ends_at')} "
-    f"ELSE json_array_length(coalesce(nullif(d.team, ''), '[]')) * {_seconds('d.started_at', 'd.ended_at')} END) "
-    "AS seconds, sum(coalesce(d.contacts, 0)) AS contacts, sum(coalesce(d.hotline, 0)) AS hotline, "
-    "sum(coalesce(d.police, 0)) AS police, sum(coalesce(d.incident, 0)) AS incidents "
-    + _HELD.format(join="LEFT JOIN") + " GROUP BY s.kind"
+# One row per held shift: its counts, the debrief's stored lists (JSON, read only for the CSV) and sums.
+_NIGHTS = (
+    "SELECT s.id, s.kind, s.starts_at, coalesce(d.venue, s.venue) AS venue, d.id AS debrief_id, "
+    "d.area, d.started_at, d.ended_at, d.brief, d.extended, d.languages, d.materials, d.indicators, d.referrals, "
+    f"CASE WHEN d.id IS NULL THEN {_seconds('s.starts_at', 's.ends_at')} "
+    f"ELSE {_seconds('d.started_at', 'd.ended_at')} END AS seconds, "
+    "CASE WHEN d.id IS NULL THEN (SELECT count(*) FROM signups c WHERE c.shift_id = s.id AND c.status = 'confirmed') "
+    "ELSE json_array_length(coalesce(nullif(d.team, ''), '[]')) END AS team, "
+    "coalesce(d.contacts, 0) AS contacts, coalesce(d.hotline, 0) AS hotline, coalesce(d.police, 0) AS police, "
+    "coalesce(d.incident, 0) AS incident, "
+    "(SELECT coalesce(sum(j.value), 0) FROM json_each(nullif(d.materials, '')) j) AS materials_total, "
+    "(SELECT coalesce(sum(j.value), 0) FROM json_each(nullif(d.referrals, '')) j) AS referrals_total "
+    + _HELD.format(join="LEFT JOIN") + " ORDER BY s.starts_at, s.id"
 )
 # Counts kept as JSON in each debrief: materials and referrals ({id: n}), indicators and languages ([id, ...]).
 _COUNTED = (
@@ -147,52 +298,148 @@ _COUNTED = (
         for column, name, total in (("materials", "key", "sum(j.value)"), ("referrals", "key", "sum(j.value)"),
                                     ("indicators", "value", "count(*)"), ("languages", "value", "count(*)")))
 )
+_HOURS = (
+    "SELECT s.id, CASE WHEN d.id IS NULL "
+    "THEN (SELECT count(*) FROM signups c WHERE c.shift_id = s.id AND c.status = 'confirmed') "
+    "ELSE json_array_length(coalesce(nullif(d.team, ''), '[]')) END AS team, "
+    f"CASE WHEN d.id IS NULL THEN {_seconds('s.starts_at', 's.ends_at')} "
+    f"ELSE {_seconds('d.started_at', 'd.ended_at')} END AS seconds "
+    + _HELD.format(join="LEFT JOIN")
+)
+_AUDIENCES = ("SELECT s.id AS shift, s.kind, s.starts_at, a.sector, a.count FROM shifts s "
+              "JOIN debriefs d ON d.shift_id = s.id JOIN debrief_audiences a ON a.debrief_id = d.id "
+              + _WHERE + " ORDER BY s.starts_at, s.id, a.sector")
 
 
-def _debriefed(store: Store, period: Period, zone: ZoneInfo, now: datetime) -> list[dict]:
-    """The period's held shifts that have a debrief, with it, in order."""
+def volunteer_hours(db: Database, *, start: str, end: str, now: str) -> dict[int, float]:
+    """Hours volunteered on each shift held in [start, end), by shift id.
+
+    Estimated: the debrief's team times the debrief's start to end, or before a debrief the confirmed
+    team times the planned start to end. Every figure of volunteer hours comes from here, so real
+    per-person check-in and check-out times replace the estimate in this one place.
+    """
+    return {row["id"]: row["team"] * row["seconds"] / 3600 for row in db.query(
+        _HOURS, {"start": start, "end": end, "now": now})}
+
+
+def _local_day(stamp: str, zone: ZoneInfo) -> date:
+    return datetime.fromisoformat(stamp).astimezone(zone).date()
+
+
+def _tally(db: Database, period: Period, zone: ZoneInfo, now: datetime) -> tuple[Figures, list[Night], list[Audience]]:
+    """A period's figures with the shifts and audiences they add up from (SQLite reads, Python adds)."""
     start, end = period.bounds(zone)
-    with store.read() as db:
-        return list(db.query(
-            "SELECT s.id, s.kind, d.venue AS d_venue, d.area AS d_area, d.started_at, d.ended_at, d.team, d.contacts, "
-            "d.brief, d.extended, d.languages, d.materials, d.indicators, d.referrals, d.hotline, d.police, d.incident "
-            + _HELD.format(join="JOIN") + " ORDER BY s.starts_at, s.id",
-            {"start": start, "end": end, "now": iso(now)},
-        ))
-
-
-def _hours(start: str, end: str) -> float:
-    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 3600
+    params = {"start": start, "end": end, "now": iso(now)}
+    hours = volunteer_hours(db, **params)
+    out = Figures()
+    nights: list[Night] = []
+    for row in db.query(_NIGHTS, params):
+        debriefed = row["debrief_id"] is not None
+        night = Night(
+            shift=row["id"], day=_local_day(row["starts_at"], zone), kind=row["kind"], venue=row["venue"],
+            debriefed=debriefed, team=row["team"], hours=round(row["seconds"] / 3600, 2),
+            volunteer_hours=round(hours.get(row["id"], 0.0), 2), contacts=row["contacts"],
+            materials=row["materials_total"], referrals=row["referrals_total"], audience=0, hotline=row["hotline"],
+            police=row["police"], incident=row["incident"], detail=row if debriefed else {},
+        )
+        nights.append(night)
+        out.nights[night.kind] += 1
+        out.debriefed += debriefed
+        out.missing += not debriefed
+        if night.kind == "training":
+            out.trained += night.contacts
+        else:
+            out.reached += night.contacts
+        out.hotline += night.hotline
+        out.police += night.police
+        out.incidents += night.incident
+    out.volunteer_hours = round(sum(hours.values(), 0.0), 1)
+    for row in db.query(_COUNTED, params):
+        getattr(out, row["figure"])[row["name"]] += row["n"]
+    audiences = [Audience(r["shift"], _local_day(r["starts_at"], zone), r["kind"], r["sector"], r["count"])
+                 for r in db.query(_AUDIENCES, params)]
+    per_shift: Counter = Counter()
+    for audience in audiences:
+        out.sectors[audience.sector] += audience.count
+        per_shift[audience.shift] += audience.count
+    if per_shift:
+        nights = [n if n.shift not in per_shift else Night(**{**n.__dict__, "audience": per_shift[n.shift]})
+                  for n in nights]
+    return out, nights, audiences
 
 
 def figures(store: Store, period: Period, *, zone: ZoneInfo, now: datetime) -> Figures:
-    """Add up the shifts held in a period and their debriefs (SQLite does the adding, in two queries)."""
-    start, end = period.bounds(zone)
-    params = {"start": start, "end": end, "now": iso(now)}
-    out = Figures()
-    seconds = 0
+    """Add up the shifts held in a period and their debriefs."""
     with store.read() as db:
-        for row in db.query(_PER_KIND, params):
-            out.nights[row["kind"]] = row["nights"]
-            out.debriefed += row["debriefed"]
-            out.missing += row["nights"] - row["debriefed"]
-            seconds += row["seconds"] or 0
-            if row["kind"] == "training":
-                out.trained += row["contacts"]
-            else:
-                out.reached += row["contacts"]
-            out.hotline += row["hotline"]
-            out.police += row["police"]
-            out.incidents += row["incidents"]
-        for row in db.query(_COUNTED, params):
-            getattr(out, row["figure"])[row["name"]] += row["n"]
-    out.volunteer_hours = round(seconds / 3600, 1)
-    return out
+        return _tally(db, period, zone, now)[0]
+
+
+def _steps(period: Period, nights: list[Night]) -> list[Step]:
+    steps = []
+    for step in buckets(period):
+        inside = [n for n in nights if step.first <= n.day < step.end]
+        steps.append(Step(
+            period=step, nights=len(inside), reached=sum(n.contacts for n in inside if n.kind != "training"),
+            trained=sum(n.contacts for n in inside if n.kind == "training"),
+            audience=sum(n.audience for n in inside),
+            volunteer_hours=round(sum((n.volunteer_hours for n in inside), 0.0), 1),
+        ))
+    return steps
+
+
+def build_report(store: Store, period: Period, *, zone: ZoneInfo, now: datetime, rate: float | None = None,
+                 currency: str = "USD", coalition: str | None = None) -> Report:
+    """The one computation behind every report: a period, the previous period of the same length, the tables."""
+    previous = period.previous()
+    with store.read() as db:
+        current, nights, audiences = _tally(db, period, zone, now)
+        before = _tally(db, previous, zone, now)[0]
+    return Report(period=period, previous=previous, current=current, before=before, nights=nights,
+                  steps=_steps(period, nights), audiences=audiences, rate=rate, currency=currency, coalition=coalition)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One line of the KPI table: a figure this period and the period before."""
+
+    key: str  # nights, reached, ..., referral:<id>, sector:<id>
+    label: str
+    current: float | int
+    previous: float | int
+
+
+def kpis(report: Report, *, lists: Lists, sectors: list[Entry], labels: dict[str, str]) -> list[Kpi]:
+    """The report's KPIs, in the order the PDF and the workbook's summary list them (labels from the words file)."""
+    f, p = report.current, report.before
+    rows = [
+        Kpi("nights", labels["nights"], f.total_nights, p.total_nights),
+        Kpi("reached", labels["reached"], f.reached, p.reached),
+        Kpi("trained", labels["trained"], f.trained, p.trained),
+        Kpi("audience", labels["audience"], f.total_audience, p.total_audience),
+    ]
+    names = {s.id: s.name for s in sectors}
+    for sector in [s.id for s in sectors] + sorted((set(f.sectors) | set(p.sectors)) - set(names)):
+        if f.sectors[sector] or p.sectors[sector]:
+            rows.append(Kpi(f"sector:{sector}", "  " + names.get(sector, sector), f.sectors[sector], p.sectors[sector]))
+    rows.append(Kpi("materials", labels["materials"], f.total_materials, p.total_materials))
+    rows.append(Kpi("referrals", labels["referrals"], f.total_referrals, p.total_referrals))
+    for category in sorted(set(f.referrals) | set(p.referrals), key=lambda c: (-f.referrals[c], c)):
+        rows.append(Kpi(f"referral:{category}", "  " + lists.name("categories", category),
+                        f.referrals[category], p.referrals[category]))
+    rows += [
+        Kpi("hotline", labels["hotline"], f.hotline, p.hotline),
+        Kpi("hours", labels["hours"], f.volunteer_hours, p.volunteer_hours),
+    ]
+    if report.rate is not None:
+        rows.append(Kpi("inkind", labels["inkind"].format(currency=report.currency, rate=f"{report.rate:.2f}"),
+                        report.inkind(f) or 0.0, report.inkind(p) or 0.0))
+    rows.append(Kpi("missing", labels["missing"], f.missing, p.missing))
+    return rows
 
 
 def last_months(period: Period, count: int = 12) -> list[Period]:
-    """The `count` months ending with the last month of a period."""
-    last = shift_month(period.end, -1)
+    """The `count` months ending with the month of a period's last day."""
+    last = shift_month(period.last, 0)
     return [month_span(shift_month(last, -n), 1) for n in range(count - 1, -1, -1)]
 
 
@@ -246,24 +493,25 @@ def _cell(value: object) -> object:
     return value
 
 
-def csv_bytes(store: Store, period: Period, *, zone: ZoneInfo, now: datetime, catalog: Catalog, lists: Lists) -> bytes:
-    """One row per debriefed shift of the period, counts only (no notes), UTF-8 with a BOM for spreadsheets."""
+def report_csv(report: Report, *, zone: ZoneInfo, catalog: Catalog, lists: Lists) -> bytes:
+    """One row per debriefed shift of the report, counts only (no notes), UTF-8 with a BOM for spreadsheets."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(csv_columns(catalog, lists))
-    for row in _debriefed(store, period, zone, now):
+    for night in report.nights:
+        if not night.debriefed:
+            continue
+        row = night.detail
         started = datetime.fromisoformat(row["started_at"]).astimezone(zone)
         ended = datetime.fromisoformat(row["ended_at"]).astimezone(zone)
-        hours = round(_hours(row["started_at"], row["ended_at"]), 2)
-        team = len(json.loads(row["team"] or "[]"))
         materials = json.loads(row["materials"] or "{}")
         referrals = json.loads(row["referrals"] or "{}")
         indicators = set(json.loads(row["indicators"] or "[]"))
         writer.writerow([_cell(v) for v in (
-            [row["id"], started.date().isoformat(), row["kind"], row["d_venue"], row["d_area"],
-             started.strftime("%Y-%m-%d %H:%M"), ended.strftime("%Y-%m-%d %H:%M"), hours, team, round(hours * team, 2),
-             row["contacts"], row["brief"], row["extended"], ";".join(json.loads(row["languages"] or "[]")),
-             row["hotline"], row["police"], row["incident"]]
+            [night.shift, started.date().isoformat(), night.kind, night.venue, row["area"],
+             started.strftime("%Y-%m-%d %H:%M"), ended.strftime("%Y-%m-%d %H:%M"), night.hours, night.team,
+             night.volunteer_hours, night.contacts, row["brief"], row["extended"],
+             ";".join(json.loads(row["languages"] or "[]")), night.hotline, night.police, night.incident]
             + [materials.get(m.id, 0) for m in lists.materials]
             + [referrals.get(c.id, 0) for c in lists.categories]
             + [int(i.id in indicators) for i in lists.indicators]
@@ -271,9 +519,15 @@ def csv_bytes(store: Store, period: Period, *, zone: ZoneInfo, now: datetime, ca
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def csv_bytes(store: Store, period: Period, *, zone: ZoneInfo, now: datetime, catalog: Catalog, lists: Lists) -> bytes:
+    """The CSV of a period's debriefed shifts (see report_csv)."""
+    return report_csv(build_report(store, period, zone=zone, now=now), zone=zone, catalog=catalog, lists=lists)
+
+
 def utc_now_local_date(now: datetime, zone: ZoneInfo) -> date:
     """Today's date in the coalition's zone."""
     return now.astimezone(zone).date()
 
 
-__all__ = ["UTC", "Period", "Figures", "parse_period", "figures", "chart_png", "csv_bytes"]
+__all__ = ["UTC", "Period", "Figures", "Report", "parse_period", "read_period", "figures", "build_report",
+           "volunteer_hours", "chart_png", "csv_bytes", "report_csv"]

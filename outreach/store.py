@@ -287,6 +287,17 @@ def m010_vacuum_free_pages(db: Database) -> None:
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+@migrations()
+def m014_audiences(db: Database) -> None:
+    """The audience of a community outreach or training shift, counted by sector (data/sectors.yml)."""
+    db["debrief_audiences"].create(
+        {"debrief_id": int, "sector": str, "count": int},
+        pk=("debrief_id", "sector"),
+        foreign_keys=[("debrief_id", "debriefs", "id")],
+        not_null={"debrief_id", "sector", "count"},
+    )
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 

@@ -123,7 +123,7 @@ def test_report_figures_against_known_debriefs_and_previous_period(bot, november
 
 def test_report_uploads_a_real_png_of_the_right_size(bot, november):
     sent = bot.command(ADMIN, "report 2026-11")
-    assert "chart is being uploaded" in sent.text()
+    assert "PDF, the workbook and the 12-month chart of 2026-11 are being uploaded" in sent.text()
     get_url = bot.fake.wait_for("files.getUploadURLExternal", where=not_invite)[0]
     assert get_url.params["filename"] == "outreach-2026-11.png"
     complete = bot.fake.wait_for("files.completeUploadExternal", where=not_invite)[0]
