@@ -246,35 +246,48 @@ HOURS = "#,##0.0"
 MONEY = "#,##0.00"
 
 
-def _sheet(book: object, title: str, head: list[str], rows: list[list], formats: dict[int, str]) -> object:
-    """A sheet with a bold, frozen header row; `formats` gives a column's number format by index."""
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+class _Writer:
+    """Writes rows into a write-only workbook (fast at thousands of rows), each value with its number format."""
 
-    sheet = book.create_sheet(title)  # type: ignore[attr-defined]
-    sheet.append(head)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for values in rows:
-        sheet.append(values)
-    for column, fmt in formats.items():
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=column + 1, max_col=column + 1):
-            if cell.value is not None:
-                cell.number_format = fmt
-    for index, title_text in enumerate(head, start=1):
-        width = max([len(str(title_text))] + [len(str(r[index - 1])) for r in rows[:200] if len(r) >= index])
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 10), 60)
-    sheet.freeze_panes = "A2"
-    _text_stays_text(sheet)
-    return sheet
+    def __init__(self, book: object) -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
 
+        self.book, self.cell_type, self.bold = book, WriteOnlyCell, Font(bold=True)
 
-def _text_stays_text(sheet: object) -> None:
-    """A name that starts with = is text, never a formula."""
-    for row in sheet.iter_rows():  # type: ignore[attr-defined]
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
+    def sheet(self, title: str, head: list[str], rows: list[list], formats: dict[int, str],
+              widths: list[int] | None = None) -> object:
+        """A sheet with a bold, frozen header row; `formats` gives a column's number format by index."""
+        from openpyxl.utils import get_column_letter
+
+        sheet = self.book.create_sheet(title)  # type: ignore[attr-defined]
+        for index, title_text in enumerate(head, start=1):
+            width = (widths[index - 1] if widths else
+                     max([len(str(title_text))] + [len(str(r[index - 1])) for r in rows[:200] if len(r) >= index]))
+            sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 10), 70)
+        sheet.freeze_panes = "A2"
+        sheet.append([self.text(sheet, h, bold=True) for h in head])
+        for values in rows:
+            sheet.append([self.value(sheet, v, formats.get(i)) for i, v in enumerate(values)])
+        return sheet
+
+    def text(self, sheet: object, value: str, *, bold: bool = False) -> object:
+        """A text cell that stays text (a name starting with = is never a formula)."""
+        cell = self.cell_type(sheet, value=value)
+        cell.data_type = "s"
+        if bold:
+            cell.font = self.bold
+        return cell
+
+    def value(self, sheet: object, value: object, fmt: str | None) -> object:
+        """A number or a date with its format; text as text."""
+        if isinstance(value, str):
+            return self.text(sheet, value) if value[:1] == "=" else value
+        if fmt is None and not isinstance(value, date):
+            return value
+        cell = self.cell_type(sheet, value=value)
+        cell.number_format = fmt or DATE
+        return cell
 
 
 def _fmt(value: float | int, key: str) -> str:
@@ -284,50 +297,53 @@ def _fmt(value: float | int, key: str) -> str:
 def report_xlsx(report: Report, *, catalog: Catalog, lists: Lists, sectors: list[Entry]) -> bytes:
     """The report as a workbook: summary, nights, referrals, trainings and audiences, volunteer hours."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     w = words()
     sheets = w["sheets"]
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)
+    out = _Writer(book)
     period, previous = report.period, report.previous
 
-    about = w["summary_about"]
-    summary = _sheet(book, sheets["summary"], w["summary_head"], [], {})
     kpi_rows = report_kpis(report, lists=lists, sectors=sectors)
+    rows: list[list] = []
+    formats: list[str] = []
     for kpi in kpi_rows:
         delta = kpi.current - kpi.previous
-        summary.append([kpi.label, kpi.current, kpi.previous, round(delta, 2) if isinstance(delta, float) else delta])
-        fmt = _fmt(kpi.current, kpi.key)
-        for cell in summary[summary.max_row][1:4]:
-            cell.number_format = fmt
+        rows.append([kpi.label, kpi.current, kpi.previous, round(delta, 2) if isinstance(delta, float) else delta])
+        formats.append(_fmt(kpi.current, kpi.key))
+    summary = book.create_sheet(sheets["summary"])
+    summary.column_dimensions["A"].width = max(len(k.label) for k in kpi_rows) + 2
+    for column in "BCD":
+        summary.column_dimensions[column].width = 16
+    summary.freeze_panes = "A2"
+    summary.append([out.text(summary, h, bold=True) for h in w["summary_head"]])
+    for row, fmt in zip(rows, formats, strict=True):
+        summary.append([out.text(summary, row[0])] + [out.value(summary, v, fmt) for v in row[1:]])
     summary.append([])
     facts = [report.coalition or "", period.label, period.first, period.last, previous.first, previous.last]
-    for name, value in zip(about, facts, strict=True):
-        summary.append([name, value])
-        summary.cell(row=summary.max_row, column=1).font = Font(bold=True)
-        if isinstance(value, date):
-            summary.cell(row=summary.max_row, column=2).number_format = DATE
-    summary.column_dimensions["A"].width = max(len(k.label) for k in kpi_rows) + 2
-    _text_stays_text(summary)
+    for name, value in zip(w["summary_about"], facts, strict=True):
+        summary.append([out.text(summary, name, bold=True), out.value(summary, value, DATE if isinstance(value, date)
+                                                                           else None)])
 
     yes, no = w["answer_yes"], w["answer_no"]
-    _sheet(book, sheets["nights"], w["nights_head"], [
-        [n.shift, n.day, KINDS.get(n.kind, n.kind), catalog.name_of("venues", n.venue), yes if n.debriefed else no,
+    kinds = {k: KINDS.get(k, k) for k in {n.kind for n in report.nights}}
+    venues = {v: catalog.name_of("venues", v) for v in {n.venue for n in report.nights}}
+    out.sheet(sheets["nights"], w["nights_head"], [
+        [n.shift, n.day, kinds[n.kind], venues[n.venue], yes if n.debriefed else no,
          n.team, n.hours, n.volunteer_hours, n.contacts, n.materials, n.referrals, n.audience, n.hotline, n.police,
          n.incident]
         for n in report.nights
-    ], {1: DATE, 6: "0.00", 7: "#,##0.00"})
+    ], {1: DATE, 6: "0.00", 7: "#,##0.00"}, widths=[6, 10, 18, 24, 9, 6, 9, 15, 9, 9, 9, 9, 16, 24, 15])
 
     f, p = report.current, report.before
     order = sorted(set(f.referrals) | set(p.referrals), key=lambda c: (-f.referrals[c], c))
-    _sheet(book, sheets["referrals"], w["referrals_head"],
-           [[lists.name("categories", c), f.referrals[c], p.referrals[c]] for c in order], {})
+    out.sheet(sheets["referrals"], w["referrals_head"],
+              [[lists.name("categories", c), f.referrals[c], p.referrals[c]] for c in order], {})
 
     names = {s.id: s.name for s in sectors}
-    _sheet(book, sheets["audiences"], w["audiences_head"], [
+    out.sheet(sheets["audiences"], w["audiences_head"], [
         [a.shift, a.day, KINDS.get(a.kind, a.kind), names.get(a.sector, a.sector), a.count] for a in report.audiences
-    ], {1: DATE})
+    ], {1: DATE}, widths=[6, 10, 18, 24, 8])
 
     head = list(w["hours_head"])
     with_value = report.rate is not None
@@ -340,7 +356,7 @@ def report_xlsx(report: Report, *, catalog: Catalog, lists: Lists, sectors: list
         if with_value:
             row.append(round(step.volunteer_hours * (report.rate or 0), 2))
         rows.append(row)
-    _sheet(book, sheets["hours"], head, rows, {0: DATE, 1: DATE, 6: HOURS, 7: MONEY})
+    out.sheet(sheets["hours"], head, rows, {0: DATE, 1: DATE, 6: HOURS, 7: MONEY})
 
     buffer = io.BytesIO()
     book.save(buffer)

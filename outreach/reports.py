@@ -15,9 +15,12 @@ import csv
 import io
 import json
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
@@ -195,7 +198,34 @@ class Figures:
         return sum(self.sectors.values())
 
 
-@dataclass(frozen=True)
+class Held(NamedTuple):
+    """A shift held in a period as read from the database, with its debrief's counts (never its text)."""
+
+    id: int
+    kind: str
+    starts_at: str
+    venue: str
+    debrief_id: int | None
+    seconds: int  # how long the team was out: the debrief's times, or the planned ones before a debrief
+    team: int  # the debrief's team, or the confirmed signups before a debrief
+    contacts: int
+    hotline: int
+    police: int
+    incident: int
+    materials_total: int
+    referrals_total: int
+    area: str | None
+    started_at: str | None
+    ended_at: str | None
+    brief: int | None
+    extended: int | None
+    languages: str | None  # the debrief's stored lists (JSON), read only by the CSV
+    materials: str | None
+    indicators: str | None
+    referrals: str | None
+
+
+@dataclass(slots=True)
 class Night:
     """One shift held in the period: its counts (never its text), as the nights sheet and the CSV list them."""
 
@@ -214,7 +244,7 @@ class Night:
     hotline: int
     police: int
     incident: int
-    detail: dict = field(repr=False, compare=False)  # the debrief's stored counts, for the CSV
+    detail: Held = field(repr=False, compare=False)  # the stored row, whose debrief counts the CSV lists
 
 
 @dataclass(frozen=True)
@@ -241,6 +271,17 @@ class Audience:
 
 
 @dataclass
+class Tally:
+    """What a period's figures were added up from: the held shifts, their hours and their audiences."""
+
+    period: Period
+    held: list[Held]
+    hours: dict[int, float]
+    audience_rows: list[tuple[int, str, str, str, int]]  # shift, kind, starts_at, sector, count
+    zone: ZoneInfo
+
+
+@dataclass
 class Report:
     """A period's figures, the previous period's, and the tables behind them: what every output shows."""
 
@@ -248,9 +289,8 @@ class Report:
     previous: Period
     current: Figures
     before: Figures
-    nights: list[Night]
     steps: list[Step]
-    audiences: list[Audience]
+    tally: Tally = field(repr=False)
     rate: float | None = None
     currency: str = "USD"
     coalition: str | None = None
@@ -264,6 +304,27 @@ class Report:
         """The kinds of shift held in either period."""
         return sorted(set(self.current.nights) | set(self.before.nights))
 
+    @cached_property
+    def nights(self) -> list[Night]:
+        """Every shift held in the period, in order, with the figures it adds (the nights sheet, the CSV)."""
+        day_of, tally = _Days(self.period, self.tally.zone), self.tally
+        audience: Counter = Counter()
+        for shift, _, _, _, count in tally.audience_rows:
+            audience[shift] += count
+        return [Night(
+            shift=h.id, day=day_of(h.starts_at), kind=h.kind, venue=h.venue, debriefed=h.debrief_id is not None,
+            team=h.team, hours=round(h.seconds / 3600, 2), volunteer_hours=round(tally.hours.get(h.id, 0.0), 2),
+            contacts=h.contacts, materials=h.materials_total, referrals=h.referrals_total, audience=audience[h.id],
+            hotline=h.hotline, police=h.police, incident=h.incident, detail=h,
+        ) for h in tally.held]
+
+    @cached_property
+    def audiences(self) -> list[Audience]:
+        """The audiences of the period's shifts, by sector."""
+        day_of = _Days(self.period, self.tally.zone)
+        return [Audience(shift, day_of(starts_at), kind, sector, count)
+                for shift, kind, starts_at, sector, count in self.tally.audience_rows]
+
 
 # The shifts held in a period (started in it, ended by now, not cancelled), with their debriefs if any.
 _WHERE = "WHERE s.status = 'planned' AND s.starts_at >= :start AND s.starts_at < :end AND s.ends_at <= :now"
@@ -275,19 +336,23 @@ def _seconds(start: str, end: str) -> str:
 
 
 # One row per held shift: its counts, the debrief's stored lists (JSON, read only for the CSV) and sums.
-_NIGHTS = (
-    "SELECT s.id, s.kind, s.starts_at, coalesce(d.venue, s.venue) AS venue, d.id AS debrief_id, "
-    "d.area, d.started_at, d.ended_at, d.brief, d.extended, d.languages, d.materials, d.indicators, d.referrals, "
+_NIGHT_FIGURES = (
+    "SELECT s.id, s.kind, s.starts_at, coalesce(d.venue, s.venue), d.id, "
     f"CASE WHEN d.id IS NULL THEN {_seconds('s.starts_at', 's.ends_at')} "
-    f"ELSE {_seconds('d.started_at', 'd.ended_at')} END AS seconds, "
+    f"ELSE {_seconds('d.started_at', 'd.ended_at')} END, "
     "CASE WHEN d.id IS NULL THEN (SELECT count(*) FROM signups c WHERE c.shift_id = s.id AND c.status = 'confirmed') "
-    "ELSE json_array_length(coalesce(nullif(d.team, ''), '[]')) END AS team, "
-    "coalesce(d.contacts, 0) AS contacts, coalesce(d.hotline, 0) AS hotline, coalesce(d.police, 0) AS police, "
-    "coalesce(d.incident, 0) AS incident, "
-    "(SELECT coalesce(sum(j.value), 0) FROM json_each(nullif(d.materials, '')) j) AS materials_total, "
-    "(SELECT coalesce(sum(j.value), 0) FROM json_each(nullif(d.referrals, '')) j) AS referrals_total "
+    "ELSE json_array_length(coalesce(nullif(d.team, ''), '[]')) END, "
+    "coalesce(d.contacts, 0), coalesce(d.hotline, 0), coalesce(d.police, 0), coalesce(d.incident, 0), "
+)
+_NIGHTS = (
+    _NIGHT_FIGURES
+    + "(SELECT coalesce(sum(j.value), 0) FROM json_each(nullif(d.materials, '')) j), "
+    "(SELECT coalesce(sum(j.value), 0) FROM json_each(nullif(d.referrals, '')) j), "
+    "d.area, d.started_at, d.ended_at, d.brief, d.extended, d.languages, d.materials, d.indicators, d.referrals "
     + _HELD.format(join="LEFT JOIN") + " ORDER BY s.starts_at, s.id"
 )
+# The same rows with only what the figures need (the previous period's, the months of the PNG chart).
+_NIGHTS_FIGURES = _NIGHT_FIGURES + "0, 0, " + ", ".join(["NULL"] * 9) + " " + _HELD.format(join="LEFT JOIN")
 # Counts kept as JSON in each debrief: materials and referrals ({id: n}), indicators and languages ([id, ...]).
 _COUNTED = (
     "WITH held AS MATERIALIZED (SELECT d.materials, d.referrals, d.indicators, d.languages "
@@ -298,93 +363,84 @@ _COUNTED = (
         for column, name, total in (("materials", "key", "sum(j.value)"), ("referrals", "key", "sum(j.value)"),
                                     ("indicators", "value", "count(*)"), ("languages", "value", "count(*)")))
 )
-_HOURS = (
-    "SELECT s.id, CASE WHEN d.id IS NULL "
-    "THEN (SELECT count(*) FROM signups c WHERE c.shift_id = s.id AND c.status = 'confirmed') "
-    "ELSE json_array_length(coalesce(nullif(d.team, ''), '[]')) END AS team, "
-    f"CASE WHEN d.id IS NULL THEN {_seconds('s.starts_at', 's.ends_at')} "
-    f"ELSE {_seconds('d.started_at', 'd.ended_at')} END AS seconds "
-    + _HELD.format(join="LEFT JOIN")
-)
 _AUDIENCES = ("SELECT s.id AS shift, s.kind, s.starts_at, a.sector, a.count FROM shifts s "
               "JOIN debriefs d ON d.shift_id = s.id JOIN debrief_audiences a ON a.debrief_id = d.id "
               + _WHERE + " ORDER BY s.starts_at, s.id, a.sector")
 
 
-def volunteer_hours(db: Database, *, start: str, end: str, now: str) -> dict[int, float]:
-    """Hours volunteered on each shift held in [start, end), by shift id.
+def volunteer_hours(db: Database, held: list[Held]) -> dict[int, float]:
+    """Hours volunteered on each held shift, by shift id.
 
     Estimated: the debrief's team times the debrief's start to end, or before a debrief the confirmed
-    team times the planned start to end. Every figure of volunteer hours comes from here, so real
-    per-person check-in and check-out times replace the estimate in this one place.
+    team times the planned start to end (both read with the shift). Every figure of volunteer hours
+    comes from here, so real per-person check-in and check-out times (read from `db`) replace the
+    estimate in this one place.
     """
-    return {row["id"]: row["team"] * row["seconds"] / 3600 for row in db.query(
-        _HOURS, {"start": start, "end": end, "now": now})}
+    return {h.id: h.team * h.seconds / 3600 for h in held}
 
 
-def _local_day(stamp: str, zone: ZoneInfo) -> date:
-    return datetime.fromisoformat(stamp).astimezone(zone).date()
+class _Days:
+    """The local date of a stored UTC timestamp within a period, by bisecting the period's midnights."""
+
+    def __init__(self, period: Period, zone: ZoneInfo) -> None:
+        self.first = period.first
+        self.midnights = [iso(datetime.combine(period.first + timedelta(days=n), time(0), tzinfo=zone))
+                          for n in range(period.days + 1)]
+
+    def __call__(self, stamp: str) -> date:
+        return self.first + timedelta(days=bisect_right(self.midnights, stamp) - 1)
 
 
-def _tally(db: Database, period: Period, zone: ZoneInfo, now: datetime) -> tuple[Figures, list[Night], list[Audience]]:
-    """A period's figures with the shifts and audiences they add up from (SQLite reads, Python adds)."""
+def _tally(db: Database, period: Period, zone: ZoneInfo, now: datetime, *,
+           tables: bool = True) -> tuple[Figures, Tally]:
+    """A period's figures and the rows they add up from (SQLite reads and sums the JSON, Python adds the rest).
+
+    Without `tables`, the rows carry only what the figures need (no per-shift totals, no debrief lists).
+    """
     start, end = period.bounds(zone)
     params = {"start": start, "end": end, "now": iso(now)}
-    hours = volunteer_hours(db, **params)
+    held = [Held._make(row) for row in db.execute(_NIGHTS if tables else _NIGHTS_FIGURES, params).fetchall()]
+    hours = volunteer_hours(db, held)
     out = Figures()
-    nights: list[Night] = []
-    for row in db.query(_NIGHTS, params):
-        debriefed = row["debrief_id"] is not None
-        night = Night(
-            shift=row["id"], day=_local_day(row["starts_at"], zone), kind=row["kind"], venue=row["venue"],
-            debriefed=debriefed, team=row["team"], hours=round(row["seconds"] / 3600, 2),
-            volunteer_hours=round(hours.get(row["id"], 0.0), 2), contacts=row["contacts"],
-            materials=row["materials_total"], referrals=row["referrals_total"], audience=0, hotline=row["hotline"],
-            police=row["police"], incident=row["incident"], detail=row if debriefed else {},
-        )
-        nights.append(night)
-        out.nights[night.kind] += 1
-        out.debriefed += debriefed
-        out.missing += not debriefed
-        if night.kind == "training":
-            out.trained += night.contacts
-        else:
-            out.reached += night.contacts
-        out.hotline += night.hotline
-        out.police += night.police
-        out.incidents += night.incident
+    out.nights.update(h.kind for h in held)
+    out.debriefed = sum(1 for h in held if h.debrief_id is not None)
+    out.missing = len(held) - out.debriefed
+    out.trained = sum(h.contacts for h in held if h.kind == "training")
+    out.reached = sum(h.contacts for h in held) - out.trained
+    out.hotline = sum(h.hotline for h in held)
+    out.police = sum(h.police for h in held)
+    out.incidents = sum(h.incident for h in held)
     out.volunteer_hours = round(sum(hours.values(), 0.0), 1)
-    for row in db.query(_COUNTED, params):
-        getattr(out, row["figure"])[row["name"]] += row["n"]
-    audiences = [Audience(r["shift"], _local_day(r["starts_at"], zone), r["kind"], r["sector"], r["count"])
-                 for r in db.query(_AUDIENCES, params)]
-    per_shift: Counter = Counter()
-    for audience in audiences:
-        out.sectors[audience.sector] += audience.count
-        per_shift[audience.shift] += audience.count
-    if per_shift:
-        nights = [n if n.shift not in per_shift else Night(**{**n.__dict__, "audience": per_shift[n.shift]})
-                  for n in nights]
-    return out, nights, audiences
+    for figure, name, n in db.execute(_COUNTED, params).fetchall():
+        getattr(out, figure)[name] += n
+    audience_rows = db.execute(_AUDIENCES, params).fetchall()
+    for _, _, _, sector, count in audience_rows:
+        out.sectors[sector] += count
+    return out, Tally(period, held, hours, audience_rows, zone)
 
 
 def figures(store: Store, period: Period, *, zone: ZoneInfo, now: datetime) -> Figures:
     """Add up the shifts held in a period and their debriefs."""
     with store.read() as db:
-        return _tally(db, period, zone, now)[0]
+        return _tally(db, period, zone, now, tables=False)[0]
 
 
-def _steps(period: Period, nights: list[Night]) -> list[Step]:
-    steps = []
-    for step in buckets(period):
-        inside = [n for n in nights if step.first <= n.day < step.end]
-        steps.append(Step(
-            period=step, nights=len(inside), reached=sum(n.contacts for n in inside if n.kind != "training"),
-            trained=sum(n.contacts for n in inside if n.kind == "training"),
-            audience=sum(n.audience for n in inside),
-            volunteer_hours=round(sum((n.volunteer_hours for n in inside), 0.0), 1),
-        ))
-    return steps
+def _steps(tally: Tally) -> list[Step]:
+    """The period's weeks or months, each with what its held shifts added up to."""
+    steps = buckets(tally.period)
+    starts = [s.bounds(tally.zone)[0] for s in steps]
+    sums = [[0, 0, 0, 0, 0.0] for _ in steps]  # nights, reached, trained, audience, hours
+    audience: Counter = Counter()
+    for shift, _, _, _, count in tally.audience_rows:
+        audience[shift] += count
+    for h in tally.held:
+        step = sums[bisect_right(starts, h.starts_at) - 1]
+        step[0] += 1
+        step[2 if h.kind == "training" else 1] += h.contacts
+        step[3] += audience[h.id]
+        step[4] += round(tally.hours.get(h.id, 0.0), 2)
+    return [Step(period=s, nights=n, reached=r, trained=t, audience=a, volunteer_hours=round(v, 1))
+            for s, (n, r, t, a, v) in zip(steps, sums, strict=True)]
 
 
 def build_report(store: Store, period: Period, *, zone: ZoneInfo, now: datetime, rate: float | None = None,
@@ -392,10 +448,10 @@ def build_report(store: Store, period: Period, *, zone: ZoneInfo, now: datetime,
     """The one computation behind every report: a period, the previous period of the same length, the tables."""
     previous = period.previous()
     with store.read() as db:
-        current, nights, audiences = _tally(db, period, zone, now)
-        before = _tally(db, previous, zone, now)[0]
-    return Report(period=period, previous=previous, current=current, before=before, nights=nights,
-                  steps=_steps(period, nights), audiences=audiences, rate=rate, currency=currency, coalition=coalition)
+        current, tally = _tally(db, period, zone, now)
+        before = _tally(db, previous, zone, now, tables=False)[0]
+    return Report(period=period, previous=previous, current=current, before=before, steps=_steps(tally),
+                  tally=tally, rate=rate, currency=currency, coalition=coalition)
 
 
 @dataclass(frozen=True)
@@ -502,16 +558,16 @@ def report_csv(report: Report, *, zone: ZoneInfo, catalog: Catalog, lists: Lists
         if not night.debriefed:
             continue
         row = night.detail
-        started = datetime.fromisoformat(row["started_at"]).astimezone(zone)
-        ended = datetime.fromisoformat(row["ended_at"]).astimezone(zone)
-        materials = json.loads(row["materials"] or "{}")
-        referrals = json.loads(row["referrals"] or "{}")
-        indicators = set(json.loads(row["indicators"] or "[]"))
+        started = datetime.fromisoformat(row.started_at).astimezone(zone)
+        ended = datetime.fromisoformat(row.ended_at).astimezone(zone)
+        materials = json.loads(row.materials or "{}")
+        referrals = json.loads(row.referrals or "{}")
+        indicators = set(json.loads(row.indicators or "[]"))
         writer.writerow([_cell(v) for v in (
-            [night.shift, started.date().isoformat(), night.kind, night.venue, row["area"],
+            [night.shift, started.date().isoformat(), night.kind, night.venue, row.area,
              started.strftime("%Y-%m-%d %H:%M"), ended.strftime("%Y-%m-%d %H:%M"), night.hours, night.team,
-             night.volunteer_hours, night.contacts, row["brief"], row["extended"],
-             ";".join(json.loads(row["languages"] or "[]")), night.hotline, night.police, night.incident]
+             night.volunteer_hours, night.contacts, row.brief, row.extended,
+             ";".join(json.loads(row.languages or "[]")), night.hotline, night.police, night.incident]
             + [materials.get(m.id, 0) for m in lists.materials]
             + [referrals.get(c.id, 0) for c in lists.categories]
             + [int(i.id in indicators) for i in lists.indicators]
