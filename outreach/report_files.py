@@ -113,11 +113,11 @@ def chart_nights(report: Report) -> bytes:
 def _bars(title: str, counts: list[tuple[str, float]], color: str, empty: str) -> bytes:
     counts = [c for c in counts if c[1]]
     if len(counts) > MAX_BARS:
-        counts = counts[:MAX_BARS - 1] + [("Other", sum(v for _, v in counts[MAX_BARS - 1:]))]
+        counts = counts[:MAX_BARS - 1] + [(words()["charts"]["other"], sum(v for _, v in counts[MAX_BARS - 1:]))]
     fig = _figure(3.6, 2.7)
     axis = fig.subplots()  # type: ignore[attr-defined]
     if counts:
-        names = [name if len(name) <= 28 else name[:27] + "…" for name, _ in counts][::-1]
+        names = [name if len(name) <= 34 else name[:33] + "…" for name, _ in counts][::-1]
         axis.barh(range(len(counts)), [v for _, v in counts][::-1], color=color)
         axis.set_yticks(range(len(counts)), names, fontsize=6)
         axis.tick_params(axis="x", labelsize=6)

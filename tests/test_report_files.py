@@ -19,7 +19,7 @@ from test_reports import LEAD, debrief, not_invite, november, uploaded_id  # noq
 import bot as bot_module
 from outreach import report_files as rf
 from outreach import store as store_module
-from outreach.debriefs import audiences_of, load_sectors, record_audiences
+from outreach.debriefs import audiences_of, check_audiences, load_sectors, record_audiences
 from outreach.reports import buckets, read_period
 
 COALITION = "Eastside Coalition Against Trafficking"
@@ -260,3 +260,12 @@ def test_admin_cli_writes_the_pdf_and_the_workbook(bot, audiences, tmp_path, mon
     assert "--period: 2026-11-31..2026-12-01 holds a date that does not exist" in capsys.readouterr().err
     assert bot_module.main(["report", "--period", "2026-11"]) == 2
     assert "give --pdf FILE, --xlsx FILE or both" in capsys.readouterr().err
+
+
+def test_the_debrief_form_audience_fields_are_read_and_checked(bot):
+    sectors = load_sectors(bot.settings.data_dir)
+    counts, errors = check_audiences({"db_aud_law-enforcement": "12", "db_aud_legal": " ", "db_aud_faith": "0"},
+                                     sectors)
+    assert (counts, errors) == ({"law-enforcement": 12}, {})
+    counts, errors = check_audiences({"db_aud_health-care": "lots", "db_aud_business": "1001"}, sectors)
+    assert set(errors) == {"db_aud_health-care", "db_aud_business"} and "0 to 1000" in errors["db_aud_business"]
