@@ -315,6 +315,17 @@ def m012_debrief_steps(db: Database) -> None:
     db["debrief_drafts"].create_index(["created_at"])
 
 
+@migrations()
+def m014_audiences(db: Database) -> None:
+    """The audience of a community outreach or training shift, counted by sector (data/sectors.yml)."""
+    db["debrief_audiences"].create(
+        {"debrief_id": int, "sector": str, "count": int},
+        pk=("debrief_id", "sector"),
+        foreign_keys=[("debrief_id", "debriefs", "id")],
+        not_null={"debrief_id", "sector", "count"},
+    )
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 
