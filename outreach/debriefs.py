@@ -224,12 +224,13 @@ class Details:
     extended: int = 0
     notes: str = ""
     followups: list[FollowUp] = field(default_factory=list)
+    audiences: dict[str, int] | None = None  # by sector (data/sectors.yml), for community outreach and trainings
 
     def to_json(self) -> str:
         """The details as stored in a draft."""
         return json.dumps({
             "referrals": self.referrals, "picked": self.picked, "materials": self.materials, "brief": self.brief,
-            "extended": self.extended, "notes": self.notes,
+            "extended": self.extended, "notes": self.notes, "audiences": self.audiences,
             "followups": [{"what": f.what, "owner": f.owner, "due_on": f.due_on.isoformat()} for f in self.followups],
         }, sort_keys=True)
 
@@ -244,6 +245,8 @@ class Details:
             brief=int(data.get("brief") or 0), extended=int(data.get("extended") or 0), notes=str(data.get("notes") or ""),
             followups=[FollowUp(str(f["what"]), str(f["owner"]), date.fromisoformat(f["due_on"]))
                        for f in data.get("followups") or []],
+            audiences=None if data.get("audiences") is None
+            else {str(k): int(v) for k, v in data["audiences"].items()},
         )
 
 
@@ -321,13 +324,18 @@ def check_form(
 
 def check_details(
     form: dict, *, lists: Lists, offered: list[str], picked: list[str], zone: ZoneInfo, now: datetime,
-    screen: privacy.Screen | None = None,
+    screen: privacy.Screen | None = None, sectors: list[Entry] | None = None,
 ) -> tuple[Details, dict[str, str]]:
-    """Check the second step: a count per offered category, the other materials, follow-ups and notes."""
+    """Check the second step: a count per offered category, the other materials, follow-ups and notes,
+    and (`sectors`: a community outreach or training shift) the audience by sector."""
     screen = screen or privacy.Screen()
     errors: dict[str, str] = {}
+    audiences: dict[str, int] | None = None
+    if sectors is not None:
+        audiences, wrong = check_audiences(form, sectors)
+        errors.update(wrong)
     year = now.astimezone(zone).year
-    details = Details(picked=[c for c in picked if c in offered])
+    details = Details(picked=[c for c in picked if c in offered], audiences=audiences)
     names = {c.id: c.name for c in lists.categories}
     for ident in offered:
         if ident in names and (n := _count(form, f"db_ref_{ident}", f"referrals to {names[ident].lower()}",
@@ -450,6 +458,7 @@ def drop_stale_drafts(store: Store, *, now: datetime) -> int:
 def save(
     store: Store, *, actor: str, coordinator: bool, shift_id: int, checked: Checked, coordinators: list[str],
     coordinator_channel: str | None, lists: Lists, request_key: str | None = None, root: str | None = None,
+    sectors: list[Entry] | None = None,
 ) -> Saved:
     """Store a debrief (or its edit), with the details added on its second step (the draft kept under
     `root`, the first screen's view id), its follow-ups and the notifications they cause.
@@ -485,6 +494,9 @@ def save(
             if before.notes_expired and any(row.get(k) for k in ("notes", "police_why", "incident_what")):
                 row["notes_expired_at"] = None  # text written after the expiry is kept its own period, then expires
             db["debriefs"].update(debrief_id, row)
+        if details is not None and details.audiences is not None and sectors is not None \
+                and shift.kind in AUDIENCE_KINDS:
+            record_audiences(db, debrief_id, details.audiences, sectors=sectors)  # in the same write as the debrief
         if root:
             db.execute("DELETE FROM debrief_drafts WHERE root = ?", [root])
         store.audit(db, actor=actor, action="debrief.update" if before else "debrief.submit",
