@@ -75,6 +75,9 @@ def answered(asked, values, checklist_id):
     assert done.errors == {} and not done.body  # the pushed view closes back to the checklist
     call = asked.phone.wait(mark, lambda c: c.method == "views.update" and c.params.get("view_id") == checklist_id,
                             "the checklist updated")
+    with asked.phone.bot.fake._cond:  # and the lead's App Home republished after it: the last of that work
+        after = asked.phone.bot.fake.calls.index(call) + 1
+    asked.phone.wait(after, lambda c: c.method == "views.publish", "the App Home")
     return asked.phone.screen_of_view("modal", dict(call.params["view"], id=checklist_id))
 
 
