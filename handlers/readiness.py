@@ -231,13 +231,15 @@ def _access(kit: Kit, shift_id: int | None, actor: str, role: Role) -> tuple[Rea
 
 
 def _refused(kit: Kit, body: dict, respond: Respond, client: WebClient, what: str) -> None:
-    """Say why not where the tap came from: in the modal it came from, or beside the message."""
+    """Say why not where the tap came from: in its modal, beside its message, or in a modal over the App Home."""
     text = kit.render("readiness/not_allowed.j2", what=what)
     view = body.get("view") or {}
     if view.get("type") == "modal" and view.get("id"):
         client.views_update(view_id=view["id"], view=notice_view(kit, text))
     elif body.get("response_url"):
         respond(text=text, response_type="ephemeral", replace_original=False)
+    elif body.get("trigger_id"):
+        client.views_open(trigger_id=body["trigger_id"], view=notice_view(kit, text))
 
 
 def open_checklist(kit: Kit, client: WebClient, trigger_id: str, number: int | None, actor: str, role: Role,
@@ -443,6 +445,8 @@ def register(app: App, kit: Kit) -> None:
         elif body.get("response_url"):
             text, blocks = checklist_message(kit, state, editor=editor, note=note)
             respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+        elif note and body.get("trigger_id"):  # a tap on the App Home (Record Go there): what it did, in a modal
+            client.views_open(trigger_id=body["trigger_id"], view=notice_view(kit, note))
         kit.notifier.flush()
         if editor:
             publish_home(client, context["actor"])

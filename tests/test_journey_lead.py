@@ -11,6 +11,12 @@ from handlers.blocks import BUTTON_LIMIT, OPTION_LIMIT
 LONG_PARTNER = "Eastside Community Crisis Intervention and Emergency Housing Partnership Metro"  # 78 of 80
 
 
+def home_tap(you: Phone, action_id: str, value: str) -> Tapped:
+    """A button tapped on the App Home as Slack sends it (no response_url; the home view in the payload)."""
+    home = you.screen_of_view("home", {"id": f"VHOME{you.user}", "type": "home", "blocks": []})
+    return home._act({"type": "button", "action_id": action_id, "block_id": f"lead:{value}", "value": value})
+
+
 def open_checklist(you: Phone, number: int) -> Tapped:
     """Tap Open checklist for shift N on the App Home.
 
@@ -22,9 +28,7 @@ def open_checklist(you: Phone, number: int) -> Tapped:
         if home.buttons.count("Open checklist") == 1:
             return home.tap("Open checklist")
         return home.tap("Open checklist", near=f"#{number}")
-    mark = you.mark
-    sent = you.bot.click(you.user, "ready_open", str(number), container={"type": "view", "view_id": "VHOME"})
-    return Tapped(you, mark, trigger=f"trig-{sent.response_name}", response=None, status=sent.status, body=sent.body)
+    return home_tap(you, "ready_open", str(number))
 
 
 def options(screen: Screen) -> list[str]:
@@ -160,3 +164,12 @@ def test_go_typed_still_answers_and_is_refused_while_not_ready(bot):
     after = screen._act(forged).modal()
     assert "No Go for shift" in after.words and "Record Go" not in after.buttons
     assert bot.db["readiness"].get(number)["go_by"] is None
+
+
+def test_record_go_tapped_on_the_app_home_says_what_it_did(bot):
+    """The App Home may carry Record Go (`ready_go`) for a shift the lead leads: a tap there is answered too."""
+    number = bot.create_shift()
+    said = home_tap(Phone(bot, "ULEAD"), "ready_go", str(number)).modal()
+    assert "No Go for shift" in said.words and bot.db["readiness"].get(number)["go_by"] is None
+    refused = home_tap(Phone(bot, "UA"), "ready_go", str(number)).modal()
+    assert "Only the shift's lead and coordinators can change its checklist or record Go" in refused.words
