@@ -216,3 +216,14 @@ def home(blocks: list[Block]) -> dict:
     if len(blocks) > VIEW_BLOCKS:
         raise ValueError(f"{len(blocks)} blocks is over Slack's {VIEW_BLOCKS} for a view")
     return View(type="home", blocks=blocks).to_dict()
+
+
+def select(
+    action_id: str, choices: list[tuple[str, str]], *, initial: str | None = None, placeholder: str = "Choose…",
+) -> StaticSelectElement:
+    """A select for an actions block: picking an option sends the action at once."""
+    options = [option(text, value) for value, text in choices][:OPTIONS_MAX]
+    return StaticSelectElement(
+        action_id=action_id, options=options, initial_option=_initial(options, initial),
+        placeholder=PlainTextObject(text=clip(placeholder, 150)),
+    )

@@ -1,49 +1,169 @@
-"""The App Home tab: the reader's shifts, and for coordinators the week's staffing."""
+"""The App Home tab, the hub: entry buttons, then what the reader leads, is on, waits for and owes;
+coordinators first see open safety alerts and this week's staffing. Also the modals its buttons open."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
-from slack_bolt import App
+from jinja2 import pass_context
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
+from handlers import shifts as shift_views
 from handlers.kit import Kit
+from handlers.readiness import readiness_line
 from outreach import shifts as sh
+from outreach.numbers import parse_number
+from outreach.readiness import Readiness
 from outreach.roles import Role
+from outreach.shifts import MyShift, Shift, Watch
 
 log = logging.getLogger(__name__)
 
-MINE_MAX = 15
-STAFFING_MAX = 15
+LEAD_MAX = 5
+MINE_MAX = 6
+WAIT_MAX = 5
+ALERTS_MAX = 5
+WEEK_MAX = 10
+FIND_PAGE = 10
+MODAL_EACH = 15  # per part of the My shifts modal
+WEEK_MODAL = 40
 # Sections other surfaces add to the home tab, in order: fn(kit, user) -> blocks (keep each small).
 SECTIONS: list[Callable[[Kit, str], list[Block]]] = []
 
 
+# ---------------------------------------------------------------- pieces
+
+
+def entry_row(*, coordinator: bool) -> bk.ActionsBlock:
+    """The buttons at the top of the App Home: where every journey starts."""
+    buttons = [
+        bk.button("Find a shift", "home_find", style="primary"),
+        bk.button("My shifts", "home_mine"),
+        bk.button("Hotline card", "hotline_open"),
+        bk.button("Find a partner", "partner_find"),
+    ]
+    if coordinator:
+        buttons += [bk.button("Plan a shift", "shift_new"), bk.button("This week", "home_week")]
+    return bk.actions(*buttons, block_id="home_entry")
+
+
+def _heading(kit: Kit, part: str, **context: object) -> Block:
+    return bk.section(kit.render("home/heading.j2", part=part, **context))
+
+
+def _more(kit: Kit, more: int, where: str) -> list[Block]:
+    return [bk.context(kit.render("home/more.j2", more=more, where=where))] if more > 0 else []
+
+
+def _watch_buttons(kit: Kit, shift: Shift, watch: Watch | None, now: datetime) -> list[bk.ButtonElement]:
+    """Check in / Check out while the shift is under way (an hour before its start until checked out)."""
+    if not sh.under_way(shift, watch, now):
+        return []
+    if watch and watch.checked_in:
+        return [bk.button("Check out", "safety_checkout", str(shift.id), style="primary",
+                          confirm=shift_views.confirm_dialog(kit, "checkout", shift))]
+    return [bk.button("Check in", "safety_checkin", str(shift.id), style="primary")]
+
+
+def lead_blocks(kit: Kit, shift: Shift, r: Readiness | None, watch: Watch | None, now: datetime,
+                ahead: dict) -> list[Block]:
+    """A shift the reader leads: its readiness progress, Open checklist, Record Go once everything passes."""
+    buttons = _watch_buttons(kit, shift, watch, now)
+    buttons.append(bk.button("Open checklist", "ready_open", str(shift.id), style=None if buttons else "primary"))
+    if r is not None and r.applies and r.ready and not r.go:
+        buttons.append(bk.button("Record Go", "ready_go", str(shift.id), style="primary"))
+    buttons.append(bk.button("Details", "shift_details", str(shift.id)))
+    return [bk.section(kit.render("home/lead.j2", shift=shift, r=r, **ahead), block_id=f"lead:{shift.id}"),
+            bk.actions(*buttons, block_id=f"lead_actions:{shift.id}")]
+
+
+def mine_blocks(kit: Kit, shift: Shift, watch: Watch | None, now: datetime, ahead: dict) -> list[Block]:
+    """A shift the reader is on: when, where to meet, one readiness badge, its own buttons."""
+    buttons = _watch_buttons(kit, shift, watch, now)
+    buttons.append(bk.button("Details", "shift_details", str(shift.id)))
+    if not shift.started(now):
+        buttons.append(shift_views.withdraw_button(kit, shift, str(shift.id), waitlisted=False))
+    return [bk.section(kit.render("home/shift.j2", shift=shift, **ahead), block_id=f"mine:{shift.id}"),
+            bk.actions(*buttons, block_id=f"mine_actions:{shift.id}")]
+
+
+def waiting_block(kit: Kit, item: MyShift) -> Block:
+    """A waitlist place: the position and Leave waitlist."""
+    return bk.section(kit.render("home/waiting.j2", item=item), block_id=f"waiting:{item.shift.id}",
+                      accessory=shift_views.withdraw_button(kit, item.shift, str(item.shift.id), waitlisted=True))
+
+
+def week_block(kit: Kit, shift: Shift, ahead: dict) -> Block:
+    """One shift of the week for coordinators: staffing, readiness in detail, safety; Details."""
+    return bk.section(kit.render("home/staffing.j2", s=shift, **ahead), block_id=f"week:{shift.id}",
+                      accessory=bk.button("Details", "shift_details", str(shift.id)))
+
+
+def alert_blocks(kit: Kit, total: int, alerts: list[sh.Alert]) -> list[Block]:
+    """Open safety alerts, a short line each with Details (coordinators, first thing on the home)."""
+    if not alerts:
+        return []
+    parts: list[Block] = [_heading(kit, "alerts", count=total)]
+    for alert in alerts:
+        parts.append(bk.section(kit.render("home/alert.j2", alert=alert), block_id=f"alert:{alert.shift.id}:{alert.reason}",
+                                accessory=bk.button("Details", "shift_details", str(alert.shift.id))))
+    return parts + _more(kit, total - len(alerts), "alerts") + [bk.divider()]
+
+
+# ---------------------------------------------------------------- the home tab
+
+
 def home_view(kit: Kit, user: str) -> dict:
-    """Build the home tab for one reader."""
+    """Build the home tab for one reader (always within Slack's 100 blocks)."""
     now, store = kit.services.now(), kit.services.store
     coordinator = kit.services.role(user) >= Role.COORDINATOR
-    mine = sh.my_shifts(store, user=user, now=now)
-    shown = mine[:MINE_MAX]
-    total, week = sh.staffing(store, now=now, days=7, limit=STAFFING_MAX) if coordinator else (0, [])
-    ahead = kit.read_ahead([m.shift for m in shown] + week)
-    parts: list[Block] = [bk.header("Outreach"), bk.section(kit.render("home/mine.j2", mine=shown, more=len(mine) - MINE_MAX, **ahead))]
-    for item in shown:
-        parts.append(bk.actions(
-            bk.button("Withdraw" if item.status == "confirmed" else "Leave waitlist", "shift_withdraw", str(item.shift.id)),
-            bk.button("Details", "shift_details", str(item.shift.id)),
-            block_id=f"mine:{item.shift.id}",
-        ))
-    if coordinator:
-        parts += [bk.divider(), bk.section(kit.render("home/staffing.j2", shifts=week, more=total - len(week), **ahead))]
-        for shift in week:
-            parts.append(bk.actions(bk.button(f"#{shift.id} details", "shift_details", str(shift.id)), block_id=f"staff:{shift.id}"))
+    leading = sh.led_shifts(store, user=user, now=now)
+    mine = [m for m in sh.my_shifts(store, user=user, now=now) if m.shift.lead != user]
+    confirmed = [m.shift for m in mine if m.status == "confirmed"]
+    waiting = [m for m in mine if m.status == "waitlisted"]
+    alerts_total, alerts = sh.open_alerts(store, limit=ALERTS_MAX) if coordinator else (0, [])
+    week_total, week = sh.staffing(store, now=now, days=7, limit=WEEK_MAX) if coordinator else (0, [])
+    shown_lead, shown_mine, shown_wait = leading[:LEAD_MAX], confirmed[:MINE_MAX], waiting[:WAIT_MAX]
+    ahead = kit.read_ahead(list({s.id: s for s in shown_lead + shown_mine + week}.values()))
+    states: dict[int, Readiness] = ahead.get("readiness_states", {})
+    watches = sh.watches(store, [s.id for s in shown_lead + shown_mine])
+
+    parts: list[Block] = [bk.header("Outreach"), entry_row(coordinator=coordinator)]
+    parts += alert_blocks(kit, alerts_total, alerts)
+    if shown_lead:
+        parts.append(_heading(kit, "leading", count=len(leading)))
+        for shift in shown_lead:
+            parts += lead_blocks(kit, shift, states.get(shift.id), watches.get(shift.id), now, ahead)
+        parts += _more(kit, len(leading) - len(shown_lead), "home")
+    if shown_mine:
+        parts += [bk.divider()] if shown_lead else []
+        parts.append(_heading(kit, "mine", count=len(confirmed)))
+        for shift in shown_mine:
+            parts += mine_blocks(kit, shift, watches.get(shift.id), now, ahead)
+        parts += _more(kit, len(confirmed) - len(shown_mine), "home")
+    if shown_wait:
+        parts += [bk.divider()] if shown_lead or shown_mine else []
+        parts.append(_heading(kit, "waiting", count=len(waiting)))
+        parts += [waiting_block(kit, item) for item in shown_wait]
+        parts += _more(kit, len(waiting) - len(shown_wait), "home")
+    if not (leading or mine):
+        parts.append(bk.section(kit.render("home/empty.j2", part="home")))
     for extra in SECTIONS:
         parts += extra(kit, user)
+    if coordinator:
+        parts += [bk.divider(), _heading(kit, "week")]
+        parts += [week_block(kit, shift, ahead) for shift in week] or [bk.section(kit.render("home/empty.j2", part="week"))]
+        parts += _more(kit, week_total - len(week), "week")
     parts.append(bk.context(kit.render("home/footer.j2")))
+    if len(parts) > bk.VIEW_BLOCKS:  # another surface's section grew: keep the top, say where the rest is
+        log.warning("home of %s has %d blocks; cutting to %d", user, len(parts), bk.VIEW_BLOCKS)
+        parts = parts[: bk.VIEW_BLOCKS - 1] + _more(kit, len(parts) - bk.VIEW_BLOCKS + 1, "home")
     return bk.home(parts)
 
 
@@ -52,11 +172,137 @@ def publish_home(kit: Kit, client: WebClient, user: str) -> None:
     client.views_publish(user_id=user, view=home_view(kit, user))
 
 
+# ---------------------------------------------------------------- the modals the entry buttons open
+
+
+def find_view(kit: Kit, user: str, *, page: int, note: str | None = None) -> dict:
+    """Find a shift: one page of the next 30 days, each shift with Sign up (or why not) and Details."""
+    store = kit.services.store
+    total, page, chunk = sh.upcoming_page(store, now=kit.services.now(), page=page, size=FIND_PAGE, user=user)
+    pages = max((total + FIND_PAGE - 1) // FIND_PAGE, 1)
+    parts: list[Block] = [bk.section(note, block_id="find_note")] if note else []
+    if not chunk:
+        parts.append(bk.section(kit.render("home/empty.j2", part="find")))
+    else:
+        parts.append(_heading(kit, "find", count=total, page=page + 1, pages=pages))
+    ahead = kit.read_ahead(chunk)
+    coordinator = kit.services.role(user) >= Role.COORDINATOR
+    trained = sh.may_sign_up(store, user=user, shifts=chunk)
+    for shift in chunk:
+        parts.append(bk.divider())
+        parts += shift_views.listed_shift(kit, user, shift, ahead, coordinator=coordinator, trained=trained)
+    nav = []
+    if page > 0:
+        nav.append(bk.button("◀ Earlier", "home_find_page", str(page - 1)))
+    if page < pages - 1:
+        nav.append(bk.button("Later ▶", "home_find_page", str(page + 1)))
+    if nav:
+        parts.append(bk.actions(*nav, block_id="find_nav"))
+    return bk.modal(title="Find a shift", blocks=parts, callback_id="home_find", metadata={"page": page})
+
+
+def mine_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
+    """My shifts: what the person leads, is on and waits for, each with its own buttons."""
+    now, store = kit.services.now(), kit.services.store
+    leading = sh.led_shifts(store, user=user, now=now)
+    mine = [m for m in sh.my_shifts(store, user=user, now=now) if m.shift.lead != user]
+    confirmed = [m.shift for m in mine if m.status == "confirmed"]
+    waiting = [m for m in mine if m.status == "waitlisted"]
+    shown_lead, shown_mine = leading[:MODAL_EACH], confirmed[:MODAL_EACH]
+    ahead = kit.read_ahead(shown_lead + shown_mine)
+    states: dict[int, Readiness] = ahead.get("readiness_states", {})
+    watches = sh.watches(store, [s.id for s in shown_lead + shown_mine])
+    parts: list[Block] = [bk.section(note, block_id="mine_note")] if note else []
+    if shown_lead:
+        parts.append(_heading(kit, "leading", count=len(leading)))
+        for shift in shown_lead:
+            parts += lead_blocks(kit, shift, states.get(shift.id), watches.get(shift.id), now, ahead)
+        parts += _more(kit, len(leading) - len(shown_lead), "modal")
+    if shown_mine:
+        parts.append(_heading(kit, "mine", count=len(confirmed)))
+        for shift in shown_mine:
+            parts += mine_blocks(kit, shift, watches.get(shift.id), now, ahead)
+        parts += _more(kit, len(confirmed) - len(shown_mine), "modal")
+    if waiting:
+        parts.append(_heading(kit, "waiting", count=len(waiting)))
+        parts += [waiting_block(kit, item) for item in waiting[:MODAL_EACH]]
+        parts += _more(kit, len(waiting) - MODAL_EACH, "modal")
+    if not (leading or mine):
+        parts.append(bk.section(kit.render("home/empty.j2", part="home")))
+    return bk.modal(title="My shifts", blocks=parts, callback_id="home_mine")
+
+
+def week_view(kit: Kit) -> dict:
+    """This week, for coordinators: every shift's staffing, readiness and safety state, understaffed first."""
+    total, week = sh.staffing(kit.services.store, now=kit.services.now(), days=7, limit=WEEK_MODAL)
+    ahead = kit.read_ahead(week)
+    parts: list[Block] = [_heading(kit, "week")]
+    parts += [week_block(kit, shift, ahead) for shift in week] or [bk.section(kit.render("home/empty.j2", part="week"))]
+    parts += _more(kit, total - len(week), "modal")
+    return bk.modal(title="This week", blocks=parts, callback_id="home_week")
+
+
+def refresh_modal(kit: Kit, client: WebClient, body: dict, actor: str, *, note: str) -> bool:
+    """After a tap inside one of these modals, show it again in place with the result on top; False elsewhere."""
+    view = body.get("view") or {}
+    if view.get("type") != "modal" or not view.get("id"):
+        return False
+    callback = view.get("callback_id")
+    if callback == "home_find":
+        meta = _meta(view)
+        fresh = find_view(kit, actor, page=parse_number(str(meta.get("page", 0))) or 0, note=note)
+    elif callback == "home_mine":
+        fresh = mine_view(kit, actor, note=note)
+    else:
+        return False
+    client.views_update(view_id=view["id"], view=fresh)
+    return True
+
+
+def _meta(view: dict) -> dict:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+# ---------------------------------------------------------------- Bolt wiring
+
+
 def register(app: App, kit: Kit) -> None:
-    """Publish the home tab whenever someone opens it."""
+    """Publish the home tab whenever someone opens it; wire its entry buttons."""
+    kit.render.env.filters["readiness_detail"] = pass_context(
+        lambda context, shift: readiness_line(kit, shift, context.get("readiness_states"), detail=True))
 
     @kit.later(app.event("app_home_opened"))
     def on_home_opened(event: dict, client: WebClient) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
         publish_home(kit, client, event["user"])
+
+    @kit.later(app.action("home_find"))
+    def on_find(body: dict, context: BoltContext, client: WebClient) -> None:
+        client.views_open(trigger_id=body["trigger_id"], view=find_view(kit, context["actor"], page=0))
+
+    @kit.later(app.action("home_find_page"))
+    def on_find_page(body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+        view = body.get("view") or {}
+        if view.get("id"):
+            page = parse_number(str(action.get("value") or "")) or 0
+            client.views_update(view_id=view["id"], view=find_view(kit, context["actor"], page=page))
+
+    @kit.later(app.action("home_mine"))
+    def on_mine(body: dict, context: BoltContext, client: WebClient) -> None:
+        client.views_open(trigger_id=body["trigger_id"], view=mine_view(kit, context["actor"]))
+
+    @kit.later(app.action("home_week"))
+    def on_week(body: dict, context: BoltContext, client: WebClient) -> None:
+        if context["role"] >= Role.COORDINATOR:
+            client.views_open(trigger_id=body["trigger_id"], view=week_view(kit))
+
+    @kit.later(app.action("shift_new"))
+    def on_plan(body: dict, context: BoltContext, client: WebClient) -> None:
+        if context["role"] >= Role.COORDINATOR:
+            client.views_open(trigger_id=body["trigger_id"], view=shift_views.shift_form(
+                kit, channel=None, planner=context["actor"]))

@@ -12,6 +12,7 @@ from handlers.kit import Kit
 from handlers.readiness import channel_of, parse_languages, protocol_of
 from outreach import partners as pt
 from outreach import readiness as rd
+from outreach.catalog import Entry
 from outreach.partners import Partner, PartnerDraft
 from outreach.roles import Role
 
@@ -23,13 +24,18 @@ def _today(kit: Kit):  # noqa: ANN202
     return kit.services.now().astimezone(kit.services.settings.zone).date()
 
 
-def partner_blocks(kit: Kit, partner: Partner, *, coordinator: bool) -> list[Block]:
-    """One partner as listed, with Edit and Remove for coordinators."""
+def partner_blocks(kit: Kit, partner: Partner, *, coordinator: bool, on_call: list[int] | None = None) -> list[Block]:
+    """One partner as listed, with Edit and Remove (behind a confirm dialog) for coordinators.
+
+    `on_call`: the shifts it is on call for, named in Remove's dialog.
+    """
     parts: list[Block] = [bk.section(kit.render("partners/partner.j2", p=partner, today=_today(kit)))]
     if coordinator:
+        sure = bk.confirm("Remove this partner?", kit.render("partners/remove_confirm.j2", p=partner, shifts=on_call or []),
+                          yes="Remove", no="Keep")
         parts.append(bk.actions(
             bk.button("Edit", "partner_edit", str(partner.id)),
-            bk.button("Remove", "partner_remove", str(partner.id), style="danger"),
+            bk.button("Remove", "partner_remove", str(partner.id), style="danger", confirm=sure),
             block_id=f"partner:{partner.id}",
         ))
     return parts
@@ -39,11 +45,16 @@ def list_message(kit: Kit, found: list[Partner], *, query: str, coordinator: boo
     """The directory (or a search of it)."""
     text = kit.render("partners/list_header.j2", count=len(found), query=query, shown=min(len(found), LIST_MAX),
                       coordinator=coordinator)
+    shown = found[:LIST_MAX]
+    on_call: dict[int, list[int]] = {}
+    if coordinator and shown:
+        with kit.services.store.read() as db:
+            on_call = {p.id: rd.shifts_with_partner(db, p.id) for p in shown}
     parts: list[Block] = [bk.section(note)] if note else []
     parts.append(bk.section(text))
-    for partner in found[:LIST_MAX]:
+    for partner in shown:
         parts.append(bk.divider())
-        parts += partner_blocks(kit, partner, coordinator=coordinator)
+        parts += partner_blocks(kit, partner, coordinator=coordinator, on_call=on_call.get(partner.id))
     return (note + "\n" if note else "") + text, bk.message(parts)
 
 
@@ -90,6 +101,67 @@ def draft_from_form(form: dict) -> PartnerDraft:
     )
 
 
+# ---------------------------------------------------------------- Find a partner
+
+ANY_LANGUAGE = "any"
+
+
+def referral_parts(kit: Kit, needs: list[Entry], language: str | None) -> list[Block]:
+    """The partners for these needs (and language), ranked as /outreach refer ranks them, one section each."""
+    results = pt.refer(kit.services.store, needs=needs, language=language, now=kit.services.now())
+    speakers = [r for r in results if r.speaks]
+    parts: list[Block] = [bk.section(kit.render("partners/find_header.j2", needs=needs, language=language,
+                                                count=len(results), speakers=len(speakers)))]
+    for referral in results[:REFER_MAX]:
+        parts.append(bk.section(kit.render("partners/card.j2", r=referral, today=_today(kit))))
+    if len(results) > REFER_MAX:
+        parts.append(bk.context(kit.render("partners/find_more.j2", more=len(results) - REFER_MAX)))
+    return parts
+
+
+def _keep_value(needs: list[Entry], language: str | None) -> str:
+    """What "Send to me as a DM" carries: the needs' ids, then the language."""
+    return ",".join(c.id for c in needs) + "|" + (language or "")
+
+
+def _from_value(kit: Kit, raw: str) -> tuple[list[Entry], str | None]:
+    """The needs and language a "Send to me as a DM" button carries (unknown ids dropped)."""
+    protocol = protocol_of(kit)
+    ids, _, language = raw.partition("|")
+    needs = [c for c in (protocol.category(x) for x in ids.split(",") if x) if c is not None]
+    return needs, language if language and kit.services.catalog.language(language) else None
+
+
+def find_view(kit: Kit, *, category: str | None = None, language: str | None = None, note: str | None = None) -> dict:
+    """The Find a partner modal: pick a need (and a language) and read the partners for it."""
+    protocol, catalog = protocol_of(kit), kit.services.catalog
+    need = protocol.category(category) if category else None
+    parts: list[Block] = [bk.section(kit.render("partners/find_intro.j2"))]
+    parts.append(bk.actions(
+        bk.select("partner_find_pick", [(c.id, c.name) for c in protocol.categories],
+                  initial=need.id if need else None, placeholder="Choose a need"),
+        bk.select("partner_find_language", [(ANY_LANGUAGE, "Any language")] + [(x.id, x.name) for x in catalog.languages],
+                  initial=language or ANY_LANGUAGE, placeholder="Any language"),
+        block_id="find_pick",
+    ))
+    if need is not None:
+        parts.append(bk.divider())
+        parts += referral_parts(kit, [need], language)
+        parts.append(bk.actions(bk.button("Send to me as a DM", "partner_find_dm", _keep_value([need], language)),
+                                block_id="find_keep"))
+    if note:
+        parts.append(bk.context(note))
+    return bk.modal(title="Find a partner", blocks=parts, callback_id="partner_find", close="Close",
+                    metadata={"category": need.id if need else None, "language": language})
+
+
+def referral_dm(kit: Kit, needs: list[Entry], language: str | None) -> tuple[str, list[dict]]:
+    """The partner list as a DM to keep: a neutral notification text, the detail in the blocks."""
+    parts = referral_parts(kit, needs, language)
+    parts.append(bk.context(kit.render("partners/find_hotline.j2")))
+    return kit.render("partners/find_dm_text.j2"), bk.message(parts)
+
+
 # ---------------------------------------------------------------- subcommands
 
 
@@ -111,13 +183,16 @@ def cmd_partner(req: CommandRequest) -> None:
     req.client.views_open(trigger_id=req.trigger_id, view=partner_form(req.kit))
 
 
-@subcommand("refer", usage="NEED [LANGUAGE]")
+@subcommand("refer", usage="[NEED] [LANGUAGE]")
 def cmd_refer(req: CommandRequest) -> None:
-    """Partners for a need (and language): on call tonight and 24/7 first, with phone numbers."""
+    """Partners for a need (and language): on call tonight and 24/7 first, with phone numbers; bare: Find a partner."""
     protocol = protocol_of(req.kit)
     words = req.args.split()
     if not words:
-        req.say("partners/refer_usage.j2", categories=protocol.categories)
+        if req.trigger_id:
+            req.client.views_open(trigger_id=req.trigger_id, view=find_view(req.kit))
+        else:
+            req.say("partners/refer_usage.j2", categories=protocol.categories)
         return
     language = None
     if len(words) > 1:
@@ -131,8 +206,11 @@ def cmd_refer(req: CommandRequest) -> None:
         return
     results = pt.refer(req.kit.services.store, needs=needs, language=language, now=req.kit.services.now())
     speakers = [r for r in results if r.speaks]
-    req.say("partners/refer.j2", needs=needs, language=language, results=results[:REFER_MAX],
-            more=max(len(results) - REFER_MAX, 0), speakers=len(speakers), today=_today(req.kit))
+    text = req.kit.render("partners/refer.j2", needs=needs, language=language, results=results[:REFER_MAX],
+                          more=max(len(results) - REFER_MAX, 0), speakers=len(speakers), today=_today(req.kit))
+    keep = [bk.actions(bk.button("Send to me as a DM", "partner_find_dm", _keep_value(needs, language)),
+                       block_id="refer_keep")] if results else []
+    req.reply(text, bk.message([bk.section(text), *keep]))
 
 
 # ---------------------------------------------------------------- Bolt wiring
@@ -169,26 +247,8 @@ def register(app: App, kit: Kit) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=partner_form(kit, partner=partner))
 
     @kit.later(app.action("partner_remove"))
+    @kit.later(app.action("partner_remove_yes"))  # the second step of messages from before the confirm dialog
     def on_remove(body: dict, context: BoltContext, respond: Respond) -> None:
-        if context["role"] < Role.COORDINATOR:
-            refuse(respond)
-            return
-        number = value(body)
-        with services.store.read() as db:
-            partner = pt.get_partner(db, number) if number else None
-            shifts = rd.shifts_with_partner(db, number) if partner and number else []
-        if partner is None:
-            respond(text=kit.render("partners/gone.j2"), response_type="ephemeral", replace_original=False)
-            return
-        text = kit.render("partners/remove_confirm.j2", p=partner, shifts=shifts)
-        respond(text=text, response_type="ephemeral", replace_original=True, blocks=bk.message([
-            bk.section(text),
-            bk.actions(bk.button("Yes, remove", "partner_remove_yes", str(partner.id), style="danger"),
-                       bk.button("Keep", "partner_keep", str(partner.id)), block_id=f"remove:{partner.id}"),
-        ]))
-
-    @kit.later(app.action("partner_remove_yes"))
-    def on_remove_yes(body: dict, context: BoltContext, respond: Respond) -> None:
         if context["role"] < Role.COORDINATOR:
             refuse(respond)
             return
@@ -197,11 +257,48 @@ def register(app: App, kit: Kit) -> None:
             shifts = rd.shifts_with_partner(db, number) if number else []
             removed = pt.remove_partner(services.store, db, actor=context["actor"], partner_id=number) if number else None
         _recheck(kit, shifts)  # Go is taken back before the coordinator is told the partner is gone
-        respond(text=kit.render("partners/removed.j2", p=removed), response_type="ephemeral", replace_original=True)
+        note = kit.render("partners/removed.j2", p=removed, shifts=shifts)
+        found = pt.search(services.store, "", catalog=services.catalog, categories=protocol_of(kit).categories)
+        text, blocks = list_message(kit, found, query="", coordinator=True, note=note)
+        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
 
     @kit.later(app.action("partner_keep"))
     def on_keep(respond: Respond) -> None:
         respond(text=kit.render("partners/kept.j2"), response_type="ephemeral", replace_original=True)
+
+    @kit.later(app.action("partner_find"))
+    def on_find(body: dict, client: WebClient) -> None:
+        client.views_open(trigger_id=body["trigger_id"], view=find_view(kit))
+
+    @kit.later(app.action("partner_find_pick"))
+    @kit.later(app.action("partner_find_language"))
+    def on_find_pick(body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+        view, meta = body.get("view") or {}, context.get("meta") or {}
+        picked = (action.get("selected_option") or {}).get("value")
+        category, language = meta.get("category"), meta.get("language")
+        if action.get("action_id") == "partner_find_pick":
+            category = picked
+        else:
+            language = None if picked in (None, ANY_LANGUAGE) else picked
+        language = language if isinstance(language, str) and services.catalog.language(language) else None
+        if isinstance(view.get("id"), str):
+            client.views_update(view_id=view["id"], view=find_view(
+                kit, category=category if isinstance(category, str) else None, language=language))
+
+    @kit.later(app.action("partner_find_dm"))
+    def on_find_dm(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        needs, language = _from_value(kit, str(((body.get("actions") or [{}])[0]).get("value") or ""))
+        if not needs:
+            return
+        text, blocks = referral_dm(kit, needs, language)
+        client.chat_postMessage(channel=context["actor"], text=text, blocks=blocks)
+        sent = kit.render("partners/find_sent.j2")
+        view = body.get("view") or {}
+        if view.get("type") == "modal" and isinstance(view.get("id"), str):
+            client.views_update(view_id=view["id"], view=find_view(
+                kit, category=needs[0].id, language=language, note=sent))
+        else:
+            respond(text=sent, response_type="ephemeral", replace_original=False)
 
     @kit.form(app.view("partner_form"))
     def on_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:

@@ -49,15 +49,18 @@ def readiness_states(kit: Kit, shifts: list[Shift]) -> dict[int, Readiness]:
     return rd.readiness_many(kit.services.store, protocol_of(kit), live) if live else {}
 
 
-def readiness_line(kit: Kit, shift: Shift, states: dict[int, Readiness] | None = None) -> Markup:
+def readiness_line(kit: Kit, shift: Shift, states: dict[int, Readiness] | None = None, *,
+                   detail: bool = False) -> Markup:
     """The one readiness line shown wherever a shift is listed (a Jinja filter: `shift|readiness`).
 
-    A list renders its lines with `readiness_states` (read ahead for all its shifts) in the context.
+    Everyone sees one badge (Go, ready, not ready yet); `detail` (the `readiness_detail` filter, for
+    leads and coordinators) adds "9 of 14 ready" and what is missing. A list renders its lines with
+    `readiness_states` (read ahead for all its shifts) in the context.
     """
     if shift.cancelled:
         return Markup("")
     state = (states or {}).get(shift.id) or rd.readiness_of(kit.services.store, protocol_of(kit), shift.id)
-    return Markup(kit.render("readiness/line.j2", r=state)) if state else Markup("")
+    return Markup(kit.render("readiness/line.j2", r=state, detail=detail)) if state else Markup("")
 
 
 # ---------------------------------------------------------------- the checklist: a modal for those who work it

@@ -13,6 +13,7 @@ from handlers import blocks as bk
 from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
+from outreach import privacy
 from outreach import shifts as sh
 from outreach.catalog import KINDS
 from outreach.numbers import parse_number
@@ -30,20 +31,46 @@ NO_TRAINING = "none"
 # ---------------------------------------------------------------- words and blocks
 
 
-def summary(kit: Kit, shift: Shift, ahead: dict | None = None) -> str:
-    """The few lines that describe a shift wherever it is listed (`ahead`: what `kit.read_ahead` read)."""
-    return kit.render("shifts/summary.j2", shift=shift, **(ahead or {}))
+def summary(kit: Kit, shift: Shift, ahead: dict | None = None, *, detail: bool = False,
+            untrained: bool = False) -> str:
+    """The few lines that describe a shift wherever it is listed (`ahead`: what `kit.read_ahead` read).
+
+    Everyone sees one readiness badge; `detail` (for leads and coordinators) says what is missing.
+    `untrained`: the reader lacks the required training, so the lines say who can record it.
+    """
+    return kit.render("shifts/summary.j2", shift=shift, detail=detail, untrained=untrained,
+                      coordinators=kit.services.coordinators()[:3] if untrained else [], **(ahead or {}))
 
 
-def shift_buttons(shift: Shift, *, mine: str | None, shared: bool, page: int | None = None) -> bk.ActionsBlock:
-    """Sign up / Withdraw and Details, as they apply to the reader (both on a shared post)."""
+def confirm_dialog(kit: Kit, what: str, shift: Shift) -> bk.ConfirmObject:
+    """Slack's "are you sure?" for withdraw, leave waitlist, give back, check out (words in shifts/confirm.j2)."""
+
+    def part(name: str) -> str:
+        return kit.render("shifts/confirm.j2", what=what, part=name, shift=shift)
+
+    return bk.confirm(part("title"), part("text"), yes=part("yes"))
+
+
+def withdraw_button(kit: Kit, shift: Shift, value: str, *, waitlisted: bool,
+                    action_id: str = "shift_withdraw") -> bk.ButtonElement:
+    """Withdraw (or Leave waitlist), asking first."""
+    label, what = ("Leave waitlist", "leave") if waitlisted else ("Withdraw", "withdraw")
+    return bk.button(label, action_id, value, confirm=confirm_dialog(kit, what, shift))
+
+
+def shift_buttons(kit: Kit, shift: Shift, *, mine: str | None, shared: bool, page: int | None = None,
+                  trained: bool = True) -> bk.ActionsBlock:
+    """Sign up (Join waitlist when full) / Withdraw and Details, as they apply to the reader (both on a
+    shared post). A reader without the required training (`trained=False`) gets no Sign up."""
     value = f"{shift.id}:{page}" if page is not None else str(shift.id)
     buttons = []
-    if shared or mine is None:
+    if shared:
         buttons.append(bk.button("Sign up", "shift_signup", value, style="primary"))
+    elif mine is None and trained:
+        label = "Sign up" if shift.places_left else "Join waitlist"
+        buttons.append(bk.button(label, "shift_signup", value, style="primary" if shift.places_left else None))
     if shared or mine is not None:
-        label = "Leave waitlist" if mine == "waitlisted" else "Withdraw"
-        buttons.append(bk.button(label, "shift_withdraw", value))
+        buttons.append(withdraw_button(kit, shift, value, waitlisted=mine == "waitlisted"))
     buttons.append(bk.button("Details", "shift_details", str(shift.id)))
     return bk.actions(*buttons, block_id=f"shift:{shift.id}")
 
@@ -54,8 +81,17 @@ def post_blocks(kit: Kit, shift: Shift) -> list[dict]:
     if shift.cancelled:
         parts.append(bk.context(kit.render("shifts/cancelled_note.j2", shift=shift)))
     else:
-        parts.append(shift_buttons(shift, mine=None, shared=True))
+        parts.append(shift_buttons(kit, shift, mine=None, shared=True))
     return bk.message(parts)
+
+
+def listed_shift(kit: Kit, reader: str, shift: Shift, ahead: dict, *, coordinator: bool, trained: set[int],
+                 page: int | None = None) -> list[Block]:
+    """One shift of a list the reader sees: its lines, then its own buttons."""
+    untrained = shift.my_status is None and shift.id not in trained and not shift.cancelled
+    text = summary(kit, shift, ahead, detail=coordinator or shift.lead == reader, untrained=untrained)
+    return [bk.section(text, block_id=f"listed:{shift.id}"),
+            shift_buttons(kit, shift, mine=shift.my_status, shared=False, page=page, trained=not untrained)]
 
 
 def list_message(kit: Kit, reader: str, *, page: int, note: str | None = None) -> tuple[str, list[dict]]:
@@ -69,10 +105,11 @@ def list_message(kit: Kit, reader: str, *, page: int, note: str | None = None) -
         parts.append(bk.section(note))
     parts.append(bk.section(text))
     ahead = kit.read_ahead(chunk)
+    coordinator = kit.services.role(reader) >= Role.COORDINATOR
+    trained = sh.may_sign_up(kit.services.store, user=reader, shifts=chunk)
     for shift in chunk:
         parts.append(bk.divider())
-        parts.append(bk.section(summary(kit, shift, ahead)))
-        parts.append(shift_buttons(shift, mine=shift.my_status, shared=False, page=page))
+        parts += listed_shift(kit, reader, shift, ahead, coordinator=coordinator, trained=trained, page=page)
     nav = []
     if page > 0:
         nav.append(bk.button("◀ Earlier", "shifts_page", str(page - 1)))
@@ -83,28 +120,54 @@ def list_message(kit: Kit, reader: str, *, page: int, note: str | None = None) -
     return (note + "\n" if note else "") + text, bk.message(parts)
 
 
-def details_view(kit: Kit, shift: Shift, *, role: Role) -> dict:
-    """A modal with everything about one shift."""
+def cancel_button(kit: Kit, shift: Shift, *, people: int) -> bk.ButtonElement:
+    """Cancel shift, behind Slack's confirm dialog (`people`: how many are on it or its waitlist)."""
+    return bk.button("Cancel shift", "shift_cancel", str(shift.id), style="danger", confirm=bk.confirm(
+        f"Cancel shift #{shift.id}?", kit.render("shifts/cancel_confirm.j2", shift=shift, people=people),
+        yes="Cancel shift", no="Keep it",
+    ))
+
+
+def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None) -> dict:
+    """A modal with everything about one shift; coordinators get Edit, Duplicate and Cancel shift."""
     with kit.services.store.read() as db:
         confirmed, waiting = sh.team(db, shift.id)
-    parts: list[Block] = [bk.section(kit.render("shifts/details.j2", shift=shift, team=confirmed, waitlist=waiting))]
-    if role >= Role.COORDINATOR and not shift.cancelled:
-        parts.append(bk.actions(bk.button("Edit", "shift_edit", str(shift.id)), block_id="details_actions"))
+    parts: list[Block] = [bk.section(note)] if note else []
+    parts.append(bk.section(kit.render("shifts/details.j2", shift=shift, team=confirmed, waitlist=waiting)))
+    if role >= Role.COORDINATOR:
+        value = str(shift.id)
+        buttons = [] if shift.cancelled else [bk.button("Edit", "shift_edit", value)]
+        buttons.append(bk.button("Duplicate", "shift_duplicate", value))
+        if not shift.cancelled:
+            buttons.append(cancel_button(kit, shift, people=len(confirmed) + len(waiting)))
+        parts.append(bk.actions(*buttons, block_id="details_actions"))
     return bk.modal(title=f"Shift #{shift.id}", blocks=parts, callback_id="shift_details")
 
 
-def shift_form(kit: Kit, *, shift: Shift | None = None, channel: str | None = None) -> dict:
-    """The modal to plan a shift, empty or prefilled for an edit."""
+def shift_form(
+    kit: Kit, *, shift: Shift | None = None, channel: str | None = None, planner: str | None = None,
+    copy_of: Shift | None = None,
+) -> dict:
+    """The modal to plan a shift: empty (the lead defaults to the `planner`), prefilled for an edit of
+    `shift`, or prefilled from `copy_of` one week later as a new shift."""
     cat, zone = kit.services.catalog, kit.services.settings.zone
-    start = shift.starts_at.astimezone(zone) if shift else None
-    end = shift.ends_at.astimezone(zone) if shift else None
+    source = shift or copy_of
+    start = end = None
+    if shift:
+        start, end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
+    elif copy_of:
+        start, end = (moment.astimezone(zone) for moment in sh.weeks_later(copy_of, now=kit.services.now()))
     today = kit.services.now().astimezone(zone).date().isoformat()
     trainings = [(NO_TRAINING, "No training required")] + [(t.id, t.name) for t in cat.trainings]
-    parts: list[Block] = [
-        bk.select_input("kind", "Kind", list(KINDS.items()), initial=shift.kind if shift else None),
-        bk.select_input("venue", "Venue type", [(v.id, v.name) for v in cat.venues], initial=shift.venue if shift else None),
+    parts: list[Block] = []
+    if copy_of and start:
+        parts.append(bk.context(kit.render("shifts/form_copy.j2", shift=copy_of, start=start)))
+    parts += [
+        bk.select_input("kind", "Kind", list(KINDS.items()), initial=source.kind if source else None),
+        bk.select_input("venue", "Venue type", [(v.id, v.name) for v in cat.venues],
+                        initial=source.venue if source else None),
         bk.text_input(
-            "area", "Area", initial=shift.area if shift else None, max_length=sh.MAX_AREA,
+            "area", "Area", initial=source.area if source else None, max_length=sh.MAX_AREA,
             placeholder="Neighbourhood, town or corridor", hint="Coarse only: no street address is needed.",
         ),
         bk.date_input("start_date", "Start date", initial=start.date().isoformat() if start else today),
@@ -112,32 +175,40 @@ def shift_form(kit: Kit, *, shift: Shift | None = None, channel: str | None = No
             "start_time", "Start time", initial=start.strftime("%H:%M") if start else None,
             hint=f"Times are in {zone.key}.",
         ),
-        bk.date_input("end_date", "End date", initial=end.date().isoformat() if end else today),
-        bk.time_input("end_time", "End time", initial=end.strftime("%H:%M") if end else None),
-        bk.number_input("capacity", "Capacity", initial=shift.capacity if shift else 4, minimum=1, maximum=sh.MAX_CAPACITY),
+        bk.time_input(
+            "end_time", "End time", initial=end.strftime("%H:%M") if end else None,
+            hint="Before the start time: the shift ends the next day.",
+        ),
+        bk.user_input("lead", "Lead", initial=source.lead if source else planner),
+        bk.number_input("capacity", "Capacity", initial=source.capacity if source else 4, minimum=1,
+                        maximum=sh.MAX_CAPACITY),
         bk.number_input(
-            "min_team", "Minimum team size", initial=shift.min_team if shift else 2, minimum=1, maximum=sh.MAX_CAPACITY,
-            hint="Direct outreach never goes alone: at least 2.",
+            "min_team", "Minimum team size", initial=source.min_team if source else 2, minimum=1,
+            maximum=sh.MAX_CAPACITY, hint="Direct outreach never goes alone: at least 2.",
+        ),
+        bk.select_input(
+            "training", "Required training", trainings,
+            initial=(source.training or NO_TRAINING) if source else None,
+            hint="Direct outreach must require a training.",
         ),
         bk.multi_select_input(
             "languages", "Languages needed", [(lang.id, lang.name) for lang in cat.languages],
-            initial=shift.languages if shift else None,
-        ),
-        bk.user_input("lead", "Lead", initial=shift.lead if shift else None),
-        bk.select_input(
-            "training", "Required training", trainings,
-            initial=(shift.training or NO_TRAINING) if shift else None,
-            hint="Direct outreach must require a training.",
+            initial=source.languages if source else None,
         ),
         bk.text_input(
-            "notes", "Notes for the team", initial=shift.notes if shift else None, multiline=True,
+            "notes", "Notes for the team", initial=source.notes if source else None, multiline=True,
             max_length=sh.MAX_NOTES, optional=True,
             hint="Never write anything about the people you may meet.",
         ),
     ]
-    meta = {"shift_id": shift.id} if shift else {"channel": channel}
+    if shift:
+        meta: dict = {"shift_id": shift.id}
+        title = f"Edit shift #{shift.id}"
+    else:
+        meta = {"channel": channel}
+        title = f"Copy of shift #{copy_of.id}" if copy_of else "Plan a shift"
     return bk.modal(
-        title=f"Edit shift #{shift.id}" if shift else "Plan a shift", blocks=parts, callback_id="shift_form",
+        title=title, blocks=parts, callback_id="shift_form",
         submit="Save" if shift else "Create", close="Cancel", metadata=meta,
     )
 
@@ -161,7 +232,28 @@ def draft_from_form(form: dict) -> ShiftDraft:
     )
 
 
+def cancel_form(kit: Kit, shift: Shift) -> dict:
+    """The short modal after Cancel shift's confirm: an optional reason, then the shift is cancelled
+    and the modal shows its Details with what was done."""
+    with kit.services.store.read() as db:
+        confirmed, waiting = sh.team(db, shift.id)
+    parts: list[Block] = [
+        bk.section(kit.render("shifts/form_cancel.j2", shift=shift, people=len(confirmed) + len(waiting))),
+        bk.text_input("reason", "Reason (optional)", max_length=sh.MAX_CANCEL_REASON, optional=True,
+                      placeholder="Like: not enough people, or the weather",
+                      hint="Everyone on the shift reads it. Nothing about the people you meet."),
+    ]
+    return bk.modal(title=f"Cancel shift #{shift.id}", blocks=parts, callback_id="shift_cancel_form",
+                    submit="Cancel shift", close="Keep it", metadata={"shift_id": shift.id})
+
+
 # ---------------------------------------------------------------- actions shared by commands and buttons
+
+
+def screen_reason(kit: Kit, reason: str | None) -> list[privacy.Finding]:
+    """What a cancel reason must not carry (personal details of anyone met), as the shift form screens notes."""
+    year = kit.services.now().astimezone(kit.services.settings.zone).year
+    return kit.services.privacy_screen()(reason or "", current_year=year)
 
 
 def refresh_post(kit: Kit, client: WebClient, shift_id: int) -> None:
@@ -217,7 +309,8 @@ def withdraw_text(kit: Kit, actor: str, shift_id: int) -> str:
 @subcommand("new", role=Role.COORDINATOR)
 def cmd_new(req: CommandRequest) -> None:
     """Open the shift form."""
-    req.client.views_open(trigger_id=req.trigger_id, view=shift_form(req.kit, channel=req.channel_id))
+    req.client.views_open(trigger_id=req.trigger_id,
+                          view=shift_form(req.kit, channel=req.channel_id, planner=req.actor))
 
 
 @subcommand("shifts")
@@ -230,8 +323,10 @@ def cmd_shifts(req: CommandRequest) -> None:
 @subcommand("mine")
 def cmd_mine(req: CommandRequest) -> None:
     """List the reader's own shifts and waitlist places."""
-    mine = sh.my_shifts(req.kit.services.store, user=req.actor, now=req.kit.services.now())
-    req.say("shifts/mine.j2", mine=mine)
+    store, now = req.kit.services.store, req.kit.services.now()
+    leading = sh.led_shifts(store, user=req.actor, now=now)
+    mine = [m for m in sh.my_shifts(store, user=req.actor, now=now) if m.shift.lead != req.actor]
+    req.say("shifts/mine.j2", mine=mine, leading=leading, **req.kit.read_ahead(leading))
 
 
 @subcommand("signup", usage="N")
@@ -270,6 +365,9 @@ def cmd_cancel(req: CommandRequest) -> None:
     if number is None:
         return
     reason = req.args.partition(" ")[2]
+    if findings := screen_reason(req.kit, reason):
+        req.reply(privacy.explain(findings))
+        return
     change = sh.cancel_shift(req.kit.services.store, actor=req.actor, shift_id=number, reason=reason)
     if change is None:
         req.say("shifts/unavailable.j2", number=number, shift=sh.load_shift(req.kit.services.store, number))
@@ -282,10 +380,12 @@ def cmd_cancel(req: CommandRequest) -> None:
 # ---------------------------------------------------------------- notifications
 
 
-def _dm_with_buttons(text: str, shift: Shift, label: str, action_id: str) -> tuple[str, list[dict]]:
+def _dm_with_buttons(kit: Kit, text: str, shift: Shift, label: str, action_id: str) -> tuple[str, list[dict]]:
+    what = "giveback" if action_id == "shift_giveback" else "withdraw"
     return text, bk.message([
         bk.section(text),
-        bk.actions(bk.button(label, action_id, str(shift.id)), bk.button("Details", "shift_details", str(shift.id))),
+        bk.actions(bk.button(label, action_id, str(shift.id), confirm=confirm_dialog(kit, what, shift)),
+                   bk.button("Details", "shift_details", str(shift.id))),
     ])
 
 
@@ -299,7 +399,7 @@ def notice_promoted(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     shift = _shift_for_notice(kit, context)
     if not shift or shift.cancelled or shift.my_status != "confirmed" or shift.started(kit.services.now()):
         return None
-    return _dm_with_buttons(kit.render("shifts/promoted.j2", shift=shift), shift, "Give my place back", "shift_giveback")
+    return _dm_with_buttons(kit, kit.render("shifts/promoted.j2", shift=shift), shift, "Give my place back", "shift_giveback")
 
 
 @notice("shifts/passed_over")
@@ -318,7 +418,7 @@ def notice_passed_over(kit: Kit, context: dict) -> tuple[str, list[dict]] | None
                         coordinators=kit.services.coordinators()[:5])
     return text, bk.message([
         bk.section(detail),
-        bk.actions(bk.button("Leave waitlist", "shift_withdraw", str(shift.id)),
+        bk.actions(withdraw_button(kit, shift, str(shift.id), waitlisted=True),
                    bk.button("Details", "shift_details", str(shift.id))),
     ])
 
@@ -333,7 +433,7 @@ def notice_changed(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         "shifts/changed.j2", shift=shift, old_start=from_iso(context["old_starts_at"]),
         old_area=context.get("old_area"), old_venue=context.get("old_venue"),
     )
-    return _dm_with_buttons(text, shift, "Withdraw", "shift_withdraw")
+    return _dm_with_buttons(kit, text, shift, "Withdraw", "shift_withdraw")
 
 
 @notice("shifts/cancelled")
@@ -362,9 +462,10 @@ def register(app: App, kit: Kit) -> None:
     def answer_click(body: dict, respond: Respond, client: WebClient, actor: str, text: str, page: int | None) -> None:
         container = body.get("container") or {}
         if container.get("type") == "view":
-            from handlers.home import publish_home
+            from handlers.home import publish_home, refresh_modal
 
-            client.chat_postMessage(channel=actor, text=text)
+            if not refresh_modal(kit, client, body, actor, note=text):  # a tap on the App Home: the result by DM
+                client.chat_postMessage(channel=actor, text=text)
             publish_home(kit, client, actor)
         elif page is not None:
             list_text, blocks = list_message(kit, actor, page=page, note=text)
@@ -387,6 +488,11 @@ def register(app: App, kit: Kit) -> None:
         act = signup_text if action.get("action_id") == "shift_signup" else withdraw_text
         answer_click(body, respond, client, context["actor"], act(kit, context["actor"], number), page)
 
+    def modal_id(body: dict) -> str | None:
+        """The id of the modal a button was tapped in (None on a message or the App Home)."""
+        view = body.get("view") or {}
+        return view.get("id") if view.get("type") == "modal" and isinstance(view.get("id"), str) else None
+
     @kit.later(app.action("shift_details"))
     def on_details(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number, _ = _value(body)
@@ -396,7 +502,10 @@ def register(app: App, kit: Kit) -> None:
                     replace_original=False)
             return
         view = details_view(kit, shift, role=context["role"])
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        if modal_id(body) is not None:  # tapped in a modal (Find a shift, This week): Details goes on top of it
+            client.views_push(trigger_id=body["trigger_id"], view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @kit.later(app.action("shift_edit"))
     def on_edit(body: dict, context: BoltContext, client: WebClient) -> None:
@@ -406,6 +515,39 @@ def register(app: App, kit: Kit) -> None:
         shift = sh.load_shift(kit.services.store, number)
         if shift and not shift.cancelled and body.get("view"):
             client.views_update(view_id=body["view"]["id"], view=shift_form(kit, shift=shift))
+
+    @kit.later(app.action("shift_duplicate"))
+    def on_duplicate(body: dict, context: BoltContext, client: WebClient) -> None:
+        number, _ = _value(body)
+        if context["role"] < Role.COORDINATOR or number is None:
+            return
+        shift = sh.load_shift(kit.services.store, number)
+        if shift is None:
+            return
+        view = shift_form(kit, copy_of=shift, channel=shift.channel, planner=context["actor"])
+        if (details := modal_id(body)) is not None:
+            client.views_update(view_id=details, view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @kit.later(app.action("shift_cancel"))
+    def on_cancel(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        number, _ = _value(body)
+        if context["role"] < Role.COORDINATOR or number is None:
+            return
+        shift = sh.load_shift(kit.services.store, number)
+        details = modal_id(body)
+        if shift is None or shift.cancelled:
+            text = kit.render("shifts/unavailable.j2", number=number, shift=shift)
+            if details is not None and shift is not None:
+                client.views_update(view_id=details, view=details_view(kit, shift, role=context["role"], note=text))
+            elif details is None:
+                respond(text=text, response_type="ephemeral", replace_original=False)
+            return
+        if details is not None:
+            client.views_update(view_id=details, view=cancel_form(kit, shift))
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=cancel_form(kit, shift))
 
     @kit.later(app.action("shifts_page"))
     def on_page(body: dict, context: BoltContext, respond: Respond) -> None:
@@ -466,7 +608,7 @@ def register(app: App, kit: Kit) -> None:
             posted = post_shift(kit, client, shift, channels=[channel, kit.services.settings.coordinator_channel, actor])
             if posted != channel:
                 client.chat_postMessage(
-                    channel=actor, text=kit.render("shifts/created.j2", shift=shift, posted=posted)
+                    channel=actor, text=kit.render("shifts/created.j2", shift=shift, posted=posted, asked=channel)
                 )
         except Exception:
             tell_failure(client, actor, saved=True, number=shift.id, editing=False)
@@ -502,3 +644,24 @@ def register(app: App, kit: Kit) -> None:
         except Exception:
             tell_failure(client, actor, saved=True, number=existing.id, editing=True)
             raise
+
+    @kit.form(app.view("shift_cancel_form"))
+    def on_cancel_form(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        actor, meta, form = context["actor"], context.get("meta") or {}, context.get("form") or {}
+        if context["role"] < Role.COORDINATOR:
+            ack(response_action="errors", errors={"reason": kit.render("shifts/form_forbidden.j2")})
+            return
+        number = parse_number(str(meta.get("shift_id", "")))
+        reason = form.get("reason") if isinstance(form.get("reason"), str) else ""
+        if findings := screen_reason(kit, reason):
+            ack(response_action="errors", errors={"reason": privacy.explain(findings)})
+            return
+        change = sh.cancel_shift(kit.services.store, actor=actor, shift_id=number, reason=reason or "") \
+            if number is not None else None
+        if change is None:
+            ack(response_action="errors", errors={"reason": kit.render("shifts/form_gone.j2")})
+            return
+        done = kit.render("shifts/cancel_done.j2", shift=change.shift, notified=len(change.notified))
+        ack(response_action="update", view=details_view(kit, change.shift, role=context["role"], note=done))
+        refresh_post(kit, client, change.shift.id)
+        kit.notifier.flush()

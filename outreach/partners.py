@@ -151,7 +151,7 @@ def check_partner(
         errors["categories"] = "Choose at least one service category."
     elif any(c not in known for c in chosen):
         bad = next(c for c in chosen if c not in known)
-        errors["categories"] = f"Unknown service category {bad!r}; use the ids or names in service_categories.yml."
+        errors["categories"] = unknown_category(bad, categories)
     languages = list(dict.fromkeys(x for x in draft.languages if x))
     if any(not catalog.language(x) for x in languages):
         bad = next(x for x in languages if not catalog.language(x))
@@ -185,6 +185,20 @@ def check_partner(
         "hours": hours, "phone": phone, "contact": contact, "notes": notes, "verified_on": verified,
     }
     return values, errors
+
+
+def unknown_category(typed: str, categories: list[Entry]) -> str:
+    """Why a category is refused, naming the known ones it could mean with their exact ids."""
+    meant, close = match_need(typed, categories)
+    candidates = (meant or close)[:5]
+    if not candidates:
+        return f"Unknown service category {typed!r}; use the ids or names in service_categories.yml."
+    named = [f"{c.id} ({c.name})" for c in candidates]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
+    if len(named) == 1:
+        return f"Unknown service category {typed!r}: did you mean {listed}? Write its id."
+    return (f"Unknown service category {typed!r}: it could mean {listed}. Write the id you mean "
+            "(several may be given, separated by ;).")
 
 
 def save_partner(store: Store, db: Database, *, actor: str, values: dict, partner_id: int | None = None) -> int:

@@ -22,6 +22,7 @@ MAX_SHIFT = timedelta(hours=16)
 MAX_CAPACITY = 200
 MAX_AREA = 80
 MAX_NOTES = 1000
+MAX_CANCEL_REASON = 300
 MAX_LANGUAGES = 10
 USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 VENUE_DETAILS = ("address", "room")  # where a community or training shift takes place
@@ -159,8 +160,17 @@ class MyShift:
     position: int | None
 
 
+# A shift stays on its people's lists after its end until it is checked out, for at most this long.
+WRAP_UP = timedelta(hours=12)
+NOT_OVER = (
+    "(s.ends_at > :now OR (s.ends_at > :wrap AND NOT EXISTS (SELECT 1 FROM safety f WHERE f.shift_id = s.id "
+    "AND f.checked_out_at IS NOT NULL)))"
+)
+
+
 def my_shifts(store: Store, *, user: str, now: datetime) -> list[MyShift]:
-    """A person's shifts that have not ended: confirmed ones and waitlist places."""
+    """A person's shifts not over yet (ended but not checked out counts as not over): confirmed ones and
+    waitlist places."""
     with store.read() as db:
         rows = list(
             db.query(
@@ -168,15 +178,86 @@ def my_shifts(store: Store, *, user: str, now: datetime) -> list[MyShift]:
                 "(SELECT count(*) FROM signups q WHERE q.shift_id = s.id AND q.status = 'waitlisted' "
                 "AND q.id <= g.id) AS position "
                 "FROM signups g JOIN shifts s ON s.id = g.shift_id WHERE g.user_id = :user "
-                "AND g.status IN ('confirmed', 'waitlisted') AND s.status = 'planned' AND s.ends_at > :now "
+                f"AND g.status IN ('confirmed', 'waitlisted') AND s.status = 'planned' AND {NOT_OVER} "
                 "ORDER BY s.starts_at, s.id",
-                {"user": user, "now": iso(now)},
+                {"user": user, "now": iso(now), "wrap": iso(now - WRAP_UP)},
             )
         )
     return [
         MyShift(_shift(r), r["signup_status"], r["position"] if r["signup_status"] == "waitlisted" else None)
         for r in rows
     ]
+
+
+def led_shifts(store: Store, *, user: str, now: datetime) -> list[Shift]:
+    """The shifts a person leads that are not over yet (ended but not checked out counts as not over)."""
+    with store.read() as db:
+        rows = db.query(
+            f"SELECT {SHIFT_COLUMNS} FROM shifts s WHERE s.lead = :user AND s.status = 'planned' AND {NOT_OVER} "
+            "ORDER BY s.starts_at, s.id",
+            {"user": user, "now": iso(now), "wrap": iso(now - WRAP_UP)},
+        )
+        return [_shift(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class Watch:
+    """Where a shift stands in its check-in and check-out."""
+
+    checked_in: bool = False
+    checked_out: bool = False
+
+
+def watches(store: Store, shift_ids: list[int]) -> dict[int, Watch]:
+    """The check-in state of several shifts, by shift id (a shift never checked in has none)."""
+    with store.read() as db:
+        rows = db.query(
+            "SELECT shift_id, checked_in_at, checked_out_at FROM safety WHERE shift_id IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(shift_ids))],
+        )
+        return {r["shift_id"]: Watch(bool(r["checked_in_at"]), bool(r["checked_out_at"])) for r in rows}
+
+
+EARLY = timedelta(hours=1)  # check-in opens an hour before the start (outreach.safety.EARLY_CHECKIN)
+
+
+def under_way(shift: Shift, watch: Watch | None, now: datetime) -> bool:
+    """From an hour before the start until the team checked out (Check in / Check out apply)."""
+    return not shift.cancelled and now >= shift.starts_at - EARLY and not (watch and watch.checked_out)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An escalation no coordinator has acknowledged yet, of a shift not checked out."""
+
+    shift: Shift
+    reason: str
+    since: datetime
+
+
+def open_alerts(store: Store, *, limit: int = 25) -> tuple[int, list[Alert]]:
+    """Unacknowledged escalations of shifts not checked out, oldest first: the total and the first ones."""
+    where = (
+        "e.acked_at IS NULL AND s.status = 'planned' AND NOT EXISTS (SELECT 1 FROM safety f "
+        "WHERE f.shift_id = s.id AND f.checked_out_at IS NOT NULL)"
+    )
+    with store.read() as db:
+        total = db.execute(f"SELECT count(*) FROM escalations e JOIN shifts s ON s.id = e.shift_id WHERE {where}"
+                           ).fetchone()[0]
+        rows = list(db.query(
+            f"SELECT {SHIFT_COLUMNS}, e.reason AS alert_reason, e.started_at AS alert_since "
+            f"FROM escalations e JOIN shifts s ON s.id = e.shift_id WHERE {where} "
+            "ORDER BY e.started_at, s.id LIMIT :limit",
+            {"user": None, "limit": limit},
+        ))
+    return total, [Alert(_shift(r), r["alert_reason"], from_iso(r["alert_since"])) for r in rows]
+
+
+def may_sign_up(store: Store, *, user: str, shifts: list[Shift]) -> set[int]:
+    """Which of these shifts the person holds the required training for (on each shift's date)."""
+    with store.read() as db:
+        return {s.id for s in shifts if not s.training
+                or holds_training(db, user_id=user, training=s.training, on=s.local_start().date())}
 
 
 def team(db: Database, shift_id: int) -> tuple[list[str], list[str]]:
@@ -220,6 +301,28 @@ def _parse_moment(day: str | None, clock_time: str | None, zone: ZoneInfo) -> da
         return datetime.combine(date.fromisoformat(day or ""), time.fromisoformat(clock_time or ""), tzinfo=zone)
     except ValueError:
         return None
+
+
+def end_moment(start: datetime | None, clock_time: str | None, zone: ZoneInfo) -> datetime | None:
+    """The end of a shift given its end time only: the start's day, or the next day when the time is before the start's."""
+    if start is None:
+        return None
+    end = _parse_moment(start.date().isoformat(), clock_time, zone)
+    if end is not None and end < start:  # it ends after midnight
+        end = _parse_moment((start.date() + timedelta(days=1)).isoformat(), clock_time, zone)
+    return end
+
+
+def weeks_later(shift: Shift, *, now: datetime) -> tuple[datetime, datetime]:
+    """A copy's start and end: the same local times in the shift's zone one week later (or as many
+    whole weeks as it takes to start after `now`)."""
+    start, end = shift.local_start(), shift.local_end()
+    weeks = 1
+    if start + timedelta(weeks=1) <= now:
+        weeks = (now - start).days // 7 + 1
+    while start + timedelta(weeks=weeks) <= now:
+        weeks += 1
+    return start + timedelta(weeks=weeks), end + timedelta(weeks=weeks)
 
 
 def _parse_int(text: str | None) -> int | None:
@@ -267,15 +370,16 @@ def check_draft(
     values["area"] = area
 
     start = _parse_moment(draft.start_date, draft.start_time, zone)
-    end = _parse_moment(draft.end_date or draft.start_date, draft.end_time, zone)
+    end = end_moment(start, draft.end_time, zone) if not draft.end_date else _parse_moment(
+        draft.end_date, draft.end_time, zone)
     if start is None:
         errors["start_date" if not draft.start_date else "start_time"] = "Give the start date and time."
     if end is None:
-        errors["end_time"] = "Give the end date and time."
+        errors["end_time"] = "Give the end time."
     if start and end:
         start_changed = existing is None or existing.starts_at != start.astimezone(existing.starts_at.tzinfo)
         if end <= start:
-            errors["end_time"] = "The end must be after the start (for a night shift, set the end date to the next day)."
+            errors["end_time"] = "The end must be after the start."
         elif end - start > MAX_SHIFT:
             hours = int(MAX_SHIFT.total_seconds() // 3600)
             errors["end_time"] = f"A shift can last at most {hours} hours; split longer work into several shifts."
@@ -445,7 +549,7 @@ def update_shift(
 def cancel_shift(store: Store, *, actor: str, shift_id: int, reason: str) -> Change | None:
     """Cancel a shift and tell everyone signed up or waitlisted; None if unknown or cancelled already."""
     now = store.clock()
-    reason = clean_text(reason, limit=300)
+    reason = clean_text(reason, limit=MAX_CANCEL_REASON)
     with store.write() as db:
         shift = get_shift(db, shift_id)
         if shift is None or shift.cancelled:

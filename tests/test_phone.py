@@ -14,7 +14,7 @@ def test_a_coordinator_plans_a_shift_by_filling_the_form(bot):
     assert "Area" in form.inputs
     day = (bot.clock() + timedelta(days=2)).date().isoformat()
     done = form.submit({"Kind": "direct", "Venue type": "motel", "Area": "Northside", "Start date": day,
-                        "Start time": "19:00", "End date": day, "End time": "22:00", "Lead": "ULEAD",
+                        "Start time": "19:00", "End time": "22:00", "Lead": "ULEAD",
                         "Required training": "direct-outreach"})
     assert done.errors == {}
     done.posted("CGENERAL")

@@ -135,8 +135,10 @@ def test_new_shift_gets_its_own_checklist_and_who_may_see_it(bot):
 
 def test_readiness_shows_in_shift_list_details_and_home(bot):
     number = bot.create_shift()
-    listed = bot.command("UV", "shifts").text()
-    assert "Not ready" in listed and "team 0 of minimum 2" in listed and f"/outreach checklist {number}" in listed
+    listed = bot.command("UV", "shifts").text()  # a volunteer: one badge, not the coordinator's detail
+    assert "Not ready yet" in listed and "team 0 of minimum 2" not in listed and "/outreach" not in listed
+    listed = bot.command(ADMIN, "shifts").text()
+    assert "Not ready: " in listed and "team 0 of minimum 2" in listed
     bot.click("UV", "shift_details", str(number))
     view = bot.fake.wait_for("views.open")[-1].params["view"]
     assert "Readiness:" in message_text({"blocks": view["blocks"]})
@@ -189,7 +191,7 @@ def test_a_list_reads_every_shifts_readiness_as_its_own_checklist_does(bot):
     home = bot.fake.wait_for("views.publish")[-1].params["view"]
     staffing = message_text({"blocks": home["blocks"]})
     for number in (ready, lacking, empty, languages):
-        assert bot.kit.render("readiness/line.j2", r=state_of(bot, number)) in staffing
+        assert bot.kit.render("readiness/line.j2", r=state_of(bot, number), detail=True) in staffing
 
 
 def test_items_apply_by_kind_of_shift(bot):
@@ -383,7 +385,7 @@ def test_go_refused_naming_what_is_missing_then_accepted(bot):
     record = bot.db["readiness"].get(number)
     assert record["go_by"] == "ULEAD" and record["go_at"]
     assert "already recorded" in bot.command(ADMIN, f"go {number}").text()
-    assert "*Go* (<@ULEAD>)" in bot.command("UV", "shifts").text()
+    assert "*Go* recorded by <@ULEAD>" in bot.command("UV", "shifts").text()
 
 
 def test_withdrawal_breaking_readiness_takes_go_back_and_tells_lead_and_coordinators_once(bot):

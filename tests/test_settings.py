@@ -112,8 +112,8 @@ def test_scopes_match_the_web_api_methods_the_code_calls():
         methods |= set(re.findall(r"\.(chat_\w+|views_\w+|files_\w+|users_\w+|conversations_\w+)\(", path.read_text()))
     methods.discard("auth_test")
     # chat:write covers chat_*; views_* and auth.test need no scope; files:write covers files_upload_v2.
-    assert methods <= {"chat_postMessage", "chat_update", "views_open", "views_update", "views_push", "views_publish",
-                       "files_upload_v2"}, methods
+    assert methods <= {"chat_postMessage", "chat_update", "views_open", "views_update", "views_publish",
+                       "views_push", "files_upload_v2"}, methods
 
 
 def test_readme_documents_every_subcommand_and_setting():

@@ -13,9 +13,13 @@ def test_new_opens_the_form_for_coordinators_only(bot):
     view = bot.fake.wait_for("views.open")[0].params["view"]
     assert view["callback_id"] == "shift_form"
     block_ids = [b.get("block_id") for b in view["blocks"]]
-    for field in ("kind", "venue", "area", "start_date", "start_time", "end_date", "end_time",
+    for field in ("kind", "venue", "area", "start_date", "start_time", "end_time",
                   "capacity", "min_team", "languages", "lead", "training", "notes"):
         assert field in block_ids
+    inputs = [b for b in view["blocks"] if b["type"] == "input"]
+    assert len(inputs) <= 12 and "end_date" not in block_ids  # the end's date follows from the start and times
+    lead = next(b for b in inputs if b["block_id"] == "lead")
+    assert lead["element"]["initial_user"] == ADMIN  # the lead defaults to the person planning
     refused = bot.command("UVOL", "new")
     assert "for coordinators" in refused.text()
     assert len(bot.fake.calls_to("views.open")) == 1

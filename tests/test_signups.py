@@ -73,7 +73,8 @@ def test_withdraw_when_not_on_shift_says_so(bot):
 def test_training_gate_names_training_and_who_can_record_it(bot):
     number = bot.create_shift()
     text = bot.command("UNEW", f"signup {number}").text()
-    assert "Direct outreach training" in text and f"<@{ADMIN}>" in text and "/outreach train" in text
+    assert "Direct outreach training" in text and f"<@{ADMIN}>" in text and "can record it for you" in text
+    assert "`" not in text  # no command a volunteer could not tap
     # An expired training does not count either.
     bot.train("UOLD", expires=(bot.clock().date().replace(day=23)).isoformat())  # expires on the shift's day: valid
     assert "signed up" in bot.command("UOLD", f"signup {number}").text()
