@@ -6,11 +6,12 @@ import logging
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.models.blocks import Block, CheckboxesElement, InputBlock, UserMultiSelectElement
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block, CheckboxesElement, InputBlock
 
 from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
-from handlers.home import SECTIONS
+from handlers.home import SECTIONS, publish_home
 from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import debriefs as dbf
@@ -24,12 +25,8 @@ log = logging.getLogger(__name__)
 
 LOADS = [(str(n), label) for n, label in enumerate(
     ["1 · light", "2 · fine", "3 · heavy at times", "4 · heavy", "5 · too much"], start=1)]
-FLAGS = [
-    ("hotline", "The hotline was contacted"),
-    ("police", "Law enforcement was contacted"),
-    ("incident", "There was a safety incident"),
-]
 MAX_LISTED = 20
+HOME_MAX = 5
 MAX_WELLBEING_NOTE = 500
 
 
@@ -47,78 +44,104 @@ def checkboxes(block_id: str, label: str, choices: list[tuple[str, str]], *, ini
     return InputBlock(block_id=block_id, label=label, element=element, optional=True, hint=hint)
 
 
-def people_input(block_id: str, label: str, *, initial: list[str]) -> InputBlock:
-    """A picker of several people."""
-    return InputBlock(block_id=block_id, label=label,
-                      element=UserMultiSelectElement(action_id="value", initial_users=initial or None))
+FLAGS = [
+    ("incident", "Something unsafe happened"),
+    ("police", "Law enforcement was contacted"),
+    ("hotline", "The hotline was contacted"),
+    ("checkin", "I'd like a check-in call"),
+]
 
 
-def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None) -> dict:
-    """The debrief modal, prefilled from the plan (or from the debrief being edited)."""
-    cat, zone, dl = kit.services.catalog, kit.services.settings.zone, lists(kit)
+def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, draft: dbf.Details | None = None) -> dict:
+    """The debrief's first screen (at most 8 inputs): counts and answers, with the shift's place, times
+    and team shown, not asked; "Add details" pushes the optional second step."""
+    cat, dl, d = kit.services.catalog, lists(kit), debrief
     with kit.services.store.read() as db:
-        confirmed, _ = sh.team(db, shift.id)
-    start = (debrief.started_at if debrief else shift.starts_at).astimezone(zone)
-    end = (debrief.ended_at if debrief else shift.ends_at).astimezone(zone)
-    team = debrief.team if debrief else list(dict.fromkeys(([shift.lead] if shift.lead else []) + confirmed))
-    d = debrief
+        facts = dbf.facts_of(db, shift, debrief)
+    main = dbf.first_material(dl)
     parts: list[Block] = [
-        bk.section(kit.render("debriefs/form_intro.j2", shift=shift, debrief=debrief)),
-        bk.select_input("db_venue", "Venue type", [(v.id, v.name) for v in cat.venues], initial=d.venue if d else shift.venue),
-        bk.text_input("db_area", "Area", initial=d.area if d else shift.area, max_length=80,
-                      hint="Coarse only: a neighbourhood or town, never a street address."),
-        bk.date_input("db_start_date", "Started on", initial=start.date().isoformat()),
-        bk.time_input("db_start_time", "Started at", initial=start.strftime("%H:%M"), hint=f"Times are in {zone.key}."),
-        bk.date_input("db_end_date", "Finished on", initial=end.date().isoformat()),
-        bk.time_input("db_end_time", "Finished at", initial=end.strftime("%H:%M")),
-        people_input("db_team", "Team present", initial=team),
-        bk.number_input("db_contacts", "Contacts made", initial=d.contacts if d else 0, maximum=dbf.MAX_CONTACTS,
+        bk.section(kit.render("debriefs/form_intro.j2", shift=shift, debrief=debrief, facts=facts)),
+        bk.number_input("db_contacts", "People reached", initial=d.contacts if d else None, maximum=dbf.MAX_CONTACTS,
                         hint="How many people you spoke with or handed a card to. A count, never who."),
-        bk.number_input("db_brief", "…of them brief conversations", initial=d.brief if d else 0,
-                        maximum=dbf.MAX_CONTACTS, optional=True),
-        bk.number_input("db_extended", "…of them extended conversations", initial=d.extended if d else 0,
-                        maximum=dbf.MAX_CONTACTS, optional=True),
-        bk.multi_select_input("db_languages", "Languages used", [(x.id, x.name) for x in cat.languages],
-                              initial=d.languages if d else shift.languages),
     ]
-    for entry in dl.materials:
-        parts.append(bk.number_input(f"db_mat_{entry.id}", entry.name, initial=(d.materials.get(entry.id, 0) if d else 0),
-                                     maximum=dbf.MAX_MATERIAL, optional=True))
+    if main:
+        parts.append(bk.number_input(f"db_mat_{main.id}", f"{main.name} handed out", optional=True,
+                                     initial=d.materials.get(main.id) if d else None, maximum=dbf.MAX_MATERIAL,
+                                     hint="Other materials: Add details, below."))
     parts += [
+        bk.multi_select_input("db_referrals", "Referrals made", [(x.id, x.name) for x in dl.categories],
+                              initial=list(d.referrals) if d else None,
+                              hint="Each category counts once; more than one: Add details, below."),
         bk.multi_select_input("db_indicators", "Indicators observed", [(x.id, x.name) for x in dl.indicators],
                               initial=d.indicators if d else None, hint="What you saw, never who."),
-        bk.multi_select_input("db_referrals", "Referrals requested or made", [(x.id, x.name) for x in dl.categories],
-                              initial=list(d.referrals) if d else None, hint="Each category picked counts once."),
-        bk.text_input("db_referral_counts", "More than one in a category?", optional=True, max_length=500,
-                      initial=", ".join(f"{k}: {v}" for k, v in d.referrals.items() if v > 1) if d else None,
-                      placeholder="medical-care: 3, housing-emergency: 2"),
-        checkboxes("db_flags", "Contacts and incidents", FLAGS,
-                   initial=[k for k in ("hotline", "police", "incident") if d and getattr(d, k)]),
-        bk.text_input("db_police_why", "Why law enforcement was contacted", optional=True, max_length=dbf.MAX_SHORT,
-                      initial=d.police_why if d else None),
-        bk.text_input("db_incident_what", "What the safety incident was", optional=True, max_length=dbf.MAX_SHORT,
-                      initial=d.incident_what if d else None),
-    ]
-    for n in range(1, dbf.FOLLOWUP_SLOTS + 1):
-        parts += [
-            bk.text_input(f"db_fu{n}_what", f"Follow-up {n}: what", optional=True, max_length=dbf.MAX_SHORT,
-                          placeholder="Ask the clinic about Spanish-language hours"),
-            bk.user_input(f"db_fu{n}_owner", f"Follow-up {n}: owner"),
-            bk.date_input(f"db_fu{n}_due", f"Follow-up {n}: due", optional=True),
-        ]
-        parts[-2].optional = True
-    parts += [
-        bk.select_input("db_load", "How heavy was tonight for you?", LOADS, optional=True,
+        bk.multi_select_input("db_languages", "Languages used", [(x.id, x.name) for x in cat.languages],
+                              initial=d.languages if d else shift.languages),
+        checkboxes("db_flags", "Anything unsafe?", FLAGS,
+                   initial=[k for k in ("incident", "police", "hotline", "checkin") if d and getattr(d, k)],
+                   hint="Ask for a check-in call and a coordinator is told at once."),
+        bk.text_input("db_what", "If so, what happened", optional=True, max_length=dbf.MAX_SHORT,
+                      initial=(d.incident_what or d.police_why) if d else None,
+                      hint="Needed when something unsafe happened or law enforcement was contacted. No names."),
+        bk.select_input("db_load", "How are you after tonight?", LOADS, optional=True,
                         initial=str(d.load) if d and d.load else None),
-        checkboxes("db_checkin", "Support", [("checkin", "I'd like a check-in call")],
-                   initial=["checkin"] if d and d.checkin else None),
-        bk.context(kit.render("debriefs/notes_warning.j2", days=kit.services.settings.notes_retention_days)),
-        bk.text_input("db_notes", "Notes", optional=True, multiline=True, max_length=dbf.MAX_NOTES,
-                      initial=d.notes if d else None,
-                      hint="No names, phone numbers, e-mail or street addresses, dates of birth or photos of anyone met."),
+        bk.context(kit.render("debriefs/details_added.j2", draft=draft, debrief=debrief, lists=dl)),
+        bk.actions(bk.button("Change details" if draft else "Add details", "debrief_more", str(shift.id)),
+                   block_id="db_more"),
     ]
     return bk.modal(title=f"Debrief #{shift.id}", blocks=parts, callback_id="debrief_form", submit="Save",
                     close="Cancel", metadata={"shift_id": shift.id})
+
+
+def details_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, actor: str, root: str, picked: list[str],
+                 draft: dbf.Details | None) -> dict:
+    """The optional second step: a count per category picked (or, none picked, per category of the list),
+    the other materials, follow-ups with owner and due date, and notes. Never a typed mini-language."""
+    dl, d = lists(kit), debrief
+    names = {c.id: c.name for c in dl.categories}
+    picked = [c for c in names if c in set(picked)]  # in the list's order
+    offered = picked or list(names)
+    counts = draft.referrals if draft else (d.referrals if d else {})
+    materials = draft.materials if draft else (d.materials if d else {})
+    parts: list[Block] = [bk.section(kit.render("debriefs/details_intro.j2", shift=shift, picked=bool(picked), debrief=d))]
+    for ident in offered:
+        parts.append(bk.number_input(
+            f"db_ref_{ident}", f"Referrals: {names[ident]}", optional=True, maximum=dbf.MAX_REFERRALS,
+            minimum=1 if ident in picked else 0, initial=counts.get(ident) or (1 if ident in picked else None)))
+    for n in range(1, dbf.FOLLOWUP_SLOTS + 1):
+        task = draft.followups[n - 1] if draft and len(draft.followups) >= n else None
+        parts += [
+            bk.text_input(f"db_fu{n}_what", f"Follow-up {n}: what", optional=True, max_length=dbf.MAX_SHORT,
+                          initial=task.what if task else None, placeholder="Ask the clinic about Spanish-language hours"),
+            optional(bk.user_input(f"db_fu{n}_owner", f"Follow-up {n}: who", initial=task.owner if task else actor)),
+            bk.date_input(f"db_fu{n}_due", f"Follow-up {n}: due", optional=True,
+                          initial=task.due_on.isoformat() if task else None),
+        ]
+    parts += [
+        bk.context(kit.render("debriefs/notes_warning.j2", days=kit.services.settings.notes_retention_days)),
+        bk.text_input("db_notes", "Notes", optional=True, multiline=True, max_length=dbf.MAX_NOTES,
+                      initial=draft.notes if draft else (d.notes if d else None),
+                      hint="No names, phone numbers, e-mail or street addresses, dates of birth or photos of anyone met."),
+    ]
+    main = dbf.first_material(dl)
+    for entry in dl.materials:
+        if entry is not main:
+            parts.append(bk.number_input(f"db_mat_{entry.id}", f"{entry.name} handed out", optional=True,
+                                         initial=materials.get(entry.id) or None, maximum=dbf.MAX_MATERIAL))
+    brief, extended = (draft.brief, draft.extended) if draft else ((d.brief, d.extended) if d else (0, 0))
+    parts += [
+        bk.number_input("db_brief", "Of the people reached: brief conversations", optional=True,
+                        initial=brief or None, maximum=dbf.MAX_CONTACTS),
+        bk.number_input("db_extended", "Of the people reached: extended conversations", optional=True,
+                        initial=extended or None, maximum=dbf.MAX_CONTACTS),
+    ]
+    return bk.modal(title="Debrief details", blocks=parts, callback_id="debrief_more", submit="Done",
+                    close="Back", metadata={"shift_id": shift.id, "root": root, "picked": picked})
+
+
+def optional(block: InputBlock) -> InputBlock:
+    """The same input, which may be left empty."""
+    block.optional = True
+    return block
 
 
 def wellbeing_form(kit: Kit, shift: Shift) -> dict:
@@ -176,7 +199,7 @@ def cmd_debrief(req: CommandRequest) -> None:
         waiting = dbf.awaiting(req.kit.services.store, user=req.actor, coordinator=req.role >= Role.COORDINATOR,
                                now=req.kit.services.now())
         text = req.kit.render("debriefs/awaiting.j2", shifts=waiting[:MAX_LISTED])
-        buttons = [bk.button(f"Debrief #{s.id}", "debrief_open", str(s.id)) for s in waiting[:5]]
+        buttons = [bk.button(f"Write debrief #{s.id}", "debrief_open", str(s.id)) for s in waiting[:5]]
         req.reply(text, bk.message([bk.section(text)] + ([bk.actions(*buttons, block_id="awaiting")] if buttons else [])))
         return
     problem = open_form(req.kit, req.client, trigger_id=req.trigger_id, actor=req.actor, role=req.role, shift_id=number)
@@ -218,7 +241,7 @@ def notice_request(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         return None
     text = kit.render("debriefs/request.j2", shift=shift, nudge=int(context.get("nudge", 0)))
     return text, bk.message([bk.section(text), bk.actions(
-        bk.button("Debrief", "debrief_open", str(shift.id), style="primary"), block_id=f"ask:{shift.id}")])
+        bk.button("Write debrief", "debrief_open", str(shift.id), style="primary"), block_id=f"ask:{shift.id}")])
 
 
 @notice("debriefs/summary")
@@ -273,13 +296,38 @@ def notice_checkin(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
 
 
 def home_section(kit: Kit, user: str) -> list[Block]:
-    """Debriefs this person still has to write, with a button each."""
+    """Debriefs and follow-ups this person owes: each its own section with its button (nothing when none)."""
     waiting = dbf.awaiting(kit.services.store, user=user, coordinator=False, now=kit.services.now())
-    if not waiting:
+    tasks = dbf.open_tasks(kit.services.store, owner=user)
+    if not waiting and not tasks:
         return []
-    text = kit.render("debriefs/awaiting.j2", shifts=waiting[:5])
-    buttons = [bk.button(f"Debrief #{s.id}", "debrief_open", str(s.id), style="primary") for s in waiting[:5]]
-    return [bk.divider(), bk.section(text), bk.actions(*buttons, block_id="home_debriefs")]
+    today = kit.services.now().astimezone(kit.services.settings.zone).date()
+    parts: list[Block] = [bk.divider(), bk.section(kit.render("debriefs/home_owe.j2"))]
+    for shift in waiting[:HOME_MAX]:
+        parts.append(bk.section(kit.render("debriefs/owed_debrief.j2", shift=shift),
+                                accessory=bk.button("Write debrief", "debrief_open", str(shift.id), style="primary"),
+                                block_id=f"owe:debrief:{shift.id}"))
+    for task in tasks[:HOME_MAX]:
+        parts.append(bk.section(kit.render("debriefs/task.j2", task=task, today=today),
+                                accessory=bk.button("Done", "followup_done", str(task.id)),
+                                block_id=f"owe:task:{task.id}"))
+    more = max(len(waiting) - HOME_MAX, 0) + max(len(tasks) - HOME_MAX, 0)
+    if more:
+        parts.append(bk.context(kit.render("debriefs/home_more.j2", more=more)))
+    return parts
+
+
+def thanks_message(kit: Kit, shift: Shift, saved: dbf.Saved) -> tuple[str, list[dict]]:
+    """The DM after a debrief is saved: a neutral line, and what was saved in the blocks, with Edit."""
+    text = kit.render("debriefs/thanks.j2", shift=shift, outcome=saved.outcome)
+    with kit.services.store.read() as db:
+        tasks = [t for t in (dbf.get_task(db, n) for n in saved.followups) if t]
+    detail = kit.render("debriefs/thanks_detail.j2", shift=shift, d=saved.debrief, lists=lists(kit), tasks=tasks,
+                        outcome=saved.outcome, channel=kit.services.settings.coordinator_channel)
+    return text, bk.message([
+        bk.section(detail),
+        bk.actions(bk.button("Edit debrief", "debrief_open", str(shift.id)), block_id=f"thanks:{shift.id}"),
+    ])
 
 
 # ---------------------------------------------------------------- Bolt wiring
@@ -304,10 +352,12 @@ def register(app: App, kit: Kit) -> None:
     log_to_empty = [False]
 
     def expire_text() -> None:
-        """Delete free text past the retention period, then empty the write-ahead log of its old versions."""
+        """Delete free text past the retention period and details never saved, then empty the write-ahead
+        log of their old versions."""
         expired = retention.expire(kit.services.store, now=kit.services.now(),
                                    days=kit.services.settings.notes_retention_days)
-        if expired.total or log_to_empty[0]:
+        dropped = dbf.drop_stale_drafts(kit.services.store, now=kit.services.now())
+        if expired.total or dropped or log_to_empty[0]:
             log_to_empty[0] = not kit.services.store.checkpoint()  # busy readers: try again on the next tick
 
     kit.periodic.extend([expire_text, remind])  # expire first: a reminder never carries expired words
@@ -338,12 +388,17 @@ def register(app: App, kit: Kit) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=details_view(kit, shift, debrief))
 
     @kit.later(app.action("followup_done"))
-    def on_done(body: dict, context: BoltContext, respond: Respond) -> None:
+    def on_done(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
         number = _number(body)
         outcome, task = dbf.complete(kit.services.store, task_id=number or 0, actor=context["actor"],
                                      coordinator=context["role"] >= Role.COORDINATOR)
         note = kit.render("debriefs/done.j2", outcome=outcome, task=task)
         container = body.get("container") or {}
+        if container.get("type") == "view":  # the App Home: shown again without it
+            publish_home(kit, client, context["actor"])
+            if outcome == "forbidden":
+                client.chat_postMessage(channel=context["actor"], text=note)
+            return
         if container.get("type") == "message" and str(container.get("channel_id", "")).startswith("D") and outcome != "forbidden":
             respond(text=note, replace_original=True)
             return
@@ -362,17 +417,23 @@ def register(app: App, kit: Kit) -> None:
             return
         client.views_open(trigger_id=body["trigger_id"], view=wellbeing_form(kit, shift))
 
+    def refuse(ack: Ack, field: str, why: str) -> None:
+        ack(response_action="errors", errors={field: kit.render("debriefs/form_refused.j2", why=why)})
+
+    def shift_of(context: BoltContext) -> Shift | None:
+        number = parse_whole((context.get("meta") or {}).get("shift_id"))
+        return sh.load_shift(kit.services.store, number) if number is not None else None
+
     @kit.form(app.view("debrief_form"))
     def on_submit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        actor, role, meta = context["actor"], context["role"], context.get("meta") or {}
-        number = parse_whole(meta.get("shift_id"))
-        shift = sh.load_shift(kit.services.store, number) if number is not None else None
+        actor, role = context["actor"], context["role"]
+        shift = shift_of(context)
         coordinator = role >= Role.COORDINATOR
         if shift is None or shift.cancelled:
-            ack(response_action="errors", errors={"db_contacts": kit.render("debriefs/form_refused.j2", why="gone")})
+            refuse(ack, "db_contacts", "gone")
             return
         if not dbf.may_debrief(shift, actor=actor, coordinator=coordinator):
-            ack(response_action="errors", errors={"db_contacts": kit.render("debriefs/form_refused.j2", why="forbidden")})
+            refuse(ack, "db_contacts", "forbidden")
             return
         checked, errors = dbf.check_form(context.get("form") or {}, catalog=kit.services.catalog, lists=lists(kit),
                                          zone=kit.services.settings.zone, now=kit.services.now(),
@@ -382,19 +443,70 @@ def register(app: App, kit: Kit) -> None:
             return
         saved = dbf.save(kit.services.store, actor=actor, coordinator=coordinator, shift_id=shift.id, checked=checked,
                          coordinators=kit.services.coordinators(),
-                         coordinator_channel=kit.services.settings.coordinator_channel,
-                         request_key=bk.submission_key(body))
+                         coordinator_channel=kit.services.settings.coordinator_channel, lists=lists(kit),
+                         request_key=bk.submission_key(body), root=(body.get("view") or {}).get("id"))
         if saved.outcome == "repeat":  # sent again after a slow answer: it was saved; close the modal only
             ack()
             return
         if saved.outcome not in ("saved", "updated"):
-            ack(response_action="errors", errors={"db_contacts": kit.render("debriefs/form_refused.j2", why=saved.outcome)})
+            refuse(ack, "db_contacts", saved.outcome)
             return
         ack()
         kit.notifier.flush()
-        client.chat_postMessage(channel=actor, text=kit.render(
-            "debriefs/thanks.j2", shift=shift, outcome=saved.outcome, followups=len(saved.followups),
-            channel=kit.services.settings.coordinator_channel))
+        text, blocks = thanks_message(kit, shift, saved)
+        client.chat_postMessage(channel=actor, text=text, blocks=blocks)
+
+    @kit.later(app.action("debrief_more"))
+    def on_more(body: dict, context: BoltContext, client: WebClient) -> None:
+        """Add details: push the second step over the first screen, with a count per category picked there."""
+        actor, view = context["actor"], body.get("view") or {}
+        shift = shift_of(context)
+        root = view.get("root_view_id") or view.get("id")
+        debrief = dbf.load_debrief(kit.services.store, shift.id) if shift else None
+        if shift is None or shift.cancelled or not root or not dbf.may_debrief(
+                shift, actor=actor, coordinator=context["role"] >= Role.COORDINATOR):
+            client.chat_postMessage(channel=actor, text=kit.render(
+                "debriefs/unavailable.j2", number=shift.id if shift else None, shift=shift,
+                why="gone" if shift is None or shift.cancelled else "forbidden"))
+            return
+        picked = (context.get("form") or {}).get("db_referrals")
+        picked = [x for x in picked if isinstance(x, str)] if isinstance(picked, list) else []
+        draft = dbf.load_draft(kit.services.store, root=root, shift_id=shift.id, user=actor)
+        client.views_push(trigger_id=body["trigger_id"], view=details_form(
+            kit, shift, debrief, actor=actor, root=root, picked=picked, draft=draft))
+
+    @kit.form(app.view("debrief_more"))
+    def on_more_submit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+        """The second step's Done: its details wait for the first screen's Save, which then shows them."""
+        actor, meta = context["actor"], context.get("meta") or {}
+        shift = shift_of(context)
+        root = meta.get("root") if isinstance(meta.get("root"), str) else None
+        coordinator = context["role"] >= Role.COORDINATOR
+        if shift is None or shift.cancelled or not root:
+            refuse(ack, "db_notes", "gone")
+            return
+        if not dbf.may_debrief(shift, actor=actor, coordinator=coordinator):
+            refuse(ack, "db_notes", "forbidden")
+            return
+        names = [c.id for c in lists(kit).categories]
+        picked = [c for c in meta.get("picked") or [] if c in names]
+        details, errors = dbf.check_details(context.get("form") or {}, lists=lists(kit), offered=picked or names,
+                                            picked=picked, zone=kit.services.settings.zone, now=kit.services.now(),
+                                            screen=kit.services.privacy_screen())
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        outcome = dbf.save_draft(kit.services.store, root=root, shift_id=shift.id, actor=actor, coordinator=coordinator,
+                                 details=details, request_key=bk.submission_key(body))
+        if outcome not in ("kept", "repeat"):
+            refuse(ack, "db_notes", outcome)
+            return
+        ack()  # back to the first screen, whose Save keeps the details with it
+        try:  # the first screen says what was added; Slack keeps what was typed there (same block ids)
+            client.views_update(view_id=root, view=debrief_form(
+                kit, shift, dbf.load_debrief(kit.services.store, shift.id), draft=details))
+        except SlackApiError as exc:  # closed meanwhile: the details wait for nothing and expire
+            log.info("debrief %s: first screen not updated (%s)", shift.id, exc.response.get("error"))
 
     @kit.form(app.view("wellbeing_form"))
     def on_wellbeing_submit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:

@@ -4,14 +4,18 @@ A debrief belongs to one shift. Its lead or a coordinator writes it and may edit
 EDIT_WINDOW after it was first submitted. Nothing in it may identify anyone met: free text is
 screened (outreach.privacy), and its text is blanked after the retention period while the counts stay
 (outreach.retention).
+
+The form has two steps. The first screen (at most 8 inputs) is enough for a complete debrief: the
+place, times and team come from the shift (`facts_of`). An optional second step adds per-category
+counts, the other materials, follow-ups and notes; its details wait in `debrief_drafts`, under the
+first screen's view id, until the first screen is saved with them (`save`), or are deleted after DRAFT_KEPT.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -38,7 +42,7 @@ MAX_SHORT = 300
 MAX_MATERIAL_TYPES = 8
 FOLLOWUP_SLOTS = 2
 REMIND_HOUR = 9
-REFERRAL_ITEM = re.compile(r"^(?P<what>.*?)[\s:=x×-]*(?P<count>-?[0-9]+(?:[.,][0-9]+)?)?$")
+DRAFT_KEPT = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,45 @@ def may_debrief(shift: Shift, *, actor: str, coordinator: bool) -> bool:
     return coordinator or (shift.lead is not None and shift.lead == actor)
 
 
-# ---------------------------------------------------------------- checking the form
+# ---------------------------------------------------------------- what the shift already knows
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the shift already knows about the night: shown on the form, stored with the counts."""
+
+    venue: str
+    area: str
+    started_at: datetime
+    ended_at: datetime
+    team: list[str]
+    checked: bool = False  # the times are the team's check-in and check-out, not the plan
+
+    @property
+    def hours(self) -> float:
+        """How long the team was out."""
+        return (self.ended_at - self.started_at).total_seconds() / 3600
+
+
+def facts_of(db: Database, shift: Shift, debrief: Debrief | None = None) -> Facts:
+    """The debrief's place, times and team: the stored ones when editing, else the shift's.
+
+    Times are the team's check-in and check-out when both were recorded (and make sense), else the plan;
+    the team is the lead and the confirmed volunteers.
+    """
+    if debrief is not None:
+        return Facts(debrief.venue, debrief.area, debrief.started_at, debrief.ended_at, list(debrief.team))
+    confirmed, _ = team(db, shift.id)
+    people = list(dict.fromkeys(([shift.lead] if shift.lead else []) + confirmed))[:MAX_TEAM]
+    row = next(db.query("SELECT checked_in_at, checked_out_at FROM safety WHERE shift_id = ?", [shift.id]), None) or {}
+    start = from_iso(row["checked_in_at"]) if row.get("checked_in_at") else None
+    end = from_iso(row["checked_out_at"]) if row.get("checked_out_at") else None
+    if start and end and start < end <= start + MAX_SHIFT:
+        return Facts(shift.venue, shift.area, start, end, people, checked=True)
+    return Facts(shift.venue, shift.area, shift.starts_at, shift.ends_at, people)
+
+
+# ---------------------------------------------------------------- checking the two screens
 
 
 @dataclass
@@ -163,10 +205,44 @@ class FollowUp:
 
 @dataclass
 class Checked:
-    """A checked debrief: the row to store and the follow-ups to create."""
+    """A checked first screen: the counts and answers to store (the place, times and team come from the shift)."""
 
     values: dict
+    referrals: list[str] = field(default_factory=list)  # the categories picked, each counted once unless detailed
+
+
+@dataclass
+class Details:
+    """The optional second step: per-category counts, the other materials, conversations, follow-ups, notes."""
+
+    referrals: dict[str, int] = field(default_factory=dict)
+    picked: list[str] = field(default_factory=list)  # categories picked on the first screen when details were added
+    materials: dict[str, int] = field(default_factory=dict)
+    brief: int = 0
+    extended: int = 0
+    notes: str = ""
     followups: list[FollowUp] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        """The details as stored in a draft."""
+        return json.dumps({
+            "referrals": self.referrals, "picked": self.picked, "materials": self.materials, "brief": self.brief,
+            "extended": self.extended, "notes": self.notes,
+            "followups": [{"what": f.what, "owner": f.owner, "due_on": f.due_on.isoformat()} for f in self.followups],
+        }, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Details:
+        """Details read back from a draft."""
+        data = json.loads(text or "{}")
+        return cls(
+            referrals={str(k): int(v) for k, v in (data.get("referrals") or {}).items()},
+            picked=[str(x) for x in data.get("picked") or []],
+            materials={str(k): int(v) for k, v in (data.get("materials") or {}).items()},
+            brief=int(data.get("brief") or 0), extended=int(data.get("extended") or 0), notes=str(data.get("notes") or ""),
+            followups=[FollowUp(str(f["what"]), str(f["owner"]), date.fromisoformat(f["due_on"]))
+                       for f in data.get("followups") or []],
+        )
 
 
 def _count(form: dict, key: str, label: str, limit: int, errors: dict[str, str], *, required: bool = False) -> int:
@@ -178,16 +254,9 @@ def _count(form: dict, key: str, label: str, limit: int, errors: dict[str, str],
         return 0
     number = parse_number(text, max_digits=7)
     if number is None or number > limit:
-        errors[key] = f"{label.capitalize()} must be a whole number from 0 to {limit}."
+        errors[key] = f"{label[:1].upper() + label[1:]} must be a whole number from 0 to {limit}."
         return 0
     return number
-
-
-def _moment(day: object, clock: object, zone: ZoneInfo) -> datetime | None:
-    try:
-        return datetime.combine(date.fromisoformat(str(day)), time.fromisoformat(str(clock)), tzinfo=zone)
-    except ValueError:
-        return None
 
 
 def _screened(form: dict, key: str, limit: int, errors: dict[str, str], year: int, screen: privacy.Screen, *,
@@ -201,124 +270,74 @@ def _screened(form: dict, key: str, limit: int, errors: dict[str, str], year: in
     return text[:limit]
 
 
-def parse_referrals(text: str, categories: list[Entry]) -> tuple[dict[str, int], str | None]:
-    """Parse "category: count" items (by id or name, commas or new lines); return counts or an error."""
-    counts: dict[str, int] = {}
-    for item in [p.strip() for p in re.split(r"[,;\n]", text or "") if p.strip()]:
-        match = REFERRAL_ITEM.match(item)
-        what = (match.group("what") if match else item).strip(" :=-").lower()
-        raw = match.group("count") if match else None
-        entry = next((c for c in categories if what in (c.id.lower(), c.name.lower())), None)
-        if entry is None:
-            started = [c for c in categories if c.id.startswith(what) or c.name.lower().startswith(what)] if what else []
-            entry = started[0] if len(started) == 1 else None
-        if entry is None:
-            examples = ", ".join(c.id for c in categories[:3])
-            return {}, f"I don't know the category “{what or item}”. Use a category id or name, like {examples}."
-        count = parse_number(raw) if raw is not None else 1
-        if count is None or count > MAX_REFERRALS:
-            return {}, f"The count for {entry.name} must be a whole number from 0 to {MAX_REFERRALS}."
-        counts[entry.id] = count
-    return counts, None
+def _picked(form: dict, key: str, known: set[str], errors: dict[str, str], problem: str) -> list[str]:
+    raw = form.get(key)
+    chosen = [x for x in dict.fromkeys(raw) if isinstance(x, str)] if isinstance(raw, list) else []
+    if not set(chosen) <= known:
+        errors[key] = problem
+    return [x for x in chosen if x in known]
+
+
+def first_material(lists: Lists) -> Entry | None:
+    """The material counted on the first screen (the first of data/materials.yml); the others are details."""
+    return lists.materials[0] if lists.materials else None
 
 
 def check_form(
     form: dict, *, catalog: Catalog, lists: Lists, zone: ZoneInfo, now: datetime, screen: privacy.Screen | None = None,
 ) -> tuple[Checked, dict[str, str]]:
-    """Check a submitted debrief form; return what to store and the errors by field (free text screened)."""
+    """Check the debrief's first screen; return what to store and the errors by field (free text screened)."""
     screen = screen or privacy.Screen()
     errors: dict[str, str] = {}
     year = now.astimezone(zone).year
-    values: dict = {}
-    venue = form.get("db_venue")
-    if not isinstance(venue, str) or not catalog.venue(venue):
-        errors["db_venue"] = "Choose a venue type from the list."
-    values["venue"] = venue
-    area = _screened(form, "db_area", 80, errors, year, screen)
-    if "db_area" not in errors and len(area) < 2:
-        errors["db_area"] = "Name a coarse area, like a neighbourhood or town."
-    values["area"] = area
-
-    start = _moment(form.get("db_start_date"), form.get("db_start_time"), zone)
-    end = _moment(form.get("db_end_date"), form.get("db_end_time"), zone)
-    if start is None:
-        errors["db_start_time"] = "Give the date and time the team started."
-    if end is None:
-        errors["db_end_time"] = "Give the date and time the team finished."
-    if start and end:
-        if end <= start:
-            errors["db_end_time"] = "The end must be after the start (after midnight, set the end date to the next day)."
-        elif end - start > MAX_SHIFT:
-            errors["db_end_time"] = "A night out lasts at most 24 hours: check the dates."
-        elif start > now:
-            errors["db_start_time"] = "The start is in the future: a debrief records what already happened."
-    values["started_at"] = iso(start) if start else None
-    values["ended_at"] = iso(end) if end else None
-
-    people = form.get("db_team")
-    people = [p for p in dict.fromkeys(people) if isinstance(p, str)] if isinstance(people, list) else []
-    if not people:
-        errors["db_team"] = "Choose who was out on the team."
-    elif len(people) > MAX_TEAM or not all(USER_ID.match(p) for p in people):
-        errors["db_team"] = f"Choose up to {MAX_TEAM} team members."
-    values["team"] = json.dumps(people)
-
-    contacts = _count(form, "db_contacts", "contacts made", MAX_CONTACTS, errors, required=True)
-    brief = _count(form, "db_brief", "brief conversations", MAX_CONTACTS, errors)
-    extended = _count(form, "db_extended", "extended conversations", MAX_CONTACTS, errors)
-    if not errors.keys() & {"db_contacts", "db_brief", "db_extended"} and brief + extended > contacts:
-        errors["db_extended"] = f"Brief ({brief}) and extended ({extended}) conversations add up to more than the {contacts} contacts made."
-    values.update(contacts=contacts, brief=brief, extended=extended)
-
-    languages = form.get("db_languages")
-    languages = [x for x in dict.fromkeys(languages) if isinstance(x, str)] if isinstance(languages, list) else []
-    if not all(catalog.language(x) for x in languages):
-        errors["db_languages"] = "Choose languages from the list."
-    values["languages"] = json.dumps(languages)
-
-    materials = {}
-    for entry in lists.materials:
-        materials[entry.id] = _count(form, f"db_mat_{entry.id}", entry.name.lower(), MAX_MATERIAL, errors)
-    values["materials"] = json.dumps({k: v for k, v in materials.items() if v}, sort_keys=True)
-
-    indicators = form.get("db_indicators")
-    indicators = [x for x in dict.fromkeys(indicators) if isinstance(x, str)] if isinstance(indicators, list) else []
-    known = {e.id for e in lists.indicators}
-    if not set(indicators) <= known:
-        errors["db_indicators"] = "Choose indicators from the list."
-    values["indicators"] = json.dumps(indicators)
-
-    picked = form.get("db_referrals")
-    picked = [x for x in picked if isinstance(x, str)] if isinstance(picked, list) else []
-    if not set(picked) <= {c.id for c in lists.categories}:
-        errors["db_referrals"] = "Choose categories from the list."
-    referrals = dict.fromkeys(picked, 1)
-    counts, problem = parse_referrals(str(form.get("db_referral_counts") or ""), lists.categories)
-    if problem:
-        errors["db_referral_counts"] = problem
-    referrals.update(counts)
-    values["referrals"] = json.dumps({k: v for k, v in referrals.items() if v}, sort_keys=True)
-
+    values: dict = {"contacts": _count(form, "db_contacts", "people reached", MAX_CONTACTS, errors, required=True)}
+    main = first_material(lists)
+    values["materials"] = {main.id: n} if main and (n := _count(
+        form, f"db_mat_{main.id}", main.name.lower(), MAX_MATERIAL, errors)) else {}
+    referrals = _picked(form, "db_referrals", {c.id for c in lists.categories}, errors, "Choose categories from the list.")
+    values["indicators"] = json.dumps(_picked(form, "db_indicators", {e.id for e in lists.indicators}, errors,
+                                              "Choose indicators from the list."))
+    values["languages"] = json.dumps(_picked(form, "db_languages", {x.id for x in catalog.languages}, errors,
+                                             "Choose languages from the list."))
     flags = form.get("db_flags")
     flags = set(flags) if isinstance(flags, list) else set()
-    values["hotline"] = int("hotline" in flags)
-    values["police"] = int("police" in flags)
-    values["incident"] = int("incident" in flags)
-    values["police_why"] = _screened(form, "db_police_why", MAX_SHORT, errors, year, screen)
-    values["incident_what"] = _screened(form, "db_incident_what", MAX_SHORT, errors, year, screen)
-    if values["police"] and not values["police_why"] and "db_police_why" not in errors:
-        errors["db_police_why"] = "Say briefly why law enforcement was contacted (no names or identities)."
-    if values["incident"] and not values["incident_what"] and "db_incident_what" not in errors:
-        errors["db_incident_what"] = "Say briefly what happened, so coordinators can follow up with the team."
-
+    values.update(hotline=int("hotline" in flags), police=int("police" in flags), incident=int("incident" in flags),
+                  checkin=int("checkin" in flags))
+    what = _screened(form, "db_what", MAX_SHORT, errors, year, screen)
+    if (values["police"] or values["incident"]) and not what and "db_what" not in errors:
+        errors["db_what"] = ("Say briefly what happened"
+                             + (" and why law enforcement was contacted" if values["police"] else "")
+                             + ", so coordinators can follow up with the team (no names).")
+    values["police_why"] = what if values["police"] else ""
+    values["incident_what"] = what if values["incident"] else ""
     load = form.get("db_load")
     values["load"] = number if (number := parse_number(load)) in range(1, 6) else None
     if load not in (None, "") and values["load"] is None:
-        errors["db_load"] = "Choose a load from 1 to 5."
-    values["checkin"] = int("checkin" in (form.get("db_checkin") or []))
-    values["notes"] = _screened(form, "db_notes", MAX_NOTES, errors, year, screen, multiline=True)
+        errors["db_load"] = "Choose how tonight was for you, from 1 to 5."
+    return Checked(values, referrals), errors
 
-    followups: list[FollowUp] = []
+
+def check_details(
+    form: dict, *, lists: Lists, offered: list[str], picked: list[str], zone: ZoneInfo, now: datetime,
+    screen: privacy.Screen | None = None,
+) -> tuple[Details, dict[str, str]]:
+    """Check the second step: a count per offered category, the other materials, follow-ups and notes."""
+    screen = screen or privacy.Screen()
+    errors: dict[str, str] = {}
+    year = now.astimezone(zone).year
+    details = Details(picked=[c for c in picked if c in offered])
+    names = {c.id: c.name for c in lists.categories}
+    for ident in offered:
+        if ident in names and (n := _count(form, f"db_ref_{ident}", f"referrals to {names[ident].lower()}",
+                                           MAX_REFERRALS, errors)):
+            details.referrals[ident] = n
+    main = first_material(lists)
+    for entry in lists.materials:
+        if entry is not main and (n := _count(form, f"db_mat_{entry.id}", entry.name.lower(), MAX_MATERIAL, errors)):
+            details.materials[entry.id] = n
+    details.brief = _count(form, "db_brief", "brief conversations", MAX_CONTACTS, errors)
+    details.extended = _count(form, "db_extended", "extended conversations", MAX_CONTACTS, errors)
+    details.notes = _screened(form, "db_notes", MAX_NOTES, errors, year, screen, multiline=True)
     today = now.astimezone(zone).date()
     for n in range(1, FOLLOWUP_SLOTS + 1):
         what = _screened(form, f"db_fu{n}_what", MAX_SHORT, errors, year, screen)
@@ -335,8 +354,38 @@ def check_form(
         if not today <= due_on <= today + timedelta(days=366):
             errors[f"db_fu{n}_due"] = "Choose a due date from today to a year ahead."
         elif isinstance(owner, str) and USER_ID.match(owner):
-            followups.append(FollowUp(what, owner, due_on))
-    return Checked(values, followups), errors
+            details.followups.append(FollowUp(what, owner, due_on))
+    return details, errors
+
+
+def merge(checked: Checked, details: Details | None, before: Debrief | None, *, lists: Lists) -> tuple[dict, list[FollowUp]]:
+    """The row to store from the first screen, the details (if added) and the debrief being edited (if any).
+
+    A picked category counts once unless its count was detailed; a category detailed from the whole
+    list (nothing was picked then) counts too; one picked when details were added and unpicked since does not.
+    Without new details, an edit keeps the earlier counts, notes and conversations.
+    """
+    values = dict(checked.values)
+    main = first_material(lists)
+    materials = dict(values.pop("materials"))
+    if details is not None:
+        earlier = details.referrals
+        extra = {k: v for k, v in details.referrals.items() if k not in checked.referrals and k not in details.picked}
+        others, brief, extended, notes = details.materials, details.brief, details.extended, details.notes
+    elif before is not None:
+        earlier, extra = before.referrals, {}
+        others = {k: v for k, v in before.materials.items() if not main or k != main.id}
+        brief, extended, notes = before.brief, before.extended, before.notes
+    else:
+        earlier, extra, others, brief, extended, notes = {}, {}, {}, 0, 0, ""
+    referrals = {c: earlier.get(c) or 1 for c in checked.referrals} | extra
+    materials.update({k: v for k, v in others.items() if not main or k != main.id})
+    values.update(
+        referrals=json.dumps({k: v for k, v in referrals.items() if v}, sort_keys=True),
+        materials=json.dumps({k: v for k, v in materials.items() if v}, sort_keys=True),
+        brief=brief, extended=extended, notes=notes,
+    )
+    return values, list(details.followups) if details else []
 
 
 # ---------------------------------------------------------------- storing
@@ -346,16 +395,62 @@ def check_form(
 class Saved:
     """What a submission did."""
 
-    outcome: str  # saved, updated, gone, forbidden, locked, repeat (this submission was saved before)
+    outcome: str  # saved, updated, gone, forbidden, locked, repeat (this submission was saved before), conversations
     debrief: Debrief | None = None
     followups: list[int] = field(default_factory=list)
 
 
+def _draft(db: Database, *, root: str | None, shift_id: int, user: str) -> Details | None:
+    if not root:
+        return None
+    row = next(db.query("SELECT details FROM debrief_drafts WHERE root = ? AND shift_id = ? AND user_id = ?",
+                        [root, shift_id, user]), None)
+    return Details.from_json(row["details"]) if row else None
+
+
+def load_draft(store: Store, *, root: str | None, shift_id: int, user: str) -> Details | None:
+    """The details added on a debrief's second step, not yet saved with its first screen."""
+    with store.read() as db:
+        return _draft(db, root=root, shift_id=shift_id, user=user)
+
+
+def save_draft(store: Store, *, root: str, shift_id: int, actor: str, coordinator: bool, details: Details,
+               request_key: str | None = None) -> str:
+    """Keep the second step's details until the first screen is saved: kept, gone, forbidden, locked or repeat."""
+    now = store.clock()
+    with store.write() as db:
+        if replays.seen(db, request_key):
+            return "repeat"
+        shift = get_shift(db, shift_id)
+        if shift is None or shift.cancelled or not shift.started(now):
+            return "gone"
+        if not may_debrief(shift, actor=actor, coordinator=coordinator):
+            return "forbidden"
+        before = get_debrief(db, shift_id)
+        if before and not before.editable(now):
+            return "locked"
+        replays.record(store, db, request_key)
+        db.execute(
+            "INSERT INTO debrief_drafts (root, shift_id, user_id, details, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(root) DO UPDATE SET details = excluded.details, created_at = excluded.created_at "
+            "WHERE debrief_drafts.user_id = excluded.user_id AND debrief_drafts.shift_id = excluded.shift_id",
+            [root, shift_id, actor, details.to_json(), iso(now)],
+        )
+    return "kept"
+
+
+def drop_stale_drafts(store: Store, *, now: datetime) -> int:
+    """Delete the details of debriefs never saved, DRAFT_KEPT after they were added (their words included)."""
+    with store.write() as db:
+        return db.execute("DELETE FROM debrief_drafts WHERE created_at < ?", [iso(now - DRAFT_KEPT)]).rowcount
+
+
 def save(
     store: Store, *, actor: str, coordinator: bool, shift_id: int, checked: Checked, coordinators: list[str],
-    coordinator_channel: str | None, request_key: str | None = None,
+    coordinator_channel: str | None, lists: Lists, request_key: str | None = None, root: str | None = None,
 ) -> Saved:
-    """Store a debrief (or its edit) with its follow-ups and the notifications they cause.
+    """Store a debrief (or its edit), with the details added on its second step (the draft kept under
+    `root`, the first screen's view id), its follow-ups and the notifications they cause.
 
     A submission whose `request_key` was saved before (Slack resending it) does nothing: `repeat`.
     """
@@ -371,8 +466,14 @@ def save(
         before = get_debrief(db, shift_id)
         if before and not before.editable(now):
             return Saved("locked", before)
+        details = _draft(db, root=root, shift_id=shift_id, user=actor)
+        values, followups = merge(checked, details, before, lists=lists)
+        if values["brief"] + values["extended"] > values["contacts"]:
+            return Saved("conversations")
         replays.record(store, db, request_key)
-        row = dict(checked.values, updated_by=actor, updated_at=iso(now))
+        facts = facts_of(db, shift, before)
+        row = dict(values, venue=facts.venue, area=facts.area, started_at=iso(facts.started_at),
+                   ended_at=iso(facts.ended_at), team=json.dumps(facts.team), updated_by=actor, updated_at=iso(now))
         if before is None:
             row.update(shift_id=shift_id, submitted_by=actor, submitted_at=iso(now), revision=1)
             debrief_id = db["debriefs"].insert(row).last_pk
@@ -382,10 +483,12 @@ def save(
             if before.notes_expired and any(row.get(k) for k in ("notes", "police_why", "incident_what")):
                 row["notes_expired_at"] = None  # text written after the expiry is kept its own period, then expires
             db["debriefs"].update(debrief_id, row)
+        if root:
+            db.execute("DELETE FROM debrief_drafts WHERE root = ?", [root])
         store.audit(db, actor=actor, action="debrief.update" if before else "debrief.submit",
                     subject=f"shift:{shift_id}", detail={"revision": row["revision"]})
         created = []
-        for item in checked.followups:
+        for item in followups:
             fid = db["followups"].insert({
                 "shift_id": shift_id, "what": item.what, "owner": item.owner, "due_on": item.due_on.isoformat(),
                 "status": "open", "created_by": actor, "created_at": iso(now),
@@ -397,10 +500,10 @@ def save(
             outbox.enqueue(db, key=f"debrief:{shift_id}:summary:{row['revision']}", channel=coordinator_channel,
                            template="debriefs/summary", context={"shift_id": shift_id, "revision": row["revision"]},
                            due_at=now, now=now)
-        if checked.values.get("checkin"):
+        if values.get("checkin"):
             _checkin_alert(db, shift_id=shift_id, user=actor, coordinators=coordinators, now=now)
         if before is None:
-            for member in json.loads(checked.values["team"]):
+            for member in facts.team:
                 if member != actor:
                     outbox.enqueue(db, key=f"debrief:{shift_id}:wellbeing:{member}", channel=member,
                                    template="debriefs/wellbeing_invite", context={"shift_id": shift_id, "user": member},

@@ -287,6 +287,16 @@ def m010_vacuum_free_pages(db: Database) -> None:
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+@migrations()
+def m012_debrief_steps(db: Database) -> None:
+    """A debrief's optional second step, kept under its first screen's view id until that is saved."""
+    db["debrief_drafts"].create(
+        {"root": str, "shift_id": int, "user_id": str, "details": str, "created_at": str},
+        pk="root", not_null={"shift_id", "user_id", "details", "created_at"},
+    )
+    db["debrief_drafts"].create_index(["created_at"])
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 

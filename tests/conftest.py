@@ -357,6 +357,26 @@ def submit_typed(bot: Bot, user: str, callback_id: str, fields: dict[str, object
     return Sent(bot, status, body, name)
 
 
+# The debrief's first screen (issue 12); any other db_ field is on its second step ("Add details").
+DEBRIEF_FIRST_SCREEN = ("db_contacts", "db_mat_hotline-cards", "db_referrals", "db_indicators", "db_languages",
+                        "db_flags", "db_what", "db_load")
+_debrief_views = itertools.count(1)
+
+
+def submit_debrief(bot: Bot, user: str, number: int, fields: dict[str, object], *, view_id: str | None = None) -> Sent:
+    """Fill a debrief in its two steps: the details (when any is given) with Done, then the first screen
+    with Save. Returns the details' answer when it shows errors, else the first screen's."""
+    root = view_id or f"VDEBRIEF{next(_debrief_views)}"
+    first = {k: v for k, v in fields.items() if k in DEBRIEF_FIRST_SCREEN}
+    details = {k: v for k, v in fields.items() if k not in DEBRIEF_FIRST_SCREEN}
+    if details:
+        meta = {"shift_id": number, "root": root, "picked": list(first.get("db_referrals") or [])}
+        sent = submit_typed(bot, user, "debrief_more", details, metadata=meta)
+        if sent.body:
+            return sent
+    return submit_typed(bot, user, "debrief_form", first, metadata={"shift_id": number}, view_id=root)
+
+
 # -- helpers for readiness and partners (issue 3)
 
 FIELD_TYPES.update({"categories": "multi_static_select", "verified_on": "datepicker"})

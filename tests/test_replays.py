@@ -3,7 +3,15 @@ closes the modal; nothing is stored twice and nobody is told twice."""
 
 from __future__ import annotations
 
-from conftest import ADMIN, COORD_CHANNEL, eventually, message_text, shift_fields, submit_typed
+from conftest import (
+    ADMIN,
+    COORD_CHANNEL,
+    DEBRIEF_FIRST_SCREEN,
+    eventually,
+    message_text,
+    shift_fields,
+    submit_typed,
+)
 from test_debriefs import LEAD, ended_shift, good_form
 from test_partners import FORM
 
@@ -35,9 +43,13 @@ def audits(bot, action):
 def test_debrief_sent_twice_acts_once(bot):
     number = ended_shift(bot)
     bot.make_coordinator("UCOORD")
-    fields = good_form(db_checkin=["checkin"], db_fu1_what="Ask the clinic about Spanish-language hours",
+    fields = good_form(db_flags=["checkin"], db_fu1_what="Ask the clinic about Spanish-language hours",
                        db_fu1_owner="UOWN", db_fu1_due="2026-11-30")
-    twice(lambda: submit_typed(bot, LEAD, "debrief_form", fields, metadata={"shift_id": number}, view_id="VDEBRIEF"))
+    details = {k: v for k, v in fields.items() if k not in DEBRIEF_FIRST_SCREEN}
+    first = {k: v for k, v in fields.items() if k in DEBRIEF_FIRST_SCREEN}
+    meta = {"shift_id": number, "root": "VDEBRIEF", "picked": first["db_referrals"]}
+    twice(lambda: submit_typed(bot, LEAD, "debrief_more", details, metadata=meta, view_id="VDETAILS"))
+    twice(lambda: submit_typed(bot, LEAD, "debrief_form", first, metadata={"shift_id": number}, view_id="VDEBRIEF"))
     eventually(lambda: posts(bot, LEAD, "is saved"))
     settle(bot)
     assert bot.db["followups"].count == 1 and bot.db["debriefs"].get(1)["revision"] == 1

@@ -10,7 +10,7 @@ import struct
 from datetime import UTC, datetime
 
 import pytest
-from conftest import ADMIN, COORD_CHANNEL, submit_typed
+from conftest import ADMIN, COORD_CHANNEL, submit_debrief
 
 import bot as bot_module
 from outreach import store as store_module
@@ -20,12 +20,10 @@ LEAD = "ULEAD"
 
 
 def debrief(bot, number, **fields):
-    base = {
-        "db_venue": "motel", "db_area": "Eastside", "db_team": [LEAD, "UA"], "db_contacts": "0",
-        "db_languages": [], "db_notes": "Secret note that must never be exported.",
-    }
+    """A debrief in its two steps (the place, times and team come from the shift and its check-in and out)."""
+    base = {"db_contacts": "0", "db_languages": [], "db_notes": "Secret note that must never be exported."}
     base.update(fields)
-    sent = submit_typed(bot, ADMIN, "debrief_form", base, metadata={"shift_id": number})
+    sent = submit_debrief(bot, ADMIN, number, base)
     assert sent.status == 200 and sent.body == b"", sent.body
 
 
@@ -44,16 +42,19 @@ def november(bot):
     d = plan(bot, "2026-12-01")
     bot.command("UA", f"signup {a}").reply()
     bot.command("UA", f"signup {c}").reply()
-    bot.clock.advance(days=8, hours=22)  # 2026-12-01 13:00 UTC, 07:00 in Chicago
-    debrief(bot, a, db_start_date="2026-11-23", db_start_time="19:15", db_end_date="2026-11-23", db_end_time="23:30",
-            db_contacts="12", db_brief="9", db_extended="3", db_languages=["es", "en"], **{
-                "db_mat_hotline-cards": "40", "db_mat_hygiene-kits": "6"},
-            db_indicators=["debt", "hotel-signs"], db_referrals=["medical-care"],
-            db_referral_counts="housing-emergency: 2", db_flags=["hotline"])
-    debrief(bot, b, db_venue="community-venue", db_area="Library", db_team=[LEAD], db_start_date="2026-11-25",
-            db_start_time="18:00", db_end_date="2026-11-25", db_end_time="20:00", db_contacts="25",
-            db_languages=["en"], **{"db_mat_hotline-cards": "10"}, db_flags=["police", "incident"],
-            db_police_why="Routine liaison", db_incident_what="A door was slammed")
+    bot.clock.advance(days=1, hours=10, minutes=15)  # shift a's team checks in at 19:15 and out at 23:30 Chicago
+    bot.command(LEAD, f"checkin {a}").reply()
+    bot.clock.advance(hours=4, minutes=15)
+    bot.command(LEAD, f"checkout {a}").reply()
+    out = next(bot.db.query("SELECT checked_in_at, checked_out_at FROM safety WHERE shift_id = ?", [a]))
+    assert out == {"checked_in_at": "2026-11-24T01:15:00+00:00", "checked_out_at": "2026-11-24T05:30:00+00:00"}
+    bot.clock.advance(days=7, hours=7, minutes=30)  # 2026-12-01 13:00 UTC, 07:00 in Chicago
+    debrief(bot, a, db_contacts="12", db_brief="9", db_extended="3", db_languages=["es", "en"], **{
+                "db_mat_hotline-cards": "40", "db_mat_hygiene-kits": "6", "db_ref_housing-emergency": "2"},
+            db_indicators=["debt", "hotel-signs"], db_referrals=["medical-care", "housing-emergency"],
+            db_flags=["hotline"])
+    debrief(bot, b, db_contacts="25", db_languages=["en"], **{"db_mat_hotline-cards": "10"},
+            db_flags=["police", "incident"], db_what="Routine liaison after a door was slammed")
     bot.kit.tick()  # what the setup queued (calendar invites, debrief requests) goes out now...
     bot.fake.reset()  # ...so the tests see only what the reports send
     return a, b, c, d
@@ -114,8 +115,7 @@ def test_report_figures_against_known_debriefs_and_previous_period(bot, november
     assert "Secret note" not in text
     bot.fake.wait_for("files.completeUploadExternal", where=not_invite)
     bot.clock.advance(hours=17)  # shift #4 (December 1st) has ended
-    debrief(bot, november[3], db_start_date="2026-12-01", db_start_time="19:00", db_end_date="2026-12-01",
-            db_end_time="23:00", db_contacts="5")
+    debrief(bot, november[3], db_contacts="5")
     december = bot.command(ADMIN, "report 2026-12").text()
     assert "*People reached*: *5* (-7 vs 12)" in december and "*Outreach nights*: *1* (-2 vs 3)" in december
     bot.fake.wait_for("files.completeUploadExternal", where=lambda c: "2026-12" in json.dumps(c.params) and not_invite(c))

@@ -36,7 +36,7 @@ def night_with_every_text(bot: Bot) -> int:
     number = ended_shift(bot, notes="Meet behind the library.")
     assert rd.tick(bot.store, rd.load_protocol(bot.settings.data_dir), shift_id=number, actor=LEAD,
                    item_id="meeting-point", ticked=True, evidence="Library steps, 18:45")
-    sent = submit(bot, LEAD, number, db_flags=["incident"], db_incident_what="A dog chased us",
+    sent = submit(bot, LEAD, number, db_flags=["incident"], db_what="A dog chased us",
                   db_fu1_what=FOLLOW_UP, db_fu1_owner="UOWN", db_fu1_due="2026-11-30")
     assert sent.body == b"", sent.body
     note = submit_typed(bot, "UA", "wellbeing_form", {"wb_load": "2", "wb_note": "Tired but fine"},
@@ -160,7 +160,7 @@ def file_bytes(path) -> bytes:
 def test_expired_text_is_gone_from_the_database_file(bot):
     number = night_with_every_text(bot)
     long_notes = "Quiet motel tonight; the manager let us leave cards at the front desk again. " * 12
-    assert submit(bot, LEAD, number, db_notes=long_notes, db_flags=["incident"], db_incident_what="A dog chased us",
+    assert submit(bot, LEAD, number, db_notes=long_notes, db_flags=["incident"], db_what="A dog chased us",
                   db_fu1_what=FOLLOW_UP + " again", db_fu1_owner="UOWN", db_fu1_due="2026-11-30").body == b""
     secrets = [FOLLOW_UP, "A dog chased us", "Tired but fine", "Meet behind the library", "Library steps",
                "let us leave cards at the front desk"]
