@@ -1,8 +1,15 @@
-"""Sends the outbox: renders each due notification, posts it, and records what happened."""
+"""Sends the outbox: renders each due notification, posts it, and records what happened.
+
+A notice to a person (a U... user id or a D... channel) is a DM: its `text` is what a phone shows on
+its lock screen, maybe beside the people met that night, so it becomes a neutral line chosen per
+notice (templates/common/lock_screen.j2) and the notice's words go in the blocks. A follow-up (a
+reply in another notice's thread, or an update of it in place) goes where that message is.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -11,8 +18,10 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from handlers import blocks as bk
 from handlers.worker import wait_until
 from outreach import outbox
+from outreach import shifts as sh
 from outreach.services import Services
 
 if TYPE_CHECKING:
@@ -25,6 +34,10 @@ Rendered = tuple[str, list[dict]]
 # {"filename": ..., "content": bytes, "title": ...}.
 NoticeFn = Callable[["Kit", dict], Rendered | tuple[str, list[dict], dict] | None]
 NOTICES: dict[str, NoticeFn] = {}
+# Conditions a notice waits on: while any says False when it comes due, it is skipped (see `gate`).
+Gate = Callable[["Kit", dict], bool]
+GATES: dict[str, list[Gate]] = {}
+PERSON = re.compile(r"^[UWD][A-Z0-9]+$")
 
 # Errors that no retry can mend: the message is dropped and the reason recorded.
 # The timer's flush waits up to this long before each message while requests are being worked on.
@@ -32,6 +45,7 @@ STEP_ASIDE = 0.25
 PERMANENT = {
     "channel_not_found", "user_not_found", "is_archived", "not_in_channel", "account_inactive",
     "invalid_blocks", "msg_too_long", "no_text", "cannot_dm_bot", "user_disabled",
+    "message_not_found", "cant_update_message", "edit_window_closed",
 }
 
 
@@ -43,6 +57,31 @@ def notice(template: str) -> Callable[[NoticeFn], NoticeFn]:
         return fn
 
     return inner
+
+
+def gate(template: str) -> Callable[[Gate], Gate]:
+    """Register a condition for notices of a template: one that comes due while it is False is skipped."""
+
+    def inner(fn: Gate) -> Gate:
+        GATES.setdefault(template, []).append(fn)
+        return fn
+
+    return inner
+
+
+def to_person(channel: str) -> bool:
+    """True for a DM: a user id or a direct-message channel id."""
+    return bool(PERSON.match(channel or ""))
+
+
+def lock_screen(kit: Kit, template: str, context: dict, text: str, blocks: list[dict]) -> Rendered:
+    """A DM's neutral top-level line, and blocks that carry the notice's words (made from `text` if none)."""
+    shift = None
+    if str(context.get("shift_id", "")).isdigit():
+        shift = sh.load_shift(kit.services.store, int(context["shift_id"]))
+    day = shift.local_start().strftime("%A") if shift else None
+    line = kit.render("common/lock_screen.j2", notice=template, shift=shift, day=day, context=context)
+    return line, blocks or bk.message([bk.section(text)])
 
 
 class Notifier:
@@ -82,23 +121,42 @@ class Notifier:
 
     def _deliver(self, note: outbox.Notification) -> int:
         store, now = self.services.store, self.services.now()
+        target = None
+        if note.mode:  # a reply in a thread or an update in place: where is the message it follows?
+            with store.read() as db:
+                target = outbox.posted(db, note.parent or "")
+            if target is None:
+                outbox.mark_skipped(store, note, now=now, reason="its message was never posted")
+                return 0
         fn = NOTICES.get(note.template)
+        context = dict(note.context, _mode=note.mode) if note.mode else note.context
         try:
-            rendered = fn(self.kit, note.context) if fn else None
+            held = any(not ok(self.kit, note.context) for ok in GATES.get(note.template, []))
+            rendered = None if held or not fn else fn(self.kit, context)
+            if rendered is not None and to_person(note.channel):
+                rendered = (*lock_screen(self.kit, note.template, note.context, rendered[0], rendered[1]),
+                            *rendered[2:])
         except Exception:  # a broken template must not block the queue
             log.exception("could not render notification %s", note.template)
             outbox.mark_failed(store, note, error="render failed", retry_at=now + timedelta(minutes=5))
             return 0
         if rendered is None:
-            outbox.mark_skipped(store, note, now=now, reason="no longer meaningful")
+            outbox.mark_skipped(store, note, now=now, reason="waits for a condition" if held else "no longer meaningful")
             return 0
         text, blocks = rendered[0], rendered[1]
-        upload = rendered[2] if len(rendered) > 2 else None
+        upload = rendered[2] if len(rendered) > 2 and not note.mode else None
         if not outbox.renew(store, note, now=self.services.now()):  # the claim timed out and another sender took it
             log.info("notification %s: claim taken over by another sender; not sending it", note.id)
             return 0
         try:
-            response = self.client.chat_postMessage(channel=note.channel, text=text, blocks=blocks or None)
+            if note.mode == "update" and target:
+                response = self.client.chat_update(channel=target.channel, ts=target.ts, text=text,
+                                                   blocks=blocks or None)
+            elif note.mode == "reply" and target:
+                response = self.client.chat_postMessage(channel=target.channel, thread_ts=target.ts, text=text,
+                                                        blocks=blocks or None)
+            else:
+                response = self.client.chat_postMessage(channel=note.channel, text=text, blocks=blocks or None)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown")) if exc.response is not None else "unknown"
             if error in PERMANENT:
@@ -111,10 +169,11 @@ class Notifier:
             outbox.mark_failed(store, note, error=type(exc).__name__, retry_at=now + timedelta(minutes=note.attempts))
             log.warning("notification %s failed: %s", note.template, type(exc).__name__)
             return 0
-        if not outbox.mark_sent(store, note, now=now, ts=response.get("ts")):
+        channel = str(response.get("channel") or (target.channel if target else note.channel))
+        if not outbox.mark_sent(store, note, now=now, ts=response.get("ts"), channel=channel):
             log.warning("notification %s was sent, but its claim had been taken over meanwhile", note.id)
         if upload:
-            self._upload(note, str(response.get("channel") or note.channel), upload)
+            self._upload(note, channel, upload)
         return 1
 
     def _upload(self, note: outbox.Notification, channel: str, upload: dict) -> None:

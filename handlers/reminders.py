@@ -15,18 +15,23 @@ from outreach.numbers import parse_number
 
 @notice("reminders/reminder")
 def notice_reminder(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
-    """A confirmed volunteer's reminder; skipped once the shift started or they left it."""
+    """A confirmed volunteer's reminder: when and where, one Go line, the meeting point and the notes;
+    skipped once the shift started or they left it (the full checklist is behind its button)."""
     shift = sh.load_shift(kit.services.store, int(context["shift_id"]), user=context.get("user"))
     if not shift or shift.cancelled or shift.my_status != "confirmed" or shift.started(kit.services.now()):
         return None
     with kit.services.store.read() as db:
+        about = reminders.briefing(db, shift.id)
         members = sh.team(db, shift.id)[0]
     text = kit.render("reminders/reminder.j2", shift=shift, lead=context.get("lead", ""), members=members,
-                      readiness=kit.readiness(shift.id))
+                      checklist=kit.readiness(shift.id) is not None, **about)
     return text, bk.message([
         bk.section(text),
         bk.actions(
-            bk.button("Can't make it", "shift_withdraw", str(shift.id)),
+            bk.button("Can't make it", "shift_withdraw", str(shift.id),
+                      confirm=bk.confirm(f"Give up your place on shift #{shift.id}?",
+                                         kit.render("reminders/confirm_withdraw.j2", shift=shift),
+                                         yes="Give my place back", no="Keep my place")),
             bk.button("Checklist", "reminder_checklist", str(shift.id)),
             bk.button("Details", "shift_details", str(shift.id)),
             block_id=f"reminder:{shift.id}",

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from markupsafe import Markup
 from slack_bolt import App, BoltContext, Respond
+from slack_sdk import WebClient
 
 from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit
-from handlers.notify import notice
+from handlers.notify import gate, notice
+from outreach import debriefs as dbf
 from outreach import reminders, safety
 from outreach import shifts as sh
+from outreach.durations import format_duration
 from outreach.numbers import parse_number as parse_whole
 from outreach.roles import Role
 from outreach.shifts import Shift
@@ -60,17 +63,33 @@ def notice_checkin(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         block_id=f"checkin:{shift.id}")])
 
 
+def checkout_button(kit: Kit, shift: Shift) -> bk.ButtonElement:
+    """Check out (everyone safe), behind a confirm dialog: an accidental check out silences the alert."""
+    return bk.button("Check out (everyone safe)", "safety_checkout", str(shift.id), style="primary",
+                     confirm=bk.confirm(f"Check out shift #{shift.id}?",
+                                        kit.render("safety/confirm_checkout.j2", shift=shift),
+                                        yes="Everyone is safe", no="Go back", danger=False))
+
+
 @notice("safety/checkout_prompt")
 def notice_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
-    """Ask the lead to check out at the end."""
+    """The lead's one DM at the shift's end: Check out; once checked out, the same DM shows Write debrief."""
     shift = _shift(kit, context)
-    if not shift or shift.cancelled or safety.load_state(kit.services.store, shift.id).checked_out_at:
+    if not shift or shift.cancelled:
         return None
-    text = kit.render("safety/checkout_prompt.j2", shift=shift,
-                      overdue=shift.ends_at + kit.services.settings.checkout_grace)
-    return text, bk.message([bk.section(text), bk.actions(
-        bk.button("Check out (everyone safe)", "safety_checkout", str(shift.id), style="primary"),
-        block_id=f"checkout:{shift.id}")])
+    state = safety.load_state(kit.services.store, shift.id)
+    if state.checked_out_at is None:
+        text = kit.render("safety/checkout_prompt.j2", shift=shift,
+                          overdue=shift.ends_at + kit.services.settings.checkout_grace)
+        return text, bk.message([bk.section(text), bk.actions(checkout_button(kit, shift),
+                                                              block_id=f"checkout:{shift.id}")])
+    written = dbf.load_debrief(kit.services.store, shift.id) is not None
+    text = kit.render("safety/checked_out.j2", shift=shift, state=state, written=written)
+    parts = [bk.section(text)]
+    if not written:
+        parts.append(bk.actions(bk.button("Write debrief", "debrief_open", str(shift.id), style="primary"),
+                                block_id=f"debrief:{shift.id}"))
+    return text, bk.message(parts)
 
 
 @notice("safety/early_checkout")
@@ -99,25 +118,82 @@ def notice_ping(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         block_id=f"ping:{shift.id}:{context['seq']}")])
 
 
-@notice("safety/escalation")
-def notice_escalation(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
-    """Alert the coordinators; skipped once acknowledged or checked out."""
+def _alert_words(kit: Kit, shift: Shift) -> dict:
+    """What the alert message and the DMs show: state, each escalation, team, law enforcement contact."""
+    with kit.services.store.read() as db:
+        state = safety.get_state(db, shift.id)
+        rows = list(db.query("SELECT * FROM escalations WHERE shift_id = ? ORDER BY started_at", [shift.id]))
+        members = sh.team(db, shift.id)[0]
+    escalations = [dict(r, since=from_iso(r["started_at"]),
+                        acked=from_iso(r["acked_at"]) if r["acked_at"] else None) for r in rows]
+    return {"shift": shift, "state": state, "escalations": escalations, "members": members,
+            "contact": kit.contact(shift.id), "open": [e for e in escalations if not e["acked_at"]],
+            "every": format_duration(kit.services.settings.escalation_repeat)}
+
+
+def _ack_row(shift: Shift, reason: str, *, block_id: str) -> bk.ActionsBlock:
+    return bk.actions(
+        bk.button("Acknowledge", "safety_ack", f"{shift.id}:{reason}", style="danger"),
+        bk.button("Details", "shift_details", str(shift.id)), block_id=block_id)
+
+
+@notice("safety/alert")
+def notice_alert(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """The shift's one alert message in the coordinators' channel, as things stand (posted, then updated)."""
     shift = _shift(kit, context)
     if not shift:
         return None
-    with kit.services.store.read() as db:
-        state = safety.get_state(db, shift.id)
-        row = next(db.query("SELECT * FROM escalations WHERE shift_id = ? AND reason = ?",
-                            [shift.id, context["reason"]]), None)
-        members = sh.team(db, shift.id)[0]
-    if state.checked_out_at or row is None or row["acked_at"]:
+    words = _alert_words(kit, shift)
+    if not words["escalations"]:
         return None
-    text = kit.render("safety/escalation.j2", shift=shift, reason=context["reason"], round=int(context["round"]),
-                      since=from_iso(row["started_at"]), members=members, contact=kit.contact(shift.id))
-    return text, bk.message([bk.section(text), bk.actions(
-        bk.button("Acknowledge", "safety_ack", f"{shift.id}:{context['reason']}", style="danger"),
-        bk.button("Details", "shift_details", str(shift.id)),
-        block_id=f"escalation:{shift.id}:{context['reason']}")])
+    text = kit.render("safety/alert.j2", part="headline", dm=False, **words)
+    parts = [bk.section(kit.render("safety/alert.j2", part="body", dm=False, **words))]
+    if words["open"] and not words["state"].checked_out_at:
+        parts.append(_ack_row(shift, words["open"][0]["reason"], block_id=f"alert:{shift.id}"))
+    else:
+        parts.append(bk.actions(bk.button("Details", "shift_details", str(shift.id)), block_id=f"alert:{shift.id}"))
+    return text, bk.message(parts)
+
+
+@notice("safety/alert_repeat")
+def notice_alert_repeat(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """A repeat (or another reason opening) as a reply in the alert's thread; skipped once settled."""
+    shift = _shift(kit, context)
+    if not shift:
+        return None
+    words = _alert_words(kit, shift)
+    row = next((e for e in words["open"] if e["reason"] == context["reason"]), None)
+    if row is None or words["state"].checked_out_at:
+        return None
+    text = kit.render("safety/alert_repeat.j2", shift=shift, e=row, round=int(context.get("round", 0)))
+    return text, bk.message([bk.section(text)])
+
+
+@notice("safety/escalation")
+def notice_escalation(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """A coordinator's one DM about an escalation; rewritten in place once acknowledged or checked out."""
+    shift = _shift(kit, context)
+    if not shift:
+        return None
+    words = _alert_words(kit, shift)
+    mine = next((e for e in words["escalations"] if e["reason"] == context["reason"]), None)
+    settled = bool(words["state"].checked_out_at) or (mine is not None and mine["acked_at"] is not None)
+    if mine is None or (settled and not context.get("_mode")):
+        return None  # settled before it went out: no DM at all
+    text = kit.render("safety/alert.j2", part="body", dm=True, **words)
+    parts: list = [bk.section(text)]
+    if settled:
+        parts.append(bk.context(kit.render("safety/alert.j2", part="settled", dm=True, mine=mine, **words)))
+    else:
+        parts.append(_ack_row(shift, mine["reason"], block_id=f"escalation:{shift.id}:{mine['reason']}"))
+    return text, bk.message(parts)
+
+
+@gate("debriefs/request")
+def debrief_after_checkout(kit: Kit, context: dict) -> bool:
+    """A debrief request waits for the check-out (the lead's check-out DM offers the debrief then)."""
+    shift_id = parse_whole(str(context.get("shift_id", "")))
+    return shift_id is not None and safety.load_state(kit.services.store, shift_id).checked_out_at is not None
 
 
 # ---------------------------------------------------------------- commands
@@ -175,23 +251,53 @@ def register(app: App, kit: Kit) -> None:
     kit.startup.append(lambda: reminders.rederive_all(
         services.store, services.settings, planners=[lambda db, shift_id, now: safety.plan_shift(db, shift_id, now)]))
 
+    def from_home(body: dict, client: WebClient, actor: str, text: str) -> bool:
+        """A tap on the App Home (no response_url): the result by DM, and the home shown again."""
+        if (body.get("container") or {}).get("type") != "view":
+            return False
+        from handlers.home import publish_home
+
+        client.chat_postMessage(channel=actor, text=text)
+        publish_home(kit, client, actor)
+        return True
+
     def answer(respond: Respond, text: str, body: dict) -> None:
         in_dm = str((body.get("container") or {}).get("channel_id", "")).startswith("D")
         respond(text=text, response_type="ephemeral", replace_original=in_dm)
 
     @kit.later(app.action("safety_checkin"))
-    def on_checkin(body: dict, context: BoltContext, respond: Respond) -> None:
+    def on_checkin(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number = parse_whole(_value(body))
         if number is not None:
             outcome, _ = safety.check_in(services.store, shift_id=number, user=context["actor"])
-            answer(respond, result_text(kit, "checkin", outcome, number), body)
+            text = result_text(kit, "checkin", outcome, number)
+            if not from_home(body, client, context["actor"], text):
+                answer(respond, text, body)
+
+    def clicked(body: dict) -> tuple[str, str]:
+        container = body.get("container") or {}
+        return str(container.get("channel_id") or ""), str(container.get("message_ts") or "")
+
+    def updated_in_place(body: dict, places: list) -> bool:
+        """True when the tapped message is one the outbox rewrites in place (so no other answer is due)."""
+        channel, ts = clicked(body)
+        return any(p.ts == ts and p.channel == channel for p in places)
 
     @kit.later(app.action("safety_checkout"))
-    def on_checkout(body: dict, context: BoltContext, respond: Respond) -> None:
+    def on_checkout(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number = parse_whole(_value(body))
-        if number is not None:
-            answer(respond, checkout_text(kit, context["actor"], number), body)
-            kit.notifier.flush()
+        if number is None:
+            return
+        outcome, shift = safety.check_out(services.store, shift_id=number, user=context["actor"],
+                                          coordinator_channel=services.settings.coordinator_channel)
+        kit.notifier.flush()  # the lead's DM turns into Write debrief, the alert shows the check-out
+        with services.store.read() as db:
+            places = safety.lead_messages(db, number)
+        if outcome in ("done", "early") and updated_in_place(body, places):
+            return
+        text = result_text(kit, "checkout", outcome, number, shift=shift, told=bool(services.settings.coordinator_channel))
+        if not from_home(body, client, context["actor"], text):
+            respond(text=text, response_type="ephemeral", replace_original=False)
 
     @kit.later(app.action("safety_ok"))
     def on_ok(body: dict, context: BoltContext, respond: Respond) -> None:
@@ -213,11 +319,16 @@ def register(app: App, kit: Kit) -> None:
                     response_type="ephemeral", replace_original=False)
             return
         outcome, row = safety.acknowledge(services.store, shift_id=number, reason=reason, user=context["actor"])
+        kit.notifier.flush()  # the alert message and the coordinators' DMs show who took it on
         if row is None:
             respond(text=result_text(kit, "ack", outcome, number), response_type="ephemeral",
                     replace_original=False)
             return
+        with services.store.read() as db:
+            places = safety.alert_messages(db, number)
+        if outcome == "done" and updated_in_place(body, places):
+            return
         shift = sh.load_shift(services.store, number)
         text = kit.render("safety/acked.j2", number=number, by=row["acked_by"], at=from_iso(row["acked_at"]),
-                          tz=shift.tz if shift else services.settings.timezone)
-        respond(text=text, response_type="in_channel", replace_original=True)
+                          tz=shift.tz if shift else services.settings.timezone, already=outcome == "already")
+        respond(text=text, response_type="ephemeral", replace_original=False)

@@ -30,7 +30,9 @@ from outreach.shifts import USER_ID, Shift, clean_text, get_shift, team
 from outreach.store import Store, from_iso, iso
 
 EDIT_WINDOW = timedelta(days=7)
-NUDGES = (timedelta(0), timedelta(hours=12), timedelta(hours=36))
+# At the end itself the lead's check-out DM asks for the debrief once checked out (outreach/safety.py);
+# these are the nudges after it, numbered from 1.
+NUDGES = (timedelta(hours=12), timedelta(hours=36))
 PENDING_DAYS = 30
 MAX_CONTACTS = 1000
 MAX_MATERIAL = 10000
@@ -573,7 +575,7 @@ def schedule_requests(db: Database, event: Event) -> None:
         return
     outbox.cancel_pending(db, key_prefix=prefix, now=event.now)
     generation = db.execute("SELECT count(*) FROM notifications WHERE key LIKE ?", [prefix + "%"]).fetchone()[0]
-    for n, delay in enumerate(NUDGES):
+    for n, delay in enumerate(NUDGES, start=1):
         due = shift.ends_at + delay
         if due + timedelta(hours=1) < event.now:
             continue

@@ -19,9 +19,19 @@ from outreach.durations import format_duration
 from outreach.events import Event
 from outreach.settings import Settings
 from outreach.shifts import Shift, get_shift, team
-from outreach.store import Store, iso
+from outreach.store import Store, from_iso, iso
 
 Desired = dict[str, dict]  # key -> {"channel", "template", "context", "due_at"}
+MEETING_POINT = "meeting-point"  # the checklist item whose evidence says where the team meets
+
+
+def briefing(db: Database, shift_id: int) -> dict:
+    """What a reminder tells the team beside the shift: Go (who recorded it and when) and the meeting point."""
+    go = next(db.query("SELECT go_by, go_at FROM readiness WHERE shift_id = ?", [shift_id]), None) or {}
+    point = next(db.query("SELECT evidence FROM readiness_items WHERE shift_id = ? AND item_id = ? "
+                          "AND ticked_at IS NOT NULL", [shift_id, MEETING_POINT]), None) or {}
+    return {"go_by": go.get("go_by"), "go_at": from_iso(go["go_at"]) if go.get("go_at") else None,
+            "meeting_point": point.get("evidence") or None}
 
 
 def sync(db: Database, *, prefix: str, desired: Desired, now: datetime) -> None:

@@ -1,10 +1,22 @@
 """Safety check-in / check-out, mid-shift "All OK?" check-ins, and escalation until acknowledged.
 
-At a shift's start the lead is asked to check in; at its end, to check out. A team that has not
-checked out by end + grace, or that leaves a mid-shift check-in unanswered for PING_ANSWER, raises an
-escalation (row in `escalations`); `escalate_due` (run on every tick) sends it to the coordinator
-channel and each coordinator, again every repeat interval, until someone acknowledges it or the
-team checks out. Every round has its own outbox key, so a restart neither repeats nor skips one.
+At a shift's start the lead is asked to check in; at its end, to check out (one DM, which turns
+into Write debrief once the team checked out). A team that has not checked out by end + grace, or
+that leaves a mid-shift check-in unanswered for PING_ANSWER, raises an escalation (row in
+`escalations`). `escalate_due` (run on every tick) keeps ONE alert message per shift in the
+coordinators' channel (`alert_key`), repeats each unacknowledged escalation every repeat interval as
+a reply in that message's thread and rewrites the message in place (state, repeat count, who
+acknowledged), and DMs each coordinator once per escalation. Acknowledging, answering the check-in
+or checking out rewrites the message and the DMs in place.
+
+Everything goes through the outbox under keys derived from the shift, the reason and the round, so
+a restart neither loses nor doubles the alert message or a repeat; a reply or an update waits in
+the outbox until the message it follows is posted. Keys:
+  alert:<shift>:post                          the alert message in the coordinators' channel
+  alert:<shift>:<reason>:repeat:<round>       a repeat (round 0: a new reason) in its thread
+  alert:<shift>:<reason>:dm:<user>            a coordinator's DM, once per escalation
+  alert:<shift>:<reason>:repeat:<round>:dm:<user>   a repeat in that DM's thread (no channel set)
+  update:<key of the message>:<why>:<when>    the message rewritten in place
 """
 
 from __future__ import annotations
@@ -187,8 +199,13 @@ def check_out(
             "checked_in_by = coalesce(checked_in_by, ?) WHERE shift_id = ?",
             [iso(now), user, iso(now), user, shift_id],
         )
-        for prefix in ("checkin-prompt", "checkout-prompt", "ping", "escalation"):
+        # The lead's end-of-shift DM is kept: sent or not, it now shows Write debrief.
+        for prefix in ("checkin-prompt", "ping", "alert"):
             outbox.cancel_pending(db, key_prefix=f"{prefix}:{shift_id}:", now=now)
+        settle(db, shift_id, reasons=[], now=now, why="checkout")
+        for row in list(db.query("SELECT key FROM notifications WHERE key >= ? AND key < ? AND mode IS NULL",
+                                 [f"checkout-prompt:{shift_id}:", f"checkout-prompt:{shift_id}:\uffff"])):
+            outbox.enqueue_update(db, parent=row["key"], key=f"update:{row['key']}:checkout:{iso(now)}", now=now)
         early = now < shift.ends_at
         store.audit(db, actor=user, action="safety.checkout", subject=f"shift:{shift_id}")
         if early and coordinator_channel:
@@ -213,9 +230,10 @@ def answer_ping(store: Store, *, shift_id: int, seq: int, user: str) -> tuple[Ou
             return "already", shift
         db["pings"].upsert({"shift_id": shift_id, "seq": seq, "answered_at": iso(now), "answered_by": user},
                            pk=("shift_id", "seq"))
-        outbox.cancel_pending(db, key_prefix=f"escalation:{shift_id}:ping{seq}:", now=now)
-        db.execute("UPDATE escalations SET acked_at = ?, acked_by = ? WHERE shift_id = ? AND reason = ? "
-                   "AND acked_at IS NULL", [iso(now), user, shift_id, f"ping{seq}"])
+        closed = db.execute("UPDATE escalations SET acked_at = ?, acked_by = ? WHERE shift_id = ? AND reason = ? "
+                            "AND acked_at IS NULL", [iso(now), user, shift_id, f"ping{seq}"]).rowcount
+        if closed:
+            settle(db, shift_id, reasons=[f"ping{seq}"], now=now, why=f"ping{seq}")
     return "done", shift
 
 
@@ -237,21 +255,28 @@ def set_every(store: Store, *, shift_id: int, minutes: int, actor: str) -> tuple
     return "done", shift
 
 
-def acknowledge(store: Store, *, shift_id: int, reason: str, user: str) -> tuple[Outcome, dict | None]:
-    """A coordinator takes an escalation: record who and when, and stop its repeats."""
+def acknowledge(
+    store: Store, *, shift_id: int, user: str, reason: str | None = None,
+) -> tuple[Outcome, dict | None]:
+    """A coordinator takes the shift's alert on: every open escalation of the shift is acknowledged
+    (one alert per shift; `reason`, carried by older buttons, names the one to report when none is open).
+
+    Its repeats stop, and the alert message and the coordinators' DMs are rewritten in place.
+    """
     now = store.clock()
     with store.write() as db:
-        row = next(db.query("SELECT * FROM escalations WHERE shift_id = ? AND reason = ?", [shift_id, reason]), None)
-        if row is None:
+        rows = list(db.query("SELECT * FROM escalations WHERE shift_id = ? ORDER BY started_at", [shift_id]))
+        if not rows:
             return "not_found", None
-        if row["acked_at"]:
-            return "already", row
-        db.execute("UPDATE escalations SET acked_at = ?, acked_by = ? WHERE shift_id = ? AND reason = ?",
-                   [iso(now), user, shift_id, reason])
-        outbox.cancel_pending(db, key_prefix=f"escalation:{shift_id}:{reason}:", now=now)
-        store.audit(db, actor=user, action="safety.ack", subject=f"shift:{shift_id}", detail={"reason": reason})
-        row = dict(row, acked_at=iso(now), acked_by=user)
-    return "done", row
+        open_ = [r for r in rows if not r["acked_at"]]
+        if not open_:
+            return "already", next((r for r in rows if r["reason"] == reason), rows[-1])
+        db.execute("UPDATE escalations SET acked_at = ?, acked_by = ? WHERE shift_id = ? AND acked_at IS NULL",
+                   [iso(now), user, shift_id])
+        settle(db, shift_id, reasons=[r["reason"] for r in open_], now=now, why="ack")
+        store.audit(db, actor=user, action="safety.ack", subject=f"shift:{shift_id}",
+                    detail={"reason": ",".join(r["reason"] for r in open_)})
+    return "done", dict(open_[0], acked_at=iso(now), acked_by=user)
 
 
 # ---------------------------------------------------------------- escalation
@@ -273,10 +298,88 @@ def _open_reasons(db: Database, shift: Shift, state: State, settings: Settings, 
     return reasons
 
 
+def alert_key(shift_id: int) -> str:
+    """The outbox key of a shift's one alert message in the coordinators' channel."""
+    return f"alert:{shift_id}:post"
+
+
+def dm_key(shift_id: int, reason: str, user: str) -> str:
+    """The outbox key of a coordinator's one DM about an escalation."""
+    return f"alert:{shift_id}:{reason}:dm:{user}"
+
+
+def alert_messages(db: Database, shift_id: int) -> list[outbox.Posted]:
+    """Where the shift's alert message and the coordinators' DMs about it are (those sent)."""
+    keys = [r["key"] for r in db.query(
+        "SELECT key FROM notifications WHERE key >= ? AND key < ? AND mode IS NULL "
+        "AND template IN ('safety/alert', 'safety/escalation')", [f"alert:{shift_id}:", f"alert:{shift_id}:\uffff"])]
+    return [p for p in (outbox.posted(db, k) for k in keys) if p]
+
+
+def lead_messages(db: Database, shift_id: int) -> list[outbox.Posted]:
+    """Where the lead's end-of-shift DM (Check out, then Write debrief) is, once sent."""
+    keys = [r["key"] for r in db.query("SELECT key FROM notifications WHERE key >= ? AND key < ? AND mode IS NULL",
+                                       [f"checkout-prompt:{shift_id}:", f"checkout-prompt:{shift_id}:\uffff"])]
+    return [p for p in (outbox.posted(db, k) for k in keys) if p]
+
+
+def settle(db: Database, shift_id: int, *, reasons: list[str], now: datetime, why: str) -> None:
+    """Escalations were taken on or ended (inside the caller's transaction): drop their unsent repeats
+    and DMs, and queue the rewrite in place of the shift's alert message and of every coordinator's DM."""
+    for reason in reasons:
+        outbox.cancel_pending(db, key_prefix=f"alert:{shift_id}:{reason}:", now=now)
+    top = alert_key(shift_id)
+    outbox.enqueue_update(db, parent=top, key=f"update:{top}:{why}:{iso(now)}", now=now)
+    for row in list(db.query(
+            "SELECT key FROM notifications WHERE key >= ? AND key < ? AND mode IS NULL AND template = ?",
+            [f"alert:{shift_id}:", f"alert:{shift_id}:\uffff", "safety/escalation"])):
+        outbox.enqueue_update(db, parent=row["key"], key=f"update:{row['key']}:{why}:{iso(now)}", now=now)
+
+
+def _raise(
+    db: Database, *, shift_id: int, reason: str, rounds: int, new: bool, channel: str | None,
+    people: list[str], now: datetime,
+) -> int:
+    """Queue what an open escalation needs now; return how many messages were queued.
+
+    The shift's alert message (once per shift); in its thread, a reply when another reason opens and
+    at each new round, with the message rewritten (state, repeat count); one DM to each coordinator
+    per escalation. Without a coordinators' channel the repeats go in each coordinator's DM thread.
+    """
+    queued, repeated = 0, False
+    context = {"shift_id": shift_id, "reason": reason}
+    top = alert_key(shift_id)
+    if channel:
+        if outbox.enqueue(db, key=top, channel=channel, template="safety/alert", context={"shift_id": shift_id},
+                          due_at=now, now=now):
+            queued += 1
+        elif (new or rounds) and outbox.enqueue(
+                db, key=f"alert:{shift_id}:{reason}:repeat:{rounds}", channel=channel, template="safety/alert_repeat",
+                context=dict(context, round=rounds), due_at=now, now=now, parent=top, mode="reply"):
+            queued += 1
+            repeated = rounds > 0
+            outbox.enqueue_update(db, parent=top, key=f"update:{top}:{reason}:{rounds}", now=now)
+    for user in people:
+        key = dm_key(shift_id, reason, user)
+        if outbox.enqueue(db, key=key, channel=user, template="safety/escalation", context=context,
+                          due_at=now, now=now):
+            queued += 1
+        elif not channel and rounds and outbox.enqueue(
+                db, key=f"alert:{shift_id}:{reason}:repeat:{rounds}:dm:{user}", channel=user,
+                template="safety/alert_repeat", context=dict(context, round=rounds), due_at=now, now=now,
+                parent=key, mode="reply"):
+            queued += 1
+            repeated = True
+    if repeated:
+        db.execute("UPDATE escalations SET repeats = repeats + 1 WHERE shift_id = ? AND reason = ?", [shift_id, reason])
+    return queued
+
+
 def escalate_due(store: Store, settings: Settings, *, coordinators: list[str]) -> int:
-    """Open escalations that are due and queue the current round of each; return rounds queued."""
+    """Open escalations that are due and queue what each needs now (see `_raise`); return messages queued."""
     now = store.clock()
     queued = 0
+    people = [c for c in dict.fromkeys(coordinators) if c]
     with store.write() as db:
         ids = [r["id"] for r in db.query(
             "SELECT id FROM shifts WHERE status = 'planned' AND starts_at <= ? AND ends_at > ?",
@@ -286,17 +389,12 @@ def escalate_due(store: Store, settings: Settings, *, coordinators: list[str]) -
             assert shift
             state = get_state(db, shift_id)
             for reason, began in _open_reasons(db, shift, state, settings, now).items():
-                db.execute("INSERT INTO escalations (shift_id, reason, started_at) VALUES (?, ?, ?) "
-                           "ON CONFLICT(shift_id, reason) DO NOTHING", [shift_id, reason, iso(began)])
+                new = db.execute("INSERT INTO escalations (shift_id, reason, started_at) VALUES (?, ?, ?) "
+                                 "ON CONFLICT(shift_id, reason) DO NOTHING", [shift_id, reason, iso(began)]).rowcount == 1
                 row = next(db.query("SELECT * FROM escalations WHERE shift_id = ? AND reason = ?", [shift_id, reason]))
                 if row["acked_at"]:
                     continue
                 rounds = int((now - from_iso(row["started_at"])) / settings.escalation_repeat)
-                recipients = [c for c in [settings.coordinator_channel, *coordinators] if c]
-                for recipient in dict.fromkeys(recipients):
-                    queued += outbox.enqueue(
-                        db, key=f"escalation:{shift_id}:{reason}:{rounds}:{recipient}", channel=recipient,
-                        template="safety/escalation", due_at=now, now=now,
-                        context={"shift_id": shift_id, "reason": reason, "round": rounds},
-                    )
+                queued += _raise(db, shift_id=shift_id, reason=reason, rounds=rounds, new=new,
+                                 channel=settings.coordinator_channel, people=people, now=now)
     return queued

@@ -288,6 +288,24 @@ def m010_vacuum_free_pages(db: Database) -> None:
 
 
 @migrations()
+def m011_alert_threads(db: Database) -> None:
+    """One alert message per shift, updated in place, repeats in its thread (outreach/safety.py).
+
+    A notification may reply in the thread of another (`parent`, `mode` 'reply') or update it in place
+    (`mode` 'update'); `sent_channel` keeps where a message went (a DM's D... id), for chat.update.
+    Rounds queued in the old one-post-per-repeat form and the debrief request at a shift's very end
+    (now the lead's check-out DM turning into Write debrief) are dropped before they are sent.
+    """
+    db["notifications"].add_column("parent", str)
+    db["notifications"].add_column("mode", str)
+    db["notifications"].add_column("sent_channel", str)
+    db["escalations"].add_column("repeats", int, not_null_default=0)
+    db.execute("UPDATE notifications SET sent_at = created_at, error = 'skipped: superseded' WHERE sent_at IS NULL "
+               "AND (key LIKE 'escalation:%' OR (template = 'debriefs/request' "
+               "AND json_extract(context, '$.nudge') = 0))")
+
+
+@migrations()
 def m012_debrief_steps(db: Database) -> None:
     """A debrief's optional second step, kept under its first screen's view id until that is saved."""
     db["debrief_drafts"].create(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import sqlite3
 import sys
 import threading
@@ -183,6 +184,8 @@ class Bot:
         self.store.close()
         if self._db is not None:
             self._db.conn.close()
+        leaks = lock_screen_leaks(self.fake)
+        assert not leaks, f"DM text a lock screen would show with a forbidden word: {leaks}"
 
     # -- sending
 
@@ -394,3 +397,16 @@ def act(bot: Bot, user: str, action: dict, *, block_id: str = "b", container: di
     }
     status, body = bot.interactive(payload)
     return Sent(bot, status, body, name)
+
+
+# -- lock screens (issue 12): a DM's top-level text is what a phone shows, maybe beside the people met
+
+LOCK_SCREEN_FORBIDDEN = re.compile(r"trafficking|victim|escalat|safety alert", re.IGNORECASE)
+
+
+def lock_screen_leaks(fake: FakeSlack) -> list[str]:
+    """The `text` of every DM (chat.postMessage / chat.update to a U.../W... user or a D... channel)
+    that holds a word a lock screen must never show."""
+    return [str(c.params.get("text")) for c in fake.calls_to("chat.postMessage") + fake.calls_to("chat.update")
+            if str(c.params.get("channel") or "")[:1] in ("U", "W", "D")
+            and LOCK_SCREEN_FORBIDDEN.search(str(c.params.get("text") or ""))]

@@ -164,8 +164,9 @@ class Screen:
         name = f"phone{next(_names)}"
         payload = self._base(name)
         payload.update({"type": "view_submission", "view": self._view_payload()})
+        mark = self.phone.mark
         status, body = self.phone.bot.interactive(payload)
-        return Tapped(self.phone, self.phone.mark, trigger=payload["trigger_id"], response=None,
+        return Tapped(self.phone, mark, trigger=payload["trigger_id"], response=None,
                       status=status, body=body, origin=self)._started()
 
     # -- shaping payloads as Slack does

@@ -74,7 +74,7 @@ def test_invite_on_signup_field_by_field(bot):
     assert str(alarm["ACTION"]) == "DISPLAY" and alarm["TRIGGER"].dt.total_seconds() == -7200
     assert vevent.valarm.trigger.value.total_seconds() == -7200
     # The DM beside it says what it is, and carries the Google Calendar link.
-    dm = [c for c in bot.dms("UA") if "Calendar invite" in str(c.params.get("text"))]
+    dm = [c for c in bot.dms("UA") if "Calendar invite" in message_text(c.params)]
     assert len(dm) == 1
     google = [e for b in dm[0].params["blocks"] if b["type"] == "actions" for e in b["elements"]][0]
     assert google["text"]["text"] == "Add to Google Calendar"
@@ -135,7 +135,7 @@ def test_unsent_invite_is_dropped_not_cancelled(bot):
 
 def test_user_text_is_escaped_in_the_dm_and_raw_in_the_ics(bot):
     number = signed_up(bot, area="<!channel> & co")
-    dm = [c for c in bot.dms("UA") if "Calendar invite" in str(c.params.get("text"))][0]
+    dm = [c for c in bot.dms("UA") if "Calendar invite" in message_text(c.params)][0]
     assert "<!channel>" not in message_text(dm.params) and "&lt;!channel&gt; &amp; co" in message_text(dm.params)
     _, event, _, vevent = both(invites(bot, "UA")[0])
     assert vevent.location.value == "<!channel> & co" and f"#{number}" in str(event["SUMMARY"])

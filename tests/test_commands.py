@@ -103,8 +103,8 @@ def test_edit_of_time_tells_everyone_and_cancel_tells_everyone(bot):
     assert not sent.body
     for user in ("UA", "UB", "UC"):
         dm = bot.fake.wait_for("chat.postMessage", where=lambda c, u=user: c.params.get("channel") == u
-                               and "has changed" in str(c.params.get("text")))[0]
-        assert "*Was:*" in dm.params["text"]
+                               and "has changed" in message_text(c.params))[0]
+        assert "*Was:*" in message_text(dm.params)
     confirm = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == ADMIN)[0]
     assert "told the 3 people" in confirm.params["text"]
     # An edit that changes neither time nor place tells nobody.
@@ -117,7 +117,7 @@ def test_edit_of_time_tells_everyone_and_cancel_tells_everyone(bot):
     assert "told the 3 people" in cancelled
     for user in ("UA", "UB", "UC"):
         dm = bot.fake.wait_for("chat.postMessage", where=lambda c, u=user: c.params.get("channel") == u)[0]
-        assert "cancelled: Storm warning" in dm.params["text"]
+        assert "cancelled: Storm warning" in message_text(dm.params)
     assert "was cancelled" in bot.command(ADMIN, f"cancel {number}").text()
     assert [r["action"] for r in bot.db.query("SELECT action FROM audit WHERE subject = ?", [f"shift:{number}"])] == [
         "shift.create", "shift.edit", "shift.edit", "shift.cancel"]

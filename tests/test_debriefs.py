@@ -68,17 +68,21 @@ def test_lead_is_asked_at_shift_end_and_nudged_until_submitted(bot):
     assert not asks(bot)  # not before the end
     bot.clock.advance(days=1, hours=14)
     bot.kit.tick()
-    ask = asks(bot)
-    assert len(ask) == 1 and f"#{number}" in ask[0].params["text"] and "has ended" in ask[0].params["text"]
-    button = ask[0].params["blocks"][1]["elements"][0]
+    assert not asks(bot)  # at the end the lead's one DM asks to check out first (tests/test_safety.py)
+    end = [c for c in bot.dms(LEAD) if "ends now" in message_text(c.params)]
+    assert len(end) == 1 and f"#{number}" in message_text(end[0].params)
+    assert "Checked out" in bot.command(LEAD, f"checkout {number}").text()
+    eventually(lambda: [c for c in bot.fake.calls_to("chat.update") if c.params.get("ts") == end[0].answer["ts"]])
+    ask = [c for c in bot.fake.calls_to("chat.update") if c.params.get("ts") == end[0].answer["ts"]][-1]
+    button = ask.params["blocks"][1]["elements"][0]  # the same DM, now asking for the debrief
     assert button["action_id"] == "debrief_open" and button["value"] == str(number)
     bot.clock.advance(hours=12)
     bot.kit.tick()
-    assert len(asks(bot)) == 2 and "Reminder" in asks(bot)[1].params["text"]
+    assert len(asks(bot)) == 1 and "Reminder" in message_text(asks(bot)[0].params)
     assert submit(bot, LEAD, number).body == b""
     bot.clock.advance(hours=30)
     bot.kit.tick()
-    assert not [c for c in asks(bot) if "Reminder" in c.params["text"]][1:]  # the 36 h nudge never goes
+    assert len(asks(bot)) == 1  # the 36 h nudge never goes
 
 
 def test_edit_moves_the_request_and_cancel_removes_it(bot):
@@ -90,15 +94,19 @@ def test_edit_moves_the_request_and_cancel_removes_it(bot):
     bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == ADMIN)  # the edit is saved
     bot.clock.advance(days=1, hours=14)
     bot.kit.tick()
-    assert not asks(bot)  # the old end time no longer asks
+    assert not asks(bot) and not [c for c in bot.dms(LEAD) if "ends now" in message_text(c.params)]  # old end
+    assert "hasn't started" in bot.command(LEAD, f"checkout {number}").text()
     bot.clock.advance(days=1)
+    bot.kit.tick()
+    assert "Checked out" in bot.command(LEAD, f"checkout {number}").text()
+    bot.clock.advance(hours=12)
     bot.kit.tick()
     assert len(asks(bot)) == 1
     other = bot.create_shift()
     bot.command(ADMIN, f"cancel {other}").reply()
     bot.clock.advance(days=3)
     bot.kit.tick()
-    assert not [c for c in asks(bot) if f"#{other}" in c.params["text"]]
+    assert not [c for c in asks(bot) if f"#{other}" in message_text(c.params)]
 
 
 def test_form_opens_from_dm_button_command_and_home(bot):
@@ -238,18 +246,18 @@ def test_followups_dm_reminders_list_and_done(bot):
                   db_fu1_due="2026-11-26")
     assert sent.body == b""
     assigned = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == "UOWN")[0]
-    assert "Ask the clinic" in assigned.params["text"] and "2026-11-26" in assigned.params["text"]
+    assert "Ask the clinic" in message_text(assigned.params) and "2026-11-26" in message_text(assigned.params)
     listed = bot.command("UOWN", "followups")
     assert "Ask the clinic" in listed.text()
     assert "No open follow-ups" in bot.command("UA", "followups").text()
     bot.clock.advance(days=2, hours=10)  # 2026-11-26 15:00 UTC = 09:00 Chicago
     bot.kit.tick()
     bot.kit.tick()
-    reminders = [c for c in bot.dms("UOWN") if "Reminder" in c.params["text"]]
-    assert len(reminders) == 1 and "today" in reminders[0].params["text"]
+    reminders = [c for c in bot.dms("UOWN") if "Reminder" in message_text(c.params)]
+    assert len(reminders) == 1 and "today" in message_text(reminders[0].params)
     bot.clock.advance(days=1)
     bot.kit.tick()
-    assert len([c for c in bot.dms("UOWN") if "Reminder" in c.params["text"]]) == 2
+    assert len([c for c in bot.dms("UOWN") if "Reminder" in message_text(c.params)]) == 2
     task_id = bot.db["followups"].get(1)["id"]
     refused = bot.click("UA", "followup_done", str(task_id))
     assert "Only the follow-up's owner" in refused.reply()["text"]
@@ -258,7 +266,7 @@ def test_followups_dm_reminders_list_and_done(bot):
     assert bot.db["followups"].get(task_id)["status"] == "done"
     bot.clock.advance(days=1)
     bot.kit.tick()
-    assert len([c for c in bot.dms("UOWN") if "Reminder" in c.params["text"]]) == 2  # never after Done
+    assert len([c for c in bot.dms("UOWN") if "Reminder" in message_text(c.params)]) == 2  # never after Done
     assert "No open follow-ups" in bot.command("UOWN", "followups").text()
 
 
@@ -267,8 +275,8 @@ def test_wellbeing_note_and_checkin_request_tell_coordinators(bot):
     bot.make_coordinator("UCOORD")
     assert submit(bot, LEAD, number, db_flags=["checkin"]).body == b""
     alert = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == "UCOORD"
-                              and "check-in call" in c.params["text"])
-    assert f"<@{LEAD}>" in alert[0].params["text"]
+                              and "check-in call" in message_text(c.params))
+    assert f"<@{LEAD}>" in message_text(alert[0].params)
     invite = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == "UA"
                                and '"wellbeing_open"' in json.dumps(c.params.get("blocks") or []))[-1]
     assert invite.params["blocks"][0]["accessory"]["action_id"] == "wellbeing_open"
@@ -281,7 +289,7 @@ def test_wellbeing_note_and_checkin_request_tell_coordinators(bot):
     ok = submit_typed(bot, "UA", "wellbeing_form", {"wb_load": "4", "wb_checkin": ["checkin"], "wb_note": "Tired"},
                       metadata={"shift_id": number})
     assert ok.body == b""
-    bot.fake.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == ADMIN and "<@UA>" in c.params["text"])
+    bot.fake.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == ADMIN and "<@UA>" in message_text(c.params))
     row = next(bot.db.query("SELECT load, checkin, note FROM wellbeing WHERE user_id = 'UA'"))
     assert row == {"load": 4, "checkin": 1, "note": "Tired"}
 

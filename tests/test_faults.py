@@ -7,7 +7,7 @@ import sys
 import textwrap
 import time
 
-from conftest import ADMIN, shift_fields
+from conftest import ADMIN, message_text, shift_fields
 
 
 def notification_rows(bot):
@@ -16,7 +16,7 @@ def notification_rows(bot):
 
 def to_uc(params):
     """Only the promotion DM to UC fails (not the calendar invites sent beside it)."""
-    return params.get("channel") == "UC" and "A place opened" in str(params.get("text"))
+    return params.get("channel") == "UC" and "A place opened" in message_text(params)
 
 
 def promote_someone(bot):

@@ -398,7 +398,7 @@ def test_withdrawal_breaking_readiness_takes_go_back_and_tells_lead_and_coordina
     coord = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == COORD_CHANNEL
                               and "Go taken back" in str(c.params.get("text")))[-1]
     for call in (lead, coord):
-        assert "Go taken back for shift" in call.params["text"] and "team 1 of minimum 2" in call.params["text"]
+        assert "Go taken back for shift" in message_text(call.params) and "team 1 of minimum 2" in message_text(call.params)
     # Told once: the periodic re-check and a second break do not repeat it.
     bot.kit.tick()
     bot.command("UA", f"withdraw {number}").reply()
@@ -428,7 +428,7 @@ def test_partner_withdrawing_on_call_takes_go_back(bot):
         block_id=f"oncall:{number}:housing-emergency").reply()
     assert bot.db["readiness"].get(number)["go_by"] is None
     call = bot.fake.wait_for("chat.postMessage", where=lambda c: "Go taken back" in str(c.params.get("text")))[-1]
-    assert "no partner on call for Emergency housing" in call.params["text"]
+    assert "no partner on call for Emergency housing" in message_text(call.params)
 
 
 def test_training_expiring_is_caught_by_the_periodic_recheck(bot):

@@ -53,6 +53,7 @@ def test_cant_make_it_withdraws_and_stops_later_reminders(bot):
     at(bot, datetime(2026, 11, 23, 1, 1, tzinfo=UTC))
     reminder = reminders_to(bot, "UA")[0]
     cant = buttons(reminder.params)[0]
+    assert cant["text"]["text"] == "Can't make it" and cant["confirm"]["confirm"]["text"] == "Give my place back"
     sent = bot.click("UA", cant["action_id"], cant["value"], container={"type": "message", "channel_id": "DUA"})
     assert "withdrawn" in sent.reply()["text"]
     at(bot, datetime(2026, 11, 23, 23, 1, tzinfo=UTC))
@@ -137,12 +138,13 @@ def test_not_ready_alert_names_what_the_checklist_lacks(bot):
     bot.command("UA", f"signup {number}").reply()
     at(bot, datetime(2026, 11, 23, 1, 0, 5, tzinfo=UTC))
     to = lambda ch: [c for c in bot.fake.calls_to("chat.postMessage")  # noqa: E731
-                     if c.params.get("channel") == ch and "is not ready" in str(c.params.get("text"))]
+                     if c.params.get("channel") == ch and "is not ready" in message_text(c.params)]
     assert len(to(COORD_CHANNEL)) == 1 and len(to("ULEAD")) == 1
-    assert "The law enforcement contact for the night is known" in to("ULEAD")[0].params["text"]
+    assert "The law enforcement contact for the night is known" in message_text(to("ULEAD")[0].params)
     assert "team has at least its minimum size" in to(COORD_CHANNEL)[0].params["text"]  # 1 of 2 signed up
-    reminder = reminders_to(bot, "UA")[0]
-    assert "not ready yet" in reminder.params["text"]
+    reminder = message_text(reminders_to(bot, "UA")[0].params)
+    assert "No Go yet: wait for <@ULEAD>" in reminder  # one line for the volunteer, not the missing items
+    assert "law enforcement contact" not in reminder.lower()
     checklist = bot.click("UA", "reminder_checklist", str(number)).reply()  # the real checklist, read-only
     assert "law enforcement contact for the night" in message_text(checklist).lower()
     assert not [b for b in checklist["blocks"] if b["type"] == "actions"]  # a volunteer cannot tick
@@ -181,3 +183,28 @@ def test_restart_in_process_sends_what_came_due_while_down_exactly_once(fake, tm
         assert row[0] is not None and row[1].startswith("skipped")
     finally:
         third.close()
+
+
+def test_reminder_shows_the_go_line_meeting_point_and_notes_not_the_checklist(bot):
+    from test_readiness import make_ready, protocol
+
+    from outreach import readiness as rd
+
+    number = bot.create_shift(notes="Bring the Spanish cards; park behind the library.")
+    make_ready(bot, number)  # UA and UB on the team, every item ticked
+    assert rd.tick(bot.store, protocol(bot), shift_id=number, actor="ULEAD", item_id="meeting-point", ticked=True,
+                   evidence="Library steps, 18:45")
+    at(bot, datetime(2026, 11, 23, 1, 0, 5, tzinfo=UTC))  # the 24h reminder: no Go yet
+    early = message_text(reminders_to(bot, "UA")[0].params)
+    assert "No Go yet: wait for <@ULEAD>" in early and "Go recorded" not in early
+    bot.clock.now = datetime(2026, 11, 23, 2, 40, tzinfo=UTC)  # 20:40 in Chicago
+    assert "*Go* recorded" in bot.command("ULEAD", f"go {number}").text()
+    at(bot, datetime(2026, 11, 23, 23, 0, 5, tzinfo=UTC))  # the 2h reminder
+    reminder = reminders_to(bot, "UB")[-1]
+    words = message_text(reminder.params)
+    assert "Go recorded by <@ULEAD> at <!date^1795401600^{time}|" in words and "20:40 CST" in words
+    assert "*Meeting point:* Library steps, 18:45" in words
+    assert "*Notes:* Bring the Spanish cards; park behind the library." in words
+    for item in protocol(bot).checklist:  # none of the checklist's items, ready or not
+        assert item.name not in words, item.name
+    assert len(reminder.params["blocks"]) <= 3 and reminder.params["text"] == f"Reminder: shift #{number} starts in 2h: tap to see"

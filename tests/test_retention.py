@@ -61,8 +61,8 @@ def test_400_days_on_a_follow_up_keeps_its_row_but_not_its_words(bot):
     # The lists still read well: the follow-up is there, its words are not.
     listed = bot.command("UOWN", "followups").text()
     assert f"shift #{number}" in listed and MARKER in listed and "hoodie" not in listed
-    reminder = [c for c in bot.dms("UOWN") if "Reminder" in c.params["text"]][-1]
-    assert MARKER in reminder.params["text"] and "hoodie" not in reminder.params["text"]
+    reminder = [c for c in bot.dms("UOWN") if "Reminder" in message_text(c.params)][-1]
+    assert MARKER in message_text(reminder.params) and "hoodie" not in message_text(reminder.params)
     bot.click(ADMIN, "debrief_view", str(number))
     details = bot.fake.wait_for("views.open", where=lambda c: c.params["view"]["callback_id"] == "debrief_details")[0]
     words = message_text({"blocks": details.params["view"]["blocks"]})

@@ -50,7 +50,7 @@ def test_full_shift_waitlists_and_withdrawal_promotes_first_in_line(bot):
     assert "You've withdrawn" in bot.command("UA", f"withdraw {number}").text()
     assert signup_state(bot, number)[2] == ("UC", "confirmed")
     dm = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "UC")[0]
-    assert "it's yours" in dm.params["text"]
+    assert "it's yours" in message_text(dm.params)
     giveback = [e for b in dm.params["blocks"] if b["type"] == "actions" for e in b["elements"]][0]
     assert giveback["action_id"] == "shift_giveback"
     # Giving the place back promotes the next in line.
@@ -186,17 +186,17 @@ def test_promotion_passes_over_whoever_lacks_the_training_on_the_shift_date_and_
     bot.command("UA", f"withdraw {number}").reply()
     assert dict(signup_state(bot, number)) == {"UA": "withdrawn", "UB": "confirmed", "UW": "waitlisted", "UV": "confirmed"}
     promoted = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "UV"
-                                 and "it's yours" in c.params["text"])
+                                 and "it's yours" in message_text(c.params))
     assert promoted
     told = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "UW"
-                             and "waitlist place" in c.params["text"])
+                             and "waitlist place" in message_text(c.params))
     assert len(told) == 1
     text = told[0].params["text"]
     assert text == f"About your waitlist place on shift #{number}: tap to see."  # the lock screen says no more
     words = message_text(told[0].params)
     assert "requires *Direct outreach training*" in words and "keep your place on the waitlist" in words
     assert "/outreach train" in words and "<@UADMIN>" in words
-    assert not [c for c in bot.dms("UW") if "it's yours" in c.params["text"]]
+    assert not [c for c in bot.dms("UW") if "it's yours" in message_text(c.params)]
     # The next free place passes UW over again, without telling them twice.
     bot.command("UB", f"withdraw {number}").reply()
     assert dict(signup_state(bot, number))["UW"] == "waitlisted"
