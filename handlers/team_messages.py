@@ -14,7 +14,6 @@ from outreach import privacy
 from outreach import shifts as sh
 from outreach import team_messages as tm
 from outreach.numbers import parse_number
-from outreach.roles import Role
 from outreach.shifts import Shift
 
 CALLBACK = "team_message_form"
