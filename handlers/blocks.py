@@ -240,7 +240,7 @@ def checkboxes_input(block_id: str, label: str, choices: list[tuple[str, str]], 
     return InputBlock(block_id=block_id, label=label, element=element, optional=True, hint=hint)
 
 
-def users_input(block_id: str, label: str, *, initial: list[str] | None = None, hint: str | None = None,
+def people_input(block_id: str, label: str, *, initial: list[str] | None = None, hint: str | None = None,
                 optional: bool = False) -> InputBlock:
     """A picker of several people in a modal."""
     element = UserMultiSelectElement(action_id="value", initial_users=initial or None,

@@ -119,7 +119,7 @@ def attendance_form(kit: Kit, shift: Shift) -> dict:
     parts: list[Block] = [bk.section(kit.render("trainings/attendance_intro.j2", shift=shift, training=training))]
     if training is None:
         parts.append(bk.select_input("training", "Training", [(t.id, t.name) for t in kit.services.catalog.trainings]))
-    parts.append(bk.users_input("attended", "Who attended", initial=confirmed,
+    parts.append(bk.people_input("attended", "Who attended", initial=confirmed,
                                 hint="Remove anyone who did not come; add anyone who came without signing up."))
     return bk.modal(title="Confirm attendance", blocks=parts, callback_id=ATTENDANCE, submit="Record",
                     close="Back", metadata={"shift_id": shift.id})
