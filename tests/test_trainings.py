@@ -138,3 +138,21 @@ def test_the_not_ready_alert_names_the_person_whose_training_lapses_before_the_s
     words = message_text(alert.params)
     assert "<@UA>: Direct outreach training is valid only until 2026-11-22, before this shift" in words
     assert "<@UB>:" not in words
+
+
+def test_the_leads_end_of_shift_dm_offers_confirm_attendance_after_check_out(bot):
+    number = training_shift(bot, "2026-11-23", training="safety")
+    bot.command("UA", f"signup {number}").reply()
+    bot.clock.now = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)  # 18:00 in Chicago
+    bot.kit.tick()
+    bot.command("ULEAD", f"checkin {number}").reply()
+    bot.clock.now = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # its end
+    bot.kit.tick()
+    lead = Phone(bot, "ULEAD")
+    dm = lead.last_dm()
+    assert "Confirm attendance" not in dm.buttons  # first, everyone safe
+    dm.tap("Check out (everyone safe)", confirm=True)
+    eventually(lambda: dm.now().has_button("Confirm attendance"))
+    form = dm.now().tap("Confirm attendance").modal()
+    assert "Recorded *Field safety and de-escalation* for <@UA>" in form.submit().modal().words
+    assert records(bot) == [("UA", "safety", "2026-11-23", "2027-11-23", number)]
