@@ -196,16 +196,21 @@ def lapse_key(record: TrainingRecord, lead: int) -> str:
 def queue_lapse_notices(store: Store, *, now: datetime, zone: ZoneInfo) -> int:
     """Queue each lapse notice that came due (once per person, training, expiry and lead); return how many."""
     today = now.astimezone(zone).date()
-    queued = 0
     sql = f"{LATEST} AND t.expires_on >= ? AND t.expires_on <= ?"
-    with store.write() as db:
+    with store.read() as db:  # most ticks find nothing new: no write lock for them
         rows = [_record(r) for r in db.query(sql, [today.isoformat(), (today + timedelta(days=max(LEADS))).isoformat()])]
-        for record in rows:
-            lead = lead_due(record.expires_on, now=now, zone=zone)  # type: ignore[arg-type]
-            if lead is None:
-                continue
+        due = {lapse_key(r, lead): (r, lead) for r in rows
+               if (lead := lead_due(r.expires_on, now=now, zone=zone)) is not None}  # type: ignore[arg-type]
+        known = {k["key"] for k in db.query("SELECT key FROM notifications WHERE key IN (SELECT value FROM json_each(?))",
+                                            [json.dumps(sorted(due))])} if due else set()
+    fresh = {k: v for k, v in due.items() if k not in known}
+    if not fresh:
+        return 0
+    queued = 0
+    with store.write() as db:
+        for key, (record, lead) in fresh.items():
             queued += outbox.enqueue(
-                db, key=lapse_key(record, lead), channel=record.user_id, template=LAPSE_TEMPLATE,
+                db, key=key, channel=record.user_id, template=LAPSE_TEMPLATE,
                 context={"user": record.user_id, "training": record.training,
                          "expires_on": record.expires_on.isoformat(), "lead": lead},  # type: ignore[union-attr]
                 due_at=now, now=now,
