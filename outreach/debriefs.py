@@ -660,3 +660,53 @@ def remind_followups(store: Store, *, now: datetime, zone: ZoneInfo) -> int:
                                      template="debriefs/followup", context={"followup_id": row["id"]},
                                      due_at=now, now=now)
     return queued
+
+
+# ---------------------------------------------------------------- audiences by sector
+
+
+AUDIENCE_KINDS = ("community", "training")
+
+
+@lru_cache(maxsize=8)
+def load_sectors(data_dir: Path) -> list[Entry]:
+    """The audience sectors of data/sectors.yml (law enforcement, health care, ...), loaded once."""
+    return load_entries(data_dir / "sectors.yml")
+
+
+def check_audiences(form: dict, sectors: list[Entry]) -> tuple[dict[str, int], dict[str, str]]:
+    """Read the form's `db_aud_<sector id>` counts (empty is 0); return the counts and the errors by field."""
+    errors: dict[str, str] = {}
+    counts = {s.id: _count(form, f"db_aud_{s.id}", s.name.lower(), MAX_CONTACTS, errors) for s in sectors}
+    return {k: v for k, v in counts.items() if v}, errors
+
+
+def record_audiences(db: Database, debrief_id: int, counts: dict[str, int], *, sectors: list[Entry]) -> int:
+    """Replace a debrief's audience by sector (ids from data/sectors.yml); return the people counted.
+
+    Only community outreach and training shifts have an audience; ValueError on an unknown sector,
+    a count out of range or another kind of shift, before anything is written.
+    """
+    known = {s.id for s in sectors}
+    for sector, count in counts.items():
+        if sector not in known:
+            raise ValueError(f"unknown sector {sector!r}: use an id from data/sectors.yml")
+        if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_CONTACTS:
+            raise ValueError(f"the count for {sector} must be a whole number from 0 to {MAX_CONTACTS}")
+    kind = db.execute("SELECT s.kind FROM debriefs d JOIN shifts s ON s.id = d.shift_id WHERE d.id = ?",
+                      [debrief_id]).fetchone()
+    if kind is None:
+        raise ValueError(f"there is no debrief {debrief_id}")
+    if counts and kind[0] not in AUDIENCE_KINDS:
+        raise ValueError("only community outreach and training shifts record an audience")
+    db.execute("DELETE FROM debrief_audiences WHERE debrief_id = ?", [debrief_id])
+    rows = [{"debrief_id": debrief_id, "sector": k, "count": v} for k, v in sorted(counts.items()) if v]
+    if rows:
+        db["debrief_audiences"].insert_all(rows)
+    return sum(r["count"] for r in rows)
+
+
+def audiences_of(db: Database, debrief_id: int) -> dict[str, int]:
+    """A debrief's audience by sector (for prefilling the form on an edit)."""
+    return {r["sector"]: r["count"] for r in db.query(
+        "SELECT sector, count FROM debrief_audiences WHERE debrief_id = ? ORDER BY sector", [debrief_id])}
