@@ -21,7 +21,7 @@ from outreach.hotlines import NATIONAL, NATIONAL_ID, Hotline, load_hotlines
 from outreach.partners import Partner, get_partner, load_categories, partners_by_id
 from outreach.shifts import Shift, get_shift, team
 from outreach.store import Store, from_iso, iso
-from outreach.trainings import TrainingRecord, holds, records_by_person
+from outreach.trainings import TrainingRecord, holds, records_by_person, required
 
 SECTIONS: dict[str, str] = {
     "law-enforcement": "Law enforcement",
@@ -376,7 +376,7 @@ def _compute(facts: Facts, protocol: Protocol, shift: Shift, row: dict, params: 
         ]
         return bool(experienced), {"experienced": experienced, "training": training, "shifts": shifts}
     if check == "training":
-        if not shift.training:
+        if not required(shift.kind, shift.training):
             return True, {"training": None, "lacking": []}
         lacking = [u for u in team_now if not facts.holds(u, shift.training, day)]
         return not lacking, {"training": shift.training, "lacking": lacking}

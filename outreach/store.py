@@ -326,6 +326,29 @@ def m014_audiences(db: Database) -> None:
     )
 
 
+@migrations()
+def m019_training_renewal(db: Database) -> None:
+    """Messages to a shift's team (who sent one, when, to how many; its words expire) and trainings
+    recorded from a training shift's attendance, once per shift and person."""
+    db["team_messages"].create(
+        {
+            "id": int, "shift_id": int, "sender": str, "sent_at": str, "recipients": int, "waitlist": int,
+            "text": str, "text_expired_at": str, "request_key": str,
+        },
+        pk="id",
+        foreign_keys=[("shift_id", "shifts", "id")],
+        not_null={"shift_id", "sender", "sent_at", "recipients", "waitlist"},
+        defaults={"text": "", "waitlist": 0},
+    )
+    db["team_messages"].create_index(["shift_id"])
+    db["team_messages"].create_index(["request_key"], unique=True)
+    db.execute("CREATE INDEX team_messages_with_text ON team_messages(sent_at) WHERE text != ''")
+    db["trainings"].add_column("shift_id", int)
+    db.execute("CREATE UNIQUE INDEX trainings_from_shift ON trainings(shift_id, user_id, training) "
+               "WHERE shift_id IS NOT NULL")
+    db["trainings"].create_index(["expires_on"])
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 
