@@ -286,5 +286,7 @@ def test_kill_9_right_after_the_tap_makes_exactly_one_sos(tmp_path, fake, victim
             wait_http(int(env["PORT"]), proc)
         check_once(tmp_path, fake)
     finally:
-        stop(proc)
+        _, err = stop(proc)
+    if victim == "worker":
+        assert "the worker process ended (exit code -9); starting another" in err
 
