@@ -201,7 +201,8 @@ def register(app: App, kit: Kit) -> None:
                                                channel=services.settings.coordinator_channel))
     kit.periodic.append(lambda: kit.notifier.flush(background=True))  # the repeats queued by the job above
     kit.render.env.globals["sos_line"] = lambda shift: details_line(kit, shift)
-    home.TOP.append(home_blocks)
+    if home_blocks not in home.TOP:  # a module-level list: once, however many apps are built
+        home.TOP.append(home_blocks)
 
     def on_home(body: dict) -> bool:
         return (body.get("container") or {}).get("type") == "view"

@@ -49,7 +49,7 @@ def test_an_sos_night_by_taps(bot):
     eventually(lambda: alert.now().buttons == [] and "<@UCO> is on it" in alert.now().words)
     eventually(lambda: "<@UCO> is on it" in told.now().words)
     eventually(lambda: "<@UCO> is on it" in post.now().text)
-    assert lead.last_dm().text == "A coordinator is on it: tap to see"
+    eventually(lambda: lead.last_dm().text == "A coordinator is on it: tap to see")
     assert "<@UCO> is on it" in volunteer.home().words
 
     # 23:00: the lead checks out; the SOS leaves the home and stays in the Details.

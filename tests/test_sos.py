@@ -105,6 +105,7 @@ def test_sos_from_the_app_home_reaches_everyone_repeats_until_someone_is_on_it(b
     assert "<!channel>" not in post.now().text
     eventually(lambda: "Coordinators alerted at" in told.now().words and "<@UCO> is on it" in told.now().words)
     eventually(lambda: Phone(bot, ADMIN).last_dm().now().buttons == [])
+    eventually(lambda: lead.last_dm().text == "A coordinator is on it: tap to see")
     on_it = lead.last_dm()
     assert on_it.text == "A coordinator is on it: tap to see" and "<@UCO> is on it" in on_it.words
     row = bot.db["sos"].get(1)
@@ -187,7 +188,7 @@ def test_the_check_in_dm_has_the_sos_button(bot):
     checkin.tap(SOS, confirm=True)
     eventually(lambda: len(top_posts(bot)) == 1)
     assert f"shift #{number}" in top_posts(bot)[0].params["text"]
-    assert Phone(bot, "ULEAD").last_dm().text == "Help is on the way: tap to see"
+    eventually(lambda: Phone(bot, "ULEAD").last_dm().text == "Help is on the way: tap to see")
 
 
 def test_without_a_coordinator_channel_repeats_go_in_each_coordinators_dm_thread(fake, tmp_path, clock):
