@@ -316,6 +316,17 @@ def m012_debrief_steps(db: Database) -> None:
 
 
 @migrations()
+def m014_audiences(db: Database) -> None:
+    """The audience of a community outreach or training shift, counted by sector (data/sectors.yml)."""
+    db["debrief_audiences"].create(
+        {"debrief_id": int, "sector": str, "count": int},
+        pk=("debrief_id", "sector"),
+        foreign_keys=[("debrief_id", "debriefs", "id")],
+        not_null={"debrief_id", "sector", "count"},
+    )
+
+
+@migrations()
 def m015_sos(db: Database) -> None:
     """SOS presses (outreach/sos.py): who pressed, when, who took it on; one row per request (`request_key`)."""
     db["sos"].create(
