@@ -349,6 +349,20 @@ def m019_training_renewal(db: Database) -> None:
     db["trainings"].create_index(["expires_on"])
 
 
+@migrations()
+def m015_sos(db: Database) -> None:
+    """SOS presses (outreach/sos.py): who pressed, when, who took it on; one row per request (`request_key`)."""
+    db["sos"].create(
+        {"id": int, "shift_id": int, "pressed_by": str, "pressed_at": str, "request_key": str,
+         "acked_by": str, "acked_at": str, "repeats": int},
+        pk="id", foreign_keys=[("shift_id", "shifts", "id")],
+        not_null={"shift_id", "pressed_by", "pressed_at", "request_key", "repeats"}, defaults={"repeats": 0},
+    )
+    db.execute("CREATE UNIQUE INDEX sos_request ON sos(request_key)")
+    db["sos"].create_index(["shift_id"])
+    db.execute("CREATE INDEX sos_open ON sos(pressed_at) WHERE acked_at IS NULL")
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 
