@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from handlers import (
     calendar,
     commands,
+    cover,
     debriefs,
     home,
     middleware,
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 LISTENER_WORKERS = 64
 SURFACES = (
     middleware, commands, shifts, people, home, readiness, partners, debriefs, reports, reminders, calendar, safety,
+    cover,
 )
 
 
