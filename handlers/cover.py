@@ -33,7 +33,8 @@ def _confirm(kit: Kit, what: str, shift: Shift) -> bk.ConfirmObject:
 
 def reader_buttons(kit: Kit, reader: str, shift: Shift, value: str) -> list[bk.ButtonElement]:
     """Find cover (or Stop looking for cover) on a shift the reader is on; Tell me if a place opens (or
-    Stop watching) on one they cannot join now: full, or they lack its training."""
+    Stop watching) on a full one they are not on, trained or not (`/outreach watch N` also takes a shift
+    with free places whose training they lack)."""
     store = kit.services.store
     if shift.cancelled or shift.started(kit.services.now()):
         return []
@@ -47,8 +48,6 @@ def reader_buttons(kit: Kit, reader: str, shift: Shift, value: str) -> list[bk.B
         return [bk.button("Stop watching", "watch_stop", value)]
     if not shift.places_left:
         return [bk.button("Tell me if a place opens", "watch_start", value)]
-    if shift.id not in sh.may_sign_up(store, user=reader, shifts=[shift]):
-        return [bk.button("Tell me when I can join", "watch_start", value)]
     return []
 
 

@@ -147,9 +147,6 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
         confirmed, waiting = sh.team(db, shift.id)
     parts: list[Block] = [bk.section(note)] if note else []
     parts.append(bk.section(kit.render("shifts/details.j2", shift=shift, team=confirmed, waitlist=waiting)))
-    mine = sh.load_shift(kit.services.store, shift.id, user=reader) if reader else None
-    if mine is not None and (extra := extra_buttons(kit, reader or "", mine)):
-        parts.append(bk.actions(*extra, block_id="details_reader"))
     if role >= Role.COORDINATOR:
         value = str(shift.id)
         buttons = [] if shift.cancelled else [bk.button("Edit", "shift_edit", value)]
@@ -157,6 +154,9 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
         if not shift.cancelled:
             buttons.append(cancel_button(kit, shift, people=len(confirmed) + len(waiting)))
         parts.append(bk.actions(*buttons, block_id="details_actions"))
+    mine = sh.load_shift(kit.services.store, shift.id, user=reader) if reader else None
+    if mine is not None and (extra := extra_buttons(kit, reader or "", mine)):
+        parts.append(bk.actions(*extra, block_id="details_reader"))
     return bk.modal(title=f"Shift #{shift.id}", blocks=parts, callback_id="shift_details")
 
 
