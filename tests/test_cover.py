@@ -267,3 +267,22 @@ def test_dm_text_stays_neutral_and_cover_commands_are_in_help(bot):
     for command in ("/outreach cover N", "/outreach watch N", "/outreach unwatch N"):
         assert command in help_text
     assert dm_channel("UB") == dm.channel
+
+
+def test_the_reminder_offers_find_cover_beside_cant_make_it(bot):
+    from datetime import UTC, datetime
+
+    number = bot.create_shift(capacity="3")
+    sign_up(bot, number, "UA")
+    bot.train("UB")
+    bot.clock.now = datetime(2026, 11, 23, 1, 0, 30, tzinfo=UTC)  # 24 hours before the start
+    bot.kit.tick()
+    you = Phone(bot, "UA")
+    eventually(lambda: any("Reminder" in d.text for d in you.dms()))
+    reminder = next(d for d in you.dms() if "Reminder" in d.text)
+    assert reminder.buttons[:2] == ["Can't make it", "Find cover"]
+    assert reminder.button("Can't make it")["confirm"]  # giving the place back still asks first
+    answer = reminder.tap("Find cover", confirm=True).reply()
+    assert "I asked *1 person*" in answer.words and answer.ephemeral
+    assert "Take this place" in offer_dm(bot, "UB").buttons
+    assert statuses(bot, number)["UA"] == "confirmed"
