@@ -240,7 +240,7 @@ def answer(kit: Kit, body: dict, respond: Respond, client: WebClient, context: B
         shift = sh.load_shift(kit.services.store, shift_id)
         if view.get("type") == "modal" and view.get("callback_id") == "shift_details" and view.get("id") and shift:
             client.views_update(view_id=view["id"], view=shift_views.details_view(
-                kit, shift, role=context["role"], note=text, reader=actor))
+                kit, shift, role=context["role"], note=text, actor=actor))
         elif not refresh_modal(kit, client, body, actor, note=text):
             _dm(kit, client, actor, shift_id, text)
         publish_home(kit, client, actor)

@@ -30,7 +30,7 @@ from outreach.events import Event
 from outreach.readiness import Facts
 from outreach.shifts import Shift, get_shift, team
 from outreach.store import Store, iso
-from outreach.trainings import holds, records_by_person
+from outreach.trainings import holds, records_by_person, required
 
 MAX_OFFERS = 20  # the most people one cover request asks
 WATCH_SWEEP = 200  # active watches looked at per timer tick
@@ -87,12 +87,14 @@ def busy(db: Database, shift: Shift, users: list[str]) -> set[str]:
 
 
 def trained(db: Database, shift: Shift, users: list[str]) -> set[str]:
-    """Who of these holds the shift's required training, valid on its date (everyone when none)."""
-    if not shift.training:
+    """Who of these holds the shift's required training, valid on its date (everyone when none: a training
+    shift requires none, it gives its training)."""
+    training = required(shift.kind, shift.training)
+    if not training:
         return set(users)
     day = shift.local_start().date()
     records = records_by_person(db, users)
-    return {u for u in users if holds(records[u], shift.training, day)}
+    return {u for u in users if holds(records[u], training, day)}
 
 
 def candidates(db: Database, shift: Shift, *, leaver: str) -> list[Candidate]:

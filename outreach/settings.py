@@ -51,6 +51,9 @@ class Settings:
     escalation_repeat: timedelta = timedelta(minutes=15)
     feed_port: int = 8080
     public_url: str | None = None
+    coalition_name: str | None = None
+    inkind_rate: float | None = None
+    currency: str = "USD"
 
     @property
     def socket_mode(self) -> bool:
@@ -179,6 +182,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         notes_retention_days=retention,
         region=region,
         **time_settings,
+        **_report_settings(env),
     )
 
 
@@ -217,4 +221,37 @@ def _time_settings(env: Mapping[str, str]) -> dict:
             "Give the address people reach the bot's feed at, like https://outreach.example.org",
         )
     values["public_url"] = public.rstrip("/") if public else None
+    return values
+
+
+RATE = re.compile(r"^[0-9]{1,5}(?:[.,][0-9]{1,2})?$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _report_settings(env: Mapping[str, str]) -> dict:
+    """The coalition's name on its reports, and the hourly rate that values volunteer hours in kind."""
+    values: dict = {}
+    name = _get(env, "OUTREACH_COALITION_NAME")
+    if name and (len(name) > 120 or any(ord(c) < 32 for c in name)):
+        raise SettingsError(
+            "OUTREACH_COALITION_NAME", "is longer than 120 characters or holds control characters",
+            "Give the coalition's name as it should read on reports, on one line",
+        )
+    values["coalition_name"] = name
+    rate = _get(env, "OUTREACH_INKIND_RATE")
+    if rate is not None:
+        if not RATE.match(rate) or float(rate.replace(",", ".")) <= 0:
+            raise SettingsError(
+                "OUTREACH_INKIND_RATE", f"{rate!r} is not an hourly rate",
+                "Give the value of one volunteer hour as a number like 33.49 (no currency sign), "
+                "or leave it unset to show no in-kind value",
+            )
+        values["inkind_rate"] = float(rate.replace(",", "."))
+    currency = (_get(env, "OUTREACH_CURRENCY") or "USD").upper()
+    if not CURRENCY.match(currency):
+        raise SettingsError(
+            "OUTREACH_CURRENCY", f"{currency!r} is not a currency code",
+            "Give the three-letter code (ISO 4217) the in-kind rate is in, like USD or EUR",
+        )
+    values["currency"] = currency
     return values
