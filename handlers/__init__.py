@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from handlers import (
     calendar,
     commands,
+    cover,
     debriefs,
     home,
     middleware,
@@ -46,6 +47,7 @@ SURFACES = (
     middleware, commands, shifts, people, home, readiness, partners, debriefs, reports, reminders, calendar, safety,
     team_messages,
     sos,
+    cover,
 )
 
 

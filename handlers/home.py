@@ -85,12 +85,15 @@ def lead_blocks(kit: Kit, shift: Shift, r: Readiness | None, watch: Watch | None
             bk.actions(*buttons, block_id=f"lead_actions:{shift.id}")]
 
 
-def mine_blocks(kit: Kit, shift: Shift, watch: Watch | None, now: datetime, ahead: dict) -> list[Block]:
-    """A shift the reader is on: when, where to meet, one readiness badge, its own buttons."""
+def mine_blocks(kit: Kit, shift: Shift, watch: Watch | None, now: datetime, ahead: dict,
+                reader: str | None = None) -> list[Block]:
+    """A shift the reader is on: when, where to meet, one readiness badge, its own buttons (and those
+    other surfaces add for the `reader`, like Find cover)."""
     buttons = _watch_buttons(kit, shift, watch, now)
     buttons.append(bk.button("Details", "shift_details", str(shift.id)))
     if not shift.started(now):
         buttons.append(shift_views.withdraw_button(kit, shift, str(shift.id), waitlisted=False))
+        buttons += shift_views.extra_buttons(kit, reader, shift) if reader else []
     return [bk.section(kit.render("home/shift.j2", shift=shift, **ahead), block_id=f"mine:{shift.id}"),
             bk.actions(*buttons, block_id=f"mine_actions:{shift.id}")]
 
@@ -150,7 +153,7 @@ def home_view(kit: Kit, user: str) -> dict:
         parts += [bk.divider()] if shown_lead else []
         parts.append(_heading(kit, "mine", count=len(confirmed)))
         for shift in shown_mine:
-            parts += mine_blocks(kit, shift, watches.get(shift.id), now, ahead)
+            parts += mine_blocks(kit, shift, watches.get(shift.id), now, ahead, reader=user)
         parts += _more(kit, len(confirmed) - len(shown_mine), "home")
     if shown_wait:
         parts += [bk.divider()] if shown_lead or shown_mine else []
@@ -226,7 +229,7 @@ def mine_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
     if shown_mine:
         parts.append(_heading(kit, "mine", count=len(confirmed)))
         for shift in shown_mine:
-            parts += mine_blocks(kit, shift, watches.get(shift.id), now, ahead)
+            parts += mine_blocks(kit, shift, watches.get(shift.id), now, ahead, reader=user)
         parts += _more(kit, len(confirmed) - len(shown_mine), "modal")
     if waiting:
         parts.append(_heading(kit, "waiting", count=len(waiting)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App, BoltContext, Respond
 
 from handlers import blocks as bk
+from handlers import shifts as shift_views
 from handlers.kit import Kit
 from handlers.notify import notice
 from handlers.readiness import checklist_reply
@@ -32,6 +33,7 @@ def notice_reminder(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
                       confirm=bk.confirm(f"Give up your place on shift #{shift.id}?",
                                          kit.render("reminders/confirm_withdraw.j2", shift=shift),
                                          yes="Give my place back", no="Keep my place")),
+            *shift_views.extra_buttons(kit, context["user"], shift),  # Find cover: stay on until someone takes it
             bk.button("Checklist", "reminder_checklist", str(shift.id)),
             bk.button("Details", "shift_details", str(shift.id)),
             block_id=f"reminder:{shift.id}",

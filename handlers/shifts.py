@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
 NO_TRAINING = "none"
+# Buttons other surfaces add beside a shift's own for one reader (Find cover, Tell me if a place opens):
+# fn(kit, reader, shift loaded for that reader, the value the shift's buttons carry) -> buttons.
+SHIFT_BUTTONS: list[Callable[[Kit, str, Shift, str], list[bk.ButtonElement]]] = []
 
 
 # ---------------------------------------------------------------- words and blocks
@@ -58,10 +62,16 @@ def withdraw_button(kit: Kit, shift: Shift, value: str, *, waitlisted: bool,
     return bk.button(label, action_id, value, confirm=confirm_dialog(kit, what, shift))
 
 
+def extra_buttons(kit: Kit, reader: str, shift: Shift, value: str | None = None) -> list[bk.ButtonElement]:
+    """The buttons other surfaces add beside a shift's own for this reader (see SHIFT_BUTTONS)."""
+    return [b for fn in SHIFT_BUTTONS for b in fn(kit, reader, shift, value or str(shift.id))]
+
+
 def shift_buttons(kit: Kit, shift: Shift, *, mine: str | None, shared: bool, page: int | None = None,
-                  trained: bool = True) -> bk.ActionsBlock:
+                  trained: bool = True, extra: list[bk.ButtonElement] | None = None) -> bk.ActionsBlock:
     """Sign up (Join waitlist when full) / Withdraw and Details, as they apply to the reader (both on a
-    shared post). A reader without the required training (`trained=False`) gets no Sign up."""
+    shared post). A reader without the required training (`trained=False`) gets no Sign up. `extra`
+    buttons (other surfaces') go before Details."""
     value = f"{shift.id}:{page}" if page is not None else str(shift.id)
     buttons = []
     if shared:
@@ -71,6 +81,7 @@ def shift_buttons(kit: Kit, shift: Shift, *, mine: str | None, shared: bool, pag
         buttons.append(bk.button(label, "shift_signup", value, style="primary" if shift.places_left else None))
     if shared or mine is not None:
         buttons.append(withdraw_button(kit, shift, value, waitlisted=mine == "waitlisted"))
+    buttons += extra or []
     buttons.append(bk.button("Details", "shift_details", str(shift.id)))
     return bk.actions(*buttons, block_id=f"shift:{shift.id}")
 
@@ -90,8 +101,9 @@ def listed_shift(kit: Kit, reader: str, shift: Shift, ahead: dict, *, coordinato
     """One shift of a list the reader sees: its lines, then its own buttons."""
     untrained = shift.my_status is None and shift.id not in trained and not shift.cancelled
     text = summary(kit, shift, ahead, detail=coordinator or shift.lead == reader, untrained=untrained)
+    extra = extra_buttons(kit, reader, shift, f"{shift.id}:{page}" if page is not None else None)
     return [bk.section(text, block_id=f"listed:{shift.id}"),
-            shift_buttons(kit, shift, mine=shift.my_status, shared=False, page=page, trained=not untrained)]
+            shift_buttons(kit, shift, mine=shift.my_status, shared=False, page=page, trained=not untrained, extra=extra)]
 
 
 def list_message(kit: Kit, reader: str, *, page: int, note: str | None = None) -> tuple[str, list[dict]]:
@@ -130,7 +142,8 @@ def cancel_button(kit: Kit, shift: Shift, *, people: int) -> bk.ButtonElement:
 
 def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None, actor: str | None = None) -> dict:
     """A modal with everything about one shift; coordinators get Edit, Duplicate and Cancel shift; the lead
-    (`actor`) and coordinators get Message the team, and on a training shift that started, Confirm attendance."""
+    (`actor`) and coordinators get Message the team, and on a training shift that started, Confirm attendance;
+    the `actor` gets the buttons other surfaces add for them (see SHIFT_BUTTONS)."""
     with kit.services.store.read() as db:
         confirmed, waiting = sh.team(db, shift.id)
     parts: list[Block] = [bk.section(note)] if note else []
@@ -147,6 +160,9 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
         if shift.kind == "training" and shift.started(kit.services.now()):
             team_buttons.append(bk.button("Confirm attendance", "training_attendance", str(shift.id)))
         parts.append(bk.actions(*team_buttons, block_id="details_team"))
+    mine = sh.load_shift(kit.services.store, shift.id, user=actor) if actor else None
+    if mine is not None and (extra := extra_buttons(kit, actor or "", mine)):
+        parts.append(bk.actions(*extra, block_id="details_reader"))
     return bk.modal(title=f"Shift #{shift.id}", blocks=parts, callback_id="shift_details")
 
 

@@ -363,6 +363,41 @@ def m015_sos(db: Database) -> None:
     db.execute("CREATE INDEX sos_open ON sos(pressed_at) WHERE acked_at IS NULL")
 
 
+@migrations()
+def m018_cover(db: Database) -> None:
+    """Cover for a dropped place (a request, the offers it made by DM) and watches of shifts one cannot join yet."""
+    db["cover_requests"].create(
+        {
+            "id": int, "shift_id": int, "user_id": str, "status": str, "asked": int, "taken_by": str,
+            "created_at": str, "closed_at": str,
+        },
+        pk="id", foreign_keys=[("shift_id", "shifts", "id")],
+        not_null={"shift_id", "user_id", "status", "asked", "created_at"}, defaults={"asked": 0},
+    )
+    db.execute("CREATE UNIQUE INDEX cover_requests_open ON cover_requests(shift_id, user_id) WHERE status = 'open'")
+    db["cover_requests"].create_index(["status", "shift_id"])
+    db["cover_offers"].create(
+        {
+            "id": int, "request_id": int, "user_id": str, "position": int, "status": str,
+            "created_at": str, "answered_at": str,
+        },
+        pk="id", foreign_keys=[("request_id", "cover_requests", "id")],
+        not_null={"request_id", "user_id", "position", "status", "created_at"},
+    )
+    db["cover_offers"].create_index(["request_id", "user_id"], unique=True)
+    db["shift_watches"].create(
+        {
+            "id": int, "shift_id": int, "user_id": str, "status": str, "created_at": str,
+            "told_at": str, "ended_at": str,
+        },
+        pk="id", foreign_keys=[("shift_id", "shifts", "id")],
+        not_null={"shift_id", "user_id", "status", "created_at"},
+    )
+    db.execute("CREATE UNIQUE INDEX shift_watches_active ON shift_watches(shift_id, user_id) WHERE status = 'active'")
+    db["shift_watches"].create_index(["status", "shift_id"])
+    db["shift_watches"].create_index(["user_id", "status"])
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 

@@ -81,7 +81,7 @@ def test_shifts_list_paginates_within_block_limits(bot):
     text = message_text(reply)
     assert "page 1 of 2" in text and "#1 " in text and "#11 " not in text
     buttons = {e["action_id"]: e["value"] for b in reply["blocks"] if b.get("block_id") == "shift:2" for e in b["elements"]}
-    assert set(buttons) == {"shift_withdraw", "shift_details"}  # the reader is on #2
+    assert set(buttons) == {"shift_withdraw", "cover_find", "shift_details"}  # the reader is on #2
     nav = [e for b in reply["blocks"] if b.get("block_id") == "shifts_nav" for e in b["elements"]][0]
     page2 = bot.click("UV", "shifts_page", nav["value"], container={"type": "message", "is_ephemeral": True})
     second = page2.reply()

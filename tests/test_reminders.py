@@ -35,7 +35,8 @@ def test_reminders_at_each_lead_once_with_buttons_and_hotline(bot):
     text = message_text(first[0].params)
     assert f"#{number}" in text and "Eastside" in text and "<@ULEAD>" in text and "<@UA>" in text
     assert "1-888-373-7888" in text and "in 24h" in text
-    assert [b["action_id"] for b in buttons(first[0].params)] == ["shift_withdraw", "reminder_checklist", "shift_details"]
+    assert [b["action_id"] for b in buttons(first[0].params)] == ["shift_withdraw", "cover_find", "reminder_checklist",
+                                                                  "shift_details"]
     at(bot, datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
     assert len(reminders_to(bot, "UA")) == 1  # never twice
     at(bot, datetime(2026, 11, 23, 23, 0, 10, tzinfo=UTC))
