@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
 from handlers import blocks as bk
 from handlers.commands import CommandRequest, subcommand
@@ -63,6 +64,7 @@ def notice_invite(kit: Kit, context: dict) -> tuple[str, list[dict], dict] | Non
     if method == "REQUEST":
         parts.append(bk.actions(
             bk.button("Add to Google Calendar", "calendar_google", str(shift.id), url=cal.google_link(shift, event_words)),
+            bk.button("Calendar feed", "calendar_feed", str(shift.id)),
             bk.button("Details", "shift_details", str(shift.id)),
             block_id=f"invite:{shift.id}",
         ))
@@ -123,7 +125,9 @@ def feed_message(kit: Kit, token: str, *, note: str | None = None) -> tuple[str,
         bk.section(text),
         bk.actions(
             bk.button("Open feed", "calendar_open", "", url=https),
-            bk.button("Reset address", "calendar_reset", "reset", style="danger"),
+            bk.button("Reset address", "calendar_reset", "reset", style="danger",
+                      confirm=bk.confirm("Reset your feed address?", kit.render("calendar/reset_confirm.j2"),
+                                         yes="Reset", no="Keep it")),
             block_id="calendar_feed",
         ),
     ])
@@ -146,6 +150,12 @@ def register(app: App, kit: Kit) -> None:
         token = cal.reset_token(kit.services.store, context["actor"])
         text, blocks = feed_message(kit, token, note=kit.render("calendar/reset.j2"))
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+
+    @kit.later(app.action("calendar_feed"))
+    def on_feed(context: BoltContext, client: WebClient) -> None:
+        """The invite's Calendar feed button: the feed address by DM, where it stays."""
+        _, blocks = feed_message(kit, cal.feed_token(kit.services.store, context["actor"]))
+        client.chat_postMessage(channel=context["actor"], text=kit.render("calendar/feed_text.j2"), blocks=blocks)
 
     @app.action("calendar_google")
     @app.action("calendar_open")

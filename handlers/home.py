@@ -77,8 +77,10 @@ def lead_blocks(kit: Kit, shift: Shift, r: Readiness | None, watch: Watch | None
                 ahead: dict) -> list[Block]:
     """A shift the reader leads: its readiness progress, Open checklist, Record Go once everything passes."""
     buttons = _watch_buttons(kit, shift, watch, now)
-    buttons.append(bk.button("Open checklist", "ready_open", str(shift.id), style=None if buttons else "primary"))
-    if r is not None and r.applies and r.ready and not r.go:
+    go = r is not None and r.applies and r.ready and not r.go
+    buttons.append(bk.button("Open checklist", "ready_open", str(shift.id),
+                             style=None if buttons or go else "primary"))
+    if go:
         buttons.append(bk.button("Record Go", "ready_go", str(shift.id), style="primary"))
     buttons.append(bk.button("Details", "shift_details", str(shift.id)))
     return [bk.section(kit.render("home/lead.j2", shift=shift, r=r, **ahead), block_id=f"lead:{shift.id}"),

@@ -55,6 +55,8 @@ def list_message(kit: Kit, found: list[Partner], *, query: str, coordinator: boo
     for partner in shown:
         parts.append(bk.divider())
         parts += partner_blocks(kit, partner, coordinator=coordinator, on_call=on_call.get(partner.id))
+    if coordinator and not found:  # the empty state says what to do, with a button rather than a command
+        parts.append(bk.actions(bk.button("Add a partner", "partner_add", style="primary"), block_id="partner_add"))
     return (note + "\n" if note else "") + text, bk.message(parts)
 
 
@@ -232,6 +234,13 @@ def register(app: App, kit: Kit) -> None:
     def refuse(respond: Respond) -> None:
         respond(text=kit.render("common/not_allowed.j2", needed="coordinator", what="partner changes"),
                 response_type="ephemeral", replace_original=False)
+
+    @kit.later(app.action("partner_add"))
+    def on_add(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        if context["role"] < Role.COORDINATOR:
+            refuse(respond)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=partner_form(kit))
 
     @kit.later(app.action("partner_edit"))
     def on_edit(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:

@@ -60,7 +60,7 @@ def notice_understaffed(kit: Kit, context: dict) -> tuple[str, list[dict]] | Non
 
 @notice("reminders/not_ready")
 def notice_not_ready(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
-    """Tell the lead and the coordinators what is missing; skipped when ready or nobody checks."""
+    """Tell the lead and the coordinators what is missing, with Open checklist; skipped when ready or nobody checks."""
     shift = sh.load_shift(kit.services.store, int(context["shift_id"]))
     if not shift or shift.cancelled or shift.started(kit.services.now()):
         return None
@@ -70,7 +70,8 @@ def notice_not_ready(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("reminders/not_ready.j2", shift=shift, missing=missing)
     return text, bk.message([
         bk.section(text),
-        bk.actions(bk.button("Details", "shift_details", str(shift.id)), block_id=f"notready:{shift.id}"),
+        bk.actions(bk.button("Open checklist", "ready_open", str(shift.id), style="primary"),
+                   bk.button("Details", "shift_details", str(shift.id)), block_id=f"notready:{shift.id}"),
     ])
 
 

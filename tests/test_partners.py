@@ -86,7 +86,7 @@ def test_empty_directory_reads_right(bot):
     text = bot.command("UV", "partners").reply()["text"]
     assert text == "*The referral network*: no partners yet."
     coordinator = bot.command(ADMIN, "partners").reply()["text"]
-    assert coordinator.startswith("*The referral network*: no partners yet.\nAdd one with `/outreach partner add`")
+    assert coordinator.startswith("*The referral network*: no partners yet.\nTap *Add a partner*")
     add_partner(bot, "Clinic", ["medical-care"])
     assert bot.command("UV", "partners").reply()["text"] == "*The referral network*: 1 partner"
 
