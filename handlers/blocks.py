@@ -246,3 +246,27 @@ def people_input(block_id: str, label: str, *, initial: list[str] | None = None,
     element = UserMultiSelectElement(action_id="value", initial_users=initial or None,
                                      placeholder=PlainTextObject(text="Choose people…"))
     return InputBlock(block_id=block_id, label=label, element=element, optional=optional, hint=hint)
+
+
+def sections(text: str, *, limit: int = TEXT_LIMIT) -> list[SectionBlock]:
+    """Long text as several sections, each cut at a line's end (or a word's end), never mid-word or mid-token."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # one very long line: at its last space before the limit
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:cut].rstrip())
+            line = line[cut:].lstrip()
+        joined = f"{current}\n{line}" if current else line
+        if len(joined) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = joined
+    if current.strip():
+        chunks.append(current)
+    return [section(chunk) for chunk in chunks if chunk.strip()]

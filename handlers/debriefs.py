@@ -180,7 +180,7 @@ def details_view(kit: Kit, shift: Shift, debrief: dbf.Debrief) -> dict:
         wellbeing = dbf.wellbeing_of(db, shift.id)
         tasks = [dict(r) for r in db.query("SELECT what, owner, due_on, status FROM followups WHERE shift_id = ?", [shift.id])]
     text = kit.render("debriefs/details.j2", shift=shift, d=debrief, lists=lists(kit), wellbeing=wellbeing, tasks=tasks)
-    return bk.modal(title=f"Debrief #{shift.id}", blocks=[bk.section(text[i:i + 2900]) for i in range(0, len(text), 2900)][:20],
+    return bk.modal(title=f"Debrief #{shift.id}", blocks=bk.sections(text)[:20],
                     callback_id="debrief_details")
 
 

@@ -117,3 +117,17 @@ def test_an_empty_partner_list_offers_a_button_to_coordinators_only(bot):
     refused = bot.click("UV", "partner_add", "")
     assert "coordinator" in refused.text()
     assert len(bot.fake.calls_to("views.open")) == 1
+
+
+def test_a_long_debrief_view_is_cut_between_lines_never_inside_a_word_or_a_date_token():
+    """The debrief's View cut its text every 2,900 characters, wherever that fell (inside a word or a
+    `<!date^…>` token, which Slack then shows raw)."""
+    from handlers import blocks as bk
+
+    line = "Follow-up: call the clinic back before <!date^1795482000^{date_short_pretty} {time}|Mon 23 Nov 2026, 19:00 CST>"
+    text = "\n".join([line] * 60 + ["word " * 900])
+    parts = bk.sections(text)
+    shown = [p.text.text for p in parts]
+    assert len(parts) > 2 and all(len(s) <= bk.TEXT_LIMIT for s in shown)
+    assert all(s.count("<!date^") == s.count("CST>") for s in shown)
+    assert " ".join(" ".join(shown).split()) == " ".join(text.split())  # nothing lost, nothing cut mid-word
