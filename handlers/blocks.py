@@ -227,3 +227,14 @@ def select(
         action_id=action_id, options=options, initial_option=_initial(options, initial),
         placeholder=PlainTextObject(text=clip(placeholder, 150)),
     )
+
+
+def users_input(
+    block_id: str, label: str, *, initial: list[str] | None = None, optional: bool = False, hint: str | None = None,
+) -> InputBlock:
+    """A picker of several people in a modal (multi_users_select)."""
+    from slack_sdk.models.blocks import UserMultiSelectElement
+
+    element = UserMultiSelectElement(action_id="value", initial_users=list(initial or []) or None,
+                                     placeholder=PlainTextObject(text="Choose people…"))
+    return InputBlock(block_id=block_id, label=label, element=element, optional=optional, hint=hint)

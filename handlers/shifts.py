@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -128,12 +129,18 @@ def cancel_button(kit: Kit, shift: Shift, *, people: int) -> bk.ButtonElement:
     ))
 
 
+# Blocks other surfaces add to a shift's Details, after its words: fn(kit, shift, role) -> blocks.
+DETAILS_EXTRAS: list[Callable[[Kit, Shift, Role], list[Block]]] = []
+
+
 def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None) -> dict:
     """A modal with everything about one shift; coordinators get Edit, Duplicate and Cancel shift."""
     with kit.services.store.read() as db:
         confirmed, waiting = sh.team(db, shift.id)
     parts: list[Block] = [bk.section(note)] if note else []
     parts.append(bk.section(kit.render("shifts/details.j2", shift=shift, team=confirmed, waitlist=waiting)))
+    for extra in DETAILS_EXTRAS:
+        parts += extra(kit, shift, role)
     if role >= Role.COORDINATOR:
         value = str(shift.id)
         buttons = [] if shift.cancelled else [bk.button("Edit", "shift_edit", value)]
