@@ -229,7 +229,7 @@ def select(
     )
 
 
-def users_input(
+def people_input(
     block_id: str, label: str, *, initial: list[str] | None = None, optional: bool = False, hint: str | None = None,
 ) -> InputBlock:
     """A picker of several people in a modal (multi_users_select)."""

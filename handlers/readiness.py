@@ -18,6 +18,7 @@ from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import readiness as rd
+from outreach import safety
 from outreach import shifts as sh
 from outreach.hotlines import CONDITIONS, NATIONAL
 from outreach.numbers import parse_number as parse_whole
@@ -141,7 +142,18 @@ def checklist_message(kit: Kit, state: Readiness, *, editor: bool, note: str | N
 
 
 def evidence_view(kit: Kit, state: Readiness, item: rd.ItemState, *, response_url: str | None) -> dict:
-    """The small modal that asks for an item's evidence."""
+    """The small modal that asks for an item's evidence (for who is called if the team goes silent: a member picker)."""
+    if item.id == safety.SILENCE_ITEM:
+        return bk.modal(
+            title="Evidence", callback_id="ready_evidence", submit="Tick it", close="Cancel",
+            metadata={"shift_id": state.shift.id, "item": item.id, "response_url": response_url},
+            blocks=[
+                bk.section(kit.render("readiness/evidence_intro.j2", shift=state.shift, item=item)),
+                bk.people_input("evidence", item.evidence_label or item.name,
+                                initial=safety.MENTION.findall(item.evidence or ""),
+                                hint="Slack members: the bot tells them if the team goes silent and nobody answers."),
+            ],
+        )
     return bk.modal(
         title="Evidence", callback_id="ready_evidence", submit="Tick it", close="Cancel",
         metadata={"shift_id": state.shift.id, "item": item.id, "response_url": response_url},
@@ -403,7 +415,14 @@ def register(app: App, kit: Kit) -> None:
         if state is None or item is None or not editor or state.shift.cancelled:
             ack(response_action="errors", errors={"evidence": kit.render("readiness/not_allowed.j2", what="change")})
             return
-        evidence = sh.clean_text(str(form.get("evidence") or ""), limit=rd.MAX_EVIDENCE)
+        picked = form.get("evidence")
+        if isinstance(picked, list):  # a member picker: the people, stored as mentions the escalation reads
+            people = [u for u in picked if isinstance(u, str) and safety.MENTION.fullmatch(f"<@{u}>")]
+            if not people:
+                ack(response_action="errors", errors={"evidence": "Pick at least one person to call."})
+                return
+            picked = ", ".join(f"<@{u}>" for u in people)
+        evidence = sh.clean_text(str(picked or ""), limit=rd.MAX_EVIDENCE)
         if len(evidence) < 2:
             ack(response_action="errors", errors={"evidence": "Write the evidence in a few words."})
             return

@@ -303,7 +303,7 @@ def team_in_view(kit: Kit, shift: Shift, people: list[str]) -> dict:
         title="Who is out tonight?", callback_id="safety_team_in", submit="Check in", close="Cancel",
         metadata={"shift_id": shift.id},
         blocks=[bk.section(kit.render("safety/team_form.j2", part="in", shift=shift, still_out=())),
-                bk.users_input("out", "Out tonight", initial=people,
+                bk.people_input("out", "Out tonight", initial=people,
                                hint="Those not named are marked absent (not there), not safe.")])
 
 
@@ -313,7 +313,7 @@ def team_out_view(kit: Kit, shift: Shift, still_out: list[str]) -> dict:
         title="Everyone back safe", callback_id="safety_team_out", submit="Check out", close="Cancel",
         metadata={"shift_id": shift.id},
         blocks=[bk.section(kit.render("safety/team_form.j2", part="out", shift=shift, still_out=still_out)),
-                bk.users_input("back", "Back safe", initial=still_out,
+                bk.people_input("back", "Back safe", initial=still_out,
                                hint="Take off anyone not back yet: they stay checked in and are watched.")])
 
 
