@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
 from conftest import ADMIN, COORD_CHANNEL, eventually, message_text
 from phone import Phone
 
