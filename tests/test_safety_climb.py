@@ -128,3 +128,18 @@ def test_a_bad_wait_stops_the_start_with_a_clear_error():
     ok = load_settings({**base, **CLIMB})
     assert ok.escalation_contacts_after == 2 and ok.oncall_coordinators == ("UONCALL",)
     assert ok.escalation_team_wait.total_seconds() == 600
+
+
+def test_the_debrief_shows_the_safety_timeline(bot):
+    number = bot.create_shift()
+    at(bot, START)
+    bot.command("ULEAD", f"checkin {number}").reply()
+    at(bot, datetime(2026, 11, 24, 5, 30, tzinfo=UTC))  # no check-out: the team, then the coordinators
+    assert "Checked out" in bot.command("ULEAD", f"checkout {number}").text()
+    lead = Phone(bot, "ULEAD")
+    end = [d for d in lead.dms() if "ends now" in d.words][-1]
+    eventually(lambda: end.now().has_button("Write debrief"))
+    form = end.now().tap("Write debrief").modal()
+    for expected in ("Safety timeline", "level 1: asked by DM <@ULEAD>", "level 2: coordinators told",
+                     "the team checked out (<@ULEAD>)"):
+        assert expected in form.words, expected
