@@ -28,6 +28,7 @@ from handlers import (
     reports,
     safety,
     shifts,
+    team_messages,
 )
 from handlers.kit import Kit
 from handlers.notify import Notifier
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 LISTENER_WORKERS = 64
 SURFACES = (
     middleware, commands, shifts, people, home, readiness, partners, debriefs, reports, reminders, calendar, safety,
+    team_messages,
 )
 
 

@@ -112,9 +112,11 @@ def notice_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     written = dbf.load_debrief(kit.services.store, shift.id) is not None
     text = kit.render("safety/checked_out.j2", shift=shift, state=state, written=written, member=False, mine=None)
     parts = [bk.section(text)]
-    if not written:
-        parts.append(bk.actions(bk.button("Write debrief", "debrief_open", str(shift.id), style="primary"),
-                                block_id=f"debrief:{shift.id}"))
+    buttons = [] if written else [bk.button("Write debrief", "debrief_open", str(shift.id), style="primary")]
+    if shift.kind == "training":  # who came gets the training recorded (handlers/people.py)
+        buttons.append(bk.button("Confirm attendance", "training_attendance", str(shift.id)))
+    if buttons:
+        parts.append(bk.actions(*buttons, block_id=f"debrief:{shift.id}"))
     return text, bk.message(parts)
 
 

@@ -56,6 +56,7 @@ LOOKBACK = timedelta(days=2)
 SAFETY_PREFIXES = ("checkin-prompt", "checkout-prompt", "ping")
 SILENCE_ITEM = "silence-contact"  # the checklist item naming who is called if the team goes silent
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
+MEMBER_ID = re.compile(r"^[UW][A-Z0-9]+$")  # the checklist's member picker stores the member's id
 
 
 @dataclass(frozen=True)
@@ -543,7 +544,8 @@ def named_contacts(db: Database, shift_id: int) -> list[str]:
     """The Slack members picked in the shift's checklist item "who is called if the team goes silent"."""
     row = next(db.query("SELECT evidence FROM readiness_items WHERE shift_id = ? AND item_id = ?",
                         [shift_id, SILENCE_ITEM]), None)
-    return list(dict.fromkeys(MENTION.findall(str((row or {}).get("evidence") or ""))))
+    evidence = str((row or {}).get("evidence") or "").strip()
+    return list(dict.fromkeys(MENTION.findall(evidence) or ([evidence] if MEMBER_ID.match(evidence) else [])))
 
 
 def may_acknowledge(store: Store, settings: Settings, *, shift_id: int, user: str) -> bool:

@@ -57,6 +57,9 @@ class Settings:
     escalation_team_wait: timedelta = timedelta(0)
     escalation_contacts_after: int = 2
     oncall_coordinators: tuple[str, ...] = ()
+    coalition_name: str | None = None
+    inkind_rate: float | None = None
+    currency: str = "USD"
 
     @property
     def socket_mode(self) -> bool:
@@ -185,6 +188,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         notes_retention_days=retention,
         region=region,
         **time_settings,
+        **_report_settings(env),
     )
 
 
@@ -256,3 +260,36 @@ def _climb_settings(env: Mapping[str, str]) -> dict:
             "List member ids like U012ABCDEF, comma-separated: who is told when an escalation goes unanswered",
         )
     return {"escalation_team_wait": wait, "escalation_contacts_after": after, "oncall_coordinators": oncall}
+
+
+RATE = re.compile(r"^[0-9]{1,5}(?:[.,][0-9]{1,2})?$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _report_settings(env: Mapping[str, str]) -> dict:
+    """The coalition's name on its reports, and the hourly rate that values volunteer hours in kind."""
+    values: dict = {}
+    name = _get(env, "OUTREACH_COALITION_NAME")
+    if name and (len(name) > 120 or any(ord(c) < 32 for c in name)):
+        raise SettingsError(
+            "OUTREACH_COALITION_NAME", "is longer than 120 characters or holds control characters",
+            "Give the coalition's name as it should read on reports, on one line",
+        )
+    values["coalition_name"] = name
+    rate = _get(env, "OUTREACH_INKIND_RATE")
+    if rate is not None:
+        if not RATE.match(rate) or float(rate.replace(",", ".")) <= 0:
+            raise SettingsError(
+                "OUTREACH_INKIND_RATE", f"{rate!r} is not an hourly rate",
+                "Give the value of one volunteer hour as a number like 33.49 (no currency sign), "
+                "or leave it unset to show no in-kind value",
+            )
+        values["inkind_rate"] = float(rate.replace(",", "."))
+    currency = (_get(env, "OUTREACH_CURRENCY") or "USD").upper()
+    if not CURRENCY.match(currency):
+        raise SettingsError(
+            "OUTREACH_CURRENCY", f"{currency!r} is not a currency code",
+            "Give the three-letter code (ISO 4217) the in-kind rate is in, like USD or EUR",
+        )
+    values["currency"] = currency
+    return values

@@ -316,6 +316,40 @@ def m012_debrief_steps(db: Database) -> None:
 
 
 @migrations()
+def m014_audiences(db: Database) -> None:
+    """The audience of a community outreach or training shift, counted by sector (data/sectors.yml)."""
+    db["debrief_audiences"].create(
+        {"debrief_id": int, "sector": str, "count": int},
+        pk=("debrief_id", "sector"),
+        foreign_keys=[("debrief_id", "debriefs", "id")],
+        not_null={"debrief_id", "sector", "count"},
+    )
+
+
+@migrations()
+def m019_training_renewal(db: Database) -> None:
+    """Messages to a shift's team (who sent one, when, to how many; its words expire) and trainings
+    recorded from a training shift's attendance, once per shift and person."""
+    db["team_messages"].create(
+        {
+            "id": int, "shift_id": int, "sender": str, "sent_at": str, "recipients": int, "waitlist": int,
+            "text": str, "text_expired_at": str, "request_key": str,
+        },
+        pk="id",
+        foreign_keys=[("shift_id", "shifts", "id")],
+        not_null={"shift_id", "sender", "sent_at", "recipients", "waitlist"},
+        defaults={"text": "", "waitlist": 0},
+    )
+    db["team_messages"].create_index(["shift_id"])
+    db["team_messages"].create_index(["request_key"], unique=True)
+    db.execute("CREATE INDEX team_messages_with_text ON team_messages(sent_at) WHERE text != ''")
+    db["trainings"].add_column("shift_id", int)
+    db.execute("CREATE UNIQUE INDEX trainings_from_shift ON trainings(shift_id, user_id, training) "
+               "WHERE shift_id IS NOT NULL")
+    db["trainings"].create_index(["expires_on"])
+
+
+@migrations()
 def m016_member_checkins(db: Database) -> None:
     """Each member's own check-in and check-out (or absence), the climb of an escalation, and its steps.
 
