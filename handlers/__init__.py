@@ -28,6 +28,7 @@ from handlers import (
     reports,
     safety,
     shifts,
+    sos,
     team_messages,
 )
 from handlers.kit import Kit
@@ -44,6 +45,7 @@ LISTENER_WORKERS = 64
 SURFACES = (
     middleware, commands, shifts, people, home, readiness, partners, debriefs, reports, reminders, calendar, safety,
     team_messages,
+    sos,
 )
 
 

@@ -12,6 +12,7 @@ from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit
 from handlers.notify import gate, notice
+from handlers.sos import sos_button
 from outreach import debriefs as dbf
 from outreach import reminders, safety
 from outreach import shifts as sh
@@ -67,7 +68,7 @@ def notice_checkin(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("safety/checkin_prompt.j2", shift=shift)
     return text, bk.message([bk.section(text), bk.actions(
         bk.button("Check in (team is out)", "safety_checkin", str(shift.id), style="primary"),
-        block_id=f"checkin:{shift.id}")])
+        sos_button(kit, shift), block_id=f"checkin:{shift.id}")])
 
 
 def checkout_button(kit: Kit, shift: Shift, still_out: list[str] | tuple[str, ...] = ()) -> bk.ButtonElement:

@@ -60,6 +60,7 @@ class Settings:
     coalition_name: str | None = None
     inkind_rate: float | None = None
     currency: str = "USD"
+    sos_repeat: timedelta = timedelta(minutes=1)
 
     @property
     def socket_mode(self) -> bool:
@@ -206,6 +207,7 @@ def _time_settings(env: Mapping[str, str]) -> dict:
         ("readiness_alert", "OUTREACH_READINESS_ALERT", "24h", "how long before a shift to flag what is not ready"),
         ("checkout_grace", "OUTREACH_CHECKOUT_GRACE", "30m", "how long after a shift's end to wait for check-out"),
         ("escalation_repeat", "OUTREACH_ESCALATION_REPEAT", "15m", "how often to repeat an unacknowledged escalation"),
+        ("sos_repeat", "OUTREACH_SOS_REPEAT", "1m", "how often to repeat an SOS nobody has taken on"),
     )
     for attr, name, default, meaning in singles:
         try:

@@ -350,6 +350,20 @@ def m019_training_renewal(db: Database) -> None:
 
 
 @migrations()
+def m015_sos(db: Database) -> None:
+    """SOS presses (outreach/sos.py): who pressed, when, who took it on; one row per request (`request_key`)."""
+    db["sos"].create(
+        {"id": int, "shift_id": int, "pressed_by": str, "pressed_at": str, "request_key": str,
+         "acked_by": str, "acked_at": str, "repeats": int},
+        pk="id", foreign_keys=[("shift_id", "shifts", "id")],
+        not_null={"shift_id", "pressed_by", "pressed_at", "request_key", "repeats"}, defaults={"repeats": 0},
+    )
+    db.execute("CREATE UNIQUE INDEX sos_request ON sos(request_key)")
+    db["sos"].create_index(["shift_id"])
+    db.execute("CREATE INDEX sos_open ON sos(pressed_at) WHERE acked_at IS NULL")
+
+
+@migrations()
 def m016_member_checkins(db: Database) -> None:
     """Each member's own check-in and check-out (or absence), the climb of an escalation, and its steps.
 
