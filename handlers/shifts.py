@@ -140,6 +140,10 @@ def cancel_button(kit: Kit, shift: Shift, *, people: int) -> bk.ButtonElement:
     ))
 
 
+# Blocks other surfaces add to a shift's Details, after its words: fn(kit, shift, role) -> blocks.
+DETAILS_EXTRAS: list[Callable[[Kit, Shift, Role], list[Block]]] = []
+
+
 def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None, actor: str | None = None) -> dict:
     """A modal with everything about one shift; coordinators get Edit, Duplicate and Cancel shift; the lead
     (`actor`) and coordinators get Message the team, and on a training shift that started, Confirm attendance;
@@ -148,6 +152,8 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
         confirmed, waiting = sh.team(db, shift.id)
     parts: list[Block] = [bk.section(note)] if note else []
     parts.append(bk.section(kit.render("shifts/details.j2", shift=shift, team=confirmed, waitlist=waiting)))
+    for extra in DETAILS_EXTRAS:
+        parts += extra(kit, shift, role)
     if role >= Role.COORDINATOR:
         value = str(shift.id)
         buttons = [] if shift.cancelled else [bk.button("Edit", "shift_edit", value)]

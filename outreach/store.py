@@ -398,6 +398,27 @@ def m018_cover(db: Database) -> None:
     db["shift_watches"].create_index(["user_id", "status"])
 
 
+@migrations()
+def m016_member_checkins(db: Database) -> None:
+    """Each member's own check-in and check-out (or absence), the climb of an escalation, and its steps.
+
+    A shift's row in `safety` stays the shift-level summary: checked in at the first member's check-in,
+    checked out once every member who checked in has checked out (outreach/safety.py).
+    """
+    db["member_checkins"].create(
+        {"shift_id": int, "user_id": str, "checked_in_at": str, "checked_in_by": str,
+         "checked_out_at": str, "checked_out_by": str, "absent": int, "marked_by": str, "marked_at": str},
+        pk=("shift_id", "user_id"), not_null={"shift_id", "user_id"}, defaults={"absent": 0},
+    )
+    db["escalations"].add_column("level", int, not_null_default=0)
+    db["safety_steps"].create(
+        {"id": int, "shift_id": int, "reason": str, "step": str, "level": int, "at": str, "people": str,
+         "by": str},
+        pk="id", not_null={"shift_id", "reason", "step", "level", "at", "people"},
+    )
+    db.execute("CREATE UNIQUE INDEX safety_steps_once ON safety_steps(shift_id, reason, step)")
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 
