@@ -27,6 +27,7 @@ from handlers import (
     reminders,
     reports,
     safety,
+    series,
     shifts,
 )
 from handlers.kit import Kit
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 LISTENER_WORKERS = 64
 SURFACES = (
     middleware, commands, shifts, people, home, readiness, partners, debriefs, reports, reminders, calendar, safety,
+    series,
 )
 
 

@@ -10,10 +10,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
+from handlers import series as hs
 from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import privacy
+from outreach import series as sr
 from outreach import shifts as sh
 from outreach.catalog import KINDS
 from outreach.numbers import parse_number
@@ -82,6 +84,8 @@ def post_blocks(kit: Kit, shift: Shift) -> list[dict]:
         parts.append(bk.context(kit.render("shifts/cancelled_note.j2", shift=shift)))
     else:
         parts.append(shift_buttons(kit, shift, mine=None, shared=True))
+        if series_buttons := hs.post_buttons(kit, shift):  # a shift of a series: sign up for all, withdraw from all
+            parts.append(bk.actions(*series_buttons, block_id=f"series:{shift.id}"))
     return bk.message(parts)
 
 
@@ -120,36 +124,45 @@ def list_message(kit: Kit, reader: str, *, page: int, note: str | None = None) -
     return (note + "\n" if note else "") + text, bk.message(parts)
 
 
-def cancel_button(kit: Kit, shift: Shift, *, people: int) -> bk.ButtonElement:
+def cancel_button(kit: Kit, shift: Shift, *, people: int, label: str = "Cancel shift") -> bk.ButtonElement:
     """Cancel shift, behind Slack's confirm dialog (`people`: how many are on it or its waitlist)."""
-    return bk.button("Cancel shift", "shift_cancel", str(shift.id), style="danger", confirm=bk.confirm(
+    return bk.button(label, "shift_cancel", str(shift.id), style="danger", confirm=bk.confirm(
         f"Cancel shift #{shift.id}?", kit.render("shifts/cancel_confirm.j2", shift=shift, people=people),
         yes="Cancel shift", no="Keep it",
     ))
 
 
-def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None) -> dict:
-    """A modal with everything about one shift; coordinators get Edit, Duplicate and Cancel shift."""
+def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None, reader: str | None = None) -> dict:
+    """A modal with everything about one shift; coordinators get Edit, Duplicate and Cancel shift.
+
+    A shift of a series says how it repeats, with Sign up for every week or Withdraw from all (for the
+    `reader`; both when unknown), and coordinators also get Edit and Cancel this and later.
+    """
     with kit.services.store.read() as db:
         confirmed, waiting = sh.team(db, shift.id)
     parts: list[Block] = [bk.section(note)] if note else []
     parts.append(bk.section(kit.render("shifts/details.j2", shift=shift, team=confirmed, waitlist=waiting)))
+    parts += hs.details_parts(kit, shift, reader=reader)
     if role >= Role.COORDINATOR:
         value = str(shift.id)
-        buttons = [] if shift.cancelled else [bk.button("Edit", "shift_edit", value)]
+        later = hs.coordinator_buttons(kit, shift)
+        buttons = [] if shift.cancelled else [bk.button("Edit this one" if later else "Edit", "shift_edit", value)]
         buttons.append(bk.button("Duplicate", "shift_duplicate", value))
         if not shift.cancelled:
-            buttons.append(cancel_button(kit, shift, people=len(confirmed) + len(waiting)))
+            buttons.append(cancel_button(kit, shift, people=len(confirmed) + len(waiting),
+                                         label="Cancel this one" if later else "Cancel shift"))
+        buttons += later
         parts.append(bk.actions(*buttons, block_id="details_actions"))
     return bk.modal(title=f"Shift #{shift.id}", blocks=parts, callback_id="shift_details")
 
 
 def shift_form(
     kit: Kit, *, shift: Shift | None = None, channel: str | None = None, planner: str | None = None,
-    copy_of: Shift | None = None,
+    copy_of: Shift | None = None, later: bool = False,
 ) -> dict:
     """The modal to plan a shift: empty (the lead defaults to the `planner`), prefilled for an edit of
-    `shift`, or prefilled from `copy_of` one week later as a new shift."""
+    `shift`, or prefilled from `copy_of` one week later as a new shift. A new shift may repeat (Repeats,
+    Until); `later` edits `shift` of a series and all later ones, its repeat included."""
     cat, zone = kit.services.catalog, kit.services.settings.zone
     source = shift or copy_of
     start = end = None
@@ -179,6 +192,7 @@ def shift_form(
             "end_time", "End time", initial=end.strftime("%H:%M") if end else None,
             hint="Before the start time: the shift ends the next day.",
         ),
+        *(hs.repeat_inputs(hs.later_form_repeat(kit, shift) if shift else None) if later or not shift else []),
         bk.user_input("lead", "Lead", initial=source.lead if source else planner),
         bk.number_input("capacity", "Capacity", initial=source.capacity if source else 4, minimum=1,
                         maximum=sh.MAX_CAPACITY),
@@ -202,8 +216,8 @@ def shift_form(
         ),
     ]
     if shift:
-        meta: dict = {"shift_id": shift.id}
-        title = f"Edit shift #{shift.id}"
+        meta: dict = {"shift_id": shift.id, **({"later": True} if later else {})}
+        title = f"Edit #{shift.id} and later" if later else f"Edit shift #{shift.id}"
     else:
         meta = {"channel": channel}
         title = f"Copy of shift #{copy_of.id}" if copy_of else "Plan a shift"
@@ -501,7 +515,7 @@ def register(app: App, kit: Kit) -> None:
             respond(text=kit.render("shifts/unavailable.j2", number=number, shift=None), response_type="ephemeral",
                     replace_original=False)
             return
-        view = details_view(kit, shift, role=context["role"])
+        view = details_view(kit, shift, role=context["role"], reader=context["actor"])
         if modal_id(body) is not None:  # tapped in a modal (Find a shift, This week): Details goes on top of it
             client.views_push(trigger_id=body["trigger_id"], view=view)
         else:
@@ -574,8 +588,30 @@ def register(app: App, kit: Kit) -> None:
             zone=kit.services.settings.zone, now=kit.services.now(), existing=existing,
             screen=kit.services.privacy_screen(),
         )
+        freq, end = hs.repeat_from_form(context.get("form") or {})
+        later = bool(meta.get("later")) and existing is not None
+        repeat = None
+        if existing is None or later:
+            start = from_iso(values["starts_at"]).astimezone(kit.services.settings.zone) \
+                if values.get("starts_at") else None
+            repeat, problem = sr.check_repeat(freq, end, start=start)
+            if problem:
+                errors["repeat_end" if freq and freq != sr.NO_REPEAT else "repeats"] = problem
         if errors:
             ack(response_action="errors", errors=errors)
+            return
+        if later:
+            edit_later(ack, client, actor, existing, values, repeat or sr.Repeat("weekly", count=1),
+                       request_key=bk.submission_key(body))
+            return
+        if existing is None and repeat is not None:
+            ack()  # the modal closes; the series is saved and its first shift posted after
+            channel = meta.get("channel") if isinstance(meta.get("channel"), str) else None
+            try:
+                hs.create_from_form(kit, client, actor, values, repeat, channel, request_key=bk.submission_key(body))
+            except Exception:
+                tell_failure(client, actor, saved=False, number=None, editing=False)
+                raise
             return
         if existing is None:
             ack()  # the modal closes; the shift is saved and posted after
@@ -644,6 +680,24 @@ def register(app: App, kit: Kit) -> None:
         except Exception:
             tell_failure(client, actor, saved=True, number=existing.id, editing=True)
             raise
+
+    def edit_later(ack: Ack, client: WebClient, actor: str, existing: Shift, values: dict, repeat: sr.Repeat, *,
+                   request_key: str | None) -> None:
+        """Save an edit of this and all later occurrences, then tell the coordinator."""
+        change = sr.edit_later(kit.services.store, actor=actor, shift_id=existing.id, values=values,
+                                  repeat=repeat, request_key=request_key)
+        if change.outcome == "not_found":
+            ack(response_action="errors", errors={"kind": kit.render("shifts/form_gone.j2")})
+            return
+        if change.refused:
+            ack(response_action="errors", errors=change.refused)
+            return
+        ack()
+        for number in change.shifts + change.cancelled:
+            refresh_post(kit, client, number)
+        kit.notifier.flush()
+        client.chat_postMessage(channel=actor, text=kit.render(
+            "series/edited.j2", shifts=change.shifts, cancelled=change.cancelled, notified=len(change.notified)))
 
     @kit.form(app.view("shift_cancel_form"))
     def on_cancel_form(ack: Ack, context: BoltContext, client: WebClient) -> None:

@@ -315,6 +315,35 @@ def m012_debrief_steps(db: Database) -> None:
     db["debrief_drafts"].create_index(["created_at"])
 
 
+@migrations()
+def m017_series(db: Database) -> None:
+    """Repeating shifts (outreach/series.py): the series with its RRULE and shift template, its occurrences
+    (shifts with a unique series_id and occurrence start), the people signed up for all, and their one invite."""
+    db["series"].create(
+        {
+            "id": int, "rule": str, "dtstart": str, "tz": str, "end_time": str, "freq": str,
+            "kind": str, "venue": str, "area": str, "capacity": int, "min_team": int, "languages": str,
+            "lead": str, "training": str, "notes": str, "channel": str, "status": str, "parent_id": int,
+            "created_by": str, "created_at": str, "updated_at": str,
+        },
+        pk="id",
+        not_null={"rule", "dtstart", "tz", "end_time", "freq", "kind", "venue", "area", "capacity", "min_team",
+                  "status"},
+        defaults={"status": "active", "languages": "[]", "notes": ""},
+    )
+    db["shifts"].add_column("series_id", int)
+    db["shifts"].add_column("occurrence", str)
+    db.execute("CREATE UNIQUE INDEX shifts_occurrence ON shifts(series_id, occurrence) WHERE series_id IS NOT NULL")
+    db["series_members"].create(
+        {"series_id": int, "user_id": str, "status": str, "created_at": str, "updated_at": str},
+        pk=("series_id", "user_id"), not_null={"status"},
+    )
+    db["series_invites"].create(
+        {"series_id": int, "user_id": str, "sequence": int, "method": str, "state": str, "updated_at": str},
+        pk=("series_id", "user_id"),
+    )
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 
