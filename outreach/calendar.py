@@ -148,6 +148,10 @@ def sync_series(db: Database, *, series_id: int | None, user: str, now: datetime
         if row is None or row["method"] == "CANCEL":
             return
         method, shown, first = "CANCEL", "", None
+    if row is not None and row["method"] == method and _unsent(db, f"series-invite:{series_id}:{user}:{row['sequence']}"):
+        # the last version has not gone out yet: it is worded when sent, so it goes as it stands then
+        db["series_invites"].update((series_id, user), {"state": shown, "updated_at": iso(now)})
+        return
     sequence = 0 if row is None else row["sequence"] + 1
     db["series_invites"].upsert({"series_id": series_id, "user_id": user, "sequence": sequence, "method": method,
                                  "state": shown, "updated_at": iso(now)}, pk=("series_id", "user_id"))
@@ -156,6 +160,10 @@ def sync_series(db: Database, *, series_id: int | None, user: str, now: datetime
         context["shift_id"] = first
     outbox.enqueue(db, key=f"series-invite:{series_id}:{user}:{sequence}", channel=user,
                    template="calendar/series_invite", context=context, due_at=now, now=now)
+
+
+def _unsent(db: Database, key: str) -> bool:
+    return next(db.query("SELECT 1 FROM notifications WHERE key = ? AND sent_at IS NULL", [key]), None) is not None
 
 
 def series_invite_ics(series: sr.Series, *, exdates: list[datetime], user: str, sequence: int, method: str,

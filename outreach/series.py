@@ -253,7 +253,7 @@ def _make_occurrences(store: Store, db: Database, series: Series, *, now: dateti
         for user in members(db, series.id):
             sh.signup(store, shift_id=shift_id, user=user)
         made.append(shift_id)
-    if series.rrule().after(now.astimezone(series.zone)) is None:
+    if series.rrule().after((now + HORIZON).astimezone(series.zone)) is None:  # every occurrence is made
         db["series"].update(series.id, {"status": "ended", "updated_at": iso(now)})
     return made
 
