@@ -205,3 +205,26 @@ def test_feed_is_routed_beside_slack_events_in_http_mode(bot):
         assert fetch(base + "/healthz")[2] == b"ok"
     finally:
         server.stop()
+
+
+def test_one_occurrence_of_a_series_gets_its_own_invite_and_a_member_one_for_the_series(bot):
+    fields = dict(shift_fields(bot.clock), end_date=None, repeats="weekly", repeat_end="3")
+    first = bot.create_shift(**fields)
+    bot.train("UA")
+    bot.train("UB")
+    bot.command("UA", f"signup {first + 1}").reply()  # one occurrence only: a shift's own invite
+    bot.command("UB", f"series {first}").reply()  # every occurrence: one invite for the series
+    bot.kit.tick()
+    [single] = invites(bot, "UA")
+    [series] = invites(bot, "UB")
+    _, event, _, vevent = both(single)
+    assert str(event["UID"]) == f"shift-{first + 1}-ua@outreach-bot" and "RRULE" not in event
+    cal, event, vcal, vevent = both(series)
+    assert str(event["UID"]).startswith("series-") and vevent.rrule.value == "FREQ=WEEKLY;COUNT=3"
+    assert "EXDATE" not in event
+    # leaving the series cancels its invite
+    bot.command("UB", f"series {first} withdraw").reply()
+    bot.kit.tick()
+    cancel = invites(bot, "UB")[-1]
+    cal, event, vcal, vevent = both(cancel)
+    assert str(cal["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 1
