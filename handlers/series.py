@@ -27,16 +27,11 @@ EVERY = {"weekly": "every week", "biweekly": "every 2 weeks", "monthly": "every 
 # ---------------------------------------------------------------- form inputs and buttons
 
 
-def repeat_inputs(repeat: sr.Repeat | None = None) -> list[Block]:
-    """The shift form's two repeat inputs: Repeats (a select) and an optional Until (or number of times)."""
+def repeat_inputs(freq: str | None, end: str | None) -> list[Block]:
+    """The Repeat… step's two inputs: Repeats (a select) and an optional Until (or number of times)."""
     choices = [(sr.NO_REPEAT, "Does not repeat")] + list(sr.FREQUENCIES.items())
-    end = ""
-    if repeat and repeat.count:
-        end = str(repeat.count)
-    elif repeat and repeat.until:
-        end = repeat.until.isoformat()
     return [
-        bk.select_input("repeats", "Repeats", choices, initial=repeat.freq if repeat else sr.NO_REPEAT,
+        bk.select_input("repeats", "Repeats", choices, initial=freq or sr.NO_REPEAT,
                         hint="Monthly keeps the weekday: the 3rd Friday stays the 3rd Friday."),
         bk.text_input("repeat_end", "Until (or number of times)", initial=end or None, max_length=20, optional=True,
                       placeholder="2027-06-30, or 10",
@@ -46,9 +41,37 @@ def repeat_inputs(repeat: sr.Repeat | None = None) -> list[Block]:
 
 
 def repeat_from_form(form: dict) -> tuple[str | None, str | None]:
-    """The Repeats choice and the typed end, from the flattened form."""
+    """The Repeats choice and the typed end, from the flattened Repeat… form."""
     freq, end = form.get("repeats"), form.get("repeat_end")
     return (freq if isinstance(freq, str) else None), (end if isinstance(end, str) else None)
+
+
+def _as_text(repeat: sr.Repeat | None) -> tuple[str, str]:
+    if repeat is None:
+        return sr.NO_REPEAT, ""
+    return repeat.freq, str(repeat.count) if repeat.count else (repeat.until.isoformat() if repeat.until else "")
+
+
+def chosen_repeat(kit: Kit, meta: dict, *, shift: Shift | None) -> tuple[str, str]:
+    """The repeat a shift form carries (chosen on its Repeat… step), else the series' own for an Edit this
+    and later form of `shift`, else none."""
+    chosen = meta.get("repeat")
+    if isinstance(chosen, dict):
+        return str(chosen.get("freq") or sr.NO_REPEAT), str(chosen.get("end") or "")
+    return _as_text(later_form_repeat(kit, shift) if shift else None)
+
+
+def repeat_section(kit: Kit, *, shift: Shift | None, chosen: dict | None) -> Block:
+    """The shift form's line saying how it repeats, with its Repeat… button."""
+    freq, end = chosen_repeat(kit, {"repeat": chosen} if chosen else {}, shift=shift)
+    text = kit.render("series/form_line.j2", every=EVERY.get(freq), end=end)
+    return bk.section(text, block_id="repeat", accessory=bk.button("Repeat…", "series_repeat", "repeat"))
+
+
+def repeat_view(freq: str, end: str, *, parent: str, parent_meta: dict) -> dict:
+    """The pushed Repeat… step of the shift form."""
+    return bk.modal(title="Repeat", blocks=repeat_inputs(freq, end), callback_id="series_repeat", submit="Done",
+                    close="Back", metadata={"parent": parent, "meta": parent_meta})
 
 
 def signup_label(series: sr.Series) -> str:
@@ -283,6 +306,45 @@ def register(app: App, kit: Kit) -> None:
             return
         act = signup_all_text if action.get("action_id") == "series_signup" else leave_text
         answer(body, respond, client, context["actor"], context["role"], act(kit, context["actor"], number), number)
+
+    @kit.later(app.action("series_repeat"))
+    def on_repeat(body: dict, context: BoltContext, client: WebClient) -> None:
+        view = body.get("view") or {}
+        if context["role"] < Role.COORDINATOR or view.get("callback_id") != "shift_form" or not view.get("id"):
+            return
+        meta = context.get("meta") or {}
+        number = parse_number(str(meta.get("shift_id", ""))) if meta.get("later") else None
+        shift = sh.load_shift(kit.services.store, number) if number else None
+        freq, end = chosen_repeat(kit, meta, shift=shift)
+        client.views_push(trigger_id=body["trigger_id"], view=repeat_view(freq, end, parent=view["id"],
+                                                                           parent_meta=meta))
+
+    @kit.form(app.view("series_repeat"))
+    def on_repeat_done(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        meta, form = context.get("meta") or {}, context.get("form") or {}
+        if context["role"] < Role.COORDINATOR:
+            ack(response_action="errors", errors={"repeats": kit.render("shifts/form_forbidden.j2")})
+            return
+        freq, end = repeat_from_form(form)
+        _, problem = sr.check_repeat(freq, end, start=None)
+        if problem:
+            ack(response_action="errors",
+                errors={"repeat_end" if freq and freq != sr.NO_REPEAT else "repeats": problem})
+            return
+        ack()  # back to the shift form, which now says how it repeats
+        parent, parent_meta = str(meta.get("parent") or ""), meta.get("meta") or {}
+        chosen = {"freq": freq or sr.NO_REPEAT, "end": " ".join((end or "").split())}
+        number = parse_number(str(parent_meta.get("shift_id") or parent_meta.get("copy_of") or ""))
+        source = sh.load_shift(kit.services.store, number) if number else None
+        channel = parent_meta.get("channel") if isinstance(parent_meta.get("channel"), str) else None
+        if parent_meta.get("later") and source:
+            view = shift_form(kit, shift=source, later=True, repeat=chosen)
+        elif parent_meta.get("copy_of") and source:
+            view = shift_form(kit, copy_of=source, channel=channel, planner=context["actor"], repeat=chosen)
+        else:
+            view = shift_form(kit, channel=channel, planner=context["actor"], repeat=chosen)
+        if parent:
+            client.views_update(view_id=parent, view=view)
 
     @kit.later(app.action("series_edit_later"))
     def on_edit_later(body: dict, context: BoltContext, client: WebClient) -> None:

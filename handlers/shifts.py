@@ -158,11 +158,11 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
 
 def shift_form(
     kit: Kit, *, shift: Shift | None = None, channel: str | None = None, planner: str | None = None,
-    copy_of: Shift | None = None, later: bool = False,
+    copy_of: Shift | None = None, later: bool = False, repeat: dict | None = None,
 ) -> dict:
     """The modal to plan a shift: empty (the lead defaults to the `planner`), prefilled for an edit of
-    `shift`, or prefilled from `copy_of` one week later as a new shift. A new shift may repeat (Repeats,
-    Until); `later` edits `shift` of a series and all later ones, its repeat included."""
+    `shift`, or prefilled from `copy_of` one week later as a new shift. A new shift may repeat (its
+    Repeat… step, chosen there as `repeat`); `later` edits `shift` of a series and all later ones."""
     cat, zone = kit.services.catalog, kit.services.settings.zone
     source = shift or copy_of
     start = end = None
@@ -192,7 +192,6 @@ def shift_form(
             "end_time", "End time", initial=end.strftime("%H:%M") if end else None,
             hint="Before the start time: the shift ends the next day.",
         ),
-        *(hs.repeat_inputs(hs.later_form_repeat(kit, shift) if shift else None) if later or not shift else []),
         bk.user_input("lead", "Lead", initial=source.lead if source else planner),
         bk.number_input("capacity", "Capacity", initial=source.capacity if source else 4, minimum=1,
                         maximum=sh.MAX_CAPACITY),
@@ -215,12 +214,16 @@ def shift_form(
             hint="Never write anything about the people you may meet.",
         ),
     ]
+    if later or not shift:  # how it repeats: a line and a Repeat… button (a pushed step), not more inputs
+        parts.append(hs.repeat_section(kit, shift=shift if later else None, chosen=repeat))
     if shift:
         meta: dict = {"shift_id": shift.id, **({"later": True} if later else {})}
         title = f"Edit #{shift.id} and later" if later else f"Edit shift #{shift.id}"
     else:
-        meta = {"channel": channel}
+        meta = {"channel": channel, **({"copy_of": copy_of.id} if copy_of else {})}
         title = f"Copy of shift #{copy_of.id}" if copy_of else "Plan a shift"
+    if repeat:
+        meta["repeat"] = repeat
     return bk.modal(
         title=title, blocks=parts, callback_id="shift_form",
         submit="Save" if shift else "Create", close="Cancel", metadata=meta,
@@ -588,15 +591,15 @@ def register(app: App, kit: Kit) -> None:
             zone=kit.services.settings.zone, now=kit.services.now(), existing=existing,
             screen=kit.services.privacy_screen(),
         )
-        freq, end = hs.repeat_from_form(context.get("form") or {})
         later = bool(meta.get("later")) and existing is not None
         repeat = None
         if existing is None or later:
+            freq, end = hs.chosen_repeat(kit, meta, shift=existing if later else None)
             start = from_iso(values["starts_at"]).astimezone(kit.services.settings.zone) \
                 if values.get("starts_at") else None
             repeat, problem = sr.check_repeat(freq, end, start=start)
-            if problem:
-                errors["repeat_end" if freq and freq != sr.NO_REPEAT else "repeats"] = problem
+            if problem and "start_date" not in errors:
+                errors["start_date"] = problem
         if errors:
             ack(response_action="errors", errors=errors)
             return

@@ -31,13 +31,15 @@ def clock() -> Clock:
 
 
 def plan(bot, *, repeats="weekly", end="6", **overrides) -> list[int]:
-    """Plan a repeating shift through the real form; the numbers of the shifts made, by date."""
+    """Plan a repeating shift through the real form (its Repeat… step's choice rides in the form's metadata);
+    the numbers of the shifts made, by date."""
     fields = shift_fields(bot.clock, start_date=FIRST_FRIDAY, end_date=None, start_time="21:00",
                           end_time="01:00", **overrides)
-    fields.update(repeats=repeats, repeat_end=end)
-    before = bot.db.execute("SELECT coalesce(max(id), 0) FROM shifts").fetchone()[0]
-    first = bot.create_shift(**{k: v for k, v in fields.items()})
-    assert first == before + 1
+    sent = bot.submit(ADMIN, "shift_form", fields,
+                      metadata={"channel": "CGENERAL", "repeat": {"freq": repeats, "end": end}})
+    assert sent.status == 200 and not sent.body, sent.body
+    eventually(lambda: bot.db.execute("SELECT message_ts FROM shifts WHERE series_id IS NOT NULL ORDER BY id LIMIT 1"
+                                      ).fetchone() not in (None, (None,)))
     return made(bot)
 
 
@@ -268,7 +270,8 @@ def test_edit_this_and_later_moves_them_and_tells_each_person_once(bot):
     coordinator = Phone(bot, ADMIN)
     details = coordinator.command("shifts").reply().tap("Details", near=f"#{numbers[3]}").modal()
     form = details.tap("Edit this and later").modal()
-    assert "Repeats" in form.inputs and "Until (or number of times)" in form.inputs
+    assert "Repeats every week*, 3 times" in form.words  # what is left of the six, from this one on
+    assert form.tap("Repeat…").modal().inputs == ["Repeats", "Until (or number of times)"]
     result = form.submit({"Start time": "20:00", "End time": "23:30"})
     assert not result.errors, result.errors
     result.dm()
@@ -286,18 +289,33 @@ def test_edit_this_and_later_moves_them_and_tells_each_person_once(bot):
     assert len(made(bot)) == 6
 
 
-def test_the_form_says_what_to_fix_in_a_repeat(bot):
-    fields = shift_fields(bot.clock, start_date=FIRST_FRIDAY, end_date=FIRST_FRIDAY)
-    for end, words in (("soon", "last date like"), ("99", "from 2 to 52"), ("2026-01-01", "after the first")):
-        sent = bot.submit(ADMIN, "shift_form", dict(fields, repeats="weekly", repeat_end=end),
-                          metadata={"channel": "CGENERAL"})
-        errors = json.loads(sent.body)["errors"]
-        assert words in errors["repeat_end"], errors
-    sent = bot.submit(ADMIN, "shift_form", dict(fields, repeats="none", repeat_end="5"), metadata={})
+def test_the_repeat_step_says_what_to_fix(bot):
+    for end, words in (("soon", "last date like"), ("99", "from 2 to 52")):
+        sent = bot.submit(ADMIN, "series_repeat", {"repeats": "weekly", "repeat_end": end}, metadata={"parent": "V1"})
+        assert words in json.loads(sent.body)["errors"]["repeat_end"]
+    sent = bot.submit(ADMIN, "series_repeat", {"repeats": "none", "repeat_end": "5"}, metadata={"parent": "V1"})
     assert "repeats" in json.loads(sent.body)["errors"]
+    fields = shift_fields(bot.clock, start_date=FIRST_FRIDAY, end_date=None)
+    sent = bot.submit(ADMIN, "shift_form", fields, metadata={"repeat": {"freq": "weekly", "end": "2026-01-01"}})
+    assert "after the first" in json.loads(sent.body)["errors"]["start_date"]
     assert bot.db.execute("SELECT count(*) FROM shifts").fetchone()[0] == 0
-    # a shift that does not repeat is planned as before
-    number = bot.create_shift(start_date=FIRST_FRIDAY, end_date=FIRST_FRIDAY, repeats="none")
+    # a shift that does not repeat is planned as before, and its post has no series buttons
+    number = bot.create_shift(start_date=FIRST_FRIDAY, end_date=FIRST_FRIDAY)
     assert shift_row(bot, number)["series_id"] is None and bot.db.execute("SELECT count(*) FROM series").fetchone()[0] == 0
     _, post = post_of(bot, number, "UA")
     assert "Sign up for every week" not in post.buttons
+
+
+def test_a_coordinator_plans_a_series_by_tapping(bot):
+    coordinator = Phone(bot, ADMIN)
+    form = coordinator.command("new").modal()
+    assert len(form.inputs) == 12 and "Does not repeat" in form.words
+    step = form.tap("Repeat…").modal()
+    assert step.inputs == ["Repeats", "Until (or number of times)"]
+    form = step.submit({"Repeats": "Every 2 weeks", "Until (or number of times)": "3"}).modal()
+    assert "Repeats every 2 weeks*, 3 times" in form.words
+    form.submit({"Kind": "direct", "Venue type": "motel", "Area": "Eastside", "Start date": FIRST_FRIDAY,
+                 "Start time": "21:00", "End time": "01:00", "Lead": "ULEAD", "Capacity": "3",
+                 "Minimum team size": "2", "Required training": "direct-outreach"})
+    eventually(lambda: len(made(bot)) == 3)
+    assert [local(bot, n).date() for n in made(bot)] == [date(2027, 2, 19), date(2027, 3, 5), date(2027, 3, 19)]
