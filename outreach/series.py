@@ -134,12 +134,6 @@ def members(db: Database, series_id: int) -> list[str]:
         [series_id])]
 
 
-def occurrence_shifts(db: Database, series_id: int) -> list[dict]:
-    """Every shift made for a series (any status), by occurrence."""
-    return list(db.query("SELECT id, status, starts_at, occurrence FROM shifts WHERE series_id = ? ORDER BY occurrence",
-                         [series_id]))
-
-
 # ---------------------------------------------------------------- the rule
 
 

@@ -319,3 +319,16 @@ def test_a_coordinator_plans_a_series_by_tapping(bot):
                  "Minimum team size": "2", "Required training": "direct-outreach"})
     eventually(lambda: len(made(bot)) == 3)
     assert [local(bot, n).date() for n in made(bot)] == [date(2027, 2, 19), date(2027, 3, 5), date(2027, 3, 19)]
+
+
+def test_the_training_gate_holds_for_a_whole_series(bot):
+    numbers = plan(bot, end="3")
+    answer = bot.command("UZ", f"series {numbers[0]}").text()
+    assert "These shifts require" in answer
+    assert bot.db.execute("SELECT count(*) FROM series_members").fetchone()[0] == 0
+    assert signups(bot, "UZ") == {}
+    # the first valid only until the second's date: signed up where it holds, told where it does not
+    bot.train("UZ", expires="2027-02-27")
+    answer = bot.command("UZ", f"series {numbers[0]}").text()
+    assert f"#{numbers[0]}" in answer and f"Not #{numbers[2]}" in answer
+    assert signups(bot, "UZ") == {numbers[0]: "confirmed", numbers[1]: "confirmed"}
