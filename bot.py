@@ -1,4 +1,4 @@
-"""outreach-bot: run the bot, or an admin subcommand (check, manifest, test).
+"""outreach-bot: run the bot, or an admin subcommand (check, backup, export, report, manifest, test, ...).
 
 On a machine without the dependencies, `python bot.py ...` first creates .venv beside this file,
 installs the project into it (with the test extras for `test`), and runs itself again from there.
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent
 RUNTIME = ("slack_bolt", "slack_sdk", "sqlite_utils", "jinja2", "yaml", "dotenv", "apscheduler", "icalendar", "matplotlib",
-           "waitress", "phonenumbers", "dateutil")
-TESTING = ("pytest", "ruff", "websockets", "hypothesis", "vobject")
+           "waitress", "phonenumbers", "reportlab", "openpyxl", "dateutil")
+TESTING = ("pytest", "ruff", "websockets", "hypothesis", "vobject", "pypdf")
 log = logging.getLogger("outreach")
 TICK_SECONDS = 20.0
 SWITCH_INTERVAL = 0.0005
@@ -199,7 +199,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         period = reports.parse_period(args.period, today=services.now().astimezone(settings.zone).date())
         if period is None:
-            raise Fatal(f"--period: {args.period!r} is not a period. Use 2026-10, 2026-Q3 or 2026.")
+            raise Fatal(f"--period: {args.period!r} is not a period. Use {reports.PERIOD_HELP}.")
         data = reports.csv_bytes(services.store, period, zone=settings.zone, now=services.now(),
                                  catalog=services.catalog, lists=Lists.load(settings.data_dir))
     finally:
@@ -207,6 +207,40 @@ def cmd_export(args: argparse.Namespace) -> int:
     Path(args.out).write_bytes(data)
     rows = max(data.count(b"\n") - 1, 0)
     print(f"export: {rows} debriefed shift(s) of {period.label} written to {args.out}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write a period's report as a PDF and a workbook, as /outreach report uploads them."""
+    from outreach import report_files, reports
+    from outreach.debriefs import Lists, load_sectors
+    from outreach.settings import load_settings
+
+    if not args.pdf and not args.xlsx:
+        raise Fatal("report: give --pdf FILE, --xlsx FILE or both.")
+    settings = load_settings(require_signing_secret=False)
+    services = open_services(settings)
+    try:
+        today = services.now().astimezone(settings.zone).date()
+        period, problem = reports.read_period(args.period, today=today)
+        if period is None:
+            raise Fatal(f"--period: {problem}. Use {reports.PERIOD_HELP}.")
+        lists, sectors = Lists.load(settings.data_dir), load_sectors(settings.data_dir)
+        report = reports.build_report(services.store, period, zone=settings.zone, now=services.now(),
+                                      rate=settings.inkind_rate, currency=settings.currency,
+                                      coalition=settings.coalition_name)
+    finally:
+        services.store.close()
+    written = []
+    if args.pdf:
+        Path(args.pdf).write_bytes(report_files.report_pdf(report, lists=lists, sectors=sectors, today=today))
+        written.append(args.pdf)
+    if args.xlsx:
+        Path(args.xlsx).write_bytes(report_files.report_xlsx(report, catalog=services.catalog, lists=lists,
+                                                             sectors=sectors))
+        written.append(args.xlsx)
+    print(f"report: {period.label} ({report.current.total_nights} night(s), compared with {report.previous.label}) "
+          f"written to {' and '.join(written)}")
     return 0
 
 
@@ -417,9 +451,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     backup.add_argument("path", help="where to write the copy")
     backup.set_defaults(fn=cmd_backup)
     export = sub.add_parser("export", help="write a period's debriefs as CSV (counts only)")
-    export.add_argument("--period", default="", help="2026-10, 2026-Q3 or 2026 (default: last full month)")
+    export.add_argument("--period", default="", help="2026-10, 2026-Q3, 2026 or 2026-07-01..2027-06-30 "
+                        "(default: last full month)")
     export.add_argument("--out", required=True, help="the CSV file to write")
     export.set_defaults(fn=cmd_export)
+    report = sub.add_parser("report", help="write a period's report as a PDF and an .xlsx workbook")
+    report.add_argument("--period", default="", help="2026-10, 2026-Q3, 2026 or 2026-07-01..2027-06-30 "
+                        "(default: last full month)")
+    report.add_argument("--pdf", help="the PDF file to write")
+    report.add_argument("--xlsx", help="the workbook (.xlsx) file to write")
+    report.set_defaults(fn=cmd_report)
     imports = sub.add_parser("import-partners", help="import partners from a CSV file (all rows or none)")
     imports.add_argument("file", help="the CSV file")
     imports.set_defaults(fn=cmd_import_partners)

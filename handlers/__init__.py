@@ -29,6 +29,8 @@ from handlers import (
     safety,
     series,
     shifts,
+    sos,
+    team_messages,
 )
 from handlers.kit import Kit
 from handlers.notify import Notifier
@@ -43,6 +45,8 @@ log = logging.getLogger(__name__)
 LISTENER_WORKERS = 64
 SURFACES = (
     middleware, commands, shifts, people, home, readiness, partners, debriefs, reports, reminders, calendar, safety,
+    team_messages,
+    sos,
     series,
 )
 

@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
     ConfirmObject,
     ContextBlock,
     DatePickerElement,
@@ -23,6 +24,7 @@ from slack_sdk.models.blocks import (
     StaticMultiSelectElement,
     StaticSelectElement,
     TimePickerElement,
+    UserMultiSelectElement,
     UserSelectElement,
 )
 from slack_sdk.models.views import View
@@ -227,3 +229,20 @@ def select(
         action_id=action_id, options=options, initial_option=_initial(options, initial),
         placeholder=PlainTextObject(text=clip(placeholder, 150)),
     )
+
+
+def checkboxes_input(block_id: str, label: str, choices: list[tuple[str, str]], *,
+                     initial: list[str] | None = None, hint: str | None = None) -> InputBlock:
+    """Tick boxes in a modal (optional: none ticked is an answer)."""
+    options = [option(text, value) for value, text in choices][:10]
+    chosen = [o for o in options if o.value in (initial or [])]
+    element = CheckboxesElement(action_id="value", options=options, initial_options=chosen or None)
+    return InputBlock(block_id=block_id, label=label, element=element, optional=True, hint=hint)
+
+
+def people_input(block_id: str, label: str, *, initial: list[str] | None = None, hint: str | None = None,
+                optional: bool = False) -> InputBlock:
+    """A picker of several people in a modal."""
+    element = UserMultiSelectElement(action_id="value", initial_users=initial or None,
+                                     placeholder=PlainTextObject(text="Choose people…"))
+    return InputBlock(block_id=block_id, label=label, element=element, optional=optional, hint=hint)

@@ -127,6 +127,18 @@ def details_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, actor: 
         if entry is not main:
             parts.append(bk.number_input(f"db_mat_{entry.id}", f"{entry.name} handed out", optional=True,
                                          initial=materials.get(entry.id) or None, maximum=dbf.MAX_MATERIAL))
+    if shift.kind in dbf.AUDIENCE_KINDS:  # the first figure of community outreach: who was trained, by sector
+        if draft is not None and draft.audiences is not None:
+            audience = draft.audiences
+        elif d is not None:
+            with kit.services.store.read() as db:
+                audience = dbf.audiences_of(db, d.id)
+        else:
+            audience = {}
+        parts.append(bk.context(kit.render("debriefs/audience_intro.j2", shift=shift)))
+        for sector in sectors_of(kit):
+            parts.append(bk.number_input(f"db_aud_{sector.id}", f"Audience: {sector.name}", optional=True,
+                                         initial=audience.get(sector.id) or None, maximum=dbf.MAX_CONTACTS))
     brief, extended = (draft.brief, draft.extended) if draft else ((d.brief, d.extended) if d else (0, 0))
     parts += [
         bk.number_input("db_brief", "Of the people reached: brief conversations", optional=True,
@@ -136,6 +148,11 @@ def details_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, actor: 
     ]
     return bk.modal(title="Debrief details", blocks=parts, callback_id="debrief_more", submit="Done",
                     close="Back", metadata={"shift_id": shift.id, "root": root, "picked": picked})
+
+
+def sectors_of(kit: Kit) -> list:
+    """The audience sectors of data/sectors.yml (law enforcement, health care, ...)."""
+    return dbf.load_sectors(kit.services.settings.data_dir)
 
 
 def optional(block: InputBlock) -> InputBlock:
@@ -444,7 +461,8 @@ def register(app: App, kit: Kit) -> None:
         saved = dbf.save(kit.services.store, actor=actor, coordinator=coordinator, shift_id=shift.id, checked=checked,
                          coordinators=kit.services.coordinators(),
                          coordinator_channel=kit.services.settings.coordinator_channel, lists=lists(kit),
-                         request_key=bk.submission_key(body), root=(body.get("view") or {}).get("id"))
+                         request_key=bk.submission_key(body), root=(body.get("view") or {}).get("id"),
+                         sectors=sectors_of(kit))
         if saved.outcome == "repeat":  # sent again after a slow answer: it was saved; close the modal only
             ack()
             return
@@ -492,7 +510,8 @@ def register(app: App, kit: Kit) -> None:
         picked = [c for c in meta.get("picked") or [] if c in names]
         details, errors = dbf.check_details(context.get("form") or {}, lists=lists(kit), offered=picked or names,
                                             picked=picked, zone=kit.services.settings.zone, now=kit.services.now(),
-                                            screen=kit.services.privacy_screen())
+                                            screen=kit.services.privacy_screen(),
+                                            sectors=sectors_of(kit) if shift.kind in dbf.AUDIENCE_KINDS else None)
         if errors:
             ack(response_action="errors", errors=errors)
             return

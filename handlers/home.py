@@ -35,6 +35,8 @@ MODAL_EACH = 15  # per part of the My shifts modal
 WEEK_MODAL = 40
 # Sections other surfaces add to the home tab, in order: fn(kit, user) -> blocks (keep each small).
 SECTIONS: list[Callable[[Kit, str], list[Block]]] = []
+# Sections shown first, above the entry buttons (what cannot wait: SOS during a shift), fn(kit, user) -> blocks.
+TOP: list[Callable[[Kit, str], list[Block]]] = []
 
 
 # ---------------------------------------------------------------- pieces
@@ -134,7 +136,10 @@ def home_view(kit: Kit, user: str) -> dict:
     states: dict[int, Readiness] = ahead.get("readiness_states", {})
     watches = sh.watches(store, [s.id for s in shown_lead + shown_mine])
 
-    parts: list[Block] = [bk.header("Outreach"), entry_row(coordinator=coordinator)]
+    parts: list[Block] = [bk.header("Outreach")]
+    for top in TOP:
+        parts += top(kit, user)
+    parts.append(entry_row(coordinator=coordinator))
     parts += alert_blocks(kit, alerts_total, alerts)
     if shown_lead:
         parts.append(_heading(kit, "leading", count=len(leading)))

@@ -1,16 +1,27 @@
-"""People in Slack: recording trainings and granting the coordinator role."""
+"""People in Slack: recording trainings (typed, or from a training shift's attendance), telling people
+before a training lapses, and granting the coordinator role."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-from slack_bolt import App
+from markupsafe import Markup
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
 
+from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_mention, subcommand
+from handlers.home import SECTIONS
 from handlers.kit import Kit
+from handlers.notify import notice
 from outreach import roles
+from outreach import shifts as sh
+from outreach import trainings as tr
+from outreach.numbers import parse_number
 from outreach.roles import Role
+from outreach.shifts import USER_ID, Shift
 from outreach.trainings import record_training, trainings_of
 
 EXPIRES = re.compile(r"^(?P<name>.+?)\s+expires\s+(?P<date>\S+)$", re.IGNORECASE)
@@ -88,5 +99,142 @@ def cmd_role(req: CommandRequest) -> None:
     req.say("people/role.j2", user=user, role=wanted, changed=changed, admin=False)
 
 
+# ---------------------------------------------------------------- trainings that renew
+
+ATTENDANCE = "training_attendance_form"
+HOME_LAPSING = 5
+
+
+def may_confirm(shift: Shift, *, actor: str, role: Role) -> bool:
+    """The lead of a training shift, or a coordinator, confirms who attended once it has started."""
+    return (shift.kind == tr.TRAINING_KIND and not shift.cancelled
+            and (role >= Role.COORDINATOR or shift.lead == actor))
+
+
+def attendance_form(kit: Kit, shift: Shift) -> dict:
+    """The modal: who attended (the confirmed team picked already), and the training when the shift names none."""
+    with kit.services.store.read() as db:
+        confirmed, _ = sh.team(db, shift.id)
+    training = kit.services.catalog.training(shift.training)
+    parts: list[Block] = [bk.section(kit.render("trainings/attendance_intro.j2", shift=shift, training=training))]
+    if training is None:
+        parts.append(bk.select_input("training", "Training", [(t.id, t.name) for t in kit.services.catalog.trainings]))
+    parts.append(bk.people_input("attended", "Who attended", initial=confirmed,
+                                hint="Remove anyone who did not come; add anyone who came without signing up."))
+    return bk.modal(title="Confirm attendance", blocks=parts, callback_id=ATTENDANCE, submit="Record",
+                    close="Back", metadata={"shift_id": shift.id})
+
+
+@notice(tr.LAPSE_TEMPLATE)
+def notice_lapse(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """A person's training lapses in 30 or 7 days: the next training shifts that renew it, each with Sign up;
+    skipped once a renewal was recorded."""
+    store, user, training = kit.services.store, str(context["user"]), str(context["training"])
+    expires_on = date.fromisoformat(str(context["expires_on"]))
+    with store.read() as db:
+        if not tr.still_lapsing(db, user_id=user, training=training, expires_on=expires_on):
+            return None
+        numbers = tr.next_training_shifts(db, training=training, now=kit.services.now())
+    shifts = [s for s in (sh.load_shift(store, n, user=user) for n in numbers) if s is not None]
+    today = kit.services.now().astimezone(kit.services.settings.zone).date()
+    text = kit.render("trainings/lapse.j2", training=training, expires_on=expires_on,
+                      days=(expires_on - today).days, shifts=shifts)
+    parts: list[Block] = [bk.section(text)]
+    for shift in shifts:
+        signed = shift.my_status is not None
+        parts.append(bk.section(
+            kit.render("trainings/lapse_shift.j2", shift=shift), block_id=f"lapse_shift:{shift.id}",
+            accessory=None if signed else bk.button("Sign up" if shift.places_left else "Join waitlist",
+                                                    "shift_signup", str(shift.id), style="primary"),
+        ))
+    return text, bk.message(parts)
+
+
+def lapsing_section(kit: Kit, user: str) -> list[Block]:
+    """For coordinators' App Home: trainings that lapse in the next 30 days, soonest first (a short list)."""
+    if kit.services.role(user) < Role.COORDINATOR:
+        return []
+    today = kit.services.now().astimezone(kit.services.settings.zone).date()
+    total, records = tr.lapsing(kit.services.store, today=today, days=max(tr.LEADS), limit=HOME_LAPSING)
+    if not total:
+        return []
+    return [bk.divider(), bk.section(kit.render("trainings/home.j2", total=total, records=records, today=today,
+                                                more=total - len(records)), block_id="home_lapsing")]
+
+
 def register(app: App, kit: Kit) -> None:
-    """People's subcommands are registered on import; no buttons yet."""
+    """Wire Confirm attendance, the lapse notices (a timer job), the coordinators' home section and the
+    lapse lines of the not-ready alert."""
+    services = kit.services
+    if lapsing_section not in SECTIONS:
+        SECTIONS.append(lapsing_section)
+
+    def lapse_notices() -> None:
+        """Queue the lapse notices that came due and send them."""
+        if tr.queue_lapse_notices(services.store, now=services.now(), zone=services.settings.zone):
+            kit.notifier.flush()
+
+    kit.periodic.append(lapse_notices)
+
+    def lapses(shift_id: int) -> list[str] | None:
+        """For the not-ready alert: confirmed members whose required training lapses before the shift."""
+        shift = sh.load_shift(services.store, shift_id)
+        if shift is None or shift.cancelled:
+            return None
+        with services.store.read() as db:
+            found = tr.lapses_before(db, shift_id=shift.id, training=tr.required(shift.kind, shift.training),
+                                     day=shift.local_start().date())
+        return [Markup(kit.render("trainings/lapse_line.j2", lapse=lapse)) for lapse in found] or None
+
+    kit.readiness_checkers.append(lapses)
+
+    @kit.later(app.action("training_attendance"))
+    def on_attendance(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        number = parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
+        shift = sh.load_shift(services.store, number) if number is not None else None
+        view = body.get("view") or {}
+        problem = attendance_problem(kit, shift, context["actor"], context["role"])
+        if problem or shift is None:
+            if view.get("type") in ("modal", "home"):
+                client.chat_postMessage(channel=context["actor"], text=problem)
+            else:
+                respond(text=problem, response_type="ephemeral", replace_original=False)
+            return
+        if view.get("type") == "modal":  # tapped in Details: the form goes on top of it
+            client.views_push(trigger_id=body["trigger_id"], view=attendance_form(kit, shift))
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=attendance_form(kit, shift))
+
+    @kit.form(app.view(ATTENDANCE))
+    def on_attendance_form(ack: Ack, body: dict, context: BoltContext) -> None:
+        meta, form = context.get("meta") or {}, context.get("form") or {}
+        number = parse_number(str(meta.get("shift_id", "")))
+        shift = sh.load_shift(services.store, number) if number is not None else None
+        problem = attendance_problem(kit, shift, context["actor"], context["role"])
+        if problem or shift is None:
+            ack(response_action="errors", errors={"attended": problem})
+            return
+        training = services.catalog.training(shift.training or str(form.get("training") or ""))
+        if training is None:
+            ack(response_action="errors", errors={"training": "Choose the training this shift gave."})
+            return
+        picked = form.get("attended") if isinstance(form.get("attended"), list) else []
+        people = [u for u in picked if isinstance(u, str) and USER_ID.match(u)]
+        if not people:
+            ack(response_action="errors", errors={"attended": "Pick the people who attended."})
+            return
+        done = tr.record_attendance(services.store, actor=context["actor"], shift_id=shift.id, training=training,
+                                    attendees=people, completed_on=shift.local_start().date(),
+                                    request_key=bk.submission_key(body))
+        ack(response_action="update", view=bk.modal(
+            title="Confirm attendance", callback_id="training_attendance_done", close="Done",
+            blocks=[bk.section(kit.render("trainings/recorded.j2", shift=shift, training=training.name, done=done))]))
+
+
+def attendance_problem(kit: Kit, shift: Shift | None, actor: str, role: Role) -> str | None:
+    """Why this person cannot confirm attendance of this shift now (None when they can)."""
+    if shift is None or not may_confirm(shift, actor=actor, role=role):
+        return kit.render("trainings/not_allowed.j2", shift=shift)
+    if not shift.started(kit.services.now()):
+        return kit.render("trainings/not_started.j2", shift=shift)
+    return None

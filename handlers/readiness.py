@@ -17,6 +17,7 @@ from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
+from handlers.render import SLACK_ID
 from outreach import readiness as rd
 from outreach import shifts as sh
 from outreach.hotlines import CONDITIONS, NATIONAL
@@ -62,19 +63,23 @@ def readiness_line(kit: Kit, shift: Shift, states: dict[int, Readiness] | None =
     return Markup(kit.render("readiness/line.j2", r=state, detail=detail)) if state else Markup("")
 
 
-# ---------------------------------------------------------------- the checklist message
+# ---------------------------------------------------------------- the checklist: a modal for those who work it
+
+DONE = "Done"
 
 
-def _checkboxes(state: Readiness, section: str) -> CheckboxesElement | None:
-    ticked = [i for i in state.items if i.section == section and not i.computed]
-    if not ticked:
-        return None
-    options = [Option(text=PlainTextObject(text=bk.clip(i.name, bk.OPTION_LIMIT)), value=i.id) for i in ticked]
-    initial = [o for o, i in zip(options, ticked, strict=True) if i.passed]
-    return CheckboxesElement(action_id="ready_tick", options=options, initial_options=initial or None)
+def _editable(state: Readiness) -> bool:
+    """True while the checklist can still be worked (not for a cancelled shift)."""
+    return not state.shift.cancelled
 
 
-def _partner_select(kit: Kit, partners: list, category: str, current: int | None) -> StaticSelectElement | None:
+def _tick_box(shift_id: int, item: rd.ItemState) -> CheckboxesElement:
+    """The one tick box of a ticked item (its words are in the section it belongs to)."""
+    done = Option(text=PlainTextObject(text=DONE), value=item.id)
+    return CheckboxesElement(action_id="ready_tick", options=[done], initial_options=[done] if item.passed else None)
+
+
+def _partner_select(partners: list, category: str, current: int | None) -> StaticSelectElement | None:
     covering = [p for p in partners if category in p.categories]
     if not covering:
         return None
@@ -87,70 +92,128 @@ def _partner_select(kit: Kit, partners: list, category: str, current: int | None
 
 def _hotline_select(protocol: Protocol, current: str) -> StaticSelectElement:
     lines = [NATIONAL, *protocol.hotlines]
-    options = [bk.option(h.name + ("" if h.qualified else " (not qualified)"), h.id) for h in lines]
+    options = [bk.option(h.name + ("" if h.qualified else " (not qualified)"), h.id) for h in lines][: bk.OPTIONS_MAX]
     initial = next((o for o in options if o.value == current), None)
     return StaticSelectElement(action_id="ready_hotline", options=options, initial_option=initial,
                                placeholder=PlainTextObject(text="Choose the hotline"))
 
 
-def checklist_message(kit: Kit, state: Readiness, *, editor: bool, note: str | None = None) -> tuple[str, list[dict]]:
-    """The checklist of one shift: every item passed or missing; controls for the lead and coordinators."""
-    protocol, shift = protocol_of(kit), state.shift
-    text = kit.render("readiness/status.j2", r=state, editor=editor)
-    parts: list[Block] = []
-    if note:
-        parts.append(bk.section(note))
-    parts.append(bk.section(text))
+def _item_blocks(kit: Kit, state: Readiness, item: rd.ItemState, partners: list, on_call: dict) -> list[Block]:
+    """One item, once, with its own control; a services item adds one line per category with its partner pick."""
+    shift, protocol = state.shift, protocol_of(kit)
+    text = bk.MarkdownTextObject(text=bk.clip(kit.render("readiness/item.j2", i=item, tz=shift.tz), bk.TEXT_LIMIT))
+    editable = _editable(state)
+    if editable and not item.computed:
+        # The block id carries the item's state, so Slack shows the box as it is now after an update.
+        out: list[Block] = [bk.SectionBlock(text=text, accessory=_tick_box(shift.id, item),
+                                            block_id=f"tick:{shift.id}:{item.id}:{int(item.passed)}")]
+    elif editable and item.check == "hotline":
+        out = [bk.SectionBlock(text=text, accessory=_hotline_select(protocol, state.hotline),
+                               block_id=f"hotline:{shift.id}:{state.hotline}")]
+    else:
+        out = [bk.SectionBlock(text=text)]
+    if editable and item.check == "services":
+        for category in item.detail.get("categories", []):
+            current = on_call.get(category, {}).get("partner_id")
+            line = kit.render("readiness/oncall.j2", category=category, partner=item.detail["covered"].get(category),
+                              by=on_call.get(category, {}).get("confirmed_by"),
+                              choices=any(category in p.categories for p in partners))
+            out.append(bk.SectionBlock(text=bk.MarkdownTextObject(text=bk.clip(line, bk.TEXT_LIMIT)),
+                                       accessory=_partner_select(partners, category, current),
+                                       block_id=f"oncall:{shift.id}:{category}:{current or NOBODY}"))
+    return out
+
+
+def checklist_view(kit: Kit, state: Readiness, *, note: str | None = None) -> dict:
+    """The checklist modal of one shift for its lead and coordinators: a count, then each item once with its control."""
+    shift = state.shift
     with kit.services.store.read() as db:
-        partners = all_partners(db) if editor else []
+        partners = all_partners(db)
         on_call = rd.on_call(db, shift.id)
-    for key, name, items in state.by_section():
-        parts.append(bk.divider())
-        parts.append(bk.section(kit.render("readiness/section.j2", name=name, items=items, tz=shift.tz)))
-        if not editor or shift.cancelled:
-            continue
-        boxes = _checkboxes(state, key)
-        evidence = [bk.button(f"Evidence: {i.name}", "ready_evidence", f"{shift.id}:{i.id}")
-                    for i in items if not i.computed and i.evidence_label]
-        elements = ([boxes] if boxes else []) + evidence
-        if elements:
-            parts.append(bk.ActionsBlock(elements=elements, block_id=f"tick:{shift.id}:{key}"))
+    top: list[Block] = [bk.header(kit.render("readiness/count.j2", r=state))]
+    if note:
+        top.append(bk.section(note))
+    top.append(bk.section(kit.render("readiness/status.j2", r=state, editor=True)))
+    if _editable(state) and state.applies and state.ready and not state.go:
+        top.append(bk.actions(bk.button("Record Go", "ready_go", str(shift.id), style="primary"),
+                              block_id=f"go:{shift.id}"))
+    sections: list[list[Block]] = []
+    for _key, name, items in state.by_section():
+        part: list[Block] = [bk.section(kit.render("readiness/section_name.j2", name=name))]
         for item in items:
-            if item.check == "services":
-                for category in item.detail.get("categories", []):
-                    current = on_call.get(category, {}).get("partner_id")
-                    line = kit.render("readiness/oncall.j2", category=category,
-                                      partner=item.detail["covered"].get(category),
-                                      by=on_call.get(category, {}).get("confirmed_by"),
-                                      choices=any(category in p.categories for p in partners))
-                    select = _partner_select(kit, partners, category, current)
-                    parts.append(bk.SectionBlock(text=bk.MarkdownTextObject(text=bk.clip(line, bk.TEXT_LIMIT)),
-                                                 accessory=select, block_id=f"oncall:{shift.id}:{category}"))
-            if item.check == "hotline":
-                parts.append(bk.SectionBlock(
-                    text=bk.MarkdownTextObject(text=kit.render("readiness/hotline_pick.j2")),
-                    accessory=_hotline_select(protocol, state.hotline), block_id=f"hotline:{shift.id}",
-                ))
-    if editor and not shift.cancelled:
-        buttons = [bk.button("Record Go", "ready_go", str(shift.id), style="primary"),
-                   bk.button("Refresh", "ready_refresh", str(shift.id))]
+            part += _item_blocks(kit, state, item, partners, on_call)
+        sections.append(part)
+    bottom: list[Block] = []
+    if _editable(state):
+        buttons = [bk.button("Refresh", "ready_refresh", str(shift.id))]
         if state.new_items:
             buttons.append(bk.button(f"Add {state.new_items} new checklist items", "ready_pull", str(shift.id)))
-        parts.append(bk.actions(*buttons, block_id=f"go:{shift.id}"))
+        bottom.append(bk.actions(*buttons, block_id=f"more:{shift.id}"))
+    blocks = top + [b for part in sections for b in [bk.divider(), *part]] + bottom
+    if len(blocks) > bk.VIEW_BLOCKS:  # a very long checklist file: the rules between sections go first
+        blocks = top + [b for part in sections for b in part] + bottom
+    return bk.modal(title=f"Checklist #{shift.id}", callback_id="ready_checklist", close="Done",
+                    metadata={"shift_id": shift.id}, blocks=blocks)
+
+
+def notice_view(kit: Kit, text: str, *, title: str = "Checklist") -> dict:
+    """A small modal that only says something (a refusal, a shift that is gone)."""
+    return bk.modal(title=title, callback_id="ready_notice", close="Close", blocks=[bk.section(text)])
+
+
+def checklist_message(kit: Kit, state: Readiness, *, editor: bool, note: str | None = None) -> tuple[str, list[dict]]:
+    """The checklist as a read-only message (each item once); those who work it get an Open checklist button."""
+    shift = state.shift
+    text = kit.render("readiness/status.j2", r=state, editor=editor)
+    parts: list[Block] = [bk.section(note)] if note else []
+    parts.append(bk.section(text))
+    for _key, name, items in state.by_section():
+        parts.append(bk.divider())
+        parts.append(bk.section(kit.render("readiness/section.j2", name=name, items=items, tz=shift.tz)))
+    if editor and _editable(state):
+        parts.append(bk.actions(bk.button("Open checklist", "ready_open", str(shift.id), style="primary"),
+                                block_id=f"open:{shift.id}"))
     return (note + "\n" if note else "") + text, bk.message(parts)
 
 
-def evidence_view(kit: Kit, state: Readiness, item: rd.ItemState, *, response_url: str | None) -> dict:
-    """The small modal that asks for an item's evidence."""
+def evidence_view(kit: Kit, state: Readiness, item: rd.ItemState, *, checklist: str | None = None,
+                  response_url: str | None = None) -> dict:
+    """The small modal that asks for an item's evidence: a few words, or a member picked."""
+    label = item.evidence_label or item.name
+    if item.evidence_kind == "member":
+        current = item.evidence if item.evidence and SLACK_ID.match(item.evidence) else None
+        field: Block = bk.user_input("evidence", label, initial=current)
+    else:
+        field = bk.text_input("evidence", label, initial=item.evidence, max_length=rd.MAX_EVIDENCE,
+                              hint=kit.render("readiness/evidence_hint.j2"))
     return bk.modal(
-        title="Evidence", callback_id="ready_evidence", submit="Tick it", close="Cancel",
-        metadata={"shift_id": state.shift.id, "item": item.id, "response_url": response_url},
-        blocks=[
-            bk.section(kit.render("readiness/evidence_intro.j2", shift=state.shift, item=item)),
-            bk.text_input("evidence", item.evidence_label or item.name, initial=item.evidence,
-                          max_length=rd.MAX_EVIDENCE, hint="No details about anyone the team may meet."),
-        ],
+        title="Evidence", callback_id="ready_evidence", submit="Tick it", close="Back" if checklist else "Cancel",
+        metadata={"shift_id": state.shift.id, "item": item.id, "checklist": checklist, "response_url": response_url},
+        blocks=[bk.section(kit.render("readiness/evidence_intro.j2", shift=state.shift, item=item)), field],
     )
+
+
+# ---------------------------------------------------------------- the hotline card
+
+
+def hotline_text(kit: Kit) -> str:
+    """The hotline card's words: the national hotline, the qualified local ones, a warning about the others."""
+    protocol = protocol_of(kit)
+    return kit.render("readiness/hotline_card.j2", national=NATIONAL,
+                      qualified=[h for h in protocol.hotlines if h.qualified],
+                      unqualified=[h for h in protocol.hotlines if not h.qualified])
+
+
+def hotline_blocks(kit: Kit) -> list[Block]:
+    """The hotline card as blocks, one per paragraph."""
+    return [bk.section(part) for part in hotline_text(kit).split("\n\n") if part.strip()][: bk.MESSAGE_BLOCKS - 1]
+
+
+def hotline_view(kit: Kit, *, sent: bool = False) -> dict:
+    """The hotline card as a modal, with a button to keep it as a DM (or the word that it was sent)."""
+    keep: Block = (bk.context(kit.render("readiness/hotline_sent.j2")) if sent
+                   else bk.actions(bk.button("Send to me as a DM", "hotline_dm", "", style="primary"), block_id="keep"))
+    return bk.modal(title="Hotline card", callback_id="hotline_card", close="Close", blocks=[*hotline_blocks(kit), keep])
 
 
 # ---------------------------------------------------------------- access
@@ -170,8 +233,29 @@ def _access(kit: Kit, shift_id: int | None, actor: str, role: Role) -> tuple[Rea
     return state, viewer, editor
 
 
-def _refused(kit: Kit, respond: Respond, what: str) -> None:
-    respond(text=kit.render("readiness/not_allowed.j2", what=what), response_type="ephemeral", replace_original=False)
+def _refused(kit: Kit, body: dict, respond: Respond, client: WebClient, what: str) -> None:
+    """Say why not where the tap came from: in its modal, beside its message, or in a modal over the App Home."""
+    text = kit.render("readiness/not_allowed.j2", what=what)
+    view = body.get("view") or {}
+    if view.get("type") == "modal" and view.get("id"):
+        client.views_update(view_id=view["id"], view=notice_view(kit, text))
+    elif body.get("response_url"):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    elif body.get("trigger_id"):
+        client.views_open(trigger_id=body["trigger_id"], view=notice_view(kit, text))
+
+
+def open_checklist(kit: Kit, client: WebClient, trigger_id: str, number: int | None, actor: str, role: Role,
+                   note: str | None = None) -> None:
+    """Open shift N's checklist modal for its lead or a coordinator; anyone else gets a modal saying why not."""
+    state, _, editor = _access(kit, number, actor, role)
+    if state is None:
+        view = notice_view(kit, kit.render("shifts/unavailable.j2", number=number, shift=None))
+    elif not editor:
+        view = notice_view(kit, kit.render("readiness/not_allowed.j2", what="open", shift=state.shift))
+    else:
+        view = checklist_view(kit, state, note=note)
+    client.views_open(trigger_id=trigger_id, view=view)
 
 
 # ---------------------------------------------------------------- subcommands
@@ -199,7 +283,7 @@ def checklist_reply(kit: Kit, number: int, actor: str, role: Role) -> tuple[str,
 
 @subcommand("checklist", usage="N")
 def cmd_checklist(req: CommandRequest) -> None:
-    """Show shift N's readiness checklist (lead, coordinators and the shift's volunteers)."""
+    """Open shift N's readiness checklist (the lead and coordinators; the shift's volunteers read it)."""
     words = req.args.split()
     number = parse_number(words[0]) if words else None
     if number is None:
@@ -222,8 +306,11 @@ def cmd_checklist(req: CommandRequest) -> None:
         note = req.kit.render("readiness/pulled.j2", added=added)
         state = rd.readiness_of(req.kit.services.store, protocol_of(req.kit), number)
         assert state
-    text, blocks = checklist_message(req.kit, state, editor=editor, note=note)
-    req.reply(text, blocks)
+    if editor and req.trigger_id:
+        open_checklist(req.kit, req.client, req.trigger_id, number, req.actor, req.role, note=note)
+    else:
+        text, blocks = checklist_message(req.kit, state, editor=editor, note=note)
+        req.reply(text, blocks)
     req.kit.notifier.flush()
 
 
@@ -240,12 +327,11 @@ def cmd_go(req: CommandRequest) -> None:
 
 @subcommand("hotline")
 def cmd_hotline(req: CommandRequest) -> None:
-    """The hotline card: the national hotline and the coalition's local ones."""
-    protocol = protocol_of(req.kit)
-    text = req.kit.render("readiness/hotline_card.j2", national=NATIONAL,
-                          qualified=[h for h in protocol.hotlines if h.qualified],
-                          unqualified=[h for h in protocol.hotlines if not h.qualified])
-    req.reply(text, bk.message([bk.section(part) for part in text.split("\n\n") if part.strip()][: bk.MESSAGE_BLOCKS]))
+    """The hotline card, in a modal with a button to keep it as a DM."""
+    if req.trigger_id:
+        req.client.views_open(trigger_id=req.trigger_id, view=hotline_view(req.kit))
+        return
+    req.reply(hotline_text(req.kit), bk.message(hotline_blocks(req.kit)))
 
 
 def parse_languages(kit: Kit, typed: str) -> tuple[list[str], list[str]]:
@@ -345,28 +431,65 @@ def register(app: App, kit: Kit) -> None:
     kit.readiness_checkers.append(missing_items)
     kit.contact_providers.append(law_enforcement_contact)
 
-    def answer(respond: Respond, state_id: int, actor: str, role: Role, note: str | None = None) -> None:
-        state, _, editor = _access(kit, state_id, actor, role)
+    def publish_home(client: WebClient, user: str) -> None:
+        from handlers.home import publish_home as publish  # the home lists the shifts a lead works
+
+        publish(kit, client, user)
+
+    def show(body: dict, respond: Respond, client: WebClient, number: int, context: BoltContext,
+             note: str | None = None) -> None:
+        """After a change: update the checklist modal in place (or the message the tap came from)."""
+        state, _, editor = _access(kit, number, context["actor"], context["role"])
         if state is None:
             return
-        text, blocks = checklist_message(kit, state, editor=editor, note=note)
-        respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+        view = body.get("view") or {}
+        if view.get("type") == "modal" and view.get("id"):
+            client.views_update(view_id=view["id"], view=checklist_view(kit, state, note=note))
+        elif body.get("response_url"):
+            text, blocks = checklist_message(kit, state, editor=editor, note=note)
+            respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+        elif note and body.get("trigger_id"):  # a tap on the App Home (Record Go there): what it did, in a modal
+            client.views_open(trigger_id=body["trigger_id"], view=notice_view(kit, note))
         kit.notifier.flush()
+        if editor:
+            publish_home(client, context["actor"])
+
+    def editable(body: dict, respond: Respond, client: WebClient, number: int | None,
+                 context: BoltContext) -> Readiness | None:
+        """The shift's readiness when the actor may change it now; otherwise say why not and return None."""
+        state, _, editor = _access(kit, number, context["actor"], context["role"])
+        if state is None:
+            return None
+        if not editor or state.shift.cancelled:
+            _refused(kit, body, respond, client, "change")
+            return None
+        return state
+
+    def ask_evidence(body: dict, client: WebClient, state: Readiness, item: rd.ItemState) -> None:
+        """Ask for an item's evidence: pushed over the checklist modal, or opened from a message."""
+        view = body.get("view") or {}
+        if view.get("type") == "modal" and view.get("id"):
+            client.views_push(trigger_id=body["trigger_id"], view=evidence_view(kit, state, item, checklist=view["id"]))
+        else:
+            client.views_open(trigger_id=body["trigger_id"],
+                              view=evidence_view(kit, state, item, response_url=body.get("response_url")))
+
+    @kit.later(app.action("ready_open"))
+    def on_open(body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+        open_checklist(kit, client, body["trigger_id"], parse_whole(action.get("value")), context["actor"],
+                       context["role"])
 
     @kit.later(app.action("ready_tick"))
     def on_tick(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         parts = _block_parts(action, "tick")
         number = parse_whole(parts[0]) if parts else None
-        state, _, editor = _access(kit, number, context["actor"], context["role"])
+        state = editable(body, respond, client, number, context)
         if state is None or number is None:
             return
-        if not editor or state.shift.cancelled:
-            _refused(kit, respond, "change")
-            return
         selected = {o.get("value") for o in action.get("selected_options") or []}
-        section = parts[1] if len(parts) > 1 else ""
+        scope = parts[1] if len(parts) > 1 else ""  # an item's id (its own box), or a section's (a message of v1)
         wants_evidence = None
-        for item in [i for i in state.items if i.section == section and not i.computed]:
+        for item in [i for i in state.items if scope in (i.id, i.section) and not i.computed]:
             if item.id in selected and not item.passed:
                 if item.evidence_label:
                     wants_evidence = wants_evidence or item
@@ -377,25 +500,23 @@ def register(app: App, kit: Kit) -> None:
                 rd.tick(services.store, protocol, shift_id=number, actor=context["actor"], item_id=item.id,
                         ticked=False, channel=channel_of(kit))
         if wants_evidence and body.get("trigger_id"):
-            client.views_open(trigger_id=body["trigger_id"],
-                              view=evidence_view(kit, state, wants_evidence, response_url=body.get("response_url")))
-        answer(respond, number, context["actor"], context["role"])
+            ask_evidence(body, client, state, wants_evidence)
+        show(body, respond, client, number, context)
 
     @kit.later(app.action("ready_evidence"))
     def on_evidence(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number, _, item_id = str(action.get("value") or "").partition(":")
-        state, _, editor = _access(kit, parse_whole(number), context["actor"], context["role"])
+        state = editable(body, respond, client, parse_whole(number), context)
+        item = next((i for i in state.items if i.id == item_id and not i.computed), None) if state else None
         if state is None:
             return
-        item = next((i for i in state.items if i.id == item_id and not i.computed), None)
-        if not editor or item is None or state.shift.cancelled:
-            _refused(kit, respond, "change")
+        if item is None:
+            _refused(kit, body, respond, client, "change")
             return
-        client.views_open(trigger_id=body["trigger_id"],
-                          view=evidence_view(kit, state, item, response_url=body.get("response_url")))
+        ask_evidence(body, client, state, item)
 
     @kit.form(app.view("ready_evidence"))
-    def on_evidence_submit(ack: Ack, body: dict, context: BoltContext) -> None:
+    def on_evidence_submit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
         meta, form = context.get("meta") or {}, context.get("form") or {}
         number = meta.get("shift_id")
         state, _, editor = _access(kit, number if isinstance(number, int) else None, context["actor"], context["role"])
@@ -403,33 +524,44 @@ def register(app: App, kit: Kit) -> None:
         if state is None or item is None or not editor or state.shift.cancelled:
             ack(response_action="errors", errors={"evidence": kit.render("readiness/not_allowed.j2", what="change")})
             return
-        evidence = sh.clean_text(str(form.get("evidence") or ""), limit=rd.MAX_EVIDENCE)
-        if len(evidence) < 2:
-            ack(response_action="errors", errors={"evidence": "Write the evidence in a few words."})
-            return
-        ack()
+        if item.evidence_kind == "member":
+            evidence = str(form.get("evidence") or "")
+            if not SLACK_ID.match(evidence):
+                ack(response_action="errors", errors={"evidence": kit.render("readiness/evidence_missing.j2",
+                                                                            member=True)})
+                return
+        else:
+            evidence = sh.clean_text(str(form.get("evidence") or ""), limit=rd.MAX_EVIDENCE)
+            if len(evidence) < 2:
+                ack(response_action="errors", errors={"evidence": kit.render("readiness/evidence_missing.j2",
+                                                                            member=False)})
+                return
+        ack()  # a pushed evidence view closes back to the checklist under it
         if not rd.tick(services.store, protocol, shift_id=state.shift.id, actor=context["actor"], item_id=item.id,
                        ticked=True, evidence=evidence, channel=channel_of(kit), request_key=bk.submission_key(body)):
             return  # nothing changed (this submission was saved before): nothing to show or send
-        url = meta.get("response_url")
         fresh, _, _ = _access(kit, state.shift.id, context["actor"], context["role"])
-        if is_slack_url(url, services.settings.api_url) and fresh:
+        checklist, url = meta.get("checklist"), meta.get("response_url")
+        if fresh and isinstance(checklist, str) and checklist:
+            try:
+                client.views_update(view_id=checklist, view=checklist_view(kit, fresh))
+            except Exception:  # the checklist was closed meanwhile: it shows the tick when opened again
+                log.info("the checklist modal was closed before its evidence was saved")
+        elif fresh and is_slack_url(url, services.settings.api_url):
             text, blocks = checklist_message(kit, fresh, editor=True)
             try:
                 WebhookClient(url).send(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
             except Exception:  # the checklist shows the tick next time it is opened
                 log.warning("could not update the checklist message after evidence")
         kit.notifier.flush()
+        publish_home(client, context["actor"])
 
     @kit.later(app.action("ready_oncall"))
-    def on_oncall(action: dict, context: BoltContext, respond: Respond) -> None:
+    def on_oncall(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         parts = _block_parts(action, "oncall")
         number = parse_whole(parts[0]) if parts else None
-        state, _, editor = _access(kit, number, context["actor"], context["role"])
+        state = editable(body, respond, client, number, context)
         if state is None or number is None or len(parts) < 2:
-            return
-        if not editor or state.shift.cancelled:
-            _refused(kit, respond, "change")
             return
         picked = str((action.get("selected_option") or {}).get("value") or "")
         partner_id = parse_whole(picked)
@@ -437,48 +569,57 @@ def register(app: App, kit: Kit) -> None:
             return
         rd.set_on_call(services.store, protocol, shift_id=number, actor=context["actor"], category=parts[1],
                        partner_id=partner_id, channel=channel_of(kit))
-        answer(respond, number, context["actor"], context["role"])
+        show(body, respond, client, number, context)
 
     @kit.later(app.action("ready_hotline"))
-    def on_hotline(action: dict, context: BoltContext, respond: Respond) -> None:
+    def on_hotline(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         parts = _block_parts(action, "hotline")
         number = parse_whole(parts[0]) if parts else None
-        state, _, editor = _access(kit, number, context["actor"], context["role"])
+        state = editable(body, respond, client, number, context)
         if state is None or number is None:
-            return
-        if not editor or state.shift.cancelled:
-            _refused(kit, respond, "change")
             return
         rd.set_hotline(services.store, protocol, shift_id=number, actor=context["actor"],
                        hotline=str((action.get("selected_option") or {}).get("value") or ""), channel=channel_of(kit))
-        answer(respond, number, context["actor"], context["role"])
+        show(body, respond, client, number, context)
 
     @kit.later(app.action("ready_go"))
-    def on_go(action: dict, context: BoltContext, respond: Respond) -> None:
+    def on_go(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number = parse_whole(action.get("value"))
         if number is None:
             return
         result = rd.record_go(services.store, protocol, shift_id=number, actor=context["actor"],
                               coordinator=context["role"] >= Role.COORDINATOR)
-        note = kit.render("readiness/go_result.j2", result=result, number=number)
         if result.outcome in ("forbidden", "not_found"):
-            respond(text=note, response_type="ephemeral", replace_original=False)
+            _refused(kit, body, respond, client, "change")
             return
-        answer(respond, number, context["actor"], context["role"], note=note)
+        note = None if result.outcome == "go" else kit.render("readiness/go_result.j2", result=result, number=number)
+        show(body, respond, client, number, context, note=note)
 
     @kit.later(app.action("ready_refresh"))
     @kit.later(app.action("ready_pull"))
-    def on_refresh(action: dict, context: BoltContext, respond: Respond) -> None:
+    def on_refresh(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number = parse_whole(action.get("value"))
         state, viewer, editor = _access(kit, number, context["actor"], context["role"])
         if state is None or number is None:
             return
         if not viewer or (action.get("action_id") == "ready_pull" and not editor):
-            _refused(kit, respond, "change" if viewer else "view")
+            _refused(kit, body, respond, client, "change" if viewer else "view")
             return
         note = None
         if action.get("action_id") == "ready_pull":
             added = rd.pull_new_items(services.store, protocol, shift_id=number, actor=context["actor"],
                                       channel=channel_of(kit))
             note = kit.render("readiness/pulled.j2", added=added)
-        answer(respond, number, context["actor"], context["role"], note=note)
+        show(body, respond, client, number, context, note=note)
+
+    @kit.later(app.action("hotline_open"))
+    def on_hotline_open(body: dict, client: WebClient) -> None:
+        client.views_open(trigger_id=body["trigger_id"], view=hotline_view(kit))
+
+    @kit.later(app.action("hotline_dm"))
+    def on_hotline_dm(body: dict, context: BoltContext, client: WebClient) -> None:
+        client.chat_postMessage(channel=context["actor"], text=kit.render("readiness/hotline_dm.j2"),
+                                blocks=bk.message(hotline_blocks(kit)))
+        view = body.get("view") or {}
+        if view.get("type") == "modal" and view.get("id"):
+            client.views_update(view_id=view["id"], view=hotline_view(kit, sent=True))

@@ -14,24 +14,31 @@ from handlers.commands import CommandRequest, subcommand
 from handlers.debriefs import lists
 from handlers.kit import Kit
 from handlers.notify import notice
+from outreach import debriefs as dbf
 from outreach import outbox
+from outreach import report_files as rf
 from outreach import reports as rp
 from outreach.roles import Role
 
 log = logging.getLogger(__name__)
 
 MONTHLY_HOUR = 8
-PERIOD_USAGE = "PERIOD like 2026-10 (a month), 2026-Q3 (a quarter) or 2026 (a year)"
+PERIOD_USAGE = "PERIOD like 2026-10 (a month), 2026-Q3 (a quarter), 2026 (a year) or 2026-07-01..2027-06-30"
 
 
-def report_text(kit: Kit, period: rp.Period) -> str:
-    """The report of a period, each figure against the previous period."""
-    zone, now = kit.services.settings.zone, kit.services.now()
-    current = rp.figures(kit.services.store, period, zone=zone, now=now)
-    before_period = period.previous()
-    before = rp.figures(kit.services.store, before_period, zone=zone, now=now)
-    return kit.render("reports/report.j2", period=period, previous=before_period, f=current, p=before,
-                      lists=lists(kit), kinds=sorted(set(current.nights) | set(before.nights)))
+def build(kit: Kit, period: rp.Period) -> rp.Report:
+    """The one computation behind a period's message and files, with the coalition's name and in-kind rate."""
+    settings = kit.services.settings
+    return rp.build_report(kit.services.store, period, zone=settings.zone, now=kit.services.now(),
+                           rate=settings.inkind_rate, currency=settings.currency, coalition=settings.coalition_name)
+
+
+def report_text(kit: Kit, period: rp.Period, report: rp.Report | None = None) -> str:
+    """The report of a period, each figure against the previous period of the same length."""
+    report = report or build(kit, period)
+    return kit.render("reports/report.j2", r=report, period=report.period, previous=report.previous,
+                      f=report.current, p=report.before, lists=lists(kit), kinds=report.kinds,
+                      sectors=dbf.load_sectors(kit.services.settings.data_dir))
 
 
 def destination(kit: Kit, channel_id: str | None) -> str | None:
@@ -44,35 +51,56 @@ def destination(kit: Kit, channel_id: str | None) -> str | None:
 
 def upload(client: WebClient, *, channel: str, data: bytes, filename: str, title: str, comment: str | None = None) -> bool:
     """Upload a file to a channel; False (logged) when Slack refuses."""
+    return upload_files(client, channel=channel, files=[(data, filename, title)], comment=comment)
+
+
+def upload_files(client: WebClient, *, channel: str, files: list[tuple[bytes, str, str]],
+                 comment: str | None = None) -> bool:
+    """Upload files (data, filename, title) to a channel in one message; False (logged) when Slack refuses."""
     try:
-        client.files_upload_v2(channel=channel, content=data, filename=filename, title=title, initial_comment=comment)
+        client.files_upload_v2(channel=channel, initial_comment=comment, file_uploads=[
+            {"content": data, "filename": filename, "title": title} for data, filename, title in files])
     except SlackApiError as exc:
-        log.warning("could not upload %s to %s: %s", filename, channel, exc.response.get("error"))
+        log.warning("could not upload %s to %s: %s", ", ".join(f[1] for f in files), channel,
+                    exc.response.get("error"))
         return False
     return True
 
 
 def _period(req: CommandRequest, usage: str) -> rp.Period | None:
     today = req.kit.services.now().astimezone(req.kit.services.settings.zone).date()
-    period = rp.parse_period(req.args.split(" ")[0] if req.args else "", today=today)
+    period, problem = rp.read_period(req.args, today=today)
     if period is None:
-        req.say("common/usage.j2", usage=f"{usage} ({PERIOD_USAGE})")
+        req.say("reports/bad_period.j2", problem=problem, usage=usage)
     return period
+
+
+def report_files(kit: Kit, report: rp.Report) -> list[tuple[bytes, str, str]]:
+    """The chart, the PDF and the workbook of a report, as (data, filename, title) to upload."""
+    services, period = kit.services, report.period
+    settings = services.settings
+    sectors = dbf.load_sectors(settings.data_dir)
+    png = rp.chart_png(services.store, period, zone=settings.zone, now=services.now())
+    pdf = rf.report_pdf(report, lists=lists(kit), sectors=sectors, today=services.now().astimezone(settings.zone).date())
+    xlsx = rf.report_xlsx(report, catalog=services.catalog, lists=lists(kit), sectors=sectors)
+    return [(png, f"outreach-{period.slug}.png", f"Outreach, 12 months to {period.label}"),
+            (pdf, f"outreach-report-{period.slug}.pdf", f"Outreach report {period.label}"),
+            (xlsx, f"outreach-report-{period.slug}.xlsx", f"Outreach report {period.label} (workbook)")]
 
 
 @subcommand("report", role=Role.COORDINATOR, usage="[PERIOD]")
 def cmd_report(req: CommandRequest) -> None:
-    """The impact report of a period (default: last month), with a 12-month chart."""
+    """The impact report of a period (default: last month), with a 12-month chart, a PDF and a workbook."""
     period = _period(req, "/outreach report [PERIOD]")
     if period is None:
         return
-    text = report_text(req.kit, period)
+    report = build(req.kit, period)
     where = destination(req.kit, req.channel_id)
-    req.reply(text + "\n" + req.kit.render("reports/uploading.j2", what="chart", channel=where))
+    req.reply(report_text(req.kit, period, report) + "\n"
+              + req.kit.render("reports/uploading.j2", what="report", channel=where, period=period))
     if where:
-        png = rp.chart_png(req.kit.services.store, period, zone=req.kit.services.settings.zone, now=req.kit.services.now())
-        upload(req.client, channel=where, data=png, filename=f"outreach-{period.label}.png",
-               title=f"Outreach, 12 months to {period.label}", comment=req.kit.render("reports/chart_comment.j2", period=period))
+        upload_files(req.client, channel=where, files=report_files(req.kit, report),
+                     comment=req.kit.render("reports/chart_comment.j2", period=period))
 
 
 @subcommand("export", role=Role.COORDINATOR, usage="[PERIOD]")

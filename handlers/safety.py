@@ -10,6 +10,7 @@ from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit
 from handlers.notify import gate, notice
+from handlers.sos import sos_button
 from outreach import debriefs as dbf
 from outreach import reminders, safety
 from outreach import shifts as sh
@@ -60,7 +61,7 @@ def notice_checkin(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("safety/checkin_prompt.j2", shift=shift)
     return text, bk.message([bk.section(text), bk.actions(
         bk.button("Check in (team is out)", "safety_checkin", str(shift.id), style="primary"),
-        block_id=f"checkin:{shift.id}")])
+        sos_button(kit, shift), block_id=f"checkin:{shift.id}")])
 
 
 def checkout_button(kit: Kit, shift: Shift) -> bk.ButtonElement:
@@ -86,9 +87,11 @@ def notice_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     written = dbf.load_debrief(kit.services.store, shift.id) is not None
     text = kit.render("safety/checked_out.j2", shift=shift, state=state, written=written)
     parts = [bk.section(text)]
-    if not written:
-        parts.append(bk.actions(bk.button("Write debrief", "debrief_open", str(shift.id), style="primary"),
-                                block_id=f"debrief:{shift.id}"))
+    buttons = [] if written else [bk.button("Write debrief", "debrief_open", str(shift.id), style="primary")]
+    if shift.kind == "training":  # who came gets the training recorded (handlers/people.py)
+        buttons.append(bk.button("Confirm attendance", "training_attendance", str(shift.id)))
+    if buttons:
+        parts.append(bk.actions(*buttons, block_id=f"debrief:{shift.id}"))
     return text, bk.message(parts)
 
 

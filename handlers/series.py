@@ -290,7 +290,7 @@ def register(app: App, kit: Kit) -> None:
                 shift = sh.load_shift(kit.services.store, number)
                 if shift:
                     client.views_update(view_id=view["id"],
-                                        view=details_view(kit, shift, role=role, note=text, reader=actor))
+                                        view=details_view(kit, shift, role=role, note=text, actor=actor))
             elif not refresh_modal(kit, client, body, actor, note=text):
                 client.chat_postMessage(channel=actor, text=text)
             publish_home(kit, client, actor)
@@ -394,7 +394,7 @@ def register(app: App, kit: Kit) -> None:
         shift = sh.load_shift(kit.services.store, number)
         assert shift
         done = kit.render("series/cancel_done.j2", cancelled=change.cancelled, notified=len(change.notified))
-        ack(response_action="update", view=details_view(kit, shift, role=context["role"], note=done, reader=actor))
+        ack(response_action="update", view=details_view(kit, shift, role=context["role"], note=done, actor=actor))
         for cancelled in change.cancelled:
             refresh_post(kit, client, cancelled)
         kit.notifier.flush()

@@ -132,17 +132,16 @@ def cancel_button(kit: Kit, shift: Shift, *, people: int, label: str = "Cancel s
     ))
 
 
-def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None, reader: str | None = None) -> dict:
-    """A modal with everything about one shift; coordinators get Edit, Duplicate and Cancel shift.
-
+def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None, actor: str | None = None) -> dict:
+    """A modal with everything about one shift; coordinators get Edit, Duplicate and Cancel shift; the lead
+    (`actor`) and coordinators get Message the team, and on a training shift that started, Confirm attendance.
     A shift of a series says how it repeats, with Sign up for every week or Withdraw from all (for the
-    `reader`; both when unknown), and coordinators also get Edit and Cancel this and later.
-    """
+    `actor`; both when unknown), and coordinators also get Edit and Cancel this and later."""
     with kit.services.store.read() as db:
         confirmed, waiting = sh.team(db, shift.id)
     parts: list[Block] = [bk.section(note)] if note else []
     parts.append(bk.section(kit.render("shifts/details.j2", shift=shift, team=confirmed, waitlist=waiting)))
-    parts += hs.details_parts(kit, shift, reader=reader)
+    parts += hs.details_parts(kit, shift, reader=actor)
     if role >= Role.COORDINATOR:
         value = str(shift.id)
         later = hs.coordinator_buttons(kit, shift)
@@ -153,6 +152,11 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
                                          label="Cancel this one" if later else "Cancel shift"))
         buttons += later
         parts.append(bk.actions(*buttons, block_id="details_actions"))
+    if not shift.cancelled and (role >= Role.COORDINATOR or (actor is not None and actor == shift.lead)):
+        team_buttons = [bk.button("Message the team", "team_message_open", str(shift.id))]
+        if shift.kind == "training" and shift.started(kit.services.now()):
+            team_buttons.append(bk.button("Confirm attendance", "training_attendance", str(shift.id)))
+        parts.append(bk.actions(*team_buttons, block_id="details_team"))
     return bk.modal(title=f"Shift #{shift.id}", blocks=parts, callback_id="shift_details")
 
 
@@ -518,7 +522,7 @@ def register(app: App, kit: Kit) -> None:
             respond(text=kit.render("shifts/unavailable.j2", number=number, shift=None), response_type="ephemeral",
                     replace_original=False)
             return
-        view = details_view(kit, shift, role=context["role"], reader=context["actor"])
+        view = details_view(kit, shift, role=context["role"], actor=context["actor"])
         if modal_id(body) is not None:  # tapped in a modal (Find a shift, This week): Details goes on top of it
             client.views_push(trigger_id=body["trigger_id"], view=view)
         else:

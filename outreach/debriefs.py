@@ -224,12 +224,13 @@ class Details:
     extended: int = 0
     notes: str = ""
     followups: list[FollowUp] = field(default_factory=list)
+    audiences: dict[str, int] | None = None  # by sector (data/sectors.yml), for community outreach and trainings
 
     def to_json(self) -> str:
         """The details as stored in a draft."""
         return json.dumps({
             "referrals": self.referrals, "picked": self.picked, "materials": self.materials, "brief": self.brief,
-            "extended": self.extended, "notes": self.notes,
+            "extended": self.extended, "notes": self.notes, "audiences": self.audiences,
             "followups": [{"what": f.what, "owner": f.owner, "due_on": f.due_on.isoformat()} for f in self.followups],
         }, sort_keys=True)
 
@@ -244,6 +245,8 @@ class Details:
             brief=int(data.get("brief") or 0), extended=int(data.get("extended") or 0), notes=str(data.get("notes") or ""),
             followups=[FollowUp(str(f["what"]), str(f["owner"]), date.fromisoformat(f["due_on"]))
                        for f in data.get("followups") or []],
+            audiences=None if data.get("audiences") is None
+            else {str(k): int(v) for k, v in data["audiences"].items()},
         )
 
 
@@ -321,13 +324,18 @@ def check_form(
 
 def check_details(
     form: dict, *, lists: Lists, offered: list[str], picked: list[str], zone: ZoneInfo, now: datetime,
-    screen: privacy.Screen | None = None,
+    screen: privacy.Screen | None = None, sectors: list[Entry] | None = None,
 ) -> tuple[Details, dict[str, str]]:
-    """Check the second step: a count per offered category, the other materials, follow-ups and notes."""
+    """Check the second step: a count per offered category, the other materials, follow-ups and notes,
+    and (`sectors`: a community outreach or training shift) the audience by sector."""
     screen = screen or privacy.Screen()
     errors: dict[str, str] = {}
+    audiences: dict[str, int] | None = None
+    if sectors is not None:
+        audiences, wrong = check_audiences(form, sectors)
+        errors.update(wrong)
     year = now.astimezone(zone).year
-    details = Details(picked=[c for c in picked if c in offered])
+    details = Details(picked=[c for c in picked if c in offered], audiences=audiences)
     names = {c.id: c.name for c in lists.categories}
     for ident in offered:
         if ident in names and (n := _count(form, f"db_ref_{ident}", f"referrals to {names[ident].lower()}",
@@ -450,6 +458,7 @@ def drop_stale_drafts(store: Store, *, now: datetime) -> int:
 def save(
     store: Store, *, actor: str, coordinator: bool, shift_id: int, checked: Checked, coordinators: list[str],
     coordinator_channel: str | None, lists: Lists, request_key: str | None = None, root: str | None = None,
+    sectors: list[Entry] | None = None,
 ) -> Saved:
     """Store a debrief (or its edit), with the details added on its second step (the draft kept under
     `root`, the first screen's view id), its follow-ups and the notifications they cause.
@@ -485,6 +494,9 @@ def save(
             if before.notes_expired and any(row.get(k) for k in ("notes", "police_why", "incident_what")):
                 row["notes_expired_at"] = None  # text written after the expiry is kept its own period, then expires
             db["debriefs"].update(debrief_id, row)
+        if details is not None and details.audiences is not None and sectors is not None \
+                and shift.kind in AUDIENCE_KINDS:
+            record_audiences(db, debrief_id, details.audiences, sectors=sectors)  # in the same write as the debrief
         if root:
             db.execute("DELETE FROM debrief_drafts WHERE root = ?", [root])
         store.audit(db, actor=actor, action="debrief.update" if before else "debrief.submit",
@@ -660,3 +672,53 @@ def remind_followups(store: Store, *, now: datetime, zone: ZoneInfo) -> int:
                                      template="debriefs/followup", context={"followup_id": row["id"]},
                                      due_at=now, now=now)
     return queued
+
+
+# ---------------------------------------------------------------- audiences by sector
+
+
+AUDIENCE_KINDS = ("community", "training")
+
+
+@lru_cache(maxsize=8)
+def load_sectors(data_dir: Path) -> list[Entry]:
+    """The audience sectors of data/sectors.yml (law enforcement, health care, ...), loaded once."""
+    return load_entries(data_dir / "sectors.yml")
+
+
+def check_audiences(form: dict, sectors: list[Entry]) -> tuple[dict[str, int], dict[str, str]]:
+    """Read the form's `db_aud_<sector id>` counts (empty is 0); return the counts and the errors by field."""
+    errors: dict[str, str] = {}
+    counts = {s.id: _count(form, f"db_aud_{s.id}", s.name.lower(), MAX_CONTACTS, errors) for s in sectors}
+    return {k: v for k, v in counts.items() if v}, errors
+
+
+def record_audiences(db: Database, debrief_id: int, counts: dict[str, int], *, sectors: list[Entry]) -> int:
+    """Replace a debrief's audience by sector (ids from data/sectors.yml); return the people counted.
+
+    Only community outreach and training shifts have an audience; ValueError on an unknown sector,
+    a count out of range or another kind of shift, before anything is written.
+    """
+    known = {s.id for s in sectors}
+    for sector, count in counts.items():
+        if sector not in known:
+            raise ValueError(f"unknown sector {sector!r}: use an id from data/sectors.yml")
+        if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_CONTACTS:
+            raise ValueError(f"the count for {sector} must be a whole number from 0 to {MAX_CONTACTS}")
+    kind = db.execute("SELECT s.kind FROM debriefs d JOIN shifts s ON s.id = d.shift_id WHERE d.id = ?",
+                      [debrief_id]).fetchone()
+    if kind is None:
+        raise ValueError(f"there is no debrief {debrief_id}")
+    if counts and kind[0] not in AUDIENCE_KINDS:
+        raise ValueError("only community outreach and training shifts record an audience")
+    db.execute("DELETE FROM debrief_audiences WHERE debrief_id = ?", [debrief_id])
+    rows = [{"debrief_id": debrief_id, "sector": k, "count": v} for k, v in sorted(counts.items()) if v]
+    if rows:
+        db["debrief_audiences"].insert_all(rows)
+    return sum(r["count"] for r in rows)
+
+
+def audiences_of(db: Database, debrief_id: int) -> dict[str, int]:
+    """A debrief's audience by sector (for prefilling the form on an edit)."""
+    return {r["sector"]: r["count"] for r in db.query(
+        "SELECT sector, count FROM debrief_audiences WHERE debrief_id = ? ORDER BY sector", [debrief_id])}

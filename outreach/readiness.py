@@ -21,7 +21,7 @@ from outreach.hotlines import NATIONAL, NATIONAL_ID, Hotline, load_hotlines
 from outreach.partners import Partner, get_partner, load_categories, partners_by_id
 from outreach.shifts import Shift, get_shift, team
 from outreach.store import Store, from_iso, iso
-from outreach.trainings import TrainingRecord, holds, records_by_person
+from outreach.trainings import TrainingRecord, holds, records_by_person, required
 
 SECTIONS: dict[str, str] = {
     "law-enforcement": "Law enforcement",
@@ -33,6 +33,8 @@ SECTIONS: dict[str, str] = {
 CHECKS = ("team_size", "experienced", "training", "languages", "services", "hotline")
 MAX_TICKED_PER_SECTION = 10
 MAX_EVIDENCE = 200
+# How an item's evidence is given: typed words, or a member of the workspace picked (kept as their user id).
+EVIDENCE_KINDS = ("text", "member")
 
 
 # ---------------------------------------------------------------- the protocol's data files
@@ -82,6 +84,11 @@ def _checklist_validator(categories: set[str], trainings: set[str]):  # noqa: AN
             return "`evidence` must be the question to ask, in words"
         if name and evidence:
             return "an item is either computed (`check`) or ticked with `evidence`, not both"
+        if "evidence_kind" in item:
+            if item["evidence_kind"] not in EVIDENCE_KINDS:
+                return f"`evidence_kind` must be one of {', '.join(EVIDENCE_KINDS)}"
+            if not evidence:
+                return "`evidence_kind` needs `evidence`: the question asked"
         if name == "services":
             cats = item.get("categories")
             if not isinstance(cats, list) or not cats:
@@ -188,6 +195,7 @@ class ItemState:
     ticked_by: str | None = None
     ticked_at: datetime | None = None
     evidence: str | None = None
+    evidence_kind: str = "text"
 
     @property
     def computed(self) -> bool:
@@ -368,7 +376,7 @@ def _compute(facts: Facts, protocol: Protocol, shift: Shift, row: dict, params: 
         ]
         return bool(experienced), {"experienced": experienced, "training": training, "shifts": shifts}
     if check == "training":
-        if not shift.training:
+        if not required(shift.kind, shift.training):
             return True, {"training": None, "lacking": []}
         lacking = [u for u in team_now if not facts.holds(u, shift.training, day)]
         return not lacking, {"training": shift.training, "lacking": lacking}
@@ -426,7 +434,7 @@ def evaluate(db: Database, protocol: Protocol, shift: Shift, *, now: datetime, f
             id=row["item_id"], section=row["section"], name=row["name"], required=bool(row["required"]),
             check=row["check_name"], passed=passed, detail=detail, evidence_label=row["evidence_label"],
             ticked_by=row["ticked_by"], ticked_at=from_iso(row["ticked_at"]) if row["ticked_at"] else None,
-            evidence=row["evidence"],
+            evidence=row["evidence"], evidence_kind=str(params.get("evidence_kind") or "text"),
         ))
     have = {r["item_id"] for r in rows}
     return Readiness(

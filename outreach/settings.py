@@ -51,6 +51,10 @@ class Settings:
     escalation_repeat: timedelta = timedelta(minutes=15)
     feed_port: int = 8080
     public_url: str | None = None
+    coalition_name: str | None = None
+    inkind_rate: float | None = None
+    currency: str = "USD"
+    sos_repeat: timedelta = timedelta(minutes=1)
 
     @property
     def socket_mode(self) -> bool:
@@ -179,6 +183,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         notes_retention_days=retention,
         region=region,
         **time_settings,
+        **_report_settings(env),
     )
 
 
@@ -196,6 +201,7 @@ def _time_settings(env: Mapping[str, str]) -> dict:
         ("readiness_alert", "OUTREACH_READINESS_ALERT", "24h", "how long before a shift to flag what is not ready"),
         ("checkout_grace", "OUTREACH_CHECKOUT_GRACE", "30m", "how long after a shift's end to wait for check-out"),
         ("escalation_repeat", "OUTREACH_ESCALATION_REPEAT", "15m", "how often to repeat an unacknowledged escalation"),
+        ("sos_repeat", "OUTREACH_SOS_REPEAT", "1m", "how often to repeat an SOS nobody has taken on"),
     )
     for attr, name, default, meaning in singles:
         try:
@@ -217,4 +223,37 @@ def _time_settings(env: Mapping[str, str]) -> dict:
             "Give the address people reach the bot's feed at, like https://outreach.example.org",
         )
     values["public_url"] = public.rstrip("/") if public else None
+    return values
+
+
+RATE = re.compile(r"^[0-9]{1,5}(?:[.,][0-9]{1,2})?$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _report_settings(env: Mapping[str, str]) -> dict:
+    """The coalition's name on its reports, and the hourly rate that values volunteer hours in kind."""
+    values: dict = {}
+    name = _get(env, "OUTREACH_COALITION_NAME")
+    if name and (len(name) > 120 or any(ord(c) < 32 for c in name)):
+        raise SettingsError(
+            "OUTREACH_COALITION_NAME", "is longer than 120 characters or holds control characters",
+            "Give the coalition's name as it should read on reports, on one line",
+        )
+    values["coalition_name"] = name
+    rate = _get(env, "OUTREACH_INKIND_RATE")
+    if rate is not None:
+        if not RATE.match(rate) or float(rate.replace(",", ".")) <= 0:
+            raise SettingsError(
+                "OUTREACH_INKIND_RATE", f"{rate!r} is not an hourly rate",
+                "Give the value of one volunteer hour as a number like 33.49 (no currency sign), "
+                "or leave it unset to show no in-kind value",
+            )
+        values["inkind_rate"] = float(rate.replace(",", "."))
+    currency = (_get(env, "OUTREACH_CURRENCY") or "USD").upper()
+    if not CURRENCY.match(currency):
+        raise SettingsError(
+            "OUTREACH_CURRENCY", f"{currency!r} is not a currency code",
+            "Give the three-letter code (ISO 4217) the in-kind rate is in, like USD or EUR",
+        )
+    values["currency"] = currency
     return values

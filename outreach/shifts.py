@@ -16,7 +16,7 @@ from outreach.catalog import KINDS, Catalog
 from outreach.events import Event
 from outreach.numbers import parse_number
 from outreach.store import Store, from_iso, iso, shift_fields_set
-from outreach.trainings import holds_training
+from outreach.trainings import holds_training, required
 
 MAX_SHIFT = timedelta(hours=16)
 MAX_CAPACITY = 200
@@ -256,7 +256,7 @@ def open_alerts(store: Store, *, limit: int = 25) -> tuple[int, list[Alert]]:
 def may_sign_up(store: Store, *, user: str, shifts: list[Shift]) -> set[int]:
     """Which of these shifts the person holds the required training for (on each shift's date)."""
     with store.read() as db:
-        return {s.id for s in shifts if not s.training
+        return {s.id for s in shifts if not required(s.kind, s.training)
                 or holds_training(db, user_id=user, training=s.training, on=s.local_start().date())}
 
 
@@ -488,7 +488,7 @@ def _promote(store: Store, db: Database, shift_id: int, *, now: datetime) -> lis
     for row in rows:
         if len(promoted) == free:
             break
-        if shift.training and not holds_training(db, user_id=row["user_id"], training=shift.training, on=day):
+        if required(shift.kind, shift.training) and not holds_training(db, user_id=row["user_id"], training=shift.training, on=day):
             outbox.enqueue(
                 db, key=f"passed-over:{row['id']}", channel=row["user_id"], template="shifts/passed_over",
                 context={"shift_id": shift_id, "user": row["user_id"], "training": shift.training},
@@ -619,7 +619,7 @@ def signup(store: Store, *, shift_id: int, user: str) -> SignupResult:
             return SignupResult("already_confirmed", shift)
         if shift.my_status == "waitlisted":
             return SignupResult("already_waitlisted", shift, _position(db, shift_id, user))
-        if shift.training and not holds_training(
+        if required(shift.kind, shift.training) and not holds_training(
             db, user_id=user, training=shift.training, on=shift.local_start().date()
         ):
             return SignupResult("missing_training", shift)

@@ -316,6 +316,55 @@ def m012_debrief_steps(db: Database) -> None:
 
 
 @migrations()
+def m014_audiences(db: Database) -> None:
+    """The audience of a community outreach or training shift, counted by sector (data/sectors.yml)."""
+    db["debrief_audiences"].create(
+        {"debrief_id": int, "sector": str, "count": int},
+        pk=("debrief_id", "sector"),
+        foreign_keys=[("debrief_id", "debriefs", "id")],
+        not_null={"debrief_id", "sector", "count"},
+    )
+
+
+@migrations()
+def m019_training_renewal(db: Database) -> None:
+    """Messages to a shift's team (who sent one, when, to how many; its words expire) and trainings
+    recorded from a training shift's attendance, once per shift and person."""
+    db["team_messages"].create(
+        {
+            "id": int, "shift_id": int, "sender": str, "sent_at": str, "recipients": int, "waitlist": int,
+            "text": str, "text_expired_at": str, "request_key": str,
+        },
+        pk="id",
+        foreign_keys=[("shift_id", "shifts", "id")],
+        not_null={"shift_id", "sender", "sent_at", "recipients", "waitlist"},
+        defaults={"text": "", "waitlist": 0},
+    )
+    db["team_messages"].create_index(["shift_id"])
+    db["team_messages"].create_index(["request_key"], unique=True)
+    db.execute("CREATE INDEX team_messages_with_text ON team_messages(sent_at) WHERE text != ''")
+    db["trainings"].add_column("shift_id", int)
+    db.execute("CREATE UNIQUE INDEX trainings_from_shift ON trainings(shift_id, user_id, training) "
+               "WHERE shift_id IS NOT NULL")
+    db["trainings"].create_index(["expires_on"])
+
+
+@migrations()
+def m015_sos(db: Database) -> None:
+    """SOS presses (outreach/sos.py): who pressed, when, who took it on; one row per request (`request_key`)."""
+    db["sos"].create(
+        {"id": int, "shift_id": int, "pressed_by": str, "pressed_at": str, "request_key": str,
+         "acked_by": str, "acked_at": str, "repeats": int},
+        pk="id", foreign_keys=[("shift_id", "shifts", "id")],
+        not_null={"shift_id", "pressed_by", "pressed_at", "request_key", "repeats"}, defaults={"repeats": 0},
+    )
+    db.execute("CREATE UNIQUE INDEX sos_request ON sos(request_key)")
+    db["sos"].create_index(["shift_id"])
+    db.execute("CREATE INDEX sos_open ON sos(pressed_at) WHERE acked_at IS NULL")
+
+
+
+@migrations()
 def m017_series(db: Database) -> None:
     """Repeating shifts (outreach/series.py): the series with its RRULE and shift template, its occurrences
     (shifts with a unique series_id and occurrence start), the people signed up for all, and their one invite."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 import calendar
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from outreach import outbox, replays
 from outreach.catalog import Entry
 from outreach.store import Store, iso
 
@@ -26,6 +28,11 @@ class TrainingRecord:
     def valid_on(self, day: date) -> bool:
         """True when the training was done by `day` and has not expired before it."""
         return self.completed_on <= day and (self.expires_on is None or self.expires_on >= day)
+
+
+def required(kind: str, training: str | None) -> str | None:
+    """The training a shift requires of its team: none on a training shift, whose training is the one it gives."""
+    return None if kind == "training" else training
 
 
 def add_months(day: date, months: int) -> date:
@@ -97,3 +104,149 @@ def holds(records: list[TrainingRecord], training: str, on: date) -> bool:
 def holds_training(db: Database, *, user_id: str, training: str, on: date) -> bool:
     """True when the person holds the training, valid on that day (inside a transaction)."""
     return holds(records_by_person(db, [user_id])[user_id], training, on)
+
+
+# ---------------------------------------------------------------- trainings that renew
+
+LEADS = (30, 7)  # days before a training lapses that its holder is told, once at each
+NOTICE_HOUR = time(9, 0)  # lapse notices go out from this local hour on their day
+LAPSE_TEMPLATE = "trainings/lapse"
+TRAINING_KIND = "training"
+
+
+def valid_until(training: Entry, completed_on: date) -> date | None:
+    """When a training done on that day lapses, from its `valid_months` in data/trainings.yml (None: never)."""
+    months = training.get("valid_months")
+    return add_months(completed_on, int(months)) if months else None  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """What confirming a training shift's attendance did: who got the training, who had it already."""
+
+    training: str
+    completed_on: date
+    expires_on: date | None
+    recorded: list[str]
+    already: list[str]
+    repeat: bool = False
+
+
+def record_attendance(
+    store: Store, *, actor: str, shift_id: int, training: Entry, attendees: list[str], completed_on: date,
+    request_key: str | None,
+) -> Attendance:
+    """Record the training for each attendee of a training shift, valid from the shift's day; idempotent
+    (a person already recorded from this shift is not recorded again; a form sent twice changes nothing)."""
+    expires_on = valid_until(training, completed_on)
+    recorded: list[str] = []
+    already: list[str] = []
+    with store.write() as db:
+        if replays.seen(db, request_key):
+            return Attendance(training.id, completed_on, expires_on, [], list(attendees), repeat=True)
+        for user in dict.fromkeys(attendees):
+            cursor = db.execute(
+                "INSERT INTO trainings (user_id, training, completed_on, expires_on, recorded_by, recorded_at, "
+                "shift_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [user, training.id, completed_on.isoformat(), expires_on.isoformat() if expires_on else None,
+                 actor, iso(store.clock()), shift_id],
+            )
+            (recorded if cursor.rowcount == 1 else already).append(user)
+        if recorded:
+            store.audit(db, actor=actor, action="training.attendance", subject=f"shift:{shift_id}",
+                        detail={"training": training.id, "people": len(recorded),
+                                "expires_on": expires_on.isoformat() if expires_on else None})
+        replays.record(store, db, request_key)
+    return Attendance(training.id, completed_on, expires_on, recorded, already)
+
+
+LATEST = (
+    "SELECT * FROM trainings t WHERE t.id = (SELECT u.id FROM trainings u WHERE u.user_id = t.user_id "
+    "AND u.training = t.training ORDER BY u.completed_on DESC, u.id DESC LIMIT 1)"
+)
+
+
+def lapsing(store: Store, *, today: date, days: int = 30, limit: int = 10) -> tuple[int, list[TrainingRecord]]:
+    """Trainings whose latest record lapses within `days` of today, soonest first: how many, and the first ones."""
+    sql = f"{LATEST} AND t.expires_on >= ? AND t.expires_on <= ? ORDER BY t.expires_on, t.user_id, t.training"
+    with store.read() as db:
+        rows = [_record(r) for r in db.query(sql, [today.isoformat(), (today + timedelta(days=days)).isoformat()])]
+    return len(rows), rows[:limit]
+
+
+def lead_due(expires_on: date, *, now: datetime, zone: ZoneInfo) -> int | None:
+    """The lead time (days) whose lapse notice is due now for a training lapsing on that day, or None.
+
+    The notice of a lead is due from NOTICE_HOUR on the day `lead` days before the lapse; once a nearer
+    lead is due, only that one is (a training recorded a week before it lapses gets the 7-day notice only).
+    """
+    local = now.astimezone(zone)
+    if expires_on < local.date():
+        return None
+    due = [lead for lead in LEADS
+           if local >= datetime.combine(expires_on - timedelta(days=lead), NOTICE_HOUR, tzinfo=zone)]
+    return min(due) if due else None
+
+
+def lapse_key(record: TrainingRecord, lead: int) -> str:
+    """The outbox key of one lapse notice: per person, training, expiry and lead time."""
+    return f"lapse:{record.user_id}:{record.training}:{record.expires_on}:{lead}d"
+
+
+def queue_lapse_notices(store: Store, *, now: datetime, zone: ZoneInfo) -> int:
+    """Queue each lapse notice that came due (once per person, training, expiry and lead); return how many."""
+    today = now.astimezone(zone).date()
+    sql = f"{LATEST} AND t.expires_on >= ? AND t.expires_on <= ?"
+    with store.read() as db:  # most ticks find nothing new: no write lock for them
+        rows = [_record(r) for r in db.query(sql, [today.isoformat(), (today + timedelta(days=max(LEADS))).isoformat()])]
+        due = {lapse_key(r, lead): (r, lead) for r in rows
+               if (lead := lead_due(r.expires_on, now=now, zone=zone)) is not None}  # type: ignore[arg-type]
+        known = {k["key"] for k in db.query("SELECT key FROM notifications WHERE key IN (SELECT value FROM json_each(?))",
+                                            [json.dumps(sorted(due))])} if due else set()
+    fresh = {k: v for k, v in due.items() if k not in known}
+    if not fresh:
+        return 0
+    queued = 0
+    with store.write() as db:
+        for key, (record, lead) in fresh.items():
+            queued += outbox.enqueue(
+                db, key=key, channel=record.user_id, template=LAPSE_TEMPLATE,
+                context={"user": record.user_id, "training": record.training,
+                         "expires_on": record.expires_on.isoformat(), "lead": lead},  # type: ignore[union-attr]
+                due_at=now, now=now,
+            )
+    return queued
+
+
+def still_lapsing(db: Database, *, user_id: str, training: str, expires_on: date) -> bool:
+    """True while that record is still the person's latest of the training (no renewal recorded since)."""
+    latest = next(db.query(f"{LATEST} AND t.user_id = ? AND t.training = ?", [user_id, training]), None)
+    return latest is not None and latest["expires_on"] == expires_on.isoformat()
+
+
+def next_training_shifts(db: Database, *, training: str, now: datetime, limit: int = 3) -> list[int]:
+    """The next planned training shifts that give this training, soonest first (their numbers)."""
+    return [r["id"] for r in db.query(
+        "SELECT id FROM shifts WHERE status = 'planned' AND kind = ? AND training = ? AND starts_at > ? "
+        "ORDER BY starts_at, id LIMIT ?", [TRAINING_KIND, training, iso(now), limit])]
+
+
+@dataclass(frozen=True)
+class Lapse:
+    """A team member whose training lapses before the shift they are on."""
+
+    user_id: str
+    training: str
+    expires_on: date
+
+
+def lapses_before(db: Database, *, shift_id: int, training: str | None, day: date) -> list[Lapse]:
+    """Confirmed members of a shift whose latest record of its required training lapses before its day."""
+    if not training:
+        return []
+    rows = db.query(
+        f"{LATEST} AND t.training = ? AND t.expires_on < ? AND t.user_id IN "
+        "(SELECT user_id FROM signups WHERE shift_id = ? AND status = 'confirmed') ORDER BY t.user_id",
+        [training, day.isoformat(), shift_id],
+    )
+    return [Lapse(r["user_id"], r["training"], date.fromisoformat(r["expires_on"])) for r in rows]

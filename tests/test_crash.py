@@ -136,7 +136,8 @@ def check_done_once(tmp_path, fake, shift_id, statuses):
     assert sum(1 for s in state.values() if s == "confirmed") == min(10, len(state))  # no overbooking, no gap
     for call in fake.calls_to("response_url"):
         name = call.path.rsplit("/", 1)[1]
-        if name.startswith("su") and "You're signed up" in call.params["text"]:
+        # a post cut short by the kill arrives with no body: no person saw it
+        if name.startswith("su") and "You're signed up" in str(call.params.get("text", "")):
             assert state[f"USU{name[2:]}"] == "confirmed"
     conn = sqlite3.connect(tmp_path / "bot.db")
     try:  # nothing left behind in the jobs table (a job is deleted just after its answer)

@@ -24,6 +24,9 @@ def test_any_subcommand_text_gets_a_clear_answer(bot, name, args):
     for user in (ADMIN, "UVOL"):
         sent = bot.command(user, f"{name} {args}")
         assert sent.status == 200
+        if name == "hotline" or (name == "refer" and not args.split()):  # typed bare (or with words): a modal
+            bot.fake.wait_for("views.open", where=lambda c, s=sent: c.params.get("trigger_id") == f"trig-{s.response_name}")
+            continue
         if name == "new" or (name == "edit" and user == ADMIN and bot.db["shifts"].count):
             continue  # opens a modal or answers in it
         text = sent.text()

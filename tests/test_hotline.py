@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ADMIN, Bot, act, message_text
-from test_readiness import copy_data
+from conftest import Bot, act, message_text
+from phone import Phone
+from test_readiness import copy_data, opened
 
 from outreach.catalog import CatalogError
 from outreach.hotlines import CONDITIONS, load_hotlines
@@ -36,16 +37,39 @@ def local_bot(fake, clock, tmp_path):
     instance.close()
 
 
-def test_card_has_the_national_hotline_for_everyone_only_to_the_asker(bot):
-    reply = bot.command("UV", "hotline").reply()
-    text = message_text(reply)
-    assert reply["response_type"] == "ephemeral"
+FORBIDDEN = ("trafficking", "victim", "escalation", "safety alert")
+
+
+def test_card_opens_as_a_modal_and_is_kept_as_a_dm(bot):
+    you = Phone(bot, "UV")
+    card = you.command("hotline").modal()
+    assert card.view["callback_id"] == "hotline_card" and card.buttons == ["Send to me as a DM"]
     for fact in ("1-888-373-7888", "233733", "24/7", "200+ languages", "National Human Trafficking Hotline"):
-        assert fact in text
+        assert fact in card.words
+    assert not bot.fake.calls_to("response_url")  # nothing ephemeral that vanishes
+    tapped = card.tap("Send to me as a DM")
+    dm = tapped.dm()
+    assert "1-888-373-7888" in dm.words and "233733" in dm.words
+    assert not any(word in dm.text.lower() for word in FORBIDDEN), dm.text  # the lock screen shows only this
+    sent = tapped.modal()
+    assert sent.view["id"] == card.view["id"] and "Sent to you as a DM" in sent.words and not sent.buttons
+    assert you.last_dm().words == dm.words
+
+
+def test_card_opens_from_a_hotline_card_button(bot):
+    """The App Home's Hotline card button carries `hotline_open`; a tap opens the same modal."""
+    you = Phone(bot, "UV")
+    home = you.home()
+    if "Hotline card" in home.buttons:
+        tapped = home.tap("Hotline card")
+    else:  # the App Home places the button (another part of issue 12); the tap as Slack sends it from there
+        tapped = home._act({"type": "button", "action_id": "hotline_open", "block_id": "start", "value": ""})
+    card = tapped.modal()
+    assert card.view["callback_id"] == "hotline_card" and "1-888-373-7888" in card.words
 
 
 def test_card_lists_qualified_local_hotlines_and_warns_about_the_others(local_bot):
-    text = local_bot.command("UV", "hotline").text()
+    text = Phone(local_bot, "UV").command("hotline").modal().words
     assert "Metro Line" in text and "+1 555 010 0100" in text and "English, Spanish" in text and "555010" in text
     assert "Not for handing out: Daytime Line" in text and "staffed 24/7" in text
     assert "callers in a non-trafficking crisis are referred on" in text  # missing counts as not met
@@ -54,15 +78,20 @@ def test_card_lists_qualified_local_hotlines_and_warns_about_the_others(local_bo
 def test_shift_with_unqualified_hotline_fails_naming_the_conditions(local_bot):
     bot = local_bot
     number = bot.create_shift()
-    assert "the team hands out National Human Trafficking Hotline" in bot.command(ADMIN, f"checklist {number}").text()
-    reply = act(bot, "ULEAD", {"type": "static_select", "action_id": "ready_hotline",
-                               "selected_option": {"value": "daytime"}}, block_id=f"hotline:{number}").reply()
-    text = message_text(reply)
-    assert "Daytime Line is not qualified; conditions not met: staffed 24/7; callers in a non-trafficking" in text
+    screen = opened(bot, number, "ULEAD")
+    assert "the team hands out National Human Trafficking Hotline" in screen.words
+    screen = screen.choose("Daytime Line (not qualified)", near="The hotline the team hands out").modal()
+    assert "Daytime Line is not qualified; conditions not met: staffed 24/7; callers in a non-trafficking" in screen.words
     assert bot.db["readiness"].get(number)["hotline"] == "daytime"
+    screen = screen.choose("Metro Line", near="The hotline the team hands out").modal()
+    assert "the team hands out Metro Line" in screen.words
+    assert "the team hands out Metro Line" in opened(bot, number).words
+    # From a checklist message of the first version, a pick still works.
+    reply = act(bot, "ULEAD", {"type": "static_select", "action_id": "ready_hotline",
+                               "selected_option": {"value": "national"}}, block_id=f"hotline:{number}").reply()
+    assert "the team hands out National Human Trafficking Hotline" in message_text(reply)
     act(bot, "ULEAD", {"type": "static_select", "action_id": "ready_hotline", "selected_option": {"value": "metro"}},
         block_id=f"hotline:{number}").reply()
-    assert "the team hands out Metro Line" in bot.command(ADMIN, f"checklist {number}").text()
     # An unknown hotline id (a forged payload) changes nothing.
     act(bot, "ULEAD", {"type": "static_select", "action_id": "ready_hotline", "selected_option": {"value": "evil"}},
         block_id=f"hotline:{number}").reply()

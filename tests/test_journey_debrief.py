@@ -94,3 +94,32 @@ def test_a_phone_number_in_the_notes_is_refused_inline_and_nothing_is_kept(bot):
     # The same modal from the command.
     again = lead.command(f"debrief {number}").modal()
     assert again.view["callback_id"] == "debrief_form" and len(again.inputs) <= 8
+
+
+def test_a_training_night_records_who_came_by_sector_and_the_report_counts_them(bot):
+    number = bot.create_shift(kind="training", venue="community-venue", training="none", min_team="1", lead=LEAD)
+    bot.clock.advance(days=1, hours=14)
+    bot.command(LEAD, f"checkout {number}").reply()
+    bot.kit.tick()
+    form = Phone(bot, LEAD).home().tap("Write debrief", near=f"#{number}").modal()
+    form.fill({"People reached": 20})
+    details = form.tap("Add details").modal()
+    assert "Audience: Law enforcement" in details.inputs and "Audience: Health care" in details.inputs
+    refused = details.submit({"Audience: Law enforcement": -3})
+    assert "db_aud_law-enforcement" in refused.errors  # a count out of range says what to change
+    done = details.submit({"Audience: Law enforcement": 12, "Audience: Health care": 8})
+    assert done.errors == {}
+    assert form.submit().errors == {}
+    with bot.store.read() as db:
+        rows = {r["sector"]: r["count"] for r in db.query("SELECT sector, count FROM debrief_audiences")}
+    assert rows == {"law-enforcement": 12, "health-care": 8}
+    report = bot.command(ADMIN, "report 2026-11").text()
+    assert "*People trained by sector*: *20*" in report and "Law enforcement *12*" in report
+    # An edit shows what was recorded in the details, and keeps it when they are not opened again.
+    again = Phone(bot, LEAD).command(f"debrief {number}").modal()
+    shown = again.tap("Add details").modal()
+    field = next(b for b in shown.blocks if b.get("block_id") == "db_aud_law-enforcement")
+    assert field["element"]["initial_value"] == "12"
+    assert again.submit().errors == {}
+    with bot.store.read() as db:
+        assert db.execute("SELECT sum(count) FROM debrief_audiences").fetchone()[0] == 20

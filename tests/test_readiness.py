@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ADMIN, COORD_CHANNEL, act, message_text
+from phone import Phone
 
 from outreach import partners as pt
 from outreach import readiness as rd
@@ -46,8 +47,43 @@ def state_of(bot, number):
 
 
 def checklist(bot, user, number):
+    """The answer beside `/outreach checklist N` (the shift's volunteers read it; others are refused)."""
     sent = bot.command(user, f"checklist {number}")
     return sent.reply(), sent
+
+
+def opened(bot, number, user=ADMIN):
+    """The checklist modal `/outreach checklist N` opens for the lead or a coordinator."""
+    return Phone(bot, user).command(f"checklist {number}").modal()
+
+
+def asked_for(screen, near):
+    """Tick an evidence item's box: the question pushed over the checklist (once the tap's work is done)."""
+    tapped = screen.choose("Done", near=near)
+    asked = tapped.modal()
+    tapped.home()  # the lead's App Home is republished last
+    return asked
+
+
+def answered(asked, values, checklist_id):
+    """Submit an evidence view and return the checklist modal under it, as updated once the tick is saved.
+
+    (Watched from before the submit: the update may come before the form's HTTP answer is read.)
+    """
+    mark = asked.phone.mark
+    done = asked.submit(values)
+    assert done.errors == {} and not done.body  # the pushed view closes back to the checklist
+    call = asked.phone.wait(mark, lambda c: c.method == "views.update" and c.params.get("view_id") == checklist_id,
+                            "the checklist updated")
+    with asked.phone.bot.fake._cond:  # and the lead's App Home republished after it: the last of that work
+        after = asked.phone.bot.fake.calls.index(call) + 1
+    asked.phone.wait(after, lambda c: c.method == "views.publish", "the App Home")
+    return asked.phone.screen_of_view("modal", dict(call.params["view"], id=checklist_id))
+
+
+def words(bot, number, user=ADMIN):
+    """Every word of the checklist modal."""
+    return opened(bot, number, user).words
 
 
 def team_up(bot, number, users=("UA", "UB")):
@@ -81,17 +117,19 @@ def test_new_shift_gets_its_own_checklist_and_who_may_see_it(bot):
     number = bot.create_shift()
     rows = list(bot.db.query("SELECT item_id FROM readiness_items WHERE shift_id = ? ORDER BY position", [number]))
     assert [r["item_id"] for r in rows] == [e.id for e in protocol(bot).checklist]
-    lead, _ = checklist(bot, "ULEAD", number)
-    text = message_text(lead)
-    assert lead["response_type"] == "ephemeral"
-    assert "Not ready" in text and "team 0 of minimum 2" in text and "Law enforcement" in text
-    assert any(e.get("action_id") == "ready_tick" for b in lead["blocks"] if b["type"] == "actions" for e in b["elements"])
+    lead = opened(bot, number, "ULEAD")
+    assert lead.kind == "modal" and lead.view["callback_id"] == "ready_checklist"
+    assert "2 of 14 ready" in lead.words  # the hotline and the (empty) team's training pass
+    assert "Not ready" in lead.words and "team 0 of minimum 2" in lead.words and "Law enforcement" in lead.words
+    ticks = [b["accessory"] for b in lead.blocks if (b.get("accessory") or {}).get("action_id") == "ready_tick"]
+    assert len(ticks) == 9 and all(len(t["options"]) == 1 for t in ticks)
     stranger, _ = checklist(bot, "USTRANGER", number)
     assert "Only the shift's lead, its volunteers and coordinators" in stranger["text"] and "blocks" not in stranger
     team_up(bot, number, ("UA",))
     member, _ = checklist(bot, "UA", number)
-    assert "team 1 of minimum 2" in message_text(member)
-    assert not [b for b in member["blocks"] if b["type"] == "actions"]  # read-only for volunteers
+    assert "team 1 of minimum 2" in message_text(member) and member["response_type"] == "ephemeral"
+    assert not [b for b in member["blocks"] if b["type"] == "actions" or b.get("accessory")]  # read-only
+    assert len(bot.fake.calls_to("views.open")) == 1  # the lead's modal only
     assert "no shift #999" in bot.command(ADMIN, "checklist 999").text()
 
 
@@ -160,7 +198,7 @@ def test_items_apply_by_kind_of_shift(bot):
     number = bot.create_shift(kind="training", venue="community-venue", min_team="1", training="none", languages=[])
     state = state_of(bot, number)
     assert {i.id for i in state.items} == {"team-size", "team-trained"}
-    assert item(state, "team-trained").passed and "no training required" in bot.command(ADMIN, f"checklist {number}").text()
+    assert item(state, "team-trained").passed and "no training required" in words(bot, number)
 
 
 # ---------------------------------------------------------------- computed items, passing and failing
@@ -176,15 +214,13 @@ def test_team_size_and_training_items(bot):
     # UB's training record turns out to end before the shift's date.
     bot.db.execute("UPDATE trainings SET expires_on = '2026-11-01' WHERE user_id = 'UB'")
     bot.db.conn.commit()
-    text = bot.command(ADMIN, f"checklist {number}").text()
-    assert "Direct outreach training not valid on the shift's date for <@UB>" in text
+    assert "Direct outreach training not valid on the shift's date for <@UB>" in words(bot, number)
 
 
 def test_experienced_by_lead_training_or_earlier_shifts(bot):
     number = bot.create_shift()
     team_up(bot, number)
-    assert "nobody on the team holds Outreach lead training or has done 3 direct-outreach shifts" in \
-        bot.command(ADMIN, f"checklist {number}").text()
+    assert "nobody on the team holds Outreach lead training or has done 3 direct-outreach shifts" in words(bot, number)
     # Three earlier direct-outreach shifts done by UB count as experience.
     with bot.store.write() as db:
         for n in range(3):
@@ -194,7 +230,7 @@ def test_experienced_by_lead_training_or_earlier_shifts(bot):
                 "status": "planned",
             }).last_pk
             db["signups"].insert({"shift_id": past, "user_id": "UB", "status": "confirmed"})
-    assert "experienced: <@UB>" in bot.command(ADMIN, f"checklist {number}").text()
+    assert "experienced: <@UB>" in words(bot, number)
 
 
 def test_experienced_by_lead_training(bot):
@@ -207,29 +243,29 @@ def test_experienced_by_lead_training(bot):
 def test_languages_covered_by_member_or_partner_on_call(bot):
     number = bot.create_shift(languages=["es", "vi"])
     team_up(bot, number)
-    assert "not covered: Spanish, Vietnamese" in bot.command(ADMIN, f"checklist {number}").text()
+    assert "not covered: Spanish, Vietnamese" in words(bot, number)
     assert "Spanish" in bot.command("UA", "profile languages es").text()
     assert "I don't know the language `Klingon`" in bot.command("UA", "profile languages Klingon").text()
     assert rd.languages_of(bot.db, "UA") == ["es"]
-    assert "not covered: Vietnamese" in bot.command(ADMIN, f"checklist {number}").text()
-    partner = add_partner(bot, "Saigon Help", ["translation"], languages=["vi"])
-    sent = act(bot, ADMIN, {"type": "static_select", "action_id": "ready_oncall",
-                            "selected_option": {"value": str(partner)}}, block_id=f"oncall:{number}:translation")
-    assert "covered: Spanish, Vietnamese" in message_text(sent.reply())
+    assert "not covered: Vietnamese" in words(bot, number)
+    add_partner(bot, "Saigon Help", ["translation"], languages=["vi"])
+    picked = opened(bot, number).choose("Saigon Help (24/7)", near="*Translation and interpretation*").modal()
+    assert "covered: Spanish, Vietnamese" in picked.words
 
 
 def test_services_on_call_per_category(bot):
     number = bot.create_shift()
-    text = bot.command(ADMIN, f"checklist {number}").text()
-    assert "no partner on call for Crisis intervention, Emergency housing, Medical care" in text
+    assert "no partner on call for Crisis intervention, Emergency housing, Medical care" in words(bot, number)
     partner = add_partner(bot, "All Night", DEFAULT_CATEGORIES)
+    screen = opened(bot, number, "ULEAD")
+    first = screen.view["id"]
     for category in DEFAULT_CATEGORIES:
-        sent = act(bot, "ULEAD", {"type": "static_select", "action_id": "ready_oncall",
-                                  "selected_option": {"value": str(partner)}}, block_id=f"oncall:{number}:{category}")
-        reply = sent.reply()
-        assert reply["replace_original"] is True
+        name = protocol(bot).category_name(category)
+        screen = screen.choose("All Night (24/7)", near=f"*{name}*").modal()
+        assert screen.view["id"] == first  # updated in place
+        assert f"*{name}*: All Night on call, confirmed by <@ULEAD>" in screen.words
     assert item(state_of(bot, number), "services-on-call").passed
-    assert "on call: Crisis intervention: All Night" in message_text(reply)
+    assert "on call: Crisis intervention: All Night" in screen.words
     row = bot.db["on_call"].get((number, "medical-care"))
     assert row["confirmed_by"] == "ULEAD" and row["partner_id"] == partner
     # A partner that does not cover the category cannot be confirmed for it, even by a forged payload.
@@ -246,21 +282,24 @@ def tick_action(selected):
     return {"type": "checkboxes", "action_id": "ready_tick", "selected_options": [{"value": v} for v in selected]}
 
 
-def test_lead_ticks_items_and_the_message_updates_in_place(bot):
+def test_lead_ticks_items_and_the_modal_updates_in_place(bot):
     number = bot.create_shift()
-    sent = act(bot, "ULEAD", tick_action(["le-liaison", "le-protocol"]), block_id=f"tick:{number}:law-enforcement")
-    reply = sent.reply()
-    assert reply["replace_original"] is True
-    text = message_text(reply)
-    assert "A law enforcement liaison was notified of the date and area: ticked by <@ULEAD>" in text
+    screen = opened(bot, number, "ULEAD")
+    screen = screen.choose("Done", near="A law enforcement liaison was notified").modal()
+    screen = screen.choose("Done", near="The response protocol with law enforcement").modal()
+    assert "4 of 14 ready" in screen.words
+    assert "A law enforcement liaison was notified of the date and area*\nticked by <@ULEAD>" in screen.words
     rows = {r["item_id"]: r for r in bot.db.query("SELECT * FROM readiness_items WHERE shift_id = ?", [number])}
     assert rows["le-liaison"]["ticked_by"] == "ULEAD" and rows["le-liaison"]["ticked_at"]
-    # Unticking one: the other stays.
-    act(bot, ADMIN, tick_action(["le-protocol"]), block_id=f"tick:{number}:law-enforcement").reply()
+    # Unticking one (a coordinator, in their own modal): the other stays.
+    opened(bot, number).choose("Done", near="A law enforcement liaison was notified").modal()
     rows = {r["item_id"]: r for r in bot.db.query("SELECT * FROM readiness_items WHERE shift_id = ?", [number])}
     assert rows["le-liaison"]["ticked_by"] is None and rows["le-protocol"]["ticked_by"] == "ULEAD"
     audit = [r["action"] for r in bot.db.query("SELECT action FROM audit WHERE action LIKE 'readiness.%'")]
     assert audit == ["readiness.tick", "readiness.tick", "readiness.untick"]
+    # A tick from a checklist message of the first version (one box per section) still works.
+    act(bot, "ULEAD", tick_action(["le-liaison", "le-protocol"]), block_id=f"tick:{number}:law-enforcement").reply()
+    assert bot.db["readiness_items"].get((number, "le-liaison"))["ticked_by"] == "ULEAD"
 
 
 def test_volunteers_cannot_tick_or_choose_even_with_forged_payloads(bot):
@@ -268,7 +307,7 @@ def test_volunteers_cannot_tick_or_choose_even_with_forged_payloads(bot):
     team_up(bot, number, ("UA",))
     partner = add_partner(bot, "All Night", DEFAULT_CATEGORIES)
     for user in ("UA", "USTRANGER"):
-        refused = act(bot, user, tick_action(["le-liaison"]), block_id=f"tick:{number}:law-enforcement").reply()
+        refused = act(bot, user, tick_action(["le-liaison"]), block_id=f"tick:{number}:le-liaison:0").reply()
         assert "Only the shift's lead and coordinators" in refused["text"] and refused["replace_original"] is False
         act(bot, user, {"type": "static_select", "action_id": "ready_oncall", "selected_option": {"value": str(partner)}},
             block_id=f"oncall:{number}:medical-care").reply()
@@ -279,31 +318,52 @@ def test_volunteers_cannot_tick_or_choose_even_with_forged_payloads(bot):
                               metadata={"shift_id": number, "item": "meeting-point"})
         assert evidence.json()["response_action"] == "errors"
         go = act(bot, user, {"type": "button", "action_id": "ready_go", "value": str(number)}).reply()
-        assert "Only the shift's lead or a coordinator" in go["text"]
+        assert "Only the shift's lead and coordinators can change its checklist or record Go" in go["text"]
+    # A tick forged from inside a checklist modal (the lead's, replayed by a volunteer) is refused in that modal.
+    volunteer = Phone(bot, "UA")
+    lead_modal = opened(bot, number, "ULEAD")
+    refused = volunteer.screen_of_view("modal", lead_modal.view).choose("Done", near="Buddy pairs").modal()
+    assert "Only the shift's lead and coordinators can change its checklist" in refused.words
+    assert not refused.buttons and "Done" not in refused.words
     assert bot.db.execute("SELECT count(*) FROM readiness_items WHERE ticked_by IS NOT NULL").fetchone()[0] == 0
-    assert bot.db["on_call"].count == 0 and not bot.fake.calls_to("views.open")
+    assert bot.db["on_call"].count == 0 and len(bot.fake.calls_to("views.open")) == 1  # the lead's
     assert bot.db.execute("SELECT count(*) FROM audit WHERE action LIKE 'readiness.%'").fetchone()[0] == 0
 
 
-def test_evidence_items_ask_for_evidence_in_a_modal(bot):
+def test_evidence_items_ask_for_evidence_in_a_pushed_view(bot):
     number = bot.create_shift()
-    # Ticking an evidence item's checkbox opens the modal instead of ticking it bare.
-    sent = act(bot, "ULEAD", tick_action(["meeting-point"]), block_id=f"tick:{number}:team-safety")
-    assert "not ticked yet" in message_text(sent.reply())
-    view = bot.fake.wait_for("views.open")[-1].params["view"]
-    assert view["callback_id"] == "ready_evidence" and "Where does the team meet?" in json.dumps(view)
-    meta = json.loads(view["private_metadata"])
-    assert meta["item"] == "meeting-point" and meta["shift_id"] == number
-    empty = bot.submit("ULEAD", "ready_evidence", {"evidence": " "}, metadata=meta)
-    assert "evidence" in empty.json()["errors"]
-    done = bot.submit("ULEAD", "ready_evidence", {"evidence": "Library steps, 18:45"}, metadata=meta)
-    assert done.status == 200 and not done.body  # the modal closes; the tick is saved after that answer
-    # The checklist message is updated in place through its response_url, once the tick is saved.
-    update = bot.fake.wait_for("response_url", where=lambda c: "Library steps" in message_text(c.params))[-1]
-    assert update.params["replace_original"] is True
+    screen = opened(bot, number, "ULEAD")
+    # Ticking an evidence item's box pushes the question over the checklist instead of ticking it bare.
+    tapped = screen.choose("Done", near="The meeting point is set")
+    asked = tapped.modal()
+    push = bot.fake.calls_to("views.push")[-1]
+    assert push.params["trigger_id"] == tapped.trigger and asked.view["callback_id"] == "ready_evidence"
+    assert asked.inputs == ["Where does the team meet?"]
+    meta = json.loads(asked.view["private_metadata"])
+    assert meta["item"] == "meeting-point" and meta["shift_id"] == number and meta["checklist"] == screen.view["id"]
+    tapped.home()  # the tap's work is done: the lead's App Home is republished last
+    assert asked.submit({"Where does the team meet?": " "}).errors == {"evidence": "Write the evidence in a few words."}
+    back = answered(asked, {"Where does the team meet?": "Library steps, 18:45"}, screen.view["id"])
+    assert back.view["id"] == screen.view["id"] and "Library steps, 18:45" in back.words and "3 of 14 ready" in back.words
     row = bot.db["readiness_items"].get((number, "meeting-point"))
     assert row["ticked_by"] == "ULEAD" and row["evidence"] == "Library steps, 18:45"
-    assert "ticked by <@ULEAD>" in bot.command(ADMIN, f"checklist {number}").text()
+
+
+def test_who_is_called_if_the_team_goes_silent_is_a_member_picked(bot):
+    number = bot.create_shift()
+    asked = asked_for(opened(bot, number, "ULEAD"), "Someone is named to call")
+    field = next(b for b in asked.blocks if b["type"] == "input")
+    assert field["element"]["type"] == "users_select"
+    assert asked.submit({"Who is called if the team goes silent?": None}).errors == {
+        "evidence": "Pick the person who is called."}
+    back = answered(asked, {"Who is called if the team goes silent?": "UCOORD"}, asked.view["previous_view_id"])
+    assert "Someone is named to call if the team goes silent*\nticked by <@ULEAD>" in back.words
+    assert ": <@UCOORD>" in back.words
+    assert bot.db["readiness_items"].get((number, "silence-contact"))["evidence"] == "UCOORD"
+    # Unticked, the person named is forgotten with the tick.
+    again = back.choose("Done", near="Someone is named to call").modal()
+    row = bot.db["readiness_items"].get((number, "silence-contact"))
+    assert row["ticked_by"] is None and row["evidence"] is None and "<@UCOORD>" not in again.words
 
 
 # ---------------------------------------------------------------- Go / no-go and its revocation
@@ -315,9 +375,13 @@ def test_go_refused_naming_what_is_missing_then_accepted(bot):
     assert "No Go for shift" in refused and "team 0 of minimum 2" in refused and "not ticked yet" in refused
     assert bot.db["readiness"].get(number)["go_by"] is None
     assert "Only the shift's lead or a coordinator" in bot.command("UA", f"go {number}").text()
+    assert "Record Go" not in opened(bot, number, "ULEAD").buttons
     make_ready(bot, number)
-    clicked = act(bot, "ULEAD", {"type": "button", "action_id": "ready_go", "value": str(number)}).reply()
-    assert "*Go* recorded for shift" in message_text(clicked) and clicked["replace_original"] is True
+    screen = opened(bot, number, "ULEAD")
+    assert "14 of 14 ready" in screen.words and screen.buttons[0] == "Record Go"
+    after = screen.tap("Record Go").modal()
+    assert after.view["id"] == screen.view["id"] and "Record Go" not in after.buttons
+    assert "*Go recorded* by <@ULEAD> at <!date^" in after.words and "^{time}|" in after.words
     record = bot.db["readiness"].get(number)
     assert record["go_by"] == "ULEAD" and record["go_at"]
     assert "already recorded" in bot.command(ADMIN, f"go {number}").text()
@@ -341,7 +405,7 @@ def test_withdrawal_breaking_readiness_takes_go_back_and_tells_lead_and_coordina
     bot.kit.tick()
     told = [c for c in bot.fake.calls_to("chat.postMessage") if "Go taken back" in str(c.params.get("text"))]
     assert len(told) == 2
-    assert "taken back" in bot.command(ADMIN, f"checklist {number}").text()
+    assert "taken back" in words(bot, number)
 
 
 def test_withdrawal_filled_from_the_waitlist_keeps_go(bot):
@@ -428,15 +492,15 @@ def test_file_edits_do_not_rewrite_planned_checklists_but_can_be_pulled(fake, cl
     bot = Bot(fake, tmp_path, clock, env={"OUTREACH_DATA_DIR": str(data)})
     try:
         assert "radio-check" not in {i.id for i in state_of(bot, number).items}
-        reply, _ = checklist(bot, ADMIN, number)
-        pull = [e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"] if e.get("action_id") == "ready_pull"]
-        assert pull and "Add 1 new checklist items" in pull[0]["text"]["text"]
+        screen = opened(bot, number)
+        assert "Add 1 new checklist items" in screen.buttons
         refused = act(bot, "USTRANGER", {"type": "button", "action_id": "ready_pull", "value": str(number)}).reply()
         assert "Only the shift's lead" in refused["text"]
-        pulled = act(bot, ADMIN, {"type": "button", "action_id": "ready_pull", "value": str(number)}).reply()
-        assert "Added 1 new checklist item: Radios are charged" in message_text(pulled)
+        pulled = screen.tap("Add 1 new checklist items").modal()
+        assert "Added 1 new checklist item: Radios are charged" in pulled.words
+        assert "Radios are charged" in pulled.words and "Add 1 new checklist items" not in pulled.buttons
         assert "radio-check" in {i.id for i in state_of(bot, number).items}
-        assert "already has every item" in bot.command(ADMIN, f"checklist {number} pull").text()
+        assert "already has every item" in Phone(bot, ADMIN).command(f"checklist {number} pull").modal().words
         newer = bot.create_shift(start_time="20:00")
         assert "radio-check" in {i.id for i in state_of(bot, newer).items}
     finally:

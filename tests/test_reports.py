@@ -123,7 +123,7 @@ def test_report_figures_against_known_debriefs_and_previous_period(bot, november
 
 def test_report_uploads_a_real_png_of_the_right_size(bot, november):
     sent = bot.command(ADMIN, "report 2026-11")
-    assert "chart is being uploaded" in sent.text()
+    assert "PDF, the workbook and the 12-month chart of 2026-11 are being uploaded" in sent.text()
     get_url = bot.fake.wait_for("files.getUploadURLExternal", where=not_invite)[0]
     assert get_url.params["filename"] == "outreach-2026-11.png"
     complete = bot.fake.wait_for("files.completeUploadExternal", where=not_invite)[0]
@@ -186,3 +186,18 @@ def test_admin_cli_export_writes_the_same_csv(bot, november, tmp_path, monkeypat
     assert bot_module.main(["export", "--period", "2026-11", "--out", str(out)]) == 0
     check_rows(read_csv(out.read_bytes()), november)
     assert bot_module.main(["export", "--period", "November", "--out", str(out)]) == 2
+
+
+def test_any_run_of_days_is_a_period_compared_with_as_many_days_before():
+    today = datetime(2026, 12, 2).date()
+    grant = parse_period("2026-07-01..2027-06-30", today=today)
+    assert (grant.label, grant.days, grant.months) == ("2026-07-01..2027-06-30", 365, 0)
+    before = grant.previous()
+    assert (before.label, before.days, before.end) == ("2025-07-01..2026-06-30", 365, grant.first)
+    leap = parse_period("2027-07-01 .. 2028-06-30", today=today)  # spaces around the dots are fine
+    assert leap.days == 366 and leap.previous().label == "2026-06-30..2027-06-30"
+    assert parse_period("2026-11-26..2026-11-26", today=today).previous().label == "2026-11-25..2026-11-25"
+    assert parse_period("2026-10", today=today).previous().label == "2026-09"  # months stay months
+    for bad in ("2026-07-01..", "2026-07-01..2026-06-30", "2026-02-29..2026-03-31", "1999-01-01..2000-01-01",
+                "2020-01-01..2026-01-01", "2026-07-01...2027-06-30", "2026-07-01 to 2027-06-30"):
+        assert parse_period(bad, today=today) is None, bad

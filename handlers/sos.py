@@ -1,0 +1,245 @@
+"""SOS in Slack: the red button (App Home, check-in DM), `/outreach sos`, "I'm on it", and its messages."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+from slack_bolt import App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
+
+from handlers import blocks as bk
+from handlers.commands import CommandRequest, parse_number, subcommand
+from handlers.kit import Kit
+from handlers.notify import notice
+from outreach import shifts as sh
+from outreach import sos
+from outreach.durations import format_duration
+from outreach.numbers import parse_number as parse_whole
+from outreach.roles import Role
+from outreach.shifts import Shift
+from outreach.store import from_iso
+
+# The one place the bot broadcasts: built here, never from anything a person typed.
+BROADCAST = Markup("<!channel>")
+HOME_MAX = 3  # shifts under way at once, each with its SOS button, at the top of the App Home
+
+
+def sos_button(kit: Kit, shift: Shift) -> bk.ButtonElement:
+    """The red SOS button of a shift, behind a confirm dialog."""
+    return bk.button("SOS: I need help now", "sos_press", str(shift.id), style="danger",
+                     confirm=bk.confirm("Send an SOS?", kit.render("sos/confirm.j2", shift=shift),
+                                        yes="Send SOS", no="Go back"))
+
+
+def _words(kit: Kit, shift: Shift, item: sos.Sos) -> dict:
+    """What an SOS's messages show: the shift, the team, who pressed and when, the contact, its state."""
+    with kit.services.store.read() as db:
+        members = sh.team(db, shift.id)[0]
+        pressed = sos.pressers(db, item.id)
+    return {"shift": shift, "sos": item, "members": members, "contact": kit.contact(shift.id),
+            "pressers": [p for p in pressed if p != item.pressed_by],
+            "every": format_duration(kit.services.settings.sos_repeat)}
+
+
+def _load(kit: Kit, context: dict) -> tuple[Shift, sos.Sos] | None:
+    item = sos.load_sos(kit.services.store, int(context["sos_id"]))
+    shift = sh.load_shift(kit.services.store, item.shift_id) if item else None
+    return (shift, item) if shift and item else None
+
+
+def _buttons(shift: Shift, item: sos.Sos, *, block_id: str) -> bk.ActionsBlock:
+    return bk.actions(bk.button("I'm on it", "sos_ack", str(item.id), style="danger"),
+                      bk.button("Details", "shift_details", str(shift.id)), block_id=block_id)
+
+
+@notice("sos/alert")
+def notice_alert(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """The SOS post in the coordinators' channel, as things stand (posted with @channel, then rewritten)."""
+    found = _load(kit, context)
+    if not found:
+        return None
+    shift, item = found
+    words = _words(kit, shift, item)
+    broadcast = BROADCAST if item.acked_at is None else Markup("")
+    text = kit.render("sos/alert.j2", part="headline", dm=False, broadcast=broadcast, **words)
+    parts: list[Block] = [bk.section(kit.render("sos/alert.j2", part="body", dm=False, broadcast=broadcast, **words))]
+    if item.acked_at is None:
+        parts.append(_buttons(shift, item, block_id=f"sos:{item.id}"))
+    else:
+        parts.append(bk.actions(bk.button("Details", "shift_details", str(shift.id)), block_id=f"sos:{item.id}"))
+    return text, bk.message(parts)
+
+
+@notice("sos/coordinator")
+def notice_coordinator(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """A coordinator's DM about an SOS: I'm on it; once taken on, a line saying who is on it."""
+    found = _load(kit, context)
+    if not found:
+        return None
+    shift, item = found
+    words = _words(kit, shift, item)
+    text = kit.render("sos/alert.j2", part="body", dm=True, broadcast=Markup(""), **words)
+    parts: list[Block] = [bk.section(text)]
+    if item.acked_at is None:
+        parts.append(_buttons(shift, item, block_id=f"sos_dm:{item.id}"))
+    else:
+        parts.append(bk.context(kit.render("sos/alert.j2", part="on_it", dm=True, broadcast=Markup(""), **words)))
+    return text, bk.message(parts)
+
+
+@notice("sos/repeat")
+def notice_repeat(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """A repeat in the SOS post's thread; skipped once a coordinator is on it."""
+    found = _load(kit, context)
+    if not found or found[1].acked_at is not None:
+        return None
+    shift, item = found
+    text = kit.render("sos/repeat.j2", shift=shift, sos=item, round=int(context.get("round", 1)))
+    return text, bk.message([bk.section(text)])
+
+
+@notice("sos/again")
+def notice_again(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """Someone pressed SOS again while it was open: a line in its thread."""
+    found = _load(kit, context)
+    if not found:
+        return None
+    shift, item = found
+    text = kit.render("sos/again.j2", shift=shift, sos=item, by=context.get("by"), at=from_iso(context["at"]))
+    return text, bk.message([bk.section(text)])
+
+
+@notice("sos/told")
+def notice_told(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """The DM to a person who pressed SOS: it went out; rewritten once a coordinator is on it."""
+    found = _load(kit, context)
+    if not found:
+        return None
+    shift, item = found
+    settings = kit.services.settings
+    reached = bool(settings.coordinator_channel) or any(c != item.pressed_by for c in kit.services.coordinators())
+    text = kit.render("sos/told.j2", shift=shift, sos=item, reached=reached, every=format_duration(settings.sos_repeat))
+    return text, bk.message([bk.section(text), bk.actions(bk.button("Details", "shift_details", str(shift.id)),
+                                                         block_id=f"sos_told:{item.id}")])
+
+
+@notice("sos/on_it")
+def notice_on_it(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """The team is told which coordinator took the SOS on."""
+    found = _load(kit, context)
+    if not found or found[1].acked_at is None:
+        return None
+    shift, item = found
+    text = kit.render("sos/on_it.j2", shift=shift, sos=item)
+    return text, bk.message([bk.section(text)])
+
+
+def details_line(kit: Kit, shift: Shift) -> Markup:
+    """The shift's SOS presses for its Details: who pressed and when, who took it on and when."""
+    items = sos.of_shift(kit.services.store, shift.id)
+    return Markup(kit.render("sos/details.j2", items=items, tz=shift.tz)) if items else Markup("")
+
+
+def home_blocks(kit: Kit, user: str) -> list[Block]:
+    """At the top of the App Home while the reader's shift is under way: its SOS button and state."""
+    now, store = kit.services.now(), kit.services.store
+    parts: list[Block] = []
+    for shift in sos.shifts_under_way(store, user=user, now=now)[:HOME_MAX]:
+        with store.read() as db:
+            current = sos.open_sos(db, shift.id)
+        latest = current or next(iter(reversed(sos.of_shift(store, shift.id))), None)
+        parts += [bk.section(kit.render("sos/home.j2", shift=shift, sos=latest), block_id=f"sos_home:{shift.id}"),
+                  bk.actions(sos_button(kit, shift), block_id=f"sos_press:{shift.id}")]
+    return parts + [bk.divider()] if parts else []
+
+
+def result_text(kit: Kit, outcome: str, *, number: int | None, item: sos.Sos | None, shift: Shift | None) -> str:
+    """What a press did, in words (for the typed command, and a refused tap)."""
+    tz = shift.tz if shift else kit.services.settings.timezone
+    return kit.render("sos/result.j2", outcome=outcome, number=number, sos=item, tz=tz)
+
+
+def press(kit: Kit, *, shift_id: int, user: str, request_key: str) -> tuple[str, sos.Sos | None, Shift | None]:
+    """Press SOS for a shift, then send its messages at once."""
+    services = kit.services
+    outcome, item, shift = sos.press(services.store, shift_id=shift_id, user=user, request_key=request_key,
+                                     channel=services.settings.coordinator_channel,
+                                     coordinators=services.coordinators())
+    kit.notifier.flush()  # within seconds: the post, the coordinators' DMs, the presser's DM
+    return outcome, item, shift
+
+
+# ---------------------------------------------------------------- the command
+
+
+@subcommand("sos", usage="[N]")
+def cmd_sos(req: CommandRequest) -> None:
+    """Alert every coordinator now from the shift you are on (the one under way, or shift N)."""
+    kit = req.kit
+    # Anything typed after `sos` that is not a shift number is ignored: someone in trouble gets the SOS, not a lesson.
+    number = parse_number(req.args.split(" ")[0]) if req.args else None
+    if number is None:
+        under_way = sos.shifts_under_way(kit.services.store, user=req.actor, now=kit.services.now())
+        if not under_way:
+            req.reply(result_text(kit, "none_under_way", number=None, item=None, shift=None))
+            return
+        number = under_way[0].id
+    outcome, item, shift = press(kit, shift_id=number, user=req.actor,
+                                 request_key=f"command:{req.trigger_id or req.actor}")
+    req.reply(result_text(kit, outcome, number=number, item=item, shift=shift))
+
+
+# ---------------------------------------------------------------- wiring
+
+
+def register(app: App, kit: Kit) -> None:
+    """Repeat open SOS on every tick, wire the buttons, show SOS on the App Home and in Details."""
+    from handlers import home
+
+    services = kit.services
+    kit.periodic.append(lambda: sos.repeat_due(services.store, every=services.settings.sos_repeat,
+                                               channel=services.settings.coordinator_channel))
+    kit.periodic.append(lambda: kit.notifier.flush(background=True))  # the repeats queued by the job above
+    kit.render.env.globals["sos_line"] = lambda shift: details_line(kit, shift)
+    if home_blocks not in home.TOP:  # a module-level list: once, however many apps are built
+        home.TOP.append(home_blocks)
+
+    def on_home(body: dict) -> bool:
+        return (body.get("container") or {}).get("type") == "view"
+
+    def tell(body: dict, respond: Respond, client: WebClient, actor: str, text: str) -> None:
+        """A refusal or an answer: by DM from the App Home (no response_url there), else only to the person."""
+        if on_home(body):
+            client.chat_postMessage(channel=actor, text=text)
+        else:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+
+    @kit.later(app.action("sos_press"))
+    def on_press(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        number = parse_whole(str(action.get("value") or ""))
+        if number is None:
+            return
+        actor = context["actor"]
+        outcome, item, shift = press(kit, shift_id=number, user=actor,
+                                     request_key=f"tap:{actor}:{action.get('action_ts') or body.get('trigger_id')}")
+        if outcome not in ("done", "again"):
+            tell(body, respond, client, actor, result_text(kit, outcome, number=number, item=item, shift=shift))
+        if on_home(body):
+            home.publish_home(kit, client, actor)
+
+    @kit.later(app.action("sos_ack"))
+    def on_ack(body: dict, action: dict, context: BoltContext, respond: Respond) -> None:
+        sos_id = parse_whole(str(action.get("value") or ""))
+        if sos_id is None:
+            return
+        if context["role"] < Role.COORDINATOR:
+            respond(text=kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what="taking on an SOS"),
+                    response_type="ephemeral", replace_original=False)
+            return
+        outcome, item = sos.acknowledge(services.store, sos_id=sos_id, user=context["actor"])
+        kit.notifier.flush()  # the post, the DMs rewritten; the team told
+        if outcome != "done" and item is not None:
+            shift = sh.load_shift(services.store, item.shift_id)
+            respond(text=kit.render("sos/result.j2", outcome=outcome, number=item.shift_id, sos=item,
+                                    tz=shift.tz if shift else services.settings.timezone),
+                    response_type="ephemeral", replace_original=False)

@@ -1,0 +1,363 @@
+"""The report as files a board or a program officer reads: a PDF (reportlab, charts by matplotlib) and an
+.xlsx workbook (openpyxl).
+
+Both show one `Report` (outreach/reports.py) and nothing else: counts, names from the data files and
+the coalition's name. Their words are in templates/reports/files.yml.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import yaml
+
+from outreach.catalog import KINDS, Catalog, Entry
+from outreach.debriefs import Lists
+from outreach.reports import Kpi, Report, kpis
+
+WORDS = Path(__file__).resolve().parent.parent / "templates" / "reports" / "files.yml"
+CHART_DPI = 150
+INK = "#2c4a6e"
+PALE = "#7aa6c2"
+WARM = "#c2562c"
+GREEN = "#5b8c3a"
+FONT = "DejaVuSans"
+BOLD = "DejaVuSans-Bold"
+MAX_BARS = 12  # categories in a bar chart; the rest are summed as "Other"
+
+
+@lru_cache(maxsize=1)
+def words() -> dict:
+    """The words of the PDF and the workbook."""
+    return yaml.safe_load(WORDS.read_text(encoding="utf-8"))
+
+
+def report_kpis(report: Report, *, lists: Lists, sectors: list[Entry]) -> list[Kpi]:
+    """The KPI rows both files show, labelled from the words file."""
+    return kpis(report, lists=lists, sectors=sectors, labels=words()["kpis"])
+
+
+def number(value: float | int, *, decimals: int | None = None) -> str:
+    """A figure as the PDF prints it: thousands separated, hours with one decimal, money with two."""
+    if decimals is None:
+        decimals = 0 if isinstance(value, int) else 1
+    return f"{value:,.{decimals}f}"
+
+
+def change(kpi: Kpi, decimals: int | None = None) -> str:
+    """+3, -2 or the same, as the PDF prints a change."""
+    delta = kpi.current - kpi.previous
+    if isinstance(delta, float):
+        delta = round(delta, 2 if decimals == 2 else 1)
+    if not delta:
+        return "="
+    return ("+" if delta > 0 else "-") + number(abs(delta), decimals=decimals)
+
+
+def _decimals(kpi: Kpi) -> int | None:
+    return 2 if kpi.key == "inkind" else None
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+# ---------------------------------------------------------------- charts (matplotlib, Agg)
+
+
+def _figure(width: float, height: float) -> object:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=CHART_DPI)
+
+
+def _png(fig: object) -> bytes:
+    buffer = io.BytesIO()
+    fig.tight_layout()  # type: ignore[attr-defined]
+    fig.savefig(buffer, format="png", dpi=CHART_DPI)  # type: ignore[attr-defined]
+    return buffer.getvalue()
+
+
+def _step_labels(report: Report) -> list[str]:
+    weekly = report.period.days <= 62
+    return [step.period.first.strftime("%d %b" if weekly else "%b\n%Y" if i == 0 or step.period.first.month == 1
+                                       else "%b") for i, step in enumerate(report.steps)]
+
+
+def chart_nights(report: Report) -> bytes:
+    """Nights out (bars) and people reached (line), per week or month of the period."""
+    w = words()["charts"]
+    fig = _figure(3.6, 2.7)
+    left = fig.subplots()  # type: ignore[attr-defined]
+    xs = list(range(len(report.steps)))
+    left.bar(xs, [s.nights for s in report.steps], color=PALE, label=w["nights_axis"])
+    left.set_ylabel(w["nights_axis"], fontsize=7)
+    right = left.twinx()
+    right.plot(xs, [s.reached for s in report.steps], marker="o", color=INK, label=w["reached_axis"])
+    right.set_ylabel(w["reached_axis"], fontsize=7)
+    left.set_xticks(xs, _step_labels(report), fontsize=6)
+    for axis in (left, right):
+        axis.set_ylim(bottom=0)
+        axis.tick_params(axis="y", labelsize=6)
+    left.set_title(w["nights"], fontsize=9)
+    return _png(fig)
+
+
+def _bars(title: str, counts: list[tuple[str, float]], color: str, empty: str) -> bytes:
+    counts = [c for c in counts if c[1]]
+    if len(counts) > MAX_BARS:
+        counts = counts[:MAX_BARS - 1] + [(words()["charts"]["other"], sum(v for _, v in counts[MAX_BARS - 1:]))]
+    fig = _figure(3.6, 2.7)
+    axis = fig.subplots()  # type: ignore[attr-defined]
+    if counts:
+        names = [name if len(name) <= 34 else name[:33] + "…" for name, _ in counts][::-1]
+        axis.barh(range(len(counts)), [v for _, v in counts][::-1], color=color)
+        axis.set_yticks(range(len(counts)), names, fontsize=6)
+        axis.tick_params(axis="x", labelsize=6)
+    else:
+        axis.text(0.5, 0.5, empty, ha="center", va="center", fontsize=8, transform=axis.transAxes)
+        axis.set_axis_off()
+    axis.set_title(title, fontsize=9)
+    return _png(fig)
+
+
+def chart_sectors(report: Report, sectors: list[Entry]) -> bytes:
+    """People trained by sector."""
+    w = words()["charts"]
+    names = {s.id: s.name for s in sectors}
+    order = [s.id for s in sectors] + sorted(set(report.current.sectors) - set(names))
+    return _bars(w["sectors"], [(names.get(k, k), report.current.sectors[k]) for k in order], INK, w["none"])
+
+
+def chart_referrals(report: Report, lists: Lists) -> bytes:
+    """Referrals by category, most first."""
+    w = words()["charts"]
+    counted = sorted(report.current.referrals.items(), key=lambda kv: (-kv[1], kv[0]))
+    return _bars(w["referrals"], [(lists.name("categories", k), v) for k, v in counted], WARM, w["none"])
+
+
+def chart_hours(report: Report) -> bytes:
+    """Volunteer hours per week or month of the period."""
+    w = words()["charts"]
+    fig = _figure(3.6, 2.7)
+    axis = fig.subplots()  # type: ignore[attr-defined]
+    xs = list(range(len(report.steps)))
+    axis.bar(xs, [s.volunteer_hours for s in report.steps], color=GREEN)
+    axis.set_xticks(xs, _step_labels(report), fontsize=6)
+    axis.tick_params(axis="y", labelsize=6)
+    axis.set_ylim(bottom=0)
+    axis.set_title(w["hours"], fontsize=9)
+    return _png(fig)
+
+
+# ---------------------------------------------------------------- the PDF (reportlab platypus)
+
+
+@lru_cache(maxsize=1)
+def _fonts() -> tuple[str, str]:
+    """DejaVu Sans (shipped with matplotlib) so any coalition name prints; Helvetica if it cannot be found."""
+    import matplotlib
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    try:
+        pdfmetrics.registerFont(TTFont(FONT, str(folder / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont(BOLD, str(folder / "DejaVuSans-Bold.ttf")))
+    except Exception:  # a matplotlib without its fonts: the standard ones still print Latin text
+        return "Helvetica", "Helvetica-Bold"
+    return FONT, BOLD
+
+
+def report_pdf(report: Report, *, lists: Lists, sectors: list[Entry], today: date) -> bytes:
+    """The report for boards and funders: coalition, period, KPIs against the previous period, four charts."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import letter
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import inch
+    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    w = words()
+    regular, bold = _fonts()
+    title_style = ParagraphStyle("title", fontName=bold, fontSize=18, leading=22, textColor=colors.HexColor(INK))
+    sub_style = ParagraphStyle("sub", fontName=bold, fontSize=12, leading=16, spaceBefore=4)
+    body = ParagraphStyle("body", fontName=regular, fontSize=9, leading=12, textColor=colors.HexColor("#444444"))
+    period, previous = report.period, report.previous
+    heading = report.coalition or w["title"]
+    story: list = [
+        Paragraph(escape(heading), title_style),
+        Paragraph(escape(f"{w['title']}, {period.label}" if report.coalition else period.label), sub_style),
+        Paragraph(escape(w["period"].format(first=_day(period.first), last=_day(period.last))), body),
+        Paragraph(escape(w["compared"].format(days=previous.days, first=_day(previous.first),
+                                              last=_day(previous.last))), body),
+        Spacer(1, 0.15 * inch),
+        Paragraph(escape(w["kpi_heading"]), sub_style),
+    ]
+    rows = [w["columns"]]
+    for kpi in report_kpis(report, lists=lists, sectors=sectors):
+        places = _decimals(kpi)
+        rows.append([kpi.label, number(kpi.current, decimals=places), number(kpi.previous, decimals=places),
+                     change(kpi, places)])
+    table = Table(rows, colWidths=[3.9 * inch, 1.0 * inch, 1.1 * inch, 0.9 * inch], repeatRows=1)
+    style = [
+        ("FONT", (0, 0), (-1, -1), regular, 9),
+        ("FONT", (0, 0), (-1, 0), bold, 9),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(INK)),
+        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    for index, row in enumerate(rows[1:], start=1):
+        if not row[0].startswith("  "):
+            style.append(("FONT", (0, index), (1, index), bold, 9))
+        if index % 2 == 0:
+            style.append(("BACKGROUND", (0, index), (-1, index), colors.HexColor("#f2f5f8")))
+    table.setStyle(TableStyle(style))
+    story += [table, Spacer(1, 0.2 * inch)]
+    size = (3.45 * inch, 3.45 * inch * 2.7 / 3.6)
+    charts = [chart_nights(report), chart_sectors(report, sectors), chart_referrals(report, lists), chart_hours(report)]
+    images = [Image(io.BytesIO(png), width=size[0], height=size[1]) for png in charts]
+    grid = Table([images[0:2], images[2:4]], colWidths=[size[0] + 0.1 * inch] * 2)
+    grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story += [grid, Spacer(1, 0.1 * inch), Paragraph(escape(w["generated"].format(today=_day(today))), body)]
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=letter, leftMargin=0.7 * inch, rightMargin=0.7 * inch,
+                            topMargin=0.6 * inch, bottomMargin=0.6 * inch, title=f"{heading}: {period.label}",
+                            author=heading, subject=w["title"])
+    doc.build(story)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- the workbook (openpyxl)
+
+
+DATE = "yyyy-mm-dd"
+WHOLE = "#,##0"
+HOURS = "#,##0.0"
+MONEY = "#,##0.00"
+
+
+class _Writer:
+    """Writes rows into a write-only workbook (fast at thousands of rows), each value with its number format."""
+
+    def __init__(self, book: object) -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+
+        self.book, self.cell_type, self.bold = book, WriteOnlyCell, Font(bold=True)
+
+    def sheet(self, title: str, head: list[str], rows: list[list], formats: dict[int, str],
+              widths: list[int] | None = None) -> object:
+        """A sheet with a bold, frozen header row; `formats` gives a column's number format by index."""
+        from openpyxl.utils import get_column_letter
+
+        sheet = self.book.create_sheet(title)  # type: ignore[attr-defined]
+        for index, title_text in enumerate(head, start=1):
+            width = (widths[index - 1] if widths else
+                     max([len(str(title_text))] + [len(str(r[index - 1])) for r in rows[:200] if len(r) >= index]))
+            sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 10), 70)
+        sheet.freeze_panes = "A2"
+        sheet.append([self.text(sheet, h, bold=True) for h in head])
+        for values in rows:
+            sheet.append([self.value(sheet, v, formats.get(i)) for i, v in enumerate(values)])
+        return sheet
+
+    def text(self, sheet: object, value: str, *, bold: bool = False) -> object:
+        """A text cell that stays text (a name starting with = is never a formula)."""
+        cell = self.cell_type(sheet, value=value)
+        cell.data_type = "s"
+        if bold:
+            cell.font = self.bold
+        return cell
+
+    def value(self, sheet: object, value: object, fmt: str | None) -> object:
+        """A number or a date with its format; text as text."""
+        if isinstance(value, str):
+            return self.text(sheet, value) if value[:1] == "=" else value
+        if fmt is None and not isinstance(value, date):
+            return value
+        cell = self.cell_type(sheet, value=value)
+        cell.number_format = fmt or DATE
+        return cell
+
+
+def _fmt(value: float | int, key: str) -> str:
+    return MONEY if key == "inkind" else WHOLE if isinstance(value, int) else HOURS
+
+
+def report_xlsx(report: Report, *, catalog: Catalog, lists: Lists, sectors: list[Entry]) -> bytes:
+    """The report as a workbook: summary, nights, referrals, trainings and audiences, volunteer hours."""
+    from openpyxl import Workbook
+
+    w = words()
+    sheets = w["sheets"]
+    book = Workbook(write_only=True)
+    out = _Writer(book)
+    period, previous = report.period, report.previous
+
+    kpi_rows = report_kpis(report, lists=lists, sectors=sectors)
+    rows: list[list] = []
+    formats: list[str] = []
+    for kpi in kpi_rows:
+        delta = kpi.current - kpi.previous
+        rows.append([kpi.label, kpi.current, kpi.previous, round(delta, 2) if isinstance(delta, float) else delta])
+        formats.append(_fmt(kpi.current, kpi.key))
+    summary = book.create_sheet(sheets["summary"])
+    summary.column_dimensions["A"].width = max(len(k.label) for k in kpi_rows) + 2
+    for column in "BCD":
+        summary.column_dimensions[column].width = 16
+    summary.freeze_panes = "A2"
+    summary.append([out.text(summary, h, bold=True) for h in w["summary_head"]])
+    for row, fmt in zip(rows, formats, strict=True):
+        summary.append([out.text(summary, row[0])] + [out.value(summary, v, fmt) for v in row[1:]])
+    summary.append([])
+    facts = [report.coalition or "", period.label, period.first, period.last, previous.first, previous.last]
+    for name, value in zip(w["summary_about"], facts, strict=True):
+        summary.append([out.text(summary, name, bold=True), out.value(summary, value, DATE if isinstance(value, date)
+                                                                           else None)])
+
+    yes, no = w["answer_yes"], w["answer_no"]
+    kinds = {k: KINDS.get(k, k) for k in {n.kind for n in report.nights}}
+    venues = {v: catalog.name_of("venues", v) for v in {n.venue for n in report.nights}}
+    out.sheet(sheets["nights"], w["nights_head"], [
+        [n.shift, n.day, kinds[n.kind], venues[n.venue], yes if n.debriefed else no,
+         n.team, n.hours, n.volunteer_hours, n.contacts, n.materials, n.referrals, n.audience, n.hotline, n.police,
+         n.incident]
+        for n in report.nights
+    ], {1: DATE, 6: "0.00", 7: "#,##0.00"}, widths=[6, 10, 18, 24, 9, 6, 9, 15, 9, 9, 9, 9, 16, 24, 15])
+
+    f, p = report.current, report.before
+    order = sorted(set(f.referrals) | set(p.referrals), key=lambda c: (-f.referrals[c], c))
+    out.sheet(sheets["referrals"], w["referrals_head"],
+              [[lists.name("categories", c), f.referrals[c], p.referrals[c]] for c in order], {})
+
+    names = {s.id: s.name for s in sectors}
+    out.sheet(sheets["audiences"], w["audiences_head"], [
+        [a.shift, a.day, KINDS.get(a.kind, a.kind), names.get(a.sector, a.sector), a.count] for a in report.audiences
+    ], {1: DATE}, widths=[6, 10, 18, 24, 8])
+
+    head = list(w["hours_head"])
+    with_value = report.rate is not None
+    if with_value:
+        head.append(w["hours_inkind"].format(currency=report.currency))
+    rows = []
+    for step in report.steps:
+        row = [step.period.first, step.period.last, step.nights, step.reached, step.trained, step.audience,
+               step.volunteer_hours]
+        if with_value:
+            row.append(round(step.volunteer_hours * (report.rate or 0), 2))
+        rows.append(row)
+    out.sheet(sheets["hours"], head, rows, {0: DATE, 1: DATE, 6: HOURS, 7: MONEY})
+
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
