@@ -28,6 +28,7 @@ from handlers import (
     reminders,
     reports,
     safety,
+    series,
     shifts,
     sos,
     team_messages,
@@ -48,6 +49,7 @@ SURFACES = (
     team_messages,
     sos,
     cover,
+    series,
 )
 
 

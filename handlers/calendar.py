@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
+from types import SimpleNamespace
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -16,6 +17,7 @@ from handlers.kit import Kit
 from handlers.notify import notice
 from handlers.render import TEMPLATES, plain_time
 from outreach import calendar as cal
+from outreach import series as sr
 from outreach.catalog import KINDS
 from outreach.shifts import Shift
 
@@ -70,6 +72,40 @@ def notice_invite(kit: Kit, context: dict) -> tuple[str, list[dict], dict] | Non
         ))
     upload = {"filename": f"outreach-shift-{shift.id}.ics", "content": ics,
               "title": f"Shift #{shift.id} ({'cancelled' if method == 'CANCEL' else 'invite'})"}
+    return text, bk.message(parts), upload
+
+
+def series_words(kit: Kit, series: sr.Series) -> cal.Words:
+    """The plain words of a series' calendar event (its shift template)."""
+    env = plain_env(kit)
+    shift = SimpleNamespace(**series.template)
+    lead = f"Slack member {shift.lead}" if shift.lead else "not set"
+    summary = env.get_template("calendar/series_summary.txt.j2").render(shift=shift, freq=series.freq).strip()
+    description = env.get_template("calendar/description.txt.j2").render(
+        shift=shift, lead_name=lead, channel=kit.services.settings.coordinator_channel).strip()
+    return cal.Words(summary=summary, description=description, location=shift.area)
+
+
+@notice("calendar/series_invite")
+def notice_series_invite(kit: Kit, context: dict) -> tuple[str, list[dict], dict] | None:
+    """A person's one invite for a whole series (or its cancellation); skipped when a newer one superseded it."""
+    user, sequence, method = context["user"], int(context["sequence"]), context["method"]
+    now = kit.services.now()
+    series, state, row = cal.load_for_series_invite(kit.services.store, int(context["series_id"]), user, now=now)
+    if series is None or row is None or row["sequence"] != sequence:
+        return None
+    if method == "REQUEST" and state is None:
+        return None
+    ics = cal.series_invite_ics(series, exdates=state.exdates if state and method == "REQUEST" else [], user=user,
+                                sequence=sequence, method=method, words=series_words(kit, series), now=now)
+    text = kit.render("calendar/series_invite.j2", series=series, method=method, sequence=sequence,
+                      start=series.dtstart)
+    parts: list = [bk.section(text)]
+    if method == "REQUEST" and state and state.first:
+        parts.append(bk.actions(bk.button("Details", "shift_details", str(state.first.id)),
+                                block_id=f"series_invite:{series.id}"))
+    upload = {"filename": f"outreach-series-{series.id}.ics", "content": ics,
+              "title": f"Repeating shift ({'cancelled' if method == 'CANCEL' else 'invite'})"}
     return text, bk.message(parts), upload
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -52,6 +53,10 @@ FLAGS = [
 ]
 
 
+# Context blocks other surfaces add under the debrief's first lines: fn(kit, shift) -> blocks.
+FORM_CONTEXT: list[Callable[[Kit, Shift], list[Block]]] = []
+
+
 def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, draft: dbf.Details | None = None) -> dict:
     """The debrief's first screen (at most 8 inputs): counts and answers, with the shift's place, times
     and team shown, not asked; "Add details" pushes the optional second step."""
@@ -61,6 +66,7 @@ def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, draft: 
     main = dbf.first_material(dl)
     parts: list[Block] = [
         bk.section(kit.render("debriefs/form_intro.j2", shift=shift, debrief=debrief, facts=facts)),
+        *[block for extra in FORM_CONTEXT for block in extra(kit, shift)],
         bk.number_input("db_contacts", "People reached", initial=d.contacts if d else None, maximum=dbf.MAX_CONTACTS,
                         hint="How many people you spoke with or handed a card to. A count, never who."),
     ]

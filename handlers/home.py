@@ -14,9 +14,11 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
+from handlers import safety as safety_views
 from handlers import shifts as shift_views
 from handlers.kit import Kit
 from handlers.readiness import readiness_line
+from outreach import safety
 from outreach import shifts as sh
 from outreach.numbers import parse_number
 from outreach.readiness import Readiness
@@ -68,15 +70,14 @@ def _watch_buttons(kit: Kit, shift: Shift, watch: Watch | None, now: datetime) -
     if not sh.under_way(shift, watch, now):
         return []
     if watch and watch.checked_in:
-        return [bk.button("Check out", "safety_checkout", str(shift.id), style="primary",
-                          confirm=shift_views.confirm_dialog(kit, "checkout", shift))]
+        return [safety_views.my_checkout_button(kit, shift)]
     return [bk.button("Check in", "safety_checkin", str(shift.id), style="primary")]
 
 
 def lead_blocks(kit: Kit, shift: Shift, r: Readiness | None, watch: Watch | None, now: datetime,
                 ahead: dict) -> list[Block]:
     """A shift the reader leads: its readiness progress, Open checklist, Record Go once everything passes."""
-    buttons = _watch_buttons(kit, shift, watch, now)
+    buttons = _watch_buttons(kit, shift, watch, now) + safety_views.team_buttons(kit, shift, now)
     go = r is not None and r.applies and r.ready and not r.go
     buttons.append(bk.button("Open checklist", "ready_open", str(shift.id),
                              style=None if buttons or go else "primary"))
@@ -139,7 +140,7 @@ def home_view(kit: Kit, user: str) -> dict:
     shown_lead, shown_mine, shown_wait = leading[:LEAD_MAX], confirmed[:MINE_MAX], waiting[:WAIT_MAX]
     ahead = kit.read_ahead(list({s.id: s for s in shown_lead + shown_mine + week}.values()))
     states: dict[int, Readiness] = ahead.get("readiness_states", {})
-    watches = sh.watches(store, [s.id for s in shown_lead + shown_mine])
+    watches = safety.my_watches(store, user, [s.id for s in shown_lead + shown_mine])
 
     parts: list[Block] = [bk.header("Outreach")]
     for top in TOP:
@@ -221,7 +222,7 @@ def mine_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
     shown_lead, shown_mine = leading[:MODAL_EACH], confirmed[:MODAL_EACH]
     ahead = kit.read_ahead(shown_lead + shown_mine)
     states: dict[int, Readiness] = ahead.get("readiness_states", {})
-    watches = sh.watches(store, [s.id for s in shown_lead + shown_mine])
+    watches = safety.my_watches(store, user, [s.id for s in shown_lead + shown_mine])
     parts: list[Block] = [bk.section(note, block_id="mine_note")] if note else []
     if shown_lead:
         parts.append(_heading(kit, "leading", count=len(leading)))

@@ -11,10 +11,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
+from handlers import series as hs
 from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import privacy
+from outreach import series as sr
 from outreach import shifts as sh
 from outreach.catalog import KINDS
 from outreach.numbers import parse_number
@@ -93,6 +95,8 @@ def post_blocks(kit: Kit, shift: Shift) -> list[dict]:
         parts.append(bk.context(kit.render("shifts/cancelled_note.j2", shift=shift)))
     else:
         parts.append(shift_buttons(kit, shift, mine=None, shared=True))
+        if series_buttons := hs.post_buttons(kit, shift):  # a shift of a series: sign up for all, withdraw from all
+            parts.append(bk.actions(*series_buttons, block_id=f"series:{shift.id}"))
     return bk.message(parts)
 
 
@@ -132,28 +136,40 @@ def list_message(kit: Kit, reader: str, *, page: int, note: str | None = None) -
     return (note + "\n" if note else "") + text, bk.message(parts)
 
 
-def cancel_button(kit: Kit, shift: Shift, *, people: int) -> bk.ButtonElement:
+def cancel_button(kit: Kit, shift: Shift, *, people: int, label: str = "Cancel shift") -> bk.ButtonElement:
     """Cancel shift, behind Slack's confirm dialog (`people`: how many are on it or its waitlist)."""
-    return bk.button("Cancel shift", "shift_cancel", str(shift.id), style="danger", confirm=bk.confirm(
+    return bk.button(label, "shift_cancel", str(shift.id), style="danger", confirm=bk.confirm(
         f"Cancel shift #{shift.id}?", kit.render("shifts/cancel_confirm.j2", shift=shift, people=people),
         yes="Cancel shift", no="Keep it",
     ))
 
 
+# Blocks other surfaces add to a shift's Details, after its words: fn(kit, shift, role) -> blocks.
+DETAILS_EXTRAS: list[Callable[[Kit, Shift, Role], list[Block]]] = []
+
+
 def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None, actor: str | None = None) -> dict:
     """A modal with everything about one shift; coordinators get Edit, Duplicate and Cancel shift; the lead
     (`actor`) and coordinators get Message the team, and on a training shift that started, Confirm attendance;
-    the `actor` gets the buttons other surfaces add for them (see SHIFT_BUTTONS)."""
+    the `actor` gets the buttons other surfaces add for them (see SHIFT_BUTTONS). A shift of a series says
+    how it repeats, with Sign up for every week or Withdraw from all (for the `actor`; both when unknown),
+    and coordinators also get Edit and Cancel this and later."""
     with kit.services.store.read() as db:
         confirmed, waiting = sh.team(db, shift.id)
     parts: list[Block] = [bk.section(note)] if note else []
     parts.append(bk.section(kit.render("shifts/details.j2", shift=shift, team=confirmed, waitlist=waiting)))
+    for extra in DETAILS_EXTRAS:
+        parts += extra(kit, shift, role)
+    parts += hs.details_parts(kit, shift, reader=actor)
     if role >= Role.COORDINATOR:
         value = str(shift.id)
-        buttons = [] if shift.cancelled else [bk.button("Edit", "shift_edit", value)]
+        later = hs.coordinator_buttons(kit, shift)
+        buttons = [] if shift.cancelled else [bk.button("Edit this one" if later else "Edit", "shift_edit", value)]
         buttons.append(bk.button("Duplicate", "shift_duplicate", value))
         if not shift.cancelled:
-            buttons.append(cancel_button(kit, shift, people=len(confirmed) + len(waiting)))
+            buttons.append(cancel_button(kit, shift, people=len(confirmed) + len(waiting),
+                                         label="Cancel this one" if later else "Cancel shift"))
+        buttons += later
         parts.append(bk.actions(*buttons, block_id="details_actions"))
     if not shift.cancelled and (role >= Role.COORDINATOR or (actor is not None and actor == shift.lead)):
         team_buttons = [bk.button("Message the team", "team_message_open", str(shift.id))]
@@ -168,10 +184,11 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
 
 def shift_form(
     kit: Kit, *, shift: Shift | None = None, channel: str | None = None, planner: str | None = None,
-    copy_of: Shift | None = None,
+    copy_of: Shift | None = None, later: bool = False, repeat: dict | None = None,
 ) -> dict:
     """The modal to plan a shift: empty (the lead defaults to the `planner`), prefilled for an edit of
-    `shift`, or prefilled from `copy_of` one week later as a new shift."""
+    `shift`, or prefilled from `copy_of` one week later as a new shift. A new shift may repeat (its
+    Repeat… step, chosen there as `repeat`); `later` edits `shift` of a series and all later ones."""
     cat, zone = kit.services.catalog, kit.services.settings.zone
     source = shift or copy_of
     start = end = None
@@ -223,12 +240,16 @@ def shift_form(
             hint="Never write anything about the people you may meet.",
         ),
     ]
+    if later or not shift:  # how it repeats: a line and a Repeat… button (a pushed step), not more inputs
+        parts.append(hs.repeat_section(kit, shift=shift if later else None, chosen=repeat))
     if shift:
-        meta: dict = {"shift_id": shift.id}
-        title = f"Edit shift #{shift.id}"
+        meta: dict = {"shift_id": shift.id, **({"later": True} if later else {})}
+        title = f"Edit #{shift.id} and later" if later else f"Edit shift #{shift.id}"
     else:
-        meta = {"channel": channel}
+        meta = {"channel": channel, **({"copy_of": copy_of.id} if copy_of else {})}
         title = f"Copy of shift #{copy_of.id}" if copy_of else "Plan a shift"
+    if repeat:
+        meta["repeat"] = repeat
     return bk.modal(
         title=title, blocks=parts, callback_id="shift_form",
         submit="Save" if shift else "Create", close="Cancel", metadata=meta,
@@ -596,8 +617,30 @@ def register(app: App, kit: Kit) -> None:
             zone=kit.services.settings.zone, now=kit.services.now(), existing=existing,
             screen=kit.services.privacy_screen(),
         )
+        later = bool(meta.get("later")) and existing is not None
+        repeat = None
+        if existing is None or later:
+            freq, end = hs.chosen_repeat(kit, meta, shift=existing if later else None)
+            start = from_iso(values["starts_at"]).astimezone(kit.services.settings.zone) \
+                if values.get("starts_at") else None
+            repeat, problem = sr.check_repeat(freq, end, start=start)
+            if problem and "start_date" not in errors:
+                errors["start_date"] = problem
         if errors:
             ack(response_action="errors", errors=errors)
+            return
+        if later:
+            edit_later(ack, client, actor, existing, values, repeat or sr.Repeat("weekly", count=1),
+                       request_key=bk.submission_key(body))
+            return
+        if existing is None and repeat is not None:
+            ack()  # the modal closes; the series is saved and its first shift posted after
+            channel = meta.get("channel") if isinstance(meta.get("channel"), str) else None
+            try:
+                hs.create_from_form(kit, client, actor, values, repeat, channel, request_key=bk.submission_key(body))
+            except Exception:
+                tell_failure(client, actor, saved=False, number=None, editing=False)
+                raise
             return
         if existing is None:
             ack()  # the modal closes; the shift is saved and posted after
@@ -666,6 +709,24 @@ def register(app: App, kit: Kit) -> None:
         except Exception:
             tell_failure(client, actor, saved=True, number=existing.id, editing=True)
             raise
+
+    def edit_later(ack: Ack, client: WebClient, actor: str, existing: Shift, values: dict, repeat: sr.Repeat, *,
+                   request_key: str | None) -> None:
+        """Save an edit of this and all later occurrences, then tell the coordinator."""
+        change = sr.edit_later(kit.services.store, actor=actor, shift_id=existing.id, values=values,
+                                  repeat=repeat, request_key=request_key)
+        if change.outcome == "not_found":
+            ack(response_action="errors", errors={"kind": kit.render("shifts/form_gone.j2")})
+            return
+        if change.refused:
+            ack(response_action="errors", errors=change.refused)
+            return
+        ack()
+        for number in change.shifts + change.cancelled:
+            refresh_post(kit, client, number)
+        kit.notifier.flush()
+        client.chat_postMessage(channel=actor, text=kit.render(
+            "series/edited.j2", shifts=change.shifts, cancelled=change.cancelled, notified=len(change.notified)))
 
     @kit.form(app.view("shift_cancel_form"))
     def on_cancel_form(ack: Ack, context: BoltContext, client: WebClient) -> None:

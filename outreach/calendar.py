@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from icalendar import Alarm, Calendar, Event, vCalAddress, vText
+from icalendar import Alarm, Calendar, Event, vCalAddress, vRecur, vText
 from sqlite_utils import Database
 
 from outreach import outbox
+from outreach import series as sr
 from outreach.events import Event as DomainEvent
-from outreach.shifts import Shift, _shift, get_shift, team
+from outreach.shifts import Shift, _shift, end_moment, get_shift, team
 from outreach.store import Store, iso
 
 PRODID = "-//outreach-bot//Outreach shifts//EN"
@@ -72,29 +73,149 @@ def withdraw_invite(db: Database, *, shift_id: int, user: str, now: datetime) ->
 
 
 def install(store: Store) -> None:
-    """Send invites on confirmation and moves, and cancellations on withdrawal and cancellation."""
+    """Send invites on confirmation and moves, and cancellations on withdrawal and cancellation.
+
+    A person signed up for a whole series gets one invite for it (RRULE, EXDATE for the dates they are
+    not on), kept in step by `sync_series` on every change to its occurrences, instead of one per shift.
+    """
+
+    def per_shift(db: Database, shift_id: int, user: str) -> bool:
+        return sr.series_of_member_shift(db, shift_id, user) is None
+
+    def sync_all(db: Database, event: DomainEvent) -> None:
+        ids = {sr.series_id_of(db, event.shift_id), event.data.get("series"), event.data.get("series_from")}
+        for series_id in sorted(i for i in ids if i):
+            for user in sr.everyone(db, series_id):
+                sync_series(db, series_id=series_id, user=user, now=event.now)
 
     @store.events.on("signup.confirmed", "signup.promoted")
     def on_confirmed(db: Database, event: DomainEvent) -> None:
-        if event.user:
+        if not event.user:
+            return
+        if per_shift(db, event.shift_id, event.user):
             send_invite(db, shift_id=event.shift_id, user=event.user, method="REQUEST", now=event.now)
+        else:
+            sync_series(db, series_id=sr.series_id_of(db, event.shift_id), user=event.user, now=event.now)
 
     @store.events.on("shift.edited")
     def on_edited(db: Database, event: DomainEvent) -> None:
-        if not event.data.get("moved"):
-            return
-        for user in team(db, event.shift_id)[0]:
-            send_invite(db, shift_id=event.shift_id, user=user, method="REQUEST", now=event.now)
+        if event.data.get("moved"):
+            for user in team(db, event.shift_id)[0]:
+                if per_shift(db, event.shift_id, user):
+                    send_invite(db, shift_id=event.shift_id, user=user, method="REQUEST", now=event.now)
+        sync_all(db, event)
 
     @store.events.on("signup.withdrawn")
     def on_withdrawn(db: Database, event: DomainEvent) -> None:
         if event.user:
             withdraw_invite(db, shift_id=event.shift_id, user=event.user, now=event.now)
+            if series_id := sr.series_id_of(db, event.shift_id):
+                sync_series(db, series_id=series_id, user=event.user, now=event.now)
 
     @store.events.on("shift.cancelled")
     def on_cancelled(db: Database, event: DomainEvent) -> None:
         for user in team(db, event.shift_id)[0]:
             withdraw_invite(db, shift_id=event.shift_id, user=user, now=event.now)
+        sync_all(db, event)
+
+
+# ---------------------------------------------------------------- one invite for a series
+
+
+def series_uid(series_id: int, user: str) -> str:
+    """The stable UID of one person's invite to a whole series."""
+    return f"series-{series_id}-{user.lower()}@{UID_DOMAIN}"
+
+
+def series_invite_row(db: Database, series_id: int, user: str) -> dict | None:
+    """The stored SEQUENCE, METHOD and shown state of a person's series invite, or None."""
+    return next(db.query("SELECT * FROM series_invites WHERE series_id = ? AND user_id = ?", [series_id, user]), None)
+
+
+def sync_series(db: Database, *, series_id: int | None, user: str, now: datetime) -> None:
+    """Queue a series invite (raised SEQUENCE) when what it shows changed, or its cancellation when the person
+    left or nothing is left of it (inside the caller's transaction)."""
+    if not series_id:
+        return
+    state = sr.invite_state(db, series_id, user, now=now)
+    row = series_invite_row(db, series_id, user)
+    if state is not None:
+        shown = state.fingerprint()
+        if row and row["method"] == "REQUEST" and row["state"] == shown:
+            return
+        method, first = "REQUEST", state.first.id if state.first else None
+    else:
+        if row is None or row["method"] == "CANCEL":
+            return
+        method, shown, first = "CANCEL", "", None
+    if row is not None and row["method"] == method and _unsent(db, f"series-invite:{series_id}:{user}:{row['sequence']}"):
+        # the last version has not gone out yet: it is worded when sent, so it goes as it stands then
+        db["series_invites"].update((series_id, user), {"state": shown, "updated_at": iso(now)})
+        return
+    sequence = 0 if row is None else row["sequence"] + 1
+    db["series_invites"].upsert({"series_id": series_id, "user_id": user, "sequence": sequence, "method": method,
+                                 "state": shown, "updated_at": iso(now)}, pk=("series_id", "user_id"))
+    context = {"series_id": series_id, "user": user, "sequence": sequence, "method": method}
+    if first:
+        context["shift_id"] = first
+    outbox.enqueue(db, key=f"series-invite:{series_id}:{user}:{sequence}", channel=user,
+                   template="calendar/series_invite", context=context, due_at=now, now=now)
+
+
+def _unsent(db: Database, key: str) -> bool:
+    return next(db.query("SELECT 1 FROM notifications WHERE key = ? AND sent_at IS NULL", [key]), None) is not None
+
+
+def series_invite_ics(series: sr.Series, *, exdates: list[datetime], user: str, sequence: int, method: str,
+                      words: Words, now: datetime) -> bytes:
+    """One person's invite to a series (or its cancellation): one VEVENT with the RRULE and an EXDATE for
+    each date they are not on."""
+    cal = _calendar(method)
+    event = Event()
+    event.add("uid", series_uid(series.id, user))
+    event.add("sequence", sequence)
+    event.add("dtstamp", now)
+    event.add("dtstart", series.dtstart)
+    event.add("dtend", shift_end(series))
+    event.add("rrule", vRecur.from_ical(series.rule))
+    if exdates:
+        event.add("exdate", sorted(exdates))
+    event.add("summary", words.summary)
+    event.add("location", words.location)
+    event.add("description", words.description)
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    organizer = vCalAddress(f"urn:slack:user:{series.template.get('lead') or 'outreach-bot'}")
+    organizer.params["cn"] = vText("Outreach coordinators")
+    event.add("organizer", organizer)
+    attendee = vCalAddress(f"urn:slack:user:{user}")
+    attendee.params["cn"] = vText(user)
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee.params["partstat"] = vText("ACCEPTED")
+    event.add("attendee", attendee)
+    if method != "CANCEL":
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", words.summary)
+        alarm.add("trigger", -ALARM_BEFORE)
+        event.add_component(alarm)
+    cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def shift_end(series: sr.Series) -> datetime:
+    """The end of a series' first occurrence, in its zone."""
+    end = end_moment(series.dtstart, series.end_time, series.zone)
+    assert end is not None
+    return end
+
+
+def load_for_series_invite(store: Store, series_id: int, user: str, *, now: datetime
+                           ) -> tuple[sr.Series | None, sr.InviteState | None, dict | None]:
+    """The series, the member's invite as it should stand now, and the invite's stored state."""
+    with store.read() as db:
+        return (sr.get_series(db, series_id), sr.invite_state(db, series_id, user, now=now),
+                series_invite_row(db, series_id, user))
 
 
 @dataclass(frozen=True)

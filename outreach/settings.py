@@ -51,6 +51,12 @@ class Settings:
     escalation_repeat: timedelta = timedelta(minutes=15)
     feed_port: int = 8080
     public_url: str | None = None
+    # The climb of a safety escalation (outreach/safety.py): the team alone first, the coordinators
+    # after `escalation_team_wait`, then after `escalation_contacts_after` unanswered repeats the
+    # people named in the checklist and the on-call coordinators.
+    escalation_team_wait: timedelta = timedelta(0)
+    escalation_contacts_after: int = 2
+    oncall_coordinators: tuple[str, ...] = ()
     coalition_name: str | None = None
     inkind_rate: float | None = None
     currency: str = "USD"
@@ -223,7 +229,39 @@ def _time_settings(env: Mapping[str, str]) -> dict:
             "Give the address people reach the bot's feed at, like https://outreach.example.org",
         )
     values["public_url"] = public.rstrip("/") if public else None
+    values.update(_climb_settings(env))
     return values
+
+
+def _climb_settings(env: Mapping[str, str]) -> dict:
+    """How a safety escalation climbs: the team's wait, repeats before the named contacts, the on-call list."""
+    wait_text = _get(env, "OUTREACH_ESCALATION_TEAM_WAIT") or "0m"
+    try:
+        wait = timedelta(0) if re.fullmatch(r"0+ ?[smhd]?", wait_text.lower()) else parse_duration(wait_text)
+    except ValueError as exc:
+        raise SettingsError(
+            "OUTREACH_ESCALATION_TEAM_WAIT", str(exc),
+            "Give one duration like 10m (or 0m): how long the team alone is asked before the coordinators are told",
+        ) from None
+    if wait > timedelta(hours=2):
+        raise SettingsError("OUTREACH_ESCALATION_TEAM_WAIT", f"{wait_text!r} is over 2 hours",
+                            "Give at most 2h: the coordinators must hear of a silent team the same night")
+    after_text = _get(env, "OUTREACH_ESCALATION_CONTACTS_AFTER") or "2"
+    after = parse_number(after_text)
+    if after is None or not 0 <= after <= 20:
+        raise SettingsError(
+            "OUTREACH_ESCALATION_CONTACTS_AFTER", f"{after_text!r} is not a number of repeats from 0 to 20",
+            "Give how many unanswered repeats to the coordinators come before the named contacts are called (like 2)",
+        )
+    oncall = tuple(dict.fromkeys(a.strip() for a in (_get(env, "OUTREACH_ONCALL_COORDINATORS") or "").split(",")
+                                 if a.strip()))
+    bad = sorted(a for a in oncall if not USER_ID.match(a))
+    if bad:
+        raise SettingsError(
+            "OUTREACH_ONCALL_COORDINATORS", f"{', '.join(bad)} is not a Slack user id",
+            "List member ids like U012ABCDEF, comma-separated: who is told when an escalation goes unanswered",
+        )
+    return {"escalation_team_wait": wait, "escalation_contacts_after": after, "oncall_coordinators": oncall}
 
 
 RATE = re.compile(r"^[0-9]{1,5}(?:[.,][0-9]{1,2})?$")

@@ -316,7 +316,7 @@ def m012_debrief_steps(db: Database) -> None:
 
 
 @migrations()
-def m014_audiences(db: Database) -> None:
+def m013_audiences(db: Database) -> None:
     """The audience of a community outreach or training shift, counted by sector (data/sectors.yml)."""
     db["debrief_audiences"].create(
         {"debrief_id": int, "sector": str, "count": int},
@@ -327,7 +327,7 @@ def m014_audiences(db: Database) -> None:
 
 
 @migrations()
-def m019_training_renewal(db: Database) -> None:
+def m014_training_renewal(db: Database) -> None:
     """Messages to a shift's team (who sent one, when, to how many; its words expire) and trainings
     recorded from a training shift's attendance, once per shift and person."""
     db["team_messages"].create(
@@ -364,7 +364,7 @@ def m015_sos(db: Database) -> None:
 
 
 @migrations()
-def m018_cover(db: Database) -> None:
+def m016_cover(db: Database) -> None:
     """Cover for a dropped place (a request, the offers it made by DM) and watches of shifts one cannot join yet."""
     db["cover_requests"].create(
         {
@@ -396,6 +396,56 @@ def m018_cover(db: Database) -> None:
     db.execute("CREATE UNIQUE INDEX shift_watches_active ON shift_watches(shift_id, user_id) WHERE status = 'active'")
     db["shift_watches"].create_index(["status", "shift_id"])
     db["shift_watches"].create_index(["user_id", "status"])
+
+
+@migrations()
+def m017_member_checkins(db: Database) -> None:
+    """Each member's own check-in and check-out (or absence), the climb of an escalation, and its steps.
+
+    A shift's row in `safety` stays the shift-level summary: checked in at the first member's check-in,
+    checked out once every member who checked in has checked out (outreach/safety.py).
+    """
+    db["member_checkins"].create(
+        {"shift_id": int, "user_id": str, "checked_in_at": str, "checked_in_by": str,
+         "checked_out_at": str, "checked_out_by": str, "absent": int, "marked_by": str, "marked_at": str},
+        pk=("shift_id", "user_id"), not_null={"shift_id", "user_id"}, defaults={"absent": 0},
+    )
+    db["escalations"].add_column("level", int, not_null_default=0)
+    db["safety_steps"].create(
+        {"id": int, "shift_id": int, "reason": str, "step": str, "level": int, "at": str, "people": str,
+         "by": str},
+        pk="id", not_null={"shift_id", "reason", "step", "level", "at", "people"},
+    )
+    db.execute("CREATE UNIQUE INDEX safety_steps_once ON safety_steps(shift_id, reason, step)")
+
+
+@migrations()
+def m018_series(db: Database) -> None:
+    """Repeating shifts (outreach/series.py): the series with its RRULE and shift template, its occurrences
+    (shifts with a unique series_id and occurrence start), the people signed up for all, and their one invite."""
+    db["series"].create(
+        {
+            "id": int, "rule": str, "dtstart": str, "tz": str, "end_time": str, "freq": str,
+            "kind": str, "venue": str, "area": str, "capacity": int, "min_team": int, "languages": str,
+            "lead": str, "training": str, "notes": str, "channel": str, "status": str, "parent_id": int,
+            "created_by": str, "created_at": str, "updated_at": str,
+        },
+        pk="id",
+        not_null={"rule", "dtstart", "tz", "end_time", "freq", "kind", "venue", "area", "capacity", "min_team",
+                  "status"},
+        defaults={"status": "active", "languages": "[]", "notes": ""},
+    )
+    db["shifts"].add_column("series_id", int)
+    db["shifts"].add_column("occurrence", str)
+    db.execute("CREATE UNIQUE INDEX shifts_occurrence ON shifts(series_id, occurrence) WHERE series_id IS NOT NULL")
+    db["series_members"].create(
+        {"series_id": int, "user_id": str, "status": str, "created_at": str, "updated_at": str},
+        pk=("series_id", "user_id"), not_null={"status"},
+    )
+    db["series_invites"].create(
+        {"series_id": int, "user_id": str, "sequence": int, "method": str, "state": str, "updated_at": str},
+        pk=("series_id", "user_id"),
+    )
 
 
 class _Database(Database):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import icalendar
 import pytest
 import vobject
-from conftest import ADMIN, SECRET, message_text, shift_fields
+from conftest import ADMIN, SECRET, eventually, message_text, shift_fields
 from fakeslack import dm_channel
 
 from handlers.calendar import FEED_PREFIX, feed_app
@@ -205,3 +205,29 @@ def test_feed_is_routed_beside_slack_events_in_http_mode(bot):
         assert fetch(base + "/healthz")[2] == b"ok"
     finally:
         server.stop()
+
+
+def test_one_occurrence_of_a_series_gets_its_own_invite_and_a_member_one_for_the_series(bot):
+    sent = bot.submit(ADMIN, "shift_form", dict(shift_fields(bot.clock), end_date=None),
+                      metadata={"channel": "CGENERAL", "repeat": {"freq": "weekly", "end": "3"}})
+    assert sent.status == 200 and not sent.body
+    eventually(lambda: bot.db.execute("SELECT count(*) FROM shifts WHERE message_ts IS NOT NULL").fetchone()[0] == 1)
+    first = bot.db.execute("SELECT min(id) FROM shifts").fetchone()[0]
+    bot.train("UA")
+    bot.train("UB")
+    bot.command("UA", f"signup {first + 1}").reply()  # one occurrence only: a shift's own invite
+    bot.command("UB", f"series {first}").reply()  # every occurrence: one invite for the series
+    bot.kit.tick()
+    [single] = invites(bot, "UA")
+    [series] = invites(bot, "UB")
+    _, event, _, vevent = both(single)
+    assert str(event["UID"]) == f"shift-{first + 1}-ua@outreach-bot" and "RRULE" not in event
+    cal, event, vcal, vevent = both(series)
+    assert str(event["UID"]).startswith("series-") and vevent.rrule.value == "FREQ=WEEKLY;COUNT=3"
+    assert "EXDATE" not in event
+    # leaving the series cancels its invite
+    bot.command("UB", f"series {first} withdraw").reply()
+    bot.kit.tick()
+    cancel = invites(bot, "UB")[-1]
+    cal, event, vcal, vevent = both(cancel)
+    assert str(cal["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 1

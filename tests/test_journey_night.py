@@ -61,7 +61,7 @@ def test_a_night_by_taps_with_lock_screen_safe_dms(bot):
 
     # 23:00: one DM for the lead; Check out asks first, then the same DM offers the debrief.
     at(bot, datetime(2026, 11, 24, 5, 0, tzinfo=UTC))
-    end = lead.last_dm()
+    end = next(d for d in reversed(lead.dms()) if "ends now" in d.words)  # the later check-ins also ask the team
     assert end.buttons == ["Check out (everyone safe)"]
     end.tap("Check out (everyone safe)", confirm=True)
     eventually(lambda: end.now().buttons == ["Write debrief"])

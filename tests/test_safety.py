@@ -84,7 +84,9 @@ def test_only_the_team_checks_in_or_out(bot):
     assert "Only the lead or a confirmed member" in replay.reply()["text"]
     assert bot.db["safety"].count == 0
     assert "Checked in" in bot.command("UA", f"checkin {number}").text()
-    assert "already checked in" in bot.command("ULEAD", f"checkin {number}").text()
+    assert "already checked in" in bot.command("UA", f"checkin {number}").text()  # each member for themselves
+    assert "Checked in" in bot.command("ULEAD", f"checkin {number}").text()
+    assert {r["user_id"] for r in bot.db["member_checkins"].rows} == {"UA", "ULEAD"}
     assert "checkin N" in bot.command("UA", "checkin").text()
 
 

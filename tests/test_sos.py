@@ -268,8 +268,10 @@ def check_once(tmp_path, fake):
     posts = [c for c in fake.calls_to("chat.postMessage") if not c.params.get("thread_ts")]
     channel = [c for c in posts if c.params.get("channel") == COORD_CHANNEL]
     assert len(channel) == 1 and str(channel[0].params["text"]).startswith("<!channel> ")
-    for person in ("UADMIN", "UCO", "UA"):
-        assert len([c for c in posts if c.params.get("channel") == person]) == 1, person
+    sos_texts = ("Help is on the way: tap to see", "A team needs a coordinator now: tap to see")
+    for person in ("UADMIN", "UCO", "UA"):  # (UA also gets the shift's own check-in DM: not an SOS)
+        assert len([c for c in posts if c.params.get("channel") == person and c.params.get("text") in sos_texts]) == 1, \
+            person
 
 
 @pytest.mark.parametrize("victim", ["worker", "main"])
