@@ -34,7 +34,8 @@ def notice_reminder(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
                                          kit.render("reminders/confirm_withdraw.j2", shift=shift),
                                          yes="Give my place back", no="Keep my place")),
             *shift_views.extra_buttons(kit, context["user"], shift),  # Find cover: stay on until someone takes it
-            bk.button("Checklist", "reminder_checklist", str(shift.id)),
+            # the full checklist is the lead's to work; a volunteer reads the one Go line above
+            *([bk.button("Open checklist", "ready_open", str(shift.id))] if context.get("user") == shift.lead else []),
             bk.button("Details", "shift_details", str(shift.id)),
             block_id=f"reminder:{shift.id}",
         ),
@@ -76,7 +77,8 @@ def notice_not_ready(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
 
 
 def register(app: App, kit: Kit) -> None:
-    """Derive reminders from every change and at start-up; answer the Checklist button."""
+    """Derive reminders from every change and at start-up; answer the Checklist button of reminders sent
+    before it became the lead's Open checklist."""
     services = kit.services
     reminders.install(services.store, services.settings)
 

@@ -35,8 +35,8 @@ def test_reminders_at_each_lead_once_with_buttons_and_hotline(bot):
     text = message_text(first[0].params)
     assert f"#{number}" in text and "Eastside" in text and "<@ULEAD>" in text and "<@UA>" in text
     assert "1-888-373-7888" in text and "in 24h" in text
-    assert [b["action_id"] for b in buttons(first[0].params)] == ["shift_withdraw", "cover_find", "reminder_checklist",
-                                                                  "shift_details"]
+    # a volunteer's reminder has no checklist: the Go line says where things stand
+    assert [b["action_id"] for b in buttons(first[0].params)] == ["shift_withdraw", "cover_find", "shift_details"]
     at(bot, datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
     assert len(reminders_to(bot, "UA")) == 1  # never twice
     at(bot, datetime(2026, 11, 23, 23, 0, 10, tzinfo=UTC))
@@ -209,3 +209,14 @@ def test_reminder_shows_the_go_line_meeting_point_and_notes_not_the_checklist(bo
     for item in protocol(bot).checklist:  # none of the checklist's items, ready or not
         assert item.name not in words, item.name
     assert len(reminder.params["blocks"]) <= 3 and reminder.params["text"] == f"Reminder: shift #{number} starts in 2h: tap to see"
+
+
+def test_a_lead_on_their_own_shift_gets_open_checklist_in_the_reminder(bot):
+    number = bot.create_shift(lead="UA")
+    bot.train("UA")
+    bot.command("UA", f"signup {number}").reply()
+    at(bot, datetime(2026, 11, 23, 1, 0, 30, tzinfo=UTC))
+    sent = reminders_to(bot, "UA")
+    assert len(sent) == 1
+    assert [b["action_id"] for b in buttons(sent[0].params)] == ["shift_withdraw", "cover_find", "ready_open",
+                                                                 "shift_details"]
