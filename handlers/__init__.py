@@ -21,6 +21,7 @@ from handlers import (
     cover,
     debriefs,
     home,
+    hours,
     middleware,
     partners,
     people,
@@ -48,6 +49,7 @@ SURFACES = (
     team_messages,
     sos,
     cover,
+    hours,
 )
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from outreach import replays
 from outreach.attendance import MISSED, PRESENT, Presence, attendance
 from outreach.store import Store, from_iso, iso
 from outreach.trainings import TrainingRecord
@@ -189,7 +190,7 @@ def everyone_hours(store: Store, *, year: int, zone: ZoneInfo, now: datetime) ->
 class Correction:
     """What correcting an entry did: saved (with the hours before and after), or why not."""
 
-    outcome: str  # saved, no_shift, not_held, bad_hours, no_reason, private
+    outcome: str  # saved, repeat (a form sent twice), no_shift, not_held, bad_hours, no_reason, private
     before: float | None = None
     after: float | None = None
     problem: str | None = None
@@ -208,7 +209,7 @@ def parse_hours(text: str) -> float | None:
 
 
 def correct(store: Store, *, actor: str, shift_id: int, user: str, hours: float, reason: str,
-            screen: Callable[[str], str | None]) -> Correction:
+            screen: Callable[[str], str | None], request_key: str | None = None) -> Correction:
     """Record a coordinator's correction of a person's hours on a held shift, audited with who and why.
 
     `screen(reason)` returns a problem when the reason holds personal details (then nothing is saved).
@@ -224,6 +225,8 @@ def correct(store: Store, *, actor: str, shift_id: int, user: str, hours: float,
         return Correction("private", problem=problem)
     now = store.clock()
     with store.write() as db:
+        if replays.seen(db, request_key):
+            return Correction("repeat", after=hours)
         row = next(db.query("SELECT status, ends_at FROM shifts WHERE id = ?", [shift_id]), None)
         if row is None:
             return Correction("no_shift")
@@ -231,6 +234,7 @@ def correct(store: Store, *, actor: str, shift_id: int, user: str, hours: float,
             return Correction("not_held")
         before = next((hours_ for p, hours_, _ in _apply(attendance(db, [shift_id]), corrections(db, [shift_id]))
                        .get(shift_id, []) if p.user == user), 0.0)
+        replays.record(store, db, request_key)
         db["hour_corrections"].insert({
             "shift_id": shift_id, "user_id": user, "hours": hours, "reason": reason,
             "corrected_by": actor, "corrected_at": iso(now),
