@@ -45,13 +45,18 @@ class Presence(NamedTuple):
     ended_at: datetime | None
     status: str  # present, absent or no-show
     source: str  # checkins, debrief or debrief-plan
+    hours: float = 0.0  # hours out, from the person's actual times (0 for anyone not there)
 
-    @property
-    def hours(self) -> float:
-        """Hours out, from the person's actual times (0 for anyone not there)."""
-        if self.status != PRESENT or self.started_at is None or self.ended_at is None:
-            return 0.0
-        return max((self.ended_at - self.started_at).total_seconds(), 0.0) / 3600
+
+def _span(start: datetime | None, end: datetime | None) -> float:
+    if start is None or end is None:
+        return 0.0
+    return max((end - start).total_seconds(), 0.0) / 3600
+
+
+def _present(user: str, start: datetime, end: datetime, source: str) -> Presence:
+    """A person who was there from `start` to `end`."""
+    return Presence(user, start, end, PRESENT, source, _span(start, end))
 
 
 def _ids(shift_ids: list[int]) -> str:
@@ -66,56 +71,119 @@ def _sane(start: datetime | None, end: datetime | None) -> bool:
     return start is not None and end is not None and start < end <= start + MAX_SHIFT
 
 
-def attendance(db: Database, shift_ids: list[int]) -> dict[int, list[Presence]]:
-    """Who was out on each shift (present, absent, no-show), by shift id; shifts without attendance map to []."""
-    ids = _ids(shift_ids)
-    out: dict[int, list[Presence]] = {int(i): [] for i in shift_ids}
-    if not out:
-        return out
-    shifts = {row[0]: row[1:] for row in db.execute(
-        "SELECT id, lead, starts_at, ends_at FROM shifts WHERE id IN (SELECT value FROM json_each(?))", [ids])}
-    expected: dict[int, list[str]] = defaultdict(list)
-    for shift_id, (lead, _, _) in shifts.items():
-        if lead:
-            expected[shift_id].append(lead)
-    for shift_id, user in db.execute(
-            "SELECT shift_id, user_id FROM signups WHERE status = 'confirmed' "
-            "AND shift_id IN (SELECT value FROM json_each(?)) ORDER BY id", [ids]):
-        expected[shift_id].append(user)
-    safety = {row[0]: (_at(row[1]), _at(row[2])) for row in db.execute(
-        "SELECT shift_id, checked_in_at, checked_out_at FROM safety "
-        "WHERE shift_id IN (SELECT value FROM json_each(?))", [ids])}
-    members: dict[int, list[tuple]] = defaultdict(list)
+# Every debriefed shift's team, with the shift's check-in and check-out, the debrief's times and the plan.
+_DEBRIEFED = (
+    "SELECT d.shift_id, d.team, f.checked_in_at, f.checked_out_at, d.started_at, d.ended_at, s.starts_at, s.ends_at "
+    "FROM debriefs d JOIN shifts s ON s.id = d.shift_id LEFT JOIN safety f ON f.shift_id = d.shift_id "
+    "WHERE d.shift_id IN (SELECT value FROM json_each(?))"
+)
+
+
+def _sane_sql(start: str, end: str) -> str:
+    """SQL for `_debrief_times`' test of a pair of stored times: both set, in order, at most MAX_SHIFT apart."""
+    return (f"({start} IS NOT NULL AND {end} IS NOT NULL AND {end} > {start} "
+            f"AND (julianday({end}) - julianday({start})) * 86400 <= {int(MAX_SHIFT.total_seconds())})")
+
+
+def _seconds_sql(start: str, end: str) -> str:
+    return f"(julianday({end}) - julianday({start})) * 86400"
+
+
+# The same, added up in SQL for `hours_by_shift`: each debriefed shift's team size (each person once) and
+# the seconds they were out, chosen as `_debrief_times` chooses them.
+_DEBRIEFED_HOURS = (
+    "SELECT d.shift_id, (SELECT count(DISTINCT j.value) FROM json_each(d.team) j WHERE j.type = 'text'), "
+    f"CASE WHEN {_sane_sql('f.checked_in_at', 'f.checked_out_at')} "
+    f"THEN {_seconds_sql('f.checked_in_at', 'f.checked_out_at')} "
+    f"WHEN {_sane_sql('d.started_at', 'd.ended_at')} THEN {_seconds_sql('d.started_at', 'd.ended_at')} "
+    f"ELSE max({_seconds_sql('s.starts_at', 's.ends_at')}, 0) END "
+    "FROM debriefs d JOIN shifts s ON s.id = d.shift_id LEFT JOIN safety f ON f.shift_id = d.shift_id "
+    "WHERE d.shift_id IN (SELECT value FROM json_each(?)) AND json_valid(d.team)"
+)
+
+
+Team = tuple[int, list[str], datetime, datetime, str]  # a debriefed shift: its team, from, to, source
+
+
+def _read(db: Database, ids: str, *, teams: bool = True) -> tuple[dict[int, list[Presence]], list[Team]]:
+    """The sources, read once: each shift with per-member rows as presences, and (with `teams`) every other
+    debriefed shift's team with the times they were out."""
+    rows: dict[int, list[tuple]] = defaultdict(list)
     if db[MEMBER_TABLE].exists():
         for row in db.execute(
                 f"SELECT shift_id, user_id, checked_in_at, checked_out_at, absent FROM {MEMBER_TABLE} "
                 "WHERE shift_id IN (SELECT value FROM json_each(?)) ORDER BY rowid", [ids]):
-            members[row[0]].append(row[1:])
-    debriefs = {row[0]: row[1:] for row in db.execute(
-        "SELECT shift_id, team, started_at, ended_at FROM debriefs WHERE shift_id IN (SELECT value FROM json_each(?))",
-        [ids])}
-    for shift_id, (_, starts_at, ends_at) in shifts.items():
-        planned_end = from_iso(ends_at)
-        if members.get(shift_id):
-            found = _from_members(members[shift_id], safety.get(shift_id), planned_end)
-        elif shift_id in debriefs:
-            found = _from_debrief(debriefs[shift_id], safety.get(shift_id), starts_at, ends_at)
-        else:
-            continue
-        seen = {p.user for p in found}
-        source = found[0].source if found else FROM_DEBRIEF
-        for user in dict.fromkeys(expected.get(shift_id, [])):
-            if user not in seen:
-                found.append(Presence(user, None, None, NO_SHOW, source))
-        out[shift_id] = found
+            rows[row[0]].append(row[1:])
+    members: dict[int, list[Presence]] = {}
+    if rows:
+        for shift_id, ends_at, team_out in db.execute(
+                "SELECT s.id, s.ends_at, f.checked_out_at FROM shifts s LEFT JOIN safety f ON f.shift_id = s.id "
+                "WHERE s.id IN (SELECT value FROM json_each(?))", [json.dumps(sorted(rows))]):
+            members[shift_id] = _from_members(rows[shift_id], _at(team_out), from_iso(ends_at))
+    found: list[Team] = []
+    for shift_id, team, *times in db.execute(_DEBRIEFED, [ids]) if teams else ():
+        if shift_id not in members:
+            found.append((shift_id, _team(team), *_debrief_times(*times)))
+    return members, found
+
+
+def attendance(db: Database, shift_ids: list[int], *, missing: bool = True) -> dict[int, list[Presence]]:
+    """Who was out on each shift (present, absent, no-show), by shift id; shifts without attendance map to [].
+
+    Without `missing`, only the people who were there.
+    """
+    ids = _ids(shift_ids)
+    out: dict[int, list[Presence]] = {int(i): [] for i in shift_ids}
+    if not out:
+        return out
+    members, teams = _read(db, ids)
+    out.update(members)
+    make = tuple.__new__  # Presence(...) without its generated __new__: thousands of rows per report
+    for shift_id, people, start, end, source in teams:
+        hours = _span(start, end)
+        out[shift_id] = [make(Presence, (user, start, end, PRESENT, source, hours)) for user in people]
+    if missing:
+        expected: dict[int, list[str]] = defaultdict(list)
+        for shift_id, user in db.execute(
+                "SELECT id, lead FROM shifts WHERE lead IS NOT NULL AND lead != '' "
+                "AND id IN (SELECT value FROM json_each(?))", [ids]):
+            expected[shift_id].append(user)
+        for shift_id, user in db.execute(
+                "SELECT shift_id, user_id FROM signups WHERE status = 'confirmed' "
+                "AND shift_id IN (SELECT value FROM json_each(?)) ORDER BY id", [ids]):
+            expected[shift_id].append(user)
+        for shift_id, people in expected.items():
+            found = out.get(shift_id)
+            if not found and shift_id not in members:  # no attendance for this shift yet: nobody is missing
+                continue
+            seen = {p.user for p in found or []}
+            source = found[0].source if found else FROM_DEBRIEF
+            for user in dict.fromkeys(people):
+                if user not in seen:
+                    out[shift_id].append(Presence(user, None, None, NO_SHOW, source))
     return out
 
 
-def _from_members(rows: list[tuple], shift_times: tuple | None, planned_end: datetime) -> list[Presence]:
+def hours_by_shift(db: Database, shift_ids: list[int]) -> dict[int, float]:
+    """The hours each shift's people were out, added up: the same attendance as `attendance`, read the same
+    way, without a row per person (the report adds up thousands of shifts)."""
+    out = {int(i): 0.0 for i in shift_ids}
+    if not out:
+        return out
+    ids = _ids(shift_ids)
+    members = _read(db, ids, teams=False)[0]
+    for shift_id, people in members.items():
+        out[shift_id] = sum(p.hours for p in people)
+    for shift_id, team, seconds in db.execute(_DEBRIEFED_HOURS, [ids]):
+        if shift_id not in members:
+            out[shift_id] = team * round(seconds) / 3600
+    return out
+
+
+def _from_members(rows: list[tuple], team_out: datetime | None, planned_end: datetime) -> list[Presence]:
     """Each member's own times; a member who checked in and never out is out until the team's check-out,
     else the planned end."""
     found: dict[str, Presence] = {}
-    team_out = shift_times[1] if shift_times else None
     for user, checked_in, checked_out, absent in rows:
         start, end = _at(checked_in), _at(checked_out)
         if absent and start is None:
@@ -128,24 +196,31 @@ def _from_members(rows: list[tuple], shift_times: tuple | None, planned_end: dat
         earlier = found.get(user)
         if earlier is not None and earlier.status == PRESENT:  # counted once per shift: the widest span
             start, end = min(start, earlier.started_at), max(end, earlier.ended_at)  # type: ignore[type-var]
-        found[user] = Presence(user, start, end, PRESENT, FROM_CHECKINS)
+        found[user] = _present(user, start, end, FROM_CHECKINS)  # type: ignore[arg-type]
     return list(found.values())
 
 
-def _from_debrief(row: tuple, shift_times: tuple | None, starts_at: str, ends_at: str) -> list[Presence]:
-    """The debrief's team, out from the shift's check-in to its check-out, else the debrief's (or planned) times."""
-    team, started_at, ended_at = row
-    try:
-        people = [u for u in json.loads(team or "[]") if isinstance(u, str)]
-    except ValueError:
-        people = []
-    start, end = shift_times or (None, None)
+def _debrief_times(checked_in: str | None, checked_out: str | None, started: str | None, ended: str | None,
+                   starts: str, ends: str) -> tuple[datetime, datetime, str]:
+    """The shift's check-in and check-out when both make sense, else the debrief's times (the plan when
+    nobody checked in), else the plan; and which it was."""
     source = FROM_DEBRIEF
-    if not _sane(start, end):
-        start, end, source = _at(started_at or starts_at), _at(ended_at or ends_at), FROM_DEBRIEF_PLAN
-        if not _sane(start, end):
-            start, end = from_iso(starts_at), from_iso(ends_at)
-    return [Presence(user, start, end, PRESENT, source) for user in dict.fromkeys(people)]
+    for first, last in ((checked_in, checked_out), (started, ended), (starts, ends)):
+        if first and last and last > first:
+            start, end = datetime.fromisoformat(first), datetime.fromisoformat(last)
+            if end - start <= MAX_SHIFT:
+                return start, end, source
+        source = FROM_DEBRIEF_PLAN
+    return from_iso(starts), from_iso(ends), source
+
+
+def _team(team: str | None) -> list[str]:
+    """The people of a debrief's team (stored JSON), each once."""
+    try:
+        people = json.loads(team or "[]")
+    except ValueError:
+        return []
+    return [user for user in dict.fromkeys(people) if isinstance(user, str)] if isinstance(people, list) else []
 
 
 def no_shows(present: dict[int, list[Presence]]) -> dict[str, int]:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from outreach import replays
-from outreach.attendance import MISSED, PRESENT, Presence, attendance
+from outreach.attendance import MISSED, PRESENT, Presence, attendance, hours_by_shift
 from outreach.store import Store, from_iso, iso
 from outreach.trainings import TrainingRecord
 
@@ -69,18 +69,24 @@ def _apply(present: dict[int, list[Presence]],
             if fix is None:
                 rows.append((p, p.hours, None))
             else:  # credited with hours by a coordinator: there after all
-                rows.append((p._replace(status=PRESENT) if fix[0] > 0 else p, fix[0], fix[1]))
+                rows.append((p._replace(status=PRESENT, hours=fix[0]) if fix[0] > 0 else p._replace(hours=fix[0]),
+                             fix[0], fix[1]))
         out[shift_id] = rows
     for (shift_id, user), (hours, reason) in fixed.items():
         if shift_id in out and all(p.user != user for p, _, _ in out[shift_id]):
-            out[shift_id].append((Presence(user, None, None, PRESENT, CORRECTED), hours, reason))
+            out[shift_id].append((Presence(user, None, None, PRESENT, CORRECTED, hours), hours, reason))
     return out
 
 
 def shift_hours(db: Database, shift_ids: list[int]) -> dict[int, float]:
     """Hours volunteered on each shift: every person's own hours (corrections applied), added up."""
-    counted = _apply(attendance(db, shift_ids), corrections(db, shift_ids))
-    return {shift_id: sum(hours for _, hours, _ in rows) for shift_id, rows in counted.items()}
+    out = hours_by_shift(db, shift_ids)
+    fixed = corrections(db, shift_ids)
+    if fixed:  # the few corrected shifts, person by person
+        corrected = sorted({shift_id for shift_id, _ in fixed})
+        for shift_id, rows in _apply(attendance(db, corrected, missing=False), fixed).items():
+            out[shift_id] = sum(hours for _, hours, _ in rows)
+    return out
 
 
 def entries(db: Database, shift_ids: list[int]) -> list[Entry]:
