@@ -203,3 +203,27 @@ def test_the_reports_hours_equal_the_sum_of_the_statements(bot, night):
         totals.append(statement_total(pdf_words(uploaded(you, mark)[1])[1]))
     assert totals == [6.25, 6.25] and figure == sum(totals) == 12.5
     assert hr.everyone_hours(bot.store, year=2026, zone=bot.settings.zone, now=bot.clock()) == {LEAD: 6.25, "UA": 6.25}
+
+
+def test_per_member_check_ins_win_over_the_debriefs_team(bot, night):
+    """Where the team checked in one by one (issue 13's per-member rows), each person's own times count;
+    someone marked absent, or confirmed and never checked in, is missing."""
+    a, _ = night
+    with bot.store.write() as db:
+        if not db["member_checkins"].exists():  # the safety net's table, as issue 13 adds it
+            db["member_checkins"].create({"shift_id": int, "user_id": str, "checked_in_at": str, "checked_in_by": str,
+                                          "checked_out_at": str, "checked_out_by": str, "absent": int})
+        db["member_checkins"].insert_all([
+            {"shift_id": a, "user_id": LEAD, "checked_in_at": "2026-11-24T01:40:00+00:00", "checked_in_by": LEAD,
+             "checked_out_at": "2026-11-24T05:55:00+00:00", "checked_out_by": LEAD, "absent": 0},
+            {"shift_id": a, "user_id": "UA", "checked_in_at": "2026-11-24T02:10:00+00:00", "checked_in_by": LEAD,
+             "checked_out_at": None, "checked_out_by": None, "absent": 0},  # out until the team's check-out
+            {"shift_id": a, "user_id": "UB", "checked_in_at": None, "checked_in_by": LEAD,
+             "checked_out_at": None, "checked_out_by": None, "absent": 1},
+        ])
+    with bot.store.read() as db:
+        found = {p.user: p for p in attendance(db, [a])[a]}
+        assert (found[LEAD].hours, found["UA"].hours, found["UB"].status) == (4.25, 3.75, "absent")
+        assert hr.shift_hours(db, [a]) == {a: 8.0}
+    rows = {r.user: r for r in hr.roster(bot.store, zone=bot.settings.zone, now=bot.clock())}
+    assert rows["UB"].no_shows == 1 and rows["UA"].hours_year == 5.75
