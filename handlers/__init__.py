@@ -21,6 +21,7 @@ from handlers import (
     cover,
     debriefs,
     home,
+    hours,
     middleware,
     partners,
     people,
@@ -50,6 +51,7 @@ SURFACES = (
     sos,
     cover,
     series,
+    hours,
 )
 
 

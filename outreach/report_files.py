@@ -17,6 +17,7 @@ import yaml
 
 from outreach.catalog import KINDS, Catalog, Entry
 from outreach.debriefs import Lists
+from outreach.hours import RosterRow, Summary
 from outreach.reports import Kpi, Report, kpis
 
 WORDS = Path(__file__).resolve().parent.parent / "templates" / "reports" / "files.yml"
@@ -358,6 +359,114 @@ def report_xlsx(report: Report, *, catalog: Catalog, lists: Lists, sectors: list
         rows.append(row)
     out.sheet(sheets["hours"], head, rows, {0: DATE, 1: DATE, 6: HOURS, 7: MONEY})
 
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- hours: the statement and the roster
+
+
+HOURS_WORDS = WORDS.parent.parent / "hours" / "files.yml"
+STATEMENT_ROWS = 28  # shifts listed one by one on the one page; more are listed by month
+
+
+@lru_cache(maxsize=1)
+def hours_words() -> dict:
+    """The words of the statement of service hours and the roster workbook."""
+    return yaml.safe_load(HOURS_WORDS.read_text(encoding="utf-8"))
+
+
+def hours_text(value: float) -> str:
+    """Hours as a statement prints them: 4, 4.5, 4.25 (thousands separated)."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+
+
+def statement_pdf(summary: Summary, *, name: str, coalition: str | None, issuer: str | None, today: date) -> bytes:
+    """A one-page statement of a person's service hours in a year: dates, hours per shift, the total,
+    the coalition's name and who issues it (the configured coordinator, else the coalition's coordinators)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import letter
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import inch
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    w = hours_words()["statement"]
+    regular, bold = _fonts()
+    org = coalition or w["coalition_default"]
+    title_style = ParagraphStyle("title", fontName=bold, fontSize=18, leading=22, textColor=colors.HexColor(INK))
+    sub_style = ParagraphStyle("sub", fontName=bold, fontSize=12, leading=16, spaceBefore=2)
+    body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=14)
+    small = ParagraphStyle("small", fontName=regular, fontSize=8, leading=11, textColor=colors.HexColor("#555555"))
+    year_over = today.year > summary.year
+    text = (w["body"] if year_over else w["body_part"]).format(
+        name=name, total=hours_text(summary.total), coalition=org, year=summary.year, last=_day(today))
+    story: list = [Paragraph(escape(coalition or w["program"]), title_style),
+                   Paragraph(escape(w["title"]), sub_style), Spacer(1, 0.15 * inch),
+                   Paragraph(escape(text), body), Spacer(1, 0.15 * inch)]
+    if summary.lines:
+        if len(summary.lines) <= STATEMENT_ROWS:
+            rows = [w["columns"]] + [
+                [_day(line.day), KINDS.get(line.kind, line.kind), hours_text(line.hours) + (" *" if line.corrected else "")]
+                for line in summary.lines]
+        else:
+            counts: dict[date, int] = {}
+            for line in summary.lines:
+                counts[line.day.replace(day=1)] = counts.get(line.day.replace(day=1), 0) + 1
+            rows = [w["month_columns"]] + [[month.strftime("%B %Y"), str(counts[month]), hours_text(hours)]
+                                           for month, hours in summary.by_month]
+        rows.append([w["total"], "", hours_text(summary.total)])
+        table = Table(rows, colWidths=[2.6 * inch, 2.6 * inch, 1.2 * inch], repeatRows=1)
+        table.setStyle(TableStyle([
+            ("FONT", (0, 0), (-1, -1), regular, 9),
+            ("FONT", (0, 0), (-1, 0), bold, 9),
+            ("FONT", (0, -1), (-1, -1), bold, 9),
+            ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(INK)),
+            ("ALIGN", (2, 0), (2, -1), "RIGHT"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
+            ("LINEABOVE", (0, -1), (-1, -1), 0.75, colors.HexColor(INK)),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ]))
+        story.append(table)
+        if any(line.corrected for line in summary.lines) and len(summary.lines) <= STATEMENT_ROWS:
+            story.append(Paragraph(escape(w["corrected"]), small))
+    else:
+        story.append(Paragraph(escape(w["none"]), body))
+    who = issuer or w["issuer_default"].format(coalition=org)
+    story += [Spacer(1, 0.25 * inch), Paragraph(escape(w["issued"].format(today=_day(today), issuer=who)), body),
+              Spacer(1, 0.1 * inch), Paragraph(escape(w["footer"]), small)]
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=letter, leftMargin=0.9 * inch, rightMargin=0.9 * inch,
+                            topMargin=0.8 * inch, bottomMargin=0.7 * inch, title=f"{w['title']} {summary.year}",
+                            author=coalition or w["program"], subject=w["title"])
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def roster_xlsx(rows: list[RosterRow], *, catalog: Catalog) -> bytes:
+    """The roster as a workbook: one row per volunteer (hours as numbers, dates as dates), and a sheet of
+    every volunteer's trainings with their expiry."""
+    from openpyxl import Workbook
+
+    w = hours_words()["roster"]
+    book = Workbook(write_only=True)
+    out = _Writer(book)
+    table = []
+    for r in rows:
+        expiries = [t.expires_on for t in r.trainings if t.expires_on]
+        trainings = "; ".join(
+            catalog.name_of("trainings", t.training)
+            + (f" ({w['until'].format(day=t.expires_on.isoformat())})" if t.expires_on else "") for t in r.trainings)
+        languages = ", ".join(catalog.name_of("languages", lang) for lang in r.languages)
+        table.append([r.user, trainings, min(expiries) if expiries else None, languages, r.hours_90, r.hours_year,
+                      r.last_shift, r.no_shows])
+    out.sheet(w["sheet"], w["head"], table, {2: DATE, 4: "0.00", 5: "0.00", 6: DATE, 7: WHOLE},
+              widths=[12, 50, 11, 24, 10, 10, 11, 10])
+    out.sheet(w["trainings_sheet"], w["trainings_head"], [
+        [r.user, catalog.name_of("trainings", t.training), t.completed_on, t.expires_on]
+        for r in rows for t in r.trainings], {2: DATE, 3: DATE}, widths=[12, 30, 11, 11])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

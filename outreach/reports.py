@@ -27,6 +27,7 @@ from sqlite_utils import Database
 
 from outreach.catalog import Catalog, Entry
 from outreach.debriefs import Lists
+from outreach.hours import shift_hours
 from outreach.numbers import parse_number
 from outreach.store import Store, iso
 
@@ -369,14 +370,13 @@ _AUDIENCES = ("SELECT s.id AS shift, s.kind, s.starts_at, a.sector, a.count FROM
 
 
 def volunteer_hours(db: Database, held: list[Held]) -> dict[int, float]:
-    """Hours volunteered on each held shift, by shift id.
-
-    Estimated: the debrief's team times the debrief's start to end, or before a debrief the confirmed
-    team times the planned start to end (both read with the shift). Every figure of volunteer hours
-    comes from here, so real per-person check-in and check-out times (read from `db`) replace the
-    estimate in this one place.
+    """Hours volunteered on each held shift, by shift id: each person's own hours from attendance
+    (outreach/attendance.py: per-member check-in and check-out, else the debrief's team with the shift's
+    check-in and check-out), corrections applied, added up (outreach/hours.py). A shift without
+    attendance yet (no debrief) counts none. Every figure of volunteer hours comes from here, and each
+    person's statement of service hours adds up the same entries, so the two agree.
     """
-    return {h.id: h.team * h.seconds / 3600 for h in held}
+    return shift_hours(db, [h.id for h in held])
 
 
 class _Days:

@@ -61,6 +61,7 @@ class Settings:
     inkind_rate: float | None = None
     currency: str = "USD"
     sos_repeat: timedelta = timedelta(minutes=1)
+    statement_issuer: str | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -294,4 +295,11 @@ def _report_settings(env: Mapping[str, str]) -> dict:
             "Give the three-letter code (ISO 4217) the in-kind rate is in, like USD or EUR",
         )
     values["currency"] = currency
+    issuer = _get(env, "OUTREACH_STATEMENT_ISSUER")
+    if issuer and (len(issuer) > 120 or any(ord(c) < 32 for c in issuer)):
+        raise SettingsError(
+            "OUTREACH_STATEMENT_ISSUER", "is longer than 120 characters or holds control characters",
+            "Give the coordinator who issues statements of service hours, like: Dana Reyes, Volunteer Coordinator",
+        )
+    values["statement_issuer"] = issuer
     return values

@@ -448,6 +448,20 @@ def m018_series(db: Database) -> None:
     )
 
 
+@migrations()
+def m019_hours(db: Database) -> None:
+    """Corrections of a person's hours on a shift (outreach/hours.py): the newest one per shift and person wins."""
+    db["hour_corrections"].create(
+        {
+            "id": int, "shift_id": int, "user_id": str, "hours": float, "reason": str,
+            "corrected_by": str, "corrected_at": str,
+        },
+        pk="id", foreign_keys=[("shift_id", "shifts", "id")],
+        not_null={"shift_id", "user_id", "hours", "reason", "corrected_by", "corrected_at"},
+    )
+    db["hour_corrections"].create_index(["shift_id", "user_id"])
+    db["hour_corrections"].create_index(["user_id"])
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 

@@ -33,7 +33,7 @@ def test_home_shows_own_shifts_and_waitlist_places_each_with_its_own_buttons(bot
     assert "staffing" not in home.words
     on = Phone(bot, "UA").home()
     assert "Meet at the library." in on.words and "Not ready yet" in on.words
-    assert on.buttons[4:] == ["Details", "Withdraw", "Find cover"] and on.button("Withdraw")["confirm"]
+    assert on.buttons[4:] == ["Details", "Withdraw", "Find cover", "My hours"] and on.button("Withdraw")["confirm"]
     empty = Phone(bot, "UZ").home()
     assert "Nothing planned for you yet" in empty.words and "Find a shift" in empty.words
 

@@ -95,9 +95,9 @@ def test_report_uploads_a_pdf_holding_the_coalition_and_the_kpis(bot, audiences)
     assert "Law enforcement 12 0 +12" in words and "Health care 8 0 +8" in words
     assert f"{KPI['materials']} 56 0 +56" in words and f"{KPI['referrals']} 3 0 +3" in words
     assert "Emergency housing 2 0 +2" in words and f"{KPI['hotline']} 1 0 +1" in words
-    assert f"{KPI['hours']} 14.5 0.0 +14.5" in words
-    assert "(USD, at 33.49 an hour) 485.61 0.00 +485.61" in words  # 14.5 h × 33.49
-    assert "in-kind value* (USD at 33.49 an hour): *485.6" in text
+    assert f"{KPI['hours']} 10.5 0.0 +10.5" in words
+    assert "(USD, at 33.49 an hour) 351.65 0.00 +351.65" in words  # 10.5 h × 33.49
+    assert "in-kind value* (USD at 33.49 an hour): *351.6" in text
 
 
 def test_workbook_cells_equal_the_csv_and_the_chat_message(bot, audiences):
@@ -130,7 +130,7 @@ def test_workbook_cells_equal_the_csv_and_the_chat_message(bot, audiences):
     assert cell("reached") == chat_figure(text, "People reached") and cell("materials") == chat_figure(text, "Materials")
     assert cell("trained") == chat_figure(text, "people trained") and cell("referrals") == chat_figure(text, "Referrals")
     assert cell("hotline") == chat_figure(text, "Hotline contacted") and cell("nights") == chat_figure(text, "Outreach nights")
-    assert cell("hours") == chat_figure(text, "Volunteer hours") == 14.5
+    assert cell("hours") == chat_figure(text, "Volunteer hours") == 10.5
     assert cell("audience") == 20 and summary["  Law enforcement"][1].value == 12
     assert summary[KPI["inkind"].format(currency="USD", rate="33.49")][1].number_format == "#,##0.00"
     assert summary["First day"][1].value == datetime(2026, 11, 1) and summary["First day"][1].number_format == "yyyy-mm-dd"
@@ -145,7 +145,7 @@ def test_workbook_cells_equal_the_csv_and_the_chat_message(bot, audiences):
             row = debriefed[night[0]]
             assert (night[5], night[6], night[7], night[8]) == (
                 int(row["team_size"]), float(row["hours"]), float(row["volunteer_hours"]), int(row["contacts"]))
-    assert sum(n[7] for n in nights) == 14.5
+    assert sum(n[7] for n in nights) == 10.5
     referrals = {r[0]: r[1:] for r in book["Referrals"].iter_rows(min_row=2, values_only=True)}
     assert referrals == {"Emergency housing": (2, 0), "Medical care": (1, 0)}
     trained = list(book["Trainings and audiences"].iter_rows(min_row=2, values_only=True))
@@ -153,7 +153,7 @@ def test_workbook_cells_equal_the_csv_and_the_chat_message(bot, audiences):
                        (b, datetime(2026, 11, 25), "Training", "Law enforcement", 12)]
     hours = list(book["Volunteer hours"].iter_rows(min_row=2, values_only=True))
     assert [h[0] for h in hours] == [datetime(2026, 11, d) for d in (1, 8, 15, 22, 29)]  # weeks of a month
-    assert sum(h[6] for h in hours) == 14.5 and hours[3][7] == round(hours[3][6] * 33.49, 2)
+    assert sum(h[6] for h in hours) == 10.5 and hours[3][7] == round(hours[3][6] * 33.49, 2)
 
 
 def test_no_free_text_from_debriefs_in_any_file(bot, audiences):
@@ -195,16 +195,16 @@ def test_a_custom_grant_period_is_compared_with_the_same_number_of_days(bot, aud
     assert [s.label for s in buckets(grant)][:2] == ["2026-07", "2026-08"] and len(buckets(grant)) == 12
     mid, _ = read_period("2026-07-15 .. 2027-07-14", today=today)
     assert buckets(mid)[0].label == "2026-07-15..2026-07-31" and buckets(mid)[-1].label == "2027-07-01..2027-07-14"
-    # A week from the 26th: night #3 (the 27th, no debrief: 1 confirmed × 4 planned hours); the week
+    # A week from the 26th: night #3 (the 27th, no debrief: no attendance yet, so no hours); the week
     # before holds nights #1 and #2.
     text, files, _ = report_uploads(bot, "report 2026-11-26..2026-12-02")
     assert "Outreach impact, 2026-11-26..2026-12-02* (compared with 2026-11-19..2026-11-25, the 7 days before)" in text
     assert "*Outreach nights*: *1* (-1 vs 2)" in text and "*People reached*: *0* (-12 vs 12)" in text
-    assert "*Volunteer hours*: *4.0* (-6.5 vs 10.5)" in text
+    assert "*Volunteer hours*: *0.0* (-10.5 vs 10.5)" in text
     summary = summary_rows(openpyxl.load_workbook(io.BytesIO(files["xlsx"])))
     assert (summary["Previous period from"][1].value, summary["Previous period to"][1].value) == (
         datetime(2026, 11, 19), datetime(2026, 11, 25))
-    assert summary[KPI["hours"]][1].value == 4.0 and summary[KPI["hours"]][2].value == 10.5
+    assert summary[KPI["hours"]][1].value == 0.0 and summary[KPI["hours"]][2].value == 10.5
     _, words = pdf_text(files["pdf"])
     assert "26 November 2026 to 2 December 2026" in words and "the 7 days before: 19 November 2026 to 25 November 2026" in words
 
@@ -254,7 +254,7 @@ def test_admin_cli_writes_the_pdf_and_the_workbook(bot, audiences, tmp_path, mon
     reader, words = pdf_text(pdf.read_bytes())
     assert COALITION in words and f"{KPI['reached']} 12 0 +12" in words and "In-kind" not in words
     summary = summary_rows(openpyxl.load_workbook(xlsx))
-    assert summary[KPI["reached"]][1].value == 12 and summary[KPI["hours"]][1].value == 14.5
+    assert summary[KPI["reached"]][1].value == 12 and summary[KPI["hours"]][1].value == 10.5
     assert bot_module.main(["report", "--period", "2026-11-31..2026-12-01", "--pdf", str(pdf)]) == 2
     assert "--period: 2026-11-31..2026-12-01 holds a date that does not exist" in capsys.readouterr().err
     assert bot_module.main(["report", "--period", "2026-11"]) == 2

@@ -104,8 +104,9 @@ def test_report_figures_against_known_debriefs_and_previous_period(bot, november
     text = bot.command(ADMIN, "report").text()
     assert "Outreach impact, 2026-11* (compared with 2026-10)" in text
     assert "*Outreach nights*: *3* (+3 vs 0) · Direct outreach *2* (+2 vs 0) · Training *1* (+1 vs 0)" in text
-    # 2 × 4.25 h + 1 × 2 h from debriefs, and 1 confirmed × 4 h planned for the shift without one.
-    assert "*Volunteer hours*: *14.5* (+14.5 vs 0.0)" in text
+    # Each person's own hours (outreach/attendance.py): the lead and UA from check-in to check-out (2 × 4.25 h),
+    # the training's lead 2 h; the shift without a debrief has no attendance yet, so no hours.
+    assert "*Volunteer hours*: *10.5* (+10.5 vs 0.0)" in text
     assert "*People reached*: *12* (+12 vs 0) · *people trained*: *25* (+25 vs 0)" in text
     assert "*Materials*: *56* (+56 vs 0): Hotline cards *50* (+50 vs 0) · Health and hygiene kits *6* (+6 vs 0)" in text
     assert "Emergency housing *2*" in text and "Medical care *1*" in text and "*Referrals*: *3*" in text

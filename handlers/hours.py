@@ -1,0 +1,307 @@
+"""Hours in Slack: My hours (a modal, `/outreach hours`) with the statement of service hours by DM,
+coordinators' corrections, and the roster (a modal, `/outreach roster`) with its .xlsx by DM."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
+
+from handlers import blocks as bk
+from handlers.commands import CommandRequest, parse_mention, parse_number, subcommand
+from handlers.home import SECTIONS
+from handlers.kit import Kit
+from handlers.reports import upload
+from outreach import hours as hr
+from outreach import privacy
+from outreach import report_files as rf
+from outreach.roles import Role
+from outreach.shifts import USER_ID
+
+log = logging.getLogger(__name__)
+
+MINE = "hours_mine"
+CORRECT = "hours_correct"
+ROSTER = "hours_roster"
+NAME_MAX = 100
+ROSTER_SHOWN = 40  # people listed in the modal (two blocks each stay under Slack's 100); the .xlsx has everyone
+
+
+def _today(kit: Kit):  # noqa: ANN202 (a date)
+    return kit.services.now().astimezone(kit.services.settings.zone).date()
+
+
+def summary(kit: Kit, user: str, year: int | None = None) -> hr.Summary:
+    """A person's hours in a year (this year by default)."""
+    services = kit.services
+    return hr.person_hours(services.store, user, year=year or _today(kit).year, zone=services.settings.zone,
+                           now=services.now())
+
+
+# ---------------------------------------------------------------- My hours and the statement
+
+
+def mine_view(kit: Kit, user: str) -> dict:
+    """My hours: this year's total, by month and by kind; the statement of service hours by DM (the submit)."""
+    s = summary(kit, user)
+    parts: list[Block] = [bk.section(kit.render("hours/mine.j2", s=s), block_id="hours_summary")]
+    if not s.lines:
+        return bk.modal(title="My hours", blocks=parts, callback_id=MINE)
+    parts += [bk.divider(),
+              bk.text_input("statement_name", "Your name on the statement", max_length=NAME_MAX,
+                            hint=kit.render("hours/statement_hint.j2"))]
+    return bk.modal(title="My hours", blocks=parts, callback_id=MINE, submit="Send statement",
+                    metadata={"year": s.year})
+
+
+def clean_name(text: object) -> str | None:
+    """A name for the statement: one line, at most NAME_MAX characters; None when unusable."""
+    name = " ".join(str(text or "").split())
+    if not name or len(name) > NAME_MAX or any(ord(c) < 32 for c in name):
+        return None
+    return name
+
+
+def dm_file(kit: Kit, client: WebClient, *, user: str, text: str, data: bytes, filename: str, title: str) -> bool:
+    """A neutral DM to the person, then the file uploaded into that DM; False (logged) when Slack refuses."""
+    try:
+        posted = client.chat_postMessage(channel=user, text=text)
+    except SlackApiError as exc:
+        log.warning("could not open a DM with %s: %s", user, exc.response.get("error"))
+        return False
+    return upload(client, channel=str(posted.get("channel") or user), data=data, filename=filename, title=title)
+
+
+def send_statement(kit: Kit, client: WebClient, *, user: str, name: str, s: hr.Summary) -> bool:
+    """Draw the person's one-page statement and DM it to them."""
+    settings = kit.services.settings
+    pdf = rf.statement_pdf(s, name=name, coalition=settings.coalition_name, issuer=settings.statement_issuer,
+                           today=_today(kit))
+    return dm_file(kit, client, user=user, text=kit.render("hours/statement_dm.j2", year=s.year), data=pdf,
+                   filename=f"service-hours-{s.year}.pdf", title=f"Statement of service hours {s.year}")
+
+
+# ---------------------------------------------------------------- corrections
+
+
+def correct_view(kit: Kit, *, user: str | None = None, shift: int | None = None) -> dict:
+    """The correction form: who, which shift, how many hours, why."""
+    parts: list[Block] = [
+        bk.section(kit.render("hours/correct_intro.j2")),
+        bk.user_input("person", "Person", initial=user),
+        bk.text_input("shift", "Shift number", initial=str(shift) if shift else None, max_length=8,
+                      placeholder="12"),
+        bk.text_input("hours", "Hours", max_length=6, placeholder="3.5", hint="From 0 to 24."),
+        bk.text_input("reason", "Why", multiline=True, max_length=hr.REASON_MAX,
+                      placeholder="Checked out late: stayed to help close"),
+    ]
+    return bk.modal(title="Correct hours", blocks=parts, callback_id=CORRECT, submit="Correct")
+
+
+def screen_reason(kit: Kit):  # noqa: ANN201 (a callable)
+    """The privacy screen for a correction's reason: a sentence saying what to remove, or None."""
+    screen, year = kit.services.privacy_screen(), _today(kit).year
+
+    def check(reason: str) -> str | None:
+        findings = screen(reason, current_year=year)
+        return privacy.explain(findings) if findings else None
+
+    return check
+
+
+def apply_correction(kit: Kit, *, actor: str, user: str, shift: int, hours: float, reason: str,
+                     request_key: str | None = None) -> tuple[str, str]:
+    """Record a correction; its outcome (saved, or what is wrong) and the words to show."""
+    done = hr.correct(kit.services.store, actor=actor, shift_id=shift, user=user, hours=hours, reason=reason,
+                      screen=screen_reason(kit), request_key=request_key)
+    if done.outcome in ("saved", "repeat"):
+        return done.outcome, kit.render("hours/corrected.j2", user=user, shift=shift, before=done.before,
+                                        after=done.after)
+    return done.outcome, kit.render("hours/correct_problem.j2", outcome=done.outcome, shift=shift,
+                                    problem=done.problem)
+
+
+# ---------------------------------------------------------------- the roster
+
+
+def roster_rows(kit: Kit) -> list[hr.RosterRow]:
+    """Every volunteer's row of the roster."""
+    services = kit.services
+    return hr.roster(services.store, zone=services.settings.zone, now=services.now())
+
+
+def roster_view(kit: Kit, note: str | None = None) -> dict:
+    """The roster for coordinators: a short block per volunteer, Export .xlsx and Correct hours."""
+    rows, today = roster_rows(kit), _today(kit)
+    shown = rows[:ROSTER_SHOWN]
+    parts: list[Block] = [bk.section(note, block_id="roster_note")] if note else []
+    parts += [bk.section(kit.render("hours/roster_head.j2", total=len(rows), year=today.year, shown=len(shown),
+                                    more=len(rows) - len(shown)), block_id="roster_head"),
+              bk.actions(bk.button("Export .xlsx", "hours_roster_export", style="primary"),
+                         bk.button("Correct hours", "hours_correct_open"), block_id="roster_actions")]
+    if not rows:
+        parts.append(bk.section(kit.render("hours/roster_empty.j2")))
+    for row in shown:
+        parts.append(bk.section(kit.render("hours/roster_row.j2", r=row, today=today), block_id=f"roster:{row.user}"))
+    return bk.modal(title="Roster", blocks=parts, callback_id=ROSTER)
+
+
+def send_roster(kit: Kit, client: WebClient, user: str) -> bool:
+    """The roster workbook, uploaded to the coordinator's DM."""
+    data = rf.roster_xlsx(roster_rows(kit), catalog=kit.services.catalog)
+    return dm_file(kit, client, user=user, text=kit.render("hours/roster_dm.j2"), data=data,
+                   filename=f"roster-{_today(kit).isoformat()}.xlsx", title=f"Roster {_today(kit).isoformat()}")
+
+
+def home_section(kit: Kit, user: str) -> list[Block]:
+    """On everyone's App Home: My hours; for coordinators also the Roster."""
+    buttons = [bk.button("My hours", "hours_open")]
+    if kit.services.role(user) >= Role.COORDINATOR:
+        buttons.append(bk.button("Roster", "hours_roster_open"))
+    return [bk.divider(), bk.actions(*buttons, block_id="home_hours")]
+
+
+# ---------------------------------------------------------------- commands
+
+
+@subcommand("hours", usage="[statement YOUR NAME]")
+def cmd_hours(req: CommandRequest) -> None:
+    """Your hours this year (a modal) and your statement of service hours; coordinators also see and correct anyone's."""
+    kit = req.kit
+    coordinator = req.role >= Role.COORDINATOR
+    word, _, rest = req.args.partition(" ")
+    word = word.lower()
+    if not word:
+        if req.trigger_id:
+            req.client.views_open(trigger_id=req.trigger_id, view=mine_view(kit, req.actor))
+        else:
+            req.reply(kit.render("hours/mine.j2", s=summary(kit, req.actor)))
+        return
+    if word == "statement":
+        name = clean_name(rest)
+        if name is None:
+            req.say("hours/bad_name.j2", limit=NAME_MAX)
+            return
+        s = summary(kit, req.actor)
+        if not s.lines:
+            req.say("hours/no_statement.j2", year=s.year)
+            return
+        req.say("hours/statement_sent.j2", total=s.total, year=s.year)
+        send_statement(kit, req.client, user=req.actor, name=name, s=s)
+        return
+    if word == "correct":
+        if not coordinator:
+            req.say("common/not_allowed.j2", needed=Role.COORDINATOR.label, what="/outreach hours correct")
+            return
+        parts = rest.split(" ", 3)
+        user = parse_mention(parts[0]) if parts else None
+        shift = parse_number(parts[1]) if len(parts) > 1 else None
+        hours = hr.parse_hours(parts[2]) if len(parts) > 2 else None
+        if user is None or shift is None or hours is None or len(parts) < 4:
+            req.say("common/usage.j2", usage="/outreach hours correct @person N HOURS REASON")
+            return
+        _, text = apply_correction(kit, actor=req.actor, user=user, shift=shift, hours=hours, reason=parts[3])
+        req.reply(text)
+        return
+    user = parse_mention(req.args.split(" ")[0])
+    if coordinator and user:
+        req.reply(kit.render("hours/person.j2", user=user, s=summary(kit, user)))
+        return
+    req.say("hours/usage.j2", coordinator=coordinator)
+
+
+@subcommand("roster", role=Role.COORDINATOR, usage="[export]")
+def cmd_roster(req: CommandRequest) -> None:
+    """The volunteers' roster (a modal); `export` sends its .xlsx to your DMs."""
+    if req.args.lower() == "export" or not req.trigger_id:
+        req.say("hours/roster_sent.j2")
+        send_roster(req.kit, req.client, req.actor)
+        return
+    req.client.views_open(trigger_id=req.trigger_id, view=roster_view(req.kit))
+
+
+# ---------------------------------------------------------------- Bolt wiring
+
+
+def register(app: App, kit: Kit) -> None:
+    """Wire My hours, the statement, corrections and the roster; add the buttons to the App Home."""
+    kit.render.env.filters["hours"] = lambda value: f"{rf.hours_text(float(value or 0))} h"
+    if home_section not in SECTIONS:
+        SECTIONS.append(home_section)
+
+    @kit.later(app.action("hours_open"))
+    def on_open(body: dict, context: BoltContext, client: WebClient) -> None:
+        client.views_open(trigger_id=body["trigger_id"], view=mine_view(kit, context["actor"]))
+
+    @kit.form(app.view(MINE))
+    def on_statement(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+        name = clean_name((context.get("form") or {}).get("statement_name"))
+        if name is None:
+            ack(response_action="errors", errors={"statement_name": kit.render("hours/bad_name.j2", limit=NAME_MAX)})
+            return
+        actor = context["actor"]
+        s = summary(kit, actor)
+        if not s.lines:
+            ack(response_action="errors", errors={"statement_name": kit.render("hours/no_statement.j2", year=s.year)})
+            return
+        ack(response_action="update", view=bk.modal(
+            title="My hours", callback_id="hours_sent", close="Done",
+            blocks=[bk.section(kit.render("hours/statement_sent.j2", total=s.total, year=s.year))]))
+        send_statement(kit, client, user=actor, name=name, s=s)
+
+    @kit.later(app.action("hours_roster_open"))
+    def on_roster(body: dict, context: BoltContext, client: WebClient) -> None:
+        if context["role"] >= Role.COORDINATOR:
+            client.views_open(trigger_id=body["trigger_id"], view=roster_view(kit))
+
+    @kit.later(app.action("hours_roster_export"))
+    def on_export(body: dict, context: BoltContext, client: WebClient) -> None:
+        if context["role"] < Role.COORDINATOR:
+            return
+        view = body.get("view") or {}
+        if view.get("id"):
+            client.views_update(view_id=view["id"], view=roster_view(kit, note=kit.render("hours/roster_sent.j2")))
+        send_roster(kit, client, context["actor"])
+
+    @kit.later(app.action("hours_correct_open"))
+    def on_correct_open(body: dict, context: BoltContext, client: WebClient) -> None:
+        if context["role"] < Role.COORDINATOR:
+            return
+        if (body.get("view") or {}).get("type") == "modal":
+            client.views_push(trigger_id=body["trigger_id"], view=correct_view(kit))
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=correct_view(kit))
+
+    @kit.form(app.view(CORRECT))
+    def on_correct(ack: Ack, body: dict, context: BoltContext) -> None:
+        form = context.get("form") or {}
+        if context["role"] < Role.COORDINATOR:
+            ack(response_action="errors", errors={"person": "Only coordinators correct hours."})
+            return
+        user = str(form.get("person") or "")
+        shift = parse_number(str(form.get("shift") or ""))
+        hours = hr.parse_hours(str(form.get("hours") or ""))
+        errors = {}
+        if not USER_ID.match(user):
+            errors["person"] = "Pick the person whose hours to correct."
+        if shift is None:
+            errors["shift"] = "Give the shift's number, like 12."
+        if hours is None:
+            errors["hours"] = "Give the hours as a number from 0 to 24, like 3.5."
+        if not str(form.get("reason") or "").strip():
+            errors["reason"] = kit.render("hours/correct_problem.j2", outcome="no_reason", shift=shift, problem=None)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        assert shift is not None and hours is not None
+        outcome, text = apply_correction(kit, actor=context["actor"], user=user, shift=shift, hours=hours,
+                                         reason=str(form.get("reason")), request_key=bk.submission_key(body))
+        if outcome not in ("saved", "repeat"):
+            field = {"private": "reason", "no_reason": "reason", "bad_hours": "hours"}.get(outcome, "shift")
+            ack(response_action="errors", errors={field: text})
+            return
+        ack(response_action="update", view=bk.modal(title="Correct hours", callback_id="hours_corrected",
+                                                     close="Done", blocks=[bk.section(text)]))
