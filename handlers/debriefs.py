@@ -109,6 +109,13 @@ def details_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, actor: 
     counts = draft.referrals if draft else (d.referrals if d else {})
     materials = draft.materials if draft else (d.materials if d else {})
     parts: list[Block] = [bk.section(kit.render("debriefs/details_intro.j2", shift=shift, picked=bool(picked), debrief=d))]
+    if draft is not None and draft.team is not None:
+        out = draft.team
+    else:
+        with kit.services.store.read() as db:
+            out = dbf.facts_of(db, shift, d).team
+    parts.append(bk.people_input("db_team", "Who was out tonight", initial=out,
+                                 hint="Hours and attendance count the people named here."))
     for ident in offered:
         parts.append(bk.number_input(
             f"db_ref_{ident}", f"Referrals: {names[ident]}", optional=True, maximum=dbf.MAX_REFERRALS,

@@ -122,9 +122,16 @@ def _read(db: Database, ids: str, *, teams: bool = True) -> tuple[dict[int, list
             members[shift_id] = _from_members(rows[shift_id], _at(team_out), from_iso(ends_at))
     found: list[Team] = []
     for shift_id, team, *times in db.execute(_DEBRIEFED, [ids]) if teams else ():
-        if shift_id not in members:
-            found.append((shift_id, _team(team), *_debrief_times(*times)))
+        found.append((shift_id, _team(team), *_debrief_times(*times)))
     return members, found
+
+
+def _join(members: list[Presence], team: Team) -> list[Presence]:
+    """A shift's own check-ins, and the people of its debrief's team who have none (a lead checking out the
+    whole team checks in nobody else): those were out for the team's times."""
+    _, people, start, end, source = team
+    seen = {p.user for p in members}
+    return members + [_present(user, start, end, source) for user in people if user not in seen]
 
 
 def attendance(db: Database, shift_ids: list[int], *, missing: bool = True) -> dict[int, list[Presence]]:
@@ -139,7 +146,11 @@ def attendance(db: Database, shift_ids: list[int], *, missing: bool = True) -> d
     members, teams = _read(db, ids)
     out.update(members)
     make = tuple.__new__  # Presence(...) without its generated __new__: thousands of rows per report
-    for shift_id, people, start, end, source in teams:
+    for team in teams:
+        shift_id, people, start, end, source = team
+        if shift_id in members:
+            out[shift_id] = _join(members[shift_id], team)
+            continue
         hours = _span(start, end)
         out[shift_id] = [make(Presence, (user, start, end, PRESENT, source, hours)) for user in people]
     if missing:
@@ -172,6 +183,8 @@ def hours_by_shift(db: Database, shift_ids: list[int]) -> dict[int, float]:
         return out
     ids = _ids(shift_ids)
     members = _read(db, ids, teams=False)[0]
+    if members:  # the few shifts with their own check-ins: with their debriefs' teams, as `attendance` does
+        members = {k: v for k, v in attendance(db, list(members), missing=False).items()}
     for shift_id, people in members.items():
         out[shift_id] = sum(p.hours for p in people)
     for shift_id, team, seconds in db.execute(_DEBRIEFED_HOURS, [ids]):

@@ -179,12 +179,19 @@ def facts_of(db: Database, shift: Shift, debrief: Debrief | None = None) -> Fact
     """The debrief's place, times and team: the stored ones when editing, else the shift's.
 
     Times are the team's check-in and check-out when both were recorded (and make sense), else the plan;
-    the team is the lead and the confirmed volunteers.
+    the team is the lead and the confirmed volunteers, less those marked absent, plus anyone else who
+    checked in (the lead confirms it on the details step).
     """
     if debrief is not None:
         return Facts(debrief.venue, debrief.area, debrief.started_at, debrief.ended_at, list(debrief.team))
     confirmed, _ = team(db, shift.id)
     people = list(dict.fromkeys(([shift.lead] if shift.lead else []) + confirmed))[:MAX_TEAM]
+    if db["member_checkins"].exists():  # the lead marked some absent, or someone not on the list checked in
+        rows = list(db.query("SELECT user_id, absent, checked_in_at FROM member_checkins WHERE shift_id = ?",
+                             [shift.id]))
+        absent = {r["user_id"] for r in rows if r["absent"]}
+        came = [r["user_id"] for r in rows if r["checked_in_at"] and not r["absent"]]
+        people = [p for p in people if p not in absent] + [p for p in came if p not in people]
     row = next(db.query("SELECT checked_in_at, checked_out_at FROM safety WHERE shift_id = ?", [shift.id]), None) or {}
     start = from_iso(row["checked_in_at"]) if row.get("checked_in_at") else None
     end = from_iso(row["checked_out_at"]) if row.get("checked_out_at") else None
@@ -225,12 +232,13 @@ class Details:
     notes: str = ""
     followups: list[FollowUp] = field(default_factory=list)
     audiences: dict[str, int] | None = None  # by sector (data/sectors.yml), for community outreach and trainings
+    team: list[str] | None = None  # who was out, as the lead confirms it (None: as the shift knows it)
 
     def to_json(self) -> str:
         """The details as stored in a draft."""
         return json.dumps({
             "referrals": self.referrals, "picked": self.picked, "materials": self.materials, "brief": self.brief,
-            "extended": self.extended, "notes": self.notes, "audiences": self.audiences,
+            "extended": self.extended, "notes": self.notes, "audiences": self.audiences, "team": self.team,
             "followups": [{"what": f.what, "owner": f.owner, "due_on": f.due_on.isoformat()} for f in self.followups],
         }, sort_keys=True)
 
@@ -247,6 +255,7 @@ class Details:
                        for f in data.get("followups") or []],
             audiences=None if data.get("audiences") is None
             else {str(k): int(v) for k, v in data["audiences"].items()},
+            team=None if data.get("team") is None else [str(u) for u in data["team"]],
         )
 
 
@@ -336,6 +345,15 @@ def check_details(
         errors.update(wrong)
     year = now.astimezone(zone).year
     details = Details(picked=[c for c in picked if c in offered], audiences=audiences)
+    if "db_team" in form:
+        people = form.get("db_team")
+        people = [u for u in people if isinstance(u, str)] if isinstance(people, list) else []
+        if not people:
+            errors["db_team"] = "Choose who was out tonight (at least one person)."
+        elif len(people) > MAX_TEAM or not all(USER_ID.match(u) for u in people):
+            errors["db_team"] = f"Choose at most {MAX_TEAM} people from the picker."
+        else:
+            details.team = list(dict.fromkeys(people))
     names = {c.id: c.name for c in lists.categories}
     for ident in offered:
         if ident in names and (n := _count(form, f"db_ref_{ident}", f"referrals to {names[ident].lower()}",
@@ -484,7 +502,7 @@ def save(
         replays.record(store, db, request_key)
         facts = facts_of(db, shift, before)
         row = dict(values, venue=facts.venue, area=facts.area, started_at=iso(facts.started_at),
-                   ended_at=iso(facts.ended_at), team=json.dumps(facts.team), updated_by=actor, updated_at=iso(now))
+                   ended_at=iso(facts.ended_at), team=json.dumps(details.team if details and details.team is not None else facts.team), updated_by=actor, updated_at=iso(now))
         if before is None:
             row.update(shift_id=shift_id, submitted_by=actor, submitted_at=iso(now), revision=1)
             debrief_id = db["debriefs"].insert(row).last_pk

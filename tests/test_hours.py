@@ -213,6 +213,7 @@ def test_per_member_check_ins_win_over_the_debriefs_team(bot, night):
         if not db["member_checkins"].exists():  # the safety net's table, as issue 13 adds it
             db["member_checkins"].create({"shift_id": int, "user_id": str, "checked_in_at": str, "checked_in_by": str,
                                           "checked_out_at": str, "checked_out_by": str, "absent": int})
+        db.execute("DELETE FROM member_checkins WHERE shift_id = ?", [a])  # the night's own rows, written again here
         db["member_checkins"].insert_all([
             {"shift_id": a, "user_id": LEAD, "checked_in_at": "2026-11-24T01:40:00+00:00", "checked_in_by": LEAD,
              "checked_out_at": "2026-11-24T05:55:00+00:00", "checked_out_by": LEAD, "absent": 0},

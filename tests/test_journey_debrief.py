@@ -123,3 +123,20 @@ def test_a_training_night_records_who_came_by_sector_and_the_report_counts_them(
     assert again.submit().errors == {}
     with bot.store.read() as db:
         assert db.execute("SELECT sum(count) FROM debrief_audiences").fetchone()[0] == 20
+
+
+def test_the_lead_confirms_who_was_out_and_a_missing_member_is_a_no_show_on_the_roster(bot):
+    number = night(bot)
+    lead = Phone(bot, LEAD)
+    form = lead.home().tap("Write debrief", near=f"#{number}").modal()
+    form.fill({"People reached": 5})
+    details = form.tap("Add details").modal()
+    out = next(b for b in details.blocks if b.get("block_id") == "db_team")
+    assert out["element"]["initial_users"] == [LEAD, "UA"]  # prefilled with the team the shift knows
+    assert details.submit({"Who was out tonight": []}).errors["db_team"]  # nobody: says what to do
+    assert details.submit({"Who was out tonight": [LEAD]}).errors == {}  # UA did not come
+    assert form.submit().errors == {}
+    assert json.loads(bot.db["debriefs"].get(1)["team"]) == [LEAD]
+    roster = Phone(bot, ADMIN).command("roster").modal()
+    ua = "\n".join(str(b) for b in roster.blocks if b.get("block_id") == "roster:UA")
+    assert "1 no-show" in ua
