@@ -261,7 +261,8 @@ def notice_cancelled(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     items = _items(kit, context, context["user"])
     if not items:
         return None
-    text = kit.render("series/cancelled.j2", items=items, reason=context.get("reason") or "")
+    reason = context.get("reason") or items[0]["shift"].cancel_reason or ""  # rows from before kept it in context
+    text = kit.render("series/cancelled.j2", items=items, reason=reason)
     return text, bk.message([bk.section(text)])
 
 

@@ -448,8 +448,9 @@ def cancel_later(store: Store, *, actor: str, shift_id: int, reason: str) -> Lat
                         detail={"series": series.id})
             store.events.emit(db, Event("shift.cancelled", shift.id, now, actor=actor, data={"series": series.id}))
             cancelled.append(shift.id)
+        # The reason stays on the shifts (expired with them, outreach/retention.py), not in the outbox rows.
         notified = _tell_once(db, told, template="series/cancelled", key=f"series-cancelled:{audit_id}", now=now,
-                              extra={"reason": reason})
+                              extra={})
     return LaterChange("done", series.id, cancelled=cancelled, notified=notified)
 
 
