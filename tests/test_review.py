@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 
-from conftest import ADMIN, eventually, message_text
-from phone import Phone
-from test_series import START, plan  # noqa: F401  (the clock fixture below uses START)
 import pytest
-from conftest import Clock
+from conftest import ADMIN, Clock, eventually, message_text
+from phone import Phone
+from test_series import START, plan
 
 
 @pytest.fixture
@@ -65,3 +64,38 @@ def test_a_cancel_this_and_later_reason_is_not_kept_in_the_outbox(bot):
         "SELECT context FROM notifications WHERE template = 'series/cancelled'")]
     assert contexts and not any(c.get("reason") for c in contexts)
     assert {r[0] for r in bot.db.execute("SELECT cancel_reason FROM shifts WHERE status = 'cancelled'")} == {""}
+
+
+# ---------------------------------------------------------------- an open SOS first on a coordinator's home
+
+
+def test_an_open_sos_comes_first_of_all_on_a_coordinators_home_and_is_taken_on_there(fake, tmp_path):
+    from datetime import UTC, datetime
+
+    from conftest import Bot
+
+    bot = Bot(fake, tmp_path, Clock())
+    try:
+        number = bot.create_shift()
+        bot.make_coordinator("UCO")
+        bot.train("UA")
+        volunteer, coordinator = Phone(bot, "UA"), Phone(bot, "UCO")
+        assert "signed up" in volunteer.command(f"signup {number}").reply().words
+        bot.clock.now = datetime(2026, 11, 24, 3, 12, tzinfo=UTC)  # 21:12 in Chicago, the shift under way
+        bot.kit.tick()
+        assert "Coordinators alerted" in volunteer.command("sos").reply().words
+        bot.clock.now = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)
+        bot.kit.tick()  # an escalation is open too: the SOS still comes first
+
+        home = coordinator.home()
+        first = home.blocks[1]  # under the header
+        assert first["block_id"].startswith("sos_open:") and f"SOS from shift #{number}" in home.words
+        assert home.buttons[:2] == ["I'm on it", "Details"]
+        assert f"Shift #{number}" in home.tap("Details", near="SOS from shift").modal().words
+        after = home.tap("I'm on it", near="SOS from shift").home()
+        assert "nobody is on it yet" not in after.words and "I'm on it" not in after.buttons
+        assert bot.db.execute("SELECT acked_by FROM sos").fetchone()[0] == "UCO"
+        assert "SOS from shift" not in Phone(bot, ADMIN).home().words  # every coordinator's home is clear now
+        assert "nobody is on it yet" not in volunteer.home().words  # a volunteer never sees the list
+    finally:
+        bot.close()
