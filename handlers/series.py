@@ -298,6 +298,14 @@ def register(app: App, kit: Kit) -> None:
         else:
             respond(text=text, response_type="ephemeral", replace_original=False)
 
+    def refuse(body: dict, respond: Respond, client: WebClient, actor: str, what: str) -> None:
+        """A coordinator's button tapped by someone else (a forged or stale payload): say why nothing happened."""
+        text = kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what=what)
+        if (body.get("container") or {}).get("type") == "view" or not body.get("response_url"):
+            client.chat_postMessage(channel=actor, text=text)
+        else:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+
     @kit.later(app.action("series_signup"))
     @kit.later(app.action("series_withdraw"))
     def on_signup_or_leave(body: dict, action: dict, context: BoltContext, respond: Respond,
@@ -309,9 +317,12 @@ def register(app: App, kit: Kit) -> None:
         answer(body, respond, client, context["actor"], context["role"], act(kit, context["actor"], number), number)
 
     @kit.later(app.action("series_repeat"))
-    def on_repeat(body: dict, context: BoltContext, client: WebClient) -> None:
+    def on_repeat(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         view = body.get("view") or {}
-        if context["role"] < Role.COORDINATOR or view.get("callback_id") != "shift_form" or not view.get("id"):
+        if context["role"] < Role.COORDINATOR:
+            refuse(body, respond, client, context["actor"], "Repeat…")
+            return
+        if view.get("callback_id") != "shift_form" or not view.get("id"):
             return
         meta = context.get("meta") or {}
         number = parse_number(str(meta.get("shift_id", ""))) if meta.get("later") else None
@@ -348,9 +359,12 @@ def register(app: App, kit: Kit) -> None:
             client.views_update(view_id=parent, view=view)
 
     @kit.later(app.action("series_edit_later"))
-    def on_edit_later(body: dict, context: BoltContext, client: WebClient) -> None:
+    def on_edit_later(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number = _number(body)
-        if context["role"] < Role.COORDINATOR or number is None:
+        if context["role"] < Role.COORDINATOR:
+            refuse(body, respond, client, context["actor"], "Edit this and later")
+            return
+        if number is None:
             return
         shift = sh.load_shift(kit.services.store, number)
         if shift and not shift.cancelled and in_series(kit, shift) and body.get("view"):
@@ -359,7 +373,10 @@ def register(app: App, kit: Kit) -> None:
     @kit.later(app.action("series_cancel_later"))
     def on_cancel_later(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number = _number(body)
-        if context["role"] < Role.COORDINATOR or number is None:
+        if context["role"] < Role.COORDINATOR:
+            refuse(body, respond, client, context["actor"], "Cancel this and later")
+            return
+        if number is None:
             return
         shift = sh.load_shift(kit.services.store, number)
         view = body.get("view") or {}

@@ -99,3 +99,120 @@ def test_an_open_sos_comes_first_of_all_on_a_coordinators_home_and_is_taken_on_t
         assert "nobody is on it yet" not in volunteer.home().words  # a volunteer never sees the list
     finally:
         bot.close()
+
+
+# ---------------------------------------------------------------- forged payloads
+
+
+def snapshot(bot) -> dict:
+    """Everything a refused action could have changed: the rows people's actions write."""
+    tables = ("shifts", "series", "series_members", "signups", "sos", "cover_requests", "cover_offers",
+              "shift_watches", "member_checkins", "safety", "safety_steps", "team_messages", "trainings",
+              "readiness_items", "audit", "partners", "notifications")
+    return {t: bot.db.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
+
+
+@pytest.fixture
+def night(bot):
+    """A series, a shift under way with an open SOS and UA on its team, an offer of UA's place on a later
+    shift to UC; UB is a plain volunteer on none of them."""
+    from datetime import UTC, datetime
+
+    numbers = plan(bot, end="3")
+    for user in ("UA", "UB", "UC"):
+        bot.train(user)
+    later = bot.create_shift(start_date="2027-02-18", end_date="2027-02-18")
+    tonight = bot.create_shift()  # 2027-02-16, 19:00-23:00 in Chicago
+    assert "signed up" in bot.command("UA", f"signup {tonight}").text()
+    assert "signed up" in bot.command("UA", f"signup {later}").text()
+    assert "asked" in bot.command("UA", f"cover {later}").text()
+    offer = bot.db.execute("SELECT id FROM cover_offers WHERE user_id = 'UC'").fetchone()[0]
+    bot.clock.now = datetime(2027, 2, 17, 2, 0, tzinfo=UTC)
+    bot.kit.tick()
+    assert "Coordinators alerted" in bot.command("UA", "sos").text()
+    bot.kit.tick()
+    sos_id = bot.db.execute("SELECT id FROM sos").fetchone()[0]
+    return {"series": numbers[0], "shift": tonight, "offer": offer, "sos": sos_id}
+
+
+ACTIONS = [  # action_id, value (from the night's ids), words of the refusal
+    ("sos_ack", "{sos}", "is for coordinators"),
+    ("series_edit_later", "{series}", "is for coordinators"),
+    ("series_cancel_later", "{series}", "is for coordinators"),
+    ("series_repeat", "repeat", "is for coordinators"),
+    ("shift_cancel", "{shift}", "is for coordinators"),
+    ("shift_duplicate", "{shift}", "is for coordinators"),
+    ("shift_edit", "{shift}", "is for coordinators"),
+    ("home_week", "", "is for coordinators"),
+    ("shift_new", "", "is for coordinators"),
+    ("safety_team_in", "{shift}", "Only the lead or a coordinator"),
+    ("safety_team_out", "{shift}", "Only the lead or a coordinator"),
+    ("team_message_open", "{shift}", "Only the lead of shift"),
+    ("training_attendance", "{shift}", "not a training"),
+    ("ready_go", "{shift}", "Only the shift's lead and coordinators"),
+    ("ready_open", "{shift}", "Only the shift's lead and coordinators"),
+    ("sos_press", "{shift}", "Only the lead or a confirmed member"),
+    ("cover_take", "{offer}", "isn't yours"),
+    ("cover_decline", "{offer}", "isn't yours"),
+    ("partner_remove_yes", "1", "is for coordinators"),
+]
+
+
+def answer_after(bot, user: str, mark: int, words: str) -> str:
+    """The refusal a person got after `mark`: a reply, a DM or a modal holding `words`."""
+    found: list[str] = []
+
+    def said() -> bool:
+        with bot.fake._cond:
+            calls = list(bot.fake.calls[mark:])
+        for call in calls:
+            if call.method == "response_url" or (call.method == "chat.postMessage"
+                                                 and call.params.get("channel") in (user, f"D{user}")):
+                found.append(message_text(call.params))
+            elif call.method in ("views.open", "views.push", "views.update"):
+                found.append(message_text(call.params.get("view") or {}))
+        return any(words in f for f in found)
+
+    eventually(said, timeout=10)
+    return next(f for f in found if words in f)
+
+
+@pytest.mark.parametrize(("action_id", "value", "words"), ACTIONS, ids=[a[0] for a in ACTIONS])
+def test_a_forged_tap_by_a_plain_volunteer_changes_nothing_and_says_why(bot, night, action_id, value, words):
+    before = snapshot(bot)
+    mark = len(bot.fake.calls)
+    view = {"id": "VFORGED", "type": "modal", "callback_id": "shift_form", "private_metadata": "{}",
+            "state": {"values": {}}} if action_id == "series_repeat" else None
+    sent = bot.click("UB", action_id, value.format(**night), view=view)
+    assert sent.status == 200
+    assert words in answer_after(bot, "UB", mark, words)
+    assert snapshot(bot) == before
+
+
+FORMS = [  # callback_id, fields, metadata (from the night's ids), the input whose error says why, its words
+    ("series_cancel_form", {"reason": ""}, {"shift_id": "{series}"}, "reason", "Only coordinators"),
+    ("series_repeat", {"repeats": "weekly", "repeat_end": ""}, {}, "repeats", "Only coordinators"),
+    ("shift_cancel_form", {"reason": ""}, {"shift_id": "{shift}"}, "reason", "Only coordinators"),
+    ("team_message_form", {"message": "We meet at 8"}, {"shift_id": "{shift}"}, "message", "Only the lead of shift"),
+    ("training_attendance_form", {"attended": ["UB"]}, {"shift_id": "{shift}"}, "attended", "not a training"),
+    ("safety_team_in", {"out": ["UA"]}, {"shift_id": "{shift}"}, "out", "Only the lead or a coordinator"),
+    ("safety_team_out", {"back": ["UA"]}, {"shift_id": "{shift}"}, "back", "Only the lead or a coordinator"),
+    ("ready_evidence", {"evidence": "Library steps"}, {"shift_id": "{shift}", "item": "meeting-point"}, "evidence",
+     "Only the shift's lead and coordinators"),
+]
+
+
+@pytest.mark.parametrize(("callback_id", "fields", "meta", "field", "words"), FORMS, ids=[f[0] for f in FORMS])
+def test_a_forged_form_by_a_plain_volunteer_changes_nothing_and_says_why(bot, night, callback_id, fields, meta,
+                                                                          field, words):
+    from conftest import DEBRIEF_TYPES, submit_typed
+
+    for name in ("out", "back"):
+        DEBRIEF_TYPES.setdefault(name, "multi_users_select")
+    before = snapshot(bot)
+    metadata = {k: (int(v.format(**night)) if "{" in str(v) else v) for k, v in meta.items()}
+    sent = submit_typed(bot, "UB", callback_id, fields, metadata=metadata)
+    assert sent.status == 200
+    errors = sent.json().get("errors") or {}
+    assert words in errors.get(field, ""), sent.body
+    assert snapshot(bot) == before
