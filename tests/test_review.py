@@ -216,3 +216,130 @@ def test_a_forged_form_by_a_plain_volunteer_changes_nothing_and_says_why(bot, ni
     errors = sent.json().get("errors") or {}
     assert words in errors.get(field, ""), sent.body
     assert snapshot(bot) == before
+
+
+# ---------------------------------------------------------------- user text escaped in what is sent
+
+SENT = ("chat.postMessage", "chat.update", "chat.postEphemeral", "views.open", "views.push", "views.update",
+        "views.publish", "response_url")
+
+
+def everything_sent(bot) -> list[str]:
+    """The words of every message and view the bot sent."""
+    out = []
+    for call in list(bot.fake.calls):
+        if call.method in SENT:
+            out.append(message_text(call.params) + "\n" + message_text(call.params.get("view") or {}))
+    return out
+
+
+def test_mentions_and_ampersands_typed_by_people_reach_slack_escaped(bot):
+    numbers = plan(bot, end="3", area="Eastside <!here> & Main", notes="Meet <!channel> & bring cards")
+    bot.train("UA")
+    bot.command("UA", f"series {numbers[0]}").reply()
+    sent = bot.command(ADMIN, f"message {numbers[0]} Change <!channel> & meet at the side door")
+    assert "told" in sent.text() or "sent" in sent.text().lower(), sent.text()
+    cancel = bot.submit(ADMIN, "series_cancel_form", {"reason": "Hall closed <!channel> & locked"},
+                        metadata={"shift_id": numbers[1]})
+    assert cancel.status == 200 and b"errors" not in cancel.body, cancel.body
+    eventually(lambda: any("Hall closed" in message_text(c.params) for c in bot.dms("UA")))
+    eventually(lambda: any("meet at the side door" in message_text(c.params) for c in bot.dms("UA")))
+    Phone(bot, "UA").home()
+    Phone(bot, "UA").command("shifts").reply()
+
+    words = everything_sent(bot)
+    assert not [w for w in words if "<!channel>" in w or "<!here>" in w], "a mention typed by someone was sent raw"
+    joined = "\n".join(words)
+    for escaped in ("Eastside &lt;!here&gt; &amp; Main", "Change &lt;!channel&gt; &amp; meet",
+                    "Hall closed &lt;!channel&gt; &amp; locked"):
+        assert escaped in joined, escaped
+    dm = "\n".join(message_text(c.params) for c in bot.dms("UA"))
+    assert "Change &lt;!channel&gt; &amp; meet" in dm and "Hall closed &lt;!channel&gt; &amp; locked" in dm
+
+
+# ---------------------------------------------------------------- Block Kit limits on views that grow
+
+
+def within_limits(blocks: list[dict], *, most: int) -> None:
+    """At most `most` blocks, and every button and option text within Slack's 75 characters."""
+    assert len(blocks) <= most, len(blocks)
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "button" or "value" in node and isinstance(node.get("text"), dict):
+                assert len(node["text"]["text"]) <= 75, node["text"]["text"]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks)
+
+
+def test_the_busiest_week_stays_within_slacks_limits_on_every_list(bot):
+    from datetime import timedelta
+
+    from outreach import shifts as sh
+
+    bot.make_coordinator("UCO")
+    bot.train("UCO")
+    template = dict(bot.db["shifts"].get(bot.create_shift(area="A" * 60, notes="N" * 400)))
+    for key in ("id", "status", "created_by", "created_at", "updated_at", "message_ts", "channel", "series_id",
+                "occurrence", "cancel_reason"):
+        template.pop(key, None)
+    from outreach.store import from_iso, iso
+
+    start, end = from_iso(template["starts_at"]), from_iso(template["ends_at"])
+    numbers = []
+    for n in range(60):  # sixty shifts over the next week: twenty led by UCO, the rest with UCO on or waiting
+        later = timedelta(hours=2 * n)
+        values = dict(template, starts_at=iso(start + later), ends_at=iso(end + later), capacity=1,
+                      lead="UCO" if n < 20 else "ULEAD", area=f"Area {n} " + "x" * 50)
+        numbers.append(sh.create_shift(bot.store, actor=ADMIN, values=values).id)
+    for number in numbers[20:]:
+        sh.signup(bot.store, shift_id=number, user="UB" if int(number) % 2 else "UA")
+        sh.signup(bot.store, shift_id=number, user="UCO")
+
+    coordinator = Phone(bot, "UCO")
+    home = coordinator.home()
+    within_limits(home.blocks, most=100)
+    for button in ("My shifts", "Find a shift", "This week"):
+        modal = home.tap(button).modal()
+        within_limits(modal.blocks, most=100)
+    find = home.tap("Find a shift").modal()
+    while "Later ▶" in find.buttons:
+        find = find.tap("Later ▶").modal()
+        within_limits(find.blocks, most=100)
+    listing = coordinator.command("shifts").reply()
+    within_limits(listing.blocks, most=50)
+    within_limits(coordinator.command("mine").reply().blocks, most=50)
+
+
+def test_a_checklist_with_many_partners_and_a_debrief_with_every_category_stay_within_limits(bot):
+    from outreach import partners as pt
+    from outreach import readiness as rd
+
+    protocol = rd.load_protocol(bot.settings.data_dir)
+    every = "; ".join(c.id for c in protocol.categories)
+    rows = "".join(f"Partner {n:03d} with a rather long name for a select option,{every},es,24/7,"
+                   f"+1 555 010 {n:04d},Intake,,\n" for n in range(130))
+    report = pt.import_csv(bot.store, "name,categories,languages,hours,phone,contact,notes,verified_on\n" + rows,
+                           actor="t", catalog=bot.services.catalog, categories=protocol.categories,
+                           today=bot.clock().date())
+    assert not report.errors and report.added == 130
+    number = bot.create_shift()
+    lead = Phone(bot, "ULEAD")
+    checklist = lead.home().tap("Open checklist", near=f"#{number}").modal()
+    within_limits(checklist.blocks, most=100)
+    for block in checklist.blocks:
+        accessory = block.get("accessory") or {}
+        assert len(accessory.get("options") or []) <= 100
+
+    from handlers.debriefs import details_form
+    from outreach import shifts as sh
+
+    shift = sh.load_shift(bot.store, number)
+    view = details_form(bot.kit, shift, None, actor="ULEAD", root="VROOT", picked=[], draft=None)  # every category
+    within_limits(view["blocks"], most=100)
+    assert len([b for b in view["blocks"] if b["type"] == "input"]) <= 100
