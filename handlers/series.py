@@ -205,9 +205,13 @@ def create_from_form(kit: Kit, client: WebClient, actor: str, values: dict, repe
 
 def top_up(kit: Kit, client: WebClient) -> None:
     """The timer's job: plan each series' shifts of the next weeks (once each) and post the new ones."""
+    post_made(kit, client, sr.top_up(kit.services.store, now=kit.services.now()))
+
+
+def post_made(kit: Kit, client: WebClient, made: dict[int, list[int]]) -> None:
+    """Post the shifts a series made, each in the series' channel (else the coordinators')."""
     from handlers.shifts import post_shift
 
-    made = sr.top_up(kit.services.store, now=kit.services.now())
     for series_id, numbers in made.items():
         with kit.services.store.read() as db:
             series = sr.get_series(db, series_id)
@@ -279,6 +283,9 @@ def register(app: App, kit: Kit) -> None:
     from handlers.shifts import details_view, refresh_post, shift_form
 
     kit.periodic.append(lambda: top_up(kit, kit.notifier.client))
+    # At start-up: post what a stopped process made but never posted (the timer makes each shift only once).
+    kit.startup.append(lambda: post_made(kit, kit.notifier.client,
+                                         sr.unposted(kit.services.store, now=kit.services.now())))
 
     def answer(body: dict, respond: Respond, client: WebClient, actor: str, role: Role, text: str,
                number: int) -> None:
