@@ -343,3 +343,19 @@ def test_a_checklist_with_many_partners_and_a_debrief_with_every_category_stay_w
     view = details_form(bot.kit, shift, None, actor="ULEAD", root="VROOT", picked=[], draft=None)  # every category
     within_limits(view["blocks"], most=100)
     assert len([b for b in view["blocks"] if b["type"] == "input"]) <= 100
+
+
+# ---------------------------------------------------------------- checks made again inside the write
+
+
+def test_a_team_message_is_refused_in_its_own_transaction_once_the_sender_no_longer_leads(bot):
+    from outreach import team_messages as tm
+    from outreach.roles import Role
+
+    number = bot.create_shift()
+    assert tm.send(bot.store, shift_id=number, sender="UEX", role=Role.VOLUNTEER, text="We meet at 8",
+                   waitlist=False, request_key=None) is None  # the form was opened while UEX led it
+    assert bot.db["team_messages"].count == 0
+    sent = tm.send(bot.store, shift_id=number, sender="ULEAD", role=Role.VOLUNTEER, text="We meet at 8",
+                   waitlist=False, request_key=None)
+    assert sent is not None and bot.db["team_messages"].count == 1
