@@ -294,7 +294,10 @@ def register(app: App, kit: Kit) -> None:
         note = kit.render("cover/take_result.j2", outcome=outcome, shift=shift,
                           training=kit.services.catalog.name_of("trainings", shift.training) if shift else None)
         if offer is None or shift is None:
-            respond(text=note, response_type="ephemeral", replace_original=False)
+            if (body.get("container") or {}).get("type") == "view":  # no response_url on the App Home or a modal
+                client.chat_postMessage(channel=actor, text=note)
+            else:
+                respond(text=note, response_type="ephemeral", replace_original=False)
             return
         text, blocks = offer_message(kit, offer, shift, note=note or None)
         if (body.get("container") or {}).get("type") == "view":

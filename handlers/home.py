@@ -307,13 +307,22 @@ def register(app: App, kit: Kit) -> None:
     def on_mine(body: dict, context: BoltContext, client: WebClient) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=mine_view(kit, context["actor"]))
 
+    def refuse(client: WebClient, actor: str, what: str) -> None:
+        """A coordinator's entry button tapped by someone else (a forged or stale home): say why, by DM."""
+        client.chat_postMessage(channel=actor, text=kit.render("common/not_allowed.j2",
+                                                               needed=Role.COORDINATOR.label, what=what))
+
     @kit.later(app.action("home_week"))
     def on_week(body: dict, context: BoltContext, client: WebClient) -> None:
         if context["role"] >= Role.COORDINATOR:
             client.views_open(trigger_id=body["trigger_id"], view=week_view(kit))
+        else:
+            refuse(client, context["actor"], "This week")
 
     @kit.later(app.action("shift_new"))
     def on_plan(body: dict, context: BoltContext, client: WebClient) -> None:
         if context["role"] >= Role.COORDINATOR:
             client.views_open(trigger_id=body["trigger_id"], view=shift_views.shift_form(
                 kit, channel=None, planner=context["actor"]))
+        else:
+            refuse(client, context["actor"], "Plan a shift")

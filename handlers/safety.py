@@ -482,11 +482,18 @@ def register(app: App, kit: Kit) -> None:
     def lead_or_coordinator(shift: Shift | None, context: BoltContext) -> bool:
         return shift is not None and (context["actor"] == shift.lead or context["role"] >= Role.COORDINATOR)
 
+    def refuse_team(body: dict, client: WebClient, context: BoltContext, action: str, number: int) -> None:
+        """Someone who is neither the lead nor a coordinator tapped a team button (a forged payload): say why."""
+        client.chat_postMessage(channel=context["actor"], text=result_text(kit, action, "not_allowed", number))
+
     @kit.later(app.action("safety_team_in"))
     def on_team_in(body: dict, context: BoltContext, client: WebClient) -> None:
         number = parse_whole(_value(body))
         shift = sh.load_shift(services.store, number) if number is not None else None
-        if shift is None or not lead_or_coordinator(shift, context):
+        if shift is None or number is None:
+            return
+        if not lead_or_coordinator(shift, context):
+            refuse_team(body, client, context, "team_in", number)
             return
         with services.store.read() as db:
             people = safety.roster(db, shift)
@@ -496,7 +503,10 @@ def register(app: App, kit: Kit) -> None:
     def on_team_out(body: dict, context: BoltContext, client: WebClient) -> None:
         number = parse_whole(_value(body))
         shift = sh.load_shift(services.store, number) if number is not None else None
-        if shift is None or not lead_or_coordinator(shift, context):
+        if shift is None or number is None:
+            return
+        if not lead_or_coordinator(shift, context):
+            refuse_team(body, client, context, "team_out", number)
             return
         state = safety.load_state(services.store, shift.id)
         open_team_form(body, client, team_out_view(kit, shift, state.still_out))
@@ -518,7 +528,7 @@ def register(app: App, kit: Kit) -> None:
         out = [u for u in form.get("out") or [] if isinstance(u, str)]
         done = safety.team_check_in(services.store, shift_id=number, actor=context["actor"], out=out,
                                     coordinator=context["role"] >= Role.COORDINATOR)
-        if done.outcome in ("nobody", "not_on_team"):
+        if done.outcome in ("nobody", "not_on_team", "not_allowed"):
             ack(response_action="errors", errors={"out": result_text(kit, "team_in", done.outcome, number,
                                                                      others=done.others)})
             return
@@ -536,7 +546,7 @@ def register(app: App, kit: Kit) -> None:
         done = safety.team_check_out(services.store, shift_id=number, actor=context["actor"], back=back,
                                      coordinator=context["role"] >= Role.COORDINATOR,
                                      coordinator_channel=services.settings.coordinator_channel)
-        if done.outcome in ("nobody", "not_checked_in"):
+        if done.outcome in ("nobody", "not_checked_in", "not_allowed"):
             ack(response_action="errors", errors={"back": result_text(kit, "team_out", done.outcome, number,
                                                                       others=done.others)})
             return

@@ -205,9 +205,13 @@ def create_from_form(kit: Kit, client: WebClient, actor: str, values: dict, repe
 
 def top_up(kit: Kit, client: WebClient) -> None:
     """The timer's job: plan each series' shifts of the next weeks (once each) and post the new ones."""
+    post_made(kit, client, sr.top_up(kit.services.store, now=kit.services.now()))
+
+
+def post_made(kit: Kit, client: WebClient, made: dict[int, list[int]]) -> None:
+    """Post the shifts a series made, each in the series' channel (else the coordinators')."""
     from handlers.shifts import post_shift
 
-    made = sr.top_up(kit.services.store, now=kit.services.now())
     for series_id, numbers in made.items():
         with kit.services.store.read() as db:
             series = sr.get_series(db, series_id)
@@ -261,7 +265,8 @@ def notice_cancelled(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     items = _items(kit, context, context["user"])
     if not items:
         return None
-    text = kit.render("series/cancelled.j2", items=items, reason=context.get("reason") or "")
+    reason = context.get("reason") or items[0]["shift"].cancel_reason or ""  # rows from before kept it in context
+    text = kit.render("series/cancelled.j2", items=items, reason=reason)
     return text, bk.message([bk.section(text)])
 
 
@@ -278,6 +283,9 @@ def register(app: App, kit: Kit) -> None:
     from handlers.shifts import details_view, refresh_post, shift_form
 
     kit.periodic.append(lambda: top_up(kit, kit.notifier.client))
+    # At start-up: post what a stopped process made but never posted (the timer makes each shift only once).
+    kit.startup.append(lambda: post_made(kit, kit.notifier.client,
+                                         sr.unposted(kit.services.store, now=kit.services.now())))
 
     def answer(body: dict, respond: Respond, client: WebClient, actor: str, role: Role, text: str,
                number: int) -> None:
@@ -297,6 +305,14 @@ def register(app: App, kit: Kit) -> None:
         else:
             respond(text=text, response_type="ephemeral", replace_original=False)
 
+    def refuse(body: dict, respond: Respond, client: WebClient, actor: str, what: str) -> None:
+        """A coordinator's button tapped by someone else (a forged or stale payload): say why nothing happened."""
+        text = kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what=what)
+        if (body.get("container") or {}).get("type") == "view" or not body.get("response_url"):
+            client.chat_postMessage(channel=actor, text=text)
+        else:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+
     @kit.later(app.action("series_signup"))
     @kit.later(app.action("series_withdraw"))
     def on_signup_or_leave(body: dict, action: dict, context: BoltContext, respond: Respond,
@@ -308,9 +324,12 @@ def register(app: App, kit: Kit) -> None:
         answer(body, respond, client, context["actor"], context["role"], act(kit, context["actor"], number), number)
 
     @kit.later(app.action("series_repeat"))
-    def on_repeat(body: dict, context: BoltContext, client: WebClient) -> None:
+    def on_repeat(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         view = body.get("view") or {}
-        if context["role"] < Role.COORDINATOR or view.get("callback_id") != "shift_form" or not view.get("id"):
+        if context["role"] < Role.COORDINATOR:
+            refuse(body, respond, client, context["actor"], "Repeat…")
+            return
+        if view.get("callback_id") != "shift_form" or not view.get("id"):
             return
         meta = context.get("meta") or {}
         number = parse_number(str(meta.get("shift_id", ""))) if meta.get("later") else None
@@ -347,9 +366,12 @@ def register(app: App, kit: Kit) -> None:
             client.views_update(view_id=parent, view=view)
 
     @kit.later(app.action("series_edit_later"))
-    def on_edit_later(body: dict, context: BoltContext, client: WebClient) -> None:
+    def on_edit_later(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number = _number(body)
-        if context["role"] < Role.COORDINATOR or number is None:
+        if context["role"] < Role.COORDINATOR:
+            refuse(body, respond, client, context["actor"], "Edit this and later")
+            return
+        if number is None:
             return
         shift = sh.load_shift(kit.services.store, number)
         if shift and not shift.cancelled and in_series(kit, shift) and body.get("view"):
@@ -358,7 +380,10 @@ def register(app: App, kit: Kit) -> None:
     @kit.later(app.action("series_cancel_later"))
     def on_cancel_later(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number = _number(body)
-        if context["role"] < Role.COORDINATOR or number is None:
+        if context["role"] < Role.COORDINATOR:
+            refuse(body, respond, client, context["actor"], "Cancel this and later")
+            return
+        if number is None:
             return
         shift = sh.load_shift(kit.services.store, number)
         view = body.get("view") or {}

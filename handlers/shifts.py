@@ -551,18 +551,32 @@ def register(app: App, kit: Kit) -> None:
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @kit.later(app.action("shift_edit"))
-    def on_edit(body: dict, context: BoltContext, client: WebClient) -> None:
+    def on_edit(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number, _ = _value(body)
-        if context["role"] < Role.COORDINATOR or number is None:
+        if context["role"] < Role.COORDINATOR:
+            refuse(body, respond, client, context["actor"], "Edit")
+            return
+        if number is None:
             return
         shift = sh.load_shift(kit.services.store, number)
         if shift and not shift.cancelled and body.get("view"):
             client.views_update(view_id=body["view"]["id"], view=shift_form(kit, shift=shift))
 
+    def refuse(body: dict, respond: Respond, client: WebClient, actor: str, what: str) -> None:
+        """A coordinator's button tapped by someone else (a forged or stale payload): say why nothing happened."""
+        text = kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what=what)
+        if (body.get("container") or {}).get("type") == "view" or not body.get("response_url"):
+            client.chat_postMessage(channel=actor, text=text)
+        else:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+
     @kit.later(app.action("shift_duplicate"))
-    def on_duplicate(body: dict, context: BoltContext, client: WebClient) -> None:
+    def on_duplicate(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number, _ = _value(body)
-        if context["role"] < Role.COORDINATOR or number is None:
+        if context["role"] < Role.COORDINATOR:
+            refuse(body, respond, client, context["actor"], "Duplicate")
+            return
+        if number is None:
             return
         shift = sh.load_shift(kit.services.store, number)
         if shift is None:
@@ -576,7 +590,10 @@ def register(app: App, kit: Kit) -> None:
     @kit.later(app.action("shift_cancel"))
     def on_cancel(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number, _ = _value(body)
-        if context["role"] < Role.COORDINATOR or number is None:
+        if context["role"] < Role.COORDINATOR:
+            refuse(body, respond, client, context["actor"], "Cancel shift")
+            return
+        if number is None:
             return
         shift = sh.load_shift(kit.services.store, number)
         details = modal_id(body)

@@ -153,6 +153,24 @@ def home_blocks(kit: Kit, user: str) -> list[Block]:
     return parts + [bk.divider()] if parts else []
 
 
+def coordinator_blocks(kit: Kit, user: str) -> list[Block]:
+    """First of all on a coordinator's App Home: every SOS nobody took on yet, with I'm on it and Details."""
+    if kit.services.role(user) < Role.COORDINATOR:
+        return []
+    total, items = sos.open_all(kit.services.store, now=kit.services.now(), limit=HOME_MAX)
+    parts: list[Block] = []
+    for item in items:
+        shift = sh.load_shift(kit.services.store, item.shift_id)
+        if shift is None:
+            continue
+        parts += [bk.section(kit.render("sos/home_open.j2", part="sos", shift=shift, sos=item),
+                             block_id=f"sos_open:{item.id}"),
+                  _buttons(shift, item, block_id=f"sos_open_actions:{item.id}")]
+    if total > len(items):
+        parts.append(bk.context(kit.render("sos/home_open.j2", part="more", more=total - len(items))))
+    return parts + [bk.divider()] if parts else []
+
+
 def result_text(kit: Kit, outcome: str, *, number: int | None, item: sos.Sos | None, shift: Shift | None) -> str:
     """What a press did, in words (for the typed command, and a refused tap)."""
     tz = shift.tz if shift else kit.services.settings.timezone
@@ -203,6 +221,8 @@ def register(app: App, kit: Kit) -> None:
     kit.render.env.globals["sos_line"] = lambda shift: details_line(kit, shift)
     if home_blocks not in home.TOP:  # a module-level list: once, however many apps are built
         home.TOP.append(home_blocks)
+    if coordinator_blocks not in home.TOP:  # open SOS first of all on a coordinator's home
+        home.TOP.insert(0, coordinator_blocks)
 
     def on_home(body: dict) -> bool:
         return (body.get("container") or {}).get("type") == "view"
@@ -228,18 +248,20 @@ def register(app: App, kit: Kit) -> None:
             home.publish_home(kit, client, actor)
 
     @kit.later(app.action("sos_ack"))
-    def on_ack(body: dict, action: dict, context: BoltContext, respond: Respond) -> None:
+    def on_ack(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         sos_id = parse_whole(str(action.get("value") or ""))
         if sos_id is None:
             return
+        actor = context["actor"]
         if context["role"] < Role.COORDINATOR:
-            respond(text=kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what="taking on an SOS"),
-                    response_type="ephemeral", replace_original=False)
+            tell(body, respond, client, actor,
+                 kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what="taking on an SOS"))
             return
-        outcome, item = sos.acknowledge(services.store, sos_id=sos_id, user=context["actor"])
+        outcome, item = sos.acknowledge(services.store, sos_id=sos_id, user=actor)
         kit.notifier.flush()  # the post, the DMs rewritten; the team told
         if outcome != "done" and item is not None:
             shift = sh.load_shift(services.store, item.shift_id)
-            respond(text=kit.render("sos/result.j2", outcome=outcome, number=item.shift_id, sos=item,
-                                    tz=shift.tz if shift else services.settings.timezone),
-                    response_type="ephemeral", replace_original=False)
+            tell(body, respond, client, actor, kit.render("sos/result.j2", outcome=outcome, number=item.shift_id,
+                                                          sos=item, tz=shift.tz if shift else services.settings.timezone))
+        if on_home(body):  # tapped on the App Home: it shows the SOS taken on
+            home.publish_home(kit, client, actor)

@@ -70,10 +70,10 @@ def cmd_message(req: CommandRequest) -> None:
     if problem:
         req.say("team/refused.j2", problem=problem, usage=usage)
         return
-    sent = tm.send(req.kit.services.store, shift_id=shift.id, sender=req.actor, text=text, waitlist=False,
-                   request_key=None)
-    if sent is None:
-        req.say("shifts/unavailable.j2", number=number, shift=None)
+    sent = tm.send(req.kit.services.store, shift_id=shift.id, sender=req.actor, role=req.role, text=text,
+                   waitlist=False, request_key=None)
+    if sent is None:  # changed meanwhile: gone, cancelled, or led by someone else now
+        req.say("team/not_allowed.j2", shift=sh.load_shift(req.kit.services.store, number))
         return
     req.say("team/sent.j2", shift=shift, sent=sent)
     req.kit.notifier.flush()
@@ -138,10 +138,11 @@ def register(app: App, kit: Kit) -> None:
             ack(response_action="errors", errors={"message": problem})
             return
         waitlist = WAITLIST in (form.get(WAITLIST) or [])
-        sent = tm.send(services.store, shift_id=shift.id, sender=actor, text=text, waitlist=waitlist,
+        sent = tm.send(services.store, shift_id=shift.id, sender=actor, role=role, text=text, waitlist=waitlist,
                        request_key=bk.submission_key(body))
-        if sent is None:
-            ack(response_action="errors", errors={"message": kit.render("shifts/form_gone.j2")})
+        if sent is None:  # changed meanwhile: gone, cancelled, or led by someone else now
+            ack(response_action="errors", errors={"message": kit.render(
+                "team/not_allowed.j2", shift=sh.load_shift(services.store, shift.id))})
             return
         ack(response_action="update", view=sent_view(kit, shift, sent))
         if not sent.repeat:

@@ -2,9 +2,12 @@
 
 Every text a person typed about a night goes: a debrief's notes and free-text answers, the words
 of its follow-ups (the follow-up itself, its owner, due date and status stay), the team's wellbeing
-notes, and the shift's own notes, cancellation reason and readiness evidence. Debrief text and
-wellbeing notes are kept `days` after they were last written; follow-ups `days` after they were
-made; a shift's text until `days` after the shift ended. The job is idempotent: text written
+notes, the shift's own notes, cancellation reason and readiness evidence, a repeating series' template
+notes (outreach/series.py) and the cancellation reason a "cancelled this and later" DM carried in its
+outbox row. Debrief text and wellbeing notes are kept `days` after they were last written; follow-ups
+`days` after they were made; a shift's text until `days` after the shift ended; a series' notes until
+`days` after it ended (no longer active, last changed and its last shift ended before the cutoff): an
+active series keeps them, as each new shift copies them. The job is idempotent: text written
 after its expiry (an edit inside the debrief's edit window, a late shift edit) expires again on
 the next run. The audit never holds free text (it records which fields changed), and the store
 zeroes deleted text (`secure_delete`); `Store.checkpoint()` then empties the write-ahead log.
@@ -27,11 +30,13 @@ class Expired:
     wellbeing: int = 0
     shifts: int = 0
     evidence: int = 0
+    series: int = 0
+    notices: int = 0
 
     @property
     def total(self) -> int:
         """Rows changed in all."""
-        return self.debriefs + self.followups + self.wellbeing + self.shifts + self.evidence
+        return self.debriefs + self.followups + self.wellbeing + self.shifts + self.evidence + self.series + self.notices
 
 
 def expire(store: Store, *, now: datetime, days: int) -> Expired:
@@ -60,4 +65,14 @@ def expire(store: Store, *, now: datetime, days: int) -> Expired:
             "AND shift_id IN (SELECT id FROM shifts WHERE ends_at <= ?)",
             [cutoff],
         ).rowcount
-    return Expired(debriefs, followups, wellbeing, shifts, evidence)
+        series = db.execute(
+            "UPDATE series SET notes = '' WHERE notes != '' AND status != 'active' AND coalesce(updated_at, created_at) <= ? "
+            "AND NOT EXISTS (SELECT 1 FROM shifts s WHERE s.series_id = series.id AND s.ends_at > ?)",
+            [cutoff, cutoff],
+        ).rowcount
+        notices = db.execute(
+            "UPDATE notifications SET context = json_remove(context, '$.reason') WHERE template = 'series/cancelled' "
+            "AND created_at <= ? AND coalesce(json_extract(context, '$.reason'), '') != ''",
+            [cutoff],
+        ).rowcount
+    return Expired(debriefs, followups, wellbeing, shifts, evidence, series, notices)

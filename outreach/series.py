@@ -318,6 +318,19 @@ def _future(db: Database, series_id: int, now: datetime) -> list[int]:
         [series_id, iso(now)])]
 
 
+def unposted(store: Store, *, now: datetime) -> dict[int, list[int]]:
+    """Shifts the timer made for a series (`top_up`) that were never posted (the process stopped between making
+    and posting them), still ahead, by series. Those made with the series itself share its first post."""
+    with store.read() as db:
+        rows = db.query("SELECT id, series_id FROM shifts WHERE series_id IS NOT NULL AND message_ts IS NULL "
+                        "AND created_by = 'series:' || series_id AND status = 'planned' AND starts_at > ? "
+                        "ORDER BY starts_at, id", [iso(now)])
+        out: dict[int, list[int]] = {}
+        for row in rows:
+            out.setdefault(row["series_id"], []).append(row["id"])
+        return out
+
+
 def join(store: Store, *, shift_id: int, user: str) -> SeriesSignup:
     """Sign a person up for every future occurrence of a shift's series (waitlisted where full; the training
     gate as for one signup) and for those the horizon makes later. Raises _Refused (nothing written) when
@@ -448,8 +461,9 @@ def cancel_later(store: Store, *, actor: str, shift_id: int, reason: str) -> Lat
                         detail={"series": series.id})
             store.events.emit(db, Event("shift.cancelled", shift.id, now, actor=actor, data={"series": series.id}))
             cancelled.append(shift.id)
+        # The reason stays on the shifts (expired with them, outreach/retention.py), not in the outbox rows.
         notified = _tell_once(db, told, template="series/cancelled", key=f"series-cancelled:{audit_id}", now=now,
-                              extra={"reason": reason})
+                              extra={})
     return LaterChange("done", series.id, cancelled=cancelled, notified=notified)
 
 

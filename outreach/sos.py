@@ -133,6 +133,16 @@ def open_sos(db: Database, shift_id: int) -> Sos | None:
     return _sos(row) if row else None
 
 
+def open_all(store: Store, *, now: datetime, limit: int = 5) -> tuple[int, list[Sos]]:
+    """Every SOS no coordinator has taken on yet (as long as it repeats), oldest first: the total and the first ones."""
+    since = iso(now - SOS_AFTER_END - timedelta(days=1))  # the window repeat_due keeps repeating them in
+    with store.read() as db:
+        total = db.execute("SELECT count(*) FROM sos WHERE acked_at IS NULL AND pressed_at > ?", [since]).fetchone()[0]
+        rows = db.query("SELECT * FROM sos WHERE acked_at IS NULL AND pressed_at > ? ORDER BY pressed_at, id LIMIT ?",
+                        [since, limit])
+        return total, [_sos(r) for r in rows]
+
+
 def _short(request_key: str) -> str:
     return hashlib.sha256(request_key.encode()).hexdigest()[:16]
 

@@ -55,17 +55,18 @@ def _sent_row(row: dict, *, repeat: bool) -> Sent:
 
 
 def send(
-    store: Store, *, shift_id: int, sender: str, text: str, waitlist: bool, request_key: str | None,
+    store: Store, *, shift_id: int, sender: str, role: Role, text: str, waitlist: bool, request_key: str | None,
 ) -> Sent | None:
     """Record the message and queue one DM to each confirmed member (and waitlisted one when asked), the
-    sender excepted; None when the shift is gone or cancelled. The caller checked who may send it."""
+    sender excepted; None when the shift is gone or cancelled, or the sender may not message its team (checked
+    again in the same transaction: the lead may have changed since the form was opened)."""
     now = store.clock()
     with store.write() as db:
         if request_key and replays.seen(db, request_key):
             row = next(db.query("SELECT * FROM team_messages WHERE request_key = ?", [request_key]), None)
             return _sent_row(row, repeat=True) if row else None
         shift = get_shift(db, shift_id)
-        if shift is None or shift.cancelled:
+        if shift is None or not may_message(shift, actor=sender, role=role):
             return None
         confirmed, waiting = team(db, shift_id)
         people = [u for u in dict.fromkeys(confirmed + (waiting if waitlist else [])) if u != sender]
