@@ -191,9 +191,8 @@ def notice_alert(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     return text, bk.message(parts)
 
 
-@notice("safety/alert_repeat")
-def notice_alert_repeat(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
-    """A repeat (or another reason opening) as a reply in the alert's thread; skipped once settled."""
+def _still_open(kit: Kit, context: dict) -> tuple[Shift, dict, dict] | None:
+    """The shift, its alert's words and the escalation a notice is about, while it is still open."""
     shift = _shift(kit, context)
     if not shift:
         return None
@@ -201,6 +200,16 @@ def notice_alert_repeat(kit: Kit, context: dict) -> tuple[str, list[dict]] | Non
     row = next((e for e in words["open"] if e["reason"] == context["reason"]), None)
     if row is None or words["state"].checked_out_at:
         return None
+    return shift, words, row
+
+
+@notice("safety/alert_repeat")
+def notice_alert_repeat(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """A repeat (or another reason opening) as a reply in the alert's thread; skipped once settled."""
+    found = _still_open(kit, context)
+    if found is None:
+        return None
+    shift, words, row = found
     rounds = int(context.get("round", 0))
     level3 = words["contacts"] if rounds and rounds == kit.services.settings.escalation_contacts_after else None
     text = kit.render("safety/alert_repeat.j2", shift=shift, e=row, round=rounds, level3=level3,
@@ -211,13 +220,10 @@ def notice_alert_repeat(kit: Kit, context: dict) -> tuple[str, list[dict]] | Non
 @notice("safety/are_you_ok")
 def notice_are_you_ok(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     """Level 1: the lead and the members out are asked by DM whether they are all right."""
-    shift = _shift(kit, context)
-    if not shift:
+    found = _still_open(kit, context)
+    if found is None:
         return None
-    words = _alert_words(kit, shift)
-    row = next((e for e in words["open"] if e["reason"] == context["reason"]), None)
-    if row is None or words["state"].checked_out_at:
-        return None
+    shift, words, row = found
     user = str(context.get("user") or "")
     mine = words["state"].member(user)
     wait = kit.services.settings.escalation_team_wait
