@@ -287,6 +287,27 @@ class Bot:
     def dms(self, user: str) -> list[Call]:
         return [c for c in self.fake.calls_to("chat.postMessage") if c.params.get("channel") == user]
 
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the worker has no job and no message is half-sent (claimed, not yet marked).
+
+        The outbox's claim lease is measured on the test's clock: moving the clock while a send is in
+        flight would make its claim look stale and let the next tick send it again."""
+        def idle() -> bool:
+            with self.store.read() as db:
+                jobs = db.execute("SELECT count(*) FROM jobs").fetchone()[0]
+                sending = db.execute("SELECT count(*) FROM notifications WHERE claimed_at IS NOT NULL "
+                                     "AND sent_at IS NULL").fetchone()[0]
+            return jobs == 0 and sending == 0
+
+        eventually(idle, timeout=timeout)
+
+
+def at(bot: Bot, moment: datetime) -> None:
+    """Move the clock to `moment` once the bot is idle, then run the timer's work once."""
+    bot.settle()
+    bot.clock.now = moment
+    bot.kit.tick()
+
 
 def shift_fields(clock: Clock, **overrides: object) -> dict[str, object]:
     """A valid shift form for tomorrow evening in Chicago."""

@@ -6,13 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import ADMIN, COORD_CHANNEL, LOCK_SCREEN_FORBIDDEN, eventually, lock_screen_leaks
+from conftest import ADMIN, COORD_CHANNEL, LOCK_SCREEN_FORBIDDEN, at, eventually, lock_screen_leaks
 from phone import Phone
-
-
-def at(bot, moment):
-    bot.clock.now = moment
-    bot.kit.tick()
 
 
 def top_level(bot, channel):

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import COORD_CHANNEL, eventually
+from conftest import COORD_CHANNEL, at, eventually
 from phone import Phone
 
 SOS = "SOS: I need help now"
 
-
-def at(bot, moment):
-    bot.clock.now = moment
-    bot.kit.tick()
 
 
 def test_an_sos_night_by_taps(bot):

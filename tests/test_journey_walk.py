@@ -6,17 +6,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from conftest import ADMIN, COORD_CHANNEL, eventually
+from conftest import ADMIN, COORD_CHANNEL, at, eventually
 from phone import Phone, Screen
 from test_readiness import make_ready
 
 DATE_TOKEN = re.compile(r"<!date\^(\d+)\^")
 PLAIN_TIME = re.compile(r"\b\d{2}:\d{2} [A-Z]{3,4}\b")  # a time written out, outside a date token
 
-
-def at(bot, moment: datetime) -> None:
-    bot.clock.now = moment
-    bot.kit.tick()
 
 
 def outside_tokens(words: str) -> str:

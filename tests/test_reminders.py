@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import ADMIN, COORD_CHANNEL, Bot, message_text, shift_fields
+from conftest import ADMIN, COORD_CHANNEL, Bot, at, message_text, shift_fields
 
 # The default test shift: tomorrow 19:00-23:00 in Chicago = 2026-11-24 01:00-05:00 UTC.
 SHIFT_START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
-
-def at(bot, moment):
-    bot.clock.now = moment
-    bot.kit.tick()
 
 
 def reminders_to(bot, user):

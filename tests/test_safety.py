@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import ADMIN, COORD_CHANNEL, eventually, message_text
+from conftest import ADMIN, COORD_CHANNEL, at, eventually, message_text
 
 START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)   # the default test shift, 19:00 Chicago
 END = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)     # 23:00 Chicago
 
-
-def at(bot, moment):
-    bot.clock.now = moment
-    bot.kit.tick()
 
 
 def posts(bot, channel, words):

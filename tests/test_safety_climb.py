@@ -7,17 +7,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import ADMIN, COORD_CHANNEL, eventually, message_text
+from conftest import ADMIN, COORD_CHANNEL, at, eventually, message_text
 from phone import Phone
 
 START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 CLIMB = {"OUTREACH_ESCALATION_TEAM_WAIT": "10m", "OUTREACH_ESCALATION_CONTACTS_AFTER": "2",
          "OUTREACH_ONCALL_COORDINATORS": "UONCALL"}
 
-
-def at(bot, moment):
-    bot.clock.now = moment
-    bot.kit.tick()
 
 
 def top_alerts(bot):

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import ADMIN, COORD_CHANNEL, eventually
+from conftest import ADMIN, COORD_CHANNEL, at, eventually
 from phone import Phone
 
 START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 END = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
 
-
-def at(bot, moment):
-    bot.clock.now = moment
-    bot.kit.tick()
 
 
 def alerts(bot):

@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import ADMIN, COORD_CHANNEL, Bot, eventually, message_text
+from conftest import ADMIN, COORD_CHANNEL, Bot, at, eventually, message_text
 from fakeslack import dm_channel
 from phone import Phone
 from test_process import free_port, start, stop, wait_http
@@ -24,10 +24,6 @@ START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)   # the default test shift, 19:
 PRESS = datetime(2026, 11, 24, 3, 12, tzinfo=UTC)  # 21:12 Chicago, mid-shift
 SOS = "SOS: I need help now"
 
-
-def at(bot, moment):
-    bot.clock.now = moment
-    bot.kit.tick()
 
 
 def night(bot) -> int:
