@@ -746,7 +746,7 @@ def register(app: App, kit: Kit) -> None:
             "series/edited.j2", shifts=change.shifts, cancelled=change.cancelled, notified=len(change.notified)))
 
     @kit.form(app.view("shift_cancel_form"))
-    def on_cancel_form(ack: Ack, context: BoltContext, client: WebClient) -> None:
+    def on_cancel_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
         actor, meta, form = context["actor"], context.get("meta") or {}, context.get("form") or {}
         if context["role"] < Role.COORDINATOR:
             ack(response_action="errors", errors={"reason": kit.render("shifts/form_forbidden.j2")})
@@ -756,7 +756,8 @@ def register(app: App, kit: Kit) -> None:
         if findings := screen_reason(kit, reason):
             ack(response_action="errors", errors={"reason": privacy.explain(findings)})
             return
-        change = sh.cancel_shift(kit.services.store, actor=actor, shift_id=number, reason=reason or "") \
+        change = sh.cancel_shift(kit.services.store, actor=actor, shift_id=number, reason=reason or "",
+                                 request_key=bk.submission_key(body)) \
             if number is not None else None
         if change is None:
             ack(response_action="errors", errors={"reason": kit.render("shifts/form_gone.j2")})

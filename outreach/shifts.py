@@ -546,14 +546,23 @@ def update_shift(
     return Change(after, moved=moved, promoted=promoted, notified=notified)
 
 
-def cancel_shift(store: Store, *, actor: str, shift_id: int, reason: str) -> Change | None:
-    """Cancel a shift and tell everyone signed up or waitlisted; None if unknown or cancelled already."""
+def cancel_shift(store: Store, *, actor: str, shift_id: int, reason: str, request_key: str | None = None) -> Change | None:
+    """Cancel a shift and tell everyone signed up or waitlisted; None if unknown or cancelled already.
+
+    A form Slack sends again (`request_key`, its view id) answers as the first time did: `repeat`, with
+    the people that cancel told.
+    """
     now = store.clock()
     reason = clean_text(reason, limit=MAX_CANCEL_REASON)
     with store.write() as db:
         shift = get_shift(db, shift_id)
+        if shift is not None and replays.seen(db, request_key):
+            told = [r["channel"] for r in db.query(
+                "SELECT channel FROM notifications WHERE key LIKE ? ORDER BY id", [f"cancelled:{shift_id}:%"])]
+            return Change(shift, notified=told, repeat=True)
         if shift is None or shift.cancelled:
             return None
+        replays.record(store, db, request_key)
         db["shifts"].update(
             shift_id, {"status": "cancelled", "cancel_reason": reason, "updated_at": iso(now)}
         )

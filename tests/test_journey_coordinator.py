@@ -132,6 +132,8 @@ def test_cancel_shift_asks_then_takes_a_reason_and_tells_how_many_were_told(bot)
     after = done.modal()  # the modal turns into the Details of the cancelled shift
     assert "CANCELLED" in after.words and "told the 1 person who was" in after.words
     assert after.buttons == ["Duplicate"]
+    again = form.submit({"Reason (optional)": "Storm warning"})  # Slack sends the same form again
+    assert not again.errors and "told the 1 person who was" in again.modal().words
     assert f"*#{taken}*" not in you.home().tap("This week").modal().words  # gone from the week
     row = stored(bot, taken)
     assert row["status"] == "cancelled" and row["cancel_reason"] == "Storm warning"
