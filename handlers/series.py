@@ -400,7 +400,7 @@ def register(app: App, kit: Kit) -> None:
             client.views_open(trigger_id=body["trigger_id"], view=cancel_later_form(kit, shift))
 
     @kit.form(app.view("series_cancel_form"))
-    def on_cancel_form(ack: Ack, context: BoltContext, client: WebClient) -> None:
+    def on_cancel_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
         actor, meta, form = context["actor"], context.get("meta") or {}, context.get("form") or {}
         if context["role"] < Role.COORDINATOR:
             ack(response_action="errors", errors={"reason": kit.render("shifts/form_forbidden.j2")})
@@ -411,7 +411,8 @@ def register(app: App, kit: Kit) -> None:
         if findings := kit.services.privacy_screen()(reason or "", current_year=year):
             ack(response_action="errors", errors={"reason": privacy.explain(findings)})
             return
-        change = sr.cancel_later(kit.services.store, actor=actor, shift_id=number, reason=reason or "") \
+        change = sr.cancel_later(kit.services.store, actor=actor, shift_id=number, reason=reason or "",
+                                 request_key=bk.submission_key(body)) \
             if number is not None else sr.LaterChange("not_found")
         if change.outcome != "done" or number is None:
             ack(response_action="errors", errors={"reason": kit.render("shifts/form_gone.j2")})

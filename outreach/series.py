@@ -18,7 +18,7 @@ from dateutil.rrule import rrule, rrulestr
 from icalendar import vRecur
 from sqlite_utils import Database
 
-from outreach import outbox
+from outreach import outbox, replays
 from outreach import shifts as sh
 from outreach.events import Event
 from outreach.store import Store, from_iso, iso, shift_fields_set
@@ -437,16 +437,23 @@ def _on(db: Database, shift_id: int) -> list[str]:
     return confirmed + waiting
 
 
-def cancel_later(store: Store, *, actor: str, shift_id: int, reason: str) -> LaterChange:
-    """Cancel an occurrence and every later one: the rule ends before it; each person on them is told once."""
+def cancel_later(store: Store, *, actor: str, shift_id: int, reason: str,
+                 request_key: str | None = None) -> LaterChange:
+    """Cancel an occurrence and every later one: the rule ends before it; each person on them is told once.
+
+    A form Slack sends again (`request_key`) answers as the first time did: what was cancelled, who was told.
+    """
     now = store.clock()
     reason = sh.clean_text(reason, limit=sh.MAX_CANCEL_REASON)
     with store.write() as db:
         series_id = series_id_of(db, shift_id)
         series = get_series(db, series_id) if series_id else None
         this = sh.get_shift(db, shift_id)
+        if series is not None and this is not None and replays.seen(db, request_key):
+            return _cancelled_before(db, series.id, shift_id)
         if series is None or this is None or this.cancelled or this.started(now):
             return LaterChange("not_found")
+        replays.record(store, db, request_key)
         occurrence = db["shifts"].get(shift_id)["occurrence"]
         _end_series(db, series, occurrence, now)
         audit_id = store.audit(db, actor=actor, action="series.cancel_later", subject=f"series:{series.id}",
@@ -465,6 +472,22 @@ def cancel_later(store: Store, *, actor: str, shift_id: int, reason: str) -> Lat
         notified = _tell_once(db, told, template="series/cancelled", key=f"series-cancelled:{audit_id}", now=now,
                               extra={})
     return LaterChange("done", series.id, cancelled=cancelled, notified=notified)
+
+
+def _cancelled_before(db: Database, series_id: int, shift_id: int) -> LaterChange:
+    """What a "cancel this and later" from `shift_id` did, read back from its audit record and outbox rows."""
+    row = db.execute("SELECT id FROM audit WHERE action = 'series.cancel_later' AND subject = ? "
+                     "AND json_extract(detail, '$.from') = ? ORDER BY id DESC LIMIT 1",
+                     [f"series:{series_id}", f"shift:{shift_id}"]).fetchone()
+    if row is None:
+        return LaterChange("not_found")
+    cancelled = [r[0] for r in db.execute(
+        "SELECT CAST(substr(subject, 7) AS INTEGER) FROM audit WHERE action = 'shift.cancel' AND id > ? "
+        "AND json_extract(detail, '$.series') = ? AND at = (SELECT at FROM audit WHERE id = ?) ORDER BY id",
+        [row[0], series_id, row[0]])]
+    told = [r[0] for r in db.execute("SELECT channel FROM notifications WHERE key LIKE ? ORDER BY id",
+                                     [f"series-cancelled:{row[0]}:%"])]
+    return LaterChange("done", series_id, cancelled=cancelled, notified=told)
 
 
 def edit_later(store: Store, *, actor: str, shift_id: int, values: dict, repeat: Repeat,

@@ -215,6 +215,8 @@ def test_cancel_this_and_later_keeps_the_earlier_ones_and_tells_each_person_once
     form = details.tap("Cancel this and later", confirm=True).modal()
     done = form.submit({"Reason (optional)": "The route ends for the season"}).modal()
     assert "Cancelled" in done.words and "2 people were told" in done.words
+    again = form.submit({"Reason (optional)": "The route ends for the season"})  # Slack sends it again
+    assert again.errors == {} and again.modal().words == done.words  # the same answer, nothing done twice
     eventually(lambda: all(any("are cancelled" in t for t in dm_texts(bot, u)) for u in ("UA", "UB")))
     bot.kit.tick()
 
