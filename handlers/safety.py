@@ -12,11 +12,10 @@ from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit
 from handlers.notify import gate, notice
-from handlers.sos import sos_button
+from handlers.sos import sos_button, spoken_every
 from outreach import debriefs as dbf
 from outreach import reminders, safety
 from outreach import shifts as sh
-from outreach.durations import format_duration
 from outreach.numbers import parse_number as parse_whole
 from outreach.roles import Role
 from outreach.shifts import Shift
@@ -163,7 +162,7 @@ def _alert_words(kit: Kit, shift: Shift) -> dict:
     settings = kit.services.settings
     return {"shift": shift, "state": state, "escalations": escalations, "members": members,
             "contact": kit.contact(shift.id), "open": [e for e in escalations if not e["acked_at"]],
-            "every": format_duration(settings.escalation_repeat), "still_out": state.still_out,
+            "every": spoken_every(settings.escalation_repeat), "still_out": state.still_out,
             "absent": state.absent, "contacts": contacts, "after": settings.escalation_contacts_after}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from markupsafe import Markup
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -18,6 +20,16 @@ from outreach.numbers import parse_number as parse_whole
 from outreach.roles import Role
 from outreach.shifts import Shift
 from outreach.store import from_iso
+
+
+def spoken_every(value: timedelta) -> str:
+    """A repeat interval as a person says it after "every": `minute`, `15 minutes`, `2 hours`."""
+    seconds = int(value.total_seconds())
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds and seconds % size == 0:
+            count = seconds // size
+            return unit if count == 1 else f"{count} {unit}s"
+    return format_duration(value)
 
 # The one place the bot broadcasts: built here, never from anything a person typed.
 BROADCAST = Markup("<!channel>")
@@ -38,7 +50,7 @@ def _words(kit: Kit, shift: Shift, item: sos.Sos) -> dict:
         pressed = sos.pressers(db, item.id)
     return {"shift": shift, "sos": item, "members": members, "contact": kit.contact(shift.id),
             "pressers": [p for p in pressed if p != item.pressed_by],
-            "every": format_duration(kit.services.settings.sos_repeat)}
+            "every": spoken_every(kit.services.settings.sos_repeat)}
 
 
 def _load(kit: Kit, context: dict) -> tuple[Shift, sos.Sos] | None:
@@ -118,7 +130,7 @@ def notice_told(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     shift, item = found
     settings = kit.services.settings
     reached = bool(settings.coordinator_channel) or any(c != item.pressed_by for c in kit.services.coordinators())
-    text = kit.render("sos/told.j2", shift=shift, sos=item, reached=reached, every=format_duration(settings.sos_repeat))
+    text = kit.render("sos/told.j2", shift=shift, sos=item, reached=reached, every=spoken_every(settings.sos_repeat))
     return text, bk.message([bk.section(text), bk.actions(bk.button("Details", "shift_details", str(shift.id)),
                                                          block_id=f"sos_told:{item.id}")])
 

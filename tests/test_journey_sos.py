@@ -33,7 +33,7 @@ def test_an_sos_night_by_taps(bot):
     assert home.buttons[0] == SOS and "Shift #" in home.words
     tapped = home.tap(SOS, confirm=True)
     told = tapped.dm(where=lambda s: "Coordinators alerted" in s.words)
-    assert told.text == "Help is on the way: tap to see"
+    assert told.text == "Your alert: tap to see"
     post = tapped.posted(COORD_CHANNEL, where=lambda s: "SOS" in s.text)
     assert post.text.startswith("<!channel>")
     assert "waiting for a coordinator" in tapped.home().words

@@ -65,7 +65,7 @@ def test_sos_from_the_app_home_reaches_everyone_repeats_until_someone_is_on_it(b
     assert home.buttons[0] == SOS  # the first thing on the App Home during the shift
     tapped = home.tap(SOS, confirm=True)
     told = tapped.dm(where=lambda s: "Coordinators alerted" in s.words)
-    assert told.text == "Help is on the way: tap to see"
+    assert told.text == "Your alert: tap to see"
     assert "Coordinators alerted at <!date^" in told.words
     post = tapped.posted(COORD_CHANNEL, where=lambda s: "SOS" in s.text)
     assert post.text.startswith("<!channel> ")
@@ -132,7 +132,7 @@ def test_the_same_tap_delivered_twice_makes_one_sos(bot):
     bot.kit.notifier.flush()
     assert bot.db.execute("SELECT count(*) FROM sos").fetchone()[0] == 1
     assert len(top_posts(bot)) == 1 and len(sos_dms(bot, "UCO")) == 1 and len(sos_dms(bot, ADMIN)) == 1
-    assert len([c for c in bot.dms("UA") if "Help is on the way" in str(c.params.get("text"))]) == 1
+    assert len([c for c in bot.dms("UA") if "Your alert: tap to see" in str(c.params.get("text"))]) == 1
 
 
 def test_sos_typed_infers_the_shift_and_says_so_when_none_is_under_way(bot):
@@ -147,7 +147,7 @@ def test_sos_typed_infers_the_shift_and_says_so_when_none_is_under_way(bot):
     assert "Coordinators alerted at <!date^" in answer.words
     eventually(lambda: len(top_posts(bot)) == 1)
     assert f"SOS from shift #{number}" in top_posts(bot)[0].params["text"]
-    assert volunteer.last_dm().text == "Help is on the way: tap to see"
+    assert volunteer.last_dm().text == "Your alert: tap to see"
     # A second press while nobody is on it yet goes in the thread, not in a second post.
     again = Phone(bot, "ULEAD").command("sos").reply()
     assert "already" in again.words or "were alerted" in again.words
@@ -184,7 +184,7 @@ def test_the_check_in_dm_has_the_sos_button(bot):
     checkin.tap(SOS, confirm=True)
     eventually(lambda: len(top_posts(bot)) == 1)
     assert f"shift #{number}" in top_posts(bot)[0].params["text"]
-    eventually(lambda: Phone(bot, "ULEAD").last_dm().text == "Help is on the way: tap to see")
+    eventually(lambda: Phone(bot, "ULEAD").last_dm().text == "Your alert: tap to see")
 
 
 def test_without_a_coordinator_channel_repeats_go_in_each_coordinators_dm_thread(fake, tmp_path, clock):
@@ -264,7 +264,7 @@ def check_once(tmp_path, fake):
     posts = [c for c in fake.calls_to("chat.postMessage") if not c.params.get("thread_ts")]
     channel = [c for c in posts if c.params.get("channel") == COORD_CHANNEL]
     assert len(channel) == 1 and str(channel[0].params["text"]).startswith("<!channel> ")
-    sos_texts = ("Help is on the way: tap to see", "A team needs a coordinator now: tap to see")
+    sos_texts = ("Your alert: tap to see", "A team needs a coordinator now: tap to see")
     for person in ("UADMIN", "UCO", "UA"):  # (UA also gets the shift's own check-in DM: not an SOS)
         assert len([c for c in posts if c.params.get("channel") == person and c.params.get("text") in sos_texts]) == 1, \
             person
