@@ -129,7 +129,7 @@ def notice_told(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         return None
     shift, item = found
     settings = kit.services.settings
-    reached = bool(settings.coordinator_channel) or any(c != item.pressed_by for c in kit.services.coordinators())
+    reached = coordinators_reached(kit, item)
     text = kit.render("sos/told.j2", shift=shift, sos=item, reached=reached, every=spoken_every(settings.sos_repeat))
     return text, bk.message([bk.section(text), bk.actions(bk.button("Details", "shift_details", str(shift.id)),
                                                          block_id=f"sos_told:{item.id}")])
@@ -183,10 +183,17 @@ def coordinator_blocks(kit: Kit, user: str) -> list[Block]:
     return parts + [bk.divider()] if parts else []
 
 
+def coordinators_reached(kit: Kit, item: sos.Sos) -> bool:
+    """Whether an SOS reaches anyone: the coordinators' channel, or a coordinator other than who pressed it."""
+    return bool(kit.services.settings.coordinator_channel) or any(
+        c != item.pressed_by for c in kit.services.coordinators())
+
+
 def result_text(kit: Kit, outcome: str, *, number: int | None, item: sos.Sos | None, shift: Shift | None) -> str:
     """What a press did, in words (for the typed command, and a refused tap)."""
     tz = shift.tz if shift else kit.services.settings.timezone
-    return kit.render("sos/result.j2", outcome=outcome, number=number, sos=item, tz=tz)
+    reached = item is None or coordinators_reached(kit, item)
+    return kit.render("sos/result.j2", outcome=outcome, number=number, sos=item, tz=tz, reached=reached)
 
 
 def press(kit: Kit, *, shift_id: int, user: str, request_key: str) -> tuple[str, sos.Sos | None, Shift | None]:

@@ -289,3 +289,15 @@ def test_kill_9_right_after_the_tap_makes_exactly_one_sos(tmp_path, fake, victim
     if victim == "worker":
         assert "the worker process ended (exit code -9); starting another" in err
 
+
+
+def test_with_nobody_to_reach_the_presser_is_told_to_call_not_that_coordinators_were_alerted(fake, tmp_path, clock):
+    bot = Bot(fake, tmp_path, clock, env={"OUTREACH_COORDINATOR_CHANNEL": ""})
+    try:  # no coordinators' channel, and the only coordinator (the admin) leads the shift and presses SOS
+        bot.create_shift(lead=ADMIN)
+        at(bot, PRESS)
+        answer = Phone(bot, ADMIN).command("sos").reply().words
+        assert "No coordinator is set up to receive an SOS" in answer and "Coordinators alerted" not in answer
+        eventually(lambda: "No coordinator is set up" in Phone(bot, ADMIN).last_dm().words)
+    finally:
+        bot.close()
