@@ -388,7 +388,9 @@ def notice_revoked(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     if shift is None or shift.cancelled or shift.ends_at <= kit.services.now():
         return None
     text = kit.render("readiness/revoked.j2", shift=shift, broke=context.get("broke", []), go_by=context.get("go_by"))
-    return text, bk.message([bk.section(text), bk.actions(bk.button("Details", "shift_details", str(shift.id)))])
+    return text, bk.message([bk.section(text), bk.actions(
+        bk.button("Open checklist", "ready_open", str(shift.id), style="primary"),
+        bk.button("Details", "shift_details", str(shift.id)), block_id=f"revoked:{shift.id}")])
 
 
 # ---------------------------------------------------------------- Bolt wiring

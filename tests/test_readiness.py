@@ -399,6 +399,8 @@ def test_withdrawal_breaking_readiness_takes_go_back_and_tells_lead_and_coordina
                               and "Go taken back" in str(c.params.get("text")))[-1]
     for call in (lead, coord):
         assert "Go taken back for shift" in message_text(call.params) and "team 1 of minimum 2" in message_text(call.params)
+        assert "`/outreach" not in message_text(call.params)  # a button to tap, not a command to type
+        assert [b["action_id"] for b in call.params["blocks"][-1]["elements"]] == ["ready_open", "shift_details"]
     # Told once: the periodic re-check and a second break do not repeat it.
     bot.kit.tick()
     bot.command("UA", f"withdraw {number}").reply()

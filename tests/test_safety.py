@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from conftest import ADMIN, COORD_CHANNEL, at, eventually, message_text
+from phone import Phone
 
 START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)   # the default test shift, 19:00 Chicago
 END = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)     # 23:00 Chicago
@@ -99,6 +100,7 @@ def test_missing_checkout_escalates_repeats_and_stops_on_acknowledge(bot):
     at(bot, datetime(2026, 11, 24, 5, 30, tzinfo=UTC))  # end + 30m grace
     first = escalations(bot)
     assert len(first) == 1
+    assert "coordinators alerted* (no check-out)" in Phone(bot, "ULEAD").home().words  # the state on the home
     top = first[0]
     assert "has not checked out" in top.params["text"] and f"#{number}" in top.params["text"]
     text = message_text(top.params)
