@@ -11,7 +11,7 @@ from handlers import blocks as bk
 from handlers import shifts as shift_views
 from handlers.commands import CommandRequest, subcommand
 from handlers.home import SECTIONS, publish_home, refresh_modal
-from handlers.kit import Kit
+from handlers.kit import Kit, tell
 from handlers.notify import lock_screen, notice
 from outreach import cover
 from outreach import shifts as sh
@@ -294,10 +294,7 @@ def register(app: App, kit: Kit) -> None:
         note = kit.render("cover/take_result.j2", outcome=outcome, shift=shift,
                           training=kit.services.catalog.name_of("trainings", shift.training) if shift else None)
         if offer is None or shift is None:
-            if (body.get("container") or {}).get("type") == "view":  # no response_url on the App Home or a modal
-                client.chat_postMessage(channel=actor, text=note)
-            else:
-                respond(text=note, response_type="ephemeral", replace_original=False)
+            tell(body, respond, client, actor, note)
             return
         text, blocks = offer_message(kit, offer, shift, note=note or None)
         if (body.get("container") or {}).get("type") == "view":

@@ -14,6 +14,7 @@ from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.home import SECTIONS, publish_home
 from handlers.kit import Kit
+from handlers.kit import tell as tell_person
 from handlers.notify import notice
 from outreach import debriefs as dbf
 from outreach import privacy, retention
@@ -400,10 +401,7 @@ def register(app: App, kit: Kit) -> None:
         problem = open_form(kit, client, trigger_id=body.get("trigger_id"), actor=context["actor"],
                             role=context["role"], shift_id=_number(body))
         if problem:
-            if (body.get("container") or {}).get("type") == "view":
-                client.chat_postMessage(channel=context["actor"], text=problem)
-            else:
-                tell(respond, problem)
+            tell_person(body, respond, client, context["actor"], problem)
 
     @kit.later(app.action("debrief_view"))
     def on_view(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:

@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from slack_bolt import Respond
+from slack_sdk import WebClient
+
 from handlers.render import Renderer
 from handlers.worker import F, Runner, form, later
 from outreach.lease import make_owner
@@ -88,3 +91,16 @@ class Kit:
                 job()
             except Exception:
                 logging.getLogger(__name__).exception("periodic job %s failed", getattr(job, "__name__", job))
+
+
+def from_view(body: dict) -> bool:
+    """Whether a click came from the App Home or a modal (Slack gives those no response_url)."""
+    return (body.get("container") or {}).get("type") == "view" or not body.get("response_url")
+
+
+def tell(body: dict, respond: Respond, client: WebClient, actor: str, text: str) -> None:
+    """Answer a click only to the person who made it: beside the message, or by DM from a home tab or modal."""
+    if from_view(body):
+        client.chat_postMessage(channel=actor, text=text)
+    else:
+        respond(text=text, response_type="ephemeral", replace_original=False)

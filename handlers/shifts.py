@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import Block
 from handlers import blocks as bk
 from handlers import series as hs
 from handlers.commands import CommandRequest, subcommand
-from handlers.kit import Kit
+from handlers.kit import Kit, tell
 from handlers.notify import notice
 from outreach import privacy
 from outreach import series as sr
@@ -564,11 +564,7 @@ def register(app: App, kit: Kit) -> None:
 
     def refuse(body: dict, respond: Respond, client: WebClient, actor: str, what: str) -> None:
         """A coordinator's button tapped by someone else (a forged or stale payload): say why nothing happened."""
-        text = kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what=what)
-        if (body.get("container") or {}).get("type") == "view" or not body.get("response_url"):
-            client.chat_postMessage(channel=actor, text=text)
-        else:
-            respond(text=text, response_type="ephemeral", replace_original=False)
+        tell(body, respond, client, actor, kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what=what))
 
     @kit.later(app.action("shift_duplicate"))
     def on_duplicate(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:

@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
-from handlers.kit import Kit
+from handlers.kit import Kit, from_view, tell
 from handlers.notify import notice
 from outreach import shifts as sh
 from outreach import sos
@@ -243,16 +243,6 @@ def register(app: App, kit: Kit) -> None:
     if coordinator_blocks not in home.TOP:  # open SOS first of all on a coordinator's home
         home.TOP.insert(0, coordinator_blocks)
 
-    def on_home(body: dict) -> bool:
-        return (body.get("container") or {}).get("type") == "view"
-
-    def tell(body: dict, respond: Respond, client: WebClient, actor: str, text: str) -> None:
-        """A refusal or an answer: by DM from the App Home (no response_url there), else only to the person."""
-        if on_home(body):
-            client.chat_postMessage(channel=actor, text=text)
-        else:
-            respond(text=text, response_type="ephemeral", replace_original=False)
-
     @kit.later(app.action("sos_press"))
     def on_press(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number = parse_whole(str(action.get("value") or ""))
@@ -263,7 +253,7 @@ def register(app: App, kit: Kit) -> None:
                                      request_key=f"tap:{actor}:{action.get('action_ts') or body.get('trigger_id')}")
         if outcome not in ("done", "again"):
             tell(body, respond, client, actor, result_text(kit, outcome, number=number, item=item, shift=shift))
-        if on_home(body):
+        if from_view(body):
             home.publish_home(kit, client, actor)
 
     @kit.later(app.action("sos_ack"))
@@ -282,5 +272,5 @@ def register(app: App, kit: Kit) -> None:
             shift = sh.load_shift(services.store, item.shift_id)
             tell(body, respond, client, actor, kit.render("sos/result.j2", outcome=outcome, number=item.shift_id,
                                                           sos=item, tz=shift.tz if shift else services.settings.timezone))
-        if on_home(body):  # tapped on the App Home: it shows the SOS taken on
+        if from_view(body):  # tapped on the App Home: it shows the SOS taken on
             home.publish_home(kit, client, actor)
