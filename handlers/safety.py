@@ -487,18 +487,21 @@ def register(app: App, kit: Kit) -> None:
     def lead_or_coordinator(shift: Shift | None, context: BoltContext) -> bool:
         return shift is not None and (context["actor"] == shift.lead or context["role"] >= Role.COORDINATOR)
 
-    def refuse_team(body: dict, client: WebClient, context: BoltContext, action: str, number: int) -> None:
-        """Someone who is neither the lead nor a coordinator tapped a team button (a forged payload): say why."""
-        client.chat_postMessage(channel=context["actor"], text=result_text(kit, action, "not_allowed", number))
+    def team_shift(body: dict, client: WebClient, context: BoltContext, action: str) -> Shift | None:
+        """The shift of a team button, when the actor is its lead or a coordinator; else None (a forged or
+        stale payload gets a DM saying why)."""
+        number = parse_whole(_value(body))
+        shift = sh.load_shift(services.store, number) if number is not None else None
+        if shift is None:
+            return None
+        if not lead_or_coordinator(shift, context):
+            client.chat_postMessage(channel=context["actor"], text=result_text(kit, action, "not_allowed", shift.id))
+            return None
+        return shift
 
     @kit.later(app.action("safety_team_in"))
     def on_team_in(body: dict, context: BoltContext, client: WebClient) -> None:
-        number = parse_whole(_value(body))
-        shift = sh.load_shift(services.store, number) if number is not None else None
-        if shift is None or number is None:
-            return
-        if not lead_or_coordinator(shift, context):
-            refuse_team(body, client, context, "team_in", number)
+        if (shift := team_shift(body, client, context, "team_in")) is None:
             return
         with services.store.read() as db:
             people = safety.roster(db, shift)
@@ -506,12 +509,7 @@ def register(app: App, kit: Kit) -> None:
 
     @kit.later(app.action("safety_team_out"))
     def on_team_out(body: dict, context: BoltContext, client: WebClient) -> None:
-        number = parse_whole(_value(body))
-        shift = sh.load_shift(services.store, number) if number is not None else None
-        if shift is None or number is None:
-            return
-        if not lead_or_coordinator(shift, context):
-            refuse_team(body, client, context, "team_out", number)
+        if (shift := team_shift(body, client, context, "team_out")) is None:
             return
         state = safety.load_state(services.store, shift.id)
         open_team_form(body, client, team_out_view(kit, shift, state.still_out))
