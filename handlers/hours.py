@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import Block
 from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_mention, parse_number, subcommand
 from handlers.home import SECTIONS
-from handlers.kit import Kit
+from handlers.kit import Kit, open_modal
 from handlers.reports import upload
 from outreach import hours as hr
 from outreach import privacy
@@ -270,10 +270,7 @@ def register(app: App, kit: Kit) -> None:
     def on_correct_open(body: dict, context: BoltContext, client: WebClient) -> None:
         if context["role"] < Role.COORDINATOR:
             return
-        if (body.get("view") or {}).get("type") == "modal":
-            client.views_push(trigger_id=body["trigger_id"], view=correct_view(kit))
-        else:
-            client.views_open(trigger_id=body["trigger_id"], view=correct_view(kit))
+        open_modal(body, client, correct_view(kit))  # from the roster: on top of it
 
     @kit.form(app.view(CORRECT))
     def on_correct(ack: Ack, body: dict, context: BoltContext) -> None:

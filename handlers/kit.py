@@ -104,3 +104,9 @@ def tell(body: dict, respond: Respond, client: WebClient, actor: str, text: str)
         client.chat_postMessage(channel=actor, text=text)
     else:
         respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def open_modal(body: dict, client: WebClient, view: dict) -> None:
+    """Open a modal for a click: pushed on top when the click came from a modal (Slack stacks it), else new."""
+    in_modal = (body.get("view") or {}).get("type") == "modal"
+    (client.views_push if in_modal else client.views_open)(trigger_id=body["trigger_id"], view=view)

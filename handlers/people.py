@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import Block
 from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_mention, subcommand
 from handlers.home import SECTIONS
-from handlers.kit import Kit
+from handlers.kit import Kit, open_modal, tell
 from handlers.notify import notice
 from outreach import roles
 from outreach import shifts as sh
@@ -192,18 +192,11 @@ def register(app: App, kit: Kit) -> None:
     def on_attendance(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number = parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
         shift = sh.load_shift(services.store, number) if number is not None else None
-        view = body.get("view") or {}
         problem = attendance_problem(kit, shift, context["actor"], context["role"])
         if problem or shift is None:
-            if view.get("type") in ("modal", "home"):
-                client.chat_postMessage(channel=context["actor"], text=problem)
-            else:
-                respond(text=problem, response_type="ephemeral", replace_original=False)
+            tell(body, respond, client, context["actor"], problem or "")
             return
-        if view.get("type") == "modal":  # tapped in Details: the form goes on top of it
-            client.views_push(trigger_id=body["trigger_id"], view=attendance_form(kit, shift))
-        else:
-            client.views_open(trigger_id=body["trigger_id"], view=attendance_form(kit, shift))
+        open_modal(body, client, attendance_form(kit, shift))  # tapped in Details: on top of it
 
     @kit.form(app.view(ATTENDANCE))
     def on_attendance_form(ack: Ack, body: dict, context: BoltContext) -> None:

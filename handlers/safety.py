@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
-from handlers.kit import Kit
+from handlers.kit import Kit, open_modal
 from handlers.notify import gate, notice
 from handlers.sos import sos_button, spoken_every
 from outreach import debriefs as dbf
@@ -480,10 +480,6 @@ def register(app: App, kit: Kit) -> None:
                           tz=shift.tz if shift else services.settings.timezone, already=outcome == "already")
         respond(text=text, response_type="ephemeral", replace_original=False)
 
-    def open_team_form(body: dict, client: WebClient, view: dict) -> None:
-        in_modal = (body.get("view") or {}).get("type") == "modal"
-        (client.views_push if in_modal else client.views_open)(trigger_id=body["trigger_id"], view=view)
-
     def lead_or_coordinator(shift: Shift | None, context: BoltContext) -> bool:
         return shift is not None and (context["actor"] == shift.lead or context["role"] >= Role.COORDINATOR)
 
@@ -505,14 +501,14 @@ def register(app: App, kit: Kit) -> None:
             return
         with services.store.read() as db:
             people = safety.roster(db, shift)
-        open_team_form(body, client, team_in_view(kit, shift, people))
+        open_modal(body, client, team_in_view(kit, shift, people))
 
     @kit.later(app.action("safety_team_out"))
     def on_team_out(body: dict, context: BoltContext, client: WebClient) -> None:
         if (shift := team_shift(body, client, context, "team_out")) is None:
             return
         state = safety.load_state(services.store, shift.id)
-        open_team_form(body, client, team_out_view(kit, shift, state.still_out))
+        open_modal(body, client, team_out_view(kit, shift, state.still_out))
 
     def told(context: BoltContext, client: WebClient, action: str, done: safety.Result, number: int) -> None:
         """The result of a team check-in or check-out, by DM (a modal carries no response_url)."""

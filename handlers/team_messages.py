@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 
 from handlers import blocks as bk
 from handlers.commands import CommandRequest, subcommand
-from handlers.kit import Kit
+from handlers.kit import Kit, open_modal, tell
 from handlers.notify import notice
 from outreach import privacy
 from outreach import shifts as sh
@@ -110,18 +110,10 @@ def register(app: App, kit: Kit) -> None:
     def on_open(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         number = parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
         shift = sh.load_shift(services.store, number) if number is not None else None
-        view = body.get("view") or {}
         if shift is None or not tm.may_message(shift, actor=context["actor"], role=context["role"]):
-            text = kit.render("team/not_allowed.j2", shift=shift)
-            if view.get("type") in ("modal", "home"):
-                client.chat_postMessage(channel=context["actor"], text=text)
-            else:
-                respond(text=text, response_type="ephemeral", replace_original=False)
+            tell(body, respond, client, context["actor"], kit.render("team/not_allowed.j2", shift=shift))
             return
-        if view.get("type") == "modal":  # tapped in Details: the form goes on top of it
-            client.views_push(trigger_id=body["trigger_id"], view=message_form(kit, shift))
-        else:
-            client.views_open(trigger_id=body["trigger_id"], view=message_form(kit, shift))
+        open_modal(body, client, message_form(kit, shift))  # tapped in Details: on top of it
 
     @kit.form(app.view(CALLBACK))
     def on_submit(ack: Ack, body: dict, context: BoltContext) -> None:
