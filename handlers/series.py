@@ -13,7 +13,6 @@ from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit, tell
 from handlers.notify import notice
-from outreach import privacy
 from outreach import series as sr
 from outreach import shifts as sh
 from outreach.roles import Role
@@ -280,7 +279,7 @@ def _number(body: dict) -> int | None:
 
 def register(app: App, kit: Kit) -> None:
     """Wire the series buttons and the cancel form; plan the next weeks on every tick."""
-    from handlers.shifts import details_view, refresh_post, shift_form
+    from handlers.shifts import details_view, read_cancel_form, refresh_post, shift_form
 
     kit.periodic.append(lambda: top_up(kit, kit.notifier.client))
     # At start-up: post what a stopped process made but never posted (the timer makes each shift only once).
@@ -397,17 +396,11 @@ def register(app: App, kit: Kit) -> None:
 
     @kit.form(app.view("series_cancel_form"))
     def on_cancel_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        actor, meta, form = context["actor"], context.get("meta") or {}, context.get("form") or {}
-        if context["role"] < Role.COORDINATOR:
-            ack(response_action="errors", errors={"reason": kit.render("shifts/form_forbidden.j2")})
+        actor = context["actor"]
+        if (read := read_cancel_form(kit, ack, context)) is None:
             return
-        number = parse_number(str(meta.get("shift_id", "")))
-        reason = form.get("reason") if isinstance(form.get("reason"), str) else ""
-        year = kit.services.now().astimezone(kit.services.settings.zone).year
-        if findings := kit.services.privacy_screen()(reason or "", current_year=year):
-            ack(response_action="errors", errors={"reason": privacy.explain(findings)})
-            return
-        change = sr.cancel_later(kit.services.store, actor=actor, shift_id=number, reason=reason or "",
+        number, reason = read
+        change = sr.cancel_later(kit.services.store, actor=actor, shift_id=number, reason=reason,
                                  request_key=bk.submission_key(body)) \
             if number is not None else sr.LaterChange("not_found")
         if change.outcome != "done" or number is None:

@@ -299,6 +299,20 @@ def screen_reason(kit: Kit, reason: str | None) -> list[privacy.Finding]:
     return kit.services.privacy_screen()(reason or "", current_year=year)
 
 
+def read_cancel_form(kit: Kit, ack: Ack, context: BoltContext) -> tuple[int | None, str] | None:
+    """A cancel form's shift number and screened reason; None when it was answered with an inline error
+    (not a coordinator, or a reason carrying personal details of anyone met)."""
+    if context["role"] < Role.COORDINATOR:
+        ack(response_action="errors", errors={"reason": kit.render("shifts/form_forbidden.j2")})
+        return None
+    meta, form = context.get("meta") or {}, context.get("form") or {}
+    reason = form.get("reason") if isinstance(form.get("reason"), str) else ""
+    if findings := screen_reason(kit, reason):
+        ack(response_action="errors", errors={"reason": privacy.explain(findings)})
+        return None
+    return parse_number(str(meta.get("shift_id", ""))), reason or ""
+
+
 def refresh_post(kit: Kit, client: WebClient, shift_id: int) -> None:
     """Update the shift's channel post in place, when it has one."""
     shift = sh.load_shift(kit.services.store, shift_id)
@@ -743,16 +757,11 @@ def register(app: App, kit: Kit) -> None:
 
     @kit.form(app.view("shift_cancel_form"))
     def on_cancel_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        actor, meta, form = context["actor"], context.get("meta") or {}, context.get("form") or {}
-        if context["role"] < Role.COORDINATOR:
-            ack(response_action="errors", errors={"reason": kit.render("shifts/form_forbidden.j2")})
+        actor = context["actor"]
+        if (read := read_cancel_form(kit, ack, context)) is None:
             return
-        number = parse_number(str(meta.get("shift_id", "")))
-        reason = form.get("reason") if isinstance(form.get("reason"), str) else ""
-        if findings := screen_reason(kit, reason):
-            ack(response_action="errors", errors={"reason": privacy.explain(findings)})
-            return
-        change = sh.cancel_shift(kit.services.store, actor=actor, shift_id=number, reason=reason or "",
+        number, reason = read
+        change = sh.cancel_shift(kit.services.store, actor=actor, shift_id=number, reason=reason,
                                  request_key=bk.submission_key(body)) \
             if number is not None else None
         if change is None:
