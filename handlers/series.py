@@ -279,7 +279,7 @@ def _number(body: dict) -> int | None:
 
 def register(app: App, kit: Kit) -> None:
     """Wire the series buttons and the cancel form; plan the next weeks on every tick."""
-    from handlers.shifts import details_view, read_cancel_form, refresh_post, shift_form
+    from handlers.shifts import coordinators_shift, details_view, read_cancel_form, refresh_post, shift_form
 
     kit.periodic.append(lambda: top_up(kit, kit.notifier.client))
     # At start-up: post what a stopped process made but never posted (the timer makes each shift only once).
@@ -304,10 +304,6 @@ def register(app: App, kit: Kit) -> None:
         else:
             respond(text=text, response_type="ephemeral", replace_original=False)
 
-    def refuse(body: dict, respond: Respond, client: WebClient, actor: str, what: str) -> None:
-        """A coordinator's button tapped by someone else (a forged or stale payload): say why nothing happened."""
-        tell(body, respond, client, actor, kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what=what))
-
     @kit.later(app.action("series_signup"))
     @kit.later(app.action("series_withdraw"))
     def on_signup_or_leave(body: dict, action: dict, context: BoltContext, respond: Respond,
@@ -322,7 +318,8 @@ def register(app: App, kit: Kit) -> None:
     def on_repeat(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         view = body.get("view") or {}
         if context["role"] < Role.COORDINATOR:
-            refuse(body, respond, client, context["actor"], "Repeat…")
+            tell(body, respond, client, context["actor"],
+                 kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what="Repeat…"))
             return
         if view.get("callback_id") != "shift_form" or not view.get("id"):
             return
@@ -362,25 +359,17 @@ def register(app: App, kit: Kit) -> None:
 
     @kit.later(app.action("series_edit_later"))
     def on_edit_later(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        number = _number(body)
-        if context["role"] < Role.COORDINATOR:
-            refuse(body, respond, client, context["actor"], "Edit this and later")
+        if (target := coordinators_shift(kit, body, respond, client, context, _number(body), "Edit this and later")) is None:
             return
-        if number is None:
-            return
-        shift = sh.load_shift(kit.services.store, number)
+        number, shift = target
         if shift and not shift.cancelled and in_series(kit, shift) and body.get("view"):
             client.views_update(view_id=body["view"]["id"], view=shift_form(kit, shift=shift, later=True))
 
     @kit.later(app.action("series_cancel_later"))
     def on_cancel_later(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        number = _number(body)
-        if context["role"] < Role.COORDINATOR:
-            refuse(body, respond, client, context["actor"], "Cancel this and later")
+        if (target := coordinators_shift(kit, body, respond, client, context, _number(body), "Cancel this and later")) is None:
             return
-        if number is None:
-            return
-        shift = sh.load_shift(kit.services.store, number)
+        number, shift = target
         view = body.get("view") or {}
         if shift is None or shift.cancelled or not in_series(kit, shift):
             text = kit.render("shifts/unavailable.j2", number=number, shift=shift)

@@ -313,6 +313,17 @@ def read_cancel_form(kit: Kit, ack: Ack, context: BoltContext) -> tuple[int | No
     return parse_number(str(meta.get("shift_id", ""))), reason or ""
 
 
+def coordinators_shift(kit: Kit, body: dict, respond: Respond, client: WebClient, context: BoltContext,
+                       number: int | None, what: str) -> tuple[int, Shift | None] | None:
+    """The shift number a coordinator's button carries, and the shift (None when gone); None when there is
+    nothing to do: no number, or the person is no coordinator (a forged or stale payload: told why)."""
+    if context["role"] < Role.COORDINATOR:
+        tell(body, respond, client, context["actor"],
+             kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what=what))
+        return None
+    return None if number is None else (number, sh.load_shift(kit.services.store, number))
+
+
 def refresh_post(kit: Kit, client: WebClient, shift_id: int) -> None:
     """Update the shift's channel post in place, when it has one."""
     shift = sh.load_shift(kit.services.store, shift_id)
@@ -566,29 +577,17 @@ def register(app: App, kit: Kit) -> None:
 
     @kit.later(app.action("shift_edit"))
     def on_edit(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        number, _ = _value(body)
-        if context["role"] < Role.COORDINATOR:
-            refuse(body, respond, client, context["actor"], "Edit")
+        if (target := coordinators_shift(kit, body, respond, client, context, _value(body)[0], "Edit")) is None:
             return
-        if number is None:
-            return
-        shift = sh.load_shift(kit.services.store, number)
+        number, shift = target
         if shift and not shift.cancelled and body.get("view"):
             client.views_update(view_id=body["view"]["id"], view=shift_form(kit, shift=shift))
 
-    def refuse(body: dict, respond: Respond, client: WebClient, actor: str, what: str) -> None:
-        """A coordinator's button tapped by someone else (a forged or stale payload): say why nothing happened."""
-        tell(body, respond, client, actor, kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what=what))
-
     @kit.later(app.action("shift_duplicate"))
     def on_duplicate(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        number, _ = _value(body)
-        if context["role"] < Role.COORDINATOR:
-            refuse(body, respond, client, context["actor"], "Duplicate")
+        if (target := coordinators_shift(kit, body, respond, client, context, _value(body)[0], "Duplicate")) is None:
             return
-        if number is None:
-            return
-        shift = sh.load_shift(kit.services.store, number)
+        number, shift = target
         if shift is None:
             return
         view = shift_form(kit, copy_of=shift, channel=shift.channel, planner=context["actor"])
@@ -599,13 +598,9 @@ def register(app: App, kit: Kit) -> None:
 
     @kit.later(app.action("shift_cancel"))
     def on_cancel(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        number, _ = _value(body)
-        if context["role"] < Role.COORDINATOR:
-            refuse(body, respond, client, context["actor"], "Cancel shift")
+        if (target := coordinators_shift(kit, body, respond, client, context, _value(body)[0], "Cancel shift")) is None:
             return
-        if number is None:
-            return
-        shift = sh.load_shift(kit.services.store, number)
+        number, shift = target
         details = modal_id(body)
         if shift is None or shift.cancelled:
             text = kit.render("shifts/unavailable.j2", number=number, shift=shift)
