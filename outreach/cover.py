@@ -28,7 +28,7 @@ from sqlite_utils import Database
 from outreach import outbox
 from outreach.events import Event
 from outreach.readiness import Facts
-from outreach.shifts import Shift, get_shift, team
+from outreach.shifts import Shift, closed, get_shift, team
 from outreach.store import Store, iso
 from outreach.trainings import holds, records_by_person, required
 
@@ -166,12 +166,8 @@ def ask_cover(store: Store, *, shift_id: int, user: str, limit: int = MAX_OFFERS
     now = store.clock()
     with store.write() as db:
         shift = get_shift(db, shift_id, user=user)
-        if shift is None:
-            return Ask("not_found", None)
-        if shift.cancelled:
-            return Ask("cancelled", shift)
-        if shift.started(now):
-            return Ask("started", shift)
+        if why := closed(shift, now):
+            return Ask(why, shift)
         if shift.my_status != "confirmed":
             return Ask("not_on_shift", shift)
         if (existing := open_request(db, shift_id, user)) is not None:
@@ -394,12 +390,8 @@ def watch(store: Store, *, shift_id: int, user: str) -> WatchResult:
     now = store.clock()
     with store.write() as db:
         shift = get_shift(db, shift_id, user=user)
-        if shift is None:
-            return WatchResult("not_found", None)
-        if shift.cancelled:
-            return WatchResult("cancelled", shift)
-        if shift.started(now):
-            return WatchResult("started", shift)
+        if why := closed(shift, now):
+            return WatchResult(why, shift)
         if shift.my_status is not None or shift.lead == user:
             return WatchResult("on_shift", shift)
         if shift.places_left and user in trained(db, shift, [user]):

@@ -613,17 +613,22 @@ def _position(db: Database, shift_id: int, user: str) -> int | None:
     return row["position"] if row else None
 
 
+def closed(shift: Shift | None, now: datetime) -> Literal["not_found", "cancelled", "started"] | None:
+    """Why nobody can join or leave a shift any more (unknown, cancelled or started), or None."""
+    if shift is None:
+        return "not_found"
+    if shift.cancelled:
+        return "cancelled"
+    return "started" if shift.started(now) else None
+
+
 def signup(store: Store, *, shift_id: int, user: str) -> SignupResult:
     """Sign a person up, or put them on the waitlist when the shift is full; atomic."""
     now = store.clock()
     with store.write() as db:
         shift = get_shift(db, shift_id, user=user)
-        if shift is None:
-            return SignupResult("not_found", None)
-        if shift.cancelled:
-            return SignupResult("cancelled", shift)
-        if shift.started(now):
-            return SignupResult("started", shift)
+        if why := closed(shift, now):
+            return SignupResult(why, shift)
         if shift.my_status == "confirmed":
             return SignupResult("already_confirmed", shift)
         if shift.my_status == "waitlisted":
