@@ -67,7 +67,7 @@ def _more(kit: Kit, more: int, where: str) -> list[Block]:
 
 def _watch_buttons(kit: Kit, shift: Shift, watch: Watch | None, now: datetime) -> list[bk.ButtonElement]:
     """Check in / Check out while the shift is under way (an hour before its start until checked out)."""
-    if not sh.under_way(shift, watch, now):
+    if not shift.safety_net or not sh.under_way(shift, watch, now):
         return []
     if watch and watch.checked_in:
         return [safety_views.my_checkout_button(kit, shift)]

@@ -10,11 +10,11 @@ from slack_sdk import WebClient
 
 from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
-from handlers.kit import Kit, open_modal
+from handlers.kit import Kit, open_modal, tell
 from handlers.notify import gate, notice
 from handlers.sos import sos_button, spoken_every
 from outreach import debriefs as dbf
-from outreach import reminders, safety
+from outreach import incidents, reminders, response, safety
 from outreach import shifts as sh
 from outreach.numbers import parse_number as parse_whole
 from outreach.roles import Role
@@ -25,18 +25,24 @@ from outreach.store import from_iso
 def result_text(kit: Kit, action: str, outcome: str, number: int, **extra: object) -> str:
     """What a safety action did, in words."""
     words: dict = {"shift": None, "others": (), "still_out": (), "absent": (), "kept": (), "told": False,
-                   "minutes": None, **extra}
+                   "minutes": None, "over": False, **extra}
     return kit.render("safety/result.j2", action=action, outcome=outcome, number=number,
                       low=safety.MIN_EVERY, high=safety.MAX_EVERY, **words)
 
 
-def checkout_text(kit: Kit, actor: str, number: int, *, everyone: bool = True) -> str:
-    """Check out (the lead: everyone still out with them, unless `everyone` is False) and say what happened;
+def checkout_text(kit: Kit, actor: str, number: int) -> str:
+    """Check the actor out (themselves only: the whole team is "Everyone back safe") and say what happened;
     the coordinator channel hears of an early end."""
-    done = safety.check_out(kit.services.store, shift_id=number, user=actor, everyone=everyone,
+    done = safety.check_out(kit.services.store, shift_id=number, user=actor,
                             coordinator_channel=kit.services.settings.coordinator_channel)
-    return result_text(kit, "checkout", done.outcome, number, shift=done.shift, others=done.others,
-                       still_out=done.still_out, told=bool(kit.services.settings.coordinator_channel))
+    return done_text(kit, "checkout", done, number)
+
+
+def done_text(kit: Kit, action: str, done: safety.Result, number: int) -> str:
+    """What a check-in or check-out did, from its result: "everyone is back safe" only once the night is over."""
+    return result_text(kit, action, done.outcome, number, shift=done.shift, others=done.others,
+                       still_out=done.still_out, absent=done.absent, kept=done.kept, over=done.over,
+                       told=bool(kit.services.settings.coordinator_channel))
 
 
 def state_line(kit: Kit, shift: Shift) -> Markup:
@@ -45,6 +51,8 @@ def state_line(kit: Kit, shift: Shift) -> Markup:
     if shift.cancelled or not shift.started(now) and now < shift.starts_at - safety.EARLY_CHECKIN:
         return Markup("")
     state = safety.load_state(kit.services.store, shift.id)
+    if not shift.safety_net and not (state.night and state.night.status == "not_held"):
+        return Markup("")
     acked = tuple(dict(e, acked_at_dt=from_iso(e["acked_at"])) for e in state.acked)
     state = safety.State(**{**state.__dict__, "acked": acked})
     return Markup(kit.render("safety/state.j2", state=state, tz=shift.tz, started=shift.started(now)))
@@ -62,21 +70,21 @@ def notice_checkin(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         return None
     state = safety.load_state(kit.services.store, shift.id)
     mine = state.member(str(context.get("user") or shift.lead))
-    if state.checked_out_at or (mine and (mine.checked_in_at or mine.absent)):
+    if not state.night or not state.night.live() or state.over or (mine and (mine.checked_in_at or mine.absent)):
         return None
-    text = kit.render("safety/checkin_prompt.j2", shift=shift)
-    return text, bk.message([bk.section(text), bk.actions(
-        bk.button("Check in (team is out)", "safety_checkin", str(shift.id), style="primary"),
-        sos_button(kit, shift), block_id=f"checkin:{shift.id}")])
+    lead = str(context.get("user") or shift.lead) == shift.lead
+    text = kit.render("safety/checkin_prompt.j2", shift=shift, lead=lead)
+    buttons = [bk.button("Check in (me)" if lead else "Check in", "safety_checkin", str(shift.id), style="primary")]
+    if lead:
+        buttons.append(bk.button("Who is out tonight?", "safety_team_in", str(shift.id)))
+    return text, bk.message([bk.section(text), bk.actions(*buttons, sos_button(kit, shift),
+                                                          block_id=f"checkin:{shift.id}")])
 
 
-def checkout_button(kit: Kit, shift: Shift, still_out: list[str] | tuple[str, ...] = ()) -> bk.ButtonElement:
-    """The lead's Check out (everyone safe): the lead and everyone still out, behind a confirm dialog
-    (an accidental check out silences the alert)."""
-    return bk.button("Check out (everyone safe)", "safety_checkout", f"{shift.id}:all", style="primary",
-                     confirm=bk.confirm(f"Check out shift #{shift.id}?",
-                                        kit.render("safety/confirm_checkout.j2", shift=shift, still_out=still_out, mine=False),
-                                        yes="Everyone is safe", no="Go back", danger=False))
+def everyone_button(shift: Shift, *, primary: bool = True) -> bk.ButtonElement:
+    """The lead's "Everyone back safe": a form naming who is still out, where each is checked out, or
+    marked "wasn't out tonight", or left out and watched."""
+    return bk.button("Everyone back safe", "safety_team_out", str(shift.id), style="primary" if primary else None)
 
 
 def my_checkout_button(kit: Kit, shift: Shift, label: str = "Check out") -> bk.ButtonElement:
@@ -97,20 +105,26 @@ def notice_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     user = str(context.get("user") or shift.lead)
     if user != shift.lead:  # a member's own end-of-shift DM: Check out, then a thank-you
         mine = state.member(user)
-        if mine and mine.checked_out_at or state.checked_out_at:
+        if mine and mine.checked_out_at or state.over:
             text = kit.render("safety/checked_out.j2", shift=shift, state=state, mine=mine, member=True, written=False)
             return text, bk.message([bk.section(text)])
         text = kit.render("safety/checkout_prompt.j2", shift=shift, member=True, still_out=(),
                           overdue=shift.ends_at + kit.services.settings.checkout_grace)
         return text, bk.message([bk.section(text), bk.actions(my_checkout_button(kit, shift),
                                                               block_id=f"checkout:{shift.id}")])
-    if state.checked_out_at is None:
-        text = kit.render("safety/checkout_prompt.j2", shift=shift, still_out=state.still_out, member=False,
+    watched = bool(state.night and state.night.live())
+    if watched and not state.over:
+        text = kit.render("safety/checkout_prompt.j2", shift=shift, still_out=state.unaccounted, member=False,
                           overdue=shift.ends_at + kit.services.settings.checkout_grace)
-        return text, bk.message([bk.section(text), bk.actions(checkout_button(kit, shift, state.still_out),
-                                                              block_id=f"checkout:{shift.id}")])
+        buttons = [everyone_button(shift)]
+        if shift.lead in state.unaccounted:
+            buttons.insert(0, my_checkout_button(kit, shift, label="Check out (me)"))
+        return text, bk.message([bk.section(text), bk.actions(*buttons, block_id=f"checkout:{shift.id}")])
+    if state.night and state.night.status == "not_held":
+        return None
     written = dbf.load_debrief(kit.services.store, shift.id) is not None
-    text = kit.render("safety/checked_out.j2", shift=shift, state=state, written=written, member=False, mine=None)
+    text = kit.render("safety/checked_out.j2", shift=shift, state=state, written=written, member=False, mine=None,
+                      watched=watched)
     parts = [bk.section(text)]
     buttons = [] if written else [bk.button("Write debrief", "debrief_open", str(shift.id), style="primary")]
     if shift.kind == "training":  # who came gets the training recorded (handlers/people.py)
@@ -138,7 +152,7 @@ def notice_ping(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     now = kit.services.now()
     if not shift or shift.cancelled or now >= shift.ends_at:
         return None
-    if safety.load_state(kit.services.store, shift.id).checked_out_at:
+    if safety.load_state(kit.services.store, shift.id).over:
         return None
     with kit.services.store.read() as db:
         if int(context["seq"]) in safety.answered_pings(db, shift.id):
@@ -152,8 +166,9 @@ def notice_ping(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
 def _alert_words(kit: Kit, shift: Shift) -> dict:
     """What the alert message and the DMs show: state, each escalation, team, law enforcement contact."""
     with kit.services.store.read() as db:
-        state = safety.get_state(db, shift.id)
+        state = safety.get_state(db, shift.id, now=kit.services.now())
         rows = list(db.query("SELECT * FROM escalations WHERE shift_id = ? ORDER BY started_at", [shift.id]))
+        incident = incidents.latest(db, shift.id)
         members = sh.team(db, shift.id)[0]
         steps = safety.steps(db, shift.id)
     escalations = [dict(r, since=from_iso(r["started_at"]),
@@ -163,13 +178,33 @@ def _alert_words(kit: Kit, shift: Shift) -> dict:
     return {"shift": shift, "state": state, "escalations": escalations, "members": members,
             "contact": kit.contact(shift.id), "open": [e for e in escalations if not e["acked_at"]],
             "every": spoken_every(settings.escalation_repeat), "still_out": state.still_out,
-            "absent": state.absent, "contacts": contacts, "after": settings.escalation_contacts_after}
+            "absent": state.absent, "contacts": contacts, "after": settings.escalation_contacts_after,
+            "incident": incident}
 
 
 def _ack_row(shift: Shift, reason: str, *, block_id: str) -> bk.ActionsBlock:
     return bk.actions(
         bk.button("Acknowledge", "safety_ack", f"{shift.id}:{reason}", style="danger"),
         bk.button("Details", "shift_details", str(shift.id)), block_id=block_id)
+
+
+def resolve_button(kit: Kit, shift: Shift) -> bk.ButtonElement:
+    """A coordinator closes the shift's incident, behind a confirm dialog."""
+    return bk.button("Resolved", "incident_resolve", str(shift.id),
+                     confirm=bk.confirm(f"Close shift #{shift.id}'s alert?",
+                                        kit.render("safety/resolve_confirm.j2", shift=shift),
+                                        yes="Resolved", no="Go back", danger=False))
+
+
+def _taken_row(kit: Kit, shift: Shift, words: dict, *, block_id: str) -> bk.ActionsBlock:
+    """The buttons of an alert: Acknowledge while open, Resolved once taken on, Details always."""
+    incident = words["incident"]
+    if words["open"] and not words["state"].over:
+        return _ack_row(shift, words["open"][0]["reason"], block_id=block_id)
+    buttons = [bk.button("Details", "shift_details", str(shift.id))]
+    if incident is not None and incident.resolved_at is None:
+        buttons.insert(0, resolve_button(kit, shift))
+    return bk.actions(*buttons, block_id=block_id)
 
 
 @notice("safety/alert")
@@ -182,11 +217,8 @@ def notice_alert(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     if not words["escalations"]:
         return None
     text = kit.render("safety/alert.j2", part="headline", dm=False, **words)
-    parts = [bk.section(kit.render("safety/alert.j2", part="body", dm=False, **words))]
-    if words["open"] and not words["state"].checked_out_at:
-        parts.append(_ack_row(shift, words["open"][0]["reason"], block_id=f"alert:{shift.id}"))
-    else:
-        parts.append(bk.actions(bk.button("Details", "shift_details", str(shift.id)), block_id=f"alert:{shift.id}"))
+    parts = [bk.section(kit.render("safety/alert.j2", part="body", dm=False, **words)),
+             _taken_row(kit, shift, words, block_id=f"alert:{shift.id}")]
     return text, bk.message(parts)
 
 
@@ -197,7 +229,7 @@ def _still_open(kit: Kit, context: dict) -> tuple[Shift, dict, dict] | None:
         return None
     words = _alert_words(kit, shift)
     row = next((e for e in words["open"] if e["reason"] == context["reason"]), None)
-    if row is None or words["state"].checked_out_at:
+    if row is None or words["state"].over:
         return None
     return shift, words, row
 
@@ -218,23 +250,30 @@ def notice_alert_repeat(kit: Kit, context: dict) -> tuple[str, list[dict]] | Non
 
 @notice("safety/are_you_ok")
 def notice_are_you_ok(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
-    """Level 1: the lead and the members out are asked by DM whether they are all right."""
+    """Level 1: the lead and the members out are asked by DM whether they are all right; once settled
+    (answered, taken on, everyone back), the DM is rewritten without its buttons."""
     found = _still_open(kit, context)
     if found is None:
-        return None
+        shift = _shift(kit, context) if context.get("_mode") == "update" else None
+        if shift is None:
+            return None
+        words = _alert_words(kit, shift)
+        text = kit.render("safety/are_you_ok.j2", shift=shift, settled=True, state=words["state"],
+                          incident=words["incident"], e=None, still_out=(), lead=False, then=None)
+        return text, bk.message([bk.section(text)])
     shift, words, row = found
     user = str(context.get("user") or "")
     mine = words["state"].member(user)
     wait = kit.services.settings.escalation_team_wait
     text = kit.render("safety/are_you_ok.j2", shift=shift, e=row, still_out=words["still_out"],
-                      lead=user == shift.lead, then=row["since"] + wait if wait else None)
+                      lead=user == shift.lead, then=row["since"] + wait if wait else None, settled=False)
     buttons = []
     if row["reason"].startswith("ping"):
         buttons.append(bk.button("All OK", "safety_ok", f"{shift.id}:{row['reason'][4:]}", style="primary"))
     if mine is None or mine.out or (row["reason"] == "checkout" and not mine.checked_out_at):
         buttons.append(my_checkout_button(kit, shift))
     if user == shift.lead and words["still_out"]:
-        buttons.append(bk.button("Everyone back safe", "safety_team_out", str(shift.id)))
+        buttons.append(everyone_button(shift, primary=False))
     return text, bk.message([bk.section(text), bk.actions(*buttons, block_id=f"ok:{shift.id}:{row['reason']}")])
 
 
@@ -256,16 +295,101 @@ def notice_escalation(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         return None
     words = _alert_words(kit, shift)
     mine = next((e for e in words["escalations"] if e["reason"] == context["reason"]), None)
-    settled = bool(words["state"].checked_out_at) or (mine is not None and mine["acked_at"] is not None)
+    settled = words["state"].over or (mine is not None and (mine["acked_at"] or mine["expired_at"]) is not None)
     if mine is None or (settled and not context.get("_mode")):
         return None  # settled before it went out: no DM at all
     text = kit.render("safety/alert.j2", part="body", dm=True, **words)
     parts: list = [bk.section(text)]
     if settled:
         parts.append(bk.context(kit.render("safety/alert.j2", part="settled", dm=True, mine=mine, **words)))
+        incident = words["incident"]
+        if incident is not None and incident.resolved_at is None and not words["state"].over:
+            parts.append(bk.actions(resolve_button(kit, shift), block_id=f"escalation:{shift.id}:{mine['reason']}"))
     else:
         parts.append(_ack_row(shift, mine["reason"], block_id=f"escalation:{shift.id}:{mine['reason']}"))
     return text, bk.message(parts)
+
+
+@notice("safety/went_out")
+def notice_went_out(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """"Did shift #N go out?" to the lead and the coordinators (We're out / It didn't go out); rewritten once answered."""
+    shift = _shift(kit, context)
+    if not shift:
+        return None
+    state = safety.load_state(kit.services.store, shift.id)
+    the_night = state.night
+    answered = the_night is not None and (the_night.went_out_at is not None or the_night.status != "planned")
+    if answered and not context.get("_mode"):
+        return None
+    text = kit.render("safety/went_out.j2", shift=shift, night=the_night, answered=answered)
+    parts: list = [bk.section(text)]
+    if not answered:
+        parts.append(bk.actions(*night_buttons(kit, shift), block_id=f"went_out:{shift.id}"))
+    return text, bk.message(parts)
+
+
+def night_buttons(kit: Kit, shift: Shift) -> list[bk.ButtonElement]:
+    """We're out (the net counts everyone as out) and It didn't go out (behind a confirm)."""
+    return [bk.button("We're out", "night_out", str(shift.id), style="primary"),
+            bk.button("It didn't go out", "night_not_held", str(shift.id),
+                      confirm=bk.confirm(f"Shift #{shift.id} didn't go out?",
+                                         kit.render("safety/not_held_confirm.j2", shift=shift),
+                                         yes="It didn't go out", no="Go back", danger=False))]
+
+
+@notice("safety/to_handler")
+def notice_to_handler(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """A reason that opened while the shift's alert was taken on, told to its handler."""
+    shift = _shift(kit, context)
+    if not shift:
+        return None
+    words = _alert_words(kit, shift)
+    if words["state"].over:
+        return None
+    text = kit.render("safety/to_handler.j2", shift=shift, reason=context["reason"], still_out=words["still_out"])
+    return text, bk.message([bk.section(text), _taken_row(kit, shift, words, block_id=f"to_handler:{shift.id}")])
+
+
+@notice("safety/recheck")
+def notice_recheck(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """An alert taken on and not resolved: its handler (round 1), then the other coordinators, asked again."""
+    shift = _shift(kit, context)
+    if not shift:
+        return None
+    words = _alert_words(kit, shift)
+    incident = words["incident"]
+    if incident is None or incident.id != int(context["incident_id"]) or incident.resolved_at:
+        return None
+    text = kit.render("safety/recheck.j2", shift=shift, incident=incident, round=int(context["round"]),
+                      still_out=words["still_out"], over=words["state"].over)
+    return text, bk.message([bk.section(text), bk.actions(
+        resolve_button(kit, shift), bk.button("Details", "shift_details", str(shift.id)),
+        block_id=f"recheck:{shift.id}")])
+
+
+@notice("safety/resolved")
+def notice_resolved(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """The incident closed, with the night's timeline (in the alert's thread)."""
+    shift = _shift(kit, context)
+    if not shift:
+        return None
+    words = _alert_words(kit, shift)
+    text = kit.render("safety/resolved.j2", shift=shift, incident=words["incident"], still_out=words["still_out"])
+    timeline = timeline_text(kit, shift)
+    return text, bk.message([bk.section(text)] + ([bk.context(timeline)] if timeline else []))
+
+
+@notice("safety/expired")
+def notice_expired(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """An alert nobody took on, closed at the end of the look-back window: never silently."""
+    shift = _shift(kit, context)
+    if not shift:
+        return None
+    words = _alert_words(kit, shift)
+    text = kit.render("safety/expired.j2", shift=shift, still_out=words["still_out"],
+                      hours=int(safety.LOOKBACK.total_seconds() // 3600))
+    return text, bk.message([bk.section(text), bk.actions(bk.button("Details", "shift_details", str(shift.id)),
+                                                          block_id=f"expired:{shift.id}")])
 
 
 def timeline_text(kit: Kit, shift: Shift) -> str | None:
@@ -273,7 +397,15 @@ def timeline_text(kit: Kit, shift: Shift) -> str | None:
     steps = safety.load_steps(kit.services.store, shift.id)
     if not steps:
         return None
-    return kit.render("safety/timeline.j2", shift=shift, steps=steps)
+    taken = {(s["at"], s["by"]) for s in steps if s["step"].startswith("taken:")}
+    once: dict[tuple, dict] = {}
+    for step in steps:  # one line per event: an acknowledgement of several reasons at once is one
+        if step["step"] == "ack" and not step["reason"].startswith("sos:") and (step["at"], step["by"]) in taken:
+            continue
+        key = (step["step"], step["at"], step["by"]) if step["step"] in ("ack", "team", "coordinators") else (
+            step["reason"], step["step"])
+        once.setdefault(key, step)
+    return kit.render("safety/timeline.j2", shift=shift, steps=list(once.values()))
 
 
 def timeline_blocks(kit: Kit, shift: Shift, *_: object) -> list:
@@ -283,15 +415,19 @@ def timeline_blocks(kit: Kit, shift: Shift, *_: object) -> list:
 
 
 def team_buttons(kit: Kit, shift: Shift, now: datetime) -> list[bk.ButtonElement]:
-    """The lead's one-tap buttons for the whole team: "Who is out tonight?", then "Everyone back safe"."""
-    if shift.cancelled or now < shift.starts_at - safety.EARLY_CHECKIN:
+    """The lead's buttons for the whole team on a watched night: "Who is out tonight?" (and, once started
+    with no sign of going out, We're out / It didn't go out), then "Everyone back safe"."""
+    if shift.cancelled or not shift.safety_net or now < shift.starts_at - safety.EARLY_CHECKIN:
         return []
     state = safety.load_state(kit.services.store, shift.id)
-    if state.checked_out_at:
+    if state.over or not state.night or not state.night.live():
         return []
     if state.still_out:
-        return [bk.button("Everyone back safe", "safety_team_out", str(shift.id))]
-    return [bk.button("Who is out tonight?", "safety_team_in", str(shift.id))]
+        return [everyone_button(shift, primary=False)]
+    buttons = [bk.button("Who is out tonight?", "safety_team_in", str(shift.id))]
+    if now >= shift.starts_at and state.night.went_out_at is None:
+        buttons += night_buttons(kit, shift)
+    return buttons
 
 
 def details_team_row(kit: Kit, shift: Shift, role: Role) -> list:
@@ -315,21 +451,32 @@ def team_in_view(kit: Kit, shift: Shift, people: list[str]) -> dict:
                                hint="Those not named are marked absent (not there), not safe.")])
 
 
-def team_out_view(kit: Kit, shift: Shift, still_out: list[str]) -> dict:
-    """The modal "Everyone back safe": who is still out, all picked; whoever is taken off stays out."""
-    return bk.modal(
-        title="Everyone back safe", callback_id="safety_team_out", submit="Check out", close="Cancel",
-        metadata={"shift_id": shift.id},
-        blocks=[bk.section(kit.render("safety/team_form.j2", part="out", shift=shift, still_out=still_out)),
-                bk.people_input("back", "Back safe", initial=still_out,
-                               hint="Take off anyone not back yet: they stay checked in and are watched.")])
+def team_out_view(kit: Kit, shift: Shift, state: safety.State) -> dict:
+    """The modal "Everyone back safe": everyone not yet accounted for, all picked as back; whoever is
+    taken off stays out and watched; whoever never came can be named as "wasn't out tonight"."""
+    waiting = state.unaccounted
+    never = [u for u in waiting if not ((m := state.member(u)) and m.checked_in_at)]
+    blocks: list = [bk.section(kit.render("safety/team_form.j2", part="out", shift=shift, still_out=waiting)),
+                    bk.people_input("back", "Back safe", initial=waiting, optional=True,
+                                    hint="Take off anyone not back yet: they stay out and are watched.")]
+    if never:
+        blocks.append(bk.people_input("absent", "Wasn't out tonight", optional=True,
+                                      hint="Only people who never checked in. They are marked absent, not safe."))
+    return bk.modal(title="Everyone back safe", callback_id="safety_team_out", submit="Check out", close="Cancel",
+                    metadata={"shift_id": shift.id}, blocks=blocks)
 
 
 @gate("debriefs/request")
 def debrief_after_checkout(kit: Kit, context: dict) -> bool:
-    """A debrief request waits for the check-out (the lead's check-out DM offers the debrief then)."""
+    """On a watched night a debrief request waits for everyone to be back (the lead's end DM offers the
+    debrief then); an unwatched shift's goes out as planned; a night that didn't go out gets none."""
     shift_id = parse_whole(str(context.get("shift_id", "")))
-    return shift_id is not None and safety.load_state(kit.services.store, shift_id).checked_out_at is not None
+    if shift_id is None:
+        return False
+    state = safety.load_state(kit.services.store, shift_id)
+    if state.night is None or state.night.status in ("not_held", "cancelled"):
+        return False
+    return state.over or not state.night.watched
 
 
 # ---------------------------------------------------------------- commands
@@ -380,7 +527,9 @@ def register(app: App, kit: Kit) -> None:
     safety.install(services.store)
     kit.periodic.append(lambda: safety.escalate_due(services.store, services.settings,
                                                     coordinators=services.coordinators()))
-    kit.periodic.append(lambda: kit.notifier.flush(background=True))  # escalations queued by the job above
+    kit.periodic.append(lambda: response.recheck_due(services.store, services.settings,
+                                                     coordinators=services.coordinators()))
+    kit.periodic.append(lambda: kit.notifier.flush(background=True))  # escalations queued by the jobs above
     kit.render.env.globals["safety_line"] = lambda shift: state_line(kit, shift)
     from handlers.debriefs import FORM_CONTEXT
     from handlers.shifts import DETAILS_EXTRAS
@@ -432,16 +581,19 @@ def register(app: App, kit: Kit) -> None:
         number = parse_whole(first)
         if number is None:
             return
-        done = safety.check_out(services.store, shift_id=number, user=context["actor"], everyone=everyone == "all",
+        if everyone == "all":  # an older lead's DM: "everyone" is the form that names who is back
+            if (shift := team_shift(body, client, context, "team_out")) is not None:
+                open_modal(body, client, team_out_view(kit, shift, safety.load_state(services.store, shift.id)))
+            return
+        done = safety.check_out(services.store, shift_id=number, user=context["actor"],
                                 coordinator_channel=services.settings.coordinator_channel)
-        outcome, shift = done.outcome, done.shift
+        outcome = done.outcome
         kit.notifier.flush()  # the lead's DM turns into Write debrief, the alert shows the check-out
         with services.store.read() as db:
             places = safety.lead_messages(db, number) + safety.member_messages(db, number)
         if outcome in ("done", "early") and updated_in_place(body, places):
             return
-        text = result_text(kit, "checkout", outcome, number, shift=shift, others=done.others,
-                           still_out=done.still_out, told=bool(services.settings.coordinator_channel))
+        text = done_text(kit, "checkout", done, number)
         if not from_home(body, client, context["actor"], text):
             respond(text=text, response_type="ephemeral", replace_original=False)
 
@@ -465,20 +617,58 @@ def register(app: App, kit: Kit) -> None:
                                     what="acknowledging a safety escalation"),
                     response_type="ephemeral", replace_original=False)
             return
-        outcome, row = safety.acknowledge(services.store, shift_id=number, reason=reason, user=context["actor"])
+        taken = response.take(services.store, shift_id=number, user=context["actor"])
         kit.notifier.flush()  # the alert message and the coordinators' DMs show who took it on
-        if row is None:
-            respond(text=result_text(kit, "ack", outcome, number), response_type="ephemeral",
+        incident = taken.incident
+        if incident is None or incident.handler is None:
+            respond(text=result_text(kit, "ack", taken.outcome, number), response_type="ephemeral",
                     replace_original=False)
             return
         with services.store.read() as db:
             places = safety.alert_messages(db, number)
-        if outcome == "done" and updated_in_place(body, places):
+        if taken.outcome == "done" and updated_in_place(body, places):
             return
         shift = sh.load_shift(services.store, number)
-        text = kit.render("safety/acked.j2", number=number, by=row["acked_by"], at=from_iso(row["acked_at"]),
-                          tz=shift.tz if shift else services.settings.timezone, already=outcome == "already")
+        text = kit.render("safety/acked.j2", number=number, by=incident.handler, at=incident.taken_at,
+                          tz=shift.tz if shift else services.settings.timezone, already=taken.outcome != "done",
+                          resolved=incident.resolved_at is not None)
         respond(text=text, response_type="ephemeral", replace_original=False)
+
+    @kit.later(app.action("incident_resolve"))
+    def on_resolve(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        number = parse_whole(_value(body))
+        if number is None:
+            return
+        actor = context["actor"]
+        if context["role"] < Role.COORDINATOR:
+            tell(body, respond, client, actor, kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label,
+                                                          what="closing a shift's alert"))
+            return
+        done = response.resolve(services.store, shift_id=number, user=actor,
+                                channel=services.settings.coordinator_channel)
+        kit.notifier.flush()
+        tell(body, respond, client, actor, kit.render("safety/resolved_result.j2", number=number, outcome=done.outcome,
+                                                      incident=done.incident))
+
+    def night_action(body: dict, context: BoltContext, respond: Respond, client: WebClient, action: str) -> None:
+        """We're out / It didn't go out, by the lead or a coordinator, answered where it was tapped."""
+        if (shift := team_shift(body, client, context, action)) is None:
+            return
+        act = safety.were_out if action == "were_out" else safety.not_held
+        done = act(services.store, shift_id=shift.id, actor=context["actor"],
+                   coordinator=context["role"] >= Role.COORDINATOR)
+        kit.notifier.flush()
+        text = done_text(kit, action, done, shift.id)
+        if not from_home(body, client, context["actor"], text):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+
+    @kit.later(app.action("night_out"))
+    def on_were_out(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        night_action(body, context, respond, client, "were_out")
+
+    @kit.later(app.action("night_not_held"))
+    def on_not_held(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        night_action(body, context, respond, client, "not_held")
 
     def lead_or_coordinator(shift: Shift | None, context: BoltContext) -> bool:
         return shift is not None and (context["actor"] == shift.lead or context["role"] >= Role.COORDINATOR)
@@ -507,14 +697,14 @@ def register(app: App, kit: Kit) -> None:
     def on_team_out(body: dict, context: BoltContext, client: WebClient) -> None:
         if (shift := team_shift(body, client, context, "team_out")) is None:
             return
-        state = safety.load_state(services.store, shift.id)
-        open_modal(body, client, team_out_view(kit, shift, state.still_out))
+        open_modal(body, client, team_out_view(kit, shift, safety.load_state(services.store, shift.id)))
 
     def told(context: BoltContext, client: WebClient, action: str, done: safety.Result, number: int) -> None:
         """The result of a team check-in or check-out, by DM (a modal carries no response_url)."""
-        client.chat_postMessage(channel=context["actor"], text=result_text(
-            kit, action, done.outcome, number, shift=done.shift, others=done.others, still_out=done.still_out,
-            absent=done.absent, kept=done.kept, told=bool(services.settings.coordinator_channel)))
+        text = done_text(kit, action, done, number)
+        client.chat_postMessage(channel=context["actor"], text=kit.render("common/lock_screen.j2", notice="safety/result",
+                                                                          shift=done.shift, day=None, context={}),
+                                blocks=bk.message([bk.section(text)]))
         kit.notifier.flush()
 
     @kit.form(app.view("safety_team_in"))
@@ -542,12 +732,14 @@ def register(app: App, kit: Kit) -> None:
             ack()
             return
         back = [u for u in form.get("back") or [] if isinstance(u, str)]
+        absent = [u for u in form.get("absent") or [] if isinstance(u, str)]
         done = safety.team_check_out(services.store, shift_id=number, actor=context["actor"], back=back,
-                                     coordinator=context["role"] >= Role.COORDINATOR,
+                                     absent=absent, coordinator=context["role"] >= Role.COORDINATOR,
                                      coordinator_channel=services.settings.coordinator_channel)
-        if done.outcome in ("nobody", "not_checked_in", "not_allowed"):
-            ack(response_action="errors", errors={"back": result_text(kit, "team_out", done.outcome, number,
-                                                                      others=done.others)})
+        if done.outcome in ("nobody", "not_checked_in", "not_allowed", "was_out"):
+            field = "absent" if done.outcome == "was_out" and absent else "back"
+            ack(response_action="errors", errors={field: result_text(kit, "team_out", done.outcome, number,
+                                                                     others=done.others)})
             return
         ack()
         told(context, client, "team_out", done, number)

@@ -157,7 +157,10 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
     with kit.services.store.read() as db:
         confirmed, waiting = sh.team(db, shift.id)
     parts: list[Block] = [bk.section(note)] if note else []
-    parts.append(bk.section(kit.render("shifts/details.j2", shift=shift, team=confirmed, waitlist=waiting)))
+    # A live SOS is for the team and the coordinators only.
+    on_team = actor is not None and (actor == shift.lead or actor in confirmed)
+    parts.append(bk.section(kit.render("shifts/details.j2", shift=shift, team=confirmed, waitlist=waiting,
+                                       show_sos=role >= Role.COORDINATOR or on_team)))
     for extra in DETAILS_EXTRAS:
         parts += extra(kit, shift, role)
     parts += hs.details_parts(kit, shift, reader=actor)
@@ -234,6 +237,11 @@ def shift_form(
             "languages", "Languages needed", [(lang.id, lang.name) for lang in cat.languages],
             initial=source.languages if source else None,
         ),
+        bk.select_input(
+            "safety_net", "Safety net", list(sh.SAFETY_NET.items()),
+            initial=("on" if source.safety_net else "off") if source else "auto",
+            hint="Check-ins, SOS and alerts if the team goes silent. Off for a classroom or a library.",
+        ),
         bk.text_input(
             "notes", "Notes for the team", initial=source.notes if source else None, multiline=True,
             max_length=sh.MAX_NOTES, optional=True,
@@ -272,6 +280,7 @@ def draft_from_form(form: dict) -> ShiftDraft:
         capacity=text("capacity"), min_team=text("min_team"),
         languages=[x for x in languages if isinstance(x, str)] if isinstance(languages, list) else [],
         lead=text("lead"), training=None if training in (None, NO_TRAINING) else training, notes=text("notes"),
+        safety_net=text("safety_net"),
     )
 
 

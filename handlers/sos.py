@@ -13,8 +13,8 @@ from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit, from_view, tell
 from handlers.notify import notice
+from outreach import response, sos
 from outreach import shifts as sh
-from outreach import sos
 from outreach.durations import format_duration
 from outreach.numbers import parse_number as parse_whole
 from outreach.roles import Role
@@ -196,12 +196,13 @@ def result_text(kit: Kit, outcome: str, *, number: int | None, item: sos.Sos | N
     return kit.render("sos/result.j2", outcome=outcome, number=number, sos=item, tz=tz, reached=reached)
 
 
-def press(kit: Kit, *, shift_id: int, user: str, request_key: str) -> tuple[str, sos.Sos | None, Shift | None]:
-    """Press SOS for a shift, then send its messages at once."""
+def press(kit: Kit, *, shift_id: int, user: str, request_key: str,
+          typed: bool = False) -> tuple[str, sos.Sos | None, Shift | None]:
+    """Press SOS for a shift, then send its messages at once (`typed`: never refused for the night's state)."""
     services = kit.services
     outcome, item, shift = sos.press(services.store, shift_id=shift_id, user=user, request_key=request_key,
                                      channel=services.settings.coordinator_channel,
-                                     coordinators=services.coordinators())
+                                     coordinators=services.coordinators(), typed=typed)
     kit.notifier.flush()  # within seconds: the post, the coordinators' DMs, the presser's DM
     return outcome, item, shift
 
@@ -216,12 +217,13 @@ def cmd_sos(req: CommandRequest) -> None:
     # Anything typed after `sos` that is not a shift number is ignored: someone in trouble gets the SOS, not a lesson.
     number = parse_number(req.args.split(" ")[0]) if req.args else None
     if number is None:
-        under_way = sos.shifts_under_way(kit.services.store, user=req.actor, now=kit.services.now())
+        under_way = sos.shifts_under_way(kit.services.store, user=req.actor, now=kit.services.now(),
+                                         watched_only=False)
         if not under_way:
             req.reply(result_text(kit, "none_under_way", number=None, item=None, shift=None))
             return
         number = under_way[0].id
-    outcome, item, shift = press(kit, shift_id=number, user=req.actor,
+    outcome, item, shift = press(kit, shift_id=number, user=req.actor, typed=True,
                                  request_key=f"command:{req.trigger_id or req.actor}")
     req.reply(result_text(kit, outcome, number=number, item=item, shift=shift))
 
@@ -252,7 +254,12 @@ def register(app: App, kit: Kit) -> None:
         outcome, item, shift = press(kit, shift_id=number, user=actor,
                                      request_key=f"tap:{actor}:{action.get('action_ts') or body.get('trigger_id')}")
         if outcome not in ("done", "again"):
-            tell(body, respond, client, actor, result_text(kit, outcome, number=number, item=item, shift=shift))
+            words = result_text(kit, outcome, number=number, item=item, shift=shift)
+            if from_view(body):  # by DM: the lock screen shows a neutral line, the words are in the blocks
+                client.chat_postMessage(channel=actor, blocks=bk.message([bk.section(words)]), text=kit.render(
+                    "common/lock_screen.j2", notice="sos/result", shift=shift, day=None, context={}))
+            else:
+                respond(text=words, response_type="ephemeral", replace_original=False)
         if from_view(body):
             home.publish_home(kit, client, actor)
 
@@ -266,11 +273,12 @@ def register(app: App, kit: Kit) -> None:
             tell(body, respond, client, actor,
                  kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what="taking on an SOS"))
             return
-        outcome, item = sos.acknowledge(services.store, sos_id=sos_id, user=actor)
+        taken = response.take_sos(services.store, sos_id=sos_id, user=actor)
         kit.notifier.flush()  # the post, the DMs rewritten; the team told
-        if outcome != "done" and item is not None:
+        item = sos.load_sos(services.store, sos_id)
+        if taken.outcome != "done" and item is not None:
             shift = sh.load_shift(services.store, item.shift_id)
-            tell(body, respond, client, actor, kit.render("sos/result.j2", outcome=outcome, number=item.shift_id,
+            tell(body, respond, client, actor, kit.render("sos/result.j2", outcome="already", number=item.shift_id,
                                                           sos=item, tz=shift.tz if shift else services.settings.timezone))
         if from_view(body):  # tapped on the App Home: it shows the SOS taken on
             home.publish_home(kit, client, actor)

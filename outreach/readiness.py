@@ -18,6 +18,7 @@ from outreach import outbox, replays
 from outreach.catalog import KINDS, CatalogError, Entry, load_entries
 from outreach.events import Event
 from outreach.hotlines import NATIONAL, NATIONAL_ID, Hotline, load_hotlines
+from outreach.night import record_go as record_night_go
 from outreach.partners import Partner, get_partner, load_categories, partners_by_id
 from outreach.shifts import Shift, get_shift, team
 from outreach.store import Store, from_iso, iso
@@ -601,6 +602,7 @@ def record_go(store: Store, protocol: Protocol, *, shift_id: int, actor: str, co
             "UPDATE readiness SET go_by = ?, go_at = ?, revoked_at = NULL, revoked_reason = NULL WHERE shift_id = ?",
             [actor, iso(now), shift_id],
         )
+        record_night_go(db, shift, by=actor, at=now)  # kept for the reports even if a re-check takes Go back
         store.audit(db, actor=actor, action="readiness.go", subject=f"shift:{shift_id}")
         return GoResult("go", evaluate(db, protocol, shift, now=now))
 

@@ -42,8 +42,11 @@ from typing import Literal
 
 from sqlite_utils import Database
 
-from outreach import outbox
+from outreach import incidents, outbox
+from outreach import night as nights
 from outreach.events import Event
+from outreach.night import Night
+from outreach.night import night as night_of
 from outreach.reminders import Desired, sync
 from outreach.settings import Settings
 from outreach.shifts import Shift, Watch, get_shift, team
@@ -54,6 +57,8 @@ EARLY_CHECKIN = timedelta(hours=1)
 MIN_EVERY, MAX_EVERY = 15, 240
 LOOKBACK = timedelta(days=2)
 SAFETY_PREFIXES = ("checkin-prompt", "checkout-prompt", "ping")
+NIGHT = "night"  # the reason under which steps of the night itself (check-outs, absences, We're out) are recorded
+ASK_WENT_OUT = timedelta(minutes=30)  # a watched shift with neither Go nor a check-in by then is asked "did it go out?"
 SILENCE_ITEM = "silence-contact"  # the checklist item naming who is called if the team goes silent
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
 MEMBER_ID = re.compile(r"^[UW][A-Z0-9]+$")  # the checklist's member picker stores the member's id
@@ -78,7 +83,11 @@ class Member:
 
 @dataclass(frozen=True)
 class State:
-    """Where a shift stands on safety."""
+    """Where a shift stands on safety: its night, each person's check-in and check-out, its escalations.
+
+    `checked_out_at` is the night being over: everyone expected out accounted for (checked out, or
+    marked absent). Before that nobody may be told "everyone is safe".
+    """
 
     shift_id: int
     checkin_every: int | None = None
@@ -89,11 +98,32 @@ class State:
     open_escalations: tuple[dict, ...] = ()
     acked: tuple[dict, ...] = ()
     members: tuple[Member, ...] = ()
+    expected: tuple[str, ...] = ()  # the lead and the confirmed members: who must be accounted for
+    counts_everyone: bool = False   # a watched night under way: everyone expected counts as out
+    night: Night | None = None
+
+    @property
+    def over(self) -> bool:
+        """The night is over: everyone expected out was accounted for."""
+        return self.checked_out_at is not None
+
+    def _people(self) -> list[str]:
+        return list(dict.fromkeys([*self.expected, *(m.user for m in self.members if m.checked_in_at)]))
+
+    def _accounted(self, user: str) -> bool:
+        mine = self.member(user)
+        return bool(mine and (mine.checked_out_at or mine.absent))
+
+    @property
+    def unaccounted(self) -> list[str]:
+        """Everyone expected out (or who checked in) not yet checked out nor marked absent."""
+        return [u for u in self._people() if not self._accounted(u)]
 
     @property
     def still_out(self) -> list[str]:
-        """Who checked in and has not checked out (absent members are not out)."""
-        return [m.user for m in self.members if m.out]
+        """Who is out and not back: checked in, or expected on a watched night under way (absent is not out)."""
+        return [u for u in self.unaccounted
+                if self.counts_everyone and u in self.expected or (m := self.member(u)) is not None and m.out]
 
     @property
     def absent(self) -> list[str]:
@@ -109,35 +139,45 @@ def _at(text: str | None) -> datetime | None:
     return from_iso(text) if text else None
 
 
-def get_state(db: Database, shift_id: int) -> State:
-    """The shift's check-in state and escalations."""
+def get_state(db: Database, shift_id: int, *, now: datetime) -> State:
+    """The shift's night, check-ins and escalations, as they stand at `now`."""
     row = next(db.query("SELECT * FROM safety WHERE shift_id = ?", [shift_id]), None) or {}
     escalations = list(db.query("SELECT * FROM escalations WHERE shift_id = ? ORDER BY started_at", [shift_id]))
+    shift = get_shift(db, shift_id)
+    the_night = night_of(db, shift) if shift else None
     return State(
         shift_id=shift_id, checkin_every=row.get("checkin_every"),
         checked_in_at=_at(row.get("checked_in_at")), checked_in_by=row.get("checked_in_by"),
         checked_out_at=_at(row.get("checked_out_at")), checked_out_by=row.get("checked_out_by"),
-        open_escalations=tuple(e for e in escalations if not e["acked_at"]),
+        open_escalations=tuple(e for e in escalations if not e["acked_at"] and not e.get("expired_at")),
         acked=tuple(e for e in escalations if e["acked_at"]),
         members=tuple(Member(
             user=m["user_id"], checked_in_at=_at(m["checked_in_at"]), checked_in_by=m["checked_in_by"],
             checked_out_at=_at(m["checked_out_at"]), checked_out_by=m["checked_out_by"], absent=bool(m["absent"]),
         ) for m in db.query("SELECT * FROM member_checkins WHERE shift_id = ? ORDER BY rowid", [shift_id])),
+        expected=tuple(roster(db, shift)) if shift else (),
+        counts_everyone=bool(the_night and the_night.counts_everyone(now)), night=the_night,
     )
 
 
 def load_state(store: Store, shift_id: int) -> State:
     """The state, read through the store."""
     with store.read() as db:
-        return get_state(db, shift_id)
+        return get_state(db, shift_id, now=store.clock())
 
 
 def my_watches(store: Store, user: str, shift_ids: list[int]) -> dict[int, Watch]:
-    """Where each shift stands for one person: their own check-in, and out once they or the shift are out."""
+    """Where each shift stands for one person: out (checked in, or counted out on a watched night under
+    way), and done once they are accounted for or the night is over."""
+    now = store.clock()
     with store.read() as db:
-        return {i: Watch(bool(mine and mine.checked_in_at and not mine.absent),
-                         bool(state.checked_out_at or (mine and mine.checked_out_at)))
-                for i in shift_ids for state in [get_state(db, i)] for mine in [state.member(user)]}
+        found = {}
+        for i in shift_ids:
+            state = get_state(db, i, now=now)
+            mine = state.member(user)
+            done = state.over or bool(mine and (mine.checked_out_at or mine.absent))
+            found[i] = Watch(user in state.still_out, done)
+        return found
 
 
 def ping_times(shift: Shift, every: int | None) -> list[datetime]:
@@ -152,18 +192,24 @@ def ping_times(shift: Shift, every: int | None) -> list[datetime]:
 
 
 def desired_rows(db: Database, shift: Shift) -> Desired:
-    """The prompts a shift's lead should get: check in, mid-shift check-ins, check out."""
+    """The prompts a shift's lead should get: check in, mid-shift check-ins, check out (a watched night);
+    an unwatched shift gets only the end-of-shift DM (the debrief, attendance); a night that didn't go out none."""
     if shift.cancelled or not shift.lead:
         return {}
-    state = get_state(db, shift.id)
+    the_night = night_of(db, shift)
+    if the_night.status == "not_held":
+        return {}
     base = {"shift_id": shift.id, "user": shift.lead}
     rows: Desired = {
-        f"checkin-prompt:{shift.id}:{iso(shift.starts_at)}": {
-            "channel": shift.lead, "template": "safety/checkin_prompt", "due_at": shift.starts_at, "context": base},
         f"checkout-prompt:{shift.id}:{iso(shift.ends_at)}": {
             "channel": shift.lead, "template": "safety/checkout_prompt", "due_at": shift.ends_at, "context": base},
     }
-    for seq, due in enumerate(ping_times(shift, state.checkin_every), start=1):
+    if not the_night.watched:
+        return rows
+    rows[f"checkin-prompt:{shift.id}:{iso(shift.starts_at)}"] = {
+        "channel": shift.lead, "template": "safety/checkin_prompt", "due_at": shift.starts_at, "context": base}
+    every = next(db.query("SELECT checkin_every FROM safety WHERE shift_id = ?", [shift.id]), {}).get("checkin_every")
+    for seq, due in enumerate(ping_times(shift, every), start=1):
         rows[f"ping:{shift.id}:{seq}:{iso(due)}"] = {
             "channel": shift.lead, "template": "safety/ping", "due_at": due, "context": dict(base, seq=seq)}
     return rows
@@ -191,7 +237,8 @@ def install(store: Store) -> None:
 # ---------------------------------------------------------------- actions
 
 Outcome = Literal["done", "early", "already", "not_found", "cancelled", "not_on_team", "too_early", "bad_interval",
-                  "not_checked_in", "not_started", "nobody", "not_allowed"]
+                  "not_checked_in", "not_started", "nobody", "not_allowed", "not_held", "was_out", "not_asked",
+                  "not_watched"]
 
 
 @dataclass(frozen=True)
@@ -200,10 +247,11 @@ class Result:
 
     outcome: Outcome
     shift: Shift | None
-    others: tuple[str, ...] = ()      # checked out (or in) with the actor, by the lead or a coordinator
-    still_out: tuple[str, ...] = ()   # checked in and not out after this
-    absent: tuple[str, ...] = ()      # marked absent by a team check-in
+    others: tuple[str, ...] = ()      # checked out (or in) by the lead or a coordinator
+    still_out: tuple[str, ...] = ()   # not accounted for after this (expected out, not back nor absent)
+    absent: tuple[str, ...] = ()      # marked absent ("wasn't out tonight")
     kept: tuple[str, ...] = ()        # not named, but already checked in by themselves: left as they are
+    over: bool = False                # everyone is accounted for: the night is over
 
 
 def _member(db: Database, shift: Shift, user: str) -> bool:
@@ -227,6 +275,8 @@ def _refusal(db: Database, shift: Shift | None, user: str, now: datetime) -> Out
         return "cancelled"
     if not _member(db, shift, user):
         return "not_on_team"
+    if night_of(db, shift).status == "not_held":
+        return "not_held"
     if now < shift.starts_at - EARLY_CHECKIN:
         return "too_early"
     return None
@@ -240,27 +290,38 @@ def _upsert_member(db: Database, shift_id: int, user: str, **fields: object) -> 
                [*fields.values(), shift_id, user])
 
 
-def _check_member_in(db: Database, shift_id: int, user: str, *, by: str, now: datetime) -> None:
-    _upsert_member(db, shift_id, user, checked_in_at=iso(now), checked_in_by=by, checked_out_at=None,
+def _check_member_in(db: Database, shift: Shift, user: str, *, by: str, now: datetime, how: str) -> None:
+    _upsert_member(db, shift.id, user, checked_in_at=iso(now), checked_in_by=by, checked_out_at=None,
                    checked_out_by=None, absent=0)
-    outbox.cancel_pending(db, key_prefix=f"member-in:{shift_id}:{user}", now=now)
+    outbox.cancel_pending(db, key_prefix=f"member-in:{shift.id}:{user}", now=now)
+    if user == shift.lead:
+        outbox.cancel_pending(db, key_prefix=f"checkin-prompt:{shift.id}:", now=now)
+    nights.record_out(db, shift.id, by=by, how=how, at=now)
 
 
-def _check_member_out(db: Database, shift_id: int, user: str, *, by: str, now: datetime) -> None:
-    """Record one person back (checked in at the same moment when they never checked in)."""
-    db.execute("INSERT INTO member_checkins (shift_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-               [shift_id, user])
+def _check_member_out(db: Database, shift: Shift, user: str, *, by: str, now: datetime) -> None:
+    """Record one person back. Someone who never checked in counts from the start (or from now, before it)."""
+    _upsert_member(db, shift.id, user)
+    came = iso(min(now, shift.starts_at))
     db.execute("UPDATE member_checkins SET checked_in_at = coalesce(checked_in_at, ?), "
                "checked_in_by = coalesce(checked_in_by, ?), checked_out_at = ?, checked_out_by = ?, absent = 0 "
-               "WHERE shift_id = ? AND user_id = ?", [iso(now), by, iso(now), by, shift_id, user])
-    outbox.cancel_pending(db, key_prefix=f"member-in:{shift_id}:{user}", now=now)
-    for row in get_state(db, shift_id).open_escalations:
-        record_step(db, shift_id, row["reason"], f"out:{user}", 0, [user], now, by=by)
-    _rewrite(db, shift_id, why=f"out-{user}", now=now)
+               "WHERE shift_id = ? AND user_id = ?", [came, by, iso(now), by, shift.id, user])
+    outbox.cancel_pending(db, key_prefix=f"member-in:{shift.id}:{user}", now=now)
+    outbox.cancel_pending(db, key_prefix=f"member-out:{shift.id}:{user}", now=now)
+    record_step(db, shift.id, NIGHT, f"out:{user}", 0, [user], now, by=by)
+    _rewrite(db, shift.id, why=f"out-{user}", now=now)
+
+
+def _mark_absent(db: Database, shift: Shift, user: str, *, by: str, now: datetime) -> None:
+    _upsert_member(db, shift.id, user, absent=1, marked_by=by, marked_at=iso(now), checked_in_at=None,
+                   checked_in_by=None, checked_out_at=None, checked_out_by=None)
+    outbox.cancel_pending(db, key_prefix=f"member-in:{shift.id}:{user}", now=now)
+    record_step(db, shift.id, NIGHT, f"absent:{user}", 0, [user], now, by=by)
 
 
 def _rewrite(db: Database, shift_id: int, *, why: str, now: datetime) -> None:
-    """Queue the rewrite in place of the check-out DMs (they show who is still out) and of the alert."""
+    """Queue the rewrite in place of the end-of-shift DMs (they show who is still out), the members'
+    "are you all right?" DMs and the alert."""
     for row in list(db.query(
             "SELECT key FROM notifications WHERE ((key >= ? AND key < ?) OR (key >= ? AND key < ?)) AND mode IS NULL",
             [f"checkout-prompt:{shift_id}:", f"checkout-prompt:{shift_id}:\uffff",
@@ -271,26 +332,28 @@ def _rewrite(db: Database, shift_id: int, *, why: str, now: datetime) -> None:
 
 
 def _summarize(db: Database, shift: Shift, *, actor: str, now: datetime, coordinator_channel: str | None) -> bool:
-    """Keep the shift-level row true to the members' rows; True when the whole shift just checked out.
+    """Keep the shift-level row true to the members' rows; True when the night just ended.
 
-    Checked in at the first member's check-in; checked out once every member who checked in is back.
+    Checked in at the first member's check-in; over once everyone expected out is accounted for.
     """
     _ensure(db, shift.id)
-    state = get_state(db, shift.id)
+    state = get_state(db, shift.id, now=now)
     came = [m for m in state.members if m.checked_in_at and not m.absent]
     if came and not state.checked_in_at:
         first = min(came, key=lambda m: m.checked_in_at or now)
         db.execute("UPDATE safety SET checked_in_at = ?, checked_in_by = ? WHERE shift_id = ?",
                    [iso(first.checked_in_at or now), first.checked_in_by or first.user, shift.id])
-    if state.checked_out_at or not came or any(m.out for m in came):
+    if state.over or not state.expected or state.unaccounted or not came:
         return False
     db.execute("UPDATE safety SET checked_out_at = ?, checked_out_by = ? WHERE shift_id = ?", [iso(now), actor, shift.id])
     # The lead's end-of-shift DM is kept: sent or not, it now shows Write debrief.
-    for prefix in ("checkin-prompt", "ping", "alert", "member-in", "ping-team"):
+    for prefix in ("checkin-prompt", "ping", "alert", "member-in", "member-out", "ping-team", "went-out"):
         outbox.cancel_pending(db, key_prefix=f"{prefix}:{shift.id}:", now=now)
+    record_step(db, shift.id, NIGHT, "over", 0, [], now, by=actor)
     for row in state.open_escalations:
-        record_step(db, shift.id, row["reason"], "closed", 0, [], now, by=actor)
-    settle(db, shift.id, reasons=[], now=now, why="checkout")
+        db.execute("UPDATE escalations SET expired_at = ? WHERE shift_id = ? AND reason = ? AND acked_at IS NULL",
+                   [iso(now), shift.id, row["reason"]])
+    settle(db, shift.id, reasons=[r["reason"] for r in state.open_escalations], now=now, why="checkout")
     _rewrite(db, shift.id, why="checkout", now=now)
     if now < shift.ends_at and coordinator_channel:
         outbox.enqueue(
@@ -298,6 +361,13 @@ def _summarize(db: Database, shift: Shift, *, actor: str, now: datetime, coordin
             context={"shift_id": shift.id, "by": actor, "at": iso(now)}, due_at=now, now=now,
         )
     return True
+
+
+def _after(db: Database, shift: Shift, outcome: Outcome, now: datetime, **extra: tuple[str, ...]) -> Result:
+    after = get_state(db, shift.id, now=now)
+    if outcome == "done" and after.over and now < shift.ends_at:
+        outcome = "early"
+    return Result(outcome, shift, still_out=tuple(after.unaccounted), over=after.over, **extra)
 
 
 def check_in(store: Store, *, shift_id: int, user: str) -> tuple[Outcome, Shift | None]:
@@ -309,27 +379,24 @@ def check_in(store: Store, *, shift_id: int, user: str) -> tuple[Outcome, Shift 
         if refused:
             return refused, shift
         assert shift
-        state = get_state(db, shift_id)
+        state = get_state(db, shift_id, now=now)
         mine = state.member(user)
-        if state.checked_out_at or (mine and mine.out):
+        if state.over or (mine and mine.out):
             return "already", shift
-        _check_member_in(db, shift_id, user, by=user, now=now)
-        if user == shift.lead:
-            outbox.cancel_pending(db, key_prefix=f"checkin-prompt:{shift_id}:", now=now)
+        _check_member_in(db, shift, user, by=user, now=now, how="checkin")
         _summarize(db, shift, actor=user, now=now, coordinator_channel=None)
         store.audit(db, actor=user, action="safety.checkin", subject=f"shift:{shift_id}")
     return "done", shift
 
 
-def check_out(
-    store: Store, *, shift_id: int, user: str, coordinator_channel: str | None = None, everyone: bool = False,
-) -> Result:
-    """One person is back: record their own check-out; with `everyone` (the lead only), everyone still out too.
+def check_out(store: Store, *, shift_id: int, user: str, coordinator_channel: str | None = None) -> Result:
+    """One person is back: record their own check-out, theirs only (the lead's too: the whole team is
+    checked out with `team_check_out`, "Everyone back safe").
 
-    A shift nobody checked in that has not started yet is refused (`not_started`): a mistyped number
-    must not switch off that shift's escalation. Once every member who checked in is back the shift
-    is checked out, which stops its escalation; before the planned end (`early`) that tells the
-    coordinator channel, through the outbox in this same transaction.
+    Someone who never checked in, before the start, is refused (`not_started`): a mistyped number must
+    not account for anyone. Once everyone expected out is accounted for the night is over, which stops
+    its escalation; before the planned end (`early`) that tells the coordinator channel, through the
+    outbox in this same transaction.
     """
     now = store.clock()
     with store.write() as db:
@@ -338,25 +405,32 @@ def check_out(
         if refused and refused != "too_early":
             return Result(refused, shift)
         assert shift
-        state = get_state(db, shift_id)
-        if state.checked_out_at:
-            return Result("already", shift)
-        if state.checked_in_at is None and now < shift.starts_at:
-            return Result("not_started", shift)
+        state = get_state(db, shift_id, now=now)
+        if state.over:
+            return Result("already", shift, over=True)
         mine = state.member(user)
-        others = [u for u in state.still_out if u != user] if everyone and user == shift.lead else []
-        if mine and mine.checked_out_at and not others:
-            return Result("already", shift, still_out=tuple(state.still_out))
-        if not (mine and mine.checked_out_at):
-            _check_member_out(db, shift_id, user, by=user, now=now)
-        for other in others:
-            _check_member_out(db, shift_id, other, by=user, now=now)
-        whole = _summarize(db, shift, actor=user, now=now, coordinator_channel=coordinator_channel)
-        store.audit(db, actor=user, action="safety.checkout", subject=f"shift:{shift_id}",
-                    detail={"with": others} if others else None)
-        after = get_state(db, shift_id)
-    early = whole and now < shift.ends_at
-    return Result("early" if early else "done", shift, others=tuple(others), still_out=tuple(after.still_out))
+        if mine and (mine.checked_out_at or mine.absent):
+            return Result("already", shift, still_out=tuple(state.unaccounted))
+        if not (mine and mine.checked_in_at) and now < shift.starts_at:
+            return Result("not_started", shift)
+        _check_member_out(db, shift, user, by=user, now=now)
+        _summarize(db, shift, actor=user, now=now, coordinator_channel=coordinator_channel)
+        store.audit(db, actor=user, action="safety.checkout", subject=f"shift:{shift_id}")
+        return _after(db, shift, "done", now)
+
+
+def _team_refusal(db: Database, shift: Shift | None, actor: str, coordinator: bool, now: datetime) -> Outcome | None:
+    if shift is None:
+        return "not_found"
+    if shift.cancelled:
+        return "cancelled"
+    if actor != shift.lead and not coordinator:
+        return "not_allowed"
+    if night_of(db, shift).status == "not_held":
+        return "not_held"
+    if now < shift.starts_at - EARLY_CHECKIN:
+        return "too_early"
+    return None
 
 
 def team_check_in(store: Store, *, shift_id: int, actor: str, out: list[str], coordinator: bool = False) -> Result:
@@ -367,80 +441,122 @@ def team_check_in(store: Store, *, shift_id: int, actor: str, out: list[str], co
     now = store.clock()
     with store.write() as db:
         shift = get_shift(db, shift_id)
-        if shift is None:
-            return Result("not_found", None)
-        if shift.cancelled:
-            return Result("cancelled", shift)
-        if actor != shift.lead and not coordinator:
-            return Result("not_allowed", shift)
-        if now < shift.starts_at - EARLY_CHECKIN:
-            return Result("too_early", shift)
+        if refused := _team_refusal(db, shift, actor, coordinator, now):
+            return Result(refused, shift)
+        assert shift
         people = roster(db, shift)
         strangers = tuple(u for u in out if u not in people)
         if strangers:
             return Result("not_on_team", shift, others=strangers)
         if not out:
             return Result("nobody", shift)
-        state = get_state(db, shift_id)
-        if state.checked_out_at:
-            return Result("already", shift)
+        state = get_state(db, shift_id, now=now)
+        if state.over:
+            return Result("already", shift, over=True)
         for user in out:
             mine = state.member(user)
             if not (mine and mine.out):
-                _check_member_in(db, shift_id, user, by=actor, now=now)
+                _check_member_in(db, shift, user, by=actor, now=now, how="team")
         absent, kept = [], []
         for user in (u for u in people if u not in out):
             mine = state.member(user)
-            if mine and mine.out:
+            if mine and (mine.out or mine.checked_out_at):
                 kept.append(user)
                 continue
-            _upsert_member(db, shift_id, user, absent=1, marked_by=actor, marked_at=iso(now), checked_in_at=None,
-                           checked_in_by=None, checked_out_at=None, checked_out_by=None)
-            outbox.cancel_pending(db, key_prefix=f"member-in:{shift_id}:{user}", now=now)
+            _mark_absent(db, shift, user, by=actor, now=now)
             absent.append(user)
         outbox.cancel_pending(db, key_prefix=f"checkin-prompt:{shift_id}:", now=now)
         _summarize(db, shift, actor=actor, now=now, coordinator_channel=None)
         store.audit(db, actor=actor, action="safety.team_checkin", subject=f"shift:{shift_id}",
                     detail={"out": len(out), "absent": len(absent)})
-        after = get_state(db, shift_id)
-    return Result("done", shift, others=tuple(out), still_out=tuple(after.still_out), absent=tuple(absent),
-                  kept=tuple(kept))
+        return _after(db, shift, "done", now, others=tuple(out), absent=tuple(absent), kept=tuple(kept))
 
 
 def team_check_out(
-    store: Store, *, shift_id: int, actor: str, back: list[str], coordinator: bool = False,
-    coordinator_channel: str | None = None,
+    store: Store, *, shift_id: int, actor: str, back: list[str], absent: list[str] | None = None,
+    coordinator: bool = False, coordinator_channel: str | None = None,
 ) -> Result:
-    """The lead (or a coordinator) checks out the people named as back safe; whoever is not named stays out."""
+    """"Everyone back safe": the lead (or a coordinator) checks out the people named as back, marks absent
+    those named as not out tonight; whoever is named in neither stays out and watched."""
+    now = store.clock()
+    absent = list(absent or [])
+    with store.write() as db:
+        shift = get_shift(db, shift_id)
+        refused = _team_refusal(db, shift, actor, coordinator, now)
+        if refused and refused != "too_early":
+            return Result(refused, shift)
+        assert shift
+        state = get_state(db, shift_id, now=now)
+        if state.over:
+            return Result("already", shift, over=True)
+        waiting = state.unaccounted
+        strangers = tuple(u for u in [*back, *absent] if u not in waiting)
+        if strangers:
+            return Result("not_checked_in", shift, others=strangers, still_out=tuple(waiting))
+        were_out = tuple(u for u in absent if (m := state.member(u)) is not None and m.checked_in_at)
+        if were_out or set(back) & set(absent):
+            return Result("was_out", shift, others=were_out or tuple(set(back) & set(absent)))
+        if not back and not absent:
+            return Result("nobody", shift, still_out=tuple(waiting))
+        for user in back:
+            _check_member_out(db, shift, user, by=actor, now=now)
+        for user in absent:
+            _mark_absent(db, shift, user, by=actor, now=now)
+        _summarize(db, shift, actor=actor, now=now, coordinator_channel=coordinator_channel)
+        store.audit(db, actor=actor, action="safety.team_checkout", subject=f"shift:{shift_id}",
+                    detail={"back": len(back), "absent": len(absent)})
+        return _after(db, shift, "done", now, others=tuple(back), absent=tuple(absent))
+
+
+def were_out(store: Store, *, shift_id: int, actor: str, coordinator: bool = False) -> Result:
+    """"We're out": the lead (or a coordinator) says the team went out; the net counts everyone as out."""
     now = store.clock()
     with store.write() as db:
         shift = get_shift(db, shift_id)
-        if shift is None:
-            return Result("not_found", None)
-        if shift.cancelled:
-            return Result("cancelled", shift)
-        if actor != shift.lead and not coordinator:
-            return Result("not_allowed", shift)
-        state = get_state(db, shift_id)
-        if state.checked_out_at:
+        if refused := _team_refusal(db, shift, actor, coordinator, now):
+            return Result(refused, shift)
+        assert shift
+        if not nights.record_out(db, shift_id, by=actor, how="were_out", at=now):
             return Result("already", shift)
-        strangers = tuple(u for u in back if u not in state.still_out)
-        if strangers:
-            return Result("not_checked_in", shift, others=strangers, still_out=tuple(state.still_out))
-        if not back:
-            return Result("nobody", shift, still_out=tuple(state.still_out))
-        for user in back:
-            _check_member_out(db, shift_id, user, by=actor, now=now)
-        whole = _summarize(db, shift, actor=actor, now=now, coordinator_channel=coordinator_channel)
-        store.audit(db, actor=actor, action="safety.team_checkout", subject=f"shift:{shift_id}",
-                    detail={"back": len(back)})
-        after = get_state(db, shift_id)
-    early = whole and now < shift.ends_at
-    return Result("early" if early else "done", shift, others=tuple(back), still_out=tuple(after.still_out))
+        outbox.cancel_pending(db, key_prefix=f"went-out:{shift_id}:", now=now)
+        _rewrite_question(db, shift_id, why="out", now=now)
+        record_step(db, shift_id, NIGHT, "were_out", 0, [], now, by=actor)
+        store.audit(db, actor=actor, action="safety.were_out", subject=f"shift:{shift_id}")
+        return _after(db, shift, "done", now)
+
+
+def not_held(store: Store, *, shift_id: int, actor: str, coordinator: bool = False) -> Result:
+    """"It didn't go out": the night is recorded as not held; its prompts and escalations stop. Refused
+    while anyone is checked in and not back (`was_out`, naming them)."""
+    now = store.clock()
+    with store.write() as db:
+        shift = get_shift(db, shift_id)
+        refused = _team_refusal(db, shift, actor, coordinator, now)
+        if refused and refused != "too_early":
+            return Result(refused, shift)
+        assert shift
+        state = get_state(db, shift_id, now=now)
+        if state.night and state.night.status == "not_held":
+            return Result("already", shift)
+        out = tuple(m.user for m in state.members if m.out)
+        if out or state.over:
+            return Result("was_out", shift, others=out)
+        nights.record_not_held(db, shift_id, by=actor, at=now)
+        for prefix in (*SAFETY_PREFIXES, "checkout-prompt", "member-in", "member-out", "ping-team", "alert",
+                       "went-out"):
+            outbox.cancel_pending(db, key_prefix=f"{prefix}:{shift_id}:", now=now)
+        reasons = [r["reason"] for r in state.open_escalations]
+        db.execute("UPDATE escalations SET expired_at = ? WHERE shift_id = ? AND acked_at IS NULL AND expired_at IS NULL",
+                   [iso(now), shift_id])
+        settle(db, shift_id, reasons=reasons, now=now, why="not-held")
+        _rewrite_question(db, shift_id, why="not-held", now=now)
+        record_step(db, shift_id, NIGHT, "not_held", 0, [], now, by=actor)
+        store.audit(db, actor=actor, action="safety.not_held", subject=f"shift:{shift_id}")
+        return Result("done", shift)
 
 
 def answer_ping(store: Store, *, shift_id: int, seq: int, user: str) -> tuple[Outcome, Shift | None]:
-    """The lead or any member answered "All OK?": it counts for the whole team."""
+    """The lead or any member answered "All OK?": it counts for the whole team, only once it was asked."""
     now = store.clock()
     with store.write() as db:
         shift = get_shift(db, shift_id)
@@ -448,6 +564,10 @@ def answer_ping(store: Store, *, shift_id: int, seq: int, user: str) -> tuple[Ou
             return "not_found", None
         if not _member(db, shift, user):
             return "not_on_team", shift
+        every = next(db.query("SELECT checkin_every FROM safety WHERE shift_id = ?", [shift_id]), {}).get("checkin_every")
+        asked = ping_times(shift, every)
+        if not 1 <= seq <= len(asked) or now < asked[seq - 1]:
+            return "not_asked", shift
         row = next(db.query("SELECT answered_at FROM pings WHERE shift_id = ? AND seq = ?", [shift_id, seq]), None)
         if row and row["answered_at"]:
             return "already", shift
@@ -471,6 +591,8 @@ def set_every(store: Store, *, shift_id: int, minutes: int, actor: str) -> tuple
             return "not_found", None
         if shift.cancelled:
             return "cancelled", shift
+        if minutes and not shift.safety_net:
+            return "not_watched", shift
         if minutes and not MIN_EVERY <= minutes <= MAX_EVERY:
             return "bad_interval", shift
         _ensure(db, shift_id)
@@ -480,38 +602,30 @@ def set_every(store: Store, *, shift_id: int, minutes: int, actor: str) -> tuple
     return "done", shift
 
 
-def acknowledge(
-    store: Store, *, shift_id: int, user: str, reason: str | None = None,
-) -> tuple[Outcome, dict | None]:
-    """A coordinator (or a named contact) takes the shift's alert on: every open escalation of the shift is
-    acknowledged (one alert per shift; `reason`, carried by older buttons, names the one to report when
-    none is open).
+def ack_escalations(db: Database, store: Store, *, shift_id: int, user: str, now: datetime) -> list[str]:
+    """Take every open escalation of the shift on (inside the caller's transaction); return their reasons.
 
     The climb stops, the alert message and the DMs about it are rewritten in place, and the lead and
     the members out are told by DM who handles it.
     """
-    now = store.clock()
-    with store.write() as db:
-        rows = list(db.query("SELECT * FROM escalations WHERE shift_id = ? ORDER BY started_at", [shift_id]))
-        if not rows:
-            return "not_found", None
-        open_ = [r for r in rows if not r["acked_at"]]
-        if not open_:
-            return "already", next((r for r in rows if r["reason"] == reason), rows[-1])
-        db.execute("UPDATE escalations SET acked_at = ?, acked_by = ? WHERE shift_id = ? AND acked_at IS NULL",
-                   [iso(now), user, shift_id])
-        settle(db, shift_id, reasons=[r["reason"] for r in open_], now=now, why="ack")
-        shift = get_shift(db, shift_id)
-        told = _team_to_ask(db, shift, get_state(db, shift_id)) if shift else []
-        for person in told:
-            outbox.enqueue(db, key=f"handled:{shift_id}:{person}:{iso(now)}", channel=person,
-                           template="safety/handled", context={"shift_id": shift_id, "by": user, "at": iso(now)},
-                           due_at=now, now=now)
-        for r in open_:
-            record_step(db, shift_id, r["reason"], "ack", 0, told, now, by=user)
-        store.audit(db, actor=user, action="safety.ack", subject=f"shift:{shift_id}",
-                    detail={"reason": ",".join(r["reason"] for r in open_)})
-    return "done", dict(open_[0], acked_at=iso(now), acked_by=user)
+    open_ = [r for r in db.query("SELECT * FROM escalations WHERE shift_id = ? AND acked_at IS NULL "
+                                 "AND expired_at IS NULL ORDER BY started_at", [shift_id])]
+    if not open_:
+        return []
+    db.execute("UPDATE escalations SET acked_at = ?, acked_by = ? WHERE shift_id = ? AND acked_at IS NULL "
+               "AND expired_at IS NULL", [iso(now), user, shift_id])
+    settle(db, shift_id, reasons=[r["reason"] for r in open_], now=now, why="ack")
+    shift = get_shift(db, shift_id)
+    told = _team_to_ask(db, shift, get_state(db, shift_id, now=now)) if shift else []
+    for person in told:
+        outbox.enqueue(db, key=f"handled:{shift_id}:{person}:{iso(now)}", channel=person,
+                       template="safety/handled", context={"shift_id": shift_id, "by": user, "at": iso(now)},
+                       due_at=now, now=now)
+    for r in open_:
+        record_step(db, shift_id, r["reason"], "ack", 0, told, now, by=user)
+    store.audit(db, actor=user, action="safety.ack", subject=f"shift:{shift_id}",
+                detail={"reason": ",".join(r["reason"] for r in open_)})
+    return [r["reason"] for r in open_]
 
 
 # ---------------------------------------------------------------- steps and contacts
@@ -560,12 +674,9 @@ def may_acknowledge(store: Store, settings: Settings, *, shift_id: int, user: st
 
 
 def _team_to_ask(db: Database, shift: Shift, state: State) -> list[str]:
-    """Level 1: the lead and whoever is still out (nobody checked in: the whole team not marked absent)."""
+    """Level 1: the lead and everyone still out (never those marked absent)."""
     gone = set(state.absent)
-    if any(m.checked_in_at for m in state.members):
-        people = [shift.lead] + state.still_out if shift.lead else state.still_out
-    else:
-        people = roster(db, shift)
+    people = ([shift.lead] if shift.lead else []) + state.still_out
     return [u for u in dict.fromkeys(people) if u and u not in gone]
 
 
@@ -608,7 +719,7 @@ def _prompt_members(db: Database, shift: Shift, state: State, now: datetime) -> 
         if now < shift.ends_at and not (mine and (mine.checked_in_at or mine.absent)):
             outbox.enqueue(db, key=f"member-in:{shift.id}:{user}", channel=user, template="safety/checkin_prompt",
                            context={"shift_id": shift.id, "user": user}, due_at=now, now=now)
-        if now >= shift.ends_at and mine and mine.out:
+        if now >= shift.ends_at and user in state.still_out:
             outbox.enqueue(db, key=f"member-out:{shift.id}:{user}", channel=user, template="safety/checkout_prompt",
                            context={"shift_id": shift.id, "user": user}, due_at=now, now=now)
 
@@ -666,30 +777,95 @@ def _climb(
     return queued
 
 
+def _ask_went_out(db: Database, shift: Shift, state: State, channel: str | None, coordinators: list[str],
+                  now: datetime) -> None:
+    """A watched shift with neither Go nor any sign of going out ASK_WENT_OUT after its start: ask the
+    lead and the coordinators once, "Did shift #N go out?" (We're out / It didn't go out)."""
+    the_night = state.night
+    if the_night is None or the_night.go_at or the_night.went_out_at or now < shift.starts_at + ASK_WENT_OUT:
+        return
+    if now >= shift.ends_at:
+        return
+    context = {"shift_id": shift.id}
+    people = ([shift.lead] if shift.lead else []) + ([] if channel else coordinators)
+    for person in dict.fromkeys(people):
+        outbox.enqueue(db, key=f"went-out:{shift.id}:{person}", channel=person, template="safety/went_out",
+                       context=context, due_at=now, now=now)
+    if channel:
+        outbox.enqueue(db, key=f"went-out:{shift.id}:channel", channel=channel, template="safety/went_out",
+                       context=context, due_at=now, now=now)
+    record_step(db, shift.id, NIGHT, "asked_went_out", 0, people, now)
+
+
+def _rewrite_question(db: Database, shift_id: int, *, why: str, now: datetime) -> None:
+    """Rewrite the "Did shift #N go out?" messages in place once it was answered."""
+    for row in list(db.query("SELECT key FROM notifications WHERE key >= ? AND key < ? AND mode IS NULL",
+                             [f"went-out:{shift_id}:", f"went-out:{shift_id}:\uffff"])):
+        outbox.enqueue_update(db, parent=row["key"], key=f"update:{row['key']}:{why}", now=now)
+
+
+def _handled_reason(db: Database, shift: Shift, reason: str, handler: str, now: datetime) -> None:
+    """A reason that opens while the shift's incident is taken on goes to its handler, not up the climb."""
+    db.execute("UPDATE escalations SET acked_at = ?, acked_by = ? WHERE shift_id = ? AND reason = ? "
+               "AND acked_at IS NULL", [iso(now), handler, shift.id, reason])
+    outbox.enqueue(db, key=f"alert:{shift.id}:{reason}:handler:{handler}", channel=handler,
+                   template="safety/to_handler", context={"shift_id": shift.id, "reason": reason},
+                   due_at=now, now=now)
+    record_step(db, shift.id, reason, "to_handler", 2, [handler], now)
+    outbox.enqueue_update(db, parent=alert_key(shift.id), key=f"update:{alert_key(shift.id)}:{reason}:handler",
+                          now=now)
+
+
+def _watched_under_way(db: Database, now: datetime) -> list[int]:
+    return [r["id"] for r in db.query(
+        "SELECT s.id FROM shifts s LEFT JOIN safety f ON f.shift_id = s.id WHERE s.status = 'planned' "
+        "AND s.safety_net = 1 AND s.starts_at <= ? AND s.ends_at > ? AND f.not_held_at IS NULL "
+        "AND f.checked_out_at IS NULL", [iso(now), iso(now - LOOKBACK)])]
+
+
 def escalate_due(store: Store, settings: Settings, *, coordinators: list[str]) -> int:
-    """Prompt the members, pass unanswered check-ins on, open escalations that are due and climb each
-    (see `_climb`); return how many escalation messages were queued."""
+    """Prompt the members, pass unanswered check-ins on, ask whether a silent shift went out, open
+    escalations that are due and climb each (see `_climb`), close those past the look-back window;
+    return how many escalation messages were queued. Only watched nights that went out or started."""
     now = store.clock()
     queued = 0
     people = [c for c in dict.fromkeys(coordinators) if c]
     with store.write() as db:
-        ids = [r["id"] for r in db.query(
-            "SELECT id FROM shifts WHERE status = 'planned' AND starts_at <= ? AND ends_at > ?",
-            [iso(now), iso(now - LOOKBACK)])]
-        for shift_id in ids:
+        for shift_id in _watched_under_way(db, now):
             shift = get_shift(db, shift_id)
             assert shift
-            state = get_state(db, shift_id)
+            state = get_state(db, shift_id, now=now)
             _prompt_members(db, shift, state, now)
             _pass_on_pings(db, shift, state, now)
+            _ask_went_out(db, shift, state, settings.coordinator_channel, people, now)
             for reason, began in _open_reasons(db, shift, state, settings, now).items():
-                db.execute("INSERT INTO escalations (shift_id, reason, started_at) VALUES (?, ?, ?) "
-                           "ON CONFLICT(shift_id, reason) DO NOTHING", [shift_id, reason, iso(began)])
+                new = db.execute("INSERT INTO escalations (shift_id, reason, started_at) VALUES (?, ?, ?) "
+                                 "ON CONFLICT(shift_id, reason) DO NOTHING", [shift_id, reason, iso(began)]).rowcount
+                incident = incidents.ensure(db, shift_id, now=now)
+                if new and incident.handler:
+                    _handled_reason(db, shift, reason, incident.handler, now)
                 row = next(db.query("SELECT * FROM escalations WHERE shift_id = ? AND reason = ?", [shift_id, reason]))
-                if row["acked_at"]:
+                if row["acked_at"] or row["expired_at"]:
                     continue
-                queued += _climb(db, shift, get_state(db, shift_id), row, settings, coordinators=people, now=now)
+                queued += _climb(db, shift, get_state(db, shift_id, now=now), row, settings, coordinators=people, now=now)
+        _expire(db, settings.coordinator_channel, people, now)
     return queued
+
+
+def _expire(db: Database, channel: str | None, coordinators: list[str], now: datetime) -> None:
+    """Escalations still open past the look-back window close with a notice to the coordinators, never silently."""
+    rows = list(db.query(
+        "SELECT e.shift_id, e.reason FROM escalations e JOIN shifts s ON s.id = e.shift_id "
+        "WHERE e.acked_at IS NULL AND e.expired_at IS NULL AND s.ends_at <= ?", [iso(now - LOOKBACK)]))
+    for shift_id in dict.fromkeys(r["shift_id"] for r in rows):
+        db.execute("UPDATE escalations SET expired_at = ? WHERE shift_id = ? AND acked_at IS NULL AND expired_at IS NULL",
+                   [iso(now), shift_id])
+        record_step(db, shift_id, NIGHT, "expired", 2, [], now)
+        context = {"shift_id": shift_id}
+        for person in ([channel] if channel else coordinators):
+            outbox.enqueue(db, key=f"expired:{shift_id}:{person}", channel=person, template="safety/expired",
+                           context=context, due_at=now, now=now)
+        settle(db, shift_id, reasons=[r["reason"] for r in rows if r["shift_id"] == shift_id], now=now, why="expired")
 
 
 def alert_key(shift_id: int) -> str:

@@ -28,7 +28,8 @@ NO_REPEAT = "none"
 HORIZON = timedelta(weeks=8)
 MAX_TIMES = 52
 MAX_YEARS_AHEAD = 2
-TEMPLATE_FIELDS = ("kind", "venue", "area", "capacity", "min_team", "languages", "lead", "training", "notes")
+TEMPLATE_FIELDS = ("kind", "venue", "area", "capacity", "min_team", "languages", "lead", "training", "notes",
+                   "safety_net")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 TIMES = re.compile(r"^(\d{1,3})(?:\s*(?:times|x))?$", re.IGNORECASE)
 

@@ -61,6 +61,7 @@ class Settings:
     inkind_rate: float | None = None
     currency: str = "USD"
     sos_repeat: timedelta = timedelta(minutes=1)
+    incident_recheck: timedelta = timedelta(minutes=30)
     statement_issuer: str | None = None
 
     @property
@@ -209,6 +210,8 @@ def _time_settings(env: Mapping[str, str]) -> dict:
         ("checkout_grace", "OUTREACH_CHECKOUT_GRACE", "30m", "how long after a shift's end to wait for check-out"),
         ("escalation_repeat", "OUTREACH_ESCALATION_REPEAT", "15m", "how often to repeat an unacknowledged escalation"),
         ("sos_repeat", "OUTREACH_SOS_REPEAT", "1m", "how often to repeat an SOS nobody has taken on"),
+        ("incident_recheck", "OUTREACH_INCIDENT_RECHECK", "30m",
+         "how long an alert taken on may stay unresolved before its handler, then the others, are asked"),
     )
     for attr, name, default, meaning in singles:
         try:

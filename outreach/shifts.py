@@ -61,6 +61,7 @@ class Shift:
     confirmed: int = 0
     waitlisted: int = 0
     my_status: str | None = None
+    safety_net: bool = False  # watched: check-ins, SOS and alerts (outreach/night.py)
 
     @property
     def places_left(self) -> int:
@@ -111,7 +112,7 @@ def _shift(row: dict) -> Shift:
         lead=row["lead"], training=row["training"], notes=row["notes"] or "", status=row["status"],
         cancel_reason=row["cancel_reason"], channel=row["channel"], message_ts=row["message_ts"],
         confirmed=row.get("confirmed", 0) or 0, waitlisted=row.get("waitlisted", 0) or 0,
-        my_status=row.get("my_status"),
+        my_status=row.get("my_status"), safety_net=bool(row.get("safety_net")),
     )
 
 
@@ -294,6 +295,7 @@ class ShiftDraft:
     lead: str | None = None
     training: str | None = None
     notes: str | None = None
+    safety_net: str | None = None  # "auto" (on for direct outreach), "on" or "off"
 
 
 def _parse_moment(day: str | None, clock_time: str | None, zone: ZoneInfo) -> datetime | None:
@@ -333,6 +335,10 @@ def capacity_below_confirmed(confirmed: int) -> str:
     """Why a capacity below the confirmed count is refused, and what to do."""
     return (f"{confirmed} people are already confirmed; keep capacity at least {confirmed} "
             "or ask someone to withdraw first.")
+
+# The shift form's "Safety net" choice: by kind (on for direct outreach), on, off.
+SAFETY_NET = {"auto": "By kind: on for direct outreach", "on": "On: check-ins, SOS, alerts",
+              "off": "Off: no check-ins (classroom, library)"}
 
 
 def check_draft(
@@ -419,6 +425,13 @@ def check_draft(
     elif kind == "direct" and not training:
         errors["training"] = "Direct outreach is for trained people only: choose the training it requires."
     values["training"] = training
+
+    net = draft.safety_net or "auto"
+    if net not in SAFETY_NET:
+        errors["safety_net"] = "Choose whether the safety net watches this shift."
+    elif kind == "direct" and net == "off":
+        errors["safety_net"] = "Direct outreach is always watched: check-ins, SOS and alerts stay on."
+    values["safety_net"] = 1 if net == "on" or (net == "auto" and kind == "direct") else 0
 
     notes = clean_text(draft.notes, limit=MAX_NOTES + 1, multiline=True)
     if len(notes) > MAX_NOTES:

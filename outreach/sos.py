@@ -31,7 +31,7 @@ from typing import Literal
 
 from sqlite_utils import Database
 
-from outreach import outbox, safety
+from outreach import incidents, outbox, safety
 from outreach.shifts import Shift, get_shift, team
 from outreach.store import Store, from_iso, iso
 
@@ -104,18 +104,24 @@ def _member(db: Database, shift: Shift, user: str) -> bool:
     return user == shift.lead or user in team(db, shift.id)[0]
 
 
-def under_way(db: Database, shift: Shift, now: datetime) -> bool:
-    """From the check-in (or the start) until the check-out (or SOS_AFTER_END after the end)."""
+def under_way(db: Database, shift: Shift, now: datetime, *, user: str | None = None) -> bool:
+    """SOS works on a live night from its start (or its first check-in, at most an hour early) until the
+    night is over (everyone accounted for), and at most SOS_AFTER_END after the end; for a `user`, only
+    while they have not checked out themselves."""
     if shift.cancelled or now >= shift.ends_at + SOS_AFTER_END:
         return False
-    state = safety.get_state(db, shift.id)
-    if state.checked_out_at:
+    state = safety.get_state(db, shift.id, now=now)
+    if state.over or (state.night and state.night.status == "not_held"):
+        return False
+    mine = state.member(user) if user else None
+    if mine and (mine.checked_out_at or mine.absent):
         return False
     return state.checked_in_at is not None or now >= shift.starts_at
 
 
-def shifts_under_way(store: Store, *, user: str, now: datetime) -> list[Shift]:
-    """The shifts a person leads or is confirmed on that are under way now, latest start first."""
+def shifts_under_way(store: Store, *, user: str, now: datetime, watched_only: bool = True) -> list[Shift]:
+    """The shifts a person leads or is confirmed on where their SOS works now, latest start first
+    (`watched_only`: the SOS button's; a typed SOS is sent for an unwatched shift too)."""
     with store.read() as db:
         ids = [r["id"] for r in db.query(
             "SELECT id FROM shifts s WHERE s.status = 'planned' AND s.starts_at <= ? AND s.ends_at > ? "
@@ -123,7 +129,8 @@ def shifts_under_way(store: Store, *, user: str, now: datetime) -> list[Shift]:
             "AND u.status = 'confirmed')) ORDER BY s.starts_at DESC, s.id DESC",
             [iso(now + safety.EARLY_CHECKIN), iso(now - SOS_AFTER_END), user, user])]
         found = [get_shift(db, i) for i in ids]
-        return [s for s in found if s is not None and under_way(db, s, now)]
+        return [s for s in found if s is not None and (s.safety_net or not watched_only)
+                and under_way(db, s, now, user=user)]
 
 
 def open_sos(db: Database, shift_id: int) -> Sos | None:
@@ -149,10 +156,13 @@ def _short(request_key: str) -> str:
 
 def press(
     store: Store, *, shift_id: int, user: str, request_key: str, channel: str | None, coordinators: list[str],
+    typed: bool = False,
 ) -> tuple[Outcome, Sos | None, Shift | None]:
     """A member presses SOS: write it with its post and DMs (once per `request_key`).
 
     `again` when the shift's SOS was still open: the press goes in its thread and the person is told.
+    A `typed` SOS is never refused for the night's state: from an hour before the start to
+    SOS_AFTER_END after the end, on any shift of the person's, it is sent.
     """
     now = store.clock()
     with store.write() as db:
@@ -164,7 +174,8 @@ def press(
             return "not_found", None, None
         if not _member(db, shift, user):
             return "not_on_team", None, shift
-        if not under_way(db, shift, now):
+        if not under_way(db, shift, now, user=None if typed else user) and not (
+                typed and shift.starts_at - safety.EARLY_CHECKIN <= now < shift.ends_at + SOS_AFTER_END):
             return "not_under_way", None, shift
         current = open_sos(db, shift_id)
         if current is not None:
@@ -182,6 +193,8 @@ def press(
         sos_id = int(db.execute(
             "INSERT INTO sos (shift_id, pressed_by, pressed_at, request_key, repeats) VALUES (?, ?, ?, ?, 0)",
             [shift_id, user, iso(now), request_key]).lastrowid)
+        incidents.ensure(db, shift_id, now=now)
+        safety.record_step(db, shift_id, f"sos:{sos_id}", "pressed", 2, [user], now, by=user)
         context = {"shift_id": shift_id, "sos_id": sos_id}
         if channel:
             outbox.enqueue(db, key=post_key(sos_id), channel=channel, template="sos/alert", context=context,
@@ -203,29 +216,31 @@ def _messages(db: Database, sos_id: int, template: str) -> list[str]:
         [f"sos:{sos_id}:", f"sos:{sos_id}:\uffff", template])]
 
 
-def acknowledge(store: Store, *, sos_id: int, user: str) -> tuple[Outcome, Sos | None]:
-    """A coordinator taps "I'm on it": record who and when, stop the repeats, rewrite the post and
-    every DM in place, and tell the rest of the team by DM (`already` when someone took it on first)."""
-    now = store.clock()
-    with store.write() as db:
-        current = get_sos(db, sos_id)
-        if current is None:
-            return "not_found", None
-        if current.acked_at:
-            return "already", current
-        db.execute("UPDATE sos SET acked_by = ?, acked_at = ? WHERE id = ?", [user, iso(now), sos_id])
-        outbox.cancel_pending(db, key_prefix=f"sos:{sos_id}:repeat:", now=now)
-        for key in [post_key(sos_id)] + [k for t in ("sos/coordinator", "sos/told") for k in _messages(db, sos_id, t)]:
-            outbox.enqueue_update(db, parent=key, key=f"update:{key}:ack", now=now)
-        shift = get_shift(db, current.shift_id)
-        told = set(pressers(db, sos_id))
-        if shift is not None:
-            for member in dict.fromkeys([shift.lead, *team(db, shift.id)[0]]):
-                if member and member not in told:
-                    outbox.enqueue(db, key=f"sos:{sos_id}:team:{member}", channel=member, template="sos/on_it",
-                                   context={"shift_id": shift.id, "sos_id": sos_id}, due_at=now, now=now)
-        store.audit(db, actor=user, action="sos.ack", subject=f"shift:{current.shift_id}", detail={"sos": sos_id})
-        return "done", get_sos(db, sos_id)
+def ack_sos(db: Database, store: Store, *, sos_id: int, user: str, now: datetime) -> bool:
+    """Take one SOS on (inside the caller's transaction): record who and when, stop the repeats, rewrite
+    the post and every DM in place, tell the rest of the team by DM; False when it was taken before."""
+    current = get_sos(db, sos_id)
+    if current is None or current.acked_at:
+        return False
+    db.execute("UPDATE sos SET acked_by = ?, acked_at = ? WHERE id = ?", [user, iso(now), sos_id])
+    outbox.cancel_pending(db, key_prefix=f"sos:{sos_id}:repeat:", now=now)
+    for key in [post_key(sos_id)] + [k for t in ("sos/coordinator", "sos/told") for k in _messages(db, sos_id, t)]:
+        outbox.enqueue_update(db, parent=key, key=f"update:{key}:ack", now=now)
+    shift = get_shift(db, current.shift_id)
+    told = set(pressers(db, sos_id))
+    if shift is not None:
+        for member in dict.fromkeys([shift.lead, *team(db, shift.id)[0]]):
+            if member and member not in told:
+                outbox.enqueue(db, key=f"sos:{sos_id}:team:{member}", channel=member, template="sos/on_it",
+                               context={"shift_id": shift.id, "sos_id": sos_id}, due_at=now, now=now)
+    safety.record_step(db, current.shift_id, f"sos:{sos_id}", "ack", 0, [], now, by=user)
+    store.audit(db, actor=user, action="sos.ack", subject=f"shift:{current.shift_id}", detail={"sos": sos_id})
+    return True
+
+
+def open_of_shift(db: Database, shift_id: int) -> list[int]:
+    """The ids of the shift's SOS nobody took on yet."""
+    return [r["id"] for r in db.query("SELECT id FROM sos WHERE shift_id = ? AND acked_at IS NULL", [shift_id])]
 
 
 def repeat_due(store: Store, *, every: timedelta, channel: str | None) -> int:

@@ -462,6 +462,33 @@ def m019_hours(db: Database) -> None:
     db["hour_corrections"].create_index(["shift_id", "user_id"])
     db["hour_corrections"].create_index(["user_id"])
 
+
+@migrations()
+def m020_night_status(db: Database) -> None:
+    """The night's status (outreach/night.py) and one incident per shift (outreach/incidents.py).
+
+    `shifts.safety_net` (and the series template's): watched shifts get check-ins, SOS and alerts;
+    direct outreach on, trainings and community events off. On `safety`: when the night went out and
+    how, the first Go recorded before the start (kept when a re-check takes Go back), "It didn't go
+    out". `incidents`: a shift's SOS and alerts taken on, rechecked and resolved as one.
+    """
+    db["shifts"].add_column("safety_net", int, not_null_default=0)
+    db.execute("UPDATE shifts SET safety_net = CASE WHEN kind = 'direct' THEN 1 ELSE 0 END")
+    db["series"].add_column("safety_net", int, not_null_default=0)
+    db.execute("UPDATE series SET safety_net = CASE WHEN kind = 'direct' THEN 1 ELSE 0 END")
+    for column in ("went_out_at", "went_out_by", "went_out_how", "go_at", "go_by", "not_held_at", "not_held_by"):
+        db["safety"].add_column(column, str)
+    db["escalations"].add_column("expired_at", str)
+    db["incidents"].create(
+        {
+            "id": int, "shift_id": int, "opened_at": str, "handler": str, "taken_at": str,
+            "resolved_at": str, "resolved_by": str, "rechecks": int,
+        },
+        pk="id", foreign_keys=[("shift_id", "shifts", "id")], not_null={"shift_id", "opened_at"},
+        defaults={"rechecks": 0},
+    )
+    db.execute("CREATE UNIQUE INDEX incidents_open ON incidents(shift_id) WHERE resolved_at IS NULL")
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 

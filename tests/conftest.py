@@ -108,7 +108,7 @@ def message_text(params: dict) -> str:
 
 
 FIELD_TYPES = {
-    "kind": "static_select", "venue": "static_select", "training": "static_select",
+    "kind": "static_select", "venue": "static_select", "training": "static_select", "safety_net": "static_select",
     "languages": "multi_static_select", "lead": "users_select",
     "start_date": "datepicker", "end_date": "datepicker",
     "start_time": "timepicker", "end_time": "timepicker",
