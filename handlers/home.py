@@ -71,7 +71,8 @@ def _watch_buttons(kit: Kit, shift: Shift, watch: Watch | None, now: datetime) -
         return []
     if watch and watch.checked_in:
         return [safety_views.my_checkout_button(kit, shift)]
-    return [bk.button("Check in", "safety_checkin", str(shift.id), style="primary")]
+    check_in = bk.button("Check in", "safety_checkin", str(shift.id), style="primary")
+    return [check_in, safety_views.my_checkout_button(kit, shift)] if watch and watch.counted else [check_in]
 
 
 def lead_blocks(kit: Kit, shift: Shift, r: Readiness | None, watch: Watch | None, now: datetime,

@@ -422,11 +422,13 @@ def team_buttons(kit: Kit, shift: Shift, now: datetime) -> list[bk.ButtonElement
     state = safety.load_state(kit.services.store, shift.id)
     if state.over or not state.night or not state.night.live():
         return []
-    if state.still_out:
-        return [everyone_button(shift, primary=False)]
-    buttons = [bk.button("Who is out tonight?", "safety_team_in", str(shift.id))]
-    if now >= shift.starts_at and state.night.went_out_at is None:
-        buttons += night_buttons(kit, shift)
+    buttons = []
+    if not any(m.checked_in_at for m in state.members):
+        buttons.append(bk.button("Who is out tonight?", "safety_team_in", str(shift.id)))
+        if now >= shift.starts_at and state.night.went_out_at is None:
+            buttons += night_buttons(kit, shift)
+    if state.still_out and (state.night.went_out_at or now >= shift.ends_at):
+        buttons.append(everyone_button(shift, primary=False))
     return buttons
 
 
@@ -496,7 +498,7 @@ def cmd_checkout(req: CommandRequest) -> None:
     """Check yourself out of a shift (the lead: everyone still out with them)."""
     number = req.shift_number("/outreach checkout N (the shift's number)")
     if number is not None:
-        req.reply(checkout_text(req.kit, req.actor, number, everyone=True))
+        req.reply(checkout_text(req.kit, req.actor, number))
         req.kit.notifier.flush()
 
 

@@ -176,7 +176,8 @@ def my_watches(store: Store, user: str, shift_ids: list[int]) -> dict[int, Watch
             state = get_state(db, i, now=now)
             mine = state.member(user)
             done = state.over or bool(mine and (mine.checked_out_at or mine.absent))
-            found[i] = Watch(user in state.still_out, done)
+            checked_in = bool(mine and mine.out)
+            found[i] = Watch(checked_in, done, counted=not checked_in and user in state.still_out)
         return found
 
 
@@ -285,6 +286,8 @@ def _refusal(db: Database, shift: Shift | None, user: str, now: datetime) -> Out
 def _upsert_member(db: Database, shift_id: int, user: str, **fields: object) -> None:
     db.execute("INSERT INTO member_checkins (shift_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                [shift_id, user])
+    if not fields:
+        return
     sets = ", ".join(f"{k} = ?" for k in fields)
     db.execute(f"UPDATE member_checkins SET {sets} WHERE shift_id = ? AND user_id = ?",
                [*fields.values(), shift_id, user])
@@ -350,6 +353,9 @@ def _summarize(db: Database, shift: Shift, *, actor: str, now: datetime, coordin
     for prefix in ("checkin-prompt", "ping", "alert", "member-in", "member-out", "ping-team", "went-out"):
         outbox.cancel_pending(db, key_prefix=f"{prefix}:{shift.id}:", now=now)
     record_step(db, shift.id, NIGHT, "over", 0, [], now, by=actor)
+    if (incident := incidents.current(db, shift.id)) is not None:  # everyone is back: the alarm is over
+        incidents.resolve(db, incident.id, user=actor, now=now)
+        outbox.cancel_pending(db, key_prefix=f"incident:{incident.id}:recheck:", now=now)
     for row in state.open_escalations:
         db.execute("UPDATE escalations SET expired_at = ? WHERE shift_id = ? AND reason = ? AND acked_at IS NULL",
                    [iso(now), shift.id, row["reason"]])

@@ -207,6 +207,7 @@ class Watch:
 
     checked_in: bool = False
     checked_out: bool = False
+    counted: bool = False  # not checked in, but counted as out (a watched night under way)
 
 
 def watches(store: Store, shift_ids: list[int]) -> dict[int, Watch]:

@@ -35,33 +35,36 @@ def test_a_night_by_taps_with_lock_screen_safe_dms(bot):
     at(bot, datetime(2026, 11, 24, 1, 0, tzinfo=UTC))
     checkin = lead.last_dm()
     assert "starts now" in checkin.words
-    assert "Checked in" in checkin.tap("Check in (team is out)").reply().words
+    assert "Checked in" in checkin.tap("Check in (me)").reply().words
 
-    # 20:00: "All OK?" goes unanswered; at 20:10 the coordinators are alerted, once, in one message.
+    # 20:00: "All OK?" goes unanswered; at 20:10 it is passed on to the volunteer, who is out too (everyone
+    # on the team counts as out once the night started); at 20:20 the coordinators are alerted, once.
     at(bot, datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
     assert "all OK?" in lead.last_dm().words
     coordinator_dms = len(coordinator.dms())
     at(bot, datetime(2026, 11, 24, 2, 10, tzinfo=UTC))
+    assert "has not answered yet" in volunteer.last_dm().words
+    at(bot, datetime(2026, 11, 24, 2, 20, tzinfo=UTC))
     alert = [c for c in top_level(bot, COORD_CHANNEL) if "Safety alert" in str(c.params.get("text"))]
     assert len(alert) == 1 and "did not answer a check-in" in alert[0].params["text"]
     assert len(coordinator.dms()) == coordinator_dms + 1
     taken = coordinator.last_dm()
     assert taken.text == "A team needs a coordinator: tap to see" and "Check-in 1 unanswered" in taken.words
-    at(bot, datetime(2026, 11, 24, 2, 25, tzinfo=UTC))  # one repeat, in the thread
+    at(bot, datetime(2026, 11, 24, 2, 35, tzinfo=UTC))  # one repeat, in the thread
     taken.tap("Acknowledge")
     eventually(lambda: "Acknowledged by <@UCO>" in taken.now().words)
-    assert taken.now().buttons == []
-    at(bot, datetime(2026, 11, 24, 2, 40, tzinfo=UTC))
+    assert taken.now().buttons == ["Resolved"]  # taken on: Resolved closes it
+    at(bot, datetime(2026, 11, 24, 2, 50, tzinfo=UTC))
     assert len(coordinator.dms()) == coordinator_dms + 1  # one DM per escalation, never per repeat
 
     # 23:00: one DM for the lead; Check out asks first, then the same DM offers the debrief.
     at(bot, datetime(2026, 11, 24, 5, 0, tzinfo=UTC))
     end = next(d for d in reversed(lead.dms()) if "ends now" in d.words)  # the later check-ins also ask the team
-    assert end.buttons == ["Check out (everyone safe)"]
-    end.tap("Check out (everyone safe)", confirm=True)
+    assert end.buttons == ["Check out (me)", "Everyone back safe"]
+    end.tap("Everyone back safe").modal().submit()
     eventually(lambda: end.now().buttons == ["Write debrief"])
     assert len([c for c in top_level(bot, COORD_CHANNEL) if "Safety alert" in str(c.params.get("text"))]) == 1
-    eventually(lambda: any("the team checked out" in str(c.params.get("text")) for c in bot.fake.calls_to("chat.update")
+    eventually(lambda: any("everyone is back" in str(c.params.get("text")) for c in bot.fake.calls_to("chat.update")
                            if c.params.get("channel") == COORD_CHANNEL))  # the alert, rewritten in place
 
     # The next morning: the debrief request, after the check-out.

@@ -24,8 +24,8 @@ def test_an_sos_night_by_taps(bot):
     # 19:00: the check-in DM offers Check in and SOS; the lead checks in.
     at(bot, datetime(2026, 11, 24, 1, 0, tzinfo=UTC))
     checkin = lead.last_dm()
-    assert checkin.buttons == ["Check in (team is out)", SOS]
-    assert "Checked in" in checkin.tap("Check in (team is out)").reply().words
+    assert checkin.buttons == ["Check in (me)", "Who is out tonight?", SOS]
+    assert "Checked in" in checkin.tap("Check in (me)").reply().words
 
     # 21:12: the volunteer taps SOS on the App Home, says yes, and is told by DM.
     at(bot, datetime(2026, 11, 24, 3, 12, tzinfo=UTC))
@@ -51,7 +51,7 @@ def test_an_sos_night_by_taps(bot):
     # 23:00: the lead checks out; the SOS leaves the home and stays in the Details.
     at(bot, datetime(2026, 11, 24, 5, 0, tzinfo=UTC))
     end = lead.last_dm()
-    end.tap("Check out (everyone safe)", confirm=True)
+    end.tap("Everyone back safe").modal().submit()
     eventually(lambda: end.now().buttons == ["Write debrief"])
     assert SOS not in volunteer.home().buttons
     details = post.now().tap("Details").modal()

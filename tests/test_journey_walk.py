@@ -80,7 +80,7 @@ def test_the_safety_line_says_at_and_a_cancelled_post_is_no_new_shift(bot):
     bot.command("UA", f"signup {number}").reply()
     Phone(bot, ADMIN).command(f"checkevery {number} 60").reply()
     at(bot, datetime(2026, 11, 24, 1, 0, tzinfo=UTC))
-    Phone(bot, "ULEAD").last_dm().tap("Check in (team is out)").reply()
+    Phone(bot, "ULEAD").last_dm().tap("Check in (me)").reply()
     at(bot, datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
     at(bot, datetime(2026, 11, 24, 2, 10, tzinfo=UTC))
     coordinator = Phone(bot, "UCO")

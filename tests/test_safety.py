@@ -100,7 +100,7 @@ def test_missing_checkout_escalates_repeats_and_stops_on_acknowledge(bot):
     at(bot, datetime(2026, 11, 24, 5, 30, tzinfo=UTC))  # end + 30m grace
     first = escalations(bot)
     assert len(first) == 1
-    assert "coordinators alerted* (no check-out)" in Phone(bot, "ULEAD").home().words  # the state on the home
+    assert "alert open* (not everyone back)" in Phone(bot, "ULEAD").home().words  # the state on the home
     top = first[0]
     assert "has not checked out" in top.params["text"] and f"#{number}" in top.params["text"]
     text = message_text(top.params)
@@ -132,10 +132,11 @@ def test_missing_checkout_escalates_repeats_and_stops_on_acknowledge(bot):
     eventually(lambda: "acknowledged by <@UCO>" in message_text(latest(bot, top)))
     now = latest(bot, top)
     assert not [b for b in buttons(now) if b["action_id"] == "safety_ack"] and "repeated 3 times" in message_text(now)
-    for coordinator in (ADMIN, "UCO"):  # each DM's buttons became one line
+    for coordinator in (ADMIN, "UCO"):  # each DM's Acknowledge became one line, and Resolved to close it
         dm = escalations(bot, coordinator)[0]
         eventually(lambda dm=dm: updates(bot, dm))
-        assert buttons(latest(bot, dm)) == [] and "Acknowledged by <@UCO>" in message_text(latest(bot, dm))
+        assert [b["action_id"] for b in buttons(latest(bot, dm))] == ["incident_resolve"]
+        assert "Acknowledged by <@UCO>" in message_text(latest(bot, dm))
     row = bot.db["escalations"].get((number, "checkout"))
     assert row["acked_by"] == "UCO" and row["acked_at"] == "2026-11-24T06:15:00+00:00"
     again = bot.click(ADMIN, "safety_ack", ack["value"], container=where)
@@ -316,9 +317,9 @@ def test_checkout_before_checkin_and_before_the_start_is_refused(bot):
     for moment in (bot.clock(), datetime(2026, 11, 24, 0, 30, tzinfo=UTC)):  # days before; within the hour before
         bot.clock.now = moment
         text = bot.command("ULEAD", f"checkout {number}").text()
-        assert f"Shift #{number} hasn't started and nobody checked it in" in text and "not* check it out" in text
+        assert f"Shift #{number} hasn't started and you haven't checked in" in text and "not* check you out" in text
         clicked = bot.click("UA", "safety_checkout", str(number), container={"type": "message", "channel_id": "DUA"})
-        assert "nobody checked it in" in clicked.reply()["text"]
+        assert "you haven't checked in" in clicked.reply()["text"]
     assert bot.db["safety"].count == 0 or bot.db["safety"].get(number)["checked_out_at"] is None
     assert bot.db["audit"].count_where("action = 'safety.checkout'") == 0
     at(bot, datetime(2026, 11, 24, 5, 30, tzinfo=UTC))  # end + grace, never checked in nor out
@@ -345,7 +346,7 @@ def test_early_checkout_tells_the_coordinator_channel(bot):
     for moment in (END, datetime(2026, 11, 24, 5, 30, tzinfo=UTC), datetime(2026, 11, 24, 6, 0, tzinfo=UTC)):
         at(bot, moment)
     assert escalations(bot) == [] and len(posts(bot, COORD_CHANNEL, "checked out early")) == 1
-    assert "already checked out" in bot.command("ULEAD", f"checkout {number}").text()
+    assert "the night is over" in bot.command("ULEAD", f"checkout {number}").text()
 
 
 def test_checkout_at_the_planned_end_tells_nobody(bot):
@@ -375,20 +376,20 @@ def test_lead_gets_one_dm_at_the_end_check_out_confirms_then_the_same_dm_offers_
     at(bot, END)
     lead = Phone(bot, "ULEAD")
     dm = lead.last_dm()
-    assert "ends now" in dm.words and dm.buttons == ["Check out (everyone safe)"]
+    assert "ends now" in dm.words and dm.buttons == ["Check out (me)", "Everyone back safe"]
     assert dm.text == f"Shift #{number}: tap to see"
-    confirm = dm.button("Check out (everyone safe)")["confirm"]
-    assert confirm["title"]["text"] == f"Check out shift #{number}?" and "stops their alert" in confirm["text"]["text"]
+    confirm = dm.button("Check out (me)")["confirm"]
+    assert confirm["title"]["text"] == f"Check out of shift #{number}?" and "back and safe" in confirm["text"]["text"]
     assert debrief_asks(bot) == []  # no "record the debrief" before the check-out
     before = len(lead.dms())
     at(bot, datetime(2026, 11, 24, 5, 10, tzinfo=UTC))
     assert debrief_asks(bot) == []
-    dm.tap("Check out (everyone safe)", confirm=True)
+    dm.tap("Check out (me)", confirm=True)
     eventually(lambda: dm.now().has_button("Write debrief"))
     after = dm.now()
     update = [c for c in bot.fake.calls_to("chat.update") if c.params.get("ts") == dm.ts][-1]
     assert update.params["channel"] == "DLEAD" and after.ts == dm.ts  # the same DM, rewritten in place
-    assert "checked out" in after.words and "<@ULEAD>" in after.words and after.buttons == ["Write debrief"]
+    assert "everyone is back" in after.words and "<@ULEAD>" in after.words and after.buttons == ["Write debrief"]
     assert after.button("Write debrief")["action_id"] == "debrief_open" and after.button("Write debrief")["value"] == str(number)
     assert len(lead.dms()) == before and debrief_asks(bot) == []  # no second DM
     form = after.tap("Write debrief").modal()
@@ -405,7 +406,7 @@ def test_an_early_check_out_makes_the_end_dm_offer_the_debrief_at_once(bot):
     at(bot, datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
     assert "before its planned end" in bot.command("ULEAD", f"checkout {number}").text()
     at(bot, END)
-    end = posts(bot, "ULEAD", "checked out")
+    end = posts(bot, "ULEAD", "everyone is back")
     assert len(end) == 1 and [b["action_id"] for b in buttons(end[0].params)] == ["debrief_open"]
     assert posts(bot, "ULEAD", "ends now") == []
 
@@ -437,8 +438,8 @@ def test_check_out_rewrites_the_alert_and_the_coordinators_dms(bot):
     dm = escalations(bot, ADMIN)[0]
     bot.command("ULEAD", f"checkout {number}").reply()
     eventually(lambda: updates(bot, top) and updates(bot, dm))
-    assert "the team checked out" in latest(bot, top)["text"] and buttons(latest(bot, top))[0]["action_id"] == "shift_details"
-    assert buttons(latest(bot, dm)) == [] and "Team checked out" in message_text(latest(bot, dm))
+    assert "everyone is back" in latest(bot, top)["text"] and buttons(latest(bot, top))[0]["action_id"] == "shift_details"
+    assert buttons(latest(bot, dm)) == [] and "Everyone back" in message_text(latest(bot, dm))
     at(bot, datetime(2026, 11, 24, 6, 0, tzinfo=UTC))
     assert replies(bot, top) == [] and len(escalations(bot)) == 1
 

@@ -84,12 +84,18 @@ def test_the_climb_reaches_the_named_contacts_and_stops_on_acknowledge(climbing)
     assert "<@UCALL>" in dms_with(ua, "is handling it")[0].words
     assert dms_with(ua, "is handling it")[0].text == f"Shift #{number}: tap to see"
     posted = len(bot.fake.calls_to("chat.postMessage"))
-    for minute in (25, 40, 55):
+    for minute in (25, 39):
         at(bot, datetime(2026, 11, 24, 6, minute, tzinfo=UTC))
-    assert len(bot.fake.calls_to("chat.postMessage")) == posted  # nothing more goes out
+    assert len(bot.fake.calls_to("chat.postMessage")) == posted  # the climb stopped: nothing more goes out
+    # Taken on at 06:10 and not resolved by 06:40 (OUTREACH_INCIDENT_RECHECK 30m): its handler is asked again.
+    at(bot, datetime(2026, 11, 24, 6, 40, tzinfo=UTC))
+    again = dms_with(called, "still open")
+    assert len(again) == 1 and "Resolved" in again[0].buttons
+    assert len(bot.fake.calls_to("chat.postMessage")) == posted + 1
 
     steps = [(r["step"], r["level"]) for r in bot.db["safety_steps"].rows_where("shift_id = ?", [number], order_by="id")]
-    assert steps == [("team", 1), ("coordinators", 2), ("repeat:1", 2), ("repeat:2", 2), ("contacts", 3), ("ack", 0)]
+    assert steps == [("team", 1), ("coordinators", 2), ("repeat:1", 2), ("repeat:2", 2), ("contacts", 3), ("ack", 0),
+                     ("taken:1", 2), ("recheck:1:1", 2)]
     contacts = bot.db["safety_steps"].rows_where("step = 'contacts'").__next__()
     assert contacts["people"] == '["UCALL", "UONCALL"]'
 
@@ -98,8 +104,8 @@ def test_the_climb_reaches_the_named_contacts_and_stops_on_acknowledge(climbing)
     eventually(lambda: len(bot.fake.calls_to("views.open")) > before)
     view = bot.fake.calls_to("views.open")[-1].params["view"]
     words = message_text(view)
-    for expected in ("Safety timeline", "level 1: asked by DM <@ULEAD>, <@UA>", "level 2: coordinators told",
-                     "repeat 2", "level 3: told <@UCALL>, <@UONCALL>", "acknowledged by <@UCALL>"):
+    for expected in ("Safety timeline", "level 1: asked by DM <@ULEAD>, <@UA>", "level 2: sent to the coordinators",
+                     "repeat 2", "level 3: sent to <@UCALL>, <@UONCALL>", "acknowledged by <@UCALL>"):
         assert expected in words, expected
 
 
@@ -138,6 +144,6 @@ def test_the_debrief_shows_the_safety_timeline(bot):
     end = [d for d in lead.dms() if "ends now" in d.words][-1]
     eventually(lambda: end.now().has_button("Write debrief"))
     form = end.now().tap("Write debrief").modal()
-    for expected in ("Safety timeline", "level 1: asked by DM <@ULEAD>", "level 2: coordinators told",
-                     "the team checked out (<@ULEAD>)"):
+    for expected in ("Safety timeline", "level 1: asked by DM <@ULEAD>", "level 2: sent to the coordinators",
+                     "everyone back: the night is over"):
         assert expected in form.words, expected

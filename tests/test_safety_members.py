@@ -38,7 +38,7 @@ def test_a_member_who_does_not_check_out_escalates_by_name_though_the_lead_check
     at(bot, START)
     ua, ub, lead = Phone(bot, "UA"), Phone(bot, "UB"), Phone(bot, "ULEAD")
     prompt = dm_with(ua, "starts now")  # each member is asked to check in
-    assert "Checked in" in prompt.tap("Check in (team is out)").reply().words
+    assert "Checked in" in prompt.tap("Check in").reply().words
     for person in (ub, lead):
         assert "Checked in" in person.home().tap("Check in", near=f"#{number}").dm().words
     at(bot, datetime(2026, 11, 24, 4, 0, tzinfo=UTC))
@@ -76,7 +76,7 @@ def test_the_lead_checks_the_team_in_in_one_tap_the_others_are_absent_and_never_
     back = lead.home().tap("Everyone back safe", near=f"#{number}").modal()
     assert "<@ULEAD>" in back.words and "<@UA>" in back.words and "<@UB>" not in back.words
     result = back.submit({"Back safe": ["ULEAD", "UA"]}).dm()
-    assert "everyone is back safe" in result.words
+    assert "the night is over" in result.words
     assert bot.db["safety"].get(number)["checked_out_by"] == "ULEAD"
     for moment in (END, datetime(2026, 11, 24, 5, 30, tzinfo=UTC), datetime(2026, 11, 24, 7, 0, tzinfo=UTC)):
         at(bot, moment)

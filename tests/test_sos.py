@@ -153,8 +153,11 @@ def test_sos_typed_infers_the_shift_and_says_so_when_none_is_under_way(bot):
     assert "already" in again.words or "were alerted" in again.words
     eventually(lambda: any("<@ULEAD> pressed SOS again" in message_text(c.params) for c in replies(bot, top_posts(bot)[0])))
     assert len(top_posts(bot)) == 1 and bot.db.execute("SELECT count(*) FROM sos").fetchone()[0] == 1
-    # After the check-out, no more SOS for that shift.
+    # The lead's own check-out ends the lead's presence only: the volunteer still out keeps the SOS.
     assert "Checked out" in bot.command("ULEAD", f"checkout {number}").text()
+    assert "alerted" in volunteer.command("sos").reply().words
+    # Once everyone is back, no more SOS for that shift.
+    assert "the night is over" in bot.command("UA", f"checkout {number}").text()
     assert "no shift under way" in volunteer.command("sos").reply().words
 
 
@@ -180,7 +183,7 @@ def test_the_check_in_dm_has_the_sos_button(bot):
     number = night(bot)
     at(bot, START)
     checkin = Phone(bot, "ULEAD").last_dm()
-    assert checkin.buttons == ["Check in (team is out)", SOS]
+    assert checkin.buttons == ["Check in (me)", "Who is out tonight?", SOS]
     checkin.tap(SOS, confirm=True)
     eventually(lambda: len(top_posts(bot)) == 1)
     assert f"shift #{number}" in top_posts(bot)[0].params["text"]
