@@ -114,8 +114,9 @@ def recheck_due(store: Store, settings: Settings, *, coordinators: list[str]) ->
             rounds = int((now - incident.taken_at) / every) if every.total_seconds() > 0 else 0
             if rounds < 1 or not incidents.count_recheck(db, incident.id, rounds):
                 continue
-            people = [incident.handler] if rounds == 1 else [
-                c for c in dict.fromkeys(coordinators) if c and c != incident.handler]
+            people = [incident.handler] if incident.rechecks == 0 else []  # the handler first
+            if rounds >= 2:  # then every other coordinator
+                people += [c for c in dict.fromkeys(coordinators) if c and c != incident.handler]
             for person in people:
                 if person and outbox.enqueue(
                         db, key=f"incident:{incident.id}:recheck:{rounds}:{person}", channel=person,

@@ -916,8 +916,9 @@ def settle(db: Database, shift_id: int, *, reasons: list[str], now: datetime, wh
     top = alert_key(shift_id)
     outbox.enqueue_update(db, parent=top, key=f"update:{top}:{why}:{iso(now)}", now=now)
     for row in list(db.query(
-            "SELECT key FROM notifications WHERE key >= ? AND key < ? AND mode IS NULL AND template = ?",
-            [f"alert:{shift_id}:", f"alert:{shift_id}:\uffff", "safety/escalation"])):
+            "SELECT key FROM notifications WHERE key >= ? AND key < ? AND mode IS NULL AND template IN (?, ?) "
+            "AND sent_at IS NOT NULL AND ts IS NOT NULL",
+            [f"alert:{shift_id}:", f"alert:{shift_id}:\uffff", "safety/escalation", "safety/are_you_ok"])):
         outbox.enqueue_update(db, parent=row["key"], key=f"update:{row['key']}:{why}:{iso(now)}", now=now)
 
 

@@ -164,8 +164,10 @@ class MyShift:
 # A shift stays on its people's lists after its end until it is checked out, for at most this long.
 WRAP_UP = timedelta(hours=12)
 NOT_OVER = (
-    "(s.ends_at > :now OR (s.ends_at > :wrap AND NOT EXISTS (SELECT 1 FROM safety f WHERE f.shift_id = s.id "
-    "AND f.checked_out_at IS NOT NULL)))"
+    "(s.ends_at > :now OR (s.ends_at > :wrap AND s.safety_net = 1 AND NOT EXISTS (SELECT 1 FROM safety f "
+    "WHERE f.shift_id = s.id AND (f.checked_out_at IS NOT NULL OR f.not_held_at IS NOT NULL)) "
+    "AND NOT EXISTS (SELECT 1 FROM member_checkins m WHERE m.shift_id = s.id AND m.user_id = :user "
+    "AND (m.checked_out_at IS NOT NULL OR m.absent = 1))))"
 )
 
 
