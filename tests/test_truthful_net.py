@@ -151,7 +151,7 @@ def test_were_out_starts_the_net_and_an_unanswered_question_still_escalates(bot)
     number = team_of(bot, "UA")
     at(bot, datetime(2026, 11, 24, 1, 30, tzinfo=UTC))
     at(bot, GRACE)  # nobody answered: the team may be out, so the net escalates as before
-    assert len(alerts(bot)) == 1
+    assert len(alerts(bot)) == 1 and f"#{number}" in alerts(bot)[0].params["text"]
     other = team_of(bot, "UB")
     at(bot, datetime(2026, 11, 26, 1, 30, tzinfo=UTC))  # created "tomorrow": the 25th, 19:00 in Chicago
     [d for d in Phone(bot, "ULEAD").dms() if "Did shift #2 go out?" in d.words][-1].tap("We're out")
