@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -28,8 +29,9 @@ SCOPE = "users:read"
 LOOKUP_TIMEOUT = 2  # seconds for one users.info call
 FIRST_NEED_SECONDS = 3.0  # what one file may spend looking names up before it uses member ids
 PER_TICK = 10  # look-ups per timer tick (every 20 s): at most 30 a minute, under users.info's limit
-SCOPE_PAUSE = 3600.0  # after `missing_scope`, no look-up for an hour (the app may be reinstalled since)
-RATE_PAUSE = 60.0  # after `ratelimited` without a Retry-After
+SCOPE_PAUSE = timedelta(hours=1)  # after `missing_scope`, no look-up for an hour (the app may be reinstalled since)
+RATE_PAUSE = timedelta(minutes=1)  # after `ratelimited` without a Retry-After
+SLOW_PAUSE = timedelta(minutes=1)  # after a look-up that timed out or found Slack unreachable
 
 
 def person_from_slack(user: dict) -> people.Person | None:
@@ -49,20 +51,22 @@ class Directory:
 
     def __init__(self, services: Services, client: WebClient) -> None:
         self.services = services
-        # Its own client: a short timeout, and no retry that would sleep through a rate limit.
-        self.client = WebClient(token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT)
-        self.lacks_scope = False
-        self._paused_until = 0.0
+        # Its own client: a short timeout, and no retry that would wait through a rate limit or a timeout.
+        self.client = WebClient(token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT,
+                                retry_handlers=[])
+        self._paused_until: datetime | None = None
         self._told = False
         self._lock = threading.Lock()
 
     def paused(self) -> bool:
-        """Whether look-ups wait (the scope is missing, or Slack asked to slow down)."""
-        return time.monotonic() < self._paused_until
+        """Whether look-ups wait (the scope is missing, Slack asked to slow down or did not answer)."""
+        until = self._paused_until
+        return until is not None and self.services.now() < until
 
-    def _pause(self, seconds: float) -> None:
+    def _pause(self, wait: timedelta) -> None:
         with self._lock:
-            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+            until = self.services.now() + wait
+            self._paused_until = max(self._paused_until or until, until)
 
     def look_up(self, user: str) -> bool:
         """Ask Slack for one member and keep the answer; False when there was none to keep."""
@@ -74,7 +78,6 @@ class Directory:
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "")
             if error == "missing_scope":
-                self.lacks_scope = True
                 self._pause(SCOPE_PAUSE)
                 if not self._told:
                     self._told = True
@@ -82,17 +85,17 @@ class Directory:
                                 "until the app is reinstalled to grant %s (see `python bot.py check`)", SCOPE)
                 return False
             if exc.response.status_code == 429 or error == "ratelimited":
-                retry = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
-                self._pause(float(retry) if str(retry or "").isdigit() else RATE_PAUSE)
+                retry = str(exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after") or "")
+                self._pause(timedelta(seconds=int(retry)) if retry.isdigit() else RATE_PAUSE)
                 return False
             log.info("users.info for %s: %s", user, error or exc.response.status_code)
             people.tried(self.services.store, user, now=now)
             return False
-        except Exception as exc:  # Slack unreachable or slow: the file uses the id; the timer tries again
+        except Exception as exc:  # Slack unreachable or slow: files use ids a while; the timer tries again
             log.info("users.info for %s failed (%s)", user, type(exc).__name__)
-            people.tried(self.services.store, user, now=now)
+            self._pause(SLOW_PAUSE)
             return False
-        self.lacks_scope, self._told = False, False
+        self._told = False  # answered: a later missing_scope (the scope taken away) is logged again
         person = person_from_slack(answer.get("user") or {})
         if person is None or person.user_id != user:
             people.tried(self.services.store, user, now=now)
