@@ -52,7 +52,7 @@ def mine_view(kit: Kit, user: str) -> dict:
         return bk.modal(title="My hours", blocks=parts, callback_id=MINE)
     name = kit.names([user], fetch=False).get(user, user)  # a view opens at once: no look-up here
     parts += [bk.divider(), bk.section(kit.render("hours/statement_hint.j2", name=name if name != user else None),
-                                       block_id="statement_name")]
+                                       block_id="statement_hint")]
     return bk.modal(title="My hours", blocks=parts, callback_id=MINE, submit="Send statement",
                     metadata={"year": s.year})
 
