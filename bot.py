@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
     from outreach.services import Services
     from outreach.settings import Settings
 
@@ -133,8 +135,10 @@ def cmd_check(_: argparse.Namespace) -> int:
     from handlers import make_client
 
     try:
-        auth = make_client(services).auth_test()
+        client = make_client(services)
+        auth = client.auth_test()
         print(f"slack: ok (bot {auth.get('user')} in workspace {auth.get('team')}, via {settings.api_url})")
+        problems += not names_readable(client, str(auth.get("user_id") or ""))
     except SlackApiError as exc:
         print(f"slack: the token was refused ({exc.response.get('error')}); check SLACK_BOT_TOKEN")
         problems += 1
@@ -144,6 +148,22 @@ def cmd_check(_: argparse.Namespace) -> int:
     services.store.close()
     print("check: ok" if not problems else f"check: {problems} problem(s)")
     return 0 if not problems else 1
+
+
+def names_readable(client: WebClient, bot_user: str) -> bool:
+    """Whether the token may read people's names (users:read, asked by `users.info`); says what to do if not."""
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        client.users_info(user=bot_user, include_locale=True)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "missing_scope":
+            return True  # the scope is there (an unknown id, say): names can be read
+        print("slack: the token lacks users:read, so files show Slack member ids instead of names; reinstall the app "
+              "to grant it (api.slack.com/apps > the app > Install App > Reinstall to Workspace)")
+        return False
+    print("slack: users:read granted (names on the roster, statements and calendar invites)")
+    return True
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

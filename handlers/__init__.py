@@ -20,6 +20,7 @@ from handlers import (
     commands,
     cover,
     debriefs,
+    directory,
     home,
     hours,
     middleware,
@@ -52,6 +53,7 @@ SURFACES = (
     cover,
     series,
     hours,
+    directory,
 )
 
 

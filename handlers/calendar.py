@@ -39,10 +39,19 @@ def plain_env(kit: Kit) -> Environment:
     return env
 
 
-def words(kit: Kit, shift: Shift) -> cal.Words:
-    """The plain words of a shift's calendar event."""
+def lead_name(shift: object, names: dict[str, str]) -> str:
+    """The lead as a calendar names them: their name as Slack knows it, else "Slack member" and the id."""
+    lead = getattr(shift, "lead", None)
+    if not lead:
+        return "not set"
+    name = names.get(lead, lead)
+    return name if name != lead else f"Slack member {lead}"
+
+
+def words(kit: Kit, shift: Shift, names: dict[str, str] | None = None) -> cal.Words:
+    """The plain words of a shift's calendar event (`names` by member id: the lead's)."""
     env = plain_env(kit)
-    lead = f"Slack member {shift.lead}" if shift.lead else "not set"
+    lead = lead_name(shift, names or {})
     summary = env.get_template("calendar/summary.txt.j2").render(shift=shift).strip()
     description = env.get_template("calendar/description.txt.j2").render(
         shift=shift, lead_name=lead, channel=kit.services.settings.coordinator_channel).strip()
@@ -58,9 +67,10 @@ def notice_invite(kit: Kit, context: dict) -> tuple[str, list[dict], dict] | Non
         return None
     if method == "REQUEST" and (shift.cancelled or shift.my_status != "confirmed"):
         return None
-    event_words = words(kit, shift)
+    names = kit.names([user, shift.lead])  # sent by the timer, after any ack: names may be looked up
+    event_words = words(kit, shift, names)
     ics = cal.invite_ics(shift, user=user, sequence=sequence, method=method, words=event_words,
-                         now=kit.services.now(), organizer=shift.lead)
+                         now=kit.services.now(), organizer=shift.lead, names=names)
     text = kit.render("calendar/invite.j2", shift=shift, method=method, sequence=sequence)
     parts: list = [bk.section(text)]
     if method == "REQUEST":
@@ -75,11 +85,11 @@ def notice_invite(kit: Kit, context: dict) -> tuple[str, list[dict], dict] | Non
     return text, bk.message(parts), upload
 
 
-def series_words(kit: Kit, series: sr.Series) -> cal.Words:
-    """The plain words of a series' calendar event (its shift template)."""
+def series_words(kit: Kit, series: sr.Series, names: dict[str, str] | None = None) -> cal.Words:
+    """The plain words of a series' calendar event (its shift template; `names` by member id: the lead's)."""
     env = plain_env(kit)
     shift = SimpleNamespace(**series.template)
-    lead = f"Slack member {shift.lead}" if shift.lead else "not set"
+    lead = lead_name(shift, names or {})
     summary = env.get_template("calendar/series_summary.txt.j2").render(shift=shift, freq=series.freq).strip()
     description = env.get_template("calendar/description.txt.j2").render(
         shift=shift, lead_name=lead, channel=kit.services.settings.coordinator_channel).strip()
@@ -96,8 +106,10 @@ def notice_series_invite(kit: Kit, context: dict) -> tuple[str, list[dict], dict
         return None
     if method == "REQUEST" and state is None:
         return None
+    names = kit.names([user, series.template.get("lead")])
     ics = cal.series_invite_ics(series, exdates=state.exdates if state and method == "REQUEST" else [], user=user,
-                                sequence=sequence, method=method, words=series_words(kit, series), now=now)
+                                sequence=sequence, method=method, words=series_words(kit, series, names), now=now,
+                                names=names)
     text = kit.render("calendar/series_invite.j2", series=series, method=method, sequence=sequence,
                       start=series.dtstart)
     parts: list = [bk.section(text)]
@@ -142,8 +154,10 @@ def feed_app(kit: Kit) -> Callable[[dict, Callable], Iterable[bytes]]:
             return not_found(start_response)
         now = kit.services.now()
         items = cal.feed_items(kit.services.store, user, now=now)
-        body = cal.feed_ics(items, user=user, words={s.id: words(kit, s) for s, _ in items}, now=now,
-                            name="Outreach shifts")
+        # A calendar app is waiting: names from the directory only (missing ones are queued for the timer).
+        names = kit.names([user, *(s.lead for s, _ in items)], fetch=False)
+        body = cal.feed_ics(items, user=user, words={s.id: words(kit, s, names) for s, _ in items}, now=now,
+                            name="Outreach shifts", names=names)
         start_response("200 OK", [
             ("Content-Type", "text/calendar; charset=utf-8"), ("Cache-Control", "no-store"),
             ("Content-Disposition", 'inline; filename="outreach.ics"'), ("Content-Length", str(len(body))),

@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 MINE = "hours_mine"
 CORRECT = "hours_correct"
 ROSTER = "hours_roster"
-NAME_MAX = 100
 ROSTER_SHOWN = 40  # people listed in the modal (two blocks each stay under Slack's 100); the .xlsx has everyone
 
 
@@ -45,24 +44,17 @@ def summary(kit: Kit, user: str, year: int | None = None) -> hr.Summary:
 
 
 def mine_view(kit: Kit, user: str) -> dict:
-    """My hours: this year's total, by month and by kind; the statement of service hours by DM (the submit)."""
+    """My hours: this year's total, by month and by kind; the statement of service hours by DM (the submit),
+    under the person's name as Slack knows it (shown when the directory has it already)."""
     s = summary(kit, user)
     parts: list[Block] = [bk.section(kit.render("hours/mine.j2", s=s), block_id="hours_summary")]
     if not s.lines:
         return bk.modal(title="My hours", blocks=parts, callback_id=MINE)
-    parts += [bk.divider(),
-              bk.text_input("statement_name", "Your name on the statement", max_length=NAME_MAX,
-                            hint=kit.render("hours/statement_hint.j2"))]
+    name = kit.names([user], fetch=False).get(user, user)  # a view opens at once: no look-up here
+    parts += [bk.divider(), bk.section(kit.render("hours/statement_hint.j2", name=name if name != user else None),
+                                       block_id="statement_hint")]
     return bk.modal(title="My hours", blocks=parts, callback_id=MINE, submit="Send statement",
                     metadata={"year": s.year})
-
-
-def clean_name(text: object) -> str | None:
-    """A name for the statement: one line, at most NAME_MAX characters; None when unusable."""
-    name = " ".join(str(text or "").split())
-    if not name or len(name) > NAME_MAX or any(ord(c) < 32 for c in name):
-        return None
-    return name
 
 
 def dm_file(kit: Kit, client: WebClient, *, user: str, text: str, data: bytes, filename: str, title: str) -> bool:
@@ -75,13 +67,27 @@ def dm_file(kit: Kit, client: WebClient, *, user: str, text: str, data: bytes, f
     return upload(client, channel=str(posted.get("channel") or user), data=data, filename=filename, title=title)
 
 
-def send_statement(kit: Kit, client: WebClient, *, user: str, name: str, s: hr.Summary) -> bool:
-    """Draw the person's one-page statement and DM it to them."""
-    settings = kit.services.settings
-    pdf = rf.statement_pdf(s, name=name, coalition=settings.coalition_name, issuer=settings.statement_issuer,
-                           today=_today(kit))
-    return dm_file(kit, client, user=user, text=kit.render("hours/statement_dm.j2", year=s.year), data=pdf,
-                   filename=f"service-hours-{s.year}.pdf", title=f"Statement of service hours {s.year}")
+def send_statement(kit: Kit, client: WebClient, *, user: str, s: hr.Summary) -> bool:
+    """Number the person's statement under their name as Slack knows it, draw it and DM it to them."""
+    settings, today = kit.services.settings, _today(kit)
+    name = kit.names([user]).get(user, user)
+    issued = hr.issue_statement(kit.services.store, s, name=name, today=today)
+    pdf = rf.statement_pdf(s, name=name, number=issued.number, coalition=settings.coalition_name,
+                           issuer=settings.statement_issuer, today=today)
+    text = kit.render("hours/statement_dm.j2", year=s.year, number=issued.number, named=name != user)
+    return dm_file(kit, client, user=user, text=text, data=pdf, filename=f"service-hours-{s.year}.pdf",
+                   title=f"Statement of service hours {s.year}")
+
+
+def verify_text(kit: Kit, number: int) -> str:
+    """What a coordinator is told of a statement's number: what was issued, to whom and when, and what the
+    same days give today."""
+    services = kit.services
+    issued = hr.find_statement(services.store, number)
+    if issued is None:
+        return kit.render("hours/verify_unknown.j2", number=number)
+    again = hr.recount(services.store, issued, zone=services.settings.zone, now=services.now())
+    return kit.render("hours/verify.j2", st=issued, again=again, zone=services.settings.timezone)
 
 
 # ---------------------------------------------------------------- corrections
@@ -151,7 +157,8 @@ def roster_view(kit: Kit, note: str | None = None) -> dict:
 
 def send_roster(kit: Kit, client: WebClient, user: str) -> bool:
     """The roster workbook, uploaded to the coordinator's DM."""
-    data = rf.roster_xlsx(roster_rows(kit), catalog=kit.services.catalog)
+    rows = roster_rows(kit)
+    data = rf.roster_xlsx(rows, catalog=kit.services.catalog, names=kit.names(r.user for r in rows))
     return dm_file(kit, client, user=user, text=kit.render("hours/roster_dm.j2"), data=data,
                    filename=f"roster-{_today(kit).isoformat()}.xlsx", title=f"Roster {_today(kit).isoformat()}")
 
@@ -167,7 +174,7 @@ def home_section(kit: Kit, user: str) -> list[Block]:
 # ---------------------------------------------------------------- commands
 
 
-@subcommand("hours", usage="[statement YOUR NAME]")
+@subcommand("hours", usage="[statement]")
 def cmd_hours(req: CommandRequest) -> None:
     """Your hours this year (a modal) and your statement of service hours; coordinators also see and correct anyone's."""
     kit = req.kit
@@ -180,17 +187,23 @@ def cmd_hours(req: CommandRequest) -> None:
         else:
             req.reply(kit.render("hours/mine.j2", s=summary(kit, req.actor)))
         return
-    if word == "statement":
-        name = clean_name(rest)
-        if name is None:
-            req.say("hours/bad_name.j2", limit=NAME_MAX)
-            return
+    if word == "statement":  # under the name Slack knows: anything typed after it is not a name
         s = summary(kit, req.actor)
         if not s.lines:
             req.say("hours/no_statement.j2", year=s.year)
             return
-        req.say("hours/statement_sent.j2", total=s.total, year=s.year)
-        send_statement(kit, req.client, user=req.actor, name=name, s=s)
+        req.say("hours/statement_sent.j2", total=s.total, year=s.year, typed=bool(rest.strip()))
+        send_statement(kit, req.client, user=req.actor, s=s)
+        return
+    if word == "verify":
+        if not coordinator:
+            req.say("common/not_allowed.j2", needed=Role.COORDINATOR.label, what="/outreach hours verify")
+            return
+        number = parse_number(rest.split(" ")[0]) if rest.strip() else None
+        if number is None:
+            req.say("common/usage.j2", usage="/outreach hours verify NUMBER")
+            return
+        req.reply(verify_text(kit, number))
         return
     if word == "correct":
         if not coordinator:
@@ -238,19 +251,14 @@ def register(app: App, kit: Kit) -> None:
 
     @kit.form(app.view(MINE))
     def on_statement(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        name = clean_name((context.get("form") or {}).get("statement_name"))
-        if name is None:
-            ack(response_action="errors", errors={"statement_name": kit.render("hours/bad_name.j2", limit=NAME_MAX)})
-            return
-        actor = context["actor"]
+        actor = context["actor"]  # the form has no name field: whatever a payload carries is not read
         s = summary(kit, actor)
-        if not s.lines:
-            ack(response_action="errors", errors={"statement_name": kit.render("hours/no_statement.j2", year=s.year)})
-            return
-        ack(response_action="update", view=bk.modal(
-            title="My hours", callback_id="hours_sent", close="Done",
-            blocks=[bk.section(kit.render("hours/statement_sent.j2", total=s.total, year=s.year))]))
-        send_statement(kit, client, user=actor, name=name, s=s)
+        text = (kit.render("hours/statement_sent.j2", total=s.total, year=s.year, typed=False) if s.lines
+                else kit.render("hours/no_statement.j2", year=s.year))
+        ack(response_action="update", view=bk.modal(title="My hours", callback_id="hours_sent", close="Done",
+                                                     blocks=[bk.section(text)]))
+        if s.lines:
+            send_statement(kit, client, user=actor, s=s)
 
     @kit.later(app.action("hours_roster_open"))
     def on_roster(body: dict, context: BoltContext, client: WebClient) -> None:

@@ -45,6 +45,9 @@ class Kit:
     wake: Callable[[], None] = lambda: None
     # How many people's requests are under way (in the worker: the jobs it is doing).
     requests_under_way: Callable[[], int] = lambda: 0
+    # Members' names for files read outside Slack, by member id (handlers/directory.py): the real name,
+    # else the display name, else the id itself; `fetch=False` uses only what the directory holds.
+    names: Callable[..., dict[str, str]] = lambda ids, fetch=True: {i: i for i in ids if i}
 
     def later(self, register: Callable[..., object]) -> Callable[[F], F]:
         """Register a listener as work after an empty ack, done by a worker from the jobs table (a decorator)."""

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import yaml
 
+# Every scope the app asks for, in one list: manifest.yml, `python bot.py manifest`, `check` and the
+# tests read it. A scope added here reaches a running workspace only when the app is reinstalled.
 BOT_SCOPES = [
     "chat:write",         # DMs to volunteers, posts and alerts in channels the bot is in
     "chat:write.public",  # post a new shift in the public channel where /outreach new was typed
     "commands",           # the /outreach command
     "files:write",        # .ics invites to volunteers' DMs, impact charts and CSV exports (files_upload_v2)
+    "users:read",         # people's names and locale (users.info) for the roster, statements and invites
 ]
-BOT_EVENTS = ["app_home_opened"]
+BOT_EVENTS = [
+    "app_home_opened",  # the home tab
+    "user_change",      # a member changed their name: the directory of people follows (needs users:read)
+]
 
 
 def build_manifest() -> dict:

@@ -167,9 +167,9 @@ def _unsent(db: Database, key: str) -> bool:
 
 
 def series_invite_ics(series: sr.Series, *, exdates: list[datetime], user: str, sequence: int, method: str,
-                      words: Words, now: datetime) -> bytes:
+                      words: Words, now: datetime, names: dict[str, str] | None = None) -> bytes:
     """One person's invite to a series (or its cancellation): one VEVENT with the RRULE and an EXDATE for
-    each date they are not on."""
+    each date they are not on; `names` gives the lead's and the person's names by member id."""
     cal = _calendar(method)
     event = Event()
     event.add("uid", series_uid(series.id, user))
@@ -184,14 +184,7 @@ def series_invite_ics(series: sr.Series, *, exdates: list[datetime], user: str, 
     event.add("location", words.location)
     event.add("description", words.description)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    organizer = vCalAddress(f"urn:slack:user:{series.template.get('lead') or 'outreach-bot'}")
-    organizer.params["cn"] = vText("Outreach coordinators")
-    event.add("organizer", organizer)
-    attendee = vCalAddress(f"urn:slack:user:{user}")
-    attendee.params["cn"] = vText(user)
-    attendee.params["role"] = vText("REQ-PARTICIPANT")
-    attendee.params["partstat"] = vText("ACCEPTED")
-    event.add("attendee", attendee)
+    _people(event, organizer=series.template.get("lead"), user=user, names=names or {})
     if method != "CANCEL":
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
@@ -237,8 +230,21 @@ def _calendar(method: str | None) -> Calendar:
     return cal
 
 
+def _people(event: Event, *, organizer: str | None, user: str, names: dict[str, str]) -> None:
+    """ORGANIZER (the lead, else the coordinators) and ATTENDEE (the person), each named as Slack knows them
+    (else by member id); their addresses are Slack member ids: the bot knows no e-mail addresses."""
+    organizer_address = vCalAddress(f"urn:slack:user:{organizer or 'outreach-bot'}")
+    organizer_address.params["cn"] = vText(names.get(organizer, organizer) if organizer else "Outreach coordinators")
+    event.add("organizer", organizer_address)
+    attendee = vCalAddress(f"urn:slack:user:{user}")
+    attendee.params["cn"] = vText(names.get(user, user))
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee.params["partstat"] = vText("ACCEPTED")
+    event.add("attendee", attendee)
+
+
 def _event(shift: Shift, *, user: str, sequence: int, method: str, words: Words, now: datetime,
-           organizer: str | None) -> Event:
+           organizer: str | None, names: dict[str, str]) -> Event:
     event = Event()
     event.add("uid", uid(shift.id, user))
     event.add("sequence", sequence)
@@ -250,14 +256,7 @@ def _event(shift: Shift, *, user: str, sequence: int, method: str, words: Words,
     event.add("description", words.description)
     cancelled = method == "CANCEL" or shift.cancelled
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    organizer_address = vCalAddress(f"urn:slack:user:{organizer or 'outreach-bot'}")
-    organizer_address.params["cn"] = vText("Outreach coordinators")
-    event.add("organizer", organizer_address)
-    attendee = vCalAddress(f"urn:slack:user:{user}")
-    attendee.params["cn"] = vText(user)
-    attendee.params["role"] = vText("REQ-PARTICIPANT")
-    attendee.params["partstat"] = vText("ACCEPTED")
-    event.add("attendee", attendee)
+    _people(event, organizer=organizer, user=user, names=names)
     if not cancelled:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
@@ -268,23 +267,23 @@ def _event(shift: Shift, *, user: str, sequence: int, method: str, words: Words,
 
 
 def invite_ics(shift: Shift, *, user: str, sequence: int, method: str, words: Words, now: datetime,
-               organizer: str | None = None) -> bytes:
-    """One person's invite (or its cancellation) as an .ics file."""
+               organizer: str | None = None, names: dict[str, str] | None = None) -> bytes:
+    """One person's invite (or its cancellation) as an .ics file; `names` by member id (else the ids)."""
     cal = _calendar(method)
     cal.add_component(_event(shift, user=user, sequence=sequence, method=method, words=words, now=now,
-                             organizer=organizer))
+                             organizer=organizer, names=names or {}))
     cal.add_missing_timezones()
     return cal.to_ical()
 
 
 def feed_ics(items: list[tuple[Shift, int]], *, user: str, words: dict[int, Words], now: datetime,
-             name: str) -> bytes:
-    """A person's subscription feed: every confirmed shift, with its current SEQUENCE."""
+             name: str, names: dict[str, str] | None = None) -> bytes:
+    """A person's subscription feed: every confirmed shift, with its current SEQUENCE; `names` by member id."""
     cal = _calendar("PUBLISH")
     cal.add("x-wr-calname", name)
     for shift, sequence in items:
         cal.add_component(_event(shift, user=user, sequence=sequence, method="PUBLISH", words=words[shift.id],
-                                 now=now, organizer=shift.lead))
+                                 now=now, organizer=shift.lead, names=names or {}))
     cal.add_missing_timezones()
     return cal.to_ical()
 

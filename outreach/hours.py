@@ -189,6 +189,58 @@ def everyone_hours(store: Store, *, year: int, zone: ZoneInfo, now: datetime) ->
     return {user: round(hours, 2) for user, hours in totals.items() if hours}
 
 
+# ---------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement of service hours as issued: its number, whose, the days it covers, its figures, when and
+    under which name (the person's name as Slack knew it, never typed)."""
+
+    number: int
+    user: str
+    first: date
+    last: date
+    hours: float
+    shifts: int
+    issued_at: datetime
+    issued_to: str
+
+
+def statement_period(s: Summary, today: date) -> tuple[date, date]:
+    """The days a statement covers: its calendar year, up to today in the year under way."""
+    return date(s.year, 1, 1), min(date(s.year, 12, 31), today)
+
+
+def issue_statement(store: Store, s: Summary, *, name: str, today: date) -> Statement:
+    """Number a statement and record its figures before it is printed (the number goes on it)."""
+    first, last = statement_period(s, today)
+    now = store.clock()
+    with store.write() as db:
+        number = db["statements"].insert({
+            "user_id": s.user, "period": f"{first.isoformat()}..{last.isoformat()}", "hours": s.total,
+            "shifts": len(s.lines), "issued_at": iso(now), "issued_to": name,
+        }).last_pk
+    return Statement(int(number), s.user, first, last, s.total, len(s.lines), now, name)
+
+
+def find_statement(store: Store, number: int) -> Statement | None:
+    """The statement issued under this number, or None."""
+    with store.read() as db:
+        row = next(db.query("SELECT * FROM statements WHERE number = ?", [number]), None)
+    if row is None:
+        return None
+    first, _, last = row["period"].partition("..")
+    return Statement(row["number"], row["user_id"], date.fromisoformat(first), date.fromisoformat(last),
+                     float(row["hours"]), int(row["shifts"]), from_iso(row["issued_at"]), row["issued_to"])
+
+
+def recount(store: Store, statement: Statement, *, zone: ZoneInfo, now: datetime) -> float:
+    """The hours the statement's days give today (a correction made since would change them)."""
+    s = person_hours(store, statement.user, year=statement.first.year, zone=zone, now=now)
+    return round(sum(line.hours for line in s.lines if statement.first <= line.day <= statement.last), 2)
+
+
 # ---------------------------------------------------------------- corrections
 
 

@@ -382,9 +382,10 @@ def hours_text(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
 
 
-def statement_pdf(summary: Summary, *, name: str, coalition: str | None, issuer: str | None, today: date) -> bytes:
-    """A one-page statement of a person's service hours in a year: dates, hours per shift, the total,
-    the coalition's name and who issues it (the configured coordinator, else the coalition's coordinators)."""
+def statement_pdf(summary: Summary, *, name: str, number: int, coalition: str | None, issuer: str | None,
+                  today: date) -> bytes:
+    """A one-page statement of a person's service hours in a year: its number, dates, hours per shift, the
+    total, the coalition's name and who issues it (the configured coordinator, else the coalition's coordinators)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import letter
     from reportlab.lib.styles import ParagraphStyle
@@ -402,7 +403,8 @@ def statement_pdf(summary: Summary, *, name: str, coalition: str | None, issuer:
     text = (w["body"] if year_over else w["body_part"]).format(
         name=name, total=hours_text(summary.total), coalition=org, year=summary.year, last=_day(today))
     story: list = [Paragraph(escape(coalition or w["program"]), title_style),
-                   Paragraph(escape(w["title"]), sub_style), Spacer(1, 0.15 * inch),
+                   Paragraph(escape(w["title"]), sub_style),
+                   Paragraph(escape(w["number"].format(number=number)), small), Spacer(1, 0.15 * inch),
                    Paragraph(escape(text), body), Spacer(1, 0.15 * inch)]
     if summary.lines:
         if len(summary.lines) <= STATEMENT_ROWS:
@@ -436,7 +438,8 @@ def statement_pdf(summary: Summary, *, name: str, coalition: str | None, issuer:
         story.append(Paragraph(escape(w["none"]), body))
     who = issuer or w["issuer_default"].format(coalition=org)
     story += [Spacer(1, 0.25 * inch), Paragraph(escape(w["issued"].format(today=_day(today), issuer=who)), body),
-              Spacer(1, 0.1 * inch), Paragraph(escape(w["footer"]), small)]
+              Spacer(1, 0.1 * inch), Paragraph(escape(w["footer"]), small),
+              Paragraph(escape(w["verify"].format(number=number)), small)]
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=letter, leftMargin=0.9 * inch, rightMargin=0.9 * inch,
                             topMargin=0.8 * inch, bottomMargin=0.7 * inch, title=f"{w['title']} {summary.year}",
@@ -445,9 +448,9 @@ def statement_pdf(summary: Summary, *, name: str, coalition: str | None, issuer:
     return buffer.getvalue()
 
 
-def roster_xlsx(rows: list[RosterRow], *, catalog: Catalog) -> bytes:
-    """The roster as a workbook: one row per volunteer (hours as numbers, dates as dates), and a sheet of
-    every volunteer's trainings with their expiry."""
+def roster_xlsx(rows: list[RosterRow], *, catalog: Catalog, names: dict[str, str]) -> bytes:
+    """The roster as a workbook: one row per volunteer, by name (from `names`, else the member id) and
+    member id (hours as numbers, dates as dates), and a sheet of every volunteer's trainings with their expiry."""
     from openpyxl import Workbook
 
     w = hours_words()["roster"]
@@ -460,13 +463,13 @@ def roster_xlsx(rows: list[RosterRow], *, catalog: Catalog) -> bytes:
             catalog.name_of("trainings", t.training)
             + (f" ({w['until'].format(day=t.expires_on.isoformat())})" if t.expires_on else "") for t in r.trainings)
         languages = ", ".join(catalog.name_of("languages", lang) for lang in r.languages)
-        table.append([r.user, trainings, min(expiries) if expiries else None, languages, r.hours_90, r.hours_year,
-                      r.last_shift, r.no_shows])
-    out.sheet(w["sheet"], w["head"], table, {2: DATE, 4: "0.00", 5: "0.00", 6: DATE, 7: WHOLE},
-              widths=[12, 50, 11, 24, 10, 10, 11, 10])
+        table.append([names.get(r.user, r.user), r.user, trainings, min(expiries) if expiries else None, languages,
+                      r.hours_90, r.hours_year, r.last_shift, r.no_shows])
+    out.sheet(w["sheet"], w["head"], table, {3: DATE, 5: "0.00", 6: "0.00", 7: DATE, 8: WHOLE},
+              widths=[24, 12, 50, 11, 24, 10, 10, 11, 10])
     out.sheet(w["trainings_sheet"], w["trainings_head"], [
-        [r.user, catalog.name_of("trainings", t.training), t.completed_on, t.expires_on]
-        for r in rows for t in r.trainings], {2: DATE, 3: DATE}, widths=[12, 30, 11, 11])
+        [names.get(r.user, r.user), r.user, catalog.name_of("trainings", t.training), t.completed_on, t.expires_on]
+        for r in rows for t in r.trainings], {3: DATE, 4: DATE}, widths=[24, 12, 30, 11, 11])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -489,6 +489,27 @@ def m020_night_status(db: Database) -> None:
     )
     db.execute("CREATE UNIQUE INDEX incidents_open ON incidents(shift_id) WHERE resolved_at IS NULL")
 
+
+def m024_people(db: Database) -> None:
+    """The directory of people as Slack knows them (outreach/people.py), and the statements of hours issued."""
+    db["people"].create(
+        {
+            "user_id": str, "real_name": str, "display_name": str, "locale": str, "deleted": int,
+            "refreshed_at": str, "tried_at": str,
+        },
+        pk="user_id", defaults={"deleted": 0},
+    )
+    db["people"].create_index(["refreshed_at"])
+    db["statements"].create(
+        {
+            "number": int, "user_id": str, "period": str, "hours": float, "shifts": int,
+            "issued_at": str, "issued_to": str,
+        },
+        pk="number", not_null={"user_id", "period", "hours", "shifts", "issued_at", "issued_to"},
+    )
+    db["statements"].create_index(["user_id"])
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 

@@ -152,6 +152,10 @@ class FakeSlack:
         self._ws_conns: list[ServerConnection] = []
         self._acks: dict[str, dict] = {}
         self._closed = False
+        # users.info answers by member id (fill with `add_user`); anyone else is `user_not_found`.
+        self.users: dict[str, dict] = {}
+        # Scopes the token lacks: a method needing one answers `missing_scope` (users.info: users:read).
+        self.missing_scopes: set[str] = set()
 
         fake = self
 
@@ -270,6 +274,20 @@ class FakeSlack:
         """Make the next `times` calls to `method` (whose params match `where`) fail: HTTP status, error or delay."""
         with self._cond:
             self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, delay, times, where))
+
+    def add_user(self, user: str, *, real_name: str = "", display_name: str = "", locale: str = "en-US",
+                 deleted: bool = False) -> dict:
+        """Make users.info know a member, as Slack describes one (the locale only with include_locale)."""
+        entry = {
+            "id": user, "team_id": self.team_id, "name": user.lower(), "deleted": deleted, "real_name": real_name,
+            "tz": "America/New_York", "tz_label": "Eastern Standard Time", "tz_offset": -18000, "is_bot": False,
+            "locale": locale,
+            "profile": {"real_name": real_name, "display_name": display_name,
+                        "real_name_normalized": real_name, "display_name_normalized": display_name},
+        }
+        with self._cond:
+            self.users[user] = entry
+        return entry
 
     # ------------------------------------------------------------------ socket mode
 
@@ -416,11 +434,24 @@ class FakeSlack:
             return _Response(200, b'{"ok": true}')
         if method.startswith("/"):
             return _Response(404, json.dumps({"ok": False, "error": "unknown_path"}).encode())
+        if method == "users.info":
+            refusal = self._users_info_refusal(params)
+            if refusal is not None:
+                return _Response(200, json.dumps(refusal).encode())
         answer = {"ok": True, **self._answer(method, params)}
         with self._cond:
             call.answer = answer
             self._cond.notify_all()
         return _Response(200, json.dumps(answer).encode())
+
+    def _users_info_refusal(self, p: dict) -> dict | None:
+        """users.info's error answer (a scope the token lacks, an unknown member), or None."""
+        if "users:read" in self.missing_scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "users:read",
+                    "provided": "chat:write,chat:write.public,commands,files:write"}
+        if str(p.get("user", "")) not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return None
 
     def _answer(self, method: str, p: dict) -> dict:
         """Build the method-specific part of a successful Web API answer."""
@@ -468,20 +499,11 @@ class FakeSlack:
             users = str(p.get("users") or p.get("user") or "")
             return {"channel": {"id": dm_channel(users.split(",")[0]) if users else p.get("channel", "")}}
         if method == "users.info":
-            user = str(p.get("user", ""))
-            return {
-                "user": {
-                    "id": user,
-                    "team_id": self.team_id,
-                    "name": f"user{user.lower()}",
-                    "real_name": f"User {user}",
-                    "tz": "America/New_York",
-                    "tz_label": "Eastern Standard Time",
-                    "tz_offset": -18000,
-                    "is_bot": False,
-                    "profile": {"real_name": f"User {user}", "display_name": f"user{user.lower()}"},
-                }
-            }
+            with self._cond:
+                user = json.loads(json.dumps(self.users[str(p.get("user", ""))]))
+            if str(p.get("include_locale", "")).lower() not in ("1", "true"):
+                user.pop("locale", None)
+            return {"user": user}
         if method == "files.getUploadURLExternal":
             file_id = self._new_id("F")
             with self._cond:

@@ -93,9 +93,18 @@ def test_views_and_users(fake: FakeSlack, client: WebClient) -> None:
     assert resp["view"]["id"].startswith("V")
     assert resp["view"]["type"] == "modal"
     assert fake.calls_to("views.open")[0].params["view"] == view
+    fake.add_user("U9", real_name="Nine Example", display_name="nine", locale="es-ES")
     user = client.users_info(user="U9")["user"]
     assert user["id"] == "U9" and user["tz"] == "America/New_York"
-    assert "real_name" in user["profile"]
+    assert user["profile"]["real_name"] == "Nine Example" and "locale" not in user
+    assert client.users_info(user="U9", include_locale=True)["user"]["locale"] == "es-ES"
+    with pytest.raises(SlackApiError) as unknown:
+        client.users_info(user="U8")
+    assert unknown.value.response["error"] == "user_not_found"
+    fake.missing_scopes.add("users:read")
+    with pytest.raises(SlackApiError) as lacking:
+        client.users_info(user="U9")
+    assert lacking.value.response["error"] == "missing_scope" and lacking.value.response["needed"] == "users:read"
     assert client.conversations_open(users="U9")["channel"]["id"] == "D9"
     assert client.api_call("something.else")["ok"] is True
 

@@ -11,7 +11,7 @@ from datetime import datetime
 import openpyxl
 from conftest import ADMIN
 from phone import Phone
-from test_hours import LEAD, PLANTED, bot, night, uploaded  # noqa: F401 (fixtures)
+from test_hours import LEAD, NAMES, PLANTED, bot, night, uploaded  # noqa: F401 (fixtures)
 
 
 def block_words(screen, block_id):
@@ -48,9 +48,10 @@ def test_the_roster_workbook_has_numbers_as_numbers_and_no_debrief_text(bot, nig
     assert book.sheetnames == ["Roster", "Trainings"]
     sheet = book["Roster"]
     head = [c.value for c in sheet[1]]
-    assert head[:2] == ["Slack ID", "Trainings"] and "Hours this year" in head
-    rows = {r[0]: dict(zip(head, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert head[:3] == ["Name", "Slack ID", "Trainings"] and "Hours this year" in head
+    rows = {r[1]: dict(zip(head, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert set(rows) == {"UA", "UB", LEAD}
+    assert {user: row["Name"] for user, row in rows.items()} == NAMES  # as Slack knows them
     assert rows["UA"]["Hours this year"] == 6.25 and isinstance(rows["UA"]["Hours this year"], float)
     assert rows["UA"]["Hours, last 90 days"] == 6.25
     assert rows["UA"]["Last shift"] == datetime(2026, 11, 25)
@@ -58,8 +59,9 @@ def test_the_roster_workbook_has_numbers_as_numbers_and_no_debrief_text(bot, nig
     assert rows["UB"]["Hours this year"] == 0 and rows["UB"]["Last shift"] is None
     assert isinstance(rows["UA"]["Next expiry"], datetime) or rows["UA"]["Next expiry"] is None
     trainings = list(book["Trainings"].iter_rows(min_row=2, values_only=True))
-    assert {(t[0], t[1]) for t in trainings} == {("UA", "Direct outreach training"), ("UB", "Direct outreach training")}
-    assert all(isinstance(t[2], datetime) for t in trainings)
+    assert {(t[0], t[1], t[2]) for t in trainings} == {("Ana Example", "UA", "Direct outreach training"),
+                                                      ("Bo Example", "UB", "Direct outreach training")}
+    assert all(isinstance(t[3], datetime) for t in trainings)
     cells = " ".join(str(c) for ws in book for row in ws.iter_rows(values_only=True) for c in row)
     assert not any(planted in cells for planted in PLANTED)
 

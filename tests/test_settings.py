@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from handlers.commands import REGISTRY
-from handlers.manifest import build_manifest, manifest_yaml
+from handlers.manifest import BOT_SCOPES, build_manifest, manifest_yaml
 from outreach.catalog import Catalog, CatalogError
 from outreach.settings import SettingsError, load_settings
 
@@ -101,8 +101,15 @@ def test_manifest_is_committed_and_complete():
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
-    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == ["chat:write", "chat:write.public", "commands", "files:write"]
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "user_change"]
+    assert manifest["oauth_config"]["scopes"]["bot"] == BOT_SCOPES  # the one list
+    assert "users:read" in BOT_SCOPES
+
+
+# The scope each Web API method the code calls needs (none: views.*, auth.test).
+METHOD_SCOPES = {"chat_postMessage": "chat:write", "chat_update": "chat:write", "files_upload_v2": "files:write",
+                 "users_info": "users:read", "views_open": None, "views_update": None, "views_publish": None,
+                 "views_push": None}
 
 
 def test_scopes_match_the_web_api_methods_the_code_calls():
@@ -111,9 +118,8 @@ def test_scopes_match_the_web_api_methods_the_code_calls():
         methods |= set(re.findall(r"client\.(\w+)\(", path.read_text()))
         methods |= set(re.findall(r"\.(chat_\w+|views_\w+|files_\w+|users_\w+|conversations_\w+)\(", path.read_text()))
     methods.discard("auth_test")
-    # chat:write covers chat_*; views_* and auth.test need no scope; files:write covers files_upload_v2.
-    assert methods <= {"chat_postMessage", "chat_update", "views_open", "views_update", "views_publish",
-                       "views_push", "files_upload_v2"}, methods
+    assert methods <= set(METHOD_SCOPES), methods - set(METHOD_SCOPES)
+    assert {METHOD_SCOPES[m] for m in methods} - {None} <= set(BOT_SCOPES)
 
 
 def test_readme_documents_every_subcommand_and_setting():
