@@ -4,6 +4,8 @@ Sources, in order, per shift:
 
 1. per-member check-in and check-out rows (`member_checkins`: one row per member, with the times each
    checked in and out, or marked absent), when that table exists and the shift has rows in it;
+   The debrief's team, once written, is the final word: a member checked in whom the lead left off it
+   counts as absent, and one on it without a check-in was out for the team's times (below);
 2. else the debrief's team (the attendee list the lead confirms in the debrief), each member out from
    the shift's check-in to its check-out (outreach/safety.py) when both were recorded and make sense,
    else the debrief's times (the plan when nobody checked in);
@@ -127,11 +129,16 @@ def _read(db: Database, ids: str, *, teams: bool = True) -> tuple[dict[int, list
 
 
 def _join(members: list[Presence], team: Team) -> list[Presence]:
-    """A shift's own check-ins, and the people of its debrief's team who have none (a lead checking out the
-    whole team checks in nobody else): those were out for the team's times."""
+    """A shift's own check-ins joined with its debrief's team, the lead's final word on who was out: the
+    team's people without a check-in were out for the team's times; anyone checked in whom the lead left
+    off the team was not out (absent: no hours, whatever the safety records say)."""
     _, people, start, end, source = team
+    if not people:
+        return members
+    kept = [p if p.user in people or p.status != PRESENT else Presence(p.user, None, None, ABSENT, FROM_DEBRIEF)
+            for p in members]
     seen = {p.user for p in members}
-    return members + [_present(user, start, end, source) for user in people if user not in seen]
+    return kept + [_present(user, start, end, source) for user in people if user not in seen]
 
 
 def attendance(db: Database, shift_ids: list[int], *, missing: bool = True) -> dict[int, list[Presence]]:

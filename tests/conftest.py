@@ -348,7 +348,22 @@ DEBRIEF_TYPES = {
     "wb_checkin": "checkboxes", "db_start_date": "datepicker", "db_end_date": "datepicker",
     "db_fu1_due": "datepicker", "db_fu2_due": "datepicker", "db_start_time": "timepicker",
     "db_end_time": "timepicker", "db_fu1_owner": "users_select", "db_fu2_owner": "users_select",
+    "back": "multi_users_select", "absent": "multi_users_select", "out": "multi_users_select",
 }
+
+
+def everyone_back(bot: Bot, number: int, *, lead: str = "ULEAD", back: list[str] | None = None,
+                  absent: list[str] | None = None) -> Sent:
+    """The lead's "Everyone back safe" form, submitted: `back` (by default everyone not yet accounted for)
+    checked out, `absent` marked as not out tonight."""
+    from outreach import safety
+
+    if back is None:
+        back = [u for u in safety.load_state(bot.store, number).unaccounted if u not in (absent or [])]
+    sent = submit_typed(bot, lead, "safety_team_out", {"back": back, "absent": list(absent or [])},
+                        metadata={"shift_id": number})
+    assert sent.status == 200 and not sent.body, sent.body
+    return sent
 
 
 def typed_state(fields: dict[str, object]) -> dict:

@@ -10,13 +10,13 @@ import json
 import re
 
 import pytest
-from conftest import ADMIN, Bot, submit_debrief
+from conftest import ADMIN, Bot, everyone_back, submit_debrief
 from fakeslack import dm_channel
 from phone import Phone
 from pypdf import PdfReader
 
 from outreach import hours as hr
-from outreach.attendance import NO_SHOW, PRESENT, attendance
+from outreach.attendance import ABSENT, PRESENT, attendance
 
 LEAD = "ULEAD"
 COALITION = "Eastside Coalition Against Trafficking"
@@ -67,8 +67,9 @@ def night(bot):
     assert "signed up" in bot.command("UA", f"signup {b}").text().lower()
     bot.clock.advance(days=1, hours=10, minutes=40)  # 2026-11-24 01:40 UTC: 19:40 in Chicago
     bot.command(LEAD, f"checkin {a}").reply()
-    bot.clock.advance(hours=4, minutes=15)  # 23:55 in Chicago
-    bot.command(LEAD, f"checkout {a}").reply()
+    bot.command("UA", f"checkin {a}").reply()
+    bot.clock.advance(hours=4, minutes=15)  # 23:55 in Chicago: everyone back safe, UB wasn't out tonight
+    everyone_back(bot, a, back=[LEAD, "UA"], absent=["UB"])
     bot.clock.advance(days=2)  # both shifts are over
     debrief(bot, a)
     confirm_team(bot, a, [LEAD, "UA"])
@@ -78,15 +79,21 @@ def night(bot):
     return a, b
 
 
+def _file_name(phone: Phone, call) -> str:
+    files = call.params["files"]
+    file_id = (json.loads(files) if isinstance(files, str) else files)[0]["id"]
+    return next(c.params["filename"] for c in phone.bot.fake.calls_to("files.getUploadURLExternal")
+                if c.answer and c.answer.get("file_id") == file_id)
+
+
 def uploaded(phone: Phone, mark: int) -> tuple[str, bytes]:
-    """The file uploaded into this person's DM after `mark`: its name and bytes."""
+    """The file uploaded into this person's DM after `mark` (not a calendar invite): its name and bytes."""
     complete = phone.wait(mark, lambda c: c.method == "files.completeUploadExternal"
-                          and c.params.get("channel_id") == dm_channel(phone.user), "a file in their DM")
+                          and c.params.get("channel_id") == dm_channel(phone.user)
+                          and not _file_name(phone, c).endswith(".ics"), "a file in their DM")
     files = complete.params["files"]
     file_id = (json.loads(files) if isinstance(files, str) else files)[0]["id"]
-    name = next(c.params["filename"] for c in phone.bot.fake.calls_to("files.getUploadURLExternal")
-                if c.answer and c.answer.get("file_id") == file_id)
-    return name, phone.bot.fake.uploads[file_id]
+    return _file_name(phone, complete), phone.bot.fake.uploads[file_id]
 
 
 def pdf_words(data: bytes) -> tuple[PdfReader, str]:
@@ -107,7 +114,7 @@ def test_hours_follow_the_real_check_in_and_check_out(bot, night):
     present = {p.user: p for p in found[a]}
     assert present[LEAD].status == present["UA"].status == PRESENT
     assert present[LEAD].hours == present["UA"].hours == 4.25  # 19:40 to 23:55, not the planned 4 h
-    assert present["UB"].status == NO_SHOW and present["UB"].hours == 0.0
+    assert present["UB"].status == ABSENT and present["UB"].hours == 0.0
     assert sorted((p.user, p.hours, p.status) for p in found[b]) == [("UA", 2.0, PRESENT), (LEAD, 2.0, PRESENT)]
 
     you = Phone(bot, "UA")
@@ -128,7 +135,7 @@ def test_statement_pdf_carries_the_total_coalition_and_issuer(bot, night):
     mark = you.mark
     done = mine.submit({})
     assert "on its way to your DMs" in done.modal().words
-    dm = done.dm()
+    dm = done.dm(where=lambda screen: "statement" in screen.text.lower())
     assert "statement of service hours" in dm.text.lower() and "(no. 1)" in dm.text
     name, data = uploaded(you, mark)
     assert name == "service-hours-2026.pdf"

@@ -82,7 +82,8 @@ def test_the_safety_line_says_at_and_a_cancelled_post_is_no_new_shift(bot):
     at(bot, datetime(2026, 11, 24, 1, 0, tzinfo=UTC))
     Phone(bot, "ULEAD").last_dm().tap("Check in (me)").reply()
     at(bot, datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
-    at(bot, datetime(2026, 11, 24, 2, 10, tzinfo=UTC))
+    at(bot, datetime(2026, 11, 24, 2, 10, tzinfo=UTC))  # passed on to UA, who counts as out too
+    at(bot, datetime(2026, 11, 24, 2, 20, tzinfo=UTC))  # then the coordinators
     coordinator = Phone(bot, "UCO")
     alert = coordinator.last_dm()
     alert.tap("Acknowledge")

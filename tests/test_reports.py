@@ -10,7 +10,7 @@ import struct
 from datetime import UTC, datetime
 
 import pytest
-from conftest import ADMIN, COORD_CHANNEL, submit_debrief
+from conftest import ADMIN, COORD_CHANNEL, everyone_back, submit_debrief
 
 import bot as bot_module
 from outreach import store as store_module
@@ -44,8 +44,9 @@ def november(bot):
     bot.command("UA", f"signup {c}").reply()
     bot.clock.advance(days=1, hours=10, minutes=15)  # shift a's team checks in at 19:15 and out at 23:30 Chicago
     bot.command(LEAD, f"checkin {a}").reply()
+    bot.command("UA", f"checkin {a}").reply()
     bot.clock.advance(hours=4, minutes=15)
-    bot.command(LEAD, f"checkout {a}").reply()
+    everyone_back(bot, a, lead=LEAD)  # the lead: everyone back safe
     out = next(bot.db.query("SELECT checked_in_at, checked_out_at FROM safety WHERE shift_id = ?", [a]))
     assert out == {"checked_in_at": "2026-11-24T01:15:00+00:00", "checked_out_at": "2026-11-24T05:30:00+00:00"}
     bot.clock.advance(days=7, hours=7, minutes=30)  # 2026-12-01 13:00 UTC, 07:00 in Chicago

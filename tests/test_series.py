@@ -314,7 +314,7 @@ def test_the_repeat_step_says_what_to_fix(bot):
 def test_a_coordinator_plans_a_series_by_tapping(bot):
     coordinator = Phone(bot, ADMIN)
     form = coordinator.command("new").modal()
-    assert len(form.inputs) == 12 and "Does not repeat" in form.words
+    assert len(form.inputs) == 13 and "Does not repeat" in form.words
     step = form.tap("Repeat…").modal()
     assert step.inputs == ["Repeats", "Until (or number of times)"]
     form = step.submit({"Repeats": "Every 2 weeks", "Until (or number of times)": "3"}).modal()

@@ -17,7 +17,7 @@ def test_new_opens_the_form_for_coordinators_only(bot):
                   "capacity", "min_team", "languages", "lead", "training", "notes"):
         assert field in block_ids
     inputs = [b for b in view["blocks"] if b["type"] == "input"]
-    assert len(inputs) <= 12 and "end_date" not in block_ids  # the end's date follows from the start and times
+    assert len(inputs) <= 13 and "end_date" not in block_ids  # the end's date follows from the start and times
     lead = next(b for b in inputs if b["block_id"] == "lead")
     assert lead["element"]["initial_user"] == ADMIN  # the lead defaults to the person planning
     refused = bot.command("UVOL", "new")
