@@ -45,6 +45,22 @@ def sos_post(bot):
     return found()[0]
 
 
+def night(bot):
+    """Tomorrow evening's shift: ULEAD leads, UA is confirmed, UCO is a coordinator."""
+    number = bot.create_shift()
+    bot.make_coordinator("UCO")
+    bot.train("UA")
+    assert "signed up" in bot.command("UA", f"signup {number}").text()
+    return number
+
+
+def details_of(bot, number):
+    """The words of the shift's Details, as a coordinator opens them."""
+    bot.click("UCO", "shift_details", str(number))
+    opened = bot.fake.wait_for("views.open", where=lambda c: "Law enforcement contact tonight" in str(c.params))[-1]
+    return message_text(opened.params["view"])
+
+
 def press_sos(bot, number):
     at(bot, START)
     bot.command("ULEAD", f"checkin {number}").reply()
@@ -189,10 +205,7 @@ def test_the_law_enforcement_contact_cannot_be_typed_any_more(bot):
 
 
 def test_the_lead_picks_the_agency_on_the_checklist_and_the_sos_post_shows_its_name_and_phone(bot):
-    number = bot.create_shift()
-    bot.make_coordinator("UCO")
-    bot.train("UA")
-    bot.command("UA", f"signup {number}").reply()
+    number = night(bot)
     add_partner(bot, "County Vice Unit", [rd.LAW_ENFORCEMENT], phone="555 0199")
     add_partner(bot, "Night Clinic", ["medical-care"])  # not law enforcement: not offered
     screen = opened(bot, number, "ULEAD")
@@ -206,16 +219,11 @@ def test_the_lead_picks_the_agency_on_the_checklist_and_the_sos_post_shows_its_n
     words = message_text(post.params)
     assert "*Law enforcement contact tonight:* County Vice Unit, 555 0199" in words
     # Details shows the same contact.
-    bot.click("UCO", "shift_details", str(number))
-    details = bot.fake.wait_for("views.open", where=lambda c: "Law enforcement contact tonight" in str(c.params))[-1]
-    assert "*Law enforcement contact tonight:* County Vice Unit, 555 0199" in message_text(details.params["view"])
+    assert "*Law enforcement contact tonight:* County Vice Unit, 555 0199" in details_of(bot, number)
 
 
 def test_a_hostile_agency_name_is_escaped_in_the_sos_post_the_alert_and_details(bot):
-    number = bot.create_shift()
-    bot.make_coordinator("UCO")
-    bot.train("UA")
-    bot.command("UA", f"signup {number}").reply()
+    number = night(bot)
     pick_contact(bot, number, name="Vice <!channel> <@U999> Unit")
     words = message_text(press_sos(bot, number).params)
     assert "Vice &lt;!channel&gt; &lt;@U999&gt; Unit, 555 0199" in words
@@ -223,16 +231,11 @@ def test_a_hostile_agency_name_is_escaped_in_the_sos_post_the_alert_and_details(
     at(bot, datetime(2026, 11, 24, 5, 30, tzinfo=UTC))  # after the end, nobody checked out
     alert = message_text(escalations(bot)[0].params)
     assert "Vice &lt;!channel&gt; &lt;@U999&gt; Unit, 555 0199" in alert and "<!channel> <@U999>" not in alert
-    bot.click("UCO", "shift_details", str(number))
-    details = bot.fake.wait_for("views.open", where=lambda c: "Law enforcement contact tonight" in str(c.params))[-1]
-    assert "Vice &lt;!channel&gt;" in message_text(details.params["view"])
+    assert "Vice &lt;!channel&gt;" in details_of(bot, number)
 
 
 def test_a_contact_typed_before_the_upgrade_is_never_shown_and_the_item_fails_until_an_agency_is_picked(bot):
-    number = bot.create_shift()
-    bot.make_coordinator("UCO")
-    bot.train("UA")
-    bot.command("UA", f"signup {number}").reply()
+    number = night(bot)
     make_ready(bot, number)
     go(bot, number)
     with bot.store.write() as db:  # the checklist as it was stored before m022: a ticked item with typed evidence
