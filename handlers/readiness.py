@@ -18,6 +18,8 @@ from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
 from handlers.render import SLACK_ID
+from handlers.shifts import DETAILS_EXTRAS, screen_reason
+from outreach import privacy
 from outreach import readiness as rd
 from outreach import shifts as sh
 from outreach.hotlines import CONDITIONS, NATIONAL
@@ -110,6 +112,10 @@ def _item_blocks(kit: Kit, state: Readiness, item: rd.ItemState, partners: list,
     elif editable and item.check == "hotline":
         out = [bk.SectionBlock(text=text, accessory=_hotline_select(protocol, state.hotline),
                                block_id=f"hotline:{shift.id}:{state.hotline}")]
+    elif editable and item.check == "contact":  # the agency picked from the directory, as a partner on call
+        category, current = item.detail.get("category", ""), item.detail.get("partner_id")
+        out = [bk.SectionBlock(text=text, accessory=_partner_select(partners, category, current),
+                               block_id=f"oncall:{shift.id}:{category}:{current or NOBODY}:contact")]
     else:
         out = [bk.SectionBlock(text=text)]
     if editable and item.check == "services":
@@ -383,14 +389,50 @@ def cmd_profile(req: CommandRequest) -> None:
 
 @notice("readiness/revoked")
 def notice_revoked(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
-    """Go was taken back: tell the lead and the coordinators what broke."""
-    shift = sh.load_shift(kit.services.store, int(context["shift_id"]))
-    if shift is None or shift.cancelled or shift.ends_at <= kit.services.now():
+    """Go was taken back: tell the lead (their shifts) or the coordinators (all of them) what broke, in one message."""
+    told = context.get("shifts") or [context]  # a notice queued before several were told at once names one shift
+    now = kit.services.now()
+    shifts = [(shift, entry) for entry in told
+              if (shift := sh.load_shift(kit.services.store, int(entry["shift_id"])))
+              and not shift.cancelled and shift.ends_at > now]
+    if not shifts:
         return None
-    text = kit.render("readiness/revoked.j2", shift=shift, broke=context.get("broke", []), go_by=context.get("go_by"))
-    return text, bk.message([bk.section(text), bk.actions(
-        bk.button("Open checklist", "ready_open", str(shift.id), style="primary"),
-        bk.button("Details", "shift_details", str(shift.id)), block_id=f"revoked:{shift.id}")])
+    if len(shifts) == 1:
+        shift, entry = shifts[0]
+        text = kit.render("readiness/revoked.j2", shift=shift, broke=entry.get("broke", []), go_by=entry.get("go_by"))
+        return text, bk.message([bk.section(text), bk.actions(
+            bk.button("Open checklist", "ready_open", str(shift.id), style="primary"),
+            bk.button("Details", "shift_details", str(shift.id)), block_id=f"revoked:{shift.id}")])
+    listed = shifts[: bk.MESSAGE_BLOCKS - 2]
+    text = kit.render("readiness/revoked_many.j2", count=len(shifts), more=len(shifts) - len(listed), part="top")
+    parts: list[Block] = [bk.section(text)]
+    for shift, entry in listed:
+        line = kit.render("readiness/revoked_line.j2", shift=shift, broke=entry.get("broke", []))
+        parts.append(bk.section(line, accessory=bk.button("Open checklist", "ready_open", str(shift.id)),
+                                block_id=f"revoked:{shift.id}"))
+    parts.append(bk.section(kit.render("readiness/revoked_many.j2", count=len(shifts), more=len(shifts) - len(listed),
+                                       part="end")))
+    return text, bk.message(parts)
+
+
+def contact_words(kit: Kit, state: Readiness | None) -> Markup | None:
+    """The night's law enforcement contact as the SOS post, the safety alert and Details show it: the agency's
+    name and phone from the partner directory, "see the checklist" where only typed words are stored, or None."""
+    item = rd.contact_item(state) if state else None
+    if item is None or not (item.passed or item.detail.get("typed")):
+        return None
+    return Markup(kit.render("readiness/contact.j2", d=item.detail, passed=item.passed))
+
+
+def details_contact(kit: Kit, shift: Shift, role: Role) -> list[Block]:
+    """In a shift's Details: the night's law enforcement contact, when its checklist asks for one."""
+    if shift.cancelled:
+        return []
+    state = rd.readiness_of(kit.services.store, protocol_of(kit), shift.id)
+    item = rd.contact_item(state) if state else None
+    if item is None:
+        return []
+    return [bk.context(kit.render("readiness/contact_line.j2", contact=contact_words(kit, state)))]
 
 
 # ---------------------------------------------------------------- Bolt wiring
@@ -424,14 +466,10 @@ def register(app: App, kit: Kit) -> None:
         state = rd.readiness_of(services.store, protocol, shift_id)
         return [item.name for item in state.missing] if state and state.applies else None
 
-    def law_enforcement_contact(shift_id: int) -> str | None:
-        """For safety escalations: the evidence given for the night's law enforcement contact."""
-        state = rd.readiness_of(services.store, protocol, shift_id)
-        items = state.items if state else []
-        return next((i.evidence for i in items if i.section == "law-enforcement" and i.evidence), None)
-
     kit.readiness_checkers.append(missing_items)
-    kit.contact_providers.append(law_enforcement_contact)
+    kit.contact_providers.append(lambda shift_id: contact_words(kit, rd.readiness_of(services.store, protocol, shift_id)))
+    if details_contact not in DETAILS_EXTRAS:
+        DETAILS_EXTRAS.append(details_contact)
 
     def publish_home(client: WebClient, user: str) -> None:
         from handlers.home import publish_home as publish  # the home lists the shifts a lead works
@@ -538,9 +576,13 @@ def register(app: App, kit: Kit) -> None:
                 ack(response_action="errors", errors={"evidence": kit.render("readiness/evidence_missing.j2",
                                                                             member=False)})
                 return
+            if findings := screen_reason(kit, evidence):  # nothing about anyone met is kept
+                ack(response_action="errors", errors={"evidence": privacy.explain(findings)})
+                return
         ack()  # a pushed evidence view closes back to the checklist under it
         if not rd.tick(services.store, protocol, shift_id=state.shift.id, actor=context["actor"], item_id=item.id,
-                       ticked=True, evidence=evidence, channel=channel_of(kit), request_key=bk.submission_key(body)):
+                       ticked=True, evidence=evidence, channel=channel_of(kit), request_key=bk.submission_key(body),
+                       screen=services.privacy_screen()):
             return  # nothing changed (this submission was saved before): nothing to show or send
         fresh, _, _ = _access(kit, state.shift.id, context["actor"], context["role"])
         checklist, url = meta.get("checklist"), meta.get("response_url")

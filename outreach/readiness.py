@@ -7,6 +7,7 @@ checked live from the database; ticked items record who ticked them, when, and a
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from outreach.events import Event
 from outreach.hotlines import NATIONAL, NATIONAL_ID, Hotline, load_hotlines
 from outreach.night import record_go as record_night_go
 from outreach.partners import Partner, get_partner, load_categories, partners_by_id
+from outreach.privacy import Screen
 from outreach.shifts import Shift, get_shift, team
 from outreach.store import Store, from_iso, iso
 from outreach.trainings import TrainingRecord, holds, records_by_person, required
@@ -31,7 +33,9 @@ SECTIONS: dict[str, str] = {
     "team-safety": "Team and safety",
     "materials": "Materials",
 }
-CHECKS = ("team_size", "experienced", "training", "languages", "services", "hotline")
+CHECKS = ("team_size", "experienced", "training", "languages", "services", "hotline", "contact")
+# The partner directory's category of the night's law enforcement contact (data/service_categories.yml).
+LAW_ENFORCEMENT = "law-enforcement"
 MAX_TICKED_PER_SECTION = 10
 MAX_EVIDENCE = 200
 # How an item's evidence is given: typed words, or a member of the workspace picked (kept as their user id).
@@ -97,6 +101,12 @@ def _checklist_validator(categories: set[str], trainings: set[str]):  # noqa: AN
             unknown = [c for c in cats if c not in categories]
             if unknown:
                 return f"unknown service category {unknown[0]!r} (see service_categories.yml)"
+        if name == "contact":
+            category = item.get("category")
+            if not isinstance(category, str) or not category:
+                return "a `contact` check needs `category`: the service category of the agency picked"
+            if category not in categories:
+                return f"unknown service category {category!r} (see service_categories.yml)"
         if name == "experienced":
             training, shifts = item.get("training"), item.get("shifts")
             if training is not None and training not in trainings:
@@ -268,6 +278,11 @@ class Readiness:
                 if any(i.section == key for i in self.items)]
 
 
+def contact_item(state: Readiness) -> ItemState | None:
+    """The item naming the night's law enforcement contact: an agency picked from the partner directory."""
+    return next((i for i in state.items if i.check == "contact" and i.section == "law-enforcement"), None)
+
+
 def languages_of(db: Database, user_id: str) -> list[str]:
     """The languages a volunteer recorded with /outreach profile languages."""
     return _languages(db, [user_id])[user_id]
@@ -317,7 +332,7 @@ class Facts:
     db: Database
     records: dict[int, dict]
     items: dict[int, list[dict]]
-    teams: dict[int, list[str]]
+    teams: dict[int, list[str]]  # who goes out: the lead first, then each confirmed member, each once
     trainings: dict[str, list[TrainingRecord]]
     languages: dict[str, list[str]]
     on_call: dict[int, dict[str, dict]]
@@ -335,9 +350,13 @@ class Facts:
                             "ORDER BY shift_id, position", [ids]):
             items[row["shift_id"]].append(row)
         teams: dict[int, list[str]] = {i: [] for i in shift_ids}
+        for row in db.query("SELECT id, lead FROM shifts WHERE id IN (SELECT value FROM json_each(?)) "
+                            "AND lead IS NOT NULL", [ids]):
+            teams[row["id"]].append(row["lead"])
         for row in db.query("SELECT shift_id, user_id FROM signups WHERE shift_id IN (SELECT value FROM json_each(?)) "
                             "AND status = 'confirmed' ORDER BY id", [ids]):
-            teams[row["shift_id"]].append(row["user_id"])
+            if row["user_id"] not in teams[row["shift_id"]]:
+                teams[row["shift_id"]].append(row["user_id"])
         people = sorted({u for team_now in teams.values() for u in team_now})
         calls = _on_call(db, shift_ids)
         partner_ids = sorted({c["partner_id"] for by_category in calls.values() for c in by_category.values()})
@@ -366,7 +385,7 @@ def _compute(facts: Facts, protocol: Protocol, shift: Shift, row: dict, params: 
     day = shift.local_start().date()
     if check == "team_size":
         minimum = max(shift.min_team, 2 if shift.kind == "direct" else 1)
-        return len(team_now) >= minimum, {"team": len(team_now), "minimum": minimum}
+        return len(team_now) >= minimum, {"team": len(team_now), "minimum": minimum, "lead": shift.lead is not None}
     if check == "experienced":
         training, shifts = params.get("training"), params.get("shifts")
         before = min(now, shift.starts_at)
@@ -402,6 +421,14 @@ def _compute(facts: Facts, protocol: Protocol, shift: Shift, row: dict, params: 
                 covered[category] = partner.name
         missing = [c for c in params.get("categories", []) if c not in covered]
         return not missing, {"missing": missing, "covered": covered, "categories": list(params.get("categories", []))}
+    if check == "contact":
+        category = str(params.get("category") or "")
+        entry = facts.on_call[shift.id].get(category)
+        partner = facts.partners.get(entry["partner_id"]) if entry else None
+        picked = partner is not None and category in partner.categories
+        return picked, {"category": category, "partner_id": partner.id if picked else None,
+                        "partner": partner.name if picked else None, "phone": partner.phone if picked else None,
+                        "by": entry["confirmed_by"] if picked else None, "typed": bool(params.get("typed"))}
     if check == "hotline":
         hotline = protocol.hotline(hotline_id)
         if hotline is None:
@@ -498,12 +525,16 @@ def _touch_and_recheck(store: Store, db: Database, protocol: Protocol, shift_id:
 
 
 def tick(store: Store, protocol: Protocol, *, shift_id: int, actor: str, item_id: str, ticked: bool,
-         evidence: str | None = None, channel: str | None = None, request_key: str | None = None) -> bool:
+         evidence: str | None = None, channel: str | None = None, request_key: str | None = None,
+         screen: Screen | None = None) -> bool:
     """Tick or untick a ticked item (with evidence when the item asks for it); False when nothing changed.
 
-    A request whose `request_key` was acted on before (an evidence form sent again) changes nothing.
+    A request whose `request_key` was acted on before (an evidence form sent again) changes nothing;
+    evidence in which `screen` finds a personal detail of anyone met is never stored.
     """
     now = store.clock()
+    if evidence and screen is not None and screen(evidence, current_year=now.year):
+        return False
     with store.write() as db:
         if replays.seen(db, request_key):
             return False
@@ -607,18 +638,17 @@ def record_go(store: Store, protocol: Protocol, *, shift_id: int, actor: str, co
         return GoResult("go", evaluate(db, protocol, shift, now=now))
 
 
-def recheck(store: Store, db: Database, protocol: Protocol, shift_id: int, *, now: datetime,
-            channel: str | None) -> bool:
-    """Take Go back when readiness broke, and tell the lead and the coordinators once; True if revoked."""
+def _revoke(store: Store, db: Database, protocol: Protocol, shift_id: int, *, now: datetime) -> dict | None:
+    """Take Go back when readiness broke (inside the caller's transaction); what was taken back, or None."""
     record = next(db.query("SELECT * FROM readiness WHERE shift_id = ?", [shift_id]), None)
     if record is None or record["go_by"] is None:
-        return False
+        return None
     shift = get_shift(db, shift_id)
     if shift is None or shift.cancelled or shift.ends_at <= now:
-        return False
+        return None
     state = evaluate(db, protocol, shift, now=now)
     if state.ready:
-        return False
+        return None
     broke = [i.as_context() for i in state.missing]
     db.execute(
         "UPDATE readiness SET go_by = NULL, go_at = NULL, revoked_at = ?, revoked_reason = ? WHERE shift_id = ?",
@@ -626,25 +656,59 @@ def recheck(store: Store, db: Database, protocol: Protocol, shift_id: int, *, no
     )
     store.audit(db, actor="bot", action="readiness.revoked", subject=f"shift:{shift_id}",
                 detail={"items": [b["id"] for b in broke], "go_by": record["go_by"]})
-    context = {"shift_id": shift_id, "broke": broke, "go_by": record["go_by"]}
-    key = f"readiness-revoked:{shift_id}:{record['go_at']}"
-    for target in dict.fromkeys([shift.lead, channel]):
-        if target:
-            outbox.enqueue(db, key=f"{key}:{target}", channel=target, template="readiness/revoked",
-                           context=context, due_at=now, now=now)
-    return True
+    return {"shift_id": shift_id, "broke": broke, "go_by": record["go_by"], "go_at": record["go_at"],
+            "lead": shift.lead}
+
+
+def _tell_revoked(db: Database, revoked: list[dict], *, channel: str | None, now: datetime) -> None:
+    """Queue "Go taken back": one message to each lead listing their shifts, one to the coordinators listing all.
+
+    Each message's key names the Go records it tells of, so a restart neither loses nor repeats it.
+    """
+    if not revoked:
+        return
+    by_target: dict[str, list[dict]] = {}
+    for entry in revoked:
+        if entry["lead"]:
+            by_target.setdefault(entry["lead"], []).append(entry)
+    if channel:
+        by_target[channel] = list(revoked)
+    for target, entries in by_target.items():
+        shifts = [{"shift_id": e["shift_id"], "broke": e["broke"], "go_by": e["go_by"]} for e in entries]
+        context: dict = {"shifts": shifts}
+        if len(entries) == 1:  # one shift: named on a lock screen, keyed as it always was
+            context.update(shifts[0])
+            key = f"readiness-revoked:{entries[0]['shift_id']}:{entries[0]['go_at']}"
+        else:
+            told = ",".join(f"{e['shift_id']}@{e['go_at']}" for e in sorted(entries, key=lambda e: e["shift_id"]))
+            key = f"readiness-revoked:many:{hashlib.sha256(told.encode()).hexdigest()[:24]}"
+        outbox.enqueue(db, key=f"{key}:{target}", channel=target, template="readiness/revoked",
+                       context=context, due_at=now, now=now)
+
+
+def recheck(store: Store, db: Database, protocol: Protocol, shift_id: int, *, now: datetime,
+            channel: str | None) -> bool:
+    """Take Go back when readiness broke, and tell the lead and the coordinators once; True if revoked."""
+    revoked = _revoke(store, db, protocol, shift_id, now=now)
+    _tell_revoked(db, [revoked] if revoked else [], channel=channel, now=now)
+    return revoked is not None
 
 
 def recheck_all(store: Store, protocol: Protocol, *, channel: str | None, shift_ids: list[int] | None = None) -> int:
-    """Re-check every shift with Go that has not ended (for breaks no event carries); return revocations."""
+    """Re-check every shift with Go that has not ended (for breaks no event carries); return revocations.
+
+    What one pass takes back is told together: one message to each lead, one to the coordinators.
+    """
     now = store.clock()
     with store.write() as db:
         ids = [r["shift_id"] for r in db.query(
             "SELECT r.shift_id FROM readiness r JOIN shifts s ON s.id = r.shift_id WHERE r.go_by IS NOT NULL "
-            "AND s.status = 'planned' AND s.ends_at > ?", [iso(now)])]
+            "AND s.status = 'planned' AND s.ends_at > ? ORDER BY s.starts_at, s.id", [iso(now)])]
         if shift_ids is not None:
             ids = [i for i in ids if i in shift_ids]
-        return sum(recheck(store, db, protocol, shift_id, now=now, channel=channel) for shift_id in ids)
+        revoked = [r for r in (_revoke(store, db, protocol, shift_id, now=now) for shift_id in ids) if r]
+        _tell_revoked(db, revoked, channel=channel, now=now)
+        return len(revoked)
 
 
 def shifts_with_partner(db: Database, partner_id: int) -> list[int]:

@@ -62,6 +62,12 @@ class Shift:
     waitlisted: int = 0
     my_status: str | None = None
     safety_net: bool = False  # watched: check-ins, SOS and alerts (outreach/night.py)
+    lead_apart: int = 0  # 1 when the lead goes out without a confirmed signup of their own
+
+    @property
+    def team_size(self) -> int:
+        """Who goes out: the lead and each confirmed member, each once (what the minimum team counts)."""
+        return self.confirmed + self.lead_apart
 
     @property
     def places_left(self) -> int:
@@ -75,8 +81,8 @@ class Shift:
 
     @property
     def understaffed(self) -> bool:
-        """True while fewer are confirmed than the minimum team size."""
-        return self.confirmed < self.min_team
+        """True while fewer go out (the lead and the confirmed members) than the minimum team size."""
+        return self.team_size < self.min_team
 
     @property
     def zone(self) -> ZoneInfo:
@@ -100,7 +106,9 @@ SHIFT_COLUMNS = (
     "s.*, (SELECT count(*) FROM signups c WHERE c.shift_id = s.id AND c.status = 'confirmed') AS confirmed, "
     "(SELECT count(*) FROM signups w WHERE w.shift_id = s.id AND w.status = 'waitlisted') AS waitlisted, "
     "(SELECT m.status FROM signups m WHERE m.shift_id = s.id AND m.user_id = :user "
-    "AND m.status IN ('confirmed', 'waitlisted')) AS my_status"
+    "AND m.status IN ('confirmed', 'waitlisted')) AS my_status, "
+    "(s.lead IS NOT NULL AND NOT EXISTS (SELECT 1 FROM signups d WHERE d.shift_id = s.id AND d.user_id = s.lead "
+    "AND d.status = 'confirmed')) AS lead_apart"
 )
 
 
@@ -113,6 +121,7 @@ def _shift(row: dict) -> Shift:
         cancel_reason=row["cancel_reason"], channel=row["channel"], message_ts=row["message_ts"],
         confirmed=row.get("confirmed", 0) or 0, waitlisted=row.get("waitlisted", 0) or 0,
         my_status=row.get("my_status"), safety_net=bool(row.get("safety_net")),
+        lead_apart=row.get("lead_apart", 0) or 0,
     )
 
 
@@ -706,7 +715,7 @@ def staffing(store: Store, *, now: datetime, days: int = 7, limit: int = 25) -> 
         total = db.execute(f"SELECT count(*) FROM shifts s WHERE {UPCOMING}", params).fetchone()[0]
         rows = db.query(
             f"SELECT {SHIFT_COLUMNS} FROM shifts s WHERE {UPCOMING} "
-            "ORDER BY confirmed >= s.min_team, s.starts_at, s.id LIMIT :limit",
+            "ORDER BY confirmed + lead_apart >= s.min_team, s.starts_at, s.id LIMIT :limit",
             params,
         )
         return total, [_shift(r) for r in rows]

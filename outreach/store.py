@@ -510,6 +510,21 @@ def m024_people(db: Database) -> None:
     db["statements"].create_index(["user_id"])
 
 
+def m022_le_contact(db: Database) -> None:
+    """The night's law enforcement contact is an agency picked from the partner directory, never typed text.
+
+    Each shift's typed `le-contact` item becomes a `contact` check of the law-enforcement category: it
+    fails until an agency is picked. What was typed is erased (unscreened, it may name someone met);
+    that something was typed is kept, so the SOS post says "see the checklist" rather than nothing.
+    """
+    for typed in (True, False):
+        db.execute(
+            "UPDATE readiness_items SET check_name = 'contact', params = ?, evidence_label = NULL, evidence = NULL, "
+            "ticked_by = NULL, ticked_at = NULL WHERE item_id = 'le-contact' AND check_name IS NULL "
+            f"AND evidence IS {'NOT ' if typed else ''}NULL",
+            [json.dumps({"category": "law-enforcement", **({"typed": True} if typed else {})}, sort_keys=True)],
+        )
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 

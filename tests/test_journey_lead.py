@@ -78,7 +78,7 @@ def test_lead_works_the_checklist_to_go_by_taps(bot):
     screen = open_checklist(lead, number).modal()
     assert screen.view["callback_id"] == "ready_checklist"
     passed, required = ready_count(screen)
-    assert (passed, required) == (2, 14) and "2 of 14 ready" in screen.words
+    assert (passed, required) == (1, 14) and "1 of 14 ready" in screen.words  # the hotline; the lead lacks training
     for item in state_of(bot, number).items:  # each item once, with its own control
         assert screen.words.count(item.name) == 1, item.name
     assert all(len(text) <= OPTION_LIMIT for text in options(screen))
@@ -95,8 +95,6 @@ def test_lead_works_the_checklist_to_go_by_taps(bot):
         assert "Record Go" not in screen.buttons
     # Evidence: the question is pushed over the checklist; answered, the checklist under it is updated.
     for name, label, answer in (
-        ("The law enforcement contact for the night is known",
-         "Who is the contact for the night, and how is that person reached?", "Sgt. Diaz via dispatch"),
         ("The meeting point is set", "Where does the team meet?", "Library steps"),
         ("Check-in times are set", "When does the team check in?", "Every 30 minutes"),
         ("Someone is named to call if the team goes silent", "Who is called if the team goes silent?", "UCOORD"),
@@ -112,6 +110,7 @@ def test_lead_works_the_checklist_to_go_by_taps(bot):
 
     # Partners on call, picked in the checklist (one directory entry with a long name, never cut mid-word).
     add_partner(bot, LONG_PARTNER, DEFAULT_CATEGORIES, languages=["es"])
+    add_partner(bot, "County Vice Unit", ["law-enforcement"], phone="555 0199")
     screen = settled(screen.tap("Refresh"))
     clipped = next(t for t in options(screen) if t.startswith("Eastside Community"))
     assert len(clipped) <= OPTION_LIMIT and clipped.endswith("…")
@@ -121,10 +120,16 @@ def test_lead_works_the_checklist_to_go_by_taps(bot):
     assert "Partners are confirmed on call for the needs that may come up*\non call:" in screen.words
     passed += 2  # the services, and Spanish now spoken by a partner on call
     assert ready_count(screen)[0] == passed
+    # The night's law enforcement contact: an agency picked from the directory, never typed.
+    screen = settled(screen.choose("County Vice Unit (24/7)", near="The law enforcement contact for the night"))
+    assert "County Vice Unit, 555 0199, from the partner directory" in screen.words
+    passed += 1
+    assert ready_count(screen)[0] == passed
 
     # The team: two trained volunteers, one of them experienced (they sign up on their own phones).
     team_up(bot, number)
     bot.train("UA", "outreach-lead")
+    bot.train("ULEAD")  # the lead goes out too: the team's training holds for the lead
     screen = settled(screen.tap("Refresh"))
     assert ready_count(screen) == (14, 14) and "Not ready" not in screen.words
     assert screen.buttons[0] == "Record Go"
@@ -147,10 +152,10 @@ def test_a_volunteer_on_the_shift_is_refused_the_checklist_modal(bot):
     assert not refused.buttons and "Done" not in refused.words
     # Typed, the volunteer reads it beside the command instead (each item once, nothing to tick).
     read = volunteer.command(f"checklist {number}").reply()
-    assert "team 1 of minimum 2" in read.words and not read.buttons
+    assert "team 2 of minimum 2, the lead included" in read.words and not read.buttons
     assert read.words.count("Buddy pairs are set") == 1
     # A coordinator works it like the lead.
-    assert "2 of 14 ready" in Phone(bot, ADMIN).command(f"checklist {number}").modal().words
+    assert "2 of 14 ready" in Phone(bot, ADMIN).command(f"checklist {number}").modal().words  # hotline, team size
 
 
 def test_go_typed_still_answers_and_is_refused_while_not_ready(bot):

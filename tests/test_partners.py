@@ -71,11 +71,11 @@ def test_removal_asks_for_confirmation_and_breaks_go_of_shifts_relying_on_it(bot
     asks = listed.button("Remove", near="Night Line")["confirm"]
     assert "Remove *Night Line*" in asks["text"]["text"] and f"#{number}" in asks["text"]["text"]
     assert asks["style"] == "danger" and asks["confirm"]["text"] == "Remove"
-    assert bot.db["partners"].count == 2  # listing asks nothing yet
+    assert bot.db["partners"].count == 3  # listing asks nothing yet (make_ready added the law enforcement agency)
     removed = listed.tap("Remove", near="Night Line", confirm=True).reply()
     assert "Removed *Night Line*" in removed.words and "Other Line" in removed.words  # the list, refreshed
     assert "Night Line*" not in removed.words.split("Removed *Night Line*")[1]
-    assert bot.db["partners"].count == 1 and bot.db["on_call"].count == 0
+    assert bot.db["partners"].count == 2 and [r["category"] for r in bot.db["on_call"].rows] == ["law-enforcement"]
     assert bot.db["readiness"].get(number)["go_by"] is None
     bot.fake.wait_for("chat.postMessage", where=lambda c: "Go taken back" in str(c.params.get("text")))
     assert "Kept" in bot.click(ADMIN, "partner_keep", str(partner)).reply()["text"]  # an old two-step message

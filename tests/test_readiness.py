@@ -19,7 +19,7 @@ from outreach.partners import PartnerDraft
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATEGORIES = ["crisis-intervention", "housing-emergency", "medical-care", "legal-immigration", "translation"]
 TICKED = ["le-liaison", "le-protocol", "buddy-pairs", "cards-languages"]
-EVIDENCE = ["le-contact", "meeting-point", "check-in-times", "silence-contact"]
+EVIDENCE = ["meeting-point", "check-in-times", "silence-contact"]
 
 
 def protocol(bot):
@@ -27,8 +27,11 @@ def protocol(bot):
 
 
 def add_partner(bot, name, categories, languages=(), hours="24/7", verified="2026-11-01", phone="555 0100"):
-    """Put a partner in the directory (setup through the domain; the form is tested in test_partners)."""
+    """Put a partner in the directory (setup through the domain; the form is tested in test_partners);
+    a partner of that name already there is used as it is."""
     with bot.store.write() as db:
+        if known := next(db.query("SELECT id FROM partners WHERE name_key = ?", [name.lower()]), None):
+            return known["id"]
         values, errors = pt.check_partner(
             db, PartnerDraft(name=name, categories=list(categories), languages=list(languages), hours=hours,
                              phone=phone, verified_on=verified),
@@ -36,6 +39,14 @@ def add_partner(bot, name, categories, languages=(), hours="24/7", verified="202
         )
         assert not errors, errors
         return pt.save_partner(bot.store, db, actor=ADMIN, values=values)
+
+
+def pick_contact(bot, number, name="County Vice Unit", phone="555 0199"):
+    """Put a law enforcement agency in the directory and pick it as the night's contact (through the domain)."""
+    agency = add_partner(bot, name, [rd.LAW_ENFORCEMENT], phone=phone)
+    assert rd.set_on_call(bot.store, protocol(bot), shift_id=number, actor=ADMIN, category=rd.LAW_ENFORCEMENT,
+                          partner_id=agency)
+    return agency
 
 
 def item(state, item_id):
@@ -95,12 +106,14 @@ def team_up(bot, number, users=("UA", "UB")):
 def make_ready(bot, number):
     """Everything the default checklist asks for, so only what a test breaks is missing."""
     team_up(bot, number)
+    bot.train("ULEAD")  # the lead goes out too: the team's training holds for the lead
     bot.train("UA", "outreach-lead")
     assert "Saved" in bot.command("UA", "profile languages Spanish").text()
     partner = add_partner(bot, "Night Line", DEFAULT_CATEGORIES, languages=["es"])
     for category in DEFAULT_CATEGORIES:
         assert rd.set_on_call(bot.store, protocol(bot), shift_id=number, actor=ADMIN, category=category,
                               partner_id=partner)
+    pick_contact(bot, number)
     for item_id in TICKED:
         assert rd.tick(bot.store, protocol(bot), shift_id=number, actor="ULEAD", item_id=item_id, ticked=True)
     for item_id in EVIDENCE:
@@ -119,15 +132,16 @@ def test_new_shift_gets_its_own_checklist_and_who_may_see_it(bot):
     assert [r["item_id"] for r in rows] == [e.id for e in protocol(bot).checklist]
     lead = opened(bot, number, "ULEAD")
     assert lead.kind == "modal" and lead.view["callback_id"] == "ready_checklist"
-    assert "2 of 14 ready" in lead.words  # the hotline and the (empty) team's training pass
-    assert "Not ready" in lead.words and "team 0 of minimum 2" in lead.words and "Law enforcement" in lead.words
+    assert "1 of 14 ready" in lead.words  # the hotline; the lead (the team so far) lacks the training
+    assert "Not ready" in lead.words and "team 1 of minimum 2, the lead included" in lead.words
+    assert "Law enforcement" in lead.words
     ticks = [b["accessory"] for b in lead.blocks if (b.get("accessory") or {}).get("action_id") == "ready_tick"]
-    assert len(ticks) == 9 and all(len(t["options"]) == 1 for t in ticks)
+    assert len(ticks) == 8 and all(len(t["options"]) == 1 for t in ticks)
     stranger, _ = checklist(bot, "USTRANGER", number)
     assert "Only the shift's lead, its volunteers and coordinators" in stranger["text"] and "blocks" not in stranger
     team_up(bot, number, ("UA",))
     member, _ = checklist(bot, "UA", number)
-    assert "team 1 of minimum 2" in message_text(member) and member["response_type"] == "ephemeral"
+    assert "team 2 of minimum 2" in message_text(member) and member["response_type"] == "ephemeral"
     assert not [b for b in member["blocks"] if b["type"] == "actions" or b.get("accessory")]  # read-only
     assert len(bot.fake.calls_to("views.open")) == 1  # the lead's modal only
     assert "no shift #999" in bot.command(ADMIN, "checklist 999").text()
@@ -136,9 +150,9 @@ def test_new_shift_gets_its_own_checklist_and_who_may_see_it(bot):
 def test_readiness_shows_in_shift_list_details_and_home(bot):
     number = bot.create_shift()
     listed = bot.command("UV", "shifts").text()  # a volunteer: one badge, not the coordinator's detail
-    assert "Not ready yet" in listed and "team 0 of minimum 2" not in listed and "/outreach" not in listed
+    assert "Not ready yet" in listed and "no agency picked" not in listed and "/outreach" not in listed
     listed = bot.command(ADMIN, "shifts").text()
-    assert "Not ready: " in listed and "team 0 of minimum 2" in listed
+    assert "Not ready: " in listed and "no agency picked from the partner directory" in listed
     bot.click("UV", "shift_details", str(number))
     view = bot.fake.wait_for("views.open")[-1].params["view"]
     assert "Readiness:" in message_text({"blocks": view["blocks"]})
@@ -205,12 +219,15 @@ def test_items_apply_by_kind_of_shift(bot):
 
 
 def test_team_size_and_training_items(bot):
-    number = bot.create_shift()
+    number = bot.create_shift(min_team="3")
     team_up(bot, number, ("UA",))
     assert not item(state_of(bot, number), "team-size").passed
+    assert "team 2 of minimum 3, the lead included" in words(bot, number)
     team_up(bot, number, ("UB",))
     state = state_of(bot, number)
-    assert item(state, "team-size").passed and item(state, "team-trained").passed
+    assert item(state, "team-size").passed and not item(state, "team-trained").passed  # the lead's is missing
+    bot.train("ULEAD")
+    assert item(state_of(bot, number), "team-trained").passed
     # UB's training record turns out to end before the shift's date.
     bot.db.execute("UPDATE trainings SET expires_on = '2026-11-01' WHERE user_id = 'UB'")
     bot.db.conn.commit()
@@ -287,7 +304,7 @@ def test_lead_ticks_items_and_the_modal_updates_in_place(bot):
     screen = opened(bot, number, "ULEAD")
     screen = screen.choose("Done", near="A law enforcement liaison was notified").modal()
     screen = screen.choose("Done", near="The response protocol with law enforcement").modal()
-    assert "4 of 14 ready" in screen.words
+    assert "3 of 14 ready" in screen.words
     assert "A law enforcement liaison was notified of the date and area*\nticked by <@ULEAD>" in screen.words
     rows = {r["item_id"]: r for r in bot.db.query("SELECT * FROM readiness_items WHERE shift_id = ?", [number])}
     assert rows["le-liaison"]["ticked_by"] == "ULEAD" and rows["le-liaison"]["ticked_at"]
@@ -344,7 +361,7 @@ def test_evidence_items_ask_for_evidence_in_a_pushed_view(bot):
     tapped.home()  # the tap's work is done: the lead's App Home is republished last
     assert asked.submit({"Where does the team meet?": " "}).errors == {"evidence": "Write the evidence in a few words."}
     back = answered(asked, {"Where does the team meet?": "Library steps, 18:45"}, screen.view["id"])
-    assert back.view["id"] == screen.view["id"] and "Library steps, 18:45" in back.words and "3 of 14 ready" in back.words
+    assert back.view["id"] == screen.view["id"] and "Library steps, 18:45" in back.words and "2 of 14 ready" in back.words
     row = bot.db["readiness_items"].get((number, "meeting-point"))
     assert row["ticked_by"] == "ULEAD" and row["evidence"] == "Library steps, 18:45"
 
@@ -372,7 +389,7 @@ def test_who_is_called_if_the_team_goes_silent_is_a_member_picked(bot):
 def test_go_refused_naming_what_is_missing_then_accepted(bot):
     number = bot.create_shift()
     refused = bot.command("ULEAD", f"go {number}").text()
-    assert "No Go for shift" in refused and "team 0 of minimum 2" in refused and "not ticked yet" in refused
+    assert "No Go for shift" in refused and "team 1 of minimum 2" in refused and "not ticked yet" in refused
     assert bot.db["readiness"].get(number)["go_by"] is None
     assert "Only the shift's lead or a coordinator" in bot.command("UA", f"go {number}").text()
     assert "Record Go" not in opened(bot, number, "ULEAD").buttons
@@ -389,7 +406,7 @@ def test_go_refused_naming_what_is_missing_then_accepted(bot):
 
 
 def test_withdrawal_breaking_readiness_takes_go_back_and_tells_lead_and_coordinators_once(bot):
-    number = bot.create_shift()
+    number = bot.create_shift(min_team="3")
     make_ready(bot, number)
     assert "*Go* recorded" in bot.command("ULEAD", f"go {number}").text()
     assert "withdrawn" in bot.command("UB", f"withdraw {number}").text()
@@ -398,7 +415,7 @@ def test_withdrawal_breaking_readiness_takes_go_back_and_tells_lead_and_coordina
     coord = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == COORD_CHANNEL
                               and "Go taken back" in str(c.params.get("text")))[-1]
     for call in (lead, coord):
-        assert "Go taken back for shift" in message_text(call.params) and "team 1 of minimum 2" in message_text(call.params)
+        assert "Go taken back for shift" in message_text(call.params) and "team 2 of minimum 3" in message_text(call.params)
         assert "`/outreach" not in message_text(call.params)  # a button to tap, not a command to type
         assert [b["action_id"] for b in call.params["blocks"][-1]["elements"]] == ["ready_open", "shift_details"]
     # Told once: the periodic re-check and a second break do not repeat it.

@@ -102,7 +102,7 @@ def test_edit_to_a_new_time_rederives_reminders(bot):
 
 
 def test_understaffed_alert_with_a_signup_button_others_can_use(bot):
-    number = bot.create_shift(start_date="2026-11-26", end_date="2026-11-26")  # starts 2026-11-27 01:00 UTC
+    number = bot.create_shift(start_date="2026-11-26", end_date="2026-11-26", min_team="3")  # starts 2026-11-27 01:00 UTC
     bot.train("UA")
     bot.command("UA", f"signup {number}").reply()
     at(bot, datetime(2026, 11, 25, 0, 59, tzinfo=UTC))
@@ -111,7 +111,7 @@ def test_understaffed_alert_with_a_signup_button_others_can_use(bot):
     assert alerts() == []
     at(bot, datetime(2026, 11, 25, 1, 0, 1, tzinfo=UTC))
     assert len(alerts()) == 1
-    assert "1 confirmed of the minimum 2" in alerts()[0].params["text"]
+    assert "2 going out (the lead and 1 confirmed) of the minimum 3 (1 more needed)" in alerts()[0].params["text"]
     signup = [b for b in buttons(alerts()[0].params) if b["action_id"] == "shift_signup"][0]
     bot.train("UC")
     clicked = bot.click("UC", "shift_signup", signup["value"], container={"type": "message", "channel_id": COORD_CHANNEL})
@@ -138,7 +138,7 @@ def test_not_ready_alert_names_what_the_checklist_lacks(bot):
                      if c.params.get("channel") == ch and "is not ready" in message_text(c.params)]
     assert len(to(COORD_CHANNEL)) == 1 and len(to("ULEAD")) == 1
     assert "The law enforcement contact for the night is known" in message_text(to("ULEAD")[0].params)
-    assert "team has at least its minimum size" in to(COORD_CHANNEL)[0].params["text"]  # 1 of 2 signed up
+    assert "required training is valid" in to(COORD_CHANNEL)[0].params["text"]  # the lead's is not recorded
     reminder = message_text(reminders_to(bot, "UA")[0].params)
     assert "No Go yet: wait for <@ULEAD>" in reminder  # one line for the volunteer, not the missing items
     assert "law enforcement contact" not in reminder.lower()

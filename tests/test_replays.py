@@ -93,11 +93,11 @@ def test_partner_form_refused_then_corrected_in_the_same_view_is_saved(bot):
 def test_readiness_evidence_sent_twice_acts_once(bot):
     number = bot.create_shift()
     url = bot.fake.response_url("checklist")
-    meta = {"shift_id": number, "item": "le-contact", "response_url": url}
-    twice(lambda: bot.submit(LEAD, "ready_evidence", {"evidence": "Sgt. Diaz, vice unit"}, metadata=meta,
+    meta = {"shift_id": number, "item": "meeting-point", "response_url": url}
+    twice(lambda: bot.submit(LEAD, "ready_evidence", {"evidence": "Library steps, 18:45"}, metadata=meta,
                              view_id="VEVIDENCE"))
     settle(bot)
-    assert bot.db["readiness_items"].get((number, "le-contact"))["evidence"] == "Sgt. Diaz, vice unit"
+    assert bot.db["readiness_items"].get((number, "meeting-point"))["evidence"] == "Library steps, 18:45"
     assert audits(bot, "readiness.tick") == 1
     assert len([c for c in bot.fake.calls_to("response_url") if c.path == "/response_url/checklist"]) == 1
 

@@ -286,17 +286,16 @@ def test_cancelled_shift_gets_no_safety_prompts(bot):
 
 
 def test_escalation_names_the_law_enforcement_contact_from_the_checklist(bot):
+    from test_readiness import pick_contact
+
     number = bot.create_shift()
     bot.train("UA")
     bot.command("UA", f"signup {number}").reply()
-    evidence = bot.submit("ULEAD", "ready_evidence", {"evidence": "Sgt. Diaz, vice unit, radio channel 4"},
-                          metadata={"shift_id": number, "item": "le-contact", "response_url": "https://evil.example/x"})
-    assert evidence.status == 200 and not evidence.body
-    eventually(lambda: bot.db["readiness_items"].get((number, "le-contact"))["evidence"])  # saved after the answer
+    pick_contact(bot, number, name="County Vice Unit", phone="555 0199")  # an agency from the partner directory
     at(bot, START)
     bot.command("ULEAD", f"checkin {number}").reply()
     at(bot, datetime(2026, 11, 24, 5, 30, tzinfo=UTC))
-    assert "Sgt. Diaz, vice unit, radio channel 4" in message_text(escalations(bot)[0].params)
+    assert "*Law enforcement contact:* County Vice Unit, 555 0199" in message_text(escalations(bot)[0].params)
 
 
 def test_checklist_updates_only_go_to_slack_response_urls():

@@ -15,6 +15,7 @@ from conftest import ADMIN, COORD_CHANNEL, Bot, at, eventually, message_text
 from fakeslack import dm_channel
 from phone import Phone
 from test_process import free_port, start, stop, wait_http
+from test_readiness import pick_contact
 
 from bench.common import SECRET, payload_body, signed_post, worker_pid
 from outreach.settings import load_settings
@@ -52,10 +53,7 @@ def sos_dms(bot, user):
 
 def test_sos_from_the_app_home_reaches_everyone_repeats_until_someone_is_on_it(bot):
     number = night(bot)
-    evidence = bot.submit("ULEAD", "ready_evidence", {"evidence": "Sgt. Diaz, vice unit, radio channel 4"},
-                          metadata={"shift_id": number, "item": "le-contact"})
-    assert evidence.status == 200
-    eventually(lambda: bot.db["readiness_items"].get((number, "le-contact"))["evidence"])
+    pick_contact(bot, number, name="County Vice Unit", phone="555 0199")  # the night's agency, from the directory
     at(bot, START)
     volunteer, coordinator, lead = Phone(bot, "UA"), Phone(bot, "UCO"), Phone(bot, "ULEAD")
     assert SOS not in Phone(bot, "UB").home().buttons  # not on the team: no SOS
@@ -70,14 +68,14 @@ def test_sos_from_the_app_home_reaches_everyone_repeats_until_someone_is_on_it(b
     post = tapped.posted(COORD_CHANNEL, where=lambda s: "SOS" in s.text)
     assert post.text.startswith("<!channel> ")
     for words in (f"SOS from shift #{number}", "Eastside", "<@UA> pressed SOS at <!date^", "<@ULEAD>",
-                  "Sgt. Diaz, vice unit, radio channel 4"):
+                  "County Vice Unit, 555 0199"):
         assert words in post.words, words
     assert post.buttons == ["I'm on it", "Details"]
     for person in (ADMIN, "UCO"):
         eventually(lambda p=person: len(sos_dms(bot, p)) == 1)
         dm = Phone(bot, person).last_dm()
         assert dm.text == "A team needs a coordinator now: tap to see"
-        assert "<!channel>" not in dm.words and "Sgt. Diaz" in dm.words and dm.buttons == ["I'm on it", "Details"]
+        assert "<!channel>" not in dm.words and "County Vice Unit" in dm.words and dm.buttons == ["I'm on it", "Details"]
     assert bot.db.execute("SELECT count(*) FROM sos").fetchone()[0] == 1
     assert SOS in tapped.home().buttons
 
