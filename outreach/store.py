@@ -490,6 +490,7 @@ def m020_night_status(db: Database) -> None:
     db.execute("CREATE UNIQUE INDEX incidents_open ON incidents(shift_id) WHERE resolved_at IS NULL")
 
 
+@migrations()
 def m024_people(db: Database) -> None:
     """The directory of people as Slack knows them (outreach/people.py), and the statements of hours issued."""
     db["people"].create(
@@ -510,6 +511,7 @@ def m024_people(db: Database) -> None:
     db["statements"].create_index(["user_id"])
 
 
+@migrations()
 def m022_le_contact(db: Database) -> None:
     """The night's law enforcement contact is an agency picked from the partner directory, never typed text.
 
@@ -524,6 +526,7 @@ def m022_le_contact(db: Database) -> None:
             f"AND evidence IS {'NOT ' if typed else ''}NULL",
             [json.dumps({"category": "law-enforcement", **({"typed": True} if typed else {})}, sort_keys=True)],
         )
+
 
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
