@@ -66,31 +66,32 @@ DOTS = "·•∙⋅・･‧◦"
 SLASHES = "⁄∕⧸"
 
 
+@lru_cache(maxsize=4096)
 def _fold(word: str) -> str:
     """A word lower-cased and without accents, for looking it up."""
     return "".join(c for c in unicodedata.normalize("NFD", word.lower()) if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=4096)
+def _plain(char: str) -> str:
+    """One character after NFKC as the screen reads it: nothing if invisible, an ASCII digit, dash, dot, slash or space."""
+    category = unicodedata.category(char)
+    if category in ("Cf", "Mn", "Me") or (category == "Cc" and char not in "\n\t"):
+        return ""
+    if category == "Nd":
+        return str(unicodedata.digit(char, 0))
+    if category == "Pd" or char == "−":
+        return "-"
+    if char in DOTS:
+        return "."
+    if char in SLASHES:
+        return "/"
+    return " " if category == "Zs" else char
+
+
 def normalise(text: str) -> str:
     """NFKC, no invisible or combining characters, ASCII digits, one dash, one dot, one slash."""
-    out = []
-    for char in unicodedata.normalize("NFKC", text):
-        category = unicodedata.category(char)
-        if category in ("Cf", "Mn", "Me") or (category == "Cc" and char not in "\n\t"):
-            continue
-        if category == "Nd":
-            out.append(str(unicodedata.digit(char, 0)))
-        elif category == "Pd" or char == "−":
-            out.append("-")
-        elif char in DOTS:
-            out.append(".")
-        elif char in SLASHES:
-            out.append("/")
-        elif category == "Zs":
-            out.append(" ")
-        else:
-            out.append(char)
-    text = "".join(out)
+    text = "".join(map(_plain, unicodedata.normalize("NFKC", text)))
     # Written-out e-mail separators: (at) [at] {at} <at> and (dot) [dot], in English and Spanish.
     text = re.sub(r"\s*[(\[{<]\s*(?:at|arroba)\s*[)\]}>]\s*", "@", text, flags=re.IGNORECASE)
     return re.sub(r"\s*[(\[{<]\s*(?:dot|punto)\s*[)\]}>]\s*", ".", text, flags=re.IGNORECASE)
@@ -282,6 +283,7 @@ SPACED_LETTERS = re.compile(r"(?<!\S)(?:\S ){2,}\S(?!\S)")  # "r o s a" written 
 EMAIL_SPOKEN = re.compile(
     r"[\w.+-]+\s+(?:at|arroba)\s+[\w-]+(?:\s*(?:\.|\s(?:dot|punto)\s)\s*[\w-]+)+", re.IGNORECASE
 )
+AT_WORD = re.compile(r"\s(?:at|arroba)\s", re.IGNORECASE)
 MAIL_PROVIDERS = r"gmail|googlemail|hotmail|outlook|yahoo|ymail|icloud|aol|proton(?:mail)?|yandex|gmx|prodigy"
 EMAIL_PROVIDER = re.compile(rf"[\w.+-]+\s*(?:@|\s(?:at|arroba)\s)\s*(?:{MAIL_PROVIDERS})\b", re.IGNORECASE)
 
@@ -314,7 +316,6 @@ BIRTH_CONTEXT = re.compile(
 )
 YEAR_ALONE = re.compile(rf"\b{YEAR}\b|(?<![\w'])'\d\d\b")
 DAY_MONTH = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])")
-SENTENCE = re.compile(r"[^.!?;\n]+")
 
 PHONE_RUN = re.compile(r"(?<![\w+])\+?\(?\d[\d\s().\-/]{5,}\d(?!\w)")
 # Digits grouped with commas the way a number is read out: "555, 201, 3344"; "12, 15, 20, 8" is a count.
@@ -355,6 +356,7 @@ STREET_WORD = (
 )
 STREET = re.compile(
     rf"\b\d{{1,6}}(?![\w-])\s+(?:{STREET_WORD}\s+){{0,4}}?(?i:{STREET_SUFFIX})\b\.?"
+    r"|\b(?i:lives?|living|stays?|staying|vive|viven)\s+(?i:at|on|en)\s+\d{1,6}\s+(?:[NSEW]\.?\s+)?[A-Z][\w'.-]+"
     r"|(?i:\bp\.?\s?o\.?\s+box\s+\d+|\bapartado\s+(?:postal\s+)?\d+"
     r"|\b(?:calle|avenida|av\.|carrera|calzada|privada|callej[oó]n)\s+(?:[\w.]+\s+){1,3}"
     r"(?:#\s*|no\.?\s*|n[uú]m(?:ero)?\.?\s*)?\d+)",
@@ -428,7 +430,7 @@ ID_NUMBER = re.compile(
     r"|alien\s+(?:number|#|no\.?)|uscis|receipt|curp|ine|i\.?d\.?|i-?94|visa|green\s+card|matr[ií]cula\s+consular"
     r"|licen[cs]e|licencia|identificaci[oó]n|c[eé]dula|dni|itin)\b"
     r"(?:\s*(?:number|no\.?|#|:|n[uú]mero|is|es|was|era|mexican[ao]?|americano?|[A-Z][a-z]+))*\s*"
-    r"(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{5,}",
+    r"(?=[A-Za-z0-9-]*\d)(?:[A-Za-z0-9-]{5,}|\d{2,4}(?:\s\d{2,4}){1,3}\b)",
     re.IGNORECASE,
 )
 A_NUMBER = re.compile(r"(?<![\w-])A[\s#-]?\d{3}[\s-]?\d{3}[\s-]?\d{2,3}\b")  # an immigration A-number
@@ -446,6 +448,7 @@ NAME_LABEL = re.compile(
 )
 NAME_SAID = re.compile(
     r"\b(?i:her|his|their|whose|the\s+\w+'s)\s+(?i:(?:real|first|last|full|nick)\s*)?(?i:name)\s+(?i:is|was|=)\b"
+    r"|\b(?i:her|his|their)\s+(?i:(?:real|first|last|full|nick)\s*)?(?i:name's)\s"
     r"|\b(?i:su\s+nombre\s+(?:es|era)|mi\s+nombre\s+es|me\s+llamo|my\s+name\s+is)\b"
 )
 CAP = r"[A-ZÁÉÍÓÚÑÜ][a-záéíóúñü]+(?:[-'][A-Za-záéíóúñü]+)?"
@@ -456,6 +459,7 @@ NAME_CUE = re.compile(
     r"|apodad[ao]|introduced\s+(?:herself|himself|themselves)\s+as|se\s+present[oó]\s+como"
     r"|call(?:s|ed)?\s+(?:herself|himself|themselves)|se\s+hace(?:n)?\s+llamar|(?:is|was|are|were)\s+called|named"
     r"|llamad[ao]|de\s+nombre|se\s+llama(?:ba)?|call(?:s|ed|ing)?\s+(?:her|him|them)"
+    r"|(?:they|people|everyone|everybody|the\s+others)\s+call(?:s|ed)?(?!\s+(?:her|him|them)\b)"
     r"|(?:la|le|lo|les|los|las)\s+(?:llaman|llamaban|llamamos|dicen|dec[ií]an|apodan|apodaban"
     r"|conocen\s+como|conoc[ií]an\s+como))"
     rf"\s+{ARTICLE}(?P<name>{CAP}|[a-záéíóúñü]+)"
@@ -631,6 +635,13 @@ def _blank(pattern: re.Pattern[str], text: str) -> str:
     return pattern.sub(lambda m: " " * len(m.group(0)), text)
 
 
+def _sentence(text: str, match: re.Match[str], *, after: bool = False) -> str:
+    """The sentence (or clause) a match stands in, or the part of it after the match."""
+    start = match.end() if after else max(text.rfind(c, 0, match.start()) for c in ".!?;\n") + 1
+    ends = [n for n in (text.find(c, match.end()) for c in ".!?;\n") if n >= 0]
+    return text[start:min(ends, default=len(text))]
+
+
 def _phone(text: str, *, region: str, allowed: frozenset[str]) -> str | None:
     """The first phone number, whole or in part, in a digit view (hotlines, dates and times blanked)."""
     for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
@@ -647,11 +658,11 @@ def _phone(text: str, *, region: str, allowed: frozenset[str]) -> str | None:
         raw = match.group(0)
         if len(re.findall(r"[xX*#_]", raw)) >= 2 and len(_digits_of(raw)) >= 4:
             return raw
-    for sentence in SENTENCE.finditer(text):
-        part = sentence.group(0)
-        if (match := PARTIAL_PHONE.search(part)) and PHONE_CUE.search(part):
+    for match in PARTIAL_PHONE.finditer(text):
+        if PHONE_CUE.search(_sentence(text, match)):
             return match.group(0)
-        if (match := SOME_DIGITS.search(part)) and re.search(r"\d{2}", part[match.end():]):
+    for match in SOME_DIGITS.finditer(text):
+        if re.search(r"\d{2}", _sentence(text, match, after=True)):
             return match.group(0)
     return None
 
@@ -667,21 +678,24 @@ def _birth(text: str, *, current_year: int) -> str | None:
         year = next((int(y) for y in match.groups() if y), None)
         if year is not None and year < current_year - 1:
             return match.group(0)
-    for sentence in SENTENCE.finditer(text):
-        if context := BIRTH_CONTEXT.search(sentence.group(0)):
-            part = sentence.group(0)
-            if any(p.search(part) for p in (DATE_WORDS, DATE_NUMERIC, YEAR_ALONE, DAY_MONTH)):
-                return context.group(0)
+    for context in BIRTH_CONTEXT.finditer(text):
+        part = _sentence(text, context)
+        if any(p.search(part) for p in (DATE_WORDS, DATE_NUMERIC, YEAR_ALONE, DAY_MONTH)):
+            return context.group(0)
     return None
 
 
 def _email(text: str) -> str | None:
     """The first e-mail address, written out, spoken ("at", "dot") or spaced out one letter at a time."""
     joined = SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text)
-    for pattern in (EMAIL, EMAIL_LOOSE, EMAIL_PROVIDER):
+    patterns = [EMAIL, EMAIL_LOOSE] if "@" in joined else []
+    spoken = AT_WORD.search(joined)
+    if spoken or patterns:
+        patterns.append(EMAIL_PROVIDER)
+    for pattern in patterns:
         if match := pattern.search(text) or pattern.search(joined):
             return match.group(0)
-    for match in EMAIL_SPOKEN.finditer(joined):
+    for match in EMAIL_SPOKEN.finditer(joined) if spoken else ():
         spoken = match.group(0)
         local = spoken.split()[0]
         if re.search(r"\s(?:dot|punto)\s", spoken, re.IGNORECASE) or re.search(r"[._+\d]", local):

@@ -173,6 +173,9 @@ PERSONAL: list[tuple[str, str]] = [
     ("name", "una niña de 14 años llamada Maite"),
     ("name", "Rosa 15 y/o at the motel"),
     ("name", "la señora Carmen cuida a las niñas"),
+    ("name", "a guy they call Flaco drives the van"),
+    ("name", "she's 16, her name's Jasmine"),
+    ("name", "la niña, Fernanda de 13 años, no va a la escuela"),
     # -- phone numbers with letters for digits, spelled digits, partial numbers
     ("phone", "texted her at 5five5-201-33four4"),
     ("phone", "tel 555 2O1 3344"),
@@ -265,6 +268,7 @@ PERSONAL: list[tuple[str, str]] = [
     ("address", "the house at 311 Cedar Ln"),
     ("address", "three twelve Oak Street"),
     ("address", "4500 South Congress Ave, behind the shop"),
+    ("address", "she lives on 1423 Maple"),
     # -- plates
     ("plate", "plates read ABC 1234"),
     ("plate", "Texas tag BK4-5521"),
@@ -295,6 +299,7 @@ PERSONAL: list[tuple[str, str]] = [
     ("id", "ITIN 912-70-1234"),
     ("id", "pasaporte número G-1234-5678"),
     ("id", "USCIS receipt EAC2190012345"),
+    ("id", "A-number 012 345 678"),
     # -- dates of birth
     ("birth", "DOB 3/14/09"),
     ("birth", "d.o.b. 14-03-2009"),
@@ -556,5 +561,15 @@ ORDINARY: list[str] = [
     "Two vans, both white, came at 23:15 to pick workers up.",
     "Plates on the vans were out of state.",
     "Nos tocó el turno número 2 de la serie.",
+    "Went to 3 motels on Airport Blvd between 9 and 11.",
+    "Named the new partner in the readiness sheet: Casa Marianella.",
+    "The team called Casa Marianella at 22:15.",
+    "About 40 people in the line at 5 am on Cesar Chavez St.",
+    "We passed out 200 flyers on Oak Street and 2nd Ave.",
+    "Called the hotline at 1-888-373-7888 from the parking lot 3 times.",
+    "Hotel had 120 rooms; we went door to door on floor 2 with the manager's OK.",
+    "One woman said she works 7 days a week, 14 hours a day.",
+    "They call the police when workers complain, two men said.",
+    "She stays at 2 different motels each week, she said.",
     "Llegamos a la salida 214 a las 22:00 y nos fuimos a las 23:30.",
 ]
