@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ADMIN, ROOT, Bot, shift_fields, submit_typed
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from privacy_corpus import COALITION_NUMBERS, ORDINARY, PERSONAL, YEAR
 from test_debriefs import LEAD, ended_shift, errors, submit
 
@@ -188,6 +190,18 @@ def test_a_place_may_have_a_name_and_a_person_may_not():
     assert kinds("La clínica se llama Salud Para Todos.") == []
     assert kinds("a girl at the restaurant named Rosa") == ["name"]
     assert kinds("a girl named rosa") == ["name"]
+
+
+PIECES = st.sampled_from(["5", "five", "O", "l", "I", " ", "-", ".", "@", "at", "dot", "#", "(", ")", ",", "\u200b",
+                          "room", "lot", "named", "Rosa", "they call her", "15", "y/o", "St", "A", "\n", "é"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(PIECES | st.text(max_size=8), max_size=60))
+def test_any_text_is_screened_without_error_into_known_kinds(pieces):
+    findings = screen("".join(pieces), current_year=2026)
+    assert all(f.kind in WHAT and len(f.hint) <= 4 for f in findings)
+    assert len({f.kind for f in findings}) == len(findings)
 
 
 def test_what_to_remove_is_said_for_a_lot_and_an_immigration_number():
