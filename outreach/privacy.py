@@ -430,10 +430,10 @@ ID_NUMBER = re.compile(
     r"|alien\s+(?:number|#|no\.?)|uscis|receipt|curp|ine|i\.?d\.?|i-?94|visa|green\s+card|matr[ií]cula\s+consular"
     r"|licen[cs]e|licencia|identificaci[oó]n|c[eé]dula|dni|itin)\b"
     r"(?:\s*(?:number|no\.?|#|:|n[uú]mero|is|es|was|era|mexican[ao]?|americano?|[A-Z][a-z]+))*\s*"
-    r"(?=[A-Za-z0-9-]*\d)(?:[A-Za-z0-9-]{5,}|\d{2,4}(?:\s\d{2,4}){1,3}\b)",
+    r"(?:(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{5,}|(?:[A-Za-z]\s?)?\d{2,4}(?:\s\d{2,4}){1,3}\b)",
     re.IGNORECASE,
 )
-A_NUMBER = re.compile(r"(?<![\w-])A[\s#-]?\d{3}[\s-]?\d{3}[\s-]?\d{2,3}\b")  # an immigration A-number
+A_NUMBER = re.compile(r"(?<![\w-])A\s?[#-]?\s?\d{3}[\s-]?\d{3}[\s-]?\d{2,3}\b")  # an immigration A-number
 SOCIAL = re.compile(
     r"\b(?:ssn|s\.s\.n\.|social\s+security|seguro\s+social|(?:her|his|their|su)\s+social)\b[^.;\n]{0,40}?\d{4}",
     re.IGNORECASE,
@@ -460,7 +460,7 @@ NAME_CUE = re.compile(
     r"|call(?:s|ed)?\s+(?:herself|himself|themselves)|se\s+hace(?:n)?\s+llamar|(?:is|was|are|were)\s+called|named"
     r"|llamad[ao]|de\s+nombre|se\s+llama(?:ba)?|call(?:s|ed|ing)?\s+(?:her|him|them)"
     r"|(?:they|people|everyone|everybody|the\s+others)\s+call(?:s|ed)?(?!\s+(?:her|him|them)\b)"
-    r"|(?:la|le|lo|les|los|las)\s+(?:llaman|llamaban|llamamos|dicen|dec[ií]an|apodan|apodaban"
+    r"|(?:la|le|lo|les|los|las)\s+(?:llaman|llamaban|llamamos|dicen|decimos|dec[ií]an|apodan|apodaban"
     r"|conocen\s+como|conoc[ií]an\s+como))"
     rf"\s+{ARTICLE}(?P<name>{CAP}|[a-záéíóúñü]+)"
 )
@@ -485,6 +485,7 @@ NOT_NAMES = frozenset(
     "number priority age ages kids girls women men people workers minors she he they we it ella el ellos the a an "
     "la los las un una ice police".split()
 )
+FUNCTION_WORDS = frozenset(NOT_IN_STREET.split("|")) | {"a", "an", "as", "after", "que", "para", "como", "un", "una"}
 PLACE_WORDS = frozenset(
     "shelter clinic church restaurant bar motel hotel inn program agency organization organisation group center "
     "centre shop store salon spa cafe club place business company farm ranch street park school hospital cantina "
@@ -530,7 +531,7 @@ def _name(text: str) -> str | None:
         name, cue = match.group("name"), match.group(0)
         if _fold(name) in NOT_NAMES or _fold(name) in NUMBER_WORDS or _of_a_place(text, match.start()):
             continue
-        if name[0].isupper() or _lower_case_name(text, match.start(), cue):
+        if name[0].isupper() or (_fold(name) not in FUNCTION_WORDS and _lower_case_name(text, match.start(), cue)):
             return cue
     for match in NAME_AGE.finditer(text):
         name = match.group("name") or match.group("after")

@@ -176,6 +176,9 @@ PERSONAL: list[tuple[str, str]] = [
     ("name", "a guy they call Flaco drives the van"),
     ("name", "she's 16, her name's Jasmine"),
     ("name", "la niña, Fernanda de 13 años, no va a la escuela"),
+    ("name", "le decimos Chata"),
+    ("name", "her friend Mari, 16, also works there"),
+    ("name", "a 17yo named Daniela"),
     # -- phone numbers with letters for digits, spelled digits, partial numbers
     ("phone", "texted her at 5five5-201-33four4"),
     ("phone", "tel 555 2O1 3344"),
@@ -300,6 +303,8 @@ PERSONAL: list[tuple[str, str]] = [
     ("id", "pasaporte número G-1234-5678"),
     ("id", "USCIS receipt EAC2190012345"),
     ("id", "A-number 012 345 678"),
+    ("id", "her passport number is G 1234 5678"),
+    ("id", "A# 098765432"),
     # -- dates of birth
     ("birth", "DOB 3/14/09"),
     ("birth", "d.o.b. 14-03-2009"),
@@ -571,5 +576,12 @@ ORDINARY: list[str] = [
     "One woman said she works 7 days a week, 14 hours a day.",
     "They call the police when workers complain, two men said.",
     "She stays at 2 different motels each week, she said.",
+    "Gave 2 cards to a man named in the training as a recruiter? No, just a worker.",
+    "The family-run restaurant called La Palapa had 4 cooks.",
+    "Session #3 of the training series had 22 nurses.",
+    "Rosa's Cafe let us put up 2 posters.",
+    "Hotel Rosa, 15 rooms, no answer at the desk.",
+    "Visitamos la colonia Las Flores, 3 casas de huéspedes.",
+    "A cook, maybe 40, said his boss keeps his passport.",
     "Llegamos a la salida 214 a las 22:00 y nos fuimos a las 23:30.",
 ]
