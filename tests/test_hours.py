@@ -79,8 +79,8 @@ def night(bot):
 def _file_name(phone: Phone, call) -> str:
     files = call.params["files"]
     file_id = (json.loads(files) if isinstance(files, str) else files)[0]["id"]
-    return next(c.params["filename"] for c in phone.bot.fake.calls_to("files.getUploadURLExternal")
-                if c.answer and c.answer.get("file_id") == file_id)
+    return next((c.params["filename"] for c in phone.bot.fake.calls_to("files.getUploadURLExternal")
+                 if c.answer and c.answer.get("file_id") == file_id), "")
 
 
 def uploaded(phone: Phone, mark: int) -> tuple[str, bytes]:
