@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 
-from conftest import ADMIN, COORD_CHANNEL, eventually
+from conftest import ADMIN, COORD_CHANNEL, eventually, submit_debrief
 from phone import Phone
 from test_journey_coordinator import details_of, newest_shift, stored
 from test_reports import not_invite, november  # noqa: F401 (a fixture)
+
+from outreach.store import Store, iso
 
 # ---------------------------------------------------------------- forms: one answer per form, never dropped
 
@@ -52,3 +54,88 @@ def test_the_monthly_post_uploads_the_chart_the_pdf_and_the_workbook(bot, novemb
     assert names == ["outreach-2026-11.png", "outreach-report-2026-11.pdf", "outreach-report-2026-11.xlsx"]
     row = next(bot.db.query("SELECT sent_at, error FROM notifications WHERE key = 'report:monthly:2026-11'"))
     assert row["sent_at"] and row["error"] is None
+
+
+# ---------------------------------------------------------------- retention: reasons expire, refused forms leave nothing
+
+
+def file_bytes(path) -> bytes:
+    """The database file and its write-ahead log, as a disk image would show them."""
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+REASON = "Stayed late with the quokka van driver"
+
+
+def test_a_correction_reason_expires_with_the_notes_and_the_audit_never_holds_it(bot):
+    number = bot.create_shift()
+    bot.clock.advance(days=2)  # the shift is over
+    done = Phone(bot, ADMIN).command(f"hours correct <@UA> {number} 3.5 {REASON}").reply()
+    assert "Recorded" in done.words and "kept 90 days" in done.words
+    row = next(bot.db.query("SELECT hours, reason FROM hour_corrections"))
+    assert row == {"hours": 3.5, "reason": REASON}
+    audit = next(bot.db.query("SELECT actor, detail FROM audit WHERE action = 'hours.correct'"))
+    assert audit["actor"] == ADMIN
+    assert json.loads(audit["detail"]) == {"user": "UA", "before": 0.0, "after": 3.5, "fields": ["hours", "reason"]}
+    assert bot.store.checkpoint()
+    assert REASON.encode() in file_bytes(bot.settings.db_path)  # the test reads the words where they are
+    bot.clock.advance(days=89)
+    bot.kit.tick()
+    assert bot.db.execute("SELECT reason FROM hour_corrections").fetchone() == (REASON,)  # not yet
+    bot.clock.advance(days=2)  # 91 days after the correction
+    bot.kit.tick()
+    assert next(bot.db.query("SELECT hours, reason FROM hour_corrections")) == {"hours": 3.5, "reason": ""}
+    assert REASON.encode() not in file_bytes(bot.settings.db_path)
+    assert b"quokka" not in file_bytes(bot.settings.db_path)
+
+
+def test_an_audit_that_held_a_reason_before_the_upgrade_keeps_field_names_only(tmp_path, clock):
+    path = tmp_path / "old.db"
+    store = Store(path, clock=clock)
+    with store.write() as db:
+        db["audit"].insert({"at": iso(clock()), "actor": ADMIN, "action": "hours.correct", "subject": "shift:1",
+                            "detail": json.dumps({"user": "UA", "before": 4.0, "after": 3.5, "reason": REASON})})
+        db["audit"].insert({"at": iso(clock()), "actor": ADMIN, "action": "role.coordinator", "subject": "user:U1",
+                            "detail": "{}"})
+        db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm023_audit_records'")
+        db.execute("DROP TABLE training_claims")
+        db.execute("DROP INDEX hour_corrections_with_reason")
+    assert store.checkpoint()
+    store.close()
+    assert REASON.encode() in file_bytes(path)
+    store = Store(path, clock=clock)  # the upgrade
+    details = [json.loads(r["detail"]) for r in store.db.query("SELECT detail FROM audit ORDER BY id")]
+    assert details == [{"user": "UA", "before": 4.0, "after": 3.5, "fields": ["hours", "reason"]}, {}]
+    assert store.checkpoint()
+    store.close()
+    assert REASON.encode() not in file_bytes(path)
+
+
+NUMBER = "555-201-3344"
+
+
+def test_a_refused_forms_words_are_gone_from_the_file_and_the_log(bot):
+    number = bot.create_shift(lead=ADMIN)
+    bot.clock.advance(days=2)
+    assert bot.store.checkpoint()
+    refused = submit_debrief(bot, ADMIN, number, {"db_contacts": "2", "db_notes": f"her cell is {NUMBER}"})
+    assert refused.json()["response_action"] == "errors" and "db_notes" in refused.json()["errors"]
+    eventually(lambda: bot.db.execute("SELECT count(*) FROM jobs").fetchone()[0] == 0)
+    eventually(lambda: NUMBER.encode() not in file_bytes(bot.settings.db_path))
+    assert bot.db["debriefs"].count == 0 and bot.db["debrief_drafts"].count == 0
+
+
+def test_the_log_is_emptied_every_ten_minutes_at_least(bot):
+    bot.kit.tick()
+    with bot.store.write() as db:  # words deleted by hand: only the log still holds them
+        db["jobs"].insert({"kind": "test", "mode": "http", "body": f"payload={NUMBER}", "headers": "{}",
+                           "received": 0.0, "attempts": 0})
+    with bot.store.write() as db:
+        db.execute("DELETE FROM jobs WHERE kind = 'test'")
+    bot.clock.advance(minutes=5)
+    bot.kit.tick()
+    assert NUMBER.encode() in file_bytes(bot.settings.db_path)  # what the test looks for is there
+    bot.clock.advance(minutes=5)
+    bot.kit.tick()
+    assert NUMBER.encode() not in file_bytes(bot.settings.db_path)
