@@ -11,6 +11,7 @@ from phone import Phone
 from test_journey_coordinator import details_of, newest_shift, stored
 from test_reports import not_invite, november  # noqa: F401 (a fixture)
 
+from outreach import hours as hr
 from outreach.store import Store, iso
 
 # ---------------------------------------------------------------- forms: one answer per form, never dropped
@@ -139,3 +140,47 @@ def test_the_log_is_emptied_every_ten_minutes_at_least(bot):
     bot.clock.advance(minutes=5)
     bot.kit.tick()
     assert NUMBER.encode() not in file_bytes(bot.settings.db_path)
+
+
+# ---------------------------------------------------------------- the debrief team is the shift's roster
+
+
+LEAD = "ULEAD"
+
+
+def audit_rows(bot, action: str) -> list[dict]:
+    return [dict(r, detail=json.loads(r["detail"])) for r in bot.db.query(
+        "SELECT actor, subject, detail FROM audit WHERE action = ? ORDER BY id", [action])]
+
+
+def test_a_stranger_on_the_debrief_team_is_refused_and_each_change_to_who_was_out_is_audited(bot):
+    bot.train("UA")
+    number = bot.create_shift()
+    assert "signed up" in bot.command("UA", f"signup {number}").text().lower()
+    bot.clock.advance(days=2)  # over; nobody checked in
+    refused = submit_debrief(bot, LEAD, number, {"db_contacts": "3", "db_team": [LEAD, "UA", "USTRANGER"]})
+    error = refused.json()["errors"]["db_team"]
+    assert "<@USTRANGER>" in error and "<@UA>" not in error and "ask a coordinator to correct the hours" in error
+    assert bot.db["debriefs"].count == 0 and bot.db["debrief_drafts"].count == 0
+    saved = submit_debrief(bot, LEAD, number, {"db_contacts": "3", "db_team": [LEAD]})  # UA did not come after all
+    assert saved.body == b""
+    assert json.loads(bot.db["debriefs"].get(1)["team"]) == [LEAD]
+    assert [(r["actor"], r["subject"], r["detail"]) for r in audit_rows(bot, "debrief.team")] == [
+        (LEAD, f"shift:{number}", {"user": "UA", "before": "out", "after": "not out"})]
+    submitted = audit_rows(bot, "debrief.submit")[0]["detail"]
+    assert submitted["revision"] == 1 and {"contacts", "team", "venue"} <= set(submitted["fields"])
+    assert "3" not in json.dumps(submitted)  # names of fields, never their values
+    assert "USTRANGER" not in hr.everyone_hours(bot.store, year=2026, zone=bot.settings.zone, now=bot.clock())
+    assert bot.db.execute("SELECT count(*) FROM audit WHERE detail LIKE '%USTRANGER%'").fetchone()[0] == 0
+
+    # A coordinator refused the same way is told how to credit the stranger; a correction does it, audited.
+    by_coordinator = submit_debrief(bot, ADMIN, number, {"db_contacts": "3", "db_team": [LEAD, "USTRANGER"]})
+    assert "/outreach hours correct @person" in by_coordinator.json()["errors"]["db_team"]
+    done = Phone(bot, ADMIN).command(f"hours correct <@USTRANGER> {number} 2 Drove the team, forgot to sign up")
+    assert "Recorded" in done.reply().words
+    assert audit_rows(bot, "hours.correct")[0]["detail"]["user"] == "USTRANGER"
+    edited = submit_debrief(bot, LEAD, number, {"db_contacts": "3", "db_team": [LEAD, "USTRANGER"]})
+    assert edited.body == b""  # credited by a coordinator: on the roster now
+    assert [r["detail"] for r in audit_rows(bot, "debrief.team")][1:] == [
+        {"user": "USTRANGER", "before": "not out", "after": "out"}]
+    assert audit_rows(bot, "debrief.update")[0]["detail"]["fields"] == ["team"]
