@@ -5,11 +5,13 @@ acted on, and the monthly post carries its files."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from conftest import ADMIN, COORD_CHANNEL, eventually, submit_debrief
 from phone import Phone
 from test_journey_coordinator import details_of, newest_shift, stored
 from test_reports import not_invite, november  # noqa: F401 (a fixture)
+from test_trainings import training_shift
 
 from outreach import hours as hr
 from outreach.store import Store, iso
@@ -184,3 +186,63 @@ def test_a_stranger_on_the_debrief_team_is_refused_and_each_change_to_who_was_ou
     assert [r["detail"] for r in audit_rows(bot, "debrief.team")][1:] == [
         {"user": "USTRANGER", "before": "not out", "after": "out"}]
     assert audit_rows(bot, "debrief.update")[0]["detail"]["fields"] == ["team"]
+
+
+# ---------------------------------------------------------------- training records from attendance
+
+
+def training_rows(bot) -> list[tuple]:
+    return [(r["user_id"], r["training"], r["shift_id"], r["recorded_by"]) for r in
+            bot.db.query("SELECT * FROM trainings ORDER BY id")]
+
+
+def test_a_forged_attendance_form_records_only_the_training_the_shift_gives(bot):
+    none = training_shift(bot, "2026-11-23", training="none", lead="UV")
+    gives = training_shift(bot, "2026-11-23", training="safety", lead="UV")
+    bot.command("UF", f"signup {gives}").reply()
+    bot.clock.now = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # both under way
+    forged = bot.submit("UV", "training_attendance_form", {"attended": ["UV", "UF"], "training": "direct-outreach"},
+                        metadata={"shift_id": none})
+    assert "names no training it gives" in forged.json()["errors"]["attended"]
+    assert training_rows(bot) == [] and bot.db["training_claims"].count == 0
+    carried = bot.submit("UV", "training_attendance_form", {"attended": ["UF"], "training": "direct-outreach"},
+                         metadata={"shift_id": gives})
+    assert "Recorded *Field safety and de-escalation* for <@UF>" in json.dumps(carried.json())
+    assert training_rows(bot) == [("UF", "safety", gives, "UV")]  # the shift's training, never the payload's
+    assert [(r["actor"], r["subject"], r["detail"]) for r in audit_rows(bot, "training.attendance")] == [
+        ("UV", "user:UF", {"shift": gives, "training": "safety", "expires_on": "2027-11-23"})]
+    assert "direct-outreach" not in json.dumps(list(bot.db.query("SELECT * FROM audit")))
+
+
+def test_the_leads_own_attendance_waits_until_a_coordinator_confirms_it(bot):
+    number = training_shift(bot, "2026-11-23", training="safety")
+    bot.command("UA", f"signup {number}").reply()
+    bot.clock.now = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
+    lead = Phone(bot, LEAD)
+    form = lead.home().tap("Details", near=f"#{number}").modal().tap("Confirm attendance").modal()
+    assert "Your own attendance, if you keep yourself, waits for a coordinator" in form.words
+    submitted = form.submit({"Who attended": [LEAD, "UA"]})
+    done = submitted.modal().words
+    assert "Recorded *Field safety and de-escalation* for <@UA>:" in done and "<@ULEAD>" not in done.split(":")[1]
+    assert "Your own attendance waits for a coordinator to confirm it" in done
+    assert training_rows(bot) == [("UA", "safety", number, LEAD)]  # not the lead's own, yet
+    assert "Waiting for a coordinator to confirm" in bot.command(LEAD, "trainings").text()
+    assert [r["subject"] for r in audit_rows(bot, "training.pending")] == [f"user:{LEAD}"]
+    asked = submitted.posted(COORD_CHANNEL, where=lambda s: "recorded their own attendance" in s.words)
+    assert f"<@{LEAD}> led training shift #{number}" in asked.words
+
+    claim = bot.db.execute("SELECT id FROM training_claims").fetchone()[0]
+    own = bot.click(LEAD, "training_claim_confirm", str(claim))  # a lead never confirms their own
+    assert "Only a coordinator" in own.text()
+    assert training_rows(bot) == [("UA", "safety", number, LEAD)]
+    coordinator = Phone(bot, ADMIN)
+    call = next(c for c in bot.fake.calls_to("chat.postMessage") if c.params.get("ts") == asked.ts
+                or (c.answer or {}).get("ts") == asked.ts)
+    confirmed = coordinator.message_screen(call).tap("Confirm")
+    eventually(lambda: len(training_rows(bot)) == 2)
+    assert training_rows(bot)[1] == (LEAD, "safety", number, ADMIN)
+    assert f"was confirmed by <@{ADMIN}>: recorded" in confirmed.reply().words
+    assert [(r["actor"], r["subject"]) for r in audit_rows(bot, "training.confirm")] == [(ADMIN, f"user:{LEAD}")]
+    eventually(lambda: any("confirmed your attendance" in dm.words for dm in lead.dms()))
+    assert "Waiting for a coordinator" not in bot.command(LEAD, "trainings").text()
+    assert "Field safety and de-escalation" in bot.command(LEAD, "trainings").text()
