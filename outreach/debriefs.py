@@ -543,7 +543,8 @@ def save(
         if root:
             db.execute("DELETE FROM debrief_drafts WHERE root = ?", [root])
         store.audit(db, actor=actor, action="debrief.update" if before else "debrief.submit",
-                    subject=f"shift:{shift_id}", detail={"revision": row["revision"], "fields": changed_fields(row, earlier)})
+                    subject=f"shift:{shift_id}",
+                    detail={"revision": row["revision"], "fields": changed_fields(row, earlier)})
         audit_team(store, db, actor=actor, shift_id=shift_id, before=facts.team, after=out)
         created = []
         for item in followups:
