@@ -133,4 +133,10 @@ def create_app(services: Services, *, client: WebClient | None = None,
 
     kit.runner = Runner(on_work_error, ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="listener"),
                         services.store)
+
+    def keep_log_short() -> None:
+        """Empty the write-ahead log every 10 minutes at least (and when a refused form's could not be)."""
+        kit.runner.keep_log_short(services.now())
+
+    kit.periodic.append(keep_log_short)
     return app, kit

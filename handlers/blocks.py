@@ -208,9 +208,17 @@ def modal(
 
 
 def submission_key(body: dict) -> str | None:
-    """The key a view submission is acted on once under (its view id: a resend carries the same)."""
-    view_id = (body.get("view") or {}).get("id")
-    return f"view:{view_id}" if isinstance(view_id, str) and view_id else None
+    """The key a view submission is acted on once under: the form (its callback id) in that view (its id) as it
+    was answered (its hash, which Slack changes on every update or push).
+
+    A resend of one answer carries all three; a modal that becomes another form (Details, then Cancel shift,
+    then Duplicate, in one view) keeps its id but changes form and hash, so each answer is acted on.
+    """
+    view = body.get("view") or {}
+    view_id = view.get("id")
+    if not isinstance(view_id, str) or not view_id:
+        return None
+    return f"view:{view_id}:{view.get('callback_id') or ''}:{view.get('hash') or ''}"
 
 
 def home(blocks: list[Block]) -> dict:

@@ -116,7 +116,8 @@ def details_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, actor: 
         with kit.services.store.read() as db:
             out = dbf.facts_of(db, shift, d).team
     parts.append(bk.people_input("db_team", "Who was out tonight", initial=out,
-                                 hint="Hours and attendance count the people named here."))
+                                 hint="Hours and attendance count the people named here: the lead, confirmed members, "
+                                      "anyone named at the team check-in."))
     for ident in offered:
         parts.append(bk.number_input(
             f"db_ref_{ident}", f"Referrals: {names[ident]}", optional=True, maximum=dbf.MAX_REFERRALS,
@@ -528,6 +529,11 @@ def register(app: App, kit: Kit) -> None:
             return
         outcome = dbf.save_draft(kit.services.store, root=root, shift_id=shift.id, actor=actor, coordinator=coordinator,
                                  details=details, request_key=bk.submission_key(body))
+        if outcome == "not_on_team":  # someone who never signed up: refused here, credited by a correction
+            ack(response_action="errors", errors={"db_team": kit.render(
+                "debriefs/team_outside.j2", shift=shift, coordinator=coordinator,
+                people=dbf.outside_roster(kit.services.store, shift, details.team or []))})
+            return
         if outcome not in ("kept", "repeat"):
             refuse(ack, "db_notes", outcome)
             return

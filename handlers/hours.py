@@ -96,7 +96,7 @@ def verify_text(kit: Kit, number: int) -> str:
 def correct_view(kit: Kit, *, user: str | None = None, shift: int | None = None) -> dict:
     """The correction form: who, which shift, how many hours, why."""
     parts: list[Block] = [
-        bk.section(kit.render("hours/correct_intro.j2")),
+        bk.section(kit.render("hours/correct_intro.j2", days=kit.services.settings.notes_retention_days)),
         bk.user_input("person", "Person", initial=user),
         bk.text_input("shift", "Shift number", initial=str(shift) if shift else None, max_length=8,
                       placeholder="12"),
@@ -125,7 +125,7 @@ def apply_correction(kit: Kit, *, actor: str, user: str, shift: int, hours: floa
                       screen=screen_reason(kit), request_key=request_key)
     if done.outcome in ("saved", "repeat"):
         return done.outcome, kit.render("hours/corrected.j2", user=user, shift=shift, before=done.before,
-                                        after=done.after)
+                                        after=done.after, days=kit.services.settings.notes_retention_days)
     return done.outcome, kit.render("hours/correct_problem.j2", outcome=done.outcome, shift=shift,
                                     problem=done.problem)
 

@@ -177,12 +177,16 @@ class Notifier:
         return 1
 
     def _upload(self, note: outbox.Notification, channel: str, upload: dict) -> None:
-        """Upload a notice's file into the channel its message went to (a DM's D... id)."""
+        """Upload a notice's file (or `files`, with a `comment`) into the channel its message went to (a DM's D... id)."""
         try:
-            self.client.files_upload_v2(
-                channel=channel, content=upload["content"], filename=upload["filename"],
-                title=upload.get("title") or upload["filename"],
-            )
+            if "files" in upload:  # several files in one message (the monthly report's chart, PDF and workbook)
+                self.client.files_upload_v2(channel=channel, initial_comment=upload.get("comment"), file_uploads=[
+                    {"content": data, "filename": filename, "title": title} for data, filename, title in upload["files"]])
+            else:
+                self.client.files_upload_v2(
+                    channel=channel, content=upload["content"], filename=upload["filename"],
+                    title=upload.get("title") or upload["filename"],
+                )
         except Exception as exc:  # the message went out; record the missing file for the operator
             error = exc.response.get("error") if isinstance(exc, SlackApiError) and exc.response is not None else None
             log.warning("upload for notification %s failed: %s", note.template, error or type(exc).__name__)

@@ -79,6 +79,7 @@ def cmd_trainings(req: CommandRequest) -> None:
     req.say(
         "people/trainings.j2", records=records[:MAX_LISTED], more=max(len(records) - MAX_LISTED, 0),
         target=target, own=target == req.actor, everyone=target is None, today=today,
+        pending=tr.pending_claims(req.kit.services.store, target)[:MAX_LISTED],
     )
 
 
@@ -111,14 +112,14 @@ def may_confirm(shift: Shift, *, actor: str, role: Role) -> bool:
             and (role >= Role.COORDINATOR or shift.lead == actor))
 
 
-def attendance_form(kit: Kit, shift: Shift) -> dict:
-    """The modal: who attended (the confirmed team picked already), and the training when the shift names none."""
+def attendance_form(kit: Kit, shift: Shift, *, actor: str, role: Role) -> dict:
+    """The modal: who attended (the confirmed team picked already); the training is the one the shift gives."""
     with kit.services.store.read() as db:
         confirmed, _ = sh.team(db, shift.id)
     training = kit.services.catalog.training(shift.training)
-    parts: list[Block] = [bk.section(kit.render("trainings/attendance_intro.j2", shift=shift, training=training))]
-    if training is None:
-        parts.append(bk.select_input("training", "Training", [(t.id, t.name) for t in kit.services.catalog.trainings]))
+    parts: list[Block] = [bk.section(kit.render(
+        "trainings/attendance_intro.j2", shift=shift, training=training,
+        own=shift.lead == actor and role < Role.COORDINATOR))]
     parts.append(bk.people_input("attended", "Who attended", initial=confirmed,
                                 hint="Remove anyone who did not come; add anyone who came without signing up."))
     return bk.modal(title="Confirm attendance", blocks=parts, callback_id=ATTENDANCE, submit="Record",
@@ -196,7 +197,7 @@ def register(app: App, kit: Kit) -> None:
         if problem or shift is None:
             tell(body, respond, client, context["actor"], problem or "")
             return
-        open_modal(body, client, attendance_form(kit, shift))  # tapped in Details: on top of it
+        open_modal(body, client, attendance_form(kit, shift, actor=context["actor"], role=context["role"]))
 
     @kit.form(app.view(ATTENDANCE))
     def on_attendance_form(ack: Ack, body: dict, context: BoltContext) -> None:
@@ -207,27 +208,82 @@ def register(app: App, kit: Kit) -> None:
         if problem or shift is None:
             ack(response_action="errors", errors={"attended": problem})
             return
-        training = services.catalog.training(shift.training or str(form.get("training") or ""))
-        if training is None:
-            ack(response_action="errors", errors={"training": "Choose the training this shift gave."})
-            return
         picked = form.get("attended") if isinstance(form.get("attended"), list) else []
         people = [u for u in picked if isinstance(u, str) and USER_ID.match(u)]
         if not people:
             ack(response_action="errors", errors={"attended": "Pick the people who attended."})
             return
-        done = tr.record_attendance(services.store, actor=context["actor"], shift_id=shift.id, training=training,
-                                    attendees=people, completed_on=shift.local_start().date(),
-                                    request_key=bk.submission_key(body))
+        done = tr.record_attendance(services.store, actor=context["actor"], shift_id=shift.id,
+                                    coordinator=context["role"] >= Role.COORDINATOR,
+                                    trainings=services.catalog.trainings, attendees=people,
+                                    request_key=bk.submission_key(body), coordinators=services.coordinators(),
+                                    coordinator_channel=services.settings.coordinator_channel)
+        if done.outcome != "done":  # changed since it was checked above: say why, record nothing
+            ack(response_action="errors", errors={"attended": kit.render(
+                "trainings/no_training.j2" if done.outcome == "no_training" else "trainings/not_allowed.j2",
+                shift=sh.load_shift(services.store, shift.id))})
+            return
+        training = services.catalog.training(done.training)
         ack(response_action="update", view=bk.modal(
             title="Confirm attendance", callback_id="training_attendance_done", close="Done",
-            blocks=[bk.section(kit.render("trainings/recorded.j2", shift=shift, training=training.name, done=done))]))
+            blocks=[bk.section(kit.render("trainings/recorded.j2", shift=shift, training=training.name if training
+                                          else done.training, done=done))]))
+        if done.pending:
+            kit.notifier.flush()
+
+    @kit.later(app.action("training_claim_confirm"))
+    def on_claim_confirm(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        decide(body, context, respond, client, confirm=True)
+
+    @kit.later(app.action("training_claim_decline"))
+    def on_claim_decline(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        decide(body, context, respond, client, confirm=False)
+
+    def decide(body: dict, context: BoltContext, respond: Respond, client: WebClient, *, confirm: bool) -> None:
+        """A coordinator confirms or declines a lead's own attendance: the message says what was done, and by whom."""
+        number = parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
+        outcome, claim = tr.decide_claim(services.store, claim_id=number or 0, actor=context["actor"],
+                                         coordinator=context["role"] >= Role.COORDINATOR, confirm=confirm)
+        text = kit.render("trainings/claim_result.j2", outcome=outcome, claim=claim)
+        if outcome in ("done", "already") and body.get("response_url"):
+            respond(text=text, replace_original=True)
+        else:
+            tell(body, respond, client, context["actor"], text)
+        if outcome == "done":
+            kit.notifier.flush()
+
+
+@notice(tr.CLAIM_TEMPLATE)
+def notice_claim(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """Coordinators are asked to confirm a training lead's own attendance (skipped once decided)."""
+    with kit.services.store.read() as db:
+        claim = tr.get_claim(db, int(context["claim_id"]))
+    shift = sh.load_shift(kit.services.store, claim.shift_id) if claim else None
+    if claim is None or shift is None or claim.status != "pending":
+        return None
+    text = kit.render("trainings/claim.j2", claim=claim, shift=shift)
+    answers = [bk.button(label, f"training_claim_{label.lower()}", str(claim.id), style=style)
+               for label, style in (("Confirm", "primary"), ("Decline", None))]
+    return text, bk.message([bk.section(text), bk.actions(*answers, block_id=f"claim:{claim.id}")])
+
+
+@notice(tr.CLAIM_DECIDED_TEMPLATE)
+def notice_claim_decided(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
+    """The lead hears whether a coordinator confirmed their own attendance."""
+    with kit.services.store.read() as db:
+        claim = tr.get_claim(db, int(context["claim_id"]))
+    if claim is None or claim.status == "pending":
+        return None
+    text = kit.render("trainings/claim_result.j2", outcome="told", claim=claim)
+    return text, bk.message([bk.section(text)])
 
 
 def attendance_problem(kit: Kit, shift: Shift | None, actor: str, role: Role) -> str | None:
     """Why this person cannot confirm attendance of this shift now (None when they can)."""
     if shift is None or not may_confirm(shift, actor=actor, role=role):
         return kit.render("trainings/not_allowed.j2", shift=shift)
+    if kit.services.catalog.training(shift.training) is None:
+        return kit.render("trainings/no_training.j2", shift=shift)
     if not shift.started(kit.services.now()):
         return kit.render("trainings/not_started.j2", shift=shift)
     return None

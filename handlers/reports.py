@@ -120,14 +120,17 @@ def cmd_export(req: CommandRequest) -> None:
 
 
 @notice("reports/monthly")
-def notice_monthly(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
-    """The report of the month before, posted on the first of the month."""
+def notice_monthly(kit: Kit, context: dict) -> tuple[str, list[dict], dict] | None:
+    """The report of the month before, posted on the first of the month, its chart, PDF and workbook beside it
+    (uploaded by the outbox once the message is sent: nothing is lost in a restart)."""
     today = kit.services.now().astimezone(kit.services.settings.zone).date()
     period = rp.parse_period(str(context["period"]), today=today)
     if period is None:
         return None
-    text = kit.render("reports/monthly.j2", body=report_text(kit, period))
-    return text, bk.message([bk.section(part) for part in _chunks(text)])
+    report = build(kit, period)
+    text = kit.render("reports/monthly.j2", body=report_text(kit, period, report))
+    files = {"files": report_files(kit, report), "comment": kit.render("reports/chart_comment.j2", period=period)}
+    return text, bk.message([bk.section(part) for part in _chunks(text)]), files
 
 
 def _chunks(text: str, size: int = 2900) -> list[str]:
@@ -140,8 +143,8 @@ def _chunks(text: str, size: int = 2900) -> list[str]:
     return [p for p in parts + [current] if p.strip()][:40]
 
 
-def monthly_post(kit: Kit, client: WebClient) -> bool:
-    """On the first of a month (from MONTHLY_HOUR), post last month's report once, with its chart."""
+def monthly_post(kit: Kit) -> bool:
+    """On the first of a month (from MONTHLY_HOUR), post last month's report once, with its chart, PDF and workbook."""
     settings, now = kit.services.settings, kit.services.now()
     local = now.astimezone(settings.zone)
     if local.day != 1 or local.hour < MONTHLY_HOUR or not settings.coordinator_channel:
@@ -151,13 +154,9 @@ def monthly_post(kit: Kit, client: WebClient) -> bool:
     with kit.services.store.write() as db:
         fresh = outbox.enqueue(db, key=f"report:monthly:{period.label}", channel=settings.coordinator_channel,
                                template="reports/monthly", context={"period": period.label}, due_at=now, now=now)
-    if not fresh:
-        return False
-    kit.notifier.flush()
-    png = rp.chart_png(kit.services.store, period, zone=settings.zone, now=now)
-    upload(client, channel=settings.coordinator_channel, data=png, filename=f"outreach-{period.label}.png",
-           title=f"Outreach, 12 months to {period.label}")
-    return True
+    if fresh:
+        kit.notifier.flush()
+    return bool(fresh)
 
 
 def register(app: App, kit: Kit) -> None:
@@ -165,7 +164,7 @@ def register(app: App, kit: Kit) -> None:
 
     def monthly() -> None:
         """Post last month's report on the first of the month."""
-        monthly_post(kit, kit.notifier.client)
+        monthly_post(kit)
 
     kit.periodic.append(monthly)
 

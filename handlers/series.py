@@ -192,7 +192,8 @@ def create_from_form(kit: Kit, client: WebClient, actor: str, values: dict, repe
 
     created = sr.create_series(kit.services.store, actor=actor, values=values, repeat=repeat,
                                channel=channel or kit.services.settings.coordinator_channel, request_key=request_key)
-    if created is None:  # sent again after a slow answer: created the first time
+    if created is None:  # sent again after a slow answer: created the first time, and said so
+        client.chat_postMessage(channel=actor, text=kit.render("shifts/already_saved.j2"))
         return
     first = created.shifts[0]
     posted = post_shift(kit, client, first, channels=[channel, kit.services.settings.coordinator_channel, actor])

@@ -697,7 +697,8 @@ def register(app: App, kit: Kit) -> None:
         except Exception:
             tell_failure(client, actor, saved=False, number=None, editing=False)
             raise  # the app's error handler logs it
-        if shift is None:  # sent again after a slow answer: created the first time
+        if shift is None:  # sent again after a slow answer: created the first time, and said so
+            client.chat_postMessage(channel=actor, text=kit.render("shifts/already_saved.j2"))
             return
         try:
             channel = meta.get("channel") if isinstance(meta.get("channel"), str) else None

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from slack_bolt import Ack, App, BoltRequest
@@ -45,6 +46,8 @@ ErrorReporter = Callable[[Exception, BoltRequest], None]
 RUN_WHERE_ACKED = ("view_submission",)
 WORKER_THREADS = 8
 WORKER_NICENESS = 19
+# The write-ahead log is emptied (TRUNCATE) at least this often: text deleted since leaves no copy there.
+LOG_EMPTIED_EVERY = timedelta(minutes=10)
 # Slack waits this long for a view submission's answer (seconds).
 ANSWER_WITHIN = 3.0
 # A job waits at most this long for the acks under way to end (AckGate).
@@ -139,6 +142,19 @@ class Runner:
         self.report = report
         self.executor = executor
         self.store = store
+        self.log_to_empty = False  # a refused form's request may still be in the write-ahead log
+        self.log_emptied_at: datetime | None = None  # the last `keep_log_short` that emptied it (bot's clock)
+
+    def keep_log_short(self, now: datetime) -> bool:
+        """For the timer: empty the write-ahead log at least every LOG_EMPTIED_EVERY, and at once when a refused
+        form's could not be emptied; True when it was emptied now."""
+        due = self.log_emptied_at is None or now - self.log_emptied_at >= LOG_EMPTIED_EVERY
+        if not (due or self.log_to_empty):
+            return False
+        if self.empty_log():
+            self.log_emptied_at = now
+            return True
+        return False
 
     def guarded(self, fn: Work, request: BoltRequest, ack: Callable[..., object] | None = None) -> None:
         """Run the work in this thread; an error is reported, not raised."""
@@ -156,11 +172,13 @@ class Runner:
         """
         answered = threading.Event()
         early: list[Exception] = []
+        refused: list[bool] = []
 
         def acking(*args: Any, **kwargs: Any) -> object:
             try:
                 return ack(*args, **kwargs)
             finally:
+                refused.append(kwargs.get("response_action") == "errors")
                 answered.set()
 
         def work() -> None:
@@ -173,7 +191,7 @@ class Runner:
                     early.append(exc)
             finally:
                 answered.set()
-                self.finish(request)
+                self.finish(request, refused=any(refused))
 
         self.executor.submit(work)
         answered.wait(ANSWER_WITHIN)
@@ -182,11 +200,17 @@ class Runner:
         if not answered.is_set():  # too late for Slack's answer: whatever follows is reported, not raised
             answered.set()
 
-    def finish(self, request: BoltRequest) -> None:
-        """Delete the job of a request this process ran itself."""
+    def finish(self, request: BoltRequest, *, refused: bool = False) -> None:
+        """Delete the job of a request this process ran itself; a form refused (its words, a phone number
+        say, were shown back as an error) leaves no copy of its request in the write-ahead log either."""
         job_id, owner = request.context.get("own_job_id"), request.context.get("own_job_owner")
-        if job_id is not None and owner:
-            jobs_table.finish(self.store, job_id=job_id, owner=owner)
+        if job_id is not None and owner and jobs_table.finish(self.store, job_id=job_id, owner=owner) and refused:
+            self.empty_log()
+
+    def empty_log(self) -> bool:
+        """Empty the write-ahead log now (TRUNCATE); when readers keep it busy, the next tick tries again."""
+        self.log_to_empty = not self.store.checkpoint()
+        return not self.log_to_empty
 
 
 def request_of(job: jobs_table.Job, owner: str) -> BoltRequest:

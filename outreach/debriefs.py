@@ -200,6 +200,26 @@ def facts_of(db: Database, shift: Shift, debrief: Debrief | None = None) -> Fact
     return Facts(shift.venue, shift.area, shift.starts_at, shift.ends_at, people)
 
 
+def roster_of(db: Database, shift: Shift) -> list[str]:
+    """Who may be on a debrief's team ("Who was out tonight"): the lead, the confirmed members, anyone the
+    lead named in the team check-in ("Who is out tonight?", a `member_checkins` row), and anyone a
+    coordinator credited with hours on this shift (outreach/hours.py corrections, audited)."""
+    people = ([shift.lead] if shift.lead else []) + team(db, shift.id)[0]
+    if db["member_checkins"].exists():
+        people += [r[0] for r in db.execute("SELECT user_id FROM member_checkins WHERE shift_id = ? ORDER BY rowid",
+                                             [shift.id])]
+    people += [r[0] for r in db.execute("SELECT user_id FROM hour_corrections WHERE shift_id = ? ORDER BY id",
+                                        [shift.id])]
+    return list(dict.fromkeys(people))
+
+
+def outside_roster(store: Store, shift: Shift, people: list[str]) -> list[str]:
+    """The people of a debrief's team who are not on the shift's roster (`roster_of`), in the order given."""
+    with store.read() as db:
+        known = set(roster_of(db, shift))
+    return [u for u in dict.fromkeys(people) if u not in known]
+
+
 # ---------------------------------------------------------------- checking the two screens
 
 
@@ -444,7 +464,8 @@ def load_draft(store: Store, *, root: str | None, shift_id: int, user: str) -> D
 
 def save_draft(store: Store, *, root: str, shift_id: int, actor: str, coordinator: bool, details: Details,
                request_key: str | None = None) -> str:
-    """Keep the second step's details until the first screen is saved: kept, gone, forbidden, locked or repeat."""
+    """Keep the second step's details until the first screen is saved: kept, gone, forbidden, locked, repeat, or
+    not_on_team (its "Who was out tonight" names someone outside the shift's roster, `roster_of`)."""
     now = store.clock()
     with store.write() as db:
         if replays.seen(db, request_key):
@@ -457,6 +478,8 @@ def save_draft(store: Store, *, root: str, shift_id: int, actor: str, coordinato
         before = get_debrief(db, shift_id)
         if before and not before.editable(now):
             return "locked"
+        if details.team is not None and not set(details.team) <= set(roster_of(db, shift)):
+            return "not_on_team"
         replays.record(store, db, request_key)
         db.execute(
             "INSERT INTO debrief_drafts (root, shift_id, user_id, details, created_at) VALUES (?, ?, ?, ?, ?) "
@@ -501,8 +524,10 @@ def save(
             return Saved("conversations")
         replays.record(store, db, request_key)
         facts = facts_of(db, shift, before)
+        out = details.team if details and details.team is not None else facts.team
         row = dict(values, venue=facts.venue, area=facts.area, started_at=iso(facts.started_at),
-                   ended_at=iso(facts.ended_at), team=json.dumps(details.team if details and details.team is not None else facts.team), updated_by=actor, updated_at=iso(now))
+                   ended_at=iso(facts.ended_at), team=json.dumps(out), updated_by=actor, updated_at=iso(now))
+        earlier = db["debriefs"].get(before.id) if before else {}
         if before is None:
             row.update(shift_id=shift_id, submitted_by=actor, submitted_at=iso(now), revision=1)
             debrief_id = db["debriefs"].insert(row).last_pk
@@ -518,7 +543,9 @@ def save(
         if root:
             db.execute("DELETE FROM debrief_drafts WHERE root = ?", [root])
         store.audit(db, actor=actor, action="debrief.update" if before else "debrief.submit",
-                    subject=f"shift:{shift_id}", detail={"revision": row["revision"]})
+                    subject=f"shift:{shift_id}",
+                    detail={"revision": row["revision"], "fields": changed_fields(row, earlier)})
+        audit_team(store, db, actor=actor, shift_id=shift_id, before=facts.team, after=out)
         created = []
         for item in followups:
             fid = db["followups"].insert({
@@ -543,6 +570,27 @@ def save(
         outbox.cancel_pending(db, key_prefix=f"debrief:{shift_id}:ask:", now=now)
         saved = get_debrief(db, shift_id)
     return Saved("updated" if before else "saved", saved, created)
+
+
+UNAUDITED = ("updated_by", "updated_at", "revision", "shift_id", "submitted_by", "submitted_at", "notes_expired_at")
+
+
+def changed_fields(row: dict, earlier: dict) -> list[str]:
+    """The names of a debrief's fields this save set or changed (for the audit: names, never values)."""
+    empty = (None, "", "[]", "{}", 0)
+    return sorted(k for k, v in row.items() if k not in UNAUDITED
+                  and (v != earlier.get(k) if earlier else v not in empty))
+
+
+def audit_team(store: Store, db: Database, *, actor: str, shift_id: int, before: list[str], after: list[str]) -> int:
+    """Audit each change to who was out (the lead's final word on presence for hours and attendance): who
+    changed it, which person, out or not before and after; return how many changed."""
+    changed = [u for u in dict.fromkeys(before + after) if (u in before) != (u in after)]
+    for user in changed:
+        store.audit(db, actor=actor, action="debrief.team", subject=f"shift:{shift_id}",
+                    detail={"user": user, "before": "out" if user in before else "not out",
+                            "after": "out" if user in after else "not out"})
+    return len(changed)
 
 
 def _checkin_alert(db: Database, *, shift_id: int, user: str, coordinators: list[str], now: datetime) -> None:

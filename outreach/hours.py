@@ -266,9 +266,16 @@ def parse_hours(text: str) -> float | None:
     return round(value, 2)
 
 
+def correction_detail(*, user: str, before: float, after: float) -> dict:
+    """What the audit keeps of a correction: whose hours, the figures before and after, and which fields were
+    given (never the reason's words, which stay with the correction and expire with the notes)."""
+    return {"user": user, "before": before, "after": after, "fields": ["hours", "reason"]}
+
+
 def correct(store: Store, *, actor: str, shift_id: int, user: str, hours: float, reason: str,
             screen: Callable[[str], str | None], request_key: str | None = None) -> Correction:
-    """Record a coordinator's correction of a person's hours on a held shift, audited with who and why.
+    """Record a coordinator's correction of a person's hours on a held shift, audited with who and the figures
+    (its reason is kept with it, for the notes' retention period: outreach/retention.py).
 
     `screen(reason)` returns a problem when the reason holds personal details (then nothing is saved).
     """
@@ -298,7 +305,7 @@ def correct(store: Store, *, actor: str, shift_id: int, user: str, hours: float,
             "corrected_by": actor, "corrected_at": iso(now),
         })
         store.audit(db, actor=actor, action="hours.correct", subject=f"shift:{shift_id}",
-                    detail={"user": user, "before": round(before, 2), "after": hours, "reason": reason})
+                    detail=correction_detail(user=user, before=round(before, 2), after=hours))
     return Correction("saved", before=round(before, 2), after=hours)
 
 

@@ -1,7 +1,7 @@
 """Requests acted on once: a form submitted twice (a resend after a slow answer) changes nothing more.
 
-A save function takes the request's key (for a form, its view id) and, inside its own write
-transaction, first asks `seen` (a replay: do nothing, send nothing), then checks what it must check,
+A save function takes the request's key (for a form: its view id, callback id and hash, handlers/blocks.py
+`submission_key`) and, inside its own write transaction, first asks `seen` (a replay: do nothing, send nothing), then checks what it must check,
 and `record`s the key together with the change it writes, so a refused submission can be corrected
 and sent again, and a saved one is never saved twice.
 """

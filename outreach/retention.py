@@ -3,8 +3,9 @@
 Every text a person typed about a night goes: a debrief's notes and free-text answers, the words
 of its follow-ups (the follow-up itself, its owner, due date and status stay), the team's wellbeing
 notes, the shift's own notes, cancellation reason and readiness evidence, a repeating series' template
-notes (outreach/series.py) and the cancellation reason a "cancelled this and later" DM carried in its
-outbox row. Debrief text and wellbeing notes are kept `days` after they were last written; follow-ups
+notes (outreach/series.py), the cancellation reason a "cancelled this and later" DM carried in its
+outbox row, and the reason given for a correction of someone's hours (kept `days` after it was made;
+the correction's figures stay). Debrief text and wellbeing notes are kept `days` after they were last written; follow-ups
 `days` after they were made; a shift's text until `days` after the shift ended; a series' notes until
 `days` after it ended (no longer active, last changed and its last shift ended before the cutoff): an
 active series keeps them, as each new shift copies them. The job is idempotent: text written
@@ -32,11 +33,13 @@ class Expired:
     evidence: int = 0
     series: int = 0
     notices: int = 0
+    corrections: int = 0
 
     @property
     def total(self) -> int:
         """Rows changed in all."""
-        return self.debriefs + self.followups + self.wellbeing + self.shifts + self.evidence + self.series + self.notices
+        return (self.debriefs + self.followups + self.wellbeing + self.shifts + self.evidence + self.series
+                + self.notices + self.corrections)
 
 
 def expire(store: Store, *, now: datetime, days: int) -> Expired:
@@ -75,4 +78,7 @@ def expire(store: Store, *, now: datetime, days: int) -> Expired:
             "AND created_at <= ? AND coalesce(json_extract(context, '$.reason'), '') != ''",
             [cutoff],
         ).rowcount
-    return Expired(debriefs, followups, wellbeing, shifts, evidence, series, notices)
+        corrections = db.execute(
+            "UPDATE hour_corrections SET reason = '' WHERE reason != '' AND corrected_at <= ?", [cutoff],
+        ).rowcount
+    return Expired(debriefs, followups, wellbeing, shifts, evidence, series, notices, corrections)

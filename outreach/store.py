@@ -528,6 +528,28 @@ def m022_le_contact(db: Database) -> None:
         )
 
 
+@migrations()
+def m023_audit_records(db: Database) -> None:
+    """Records a funder can trust: hours-correction audits keep field names, not the reason's words (the
+    reason expires with the notes, outreach/retention.py); a training lead's own attendance waits in
+    `training_claims` until a coordinator confirms it (outreach/trainings.py)."""
+    db.execute("UPDATE audit SET detail = json_set(json_remove(detail, '$.reason'), '$.fields', json('[\"hours\", "
+               "\"reason\"]')) WHERE action = 'hours.correct' AND json_valid(detail) "
+               "AND json_type(detail, '$.reason') IS NOT NULL")
+    db.execute("CREATE INDEX hour_corrections_with_reason ON hour_corrections(corrected_at) WHERE reason != ''")
+    db["training_claims"].create(
+        {
+            "id": int, "shift_id": int, "user_id": str, "training": str, "completed_on": str, "expires_on": str,
+            "recorded_by": str, "recorded_at": str, "status": str, "decided_by": str, "decided_at": str,
+        },
+        pk="id", foreign_keys=[("shift_id", "shifts", "id")],
+        not_null={"shift_id", "user_id", "training", "completed_on", "recorded_by", "recorded_at", "status"},
+        defaults={"status": "pending"},
+    )
+    db.execute("CREATE UNIQUE INDEX training_claims_once ON training_claims(shift_id, user_id, training)")
+    db["training_claims"].create_index(["status"])
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -122,7 +122,8 @@ def valid_until(training: Entry, completed_on: date) -> date | None:
 
 @dataclass(frozen=True)
 class Attendance:
-    """What confirming a training shift's attendance did: who got the training, who had it already."""
+    """What confirming a training shift's attendance did: who got the training, who had it already, and whose
+    record waits for a coordinator (the lead's own, when the lead is not a coordinator)."""
 
     training: str
     completed_on: date
@@ -130,34 +131,161 @@ class Attendance:
     recorded: list[str]
     already: list[str]
     repeat: bool = False
+    pending: list[str] = field(default_factory=list)
+    declined: list[str] = field(default_factory=list)  # the lead's own, declined by a coordinator before
+    outcome: str = "done"  # done, or why nothing was recorded: gone, not_training, no_training, forbidden
+
+
+CLAIM_TEMPLATE = "trainings/claim"
+CLAIM_DECIDED_TEMPLATE = "trainings/claim_decided"
+
+
+def _training_shift(db: Database, shift_id: int) -> dict | None:
+    return next(db.query("SELECT id, kind, training, status, lead, starts_at, tz FROM shifts WHERE id = ?",
+                         [shift_id]), None)
 
 
 def record_attendance(
-    store: Store, *, actor: str, shift_id: int, training: Entry, attendees: list[str], completed_on: date,
-    request_key: str | None,
+    store: Store, *, actor: str, coordinator: bool, shift_id: int, trainings: list[Entry], attendees: list[str],
+    request_key: str | None, coordinators: list[str] | None = None, coordinator_channel: str | None = None,
 ) -> Attendance:
-    """Record the training for each attendee of a training shift, valid from the shift's day; idempotent
-    (a person already recorded from this shift is not recorded again; a form sent twice changes nothing)."""
-    expires_on = valid_until(training, completed_on)
-    recorded: list[str] = []
-    already: list[str] = []
+    """Record the training a training shift gives for each attendee, valid from the shift's day; idempotent
+    (a person already recorded from this shift is not recorded again; a form sent twice changes nothing).
+
+    The training is the one the shift names, read here (never one carried by the form); a shift naming none
+    (or one not in data/trainings.yml) records nothing. The lead's own attendance, recorded by a lead who is
+    not a coordinator, waits in `training_claims` until a coordinator confirms it (`decide_claim`); the
+    coordinators are asked through the outbox. Every record is audited, person by person.
+    """
+    now = store.clock()
     with store.write() as db:
+        row = _training_shift(db, shift_id)
+        if row is None or row["status"] != "planned":
+            return Attendance("", now.date(), None, [], [], outcome="gone")
+        if row["kind"] != TRAINING_KIND:
+            return Attendance("", now.date(), None, [], [], outcome="not_training")
+        if not coordinator and row["lead"] != actor:
+            return Attendance("", now.date(), None, [], [], outcome="forbidden")
+        training = next((t for t in trainings if t.id == row["training"]), None)
+        completed_on = datetime.fromisoformat(row["starts_at"]).astimezone(ZoneInfo(row["tz"])).date()
+        if training is None:
+            return Attendance(row["training"] or "", completed_on, None, [], [], outcome="no_training")
+        expires_on = valid_until(training, completed_on)
         if replays.seen(db, request_key):
             return Attendance(training.id, completed_on, expires_on, [], list(attendees), repeat=True)
+        recorded: list[str] = []
+        already: list[str] = []
+        pending: list[str] = []
+        declined: list[str] = []
+        values = [training.id, completed_on.isoformat(), expires_on.isoformat() if expires_on else None, actor,
+                  iso(now), shift_id]
         for user in dict.fromkeys(attendees):
+            if user == actor and not coordinator:  # the lead's own attendance: a coordinator confirms it
+                if _recorded(db, shift_id, user, training.id):
+                    already.append(user)
+                    continue
+                cursor = db.execute(
+                    "INSERT INTO training_claims (user_id, training, completed_on, expires_on, recorded_by, "
+                    "recorded_at, shift_id, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT DO NOTHING",
+                    [user, *values])
+                status = db.execute("SELECT status FROM training_claims WHERE shift_id = ? AND user_id = ? "
+                                    "AND training = ?", [shift_id, user, training.id]).fetchone()[0]
+                (declined if status == "declined" else pending).append(user)
+                if cursor.rowcount == 1:
+                    store.audit(db, actor=actor, action="training.pending", subject=f"user:{user}",
+                                detail={"shift": shift_id, "training": training.id})
+                    _ask_coordinators(db, claim=cursor.lastrowid, shift_id=shift_id, user=user, now=now,
+                                      coordinators=coordinators or [], channel=coordinator_channel)
+                continue
             cursor = db.execute(
                 "INSERT INTO trainings (user_id, training, completed_on, expires_on, recorded_by, recorded_at, "
-                "shift_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [user, training.id, completed_on.isoformat(), expires_on.isoformat() if expires_on else None,
-                 actor, iso(store.clock()), shift_id],
-            )
-            (recorded if cursor.rowcount == 1 else already).append(user)
-        if recorded:
-            store.audit(db, actor=actor, action="training.attendance", subject=f"shift:{shift_id}",
-                        detail={"training": training.id, "people": len(recorded),
-                                "expires_on": expires_on.isoformat() if expires_on else None})
+                "shift_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", [user, *values])
+            if cursor.rowcount == 1:
+                recorded.append(user)
+                store.audit(db, actor=actor, action="training.attendance", subject=f"user:{user}",
+                            detail={"shift": shift_id, "training": training.id,
+                                    "expires_on": expires_on.isoformat() if expires_on else None})
+            else:
+                already.append(user)
         replays.record(store, db, request_key)
-    return Attendance(training.id, completed_on, expires_on, recorded, already)
+    return Attendance(training.id, completed_on, expires_on, recorded, already, pending=pending, declined=declined)
+
+
+def _recorded(db: Database, shift_id: int, user: str, training: str) -> bool:
+    return db.execute("SELECT 1 FROM trainings WHERE shift_id = ? AND user_id = ? AND training = ?",
+                      [shift_id, user, training]).fetchone() is not None
+
+
+def _ask_coordinators(db: Database, *, claim: int | None, shift_id: int, user: str, now: datetime,
+                      coordinators: list[str], channel: str | None) -> None:
+    """Ask the coordinator channel (else each coordinator by DM) to confirm a lead's own attendance."""
+    for target in [channel] if channel else coordinators:
+        outbox.enqueue(db, key=f"training-claim:{claim}:{target}", channel=target, template=CLAIM_TEMPLATE,
+                       context={"claim_id": claim, "shift_id": shift_id, "user": user}, due_at=now, now=now)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A training recorded from a shift's attendance for its own lead, waiting for (or decided by) a coordinator."""
+
+    id: int
+    shift_id: int
+    user_id: str
+    training: str
+    completed_on: date
+    expires_on: date | None
+    status: str  # pending, confirmed, declined
+    decided_by: str | None
+
+
+def _claim(row: dict) -> Claim:
+    return Claim(row["id"], row["shift_id"], row["user_id"], row["training"], date.fromisoformat(row["completed_on"]),
+                 date.fromisoformat(row["expires_on"]) if row["expires_on"] else None, row["status"], row["decided_by"])
+
+
+def get_claim(db: Database, claim_id: int) -> Claim | None:
+    """One claim, or None."""
+    row = next(db.query("SELECT * FROM training_claims WHERE id = ?", [claim_id]), None)
+    return _claim(row) if row else None
+
+
+def pending_claims(store: Store, user_id: str | None = None) -> list[Claim]:
+    """Claims waiting for a coordinator (one person's, or everyone's), oldest first."""
+    with store.read() as db:
+        return [_claim(r) for r in db.query(
+            "SELECT * FROM training_claims WHERE status = 'pending' AND (:user IS NULL OR user_id = :user) "
+            "ORDER BY id", {"user": user_id})]
+
+
+def decide_claim(store: Store, *, claim_id: int, actor: str, coordinator: bool,
+                 confirm: bool) -> tuple[str, Claim | None]:
+    """A coordinator confirms (the training is recorded) or declines a lead's own attendance: done, already,
+    forbidden (not a coordinator, or their own) or not_found. Audited; the lead is told by DM."""
+    now = store.clock()
+    with store.write() as db:
+        claim = get_claim(db, claim_id)
+        if claim is None:
+            return "not_found", None
+        if not coordinator or actor == claim.user_id:
+            return "forbidden", claim
+        if claim.status != "pending":
+            return "already", claim
+        status = "confirmed" if confirm else "declined"
+        db.execute("UPDATE training_claims SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+                   [status, actor, iso(now), claim_id])
+        if confirm:
+            db.execute(
+                "INSERT INTO trainings (user_id, training, completed_on, expires_on, recorded_by, recorded_at, "
+                "shift_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [claim.user_id, claim.training, claim.completed_on.isoformat(),
+                 claim.expires_on.isoformat() if claim.expires_on else None, actor, iso(now), claim.shift_id])
+        store.audit(db, actor=actor, action=f"training.{'confirm' if confirm else 'decline'}",
+                    subject=f"user:{claim.user_id}", detail={"shift": claim.shift_id, "training": claim.training})
+        outbox.cancel_pending(db, key_prefix=f"training-claim:{claim_id}:", now=now)
+        outbox.enqueue(db, key=f"training-claim-decided:{claim_id}", channel=claim.user_id,
+                       template=CLAIM_DECIDED_TEMPLATE, context={"claim_id": claim_id, "shift_id": claim.shift_id},
+                       due_at=now, now=now)
+        return "done", get_claim(db, claim_id)
 
 
 LATEST = (

@@ -307,8 +307,9 @@ class Tapped:
         answer = self.answer
         if answer.get("response_action") in ("update", "push"):
             view = dict(answer["view"])
-            if answer["response_action"] == "update":
+            if answer["response_action"] == "update":  # Slack keeps the view's id and gives it a new hash
                 view["id"] = self.origin.view.get("id") if self.origin else None
+                view["hash"] = f"{self.origin.view.get('hash', 'h') if self.origin else 'h'}+"
             else:
                 view.update(id=f"{self.origin.view.get('id') if self.origin else 'V'}-pushed",
                             previous_view_id=self.origin.view.get("id") if self.origin else None,
@@ -325,6 +326,7 @@ class Tapped:
         call = self._after(match, "a modal")
         view = dict(call.params.get("view") or {})
         view["id"] = (call.answer or {}).get("view", {}).get("id") or call.params.get("view_id")
+        view["hash"] = (call.answer or {}).get("view", {}).get("hash") or view.get("hash")
         if call.method == "views.push" and self.origin is not None:
             view["previous_view_id"] = self.origin.view.get("id")
             view["root_view_id"] = self.origin.view.get("root_view_id") or self.origin.view.get("id")

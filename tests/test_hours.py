@@ -183,8 +183,7 @@ def test_a_correction_changes_the_hours_and_is_audited_with_who_and_why(bot, nig
     with bot.store.read() as db:
         row = next(db.query("SELECT actor, action, subject, detail FROM audit WHERE action = 'hours.correct'"))
     assert (row["actor"], row["subject"]) == (ADMIN, f"shift:{a}")
-    assert json.loads(row["detail"]) == {"user": "UA", "before": 4.25, "after": 3.5,
-                                         "reason": "Left early to catch the last bus"}
+    assert json.loads(row["detail"]) == {"user": "UA", "before": 4.25, "after": 3.5, "fields": ["hours", "reason"]}
     mine = Phone(bot, "UA").command("hours").modal()
     assert "Your hours in 2026: 5.5 h" in mine.words
     # UB came after all (the lead forgot them): a correction credits them, and they are no longer a no-show.

@@ -84,7 +84,8 @@ def test_a_correction_from_the_roster(bot, night):  # noqa: F811
     with bot.store.read() as db:
         audits = [json.loads(r["detail"]) for r in db.query(
             "SELECT detail FROM audit WHERE action = 'hours.correct' AND actor = ?", [ADMIN])]
-    assert audits == [{"user": "UA", "before": 4.25, "after": 5.0, "reason": "Stayed to close up"}]
+    assert audits == [{"user": "UA", "before": 4.25, "after": 5.0, "fields": ["hours", "reason"]}]  # never its words
+    assert bot.db.execute("SELECT reason FROM hour_corrections").fetchall() == [("Stayed to close up",)]
     assert "*7 h* this year" in block_words(coord.command("roster").modal(), "roster:UA")
 
 
