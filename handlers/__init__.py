@@ -20,6 +20,7 @@ from handlers import (
     commands,
     cover,
     debriefs,
+    health,
     home,
     hours,
     middleware,
@@ -52,6 +53,7 @@ SURFACES = (
     cover,
     series,
     hours,
+    health,  # last: its periodic job records that the timer ran
 )
 
 
