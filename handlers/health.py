@@ -130,7 +130,8 @@ class Alarm:
         try:
             if ok != self.healthy:
                 self._change(ok, why)
-            self.notifier.flush(prefix="health:")
+            if outbox.waiting(self.watch.store, prefix="health:"):
+                self.notifier.flush(prefix="health:")
         except Exception as exc:  # the database or Slack refused: the log has it, the next look tries again
             log.warning("could not tell the admins (%s)", type(exc).__name__)
 

@@ -185,6 +185,13 @@ def claim_due(store: Store, *, now: datetime, limit: int = 100, urgent: bool = F
     ]
 
 
+def waiting(store: Store, *, prefix: str) -> bool:
+    """Whether any unsent notification's key starts with the prefix (a read: no write lock for a look)."""
+    with store.read() as db:
+        return next(db.query("SELECT 1 FROM notifications WHERE key >= ? AND key < ? AND sent_at IS NULL LIMIT 1",
+                             [prefix, prefix + "\uffff"]), None) is not None
+
+
 def release(store: Store, notes: list[Notification]) -> int:
     """Give back claimed notifications that were not tried, so the next flush (or process) sends them.
 
