@@ -405,7 +405,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     worker = WorkerProcess(run_worker, stop_seconds=WORKER_STOP_SECONDS)
     kit.wake, app.gate = worker.wake.release, worker.gate
     watch = Watch(services.store, worker_alive=worker.alive)
-    alarm = Alarm(watch, client=app.client, channel=settings.coordinator_channel, render=kit.render)
+    alarm = Alarm(watch, notifier=kit.notifier, admins=settings.admins)
     alarm.start()
     # What start-up built lives as long as the process: the garbage collector stops scanning it, so
     # its full collections (a pause for every thread) stay short while requests are acked.

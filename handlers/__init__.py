@@ -21,6 +21,7 @@ from handlers import (
     cover,
     debriefs,
     directory,
+    health,
     home,
     hours,
     middleware,
@@ -54,6 +55,7 @@ SURFACES = (
     series,
     hours,
     directory,
+    health,  # last: its periodic job records that the timer ran
 )
 
 

@@ -1,10 +1,18 @@
-"""Never quiet: is work being taken? `/healthz` says it, the log says why, the coordinators are told.
+"""Never quiet: is work being taken, and is what must be sent sent? `/healthz` says it, the log says
+why, the admins are told.
 
-Read from what the bot already keeps: the jobs table (outreach/jobs.py) and whether the worker
-process runs. Unhealthy when a job has waited longer than WAIT_LIMIT for a worker, when one has been
-worked on for longer than RUN_LIMIT, or when the worker process is not running. The `Alarm` checks
-every few seconds in the process that receives requests (which stays up when the worker does not),
-logs each change, and posts to the coordinator channel once when work stops and once when it resumes.
+Read from what the bot already keeps: the jobs table (outreach/jobs.py), the outbox
+(outreach/outbox.py) and whether the worker process runs. Unhealthy when a job has waited longer
+than WAIT_LIMIT for a worker, when one has been worked on for longer than RUN_LIMIT, when the worker
+process is not running, when a safety message (an SOS, the night's safety) has waited more than
+URGENT_LIMIT undelivered, when the outbox's oldest due row has waited more than DUE_LIMIT, or when
+the timer (which sends the outbox, in whichever process holds the lease) has not run for TIMER_LIMIT:
+it records each run in the database (`outbox.beat`), so the process that answers /healthz reads it.
+
+The `Alarm` checks every few seconds in the process that receives requests (which stays up when the
+worker does not), logs each change, and DMs each admin once when an episode begins and once when it
+ends: through the outbox, as safety messages, and it sends them itself (the worker may be what is
+stuck), again and again until Slack takes them.
 """
 
 from __future__ import annotations
@@ -12,19 +20,34 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from slack_sdk import WebClient
+from slack_bolt import App
 
-from handlers.render import Renderer
-from outreach import jobs
-from outreach.store import Store
+from handlers import blocks as bk
+from handlers.notify import notice
+from outreach import jobs, outbox
+from outreach.store import Store, from_iso, iso
+
+if TYPE_CHECKING:
+    from handlers.kit import Kit
+    from handlers.notify import Notifier
 
 log = logging.getLogger(__name__)
 
 WAIT_LIMIT = 5.0  # seconds a job may wait for a worker (they start within milliseconds when all is well)
 RUN_LIMIT = 120.0  # seconds a job may be worked on (the slowest, a report with its chart, takes a few)
 CHECK_SECONDS = 2.0
+URGENT_LIMIT = timedelta(seconds=30)  # a safety message undelivered this long is an alarm
+DUE_LIMIT = timedelta(minutes=2)  # the outbox's oldest due row
+TIMER_LIMIT = timedelta(minutes=2)  # the timer ticks every 20 s
+
+
+def _span(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
 
 
 class Watch:
@@ -32,12 +55,14 @@ class Watch:
 
     def __init__(self, store: Store, *, worker_alive: Callable[[], bool] = lambda: True,
                  clock: Callable[[], float] = time.time, wait_limit: float = WAIT_LIMIT,
-                 run_limit: float = RUN_LIMIT) -> None:
+                 run_limit: float = RUN_LIMIT, now: Callable[[], datetime] | None = None) -> None:
         self.store = store
         self.worker_alive = worker_alive
-        self.clock = clock
+        self.clock = clock  # wall-clock seconds, for the jobs table
+        self.now = now or store.clock  # the bot's clock, for the outbox and the timer
         self.wait_limit = wait_limit
         self.run_limit = run_limit
+        self.started = self.now()  # before the timer's first run, it is measured from here
 
     def check(self) -> tuple[bool, str]:
         """(True, "") while work is being taken; else (False, why)."""
@@ -52,22 +77,37 @@ class Watch:
                            f"{backlog.oldest_wait:.0f} s")
         if backlog.running and backlog.oldest_run > self.run_limit:
             return False, f"A request has been worked on for {backlog.oldest_run:.0f} s"
+        return self.sending()
+
+    def sending(self) -> tuple[bool, str]:
+        """(True, "") while the outbox is sent on time and the timer runs; else (False, why)."""
+        now = self.now()
+        try:
+            late = outbox.backlog(self.store, now=now)
+            ran = outbox.last_beat(self.store) or self.started
+        except Exception as exc:
+            return False, f"The database cannot be read ({type(exc).__name__})"
+        if late.oldest_urgent and now - late.oldest_urgent > URGENT_LIMIT:
+            return False, f"A safety message (SOS or check-in) has waited {_span(now - late.oldest_urgent)} undelivered"
+        if late.oldest_due and now - late.oldest_due > DUE_LIMIT:
+            return False, f"The oldest message due has waited {_span(now - late.oldest_due)} undelivered"
+        if now - ran > TIMER_LIMIT:
+            return False, f"The timer has not run for {_span(now - ran)}"
         return True, ""
 
 
 class Alarm:
-    """Checks the watch every CHECK_SECONDS; logs each change and tells the coordinator channel once
-    when work stops being taken, and once when it resumes."""
+    """Checks the watch every CHECK_SECONDS; logs each change and DMs each admin once when an episode
+    begins and once when it ends (through the outbox, sending those DMs itself until Slack takes them)."""
 
-    def __init__(self, watch: Watch, *, client: WebClient, channel: str | None, render: Renderer,
+    def __init__(self, watch: Watch, *, notifier: Notifier, admins: Iterable[str],
                  every: float = CHECK_SECONDS) -> None:
         self.watch = watch
-        self.client = client
-        self.channel = channel
-        self.render = render
+        self.notifier = notifier
+        self.admins = sorted(set(admins))
         self.every = every
         self.healthy = True
-        self.since = 0.0
+        self.since: datetime | None = None
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="health", daemon=True)
 
@@ -85,25 +125,53 @@ class Alarm:
             self.look()
 
     def look(self) -> None:
-        """Check once; on a change, log it and tell the coordinators."""
+        """Check once; on a change, log it and tell the admins; send what the admins were not sent yet."""
         ok, why = self.watch.check()
-        if ok == self.healthy:
-            return
-        self.healthy = ok
-        if not ok:
-            self.since = time.monotonic()
-            log.error("work is not being taken: %s", why)
-            self._tell(self.render("health/stuck.j2", why=why))
-        else:
-            minutes = (time.monotonic() - self.since) / 60
-            log.warning("work is being taken again")
-            self._tell(self.render("health/recovered.j2",
-                                   waited=f"{minutes:.0f} min" if minutes >= 1 else "under a minute"))
-
-    def _tell(self, text: str) -> None:
-        if not self.channel:
-            return
         try:
-            self.client.chat_postMessage(channel=self.channel, text=text)
-        except Exception as exc:  # Slack unreachable: the log has it
-            log.warning("could not tell the coordinator channel (%s)", type(exc).__name__)
+            if ok != self.healthy:
+                self._change(ok, why)
+            if outbox.waiting(self.watch.store, prefix="health:"):
+                self.notifier.flush(prefix="health:")
+        except Exception as exc:  # the database or Slack refused: the log has it, the next look tries again
+            log.warning("could not tell the admins (%s)", type(exc).__name__)
+
+    def _change(self, ok: bool, why: str) -> None:
+        now = self.watch.now()
+        if not ok:
+            log.error("work is not being taken: %s", why)
+            self._tell(f"health:stuck:{iso(now)}", "health/stuck", {"why": why, "since": iso(now)}, now)
+            self.since = now
+        else:
+            log.warning("work is being taken again")
+            since = self.since or now
+            self._tell(f"health:recovered:{iso(since)}", "health/recovered", {"since": iso(since), "at": iso(now)}, now)
+            self.since = None
+        self.healthy = ok
+
+    def _tell(self, key: str, template: str, context: dict, now: datetime) -> None:
+        with self.watch.store.write() as db:
+            for admin in self.admins:
+                outbox.enqueue(db, key=f"{key}:{admin}", channel=admin, template=template, context=context,
+                               due_at=now, now=now)
+
+
+@notice("health/stuck")
+def notice_stuck(kit: Kit, context: dict) -> tuple[str, list[dict]]:
+    """To each admin: the bot stopped doing or sending what it must, and why."""
+    text = kit.render("health/stuck.j2", why=context["why"], since=from_iso(context["since"]),
+                      tz=kit.services.settings.timezone)
+    return text, bk.message([bk.section(text)])
+
+
+@notice("health/recovered")
+def notice_recovered(kit: Kit, context: dict) -> tuple[str, list[dict]]:
+    """To each admin: the bot works again, after how long."""
+    waited = from_iso(context["at"]) - from_iso(context["since"])
+    text = kit.render("health/recovered.j2", waited=_span(waited) if waited >= timedelta(minutes=1) else "under a minute")
+    return text, bk.message([bk.section(text)])
+
+
+def register(app: App, kit: Kit) -> None:
+    """Record each run of the timer (its last periodic job), for /healthz in whichever process answers it."""
+    services = kit.services
+    kit.periodic.append(lambda: outbox.beat(services.store, now=services.now()))

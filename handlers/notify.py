@@ -4,6 +4,12 @@ A notice to a person (a U... user id or a D... channel) is a DM: its `text` is w
 its lock screen, maybe beside the people met that night, so it becomes a neutral line chosen per
 notice (templates/common/lock_screen.j2) and the notice's words go in the blocks. A follow-up (a
 reply in another notice's thread, or an update of it in place) goes where that message is.
+
+When Slack refuses (outreach/outbox.py and outreach/reach.py say what follows): a passing error is
+tried again, a safety message until it is sent; a channel error records the channel unreachable (the
+admins are told once per episode) and moves a safety message to the coordinators' DMs; a safety DM
+that fails for good tells the admins once. A notice may register what to do once Slack accepted it
+(`sent`); the context it was rendered with (where it may note what it said) is passed on.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
@@ -20,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 
 from handlers import blocks as bk
 from handlers.worker import wait_until
-from outreach import outbox
+from outreach import outbox, reach
 from outreach import shifts as sh
 from outreach.services import Services
 
@@ -37,6 +43,9 @@ NOTICES: dict[str, NoticeFn] = {}
 # Conditions a notice waits on: while any says False when it comes due, it is skipped (see `gate`).
 Gate = Callable[["Kit", dict], bool]
 GATES: dict[str, list[Gate]] = {}
+# What to do once Slack accepted a notice of a template: fn(kit, note, context it was rendered with).
+AfterFn = Callable[["Kit", outbox.Notification, dict], None]
+AFTER: dict[str, list[AfterFn]] = {}
 PERSON = re.compile(r"^[UWD][A-Z0-9]+$")
 
 # Errors that no retry can mend: the message is dropped and the reason recorded.
@@ -69,6 +78,18 @@ def gate(template: str) -> Callable[[Gate], Gate]:
     return inner
 
 
+def sent(*templates: str) -> Callable[[AfterFn], AfterFn]:
+    """Register what to do once Slack accepted a notice of these templates (a decorator)."""
+
+    def inner(fn: AfterFn) -> AfterFn:
+        for template in templates:
+            if fn not in AFTER.setdefault(template, []):
+                AFTER[template].append(fn)
+        return fn
+
+    return inner
+
+
 def to_person(channel: str) -> bool:
     """True for a DM: a user id or a direct-message channel id."""
     return bool(PERSON.match(channel or ""))
@@ -94,8 +115,10 @@ class Notifier:
         self.stopping = threading.Event()
         self.step_aside = STEP_ASIDE
 
-    def flush(self, *, background: bool = False) -> int:
-        """Send everything due now; return how many were sent. Concurrent flushes claim different rows.
+    def flush(self, *, background: bool = False, urgent: bool = False, prefix: str | None = None) -> int:
+        """Send everything due now, safety messages first; return how many were sent. Concurrent flushes
+        claim different rows. `urgent`: safety messages only (an SOS press sends its own at once, not
+        the ordinary notices due beside them); `prefix`: only keys that start with it.
 
         The timer's flush (`background`) steps aside before each message while people's requests are
         under way (`Kit.requests_under_way`), for up to STEP_ASIDE seconds each:
@@ -103,7 +126,8 @@ class Notifier:
         """
         sent = 0
         while not self.stopping.is_set():
-            batch = outbox.claim_due(self.services.store, now=self.services.now(), limit=20)
+            batch = outbox.claim_due(self.services.store, now=self.services.now(), limit=20, urgent=urgent,
+                                     prefix=prefix)
             if not batch:
                 return sent
             for index, note in enumerate(batch):
@@ -125,11 +149,15 @@ class Notifier:
         if note.mode:  # a reply in a thread or an update in place: where is the message it follows?
             with store.read() as db:
                 target = outbox.posted(db, note.parent or "")
+                moved = target is None and outbox.moved(db, note.parent or "")
+            if moved:  # its message went to people instead: it follows there
+                outbox.move(store, note, to={}, now=now, reason="follows its message")
+                return 0
             if target is None:
                 outbox.mark_skipped(store, note, now=now, reason="its message was never posted")
                 return 0
         fn = NOTICES.get(note.template)
-        context = dict(note.context, _mode=note.mode) if note.mode else note.context
+        context = dict(note.context, _mode=note.mode) if note.mode else dict(note.context)
         try:
             held = any(not ok(self.kit, note.context) for ok in GATES.get(note.template, []))
             rendered = None if held or not fn else fn(self.kit, context)
@@ -148,6 +176,7 @@ class Notifier:
         if not outbox.renew(store, note, now=self.services.now()):  # the claim timed out and another sender took it
             log.info("notification %s: claim taken over by another sender; not sending it", note.id)
             return 0
+        where = target.channel if target else note.channel
         try:
             if note.mode == "update" and target:
                 response = self.client.chat_update(channel=target.channel, ts=target.ts, text=text,
@@ -159,22 +188,51 @@ class Notifier:
                 response = self.client.chat_postMessage(channel=note.channel, text=text, blocks=blocks or None)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown")) if exc.response is not None else "unknown"
-            if error in PERMANENT:
-                outbox.mark_skipped(store, note, now=now, reason=error)
-            else:
-                outbox.mark_failed(store, note, error=error, retry_at=now + timedelta(minutes=note.attempts))
-            log.warning("notification %s to %s failed: %s", note.template, note.channel, error)
+            self._refused(note, where, error, now=now)
             return 0
         except Exception as exc:  # network trouble: try again shortly
-            outbox.mark_failed(store, note, error=type(exc).__name__, retry_at=now + timedelta(minutes=note.attempts))
-            log.warning("notification %s failed: %s", note.template, type(exc).__name__)
+            self._refused(note, where, type(exc).__name__, now=now)
             return 0
-        channel = str(response.get("channel") or (target.channel if target else note.channel))
+        channel = str(response.get("channel") or where)
         if not outbox.mark_sent(store, note, now=now, ts=response.get("ts"), channel=channel):
             log.warning("notification %s was sent, but its claim had been taken over meanwhile", note.id)
+        if not to_person(where) and reach.reachable(store, channel=where, now=now):
+            log.warning("channel %s takes posts again", where)
         if upload:
             self._upload(note, channel, upload)
+        for after in AFTER.get(note.template, []):
+            try:
+                after(self.kit, note, context)
+            except Exception:  # what follows a message must not make it look unsent
+                log.exception("after sending %s", note.template)
         return 1
+
+    def _refused(self, note: outbox.Notification, where: str, error: str, *, now: datetime) -> None:
+        """Slack did not take a notice: try it again later, move it to people, or record why not."""
+        store, settings = self.services.store, self.services.settings
+        log.warning("notification %s to %s failed: %s", note.template, where, error)
+        if error in reach.CHANNEL_ERRORS and not to_person(where):
+            if reach.unreachable(store, channel=where, error=error, now=now, admins=settings.admins,
+                                 coordinator_channel=settings.coordinator_channel):
+                log.error("cannot post in channel %s (%s): the admins are told", where, error)
+            if note.urgent:  # to each coordinator by DM instead
+                to = reach.fallback(store, key=note.parent if note.mode else note.key,
+                                    coordinators=self.services.coordinators())
+                outbox.move(store, note, to=to, now=now, reason=error)
+                return
+            outbox.mark_skipped(store, note, now=now, reason=error)
+            return
+        if error in reach.PERSON_ERRORS and note.urgent:
+            reach.person_unreachable(store, user=note.channel, error=error, template=note.template, now=now,
+                                     admins=settings.admins)
+        if error in PERMANENT:
+            outbox.mark_skipped(store, note, now=now, reason=error)
+            return
+        retry = outbox.retry_at(note, now)
+        if retry is None:
+            outbox.mark_skipped(store, note, now=now, reason=f"gave up after {note.attempts} attempts: {error}")
+        else:
+            outbox.mark_failed(store, note, error=error, retry_at=retry)
 
     def _upload(self, note: outbox.Notification, channel: str, upload: dict) -> None:
         """Upload a notice's file (or `files`, with a `comment`) into the channel its message went to (a DM's D... id)."""
@@ -193,3 +251,22 @@ class Notifier:
             with self.services.store.write() as db:
                 db.execute("UPDATE notifications SET error = ? WHERE id = ?",
                            [f"upload failed: {error or type(exc).__name__}", note.id])
+
+
+@notice("reach/channel")
+def notice_reach_channel(kit: Kit, context: dict) -> Rendered:
+    """To an admin, once per episode: the bot cannot post in a channel, and how to fix it."""
+    text = kit.render("reach/channel.j2", channel=context["channel"], error=context["error"],
+                      coordinators=bool(context.get("coordinators")))
+    return text, bk.message([bk.section(text)])
+
+
+@notice("reach/person")
+def notice_reach_person(kit: Kit, context: dict) -> Rendered:
+    """To an admin, once per person and error: a safety DM could not be delivered."""
+    from outreach.roles import Role
+
+    user = str(context["user"])
+    text = kit.render("reach/person.j2", user=user, error=context["error"],
+                      coordinator=kit.services.role(user) >= Role.COORDINATOR)
+    return text, bk.message([bk.section(text)])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from markupsafe import Markup
 from slack_bolt import App, BoltContext, Respond
@@ -12,8 +12,8 @@ from slack_sdk.models.blocks import Block
 from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit, from_view, tell
-from handlers.notify import notice
-from outreach import response, sos
+from handlers.notify import notice, sent
+from outreach import outbox, reach, response, sos
 from outreach import shifts as sh
 from outreach.durations import format_duration
 from outreach.numbers import parse_number as parse_whole
@@ -34,6 +34,10 @@ def spoken_every(value: timedelta) -> str:
 # The one place the bot broadcasts: built here, never from anything a person typed.
 BROADCAST = Markup("<!channel>")
 HOME_MAX = 3  # shifts under way at once, each with its SOS button, at the top of the App Home
+# The messages that reach a coordinator: the channel post (or its copy by DM) and a coordinator's DM.
+REACHES = ("sos/alert", "sos/coordinator")
+# When nothing reached a coordinator this long after the press, the presser's DM says to call now.
+UNHEARD_AFTER = timedelta(seconds=60)
 
 
 def sos_button(kit: Kit, shift: Shift) -> bk.ButtonElement:
@@ -121,18 +125,72 @@ def notice_again(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     return text, bk.message([bk.section(text)])
 
 
+def delivered_at(kit: Kit, item: sos.Sos) -> datetime | None:
+    """When Slack first accepted a message of this SOS that reaches a coordinator (not its presser); None before."""
+    with kit.services.store.read() as db:
+        return outbox.first_delivered(db, key_prefix=f"sos:{item.id}:", templates=REACHES, not_to=item.pressed_by)
+
+
 @notice("sos/told")
 def notice_told(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
-    """The DM to a person who pressed SOS: it went out; rewritten once a coordinator is on it."""
+    """The DM to a person who pressed SOS: what was delivered. "Sending your alert..." until a message
+    reached a coordinator, "call now" when none had within UNHEARD_AFTER, then who is on it."""
     found = _load(kit, context)
     if not found:
         return None
     shift, item = found
     settings = kit.services.settings
-    reached = coordinators_reached(kit, item)
-    text = kit.render("sos/told.j2", shift=shift, sos=item, reached=reached, every=spoken_every(settings.sos_repeat))
+    delivered = delivered_at(kit, item)
+    late = kit.services.now() - item.pressed_at >= UNHEARD_AFTER
+    said = "delivered" if delivered or item.acked_at else "unreached" if late else "sending"
+    if context.get("why") == "unreached" and said != "unreached":
+        return None  # the "call now" rewrite came due after a coordinator got it: nothing to rewrite
+    context["_said"] = said
+    text = kit.render("sos/told.j2", shift=shift, sos=item, said=said, delivered=delivered,
+                      reached=coordinators_reached(kit, item), channel_down=channel_down(kit),
+                      every=spoken_every(settings.sos_repeat))
     return text, bk.message([bk.section(text), bk.actions(bk.button("Details", "shift_details", str(shift.id)),
                                                          block_id=f"sos_told:{item.id}")])
+
+
+def _told_keys(kit: Kit, sos_id: int) -> list[str]:
+    """The DMs to the people who pressed this SOS that were sent (so may be rewritten)."""
+    with kit.services.store.read() as db:
+        keys = [sos.told_key(sos_id, user) for user in sos.pressers(db, sos_id)]
+        return [k for k in keys if outbox.posted(db, k)]
+
+
+@sent(*REACHES)
+def on_reached(kit: Kit, note: outbox.Notification, context: dict) -> None:
+    """A message reached a coordinator: the presser's DM, if it went out saying otherwise, is rewritten."""
+    if note.mode or "sos_id" not in note.context:
+        return
+    store, now = kit.services.store, kit.services.now()
+    keys = _told_keys(kit, int(note.context["sos_id"]))
+    with store.write() as db:
+        for key in keys:
+            outbox.enqueue_update(db, parent=key, key=f"update:{key}:delivered", now=now)
+
+
+@sent("sos/told")
+def on_told(kit: Kit, note: outbox.Notification, context: dict) -> None:
+    """The presser's DM went out before a coordinator got the alert: rewrite it once one has (or as soon
+    as that happened meanwhile), and at UNHEARD_AFTER after the press to say to call now if none has."""
+    said = context.get("_said")
+    found = _load(kit, note.context)
+    if said == "delivered" or not found:
+        return
+    item = found[1]
+    told = note.parent if note.mode == "update" and note.parent else note.key
+    store, now = kit.services.store, kit.services.now()
+    reached = delivered_at(kit, item) is not None
+    with store.write() as db:
+        if reached:
+            outbox.enqueue_update(db, parent=told, key=f"update:{told}:delivered", now=now)
+        elif said == "sending":
+            outbox.enqueue(db, key=f"update:{told}:unreached", channel=note.channel, template=note.template,
+                           context=dict(note.context, why="unreached"), due_at=item.pressed_at + UNHEARD_AFTER,
+                           now=now, parent=told, mode="update")
 
 
 @notice("sos/on_it")
@@ -184,16 +242,25 @@ def coordinator_blocks(kit: Kit, user: str) -> list[Block]:
 
 
 def coordinators_reached(kit: Kit, item: sos.Sos) -> bool:
-    """Whether an SOS reaches anyone: the coordinators' channel, or a coordinator other than who pressed it."""
-    return bool(kit.services.settings.coordinator_channel) or any(
+    """Whether an SOS can reach anyone: the coordinators' channel (unless the bot cannot post there), or
+    a coordinator other than who pressed it."""
+    channel = kit.services.settings.coordinator_channel
+    return (bool(channel) and not channel_down(kit)) or any(
         c != item.pressed_by for c in kit.services.coordinators())
+
+
+def channel_down(kit: Kit) -> bool:
+    """The coordinators' channel is set, but the bot cannot post in it (outreach/reach.py)."""
+    channel = kit.services.settings.coordinator_channel
+    return bool(channel) and not reach.status(kit.services.store, channel).reachable
 
 
 def result_text(kit: Kit, outcome: str, *, number: int | None, item: sos.Sos | None, shift: Shift | None) -> str:
     """What a press did, in words (for the typed command, and a refused tap)."""
     tz = shift.tz if shift else kit.services.settings.timezone
     reached = item is None or coordinators_reached(kit, item)
-    return kit.render("sos/result.j2", outcome=outcome, number=number, sos=item, tz=tz, reached=reached)
+    return kit.render("sos/result.j2", outcome=outcome, number=number, sos=item, tz=tz, reached=reached,
+                      channel_down=channel_down(kit))
 
 
 def press(kit: Kit, *, shift_id: int, user: str, request_key: str,
@@ -203,7 +270,7 @@ def press(kit: Kit, *, shift_id: int, user: str, request_key: str,
     outcome, item, shift = sos.press(services.store, shift_id=shift_id, user=user, request_key=request_key,
                                      channel=services.settings.coordinator_channel,
                                      coordinators=services.coordinators(), typed=typed)
-    kit.notifier.flush()  # within seconds: the post, the coordinators' DMs, the presser's DM
+    kit.notifier.flush(urgent=True)  # at once, before any ordinary notice: the post, the DMs, the presser's DM
     return outcome, item, shift
 
 
@@ -274,7 +341,7 @@ def register(app: App, kit: Kit) -> None:
                  kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what="taking on an SOS"))
             return
         taken = response.take_sos(services.store, sos_id=sos_id, user=actor)
-        kit.notifier.flush()  # the post, the DMs rewritten; the team told
+        kit.notifier.flush(urgent=True)  # the post, the DMs rewritten; the team told
         item = sos.load_sos(services.store, sos_id)
         if taken.outcome != "done" and item is not None:
             shift = sh.load_shift(services.store, item.shift_id)

@@ -550,6 +550,35 @@ def m023_audit_records(db: Database) -> None:
     db["training_claims"].create_index(["status"])
 
 
+@migrations()
+def m021_delivery(db: Database) -> None:
+    """Safety messages first and never given up (outreach/outbox.py), and where the bot cannot post (outreach/reach.py).
+
+    `priority` 0 (safety: sos/, safety/, health/, reach/ templates) is claimed before 1 (everything else);
+    `collapse` groups rows of which only the newest due one is worth sending (a thread's repeats, a
+    message's rewrites); `first_due` keeps when a row first fell due, however often a retry moved
+    `due_at`. `fallbacks` records where a message that could not go to its channel went instead;
+    `reach` the channels the bot could not post in (one row per episode); `beats` when the timer last ran.
+    Safety rows given up after 5 attempts are tried again (when under a day old); other rows given up
+    are marked skipped, so the replies waiting on them are dropped rather than waiting for ever.
+    """
+    db["notifications"].add_column("priority", int, not_null_default=1)
+    db["notifications"].add_column("collapse", str)
+    db["notifications"].add_column("first_due", str)
+    db.execute("UPDATE notifications SET priority = 0 WHERE template LIKE 'sos/%' OR template LIKE 'safety/%' "
+               "OR template LIKE 'health/%' OR template LIKE 'reach/%'")
+    db.execute("UPDATE notifications SET first_due = due_at WHERE sent_at IS NULL")
+    db.execute("UPDATE notifications SET sent_at = due_at, error = 'skipped: gave up' WHERE sent_at IS NULL "
+               "AND attempts >= 5 AND (priority = 1 OR due_at < strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-1 day'))")
+    db["notifications"].create_index(["sent_at", "priority", "due_at"])
+    db["notifications"].create_index(["collapse", "sent_at"])
+    db["fallbacks"].create({"key": str, "dm_key": str, "user_id": str}, pk=("key", "dm_key"))
+    db["reach"].create({"id": int, "channel": str, "error": str, "since": str, "ended_at": str}, pk="id",
+                       not_null={"channel", "error", "since"})
+    db["reach"].create_index(["channel", "ended_at"])
+    db["beats"].create({"name": str, "at": str}, pk="name")
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 

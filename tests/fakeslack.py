@@ -69,6 +69,7 @@ class _Failure:
     delay: float
     times: int
     where: Callable[[dict], bool] | None = None
+    during: Callable[[], bool] | None = None
 
 
 @dataclass
@@ -270,10 +271,15 @@ class FakeSlack:
         delay: float = 0.0,
         times: int = 1,
         where: Callable[[dict], bool] | None = None,
+        during: Callable[[], bool] | None = None,
     ) -> None:
-        """Make the next `times` calls to `method` (whose params match `where`) fail: HTTP status, error or delay."""
+        """Make the next `times` calls to `method` (whose params match `where`) fail: HTTP status, error or delay.
+
+        With `during` (e.g. a test clock before a moment), every matching call fails while it says True.
+        """
         with self._cond:
-            self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, delay, times, where))
+            self._failures.setdefault(method, []).append(
+                _Failure(status, error, retry_after, delay, times, where, during))
 
     def add_user(self, user: str, *, real_name: str = "", display_name: str = "", locale: str = "en-US",
                  deleted: bool = False) -> dict:
@@ -370,7 +376,13 @@ class FakeSlack:
         """Consume one pending failure for `method` that applies to these params, if any."""
         with self._cond:
             pending = self._failures.get(method) or []
-            for failure in pending:
+            for failure in list(pending):
+                if failure.during is not None:
+                    if not failure.during():
+                        pending.remove(failure)  # the outage is over
+                    elif failure.where is None or failure.where(params):
+                        return failure
+                    continue
                 if failure.where is None or failure.where(params):
                     failure.times -= 1
                     if failure.times <= 0:

@@ -9,7 +9,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from conftest import ADMIN, COORD_CHANNEL, eventually, shift_fields, state_values
+from conftest import ADMIN, eventually, message_text, shift_fields, state_values
 
 from handlers.health import Alarm
 from outreach import jobs
@@ -122,7 +122,7 @@ def test_a_form_whose_process_died_after_its_answer_is_done_once_by_the_worker(b
 
 def test_healthz_and_the_coordinators_say_when_work_stops_and_when_it_resumes(bot, caplog):
     assert healthz(bot) == (200, b"ok")
-    alarm = Alarm(bot.watch, client=bot.app.client, channel=COORD_CHANNEL, render=bot.kit.render)
+    alarm = Alarm(bot.watch, notifier=bot.kit.notifier, admins=[ADMIN])
     bot.worker.stop()  # a worker that takes nothing
     bot.worker_thread.join(timeout=10)
     status, why = healthz(bot)
@@ -134,9 +134,9 @@ def test_healthz_and_the_coordinators_say_when_work_stops_and_when_it_resumes(bo
     assert b"1 request(s) waiting for a worker" in healthz(bot)[1]
     for _ in range(3):
         alarm.look()
-    told = [c for c in bot.fake.calls_to("chat.postMessage") if c.params["channel"] == COORD_CHANNEL]
-    assert len(told) == 1 and "stopped doing what people ask" in told[0].params["text"]
-    assert "waiting for a worker" in told[0].params["text"]
+    told = [message_text(c.params) for c in bot.dms(ADMIN)]  # the admins, by DM, once
+    assert len(told) == 1 and "stopped doing or sending what it must" in told[0]
+    assert "waiting for a worker" in told[0]
     assert "work is not being taken: 1 request(s) waiting for a worker" in caplog.text
     from conftest import Bot
 
@@ -148,8 +148,8 @@ def test_healthz_and_the_coordinators_say_when_work_stops_and_when_it_resumes(bo
         alarm.look()
     finally:
         again.close()
-    told = [c for c in bot.fake.calls_to("chat.postMessage") if c.params["channel"] == COORD_CHANNEL]
-    assert len(told) == 2 and "answering again" in told[1].params["text"]
+    told = [message_text(c.params) for c in bot.dms(ADMIN)]
+    assert len(told) == 2 and "answering again" in told[1]
 
 
 def test_a_claim_is_given_back_when_its_pid_now_belongs_to_another_process(bot):

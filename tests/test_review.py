@@ -83,7 +83,7 @@ def test_an_open_sos_comes_first_of_all_on_a_coordinators_home_and_is_taken_on_t
         assert "signed up" in volunteer.command(f"signup {number}").reply().words
         bot.clock.now = datetime(2026, 11, 24, 3, 12, tzinfo=UTC)  # 21:12 in Chicago, the shift under way
         bot.kit.tick()
-        assert "Coordinators alerted" in volunteer.command("sos").reply().words
+        assert "Sending your alert" in volunteer.command("sos").reply().words
         bot.clock.now = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)
         bot.kit.tick()  # an escalation is open too: the SOS still comes first
 
@@ -129,7 +129,7 @@ def night(bot):
     offer = bot.db.execute("SELECT id FROM cover_offers WHERE user_id = 'UC'").fetchone()[0]
     bot.clock.now = datetime(2027, 2, 17, 2, 0, tzinfo=UTC)
     bot.kit.tick()
-    assert "Coordinators alerted" in bot.command("UA", "sos").text()
+    assert "Sending your alert" in bot.command("UA", "sos").text()
     bot.kit.tick()
     sos_id = bot.db.execute("SELECT id FROM sos").fetchone()[0]
     return {"series": numbers[0], "shift": tonight, "offer": offer, "sos": sos_id}
