@@ -100,3 +100,14 @@ def test_release_gives_the_freed_heap_back_where_glibc_runs():
     with pytest.raises(ValueError):  # what the wrapped function raises goes through, memory released all the same
         heap.hands_memory_back(fails)()
     assert heap.hands_memory_back(lambda x: x * 2)(21) == 42
+
+
+def test_nested_builders_release_once_when_the_outermost_returns(monkeypatch):
+    released = []
+    monkeypatch.setattr(heap, "release", lambda: released.append(True) or True)
+    chart = heap.hands_memory_back(lambda: "png")
+    report = heap.hands_memory_back(lambda: [chart(), chart(), "pdf"])
+    assert report() == ["png", "png", "pdf"]
+    assert released == [True]  # one collection for the whole report, not one per file
+    chart()
+    assert released == [True, True]
