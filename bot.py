@@ -36,7 +36,8 @@ LEASE_SECONDS = 60.0
 WORKER_STOP_SECONDS = 60.0
 # sqlite-utils imports numpy and pandas whenever they are installed, only to accept their number types
 # as column values, which the bot never stores. matplotlib brings numpy along, and loaded at start it
-# would cost each of the bot's two processes about 10 MB; the charts import it when they are first drawn.
+# would cost each of the bot's two processes 7-8 MB PSS (bench/README.md, Memory); the charts import it
+# when they are first drawn, and tests/test_memory.py checks that nothing loads it before.
 UNUSED_BY_STORE = ("numpy", "pandas")
 
 
