@@ -36,6 +36,33 @@ TICK_SECONDS = 20.0
 SWITCH_INTERVAL = 0.0005
 LEASE_SECONDS = 60.0
 WORKER_STOP_SECONDS = 60.0
+# sqlite-utils imports numpy and pandas whenever they are installed, only to accept their number types
+# as column values, which the bot never stores. matplotlib brings numpy along, and loaded at start it
+# would cost each of the bot's two processes 7-8 MB PSS (bench/README.md, Memory); the charts import it
+# when they are first drawn, and tests/test_memory.py checks that nothing loads it before.
+UNUSED_BY_STORE = ("numpy", "pandas")
+
+
+def import_store_library() -> None:
+    """Import sqlite-utils without the numpy and pandas it would load for nothing (UNUSED_BY_STORE)."""
+    if "sqlite_utils" in sys.modules:
+        return
+    hidden = [name for name in UNUSED_BY_STORE if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # `import numpy` raises ImportError meanwhile
+    try:
+        import sqlite_utils  # noqa: F401
+    except ImportError:
+        pass  # not installed yet: ensure_dependencies installs it and runs this file again
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
+
+
+# First thing in both processes (the worker, started by multiprocessing's spawn, imports this file
+# before anything else), before any module of the bot imports sqlite-utils.
+import_store_library()
 
 
 def ensure_dependencies(argv: Sequence[str]) -> None:

@@ -15,7 +15,7 @@ from handlers.debriefs import lists
 from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import debriefs as dbf
-from outreach import outbox
+from outreach import heap, outbox
 from outreach import report_files as rf
 from outreach import reports as rp
 from outreach.roles import Role
@@ -75,6 +75,7 @@ def _period(req: CommandRequest, usage: str) -> rp.Period | None:
     return period
 
 
+@heap.hands_memory_back
 def report_files(kit: Kit, report: rp.Report) -> list[tuple[bytes, str, str]]:
     """The chart, the PDF and the workbook of a report, as (data, filename, title) to upload."""
     services, period = kit.services, report.period

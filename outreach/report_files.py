@@ -17,6 +17,7 @@ import yaml
 
 from outreach.catalog import KINDS, Catalog, Entry
 from outreach.debriefs import Lists
+from outreach.heap import hands_memory_back
 from outreach.hours import RosterRow, Summary
 from outreach.reports import Kpi, Report, kpis
 
@@ -177,6 +178,7 @@ def _fonts() -> tuple[str, str]:
     return FONT, BOLD
 
 
+@hands_memory_back
 def report_pdf(report: Report, *, lists: Lists, sectors: list[Entry], today: date) -> bytes:
     """The report for boards and funders: coalition, period, KPIs against the previous period, four charts."""
     from reportlab.lib import colors
@@ -295,6 +297,7 @@ def _fmt(value: float | int, key: str) -> str:
     return MONEY if key == "inkind" else WHOLE if isinstance(value, int) else HOURS
 
 
+@hands_memory_back
 def report_xlsx(report: Report, *, catalog: Catalog, lists: Lists, sectors: list[Entry]) -> bytes:
     """The report as a workbook: summary, nights, referrals, trainings and audiences, volunteer hours."""
     from openpyxl import Workbook
@@ -382,6 +385,7 @@ def hours_text(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
 
 
+@hands_memory_back
 def statement_pdf(summary: Summary, *, name: str, number: int, coalition: str | None, issuer: str | None,
                   today: date) -> bytes:
     """A one-page statement of a person's service hours in a year: its number, dates, hours per shift, the
@@ -448,6 +452,7 @@ def statement_pdf(summary: Summary, *, name: str, number: int, coalition: str | 
     return buffer.getvalue()
 
 
+@hands_memory_back
 def roster_xlsx(rows: list[RosterRow], *, catalog: Catalog, names: dict[str, str]) -> bytes:
     """The roster as a workbook: one row per volunteer, by name (from `names`, else the member id) and
     member id (hours as numbers, dates as dates), and a sheet of every volunteer's trainings with their expiry."""

@@ -27,6 +27,7 @@ from sqlite_utils import Database
 
 from outreach.catalog import Catalog, Entry
 from outreach.debriefs import Lists
+from outreach.heap import hands_memory_back
 from outreach.hours import shift_hours
 from outreach.numbers import parse_number
 from outreach.store import Store, iso
@@ -499,6 +500,7 @@ def last_months(period: Period, count: int = 12) -> list[Period]:
     return [month_span(shift_month(last, -n), 1) for n in range(count - 1, -1, -1)]
 
 
+@hands_memory_back
 def chart_png(store: Store, period: Period, *, zone: ZoneInfo, now: datetime) -> bytes:
     """A PNG of the main figures, month by month, over the 12 months ending with the period."""
     import matplotlib
