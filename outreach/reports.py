@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from outreach.attendance import PRESENT, attendance
+from outreach.attendance import present_by_shift
 from outreach.catalog import Entry
 from outreach.debriefs import Lists
 from outreach.held import HELD_SQL, WITHOUT_GO_SQL
@@ -465,8 +465,7 @@ def figures(store: Store, period: Period, *, zone: ZoneInfo, now: datetime) -> F
 def present_people(db: Database, shift_ids: list[int]) -> dict[int, set[str]]:
     """Who was present on each shift (attendance, with coordinators' corrections: hours given make a person
     present, none make them absent), by shift id."""
-    present = {shift_id: {p.user for p in people if p.status == PRESENT}
-               for shift_id, people in attendance(db, shift_ids, missing=False).items()}
+    present = present_by_shift(db, shift_ids)
     for (shift_id, user), (hours, _) in corrections(db, shift_ids).items():
         if shift_id in present:
             (present[shift_id].add if hours > 0 else present[shift_id].discard)(user)
