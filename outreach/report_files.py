@@ -387,8 +387,9 @@ def report_xlsx(report: Report, *, catalog: Catalog, lists: Lists, sectors: list
 
     f, p = report.current, report.before
     order = sorted(set(f.referrals) | set(p.referrals), key=lambda c: (-f.referrals[c], c))
-    out.sheet(sheets["referrals"], w["referrals_head"],
-              [[lists.name("categories", c), f.referrals[c], p.referrals[c]] for c in order], {})
+    columns = 3 if note is None else 2  # the previous period's column only when it held nights
+    out.sheet(sheets["referrals"], w["referrals_head"][:columns],
+              [[lists.name("categories", c), f.referrals[c], p.referrals[c]][:columns] for c in order], {})
 
     names = sector_names(sectors)
     out.sheet(sheets["audiences"], w["audiences_head"], [
