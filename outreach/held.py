@@ -40,7 +40,3 @@ def is_held(night: Night, *, kind: str, ends_at: datetime, now: datetime, debrie
         return True
     return kind != "direct" and attended
 
-
-def without_go(night: Night, *, kind: str) -> bool:
-    """True for a direct night with no Go recorded before its start (flagged to coordinators when held)."""
-    return kind == "direct" and night.go_at is None
