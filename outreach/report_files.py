@@ -447,6 +447,13 @@ def report_csv(report: Report, *, zone: ZoneInfo, catalog: Catalog, lists: Lists
     for a in report.audiences:
         names.setdefault(a.sector, a.sector)  # a sector since removed from data/sectors.yml keeps its column
         trained.setdefault(a.shift, {})[a.sector] = trained.get(a.shift, {}).get(a.sector, 0) + a.count
+    known: dict[tuple[str, str], str] = {}
+
+    def name_of(kind: str, ident: str) -> str:  # each venue and language looked up once, not once a row
+        if (kind, ident) not in known:
+            known[(kind, ident)] = catalog.name_of(kind, ident)
+        return known[(kind, ident)]
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(csv_columns(lists, names))
@@ -455,19 +462,19 @@ def report_csv(report: Report, *, zone: ZoneInfo, catalog: Catalog, lists: Lists
         materials = json.loads(row.materials or "{}")
         referrals = json.loads(row.referrals or "{}")
         indicators = set(json.loads(row.indicators or "[]"))
-        languages = "; ".join(catalog.name_of("languages", x) for x in json.loads(row.languages or "[]"))
+        languages = "; ".join(name_of("languages", x) for x in json.loads(row.languages or "[]"))
         people = trained.get(night.shift, {})
-        writer.writerow([_cell(v) for v in (
-            [night.shift, night.day.isoformat(), KINDS.get(night.kind, night.kind),
-             catalog.name_of("venues", night.venue), row.area or "", _local(row.started_at, zone),
-             _local(row.ended_at, zone), night.hours, night.team, night.volunteer_hours, night.contacts,
-             row.brief or 0, row.extended or 0, languages, night.hotline, night.police, night.incident,
-             w["answer_yes"] if night.debriefed else w["answer_no"]]
+        writer.writerow(
+            [_cell(v) for v in (  # the columns that hold text; the rest are counts
+                night.shift, night.day.isoformat(), KINDS.get(night.kind, night.kind), name_of("venues", night.venue),
+                row.area or "", _local(row.started_at, zone), _local(row.ended_at, zone))]
+            + [night.hours, night.team, night.volunteer_hours, night.contacts, row.brief or 0, row.extended or 0,
+               _cell(languages), night.hotline, night.police, night.incident,
+               w["answer_yes"] if night.debriefed else w["answer_no"]]
             + [materials.get(m.id, 0) for m in lists.materials]
             + [referrals.get(c.id, 0) for c in lists.categories]
             + [int(i.id in indicators) for i in lists.indicators]
-            + [people.get(sector, 0) for sector in names]
-        )])
+            + [people.get(sector, 0) for sector in names])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
