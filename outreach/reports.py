@@ -402,7 +402,7 @@ TRAINED = (
     "AND NOT EXISTS (SELECT 1 FROM trainings t WHERE t.shift_id = h.id) "
     "ORDER BY 3, 1, 4"
 )
-# Every shift held before a period's end: the history new and returning volunteers are read from.
+# Every shift held before a day: with the periods' own, the history new and returning volunteers are read from.
 _HISTORY = "SELECT s.id, s.starts_at FROM shifts s WHERE s.starts_at < :end AND " + HELD_SQL + " ORDER BY s.starts_at"
 
 
@@ -472,28 +472,31 @@ def present_people(db: Database, shift_ids: list[int]) -> dict[int, set[str]]:
     return present
 
 
-def _volunteers(db: Database, period: Period, zone: ZoneInfo, now: datetime, current: Figures,
-                before: Figures) -> bool:
-    """Fill in the distinct, new and returning volunteers of a period and the one before, from every held
-    shift's attendance up to the period's end; True when a shift was held before the period."""
+def _volunteers(db: Database, period: Period, zone: ZoneInfo, now: datetime, current: Tally, before: Tally,
+                figures_now: Figures, figures_before: Figures) -> bool:
+    """Fill in the distinct, new and returning volunteers of a period and the one before, from the attendance
+    of every held shift up to the period's end (the two periods' own held shifts, and those before them);
+    True when a shift was held before the period."""
     previous = period.previous()
     edges = [previous.previous().bounds(zone)[0], previous.bounds(zone)[0], *period.bounds(zone)]
-    history = db.execute(_HISTORY, {"end": edges[3], "now": iso(now)}).fetchall()
+    older = db.execute(_HISTORY, {"end": edges[1], "now": iso(now)}).fetchall()
+    history = older + [(h.id, h.starts_at) for h in before.held] + [(h.id, h.starts_at) for h in current.held]
     present = present_people(db, [shift_id for shift_id, _ in history])
     first: dict[str, str] = {}
     windows: list[set[str]] = [set(), set(), set()]  # the period before the previous, the previous, this one
     for shift_id, starts_at in history:
         step = bisect_right(edges, starts_at) - 1
         for user in present.get(shift_id, ()):
-            first.setdefault(user, starts_at)
+            if starts_at < first.get(user, "~"):
+                first[user] = starts_at
             if 0 <= step <= 2:
                 windows[step].add(user)
-    for figures_of, index in ((current, 2), (before, 1)):
+    for figures_of, index in ((figures_now, 2), (figures_before, 1)):
         people = windows[index]
         figures_of.volunteers = len(people)
         figures_of.new_volunteers = sum(1 for user in people if first[user] >= edges[index])
         figures_of.returning = len(people & windows[index - 1])
-    return bool(history) and history[0][1] < edges[2]
+    return bool(older or before.held)
 
 
 def _steps(tally: Tally) -> list[Step]:
@@ -518,8 +521,8 @@ def build_report(store: Store, period: Period, *, zone: ZoneInfo, now: datetime,
     previous = period.previous()
     with store.read() as db:
         current, tally = _tally(db, period, zone, now)
-        before = _tally(db, previous, zone, now, tables=False)[0]
-        tally.on_record_before = _volunteers(db, period, zone, now, current, before)
+        before, earlier = _tally(db, previous, zone, now, tables=False)
+        tally.on_record_before = _volunteers(db, period, zone, now, tally, earlier, current, before)
     return Report(period=period, previous=previous, current=current, before=before, steps=_steps(tally),
                   tally=tally, rate=rate, currency=currency, coalition=coalition)
 
