@@ -231,3 +231,7 @@ def test_the_figures_are_equal_in_chat_csv_pdf_and_workbook_with_names_and_no_em
     assert "(compared with 2027-02)" in text and "*Outreach nights held*: *1* (-1 vs 2)" in text
     assert "*Volunteers out*: *2* (same) · new *0* (-2 vs 2) · returning *2* (+2 vs 0)" in text
     assert f"{KPI['nights']} 1 2 -1" in words and len(summary_rows(book)[KPI["nights"]]) == 4
+    # A period after one that held nothing, with nights on record before: nothing to compare with, said so.
+    at(bot, datetime(2027, 6, 2, 14, 0, tzinfo=UTC))
+    may = bot.command(ADMIN, "report 2027-05").text()
+    assert "(no nights held in 2027-04: nothing to compare with)" in may and " vs " not in may
