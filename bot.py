@@ -236,9 +236,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write the CSV of a period's debriefed shifts (counts only), as /outreach export uploads it."""
-    from outreach import reports
-    from outreach.debriefs import Lists
+    """Write the CSV of a period's held nights (counts and names only), as /outreach export uploads it."""
+    from outreach import report_files, reports
+    from outreach.debriefs import Lists, load_sectors
     from outreach.settings import load_settings
 
     settings = load_settings(require_signing_secret=False)
@@ -247,13 +247,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         period = reports.parse_period(args.period, today=services.now().astimezone(settings.zone).date())
         if period is None:
             raise Fatal(f"--period: {args.period!r} is not a period. Use {reports.PERIOD_HELP}.")
-        data = reports.csv_bytes(services.store, period, zone=settings.zone, now=services.now(),
-                                 catalog=services.catalog, lists=Lists.load(settings.data_dir))
+        data = report_files.csv_bytes(services.store, period, zone=settings.zone, now=services.now(),
+                                      catalog=services.catalog, lists=Lists.load(settings.data_dir),
+                                      sectors=load_sectors(settings.data_dir))
     finally:
         services.store.close()
     Path(args.out).write_bytes(data)
     rows = max(data.count(b"\n") - 1, 0)
-    print(f"export: {rows} debriefed shift(s) of {period.label} written to {args.out}")
+    print(f"export: {rows} night(s) held in {period.label} written to {args.out}")
     return 0
 
 

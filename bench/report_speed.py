@@ -30,7 +30,8 @@ from generate import generate  # noqa: E402
 from outreach import report_files  # noqa: E402
 from outreach.catalog import Catalog  # noqa: E402
 from outreach.debriefs import Lists, load_sectors  # noqa: E402
-from outreach.reports import build_report, day_span, figures, report_csv  # noqa: E402
+from outreach.report_files import report_csv  # noqa: E402
+from outreach.reports import build_report, day_span, figures  # noqa: E402
 from outreach.store import Store  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -104,7 +105,7 @@ def main() -> None:
                           args.files)
         xlsx_times = timed(lambda: report_files.report_xlsx(report, catalog=catalog, lists=lists, sectors=sectors),
                            args.files)
-        csv_times = timed(lambda: report_csv(report, zone=zone, catalog=catalog, lists=lists), args.files)
+        csv_times = timed(lambda: report_csv(report, zone=zone, catalog=catalog, lists=lists, sectors=sectors), args.files)
         pdf = report_files.report_pdf(report, lists=lists, sectors=sectors, today=today)
         xlsx = report_files.report_xlsx(report, catalog=catalog, lists=lists, sectors=sectors)
         for name, samples, size in (("PDF", pdf_times, len(pdf)), ("workbook", xlsx_times, len(xlsx)),

@@ -36,9 +36,11 @@ def build(kit: Kit, period: rp.Period) -> rp.Report:
 def report_text(kit: Kit, period: rp.Period, report: rp.Report | None = None) -> str:
     """The report of a period, each figure against the previous period of the same length."""
     report = report or build(kit, period)
+    trained = rf.sector_names(dbf.load_sectors(kit.services.settings.data_dir))
+    for sector in sorted((set(report.current.sectors) | set(report.before.sectors)) - set(trained)):
+        trained[sector] = sector  # a sector since removed from data/sectors.yml still adds up
     return kit.render("reports/report.j2", r=report, period=report.period, previous=report.previous,
-                      f=report.current, p=report.before, lists=lists(kit), kinds=report.kinds,
-                      sectors=dbf.load_sectors(kit.services.settings.data_dir))
+                      f=report.current, p=report.before, lists=lists(kit), kinds=report.kinds, trained=trained)
 
 
 def destination(kit: Kit, channel_id: str | None) -> str | None:
@@ -106,7 +108,7 @@ def cmd_report(req: CommandRequest) -> None:
 
 @subcommand("export", role=Role.COORDINATOR, usage="[PERIOD]")
 def cmd_export(req: CommandRequest) -> None:
-    """A CSV of a period's debriefed shifts (counts only), uploaded for a spreadsheet."""
+    """A CSV of a period's held nights (counts and names only), uploaded for a spreadsheet."""
     period = _period(req, "/outreach export [PERIOD]")
     if period is None:
         return
@@ -114,10 +116,11 @@ def cmd_export(req: CommandRequest) -> None:
     req.reply(req.kit.render("reports/uploading.j2", what="export", channel=where, period=period))
     if where:
         services = req.kit.services
-        data = rp.csv_bytes(services.store, period, zone=services.settings.zone, now=services.now(),
-                            catalog=services.catalog, lists=lists(req.kit))
+        data = rf.csv_bytes(services.store, period, zone=services.settings.zone, now=services.now(),
+                            catalog=services.catalog, lists=lists(req.kit),
+                            sectors=dbf.load_sectors(services.settings.data_dir))
         upload(req.client, channel=where, data=data, filename=f"outreach-{period.label}.csv",
-               title=f"Outreach debriefs {period.label}")
+               title=f"Outreach nights {period.label}")
 
 
 @notice("reports/monthly")

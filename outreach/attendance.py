@@ -251,3 +251,23 @@ def no_shows(present: dict[int, list[Presence]]) -> dict[str, int]:
             if p.status in MISSED:
                 counts[p.user] += 1
     return dict(counts)
+
+
+def present_by_shift(db: Database, shift_ids: list[int]) -> dict[int, set[str]]:
+    """Who was present on each shift, by shift id: the same attendance as `attendance`, read the same way,
+    as sets of people (the report counts distinct volunteers over thousands of shifts)."""
+    out: dict[int, set[str]] = {int(i): set() for i in shift_ids}
+    if not out:
+        return out
+    ids = _ids(shift_ids)
+    members = _read(db, ids, teams=False)[0]
+    if members:  # the few shifts with their own check-ins: with their debriefs' teams, as `attendance` does
+        for shift_id, people in attendance(db, list(members), missing=False).items():
+            out[shift_id] = {p.user for p in people if p.status == PRESENT}
+    for shift_id, user in db.execute(
+            "SELECT d.shift_id, j.value FROM debriefs d, "
+            "json_each(CASE WHEN json_valid(d.team) THEN d.team ELSE '[]' END) j "
+            "WHERE j.type = 'text' AND d.shift_id IN (SELECT value FROM json_each(?))", [ids]):
+        if shift_id not in members:
+            out[shift_id].add(user)
+    return out

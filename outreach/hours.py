@@ -20,6 +20,7 @@ from sqlite_utils import Database
 
 from outreach import replays
 from outreach.attendance import MISSED, PRESENT, Presence, attendance, hours_by_shift
+from outreach.held import HELD_SQL
 from outreach.store import Store, from_iso, iso
 from outreach.trainings import TrainingRecord
 
@@ -28,9 +29,9 @@ REASON_MAX = 300
 ROSTER_NO_SHOW_DAYS = 365
 CORRECTED = "correction"
 
-# Shifts held between two instants: not cancelled, started in [start, end), ended by now.
-_HELD = ("SELECT id FROM shifts WHERE status = 'planned' AND starts_at >= ? AND starts_at < ? AND ends_at <= ? "
-         "ORDER BY starts_at, id")
+# Shifts held (outreach/held.py, as the reports count them) that started in [start, end).
+_HELD = ("SELECT s.id FROM shifts s WHERE s.starts_at >= :start AND s.starts_at < :end AND " + HELD_SQL
+         + " ORDER BY s.starts_at, s.id")
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,8 @@ def entries(db: Database, shift_ids: list[int]) -> list[Entry]:
 
 
 def held_between(db: Database, start: datetime, end: datetime, now: datetime) -> list[int]:
-    """Shifts held (not cancelled, ended by now) that started in [start, end)."""
-    return [row[0] for row in db.execute(_HELD, [iso(start), iso(end), iso(now)])]
+    """Shifts held (outreach/held.py: ended, went out or debriefed, never cancelled) that started in [start, end)."""
+    return [row[0] for row in db.execute(_HELD, {"start": iso(start), "end": iso(end), "now": iso(now)})]
 
 
 def year_bounds(year: int, zone: ZoneInfo) -> tuple[datetime, datetime]:

@@ -1,17 +1,22 @@
 """The report as files a board or a program officer reads: a PDF (reportlab, charts by matplotlib) and an
 .xlsx workbook (openpyxl).
 
-Both show one `Report` (outreach/reports.py) and nothing else: counts, names from the data files and
-the coalition's name. Their words are in templates/reports/files.yml.
+All three (and the CSV) show one `Report` (outreach/reports.py) and nothing else: counts, names from the
+data files and the coalition's name, never the coordinators' to-do lines (debriefs owed, nights without
+Go). A comparison with the previous period is shown only when that period held nights. Their words are
+in templates/reports/files.yml.
 """
 
 from __future__ import annotations
 
+import csv
 import io
-from datetime import date
+import json
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -19,7 +24,8 @@ from outreach.catalog import KINDS, Catalog, Entry
 from outreach.debriefs import Lists
 from outreach.heap import hands_memory_back
 from outreach.hours import RosterRow, Summary
-from outreach.reports import Kpi, Report, kpis
+from outreach.reports import Kpi, Period, Report, build_report, kpis, trained_names
+from outreach.store import Store
 
 WORDS = Path(__file__).resolve().parent.parent / "templates" / "reports" / "files.yml"
 CHART_DPI = 150
@@ -38,9 +44,24 @@ def words() -> dict:
     return yaml.safe_load(WORDS.read_text(encoding="utf-8"))
 
 
+def sector_names(sectors: list[Entry]) -> dict[str, str]:
+    """The names of the lines people trained are counted in (data/sectors.yml, attendance, no sector)."""
+    return trained_names(sectors, words()["kpis"])
+
+
 def report_kpis(report: Report, *, lists: Lists, sectors: list[Entry]) -> list[Kpi]:
     """The KPI rows both files show, labelled from the words file."""
-    return kpis(report, lists=lists, sectors=sectors, labels=words()["kpis"])
+    return kpis(report, lists=lists, names=sector_names(sectors), labels=words()["kpis"], kinds=KINDS)
+
+
+def comparison_note(report: Report) -> str | None:
+    """Why no comparison is shown (first period on record, or nothing held before), or None when it is."""
+    if report.compared:
+        return None
+    if report.first_on_record:
+        return words()["first_period"]
+    previous = report.previous
+    return words()["nothing_before"].format(days=previous.days, first=_day(previous.first), last=_day(previous.last))
 
 
 def number(value: float | int, *, decimals: int | None = None) -> str:
@@ -51,7 +72,9 @@ def number(value: float | int, *, decimals: int | None = None) -> str:
 
 
 def change(kpi: Kpi, decimals: int | None = None) -> str:
-    """+3, -2 or the same, as the PDF prints a change."""
+    """+3, -2 or the same, as the PDF prints a change (empty with nothing to compare with)."""
+    if kpi.previous is None:
+        return ""
     delta = kpi.current - kpi.previous
     if isinstance(delta, float):
         delta = round(delta, 2 if decimals == 2 else 1)
@@ -131,10 +154,10 @@ def _bars(title: str, counts: list[tuple[str, float]], color: str, empty: str) -
 
 
 def chart_sectors(report: Report, sectors: list[Entry]) -> bytes:
-    """People trained by sector."""
+    """People trained, by sector."""
     w = words()["charts"]
-    names = {s.id: s.name for s in sectors}
-    order = [s.id for s in sectors] + sorted(set(report.current.sectors) - set(names))
+    names = sector_names(sectors)
+    order = list(names) + sorted(set(report.current.sectors) - set(names))
     return _bars(w["sectors"], [(names.get(k, k), report.current.sectors[k]) for k in order], INK, w["none"])
 
 
@@ -180,12 +203,15 @@ def _fonts() -> tuple[str, str]:
 
 @hands_memory_back
 def report_pdf(report: Report, *, lists: Lists, sectors: list[Entry], today: date) -> bytes:
-    """The report for boards and funders: coalition, period, KPIs against the previous period, four charts."""
+    """The report for boards and funders: coalition, period, KPIs (against the previous period when it held
+    nights), four charts; the line saying where the counts come from is each page's footer, so no page
+    holds only that line."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import letter
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import inch
     from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus.flowables import KeepTogether
 
     w = words()
     regular, bold = _fonts()
@@ -194,21 +220,25 @@ def report_pdf(report: Report, *, lists: Lists, sectors: list[Entry], today: dat
     body = ParagraphStyle("body", fontName=regular, fontSize=9, leading=12, textColor=colors.HexColor("#444444"))
     period, previous = report.period, report.previous
     heading = report.coalition or w["title"]
+    note = comparison_note(report)
     story: list = [
         Paragraph(escape(heading), title_style),
         Paragraph(escape(f"{w['title']}, {period.label}" if report.coalition else period.label), sub_style),
         Paragraph(escape(w["period"].format(first=_day(period.first), last=_day(period.last))), body),
-        Paragraph(escape(w["compared"].format(days=previous.days, first=_day(previous.first),
-                                              last=_day(previous.last))), body),
+        Paragraph(escape(note or w["compared"].format(days=previous.days, first=_day(previous.first),
+                                                      last=_day(previous.last))), body),
         Spacer(1, 0.15 * inch),
         Paragraph(escape(w["kpi_heading"]), sub_style),
     ]
-    rows = [w["columns"]]
+    rows = [w["columns"] if note is None else w["columns_alone"]]
     for kpi in report_kpis(report, lists=lists, sectors=sectors):
         places = _decimals(kpi)
-        rows.append([kpi.label, number(kpi.current, decimals=places), number(kpi.previous, decimals=places),
-                     change(kpi, places)])
-    table = Table(rows, colWidths=[3.9 * inch, 1.0 * inch, 1.1 * inch, 0.9 * inch], repeatRows=1)
+        row = [kpi.label, number(kpi.current, decimals=places)]
+        if kpi.previous is not None:
+            row += [number(kpi.previous, decimals=places), change(kpi, places)]
+        rows.append(row)
+    widths = [3.9 * inch, 1.0 * inch, 1.1 * inch, 0.9 * inch][:len(rows[0])]
+    table = Table(rows, colWidths=widths, repeatRows=1)
     style = [
         ("FONT", (0, 0), (-1, -1), regular, 9),
         ("FONT", (0, 0), (-1, 0), bold, 9),
@@ -229,14 +259,26 @@ def report_pdf(report: Report, *, lists: Lists, sectors: list[Entry], today: dat
     size = (3.45 * inch, 3.45 * inch * 2.7 / 3.6)
     charts = [chart_nights(report), chart_sectors(report, sectors), chart_referrals(report, lists), chart_hours(report)]
     images = [Image(io.BytesIO(png), width=size[0], height=size[1]) for png in charts]
-    grid = Table([images[0:2], images[2:4]], colWidths=[size[0] + 0.1 * inch] * 2)
-    grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story += [grid, Spacer(1, 0.1 * inch), Paragraph(escape(w["generated"].format(today=_day(today))), body)]
+    for index, pair in enumerate((images[0:2], images[2:4])):  # a row of two charts is never split across pages
+        grid = Table([pair], colWidths=[size[0] + 0.1 * inch] * 2)
+        grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story.append(KeepTogether([Paragraph(escape(w["charts_heading"]), sub_style), grid] if index == 0 else [grid]))
+    footer = w["generated"].format(today=_day(today))
+
+    def on_page(canvas: object, doc: object) -> None:
+        canvas.saveState()  # type: ignore[attr-defined]
+        canvas.setFont(regular, 7)  # type: ignore[attr-defined]
+        canvas.setFillColor(colors.HexColor("#666666"))  # type: ignore[attr-defined]
+        canvas.drawString(0.7 * inch, 0.35 * inch, footer)  # type: ignore[attr-defined]
+        canvas.drawRightString(letter[0] - 0.7 * inch, 0.35 * inch,  # type: ignore[attr-defined]
+                               w["page"].format(page=doc.page))  # type: ignore[attr-defined]
+        canvas.restoreState()  # type: ignore[attr-defined]
+
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=letter, leftMargin=0.7 * inch, rightMargin=0.7 * inch,
                             topMargin=0.6 * inch, bottomMargin=0.6 * inch, title=f"{heading}: {period.label}",
                             author=heading, subject=w["title"])
-    doc.build(story)
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()
 
 
@@ -309,21 +351,28 @@ def report_xlsx(report: Report, *, catalog: Catalog, lists: Lists, sectors: list
     period, previous = report.period, report.previous
 
     kpi_rows = report_kpis(report, lists=lists, sectors=sectors)
+    note = comparison_note(report)
     rows: list[list] = []
     formats: list[str] = []
     for kpi in kpi_rows:
-        delta = kpi.current - kpi.previous
-        rows.append([kpi.label, kpi.current, kpi.previous, round(delta, 2) if isinstance(delta, float) else delta])
+        row = [kpi.label, kpi.current]
+        if kpi.previous is not None:
+            delta = kpi.current - kpi.previous
+            row += [kpi.previous, round(delta, 2) if isinstance(delta, float) else delta]
+        rows.append(row)
         formats.append(_fmt(kpi.current, kpi.key))
     summary = book.create_sheet(sheets["summary"])
     summary.column_dimensions["A"].width = max(len(k.label) for k in kpi_rows) + 2
     for column in "BCD":
         summary.column_dimensions[column].width = 16
     summary.freeze_panes = "A2"
-    summary.append([out.text(summary, h, bold=True) for h in w["summary_head"]])
+    head = w["summary_head"] if note is None else w["summary_head"][:2]
+    summary.append([out.text(summary, h, bold=True) for h in head])
     for row, fmt in zip(rows, formats, strict=True):
         summary.append([out.text(summary, row[0])] + [out.value(summary, v, fmt) for v in row[1:]])
     summary.append([])
+    if note is not None:
+        summary.append([out.text(summary, note)])
     facts = [report.coalition or "", period.label, period.first, period.last, previous.first, previous.last]
     for name, value in zip(w["summary_about"], facts, strict=True):
         summary.append([out.text(summary, name, bold=True), out.value(summary, value, DATE if isinstance(value, date)
@@ -334,17 +383,18 @@ def report_xlsx(report: Report, *, catalog: Catalog, lists: Lists, sectors: list
     venues = {v: catalog.name_of("venues", v) for v in {n.venue for n in report.nights}}
     out.sheet(sheets["nights"], w["nights_head"], [
         [n.shift, n.day, kinds[n.kind], venues[n.venue], yes if n.debriefed else no,
-         n.team, n.hours, n.volunteer_hours, n.contacts, n.materials, n.referrals, n.audience, n.hotline, n.police,
+         n.team, n.hours, n.volunteer_hours, n.contacts, n.materials, n.referrals, n.trained, n.hotline, n.police,
          n.incident]
         for n in report.nights
     ], {1: DATE, 6: "0.00", 7: "#,##0.00"}, widths=[6, 10, 18, 24, 9, 6, 9, 15, 9, 9, 9, 9, 16, 24, 15])
 
     f, p = report.current, report.before
     order = sorted(set(f.referrals) | set(p.referrals), key=lambda c: (-f.referrals[c], c))
-    out.sheet(sheets["referrals"], w["referrals_head"],
-              [[lists.name("categories", c), f.referrals[c], p.referrals[c]] for c in order], {})
+    columns = 3 if note is None else 2  # the previous period's column only when it held nights
+    out.sheet(sheets["referrals"], w["referrals_head"][:columns],
+              [[lists.name("categories", c), f.referrals[c], p.referrals[c]][:columns] for c in order], {})
 
-    names = {s.id: s.name for s in sectors}
+    names = sector_names(sectors)
     out.sheet(sheets["audiences"], w["audiences_head"], [
         [a.shift, a.day, KINDS.get(a.kind, a.kind), names.get(a.sector, a.sector), a.count] for a in report.audiences
     ], {1: DATE}, widths=[6, 10, 18, 24, 8])
@@ -355,16 +405,87 @@ def report_xlsx(report: Report, *, catalog: Catalog, lists: Lists, sectors: list
         head.append(w["hours_inkind"].format(currency=report.currency))
     rows = []
     for step in report.steps:
-        row = [step.period.first, step.period.last, step.nights, step.reached, step.trained, step.audience,
-               step.volunteer_hours]
+        row = [step.period.first, step.period.last, step.nights, step.reached, step.trained, step.volunteer_hours]
         if with_value:
             row.append(round(step.volunteer_hours * (report.rate or 0), 2))
         rows.append(row)
-    out.sheet(sheets["hours"], head, rows, {0: DATE, 1: DATE, 6: HOURS, 7: MONEY})
+    out.sheet(sheets["hours"], head, rows, {0: DATE, 1: DATE, 5: HOURS, 6: MONEY})
 
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- the CSV
+
+
+def csv_columns(lists: Lists, names: dict[str, str]) -> list[str]:
+    """The CSV's header, in words: fixed columns, then one per material, referral category, indicator and
+    sector of people trained (`names`: sector_names; named, never ids)."""
+    w = words()
+    return (list(w["csv_head"])
+            + [f"{w['csv_material']}: {m.name}" for m in lists.materials]
+            + [f"{w['csv_referral']}: {c.name}" for c in lists.categories]
+            + [f"{w['csv_indicator']}: {i.name}" for i in lists.indicators]
+            + [f"{w['csv_trained']}: {name}" for name in names.values()])
+
+
+def _cell(value: object) -> object:
+    """Keep a spreadsheet from reading text as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _local(stamp: str | None, zone: ZoneInfo) -> str:
+    return datetime.fromisoformat(stamp).astimezone(zone).strftime("%Y-%m-%d %H:%M") if stamp else ""
+
+
+def report_csv(report: Report, *, zone: ZoneInfo, catalog: Catalog, lists: Lists, sectors: list[Entry]) -> bytes:
+    """One row per night held in the report's period, counts and names only (no notes), with the people it
+    trained by sector, so every figure of the PDF adds up from its rows; UTF-8 with a BOM for spreadsheets."""
+    w = words()
+    names = sector_names(sectors)
+    trained: dict[int, dict[str, int]] = {}
+    for a in report.audiences:
+        names.setdefault(a.sector, a.sector)  # a sector since removed from data/sectors.yml keeps its column
+        trained.setdefault(a.shift, {})[a.sector] = trained.get(a.shift, {}).get(a.sector, 0) + a.count
+    known: dict[tuple[str, str], str] = {}
+
+    def name_of(kind: str, ident: str) -> str:  # each venue and language looked up once, not once a row
+        if (kind, ident) not in known:
+            known[(kind, ident)] = catalog.name_of(kind, ident)
+        return known[(kind, ident)]
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(csv_columns(lists, names))
+    for night in report.nights:
+        row = night.detail
+        materials = json.loads(row.materials or "{}")
+        referrals = json.loads(row.referrals or "{}")
+        indicators = set(json.loads(row.indicators or "[]"))
+        languages = "; ".join(name_of("languages", x) for x in json.loads(row.languages or "[]"))
+        people = trained.get(night.shift, {})
+        writer.writerow(
+            [_cell(v) for v in (  # the columns that hold text; the rest are counts
+                night.shift, night.day.isoformat(), KINDS.get(night.kind, night.kind), name_of("venues", night.venue),
+                row.area or "", _local(row.started_at, zone), _local(row.ended_at, zone))]
+            + [night.hours, night.team, night.volunteer_hours, night.contacts, row.brief or 0, row.extended or 0,
+               _cell(languages), night.hotline, night.police, night.incident,
+               w["answer_yes"] if night.debriefed else w["answer_no"]]
+            + [materials.get(m.id, 0) for m in lists.materials]
+            + [referrals.get(c.id, 0) for c in lists.categories]
+            + [int(i.id in indicators) for i in lists.indicators]
+            + [people.get(sector, 0) for sector in names])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def csv_bytes(store: Store, period: Period, *, zone: ZoneInfo, now: datetime, catalog: Catalog, lists: Lists,
+              sectors: list[Entry]) -> bytes:
+    """The CSV of a period's held nights (see report_csv)."""
+    return report_csv(build_report(store, period, zone=zone, now=now), zone=zone, catalog=catalog, lists=lists,
+                      sectors=sectors)
 
 
 # ---------------------------------------------------------------- hours: the statement and the roster

@@ -2,7 +2,10 @@
 
 Periods are calendar months (2026-10), quarters (2026-Q3), years (2026) or any run of days
 (2026-07-01..2027-06-30, both days included: a grant year), in the coalition's zone. A shift counts in
-the period its start falls in, once it has ended and unless it was cancelled.
+the period its start falls in, once it was held (outreach/held.py: ended, went out or debriefed, never
+cancelled or "didn't go out"). People trained are counted one way everywhere (`TRAINED`): the audience by
+sector of a training or community event, the people recorded as trained from a training's attendance,
+and a training's head count when it recorded neither.
 
 `build_report` is the one computation every output reads: the chat message, the CSV, the PDF and the
 workbook (outreach/report_files.py) show its numbers and nothing else. Counts only: no note, no
@@ -11,9 +14,7 @@ follow-up and no other free text from a debrief is ever part of it.
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -25,10 +26,12 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from outreach.catalog import Catalog, Entry
+from outreach.attendance import present_by_shift
+from outreach.catalog import Entry
 from outreach.debriefs import Lists
 from outreach.heap import hands_memory_back
-from outreach.hours import shift_hours
+from outreach.held import HELD_SQL, WITHOUT_GO_SQL
+from outreach.hours import corrections, shift_hours
 from outreach.numbers import parse_number
 from outreach.store import Store, iso
 
@@ -160,6 +163,10 @@ def buckets(period: Period) -> list[Period]:
     return steps
 
 
+ATTENDED = "training-attendance"  # people trained counted from a training's confirmed attendance
+UNSORTED = "sector-not-recorded"  # a training's head count when it recorded no sector and no attendance
+
+
 @dataclass
 class Figures:
     """What a period added up to."""
@@ -167,22 +174,30 @@ class Figures:
     nights: Counter = field(default_factory=Counter)  # by kind
     volunteer_hours: float = 0.0
     reached: int = 0
-    trained: int = 0
     materials: Counter = field(default_factory=Counter)
     referrals: Counter = field(default_factory=Counter)
     indicators: Counter = field(default_factory=Counter)
     languages: Counter = field(default_factory=Counter)
-    sectors: Counter = field(default_factory=Counter)  # people in community outreach and training audiences
+    sectors: Counter = field(default_factory=Counter)  # people trained, by sector (and ATTENDED, UNSORTED)
     hotline: int = 0
     police: int = 0
     incidents: int = 0
     debriefed: int = 0
-    missing: int = 0
+    missing: int = 0  # held nights without a debrief (the coordinators' chat report only)
+    without_go: int = 0  # held direct nights that went out without a Go (the coordinators' chat report only)
+    volunteers: int = 0  # distinct people present on the period's held shifts
+    new_volunteers: int = 0  # of them, those whose first held shift falls in the period
+    returning: int = 0  # of them, those also present in the period before
 
     @property
     def total_nights(self) -> int:
         """Outreach nights of every kind."""
         return sum(self.nights.values())
+
+    @property
+    def trained(self) -> int:
+        """People trained: every sector's audience, the attendance of trainings, the head counts without either."""
+        return sum(self.sectors.values())
 
     @property
     def total_materials(self) -> int:
@@ -193,11 +208,6 @@ class Figures:
     def total_referrals(self) -> int:
         """Referrals in every category."""
         return sum(self.referrals.values())
-
-    @property
-    def total_audience(self) -> int:
-        """People in community outreach and training audiences, every sector."""
-        return sum(self.sectors.values())
 
 
 class Held(NamedTuple):
@@ -225,6 +235,7 @@ class Held(NamedTuple):
     materials: str | None
     indicators: str | None
     referrals: str | None
+    without_go: int  # 1 for a direct night that went out without a Go recorded before its start
 
 
 @dataclass(slots=True)
@@ -242,7 +253,7 @@ class Night:
     contacts: int
     materials: int
     referrals: int
-    audience: int
+    trained: int  # people trained on this night (TRAINED)
     hotline: int
     police: int
     incident: int
@@ -257,13 +268,12 @@ class Step:
     nights: int
     reached: int
     trained: int
-    audience: int
     volunteer_hours: float
 
 
 @dataclass(frozen=True)
 class Audience:
-    """How many people of one sector were in one shift's audience."""
+    """How many people of one sector (or ATTENDED, UNSORTED) one shift trained."""
 
     shift: int
     day: date
@@ -279,8 +289,9 @@ class Tally:
     period: Period
     held: list[Held]
     hours: dict[int, float]
-    audience_rows: list[tuple[int, str, str, str, int]]  # shift, kind, starts_at, sector, count
+    audience_rows: list[tuple[int, str, str, str, int]]  # shift, kind, starts_at, sector, count (TRAINED)
     zone: ZoneInfo
+    on_record_before: bool = False  # a shift was held before the period began
 
 
 @dataclass
@@ -296,6 +307,16 @@ class Report:
     rate: float | None = None
     currency: str = "USD"
     coalition: str | None = None
+
+    @property
+    def compared(self) -> bool:
+        """True when the previous period has held nights to compare with (else no comparison is shown)."""
+        return self.before.total_nights > 0
+
+    @property
+    def first_on_record(self) -> bool:
+        """True when no shift was held before the period: the first period on record."""
+        return not self.tally.on_record_before
 
     def inkind(self, figures: Figures) -> float | None:
         """The in-kind value of a period's volunteer hours at the coalition's rate (None when no rate is set)."""
@@ -316,20 +337,20 @@ class Report:
         return [Night(
             shift=h.id, day=day_of(h.starts_at), kind=h.kind, venue=h.venue, debriefed=h.debrief_id is not None,
             team=h.team, hours=round(h.seconds / 3600, 2), volunteer_hours=round(tally.hours.get(h.id, 0.0), 2),
-            contacts=h.contacts, materials=h.materials_total, referrals=h.referrals_total, audience=audience[h.id],
+            contacts=h.contacts, materials=h.materials_total, referrals=h.referrals_total, trained=audience[h.id],
             hotline=h.hotline, police=h.police, incident=h.incident, detail=h,
         ) for h in tally.held]
 
     @cached_property
     def audiences(self) -> list[Audience]:
-        """The audiences of the period's shifts, by sector."""
+        """The people trained on the period's shifts, by sector (TRAINED)."""
         day_of = _Days(self.period, self.tally.zone)
         return [Audience(shift, day_of(starts_at), kind, sector, count)
                 for shift, kind, starts_at, sector, count in self.tally.audience_rows]
 
 
-# The shifts held in a period (started in it, ended by now, not cancelled), with their debriefs if any.
-_WHERE = "WHERE s.status = 'planned' AND s.starts_at >= :start AND s.starts_at < :end AND s.ends_at <= :now"
+# The shifts held in a period (started in it, held by now: outreach/held.py), with their debriefs if any.
+_WHERE = "WHERE s.starts_at >= :start AND s.starts_at < :end AND " + HELD_SQL
 _HELD = "FROM shifts s {join} debriefs d ON d.shift_id = s.id " + _WHERE
 
 
@@ -350,11 +371,12 @@ _NIGHTS = (
     _NIGHT_FIGURES
     + "(SELECT coalesce(sum(j.value), 0) FROM json_each(nullif(d.materials, '')) j), "
     "(SELECT coalesce(sum(j.value), 0) FROM json_each(nullif(d.referrals, '')) j), "
-    "d.area, d.started_at, d.ended_at, d.brief, d.extended, d.languages, d.materials, d.indicators, d.referrals "
-    + _HELD.format(join="LEFT JOIN") + " ORDER BY s.starts_at, s.id"
+    "d.area, d.started_at, d.ended_at, d.brief, d.extended, d.languages, d.materials, d.indicators, d.referrals, "
+    + WITHOUT_GO_SQL + " " + _HELD.format(join="LEFT JOIN") + " ORDER BY s.starts_at, s.id"
 )
 # The same rows with only what the figures need (the previous period's, the months of the PNG chart).
-_NIGHTS_FIGURES = _NIGHT_FIGURES + "0, 0, " + ", ".join(["NULL"] * 9) + " " + _HELD.format(join="LEFT JOIN")
+_NIGHTS_FIGURES = (_NIGHT_FIGURES + "0, 0, " + ", ".join(["NULL"] * 9) + ", " + WITHOUT_GO_SQL + " "
+                   + _HELD.format(join="LEFT JOIN"))
 # Counts kept as JSON in each debrief: materials and referrals ({id: n}), indicators and languages ([id, ...]).
 _COUNTED = (
     "WITH held AS MATERIALIZED (SELECT d.materials, d.referrals, d.indicators, d.languages "
@@ -365,9 +387,24 @@ _COUNTED = (
         for column, name, total in (("materials", "key", "sum(j.value)"), ("referrals", "key", "sum(j.value)"),
                                     ("indicators", "value", "count(*)"), ("languages", "value", "count(*)")))
 )
-_AUDIENCES = ("SELECT s.id AS shift, s.kind, s.starts_at, a.sector, a.count FROM shifts s "
-              "JOIN debriefs d ON d.shift_id = s.id JOIN debrief_audiences a ON a.debrief_id = d.id "
-              + _WHERE + " ORDER BY s.starts_at, s.id, a.sector")
+# People trained, the one definition every figure reads (TRAINED): on each held training or community
+# event, its audience by sector; the people recorded as trained from its attendance (ATTENDED); and for a
+# training debriefed with neither, its head count (the debrief's contacts, UNSORTED).
+TRAINED = (
+    "WITH held AS MATERIALIZED (SELECT s.id, s.kind, s.starts_at FROM shifts s " + _WHERE
+    + " AND s.kind != 'direct') "
+    "SELECT h.id, h.kind, h.starts_at, a.sector, a.count FROM held h JOIN debriefs d ON d.shift_id = h.id "
+    "JOIN debrief_audiences a ON a.debrief_id = d.id "
+    f"UNION ALL SELECT h.id, h.kind, h.starts_at, '{ATTENDED}', count(DISTINCT t.user_id) FROM held h "
+    "JOIN trainings t ON t.shift_id = h.id GROUP BY h.id "
+    f"UNION ALL SELECT h.id, h.kind, h.starts_at, '{UNSORTED}', d.contacts FROM held h "
+    "JOIN debriefs d ON d.shift_id = h.id WHERE h.kind = 'training' AND d.contacts > 0 "
+    "AND NOT EXISTS (SELECT 1 FROM debrief_audiences a WHERE a.debrief_id = d.id) "
+    "AND NOT EXISTS (SELECT 1 FROM trainings t WHERE t.shift_id = h.id) "
+    "ORDER BY 3, 1, 4"
+)
+# Every shift held before a day: with the periods' own, the history new and returning volunteers are read from.
+_HISTORY = "SELECT s.id, s.starts_at FROM shifts s WHERE s.starts_at < :end AND " + HELD_SQL + " ORDER BY s.starts_at"
 
 
 def volunteer_hours(db: Database, held: list[Held]) -> dict[int, float]:
@@ -406,15 +443,15 @@ def _tally(db: Database, period: Period, zone: ZoneInfo, now: datetime, *,
     out.nights.update(h.kind for h in held)
     out.debriefed = sum(1 for h in held if h.debrief_id is not None)
     out.missing = len(held) - out.debriefed
-    out.trained = sum(h.contacts for h in held if h.kind == "training")
-    out.reached = sum(h.contacts for h in held) - out.trained
+    out.without_go = sum(h.without_go for h in held)
+    out.reached = sum(h.contacts for h in held if h.kind != "training")
     out.hotline = sum(h.hotline for h in held)
     out.police = sum(h.police for h in held)
     out.incidents = sum(h.incident for h in held)
     out.volunteer_hours = round(sum(hours.values(), 0.0), 1)
     for figure, name, n in db.execute(_COUNTED, params).fetchall():
         getattr(out, figure)[name] += n
-    audience_rows = db.execute(_AUDIENCES, params).fetchall()
+    audience_rows = db.execute(TRAINED, params).fetchall()
     for _, _, _, sector, count in audience_rows:
         out.sectors[sector] += count
     return out, Tally(period, held, hours, audience_rows, zone)
@@ -426,22 +463,57 @@ def figures(store: Store, period: Period, *, zone: ZoneInfo, now: datetime) -> F
         return _tally(db, period, zone, now, tables=False)[0]
 
 
+def present_people(db: Database, shift_ids: list[int]) -> dict[int, set[str]]:
+    """Who was present on each shift (attendance, with coordinators' corrections: hours given make a person
+    present, none make them absent), by shift id."""
+    present = present_by_shift(db, shift_ids)
+    for (shift_id, user), (hours, _) in corrections(db, shift_ids).items():
+        if shift_id in present:
+            (present[shift_id].add if hours > 0 else present[shift_id].discard)(user)
+    return present
+
+
+def _volunteers(db: Database, period: Period, zone: ZoneInfo, now: datetime, current: Tally, before: Tally,
+                figures_now: Figures, figures_before: Figures) -> bool:
+    """Fill in the distinct, new and returning volunteers of a period and the one before, from the attendance
+    of every held shift up to the period's end (the two periods' own held shifts, and those before them);
+    True when a shift was held before the period."""
+    previous = period.previous()
+    edges = [previous.previous().bounds(zone)[0], previous.bounds(zone)[0], *period.bounds(zone)]
+    older = db.execute(_HISTORY, {"end": edges[1], "now": iso(now)}).fetchall()
+    history = older + [(h.id, h.starts_at) for h in before.held] + [(h.id, h.starts_at) for h in current.held]
+    present = present_people(db, [shift_id for shift_id, _ in history])
+    first: dict[str, str] = {}
+    windows: list[set[str]] = [set(), set(), set()]  # the period before the previous, the previous, this one
+    for shift_id, starts_at in history:
+        step = bisect_right(edges, starts_at) - 1
+        for user in present.get(shift_id, ()):
+            if starts_at < first.get(user, "~"):
+                first[user] = starts_at
+            if 0 <= step <= 2:
+                windows[step].add(user)
+    for figures_of, index in ((figures_now, 2), (figures_before, 1)):
+        people = windows[index]
+        figures_of.volunteers = len(people)
+        figures_of.new_volunteers = sum(1 for user in people if first[user] >= edges[index])
+        figures_of.returning = len(people & windows[index - 1])
+    return bool(older or before.held)
+
+
 def _steps(tally: Tally) -> list[Step]:
     """The period's weeks or months, each with what its held shifts added up to."""
     steps = buckets(tally.period)
     starts = [s.bounds(tally.zone)[0] for s in steps]
-    sums = [[0, 0, 0, 0, 0.0] for _ in steps]  # nights, reached, trained, audience, hours
-    audience: Counter = Counter()
-    for shift, _, _, _, count in tally.audience_rows:
-        audience[shift] += count
+    sums = [[0, 0, 0, 0.0] for _ in steps]  # nights, reached, trained, hours
     for h in tally.held:
         step = sums[bisect_right(starts, h.starts_at) - 1]
         step[0] += 1
-        step[2 if h.kind == "training" else 1] += h.contacts
-        step[3] += audience[h.id]
-        step[4] += round(tally.hours.get(h.id, 0.0), 2)
-    return [Step(period=s, nights=n, reached=r, trained=t, audience=a, volunteer_hours=round(v, 1))
-            for s, (n, r, t, a, v) in zip(steps, sums, strict=True)]
+        step[1] += h.contacts if h.kind != "training" else 0
+        step[3] += round(tally.hours.get(h.id, 0.0), 2)
+    for _, _, starts_at, _, count in tally.audience_rows:
+        sums[bisect_right(starts, starts_at) - 1][2] += count
+    return [Step(period=s, nights=n, reached=r, trained=t, volunteer_hours=round(v, 1))
+            for s, (n, r, t, v) in zip(steps, sums, strict=True)]
 
 
 def build_report(store: Store, period: Period, *, zone: ZoneInfo, now: datetime, rate: float | None = None,
@@ -450,47 +522,60 @@ def build_report(store: Store, period: Period, *, zone: ZoneInfo, now: datetime,
     previous = period.previous()
     with store.read() as db:
         current, tally = _tally(db, period, zone, now)
-        before = _tally(db, previous, zone, now, tables=False)[0]
+        before, earlier = _tally(db, previous, zone, now, tables=False)
+        tally.on_record_before = _volunteers(db, period, zone, now, tally, earlier, current, before)
     return Report(period=period, previous=previous, current=current, before=before, steps=_steps(tally),
                   tally=tally, rate=rate, currency=currency, coalition=coalition)
 
 
 @dataclass(frozen=True)
 class Kpi:
-    """One line of the KPI table: a figure this period and the period before."""
+    """One line of the KPI table: a figure this period and the period before (None: nothing to compare with)."""
 
-    key: str  # nights, reached, ..., referral:<id>, sector:<id>
+    key: str  # nights, kind:<id>, reached, trained, sector:<id>, ..., referral:<id>
     label: str
     current: float | int
-    previous: float | int
+    previous: float | int | None
 
 
-def kpis(report: Report, *, lists: Lists, sectors: list[Entry], labels: dict[str, str]) -> list[Kpi]:
-    """The report's KPIs, in the order the PDF and the workbook's summary list them (labels from the words file)."""
+def trained_names(sectors: list[Entry], labels: dict[str, str]) -> dict[str, str]:
+    """The names of the lines people trained are counted in, in order: data/sectors.yml, then attendance and
+    head counts without a sector (their names from the words file's `labels`)."""
+    return {**{s.id: s.name for s in sectors}, ATTENDED: labels["attended"], UNSORTED: labels["unsorted"]}
+
+
+def kpis(report: Report, *, lists: Lists, names: dict[str, str], labels: dict[str, str],
+         kinds: dict[str, str]) -> list[Kpi]:
+    """The report's KPIs, in the order the PDF and the workbook's summary list them (labels from the words
+    file, `names` from `trained_names`, `kinds` the kinds' names). None of the coordinators' to-do lines."""
     f, p = report.current, report.before
-    rows = [
-        Kpi("nights", labels["nights"], f.total_nights, p.total_nights),
-        Kpi("reached", labels["reached"], f.reached, p.reached),
-        Kpi("trained", labels["trained"], f.trained, p.trained),
-        Kpi("audience", labels["audience"], f.total_audience, p.total_audience),
-    ]
-    names = {s.id: s.name for s in sectors}
-    for sector in [s.id for s in sectors] + sorted((set(f.sectors) | set(p.sectors)) - set(names)):
+    compared = report.compared
+    rows: list[Kpi] = []
+
+    def add(key: str, label: str, now: float | int, before: float | int) -> None:
+        rows.append(Kpi(key, label, now, before if compared else None))
+
+    add("nights", labels["nights"], f.total_nights, p.total_nights)
+    for kind in report.kinds:
+        add(f"kind:{kind}", "  " + kinds.get(kind, kind), f.nights[kind], p.nights[kind])
+    add("reached", labels["reached"], f.reached, p.reached)
+    add("trained", labels["trained"], f.trained, p.trained)
+    for sector in list(names) + sorted((set(f.sectors) | set(p.sectors)) - set(names)):
         if f.sectors[sector] or p.sectors[sector]:
-            rows.append(Kpi(f"sector:{sector}", "  " + names.get(sector, sector), f.sectors[sector], p.sectors[sector]))
-    rows.append(Kpi("materials", labels["materials"], f.total_materials, p.total_materials))
-    rows.append(Kpi("referrals", labels["referrals"], f.total_referrals, p.total_referrals))
+            add(f"sector:{sector}", "  " + names.get(sector, sector), f.sectors[sector], p.sectors[sector])
+    add("volunteers", labels["volunteers"], f.volunteers, p.volunteers)
+    add("new_volunteers", "  " + labels["new_volunteers"], f.new_volunteers, p.new_volunteers)
+    add("returning", "  " + labels["returning"], f.returning, p.returning)
+    add("materials", labels["materials"], f.total_materials, p.total_materials)
+    add("referrals", labels["referrals"], f.total_referrals, p.total_referrals)
     for category in sorted(set(f.referrals) | set(p.referrals), key=lambda c: (-f.referrals[c], c)):
-        rows.append(Kpi(f"referral:{category}", "  " + lists.name("categories", category),
-                        f.referrals[category], p.referrals[category]))
-    rows += [
-        Kpi("hotline", labels["hotline"], f.hotline, p.hotline),
-        Kpi("hours", labels["hours"], f.volunteer_hours, p.volunteer_hours),
-    ]
+        add(f"referral:{category}", "  " + lists.name("categories", category), f.referrals[category],
+            p.referrals[category])
+    add("hotline", labels["hotline"], f.hotline, p.hotline)
+    add("hours", labels["hours"], f.volunteer_hours, p.volunteer_hours)
     if report.rate is not None:
-        rows.append(Kpi("inkind", labels["inkind"].format(currency=report.currency, rate=f"{report.rate:.2f}"),
-                        report.inkind(f) or 0.0, report.inkind(p) or 0.0))
-    rows.append(Kpi("missing", labels["missing"], f.missing, p.missing))
+        add("inkind", labels["inkind"].format(currency=report.currency, rate=f"{report.rate:.2f}"),
+            report.inkind(f) or 0.0, report.inkind(p) or 0.0)
     return rows
 
 
@@ -533,59 +618,10 @@ def chart_png(store: Store, period: Period, *, zone: ZoneInfo, now: datetime) ->
     return buffer.getvalue()
 
 
-def csv_columns(catalog: Catalog, lists: Lists) -> list[str]:
-    """The export's header: fixed columns, then one per material, referral category and indicator."""
-    return (
-        ["shift", "date", "kind", "venue", "area", "started", "ended", "hours", "team_size", "volunteer_hours",
-         "contacts", "brief", "extended", "languages", "hotline", "law_enforcement", "safety_incident"]
-        + [f"material:{m.id}" for m in lists.materials]
-        + [f"referral:{c.id}" for c in lists.categories]
-        + [f"indicator:{i.id}" for i in lists.indicators]
-    )
-
-
-def _cell(value: object) -> object:
-    """Keep a spreadsheet from reading text as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def report_csv(report: Report, *, zone: ZoneInfo, catalog: Catalog, lists: Lists) -> bytes:
-    """One row per debriefed shift of the report, counts only (no notes), UTF-8 with a BOM for spreadsheets."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(csv_columns(catalog, lists))
-    for night in report.nights:
-        if not night.debriefed:
-            continue
-        row = night.detail
-        started = datetime.fromisoformat(row.started_at).astimezone(zone)
-        ended = datetime.fromisoformat(row.ended_at).astimezone(zone)
-        materials = json.loads(row.materials or "{}")
-        referrals = json.loads(row.referrals or "{}")
-        indicators = set(json.loads(row.indicators or "[]"))
-        writer.writerow([_cell(v) for v in (
-            [night.shift, started.date().isoformat(), night.kind, night.venue, row.area,
-             started.strftime("%Y-%m-%d %H:%M"), ended.strftime("%Y-%m-%d %H:%M"), night.hours, night.team,
-             night.volunteer_hours, night.contacts, row.brief, row.extended,
-             ";".join(json.loads(row.languages or "[]")), night.hotline, night.police, night.incident]
-            + [materials.get(m.id, 0) for m in lists.materials]
-            + [referrals.get(c.id, 0) for c in lists.categories]
-            + [int(i.id in indicators) for i in lists.indicators]
-        )])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def csv_bytes(store: Store, period: Period, *, zone: ZoneInfo, now: datetime, catalog: Catalog, lists: Lists) -> bytes:
-    """The CSV of a period's debriefed shifts (see report_csv)."""
-    return report_csv(build_report(store, period, zone=zone, now=now), zone=zone, catalog=catalog, lists=lists)
-
-
 def utc_now_local_date(now: datetime, zone: ZoneInfo) -> date:
     """Today's date in the coalition's zone."""
     return now.astimezone(zone).date()
 
 
 __all__ = ["UTC", "Period", "Figures", "Report", "parse_period", "read_period", "figures", "build_report",
-           "volunteer_hours", "chart_png", "csv_bytes", "report_csv"]
+           "volunteer_hours", "chart_png"]

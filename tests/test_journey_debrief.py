@@ -113,7 +113,7 @@ def test_a_training_night_records_who_came_by_sector_and_the_report_counts_them(
         rows = {r["sector"]: r["count"] for r in db.query("SELECT sector, count FROM debrief_audiences")}
     assert rows == {"law-enforcement": 12, "health-care": 8}
     report = bot.command(ADMIN, "report 2026-11").text()
-    assert "*People trained by sector*: *20*" in report and "Law enforcement *12*" in report
+    assert "*People trained*: *20*" in report and "Law enforcement *12*" in report
     # An edit shows what was recorded in the details, and keeps it when they are not opened again.
     again = Phone(bot, LEAD).command(f"debrief {number}").modal()
     shown = again.tap("Add details").modal()

@@ -77,6 +77,17 @@ def chat_figure(text, label):
     return float(match.group(1))
 
 
+def csv_figures(rows):
+    """The report's figures added up from the CSV's rows (one per night held)."""
+    def total(prefix):
+        return sum(int(v) for r in rows for k, v in r.items() if k.startswith(prefix))
+
+    return {"nights": len(rows), "reached": sum(int(r["Contacts"]) for r in rows if r["Kind"] != "Training"),
+            "trained": total("Trained: "), "materials": total("Material: "), "referrals": total("Referral: "),
+            "hotline": sum(int(r["Hotline contacted"]) for r in rows),
+            "hours": round(sum(float(r["Volunteer hours"]) for r in rows), 1)}
+
+
 def summary_rows(book):
     sheet = book["Summary"]
     return {row[0].value: row for row in sheet.iter_rows(min_row=2) if row[0].value}
@@ -89,21 +100,21 @@ def test_report_uploads_a_pdf_holding_the_coalition_and_the_kpis(bot, audiences)
     reader, words = pdf_text(files["pdf"])
     assert 1 <= len(reader.pages) <= 3
     assert COALITION in words and "Outreach report, 2026-11" in words
-    assert "1 November 2026 to 30 November 2026" in words and "1 October 2026 to 31 October 2026" in words
-    assert f"{KPI['nights']} 3 0 +3" in words
-    assert f"{KPI['reached']} 12 0 +12" in words and f"{KPI['trained']} 25 0 +25" in words
-    assert "Law enforcement 12 0 +12" in words and "Health care 8 0 +8" in words
-    assert f"{KPI['materials']} 56 0 +56" in words and f"{KPI['referrals']} 3 0 +3" in words
-    assert "Emergency housing 2 0 +2" in words and f"{KPI['hotline']} 1 0 +1" in words
-    assert f"{KPI['hours']} 10.5 0.0 +10.5" in words
-    assert "(USD, at 33.49 an hour) 351.65 0.00 +351.65" in words  # 10.5 h × 33.49
+    assert "1 November 2026 to 30 November 2026" in words
+    assert rf.words()["first_period"] in words  # October held no night: nothing to compare with
+    assert f"{KPI['nights']} 2 Direct outreach 1 Training 1" in words
+    assert f"{KPI['reached']} 12 {KPI['trained']} 20 Law enforcement 12 Health care 8" in words
+    assert f"{KPI['materials']} 56 {KPI['referrals']} 3" in words
+    assert "Emergency housing 2" in words and f"{KPI['hotline']} 1" in words
+    assert f"{KPI['hours']} 10.5" in words
+    assert "(USD, at 33.49 an hour) 351.65" in words  # 10.5 h × 33.49
     assert "in-kind value* (USD at 33.49 an hour): *351.6" in text
 
 
 def test_workbook_cells_equal_the_csv_and_the_chat_message(bot, audiences):
     a, b, _, _ = audiences
     text, files, _ = report_uploads(bot)
-    assert "*People trained by sector*: *20* (+20 vs 0): Law enforcement *12* (+12 vs 0) · Health care *8*" in text
+    assert "*People trained*: *20*: Law enforcement *12* · Health care *8*" in text
     bot.fake.reset()
     bot.command(ADMIN, "export 2026-11").text()
     complete = bot.fake.wait_for("files.completeUploadExternal", where=not_invite)[0]
@@ -114,46 +125,45 @@ def test_workbook_cells_equal_the_csv_and_the_chat_message(bot, audiences):
 
     def cell(key):
         row = summary[KPI[key]] if key in KPI else summary[key]
-        assert isinstance(row[1].value, int | float) and isinstance(row[2].value, int | float)
+        assert isinstance(row[1].value, int | float) and len(row) == 2  # the first period: no comparison
         return row[1].value
 
-    from_csv = {
-        "reached": sum(int(r["contacts"]) for r in rows if r["kind"] != "training"),
-        "trained": sum(int(r["contacts"]) for r in rows if r["kind"] == "training"),
-        "materials": sum(int(v) for r in rows for k, v in r.items() if k.startswith("material:")),
-        "referrals": sum(int(v) for r in rows for k, v in r.items() if k.startswith("referral:")),
-        "hotline": sum(int(r["hotline"]) for r in rows),
-    }
-    assert from_csv == {"reached": 12, "trained": 25, "materials": 56, "referrals": 3, "hotline": 1}
+    from_csv = csv_figures(rows)
+    assert from_csv == {"nights": 2, "reached": 12, "trained": 20, "materials": 56, "referrals": 3, "hotline": 1,
+                        "hours": 10.5}
     for key, value in from_csv.items():
         assert cell(key) == value, key
     assert cell("reached") == chat_figure(text, "People reached") and cell("materials") == chat_figure(text, "Materials")
-    assert cell("trained") == chat_figure(text, "people trained") and cell("referrals") == chat_figure(text, "Referrals")
-    assert cell("hotline") == chat_figure(text, "Hotline contacted") and cell("nights") == chat_figure(text, "Outreach nights")
+    assert cell("trained") == chat_figure(text, "People trained") and cell("referrals") == chat_figure(text, "Referrals")
+    assert cell("hotline") == chat_figure(text, "Hotline contacted")
+    assert cell("nights") == chat_figure(text, "Outreach nights held")
     assert cell("hours") == chat_figure(text, "Volunteer hours") == 10.5
-    assert cell("audience") == 20 and summary["  Law enforcement"][1].value == 12
+    assert summary["  Law enforcement"][1].value == 12 == sum(int(r["Trained: Law enforcement"]) for r in rows)
     assert summary[KPI["inkind"].format(currency="USD", rate="33.49")][1].number_format == "#,##0.00"
     assert summary["First day"][1].value == datetime(2026, 11, 1) and summary["First day"][1].number_format == "yyyy-mm-dd"
     assert summary["Coalition"][1].value == COALITION
+    assert rf.words()["first_period"] in summary
 
     nights = list(book["Nights"].iter_rows(min_row=2, values_only=True))
-    assert [n[0] for n in nights] == [a, b, audiences[2]]  # every night held, with or without a debrief
+    assert [n[0] for n in nights] == [a, b]  # every night held (#3 never went out)
     assert nights[0][1] == datetime(2026, 11, 23) and book["Nights"]["B2"].number_format == "yyyy-mm-dd"
-    debriefed = {int(r["shift"]): r for r in rows}
-    for night in nights:
-        if night[0] in debriefed:  # the CSV's row of the same night holds the same numbers
-            row = debriefed[night[0]]
-            assert (night[5], night[6], night[7], night[8]) == (
-                int(row["team_size"]), float(row["hours"]), float(row["volunteer_hours"]), int(row["contacts"]))
+    assert (nights[0][2], nights[0][3]) == ("Direct outreach", "Hotels and motels")
+    by_shift = {int(r["Shift"]): r for r in rows}
+    for night in nights:  # the CSV's row of the same night holds the same numbers
+        row = by_shift[night[0]]
+        assert (night[5], night[6], night[7], night[8], night[11]) == (
+            int(row["Team"]), float(row["Hours out"]), float(row["Volunteer hours"]), int(row["Contacts"]),
+            sum(int(v) for k, v in row.items() if k.startswith("Trained: ")))
     assert sum(n[7] for n in nights) == 10.5
     referrals = {r[0]: r[1:] for r in book["Referrals"].iter_rows(min_row=2, values_only=True)}
-    assert referrals == {"Emergency housing": (2, 0), "Medical care": (1, 0)}
+    assert referrals == {"Emergency housing": (2,), "Medical care": (1,)}  # no previous column in a first period
     trained = list(book["Trainings and audiences"].iter_rows(min_row=2, values_only=True))
     assert trained == [(b, datetime(2026, 11, 25), "Training", "Health care", 8),
                        (b, datetime(2026, 11, 25), "Training", "Law enforcement", 12)]
     hours = list(book["Volunteer hours"].iter_rows(min_row=2, values_only=True))
     assert [h[0] for h in hours] == [datetime(2026, 11, d) for d in (1, 8, 15, 22, 29)]  # weeks of a month
-    assert sum(h[6] for h in hours) == 10.5 and hours[3][7] == round(hours[3][6] * 33.49, 2)
+    assert sum(h[5] for h in hours) == 10.5 and hours[3][6] == round(hours[3][5] * 33.49, 2)
+    assert sum(h[4] for h in hours) == 20
 
 
 def test_no_free_text_from_debriefs_in_any_file(bot, audiences):
@@ -195,11 +205,11 @@ def test_a_custom_grant_period_is_compared_with_the_same_number_of_days(bot, aud
     assert [s.label for s in buckets(grant)][:2] == ["2026-07", "2026-08"] and len(buckets(grant)) == 12
     mid, _ = read_period("2026-07-15 .. 2027-07-14", today=today)
     assert buckets(mid)[0].label == "2026-07-15..2026-07-31" and buckets(mid)[-1].label == "2027-07-01..2027-07-14"
-    # A week from the 26th: night #3 (the 27th, no debrief: no attendance yet, so no hours); the week
-    # before holds nights #1 and #2.
+    # A week from the 26th: night #3 (the 27th) never went out, so the week held none; the week before
+    # holds nights #1 and #2.
     text, files, _ = report_uploads(bot, "report 2026-11-26..2026-12-02")
     assert "Outreach impact, 2026-11-26..2026-12-02* (compared with 2026-11-19..2026-11-25, the 7 days before)" in text
-    assert "*Outreach nights*: *1* (-1 vs 2)" in text and "*People reached*: *0* (-12 vs 12)" in text
+    assert "*Outreach nights held*: *0* (-2 vs 2)" in text and "*People reached*: *0* (-12 vs 12)" in text
     assert "*Volunteer hours*: *0.0* (-10.5 vs 10.5)" in text
     summary = summary_rows(openpyxl.load_workbook(io.BytesIO(files["xlsx"])))
     assert (summary["Previous period from"][1].value, summary["Previous period to"][1].value) == (
@@ -237,7 +247,7 @@ def test_audiences_are_checked_against_the_sectors_file(bot, november):  # noqa:
         record_audiences(db, on_training, {"legal": 3, "education": 4}, sectors=sectors)
         record_audiences(db, on_training, {"education": 5}, sectors=sectors)  # an edit replaces the audience
     assert bot.db.execute("SELECT sector, count FROM debrief_audiences").fetchall() == [("education", 5)]
-    assert "*People trained by sector*: *5* (+5 vs 0): Education *5*" in bot.command(ADMIN, "report").text()
+    assert "*People trained*: *5*: Education *5*" in bot.command(ADMIN, "report").text()
 
 
 def test_admin_cli_writes_the_pdf_and_the_workbook(bot, audiences, tmp_path, monkeypatch, capsys):
@@ -250,9 +260,9 @@ def test_admin_cli_writes_the_pdf_and_the_workbook(bot, audiences, tmp_path, mon
     monkeypatch.setattr(store_module, "utcnow", lambda: datetime(2026, 12, 2, tzinfo=UTC))
     pdf, xlsx = tmp_path / "grant.pdf", tmp_path / "grant.xlsx"
     assert bot_module.main(["report", "--period", "2026-11-01..2026-11-30", "--pdf", str(pdf), "--xlsx", str(xlsx)]) == 0
-    assert "report: 2026-11-01..2026-11-30 (3 night(s)" in capsys.readouterr().out
+    assert "report: 2026-11-01..2026-11-30 (2 night(s)" in capsys.readouterr().out
     reader, words = pdf_text(pdf.read_bytes())
-    assert COALITION in words and f"{KPI['reached']} 12 0 +12" in words and "In-kind" not in words
+    assert COALITION in words and f"{KPI['reached']} 12 {KPI['trained']}" in words and "In-kind" not in words
     summary = summary_rows(openpyxl.load_workbook(xlsx))
     assert summary[KPI["reached"]][1].value == 12 and summary[KPI["hours"]][1].value == 10.5
     assert bot_module.main(["report", "--period", "2026-11-31..2026-12-01", "--pdf", str(pdf)]) == 2

@@ -103,23 +103,33 @@ def test_monthly_report_is_posted_once_on_the_first(bot, november):
 
 def test_report_figures_against_known_debriefs_and_previous_period(bot, november):
     text = bot.command(ADMIN, "report").text()
-    assert "Outreach impact, 2026-11* (compared with 2026-10)" in text
-    assert "*Outreach nights*: *3* (+3 vs 0) · Direct outreach *2* (+2 vs 0) · Training *1* (+1 vs 0)" in text
+    # October holds no night: the first period on record, so no "+N vs 0" on any line.
+    assert "Outreach impact, 2026-11* (first period on record: nothing to compare with)" in text
+    assert " vs " not in text
+    # Night #3 (the 27th) never went out and has no debrief: it was not held, so it counts nowhere.
+    assert "*Outreach nights held*: *2* · Direct outreach *1* · Training *1*" in text
     # Each person's own hours (outreach/attendance.py): the lead and UA from check-in to check-out (2 × 4.25 h),
-    # the training's lead 2 h; the shift without a debrief has no attendance yet, so no hours.
-    assert "*Volunteer hours*: *10.5* (+10.5 vs 0.0)" in text
-    assert "*People reached*: *12* (+12 vs 0) · *people trained*: *25* (+25 vs 0)" in text
-    assert "*Materials*: *56* (+56 vs 0): Hotline cards *50* (+50 vs 0) · Health and hygiene kits *6* (+6 vs 0)" in text
+    # the training's lead 2 h.
+    assert "*Volunteer hours*: *10.5*" in text
+    assert "*Volunteers out*: *2* · new *2* · returning *0*" in text
+    assert "*People reached*: *12*" in text
+    # The training recorded no sector and no attendance: its head count (25) is trained, sector not recorded.
+    assert "*People trained*: *25*: Sector not recorded (training head count) *25*" in text
+    assert "*Materials*: *56*: Hotline cards *50* · Health and hygiene kits *6*" in text
     assert "Emergency housing *2*" in text and "Medical care *1*" in text and "*Referrals*: *3*" in text
     assert "Debt to employer or recruiter *1*" in text and "English *2*" in text and "Spanish *1*" in text
     assert "*Hotline contacted*: *1*" in text and "*law enforcement contacted*: *1*" in text
-    assert "*safety incidents*: *1*" in text and "*Debriefs missing*: *1* (+1 vs 0) of 3" in text
+    assert "*safety incidents*: *1*" in text and "*Debriefs missing*: *0* of 2" in text
+    assert "*1 direct night went out without Go*" in text  # night #1 had no Go before its start
     assert "Secret note" not in text
     bot.fake.wait_for("files.completeUploadExternal", where=not_invite)
     bot.clock.advance(hours=17)  # shift #4 (December 1st) has ended
     debrief(bot, november[3], db_contacts="5")
     december = bot.command(ADMIN, "report 2026-12").text()
-    assert "*People reached*: *5* (-7 vs 12)" in december and "*Outreach nights*: *1* (-2 vs 3)" in december
+    assert "(compared with 2026-11)" in december
+    assert "*People reached*: *5* (-7 vs 12)" in december and "*Outreach nights held*: *1* (-1 vs 2)" in december
+    assert "*Volunteers out*: *1* (-1 vs 2)" in december  # the debrief's team: the lead, out in November too
+    assert "returning *1* (+1 vs 0)" in december and "new *0* (-2 vs 2)" in december
     bot.fake.wait_for("files.completeUploadExternal", where=lambda c: "2026-12" in json.dumps(c.params) and not_invite(c))
 
 
@@ -151,19 +161,25 @@ def read_csv(data):
 
 def check_rows(rows, november):
     a, b, _, _ = november
-    assert [int(r["shift"]) for r in rows] == [a, b]  # one row per debriefed shift
+    assert [int(r["Shift"]) for r in rows] == [a, b]  # one row per night held (#3 never went out)
     first, second = rows
-    assert first["kind"] == "direct" and first["venue"] == "motel" and first["date"] == "2026-11-23"
-    assert (first["hours"], first["team_size"], first["volunteer_hours"]) == ("4.25", "2", "8.5")
-    assert (first["contacts"], first["brief"], first["extended"]) == ("12", "9", "3")
-    assert first["languages"] == "es;en" and first["hotline"] == "1" and first["law_enforcement"] == "0"
-    assert first["material:hotline-cards"] == "40" and first["material:posters"] == "0"
-    assert first["referral:housing-emergency"] == "2" and first["referral:medical-care"] == "1"
-    assert first["indicator:debt"] == "1" and first["indicator:minor"] == "0"
-    assert second["kind"] == "training" and second["contacts"] == "25" and second["safety_incident"] == "1"
+    assert first["Kind"] == "Direct outreach" and first["Venue type"] == "Hotels and motels"
+    assert first["Date"] == "2026-11-23" and first["Debriefed"] == "yes"
+    assert (first["Hours out"], first["Team"], first["Volunteer hours"]) == ("4.25", "2", "8.5")
+    assert (first["Contacts"], first["Brief contacts"], first["Extended contacts"]) == ("12", "9", "3")
+    assert first["Languages"] == "Spanish; English" and first["Hotline contacted"] == "1"
+    assert first["Law enforcement contacted"] == "0"
+    assert first["Material: Hotline cards"] == "40" and first["Material: Posters"] == "0"
+    assert first["Referral: Emergency housing"] == "2" and first["Referral: Medical care"] == "1"
+    assert first["Indicator: Debt to employer or recruiter"] == "1"
+    assert first["Indicator: A minor in commercial sex or hazardous work"] == "0"
+    assert second["Kind"] == "Training" and second["Contacts"] == "25" and second["Safety incident"] == "1"
+    assert second["Trained: Sector not recorded (training head count)"] == "25"
     header = list(rows[0].keys())
-    assert header[:6] == ["shift", "date", "kind", "venue", "area", "started"]
-    assert not [h for h in header if "note" in h or "why" in h or "what" in h]
+    assert header[:6] == ["Shift", "Date", "Kind", "Venue type", "Area", "Started"]
+    assert not [h for h in header if "note" in h.lower() or "why" in h.lower() or "what" in h.lower()]
+    ids = ("direct", "motel", "housing-emergency", "hotline-cards", "law-enforcement")
+    assert not [c for r in rows for c in list(r) + list(r.values()) for i in ids if i == c or f":{i}" in c]
 
 
 def test_export_uploads_a_csv_of_counts_only(bot, november):
