@@ -141,8 +141,8 @@ def dm_channel(user: str) -> str:
 class FakeSlack:
     """Fake Slack Web API (HTTP) and Socket Mode (WebSocket) servers on 127.0.0.1."""
 
-    def __init__(self, *, bot_user_id: str = "UBOT", team_id: str = "T1") -> None:
-        """Start the HTTP and WebSocket servers in daemon threads."""
+    def __init__(self, *, bot_user_id: str = "UBOT", team_id: str = "T1", port: int = 0) -> None:
+        """Start the HTTP and WebSocket servers in daemon threads (the Web API on `port`, 0: any free one)."""
         self.bot_user_id = bot_user_id
         self.team_id = team_id
         self.calls: list[Call] = []
@@ -170,7 +170,7 @@ class FakeSlack:
         class Handler(_RequestHandler):
             owner = fake
 
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._http = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._http.daemon_threads = True
         self.port: int = self._http.server_address[1]
         self.base: str = f"http://127.0.0.1:{self.port}"
