@@ -16,14 +16,13 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import venv
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from slack_sdk import WebClient
-
     from outreach.services import Services
     from outreach.settings import Settings
 
@@ -129,11 +128,16 @@ def cmd_manifest(_: argparse.Namespace) -> int:
 def cmd_check(_: argparse.Namespace) -> int:
     """Validate settings, data files and the database, and say what was found."""
     from outreach.settings import load_settings
+    from outreach.setup_check import example_text, placeholders
 
     settings = load_settings()
-    print(f"settings: ok ({'Socket Mode' if settings.socket_mode else f'HTTP on port {settings.port}'}, "
+    left = placeholders(os.environ, example_text())
+    print(f"settings: {'ok' if not left else f'{len(left)} left as in .env.example'} "
+          f"({'Socket Mode' if settings.socket_mode else f'HTTP on port {settings.port}'}, "
           f"time zone {settings.timezone}, {len(settings.admins)} admin(s), "
           f"coordinator channel {settings.coordinator_channel or 'not set'})")
+    for placeholder in left.values():
+        print(placeholder.line)
     services = open_services(settings)
     from outreach.debriefs import lists_for
     from outreach.readiness import load_protocol
@@ -143,7 +147,7 @@ def cmd_check(_: argparse.Namespace) -> int:
           f"{len(catalog.languages)} languages, {len(protocol.checklist)} checklist items, "
           f"{len(protocol.categories)} service categories, {len(protocol.hotlines)} local hotlines, "
           f"{len(lists.materials)} materials, {len(lists.indicators)} indicators in {settings.data_dir})")
-    problems = 0
+    problems = len(left)
     with services.store.read() as db:
         integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
         mode = db.execute("PRAGMA journal_mode").fetchone()[0]
@@ -157,40 +161,19 @@ def cmd_check(_: argparse.Namespace) -> int:
         print("warning: OUTREACH_ADMINS is empty, so nobody can grant the coordinator role")
     if not settings.coordinator_channel:
         print("warning: OUTREACH_COORDINATOR_CHANNEL is not set, so coordinator alerts have nowhere to go")
-    from slack_sdk.errors import SlackApiError
-
     from handlers import make_client
+    from handlers.setup_check import slack_findings
 
-    try:
-        client = make_client(services)
-        auth = client.auth_test()
-        print(f"slack: ok (bot {auth.get('user')} in workspace {auth.get('team')}, via {settings.api_url})")
-        problems += not names_readable(client, str(auth.get("user_id") or ""))
-    except SlackApiError as exc:
-        print(f"slack: the token was refused ({exc.response.get('error')}); check SLACK_BOT_TOKEN")
-        problems += 1
-    except Exception as exc:  # unreachable API
-        print(f"slack: could not reach {settings.api_url} ({type(exc).__name__})")
-        problems += 1
+    if "SLACK_BOT_TOKEN" in left:
+        print("slack: not tried (SLACK_BOT_TOKEN is still the placeholder)")
+    else:
+        skip = {value for placeholder in left.values() for value in placeholder.values}
+        for finding in slack_findings(make_client(services), services, skip=skip):
+            print(finding.line)
+            problems += finding.problem
     services.store.close()
     print("check: ok" if not problems else f"check: {problems} problem(s)")
     return 0 if not problems else 1
-
-
-def names_readable(client: WebClient, bot_user: str) -> bool:
-    """Whether the token may read people's names (users:read, asked by `users.info`); says what to do if not."""
-    from slack_sdk.errors import SlackApiError
-
-    try:
-        client.users_info(user=bot_user, include_locale=True)
-    except SlackApiError as exc:
-        if exc.response.get("error") != "missing_scope":
-            return True  # the scope is there (an unknown id, say): names can be read
-        print("slack: the token lacks users:read, so files show Slack member ids instead of names; reinstall the app "
-              "to grant it (api.slack.com/apps > the app > Install App > Reinstall to Workspace)")
-        return False
-    print("slack: users:read granted (names on the roster, statements and calendar invites)")
-    return True
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -379,6 +362,7 @@ def run_worker(wake: object, stop_flag: object, gate: object, parent: int) -> No
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
     from handlers import create_app
+    from handlers.connect import once_reached
     from handlers.worker import JobWorker, lower_priority
     from outreach import lease
     from outreach.settings import load_settings
@@ -390,7 +374,19 @@ def run_worker(wake: object, stop_flag: object, gate: object, parent: int) -> No
     sys.setswitchinterval(SWITCH_INTERVAL)
     settings = load_settings()
     services = open_services(settings)
-    app, kit = create_app(services)
+
+    def stopping(seconds: float) -> bool:
+        """Wait, unless the main process asks this one to stop; True when it did."""
+        deadline = time.monotonic() + seconds
+        while not stop_flag.value and time.monotonic() < deadline:  # type: ignore[attr-defined]
+            time.sleep(0.1)
+        return bool(stop_flag.value)  # type: ignore[attr-defined]
+
+    reached, built = once_reached(lambda: create_app(services), api_url=settings.api_url, wait=stopping)
+    if not reached or built is None:
+        services.store.close()
+        return
+    app, kit = built
     worker = JobWorker(app, services.store, wake, owner=lease.make_owner(), gate=gate)  # type: ignore[arg-type]
     scheduler, owner = start_scheduler(kit, services)
     kit.requests_under_way = worker.active  # the timer's sending steps aside for people's requests
@@ -413,13 +409,9 @@ def cmd_run(_: argparse.Namespace) -> int:
     from slack_bolt.error import BoltError
 
     from handlers import create_app
+    from handlers.connect import once_reached
     from handlers.health import Alarm, Watch
     from handlers.worker import WorkerProcess
-
-    try:
-        app, kit = create_app(services)
-    except BoltError as exc:
-        raise Fatal(f"SLACK_BOT_TOKEN: Slack did not accept the token ({exc}). Check the token and SLACK_API_URL.") from None
 
     stop = threading.Event()
 
@@ -429,6 +421,15 @@ def cmd_run(_: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    try:  # Slack unreachable (DNS, refused): one line per try, waiting 1, 2, 4 ... 60 s, until it answers or SIGTERM
+        reached, built = once_reached(lambda: create_app(services), api_url=settings.api_url, wait=stop.wait)
+    except BoltError as exc:
+        raise Fatal(f"SLACK_BOT_TOKEN: Slack did not accept the token ({exc}). Check the token and SLACK_API_URL.") from None
+    if not reached or built is None:
+        services.store.close()
+        log.info("stopped before Slack could be reached")
+        return 0
+    app, kit = built
 
     worker = WorkerProcess(run_worker, stop_seconds=WORKER_STOP_SECONDS)
     kit.wake, app.gate = worker.wake.release, worker.gate
@@ -454,9 +455,14 @@ def cmd_run(_: argparse.Namespace) -> int:
         except OSError as exc:
             log.warning("OUTREACH_FEED_PORT %s: cannot serve calendar feeds (%s)", settings.feed_port, exc)
         handler = SocketModeHandler(app, settings.app_token)
-        handler.connect()
-        log.info("connected to Slack over Socket Mode")
-        stop.wait()
+
+        def connect() -> None:
+            handler.client.wss_uri = None  # a new Socket Mode address on each try
+            handler.connect()
+
+        if once_reached(connect, api_url=settings.api_url, wait=stop.wait)[0]:
+            log.info("connected to Slack over Socket Mode")
+            stop.wait()
         handler.close()
     else:
         from handlers.calendar import FEED_PREFIX, feed_app

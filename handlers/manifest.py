@@ -12,6 +12,8 @@ BOT_SCOPES = [
     "commands",           # the /outreach command
     "files:write",        # .ics invites to volunteers' DMs, impact charts and CSV exports (files_upload_v2)
     "users:read",         # people's names and locale (users.info) for the roster, statements and invites
+    "channels:read",      # `check`: is the bot a member of the (public) coordinators' channel (conversations.info)
+    "groups:read",        # the same for a private coordinators' channel
 ]
 BOT_EVENTS = [
     "app_home_opened",  # the home tab

@@ -25,6 +25,8 @@ from urllib.parse import parse_qsl, urlsplit
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
+from handlers.manifest import BOT_SCOPES
+
 _JSON_FORM_FIELDS = ("payload", "blocks", "attachments", "view")
 
 
@@ -139,8 +141,8 @@ def dm_channel(user: str) -> str:
 class FakeSlack:
     """Fake Slack Web API (HTTP) and Socket Mode (WebSocket) servers on 127.0.0.1."""
 
-    def __init__(self, *, bot_user_id: str = "UBOT", team_id: str = "T1") -> None:
-        """Start the HTTP and WebSocket servers in daemon threads."""
+    def __init__(self, *, bot_user_id: str = "UBOT", team_id: str = "T1", port: int = 0) -> None:
+        """Start the HTTP and WebSocket servers in daemon threads (the Web API on `port`, 0: any free one)."""
         self.bot_user_id = bot_user_id
         self.team_id = team_id
         self.calls: list[Call] = []
@@ -155,15 +157,20 @@ class FakeSlack:
         self._closed = False
         # users.info answers by member id (fill with `add_user`); anyone else is `user_not_found`.
         self.users: dict[str, dict] = {}
-        # Scopes the token lacks: a method needing one answers `missing_scope` (users.info: users:read).
+        # Scopes the token lacks: a method needing one answers `missing_scope` (users.info: users:read;
+        # conversations.info: channels:read and groups:read), and `x-oauth-scopes` leaves them out.
         self.missing_scopes: set[str] = set()
+        # The scopes the token was granted, sent in every answer's `x-oauth-scopes` header (None: the manifest's).
+        self.scopes: list[str] | None = None
+        # conversations.info answers by channel id (fill with `add_channel`); anything else is `channel_not_found`.
+        self.channels: dict[str, dict] = {}
 
         fake = self
 
         class Handler(_RequestHandler):
             owner = fake
 
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._http = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._http.daemon_threads = True
         self.port: int = self._http.server_address[1]
         self.base: str = f"http://127.0.0.1:{self.port}"
@@ -294,6 +301,22 @@ class FakeSlack:
         with self._cond:
             self.users[user] = entry
         return entry
+
+    def add_channel(self, channel: str, *, name: str = "coordinators", is_member: bool = True,
+                    is_private: bool = False, is_archived: bool = False) -> dict:
+        """Make conversations.info know a channel, and whether the bot is a member of it."""
+        entry = {"id": channel, "name": name, "is_channel": not is_private, "is_group": is_private,
+                 "is_private": is_private, "is_archived": is_archived, "is_member": is_member,
+                 "created": 1700000000, "creator": "UADMIN"}
+        with self._cond:
+            self.channels[channel] = entry
+        return entry
+
+    def granted(self) -> list[str]:
+        """The scopes the token has: `scopes` (else the manifest's) less `missing_scopes`."""
+        with self._cond:
+            scopes = BOT_SCOPES if self.scopes is None else self.scopes
+            return [s for s in scopes if s not in self.missing_scopes]
 
     # ------------------------------------------------------------------ socket mode
 
@@ -450,6 +473,10 @@ class FakeSlack:
             refusal = self._users_info_refusal(params)
             if refusal is not None:
                 return _Response(200, json.dumps(refusal).encode())
+        if method == "conversations.info":
+            refusal = self._conversations_info_refusal(params)
+            if refusal is not None:
+                return _Response(200, json.dumps(refusal).encode())
         answer = {"ok": True, **self._answer(method, params)}
         with self._cond:
             call.answer = answer
@@ -458,11 +485,22 @@ class FakeSlack:
 
     def _users_info_refusal(self, p: dict) -> dict | None:
         """users.info's error answer (a scope the token lacks, an unknown member), or None."""
-        if "users:read" in self.missing_scopes:
-            return {"ok": False, "error": "missing_scope", "needed": "users:read",
-                    "provided": "chat:write,chat:write.public,commands,files:write"}
+        if "users:read" not in self.granted():
+            return {"ok": False, "error": "missing_scope", "needed": "users:read", "provided": ",".join(self.granted())}
         if str(p.get("user", "")) not in self.users:
             return {"ok": False, "error": "user_not_found"}
+        return None
+
+    def _conversations_info_refusal(self, p: dict) -> dict | None:
+        """conversations.info's error answer, or None: a private channel the bot is not in is unknown to it."""
+        granted = self.granted()
+        if "channels:read" not in granted or "groups:read" not in granted:
+            return {"ok": False, "error": "missing_scope", "needed": "channels:read,groups:read",
+                    "provided": ",".join(granted)}
+        with self._cond:
+            channel = self.channels.get(str(p.get("channel", "")))
+        if channel is None or (channel["is_private"] and not channel["is_member"]):
+            return {"ok": False, "error": "channel_not_found"}
         return None
 
     def _answer(self, method: str, p: dict) -> dict:
@@ -516,6 +554,9 @@ class FakeSlack:
             if str(p.get("include_locale", "")).lower() not in ("1", "true"):
                 user.pop("locale", None)
             return {"user": user}
+        if method == "conversations.info":
+            with self._cond:
+                return {"channel": dict(self.channels[str(p.get("channel", ""))])}
         if method == "files.getUploadURLExternal":
             file_id = self._new_id("F")
             with self._cond:
@@ -563,6 +604,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(response.body)))
             for key, value in response.headers.items():
                 self.send_header(key, value)
+            if path.startswith("/api/"):  # as Slack does on every Web API answer
+                self.send_header("x-oauth-scopes", ",".join(self.owner.granted()))
             self.end_headers()
             self.wfile.write(response.body)
         except (BrokenPipeError, ConnectionResetError):

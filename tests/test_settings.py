@@ -65,6 +65,7 @@ def test_dotenv_file_is_read_and_environment_wins(tmp_path):
 
 
 def test_check_reports_what_it_found(tmp_path, fake):
+    fake.add_user("U1")  # check looks every admin up
     env = {**GOOD, "SLACK_API_URL": fake.url, "OUTREACH_DB": str(tmp_path / "db" / "o.db"), "OUTREACH_ADMINS": "U1"}
     result = run_bot("check", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -104,12 +105,13 @@ def test_manifest_is_committed_and_complete():
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "user_change"]
     assert manifest["oauth_config"]["scopes"]["bot"] == BOT_SCOPES  # the one list
     assert "users:read" in BOT_SCOPES
+    assert {"channels:read", "groups:read"} <= set(BOT_SCOPES)  # conversations.info, public and private channels
 
 
-# The scope each Web API method the code calls needs (none: views.*, auth.test).
+# The scope each Web API method the code calls needs (none: views.*, auth.test, api.test).
 METHOD_SCOPES = {"chat_postMessage": "chat:write", "chat_update": "chat:write", "files_upload_v2": "files:write",
-                 "users_info": "users:read", "views_open": None, "views_update": None, "views_publish": None,
-                 "views_push": None}
+                 "users_info": "users:read", "conversations_info": "channels:read", "views_open": None,
+                 "views_update": None, "views_publish": None, "views_push": None, "api_test": None}
 
 
 def test_scopes_match_the_web_api_methods_the_code_calls():
