@@ -677,8 +677,8 @@ def register(app: App, kit: Kit) -> None:
 
     def team_shift(body: dict, client: WebClient, context: BoltContext, action: str) -> Shift | None:
         """The shift of a team button, when the actor is its lead or a coordinator; else None (a forged or
-        stale payload gets a DM saying why)."""
-        number = parse_whole(_value(body))
+        stale payload gets a DM saying why). An older lead's Check out carries "N:all": the number is N."""
+        number = parse_whole(_value(body).partition(":")[0])
         shift = sh.load_shift(services.store, number) if number is not None else None
         if shift is None:
             return None

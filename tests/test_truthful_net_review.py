@@ -1,0 +1,126 @@
+"""A hostile review of the truthful safety net (issue 19): forged payloads, odd orderings, and anything
+that says something untrue, through the real pipeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from conftest import ADMIN, COORD_CHANNEL, at, everyone_back, eventually, message_text, submit_typed
+
+START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 19:00 in Chicago
+END = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
+GRACE = datetime(2026, 11, 24, 5, 30, tzinfo=UTC)
+DM = {"type": "message", "channel_id": "DUX", "message_ts": "9.9"}
+
+
+def team_of(bot, *members, **overrides):
+    number = bot.create_shift(**overrides)
+    for user in members:
+        bot.train(user)
+        assert "signed up" in bot.command(user, f"signup {number}").text()
+    return number
+
+
+def alerts(bot):
+    return [c for c in bot.fake.calls_to("chat.postMessage") if c.params.get("channel") == COORD_CHANNEL
+            and not c.params.get("thread_ts") and "Safety alert" in str(c.params.get("text")) and not c.failed]
+
+
+def night_row(bot, number):
+    return next(bot.db.query("SELECT * FROM safety WHERE shift_id = ?", [number]), {})
+
+
+def dms_with(bot, user, words):
+    return [c for c in bot.dms(user) if words in message_text(c.params)]
+
+
+# ---------------------------------------------------------------- forged payloads
+
+
+def test_forged_night_buttons_from_a_member_and_a_stranger_change_nothing(bot):
+    number = team_of(bot, "UA")
+    at(bot, datetime(2026, 11, 24, 1, 30, tzinfo=UTC))
+    for user in ("UA", "UZZ"):
+        for action in ("night_out", "night_not_held"):
+            bot.click(user, action, str(number), container=DM)
+    bot.settle()
+    eventually(lambda: len(dms_with(bot, "UZZ", "Only the lead or a coordinator")) == 2)
+    assert len(dms_with(bot, "UA", "Only the lead or a coordinator")) == 2
+    row = night_row(bot, number)
+    assert row.get("went_out_at") is None and row.get("not_held_at") is None
+    bot.click("UA", "night_out", "99", container=DM)  # no such shift: nothing, no crash
+    bot.click("UA", "night_out", "x", container=DM)
+    bot.settle()
+    assert night_row(bot, 99) == {}
+
+
+def test_forged_everyone_back_safe_names_strangers_duplicates_and_500_ids(bot):
+    number = team_of(bot, "UA", "UB")
+    at(bot, START)
+    bot.command("UA", f"checkin {number}").reply()
+    for user in ("UA", "UZZ"):  # a member and a stranger: only the lead or a coordinator
+        refused = submit_typed(bot, user, "safety_team_out", {"back": ["ULEAD", "UA", "UB"]},
+                               metadata={"shift_id": number})
+        assert b"Only the lead or a coordinator" in refused.body
+    many = [f"U{i:06d}" for i in range(500)]
+    refused = submit_typed(bot, "ULEAD", "safety_team_out", {"back": ["UA", *many]}, metadata={"shift_id": number})
+    assert b"Not on the list" in refused.body
+    refused = submit_typed(bot, "ULEAD", "safety_team_out", {"back": ["UA"], "absent": ["UA"]},
+                           metadata={"shift_id": number})
+    assert b"checked in tonight" in refused.body
+    assert bot.db["member_checkins"].get((number, "UA"))["checked_out_at"] is None
+    everyone_back(bot, number, back=["UA", "UA", "ULEAD"])  # a duplicate is one person
+    ua = bot.db["member_checkins"].get((number, "UA"))
+    assert ua["checked_out_by"] == "ULEAD"
+    assert night_row(bot, number)["checked_out_at"] is None  # UB is still out
+    refused = submit_typed(bot, "ULEAD", "safety_team_out", {"back": ["UA"]}, metadata={"shift_id": number})
+    assert b"Not on the list" in refused.body  # UA is already back
+
+
+def test_forged_checkout_all_and_odd_all_ok_values(bot):
+    number = team_of(bot, "UA")
+    bot.command(ADMIN, f"checkevery {number} 60").reply()
+    at(bot, START)
+    bot.command("UA", f"checkin {number}").reply()
+    bot.click("UA", "safety_checkout", f"{number}:all", container=DM)  # a member: no team form
+    bot.click("UZZ", "safety_checkout", f"{number}:all", container=DM)
+    eventually(lambda: dms_with(bot, "UZZ", "Only the lead or a coordinator"))
+    assert dms_with(bot, "UA", "Only the lead or a coordinator") and not bot.fake.calls_to("views.open")
+    # The lead's older DM ("N:all") opens the form that names who is back.
+    bot.click("ULEAD", "safety_checkout", f"{number}:all", container=DM)
+    eventually(lambda: bot.fake.calls_to("views.open"))
+    assert bot.fake.calls_to("views.open")[-1].params["view"]["callback_id"] == "safety_team_out"
+    at(bot, datetime(2026, 11, 24, 2, 1, tzinfo=UTC))  # the 20:00 check-in was asked
+    for value in (f"{number}:0", f"{number}:-1", f"{number}:", f"{number}", f"{number}:1:2",
+                  f"{number}:99999999999999999999", f"{number}:2", ":1"):
+        bot.click("UA", "safety_ok", value, container=DM)
+    bot.click("UZZ", "safety_ok", f"{number}:1", container=DM)  # a stranger
+    bot.settle()
+    assert bot.db["pings"].count == 0
+    bot.click("UA", "safety_ok", f"{number}:1", container=DM)
+    eventually(lambda: bot.db["pings"].count == 1)
+
+
+def test_sos_ack_by_a_volunteer_is_refused_and_a_coordinator_takes_only_that_shift(bot):
+    first = team_of(bot, "UA")
+    second = team_of(bot, "UB", start_time="19:30")
+    bot.make_coordinator("UCO")
+    at(bot, datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
+    bot.command("UA", f"sos {first}").reply()
+    bot.command("UB", f"sos {second}").reply()
+    bot.click("UB", "sos_ack", "1", container=DM)  # a member of the other shift: not a coordinator
+    bot.settle()
+    assert bot.db["sos"].get(1)["acked_at"] is None
+    bot.click("UCO", "sos_ack", "2", container={"type": "message", "channel_id": COORD_CHANNEL})
+    eventually(lambda: bot.db["sos"].get(2)["acked_by"] == "UCO")
+    assert bot.db["sos"].get(1)["acked_at"] is None  # shift 1's SOS is still open
+
+
+def test_resolved_on_a_shift_that_never_had_an_alert_does_not_say_it_was_resolved(bot):
+    number = team_of(bot, "UA")
+    bot.make_coordinator("UCO")
+    at(bot, START)
+    sent = bot.click("UCO", "incident_resolve", str(number))
+    text = message_text(sent.reply())
+    assert "already resolved" not in text and "no open alert" in text
+    assert bot.db["incidents"].count == 0
