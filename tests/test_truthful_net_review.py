@@ -6,32 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from conftest import ADMIN, COORD_CHANNEL, at, everyone_back, eventually, message_text, submit_typed
+from test_truthful_net import alerts, dms_with, night_row, team_of
 
 START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 19:00 in Chicago
 END = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
 GRACE = datetime(2026, 11, 24, 5, 30, tzinfo=UTC)
 DM = {"type": "message", "channel_id": "DUX", "message_ts": "9.9"}
 
-
-def team_of(bot, *members, **overrides):
-    number = bot.create_shift(**overrides)
-    for user in members:
-        bot.train(user)
-        assert "signed up" in bot.command(user, f"signup {number}").text()
-    return number
-
-
-def alerts(bot):
-    return [c for c in bot.fake.calls_to("chat.postMessage") if c.params.get("channel") == COORD_CHANNEL
-            and not c.params.get("thread_ts") and "Safety alert" in str(c.params.get("text")) and not c.failed]
-
-
-def night_row(bot, number):
-    return next(bot.db.query("SELECT * FROM safety WHERE shift_id = ?", [number]), {})
-
-
-def dms_with(bot, user, words):
-    return [c for c in bot.dms(user) if words in message_text(c.params)]
 
 
 # ---------------------------------------------------------------- forged payloads
