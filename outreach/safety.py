@@ -239,7 +239,7 @@ def install(store: Store) -> None:
 
 Outcome = Literal["done", "early", "already", "not_found", "cancelled", "not_on_team", "too_early", "bad_interval",
                   "not_checked_in", "not_started", "nobody", "not_allowed", "not_held", "was_out", "not_asked",
-                  "not_watched"]
+                  "not_watched", "sos_pressed"]
 
 
 @dataclass(frozen=True)
@@ -262,6 +262,12 @@ def _member(db: Database, shift: Shift, user: str) -> bool:
 def roster(db: Database, shift: Shift) -> list[str]:
     """The lead and the confirmed members, the lead first."""
     return list(dict.fromkeys(([shift.lead] if shift.lead else []) + team(db, shift.id)[0]))
+
+
+def is_out(db: Database, shift_id: int, user: str) -> bool:
+    """True when the person checked in on the shift and is not back (whether or not still on its team)."""
+    return db.execute("SELECT 1 FROM member_checkins WHERE shift_id = ? AND user_id = ? AND checked_in_at IS NOT NULL "
+                      "AND checked_out_at IS NULL AND NOT absent", [shift_id, user]).fetchone() is not None
 
 
 def _ensure(db: Database, shift_id: int) -> None:
@@ -346,14 +352,15 @@ def _summarize(db: Database, shift: Shift, *, actor: str, now: datetime, coordin
         first = min(came, key=lambda m: m.checked_in_at or now)
         db.execute("UPDATE safety SET checked_in_at = ?, checked_in_by = ? WHERE shift_id = ?",
                    [iso(first.checked_in_at or now), first.checked_in_by or first.user, shift.id])
-    if state.over or not state.expected or state.unaccounted or not came:
-        return False
+    if state.over or not state.expected or state.unaccounted:
+        return False  # everyone marked absent (nobody came) is over too: nobody is out to escalate
     db.execute("UPDATE safety SET checked_out_at = ?, checked_out_by = ? WHERE shift_id = ?", [iso(now), actor, shift.id])
     # The lead's end-of-shift DM is kept: sent or not, it now shows Write debrief.
     for prefix in ("checkin-prompt", "ping", "alert", "member-in", "member-out", "ping-team", "went-out"):
         outbox.cancel_pending(db, key_prefix=f"{prefix}:{shift.id}:", now=now)
     record_step(db, shift.id, NIGHT, "over", 0, [], now, by=actor)
-    if (incident := incidents.current(db, shift.id)) is not None:  # everyone is back: the alarm is over
+    sos_open = db.execute("SELECT 1 FROM sos WHERE shift_id = ? AND acked_at IS NULL", [shift.id]).fetchone()
+    if (incident := incidents.current(db, shift.id)) is not None and not sos_open:  # everyone is back: the alarm is over
         incidents.resolve(db, incident.id, user=actor, now=now)
         outbox.cancel_pending(db, key_prefix=f"incident:{incident.id}:recheck:", now=now)
     for row in state.open_escalations:
@@ -361,7 +368,7 @@ def _summarize(db: Database, shift: Shift, *, actor: str, now: datetime, coordin
                    [iso(now), shift.id, row["reason"]])
     settle(db, shift.id, reasons=[r["reason"] for r in state.open_escalations], now=now, why="checkout")
     _rewrite(db, shift.id, why="checkout", now=now)
-    if now < shift.ends_at and coordinator_channel:
+    if now < shift.ends_at and coordinator_channel and came:
         outbox.enqueue(
             db, key=f"early-checkout:{shift.id}", channel=coordinator_channel, template="safety/early_checkout",
             context={"shift_id": shift.id, "by": actor, "at": iso(now)}, due_at=now, now=now,
@@ -408,6 +415,8 @@ def check_out(store: Store, *, shift_id: int, user: str, coordinator_channel: st
     with store.write() as db:
         shift = get_shift(db, shift_id)
         refused = _refusal(db, shift, user, now)
+        if refused == "not_on_team" and is_out(db, shift_id, user):
+            refused = None  # off the team since (withdrew, or the lead replaced) but checked in: still out
         if refused and refused != "too_early":
             return Result(refused, shift)
         assert shift
@@ -547,6 +556,10 @@ def not_held(store: Store, *, shift_id: int, actor: str, coordinator: bool = Fal
         out = tuple(m.user for m in state.members if m.out)
         if out or state.over:
             return Result("was_out", shift, others=out)
+        pressed = tuple(dict.fromkeys(r["pressed_by"] for r in db.query(
+            "SELECT pressed_by FROM sos WHERE shift_id = ? ORDER BY id", [shift_id])))
+        if pressed:  # someone called for help from this night: it went out
+            return Result("sos_pressed", shift, others=pressed)
         nights.record_not_held(db, shift_id, by=actor, at=now)
         for prefix in (*SAFETY_PREFIXES, "checkout-prompt", "member-in", "member-out", "ping-team", "alert",
                        "went-out"):

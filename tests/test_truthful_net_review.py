@@ -105,3 +105,71 @@ def test_resolved_on_a_shift_that_never_had_an_alert_does_not_say_it_was_resolve
     text = message_text(sent.reply())
     assert "already resolved" not in text and "no open alert" in text
     assert bot.db["incidents"].count == 0
+
+
+# ---------------------------------------------------------------- orderings
+
+
+def test_everyone_marked_absent_is_never_an_alert_about_nobody(bot):
+    number = team_of(bot, "UA")
+    at(bot, datetime(2026, 11, 24, 1, 10, tzinfo=UTC))
+    everyone_back(bot, number, back=[], absent=["ULEAD", "UA"])  # nobody came tonight
+    for moment in (END, GRACE, datetime(2026, 11, 24, 7, 0, tzinfo=UTC)):
+        at(bot, moment)
+    assert alerts(bot) == [] and not dms_with(bot, "ULEAD", "are you all right")
+    assert bot.db["escalations"].count == 0
+
+
+def test_a_member_who_withdrew_after_checking_in_can_still_check_out(bot):
+    number = team_of(bot, "UA", "UB")
+    at(bot, datetime(2026, 11, 24, 0, 30, tzinfo=UTC))  # 18:30: checked in early, then withdrew
+    bot.command("UA", f"checkin {number}").reply()
+    bot.command("UA", f"withdraw {number}").reply()
+    assert bot.db["member_checkins"].get((number, "UA"))["checked_in_at"]
+    at(bot, datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+    assert "Coordinators alerted" in bot.command("UA", "sos").text()  # still out: SOS works for them
+    assert bot.db["sos"].get(1)["shift_id"] == number
+    text = bot.command("UA", f"checkout {number}").text()
+    assert "Checked out" in text, text
+    assert bot.db["member_checkins"].get((number, "UA"))["checked_out_at"]
+
+
+def test_a_lead_replaced_mid_night_can_still_check_out_and_is_escalated_until_then(bot):
+    from conftest import shift_fields
+    bot.train("UNEW")
+    number = team_of(bot, "UA")
+    at(bot, START)
+    bot.command("ULEAD", f"checkin {number}").reply()
+    fields = shift_fields(bot.clock, lead="UNEW")
+    fields["start_date"] = fields["end_date"] = "2026-11-23"
+    edited = bot.submit(ADMIN, "shift_form", fields, metadata={"shift_id": number})
+    assert edited.status == 200 and not edited.body, edited.body
+    eventually(lambda: bot.db["shifts"].get(number)["lead"] == "UNEW")
+    at(bot, GRACE)
+    assert alerts(bot) and "<@ULEAD>" in alerts(bot)[0].params["text"]
+    text = bot.command("ULEAD", f"checkout {number}").text()
+    assert "Checked out" in text, text
+
+
+def test_it_didnt_go_out_is_refused_once_someone_pressed_sos(bot):
+    number = team_of(bot, "UA")
+    at(bot, datetime(2026, 11, 24, 1, 20, tzinfo=UTC))
+    bot.command("UA", f"sos {number}").reply()
+    bot.click("ULEAD", "night_not_held", str(number), container=DM)
+    bot.settle()
+    assert night_row(bot, number).get("not_held_at") is None
+    at(bot, GRACE)
+    assert alerts(bot)  # nobody checked out: still watched
+
+
+def test_everyone_back_safe_while_an_sos_is_open_keeps_one_incident_until_a_coordinator_takes_it(bot):
+    number = team_of(bot, "UA")
+    bot.make_coordinator("UCO")
+    at(bot, datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
+    bot.command("UA", f"sos {number}").reply()
+    everyone_back(bot, number)
+    assert night_row(bot, number)["checked_out_at"]
+    bot.click("UCO", "sos_ack", "1", container={"type": "message", "channel_id": COORD_CHANNEL})
+    eventually(lambda: bot.db["sos"].get(1)["acked_by"] == "UCO")
+    assert bot.db["incidents"].count == 1  # the SOS and the night are one incident, not two
+    assert bot.db["incidents"].get(1)["handler"] == "UCO"
