@@ -387,7 +387,7 @@ def notice_expired(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         return None
     words = _alert_words(kit, shift)
     text = kit.render("safety/expired.j2", shift=shift, still_out=words["still_out"],
-                      hours=int(safety.LOOKBACK.total_seconds() // 3600))
+                      hours=int(safety.LOOKBACK.total_seconds() // 3600), missed=bool(context.get("missed")))
     return text, bk.message([bk.section(text), bk.actions(bk.button("Details", "shift_details", str(shift.id)),
                                                           block_id=f"expired:{shift.id}")])
 

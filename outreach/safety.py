@@ -872,7 +872,15 @@ def escalate_due(store: Store, settings: Settings, *, coordinators: list[str]) -
 
 
 def _expire(db: Database, channel: str | None, coordinators: list[str], now: datetime) -> None:
-    """Escalations still open past the look-back window close with a notice to the coordinators, never silently."""
+    """Escalations still open past the look-back window close with a notice to the coordinators, never silently;
+    so does a night that went out and that the timer never saw end (the bot down, the clock jumping past it)."""
+    missed = [r["id"] for r in db.query(
+        "SELECT s.id FROM shifts s JOIN safety f ON f.shift_id = s.id WHERE s.status = 'planned' AND s.safety_net = 1 "
+        "AND s.ends_at <= ? AND f.went_out_at IS NOT NULL AND f.checked_out_at IS NULL AND f.not_held_at IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.shift_id = s.id)", [iso(now - LOOKBACK)])]
+    for shift_id in missed:
+        db.execute("INSERT INTO escalations (shift_id, reason, started_at) SELECT id, 'checkout', ends_at FROM shifts "
+                   "WHERE id = ?", [shift_id])
     rows = list(db.query(
         "SELECT e.shift_id, e.reason FROM escalations e JOIN shifts s ON s.id = e.shift_id "
         "WHERE e.acked_at IS NULL AND e.expired_at IS NULL AND s.ends_at <= ?", [iso(now - LOOKBACK)]))
@@ -880,7 +888,7 @@ def _expire(db: Database, channel: str | None, coordinators: list[str], now: dat
         db.execute("UPDATE escalations SET expired_at = ? WHERE shift_id = ? AND acked_at IS NULL AND expired_at IS NULL",
                    [iso(now), shift_id])
         record_step(db, shift_id, NIGHT, "expired", 2, [], now)
-        context = {"shift_id": shift_id}
+        context = {"shift_id": shift_id, "missed": shift_id in missed}
         for person in ([channel] if channel else coordinators):
             outbox.enqueue(db, key=f"expired:{shift_id}:{person}", channel=person, template="safety/expired",
                            context=context, due_at=now, now=now)

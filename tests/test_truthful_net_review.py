@@ -173,3 +173,70 @@ def test_everyone_back_safe_while_an_sos_is_open_keeps_one_incident_until_a_coor
     eventually(lambda: bot.db["sos"].get(1)["acked_by"] == "UCO")
     assert bot.db["incidents"].count == 1  # the SOS and the night are one incident, not two
     assert bot.db["incidents"].get(1)["handler"] == "UCO"
+
+
+def test_it_didnt_go_out_after_a_check_in_and_were_out_twice(bot):
+    number = team_of(bot, "UA")
+    at(bot, datetime(2026, 11, 24, 1, 5, tzinfo=UTC))
+    bot.command("UA", f"checkin {number}").reply()
+    bot.click("ULEAD", "night_not_held", str(number), container=DM)
+    eventually(lambda: dms_with(bot, "ULEAD", "checked in tonight") or bot.fake.calls_to("response_url"))
+    bot.settle()
+    assert night_row(bot, number).get("not_held_at") is None
+    for _ in range(2):
+        bot.click("ULEAD", "night_out", str(number), container=DM)
+    bot.settle()
+    assert night_row(bot, number)["went_out_how"] == "checkin"  # the first sign is kept
+
+
+def test_resolved_twice_and_an_sos_after_the_resolution_is_a_new_incident(bot):
+    number = team_of(bot, "UA")
+    bot.make_coordinator("UCO")
+    at(bot, datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+    bot.command("UA", f"sos {number}").reply()
+    for _ in range(2):
+        sent = bot.click("UCO", "incident_resolve", str(number))
+        sent.reply()
+    texts = [message_text(c.params) for c in bot.fake.calls_to("response_url")]
+    assert any("is resolved" in t for t in texts) and any("already resolved by <@UCO>" in t for t in texts)
+    assert bot.db["incidents"].get(1)["resolved_by"] == "UCO" and bot.db["sos"].get(1)["acked_by"] == "UCO"
+    at(bot, datetime(2026, 11, 24, 2, 30, tzinfo=UTC))
+    assert "Coordinators alerted" in bot.command("UA", f"sos {number}").text()
+    assert bot.db["incidents"].count == 2 and bot.db["incidents"].get(2)["resolved_at"] is None
+    posts = [c for c in bot.fake.calls_to("chat.postMessage") if c.params.get("channel") == COORD_CHANNEL
+             and "SOS" in str(c.params.get("text")) and not c.params.get("thread_ts")]
+    assert len(posts) == 2
+
+
+def test_turning_a_night_into_a_training_mid_night_does_not_stop_watching_who_is_out(bot):
+    from conftest import shift_fields
+    number = team_of(bot, "UA")
+    at(bot, START)
+    bot.command("UA", f"checkin {number}").reply()
+    fields = shift_fields(bot.clock, kind="training", training="", min_team="1")
+    fields["start_date"] = fields["end_date"] = "2026-11-23"
+    edited = bot.submit(ADMIN, "shift_form", fields, metadata={"shift_id": number})
+    assert b"safety net stays on" in edited.body  # refused while someone is out
+    shift = bot.db["shifts"].get(number)
+    assert shift["safety_net"] == 1 and shift["kind"] == "direct"
+    at(bot, GRACE)
+    assert alerts(bot) and "<@UA>" in alerts(bot)[0].params["text"]
+    everyone_back(bot, number)  # once everyone is back, the edit goes through
+    edited = bot.submit(ADMIN, "shift_form", fields, metadata={"shift_id": number})
+    assert edited.status == 200 and not edited.body, edited.body
+    eventually(lambda: bot.db["shifts"].get(number)["kind"] == "training")
+
+
+def test_the_clock_jumping_three_days_never_leaves_someone_out_silently(bot):
+    number = team_of(bot, "UA")
+    at(bot, START)
+    bot.command("UA", f"checkin {number}").reply()
+    at(bot, datetime(2026, 11, 27, 3, 0, tzinfo=UTC))  # the bot was down for three days
+    said = [c for c in bot.fake.calls_to("chat.postMessage") if c.params.get("channel") == COORD_CHANNEL
+            and f"#{number}" in message_text(c.params) and "<@UA>" in message_text(c.params)]
+    assert said, "nobody was told that UA never checked out"
+    assert "never checked out" in message_text(said[0].params) and "Nobody took it on" not in message_text(said[0].params)
+    at(bot, datetime(2026, 11, 27, 4, 0, tzinfo=UTC))
+    again = [c for c in bot.fake.calls_to("chat.postMessage") if c.params.get("channel") == COORD_CHANNEL
+             and "never checked out" in message_text(c.params)]
+    assert len(again) == 1  # told once
