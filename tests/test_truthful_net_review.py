@@ -240,3 +240,26 @@ def test_the_clock_jumping_three_days_never_leaves_someone_out_silently(bot):
     again = [c for c in bot.fake.calls_to("chat.postMessage") if c.params.get("channel") == COORD_CHANNEL
              and "never checked out" in message_text(c.params)]
     assert len(again) == 1  # told once
+
+
+def test_a_restart_in_the_middle_of_an_incident_keeps_asking_and_resolves_once(bot):
+    from conftest import Bot
+    number = team_of(bot, "UA")
+    bot.make_coordinator("UCO")
+    at(bot, datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+    bot.command("UA", f"sos {number}").reply()
+    bot.click("UCO", "sos_ack", "1", container={"type": "message", "channel_id": COORD_CHANNEL})
+    eventually(lambda: bot.db["incidents"].get(1)["handler"] == "UCO")
+    bot.settle()
+    again = Bot(bot.fake, bot.tmp, bot.clock)  # a new start over the same database
+    try:
+        at(again, datetime(2026, 11, 24, 2, 31, tzinfo=UTC))
+        assert len(dms_with(again, "UCO", "still open")) == 1  # the handler asked again, once
+        at(again, datetime(2026, 11, 24, 2, 32, tzinfo=UTC))
+        assert len(dms_with(again, "UCO", "still open")) == 1
+        again.click("UCO", "incident_resolve", str(number)).reply()
+        eventually(lambda: again.db["incidents"].get(1)["resolved_by"] == "UCO")
+        at(again, GRACE)  # nobody checked out: a new incident, not the resolved one reopened
+        assert again.db["incidents"].count == 2 and alerts(again)
+    finally:
+        again.close()
