@@ -239,7 +239,7 @@ def install(store: Store) -> None:
 
 Outcome = Literal["done", "early", "already", "not_found", "cancelled", "not_on_team", "too_early", "bad_interval",
                   "not_checked_in", "not_started", "nobody", "not_allowed", "not_held", "was_out", "not_asked",
-                  "not_watched", "sos_pressed"]
+                  "not_watched", "sos_pressed", "not_out"]
 
 
 @dataclass(frozen=True)
@@ -568,6 +568,9 @@ def not_held(store: Store, *, shift_id: int, actor: str, coordinator: bool = Fal
         db.execute("UPDATE escalations SET expired_at = ? WHERE shift_id = ? AND acked_at IS NULL AND expired_at IS NULL",
                    [iso(now), shift_id])
         settle(db, shift_id, reasons=reasons, now=now, why="not-held")
+        if (incident := incidents.current(db, shift_id)) is not None:  # no SOS (refused above): nothing to handle
+            incidents.resolve(db, incident.id, user=actor, now=now)
+            outbox.cancel_pending(db, key_prefix=f"incident:{incident.id}:recheck:", now=now)
         _rewrite_question(db, shift_id, why="not-held", now=now)
         record_step(db, shift_id, NIGHT, "not_held", 0, [], now, by=actor)
         store.audit(db, actor=actor, action="safety.not_held", subject=f"shift:{shift_id}")
@@ -583,6 +586,9 @@ def answer_ping(store: Store, *, shift_id: int, seq: int, user: str) -> tuple[Ou
             return "not_found", None
         if not _member(db, shift, user):
             return "not_on_team", shift
+        if db.execute("SELECT 1 FROM member_checkins WHERE shift_id = ? AND user_id = ? AND absent",
+                      [shift_id, user]).fetchone():
+            return "not_out", shift  # marked "wasn't out tonight": cannot say the team is OK
         every = next(db.query("SELECT checkin_every FROM safety WHERE shift_id = ?", [shift_id]), {}).get("checkin_every")
         asked = ping_times(shift, every)
         if not 1 <= seq <= len(asked) or now < asked[seq - 1]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import ADMIN, COORD_CHANNEL, at, everyone_back, eventually, message_text, submit_typed
+from conftest import ADMIN, COORD_CHANNEL, at, eventually, everyone_back, message_text, submit_typed
 from test_truthful_net import alerts, dms_with, night_row, team_of
 
 START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 19:00 in Chicago
@@ -79,6 +79,7 @@ def test_forged_checkout_all_and_odd_all_ok_values(bot):
     bot.settle()
     assert bot.db["pings"].count == 0
     bot.click("UA", "safety_ok", f"{number}:1", container=DM)
+    bot.settle()
     eventually(lambda: bot.db["pings"].count == 1)
 
 
@@ -263,3 +264,41 @@ def test_a_restart_in_the_middle_of_an_incident_keeps_asking_and_resolves_once(b
         assert again.db["incidents"].count == 2 and alerts(again)
     finally:
         again.close()
+
+
+def test_a_stranger_cannot_press_another_shifts_sos(bot):
+    number = team_of(bot, "UA")
+    at(bot, datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+    bot.click("UZZ", "sos_press", str(number), container=DM).reply()
+    assert "Only the lead or a confirmed member" in message_text(bot.fake.calls_to("response_url")[-1].params)
+    assert "No shift" not in bot.command("UZZ", f"sos {number}").text()
+    assert bot.db["sos"].count == 0
+
+
+def test_someone_marked_not_out_tonight_cannot_answer_all_ok_for_the_team(bot):
+    number = team_of(bot, "UA", "UB")
+    bot.command(ADMIN, f"checkevery {number} 60").reply()
+    at(bot, START)
+    everyone_back(bot, number, back=[], absent=["UB"])  # UB never came
+    at(bot, datetime(2026, 11, 24, 2, 1, tzinfo=UTC))  # 20:00's "All OK?" was asked of the lead
+    bot.click("UB", "safety_ok", f"{number}:1", container=DM)
+    bot.settle()
+    assert bot.db["pings"].count == 0
+    at(bot, datetime(2026, 11, 24, 2, 20, tzinfo=UTC))
+    assert len(alerts(bot)) == 1
+
+
+def test_it_didnt_go_out_after_an_alert_was_taken_on_ends_the_incident(bot):
+    number = team_of(bot, "UA")
+    bot.make_coordinator("UCO")
+    at(bot, GRACE)  # nobody tapped anything: alerted
+    assert alerts(bot)
+    bot.click("UCO", "safety_ack", f"{number}:checkout", container={"type": "message", "channel_id": COORD_CHANNEL})
+    eventually(lambda: bot.db["incidents"].get(1)["handler"] == "UCO")
+    bot.click("ULEAD", "night_not_held", str(number), container=DM)
+    eventually(lambda: night_row(bot, number).get("not_held_by") == "ULEAD")
+    bot.settle()
+    assert bot.db["incidents"].get(1)["resolved_at"]
+    for minute in (1, 31):
+        at(bot, datetime(2026, 11, 24, 6, minute, tzinfo=UTC))
+    assert not dms_with(bot, "UCO", "still open") and not dms_with(bot, ADMIN, "still open")
