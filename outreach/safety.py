@@ -738,7 +738,7 @@ def _prompt_members(db: Database, shift: Shift, state: State, now: datetime) -> 
     """Ask each confirmed member (the lead has its own DMs) to check in at the start and out at the end."""
     if state.checked_out_at or shift.cancelled:
         return
-    members = [u for u in roster(db, shift) if u != shift.lead]
+    members = [u for u in dict.fromkeys(roster(db, shift) + state.still_out) if u != shift.lead]  # and anyone out
     for user in members:
         mine = state.member(user)
         if now < shift.ends_at and not (mine and (mine.checked_in_at or mine.absent)):

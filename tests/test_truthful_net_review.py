@@ -146,6 +146,8 @@ def test_a_lead_replaced_mid_night_can_still_check_out_and_is_escalated_until_th
     edited = bot.submit(ADMIN, "shift_form", fields, metadata={"shift_id": number})
     assert edited.status == 200 and not edited.body, edited.body
     eventually(lambda: bot.db["shifts"].get(number)["lead"] == "UNEW")
+    at(bot, END)  # still out: asked to check out at the end like anyone out
+    assert dms_with(bot, "ULEAD", "ends now") and dms_with(bot, "UNEW", "ends now")
     at(bot, GRACE)
     assert alerts(bot) and "<@ULEAD>" in alerts(bot)[0].params["text"]
     text = bot.command("ULEAD", f"checkout {number}").text()
@@ -302,3 +304,19 @@ def test_it_didnt_go_out_after_an_alert_was_taken_on_ends_the_incident(bot):
     for minute in (1, 31):
         at(bot, datetime(2026, 11, 24, 6, minute, tzinfo=UTC))
     assert not dms_with(bot, "UCO", "still open") and not dms_with(bot, ADMIN, "still open")
+
+
+def test_a_lead_changed_before_the_night_gets_its_prompts_and_the_old_lead_none(bot):
+    from conftest import shift_fields
+    bot.train("UNEW")
+    number = team_of(bot, "UA")
+    bot.command(ADMIN, f"checkevery {number} 60").reply()
+    fields = shift_fields(bot.clock, lead="UNEW")
+    edited = bot.submit(ADMIN, "shift_form", fields, metadata={"shift_id": number})
+    assert edited.status == 200 and not edited.body, edited.body
+    eventually(lambda: bot.db["shifts"].get(number)["lead"] == "UNEW")
+    for moment in (START, datetime(2026, 11, 24, 2, 1, tzinfo=UTC), END):
+        at(bot, moment)
+    for words in ("starts now", "All OK", "ends now"):
+        assert dms_with(bot, "UNEW", words), words
+        assert not dms_with(bot, "ULEAD", words), words
