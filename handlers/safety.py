@@ -105,7 +105,7 @@ def notice_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     user = str(context.get("user") or shift.lead)
     if user != shift.lead:  # a member's own end-of-shift DM: Check out, then a thank-you
         mine = state.member(user)
-        if mine and mine.checked_out_at or state.over:
+        if mine and (mine.checked_out_at or mine.absent) or state.over:
             text = kit.render("safety/checked_out.j2", shift=shift, state=state, mine=mine, member=True, written=False)
             return text, bk.message([bk.section(text)])
         text = kit.render("safety/checkout_prompt.j2", shift=shift, member=True, still_out=(),

@@ -320,3 +320,17 @@ def test_a_lead_changed_before_the_night_gets_its_prompts_and_the_old_lead_none(
     for words in ("starts now", "All OK", "ends now"):
         assert dms_with(bot, "UNEW", words), words
         assert not dms_with(bot, "ULEAD", words), words
+
+
+def test_a_member_marked_not_out_is_never_told_they_checked_out(bot):
+    number = team_of(bot, "UA")
+    at(bot, START)
+    bot.command("ULEAD", f"checkin {number}").reply()
+    at(bot, END)  # UA never checked in: asked to check out at the end
+    asked = dms_with(bot, "UA", "ends now")
+    assert asked
+    everyone_back(bot, number, back=["ULEAD"], absent=["UA"])
+    bot.settle()
+    rewritten = [c for c in bot.fake.calls_to("chat.update") if c.params.get("ts") == asked[0].answer["ts"]]
+    assert rewritten and all("you checked out" not in message_text(c.params) for c in rewritten)
+    assert "marked as not out tonight" in message_text(rewritten[-1].params)
