@@ -11,7 +11,6 @@ a new signup never gets a reminder whose lead has already passed.
 from __future__ import annotations
 
 import json
-
 from datetime import datetime, timedelta
 
 from sqlite_utils import Database
