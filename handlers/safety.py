@@ -738,7 +738,7 @@ def register(app: App, kit: Kit) -> None:
         done = safety.team_check_out(services.store, shift_id=number, actor=context["actor"], back=back,
                                      absent=absent, coordinator=context["role"] >= Role.COORDINATOR,
                                      coordinator_channel=services.settings.coordinator_channel)
-        if done.outcome in ("nobody", "not_checked_in", "not_allowed", "was_out"):
+        if done.outcome in ("nobody", "not_checked_in", "not_allowed", "was_out", "not_started"):
             field = "absent" if done.outcome == "was_out" and absent else "back"
             ack(response_action="errors", errors={field: result_text(kit, "team_out", done.outcome, number,
                                                                      others=done.others)})

@@ -508,6 +508,9 @@ def team_check_out(
         strangers = tuple(u for u in [*back, *absent] if u not in waiting)
         if strangers:
             return Result("not_checked_in", shift, others=strangers, still_out=tuple(waiting))
+        early = tuple(u for u in back if not ((m := state.member(u)) is not None and m.checked_in_at))
+        if early and now < shift.starts_at:  # nobody is back from a night that hasn't started
+            return Result("not_started", shift, others=early, still_out=tuple(waiting))
         were_out = tuple(u for u in absent if (m := state.member(u)) is not None and m.checked_in_at)
         if were_out or set(back) & set(absent):
             return Result("was_out", shift, others=were_out or tuple(set(back) & set(absent)))
@@ -547,9 +550,11 @@ def not_held(store: Store, *, shift_id: int, actor: str, coordinator: bool = Fal
     with store.write() as db:
         shift = get_shift(db, shift_id)
         refused = _team_refusal(db, shift, actor, coordinator, now)
-        if refused and refused != "too_early":
+        if refused:
             return Result(refused, shift)
         assert shift
+        if now < shift.starts_at:  # a stale or forged tap must not switch a night off before it begins
+            return Result("too_early", shift)
         state = get_state(db, shift_id, now=now)
         if state.night and state.night.status == "not_held":
             return Result("already", shift)

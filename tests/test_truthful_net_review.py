@@ -334,3 +334,25 @@ def test_a_member_marked_not_out_is_never_told_they_checked_out(bot):
     rewritten = [c for c in bot.fake.calls_to("chat.update") if c.params.get("ts") == asked[0].answer["ts"]]
     assert rewritten and all("you checked out" not in message_text(c.params) for c in rewritten)
     assert "marked as not out tonight" in message_text(rewritten[-1].params)
+
+
+def test_everyone_back_safe_sent_before_the_night_accounts_for_nobody(bot):
+    number = team_of(bot, "UA")
+    at(bot, datetime(2026, 11, 23, 18, 0, tzinfo=UTC))  # the day before: a stale or forged form
+    refused = submit_typed(bot, "ULEAD", "safety_team_out", {"back": ["ULEAD", "UA"]}, metadata={"shift_id": number})
+    assert b"hasn't started" in refused.body
+    assert night_row(bot, number).get("checked_out_at") is None
+    at(bot, START)
+    assert dms_with(bot, "ULEAD", "starts now") and dms_with(bot, "UA", "starts now")
+    at(bot, GRACE)
+    assert alerts(bot)  # nobody checked out: the net still watches the night
+
+
+def test_it_didnt_go_out_tapped_before_the_start_does_not_switch_the_night_off(bot):
+    number = team_of(bot, "UA")
+    at(bot, datetime(2026, 11, 23, 18, 0, tzinfo=UTC))  # the day before: a stale or forged tap
+    bot.click("ULEAD", "night_not_held", str(number), container=DM).reply()
+    assert "hasn't started" in message_text(bot.fake.calls_to("response_url")[-1].params)
+    assert night_row(bot, number).get("not_held_at") is None
+    at(bot, START)
+    assert "Checked in" in bot.command("UA", f"checkin {number}").text()
