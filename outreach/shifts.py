@@ -590,6 +590,8 @@ def cancel_shift(store: Store, *, actor: str, shift_id: int, reason: str, reques
             return Change(shift, notified=told, repeat=True)
         if shift is None or shift.cancelled:
             return None
+        if shift.safety_net and _night_under_way(db, shift, now):  # cancelling would stop watching who is out
+            return Change(shift, refused={"reason": NET_UNDER_WAY})
         replays.record(store, db, request_key)
         db["shifts"].update(
             shift_id, {"status": "cancelled", "cancel_reason": reason, "updated_at": iso(now)}

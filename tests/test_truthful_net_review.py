@@ -356,3 +356,17 @@ def test_it_didnt_go_out_tapped_before_the_start_does_not_switch_the_night_off(b
     assert night_row(bot, number).get("not_held_at") is None
     at(bot, START)
     assert "Checked in" in bot.command("UA", f"checkin {number}").text()
+
+
+def test_cancelling_a_night_while_the_team_is_out_does_not_stop_watching_them(bot):
+    number = team_of(bot, "UA")
+    at(bot, START)
+    bot.command("UA", f"checkin {number}").reply()
+    text = bot.command(ADMIN, f"cancel {number} rain").text()
+    assert "safety net stays on" in text, text
+    assert bot.db["shifts"].get(number)["status"] == "planned"
+    refused = bot.submit(ADMIN, "shift_cancel_form", {"reason": "rain"}, metadata={"shift_id": number})
+    assert b"safety net stays on" in refused.body
+    assert bot.db["shifts"].get(number)["status"] == "planned"
+    at(bot, GRACE)
+    assert alerts(bot) and "<@UA>" in alerts(bot)[0].params["text"]
