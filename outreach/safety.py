@@ -693,11 +693,13 @@ def named_contacts(db: Database, shift_id: int) -> list[str]:
 
 
 def may_acknowledge(store: Store, settings: Settings, *, shift_id: int, user: str) -> bool:
-    """Besides coordinators, the people level 3 reaches may take the alert on: the named contacts, on-call."""
+    """Besides coordinators, the people level 3 reaches may take the alert on: the on-call coordinators, and
+    the named contacts once level 3 reached them (before that, a tap would take on what they were never told)."""
     if user in settings.oncall_coordinators:
         return True
     with store.read() as db:
-        return user in named_contacts(db, shift_id)
+        return user in named_contacts(db, shift_id) and any(
+            s["step"] == "contacts" and user in s["people"] for s in steps(db, shift_id))
 
 
 # ---------------------------------------------------------------- escalation

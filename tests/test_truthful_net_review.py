@@ -370,3 +370,18 @@ def test_cancelling_a_night_while_the_team_is_out_does_not_stop_watching_them(bo
     assert bot.db["shifts"].get(number)["status"] == "planned"
     at(bot, GRACE)
     assert alerts(bot) and "<@UA>" in alerts(bot)[0].params["text"]
+
+
+def test_the_named_contact_cannot_take_an_sos_on_before_the_climb_reached_them(bot):
+    from phone import Phone
+    number = team_of(bot, "UA")
+    checklist = Phone(bot, "ULEAD").command(f"checklist {number}").modal()
+    tapped = checklist.choose("Done", near="Someone is named to call")
+    form = tapped.modal()
+    tapped.home()
+    assert form.submit({"Who is called if the team goes silent?": "UCALL"}).errors == {}
+    eventually(lambda: bot.db["readiness_items"].get((number, "silence-contact"))["evidence"] == "UCALL")
+    at(bot, datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
+    bot.command("UA", f"sos {number}").reply()
+    bot.click("UCALL", "safety_ack", f"{number}:checkout", container=DM).reply()
+    assert bot.db["sos"].get(1)["acked_at"] is None and bot.db["incidents"].get(1)["handler"] is None
