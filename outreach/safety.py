@@ -425,7 +425,7 @@ def check_out(store: Store, *, shift_id: int, user: str, coordinator_channel: st
             return Result("already", shift, over=True)
         mine = state.member(user)
         if mine and (mine.checked_out_at or mine.absent):
-            return Result("already", shift, still_out=tuple(state.unaccounted))
+            return Result("already", shift, still_out=tuple(state.unaccounted), absent=(user,) if mine.absent else ())
         if not (mine and mine.checked_in_at) and now < shift.starts_at:
             return Result("not_started", shift)
         _check_member_out(db, shift, user, by=user, now=now)

@@ -385,3 +385,12 @@ def test_the_named_contact_cannot_take_an_sos_on_before_the_climb_reached_them(b
     bot.command("UA", f"sos {number}").reply()
     bot.click("UCALL", "safety_ack", f"{number}:checkout", container=DM).reply()
     assert bot.db["sos"].get(1)["acked_at"] is None and bot.db["incidents"].get(1)["handler"] is None
+
+
+def test_checking_out_after_being_marked_not_out_says_so(bot):
+    number = team_of(bot, "UA", "UB")
+    at(bot, START)
+    bot.command("UB", f"checkin {number}").reply()
+    everyone_back(bot, number, back=[], absent=["UA"])
+    text = bot.command("UA", f"checkout {number}").text()
+    assert "already checked out" not in text and "marked as not out tonight" in text, text
