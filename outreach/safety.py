@@ -358,7 +358,10 @@ def _summarize(db: Database, shift: Shift, *, actor: str, now: datetime, coordin
     # The lead's end-of-shift DM is kept: sent or not, it now shows Write debrief.
     for prefix in ("checkin-prompt", "ping", "alert", "member-in", "member-out", "ping-team", "went-out"):
         outbox.cancel_pending(db, key_prefix=f"{prefix}:{shift.id}:", now=now)
-    record_step(db, shift.id, NIGHT, "over", 0, [], now, by=actor)
+    if came:
+        record_step(db, shift.id, NIGHT, "over", 0, [], now, by=actor)
+    elif nights.record_not_held(db, shift.id, by=actor, at=now):  # everyone marked absent: nobody went out
+        record_step(db, shift.id, NIGHT, "not_held", 0, [], now, by=actor)
     sos_open = db.execute("SELECT 1 FROM sos WHERE shift_id = ? AND acked_at IS NULL", [shift.id]).fetchone()
     if (incident := incidents.current(db, shift.id)) is not None and not sos_open:  # everyone is back: the alarm is over
         incidents.resolve(db, incident.id, user=actor, now=now)

@@ -119,6 +119,11 @@ def test_everyone_marked_absent_is_never_an_alert_about_nobody(bot):
         at(bot, moment)
     assert alerts(bot) == [] and not dms_with(bot, "ULEAD", "are you all right")
     assert bot.db["escalations"].count == 0
+    assert night_row(bot, number)["not_held_by"] == "ULEAD"  # nobody went out: the night was not held
+    from handlers.safety import state_line
+    from outreach import shifts as sh
+    line = state_line(bot.kit, sh.load_shift(bot.store, number))
+    assert "didn't go out" in line and "everyone back" not in line
 
 
 def test_a_member_who_withdrew_after_checking_in_can_still_check_out(bot):
