@@ -564,6 +564,9 @@ def not_held(store: Store, *, shift_id: int, actor: str, coordinator: bool = Fal
         out = tuple(m.user for m in state.members if m.out)
         if out or state.over:
             return Result("was_out", shift, others=out)
+        came = tuple(m.user for m in state.members if m.checked_in_at and not m.absent)
+        if came:  # someone checked in (and is back): the night went out
+            return Result("was_out", shift, others=came)
         pressed = tuple(dict.fromkeys(r["pressed_by"] for r in db.query(
             "SELECT pressed_by FROM sos WHERE shift_id = ? ORDER BY id", [shift_id])))
         if pressed:  # someone called for help from this night: it went out

@@ -399,3 +399,17 @@ def test_checking_out_after_being_marked_not_out_says_so(bot):
     everyone_back(bot, number, back=[], absent=["UA"])
     text = bot.command("UA", f"checkout {number}").text()
     assert "already checked out" not in text and "marked as not out tonight" in text, text
+
+
+def test_it_didnt_go_out_after_the_lead_checked_in_and_out_is_refused(bot):
+    number = team_of(bot, "UA")
+    bot.make_coordinator("UCO")
+    at(bot, datetime(2026, 11, 24, 1, 5, tzinfo=UTC))
+    bot.command("ULEAD", f"checkin {number}").reply()
+    at(bot, datetime(2026, 11, 24, 1, 40, tzinfo=UTC))
+    bot.command("ULEAD", f"checkout {number}").reply()  # the lead is back; UA never tapped anything
+    bot.click("UCO", "night_not_held", str(number), container=DM).reply()
+    assert "can't be recorded as not held" in message_text(bot.fake.calls_to("response_url")[-1].params)
+    assert night_row(bot, number).get("not_held_at") is None
+    at(bot, GRACE)
+    assert alerts(bot) and "<@UA>" in alerts(bot)[0].params["text"]
