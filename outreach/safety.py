@@ -305,7 +305,8 @@ def _check_member_in(db: Database, shift: Shift, user: str, *, by: str, now: dat
     outbox.cancel_pending(db, key_prefix=f"member-in:{shift.id}:{user}", now=now)
     if user == shift.lead:
         outbox.cancel_pending(db, key_prefix=f"checkin-prompt:{shift.id}:", now=now)
-    nights.record_out(db, shift.id, by=by, how=how, at=now)
+    if nights.record_out(db, shift.id, by=by, how=how, at=now):  # "Did shift #N go out?" is answered
+        _rewrite_question(db, shift.id, why="out", now=now)
 
 
 def _check_member_out(db: Database, shift: Shift, user: str, *, by: str, now: datetime) -> None:

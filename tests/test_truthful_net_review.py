@@ -413,3 +413,15 @@ def test_it_didnt_go_out_after_the_lead_checked_in_and_out_is_refused(bot):
     assert night_row(bot, number).get("not_held_at") is None
     at(bot, GRACE)
     assert alerts(bot) and "<@UA>" in alerts(bot)[0].params["text"]
+
+
+def test_a_check_in_after_did_it_go_out_answers_the_question_in_place(bot):
+    from phone import Phone
+    number = team_of(bot, "UA")
+    at(bot, datetime(2026, 11, 24, 1, 30, tzinfo=UTC))
+    asked = Phone(bot, "ULEAD").last_dm()
+    assert "Did shift #1 go out?" in asked.words and "It didn't go out" in asked.buttons
+    at(bot, datetime(2026, 11, 24, 1, 35, tzinfo=UTC))
+    bot.command("UA", f"checkin {number}").reply()
+    at(bot, datetime(2026, 11, 24, 1, 36, tzinfo=UTC))  # the next tick sends the rewrite
+    eventually(lambda: "is out" in asked.now().words and asked.now().buttons == [])
