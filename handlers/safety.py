@@ -105,7 +105,7 @@ def notice_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     user = str(context.get("user") or shift.lead)
     if user != shift.lead:  # a member's own end-of-shift DM: Check out, then a thank-you
         mine = state.member(user)
-        if mine and mine.checked_out_at or state.over:
+        if mine and (mine.checked_out_at or mine.absent) or state.over:
             text = kit.render("safety/checked_out.j2", shift=shift, state=state, mine=mine, member=True, written=False)
             return text, bk.message([bk.section(text)])
         text = kit.render("safety/checkout_prompt.j2", shift=shift, member=True, still_out=(),
@@ -387,7 +387,7 @@ def notice_expired(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         return None
     words = _alert_words(kit, shift)
     text = kit.render("safety/expired.j2", shift=shift, still_out=words["still_out"],
-                      hours=int(safety.LOOKBACK.total_seconds() // 3600))
+                      hours=int(safety.LOOKBACK.total_seconds() // 3600), missed=bool(context.get("missed")))
     return text, bk.message([bk.section(text), bk.actions(bk.button("Details", "shift_details", str(shift.id)),
                                                           block_id=f"expired:{shift.id}")])
 
@@ -677,8 +677,8 @@ def register(app: App, kit: Kit) -> None:
 
     def team_shift(body: dict, client: WebClient, context: BoltContext, action: str) -> Shift | None:
         """The shift of a team button, when the actor is its lead or a coordinator; else None (a forged or
-        stale payload gets a DM saying why)."""
-        number = parse_whole(_value(body))
+        stale payload gets a DM saying why). An older lead's Check out carries "N:all": the number is N."""
+        number = parse_whole(_value(body).partition(":")[0])
         shift = sh.load_shift(services.store, number) if number is not None else None
         if shift is None:
             return None
@@ -738,7 +738,7 @@ def register(app: App, kit: Kit) -> None:
         done = safety.team_check_out(services.store, shift_id=number, actor=context["actor"], back=back,
                                      absent=absent, coordinator=context["role"] >= Role.COORDINATOR,
                                      coordinator_channel=services.settings.coordinator_channel)
-        if done.outcome in ("nobody", "not_checked_in", "not_allowed", "was_out"):
+        if done.outcome in ("nobody", "not_checked_in", "not_allowed", "was_out", "not_started"):
             field = "absent" if done.outcome == "was_out" and absent else "back"
             ack(response_action="errors", errors={field: result_text(kit, "team_out", done.outcome, number,
                                                                      others=done.others)})

@@ -449,6 +449,9 @@ def cmd_cancel(req: CommandRequest) -> None:
     if change is None:
         req.say("shifts/unavailable.j2", number=number, shift=sh.load_shift(req.kit.services.store, number))
         return
+    if change.refused:
+        req.reply(" ".join(change.refused.values()))
+        return
     refresh_post(req.kit, req.client, number)
     req.kit.notifier.flush()
     req.say("shifts/cancel_done.j2", shift=change.shift, notified=len(change.notified))
@@ -771,6 +774,9 @@ def register(app: App, kit: Kit) -> None:
             if number is not None else None
         if change is None:
             ack(response_action="errors", errors={"reason": kit.render("shifts/form_gone.j2")})
+            return
+        if change.refused:
+            ack(response_action="errors", errors=change.refused)
             return
         done = kit.render("shifts/cancel_done.j2", shift=change.shift, notified=len(change.notified))
         ack(response_action="update", view=details_view(kit, change.shift, role=context["role"], note=done))

@@ -83,6 +83,16 @@ def _ensure(db: Database, shift_id: int) -> None:
     db.execute("INSERT INTO safety (shift_id) VALUES (?) ON CONFLICT(shift_id) DO NOTHING", [shift_id])
 
 
+def under_way(db: Database, shift: Shift, now: datetime) -> bool:
+    """True while a watched night counts everyone out and is not over: its safety net may not be turned off."""
+    from outreach.safety import LOOKBACK
+
+    if not night(db, shift).counts_everyone(now) or now >= shift.ends_at + LOOKBACK:
+        return False
+    row = db.execute("SELECT checked_out_at FROM safety WHERE shift_id = ?", [shift.id]).fetchone()
+    return not (row and row[0])
+
+
 def record_out(db: Database, shift_id: int, *, by: str, how: str, at: datetime) -> bool:
     """The first sign that the team is out (inside the caller's transaction); False when known before."""
     if how not in HOW:

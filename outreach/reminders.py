@@ -10,6 +10,7 @@ a new signup never gets a reminder whose lead has already passed.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from sqlite_utils import Database
@@ -39,7 +40,8 @@ def sync(db: Database, *, prefix: str, desired: Desired, now: datetime) -> None:
     existing = {
         r["key"]: r
         for r in db.query(
-            "SELECT key, sent_at, error FROM notifications WHERE key >= ? AND key < ?", [prefix, prefix + "\uffff"]
+            "SELECT key, channel, context, sent_at, error FROM notifications WHERE key >= ? AND key < ?",
+            [prefix, prefix + "\uffff"]
         )
     }
     for key, row in existing.items():
@@ -52,6 +54,10 @@ def sync(db: Database, *, prefix: str, desired: Desired, now: datetime) -> None:
         if row is None:
             outbox.enqueue(db, key=key, channel=want["channel"], template=want["template"],
                            context=want["context"], due_at=want["due_at"], now=now)
+        elif row["sent_at"] is None and (row["channel"], row["context"]) != (
+                want["channel"], json.dumps(want["context"], sort_keys=True)):  # e.g. the lead changed by Edit
+            db.execute("UPDATE notifications SET channel = ?, context = ? WHERE key = ? AND sent_at IS NULL "
+                       "AND claimed_at IS NULL", [want["channel"], json.dumps(want["context"], sort_keys=True), key])
         elif row["sent_at"] is not None and row["error"] == "skipped: superseded":
             db.execute(
                 "UPDATE notifications SET sent_at = NULL, error = NULL, attempts = 0, claimed_at = NULL, "

@@ -239,7 +239,7 @@ def install(store: Store) -> None:
 
 Outcome = Literal["done", "early", "already", "not_found", "cancelled", "not_on_team", "too_early", "bad_interval",
                   "not_checked_in", "not_started", "nobody", "not_allowed", "not_held", "was_out", "not_asked",
-                  "not_watched"]
+                  "not_watched", "sos_pressed", "not_out"]
 
 
 @dataclass(frozen=True)
@@ -262,6 +262,12 @@ def _member(db: Database, shift: Shift, user: str) -> bool:
 def roster(db: Database, shift: Shift) -> list[str]:
     """The lead and the confirmed members, the lead first."""
     return list(dict.fromkeys(([shift.lead] if shift.lead else []) + team(db, shift.id)[0]))
+
+
+def is_out(db: Database, shift_id: int, user: str) -> bool:
+    """True when the person checked in on the shift and is not back (whether or not still on its team)."""
+    return db.execute("SELECT 1 FROM member_checkins WHERE shift_id = ? AND user_id = ? AND checked_in_at IS NOT NULL "
+                      "AND checked_out_at IS NULL AND NOT absent", [shift_id, user]).fetchone() is not None
 
 
 def _ensure(db: Database, shift_id: int) -> None:
@@ -299,7 +305,8 @@ def _check_member_in(db: Database, shift: Shift, user: str, *, by: str, now: dat
     outbox.cancel_pending(db, key_prefix=f"member-in:{shift.id}:{user}", now=now)
     if user == shift.lead:
         outbox.cancel_pending(db, key_prefix=f"checkin-prompt:{shift.id}:", now=now)
-    nights.record_out(db, shift.id, by=by, how=how, at=now)
+    if nights.record_out(db, shift.id, by=by, how=how, at=now):  # "Did shift #N go out?" is answered
+        _rewrite_question(db, shift.id, why="out", now=now)
 
 
 def _check_member_out(db: Database, shift: Shift, user: str, *, by: str, now: datetime) -> None:
@@ -346,14 +353,18 @@ def _summarize(db: Database, shift: Shift, *, actor: str, now: datetime, coordin
         first = min(came, key=lambda m: m.checked_in_at or now)
         db.execute("UPDATE safety SET checked_in_at = ?, checked_in_by = ? WHERE shift_id = ?",
                    [iso(first.checked_in_at or now), first.checked_in_by or first.user, shift.id])
-    if state.over or not state.expected or state.unaccounted or not came:
-        return False
+    if state.over or not state.expected or state.unaccounted:
+        return False  # everyone marked absent (nobody came) is over too: nobody is out to escalate
     db.execute("UPDATE safety SET checked_out_at = ?, checked_out_by = ? WHERE shift_id = ?", [iso(now), actor, shift.id])
     # The lead's end-of-shift DM is kept: sent or not, it now shows Write debrief.
     for prefix in ("checkin-prompt", "ping", "alert", "member-in", "member-out", "ping-team", "went-out"):
         outbox.cancel_pending(db, key_prefix=f"{prefix}:{shift.id}:", now=now)
-    record_step(db, shift.id, NIGHT, "over", 0, [], now, by=actor)
-    if (incident := incidents.current(db, shift.id)) is not None:  # everyone is back: the alarm is over
+    if came:
+        record_step(db, shift.id, NIGHT, "over", 0, [], now, by=actor)
+    elif nights.record_not_held(db, shift.id, by=actor, at=now):  # everyone marked absent: nobody went out
+        record_step(db, shift.id, NIGHT, "not_held", 0, [], now, by=actor)
+    sos_open = db.execute("SELECT 1 FROM sos WHERE shift_id = ? AND acked_at IS NULL", [shift.id]).fetchone()
+    if (incident := incidents.current(db, shift.id)) is not None and not sos_open:  # everyone is back: the alarm is over
         incidents.resolve(db, incident.id, user=actor, now=now)
         outbox.cancel_pending(db, key_prefix=f"incident:{incident.id}:recheck:", now=now)
     for row in state.open_escalations:
@@ -361,7 +372,7 @@ def _summarize(db: Database, shift: Shift, *, actor: str, now: datetime, coordin
                    [iso(now), shift.id, row["reason"]])
     settle(db, shift.id, reasons=[r["reason"] for r in state.open_escalations], now=now, why="checkout")
     _rewrite(db, shift.id, why="checkout", now=now)
-    if now < shift.ends_at and coordinator_channel:
+    if now < shift.ends_at and coordinator_channel and came:
         outbox.enqueue(
             db, key=f"early-checkout:{shift.id}", channel=coordinator_channel, template="safety/early_checkout",
             context={"shift_id": shift.id, "by": actor, "at": iso(now)}, due_at=now, now=now,
@@ -408,6 +419,8 @@ def check_out(store: Store, *, shift_id: int, user: str, coordinator_channel: st
     with store.write() as db:
         shift = get_shift(db, shift_id)
         refused = _refusal(db, shift, user, now)
+        if refused == "not_on_team" and is_out(db, shift_id, user):
+            refused = None  # off the team since (withdrew, or the lead replaced) but checked in: still out
         if refused and refused != "too_early":
             return Result(refused, shift)
         assert shift
@@ -416,7 +429,7 @@ def check_out(store: Store, *, shift_id: int, user: str, coordinator_channel: st
             return Result("already", shift, over=True)
         mine = state.member(user)
         if mine and (mine.checked_out_at or mine.absent):
-            return Result("already", shift, still_out=tuple(state.unaccounted))
+            return Result("already", shift, still_out=tuple(state.unaccounted), absent=(user,) if mine.absent else ())
         if not (mine and mine.checked_in_at) and now < shift.starts_at:
             return Result("not_started", shift)
         _check_member_out(db, shift, user, by=user, now=now)
@@ -499,6 +512,9 @@ def team_check_out(
         strangers = tuple(u for u in [*back, *absent] if u not in waiting)
         if strangers:
             return Result("not_checked_in", shift, others=strangers, still_out=tuple(waiting))
+        early = tuple(u for u in back if not ((m := state.member(u)) is not None and m.checked_in_at))
+        if early and now < shift.starts_at:  # nobody is back from a night that hasn't started
+            return Result("not_started", shift, others=early, still_out=tuple(waiting))
         were_out = tuple(u for u in absent if (m := state.member(u)) is not None and m.checked_in_at)
         if were_out or set(back) & set(absent):
             return Result("was_out", shift, others=were_out or tuple(set(back) & set(absent)))
@@ -538,15 +554,24 @@ def not_held(store: Store, *, shift_id: int, actor: str, coordinator: bool = Fal
     with store.write() as db:
         shift = get_shift(db, shift_id)
         refused = _team_refusal(db, shift, actor, coordinator, now)
-        if refused and refused != "too_early":
+        if refused:
             return Result(refused, shift)
         assert shift
+        if now < shift.starts_at:  # a stale or forged tap must not switch a night off before it begins
+            return Result("too_early", shift)
         state = get_state(db, shift_id, now=now)
         if state.night and state.night.status == "not_held":
             return Result("already", shift)
         out = tuple(m.user for m in state.members if m.out)
         if out or state.over:
             return Result("was_out", shift, others=out)
+        came = tuple(m.user for m in state.members if m.checked_in_at and not m.absent)
+        if came:  # someone checked in (and is back): the night went out
+            return Result("was_out", shift, others=came)
+        pressed = tuple(dict.fromkeys(r["pressed_by"] for r in db.query(
+            "SELECT pressed_by FROM sos WHERE shift_id = ? ORDER BY id", [shift_id])))
+        if pressed:  # someone called for help from this night: it went out
+            return Result("sos_pressed", shift, others=pressed)
         nights.record_not_held(db, shift_id, by=actor, at=now)
         for prefix in (*SAFETY_PREFIXES, "checkout-prompt", "member-in", "member-out", "ping-team", "alert",
                        "went-out"):
@@ -555,6 +580,9 @@ def not_held(store: Store, *, shift_id: int, actor: str, coordinator: bool = Fal
         db.execute("UPDATE escalations SET expired_at = ? WHERE shift_id = ? AND acked_at IS NULL AND expired_at IS NULL",
                    [iso(now), shift_id])
         settle(db, shift_id, reasons=reasons, now=now, why="not-held")
+        if (incident := incidents.current(db, shift_id)) is not None:  # no SOS (refused above): nothing to handle
+            incidents.resolve(db, incident.id, user=actor, now=now)
+            outbox.cancel_pending(db, key_prefix=f"incident:{incident.id}:recheck:", now=now)
         _rewrite_question(db, shift_id, why="not-held", now=now)
         record_step(db, shift_id, NIGHT, "not_held", 0, [], now, by=actor)
         store.audit(db, actor=actor, action="safety.not_held", subject=f"shift:{shift_id}")
@@ -570,6 +598,9 @@ def answer_ping(store: Store, *, shift_id: int, seq: int, user: str) -> tuple[Ou
             return "not_found", None
         if not _member(db, shift, user):
             return "not_on_team", shift
+        if db.execute("SELECT 1 FROM member_checkins WHERE shift_id = ? AND user_id = ? AND absent",
+                      [shift_id, user]).fetchone():
+            return "not_out", shift  # marked "wasn't out tonight": cannot say the team is OK
         every = next(db.query("SELECT checkin_every FROM safety WHERE shift_id = ?", [shift_id]), {}).get("checkin_every")
         asked = ping_times(shift, every)
         if not 1 <= seq <= len(asked) or now < asked[seq - 1]:
@@ -669,11 +700,13 @@ def named_contacts(db: Database, shift_id: int) -> list[str]:
 
 
 def may_acknowledge(store: Store, settings: Settings, *, shift_id: int, user: str) -> bool:
-    """Besides coordinators, the people level 3 reaches may take the alert on: the named contacts, on-call."""
+    """Besides coordinators, the people level 3 reaches may take the alert on: the on-call coordinators, and
+    the named contacts once level 3 reached them (before that, a tap would take on what they were never told)."""
     if user in settings.oncall_coordinators:
         return True
     with store.read() as db:
-        return user in named_contacts(db, shift_id)
+        return user in named_contacts(db, shift_id) and any(
+            s["step"] == "contacts" and user in s["people"] for s in steps(db, shift_id))
 
 
 # ---------------------------------------------------------------- escalation
@@ -719,7 +752,7 @@ def _prompt_members(db: Database, shift: Shift, state: State, now: datetime) -> 
     """Ask each confirmed member (the lead has its own DMs) to check in at the start and out at the end."""
     if state.checked_out_at or shift.cancelled:
         return
-    members = [u for u in roster(db, shift) if u != shift.lead]
+    members = [u for u in dict.fromkeys(roster(db, shift) + state.still_out) if u != shift.lead]  # and anyone out
     for user in members:
         mine = state.member(user)
         if now < shift.ends_at and not (mine and (mine.checked_in_at or mine.absent)):
@@ -859,7 +892,15 @@ def escalate_due(store: Store, settings: Settings, *, coordinators: list[str]) -
 
 
 def _expire(db: Database, channel: str | None, coordinators: list[str], now: datetime) -> None:
-    """Escalations still open past the look-back window close with a notice to the coordinators, never silently."""
+    """Escalations still open past the look-back window close with a notice to the coordinators, never silently;
+    so does a night that went out and that the timer never saw end (the bot down, the clock jumping past it)."""
+    missed = [r["id"] for r in db.query(
+        "SELECT s.id FROM shifts s JOIN safety f ON f.shift_id = s.id WHERE s.status = 'planned' AND s.safety_net = 1 "
+        "AND s.ends_at <= ? AND f.went_out_at IS NOT NULL AND f.checked_out_at IS NULL AND f.not_held_at IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.shift_id = s.id)", [iso(now - LOOKBACK)])]
+    for shift_id in missed:
+        db.execute("INSERT INTO escalations (shift_id, reason, started_at) SELECT id, 'checkout', ends_at FROM shifts "
+                   "WHERE id = ?", [shift_id])
     rows = list(db.query(
         "SELECT e.shift_id, e.reason FROM escalations e JOIN shifts s ON s.id = e.shift_id "
         "WHERE e.acked_at IS NULL AND e.expired_at IS NULL AND s.ends_at <= ?", [iso(now - LOOKBACK)]))
@@ -867,7 +908,7 @@ def _expire(db: Database, channel: str | None, coordinators: list[str], now: dat
         db.execute("UPDATE escalations SET expired_at = ? WHERE shift_id = ? AND acked_at IS NULL AND expired_at IS NULL",
                    [iso(now), shift_id])
         record_step(db, shift_id, NIGHT, "expired", 2, [], now)
-        context = {"shift_id": shift_id}
+        context = {"shift_id": shift_id, "missed": shift_id in missed}
         for person in ([channel] if channel else coordinators):
             outbox.enqueue(db, key=f"expired:{shift_id}:{person}", channel=person, template="safety/expired",
                            context=context, due_at=now, now=now)

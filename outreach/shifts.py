@@ -532,6 +532,16 @@ def _promote(store: Store, db: Database, shift_id: int, *, now: datetime) -> lis
     return promoted
 
 
+NET_UNDER_WAY = ("The team is out tonight and not all back: the safety net stays on until everyone is "
+                 "accounted for (Everyone back safe).")
+
+
+def _night_under_way(db: Database, shift: Shift, now: datetime) -> bool:
+    from outreach import night  # night.py reads shifts: imported here, not at the top
+
+    return night.under_way(db, shift, now)
+
+
 def update_shift(
     store: Store, *, actor: str, shift_id: int, values: dict, request_key: str | None = None,
 ) -> Change | None:
@@ -550,6 +560,8 @@ def update_shift(
             return None
         if values["capacity"] < before.confirmed:
             return Change(before, refused={"capacity": capacity_below_confirmed(before.confirmed)})
+        if before.safety_net and not values.get("safety_net", 1) and _night_under_way(db, before, now):
+            return Change(before, refused={"safety_net": NET_UNDER_WAY})
         replays.record(store, db, request_key)
         old = {"starts_at": iso(before.starts_at), "ends_at": iso(before.ends_at), "venue": before.venue, "area": before.area}
         moved = any(values[key] != value for key, value in old.items())
@@ -587,6 +599,8 @@ def cancel_shift(store: Store, *, actor: str, shift_id: int, reason: str, reques
             return Change(shift, notified=told, repeat=True)
         if shift is None or shift.cancelled:
             return None
+        if shift.safety_net and _night_under_way(db, shift, now):  # cancelling would stop watching who is out
+            return Change(shift, refused={"reason": NET_UNDER_WAY})
         replays.record(store, db, request_key)
         db["shifts"].update(
             shift_id, {"status": "cancelled", "cancel_reason": reason, "updated_at": iso(now)}

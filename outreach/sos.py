@@ -101,7 +101,8 @@ def pressers(db: Database, sos_id: int) -> list[str]:
 
 
 def _member(db: Database, shift: Shift, user: str) -> bool:
-    return user == shift.lead or user in team(db, shift.id)[0]
+    """The lead, a confirmed member, or someone checked in and not back (who withdrew or was replaced as lead)."""
+    return user == shift.lead or user in team(db, shift.id)[0] or safety.is_out(db, shift.id, user)
 
 
 def under_way(db: Database, shift: Shift, now: datetime, *, user: str | None = None) -> bool:
@@ -126,8 +127,10 @@ def shifts_under_way(store: Store, *, user: str, now: datetime, watched_only: bo
         ids = [r["id"] for r in db.query(
             "SELECT id FROM shifts s WHERE s.status = 'planned' AND s.starts_at <= ? AND s.ends_at > ? "
             "AND (s.lead = ? OR EXISTS (SELECT 1 FROM signups u WHERE u.shift_id = s.id AND u.user_id = ? "
-            "AND u.status = 'confirmed')) ORDER BY s.starts_at DESC, s.id DESC",
-            [iso(now + safety.EARLY_CHECKIN), iso(now - SOS_AFTER_END), user, user])]
+            "AND u.status = 'confirmed') OR EXISTS (SELECT 1 FROM member_checkins m WHERE m.shift_id = s.id "
+            "AND m.user_id = ? AND m.checked_in_at IS NOT NULL AND m.checked_out_at IS NULL AND NOT m.absent)) "
+            "ORDER BY s.starts_at DESC, s.id DESC",
+            [iso(now + safety.EARLY_CHECKIN), iso(now - SOS_AFTER_END), user, user, user])]
         found = [get_shift(db, i) for i in ids]
         return [s for s in found if s is not None and (s.safety_net or not watched_only)
                 and under_way(db, s, now, user=user)]
