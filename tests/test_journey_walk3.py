@@ -191,3 +191,31 @@ def test_a_training_in_a_library_shows_nothing_of_the_safety_net(bot):
         for dm in phone.dms():
             assert not re.search(r"starts now|ends now|check in|check out|all right|SOS", dm.words, re.I), dm.words
     assert alerts(bot) == []
+
+
+def test_a_lead_checking_the_team_in_and_answering_all_ok_reads_the_buttons_names(bot):
+    number = team_of(bot, "UA", "UB")
+    bot.make_coordinator("UCO")
+    assert "every 60 minutes" in Phone(bot, "UCO").command(f"checkevery {number} 60").reply().words
+    lead = Phone(bot, "ULEAD")
+    at(bot, START)
+    form = dm_with(lead, "starts now").tap("Who is out tonight?").modal()
+    reads_well(form, elsewhere=(form.view["submit"]["text"],))
+    assert "Pick everyone who is out tonight, then tap *Check in*." in form.words and form.view["submit"]["text"] == "Check in"
+    went = reads_well(form.submit({"Out tonight": ["ULEAD", "UA"]}).dm(), elsewhere=("Everyone back safe",))
+    assert "Marked absent (not there): <@UB>. When the team is back, tap *Everyone back safe* on the App Home." in went.words
+    assert "Everyone back safe" in lead.home().buttons
+
+    at(bot, datetime(2026, 11, 24, 2, 0, tzinfo=UTC))  # 20:00: "All OK?"
+    ping = reads_well(dm_with(lead, "all OK?"))
+    assert ping.text == f"Shift #{number}: all OK? Tap to answer" and "Tap *All OK* within 10 minutes" in ping.words
+    at(bot, datetime(2026, 11, 24, 2, 10, tzinfo=UTC))  # unanswered: passed on to the member out
+    passed = reads_well(dm_with(Phone(bot, "UA"), "has not answered yet"))
+    assert "Tap *All OK* within 10 minutes if the team is fine" in passed.words and passed.buttons == ["All OK"]
+    passed.tap("All OK").reply()
+
+    at(bot, datetime(2026, 11, 24, 2, 15, tzinfo=UTC))  # 20:15: back early, before the planned end at 23:00
+    done = reads_well(lead.home().tap("Everyone back safe", near=f"#{number}").modal().submit({}).dm(
+        where=lambda s: "night is over" in s.words))
+    assert "so a note goes to the coordinators." in done.words and "I've let" not in done.words
+    eventually(lambda: channel_posts(bot, "checked out early"))
