@@ -219,3 +219,22 @@ def test_a_lead_checking_the_team_in_and_answering_all_ok_reads_the_buttons_name
         where=lambda s: "night is over" in s.words))
     assert "so a note goes to the coordinators." in done.words and "I've let" not in done.words
     eventually(lambda: channel_posts(bot, "checked out early"))
+
+
+def test_were_out_says_what_it_means_and_the_alert_says_the_team_is_being_asked(bot):
+    number = team_of(bot, "UA")
+    bot.make_coordinator("UCO")
+    lead = Phone(bot, "ULEAD")
+    at(bot, START)
+    at(bot, ASKED)
+    asked = dm_with(lead, f"Did shift #{number} go out?")
+    said = reads_well(asked.tap("We're out").reply(), elsewhere=("Everyone back safe",))
+    assert "When the team is back, tap *Everyone back safe* on the App Home." in said.words
+    eventually(lambda: "Everyone on the team counts as out until they check out." in asked.now().words)
+    assert "the net" not in asked.now().words and asked.now().buttons == []
+    at(bot, END)
+    at(bot, GRACE)  # nobody checked out: the lead and UA are asked, the coordinators alerted
+    alert = reads_well(dm_with(Phone(bot, "UCO"), "Safety alert"))
+    assert alert.text == "A team needs a coordinator: tap to see"
+    assert "The team is being asked by DM." in alert.words and "was asked" not in alert.words
+    assert "Not checked out: <@ULEAD>, <@UA>" in alert.words
