@@ -44,6 +44,16 @@ def dm_with(phone: Phone, words: str) -> Screen:
     return [d for d in phone.dms() if words in d.words][-1]
 
 
+def nobody_tapped(bot) -> tuple[int, Phone, Screen]:
+    """A night of the lead and UA where nobody tapped anything by 19:30: the lead's "Did shift #N go out?"."""
+    number = team_of(bot, "UA")
+    bot.make_coordinator("UCO")
+    lead = Phone(bot, "ULEAD")
+    at(bot, START)
+    at(bot, ASKED)
+    return number, lead, dm_with(lead, f"Did shift #{number} go out?")
+
+
 def channel_posts(bot, words: str) -> list[str]:
     return [message_text(c.params) for c in bot.fake.calls_to("chat.postMessage")
             if c.params.get("channel") == COORD_CHANNEL and words in message_text(c.params) and not c.failed]
@@ -105,12 +115,8 @@ def test_a_direct_night_where_one_member_never_came_ends_with_everyone_accounted
 
 
 def test_a_night_nobody_answered_is_asked_once_and_it_didnt_go_out_closes_it(bot):
-    number = team_of(bot, "UA")
-    bot.make_coordinator("UCO")
-    lead = Phone(bot, "ULEAD")
-    at(bot, START)
-    at(bot, ASKED)
-    asked = reads_well(dm_with(lead, "go out?"))
+    number, lead, asked = nobody_tapped(bot)
+    reads_well(asked)
     assert asked.text == f"Shift #{number}: did it go out? Tap to answer"
     assert "Tap *We're out* if the team is out, or *It didn't go out*." in asked.words
     assert len(channel_posts(bot, "Did shift #1 go out?")) == 1
@@ -222,12 +228,7 @@ def test_a_lead_checking_the_team_in_and_answering_all_ok_reads_the_buttons_name
 
 
 def test_were_out_says_what_it_means_and_the_alert_says_the_team_is_being_asked(bot):
-    number = team_of(bot, "UA")
-    bot.make_coordinator("UCO")
-    lead = Phone(bot, "ULEAD")
-    at(bot, START)
-    at(bot, ASKED)
-    asked = dm_with(lead, f"Did shift #{number} go out?")
+    number, lead, asked = nobody_tapped(bot)
     said = reads_well(asked.tap("We're out").reply(), elsewhere=("Everyone back safe",))
     assert "When the team is back, tap *Everyone back safe* on the App Home." in said.words
     eventually(lambda: "Everyone on the team counts as out until they check out." in asked.now().words)
