@@ -332,7 +332,7 @@ def test_early_checkout_tells_the_coordinator_channel(bot):
     bot.command("ULEAD", f"checkin {number}").reply()  # checked in half an hour early
     at(bot, datetime(2026, 11, 24, 2, 15, tzinfo=UTC))  # 20:15 in Chicago; planned end 23:00
     text = bot.command("ULEAD", f"checkout {number}").text()
-    assert "Checked out of shift" in text and "before its planned end" in text and "let the coordinators know" in text
+    assert "Checked out of shift" in text and "before its planned end" in text and "a note goes to the coordinators" in text
     eventually(lambda: posts(bot, COORD_CHANNEL, "checked out early"))
     told = posts(bot, COORD_CHANNEL, "checked out early")
     assert len(told) == 1
