@@ -133,7 +133,7 @@ def test_a_member_who_withdrew_after_checking_in_can_still_check_out(bot):
     bot.command("UA", f"withdraw {number}").reply()
     assert bot.db["member_checkins"].get((number, "UA"))["checked_in_at"]
     at(bot, datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
-    assert "Coordinators alerted" in bot.command("UA", "sos").text()  # still out: SOS works for them
+    assert "Sending your alert" in bot.command("UA", "sos").text()  # still out: SOS works for them
     assert bot.db["sos"].get(1)["shift_id"] == number
     text = bot.command("UA", f"checkout {number}").text()
     assert "Checked out" in text, text
@@ -209,7 +209,7 @@ def test_resolved_twice_and_an_sos_after_the_resolution_is_a_new_incident(bot):
     assert any("is resolved" in t for t in texts) and any("already resolved by <@UCO>" in t for t in texts)
     assert bot.db["incidents"].get(1)["resolved_by"] == "UCO" and bot.db["sos"].get(1)["acked_by"] == "UCO"
     at(bot, datetime(2026, 11, 24, 2, 30, tzinfo=UTC))
-    assert "Coordinators alerted" in bot.command("UA", f"sos {number}").text()
+    assert "Sending your alert" in bot.command("UA", f"sos {number}").text()
     assert bot.db["incidents"].count == 2 and bot.db["incidents"].get(2)["resolved_at"] is None
     posts = [c for c in bot.fake.calls_to("chat.postMessage") if c.params.get("channel") == COORD_CHANNEL
              and "SOS" in str(c.params.get("text")) and not c.params.get("thread_ts")]
