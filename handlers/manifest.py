@@ -12,6 +12,7 @@ BOT_SCOPES = [
     "commands",           # the /outreach command
     "files:write",        # .ics invites to volunteers' DMs, impact charts and CSV exports (files_upload_v2)
     "users:read",         # people's names and locale (users.info) for the roster, statements and invites
+    "dnd:read",           # whoever is in scheduled Do Not Disturb gets an SOS or alert by SMS at once (dnd.teamInfo)
 ]
 BOT_EVENTS = [
     "app_home_opened",  # the home tab
