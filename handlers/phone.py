@@ -127,7 +127,7 @@ class PhoneSender:
         if number is None:
             outbox.mark_skipped(store, note, now=now, reason="no verified alert phone")
             return 0
-        sid = self._sent_before(kind, number, mark) if mark.startswith(SENDING) else None
+        sid = self._sent_before(kind, number, text, mark) if mark.startswith(SENDING) else None
         if sid is None:
             with store.write() as db:
                 db.execute("UPDATE notifications SET error = ? WHERE id = ? AND claimed_by = ?",
@@ -151,18 +151,22 @@ class PhoneSender:
             return str(self.client.messages.create(to=number, body=text, **sender).sid)
         return str(self.client.calls.create(to=number, from_=settings.twilio_from, twiml=call_twiml(settings, text)).sid)
 
-    def _sent_before(self, kind: str, number: str, mark: str) -> str | None:
-        """After a sender died mid-request: the sid of what Twilio made for this number since the mark."""
+    def _sent_before(self, kind: str, number: str, text: str, mark: str) -> str | None:
+        """After a sender died mid-request: the sid of what Twilio made for this number since the mark (an SMS
+        with these words), that no other row has; None when there is none."""
         since = from_iso(mark[len(SENDING):]) - CLAIM_SLACK
         try:
             found = (self.client.messages.list(to=number, limit=20) if kind == "sms"
                      else self.client.calls.list(to=number, limit=20))
         except (TwilioException, OSError, ValueError):
             return None  # cannot tell: send (a double is better than a silence)
-        for item in found:
-            created = getattr(item, "date_created", None)
-            if created is not None and created >= since:
-                return str(item.sid)
+        with self.kit.services.store.read() as db:
+            for item in found:
+                created = getattr(item, "date_created", None)
+                if created is None or created < since or (kind == "sms" and getattr(item, "body", None) != text):
+                    continue
+                if not db.execute("SELECT 1 FROM notifications WHERE ts = ?", [str(item.sid)]).fetchone():
+                    return str(item.sid)
         return None
 
     def _refused(self, note: outbox.Notification, number: str, *, status: int, code: int | None, now: datetime,

@@ -153,7 +153,7 @@ def test_sos_typed_infers_the_shift_and_says_so_when_none_is_under_way(bot):
     assert len(top_posts(bot)) == 1 and bot.db.execute("SELECT count(*) FROM sos").fetchone()[0] == 1
     # The lead's own check-out ends the lead's presence only: the volunteer still out keeps the SOS.
     assert "Checked out" in bot.command("ULEAD", f"checkout {number}").text()
-    assert "alerted" in volunteer.command("sos").reply().words
+    assert "still open; I added your press to it" in volunteer.command("sos").reply().words
     # Once everyone is back, no more SOS for that shift.
     assert "the night is over" in bot.command("UA", f"checkout {number}").text()
     assert "no shift under way" in volunteer.command("sos").reply().words
