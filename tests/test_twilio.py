@@ -282,14 +282,23 @@ def test_an_escalation_texts_the_people_on_call_at_level_2_and_everyone_after_th
     try:
         verify_phone(bot, twilio, "UON", "312 555 0150")
         verify_phone(bot, twilio, "UCO")
+        verify_phone(bot, twilio, "UDN", "312 555 0160")
         number = night(bot)
         bot.make_coordinator("UON")
+        bot.make_coordinator("UDN")
+        dnd_now(bot, "UDN")
         end = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)  # 23:00 Chicago
         at(bot, PRESS)
         assert "Checked in" in bot.command("ULEAD", f"checkin {number}").text()
         at(bot, end + timedelta(minutes=31))  # nobody checked out: level 2 at once (no team wait)
         twilio.wait_for("Messages", where=lambda m: m["to"] == "+13125550150" and m["body"] == TAKE_TEXT)
-        assert TAKE_TEXT not in twilio.sms_to(NUMBER)  # not on call: only after the wait
+        twilio.wait_for("Messages", where=lambda m: m["to"] == "+13125550160" and m["body"] == TAKE_TEXT)  # in DND
+        bot.settle()
+        post = next(c for c in bot.fake.calls_to("chat.postMessage") if c.params.get("channel") == COORD_CHANNEL
+                    and not c.params.get("thread_ts") and c.answer and "Did shift" not in str(c.params.get("text")))
+        bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("thread_ts") == post.answer["ts"]
+                          and "<@UDN>: Do Not Disturb scheduled, texted at" in message_text(c.params))
+        assert TAKE_TEXT not in twilio.sms_to(NUMBER)  # neither on call nor in DND: only after the wait
         at(bot, end + timedelta(minutes=37))
         twilio.wait_for("Messages", where=lambda m: m["to"] == NUMBER and m["body"] == TAKE_TEXT)
     finally:
