@@ -4,9 +4,10 @@ App Home's "My alert phone", and Twilio's webhooks (a reply "1", a 1 pressed in 
 A row is sent with twilio's REST client, its base URL rebased on OUTREACH_TWILIO_API_URL. Before the
 request the row is marked "sending" (under its claim): a sender killed mid-request leaves that mark,
 and whoever claims the row next first asks Twilio for a message or call to that number made since
-then, and adopts it rather than sending again. Twilio errors, 429 and 5xx, and network trouble are
-tried again (a safety row for as long as it takes, outreach/outbox.py); a number Twilio refuses
-(REJECTED) is skipped and reported once to its owner and the admins.
+then, and adopts it rather than sending again. A number Twilio refuses (REJECTED: invalid, not a
+mobile, opted out...) is skipped and reported once to its owner and the admins; any other Twilio error
+(5xx, 429, a credential refused) and network trouble are tried again (a safety row for as long as it
+takes, outreach/outbox.py).
 
 Webhooks (served beside /healthz): the X-Twilio-Signature is checked with twilio's RequestValidator
 against OUTREACH_PUBLIC_URL plus the path, on the parsed form, before anything else; a MessageSid or
@@ -175,7 +176,7 @@ class PhoneSender:
         store = services.store
         why = error or f"twilio {status}" + (f" ({code})" if code else "")
         log.warning("%s %s failed: %s", note.channel.split(":", 1)[0], note.template, why)
-        if code in REJECTED or (400 <= status < 500 and status not in (401, 403, 404, 429) and code is not None):
+        if code in REJECTED:  # the number itself: no retry mends it
             outbox.mark_skipped(store, note, now=now, reason=why)
             phones.rejected(store, user=note.channel.split(":", 1)[1], e164=number, error=why,
                             admins=sorted(services.settings.admins), now=now)
