@@ -161,6 +161,9 @@ def cmd_check(_: argparse.Namespace) -> int:
         print("warning: OUTREACH_ADMINS is empty, so nobody can grant the coordinator role")
     if not settings.coordinator_channel:
         print("warning: OUTREACH_COORDINATOR_CHANNEL is not set, so coordinator alerts have nowhere to go")
+    from handlers.phone import reach_line
+
+    print(reach_line(settings))
     from handlers import make_client
     from handlers.setup_check import slack_findings
 
@@ -440,6 +443,10 @@ def cmd_run(_: argparse.Namespace) -> int:
     # its full collections (a pause for every thread) stay short while requests are acked.
     gc.freeze()
     feed_server = None
+    from handlers.phone import reach_line
+    from handlers.phone import routes as phone_routes
+
+    log.info(reach_line(settings))
 
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -448,11 +455,16 @@ def cmd_run(_: argparse.Namespace) -> int:
         from handlers.web import WebServer, wsgi_app
 
         try:
-            feed_server = WebServer(wsgi_app(None, {FEED_PREFIX: feed_app(kit)}, health=watch.check),
-                                    port=settings.feed_port)
+            feed_server = WebServer(wsgi_app(None, {FEED_PREFIX: feed_app(kit), **phone_routes(kit)},
+                                             health=watch.check), port=settings.feed_port)
             feed_server.start()
             log.info("serving calendar feeds on port %s", feed_server.port)
         except OSError as exc:
+            if settings.twilio:  # Twilio's replies and calls would go nowhere: do not pretend they work
+                alarm.stop()
+                worker.stop()
+                raise Fatal(f"OUTREACH_FEED_PORT {settings.feed_port}: cannot serve Twilio's webhooks ({exc}). "
+                            "Free the port or choose another one") from None
             log.warning("OUTREACH_FEED_PORT %s: cannot serve calendar feeds (%s)", settings.feed_port, exc)
         handler = SocketModeHandler(app, settings.app_token)
 
@@ -468,8 +480,8 @@ def cmd_run(_: argparse.Namespace) -> int:
         from handlers.calendar import FEED_PREFIX, feed_app
         from handlers.web import WebServer, wsgi_app
 
-        server = WebServer(wsgi_app(app, {FEED_PREFIX: feed_app(kit)}, signing_secret=settings.signing_secret,
-                                    health=watch.check), port=settings.port)
+        server = WebServer(wsgi_app(app, {FEED_PREFIX: feed_app(kit), **phone_routes(kit)},
+                                    signing_secret=settings.signing_secret, health=watch.check), port=settings.port)
         server.start()
         log.info("serving Slack requests on http://0.0.0.0:%s/slack/events", server.port)
         stop.wait()

@@ -9,7 +9,10 @@ coordinator beside the admin, and a later shift with 500 confirmed people. Each 
 later shift, one DM each) are queued due now before each press, and the press is sent once the
 timer has begun sending them.
 
-Usage: python bench/sos_latency.py [--presses 20] [--backlog 500]
+With --twilio, the bot also has a (fake) Twilio and UCO a verified alert phone: what is measured is
+from the tap until the SMS request reached the fake Twilio's Messages resource.
+
+Usage: python bench/sos_latency.py [--presses 20] [--backlog 500] [--twilio]
 """
 
 from __future__ import annotations
@@ -35,12 +38,14 @@ from common import (
     wait_healthy,
     wait_quiet,
 )
+from faketwilio import FakeTwilio
 
 from outreach import outbox
 from outreach.store import Store, iso
 
 CHANNEL = "CCOORD"
 COORDINATORS = ("UADMIN", "UCO")
+PHONE = "+13125550142"  # UCO's alert phone (used only with --twilio)
 
 
 def seed(path: Path, backlog: int) -> int:
@@ -59,6 +64,7 @@ def seed(path: Path, backlog: int) -> int:
         for i in range(backlog):
             db["signups"].insert({"shift_id": later, "user_id": f"UF{i:04d}", "status": "confirmed"})
         db["roles"].insert({"user_id": "UCO", "role": "coordinator", "granted_by": "UADMIN", "granted_at": iso(now)})
+        db["alert_phones"].insert({"user_id": "UCO", "e164": PHONE, "verified_at": iso(now), "created_at": iso(now)})
     store.close()
     return int(later)
 
@@ -92,13 +98,17 @@ def reaches_coordinator(call: object) -> bool:
             and (where == CHANNEL or where in COORDINATORS) and "SOS" in json.dumps(params))
 
 
-def press_once(fake: FakeSlack, url: str, n: int) -> tuple[float, int]:
-    """Tap SOS, wait for the first message that reaches a coordinator; return the seconds between, and
-    how many ordinary notices Slack had accepted by then."""
+def press_once(fake: FakeSlack, url: str, n: int, twilio: FakeTwilio | None = None) -> tuple[float, int]:
+    """Tap SOS, wait for the first message that reaches a coordinator (with `twilio`: the SMS request); return
+    the seconds between, and how many ordinary notices Slack had accepted by then."""
     mark = len(fake.calls)
+    texts = len(twilio.messages) if twilio else 0
     started = time.monotonic()
     status, _ = signed_post(url, payload_body(tap("UA", "sos_press", "1", n)), "application/x-www-form-urlencoded")
     assert status == 200, status
+    if twilio is not None:
+        twilio.wait_for("Messages", count=texts + 1, timeout=60)
+        return time.monotonic() - started, ordinary_sent(fake)
     deadline = started + 60
     with fake._cond:
         while not any(reaches_coordinator(c) for c in fake.calls[mark:]):
@@ -132,8 +142,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--presses", type=int, default=20, help="SOS presses per condition")
     parser.add_argument("--backlog", type=int, default=500, help="ordinary notices due at each loaded press")
+    parser.add_argument("--twilio", action="store_true", help="measure until the SMS reached a fake Twilio")
     args = parser.parse_args()
     fake = FakeSlack()
+    twilio = FakeTwilio() if args.twilio else None
     tmp = Path(tempfile.mkdtemp(prefix="outreach-sos-"))
     db = tmp / "bench.db"
     later = seed(db, args.backlog)
@@ -141,7 +153,7 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}/slack/events"
     env = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url,
            "OUTREACH_ADMINS": "UADMIN", "OUTREACH_TIMEZONE": "America/Chicago", "PORT": str(port),
-           "OUTREACH_DB": str(db), "OUTREACH_COORDINATOR_CHANNEL": CHANNEL}
+           "OUTREACH_DB": str(db), "OUTREACH_COORDINATOR_CHANNEL": CHANNEL, **(twilio.env() if twilio else {})}
     bot = start_process([str(ROOT / "bot.py")], env)
     figures: dict[str, list[float]] = {"idle": [], f"{args.backlog} due": []}
     sos_id, sent_before, overtaken = 0, 0, []
@@ -157,7 +169,7 @@ def main() -> None:
                     while ordinary_sent(fake) < target and time.monotonic() < deadline:
                         time.sleep(0.01)
                 sos_id += 1
-                seconds, ordinary = press_once(fake, url, sos_id)
+                seconds, ordinary = press_once(fake, url, sos_id, twilio)
                 figures[label].append(seconds)
                 if label != "idle":
                     overtaken.append(sent_before + args.backlog - ordinary)
@@ -173,12 +185,14 @@ def main() -> None:
             f = percentiles(samples)
             print(f"{label:<16}{len(samples):>8}{f['p50']:>9.1f}{f['p95']:>9.1f}{f['max']:>9.1f}")
         idle, loaded = (percentiles(s)["p95"] for s in figures.values())
-        print(f"ordinary notices still unsent when the SOS reached a coordinator: median "
+        print(f"ordinary notices still unsent when the SOS {'SMS was sent' if twilio else 'reached a coordinator'}: median "
               f"{sorted(overtaken)[len(overtaken) // 2]}, fewest {min(overtaken)} (of {args.backlog})")
         print(f"p95 with the backlog minus idle: {loaded - idle:.0f} ms (target <= 1000 ms)")
     finally:
         stop_process(bot)
         fake.close()
+        if twilio is not None:
+            twilio.close()
     sys.exit(0)
 
 

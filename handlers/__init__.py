@@ -27,6 +27,7 @@ from handlers import (
     middleware,
     partners,
     people,
+    phone,
     readiness,
     reminders,
     reports,
@@ -55,6 +56,7 @@ SURFACES = (
     series,
     hours,
     directory,
+    phone,
     health,  # last: its periodic job records that the timer ran
 )
 

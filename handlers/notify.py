@@ -46,6 +46,9 @@ GATES: dict[str, list[Gate]] = {}
 # What to do once Slack accepted a notice of a template: fn(kit, note, context it was rendered with).
 AfterFn = Callable[["Kit", outbox.Notification, dict], None]
 AFTER: dict[str, list[AfterFn]] = {}
+# Senders for rows that do not go to Slack, by the prefix of their channel (`sms:U…`, `call:U…`):
+# fn(notifier, note, rendered text) -> 1 when sent; they mark the row themselves (handlers/phone.py).
+SENDERS: dict[str, Callable[[Notifier, outbox.Notification, str], int]] = {}
 PERSON = re.compile(r"^[UWD][A-Z0-9]+$")
 
 # Errors that no retry can mend: the message is dropped and the reason recorded.
@@ -176,6 +179,9 @@ class Notifier:
         if not outbox.renew(store, note, now=self.services.now()):  # the claim timed out and another sender took it
             log.info("notification %s: claim taken over by another sender; not sending it", note.id)
             return 0
+        elsewhere = SENDERS.get(note.channel.split(":", 1)[0]) if ":" in note.channel else None
+        if elsewhere is not None:
+            return elsewhere(self, note, text)
         where = target.channel if target else note.channel
         try:
             if note.mode == "update" and target:

@@ -13,7 +13,7 @@ from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit, from_view, tell
 from handlers.notify import notice, sent
-from outreach import outbox, reach, response, sos
+from outreach import outbox, phones, reach, response, sos
 from outreach import shifts as sh
 from outreach.durations import format_duration
 from outreach.numbers import parse_number as parse_whole
@@ -267,9 +267,12 @@ def press(kit: Kit, *, shift_id: int, user: str, request_key: str,
           typed: bool = False) -> tuple[str, sos.Sos | None, Shift | None]:
     """Press SOS for a shift, then send its messages at once (`typed`: never refused for the night's state)."""
     services = kit.services
+    settings = services.settings
+    coordinators = services.coordinators()
     outcome, item, shift = sos.press(services.store, shift_id=shift_id, user=user, request_key=request_key,
-                                     channel=services.settings.coordinator_channel,
-                                     coordinators=services.coordinators(), typed=typed)
+                                     channel=settings.coordinator_channel, coordinators=coordinators, typed=typed,
+                                     texted=coordinators + phones.people_on_call(settings) if settings.twilio else None,
+                                     call_after=settings.call_after if settings.twilio_from else None)
     kit.notifier.flush(urgent=True)  # at once, before any ordinary notice: the post, the DMs, the presser's DM
     return outcome, item, shift
 

@@ -16,6 +16,7 @@ from outreach.durations import parse_duration, parse_durations
 from outreach.numbers import parse_number
 
 DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_TWILIO_URL = "https://api.twilio.com"
 USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]+$")
 
@@ -63,6 +64,19 @@ class Settings:
     sos_repeat: timedelta = timedelta(minutes=1)
     incident_recheck: timedelta = timedelta(minutes=30)
     statement_issuer: str | None = None
+    # Twilio (outreach/phones.py, handlers/phone.py): SMS and calls to the people on call.
+    twilio_sid: str | None = None
+    twilio_token: str | None = None
+    twilio_from: str | None = None
+    twilio_service: str | None = None
+    twilio_api_url: str = DEFAULT_TWILIO_URL
+    call_after: timedelta = timedelta(minutes=2)
+    sms_after: timedelta = timedelta(minutes=5)
+
+    @property
+    def twilio(self) -> bool:
+        """True when SMS and calls reach people beyond Slack (Twilio is set up)."""
+        return bool(self.twilio_sid and self.twilio_token and (self.twilio_from or self.twilio_service))
 
     @property
     def socket_mode(self) -> bool:
@@ -192,6 +206,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
         region=region,
         **time_settings,
         **_report_settings(env),
+        **_twilio_settings(env, region, time_settings["public_url"]),
     )
 
 
@@ -305,4 +320,57 @@ def _report_settings(env: Mapping[str, str]) -> dict:
             "Give the coordinator who issues statements of service hours, like: Dana Reyes, Volunteer Coordinator",
         )
     values["statement_issuer"] = issuer
+    return values
+
+
+PRIVATE_HOST = re.compile(r"^(localhost|127\.|10\.|192\.168\.|172\.(1[6-9]|2[0-9]|3[01])\.|0\.0\.0\.0|\[?::1\]?)",
+                          re.IGNORECASE)
+
+
+def _twilio_settings(env: Mapping[str, str], region: str, public_url: str | None) -> dict:
+    """Twilio's account, sender and API address, and when SOS calls and escalation texts go out."""
+    values: dict = {}
+    for attr, name, default, meaning in (
+            ("call_after", "OUTREACH_CALL_AFTER", "2m", "how long an SOS may go untaken before the people on call are called"),
+            ("sms_after", "OUTREACH_SMS_AFTER", "5m", "how long an escalation may go untaken before everyone told is texted")):
+        try:
+            values[attr] = parse_duration(_get(env, name) or default)
+        except ValueError as exc:
+            raise SettingsError(name, str(exc), f"Give one duration like {default}: {meaning}") from None
+    sid, token = _get(env, "TWILIO_ACCOUNT_SID"), _get(env, "TWILIO_AUTH_TOKEN")
+    sender, service = _get(env, "TWILIO_FROM"), _get(env, "TWILIO_MESSAGING_SERVICE_SID")
+    api_url = (_get(env, "OUTREACH_TWILIO_API_URL") or DEFAULT_TWILIO_URL).rstrip("/")
+    if not re.match(r"^https?://[^/\s]+", api_url):
+        raise SettingsError("OUTREACH_TWILIO_API_URL", f"{api_url!r} is not an http(s) URL",
+                            f"Leave it unset for Twilio's own ({DEFAULT_TWILIO_URL})")
+    values["twilio_api_url"] = api_url
+    if not (sid or token or sender or service):
+        return values
+    if not sid or not re.fullmatch(r"AC[0-9a-fA-F]{32}", sid):
+        raise SettingsError("TWILIO_ACCOUNT_SID", "is missing or is not an Account SID (AC and 32 hex digits)",
+                            "Copy it from the Twilio Console's home page, or unset every TWILIO_ setting")
+    if not token:
+        raise SettingsError("TWILIO_AUTH_TOKEN", "is not set",
+                            "Copy the Auth Token from the Twilio Console's home page (it also signs Twilio's webhooks)")
+    if service and not re.fullmatch(r"MG[0-9a-fA-F]{32}", service):
+        raise SettingsError("TWILIO_MESSAGING_SERVICE_SID", f"{service!r} is not a Messaging Service SID",
+                            "Copy it from Messaging > Services (MG and 32 hex digits)")
+    number = None
+    if sender:
+        try:
+            number = phonenumbers.parse(sender, region)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise SettingsError("TWILIO_FROM", f"{sender!r} is not a phone number",
+                                "Give the Twilio number SMS and calls come from, like +15551234567")
+    elif not service:
+        raise SettingsError("TWILIO_FROM", "is not set",
+                            "Give the Twilio number SMS and calls come from (calls need it even with a Messaging Service)")
+    if not public_url or not public_url.startswith("https://") or PRIVATE_HOST.match(public_url[len("https://"):]):
+        raise SettingsError("OUTREACH_PUBLIC_URL", f"{public_url or 'not set'}: Twilio needs a public https address",
+                            "Give the https address Twilio reaches the bot at (its webhooks are /twilio/sms and "
+                            "/twilio/voice there), or unset the TWILIO_ settings to keep the net inside Slack")
+    values.update(twilio_sid=sid, twilio_token=token, twilio_service=service,
+                  twilio_from=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if number else None)
     return values

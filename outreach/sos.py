@@ -31,7 +31,7 @@ from typing import Literal
 
 from sqlite_utils import Database
 
-from outreach import incidents, outbox, safety
+from outreach import incidents, outbox, phones, safety
 from outreach.shifts import Shift, get_shift, team
 from outreach.store import Store, from_iso, iso
 
@@ -159,9 +159,10 @@ def _short(request_key: str) -> str:
 
 def press(
     store: Store, *, shift_id: int, user: str, request_key: str, channel: str | None, coordinators: list[str],
-    typed: bool = False,
+    typed: bool = False, texted: list[str] | None = None, call_after: timedelta | None = None,
 ) -> tuple[Outcome, Sos | None, Shift | None]:
-    """A member presses SOS: write it with its post and DMs (once per `request_key`).
+    """A member presses SOS: write it with its post and DMs (once per `request_key`); `texted`: the people
+    it also goes to by SMS at once, and by call after `call_after` (outreach/phones.py).
 
     `again` when the shift's SOS was still open: the press goes in its thread and the person is told.
     A `typed` SOS is never refused for the night's state: from an hour before the start to
@@ -208,6 +209,9 @@ def press(
                                context=context, due_at=now, now=now)
         outbox.enqueue(db, key=told_key(sos_id, user), channel=user, template="sos/told", context=context,
                        due_at=now, now=now)
+        if texted:
+            phones.queue_sos(db, sos_id=sos_id, shift_id=shift_id, people=[p for p in texted if p != user], now=now,
+                             call_after=call_after)
         store.audit(db, actor=user, action="sos.press", subject=f"shift:{shift_id}", detail={"sos": sos_id})
         return "done", get_sos(db, sos_id), shift
 

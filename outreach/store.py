@@ -579,6 +579,20 @@ def m021_delivery(db: Database) -> None:
     db["beats"].create({"name": str, "at": str}, pk="name")
 
 
+@migrations()
+def m025_alert_phones(db: Database) -> None:
+    """Each person's own alert phone (outreach/phones.py): the number in E.164 once verified by a code sent to
+    it, the code only as a hash with its expiry and attempts; and an index to find a Twilio call by its sid
+    (an SMS or call is an outbox row on a `sms:` or `call:` channel; its Twilio sid is kept as its `ts`)."""
+    db["alert_phones"].create(
+        {"user_id": str, "e164": str, "verified_at": str, "code_hash": str, "code_expires": str, "attempts": int,
+         "code_nonce": str, "created_at": str, "rejected_at": str},
+        pk="user_id", not_null={"e164", "created_at"}, defaults={"attempts": 0},
+    )
+    db.execute("CREATE UNIQUE INDEX alert_phones_number ON alert_phones(e164) WHERE verified_at IS NOT NULL")
+    db.execute("CREATE INDEX notifications_phone_sid ON notifications(ts) WHERE channel LIKE 'call:%'")
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 

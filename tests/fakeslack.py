@@ -164,6 +164,8 @@ class FakeSlack:
         self.scopes: list[str] | None = None
         # conversations.info answers by channel id (fill with `add_channel`); anything else is `channel_not_found`.
         self.channels: dict[str, dict] = {}
+        # dnd.teamInfo answers by member id (dnd_enabled, next_dnd_start_ts, next_dnd_end_ts); others: no DND.
+        self.dnd: dict[str, dict] = {}
 
         fake = self
 
@@ -570,6 +572,11 @@ class FakeSlack:
                 name = self._filenames.get(fid, fid)
                 out.append({"id": fid, "title": f.get("title") or name, "name": name})
             return {"files": out}
+        if method == "dnd.teamInfo":
+            users = [u for u in str(p.get("users") or "").split(",") if u]
+            off = {"dnd_enabled": False, "next_dnd_start_ts": 1, "next_dnd_end_ts": 1}
+            with self._cond:
+                return {"users": {u: dict(self.dnd.get(u, off)) for u in users}}
         if method == "apps.connections.open":
             return {"url": f"ws://127.0.0.1:{self.ws_port}/link/?ticket={uuid.uuid4()}&app_id=A1"}
         return {}

@@ -211,8 +211,9 @@ def test_the_repeat_interval_is_a_setting():
 # -- kill -9 right after the tap: one SOS, one post, every coordinator told once
 
 
-def sos_bot(tmp_path, fake):
-    """A bot process over a database with a shift under way now (ULEAD leads, UA confirmed, UCO coordinator)."""
+def sos_bot(tmp_path, fake, extra: dict | None = None):
+    """A bot process over a database with a shift under way now (ULEAD leads, UA confirmed, UCO coordinator);
+    `extra`: more settings."""
     store = Store(tmp_path / "bot.db")
     now = store.clock()
     with store.write() as db:
@@ -226,7 +227,7 @@ def sos_bot(tmp_path, fake):
     store.close()
     port = free_port()
     env = {"SLACK_BOT_TOKEN": "xoxb-t", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url, "PORT": str(port),
-           "OUTREACH_COORDINATOR_CHANNEL": COORD_CHANNEL}
+           "OUTREACH_COORDINATOR_CHANNEL": COORD_CHANNEL, **(extra or {})}
     proc = start(tmp_path, env)
     wait_http(port, proc)
     return proc, f"http://127.0.0.1:{port}/slack/events", env, shift_id
