@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent
 RUNTIME = ("slack_bolt", "slack_sdk", "sqlite_utils", "jinja2", "yaml", "dotenv", "apscheduler", "icalendar", "matplotlib",
-           "waitress", "phonenumbers", "reportlab", "openpyxl", "dateutil")
+           "waitress", "phonenumbers", "reportlab", "openpyxl", "dateutil", "twilio")
 TESTING = ("pytest", "ruff", "websockets", "hypothesis", "vobject", "pypdf")
 log = logging.getLogger("outreach")
 TICK_SECONDS = 20.0

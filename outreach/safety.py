@@ -175,7 +175,8 @@ def my_watches(store: Store, user: str, shift_ids: list[int]) -> dict[int, Watch
         for i in shift_ids:
             state = get_state(db, i, now=now)
             mine = state.member(user)
-            done = state.over or bool(mine and (mine.checked_out_at or mine.absent))
+            done = state.over or bool(mine and (mine.checked_out_at or mine.absent)) or bool(
+                state.night and state.night.status == "not_held")
             checked_in = bool(mine and mine.out)
             found[i] = Watch(checked_in, done, counted=not checked_in and user in state.still_out)
         return found

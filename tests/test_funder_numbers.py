@@ -124,6 +124,7 @@ def test_a_series_counts_only_the_occurrences_that_went_out(bot):
 
 def test_didnt_go_out_is_not_held_and_go_taken_back_after_going_out_still_is(bot):
     kept = bot.create_shift()
+    stayed = bot.create_shift(start_time="20:00", end_time="22:00")  # the same evening, an hour later
     make_ready(bot, kept)
     go(bot, kept)  # Go recorded before the start
     at(bot, TOMORROW + timedelta(minutes=5))
@@ -134,7 +135,6 @@ def test_didnt_go_out_is_not_held_and_go_taken_back_after_going_out_still_is(bot
     assert bot.db["readiness"].get(kept)["go_by"] is None
     everyone_back(bot, kept, lead=LEAD)
     bot.train("ULEAD")
-    stayed = bot.create_shift(start_time="20:00", end_time="22:00")
     at(bot, TOMORROW + timedelta(hours=1, minutes=20))
     bot.click(LEAD, "night_not_held", str(stayed))  # "It didn't go out"
     bot.settle()

@@ -144,6 +144,7 @@ def test_a_silent_shift_is_asked_whether_it_went_out_and_one_that_did_not_is_nev
     for moment in (END, GRACE, datetime(2026, 11, 24, 9, 0, tzinfo=UTC)):
         at(bot, moment)
     assert alerts(bot) == [] and not dms_with(bot, "UA", "are you all right")
+    assert "Check in" not in Phone(bot, "UA").home().buttons  # nothing to check in to any more
     assert "didn't go out" in bot.command("UA", f"checkin {number}").text()
 
 
