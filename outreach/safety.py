@@ -275,13 +275,17 @@ def _ensure(db: Database, shift_id: int) -> None:
     db.execute("INSERT INTO safety (shift_id) VALUES (?) ON CONFLICT(shift_id) DO NOTHING", [shift_id])
 
 
-def _refusal(db: Database, shift: Shift | None, user: str, now: datetime) -> Outcome | None:
-    """Why a person may not check a shift in or out now, or None when they may."""
+def _refusal(db: Database, shift: Shift | None, user: str, now: datetime, *, team: bool = False,
+             coordinator: bool = False) -> Outcome | None:
+    """Why a person may not act on a shift's night now, or None when they may: for themselves (a member),
+    or with `team` for the whole team (the lead or a coordinator)."""
     if shift is None:
         return "not_found"
     if shift.cancelled:
         return "cancelled"
-    if not _member(db, shift, user):
+    if team and user != shift.lead and not coordinator:
+        return "not_allowed"
+    if not team and not _member(db, shift, user):
         return "not_on_team"
     if night_of(db, shift).status == "not_held":
         return "not_held"
@@ -440,17 +444,7 @@ def check_out(store: Store, *, shift_id: int, user: str, coordinator_channel: st
 
 
 def _team_refusal(db: Database, shift: Shift | None, actor: str, coordinator: bool, now: datetime) -> Outcome | None:
-    if shift is None:
-        return "not_found"
-    if shift.cancelled:
-        return "cancelled"
-    if actor != shift.lead and not coordinator:
-        return "not_allowed"
-    if night_of(db, shift).status == "not_held":
-        return "not_held"
-    if now < shift.starts_at - EARLY_CHECKIN:
-        return "too_early"
-    return None
+    return _refusal(db, shift, actor, now, team=True, coordinator=coordinator)
 
 
 def team_check_in(store: Store, *, shift_id: int, actor: str, out: list[str], coordinator: bool = False) -> Result:
