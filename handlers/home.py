@@ -65,20 +65,24 @@ def _more(kit: Kit, more: int, where: str) -> list[Block]:
     return [bk.context(kit.render("home/more.j2", more=more, where=where))] if more > 0 else []
 
 
-def _watch_buttons(kit: Kit, shift: Shift, watch: Watch | None, now: datetime) -> list[bk.ButtonElement]:
-    """Check in / Check out while the shift is under way (an hour before its start until checked out)."""
+def _watch_buttons(kit: Kit, shift: Shift, watch: Watch | None, now: datetime, *,
+                   lead: bool = False) -> list[bk.ButtonElement]:
+    """Check in / Check out while the shift is under way (an hour before its start until checked out);
+    for the lead, named as in the lead's DMs: Check in (me) / Check out (me), beside the team's buttons."""
     if not shift.safety_net or not sh.under_way(shift, watch, now):
         return []
+    me = " (me)" if lead else ""
+    check_out = safety_views.my_checkout_button(kit, shift, label=f"Check out{me}")
     if watch and watch.checked_in:
-        return [safety_views.my_checkout_button(kit, shift)]
-    check_in = bk.button("Check in", "safety_checkin", str(shift.id), style="primary")
-    return [check_in, safety_views.my_checkout_button(kit, shift)] if watch and watch.counted else [check_in]
+        return [check_out]
+    check_in = bk.button(f"Check in{me}", "safety_checkin", str(shift.id), style="primary")
+    return [check_in, check_out] if watch and watch.counted else [check_in]
 
 
 def lead_blocks(kit: Kit, shift: Shift, r: Readiness | None, watch: Watch | None, now: datetime,
                 ahead: dict) -> list[Block]:
     """A shift the reader leads: its readiness progress, Open checklist, Record Go once everything passes."""
-    buttons = _watch_buttons(kit, shift, watch, now) + safety_views.team_buttons(kit, shift, now)
+    buttons = _watch_buttons(kit, shift, watch, now, lead=True) + safety_views.team_buttons(kit, shift, now)
     go = r is not None and r.applies and r.ready and not r.go
     buttons.append(bk.button("Open checklist", "ready_open", str(shift.id),
                              style=None if buttons or go else "primary"))

@@ -38,13 +38,13 @@ def test_the_sos_dm_promises_nothing_it_cannot_keep_and_says_its_interval_in_wor
 def test_a_member_not_checked_out_reads_whole_sentences_and_the_thread_says_since_once(bot):
     number = team_of(bot, "UA", "UB")
     at(bot, START)
-    for user in ("UA", "UB", "ULEAD"):
-        assert "Checked in" in Phone(bot, user).home().tap("Check in", near=f"#{number}").dm().words
+    for user, label in (("UA", "Check in"), ("UB", "Check in"), ("ULEAD", "Check in (me)")):
+        assert "Checked in" in Phone(bot, user).home().tap(label, near=f"#{number}").dm().words
     details = Phone(bot, ADMIN).home().tap("Details", near=f"#{number}").modal()
     assert "Meet at the library.\n" in details.words and "library.*Safety" not in details.words
     at(bot, datetime(2026, 11, 24, 4, 0, tzinfo=UTC))
-    for user in ("ULEAD", "UB"):
-        Phone(bot, user).home().tap("Check out", near=f"#{number}", confirm=True).dm()
+    for user, label in (("ULEAD", "Check out (me)"), ("UB", "Check out")):
+        Phone(bot, user).home().tap(label, near=f"#{number}", confirm=True).dm()
     at(bot, END)
     at(bot, datetime(2026, 11, 24, 5, 30, tzinfo=UTC))
     ua = Phone(bot, "UA")

@@ -84,7 +84,7 @@ def test_a_direct_night_where_one_member_never_came_ends_with_everyone_accounted
     assert prompt.text == f"Shift #{number} starts now: tap to check in"
     assert "Tap *Check in (me)*" in prompt.words and "*Who is out tonight?*" in prompt.words
     prompt.tap("Check in (me)").reply()
-    confirm = lead.home().button("Check out", near=f"#{number}")["confirm"]["text"]["text"]
+    confirm = lead.home().button("Check out (me)", near=f"#{number}")["confirm"]["text"]["text"]
     assert "or the lead taps *Everyone back safe*" in confirm and "does it for them" not in confirm
 
     # 23:00, the lead: who is not back yet, and the form that accounts for everyone.

@@ -451,7 +451,7 @@ def test_check_out_from_the_app_home_asks_first_and_answers_by_dm(bot):
     bot.command("ULEAD", f"checkin {number}").reply()
     at(bot, datetime(2026, 11, 24, 4, 0, tzinfo=UTC))
     lead = Phone(bot, "ULEAD")
-    tapped = lead.home().tap("Check out", near=f"#{number}", confirm=True)
+    tapped = lead.home().tap("Check out (me)", near=f"#{number}", confirm=True)
     assert "Checked out of shift" in tapped.dm().words
     assert "Check out" not in tapped.home().buttons
     assert bot.db["safety"].get(number)["checked_out_by"] == "ULEAD"

@@ -39,10 +39,10 @@ def test_a_member_who_does_not_check_out_escalates_by_name_though_the_lead_check
     ua, ub, lead = Phone(bot, "UA"), Phone(bot, "UB"), Phone(bot, "ULEAD")
     prompt = dm_with(ua, "starts now")  # each member is asked to check in
     assert "Checked in" in prompt.tap("Check in").reply().words
-    for person in (ub, lead):
-        assert "Checked in" in person.home().tap("Check in", near=f"#{number}").dm().words
+    for person, label in ((ub, "Check in"), (lead, "Check in (me)")):  # the lead's as in the lead's DMs
+        assert "Checked in" in person.home().tap(label, near=f"#{number}").dm().words
     at(bot, datetime(2026, 11, 24, 4, 0, tzinfo=UTC))
-    done = lead.home().tap("Check out", near=f"#{number}", confirm=True).dm()
+    done = lead.home().tap("Check out (me)", near=f"#{number}", confirm=True).dm()
     assert "Checked out of shift" in done.words and "Still out" in done.words and "<@UA>" in done.words
     ub.home().tap("Check out", near=f"#{number}", confirm=True).dm()
     assert bot.db["safety"].get(number)["checked_out_at"] is None  # UA is still out
