@@ -152,7 +152,9 @@ def notice_ping(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     now = kit.services.now()
     if not shift or shift.cancelled or now >= shift.ends_at:
         return None
-    if safety.load_state(kit.services.store, shift.id).over:
+    state = safety.load_state(kit.services.store, shift.id)
+    mine = state.member(str(context.get("user") or shift.lead))
+    if state.over or (mine and mine.absent):  # someone not out tonight is not asked (their answer would not count)
         return None
     with kit.services.store.read() as db:
         if int(context["seq"]) in safety.answered_pings(db, shift.id):

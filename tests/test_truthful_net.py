@@ -250,3 +250,16 @@ def test_the_timeline_lists_each_check_out_once_and_the_sos(bot):
     eventually(lambda: any(c.params.get("ts") == asked[0].answer["ts"] and not [
         b for b in c.params.get("blocks") or [] if b.get("type") == "actions"]
         for c in bot.fake.calls_to("chat.update")))
+
+
+def test_a_lead_marked_not_out_tonight_is_not_asked_all_ok(bot):
+    number = team_of(bot, "UA")
+    bot.command(ADMIN, f"checkevery {number} 60").reply()
+    at(bot, START)
+    form = Phone(bot, "ULEAD").home().tap("Who is out tonight?", near=f"#{number}").modal()
+    form.submit({"Out tonight": ["UA"]}).dm()  # the lead stayed behind: marked absent
+    assert bot.db["member_checkins"].get((number, "ULEAD"))["absent"] == 1
+    at(bot, datetime(2026, 11, 24, 2, 0, tzinfo=UTC))  # 20:00: the hourly "All OK?"
+    assert not dms_with(bot, "ULEAD", "all OK?")
+    at(bot, datetime(2026, 11, 24, 2, 10, tzinfo=UTC))  # passed on to the one who is out
+    assert dms_with(bot, "UA", "all OK?")
