@@ -21,6 +21,7 @@ from handlers import (
     cover,
     debriefs,
     directory,
+    drills,
     health,
     home,
     hours,
@@ -57,6 +58,7 @@ SURFACES = (
     hours,
     directory,
     phone,
+    drills,
     health,  # last: its periodic job records that the timer ran
 )
 

@@ -23,12 +23,13 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 
 from handlers import blocks as bk
 from handlers.notify import notice
-from outreach import jobs, outbox
+from outreach import jobs, outages, outbox
 from outreach.store import Store, from_iso, iso
 
 if TYPE_CHECKING:
@@ -95,10 +96,27 @@ class Watch:
             return False, f"The timer has not run for {_span(now - ran)}"
         return True, ""
 
+    def slack_stalled_since(self) -> datetime | None:
+        """Since when Slack messages are not going out (the same limits as `sending`, on the messages for
+        Slack only, not the SMS and calls); None while they go out."""
+        now = self.now()
+        late = outbox.backlog(self.store, now=now, slack_only=True)
+        ran = outbox.last_beat(self.store) or self.started
+        if late.oldest_urgent and now - late.oldest_urgent > URGENT_LIMIT:
+            return late.oldest_urgent
+        if late.oldest_due and now - late.oldest_due > DUE_LIMIT:
+            return late.oldest_due
+        return ran if now - ran > TIMER_LIMIT else None
+
 
 class Alarm:
     """Checks the watch every CHECK_SECONDS; logs each change and DMs each admin once when an episode
-    begins and once when it ends (through the outbox, sending those DMs itself until Slack takes them)."""
+    begins and once when it ends (through the outbox, sending those DMs itself until Slack takes them).
+
+    With Twilio set up, when Slack messages are not going out the admins with a verified alert phone are
+    also texted, once per episode (recorded in the database: once across restarts and processes), and
+    once when messages go out again (outreach/outages.py).
+    """
 
     def __init__(self, watch: Watch, *, notifier: Notifier, admins: Iterable[str],
                  every: float = CHECK_SECONDS) -> None:
@@ -108,6 +126,7 @@ class Alarm:
         self.every = every
         self.healthy = True
         self.since: datetime | None = None
+        self.outage: bool | None = None  # an episode of Slack messages not going out is open (None: not read yet)
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="health", daemon=True)
 
@@ -130,6 +149,7 @@ class Alarm:
         try:
             if ok != self.healthy:
                 self._change(ok, why)
+            self._text(ok)
             if outbox.waiting(self.watch.store, prefix="health:"):
                 self.notifier.flush(prefix="health:")
         except Exception as exc:  # the database or Slack refused: the log has it, the next look tries again
@@ -147,6 +167,25 @@ class Alarm:
             self._tell(f"health:recovered:{iso(since)}", "health/recovered", {"since": iso(since), "at": iso(now)}, now)
             self.since = None
         self.healthy = ok
+
+    def _text(self, ok: bool) -> None:
+        """Text the admins when Slack messages stop going out and when they go out again (once per episode)."""
+        if not self.notifier.services.settings.twilio:
+            return
+        store = self.watch.store
+        if self.outage is None:
+            self.outage = outages.is_open(store)
+        if ok and not self.outage:
+            return  # all is well: no more to read
+        since = None if ok else self.watch.slack_stalled_since()
+        if since is not None and not self.outage:
+            if outages.begin(store, since=since, now=self.watch.now(), admins=self.admins):
+                log.error("Slack messages are not going out: the admins with an alert phone are texted")
+            self.outage = True
+        elif since is None and self.outage:
+            if outages.end(store, now=self.watch.now()):
+                log.warning("Slack messages are going out again: the admins with an alert phone are texted")
+            self.outage = False
 
     def _tell(self, key: str, template: str, context: dict, now: datetime) -> None:
         with self.watch.store.write() as db:
@@ -169,6 +208,25 @@ def notice_recovered(kit: Kit, context: dict) -> tuple[str, list[dict]]:
     waited = from_iso(context["at"]) - from_iso(context["since"])
     text = kit.render("health/recovered.j2", waited=_span(waited) if waited >= timedelta(minutes=1) else "under a minute")
     return text, bk.message([bk.section(text)])
+
+
+def _clock(moment: datetime, zone: str) -> str:
+    """A time of day in the coalition's zone, as an SMS says it (01:12)."""
+    return moment.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+
+
+@notice("health/sms")
+def notice_sms(kit: Kit, context: dict) -> tuple[str, list[dict]]:
+    """To each admin's alert phone: Slack messages are not going out, since when."""
+    return kit.render("health/sms.j2", since=_clock(from_iso(context["since"]), kit.services.settings.timezone)), []
+
+
+@notice("health/sms_back")
+def notice_sms_back(kit: Kit, context: dict) -> tuple[str, list[dict]]:
+    """To each admin's alert phone texted about it: Slack messages go out again."""
+    zone = kit.services.settings.timezone
+    return kit.render("health/sms_back.j2", since=_clock(from_iso(context["since"]), zone),
+                      at=_clock(from_iso(context["at"]), zone)), []
 
 
 def register(app: App, kit: Kit) -> None:

@@ -59,6 +59,11 @@ DND_TIMEOUT = 2.0
 REJECTED = {21211, 21214, 21217, 21219, 21408, 21610, 21612, 21614, 13223, 13224, 13225, 13226}
 SENDING = "sending: "
 CLAIM_SLACK = timedelta(minutes=1)  # a message Twilio dated this much before the mark is still ours
+# Other surfaces' answers to an SMS from a verified alert phone, asked first (handlers/drills.py):
+# fn(kit, member, body, the shifts it may take now) -> the reply, or None when it is not theirs.
+SMS_REPLIES: list[Callable[[Kit, str, str, list[int]], str | None]] = []
+# ... and to a digit pressed in a call the bot placed: fn(kit, CallSid, digits) -> what the call says, or None.
+VOICE_REPLIES: list[Callable[[Kit, str, str], str | None]] = []
 
 
 class RebasedHttpClient(TwilioHttpClient):
@@ -367,6 +372,11 @@ def answer_sms(kit: Kit, *, sender: str, body: str) -> str:
         choices = phones.open_alarms(db, user) if user else []
     if user is None:
         return str(reply)  # not an alert phone: nothing to say to it
+    for other in SMS_REPLIES:
+        said = other(kit, user, body or "", choices)
+        if said is not None:
+            reply.message(said)
+            return str(reply)
     wanted = phones.TAKE.match(body or "")
     if wanted is None or not choices:
         reply.message(kit.render("phone/answer.j2", outcome="help" if choices else "none", choices=choices))
@@ -385,6 +395,11 @@ def answer_voice(kit: Kit, *, call_sid: str, digits: str) -> str:
     """What a digit pressed in a call does and what the call says next (TwiML)."""
     store = kit.services.store
     twiml = VoiceResponse()
+    for other in VOICE_REPLIES:
+        said = other(kit, call_sid, digits)
+        if said is not None:
+            twiml.say(said)
+            return str(twiml)
     with store.read() as db:
         found = phones.call_of(db, call_sid)
     if found is None:

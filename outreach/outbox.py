@@ -326,11 +326,14 @@ class Backlog:
     oldest_urgent: datetime | None
 
 
-def backlog(store: Store, *, now: datetime) -> Backlog:
-    """The outbox's oldest waiting rows (rows given up or waiting on a message never sent do not count)."""
+def backlog(store: Store, *, now: datetime, slack_only: bool = False) -> Backlog:
+    """The outbox's oldest waiting rows (rows given up or waiting on a message never sent do not count;
+    `slack_only`: nor the SMS and calls, which go through Twilio)."""
     live = ("sent_at IS NULL AND first_due <= ? AND (priority = 0 OR attempts < ?) AND (parent IS NULL OR NOT EXISTS "
             "(SELECT 1 FROM notifications p WHERE p.key = notifications.parent AND p.sent_at IS NOT NULL "
             "AND p.ts IS NULL AND p.error NOT LIKE 'moved:%'))")
+    if slack_only:
+        live += " AND channel NOT LIKE 'sms:%' AND channel NOT LIKE 'call:%'"
     with store.read() as db:
         urgent = db.execute(f"SELECT min(first_due) FROM notifications WHERE priority = 0 AND {live}",
                             [iso(now), MAX_ATTEMPTS]).fetchone()[0]

@@ -593,6 +593,25 @@ def m025_alert_phones(db: Database) -> None:
     db.execute("CREATE INDEX notifications_phone_sid ON notifications(ts) WHERE channel LIKE 'call:%'")
 
 
+@migrations()
+def m028_drills(db: Database) -> None:
+    """Drills of the safety net (outreach/drills.py): who started one, when, by which paths (`drills`), and
+    each person it went to, when and how they took it (`drill_people`); and the episodes when Slack messages
+    were not going out (`slack_outages`, one open at a time), so the admins are texted once per episode."""
+    db["drills"].create(
+        {"id": int, "started_by": str, "started_at": str, "paths": str, "request_key": str, "ended_at": str},
+        pk="id", not_null={"started_by", "started_at", "paths"},
+    )
+    db.execute("CREATE UNIQUE INDEX drills_request ON drills(request_key) WHERE request_key IS NOT NULL")
+    db["drill_people"].create(
+        {"drill_id": int, "user_id": str, "taken_at": str, "taken_how": str},
+        pk=("drill_id", "user_id"), foreign_keys=[("drill_id", "drills", "id")],
+    )
+    db["slack_outages"].create({"id": int, "since": str, "noticed_at": str, "ended_at": str}, pk="id",
+                               not_null={"since", "noticed_at"})
+    db.execute("CREATE UNIQUE INDEX slack_outages_open ON slack_outages((ended_at IS NULL)) WHERE ended_at IS NULL")
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 
