@@ -275,6 +275,10 @@ def close_due(store: Store) -> int:
     calls still to come are cancelled, and every message is rewritten. Returns how many ended."""
     now = store.clock()
     ended = 0
+    with store.read() as db:  # every tick: a look first, the write lock only when a drill ends
+        if not db.execute("SELECT 1 FROM drills WHERE ended_at IS NULL AND started_at <= ?",
+                          [iso(now - WINDOW)]).fetchone():
+            return 0
     with store.write() as db:
         for (drill_id,) in db.execute("SELECT id FROM drills WHERE ended_at IS NULL AND started_at <= ?",
                                       [iso(now - WINDOW)]).fetchall():
@@ -327,23 +331,22 @@ def remind_due(store: Store, *, channel: str | None, coordinators: list[str]) ->
     """Remind the coordinators once per REMIND_EVERY without a drill (counted from the last drill, or from
     the first watched shift), where the safety net is in use; True when a reminder was queued now."""
     now = store.clock()
-    with store.write() as db:
-        if not in_use(db, now=now):
-            return False
+    with store.read() as db:  # every tick: reads only, until a reminder is due
         last = db.execute("SELECT max(started_at) FROM drills").fetchone()[0]
+        if (last and now - from_iso(last) < REMIND_EVERY) or not in_use(db, now=now):
+            return False
         anchor = last or db.execute("SELECT min(created_at) FROM shifts WHERE safety_net = 1").fetchone()[0]
-        if not anchor:
+        if not anchor or now - from_iso(anchor) < REMIND_EVERY:
             return False
         periods = int((now - from_iso(anchor)) / REMIND_EVERY)
-        if periods < 1:
-            return False
         key = f"drill:remind:{anchor}:{periods}"
-        context = {"last": last, "days": (now - from_iso(anchor)).days}
-        if channel:
-            return outbox.enqueue(db, key=key, channel=channel, template="drill/remind", context=context,
-                                  due_at=now, now=now)
-        told = False
-        for person in dict.fromkeys(coordinators):
-            told |= outbox.enqueue(db, key=f"{key}:{person}", channel=person, template="drill/remind",
-                                   context=context, due_at=now, now=now)
-        return told
+        if db.execute("SELECT 1 FROM notifications WHERE key = ? OR (key >= ? AND key < ?) LIMIT 1",
+                      [key, f"{key}:", f"{key}:\uffff"]).fetchone():
+            return False
+    context = {"last": last, "days": (now - from_iso(anchor)).days}
+    told = False
+    with store.write() as db:
+        for person in [None] if channel else list(dict.fromkeys(coordinators)):
+            told |= outbox.enqueue(db, key=f"{key}:{person}" if person else key, channel=person or channel or "",
+                                   template="drill/remind", context=context, due_at=now, now=now)
+    return told
