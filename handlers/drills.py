@@ -18,7 +18,7 @@ from outreach import drills, phones
 from outreach.roles import Role
 from outreach.store import from_iso
 
-PATH_NAMES = {"channel": "The coordinators' channel", "dm": "DMs", "sms": "SMS", "call": "Calls"}
+PATH_NAMES = {"channel": "Coordinators' channel", "dm": "DMs", "sms": "SMS", "call": "Calls"}
 
 
 def took(delta: timedelta | None) -> str:
