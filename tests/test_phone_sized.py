@@ -1,0 +1,104 @@
+"""Made for a phone: the checklist's first view, the debrief's first screen and help are short, and everything
+behind their buttons is still one tap away."""
+
+from __future__ import annotations
+
+from conftest import ADMIN, message_text
+from phone import Phone, Screen
+from test_readiness import every_section, make_ready, opened, section, state_of, team_up
+
+from outreach import readiness as rd
+
+MOST_BLOCKS = 25  # the checklist's first view
+MOST_CHARACTERS = 1000  # about one phone screen of text (the one modal was 34 blocks, 3,745 characters)
+MOST_LINES = 20  # the debrief's first screen
+
+
+def characters(screen: Screen) -> int:
+    """The characters of text a screen shows (title, text and blocks)."""
+    return len(screen.words)
+
+
+def full_shift(bot) -> int:
+    """A direct shift with every place taken, two languages needed, and everything its checklist asks for."""
+    number = bot.create_shift(capacity="3", languages=["es", "vi"])
+    team_up(bot, number, ("UC",))
+    assert "Saved" in bot.command("UC", "profile languages Vietnamese").text()
+    make_ready(bot, number)
+    assert bot.db.execute("SELECT count(*) FROM signups WHERE shift_id = ? AND status = 'confirmed'",
+                          [number]).fetchone()[0] == 3
+    return number
+
+
+# ---------------------------------------------------------------- the readiness checklist
+
+
+def test_the_checklists_first_view_is_one_line_and_one_button_per_section(bot):
+    number = full_shift(bot)
+    summary = opened(bot, number, "ULEAD")
+    assert len(summary.blocks) <= MOST_BLOCKS and characters(summary) <= MOST_CHARACTERS, (
+        len(summary.blocks), characters(summary))
+    state = state_of(bot, number)
+    sections = state.by_section()
+    lines = [b for b in summary.blocks if str(b.get("block_id", "")).startswith("section:")]
+    assert len(lines) == len(sections) == 5
+    for block, (_key, name, items) in zip(lines, sections, strict=True):
+        required = [i for i in items if i.required]
+        assert f"*{name}*: {sum(i.passed for i in required)} of {len(required)} ready" in block["text"]["text"]
+        assert block["accessory"]["text"]["text"] == "Open"
+    assert "14 of 14 ready" in summary.words and summary.buttons[0] == "Record Go"
+    for item in state.items:  # no item is on the first view: each is behind its section's button
+        assert item.name not in summary.words, item.name
+
+
+def test_a_new_shifts_first_view_says_which_sections_lack_something(bot):
+    number = bot.create_shift()
+    summary = opened(bot, number, "ULEAD")
+    assert len(summary.blocks) <= MOST_BLOCKS and characters(summary) <= MOST_CHARACTERS
+    assert ":x: *Law enforcement*: 0 of 3 ready" in summary.words
+    assert ":white_check_mark: *Hotline*: 1 of 1 ready" in summary.words
+    assert ":x: *Materials*: 0 of 1 ready · 0 of 1 optional" in summary.words
+
+
+def test_a_section_opens_in_place_and_back_returns_to_the_summary(bot):
+    number = bot.create_shift()
+    lead = Phone(bot, "ULEAD")
+    summary = lead.command(f"checklist {number}").modal()
+    team = section(summary, "Team and safety")
+    assert team.view["id"] == summary.view["id"]  # updated in place: nothing pushed on Slack's stack of three
+    assert not bot.fake.calls_to("views.push")
+    for item in state_of(bot, number).items:
+        assert (item.name in team.words) == (item.section == "team-safety"), item.name
+    # A tick in the section keeps the section on screen, with the count in the header risen.
+    ticked = team.choose("Done", near="Buddy pairs are set").modal()
+    assert "Buddy pairs are set*\nticked by <@ULEAD>" in ticked.words and "2 of 14 ready" in ticked.words
+    assert ticked.has_button("Back")
+    back = ticked.tap("Back").modal()
+    assert back.view["id"] == summary.view["id"] and "Buddy pairs are set" not in back.words
+    assert ":x: *Team and safety*: 1 of 7 ready" in back.words  # buddy pairs; the team is the lead alone
+    assert len(bot.fake.calls_to("views.open")) == 1
+
+
+def test_each_section_holds_its_items_once_and_every_item_is_in_one(bot):
+    number = full_shift(bot)
+    parts = every_section(opened(bot, number, ADMIN))
+    for item in state_of(bot, number).items:
+        assert sum(part.words.count(item.name) for part in parts) == 1, item.name
+    assert all(len(part.blocks) <= 100 for part in parts)
+
+
+def test_a_forged_section_tap_changes_nothing_and_an_unknown_section_shows_the_summary(bot):
+    number = bot.create_shift()
+    team_up(bot, number, ("UA",))
+    refused = bot.click("UA", "ready_section", f"{number}:team-safety").reply()
+    assert "Only the shift's lead and coordinators work the checklist" in message_text(refused)
+    summary = opened(bot, number, "ULEAD")
+    odd = summary._act({"type": "button", "action_id": "ready_section", "block_id": "x",
+                        "value": f"{number}:kitchen"}).modal()
+    assert odd.view["id"] == summary.view["id"] and "*Law enforcement*: 0 of 3 ready" in odd.words
+    assert bot.db.execute("SELECT count(*) FROM audit WHERE action LIKE 'readiness.%'").fetchone()[0] == 0
+
+
+def test_the_section_names_are_the_sections_of_the_checklist_file():
+    assert list(rd.SECTIONS.values()) == ["Law enforcement", "Service readiness", "Hotline", "Team and safety",
+                                          "Materials"]
