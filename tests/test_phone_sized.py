@@ -3,7 +3,9 @@ behind their buttons is still one tap away."""
 
 from __future__ import annotations
 
-from conftest import ADMIN, message_text
+from datetime import UTC, datetime
+
+from conftest import ADMIN, at, message_text
 from phone import Phone, Screen
 from test_readiness import every_section, make_ready, opened, section, state_of, team_up
 
@@ -12,6 +14,28 @@ from outreach import readiness as rd
 MOST_BLOCKS = 25  # the checklist's first view
 MOST_CHARACTERS = 1000  # about one phone screen of text (the one modal was 34 blocks, 3,745 characters)
 MOST_LINES = 20  # the debrief's first screen
+
+
+def lines(text: object) -> int:
+    """The lines of one text that hold words."""
+    return len([line for line in str(text).split("\n") if line.strip()])
+
+
+def phone_lines(blocks: list[dict]) -> int:
+    """The lines of text a phone shows for these blocks: each block's text lines (a section's text and fields, a
+    context's elements, an input's label and hint, a header); a row of buttons is one line."""
+    count = 0
+    for block in blocks:
+        kind = block["type"]
+        if kind in ("section", "header"):
+            count += lines((block.get("text") or {}).get("text", "")) + sum(lines(f["text"]) for f in block.get("fields") or [])
+        elif kind == "context":
+            count += sum(lines(e.get("text", "")) for e in block["elements"])
+        elif kind == "input":
+            count += 1 + (lines(block["hint"]["text"]) if block.get("hint") else 0)
+        elif kind == "actions":
+            count += 1
+    return count
 
 
 def characters(screen: Screen) -> int:
@@ -102,3 +126,65 @@ def test_a_forged_section_tap_changes_nothing_and_an_unknown_section_shows_the_s
 def test_the_section_names_are_the_sections_of_the_checklist_file():
     assert list(rd.SECTIONS.values()) == ["Law enforcement", "Service readiness", "Hotline", "Team and safety",
                                           "Materials"]
+
+
+# ---------------------------------------------------------------- the debrief's first screen
+
+CHECKIN = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # the default test shift starts at 19:00 Chicago
+
+
+def escalated_night(bot) -> int:
+    """A night whose team never checked out in time: the safety net climbs to the coordinators and repeats."""
+    number = bot.create_shift()
+    bot.train("UA")
+    assert "signed up" in bot.command("UA", f"signup {number}").text()
+    at(bot, CHECKIN)
+    bot.command("ULEAD", f"checkin {number}").reply()
+    bot.command("UA", f"checkin {number}").reply()
+    for hour, minute in ((5, 30), (5, 40), (5, 55), (6, 10)):  # level 1, level 2, then repeats
+        at(bot, datetime(2026, 11, 24, hour, minute, tzinfo=UTC))
+    assert "Checked out" in bot.command("ULEAD", f"checkout {number}").text()
+    return number
+
+
+def debrief_form(bot, number: int) -> Screen:
+    """The lead's debrief form of shift N."""
+    return Phone(bot, "ULEAD").command(f"debrief {number}").modal()
+
+
+def test_the_debriefs_first_screen_is_at_most_20_lines_with_the_timeline_behind_a_button(bot):
+    from handlers.safety import timeline_text
+    from outreach import shifts as sh
+
+    number = escalated_night(bot)
+    timeline = timeline_text(bot.kit, sh.load_shift(bot.store, number)) or ""
+    assert lines(timeline) >= 7  # a long night: on the first screen, this was most of what a phone showed
+    form = debrief_form(bot, number)
+    assert form.view["callback_id"] == "debrief_form"
+    assert phone_lines(form.blocks) <= MOST_LINES, phone_lines(form.blocks)
+    assert "level 1: asked by DM" not in form.words and "Safety timeline" in form.buttons
+    shown = form.tap("Safety timeline").modal()
+    assert bot.fake.calls_to("views.push") and shown.view["previous_view_id"] == form.view["id"]  # on top: Back
+    assert shown.view["close"]["text"] == "Back" and not shown.view.get("submit")
+    for expected in ("level 1: asked by DM <@ULEAD>, <@UA>", "level 2: sent to the coordinators", "repeat 1",
+                     "<@ULEAD> checked out"):
+        assert expected in shown.words, expected
+    assert lines(timeline) <= lines(shown.words)
+
+
+def test_a_quiet_night_has_no_timeline_button_and_still_fits(bot):
+    number = bot.create_shift()
+    at(bot, CHECKIN)
+    bot.command("ULEAD", f"checkin {number}").reply()
+    at(bot, datetime(2026, 11, 24, 4, 0, tzinfo=UTC))  # back before the end
+    assert "Checked out" in bot.command("ULEAD", f"checkout {number}").text()
+    form = debrief_form(bot, number)
+    assert phone_lines(form.blocks) <= MOST_LINES
+    assert form.inputs[0] == "People reached"  # the form itself, nothing above it but what the shift knows
+    steps = [r["step"] for r in bot.db["safety_steps"].rows_where("shift_id = ?", [number])]
+    assert ("Safety timeline" in form.buttons) == bool(steps)
+
+
+def test_the_timeline_button_of_a_shift_that_is_gone_says_so(bot):
+    sent = bot.click("ULEAD", "safety_timeline", "999")
+    assert "no shift #999" in message_text(sent.reply())
