@@ -188,3 +188,77 @@ def test_a_quiet_night_has_no_timeline_button_and_still_fits(bot):
 def test_the_timeline_button_of_a_shift_that_is_gone_says_so(bot):
     sent = bot.click("ULEAD", "safety_timeline", "999")
     assert "no shift #999" in message_text(sent.reply())
+
+
+# ---------------------------------------------------------------- help
+
+MENU = ["Sign up for a shift", "Tonight's shift", "After a shift", "Typed commands"]
+TOPIC_WORDS = {  # a few words each topic's view must hold
+    "Sign up for a shift": ("*Find a shift*", "*Sign up*", "`/outreach signup N`"),
+    "Tonight's shift": ("*Check in*", "*SOS: I need help now*", "*Check out*", "`/outreach checkout N`"),
+    "After a shift": ("*Write debrief*", "never who you met", "`/outreach debrief N`"),
+    "Coordinators": ("*Plan a shift*", "`/outreach report`", "`/outreach help commands`"),
+}
+
+
+def listed(text: str, name: str) -> bool:
+    return f"`/outreach {name}`" in text or f"`/outreach {name} " in text
+
+
+def test_help_is_a_short_menu_of_buttons_by_what_a_person_wants_to_do(bot):
+    from handlers.commands import REGISTRY
+
+    menu = Phone(bot, "UVOL").command("help").reply()
+    assert menu.buttons == MENU and characters(menu) <= 600, characters(menu)
+    assert sum(listed(menu.words, name) for name in REGISTRY) <= 2  # it was 30 typed commands in 4,000 characters
+    assert Phone(bot, ADMIN).command("help").reply().buttons == [*MENU[:3], "Coordinators", MENU[3]]
+    assert Phone(bot, ADMIN).command("").reply().buttons == [*MENU[:3], "Coordinators", MENU[3]]
+
+
+def test_each_help_button_opens_its_short_view_and_the_others_are_a_tap_away(bot):
+    coordinator = Phone(bot, ADMIN)
+    menu = coordinator.command("help").reply()
+    first = None
+    for label in menu.buttons:
+        view = menu.tap(label).modal()
+        assert view.view["title"]["text"] == label and view.view["callback_id"] == "help_topic"
+        for words in TOPIC_WORDS.get(label, ()):
+            assert words in view.words, (label, words)
+        if label != "Typed commands":
+            assert phone_lines(view.blocks) <= 12 and characters(view) <= 1000, (label, phone_lines(view.blocks))
+        assert label not in view.buttons and len(view.buttons) == len(menu.buttons) - 1
+        first = first or view
+    # From one topic to another in the same modal (updated in place, nothing stacked).
+    other = first.tap("After a shift").modal()
+    assert other.view["id"] == first.view["id"] and "*Write debrief*" in other.words
+    assert not bot.fake.calls_to("views.push")
+
+
+def test_typed_commands_are_one_tap_away_and_list_every_command_the_reader_may_use(bot):
+    from handlers.commands import REGISTRY
+
+    admin = Phone(bot, ADMIN).command("help").reply().tap("Typed commands").modal()
+    assert all(listed(admin.words, name) for name in REGISTRY)
+    volunteer = Phone(bot, "UVOL").command("help").reply().tap("Typed commands").modal()
+    assert listed(volunteer.words, "signup") and not listed(volunteer.words, "role")
+    assert volunteer.words.count("`/outreach") == bot.command("UVOL", "help commands").reply()["text"].count("`/outreach")
+
+
+def test_help_with_a_topic_typed_still_answers(bot):
+    tonight = bot.command("UVOL", "help tonight").text()
+    assert "*Tonight's shift*" in tonight and "`/outreach checkout N`" in tonight
+    assert "*Sign up for a shift*" in bot.command("UVOL", "help Sign up for a shift").text()
+    one = bot.command("UVOL", "help withdraw").text()
+    assert listed(one, "withdraw") and not listed(one, "signup")
+    unknown = Phone(bot, "UVOL").command("help juggling").reply()
+    assert "I don't know the help topic `juggling`" in unknown.words and unknown.buttons == MENU
+    assert "is for coordinators" in bot.command("UVOL", "help coordinators").text()
+    assert "is for admins" in bot.command("UVOL", "help role").text()
+    assert "`/outreach role @person" in bot.command(ADMIN, "help role").text()
+
+
+def test_a_forged_coordinators_tap_by_a_volunteer_shows_only_a_refusal(bot):
+    bot.click("UVOL", "help_topic", "coordinators")
+    view = bot.fake.wait_for("views.open")[-1].params["view"]
+    words = message_text({"blocks": view["blocks"]})
+    assert "is for coordinators" in words and "Plan a shift" not in words
