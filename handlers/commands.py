@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from handlers import blocks as bk
 from handlers.kit import Kit
 from outreach import numbers
 from outreach.roles import Role
@@ -92,23 +93,90 @@ def parse_number(token: str) -> int | None:
     return numbers.parse_number(token[1:] if token.startswith("#") else token)
 
 
-def help_text(kit: Kit, role: Role, *, problem: str | None = None) -> str:
-    """The help, listing only what the reader may use."""
-    allowed = {s.name for s in visible_to(role)}
+def help_text(kit: Kit, role: Role, *, problem: str | None = None, only: set[str] | None = None) -> str:
+    """The list of typed commands, only those the reader may use (`only`: just these)."""
+    allowed = {s.name for s in visible_to(role)} & (only if only is not None else set(REGISTRY))
     return kit.render("commands/help.j2", allowed=allowed, role=role.label, problem=problem)
 
 
-@subcommand("help")
+@dataclass(frozen=True)
+class HelpTopic:
+    """One entry of the help menu: what a person wants to do, and who it is for."""
+
+    id: str
+    label: str
+    role: Role = Role.VOLUNTEER
+
+
+HELP_TOPICS = (
+    HelpTopic("signup", "Sign up for a shift"),
+    HelpTopic("tonight", "Tonight's shift"),
+    HelpTopic("after", "After a shift"),
+    HelpTopic("coordinators", "Coordinators", Role.COORDINATOR),
+    HelpTopic("commands", "Typed commands"),
+)
+
+
+def help_topic(word: str) -> HelpTopic | None:
+    """The help topic a typed word names (its id or its label), or None."""
+    key = " ".join(word.lower().split())
+    return next((t for t in HELP_TOPICS if key in (t.id, t.label.lower())), None)
+
+
+def help_menu(kit: Kit, role: Role, *, problem: str | None = None, current: str | None = None) -> list[bk.Block]:
+    """The help menu: one line, then a button per thing a person may want to do (those the reader may use)."""
+    buttons = [bk.button(t.label, "help_topic", t.id) for t in HELP_TOPICS if role >= t.role and t.id != current]
+    return [bk.section(kit.render("commands/help_menu.j2", problem=problem, current=current)),
+            bk.actions(*buttons, block_id="help_menu")]
+
+
+def help_topic_text(kit: Kit, topic: HelpTopic, role: Role) -> str:
+    """The words of one help topic, for the reader's role (the typed commands: those the reader may use)."""
+    if topic.id == "commands":
+        return help_text(kit, role)
+    return kit.render(f"commands/help_{topic.id}.j2", role=role.label, allowed={s.name for s in visible_to(role)})
+
+
+def help_view(kit: Kit, topic: HelpTopic, role: Role) -> dict:
+    """A short modal for one help topic, with the other topics a tap away (updated in place)."""
+    return bk.modal(title=topic.label, callback_id="help_topic", close="Close",
+                    blocks=[*bk.sections(help_topic_text(kit, topic, role)), bk.divider(),
+                            *help_menu(kit, role, current=topic.id)])
+
+
+def reply_help(req: CommandRequest, *, problem: str | None = None) -> None:
+    """Answer with the help menu (a line and its buttons)."""
+    blocks = help_menu(req.kit, req.role, problem=problem)
+    req.reply(req.kit.render("commands/help_menu.j2", problem=problem, current=None), bk.message(blocks))
+
+
+@subcommand("help", usage="[TOPIC]")
 def show_help(req: CommandRequest) -> None:
-    """Explain every subcommand the reader may use."""
-    req.reply(help_text(req.kit, req.role))
+    """A menu of buttons by what you want to do; `help commands` lists every command, `help TOPIC` one topic."""
+    word = req.args.strip()
+    if not word:
+        reply_help(req)
+        return
+    topic = help_topic(word)
+    if topic is not None and req.role >= topic.role:
+        text = help_topic_text(req.kit, topic, req.role)
+        req.reply(text, bk.message(bk.sections(text)[: bk.MESSAGE_BLOCKS]))
+        return
+    if topic is None and word.lower() in {s.name for s in visible_to(req.role)}:  # one command's line
+        req.reply(help_text(req.kit, req.role, only={word.lower()}))
+        return
+    if topic is not None or word.lower() in REGISTRY:
+        req.say("common/not_allowed.j2", needed=(topic.role if topic else REGISTRY[word.lower()].role).label,
+                what=f"/outreach help {word}" if topic else f"/outreach {word.lower()}")
+        return
+    reply_help(req, problem=req.kit.render("commands/help_unknown.j2", word=word))
 
 
 def run(req: CommandRequest, name: str) -> None:
     """Run a subcommand by name, answering unknown names and missing rights with the help."""
     entry = REGISTRY.get(name)
     if entry is None:
-        req.reply(help_text(req.kit, req.role, problem=f"I don't know `/outreach {name}`."))
+        reply_help(req, problem=req.kit.render("commands/unknown.j2", name=name))
         return
     if req.role < entry.role:
         req.say("common/not_allowed.j2", needed=entry.role.label, what=f"/outreach {name}")
@@ -129,3 +197,20 @@ def register(app: App, kit: Kit) -> None:
             respond=respond, client=client,
         )
         run(req, (name or "help").lower())
+
+    @kit.later(app.action("help_topic"))
+    def on_help_topic(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        """Open one help topic in a short modal (in place when tapped in another topic's)."""
+        topic = help_topic(str(action.get("value") or ""))
+        if topic is None:
+            return
+        if context["role"] < topic.role:
+            view = bk.modal(title="Help", callback_id="help_topic", blocks=[bk.section(kit.render(
+                "common/not_allowed.j2", needed=topic.role.label, what=f"/outreach help {topic.id}"))])
+        else:
+            view = help_view(kit, topic, context["role"])
+        shown = body.get("view") or {}
+        if shown.get("type") == "modal" and shown.get("id"):
+            client.views_update(view_id=shown["id"], view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -54,13 +54,15 @@ FLAGS = [
 ]
 
 
-# Context blocks other surfaces add under the debrief's first lines: fn(kit, shift) -> blocks.
+# Blocks other surfaces add under the debrief's first lines: fn(kit, shift) -> blocks. Keep them to a line or a
+# button each (the first screen is at most 20 lines on a phone): the safety timeline is one button.
 FORM_CONTEXT: list[Callable[[Kit, Shift], list[Block]]] = []
 
 
 def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, draft: dbf.Details | None = None) -> dict:
-    """The debrief's first screen (at most 8 inputs): counts and answers, with the shift's place, times
-    and team shown, not asked; "Add details" pushes the optional second step."""
+    """The debrief's first screen (at most 8 inputs, at most 20 lines of text on a phone): counts and answers,
+    with the shift's place, times and team shown, not asked; "Add details" pushes the optional second step
+    (the bottom line says what it holds: per-category counts, other materials, follow-ups and notes)."""
     cat, dl, d = kit.services.catalog, lists(kit), debrief
     with kit.services.store.read() as db:
         facts = dbf.facts_of(db, shift, debrief)
@@ -73,12 +75,10 @@ def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, draft: 
     ]
     if main:
         parts.append(bk.number_input(f"db_mat_{main.id}", f"{main.name} handed out", optional=True,
-                                     initial=d.materials.get(main.id) if d else None, maximum=dbf.MAX_MATERIAL,
-                                     hint="Other materials: Add details, below."))
+                                     initial=d.materials.get(main.id) if d else None, maximum=dbf.MAX_MATERIAL))
     parts += [
         bk.multi_select_input("db_referrals", "Referrals made", [(x.id, x.name) for x in dl.categories],
-                              initial=list(d.referrals) if d else None,
-                              hint="Each category counts once; more than one: Add details, below."),
+                              initial=list(d.referrals) if d else None),
         bk.multi_select_input("db_indicators", "Indicators observed", [(x.id, x.name) for x in dl.indicators],
                               initial=d.indicators if d else None, hint="What you saw, never who."),
         bk.multi_select_input("db_languages", "Languages used", [(x.id, x.name) for x in cat.languages],

@@ -130,12 +130,41 @@ def _item_blocks(kit: Kit, state: Readiness, item: rd.ItemState, partners: list,
     return out
 
 
-def checklist_view(kit: Kit, state: Readiness, *, note: str | None = None) -> dict:
-    """The checklist modal of one shift for its lead and coordinators: a count, then each item once with its control."""
+def _summary_blocks(kit: Kit, state: Readiness) -> list[Block]:
+    """One line and one Open button per section: what a phone shows first."""
+    shift, out = state.shift, []
+    for key, name, items in state.by_section():
+        required = [i for i in items if i.required]
+        line = kit.render("readiness/section_line.j2", name=name, required=len(required),
+                          passed=sum(1 for i in required if i.passed),
+                          optional=len(items) - len(required), optional_done=sum(1 for i in items if not i.required and i.passed))
+        out.append(bk.section(line, accessory=bk.button("Open", "ready_section", f"{shift.id}:{key}"),
+                              block_id=f"section:{shift.id}:{key}"))
+    return out
+
+
+def _section_blocks(kit: Kit, state: Readiness, key: str) -> list[Block]:
+    """One section of the checklist: its name with Back to the summary, then each item once with its control."""
     shift = state.shift
     with kit.services.store.read() as db:
         partners = all_partners(db)
         on_call = rd.on_call(db, shift.id)
+    name, items = next((n, i) for k, n, i in state.by_section() if k == key)
+    part: list[Block] = [bk.section(kit.render("readiness/section_name.j2", name=name),
+                                    accessory=bk.button("Back", "ready_section", f"{shift.id}:"),
+                                    block_id=f"back:{shift.id}:{key}")]
+    for item in items:
+        part += _item_blocks(kit, state, item, partners, on_call)
+    return part
+
+
+def checklist_view(kit: Kit, state: Readiness, *, note: str | None = None, section: str | None = None) -> dict:
+    """The checklist modal of one shift for its lead and coordinators: a count and the status, then either the
+    summary (one line and one button per section) or one section (`section`), each of its items once with its
+    control. A section opens by updating the view in place, so the stack never grows."""
+    shift = state.shift
+    if section not in {key for key, _name, _items in state.by_section()}:
+        section = None
     top: list[Block] = [bk.header(kit.render("readiness/count.j2", r=state))]
     if note:
         top.append(bk.section(note))
@@ -143,23 +172,22 @@ def checklist_view(kit: Kit, state: Readiness, *, note: str | None = None) -> di
     if _editable(state) and state.applies and state.ready and not state.go:
         top.append(bk.actions(bk.button("Record Go", "ready_go", str(shift.id), style="primary"),
                               block_id=f"go:{shift.id}"))
-    sections: list[list[Block]] = []
-    for _key, name, items in state.by_section():
-        part: list[Block] = [bk.section(kit.render("readiness/section_name.j2", name=name))]
-        for item in items:
-            part += _item_blocks(kit, state, item, partners, on_call)
-        sections.append(part)
+    middle = _section_blocks(kit, state, section) if section else _summary_blocks(kit, state)
     bottom: list[Block] = []
     if _editable(state):
         buttons = [bk.button("Refresh", "ready_refresh", str(shift.id))]
         if state.new_items:
             buttons.append(bk.button(f"Add {state.new_items} new checklist items", "ready_pull", str(shift.id)))
         bottom.append(bk.actions(*buttons, block_id=f"more:{shift.id}"))
-    blocks = top + [b for part in sections for b in [bk.divider(), *part]] + bottom
-    if len(blocks) > bk.VIEW_BLOCKS:  # a very long checklist file: the rules between sections go first
-        blocks = top + [b for part in sections for b in part] + bottom
+    blocks = [*top, bk.divider(), *middle, *bottom] if middle else [*top, *bottom]
     return bk.modal(title=f"Checklist #{shift.id}", callback_id="ready_checklist", close="Done",
-                    metadata={"shift_id": shift.id}, blocks=blocks)
+                    metadata={"shift_id": shift.id, "section": section}, blocks=blocks)
+
+
+def section_of(meta: object) -> str | None:
+    """The checklist section a modal shows, from its metadata (None: the summary)."""
+    section = meta.get("section") if isinstance(meta, dict) else None
+    return section if isinstance(section, str) and section in rd.SECTIONS else None
 
 
 def notice_view(kit: Kit, text: str, *, title: str = "Checklist") -> dict:
@@ -183,7 +211,7 @@ def checklist_message(kit: Kit, state: Readiness, *, editor: bool, note: str | N
 
 
 def evidence_view(kit: Kit, state: Readiness, item: rd.ItemState, *, checklist: str | None = None,
-                  response_url: str | None = None) -> dict:
+                  section: str | None = None, response_url: str | None = None) -> dict:
     """The small modal that asks for an item's evidence: a few words, or a member picked."""
     label = item.evidence_label or item.name
     if item.evidence_kind == "member":
@@ -194,7 +222,8 @@ def evidence_view(kit: Kit, state: Readiness, item: rd.ItemState, *, checklist: 
                               hint=kit.render("readiness/evidence_hint.j2"))
     return bk.modal(
         title="Evidence", callback_id="ready_evidence", submit="Tick it", close="Back" if checklist else "Cancel",
-        metadata={"shift_id": state.shift.id, "item": item.id, "checklist": checklist, "response_url": response_url},
+        metadata={"shift_id": state.shift.id, "item": item.id, "checklist": checklist, "section": section,
+                  "response_url": response_url},
         blocks=[bk.section(kit.render("readiness/evidence_intro.j2", shift=state.shift, item=item)), field],
     )
 
@@ -239,9 +268,9 @@ def _access(kit: Kit, shift_id: int | None, actor: str, role: Role) -> tuple[Rea
     return state, viewer, editor
 
 
-def _refused(kit: Kit, body: dict, respond: Respond, client: WebClient, what: str) -> None:
+def _refused(kit: Kit, body: dict, respond: Respond, client: WebClient, what: str, shift: Shift | None = None) -> None:
     """Say why not where the tap came from: in its modal, beside its message, or in a modal over the App Home."""
-    text = kit.render("readiness/not_allowed.j2", what=what)
+    text = kit.render("readiness/not_allowed.j2", what=what, shift=shift)
     view = body.get("view") or {}
     if view.get("type") == "modal" and view.get("id"):
         client.views_update(view_id=view["id"], view=notice_view(kit, text))
@@ -484,7 +513,8 @@ def register(app: App, kit: Kit) -> None:
             return
         view = body.get("view") or {}
         if view.get("type") == "modal" and view.get("id"):
-            client.views_update(view_id=view["id"], view=checklist_view(kit, state, note=note))
+            client.views_update(view_id=view["id"], view=checklist_view(kit, state, note=note,
+                                                                        section=section_of(context.get("meta"))))
         elif body.get("response_url"):
             text, blocks = checklist_message(kit, state, editor=editor, note=note)
             respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
@@ -505,11 +535,12 @@ def register(app: App, kit: Kit) -> None:
             return None
         return state
 
-    def ask_evidence(body: dict, client: WebClient, state: Readiness, item: rd.ItemState) -> None:
+    def ask_evidence(body: dict, client: WebClient, state: Readiness, item: rd.ItemState, context: BoltContext) -> None:
         """Ask for an item's evidence: pushed over the checklist modal, or opened from a message."""
         view = body.get("view") or {}
         if view.get("type") == "modal" and view.get("id"):
-            client.views_push(trigger_id=body["trigger_id"], view=evidence_view(kit, state, item, checklist=view["id"]))
+            client.views_push(trigger_id=body["trigger_id"], view=evidence_view(
+                kit, state, item, checklist=view["id"], section=section_of(context.get("meta"))))
         else:
             client.views_open(trigger_id=body["trigger_id"],
                               view=evidence_view(kit, state, item, response_url=body.get("response_url")))
@@ -518,6 +549,23 @@ def register(app: App, kit: Kit) -> None:
     def on_open(body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
         open_checklist(kit, client, body["trigger_id"], parse_whole(action.get("value")), context["actor"],
                        context["role"])
+
+    @kit.later(app.action("ready_section"))
+    def on_section(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+        """Open a section of the checklist (or Back to its summary) by updating the modal in place."""
+        number, _, key = str(action.get("value") or "").partition(":")
+        state, _, editor = _access(kit, parse_whole(number), context["actor"], context["role"])
+        if state is None:
+            return
+        if not editor:
+            _refused(kit, body, respond, client, "open", state.shift)
+            return
+        view = body.get("view") or {}
+        checklist = checklist_view(kit, state, section=key or None)
+        if view.get("type") == "modal" and view.get("id"):
+            client.views_update(view_id=view["id"], view=checklist)
+        elif body.get("trigger_id"):
+            client.views_open(trigger_id=body["trigger_id"], view=checklist)
 
     @kit.later(app.action("ready_tick"))
     def on_tick(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
@@ -540,7 +588,7 @@ def register(app: App, kit: Kit) -> None:
                 rd.tick(services.store, protocol, shift_id=number, actor=context["actor"], item_id=item.id,
                         ticked=False, channel=channel_of(kit))
         if wants_evidence and body.get("trigger_id"):
-            ask_evidence(body, client, state, wants_evidence)
+            ask_evidence(body, client, state, wants_evidence, context)
         show(body, respond, client, number, context)
 
     @kit.later(app.action("ready_evidence"))
@@ -553,7 +601,7 @@ def register(app: App, kit: Kit) -> None:
         if item is None:
             _refused(kit, body, respond, client, "change")
             return
-        ask_evidence(body, client, state, item)
+        ask_evidence(body, client, state, item, context)
 
     @kit.form(app.view("ready_evidence"))
     def on_evidence_submit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
@@ -588,7 +636,7 @@ def register(app: App, kit: Kit) -> None:
         checklist, url = meta.get("checklist"), meta.get("response_url")
         if fresh and isinstance(checklist, str) and checklist:
             try:
-                client.views_update(view_id=checklist, view=checklist_view(kit, fresh))
+                client.views_update(view_id=checklist, view=checklist_view(kit, fresh, section=section_of(meta)))
             except Exception:  # the checklist was closed meanwhile: it shows the tick when opened again
                 log.info("the checklist modal was closed before its evidence was saved")
         elif fresh and is_slack_url(url, services.settings.api_url):

@@ -416,6 +416,20 @@ def timeline_blocks(kit: Kit, shift: Shift, *_: object) -> list:
     return [bk.context(text)] if text else []
 
 
+def timeline_button(kit: Kit, shift: Shift, *_: object) -> list:
+    """For the debrief's first screen: the timeline behind one button (it can run to two dozen lines)."""
+    if not safety.load_steps(kit.services.store, shift.id):
+        return []
+    return [bk.actions(bk.button("Safety timeline", "safety_timeline", str(shift.id)), block_id=f"timeline:{shift.id}")]
+
+
+def timeline_view(kit: Kit, shift: Shift) -> dict:
+    """The night's timeline in a modal of its own, pushed over the debrief (its close button reads Back)."""
+    text = timeline_text(kit, shift) or kit.render("safety/timeline_none.j2", shift=shift)
+    return bk.modal(title="Safety timeline", callback_id="safety_timeline", close="Back",
+                    blocks=bk.sections(text)[: bk.VIEW_BLOCKS])
+
+
 def team_buttons(kit: Kit, shift: Shift, now: datetime) -> list[bk.ButtonElement]:
     """The lead's buttons for the whole team on a watched night: "Who is out tonight?" (and, once started
     with no sign of going out, We're out / It didn't go out), then "Everyone back safe"."""
@@ -540,8 +554,8 @@ def register(app: App, kit: Kit) -> None:
 
     if details_extra not in DETAILS_EXTRAS:
         DETAILS_EXTRAS.append(details_extra)
-    if timeline_blocks not in FORM_CONTEXT:
-        FORM_CONTEXT.append(timeline_blocks)
+    if timeline_button not in FORM_CONTEXT:
+        FORM_CONTEXT.append(timeline_button)
     # Start-up: derive every planned shift's reminders, alerts and prompts from the tables, on the
     # first tick (in the scheduler's thread, before it sends), so connecting to Slack never waits for it.
     kit.startup.append(lambda: reminders.rederive_all(
@@ -578,6 +592,17 @@ def register(app: App, kit: Kit) -> None:
         """True when the tapped message is one the outbox rewrites in place (so no other answer is due)."""
         channel, ts = clicked(body)
         return any(p.ts == ts and p.channel == channel for p in places)
+
+    @kit.later(app.action("safety_timeline"))
+    def on_timeline(body: dict, respond: Respond, client: WebClient) -> None:
+        """The night's timeline, pushed over the debrief it was tapped in (as a shift's Details shows it)."""
+        number = parse_whole(_value(body))
+        shift = sh.load_shift(services.store, number) if number is not None else None
+        if shift is None:
+            respond(text=kit.render("shifts/unavailable.j2", number=number, shift=None), response_type="ephemeral",
+                    replace_original=False)
+            return
+        open_modal(body, client, timeline_view(kit, shift))
 
     @kit.later(app.action("safety_checkout"))
     def on_checkout(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:

@@ -9,7 +9,18 @@ from datetime import UTC, datetime, timedelta
 
 from conftest import ADMIN, COORD_CHANNEL, at, eventually, message_text
 from phone import Phone
-from test_readiness import add_partner, item, make_ready, opened, pick_contact, protocol, state_of, team_up
+from test_readiness import (
+    add_partner,
+    item,
+    make_ready,
+    opened,
+    pick_contact,
+    protocol,
+    section,
+    state_of,
+    team_up,
+    whole,
+)
 from test_safety import escalations
 
 from outreach import readiness as rd
@@ -104,7 +115,7 @@ def test_the_lead_counts_in_the_team_size_and_can_be_its_experienced_member(bot)
     assert "more for the minimum team" not in bot.command(ADMIN, "shifts").text()
     bigger = bot.create_shift(min_team="3", start_time="20:00")
     team_up(bot, bigger, ("UA",))
-    assert "team 2 of minimum 3, the lead included" in opened(bot, bigger).words
+    assert "team 2 of minimum 3, the lead included" in whole(opened(bot, bigger))
     assert "needs 1 more for the minimum team" in bot.command(ADMIN, "shifts").text()
     # A lead who also signed up is counted once.
     bot.train("ULEAD")
@@ -208,7 +219,7 @@ def test_the_lead_picks_the_agency_on_the_checklist_and_the_sos_post_shows_its_n
     number = night(bot)
     add_partner(bot, "County Vice Unit", [rd.LAW_ENFORCEMENT], phone="555 0199")
     add_partner(bot, "Night Clinic", ["medical-care"])  # not law enforcement: not offered
-    screen = opened(bot, number, "ULEAD")
+    screen = section(opened(bot, number, "ULEAD"), "Law enforcement")
     assert "no agency picked from the partner directory (Law enforcement liaison)" in screen.words
     picker = next(b["accessory"] for b in screen.blocks if "law enforcement contact" in message_text({"blocks": [b]}))
     assert [o["text"]["text"] for o in picker["options"]] == ["County Vice Unit (24/7)", "Nobody on call"]
@@ -251,7 +262,7 @@ def test_a_contact_typed_before_the_upgrade_is_never_shown_and_the_item_fails_un
     assert not contact.passed
     bot.kit.tick()  # the re-check takes Go back
     assert bot.db["readiness"].get(number)["go_by"] is None
-    assert "the contact typed before is not used" in opened(bot, number).words
+    assert "the contact typed before is not used" in whole(opened(bot, number))
     words = message_text(press_sos(bot, number).params)
     assert "*Law enforcement contact tonight:* see the checklist" in words
     assert "Rosa" not in words and "555-201-3344" not in words
@@ -266,7 +277,7 @@ def test_the_checklist_with_the_picker_stays_within_slacks_limits(bot):
     number = bot.create_shift()
     for n in range(120):
         add_partner(bot, f"Agency {n:03d} with a long name", [rd.LAW_ENFORCEMENT], phone=f"555 01{n:02d}")
-    screen = Phone(bot, "ULEAD").command(f"checklist {number}").modal()
+    screen = section(Phone(bot, "ULEAD").command(f"checklist {number}").modal(), "Law enforcement")
     within_limits(screen.blocks, most=100)
     picker = next(b["accessory"] for b in screen.blocks if "law enforcement contact" in message_text({"blocks": [b]}))
     assert len(picker["options"]) <= 100 and picker["options"][-1]["value"] == "none"

@@ -263,7 +263,7 @@ def test_dm_text_stays_neutral_and_cover_commands_are_in_help(bot):
     bot.command("UA", f"cover {number}").reply()
     dm = offer_dm(bot, "UB")
     assert dm.text.startswith("A place on a") and "can't come" not in dm.text
-    help_text = bot.command("UA", "help").text()
+    help_text = bot.command("UA", "help commands").text()
     for command in ("/outreach cover N", "/outreach watch N", "/outreach unwatch N"):
         assert command in help_text
     assert dm_channel("UB") == dm.channel

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import Bot, act, message_text
 from phone import Phone
-from test_readiness import copy_data, opened
+from test_readiness import copy_data, opened, section, whole
 
 from outreach.catalog import CatalogError
 from outreach.hotlines import CONDITIONS, load_hotlines
@@ -78,14 +78,14 @@ def test_card_lists_qualified_local_hotlines_and_warns_about_the_others(local_bo
 def test_shift_with_unqualified_hotline_fails_naming_the_conditions(local_bot):
     bot = local_bot
     number = bot.create_shift()
-    screen = opened(bot, number, "ULEAD")
+    screen = section(opened(bot, number, "ULEAD"), "Hotline")
     assert "the team hands out National Human Trafficking Hotline" in screen.words
     screen = screen.choose("Daytime Line (not qualified)", near="The hotline the team hands out").modal()
     assert "Daytime Line is not qualified; conditions not met: staffed 24/7; callers in a non-trafficking" in screen.words
     assert bot.db["readiness"].get(number)["hotline"] == "daytime"
     screen = screen.choose("Metro Line", near="The hotline the team hands out").modal()
     assert "the team hands out Metro Line" in screen.words
-    assert "the team hands out Metro Line" in opened(bot, number).words
+    assert "the team hands out Metro Line" in whole(opened(bot, number))
     # From a checklist message of the first version, a pick still works.
     reply = act(bot, "ULEAD", {"type": "static_select", "action_id": "ready_hotline",
                                "selected_option": {"value": "national"}}, block_id=f"hotline:{number}").reply()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from conftest import ADMIN, COORD_CHANNEL, at, eventually
 from phone import Phone, Screen
-from test_readiness import make_ready
+from test_readiness import make_ready, whole
 
 DATE_TOKEN = re.compile(r"<!date\^(\d+)\^")
 PLAIN_TIME = re.compile(r"\b\d{2}:\d{2} [A-Z]{3,4}\b")  # a time written out, outside a date token
@@ -60,10 +60,11 @@ def test_a_lead_reads_one_primary_action_and_the_not_ready_notice_opens_the_chec
     assert notice.buttons == ["Open checklist", "Details"]
     checklist = notice.tap("Open checklist").modal()
     assert checklist.view["callback_id"] == "ready_checklist"
+    words = whole(checklist)  # the summary, then each section opened in turn
     # No partner in the directory: said once per need, without a command printed as code.
-    assert "partner add" not in checklist.words and "`" not in outside_tokens(
-        "\n".join(line for line in checklist.words.splitlines() if "directory" in line))
-    assert "a coordinator adds one, then tap Refresh" in checklist.words
+    assert "partner add" not in words and "`" not in outside_tokens(
+        "\n".join(line for line in words.splitlines() if "directory" in line))
+    assert "a coordinator adds one, then tap Refresh" in words
 
     # Ready: Record Go is the one primary button of the shift's row (there were two).
     make_ready(bot, number)

@@ -194,7 +194,7 @@ def test_a_typed_name_is_gone(bot, night):  # noqa: F811
     assert "Ana Example gave" in words and "Judge" not in words
     assert [r["issued_to"] for r in bot.db.query("SELECT issued_to FROM statements ORDER BY number")] == [
         "Lee Lead", "Ana Example"]
-    help_text = Phone(bot, "UA").command("help").reply().words
+    help_text = Phone(bot, "UA").command("help commands").reply().words
     assert "YOUR NAME" not in help_text and "as Slack knows it" in help_text
     assert "hours verify" not in help_text  # a volunteer's help lists what they may use
-    assert "/outreach hours verify NUMBER" in Phone(bot, ADMIN).command("help").reply().words
+    assert "/outreach hours verify NUMBER" in Phone(bot, ADMIN).command("help commands").reply().words

@@ -68,6 +68,21 @@ def opened(bot, number, user=ADMIN):
     return Phone(bot, user).command(f"checklist {number}").modal()
 
 
+def section(screen, name):
+    """Open one section of the checklist modal from its summary (the modal is updated in place)."""
+    return screen.tap("Open", near=f"*{name}*").modal()
+
+
+def every_section(screen):
+    """Each section of the checklist modal, opened in turn from its summary."""
+    return [section(screen, name) for name in rd.SECTIONS.values() if f"*{name}*:" in screen.words]
+
+
+def whole(screen):
+    """Every word of the checklist modal: its summary and each of its sections."""
+    return "\n".join([screen.words] + [part.words for part in every_section(screen)])
+
+
 def asked_for(screen, near):
     """Tick an evidence item's box: the question pushed over the checklist (once the tap's work is done)."""
     tapped = screen.choose("Done", near=near)
@@ -93,8 +108,8 @@ def answered(asked, values, checklist_id):
 
 
 def words(bot, number, user=ADMIN):
-    """Every word of the checklist modal."""
-    return opened(bot, number, user).words
+    """Every word of the checklist modal (its summary and each of its sections)."""
+    return whole(opened(bot, number, user))
 
 
 def team_up(bot, number, users=("UA", "UB")):
@@ -132,10 +147,12 @@ def test_new_shift_gets_its_own_checklist_and_who_may_see_it(bot):
     assert [r["item_id"] for r in rows] == [e.id for e in protocol(bot).checklist]
     lead = opened(bot, number, "ULEAD")
     assert lead.kind == "modal" and lead.view["callback_id"] == "ready_checklist"
+    parts = every_section(lead)
     assert "1 of 14 ready" in lead.words  # the hotline; the lead (the team so far) lacks the training
-    assert "Not ready" in lead.words and "team 1 of minimum 2, the lead included" in lead.words
+    assert "Not ready" in lead.words and "team 1 of minimum 2, the lead included" in whole(lead)
     assert "Law enforcement" in lead.words
-    ticks = [b["accessory"] for b in lead.blocks if (b.get("accessory") or {}).get("action_id") == "ready_tick"]
+    ticks = [b["accessory"] for part in parts for b in part.blocks
+             if (b.get("accessory") or {}).get("action_id") == "ready_tick"]
     assert len(ticks) == 8 and all(len(t["options"]) == 1 for t in ticks)
     stranger, _ = checklist(bot, "USTRANGER", number)
     assert "Only the shift's lead, its volunteers and coordinators" in stranger["text"] and "blocks" not in stranger
@@ -266,7 +283,8 @@ def test_languages_covered_by_member_or_partner_on_call(bot):
     assert rd.languages_of(bot.db, "UA") == ["es"]
     assert "not covered: Vietnamese" in words(bot, number)
     add_partner(bot, "Saigon Help", ["translation"], languages=["vi"])
-    picked = opened(bot, number).choose("Saigon Help (24/7)", near="*Translation and interpretation*").modal()
+    picked = section(opened(bot, number), "Service readiness").choose(
+        "Saigon Help (24/7)", near="*Translation and interpretation*").modal()
     assert "covered: Spanish, Vietnamese" in picked.words
 
 
@@ -274,7 +292,7 @@ def test_services_on_call_per_category(bot):
     number = bot.create_shift()
     assert "no partner on call for Crisis intervention, Emergency housing, Medical care" in words(bot, number)
     partner = add_partner(bot, "All Night", DEFAULT_CATEGORIES)
-    screen = opened(bot, number, "ULEAD")
+    screen = section(opened(bot, number, "ULEAD"), "Service readiness")
     first = screen.view["id"]
     for category in DEFAULT_CATEGORIES:
         name = protocol(bot).category_name(category)
@@ -301,7 +319,7 @@ def tick_action(selected):
 
 def test_lead_ticks_items_and_the_modal_updates_in_place(bot):
     number = bot.create_shift()
-    screen = opened(bot, number, "ULEAD")
+    screen = section(opened(bot, number, "ULEAD"), "Law enforcement")
     screen = screen.choose("Done", near="A law enforcement liaison was notified").modal()
     screen = screen.choose("Done", near="The response protocol with law enforcement").modal()
     assert "3 of 14 ready" in screen.words
@@ -309,7 +327,7 @@ def test_lead_ticks_items_and_the_modal_updates_in_place(bot):
     rows = {r["item_id"]: r for r in bot.db.query("SELECT * FROM readiness_items WHERE shift_id = ?", [number])}
     assert rows["le-liaison"]["ticked_by"] == "ULEAD" and rows["le-liaison"]["ticked_at"]
     # Unticking one (a coordinator, in their own modal): the other stays.
-    opened(bot, number).choose("Done", near="A law enforcement liaison was notified").modal()
+    section(opened(bot, number), "Law enforcement").choose("Done", near="A law enforcement liaison was notified").modal()
     rows = {r["item_id"]: r for r in bot.db.query("SELECT * FROM readiness_items WHERE shift_id = ?", [number])}
     assert rows["le-liaison"]["ticked_by"] is None and rows["le-protocol"]["ticked_by"] == "ULEAD"
     audit = [r["action"] for r in bot.db.query("SELECT action FROM audit WHERE action LIKE 'readiness.%'")]
@@ -338,7 +356,7 @@ def test_volunteers_cannot_tick_or_choose_even_with_forged_payloads(bot):
         assert "Only the shift's lead and coordinators can change its checklist or record Go" in go["text"]
     # A tick forged from inside a checklist modal (the lead's, replayed by a volunteer) is refused in that modal.
     volunteer = Phone(bot, "UA")
-    lead_modal = opened(bot, number, "ULEAD")
+    lead_modal = section(opened(bot, number, "ULEAD"), "Team and safety")
     refused = volunteer.screen_of_view("modal", lead_modal.view).choose("Done", near="Buddy pairs").modal()
     assert "Only the shift's lead and coordinators can change its checklist" in refused.words
     assert not refused.buttons and "Done" not in refused.words
@@ -349,7 +367,7 @@ def test_volunteers_cannot_tick_or_choose_even_with_forged_payloads(bot):
 
 def test_evidence_items_ask_for_evidence_in_a_pushed_view(bot):
     number = bot.create_shift()
-    screen = opened(bot, number, "ULEAD")
+    screen = section(opened(bot, number, "ULEAD"), "Team and safety")
     # Ticking an evidence item's box pushes the question over the checklist instead of ticking it bare.
     tapped = screen.choose("Done", near="The meeting point is set")
     asked = tapped.modal()
@@ -368,7 +386,7 @@ def test_evidence_items_ask_for_evidence_in_a_pushed_view(bot):
 
 def test_who_is_called_if_the_team_goes_silent_is_a_member_picked(bot):
     number = bot.create_shift()
-    asked = asked_for(opened(bot, number, "ULEAD"), "Someone is named to call")
+    asked = asked_for(section(opened(bot, number, "ULEAD"), "Team and safety"), "Someone is named to call")
     field = next(b for b in asked.blocks if b["type"] == "input")
     assert field["element"]["type"] == "users_select"
     assert asked.submit({"Who is called if the team goes silent?": None}).errors == {

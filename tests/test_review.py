@@ -151,6 +151,7 @@ ACTIONS = [  # action_id, value (from the night's ids), words of the refusal
     ("training_attendance", "{shift}", "not a training"),
     ("ready_go", "{shift}", "Only the shift's lead and coordinators"),
     ("ready_open", "{shift}", "Only the shift's lead and coordinators"),
+    ("ready_section", "{shift}:team-safety", "Only the shift's lead and coordinators"),
     ("sos_press", "{shift}", "Only the lead or a confirmed member"),
     ("cover_take", "{offer}", "isn't yours"),
     ("cover_decline", "{offer}", "isn't yours"),

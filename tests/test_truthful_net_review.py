@@ -380,7 +380,8 @@ def test_cancelling_a_night_while_the_team_is_out_does_not_stop_watching_them(bo
 def test_the_named_contact_cannot_take_an_sos_on_before_the_climb_reached_them(bot):
     from phone import Phone
     number = team_of(bot, "UA")
-    checklist = Phone(bot, "ULEAD").command(f"checklist {number}").modal()
+    summary = Phone(bot, "ULEAD").command(f"checklist {number}").modal()
+    checklist = summary.tap("Open", near="*Team and safety*").modal()
     tapped = checklist.choose("Done", near="Someone is named to call")
     form = tapped.modal()
     tapped.home()
