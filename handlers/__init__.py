@@ -31,6 +31,7 @@ from handlers import (
     readiness,
     reminders,
     reports,
+    rota,
     safety,
     series,
     shifts,
@@ -57,6 +58,7 @@ SURFACES = (
     hours,
     directory,
     phone,
+    rota,
     health,  # last: its periodic job records that the timer ran
 )
 
