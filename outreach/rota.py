@@ -270,20 +270,30 @@ def watched_shifts(db: Database, *, since: datetime, until: datetime) -> list[in
         "ORDER BY starts_at, id", [iso(since), iso(until)])]
 
 
+def _handed_over(db: Database, settings: Settings, now: datetime) -> tuple[Turn, str | None] | None:
+    """The turn to hand over to now and the person last handed over to; None when nothing is to be done."""
+    turns = next_turns(db, settings, at=now, count=1)
+    if not turns:
+        return None
+    last = last_handover(db)
+    previous = last["user_id"] if last else None
+    if (last is not None and previous == turns[0].user) or (last is None and turns[0].user is None):
+        return None  # the same person, or a rota whose first night has nobody: nothing to hand over
+    return turns[0], previous
+
+
 def handover_due(store: Store, settings: Settings, *, now: datetime) -> bool:
     """When the person on call now is not the one last handed over to, record the hand-over once and queue the
-    new person's DM and the coordinators' channel line; True when a hand-over was made now."""
+    new person's DM and the coordinators' channel line; True when a hand-over was made now. Read first: on most
+    ticks nothing changed, and no write is taken."""
+    with store.read() as db:
+        if _handed_over(db, settings, now) is None:
+            return False
     with store.write() as db:
-        turns = next_turns(db, settings, at=now, count=1)
-        if not turns:
+        found = _handed_over(db, settings, now)
+        if found is None:
             return False
-        turn = turns[0]
-        last = last_handover(db)
-        previous = last["user_id"] if last else None
-        if last is not None and previous == turn.user:
-            return False
-        if last is None and turn.user is None:
-            return False  # a rota whose first night has nobody: nothing to hand over
+        turn, previous = found
         started = iso(turn.starts_at)
         db.execute("INSERT INTO rota_handovers (started_at, user_id, previous, at) VALUES (?, ?, ?, ?)",
                    [started, turn.user, previous, iso(now)])
