@@ -95,7 +95,8 @@ def notice_turn(kit: Kit, context: dict) -> tuple[str, list[dict]]:
         ids = rota.watched_shifts(db, since=starts, until=min(ends, starts + rota.LIST_SPAN))
         texted = bool(phones.verified(db, [str(context["user"])])) and settings.twilio
     shifts = [s for s in (sh.load_shift(store, i) for i in ids[:rota.LIST_MAX]) if s]
-    text = kit.render("rota/turn.j2", starts_at=starts, ends_at=ends, previous=context.get("previous"),
+    text = kit.render("rota/turn.j2", starts_at=starts, ends_at=ends, open_ended=bool(context.get("open_ended")),
+                      previous=context.get("previous"),
                       shifts=shifts, more=max(len(ids) - rota.LIST_MAX, 0), texted=texted, tz=settings.timezone)
     return text, bk.message(bk.sections(text))
 

@@ -66,6 +66,7 @@ class Turn:
     first_night: date
     nights: int
     override: bool = False
+    open_ended: bool = False  # no change of person within TURN_LOOKAHEAD nights: `ends_at` is only that far
 
 
 # ---------------------------------------------------------------- nights
@@ -114,18 +115,19 @@ def overrides(db: Database, *, since: date) -> dict[date, str]:
         "SELECT night, user_id FROM rota_overrides WHERE night >= ? ORDER BY night", [since.isoformat()])}
 
 
-def _weekly(rota: Rota, settings: Settings) -> rrule:
-    """The rota's turn starts: weekly from its first turn, at the hand-over time, in the coalition's zone."""
+def weekly(rota: Rota, settings: Settings) -> rrule:
+    """The rota's turn starts: weekly from its first turn, at the hand-over time, in the coalition's zone
+    (cached: one rule answers every night of a listing)."""
     zone = ZoneInfo(settings.timezone)
-    return rrule(WEEKLY, dtstart=datetime.combine(rota.starts_on, settings.oncall_handover, tzinfo=zone))
+    return rrule(WEEKLY, dtstart=datetime.combine(rota.starts_on, settings.oncall_handover, tzinfo=zone), cache=True)
 
 
-def rota_person(rota: Rota | None, night: date, settings: Settings) -> str | None:
+def rota_person(rota: Rota | None, night: date, settings: Settings, *, rule: rrule | None = None) -> str | None:
     """Whose weekly turn a night falls in (None: before the rota starts, no rota, or an empty place)."""
     if rota is None or not rota.people or night < rota.starts_on:
         return None
     moment = datetime.combine(night, settings.oncall_handover, tzinfo=ZoneInfo(settings.timezone))
-    turn = _weekly(rota, settings).before(moment, inc=True)
+    turn = (rule or weekly(rota, settings)).before(moment, inc=True)
     if turn is None:
         return None
     index = (turn.date() - rota.starts_on).days // 7
@@ -135,13 +137,14 @@ def rota_person(rota: Rota | None, night: date, settings: Settings) -> str | Non
 def nights(db: Database, settings: Settings, *, first: date, count: int) -> list[tuple[date, str | None, bool]]:
     """Each of `count` nights from `first`: who is on call (None: nobody on the rota) and whether it was taken."""
     rota, taken = get(db), overrides(db, since=first)
+    rule = weekly(rota, settings) if rota is not None and rota.people else None
     out = []
     for n in range(count):
         night = first + timedelta(days=n)
         if night in taken:
             out.append((night, taken[night], True))
         else:
-            out.append((night, rota_person(rota, night, settings), False))
+            out.append((night, rota_person(rota, night, settings, rule=rule), False))
     return out
 
 
@@ -165,7 +168,7 @@ def next_turns(db: Database, settings: Settings, *, at: datetime, count: int = 2
         night, user, taken = seen[start]
         turns.append(Turn(user=user, starts_at=night_start(night, settings),
                           ends_at=night_start(first + timedelta(days=i), settings), first_night=night,
-                          nights=i - start, override=taken))
+                          nights=i - start, override=taken, open_ended=i == len(seen)))
         if len(turns) >= count:
             break
         start = i
@@ -298,7 +301,7 @@ def handover_due(store: Store, settings: Settings, *, now: datetime) -> bool:
         db.execute("INSERT INTO rota_handovers (started_at, user_id, previous, at) VALUES (?, ?, ?, ?)",
                    [started, turn.user, previous, iso(now)])
         context = {"user": turn.user, "previous": previous, "starts_at": started, "ends_at": iso(turn.ends_at),
-                   "nights": turn.nights}
+                   "nights": turn.nights, "open_ended": turn.open_ended}
         if turn.user:
             outbox.enqueue(db, key=f"rota:turn:{started}:{turn.user}", channel=turn.user, template="rota/turn",
                            context=context, due_at=now, now=now)

@@ -222,6 +222,9 @@ def test_the_directory_seeing_a_member_deleted_takes_them_off_the_rota(bot, cloc
     bot.make_coordinator("UCAR")
     set_rota(bot, "UCAR", ["UCAR"], "2026-11-22")
     eventually(lambda: rota.load(bot.store) is not None)
+    assert "*Tonight:* nobody on the rota" in Phone(bot, "UCAR").home().words  # Saturday's night, before the start
+    at(bot, NOON)
+    assert "*Tonight:* <@UCAR>, with no hand-over in the next 8 weeks" in Phone(bot, "UCAR").home().words
     bot.fake.add_user("UCAR", real_name="Car Example", deleted=True)
     people.queue(bot.store, ["UCAR"])
     at(bot, clock() + timedelta(minutes=1))
