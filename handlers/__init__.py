@@ -32,6 +32,7 @@ from handlers import (
     readiness,
     reminders,
     reports,
+    rota,
     safety,
     series,
     shifts,
@@ -59,6 +60,7 @@ SURFACES = (
     directory,
     phone,
     drills,
+    rota,
     health,  # last: its periodic job records that the timer ran
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from slack_bolt import App
@@ -32,6 +32,18 @@ PER_TICK = 10  # look-ups per timer tick (every 20 s): at most 30 a minute, unde
 SCOPE_PAUSE = timedelta(hours=1)  # after `missing_scope`, no look-up for an hour (the app may be reinstalled since)
 RATE_PAUSE = timedelta(minutes=1)  # after `ratelimited` without a Retry-After
 SLOW_PAUSE = timedelta(minutes=1)  # after a look-up that timed out or found Slack unreachable
+# What follows a member leaving the workspace (Slack says `deleted`), fn(kit, user id); each must be
+# idempotent: a `user_change` and every daily look-up of a deactivated member say it again (handlers/rota.py).
+LEFT: list[Callable[[Kit, str], None]] = []
+
+
+def left(kit: Kit, user: str) -> None:
+    """A member left the workspace: run what follows it."""
+    for fn in LEFT:
+        try:
+            fn(kit, user)
+        except Exception:  # one consequence failing must not stop the others; the next notice tries again
+            log.exception("after %s left the workspace, %s failed", user, getattr(fn, "__name__", fn))
 
 
 def person_from_slack(user: dict) -> people.Person | None:
@@ -49,8 +61,9 @@ def person_from_slack(user: dict) -> people.Person | None:
 class Directory:
     """Looks people up in Slack for the directory, paced, and falls back to member ids."""
 
-    def __init__(self, services: Services, client: WebClient) -> None:
+    def __init__(self, services: Services, client: WebClient, kit: Kit) -> None:
         self.services = services
+        self.kit = kit
         # Its own client: a short timeout, and no retry that would wait through a rate limit or a timeout.
         self.client = WebClient(token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT,
                                 retry_handlers=[])
@@ -101,6 +114,8 @@ class Directory:
             people.tried(self.services.store, user, now=now)
             return False
         people.record(self.services.store, person, now=now)
+        if person.deleted:
+            left(self.kit, person.user_id)
         return True
 
     def names(self, ids: Iterable[str | None], *, fetch: bool = True) -> dict[str, str]:
@@ -134,7 +149,7 @@ class Directory:
 
 def register(app: App, kit: Kit) -> None:
     """Give the kit names for files, refresh the directory on the timer, and follow profile changes."""
-    directory = Directory(kit.services, app.client)
+    directory = Directory(kit.services, app.client, kit)
     kit.names = directory.names
     kit.periodic.append(directory.refresh)
 
@@ -144,3 +159,5 @@ def register(app: App, kit: Kit) -> None:
         person = person_from_slack(user) if isinstance(user, dict) else None
         if person is not None:  # kept only for members the bot already needs
             people.record(kit.services.store, person, now=kit.services.now(), only_known=True)
+            if person.deleted:  # whether the directory knew them or not: the rota, a role, a lead may
+                left(kit, person.user_id)

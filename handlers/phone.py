@@ -344,7 +344,7 @@ def notice_dnd(kit: Kit, context: dict) -> tuple[str, list[dict]]:
 def may_take(kit: Kit, user: str, shift_id: int) -> bool:
     """Coordinators, the people on call and the shift's named contacts may take an alarm from their phone."""
     services = kit.services
-    return services.role(user) >= Role.COORDINATOR or user in phones.people_on_call(services.settings) or \
+    return services.role(user) >= Role.COORDINATOR or \
         safety.may_acknowledge(services.store, services.settings, shift_id=shift_id, user=user)
 
 

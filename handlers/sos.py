@@ -269,9 +269,11 @@ def press(kit: Kit, *, shift_id: int, user: str, request_key: str,
     services = kit.services
     settings = services.settings
     coordinators = services.coordinators()
+    with services.store.read() as db:
+        on_call = phones.people_on_call(db, settings, now=services.now())
     outcome, item, shift = sos.press(services.store, shift_id=shift_id, user=user, request_key=request_key,
                                      channel=settings.coordinator_channel, coordinators=coordinators, typed=typed,
-                                     texted=coordinators + phones.people_on_call(settings) if settings.twilio else None,
+                                     texted=coordinators + on_call if settings.twilio else None,
                                      call_after=settings.call_after if settings.twilio_from else None)
     kit.notifier.flush(urgent=True)  # at once, before any ordinary notice: the post, the DMs, the presser's DM
     return outcome, item, shift

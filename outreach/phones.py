@@ -32,7 +32,7 @@ from typing import Literal
 import phonenumbers
 from sqlite_utils import Database
 
-from outreach import outbox
+from outreach import outbox, rota
 from outreach.settings import Settings
 from outreach.store import Store, from_iso, iso
 
@@ -46,9 +46,12 @@ Started = Literal["sent", "bad_number", "taken"]
 Checked = Literal["verified", "wrong", "expired", "too_many", "none"]
 
 
-def people_on_call(settings: Settings) -> list[str]:
-    """The people on call tonight: the one place that says who they are (the rota will come here first)."""
-    return list(settings.oncall_coordinators)
+def people_on_call(db: Database, settings: Settings, *, now: datetime) -> list[str]:
+    """The people on call at `now`, the one place that says who they are: tonight's person on the rota (an
+    override first, outreach/rota.py), else OUTREACH_ONCALL_COORDINATORS. It takes `now` (the caller's clock)
+    and the caller's connection, so a climb inside its transaction asks at its own instant."""
+    person = rota.on_call(db, settings, at=now)
+    return [person] if person else list(settings.oncall_coordinators)
 
 
 def normalise(text: str, region: str) -> str | None:

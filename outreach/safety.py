@@ -697,9 +697,9 @@ def named_contacts(db: Database, shift_id: int) -> list[str]:
 def may_acknowledge(store: Store, settings: Settings, *, shift_id: int, user: str) -> bool:
     """Besides coordinators, the people level 3 reaches may take the alert on: the on-call coordinators, and
     the named contacts once level 3 reached them (before that, a tap would take on what they were never told)."""
-    if user in phones.people_on_call(settings):
-        return True
     with store.read() as db:
+        if user in phones.people_on_call(db, settings, now=store.clock()):
+            return True
         return user in named_contacts(db, shift_id) and any(
             s["step"] == "contacts" and user in s["people"] for s in steps(db, shift_id))
 
@@ -794,16 +794,17 @@ def _climb(
         new = record_step(db, shift.id, reason, "coordinators", 2, ([channel] if channel else []) + coordinators, now)
         queued += _raise(db, shift_id=shift.id, reason=reason, rounds=rounds, new=new, channel=channel,
                          people=coordinators, now=now)
+        on_call = phones.people_on_call(db, settings, now=now)
         if settings.twilio:  # by SMS: the people on call at once, everyone told after sms_after unless taken on
-            phones.queue_escalation(db, shift_id=shift.id, reason=reason, at_once=phones.people_on_call(settings),
+            phones.queue_escalation(db, shift_id=shift.id, reason=reason, at_once=on_call,
                                     later=coordinators, now=now, after=settings.sms_after)
         for k in range(1, rounds + 1):
             record_step(db, shift.id, reason, f"repeat:{k}", 2, [], coordinators_at + k * settings.escalation_repeat)
         if rounds >= settings.escalation_contacts_after:  # level 3: the named contacts and the on-call list
             level = 3
-            contacts = list(dict.fromkeys(named_contacts(db, shift.id) + phones.people_on_call(settings)))
+            contacts = list(dict.fromkeys(named_contacts(db, shift.id) + on_call))
             if settings.twilio:
-                phones.queue_escalation(db, shift_id=shift.id, reason=reason, at_once=phones.people_on_call(settings),
+                phones.queue_escalation(db, shift_id=shift.id, reason=reason, at_once=on_call,
                                         later=contacts, now=now, after=settings.sms_after)
             for user in contacts:
                 if outbox.enqueue(db, key=dm_key(shift.id, reason, user), channel=user, template="safety/escalation",

@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -58,6 +58,8 @@ class Settings:
     escalation_team_wait: timedelta = timedelta(0)
     escalation_contacts_after: int = 2
     oncall_coordinators: tuple[str, ...] = ()
+    # When a turn of the on-call rota changes (outreach/rota.py), in OUTREACH_TIMEZONE.
+    oncall_handover: time = time(12, 0)
     coalition_name: str | None = None
     inkind_rate: float | None = None
     currency: str = "USD"
@@ -280,7 +282,15 @@ def _climb_settings(env: Mapping[str, str]) -> dict:
             "OUTREACH_ONCALL_COORDINATORS", f"{', '.join(bad)} is not a Slack user id",
             "List member ids like U012ABCDEF, comma-separated: who is told when an escalation goes unanswered",
         )
-    return {"escalation_team_wait": wait, "escalation_contacts_after": after, "oncall_coordinators": oncall}
+    handover_text = _get(env, "OUTREACH_ONCALL_HANDOVER") or "12:00"
+    found = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", handover_text)
+    if not found:
+        raise SettingsError(
+            "OUTREACH_ONCALL_HANDOVER", f"{handover_text!r} is not a time of day",
+            "Give the local time (24-hour, like 12:00 or 09:30) at which one on-call turn hands over to the next",
+        )
+    return {"escalation_team_wait": wait, "escalation_contacts_after": after, "oncall_coordinators": oncall,
+            "oncall_handover": time(int(found.group(1)), int(found.group(2)))}
 
 
 RATE = re.compile(r"^[0-9]{1,5}(?:[.,][0-9]{1,2})?$")

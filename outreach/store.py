@@ -594,6 +594,19 @@ def m025_alert_phones(db: Database) -> None:
 
 
 @migrations()
+def m026_rota(db: Database) -> None:
+    """The on-call rota (outreach/rota.py): the coordinators taking weekly turns in order from a start date
+    (a leaver's place kept empty), the nights one of them took instead ("I'll take Friday"), and each hand-over
+    made, so a turn is handed over once."""
+    db["rota"].create({"id": int, "people": str, "starts_on": str, "set_by": str, "set_at": str}, pk="id",
+                      not_null={"people", "starts_on"})
+    db["rota_overrides"].create({"night": str, "user_id": str, "set_by": str, "set_at": str}, pk="night",
+                                not_null={"user_id"})
+    db["rota_handovers"].create({"id": int, "started_at": str, "user_id": str, "previous": str, "at": str}, pk="id",
+                                not_null={"started_at", "at"})
+
+
+@migrations()
 def m028_drills(db: Database) -> None:
     """Drills of the safety net (outreach/drills.py): who started one, when, by which paths (`drills`), and
     each person it went to, when and how they took it (`drill_people`); and the episodes when Slack messages
