@@ -21,6 +21,7 @@ from handlers import (
     cover,
     debriefs,
     directory,
+    field,
     health,
     home,
     hours,
@@ -57,6 +58,7 @@ SURFACES = (
     hours,
     directory,
     phone,
+    field,  # after phone: it adds the SMS words and the duress word to it
     health,  # last: its periodic job records that the timer ran
 )
 

@@ -593,6 +593,15 @@ def m025_alert_phones(db: Database) -> None:
     db.execute("CREATE INDEX notifications_phone_sid ON notifications(ts) WHERE channel LIKE 'call:%'")
 
 
+@migrations()
+def m027_duress(db: Database) -> None:
+    """A person's duress word (outreach/duress.py), only as a salted hash; and an SOS marked duress (raised by a
+    check-out with that word: its coordinators are told, its team never)."""
+    db["duress_words"].create({"user_id": str, "salt": str, "hash": str, "set_at": str}, pk="user_id",
+                              not_null={"salt", "hash", "set_at"})
+    db["sos"].add_column("duress", int, not_null_default=0)
+
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 
