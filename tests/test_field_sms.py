@@ -9,15 +9,12 @@ import itertools
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
+import test_twilio
 from conftest import ADMIN, COORD_CHANNEL, Bot, at, eventually, message_text
-from faketwilio import FakeTwilio
 from phone import Phone
 from test_sos import night
 from test_twilio import NUMBER, TAKE_TEXT, verify_phone, webhook
 
-from handlers.phone import routes
-from handlers.web import WebServer, wsgi_app
 from outreach import duress
 
 START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # the test shift: 19:00-23:00 Chicago
@@ -26,23 +23,7 @@ END = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
 UA_PHONE, LEAD_PHONE, UB_PHONE = "+13125550177", "+13125550188", "+13125550199"
 WORD = "Blue Heron"
 SIDS = itertools.count(1)
-
-
-@pytest.fixture
-def twilio():
-    with FakeTwilio() as server:
-        yield server
-
-
-@pytest.fixture
-def fbot(fake, tmp_path, clock, twilio):
-    instance = Bot(fake, tmp_path, clock, env=twilio.env())
-    hooks = WebServer(wsgi_app(None, routes(instance.kit)), host="127.0.0.1", port=0)
-    hooks.start()
-    instance.hooks = f"http://127.0.0.1:{hooks.port}"
-    yield instance
-    hooks.stop()
-    instance.close()
+twilio, tbot = test_twilio.twilio, test_twilio.tbot  # the fake Twilio and a bot serving its webhooks (fixtures)
 
 
 def sms(bot, number, body, *, sid=None, **kw):
@@ -147,8 +128,8 @@ def test_the_start_is_texted_once_to_those_expected_out_even_across_a_restart(fa
 # -- IN, OUT, SOS by SMS
 
 
-def test_in_and_out_by_sms_act_as_the_buttons_for_that_member_only(fbot, twilio):
-    bot = fbot
+def test_in_and_out_by_sms_act_as_the_buttons_for_that_member_only(tbot, twilio):
+    bot = tbot
     number = team_night(bot, twilio)
     assert sms(bot, UA_PHONE, "in") == (f"Outreach: checked in for #{number}. Reply OUT when you are back, "
                                         "SOS if you need help now.")
@@ -167,8 +148,8 @@ def test_in_and_out_by_sms_act_as_the_buttons_for_that_member_only(fbot, twilio)
     assert bot.db.execute("SELECT checked_out_at FROM safety WHERE shift_id = ?", [number]).fetchone()[0]
 
 
-def test_refusals_by_sms_say_why_and_change_nothing(fbot, twilio):
-    bot = fbot
+def test_refusals_by_sms_say_why_and_change_nothing(tbot, twilio):
+    bot = tbot
     number = team_night(bot, twilio)
     verify_phone(bot, twilio, "UB", "312 555 0199")  # verified, not on the shift
     before = bot.db.execute("SELECT count(*) FROM member_checkins").fetchone()[0]
@@ -189,8 +170,8 @@ def test_refusals_by_sms_say_why_and_change_nothing(fbot, twilio):
     assert checkin(bot, number, "UA") is None
 
 
-def test_several_live_shifts_a_bare_word_is_answered_with_which_reply_does_which(fbot, twilio):
-    bot = fbot
+def test_several_live_shifts_a_bare_word_is_answered_with_which_reply_does_which(tbot, twilio):
+    bot = tbot
     planned = []
 
     def second_shift():
@@ -205,8 +186,8 @@ def test_several_live_shifts_a_bare_word_is_answered_with_which_reply_does_which
     assert checkin(bot, second, "UA")[0] and checkin(bot, first, "UA") is None
 
 
-def test_sos_by_sms_alerts_the_coordinators_once_per_message(fbot, twilio):
-    bot = fbot
+def test_sos_by_sms_alerts_the_coordinators_once_per_message(tbot, twilio):
+    bot = tbot
     number = team_night(bot, twilio)
     sid = "SM" + "5" * 32
     answer = sms(bot, UA_PHONE, "sos", sid=sid)
@@ -251,8 +232,8 @@ def coordinator_was_told(bot, number):
     return dm
 
 
-def test_out_with_the_duress_word_by_sms_reads_as_a_check_out_and_alerts_only_the_coordinators(fbot, twilio, caplog):
-    bot = fbot
+def test_out_with_the_duress_word_by_sms_reads_as_a_check_out_and_alerts_only_the_coordinators(tbot, twilio, caplog):
+    bot = tbot
     number = team_night(bot, twilio)
     set_word(bot, "UA")
     assert sms(bot, UA_PHONE, "in") .startswith("Outreach: checked in")
@@ -277,8 +258,8 @@ def test_out_with_the_duress_word_by_sms_reads_as_a_check_out_and_alerts_only_th
     assert not any("heron" in r.getMessage().lower() for r in caplog.records)
 
 
-def test_check_out_opens_a_form_for_someone_with_a_word_anything_else_typed_is_a_check_out(fbot, twilio):
-    bot = fbot
+def test_check_out_opens_a_form_for_someone_with_a_word_anything_else_typed_is_a_check_out(tbot, twilio):
+    bot = tbot
     number = night(bot)
     bot.train("UB")
     assert "signed up" in bot.command("UB", f"signup {number}").text()
@@ -295,7 +276,8 @@ def test_check_out_opens_a_form_for_someone_with_a_word_anything_else_typed_is_a
     assert form.inputs == ["Word"] and "back and safe" in form.words
     assert form.submit({"Word": "hello"}).answer == {}  # not the word: a check-out, never an error
     eventually(lambda: checkin(bot, number, "UA")[1] is not None)
-    mine = Phone(bot, "UA").last_dm()
+    eventually(lambda: any("Checked out of shift" in d.text for d in Phone(bot, "UA").dms()))
+    mine = next(d for d in Phone(bot, "UA").dms() if "Checked out of shift" in d.text)
     def said(text):  # the same answer, but for who is still out
         return re.sub(r" Still out: [^.]*\.", "", text).split(" They check")[0]
 
@@ -303,8 +285,8 @@ def test_check_out_opens_a_form_for_someone_with_a_word_anything_else_typed_is_a
     assert bot.db.execute("SELECT count(*) FROM sos").fetchone()[0] == 0
 
 
-def test_the_duress_word_typed_in_the_check_out_form(fbot, twilio):
-    bot = fbot
+def test_the_duress_word_typed_in_the_check_out_form(tbot, twilio):
+    bot = tbot
     number = night(bot)
     verify_phone(bot, twilio, "UCO")
     set_word(bot, "UA")
@@ -330,8 +312,8 @@ def test_the_duress_word_typed_in_the_check_out_form(fbot, twilio):
     assert bot.db.execute("SELECT resolved_at FROM incidents WHERE shift_id = ?", [number]).fetchone()[0] is None
 
 
-def test_the_word_is_kept_hashed_and_can_be_changed_or_removed(fbot, twilio):
-    bot = fbot
+def test_the_word_is_kept_hashed_and_can_be_changed_or_removed(tbot, twilio):
+    bot = tbot
     set_word(bot, "UA")
     row = bot.db.execute("SELECT salt, hash FROM duress_words WHERE user_id = 'UA'").fetchone()
     assert row[0] and row[1] and WORD.lower() not in row[1]
