@@ -391,9 +391,10 @@ def answer_sms(kit: Kit, *, sender: str, body: str, sid: str = "") -> str:
     if shift_id is None or shift_id not in choices:
         reply.message(kit.render("phone/answer.j2", outcome="choose", choices=choices))
         return str(reply)
+    told = phones.team_told(store, shift_id)
     done = take(kit, user=user, shift_id=shift_id, how="sms")
     reply.message(kit.render("phone/answer.j2", outcome="taken" if done else "not_taken", shift_id=shift_id,
-                             choices=choices))
+                             choices=choices, told=told))
     return str(reply)
 
 
@@ -412,8 +413,9 @@ def answer_voice(kit: Kit, *, call_sid: str, digits: str) -> str:
         return str(twiml)
     with store.write() as db:
         safety.record_step(db, shift_id, safety.NIGHT, f"pressed1:{user}", 2, [user], store.clock(), by=user)
+    told = phones.team_told(store, shift_id)
     done = take(kit, user=user, shift_id=shift_id, how="call")
-    twiml.say(kit.render("phone/voice.j2", outcome="taken" if done else "already"))
+    twiml.say(kit.render("phone/voice.j2", outcome="taken" if done else "already", told=told))
     return str(twiml)
 
 

@@ -273,6 +273,15 @@ def open_alarms(db: Database, user: str) -> list[int]:
         "WHERE shift_id = ? AND acked_at IS NULL AND expired_at IS NULL LIMIT 1", [s, s]).fetchone()]
 
 
+def team_told(store: Store, shift_id: int) -> bool:
+    """Whether taking the shift's alarm on tells its team: False when all that is open is a duress SOS."""
+    with store.read() as db:
+        return db.execute("SELECT 1 FROM sos WHERE shift_id = ? AND acked_at IS NULL AND NOT duress UNION ALL "
+                          "SELECT 1 FROM escalations WHERE shift_id = ? AND acked_at IS NULL AND expired_at IS NULL "
+                          "LIMIT 1", [shift_id, shift_id]).fetchone() is not None or not db.execute(
+            "SELECT 1 FROM sos WHERE shift_id = ? AND acked_at IS NULL AND duress", [shift_id]).fetchone()
+
+
 def call_of(db: Database, sid: str) -> tuple[str, int] | None:
     """The member and shift of a call placed by the bot, by Twilio's CallSid."""
     row = next(db.query("SELECT channel, context FROM notifications WHERE ts = ? AND channel LIKE 'call:%'", [sid]), None)

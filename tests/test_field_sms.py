@@ -245,9 +245,10 @@ def test_out_with_the_duress_word_by_sms_reads_as_a_check_out_and_alerts_only_th
     dm = coordinator_was_told(bot, number)
     twilio.wait_for("Messages", where=lambda m: m["to"] == NUMBER and m["body"] == TAKE_TEXT)  # by SMS too
     assert TAKE_TEXT not in twilio.sms_to(LEAD_PHONE)  # never to anyone on the team
-    # the coordinator takes it on: the team is not told
-    dm.tap("I'm on it")
-    eventually(lambda: bot.db.execute("SELECT acked_by FROM sos").fetchone()[0] == "UCO")
+    # the coordinator takes it on from their phone ("1", as for any alarm): the team is not told
+    assert sms(bot, NUMBER, "1") == f"Outreach: #{number} is yours. Duress: the team was not told. Open Slack for the details."
+    assert bot.db.execute("SELECT acked_by FROM sos").fetchone()[0] == "UCO"
+    eventually(lambda: "is on it" in dm.now().words)
     bot.settle()
     assert not any(c.params.get("channel") in ("ULEAD", "UA") and "on it" in message_text(c.params)
                    for c in bot.fake.calls_to("chat.postMessage"))
