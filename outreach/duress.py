@@ -71,10 +71,14 @@ def load(store: Store, user: str) -> bool:
 def matches(db: Database, user: str, typed: str | None) -> bool:
     """Whether `typed` is this person's duress word (False when they set none, or typed nothing)."""
     word = normalise(typed)
-    row = db.execute("SELECT salt, hash FROM duress_words WHERE user_id = ?", [user]).fetchone()
-    if not word or row is None:
-        return False
-    return hmac.compare_digest(_digest(word, row[0]), row[1])
+    row = db.execute("SELECT salt, hash FROM duress_words WHERE user_id = ?", [user]).fetchone() if word else None
+    return row is not None and hmac.compare_digest(_digest(word, row[0]), row[1])
+
+
+def is_word(store: Store, user: str, typed: str | None) -> bool:
+    """`matches`, read through the store (the hashing, slow by design, holds no write lock)."""
+    with store.read() as db:
+        return matches(db, user, typed)
 
 
 def set_word(store: Store, *, user: str, word: str) -> Problem | None:
@@ -82,10 +86,11 @@ def set_word(store: Store, *, user: str, word: str) -> Problem | None:
     if (found := problem(word)) is not None:
         return found
     salt = secrets.token_hex(16)
+    digest = _digest(normalise(word), salt)
     with store.write() as db:
         db.execute("INSERT INTO duress_words (user_id, salt, hash, set_at) VALUES (?, ?, ?, ?) ON CONFLICT(user_id) "
                    "DO UPDATE SET salt = excluded.salt, hash = excluded.hash, set_at = excluded.set_at",
-                   [user, salt, _digest(normalise(word), salt), iso(store.clock())])
+                   [user, salt, digest, iso(store.clock())])
         store.audit(db, actor=user, action="duress.set", subject=f"user:{user}")
     return None
 
@@ -109,11 +114,12 @@ def check_out(store: Store, *, shift_id: int, user: str, typed: str | None, coor
     """A person's own check-out, exactly as `safety.check_out`; when `typed` is their duress word, also a duress
     SOS to the coordinators (and by SMS to `texted`), in the same transaction. The word raises it whatever the
     check-out's outcome (a refusal, already back): it is a call for help."""
+    under_duress = is_word(store, user, typed)  # hashed before the write lock is taken
     now = store.clock()
     with store.write() as db:
         result = safety.check_out_in(db, store, shift_id=shift_id, user=user, now=now,
                                      coordinator_channel=coordinator_channel)
-        if result.shift is None or not matches(db, user, typed):
+        if result.shift is None or not under_duress:
             return CheckedOut(result)
         sos_id = sos.raise_duress(db, store, shift=result.shift, user=user, now=now, channel=coordinator_channel,
                                   coordinators=coordinators, texted=texted or [], call_after=call_after)
