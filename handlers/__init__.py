@@ -22,6 +22,7 @@ from handlers import (
     debriefs,
     directory,
     drills,
+    field,
     health,
     home,
     hours,
@@ -61,6 +62,7 @@ SURFACES = (
     phone,
     drills,
     rota,
+    field,  # after phone: it adds the SMS words and the duress word to it
     health,  # last: its periodic job records that the timer ran
 )
 

@@ -66,13 +66,13 @@ def _more(kit: Kit, more: int, where: str) -> list[Block]:
 
 
 def _watch_buttons(kit: Kit, shift: Shift, watch: Watch | None, now: datetime, *,
-                   lead: bool = False) -> list[bk.ButtonElement]:
+                   lead: bool = False, reader: str | None = None) -> list[bk.ButtonElement]:
     """Check in / Check out while the shift is under way (an hour before its start until checked out);
     for the lead, named as in the lead's DMs: Check in (me) / Check out (me), beside the team's buttons."""
     if not shift.safety_net or not sh.under_way(shift, watch, now):
         return []
     me = " (me)" if lead else ""
-    check_out = safety_views.my_checkout_button(kit, shift, label=f"Check out{me}")
+    check_out = safety_views.my_checkout_button(kit, shift, label=f"Check out{me}", user=reader)
     if watch and watch.checked_in:
         return [check_out]
     check_in = bk.button(f"Check in{me}", "safety_checkin", str(shift.id), style="primary")
@@ -80,9 +80,10 @@ def _watch_buttons(kit: Kit, shift: Shift, watch: Watch | None, now: datetime, *
 
 
 def lead_blocks(kit: Kit, shift: Shift, r: Readiness | None, watch: Watch | None, now: datetime,
-                ahead: dict) -> list[Block]:
+                ahead: dict, reader: str | None = None) -> list[Block]:
     """A shift the reader leads: its readiness progress, Open checklist, Record Go once everything passes."""
-    buttons = _watch_buttons(kit, shift, watch, now, lead=True) + safety_views.team_buttons(kit, shift, now)
+    buttons = _watch_buttons(kit, shift, watch, now, lead=True, reader=reader) + safety_views.team_buttons(
+        kit, shift, now)
     go = r is not None and r.applies and r.ready and not r.go
     buttons.append(bk.button("Open checklist", "ready_open", str(shift.id),
                              style=None if buttons or go else "primary"))
@@ -97,7 +98,7 @@ def mine_blocks(kit: Kit, shift: Shift, watch: Watch | None, now: datetime, ahea
                 reader: str | None = None) -> list[Block]:
     """A shift the reader is on: when, where to meet, one readiness badge, its own buttons (and those
     other surfaces add for the `reader`, like Find cover)."""
-    buttons = _watch_buttons(kit, shift, watch, now)
+    buttons = _watch_buttons(kit, shift, watch, now, reader=reader)
     buttons.append(bk.button("Details", "shift_details", str(shift.id)))
     if not shift.started(now):
         buttons.append(shift_views.withdraw_button(kit, shift, str(shift.id), waitlisted=False))
@@ -155,7 +156,7 @@ def home_view(kit: Kit, user: str) -> dict:
     if shown_lead:
         parts.append(_heading(kit, "leading", count=len(leading)))
         for shift in shown_lead:
-            parts += lead_blocks(kit, shift, states.get(shift.id), watches.get(shift.id), now, ahead)
+            parts += lead_blocks(kit, shift, states.get(shift.id), watches.get(shift.id), now, ahead, reader=user)
         parts += _more(kit, len(leading) - len(shown_lead), "home")
     if shown_mine:
         parts += [bk.divider()] if shown_lead else []
@@ -232,7 +233,7 @@ def mine_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
     if shown_lead:
         parts.append(_heading(kit, "leading", count=len(leading)))
         for shift in shown_lead:
-            parts += lead_blocks(kit, shift, states.get(shift.id), watches.get(shift.id), now, ahead)
+            parts += lead_blocks(kit, shift, states.get(shift.id), watches.get(shift.id), now, ahead, reader=user)
         parts += _more(kit, len(leading) - len(shown_lead), "modal")
     if shown_mine:
         parts.append(_heading(kit, "mine", count=len(confirmed)))

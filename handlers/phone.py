@@ -64,6 +64,11 @@ CLAIM_SLACK = timedelta(minutes=1)  # a message Twilio dated this much before th
 SMS_REPLIES: list[Callable[[Kit, str, str, list[int]], str | None]] = []
 # ... and to a digit pressed in a call the bot placed: fn(kit, CallSid, digits) -> what the call says, or None.
 VOICE_REPLIES: list[Callable[[Kit, str, str], str | None]] = []
+# Other surfaces' answers to an SMS from a verified alert phone (handlers/field.py: IN, OUT, SOS):
+# fn(kit, user=, body=, sid=) -> the SMS to answer, or None when the text is not theirs.
+SMS_WORDS: list[Callable[..., str | None]] = []
+# Other surfaces' blocks on the My alert phone modal, after the number: fn(kit, user) -> blocks.
+PHONE_PARTS: list[Callable[[Kit, str], list[Block]]] = []
 
 
 class RebasedHttpClient(TwilioHttpClient):
@@ -362,15 +367,19 @@ def take(kit: Kit, *, user: str, shift_id: int, how: str) -> bool:
     return True
 
 
-def answer_sms(kit: Kit, *, sender: str, body: str) -> str:
-    """What a reply by SMS does and what to answer (TwiML)."""
+def answer_sms(kit: Kit, *, sender: str, body: str, sid: str = "") -> str:
+    """What a reply by SMS does and what to answer (TwiML): "1" takes an alarm; the words other surfaces know
+    (SMS_WORDS: IN, OUT, SOS) act for the phone's owner."""
     store, region = kit.services.store, kit.services.settings.region
     reply = MessagingResponse()
     number = phones.normalise(sender, region)
     with store.read() as db:
         user = phones.owner_of(db, number) if number else None
         choices = phones.open_alarms(db, user) if user else []
+        pending = number is not None and user is None and phones.pending(db, number)
     if user is None:
+        if pending:  # recorded, not verified yet: say so, act on nothing
+            reply.message(kit.render("phone/answer.j2", outcome="unverified", choices=[]))
         return str(reply)  # not an alert phone: nothing to say to it
     for other in SMS_REPLIES:
         said = other(kit, user, body or "", choices)
@@ -378,16 +387,24 @@ def answer_sms(kit: Kit, *, sender: str, body: str) -> str:
             reply.message(said)
             return str(reply)
     wanted = phones.TAKE.match(body or "")
+    if wanted is None:
+        said = next((t for t in (words(kit, user=user, body=body or "", sid=sid) for words in SMS_WORDS)
+                     if t is not None), None)
+        if said is not None:
+            reply.message(said)
+            return str(reply)
     if wanted is None or not choices:
-        reply.message(kit.render("phone/answer.j2", outcome="help" if choices else "none", choices=choices))
+        reply.message(kit.render("phone/answer.j2", outcome="help" if choices else "none", choices=choices,
+                                 field=bool(SMS_WORDS)))
         return str(reply)
     shift_id = int(wanted.group(1)) if wanted.group(1) else (choices[0] if len(choices) == 1 else None)
     if shift_id is None or shift_id not in choices:
         reply.message(kit.render("phone/answer.j2", outcome="choose", choices=choices))
         return str(reply)
+    told = phones.team_told(store, shift_id)
     done = take(kit, user=user, shift_id=shift_id, how="sms")
     reply.message(kit.render("phone/answer.j2", outcome="taken" if done else "not_taken", shift_id=shift_id,
-                             choices=choices))
+                             choices=choices, told=told))
     return str(reply)
 
 
@@ -411,8 +428,9 @@ def answer_voice(kit: Kit, *, call_sid: str, digits: str) -> str:
         return str(twiml)
     with store.write() as db:
         safety.record_step(db, shift_id, safety.NIGHT, f"pressed1:{user}", 2, [user], store.clock(), by=user)
+    told = phones.team_told(store, shift_id)
     done = take(kit, user=user, shift_id=shift_id, how="call")
-    twiml.say(kit.render("phone/voice.j2", outcome="taken" if done else "already"))
+    twiml.say(kit.render("phone/voice.j2", outcome="taken" if done else "already", told=told))
     return str(twiml)
 
 
@@ -452,7 +470,7 @@ def webhooks(kit: Kit) -> Callable[[dict, Callable], Iterable[bytes]]:
         with store.write() as db:
             first = bool(sid) and store.first_time(db, once)
         if path == SMS_PATH:
-            body = answer_sms(kit, sender=form.get("From", ""), body=form.get("Body", "")) if first else str(
+            body = answer_sms(kit, sender=form.get("From", ""), body=form.get("Body", ""), sid=sid) if first else str(
                 MessagingResponse())
         elif "Digits" in form:
             body = answer_voice(kit, call_sid=form.get("CallSid", ""), digits=form["Digits"]) if first else str(
@@ -493,6 +511,8 @@ def phone_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
             block_id="phone_remove"))
     parts.append(bk.text_input("phone", kit.render("phone/form.j2", part="label"), max_length=40,
                                placeholder="+1 555 123 4567"))
+    for extra in PHONE_PARTS:
+        parts += extra(kit, user)
     return bk.modal(title="My alert phone", blocks=parts, callback_id="phone_number", submit="Send code")
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from markupsafe import Markup
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 
 from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
@@ -14,7 +16,7 @@ from handlers.kit import Kit, open_modal, tell
 from handlers.notify import gate, notice
 from handlers.sos import sos_button, spoken_every
 from outreach import debriefs as dbf
-from outreach import incidents, reminders, response, safety
+from outreach import duress, incidents, phones, reminders, response, safety
 from outreach import shifts as sh
 from outreach.numbers import parse_number as parse_whole
 from outreach.roles import Role
@@ -30,12 +32,29 @@ def result_text(kit: Kit, action: str, outcome: str, number: int, **extra: objec
                       low=safety.MIN_EVERY, high=safety.MAX_EVERY, **words)
 
 
+def check_out(kit: Kit, actor: str, number: int, *, typed: str | None = None) -> safety.Result:
+    """Check the actor out (themselves only: the whole team is "Everyone back safe"); the coordinator channel
+    hears of an early end. `typed`: what they typed at check-out (the check-out form, OUT by SMS): their duress
+    word also raises a duress SOS to the coordinators, which the result (all anyone sees) never shows."""
+    services = kit.services
+    settings = services.settings
+    coordinators = services.coordinators()
+    texted = None
+    if settings.twilio:
+        with services.store.read() as db:
+            texted = coordinators + phones.people_on_call(db, settings, now=services.now())
+    done = duress.check_out(services.store, shift_id=number, user=actor, typed=typed,
+                            coordinator_channel=settings.coordinator_channel, coordinators=coordinators,
+                            texted=texted,
+                            call_after=settings.call_after if settings.twilio_from else None)
+    if done.sos_id is not None:
+        kit.notifier.flush(urgent=True)  # the coordinators' DMs at once, as an SOS's
+    return done.result
+
+
 def checkout_text(kit: Kit, actor: str, number: int) -> str:
-    """Check the actor out (themselves only: the whole team is "Everyone back safe") and say what happened;
-    the coordinator channel hears of an early end."""
-    done = safety.check_out(kit.services.store, shift_id=number, user=actor,
-                            coordinator_channel=kit.services.settings.coordinator_channel)
-    return done_text(kit, "checkout", done, number)
+    """Check the actor out and say what happened."""
+    return done_text(kit, "checkout", check_out(kit, actor, number), number)
 
 
 def done_text(kit: Kit, action: str, done: safety.Result, number: int) -> str:
@@ -87,8 +106,11 @@ def everyone_button(shift: Shift, *, primary: bool = True) -> bk.ButtonElement:
     return bk.button("Everyone back safe", "safety_team_out", str(shift.id), style="primary" if primary else None)
 
 
-def my_checkout_button(kit: Kit, shift: Shift, label: str = "Check out") -> bk.ButtonElement:
-    """A person's own Check out (I am back safe), behind a confirm dialog."""
+def my_checkout_button(kit: Kit, shift: Shift, label: str = "Check out", *, user: str | None = None) -> bk.ButtonElement:
+    """A person's own Check out (I am back safe), behind a confirm dialog; for a `user` who set a duress word,
+    a form with a field for it instead (the tap opens it)."""
+    if user and duress.load(kit.services.store, user):
+        return bk.button(label, "safety_checkout", str(shift.id), style="primary")
     return bk.button(label, "safety_checkout", str(shift.id), style="primary",
                      confirm=bk.confirm(f"Check out of shift #{shift.id}?",
                                         kit.render("safety/confirm_checkout.j2", shift=shift, mine=True, still_out=()),
@@ -110,7 +132,7 @@ def notice_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
             return text, bk.message([bk.section(text)])
         text = kit.render("safety/checkout_prompt.j2", shift=shift, member=True, still_out=(),
                           overdue=shift.ends_at + kit.services.settings.checkout_grace)
-        return text, bk.message([bk.section(text), bk.actions(my_checkout_button(kit, shift),
+        return text, bk.message([bk.section(text), bk.actions(my_checkout_button(kit, shift, user=user),
                                                               block_id=f"checkout:{shift.id}")])
     watched = bool(state.night and state.night.live())
     if watched and not state.over:
@@ -118,7 +140,7 @@ def notice_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
                           overdue=shift.ends_at + kit.services.settings.checkout_grace)
         buttons = [everyone_button(shift)]
         if shift.lead in state.unaccounted:
-            buttons.insert(0, my_checkout_button(kit, shift, label="Check out (me)"))
+            buttons.insert(0, my_checkout_button(kit, shift, label="Check out (me)", user=shift.lead))
         return text, bk.message([bk.section(text), bk.actions(*buttons, block_id=f"checkout:{shift.id}")])
     if state.night and state.night.status == "not_held":
         return None
@@ -273,7 +295,7 @@ def notice_are_you_ok(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     if row["reason"].startswith("ping"):
         buttons.append(bk.button("All OK", "safety_ok", f"{shift.id}:{row['reason'][4:]}", style="primary"))
     if mine is None or mine.out or (row["reason"] == "checkout" and not mine.checked_out_at):
-        buttons.append(my_checkout_button(kit, shift))
+        buttons.append(my_checkout_button(kit, shift, user=user or None))
     if user == shift.lead and words["still_out"]:
         buttons.append(everyone_button(shift, primary=False))
     return text, bk.message([bk.section(text), bk.actions(*buttons, block_id=f"ok:{shift.id}:{row['reason']}")])
@@ -377,7 +399,7 @@ def notice_resolved(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         return None
     words = _alert_words(kit, shift)
     text = kit.render("safety/resolved.j2", shift=shift, incident=words["incident"], still_out=words["still_out"])
-    timeline = timeline_text(kit, shift)
+    timeline = timeline_text(kit, shift, private=bool(context.get("private")))
     return text, bk.message([bk.section(text)] + ([bk.context(timeline)] if timeline else []))
 
 
@@ -394,9 +416,12 @@ def notice_expired(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
                                                           block_id=f"expired:{shift.id}")])
 
 
-def timeline_text(kit: Kit, shift: Shift) -> str | None:
-    """The shift's escalation steps as a short timeline (None when nothing was escalated)."""
-    steps = safety.load_steps(kit.services.store, shift.id)
+def timeline_text(kit: Kit, shift: Shift, *, private: bool = False) -> str | None:
+    """The shift's escalation steps as a short timeline (None when nothing was escalated); a duress SOS's
+    steps only when `private` (shown to coordinators alone)."""
+    with kit.services.store.read() as db:
+        hidden = set() if private else duress.hidden_steps(db, shift.id)
+        steps = [s for s in safety.steps(db, shift.id) if s["id"] not in hidden]
     if not steps:
         return None
     taken = {(s["at"], s["by"]) for s in steps if s["step"].startswith("taken:")}
@@ -410,9 +435,10 @@ def timeline_text(kit: Kit, shift: Shift) -> str | None:
     return kit.render("safety/timeline.j2", shift=shift, steps=list(once.values()))
 
 
-def timeline_blocks(kit: Kit, shift: Shift, *_: object) -> list:
-    """For a shift's Details and the debrief: the timeline in a context block, when there is one."""
-    text = timeline_text(kit, shift)
+def timeline_blocks(kit: Kit, shift: Shift, *_: object, private: bool = False) -> list:
+    """For a shift's Details and the debrief: the timeline in a context block, when there is one (a duress
+    SOS's steps only when `private`: a coordinator's Details)."""
+    text = timeline_text(kit, shift, private=private)
     return [bk.context(text)] if text else []
 
 
@@ -456,7 +482,16 @@ def details_team_row(kit: Kit, shift: Shift, role: Role) -> list:
 
 def details_extra(kit: Kit, shift: Shift, role: Role) -> list:
     """What a shift's Details shows of safety: the escalation timeline, and the team buttons for coordinators."""
-    return timeline_blocks(kit, shift) + details_team_row(kit, shift, role)
+    return timeline_blocks(kit, shift, private=role >= Role.COORDINATOR) + details_team_row(kit, shift, role)
+
+
+def checkout_form(kit: Kit, shift: Shift, *, where: dict) -> dict:
+    """Check out, for someone who set a duress word: the confirm dialog's words, and a field for a word (empty or
+    any word: a check-out; their duress word: a check-out too, and the coordinators alerted silently)."""
+    return bk.modal(title="Check out", callback_id="safety_checkout_form", submit="I'm back safe", close="Go back",
+                    metadata={"shift_id": shift.id, **where},
+                    blocks=[bk.section(kit.render("safety/confirm_checkout.j2", shift=shift, mine=True, still_out=())),
+                            bk.text_input("word", "Word", optional=True, max_length=80)])
 
 
 def team_in_view(kit: Kit, shift: Shift, people: list[str]) -> dict:
@@ -614,17 +649,49 @@ def register(app: App, kit: Kit) -> None:
             if (shift := team_shift(body, client, context, "team_out")) is not None:
                 open_modal(body, client, team_out_view(kit, shift, safety.load_state(services.store, shift.id)))
             return
-        done = safety.check_out(services.store, shift_id=number, user=context["actor"],
-                                coordinator_channel=services.settings.coordinator_channel)
-        outcome = done.outcome
+        actor = context["actor"]
+        if duress.load(services.store, actor) and (shift := sh.load_shift(services.store, number)) is not None:
+            channel, ts = clicked(body)  # where to answer once the form is sent, as a tap would be answered
+            open_modal(body, client, checkout_form(kit, shift, where={
+                "channel": channel, "ts": ts, "home": (body.get("container") or {}).get("type") == "view",
+                "response_url": body.get("response_url")}))
+            return
+        answer_checkout(client, actor, check_out(kit, actor, number), number, channel=clicked(body)[0],
+                        ts=clicked(body)[1], home=(body.get("container") or {}).get("type") == "view",
+                        respond_to=lambda **k: respond(**k))
+
+    def answer_checkout(client: WebClient, actor: str, done: safety.Result, number: int, *, channel: str, ts: str,
+                        home: bool, respond_to: Callable[..., object] | None) -> None:
+        """A check-out's answer where it was asked for: nothing more when the tapped DM is rewritten in place,
+        else by DM with the App Home shown again (a tap there), or beside the message."""
         kit.notifier.flush()  # the lead's DM turns into Write debrief, the alert shows the check-out
         with services.store.read() as db:
             places = safety.lead_messages(db, number) + safety.member_messages(db, number)
-        if outcome in ("done", "early") and updated_in_place(body, places):
+        if done.outcome in ("done", "early") and any(p.ts == ts and p.channel == channel for p in places):
             return
         text = done_text(kit, "checkout", done, number)
-        if not from_home(body, client, context["actor"], text):
-            respond(text=text, response_type="ephemeral", replace_original=False)
+        if home or respond_to is None:
+            client.chat_postMessage(channel=actor, text=text)
+            if home:
+                from handlers.home import publish_home
+
+                publish_home(kit, client, actor)
+        else:
+            respond_to(text=text, response_type="ephemeral", replace_original=False)
+
+    @kit.form(app.view("safety_checkout_form"))
+    def on_checkout_form(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        meta, form = context.get("meta") or {}, context.get("form") or {}
+        ack()  # never an error: whatever is typed, it is a check-out
+        number = parse_whole(str(meta.get("shift_id") or ""))
+        if number is None:
+            return
+        actor = context["actor"]
+        url = str(meta.get("response_url") or "")
+        done = check_out(kit, actor, number, typed=str(form.get("word") or ""))
+        answer_checkout(client, actor, done, number, channel=str(meta.get("channel") or ""), ts=str(meta.get("ts") or ""),
+                        home=bool(meta.get("home")),
+                        respond_to=(lambda **k: WebhookClient(url).send(**k)) if url else None)
 
     @kit.later(app.action("safety_ok"))
     def on_ok(body: dict, context: BoltContext, respond: Respond) -> None:

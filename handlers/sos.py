@@ -13,7 +13,7 @@ from handlers import blocks as bk
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit, from_view, tell
 from handlers.notify import notice, sent
-from outreach import outbox, phones, reach, response, sos
+from outreach import outbox, phones, reach, response, safety, sos
 from outreach import shifts as sh
 from outreach.durations import format_duration
 from outreach.numbers import parse_number as parse_whole
@@ -231,7 +231,7 @@ def coordinator_blocks(kit: Kit, user: str) -> list[Block]:
     parts: list[Block] = []
     for item in items:
         shift = sh.load_shift(kit.services.store, item.shift_id)
-        if shift is None:
+        if shift is None or item.duress and on_team(kit, shift, user):  # a duress SOS never shows to its team
             continue
         parts += [bk.section(kit.render("sos/home_open.j2", part="sos", shift=shift, sos=item),
                              block_id=f"sos_open:{item.id}"),
@@ -239,6 +239,12 @@ def coordinator_blocks(kit: Kit, user: str) -> list[Block]:
     if total > len(items):
         parts.append(bk.context(kit.render("sos/home_open.j2", part="more", more=total - len(items))))
     return parts + [bk.divider()] if parts else []
+
+
+def on_team(kit: Kit, shift: Shift, user: str) -> bool:
+    """Whether `user` is the shift's lead or a confirmed member."""
+    with kit.services.store.read() as db:
+        return user in safety.roster(db, shift)
 
 
 def coordinators_reached(kit: Kit, item: sos.Sos) -> bool:

@@ -13,6 +13,7 @@ Outbox keys (beside the Slack messages of the same SOS or escalation, so they ar
   sos:<id>:call:<round>:<user>           an SOS untaken after `call_after` (round 1), 2 minutes later (round 2)
   alert:<shift>:<reason>:sms:<user>      an escalation: at once to the people on call (and anyone in Do Not
                                          Disturb), after `sms_after` to everyone of the level
+  start:<shift>:sms:<user>               a watched shift's start, to each person expected out (IN / OUT / SOS)
   phone:code:<user>:<nonce>              the verification code
   phone:rejected:<user>:<number hash>:<to>   a number Twilio refused, told to its owner and the admins once
 """
@@ -129,6 +130,11 @@ def owner_of(db: Database, e164: str) -> str | None:
     return row[0] if row else None
 
 
+def pending(db: Database, e164: str) -> bool:
+    """Whether this number was recorded as someone's alert phone and is waiting for its code."""
+    return db.execute("SELECT 1 FROM alert_phones WHERE e164 = ? AND verified_at IS NULL", [e164]).fetchone() is not None
+
+
 def start(store: Store, *, user: str, text: str, region: str, secret: str) -> tuple[Started, str | None]:
     """Record the number a person typed and queue its code by SMS (replacing any number they had)."""
     e164 = normalise(text, region)
@@ -175,13 +181,18 @@ def verify(store: Store, *, user: str, code: str) -> Checked:
     return "verified"
 
 
+def forget(store: Store, *, table: str, user: str, action: str) -> bool:
+    """Delete a person's own row of `table` (their alert phone, their duress word), audited; False when none."""
+    with store.write() as db:
+        gone = db.execute(f"DELETE FROM {table} WHERE user_id = ?", [user]).rowcount == 1
+        if gone:
+            store.audit(db, actor=user, action=action, subject=f"user:{user}")
+        return gone
+
+
 def remove(store: Store, *, user: str) -> bool:
     """Forget a person's alert phone; False when they had none."""
-    with store.write() as db:
-        gone = db.execute("DELETE FROM alert_phones WHERE user_id = ?", [user]).rowcount == 1
-        if gone:
-            store.audit(db, actor=user, action="phone.remove", subject=f"user:{user}")
-        return gone
+    return forget(store, table="alert_phones", user=user, action="phone.remove")
 
 
 def number_for(db: Database, note: outbox.Notification) -> str | None:
@@ -213,6 +224,14 @@ def queue_sos(db: Database, *, sos_id: int, shift_id: int, people: list[str], no
                                          template="sos/call", context=dict(context, user=user, round=number),
                                          due_at=due, now=now)
     return queued
+
+
+def queue_start(db: Database, *, shift_id: int, people: list[str], now: datetime) -> int:
+    """A watched shift's start by SMS, once, to each of `people` (those expected out) with a verified phone: the
+    words they may reply (IN, OUT, SOS); inside the timer's transaction."""
+    return sum(outbox.enqueue(db, key=f"start:{shift_id}:sms:{user}", channel=f"sms:{user}", template="safety/start_sms",
+                              context={"shift_id": shift_id, "user": user}, due_at=now, now=now)
+               for user in verified(db, people))
 
 
 def sms_key(shift_id: int, reason: str, user: str) -> str:
@@ -255,6 +274,15 @@ def open_alarms(db: Database, user: str) -> list[int]:
     return [s for s in shifts if db.execute(
         "SELECT 1 FROM sos WHERE shift_id = ? AND acked_at IS NULL UNION ALL SELECT 1 FROM escalations "
         "WHERE shift_id = ? AND acked_at IS NULL AND expired_at IS NULL LIMIT 1", [s, s]).fetchone()]
+
+
+def team_told(store: Store, shift_id: int) -> bool:
+    """Whether taking the shift's alarm on tells its team: False when all that is open is a duress SOS."""
+    with store.read() as db:
+        return db.execute("SELECT 1 FROM sos WHERE shift_id = ? AND acked_at IS NULL AND NOT duress UNION ALL "
+                          "SELECT 1 FROM escalations WHERE shift_id = ? AND acked_at IS NULL AND expired_at IS NULL "
+                          "LIMIT 1", [shift_id, shift_id]).fetchone() is not None or not db.execute(
+            "SELECT 1 FROM sos WHERE shift_id = ? AND acked_at IS NULL AND duress", [shift_id]).fetchone()
 
 
 def call_of(db: Database, sid: str) -> tuple[str, int] | None:

@@ -95,8 +95,9 @@ def resolve(store: Store, *, shift_id: int, user: str, channel: str | None) -> T
                            template="safety/resolved", context=context, due_at=now, now=now, parent=top, mode="reply")
             outbox.enqueue_update(db, parent=top, key=f"update:{top}:resolved:{incident.id}", now=now)
         else:
-            outbox.enqueue(db, key=f"incident:{incident.id}:resolved:{user}", channel=user,
-                           template="safety/resolved", context=context, due_at=now, now=now)
+            outbox.enqueue(db, key=f"incident:{incident.id}:resolved:{user}", channel=user,  # a coordinator's DM:
+                           template="safety/resolved", context=dict(context, private=True),  # every step shown
+                           due_at=now, now=now)
         store.audit(db, actor=user, action="incident.resolve", subject=f"shift:{shift_id}",
                     detail={"incident": incident.id})
         return Taken("done", shift_id, incidents.latest(db, shift_id))
@@ -117,6 +118,9 @@ def recheck_due(store: Store, settings: Settings, *, coordinators: list[str]) ->
             people = [incident.handler] if incident.rechecks == 0 else []  # the handler first
             if rounds >= 2:  # then every other coordinator
                 people += [c for c in dict.fromkeys(coordinators) if c and c != incident.handler]
+            if db.execute("SELECT 1 FROM sos WHERE shift_id = ? AND duress", [incident.shift_id]).fetchone():
+                shift = get_shift(db, incident.shift_id)  # a duress SOS is never told to anyone on the team
+                people = [p for p in people if shift is None or p not in safety.roster(db, shift)]
             for person in people:
                 if person and outbox.enqueue(
                         db, key=f"incident:{incident.id}:recheck:{rounds}:{person}", channel=person,

@@ -420,27 +420,33 @@ def check_out(store: Store, *, shift_id: int, user: str, coordinator_channel: st
     its escalation; before the planned end (`early`) that tells the coordinator channel, through the
     outbox in this same transaction.
     """
-    now = store.clock()
     with store.write() as db:
-        shift = get_shift(db, shift_id)
-        refused = _refusal(db, shift, user, now)
-        if refused == "not_on_team" and is_out(db, shift_id, user):
-            refused = None  # off the team since (withdrew, or the lead replaced) but checked in: still out
-        if refused and refused != "too_early":
-            return Result(refused, shift)
-        assert shift
-        state = get_state(db, shift_id, now=now)
-        if state.over:
-            return Result("already", shift, over=True)
-        mine = state.member(user)
-        if mine and (mine.checked_out_at or mine.absent):
-            return Result("already", shift, still_out=tuple(state.unaccounted), absent=(user,) if mine.absent else ())
-        if not (mine and mine.checked_in_at) and now < shift.starts_at:
-            return Result("not_started", shift)
-        _check_member_out(db, shift, user, by=user, now=now)
-        _summarize(db, shift, actor=user, now=now, coordinator_channel=coordinator_channel)
-        store.audit(db, actor=user, action="safety.checkout", subject=f"shift:{shift_id}")
-        return _after(db, shift, "done", now)
+        return check_out_in(db, store, shift_id=shift_id, user=user, now=store.clock(),
+                            coordinator_channel=coordinator_channel)
+
+
+def check_out_in(db: Database, store: Store, *, shift_id: int, user: str, now: datetime,
+                 coordinator_channel: str | None) -> Result:
+    """`check_out` inside the caller's transaction (a duress check-out adds its SOS to it)."""
+    shift = get_shift(db, shift_id)
+    refused = _refusal(db, shift, user, now)
+    if refused == "not_on_team" and is_out(db, shift_id, user):
+        refused = None  # off the team since (withdrew, or the lead replaced) but checked in: still out
+    if refused and refused != "too_early":
+        return Result(refused, shift)
+    assert shift
+    state = get_state(db, shift_id, now=now)
+    if state.over:
+        return Result("already", shift, over=True)
+    mine = state.member(user)
+    if mine and (mine.checked_out_at or mine.absent):
+        return Result("already", shift, still_out=tuple(state.unaccounted), absent=(user,) if mine.absent else ())
+    if not (mine and mine.checked_in_at) and now < shift.starts_at:
+        return Result("not_started", shift)
+    _check_member_out(db, shift, user, by=user, now=now)
+    _summarize(db, shift, actor=user, now=now, coordinator_channel=coordinator_channel)
+    store.audit(db, actor=user, action="safety.checkout", subject=f"shift:{shift_id}")
+    return _after(db, shift, "done", now)
 
 
 def _team_refusal(db: Database, shift: Shift | None, actor: str, coordinator: bool, now: datetime) -> Outcome | None:
@@ -564,7 +570,7 @@ def not_held(store: Store, *, shift_id: int, actor: str, coordinator: bool = Fal
         if came:  # someone checked in (and is back): the night went out
             return Result("was_out", shift, others=came)
         pressed = tuple(dict.fromkeys(r["pressed_by"] for r in db.query(
-            "SELECT pressed_by FROM sos WHERE shift_id = ? ORDER BY id", [shift_id])))
+            "SELECT pressed_by FROM sos WHERE shift_id = ? AND NOT duress ORDER BY id", [shift_id])))  # never tell a duress
         if pressed:  # someone called for help from this night: it went out
             return Result("sos_pressed", shift, others=pressed)
         nights.record_not_held(db, shift_id, by=actor, at=now)
@@ -575,7 +581,9 @@ def not_held(store: Store, *, shift_id: int, actor: str, coordinator: bool = Fal
         db.execute("UPDATE escalations SET expired_at = ? WHERE shift_id = ? AND acked_at IS NULL AND expired_at IS NULL",
                    [iso(now), shift_id])
         settle(db, shift_id, reasons=reasons, now=now, why="not-held")
-        if (incident := incidents.current(db, shift_id)) is not None:  # no SOS (refused above): nothing to handle
+        duress_open = db.execute("SELECT 1 FROM sos WHERE shift_id = ? AND duress AND acked_at IS NULL",
+                                 [shift_id]).fetchone()  # a coordinator closes that one, unseen by the team
+        if (incident := incidents.current(db, shift_id)) is not None and not duress_open:  # no SOS (refused above)
             incidents.resolve(db, incident.id, user=actor, now=now)
             outbox.cancel_pending(db, key_prefix=f"incident:{incident.id}:recheck:", now=now)
         _rewrite_question(db, shift_id, why="not-held", now=now)
@@ -877,6 +885,9 @@ def escalate_due(store: Store, settings: Settings, *, coordinators: list[str]) -
             assert shift
             state = get_state(db, shift_id, now=now)
             _prompt_members(db, shift, state, now)
+            if settings.twilio and now < shift.ends_at:  # the start by SMS to those out with a verified phone
+                phones.queue_start(db, shift_id=shift_id, people=[u for u in state.unaccounted if u in state.expected],
+                                   now=now)
             _pass_on_pings(db, shift, state, now)
             _ask_went_out(db, shift, state, settings.coordinator_channel, people, now)
             for reason, began in _open_reasons(db, shift, state, settings, now).items():

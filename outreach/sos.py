@@ -52,12 +52,14 @@ class Sos:
     acked_by: str | None = None
     acked_at: datetime | None = None
     repeats: int = 0
+    duress: bool = False  # raised by a check-out with the duress word: for the coordinators' eyes only
 
 
 def _sos(row: dict) -> Sos:
     return Sos(id=row["id"], shift_id=row["shift_id"], pressed_by=row["pressed_by"],
                pressed_at=from_iso(row["pressed_at"]), acked_by=row["acked_by"],
-               acked_at=from_iso(row["acked_at"]) if row["acked_at"] else None, repeats=row["repeats"] or 0)
+               acked_at=from_iso(row["acked_at"]) if row["acked_at"] else None, repeats=row["repeats"] or 0,
+               duress=bool(row.get("duress")))
 
 
 def post_key(sos_id: int) -> str:
@@ -87,10 +89,11 @@ def load_sos(store: Store, sos_id: int) -> Sos | None:
         return get_sos(db, sos_id)
 
 
-def of_shift(store: Store, shift_id: int) -> list[Sos]:
-    """Every SOS of a shift, oldest first."""
+def of_shift(store: Store, shift_id: int, *, duress: bool = False) -> list[Sos]:
+    """Every SOS of a shift, oldest first (a duress SOS only with `duress`: the team never sees one)."""
     with store.read() as db:
-        return [_sos(r) for r in db.query("SELECT * FROM sos WHERE shift_id = ? ORDER BY id", [shift_id])]
+        return [_sos(r) for r in db.query("SELECT * FROM sos WHERE shift_id = ? AND (? OR NOT duress) ORDER BY id",
+                                          [shift_id, duress])]
 
 
 def pressers(db: Database, sos_id: int) -> list[str]:
@@ -137,8 +140,9 @@ def shifts_under_way(store: Store, *, user: str, now: datetime, watched_only: bo
 
 
 def open_sos(db: Database, shift_id: int) -> Sos | None:
-    """The shift's SOS no coordinator has taken on yet, if any."""
-    row = next(db.query("SELECT * FROM sos WHERE shift_id = ? AND acked_at IS NULL ORDER BY id DESC LIMIT 1",
+    """The shift's SOS no coordinator has taken on yet, if any (never a duress SOS: the team sees this one)."""
+    row = next(db.query("SELECT * FROM sos WHERE shift_id = ? AND acked_at IS NULL AND NOT duress ORDER BY id DESC "
+                        "LIMIT 1",
                         [shift_id]), None)
     return _sos(row) if row else None
 
@@ -235,7 +239,7 @@ def ack_sos(db: Database, store: Store, *, sos_id: int, user: str, now: datetime
         outbox.enqueue_update(db, parent=key, key=f"update:{key}:ack", now=now)
     shift = get_shift(db, current.shift_id)
     told = set(pressers(db, sos_id))
-    if shift is not None:
+    if shift is not None and not current.duress:  # a duress SOS is never told to the team
         for member in dict.fromkeys([shift.lead, *team(db, shift.id)[0]]):
             if member and member not in told:
                 outbox.enqueue(db, key=f"sos:{sos_id}:team:{member}", channel=member, template="sos/on_it",
@@ -264,7 +268,7 @@ def repeat_due(store: Store, *, every: timedelta, channel: str | None) -> int:
                 continue
             context = {"shift_id": item.shift_id, "sos_id": item.id, "round": rounds}
             repeated = False
-            if channel:
+            if channel and db.execute("SELECT 1 FROM notifications WHERE key = ?", [post_key(item.id)]).fetchone():
                 top = post_key(item.id)
                 if outbox.enqueue(db, key=f"sos:{item.id}:repeat:{rounds}", channel=channel, template="sos/repeat",
                                   context=context, due_at=now, now=now, parent=top, mode="reply"):
@@ -281,3 +285,35 @@ def repeat_due(store: Store, *, every: timedelta, channel: str | None) -> int:
                 queued += 1
                 db.execute("UPDATE sos SET repeats = repeats + 1 WHERE id = ?", [item.id])
     return queued
+
+
+def raise_duress(db: Database, store: Store, *, shift: Shift, user: str, now: datetime, channel: str | None,
+                 coordinators: list[str], texted: list[str], call_after: timedelta | None) -> int | None:
+    """A check-out with the duress word (inside its transaction): an SOS marked duress, by DM to every
+    coordinator not on the shift's team (by SMS to those of `texted`), never to the team nor the person, and
+    in the coordinators' channel only when no coordinator outside the team can be told. One per person while
+    open; returns its id (None when they are not on the shift)."""
+    if not _member(db, shift, user):
+        return None
+    seen = db.execute("SELECT id FROM sos WHERE shift_id = ? AND pressed_by = ? AND duress AND acked_at IS NULL",
+                      [shift.id, user]).fetchone()
+    if seen:
+        return int(seen[0])
+    sos_id = int(db.execute(
+        "INSERT INTO sos (shift_id, pressed_by, pressed_at, request_key, repeats, duress) VALUES (?, ?, ?, ?, 0, 1)",
+        [shift.id, user, iso(now), f"duress:{shift.id}:{user}:{iso(now)}"]).lastrowid)
+    incidents.ensure(db, shift.id, now=now)
+    safety.record_step(db, shift.id, f"sos:{sos_id}", "duress", 2, [user], now, by=user)
+    context = {"shift_id": shift.id, "sos_id": sos_id}
+    team_ = set(safety.roster(db, shift)) | {user}
+    told = [p for p in dict.fromkeys(coordinators) if p and p not in team_]
+    for person in told:
+        outbox.enqueue(db, key=dm_key(sos_id, person), channel=person, template="sos/coordinator", context=context,
+                       due_at=now, now=now)
+    if not told and channel:
+        outbox.enqueue(db, key=post_key(sos_id), channel=channel, template="sos/alert", context=context,
+                       due_at=now, now=now)
+    phones.queue_sos(db, sos_id=sos_id, shift_id=shift.id, people=[p for p in texted if p not in team_], now=now,
+                     call_after=call_after)
+    store.audit(db, actor=user, action="sos.duress", subject=f"shift:{shift.id}", detail={"sos": sos_id})
+    return sos_id

@@ -607,6 +607,15 @@ def m026_rota(db: Database) -> None:
 
 
 @migrations()
+def m027_duress(db: Database) -> None:
+    """A person's duress word (outreach/duress.py), only as a salted hash; and an SOS marked duress (raised by a
+    check-out with that word: its coordinators are told, its team never)."""
+    db["duress_words"].create({"user_id": str, "salt": str, "hash": str, "set_at": str}, pk="user_id",
+                              not_null={"salt", "hash", "set_at"})
+    db["sos"].add_column("duress", int, not_null_default=0)
+
+
+@migrations()
 def m028_drills(db: Database) -> None:
     """Drills of the safety net (outreach/drills.py): who started one, when, by which paths (`drills`), and
     each person it went to, when and how they took it (`drill_people`); and the episodes when Slack messages
