@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import Block, InputBlock
 from slack_sdk.models.blocks.block_elements import FileInputElement
 
 from handlers import blocks as bk
+from handlers import shifts as shift_views
 from handlers.home import TOP, publish_home
 from handlers.kit import Kit
 from handlers.readiness import hotline_blocks, protocol_of
@@ -46,7 +47,7 @@ BUTTONS = {
     "trainings": ("setup_trainings", "Review trainings"),
     "partners": ("setup_partners", "Add partners"),
     "hotlines": ("setup_hotlines", "Review hotline card"),
-    "first_shift": ("shift_new", "Plan the first shift"),
+    "first_shift": ("setup_first_shift", "Plan the first shift"),
 }
 DONE_LABELS = {"channel": "Check", "coordinators": "Coordinators", "partners": "Import more",
                "trainings": "Review again", "hotlines": "Review again", "first_shift": "Plan another"}
@@ -260,16 +261,18 @@ def register(app: App, kit: Kit) -> None:
             if context["role"] < Role.ADMIN:
                 refuse(client, context["actor"], what)
                 return
-            show(body, client, build(client))
+            show(body, client, build(client, context["actor"]))
 
         return on_open
 
-    opener("setup_show", "Setup", lambda client: checklist_view(kit, client))
-    opener("setup_channel", "Setup", lambda client: channel_view(kit, client))
-    opener("setup_coordinators", "Make coordinators", lambda client: coordinators_view(kit))
-    opener("setup_trainings", "Review trainings", lambda client: trainings_view(kit))
-    opener("setup_hotlines", "Review hotline card", lambda client: hotlines_view(kit))
-    opener("setup_partners", "Add partners", lambda client: partners_view(kit))
+    opener("setup_show", "Setup", lambda client, actor: checklist_view(kit, client))
+    opener("setup_channel", "Setup", lambda client, actor: channel_view(kit, client))
+    opener("setup_coordinators", "Make coordinators", lambda client, actor: coordinators_view(kit))
+    opener("setup_trainings", "Review trainings", lambda client, actor: trainings_view(kit))
+    opener("setup_hotlines", "Review hotline card", lambda client, actor: hotlines_view(kit))
+    opener("setup_partners", "Add partners", lambda client, actor: partners_view(kit))
+    opener("setup_first_shift", "Plan a shift",
+           lambda client, actor: shift_views.shift_form(kit, channel=None, planner=actor))
 
     @kit.later(app.action("setup_channel_check"))
     def on_channel_check(body: dict, context: BoltContext, client: WebClient) -> None:
