@@ -428,12 +428,11 @@ def signup_reply(kit: Kit, actor: str, shift_id: int) -> tuple[str, list[dict] |
     if result.outcome != "missing_training" or result.shift is None:
         return kit.render("shifts/signup_result.j2", **words), None
     course = training_course(kit, actor, result.shift)
-    text = kit.render("shifts/signup_result.j2", course=course, sign_up=False, **words)
     buttons = course_button(course)
+    text = kit.render("shifts/signup_result.j2", course=course, sign_up=bool(buttons), **words)
     if not buttons:
         return text, None
-    shown = kit.render("shifts/signup_result.j2", course=course, sign_up=True, **words)
-    return text, bk.message([bk.section(shown), bk.actions(*buttons, block_id=f"course:{result.shift.id}")])
+    return text, bk.message([bk.section(text), bk.actions(*buttons, block_id=f"course:{result.shift.id}")])
 
 
 def withdraw_text(kit: Kit, actor: str, shift_id: int) -> str:

@@ -240,20 +240,27 @@ def test_no_coordinator_channel_set_is_said_as_such(fake, tmp_path, clock):
 
 def test_a_locked_shift_points_to_the_next_training_shift_with_sign_up(bot):
     day = bot.clock().date()
+    direct = bot.create_shift(start_date=(day + timedelta(days=3)).isoformat(),
+                              end_date=(day + timedelta(days=3)).isoformat())
+    refusal = bot.command("UVOL", f"signup {direct}").reply()
+    assert "No training shift that gives it is planned yet" in message_text(refusal) and not refusal.get("blocks")
+    cancelled = bot.create_shift(kind="training", venue="community-venue", min_team="1", languages=[],
+                                 start_date=(day + timedelta(days=1)).isoformat(),
+                                 end_date=(day + timedelta(days=1)).isoformat(), start_time="08:00", end_time="09:00")
+    assert "cancelled" in bot.command(ADMIN, f"cancel {cancelled}").text().lower()
     full = bot.create_shift(kind="training", venue="community-venue", min_team="1", capacity="1", languages=[],
                             start_date=(day + timedelta(days=1)).isoformat(), end_date=(day + timedelta(days=1)).isoformat(),
                             start_time="10:00", end_time="12:00")
     course = bot.create_shift(kind="training", venue="community-venue", min_team="1", languages=[],
                               start_date=(day + timedelta(days=2)).isoformat(),
                               end_date=(day + timedelta(days=2)).isoformat(), start_time="10:00", end_time="12:00")
-    direct = bot.create_shift(start_date=(day + timedelta(days=3)).isoformat(),
-                              end_date=(day + timedelta(days=3)).isoformat())
     assert "You're signed up" in bot.command("UFIRST", f"signup {full}").text()  # no training needed to take one
 
     refusal = bot.command("UVOL", f"signup {direct}").reply()
     words = message_text(refusal)
     assert "requires *Direct outreach training*" in words
-    assert f"The next training shift that gives it: *#{course}*" in words  # #full has no place left
+    assert f"The next training shift that gives it: *#{course}*" in words  # #cancelled is off, #full has no place
+    assert "Tap *Sign up for #" in words
     button = refusal["blocks"][1]["elements"][0]
     assert (button["action_id"], button["value"], button["text"]["text"]) == ("shift_signup", str(course),
                                                                              f"Sign up for #{course}")
