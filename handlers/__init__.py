@@ -36,6 +36,7 @@ from handlers import (
     rota,
     safety,
     series,
+    setup,
     shifts,
     sos,
     team_messages,
@@ -55,6 +56,7 @@ SURFACES = (
     middleware, commands, shifts, people, home, readiness, partners, debriefs, reports, reminders, calendar, safety,
     team_messages,
     sos,
+    setup,  # after sos: an SOS under way stays first on the App Home
     cover,
     series,
     hours,

@@ -14,6 +14,7 @@ BOT_SCOPES = [
     "users:read",         # people's names and locale (users.info) for the roster, statements and invites
     "channels:read",      # `check`: is the bot a member of the (public) coordinators' channel (conversations.info)
     "groups:read",        # the same for a private coordinators' channel
+    "files:read",         # a partner CSV chosen in the setup checklist's file input (files.info, then its url_private)
     "dnd:read",           # whoever is in scheduled Do Not Disturb gets an SOS or alert by SMS at once (dnd.teamInfo)
 ]
 BOT_EVENTS = [

@@ -38,6 +38,8 @@ def flatten_state(values: dict) -> dict[str, object]:
                 form[block_id] = state.get("selected_date")
             elif kind == "timepicker":
                 form[block_id] = state.get("selected_time")
+            elif kind == "file_input":
+                form[block_id] = [f.get("id") for f in state.get("files") or [] if isinstance(f, dict)]
             else:
                 form[block_id] = state.get("value")
     return form

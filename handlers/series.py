@@ -196,10 +196,12 @@ def create_from_form(kit: Kit, client: WebClient, actor: str, values: dict, repe
         client.chat_postMessage(channel=actor, text=kit.render("shifts/already_saved.j2"))
         return
     first = created.shifts[0]
-    posted = post_shift(kit, client, first, channels=[channel, kit.services.settings.coordinator_channel, actor])
+    refused: dict[str, str] = {}
+    posted = post_shift(kit, client, first, channels=[channel, kit.services.settings.coordinator_channel, actor],
+                        refused=refused)
     client.chat_postMessage(channel=actor, text=kit.render(
         "series/created.j2", shifts=created.shifts, every=EVERY.get(repeat.freq), repeat=repeat, posted=posted,
-        weeks=sr.HORIZON.days // 7))
+        weeks=sr.HORIZON.days // 7, refused=refused, coordinators=kit.services.settings.coordinator_channel))
     kit.notifier.flush()
 
 

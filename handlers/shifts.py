@@ -15,7 +15,7 @@ from handlers import series as hs
 from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit, tell
 from handlers.notify import notice
-from outreach import privacy
+from outreach import privacy, reach
 from outreach import series as sr
 from outreach import shifts as sh
 from outreach.catalog import KINDS
@@ -23,7 +23,7 @@ from outreach.numbers import parse_number
 from outreach.roles import Role
 from outreach.shifts import Shift, ShiftDraft
 from outreach.store import from_iso
-from outreach.trainings import holds_training
+from outreach.trainings import holds_training, required
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +38,32 @@ SHIFT_BUTTONS: list[Callable[[Kit, str, Shift, str], list[bk.ButtonElement]]] = 
 
 
 def summary(kit: Kit, shift: Shift, ahead: dict | None = None, *, detail: bool = False,
-            untrained: bool = False) -> str:
+            untrained: bool = False, course: Shift | None = None) -> str:
     """The few lines that describe a shift wherever it is listed (`ahead`: what `kit.read_ahead` read).
 
     Everyone sees one readiness badge; `detail` (for leads and coordinators) says what is missing.
-    `untrained`: the reader lacks the required training, so the lines say who can record it.
+    `untrained`: the reader lacks the required training, so the lines say who can record it, and which
+    training shift gives it (`course`, see `training_course`).
     """
+    extra = {"course": course, "sign_up": True} if untrained else {}
     return kit.render("shifts/summary.j2", shift=shift, detail=detail, untrained=untrained,
-                      coordinators=kit.services.coordinators()[:3] if untrained else [], **(ahead or {}))
+                      coordinators=kit.services.coordinators()[:3] if untrained else [], **extra, **(ahead or {}))
+
+
+def training_course(kit: Kit, reader: str, shift: Shift) -> Shift | None:
+    """For a reader locked out of a shift: the next training shift that gives its required training and still
+    has a place (or that they are already on), read for them; None when none is planned."""
+    needed = required(shift.kind, shift.training)
+    if not needed:
+        return None
+    return sh.training_for(kit.services.store, training=needed, user=reader, now=kit.services.now())
+
+
+def course_button(course: Shift | None, value: str | None = None) -> list[bk.ButtonElement]:
+    """Sign up for the training shift that unlocks a shift (none when the reader is already on it)."""
+    if course is None or course.my_status is not None or not course.places_left:
+        return []
+    return [bk.button(f"Sign up for #{course.id}", "shift_signup", value or str(course.id), style="primary")]
 
 
 def confirm_dialog(kit: Kit, what: str, shift: Shift) -> bk.ConfirmObject:
@@ -104,8 +122,10 @@ def listed_shift(kit: Kit, reader: str, shift: Shift, ahead: dict, *, coordinato
                  page: int | None = None) -> list[Block]:
     """One shift of a list the reader sees: its lines, then its own buttons."""
     untrained = shift.my_status is None and shift.id not in trained and not shift.cancelled
-    text = summary(kit, shift, ahead, detail=coordinator or shift.lead == reader, untrained=untrained)
-    extra = extra_buttons(kit, reader, shift, f"{shift.id}:{page}" if page is not None else None)
+    course = training_course(kit, reader, shift) if untrained else None
+    text = summary(kit, shift, ahead, detail=coordinator or shift.lead == reader, untrained=untrained, course=course)
+    extra = course_button(course, f"{course.id}:{page}" if course and page is not None else None)
+    extra += extra_buttons(kit, reader, shift, f"{shift.id}:{page}" if page is not None else None)
     return [bk.section(text, block_id=f"listed:{shift.id}"),
             shift_buttons(kit, shift, mine=shift.my_status, shared=False, page=page, trained=not untrained, extra=extra)]
 
@@ -161,6 +181,8 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
     on_team = actor is not None and (actor == shift.lead or actor in confirmed)
     parts.append(bk.section(kit.render("shifts/details.j2", shift=shift, team=confirmed, waitlist=waiting,
                                        show_sos=role >= Role.COORDINATOR or on_team)))
+    if actor is not None and not on_team and not shift.cancelled and not shift.started(kit.services.now()):
+        parts += locked_parts(kit, actor, shift)
     for extra in DETAILS_EXTRAS:
         parts += extra(kit, shift, role)
     parts += hs.details_parts(kit, shift, reader=actor)
@@ -183,6 +205,19 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
     if mine is not None and (extra := extra_buttons(kit, actor or "", mine)):
         parts.append(bk.actions(*extra, block_id="details_reader"))
     return bk.modal(title=f"Shift #{shift.id}", blocks=parts, callback_id="shift_details")
+
+
+def locked_parts(kit: Kit, reader: str, shift: Shift) -> list[Block]:
+    """For a reader without the training a shift requires: the next training shift that gives it, with Sign up."""
+    needed = required(shift.kind, shift.training)
+    with kit.services.store.read() as db:
+        if not needed or holds_training(db, user_id=reader, training=needed, on=shift.local_start().date()):
+            return []
+    course = training_course(kit, reader, shift)
+    buttons = course_button(course)
+    text = kit.render("shifts/course.j2", shift=shift, course=course, sign_up=bool(buttons))
+    return [bk.section(text, block_id="details_course"), *([bk.actions(*buttons, block_id="details_course_actions")]
+                                                         if buttons else [])]
 
 
 def shift_form(
@@ -344,31 +379,60 @@ def refresh_post(kit: Kit, client: WebClient, shift_id: int) -> None:
         )
     except SlackApiError as exc:
         log.warning("could not update the post of shift %s: %s", shift_id, exc.response.get("error"))
+        channel_refused(kit, shift.channel, str(exc.response.get("error")))
 
 
-def post_shift(kit: Kit, client: WebClient, shift: Shift, *, channels: list[str | None]) -> str | None:
-    """Post a new shift to the first channel that accepts it; remember where."""
-    for channel in [c for c in channels if c]:
+def post_shift(kit: Kit, client: WebClient, shift: Shift, *, channels: list[str | None],
+               refused: dict[str, str] | None = None) -> str | None:
+    """Post a new shift to the first channel that accepts it; remember where. A channel that refuses it
+    for a channel error (the bot not in it, archived, gone) is recorded with the safety net's detector,
+    so the admins are told once (outreach/reach.py); `refused` collects each refusing channel's error."""
+    for channel in dict.fromkeys(c for c in channels if c):
         try:
             response = client.chat_postMessage(channel=channel, text=summary(kit, shift), blocks=post_blocks(kit, shift))
         except SlackApiError as exc:
-            log.info("could not post shift %s in %s: %s", shift.id, channel, exc.response.get("error"))
+            error = str(exc.response.get("error"))
+            log.info("could not post shift %s in %s: %s", shift.id, channel, error)
+            if refused is not None:
+                refused[channel] = error
+            channel_refused(kit, channel, error)
             continue
         sh.set_message(kit.services.store, shift.id, channel=response["channel"], ts=response["ts"])
+        if not channel.startswith(("U", "D")):
+            reach.reachable(kit.services.store, channel=channel, now=kit.services.now())
         return response["channel"]
     return None
 
 
-def signup_text(kit: Kit, actor: str, shift_id: int) -> str:
-    """Sign the actor up and say what happened (updating the post and sending notifications)."""
+def channel_refused(kit: Kit, channel: str, error: str) -> None:
+    """A channel refused a post with a channel error: record it as the notifier does (the admins' one DM
+    per episode is queued and sent)."""
+    if error not in reach.CHANNEL_ERRORS or channel.startswith(("U", "D")):
+        return
+    settings = kit.services.settings
+    if reach.unreachable(kit.services.store, channel=channel, error=error, now=kit.services.now(),
+                         admins=settings.admins, coordinator_channel=settings.coordinator_channel):
+        log.error("cannot post in channel %s (%s): the admins are told", channel, error)
+        kit.notifier.flush(prefix=f"reach:{channel}:")
+
+
+def signup_reply(kit: Kit, actor: str, shift_id: int) -> tuple[str, list[dict] | None]:
+    """Sign the actor up and say what happened; when refused for a missing training, blocks that point to
+    the next training shift that gives it, with its Sign up (None otherwise: the text says it all)."""
     result = sh.signup(kit.services.store, shift_id=shift_id, user=actor)
     if result.outcome in ("confirmed", "waitlisted"):
         refresh_post(kit, kit.notifier.client, shift_id)
     training = kit.services.catalog.name_of("trainings", result.shift.training) if result.shift else None
-    return kit.render(
-        "shifts/signup_result.j2", outcome=result.outcome, shift=result.shift, number=shift_id,
-        position=result.position, training=training, coordinators=kit.services.coordinators()[:5],
-    )
+    words = {"outcome": result.outcome, "shift": result.shift, "number": shift_id, "position": result.position,
+             "training": training, "coordinators": kit.services.coordinators()[:5]}
+    if result.outcome != "missing_training" or result.shift is None:
+        return kit.render("shifts/signup_result.j2", **words), None
+    course = training_course(kit, actor, result.shift)
+    buttons = course_button(course)
+    text = kit.render("shifts/signup_result.j2", course=course, sign_up=bool(buttons), **words)
+    if not buttons:
+        return text, None
+    return text, bk.message([bk.section(text), bk.actions(*buttons, block_id=f"course:{result.shift.id}")])
 
 
 def withdraw_text(kit: Kit, actor: str, shift_id: int) -> str:
@@ -411,7 +475,7 @@ def cmd_signup(req: CommandRequest) -> None:
     """Sign up for shift N."""
     number = req.shift_number("/outreach signup N (the shift's number, as in /outreach shifts)")
     if number is not None:
-        req.reply(signup_text(req.kit, req.actor, number))
+        req.reply(*signup_reply(req.kit, req.actor, number))
 
 
 @subcommand("withdraw", usage="N")
@@ -539,13 +603,14 @@ def _value(body: dict) -> tuple[int | None, int | None]:
 def register(app: App, kit: Kit) -> None:
     """Wire the shift buttons and the shift form."""
 
-    def answer_click(body: dict, respond: Respond, client: WebClient, actor: str, text: str, page: int | None) -> None:
+    def answer_click(body: dict, respond: Respond, client: WebClient, actor: str, text: str, page: int | None,
+                     blocks: list[dict] | None = None) -> None:
         container = body.get("container") or {}
         if container.get("type") == "view":
             from handlers.home import publish_home, refresh_modal
 
             if not refresh_modal(kit, client, body, actor, note=text):  # a tap on the App Home: the result by DM
-                client.chat_postMessage(channel=actor, text=text)
+                client.chat_postMessage(channel=actor, text=text, blocks=blocks)
             publish_home(kit, client, actor)
         elif page is not None:
             list_text, blocks = list_message(kit, actor, page=page, note=text)
@@ -555,7 +620,7 @@ def register(app: App, kit: Kit) -> None:
         ) == "shift_giveback":
             respond(text=text, replace_original=True)
         else:
-            respond(text=text, response_type="ephemeral", replace_original=False)
+            respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
     @kit.later(app.action("shift_signup"))
     @kit.later(app.action("shift_withdraw"))
@@ -565,8 +630,11 @@ def register(app: App, kit: Kit) -> None:
         number, page = _value(body)
         if number is None:
             return
-        act = signup_text if action.get("action_id") == "shift_signup" else withdraw_text
-        answer_click(body, respond, client, context["actor"], act(kit, context["actor"], number), page)
+        if action.get("action_id") == "shift_signup":
+            text, blocks = signup_reply(kit, context["actor"], number)
+        else:
+            text, blocks = withdraw_text(kit, context["actor"], number), None
+        answer_click(body, respond, client, context["actor"], text, page, blocks)
 
     def modal_id(body: dict) -> str | None:
         """The id of the modal a button was tapped in (None on a message or the App Home)."""
@@ -705,11 +773,13 @@ def register(app: App, kit: Kit) -> None:
             return
         try:
             channel = meta.get("channel") if isinstance(meta.get("channel"), str) else None
-            posted = post_shift(kit, client, shift, channels=[channel, kit.services.settings.coordinator_channel, actor])
+            refused: dict[str, str] = {}
+            posted = post_shift(kit, client, shift, channels=[channel, kit.services.settings.coordinator_channel, actor],
+                                refused=refused)
             if posted != channel:
-                client.chat_postMessage(
-                    channel=actor, text=kit.render("shifts/created.j2", shift=shift, posted=posted, asked=channel)
-                )
+                client.chat_postMessage(channel=actor, text=kit.render(
+                    "shifts/created.j2", shift=shift, posted=posted, asked=channel, refused=refused,
+                    coordinators=kit.services.settings.coordinator_channel))
         except Exception:
             tell_failure(client, actor, saved=True, number=shift.id, editing=False)
             raise

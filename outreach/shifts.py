@@ -266,6 +266,17 @@ def open_alerts(store: Store, *, limit: int = 25) -> tuple[int, list[Alert]]:
     return total, [Alert(_shift(r), r["alert_reason"], from_iso(r["alert_since"])) for r in rows]
 
 
+def training_for(store: Store, *, training: str, user: str | None, now: datetime) -> Shift | None:
+    """The next training shift that gives `training` and still takes signups (not cancelled, not started,
+    with a free place), read for `user`; one they are already on counts too (they are told so)."""
+    with store.read() as db:
+        rows = list(db.query(
+            f"SELECT {SHIFT_COLUMNS} FROM shifts s WHERE s.status = 'planned' AND s.kind = 'training' "
+            "AND s.training = :training AND s.starts_at > :now ORDER BY s.starts_at, s.id LIMIT 20",
+            {"user": user, "training": training, "now": iso(now)}))
+    return next((s for s in map(_shift, rows) if s.places_left or s.my_status == "confirmed"), None)
+
+
 def may_sign_up(store: Store, *, user: str, shifts: list[Shift]) -> set[int]:
     """Which of these shifts the person holds the required training for (on each shift's date)."""
     with store.read() as db:

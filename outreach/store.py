@@ -634,6 +634,16 @@ def m028_drills(db: Database) -> None:
     db.execute("CREATE UNIQUE INDEX slack_outages_open ON slack_outages((ended_at IS NULL)) WHERE ended_at IS NULL")
 
 
+
+@migrations()
+
+@migrations()
+def m029_setup(db: Database) -> None:
+    """The first run's setup checklist (outreach/setup.py): the items an admin confirms by hand (the
+    trainings reviewed, the hotline card reviewed), with who confirmed each and when."""
+    db["setup_confirmations"].create({"item": str, "confirmed_by": str, "confirmed_at": str}, pk="item",
+                                     not_null={"confirmed_by", "confirmed_at"})
+
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.
 

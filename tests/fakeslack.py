@@ -166,6 +166,8 @@ class FakeSlack:
         self.channels: dict[str, dict] = {}
         # dnd.teamInfo answers by member id (dnd_enabled, next_dnd_start_ts, next_dnd_end_ts); others: no DND.
         self.dnd: dict[str, dict] = {}
+        # Files people shared (fill with `add_file`): files.info describes them, their url_private serves the bytes.
+        self.files: dict[str, tuple[dict, bytes]] = {}
 
         fake = self
 
@@ -313,6 +315,18 @@ class FakeSlack:
         with self._cond:
             self.channels[channel] = entry
         return entry
+
+    def add_file(self, name: str, content: bytes, *, filetype: str = "csv") -> str:
+        """A file someone shared (a file input's, a DM's): files.info knows it by the returned id, and its
+        url_private (on this server) serves `content` to a request carrying the bot's token."""
+        file_id = self._new_id("F")
+        entry = {"id": file_id, "name": name, "title": name, "filetype": filetype, "size": len(content),
+                 "mimetype": "text/csv" if filetype == "csv" else "application/octet-stream",
+                 "url_private": f"{self.base}/files-pri/{file_id}/{name}",
+                 "url_private_download": f"{self.base}/files-pri/{file_id}/download/{name}"}
+        with self._cond:
+            self.files[file_id] = (entry, content)
+        return file_id
 
     def granted(self) -> list[str]:
         """The scopes the token has: `scopes` (else the manifest's) less `missing_scopes`."""
@@ -469,6 +483,8 @@ class FakeSlack:
             return _Response(200, f"OK - {len(data)}".encode(), content_type="text/plain; charset=utf-8")
         if method == "response_url":
             return _Response(200, b'{"ok": true}')
+        if method == "file_download":
+            return self._file_download(path, headers)
         if method.startswith("/"):
             return _Response(404, json.dumps({"ok": False, "error": "unknown_path"}).encode())
         if method == "users.info":
@@ -477,6 +493,10 @@ class FakeSlack:
                 return _Response(200, json.dumps(refusal).encode())
         if method == "conversations.info":
             refusal = self._conversations_info_refusal(params)
+            if refusal is not None:
+                return _Response(200, json.dumps(refusal).encode())
+        if method == "files.info":
+            refusal = self._files_info_refusal(params)
             if refusal is not None:
                 return _Response(200, json.dumps(refusal).encode())
         answer = {"ok": True, **self._answer(method, params)}
@@ -492,6 +512,23 @@ class FakeSlack:
         if str(p.get("user", "")) not in self.users:
             return {"ok": False, "error": "user_not_found"}
         return None
+
+    def _files_info_refusal(self, p: dict) -> dict | None:
+        """files.info's error answer (a scope the token lacks, an unknown file), or None."""
+        if "files:read" not in self.granted():
+            return {"ok": False, "error": "missing_scope", "needed": "files:read", "provided": ",".join(self.granted())}
+        with self._cond:
+            known = str(p.get("file", "")) in self.files
+        return None if known else {"ok": False, "error": "file_not_found"}
+
+    def _file_download(self, path: str, headers: _Headers) -> _Response:
+        """A file's url_private: its bytes for the bot's token, as Slack serves them (else 404, as Slack's login page would not help)."""
+        file_id = path.split("/")[2] if path.count("/") >= 2 else ""
+        with self._cond:
+            entry = self.files.get(file_id)
+        if entry is None or not str(headers.get("authorization", "")).startswith("Bearer xoxb-"):
+            return _Response(404, b"not found", content_type="text/plain")
+        return _Response(200, entry[1], content_type=entry[0]["mimetype"])
 
     def _conversations_info_refusal(self, p: dict) -> dict | None:
         """conversations.info's error answer, or None: a private channel the bot is not in is unknown to it."""
@@ -559,6 +596,9 @@ class FakeSlack:
         if method == "conversations.info":
             with self._cond:
                 return {"channel": dict(self.channels[str(p.get("channel", ""))])}
+        if method == "files.info":
+            with self._cond:
+                return {"file": dict(self.files[str(p.get("file", ""))][0])}
         if method == "files.getUploadURLExternal":
             file_id = self._new_id("F")
             with self._cond:
@@ -602,6 +642,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             method = "response_url"
         elif path.startswith("/upload/"):
             method = "upload"
+        elif path.startswith("/files-pri/"):
+            method = "file_download"
         else:
             method = path
         response = self.owner._handle(method, path, _Headers(self.headers.items()), raw, parts.query)

@@ -110,7 +110,7 @@ def test_manifest_is_committed_and_complete():
 
 # The scope each Web API method the code calls needs (none: views.*, auth.test, api.test).
 METHOD_SCOPES = {"chat_postMessage": "chat:write", "chat_update": "chat:write", "files_upload_v2": "files:write",
-                 "users_info": "users:read", "conversations_info": "channels:read", "views_open": None,
+                 "users_info": "users:read", "conversations_info": "channels:read", "files_info": "files:read", "views_open": None,
                  "views_update": None, "views_publish": None, "views_push": None, "api_test": None}
 
 

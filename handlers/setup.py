@@ -1,0 +1,356 @@
+"""The first run, guided: until setup is done, an admin's App Home starts with a setup checklist, each
+item a line with its state and a button to do it; then one line, "Setup complete", and Show setup.
+
+The states come from outreach/setup.py (the database) and, for the coordinators' channel, from what
+Slack answers now (`conversations.info`), else what the safety net's detector last recorded
+(outreach/reach.py). Only admins see it; a forged tap by anyone else is refused.
+
+Partners are imported from a CSV file chosen in the partner directory item's file input: the file is
+read with `files.info` and its private URL, and imported with the partner import `bot.py
+import-partners` uses. (Not from a file sent in a DM: the bot's messages tab stays read-only, so that
+nobody types details of the people they met into it.)
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block, InputBlock
+from slack_sdk.models.blocks.block_elements import FileInputElement
+
+from handlers import blocks as bk
+from handlers import shifts as shift_views
+from handlers.home import TOP, publish_home
+from handlers.kit import Kit
+from handlers.readiness import hotline_blocks, protocol_of
+from outreach import partners as pt
+from outreach import reach, roles
+from outreach import setup as su
+from outreach.hotlines import CONDITIONS
+from outreach.roles import Role
+from outreach.shifts import USER_ID
+
+log = logging.getLogger(__name__)
+
+MAX_CSV_BYTES = 1_000_000
+ERRORS_SHOWN = 10
+# The button of each item: its action and label.
+BUTTONS = {
+    "channel": ("setup_channel", "How to fix"),
+    "coordinators": ("setup_coordinators", "Make coordinators"),
+    "trainings": ("setup_trainings", "Review trainings"),
+    "partners": ("setup_partners", "Add partners"),
+    "hotlines": ("setup_hotlines", "Review hotline card"),
+    "first_shift": ("setup_first_shift", "Plan the first shift"),
+}
+DONE_LABELS = {"channel": "Check", "coordinators": "Coordinators", "partners": "Import more",
+               "trainings": "Review again", "hotlines": "Review again", "first_shift": "Plan another"}
+
+
+# ---------------------------------------------------------------- the checklist
+
+
+def channel_problem(kit: Kit, client: WebClient) -> str | None:
+    """None when the bot is a member of the coordinators' channel, else why not: "not_set", Slack's answer
+    (`not_in_channel`, `is_archived`, `channel_not_found`, `missing_scope`), or the error the safety net's
+    detector recorded when Slack could not be asked."""
+    services = kit.services
+    channel = services.settings.coordinator_channel
+    if not channel:
+        return "not_set"
+    try:
+        info = client.conversations_info(channel=channel)["channel"]
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "unknown")
+        recorded = reach.status(services.store, channel)
+        return recorded.error if error != "channel_not_found" and not recorded.reachable else error
+    except Exception as exc:  # Slack could not be asked: what the detector last saw, else why
+        recorded = reach.status(services.store, channel)
+        return recorded.error if not recorded.reachable else type(exc).__name__
+    if info.get("is_archived"):
+        return "is_archived"
+    if not info.get("is_member"):
+        return "not_in_channel"
+    if reach.reachable(services.store, channel=channel, now=services.now()):
+        log.warning("channel %s: the bot is a member again", channel)
+    return None
+
+
+def current(kit: Kit, client: WebClient) -> su.Checklist:
+    """The checklist as it stands now."""
+    services = kit.services
+    return su.checklist(services.store, admins=services.settings.admins, channel_problem=channel_problem(kit, client))
+
+
+def item_blocks(kit: Kit, checklist: su.Checklist) -> list[Block]:
+    """The first line, then each item: a line with its state and its button."""
+    channel = kit.services.settings.coordinator_channel or ""
+    parts: list[Block] = [bk.section(kit.render("setup/heading.j2", checklist=checklist), block_id="setup_heading")]
+    for item in checklist.items:
+        action, label = BUTTONS[item.id]
+        button = bk.button(DONE_LABELS[item.id] if item.done else label, action, item.id,
+                           style=None if item.done else "primary")
+        parts.append(bk.section(kit.render("setup/item.j2", item=item, channel=channel),
+                                block_id=f"setup:{item.id}", accessory=button))
+    return parts
+
+
+def home_section(kit: Kit, user: str) -> list[Block]:
+    """For admins only, at the top of the App Home: the checklist until it is done, then one line."""
+    if kit.services.role(user) < Role.ADMIN:
+        return []
+    checklist = current(kit, kit.notifier.client)
+    if checklist.done:
+        return [bk.section(kit.render("setup/heading.j2", checklist=checklist), block_id="setup_heading",
+                           accessory=bk.button("Show setup", "setup_show", "")), bk.divider()]
+    return [*item_blocks(kit, checklist), bk.divider()]
+
+
+def checklist_view(kit: Kit, client: WebClient) -> dict:
+    """The checklist as a modal (Show setup, once it is complete)."""
+    return bk.modal(title="Setup", blocks=item_blocks(kit, current(kit, client)), callback_id="setup_checklist")
+
+
+# ---------------------------------------------------------------- each item's modal
+
+
+def channel_view(kit: Kit, client: WebClient) -> dict:
+    """What is wrong with the coordinators' channel and how to fix it, with Check again."""
+    problem = channel_problem(kit, client)
+    text = kit.render("setup/channel.j2", problem=problem, channel=kit.services.settings.coordinator_channel or "")
+    parts: list[Block] = [*bk.sections(text), bk.actions(bk.button("Check again", "setup_channel_check", "channel"),
+                                                         block_id="setup_channel_actions")]
+    return bk.modal(title="Coordinators' channel", blocks=parts, callback_id="setup_channel")
+
+
+def coordinators_view(kit: Kit) -> dict:
+    """Pick people to make coordinators."""
+    services = kit.services
+    admins = set(services.settings.admins)
+    now = [u for u in services.coordinators() if u not in admins]
+    parts: list[Block] = [bk.section(kit.render("setup/coordinators.j2", part="intro", current=now)),
+                          bk.people_input("people", "Make coordinators")]
+    return bk.modal(title="Coordinators", blocks=parts, callback_id="setup_coordinators", submit="Make coordinators",
+                    close="Cancel")
+
+
+def trainings_view(kit: Kit) -> dict:
+    """The trainings and how long each stays valid; Looks right confirms the review."""
+    confirmed = _confirmed(kit, "trainings")
+    text = kit.render("setup/trainings.j2", trainings=kit.services.catalog.trainings, confirmed=confirmed)
+    return bk.modal(title="Trainings", blocks=bk.sections(text)[:40], callback_id="setup_trainings",
+                    submit="Looks right", close="Cancel")
+
+
+def hotlines_view(kit: Kit) -> dict:
+    """The hotline card as volunteers see it, then each local line with its six conditions; Looks right confirms."""
+    local = protocol_of(kit).hotlines
+    parts: list[Block] = [bk.section(kit.render("setup/hotlines.j2", part="intro")), *hotline_blocks(kit)[:20],
+                          bk.divider()]
+    for h in local[:30]:
+        parts.append(bk.section(kit.render("setup/hotlines.j2", part="local", h=h, conditions=CONDITIONS)))
+    if not local:
+        parts.append(bk.context(kit.render("setup/hotlines.j2", part="none")))
+    if confirmed := _confirmed(kit, "hotlines"):
+        parts.append(bk.context(kit.render("setup/hotlines.j2", part="confirmed", confirmed=confirmed)))
+    return bk.modal(title="Hotline card", blocks=parts, callback_id="setup_hotlines", submit="Looks right",
+                    close="Cancel")
+
+
+def partners_view(kit: Kit, *, note: str | None = None) -> dict:
+    """Import partners from a CSV file (a file input), or add them one by one."""
+    with kit.services.store.read() as db:
+        count = db.execute("SELECT count(*) FROM partners").fetchone()[0]
+    parts: list[Block] = [bk.section(note, block_id="setup_partners_note")] if note else []
+    parts += [
+        bk.section(kit.render("setup/partners.j2", part="intro", count=count)),
+        bk.actions(bk.button("Add a partner", "setup_partner_add", ""), block_id="setup_partners_actions"),
+        InputBlock(block_id="csv", label="CSV file", optional=True,
+                   element=FileInputElement(action_id="value", filetypes=["csv", "txt"], max_files=1)),
+    ]
+    return bk.modal(title="Partner directory", blocks=parts, callback_id="setup_partners", submit="Import",
+                    close="Done")
+
+
+def _confirmed(kit: Kit, item: str) -> su.Item | None:
+    found = next(i for i in su.checklist(kit.services.store, admins=(), channel_problem=None).items if i.id == item)
+    return found if found.done else None
+
+
+# ---------------------------------------------------------------- reading and importing a CSV file
+
+
+def read_file(kit: Kit, client: WebClient, file_id: str) -> tuple[str | None, str, str | None]:
+    """A file someone shared with the bot: (its name, its text) or (its name, "", why it could not be read).
+
+    The file is described by `files.info` and fetched from its private URL with the bot's token, which is
+    sent only to Slack's own hosts (files.slack.com, or the Web API's host)."""
+    try:
+        info = client.files_info(file=file_id)["file"]
+    except SlackApiError as exc:
+        return None, "", f"Slack says `{exc.response.get('error')}`"
+    name = str(info.get("name") or info.get("title") or file_id)
+    if int(info.get("size") or 0) > MAX_CSV_BYTES:
+        return name, "", f"it is over {MAX_CSV_BYTES // 1_000_000} MB"
+    kind = str(info.get("filetype") or "").lower()
+    if kind not in ("csv", "text") and not name.lower().endswith((".csv", ".txt")):
+        return name, "", "it is not a CSV file (save the sheet as CSV and send that)"
+    url = str(info.get("url_private_download") or info.get("url_private") or "")
+    host = urllib.parse.urlsplit(url).hostname or ""
+    api_host = urllib.parse.urlsplit(kit.services.settings.api_url).hostname or ""
+    if host not in ("files.slack.com", api_host):
+        return name, "", "Slack gave no address to fetch it from"
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 (a Slack host, checked above)
+            data = response.read(MAX_CSV_BYTES + 1)
+    except (urllib.error.URLError, OSError) as exc:
+        return name, "", f"fetching it failed ({type(exc).__name__}); try again"
+    if len(data) > MAX_CSV_BYTES:
+        return name, "", f"it is over {MAX_CSV_BYTES // 1_000_000} MB"
+    try:
+        return name, data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        return name, "", "it is not UTF-8 text (save it as \"CSV UTF-8\")"
+
+
+def import_file(kit: Kit, client: WebClient, file_id: str, *, actor: str) -> tuple[bool, str]:
+    """Import partners from a shared CSV file: (whether any were imported, what to tell the person)."""
+    services = kit.services
+    name, text, problem = read_file(kit, client, file_id)
+    if problem is not None:
+        return False, kit.render("setup/partners.j2", part="unreadable", file=name or "the file", reason=problem)
+    today = services.now().astimezone(services.settings.zone).date()
+    report = pt.import_csv(services.store, text, actor=actor, catalog=services.catalog,
+                           categories=protocol_of(kit).categories, today=today)
+    part = "refused" if report.errors else "imported"
+    return not report.errors, kit.render("setup/partners.j2", part=part, file=name, report=report, limit=ERRORS_SHOWN)
+
+
+# ---------------------------------------------------------------- Bolt wiring
+
+
+def register(app: App, kit: Kit) -> None:
+    """Put the checklist at the top of admins' App Home; wire its buttons and modals."""
+    services = kit.services
+    if home_section not in TOP:
+        TOP.append(home_section)
+
+    def refuse(client: WebClient, actor: str, what: str) -> None:
+        """A tap on the checklist by someone who is not an admin (a forged or stale home): say why, by DM."""
+        client.chat_postMessage(channel=actor, text=kit.render("common/not_allowed.j2", needed=Role.ADMIN.label,
+                                                               what=what))
+
+    def show(body: dict, client: WebClient, view: dict) -> None:
+        """Open an item's modal: in place of the Show setup modal when tapped there (Slack stacks only three)."""
+        shown = body.get("view") or {}
+        if shown.get("type") == "modal" and isinstance(shown.get("id"), str):
+            client.views_update(view_id=shown["id"], view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    def opener(action_id: str, what: str, build):  # noqa: ANN001, ANN202
+        @kit.later(app.action(action_id))
+        def on_open(body: dict, context: BoltContext, client: WebClient) -> None:
+            if context["role"] < Role.ADMIN:
+                refuse(client, context["actor"], what)
+                return
+            show(body, client, build(client, context["actor"]))
+
+        return on_open
+
+    opener("setup_show", "Setup", lambda client, actor: checklist_view(kit, client))
+    opener("setup_channel", "Setup", lambda client, actor: channel_view(kit, client))
+    opener("setup_coordinators", "Make coordinators", lambda client, actor: coordinators_view(kit))
+    opener("setup_trainings", "Review trainings", lambda client, actor: trainings_view(kit))
+    opener("setup_hotlines", "Review hotline card", lambda client, actor: hotlines_view(kit))
+    opener("setup_partners", "Add partners", lambda client, actor: partners_view(kit))
+    opener("setup_first_shift", "Plan a shift",
+           lambda client, actor: shift_views.shift_form(kit, channel=None, planner=actor))
+
+    @kit.later(app.action("setup_channel_check"))
+    def on_channel_check(body: dict, context: BoltContext, client: WebClient) -> None:
+        if context["role"] < Role.ADMIN:
+            refuse(client, context["actor"], "Setup")
+            return
+        view = body.get("view") or {}
+        if isinstance(view.get("id"), str):
+            client.views_update(view_id=view["id"], view=channel_view(kit, client))
+        publish_home(kit, client, context["actor"])
+
+    @kit.later(app.action("setup_partner_add"))
+    def on_partner_add(body: dict, context: BoltContext, client: WebClient) -> None:
+        from handlers.partners import partner_form
+
+        if context["role"] < Role.ADMIN:
+            refuse(client, context["actor"], "Add partners")
+            return
+        client.views_push(trigger_id=body["trigger_id"], view=partner_form(kit))
+
+    def forbidden(ack: Ack, context: BoltContext, field: str) -> bool:
+        """A submission by someone who is not an admin: refused inline (True), else False."""
+        if context["role"] >= Role.ADMIN:
+            return False
+        ack(response_action="errors", errors={field: kit.render("common/not_allowed.j2", needed=Role.ADMIN.label,
+                                                                  what="Setup")})
+        return True
+
+    @kit.form(app.view("setup_coordinators"))
+    def on_coordinators(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        if forbidden(ack, context, "people"):
+            return
+        picked = (context.get("form") or {}).get("people")
+        people = [u for u in picked if isinstance(u, str) and USER_ID.match(u)] if isinstance(picked, list) else []
+        if not people:
+            ack(response_action="errors", errors={"people": "Pick the people to make coordinators."})
+            return
+        admins = set(services.settings.admins)
+        made, already = [], []
+        for user in people:
+            if user in admins:
+                continue
+            changed = roles.set_role(services.store, actor=context["actor"], user_id=user, role="coordinator")
+            (made if changed else already).append(user)
+        text = kit.render("setup/coordinators.j2", part="done", made=made, already=already,
+                          admins=[u for u in people if u in admins])
+        ack(response_action="update", view=bk.modal(title="Coordinators", blocks=[bk.section(text)],
+                                                     callback_id="setup_done"))
+        publish_home(kit, client, context["actor"])
+
+    def confirm_form(item: str):  # noqa: ANN202
+        @kit.form(app.view(f"setup_{item}"))
+        def on_confirm(ack: Ack, context: BoltContext, client: WebClient) -> None:
+            if context["role"] < Role.ADMIN:
+                ack(response_action="update", view=bk.modal(title="Setup", callback_id="setup_done", blocks=[
+                    bk.section(kit.render("common/not_allowed.j2", needed=Role.ADMIN.label, what="Setup"))]))
+                return
+            ack()
+            su.confirm(services.store, item=item, actor=context["actor"], now=services.now())
+            publish_home(kit, client, context["actor"])
+
+        return on_confirm
+
+    confirm_form("trainings")
+    confirm_form("hotlines")
+
+    @kit.form(app.view("setup_partners"))
+    def on_partners(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        if forbidden(ack, context, "csv"):
+            return
+        files = (context.get("form") or {}).get("csv")
+        file_id = next((f for f in files if isinstance(f, str) and f), None) if isinstance(files, list) else None
+        if file_id is None:
+            ack(response_action="errors", errors={"csv": "Choose a CSV file to import, or tap Done."})
+            return
+        imported, text = import_file(kit, client, file_id, actor=context["actor"])
+        if not imported:
+            ack(response_action="errors", errors={"csv": bk.clip(text, 2000)})
+            return
+        ack(response_action="update", view=partners_view(kit, note=text))
+        publish_home(kit, client, context["actor"])
