@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from handlers import (
     calendar,
     commands,
+    coord,
     cover,
     debriefs,
     directory,
@@ -57,6 +58,7 @@ SURFACES = (
     hours,
     directory,
     phone,
+    coord,
     health,  # last: its periodic job records that the timer ran
 )
 
