@@ -58,6 +58,7 @@ def cmd_train(req: CommandRequest) -> None:
         req.kit.services.store, actor=req.actor, user_id=user, training=training, completed_on=today, expires_on=expires
     )
     req.say("people/trained.j2", user=user, training=training.name, record=record)
+    req.kit.notifier.flush()  # the person's DM: what the training lets them sign up for
 
 
 @subcommand("trainings", usage="[@person]")
@@ -98,6 +99,8 @@ def cmd_role(req: CommandRequest) -> None:
         return
     changed = roles.set_role(req.kit.services.store, actor=req.actor, user_id=user, role=wanted)
     req.say("people/role.j2", user=user, role=wanted, changed=changed, admin=False)
+    if changed:
+        req.kit.notifier.flush()  # a new coordinator's DM
 
 
 # ---------------------------------------------------------------- trainings that renew

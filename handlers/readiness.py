@@ -192,7 +192,7 @@ def evidence_view(kit: Kit, state: Readiness, item: rd.ItemState, *, checklist: 
     elif item.evidence_kind == "minutes":
         every = safety.load_state(kit.services.store, state.shift.id).checkin_every
         field = bk.number_input("evidence", label, initial=every, minimum=safety.MIN_EVERY, maximum=safety.MAX_EVERY,
-                                hint=kit.render("readiness/evidence_hint.j2", minutes=True, low=safety.MIN_EVERY,
+                                hint=kit.render("readiness/evidence_hint.j2", part="minutes", low=safety.MIN_EVERY,
                                                 high=safety.MAX_EVERY))
     else:
         field = bk.text_input("evidence", label, initial=item.evidence, max_length=rd.MAX_EVIDENCE,
@@ -579,7 +579,7 @@ def register(app: App, kit: Kit) -> None:
             minutes = parse_whole(str(form.get("evidence") or "").strip())
             if not minutes or not safety.MIN_EVERY <= minutes <= safety.MAX_EVERY:
                 ack(response_action="errors", errors={"evidence": kit.render(
-                    "readiness/evidence_hint.j2", minutes=True, error=True, low=safety.MIN_EVERY,
+                    "readiness/evidence_hint.j2", part="minutes_error", low=safety.MIN_EVERY,
                     high=safety.MAX_EVERY)})
                 return
             outcome, _ = safety.set_every(services.store, shift_id=state.shift.id, minutes=minutes,
@@ -589,7 +589,7 @@ def register(app: App, kit: Kit) -> None:
 
                 ack(response_action="errors", errors={"evidence": result_text(kit, "every", outcome, state.shift.id)})
                 return
-            evidence = kit.render("readiness/evidence_hint.j2", minutes=True, every=minutes)
+            evidence = kit.render("readiness/evidence_hint.j2", part="minutes_kept", every=minutes)
         else:
             evidence = sh.clean_text(str(form.get("evidence") or ""), limit=rd.MAX_EVIDENCE)
             if len(evidence) < 2:

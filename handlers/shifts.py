@@ -706,6 +706,7 @@ def register(app: App, kit: Kit) -> None:
         try:
             channel = meta.get("channel") if isinstance(meta.get("channel"), str) else None
             posted = post_shift(kit, client, shift, channels=[channel, kit.services.settings.coordinator_channel, actor])
+            kit.notifier.flush()  # the lead named by someone else hears it
             if posted != channel:
                 client.chat_postMessage(
                     channel=actor, text=kit.render("shifts/created.j2", shift=shift, posted=posted, asked=channel)
