@@ -20,7 +20,7 @@ from handlers import home, reports
 from handlers.kit import Kit, open_modal, tell
 from handlers.notify import notice
 from handlers.safety import result_text
-from handlers.shifts import DETAILS_EXTRAS
+from handlers.shifts import DETAILS_COORDINATOR_BUTTONS
 from outreach import readiness as rd
 from outreach import reports as rp
 from outreach import roles, safety, told
@@ -63,13 +63,13 @@ def home_section(kit: Kit, user: str) -> list[Block]:
     return [bk.divider(), bk.actions(*buttons, block_id="home_coord")]
 
 
-def every_button(kit: Kit, shift: Shift, role: Role) -> list[Block]:
-    """In Details, for coordinators: the check-in interval of a watched shift not over yet."""
-    if role < Role.COORDINATOR or shift.cancelled or not shift.safety_net or shift.ends_at <= kit.services.now():
+def every_button(kit: Kit, shift: Shift) -> list[bk.ButtonElement]:
+    """In Details, beside Edit (coordinators only): the check-in interval of a watched shift not over yet."""
+    if shift.cancelled or not shift.safety_net or shift.ends_at <= kit.services.now():
         return []
     every = safety.load_state(kit.services.store, shift.id).checkin_every
-    return [bk.actions(bk.button(f"Check-ins: every {every} min" if every else "Check-ins: set an interval",
-                                 "coord_every_open", str(shift.id)), block_id="details_every")]
+    return [bk.button(f"Check-ins: every {every} min" if every else "Check-ins: set an interval",
+                      "coord_every_open", str(shift.id))]
 
 
 # ---------------------------------------------------------------- the modals
@@ -247,8 +247,8 @@ def register(app: App, kit: Kit) -> None:
     told.install(services.store)
     if home_section not in home.SECTIONS:
         home.SECTIONS.append(home_section)
-    if every_button not in DETAILS_EXTRAS:
-        DETAILS_EXTRAS.append(every_button)
+    if every_button not in DETAILS_COORDINATOR_BUTTONS:
+        DETAILS_COORDINATOR_BUTTONS.append(every_button)
 
     def refuse(body: dict, respond: Respond, client: WebClient, actor: str, needed: Role, what: str) -> None:
         """A tap on a button this person may not use (a forged or stale view): say why, only to them."""
@@ -322,7 +322,7 @@ def register(app: App, kit: Kit) -> None:
             return
         ack(response_action="update", view=_done("Record training", "coord_train_done", kit.render(
             "coord/train.j2", part="done", records=records, training=training.name)))
-        kit.notifier.flush()
+        kit.notifier.flush(prefix="trained:")
 
     @kit.form(app.view(ROLE))
     def on_role(ack: Ack, context: BoltContext) -> None:
@@ -359,7 +359,7 @@ def register(app: App, kit: Kit) -> None:
         ack(response_action="update", view=_done("Make coordinator", "coord_role_done", kit.render(
             "people/role.j2", user=user, role=role, changed=changed, admin=admin)))
         if changed:
-            kit.notifier.flush()
+            kit.notifier.flush(prefix=f"coordinator:{user}:")
             home.publish_home(kit, client, user)  # their App Home gains (or loses) the coordinators' buttons
 
     @kit.form(app.view(REPORT))
@@ -427,5 +427,4 @@ def register(app: App, kit: Kit) -> None:
             ack(response_action="errors", errors={"minutes": text})
             return
         ack(response_action="update", view=_done("Check-ins", "coord_every_done", text))
-        kit.notifier.flush()
 
