@@ -82,5 +82,7 @@ def install(store: Store) -> None:
         if row is None:
             return
         context = json.loads(row["context"] or "{}")
+        if event.user in context.get("joined", []):  # told of this one already
+            return
         context["joined"] = [*context.get("joined", []), event.user]
         db.execute("UPDATE notifications SET context = ? WHERE id = ?", [json.dumps(context, sort_keys=True), row["id"]])
