@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from handlers import (
     calendar,
     commands,
+    coord,
     cover,
     debriefs,
     directory,
@@ -65,6 +66,7 @@ SURFACES = (
     drills,
     rota,
     field,  # after phone: it adds the SMS words and the duress word to it
+    coord,
     health,  # last: its periodic job records that the timer ran
 )
 

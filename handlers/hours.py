@@ -147,7 +147,8 @@ def roster_view(kit: Kit, note: str | None = None) -> dict:
     parts += [bk.section(kit.render("hours/roster_head.j2", total=len(rows), year=today.year, shown=len(shown),
                                     more=len(rows) - len(shown)), block_id="roster_head"),
               bk.actions(bk.button("Export .xlsx", "hours_roster_export", style="primary"),
-                         bk.button("Correct hours", "hours_correct_open"), block_id="roster_actions")]
+                         bk.button("Correct hours", "hours_correct_open"),
+                         bk.button("Record training", "coord_train_open"), block_id="roster_actions")]
     if not rows:
         parts.append(bk.section(kit.render("hours/roster_empty.j2")))
     for row in shown:

@@ -58,6 +58,7 @@ def cmd_train(req: CommandRequest) -> None:
         req.kit.services.store, actor=req.actor, user_id=user, training=training, completed_on=today, expires_on=expires
     )
     req.say("people/trained.j2", user=user, training=training.name, record=record)
+    req.kit.notifier.flush(prefix="trained:")  # the person's DM: what the training lets them sign up for
 
 
 @subcommand("trainings", usage="[@person]")
@@ -98,6 +99,8 @@ def cmd_role(req: CommandRequest) -> None:
         return
     changed = roles.set_role(req.kit.services.store, actor=req.actor, user_id=user, role=wanted)
     req.say("people/role.j2", user=user, role=wanted, changed=changed, admin=False)
+    if changed:
+        req.kit.notifier.flush(prefix=f"coordinator:{user}:")  # a new coordinator's DM
 
 
 # ---------------------------------------------------------------- trainings that renew
@@ -228,7 +231,7 @@ def register(app: App, kit: Kit) -> None:
             title="Confirm attendance", callback_id="training_attendance_done", close="Done",
             blocks=[bk.section(kit.render("trainings/recorded.j2", shift=shift, training=training.name if training
                                           else done.training, done=done))]))
-        if done.pending:
+        if done.pending or done.recorded:  # the coordinators asked; each person recorded told by DM
             kit.notifier.flush()
 
     @kit.later(app.action("training_claim_confirm"))

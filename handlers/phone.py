@@ -535,8 +535,10 @@ def register(app: App, kit: Kit) -> None:
 
     @kit.later(app.action("phone_open"))
     def on_open(body: dict, context: BoltContext, client: WebClient) -> None:
-        if services.settings.twilio:
-            client.views_open(trigger_id=body["trigger_id"], view=phone_view(kit, context["actor"]))
+        if services.settings.twilio:  # from My profile: pushed on top of it
+            from handlers.kit import open_modal
+
+            open_modal(body, client, phone_view(kit, context["actor"]))
 
     @kit.later(app.action("phone_remove"))
     def on_remove(body: dict, context: BoltContext, client: WebClient) -> None:

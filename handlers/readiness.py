@@ -19,7 +19,7 @@ from handlers.kit import Kit
 from handlers.notify import notice
 from handlers.render import SLACK_ID
 from handlers.shifts import DETAILS_EXTRAS, screen_reason
-from outreach import privacy
+from outreach import privacy, safety
 from outreach import readiness as rd
 from outreach import shifts as sh
 from outreach.hotlines import CONDITIONS, NATIONAL
@@ -217,6 +217,11 @@ def evidence_view(kit: Kit, state: Readiness, item: rd.ItemState, *, checklist: 
     if item.evidence_kind == "member":
         current = item.evidence if item.evidence and SLACK_ID.match(item.evidence) else None
         field: Block = bk.user_input("evidence", label, initial=current)
+    elif item.evidence_kind == "minutes":
+        every = safety.load_state(kit.services.store, state.shift.id).checkin_every
+        field = bk.number_input("evidence", label, initial=every, minimum=safety.MIN_EVERY, maximum=safety.MAX_EVERY,
+                                hint=kit.render("readiness/evidence_hint.j2", part="minutes", low=safety.MIN_EVERY,
+                                                high=safety.MAX_EVERY))
     else:
         field = bk.text_input("evidence", label, initial=item.evidence, max_length=rd.MAX_EVIDENCE,
                               hint=kit.render("readiness/evidence_hint.j2"))
@@ -618,6 +623,21 @@ def register(app: App, kit: Kit) -> None:
                 ack(response_action="errors", errors={"evidence": kit.render("readiness/evidence_missing.j2",
                                                                             member=True)})
                 return
+        elif item.evidence_kind == "minutes":  # sets the shift's check-ins, as /outreach checkevery does
+            minutes = parse_whole(str(form.get("evidence") or "").strip())
+            if not minutes or not safety.MIN_EVERY <= minutes <= safety.MAX_EVERY:
+                ack(response_action="errors", errors={"evidence": kit.render(
+                    "readiness/evidence_hint.j2", part="minutes_error", low=safety.MIN_EVERY,
+                    high=safety.MAX_EVERY)})
+                return
+            outcome, _ = safety.set_every(services.store, shift_id=state.shift.id, minutes=minutes,
+                                          actor=context["actor"])
+            if outcome != "done":  # no safety net on this shift, or it was cancelled
+                from handlers.safety import result_text
+
+                ack(response_action="errors", errors={"evidence": result_text(kit, "every", outcome, state.shift.id)})
+                return
+            evidence = kit.render("readiness/evidence_hint.j2", part="minutes_kept", every=minutes)
         else:
             evidence = sh.clean_text(str(form.get("evidence") or ""), limit=rd.MAX_EVIDENCE)
             if len(evidence) < 2:

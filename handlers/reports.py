@@ -78,17 +78,45 @@ def _period(req: CommandRequest, usage: str) -> rp.Period | None:
 
 
 @heap.hands_memory_back
-def report_files(kit: Kit, report: rp.Report) -> list[tuple[bytes, str, str]]:
-    """The chart, the PDF and the workbook of a report, as (data, filename, title) to upload."""
+def report_files(kit: Kit, report: rp.Report, formats: frozenset[str] = frozenset({"pdf", "xlsx"}),
+                 ) -> list[tuple[bytes, str, str]]:
+    """The chart and the PDF (`pdf`) and the workbook (`xlsx`) of a report, as (data, filename, title) to upload."""
     services, period = kit.services, report.period
     settings = services.settings
     sectors = dbf.load_sectors(settings.data_dir)
-    png = rp.chart_png(services.store, period, zone=settings.zone, now=services.now())
-    pdf = rf.report_pdf(report, lists=lists(kit), sectors=sectors, today=services.now().astimezone(settings.zone).date())
-    xlsx = rf.report_xlsx(report, catalog=services.catalog, lists=lists(kit), sectors=sectors)
-    return [(png, f"outreach-{period.slug}.png", f"Outreach, 12 months to {period.label}"),
-            (pdf, f"outreach-report-{period.slug}.pdf", f"Outreach report {period.label}"),
-            (xlsx, f"outreach-report-{period.slug}.xlsx", f"Outreach report {period.label} (workbook)")]
+    files: list[tuple[bytes, str, str]] = []
+    if "pdf" in formats:
+        png = rp.chart_png(services.store, period, zone=settings.zone, now=services.now())
+        pdf = rf.report_pdf(report, lists=lists(kit), sectors=sectors,
+                            today=services.now().astimezone(settings.zone).date())
+        files += [(png, f"outreach-{period.slug}.png", f"Outreach, 12 months to {period.label}"),
+                  (pdf, f"outreach-report-{period.slug}.pdf", f"Outreach report {period.label}")]
+    if "xlsx" in formats:
+        xlsx = rf.report_xlsx(report, catalog=services.catalog, lists=lists(kit), sectors=sectors)
+        files.append((xlsx, f"outreach-report-{period.slug}.xlsx", f"Outreach report {period.label} (workbook)"))
+    return files
+
+
+FORMATS = ("pdf", "xlsx", "csv")  # what a report is sent as: the PDF (with the chart), the workbook, the CSV
+
+
+def send_files(kit: Kit, client: WebClient, period: rp.Period, *, where: str, formats: set[str],
+               report: rp.Report | None = None) -> bool:
+    """Upload a period's files in the formats asked for (FORMATS) to `where`: the PDF with its 12-month chart,
+    the workbook, the CSV of the nights held (counts and names only); False (logged) when Slack refuses."""
+    services = kit.services
+    done = True
+    if formats & {"pdf", "xlsx"}:
+        files = report_files(kit, report or build(kit, period), frozenset(formats))
+        done = upload_files(client, channel=where, files=files,
+                            comment=kit.render("reports/chart_comment.j2", period=period) if "pdf" in formats else None)
+    if "csv" in formats:
+        data = rf.csv_bytes(services.store, period, zone=services.settings.zone, now=services.now(),
+                            catalog=services.catalog, lists=lists(kit),
+                            sectors=dbf.load_sectors(services.settings.data_dir))
+        done = upload(client, channel=where, data=data, filename=f"outreach-{period.label}.csv",
+                      title=f"Outreach nights {period.label}") and done
+    return done
 
 
 @subcommand("report", role=Role.COORDINATOR, usage="[PERIOD]")
@@ -102,8 +130,7 @@ def cmd_report(req: CommandRequest) -> None:
     req.reply(report_text(req.kit, period, report) + "\n"
               + req.kit.render("reports/uploading.j2", what="report", channel=where, period=period))
     if where:
-        upload_files(req.client, channel=where, files=report_files(req.kit, report),
-                     comment=req.kit.render("reports/chart_comment.j2", period=period))
+        send_files(req.kit, req.client, period, where=where, formats={"pdf", "xlsx"}, report=report)
 
 
 @subcommand("export", role=Role.COORDINATOR, usage="[PERIOD]")
@@ -115,12 +142,7 @@ def cmd_export(req: CommandRequest) -> None:
     where = destination(req.kit, req.channel_id)
     req.reply(req.kit.render("reports/uploading.j2", what="export", channel=where, period=period))
     if where:
-        services = req.kit.services
-        data = rf.csv_bytes(services.store, period, zone=services.settings.zone, now=services.now(),
-                            catalog=services.catalog, lists=lists(req.kit),
-                            sectors=dbf.load_sectors(services.settings.data_dir))
-        upload(req.client, channel=where, data=data, filename=f"outreach-{period.label}.csv",
-               title=f"Outreach nights {period.label}")
+        send_files(req.kit, req.client, period, where=where, formats={"csv"})
 
 
 @notice("reports/monthly")

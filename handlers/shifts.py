@@ -166,6 +166,8 @@ def cancel_button(kit: Kit, shift: Shift, *, people: int, label: str = "Cancel s
 
 # Blocks other surfaces add to a shift's Details, after its words: fn(kit, shift, role) -> blocks.
 DETAILS_EXTRAS: list[Callable[[Kit, Shift, Role], list[Block]]] = []
+# Buttons other surfaces add to the coordinators' row of a shift's Details (after Cancel): fn(kit, shift) -> buttons.
+DETAILS_COORDINATOR_BUTTONS: list[Callable[[Kit, Shift], list[bk.ButtonElement]]] = []
 
 
 def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None, actor: str | None = None) -> dict:
@@ -194,7 +196,7 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
         if not shift.cancelled:
             buttons.append(cancel_button(kit, shift, people=len(confirmed) + len(waiting),
                                          label="Cancel this one" if later else "Cancel shift"))
-        buttons += later
+        buttons += later + [b for fn in DETAILS_COORDINATOR_BUTTONS for b in fn(kit, shift)]
         parts.append(bk.actions(*buttons, block_id="details_actions"))
     if not shift.cancelled and (role >= Role.COORDINATOR or (actor is not None and actor == shift.lead)):
         team_buttons = [bk.button("Message the team", "team_message_open", str(shift.id))]
@@ -776,6 +778,7 @@ def register(app: App, kit: Kit) -> None:
             refused: dict[str, str] = {}
             posted = post_shift(kit, client, shift, channels=[channel, kit.services.settings.coordinator_channel, actor],
                                 refused=refused)
+            kit.notifier.flush(prefix=f"lead:{shift.id}:")  # the lead named by someone else hears it
             if posted != channel:
                 client.chat_postMessage(channel=actor, text=kit.render(
                     "shifts/created.j2", shift=shift, posted=posted, asked=channel, refused=refused,

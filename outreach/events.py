@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 # The events the domain emits, and what `user` and `data` carry for each.
 NAMES = {
     "shift.created": "a shift was planned",
-    "shift.edited": "a shift was edited; data: moved (time or place changed)",
+    "shift.edited": "a shift was edited; data: moved (time or place changed), lead_was (the lead before; one shift's Edit)",
     "shift.cancelled": "a shift was cancelled",
     "signup.confirmed": "user got a place by signing up",
     "signup.waitlisted": "user joined the waitlist",

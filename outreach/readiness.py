@@ -38,8 +38,9 @@ CHECKS = ("team_size", "experienced", "training", "languages", "services", "hotl
 LAW_ENFORCEMENT = "law-enforcement"
 MAX_TICKED_PER_SECTION = 10
 MAX_EVIDENCE = 200
-# How an item's evidence is given: typed words, or a member of the workspace picked (kept as their user id).
-EVIDENCE_KINDS = ("text", "member")
+# How an item's evidence is given: typed words, a member of the workspace picked (kept as their user id), or
+# minutes: the team's check-in interval, which sets the shift's mid-shift check-ins (as /outreach checkevery).
+EVIDENCE_KINDS = ("text", "member", "minutes")
 
 
 # ---------------------------------------------------------------- the protocol's data files

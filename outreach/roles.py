@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import IntEnum
 
+from outreach import outbox
 from outreach.store import Store, iso
 
 MAX_USERS = 500
+COORDINATOR_TEMPLATE = "told/coordinator"
 
 
 class Role(IntEnum):
@@ -41,17 +43,21 @@ def coordinators(store: Store, admins: Iterable[str]) -> list[str]:
 
 
 def set_role(store: Store, *, actor: str, user_id: str, role: str) -> bool:
-    """Grant or remove the coordinator role; False when nothing changed."""
+    """Grant or remove the coordinator role; False when nothing changed. A new coordinator is told by DM
+    what they can now do (queued with the grant)."""
     if role not in ("coordinator", "volunteer"):
         raise ValueError(role)
+    now = store.clock()
     with store.write() as db:
         current = next(db.query("SELECT role FROM roles WHERE user_id = ?", [user_id]), None)
         if role == "coordinator":
             if current:
                 return False
             db["roles"].insert(
-                {"user_id": user_id, "role": "coordinator", "granted_by": actor, "granted_at": iso(store.clock())}
+                {"user_id": user_id, "role": "coordinator", "granted_by": actor, "granted_at": iso(now)}
             )
+            outbox.enqueue(db, key=f"coordinator:{user_id}:{iso(now)}", channel=user_id,
+                           template=COORDINATOR_TEMPLATE, context={"user": user_id, "by": actor}, due_at=now, now=now)
         else:
             if not current:
                 return False

@@ -582,7 +582,8 @@ def update_shift(
         edit_id = store.audit(db, actor=actor, action="shift.edit", subject=f"shift:{shift_id}",
                               detail={"fields": changed})
         promoted = _promote(store, db, shift_id, now=now)
-        store.events.emit(db, Event("shift.edited", shift_id, now, actor=actor, data={"moved": moved}))
+        store.events.emit(db, Event("shift.edited", shift_id, now, actor=actor,
+                                    data={"moved": moved, "lead_was": before.lead}))
         notified: list[str] = []
         if moved:
             notified = _notify_all(

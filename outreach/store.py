@@ -636,13 +636,12 @@ def m028_drills(db: Database) -> None:
 
 
 @migrations()
-
-@migrations()
 def m029_setup(db: Database) -> None:
     """The first run's setup checklist (outreach/setup.py): the items an admin confirms by hand (the
     trainings reviewed, the hotline card reviewed), with who confirmed each and when."""
     db["setup_confirmations"].create({"item": str, "confirmed_by": str, "confirmed_at": str}, pk="item",
                                      not_null={"confirmed_by", "confirmed_at"})
+
 
 class _Database(Database):
     """sqlite-utils' Database, reading plain SELECTs without the savepoint guard `query()` adds.

@@ -42,25 +42,58 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+TRAINED_TEMPLATE = "told/trained"
+
+
+def _insert_record(store: Store, db: Database, *, actor: str, user_id: str, training: Entry, completed_on: date,
+                   expires_on: date | None, now: datetime) -> TrainingRecord:
+    """Insert one training record, audit it, and tell the person by DM what it lets them sign up for."""
+    row_id = db["trainings"].insert(
+        {
+            "user_id": user_id, "training": training.id, "completed_on": completed_on.isoformat(),
+            "expires_on": expires_on.isoformat() if expires_on else None,
+            "recorded_by": actor, "recorded_at": iso(now),
+        }
+    ).last_pk
+    store.audit(
+        db, actor=actor, action="training.record", subject=f"user:{user_id}",
+        detail={"training": training.id, "expires_on": expires_on.isoformat() if expires_on else None},
+    )
+    tell_trained(db, key=f"trained:{row_id}", user_id=user_id, training=training.id, now=now)
+    return TrainingRecord(user_id, training.id, completed_on, expires_on, actor)
+
+
+def tell_trained(db: Database, *, key: str, user_id: str, training: str, now: datetime) -> bool:
+    """Queue the DM telling a person a training was recorded for them (inside the caller's transaction)."""
+    return outbox.enqueue(db, key=key, channel=user_id, template=TRAINED_TEMPLATE,
+                          context={"user": user_id, "training": training}, due_at=now, now=now)
+
+
+def record_trainings(
+    store: Store, *, actor: str, user_ids: list[str], training: Entry, completed_on: date, expires_on: date | None,
+    request_key: str | None = None,
+) -> list[TrainingRecord] | None:
+    """Record a completed training for each person in one transaction (each told by DM); without an expiry,
+    the training's `valid_months` sets one. None when this request (a form sent again) was acted on before."""
+    if expires_on is None:
+        expires_on = valid_until(training, completed_on)
+    now = store.clock()
+    with store.write() as db:
+        if replays.seen(db, request_key):
+            return None
+        replays.record(store, db, request_key)
+        return [_insert_record(store, db, actor=actor, user_id=user, training=training, completed_on=completed_on,
+                               expires_on=expires_on, now=now) for user in dict.fromkeys(user_ids)]
+
+
 def record_training(
     store: Store, *, actor: str, user_id: str, training: Entry, completed_on: date, expires_on: date | None,
 ) -> TrainingRecord:
-    """Record a completed training; without an expiry, the training's `valid_months` sets one."""
-    if expires_on is None and training.get("valid_months"):
-        expires_on = add_months(completed_on, int(training.get("valid_months")))  # type: ignore[arg-type]
-    with store.write() as db:
-        db["trainings"].insert(
-            {
-                "user_id": user_id, "training": training.id, "completed_on": completed_on.isoformat(),
-                "expires_on": expires_on.isoformat() if expires_on else None,
-                "recorded_by": actor, "recorded_at": iso(store.clock()),
-            }
-        )
-        store.audit(
-            db, actor=actor, action="training.record", subject=f"user:{user_id}",
-            detail={"training": training.id, "expires_on": expires_on.isoformat() if expires_on else None},
-        )
-    return TrainingRecord(user_id, training.id, completed_on, expires_on, actor)
+    """Record a completed training for one person (told by DM); without an expiry, `valid_months` sets one."""
+    records = record_trainings(store, actor=actor, user_ids=[user_id], training=training, completed_on=completed_on,
+                               expires_on=expires_on)
+    assert records  # no request key: never a replay
+    return records[0]
 
 
 def _record(row: dict) -> TrainingRecord:
@@ -202,6 +235,7 @@ def record_attendance(
                 "shift_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", [user, *values])
             if cursor.rowcount == 1:
                 recorded.append(user)
+                tell_trained(db, key=f"trained:{cursor.lastrowid}", user_id=user, training=training.id, now=now)
                 store.audit(db, actor=actor, action="training.attendance", subject=f"user:{user}",
                             detail={"shift": shift_id, "training": training.id,
                                     "expires_on": expires_on.isoformat() if expires_on else None})
@@ -378,3 +412,13 @@ def lapses_before(db: Database, *, shift_id: int, training: str | None, day: dat
         [training, day.isoformat(), shift_id],
     )
     return [Lapse(r["user_id"], r["training"], date.fromisoformat(r["expires_on"])) for r in rows]
+
+
+def next_shifts_needing(db: Database, *, training: str, user_id: str, now: datetime, limit: int = 3) -> list[int]:
+    """The next planned shifts that require this training of their team and that the person is not on yet,
+    soonest first (their numbers): what a training just recorded lets them sign up for."""
+    return [r["id"] for r in db.query(
+        "SELECT s.id FROM shifts s WHERE s.status = 'planned' AND s.kind != ? AND s.training = ? AND s.starts_at > ? "
+        "AND (s.lead IS NULL OR s.lead != ?) AND NOT EXISTS (SELECT 1 FROM signups g WHERE g.shift_id = s.id "
+        "AND g.user_id = ? AND g.status IN ('confirmed', 'waitlisted')) ORDER BY s.starts_at, s.id LIMIT ?",
+        [TRAINING_KIND, training, iso(now), user_id, user_id, limit])]

@@ -47,7 +47,8 @@ def test_any_form_value_is_refused_inline_or_stored_clean(bot, field, value):
         assert body["response_action"] == "errors" and all(body["errors"].values())
         assert bot.db["shifts"].count == before
     else:
-        post = bot.fake.wait_for("chat.postMessage", count=before + 1)[-1]
+        post = bot.fake.wait_for("chat.postMessage", count=before + 1,  # the posts, not the lead's DMs
+                                 where=lambda c: c.params.get("channel") == "C1")[-1]
         row = bot.db["shifts"].get(before + 1)
         for column in ("area", "notes"):
             assert not any(ch in row[column] for ch in "\x00\x07")

@@ -33,7 +33,7 @@ def test_home_shows_own_shifts_and_waitlist_places_each_with_its_own_buttons(bot
     assert "staffing" not in home.words
     on = Phone(bot, "UA").home()
     assert "Meet at the library." in on.words and "Not ready yet" in on.words
-    assert on.buttons[4:] == ["Details", "Withdraw", "Find cover", "My hours"] and on.button("Withdraw")["confirm"]
+    assert on.buttons[4:] == ["Details", "Withdraw", "Find cover", "My hours", "My profile"] and on.button("Withdraw")["confirm"]
     empty = Phone(bot, "UZ").home()
     assert "Nothing planned for you yet" in empty.words and "Find a shift" in empty.words
 
@@ -61,7 +61,8 @@ def test_home_button_answers_by_dm_and_republishes(bot):
     bot.train("UA")
     bot.command("UA", f"signup {number}").reply()
     bot.click("UA", "shift_withdraw", str(number), container={"type": "view", "view_id": "VHOME"})
-    dm = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "UA")[0]
+    dm = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "UA"
+                           and "withdrawn" in str(c.params.get("text")))[0]  # not the DM about the training
     assert "withdrawn" in dm.params["text"]
     bot.fake.wait_for("views.publish", where=lambda c: c.params.get("user_id") == "UA")
 

@@ -51,7 +51,7 @@ def test_duplicate_opens_the_form_a_week_later_and_creates_a_new_shift(bot):
     number = bot.create_shift(area="Northside", notes="Meet at the library.", capacity="5")
     you = Phone(bot, ADMIN)
     details = details_of(you, number)
-    assert details.buttons == ["Edit", "Duplicate", "Cancel shift", "Message the team"]
+    assert details.buttons == ["Edit", "Duplicate", "Cancel shift", "Check-ins: set an interval", "Message the team"]
 
     form = details.tap("Duplicate").modal()
     assert form.view["callback_id"] == "shift_form" and form.view["submit"]["text"] == "Create"

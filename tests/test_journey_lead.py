@@ -116,7 +116,7 @@ def test_lead_works_the_checklist_to_go_by_taps(bot):
     screen = go_to(screen, "Team and safety")
     for name, label, answer in (
         ("The meeting point is set", "Where does the team meet?", "Library steps"),
-        ("Check-in times are set", "When does the team check in?", "Every 30 minutes"),
+        ("Check-in times are set", "When does the team check in?", "30"),  # minutes: sets the check-ins
         ("Someone is named to call if the team goes silent", "Who is called if the team goes silent?", "UCOORD"),
     ):
         tapped = screen.choose("Done", near=name)

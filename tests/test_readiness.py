@@ -429,7 +429,8 @@ def test_withdrawal_breaking_readiness_takes_go_back_and_tells_lead_and_coordina
     assert "*Go* recorded" in bot.command("ULEAD", f"go {number}").text()
     assert "withdrawn" in bot.command("UB", f"withdraw {number}").text()
     assert bot.db["readiness"].get(number)["go_by"] is None
-    lead = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "ULEAD")[-1]
+    lead = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "ULEAD"
+                             and "Go taken back" in message_text(c.params))[-1]  # beside "your team changed"
     coord = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == COORD_CHANNEL
                               and "Go taken back" in str(c.params.get("text")))[-1]
     for call in (lead, coord):
