@@ -11,6 +11,7 @@ from conftest import ADMIN, COORD_CHANNEL, Bot, eventually
 from faketwilio import FakeTwilio
 from phone import Phone
 from test_cover import offer_dm
+from test_readiness import section
 
 from outreach import safety
 
@@ -258,7 +259,7 @@ def test_details_sets_the_check_in_interval_with_checkevery_bounds(bot):
 
 def test_the_checklist_check_in_answer_sets_the_interval_as_checkevery_does(bot):
     number = bot.create_shift()
-    checklist = Phone(bot, "ULEAD").command(f"checklist {number}").modal()
+    checklist = section(Phone(bot, "ULEAD").command(f"checklist {number}").modal(), "Team and safety")
     asked = checklist.choose("Done", near="Check-in times are set").modal()
     assert asked.inputs == ["When does the team check in?"]
     assert asked.blocks[-1]["element"]["type"] == "number_input"
