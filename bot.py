@@ -451,7 +451,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        from handlers.calendar import FEED_PREFIX, feed_app
+        from handlers.invites import FEED_PREFIX, feed_app
         from handlers.web import WebServer, wsgi_app
 
         try:
@@ -477,7 +477,7 @@ def cmd_run(_: argparse.Namespace) -> int:
             stop.wait()
         handler.close()
     else:
-        from handlers.calendar import FEED_PREFIX, feed_app
+        from handlers.invites import FEED_PREFIX, feed_app
         from handlers.web import WebServer, wsgi_app
 
         server = WebServer(wsgi_app(app, {FEED_PREFIX: feed_app(kit), **phone_routes(kit)},

@@ -16,7 +16,6 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from handlers import (
-    calendar,
     commands,
     coord,
     cover,
@@ -27,6 +26,7 @@ from handlers import (
     health,
     home,
     hours,
+    invites,
     middleware,
     partners,
     people,
@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 # waits for a free one.
 LISTENER_WORKERS = 64
 SURFACES = (
-    middleware, commands, shifts, people, home, readiness, partners, debriefs, reports, reminders, calendar, safety,
+    middleware, commands, shifts, people, home, readiness, partners, debriefs, reports, reminders, invites, safety,
     team_messages,
     sos,
     setup,  # after sos: an SOS under way stays first on the App Home

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from handlers import blocks as bk
 from handlers.kit import Kit
-from outreach import numbers
+from outreach import digits
 from outreach.roles import Role
 
 log = logging.getLogger(__name__)
@@ -88,9 +88,9 @@ def parse_mention(token: str) -> str | None:
 
 
 def parse_number(token: str) -> int | None:
-    """A shift number like 12 or #12 (ASCII digits only, see outreach.numbers), or None."""
+    """A shift number like 12 or #12 (ASCII digits only, see outreach.digits), or None."""
     token = token.strip()
-    return numbers.parse_number(token[1:] if token.startswith("#") else token)
+    return digits.parse_number(token[1:] if token.startswith("#") else token)
 
 
 def help_text(kit: Kit, role: Role, *, problem: str | None = None, only: set[str] | None = None) -> str:

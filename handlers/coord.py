@@ -26,7 +26,7 @@ from outreach import reports as rp
 from outreach import roles, safety, told
 from outreach import shifts as sh
 from outreach import trainings as tr
-from outreach.numbers import parse_number
+from outreach.digits import parse_number
 from outreach.roles import Role
 from outreach.shifts import USER_ID, Shift
 

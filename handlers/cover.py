@@ -15,7 +15,7 @@ from handlers.kit import Kit, tell
 from handlers.notify import lock_screen, notice
 from outreach import cover
 from outreach import shifts as sh
-from outreach.numbers import parse_number
+from outreach.digits import parse_number
 from outreach.shifts import Shift
 
 WATCH_HOME_MAX = 5

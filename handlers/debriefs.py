@@ -19,7 +19,7 @@ from handlers.notify import notice
 from outreach import debriefs as dbf
 from outreach import privacy, retention
 from outreach import shifts as sh
-from outreach.numbers import parse_number as parse_whole
+from outreach.digits import parse_number as parse_whole
 from outreach.roles import Role
 from outreach.shifts import Shift, clean_text
 

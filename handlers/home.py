@@ -20,7 +20,7 @@ from handlers.kit import Kit
 from handlers.readiness import readiness_line
 from outreach import safety
 from outreach import shifts as sh
-from outreach.numbers import parse_number
+from outreach.digits import parse_number
 from outreach.readiness import Readiness
 from outreach.roles import Role
 from outreach.shifts import MyShift, Shift, Watch

@@ -19,7 +19,7 @@ from handlers.notify import notice
 from outreach import roles
 from outreach import shifts as sh
 from outreach import trainings as tr
-from outreach.numbers import parse_number
+from outreach.digits import parse_number
 from outreach.roles import Role
 from outreach.shifts import USER_ID, Shift
 from outreach.trainings import record_training, trainings_of

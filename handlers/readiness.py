@@ -22,8 +22,8 @@ from handlers.shifts import DETAILS_EXTRAS, screen_reason
 from outreach import privacy, safety
 from outreach import readiness as rd
 from outreach import shifts as sh
+from outreach.digits import parse_number as parse_whole
 from outreach.hotlines import CONDITIONS, NATIONAL
-from outreach.numbers import parse_number as parse_whole
 from outreach.partners import all_partners
 from outreach.readiness import Protocol, Readiness
 from outreach.roles import Role

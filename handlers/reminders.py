@@ -11,7 +11,7 @@ from handlers.notify import notice
 from handlers.readiness import checklist_reply
 from outreach import reminders
 from outreach import shifts as sh
-from outreach.numbers import parse_number
+from outreach.digits import parse_number
 
 
 @notice("reminders/reminder")

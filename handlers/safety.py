@@ -18,7 +18,7 @@ from handlers.sos import sos_button, spoken_every
 from outreach import debriefs as dbf
 from outreach import duress, incidents, phones, reminders, response, safety
 from outreach import shifts as sh
-from outreach.numbers import parse_number as parse_whole
+from outreach.digits import parse_number as parse_whole
 from outreach.roles import Role
 from outreach.shifts import Shift
 from outreach.store import from_iso

@@ -19,7 +19,7 @@ from outreach import privacy, reach
 from outreach import series as sr
 from outreach import shifts as sh
 from outreach.catalog import KINDS
-from outreach.numbers import parse_number
+from outreach.digits import parse_number
 from outreach.roles import Role
 from outreach.shifts import Shift, ShiftDraft
 from outreach.store import from_iso

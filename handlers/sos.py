@@ -15,8 +15,8 @@ from handlers.kit import Kit, from_view, tell
 from handlers.notify import notice, sent
 from outreach import outbox, phones, reach, response, safety, sos
 from outreach import shifts as sh
+from outreach.digits import parse_number as parse_whole
 from outreach.durations import format_duration
-from outreach.numbers import parse_number as parse_whole
 from outreach.roles import Role
 from outreach.shifts import Shift
 from outreach.store import from_iso

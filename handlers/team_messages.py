@@ -13,7 +13,7 @@ from handlers.notify import notice
 from outreach import privacy
 from outreach import shifts as sh
 from outreach import team_messages as tm
-from outreach.numbers import parse_number
+from outreach.digits import parse_number
 from outreach.shifts import Shift
 
 CALLBACK = "team_message_form"

@@ -24,8 +24,8 @@ from sqlite_utils import Database
 
 from outreach import outbox, privacy, replays
 from outreach.catalog import Catalog, Entry, load_entries
+from outreach.digits import parse_number
 from outreach.events import Event
-from outreach.numbers import parse_number
 from outreach.shifts import USER_ID, Shift, clean_text, get_shift, team
 from outreach.store import Store, from_iso, iso
 

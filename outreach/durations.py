@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from outreach.numbers import parse_number
+from outreach.digits import parse_number
 
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 ONE = re.compile(r"^([0-9]{1,6})\s*([smhd])$")

@@ -19,7 +19,7 @@ from typing import Literal
 from sqlite_utils import Database
 
 from outreach import safety, sos
-from outreach.numbers import parse_number
+from outreach.digits import parse_number
 from outreach.store import iso
 
 Word = Literal["in", "out", "sos"]

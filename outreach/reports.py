@@ -29,10 +29,10 @@ from sqlite_utils import Database
 from outreach.attendance import present_by_shift
 from outreach.catalog import Entry
 from outreach.debriefs import Lists
+from outreach.digits import parse_number
 from outreach.heap import hands_memory_back
 from outreach.held import HELD_SQL, WITHOUT_GO_SQL
 from outreach.hours import corrections, shift_hours
-from outreach.numbers import parse_number
 from outreach.store import Store, iso
 
 PERIOD = re.compile(r"^(?P<year>[0-9]{4})(?:-(?:(?P<month>[0-9]{1,2})|[Qq](?P<quarter>[1-4])))?$")

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from outreach.digits import parse_number
 from outreach.durations import parse_duration, parse_durations
-from outreach.numbers import parse_number
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_TWILIO_URL = "https://api.twilio.com"

@@ -13,8 +13,8 @@ from sqlite_utils import Database
 
 from outreach import outbox, privacy, replays
 from outreach.catalog import KINDS, Catalog
+from outreach.digits import parse_number
 from outreach.events import Event
-from outreach.numbers import parse_number
 from outreach.store import Store, from_iso, iso, shift_fields_set
 from outreach.trainings import holds_training, required
 

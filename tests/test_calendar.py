@@ -14,7 +14,7 @@ import vobject
 from conftest import ADMIN, SECRET, eventually, message_text, shift_fields
 from fakeslack import dm_channel
 
-from handlers.calendar import FEED_PREFIX, feed_app
+from handlers.invites import FEED_PREFIX, feed_app
 from handlers.web import WebServer, wsgi_app
 
 

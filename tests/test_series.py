@@ -260,7 +260,7 @@ def test_series_invite_has_the_rule_and_an_exdate_for_a_cancelled_date(bot):
     assert len(dates) == 5 and date(2027, 3, 5) not in [d.date() for d in dates]
     assert {(d.hour, d.minute) for d in dates} == {(21, 0)}
     # the feed still lists each occurrence the person is on
-    from outreach import calendar as cal_domain
+    from outreach import ics as cal_domain
 
     items = cal_domain.feed_items(bot.store, "UA", now=bot.clock())
     assert [s.id for s, _ in items] == [n for n in numbers if n != numbers[2]]

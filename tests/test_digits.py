@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import ADMIN, shift_fields
 
-from outreach.numbers import parse_number
+from outreach.digits import parse_number
 from outreach.settings import SettingsError, load_settings
 
 NOT_NUMBERS = ["²", "١٢", "12abc", "9" * 50, "１２", "-3", "1.5", "", " ", "0x10", "1_000", "+4"]

@@ -16,7 +16,7 @@ from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
 from handlers.render import TEMPLATES, plain_time
-from outreach import calendar as cal
+from outreach import ics as cal
 from outreach import series as sr
 from outreach.catalog import KINDS
 from outreach.shifts import Shift
