@@ -193,7 +193,7 @@ def details_view(kit: Kit, shift: Shift, debrief: dbf.Debrief) -> dict:
     """Everything in a debrief, notes included (only for the lead and coordinators)."""
     with kit.services.store.read() as db:
         wellbeing = dbf.wellbeing_of(db, shift.id)
-        tasks = [dict(r) for r in db.query("SELECT what, owner, due_on, status FROM followups WHERE shift_id = ?", [shift.id])]
+        tasks = dbf.followups_of(db, shift.id)
     text = kit.render("debriefs/details.j2", shift=shift, d=debrief, lists=lists(kit), wellbeing=wellbeing, tasks=tasks)
     return bk.modal(title=f"Debrief #{shift.id}", blocks=bk.sections(text)[:20],
                     callback_id="debrief_details")
@@ -306,8 +306,7 @@ def notice_wellbeing_invite(kit: Kit, context: dict) -> tuple[str, list[dict]] |
     """Each team member may add a wellbeing note of their own."""
     shift = sh.load_shift(kit.services.store, int(context["shift_id"]))
     with kit.services.store.read() as db:
-        done = db.execute("SELECT 1 FROM wellbeing WHERE shift_id = ? AND user_id = ?",
-                          [int(context["shift_id"]), context.get("user")]).fetchone()
+        done = dbf.wellbeing_given(db, int(context["shift_id"]), context.get("user"))
     if not shift or shift.cancelled or done:
         return None
     text = kit.render("debriefs/wellbeing_invite.j2", shift=shift)

@@ -18,12 +18,13 @@ from handlers import safety as safety_views
 from handlers import shifts as shift_views
 from handlers.kit import Kit
 from handlers.readiness import readiness_line
-from outreach import safety
+from outreach import incidents, safety
 from outreach import shifts as sh
 from outreach.digits import parse_number
+from outreach.night import Watch, open_for_checkin
 from outreach.readiness import Readiness
 from outreach.roles import Role
-from outreach.shifts import MyShift, Shift, Watch
+from outreach.shifts import MyShift, Shift
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def _watch_buttons(kit: Kit, shift: Shift, watch: Watch | None, now: datetime, *
                    lead: bool = False, reader: str | None = None) -> list[bk.ButtonElement]:
     """Check in / Check out while the shift is under way (an hour before its start until checked out);
     for the lead, named as in the lead's DMs: Check in (me) / Check out (me), beside the team's buttons."""
-    if not shift.safety_net or not sh.under_way(shift, watch, now):
+    if not shift.safety_net or not open_for_checkin(shift, watch, now):
         return []
     me = " (me)" if lead else ""
     check_out = safety_views.my_checkout_button(kit, shift, label=f"Check out{me}", user=reader)
@@ -119,7 +120,7 @@ def week_block(kit: Kit, shift: Shift, ahead: dict) -> Block:
                       accessory=bk.button("Details", "shift_details", str(shift.id)))
 
 
-def alert_blocks(kit: Kit, total: int, alerts: list[sh.Alert]) -> list[Block]:
+def alert_blocks(kit: Kit, total: int, alerts: list[incidents.Alert]) -> list[Block]:
     """Open safety alerts, a short line each with Details (coordinators, first thing on the home)."""
     if not alerts:
         return []
@@ -141,7 +142,7 @@ def home_view(kit: Kit, user: str) -> dict:
     mine = [m for m in sh.my_shifts(store, user=user, now=now) if m.shift.lead != user]
     confirmed = [m.shift for m in mine if m.status == "confirmed"]
     waiting = [m for m in mine if m.status == "waitlisted"]
-    alerts_total, alerts = sh.open_alerts(store, limit=ALERTS_MAX) if coordinator else (0, [])
+    alerts_total, alerts = incidents.open_alerts(store, limit=ALERTS_MAX) if coordinator else (0, [])
     week_total, week = sh.staffing(store, now=now, days=7, limit=WEEK_MAX) if coordinator else (0, [])
     shown_lead, shown_mine, shown_wait = leading[:LEAD_MAX], confirmed[:MINE_MAX], waiting[:WAIT_MAX]
     ahead = kit.read_ahead(list({s.id: s for s in shown_lead + shown_mine + week}.values()))

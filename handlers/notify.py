@@ -255,8 +255,7 @@ class Notifier:
             error = exc.response.get("error") if isinstance(exc, SlackApiError) and exc.response is not None else None
             log.warning("upload for notification %s failed: %s", note.template, error or type(exc).__name__)
             with self.services.store.write() as db:
-                db.execute("UPDATE notifications SET error = ? WHERE id = ?",
-                           [f"upload failed: {error or type(exc).__name__}", note.id])
+                outbox.note_error(db, note.id, f"upload failed: {error or type(exc).__name__}")
 
 
 @notice("reach/channel")

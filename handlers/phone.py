@@ -16,7 +16,6 @@ CallSid is acted on once (seen_requests).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -134,15 +133,14 @@ class PhoneSender:
             return 0
         with store.read() as db:
             number = phones.number_for(db, note)
-            mark = db.execute("SELECT error FROM notifications WHERE id = ?", [note.id]).fetchone()[0] or ""
+            mark = outbox.error_of(db, note.id)
         if number is None:
             outbox.mark_skipped(store, note, now=now, reason="no verified alert phone")
             return 0
         sid = self._sent_before(kind, number, text, mark) if mark.startswith(SENDING) else None
         if sid is None:
             with store.write() as db:
-                db.execute("UPDATE notifications SET error = ? WHERE id = ? AND claimed_by = ?",
-                           [SENDING + iso(now), note.id, note.token])
+                outbox.mark_claimed(db, note, SENDING + iso(now))
             try:
                 sid = self._send(kind, number, text)
             except TwilioRestException as exc:
@@ -176,7 +174,7 @@ class PhoneSender:
                 created = getattr(item, "date_created", None)
                 if created is None or created < since or (kind == "sms" and getattr(item, "body", None) != text):
                     continue
-                if not db.execute("SELECT 1 FROM notifications WHERE ts = ?", [str(item.sid)]).fetchone():
+                if not outbox.sent_as(db, str(item.sid)):
                     return str(item.sid)
         return None
 
@@ -209,8 +207,7 @@ class PhoneSender:
         step = f"{kind}{context.get('round', '')}{'' if ok else '-failed'}:{user}"
         with self.kit.services.store.write() as db:
             safety.record_step(db, int(context["shift_id"]), phones.reason_of(context), step, 2, [user], now)
-            row = db.execute("SELECT context FROM notifications WHERE id = ?", [note.id]).fetchone()
-            if ok and row and json.loads(row[0] or "{}").get("dnd"):
+            if ok and outbox.stored_context(db, note.id).get("dnd"):
                 dnd_line(db, context, user=user, at=now, now=now)
 
 
@@ -230,7 +227,7 @@ def dnd_line(db: object, context: dict, *, user: str, at: datetime, now: datetim
     else:
         parent = safety.alert_key(int(context["shift_id"]))
         key = f"alert:{context['shift_id']}:{context.get('reason')}:dnd:{user}"
-    if not db.execute("SELECT 1 FROM notifications WHERE key = ?", [parent]).fetchone():  # type: ignore[attr-defined]
+    if not outbox.exists(db, parent):  # type: ignore[arg-type]
         return False
     return outbox.enqueue(db, key=key, channel="thread", template="safety/dnd",  # type: ignore[arg-type]
                           context={"shift_id": int(context["shift_id"]), "user": user, "at": iso(at)},
@@ -270,7 +267,7 @@ def text_if_dnd(kit: Kit, note: outbox.Notification, context: dict) -> None:
            else phones.sms_key(int(ctx["shift_id"]), str(ctx.get("reason")), user))
     with store.write() as db:
         if not phones.text_now(db, key, now=now):
-            if "reason" in ctx and not db.execute("SELECT 1 FROM notifications WHERE key = ?", [key]).fetchone():
+            if "reason" in ctx and not outbox.exists(db, key):
                 phones.queue_escalation(db, shift_id=int(ctx["shift_id"]), reason=str(ctx["reason"]),
                                         at_once=[user], later=[], now=now, after=timedelta(0))
                 phones.text_now(db, key, now=now)
@@ -289,8 +286,7 @@ def _sos_open(kit: Kit, context: dict) -> bool:
 
 def _escalation_open(kit: Kit, context: dict) -> bool:
     with kit.services.store.read() as db:
-        return db.execute("SELECT 1 FROM escalations WHERE shift_id = ? AND reason = ? AND acked_at IS NULL "
-                          "AND expired_at IS NULL", [context["shift_id"], context["reason"]]).fetchone() is not None
+        return safety.escalation_open(db, int(context["shift_id"]), str(context["reason"]))
 
 
 gate("sos/sms")(_sos_open)

@@ -191,7 +191,7 @@ def _alert_words(kit: Kit, shift: Shift) -> dict:
     """What the alert message and the DMs show: state, each escalation, team, law enforcement contact."""
     with kit.services.store.read() as db:
         state = safety.get_state(db, shift.id, now=kit.services.now())
-        rows = list(db.query("SELECT * FROM escalations WHERE shift_id = ? ORDER BY started_at", [shift.id]))
+        rows = safety.escalations_of(db, shift.id)
         incident = incidents.latest(db, shift.id)
         members = sh.team(db, shift.id)[0]
         steps = safety.steps(db, shift.id)

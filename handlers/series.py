@@ -141,9 +141,7 @@ def later_form_repeat(kit: Kit, shift: Shift) -> sr.Repeat | None:
 def cancel_later_form(kit: Kit, shift: Shift) -> dict:
     """After Cancel this and later's confirm: an optional reason, then they are cancelled."""
     with kit.services.store.read() as db:
-        ids = [r["id"] for r in db.query(
-            "SELECT id FROM shifts WHERE series_id = (SELECT series_id FROM shifts WHERE id = ?) AND status = 'planned' "
-            "AND occurrence >= (SELECT occurrence FROM shifts WHERE id = ?)", [shift.id, shift.id])]
+        ids = sr.this_and_later(db, shift.id)
     parts: list[Block] = [
         bk.section(kit.render("series/form_cancel.j2", shift=shift, count=len(ids))),
         bk.text_input("reason", "Reason (optional)", max_length=sh.MAX_CANCEL_REASON, optional=True,

@@ -166,7 +166,7 @@ def hotlines_view(kit: Kit) -> dict:
 def partners_view(kit: Kit, *, note: str | None = None) -> dict:
     """Import partners from a CSV file (a file input), or add them one by one."""
     with kit.services.store.read() as db:
-        count = db.execute("SELECT count(*) FROM partners").fetchone()[0]
+        count = pt.count(db)
     parts: list[Block] = [bk.section(note, block_id="setup_partners_note")] if note else []
     parts += [
         bk.section(kit.render("setup/partners.j2", part="intro", count=count)),

@@ -632,6 +632,16 @@ def wellbeing_of(db: Database, shift_id: int) -> list[dict]:
     return list(db.query("SELECT user_id, load, checkin, note FROM wellbeing WHERE shift_id = ? ORDER BY id", [shift_id]))
 
 
+def wellbeing_given(db: Database, shift_id: int, user: str | None) -> bool:
+    """Whether this person already added their wellbeing note for the shift."""
+    return db.execute("SELECT 1 FROM wellbeing WHERE shift_id = ? AND user_id = ?", [shift_id, user]).fetchone() is not None
+
+
+def followups_of(db: Database, shift_id: int) -> list[dict]:
+    """A shift's follow-up tasks: what, who, by when, and where each stands."""
+    return [dict(r) for r in db.query("SELECT what, owner, due_on, status FROM followups WHERE shift_id = ?", [shift_id])]
+
+
 # ---------------------------------------------------------------- asking the lead, on time
 
 

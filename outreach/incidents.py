@@ -14,7 +14,8 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from outreach.store import from_iso, iso
+from outreach.shifts import Shift, get_shift
+from outreach.store import Store, from_iso, iso
 
 
 @dataclass(frozen=True)
@@ -88,3 +89,27 @@ def count_recheck(db: Database, incident_id: int, rounds: int) -> bool:
     """Record that the incident's recheck round `rounds` was done; False when it was before."""
     return db.execute("UPDATE incidents SET rechecks = ? WHERE id = ? AND rechecks < ?",
                       [rounds, incident_id, rounds]).rowcount == 1
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An escalation no coordinator has acknowledged yet, of a shift not checked out."""
+
+    shift: Shift
+    reason: str
+    since: datetime
+
+
+def open_alerts(store: Store, *, limit: int = 25) -> tuple[int, list[Alert]]:
+    """Unacknowledged escalations of shifts not checked out, oldest first: the total and the first ones."""
+    where = (
+        "e.acked_at IS NULL AND s.status = 'planned' AND NOT EXISTS (SELECT 1 FROM safety f "
+        "WHERE f.shift_id = s.id AND f.checked_out_at IS NOT NULL)"
+    )
+    with store.read() as db:
+        total = db.execute(f"SELECT count(*) FROM escalations e JOIN shifts s ON s.id = e.shift_id WHERE {where}"
+                           ).fetchone()[0]
+        rows = db.execute(f"SELECT e.shift_id, e.reason, e.started_at FROM escalations e JOIN shifts s "
+                          f"ON s.id = e.shift_id WHERE {where} ORDER BY e.started_at, s.id LIMIT ?", [limit]).fetchall()
+        found = [(get_shift(db, shift_id), reason, since) for shift_id, reason, since in rows]
+    return total, [Alert(shift, reason, from_iso(since)) for shift, reason, since in found if shift]

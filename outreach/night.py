@@ -17,13 +17,29 @@ their side effects (prompts, escalations) are in outreach/safety.py; the reports
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlite_utils import Database
 
 from outreach.shifts import Shift
 from outreach.store import from_iso, iso
+
+EARLY_CHECKIN = timedelta(hours=1)  # check-in opens an hour before the start
+
+
+@dataclass(frozen=True)
+class Watch:
+    """Where a shift stands in its check-in and check-out, for one person."""
+
+    checked_in: bool = False
+    checked_out: bool = False
+    counted: bool = False  # not checked in, but counted as out (a watched night under way)
+
+
+def open_for_checkin(shift: Shift, watch: Watch | None, now: datetime) -> bool:
+    """From an hour before the start until checked out (Check in / Check out apply)."""
+    return not shift.cancelled and now >= shift.starts_at - EARLY_CHECKIN and not (watch and watch.checked_out)
 
 Status = Literal["planned", "out", "not_held", "cancelled"]
 HOW = ("checkin", "team", "were_out", "debrief")

@@ -251,6 +251,38 @@ def mark_failed(store: Store, note: Notification, *, error: str, retry_at: datet
         ).rowcount == 1
 
 
+def note_error(db: Database, note_id: int, error: str) -> None:
+    """Record what went wrong after a notification was sent (a file upload that failed), for the operator."""
+    db.execute("UPDATE notifications SET error = ? WHERE id = ?", [error, note_id])
+
+
+def error_of(db: Database, note_id: int) -> str:
+    """The error (or mark) recorded on a notification, "" when none."""
+    row = db.execute("SELECT error FROM notifications WHERE id = ?", [note_id]).fetchone()
+    return (row[0] if row else None) or ""
+
+
+def mark_claimed(db: Database, note: Notification, mark: str) -> None:
+    """Record a mark on a notification this sender still holds (like "sending: <when>" before a send)."""
+    db.execute("UPDATE notifications SET error = ? WHERE id = ? AND claimed_by = ?", [mark, note.id, note.token])
+
+
+def exists(db: Database, key: str) -> bool:
+    """Whether a notification with this key was written."""
+    return db.execute("SELECT 1 FROM notifications WHERE key = ?", [key]).fetchone() is not None
+
+
+def sent_as(db: Database, ts: str) -> bool:
+    """Whether a notification was recorded as sent under this message id (a Slack ts, a Twilio sid)."""
+    return db.execute("SELECT 1 FROM notifications WHERE ts = ?", [ts]).fetchone() is not None
+
+
+def stored_context(db: Database, note_id: int) -> dict:
+    """A notification's context as stored now (a sender may have added to it since it was claimed)."""
+    row = db.execute("SELECT context FROM notifications WHERE id = ?", [note_id]).fetchone()
+    return json.loads(row[0] or "{}") if row else {}
+
+
 def cancel_pending(db: Database, *, key_prefix: str, now: datetime) -> int:
     """Skip every unsent notification whose key starts with the prefix (inside a transaction)."""
     cursor = db.execute(

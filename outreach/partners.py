@@ -79,6 +79,11 @@ def all_partners(db: Database) -> list[Partner]:
     return [_partner(r) for r in db.query("SELECT * FROM partners ORDER BY name_key")]
 
 
+def count(db: Database) -> int:
+    """How many partners the directory holds."""
+    return db.execute("SELECT count(*) FROM partners").fetchone()[0]
+
+
 def partners_by_id(db: Database, partner_ids: list[int]) -> dict[int, Partner]:
     """The partners of these ids that exist, by id (one query for all)."""
     return {r["id"]: _partner(r) for r in db.query(

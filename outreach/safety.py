@@ -45,15 +45,15 @@ from sqlite_utils import Database
 from outreach import incidents, outbox, phones
 from outreach import night as nights
 from outreach.events import Event
-from outreach.night import Night
+from outreach.night import EARLY_CHECKIN, Night, Watch
 from outreach.night import night as night_of
 from outreach.reminders import Desired, sync
 from outreach.settings import Settings
-from outreach.shifts import Shift, Watch, get_shift, team
+from outreach.shifts import Shift, get_shift, team
 from outreach.store import Store, from_iso, iso
 
 PING_ANSWER = timedelta(minutes=10)
-EARLY_CHECKIN = timedelta(hours=1)
+
 MIN_EVERY, MAX_EVERY = 15, 240
 LOOKBACK = timedelta(days=2)
 SAFETY_PREFIXES = ("checkin-prompt", "checkout-prompt", "ping")
@@ -666,6 +666,17 @@ def ack_escalations(db: Database, store: Store, *, shift_id: int, user: str, now
     store.audit(db, actor=user, action="safety.ack", subject=f"shift:{shift_id}",
                 detail={"reason": ",".join(r["reason"] for r in open_)})
     return [r["reason"] for r in open_]
+
+
+def escalations_of(db: Database, shift_id: int) -> list[dict]:
+    """Every escalation of a shift, oldest first (level, reason, when, who acknowledged it)."""
+    return list(db.query("SELECT * FROM escalations WHERE shift_id = ? ORDER BY started_at", [shift_id]))
+
+
+def escalation_open(db: Database, shift_id: int, reason: str) -> bool:
+    """Whether this escalation of a shift still waits for someone to take it on (not acknowledged, not expired)."""
+    return db.execute("SELECT 1 FROM escalations WHERE shift_id = ? AND reason = ? AND acked_at IS NULL "
+                      "AND expired_at IS NULL", [shift_id, reason]).fetchone() is not None
 
 
 # ---------------------------------------------------------------- steps and contacts

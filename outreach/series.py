@@ -417,6 +417,13 @@ def _later(db: Database, series_id: int, occurrence: str, now: datetime) -> list
     return [s for s in (sh.get_shift(db, r["id"]) for r in list(rows)) if s]
 
 
+def this_and_later(db: Database, shift_id: int) -> list[int]:
+    """The planned shifts of a shift's series from that one on (its own included): what "this and later" means."""
+    return [r["id"] for r in db.query(
+        "SELECT id FROM shifts WHERE series_id = (SELECT series_id FROM shifts WHERE id = ?) AND status = 'planned' "
+        "AND occurrence >= (SELECT occurrence FROM shifts WHERE id = ?)", [shift_id, shift_id])]
+
+
 def _end_series(db: Database, series: Series, occurrence: str, now: datetime) -> None:
     """End the rule just before an occurrence (an UNTIL); the series ends when nothing is left ahead of it."""
     rule = ended_before(series.rule, from_iso(occurrence))

@@ -212,60 +212,6 @@ def led_shifts(store: Store, *, user: str, now: datetime) -> list[Shift]:
         return [_shift(r) for r in rows]
 
 
-@dataclass(frozen=True)
-class Watch:
-    """Where a shift stands in its check-in and check-out."""
-
-    checked_in: bool = False
-    checked_out: bool = False
-    counted: bool = False  # not checked in, but counted as out (a watched night under way)
-
-
-def watches(store: Store, shift_ids: list[int]) -> dict[int, Watch]:
-    """The check-in state of several shifts, by shift id (a shift never checked in has none)."""
-    with store.read() as db:
-        rows = db.query(
-            "SELECT shift_id, checked_in_at, checked_out_at FROM safety WHERE shift_id IN (SELECT value FROM json_each(?))",
-            [json.dumps(list(shift_ids))],
-        )
-        return {r["shift_id"]: Watch(bool(r["checked_in_at"]), bool(r["checked_out_at"])) for r in rows}
-
-
-EARLY = timedelta(hours=1)  # check-in opens an hour before the start (outreach.safety.EARLY_CHECKIN)
-
-
-def under_way(shift: Shift, watch: Watch | None, now: datetime) -> bool:
-    """From an hour before the start until the team checked out (Check in / Check out apply)."""
-    return not shift.cancelled and now >= shift.starts_at - EARLY and not (watch and watch.checked_out)
-
-
-@dataclass(frozen=True)
-class Alert:
-    """An escalation no coordinator has acknowledged yet, of a shift not checked out."""
-
-    shift: Shift
-    reason: str
-    since: datetime
-
-
-def open_alerts(store: Store, *, limit: int = 25) -> tuple[int, list[Alert]]:
-    """Unacknowledged escalations of shifts not checked out, oldest first: the total and the first ones."""
-    where = (
-        "e.acked_at IS NULL AND s.status = 'planned' AND NOT EXISTS (SELECT 1 FROM safety f "
-        "WHERE f.shift_id = s.id AND f.checked_out_at IS NOT NULL)"
-    )
-    with store.read() as db:
-        total = db.execute(f"SELECT count(*) FROM escalations e JOIN shifts s ON s.id = e.shift_id WHERE {where}"
-                           ).fetchone()[0]
-        rows = list(db.query(
-            f"SELECT {SHIFT_COLUMNS}, e.reason AS alert_reason, e.started_at AS alert_since "
-            f"FROM escalations e JOIN shifts s ON s.id = e.shift_id WHERE {where} "
-            "ORDER BY e.started_at, s.id LIMIT :limit",
-            {"user": None, "limit": limit},
-        ))
-    return total, [Alert(_shift(r), r["alert_reason"], from_iso(r["alert_since"])) for r in rows]
-
-
 def training_for(store: Store, *, training: str, user: str | None, now: datetime) -> Shift | None:
     """The next training shift that gives `training` and still takes signups (not cancelled, not started,
     with a free place), read for `user`; one they are already on counts too (they are told so)."""
