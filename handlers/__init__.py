@@ -46,6 +46,8 @@ from handlers.kit import Kit
 from handlers.notify import Notifier
 from handlers.render import Renderer
 from handlers.worker import AckGate, Runner, is_job
+from outreach import subscribers
+from outreach.readiness import load_protocol
 from outreach.services import Services
 
 log = logging.getLogger(__name__)
@@ -126,6 +128,7 @@ def create_app(services: Services, *, client: WebClient | None = None,
     kit = Kit(services=services, render=Renderer(services.catalog))
     app.kit = kit
     kit.notifier = Notifier(kit, services, client)
+    subscribers.install(services.store, settings, load_protocol(settings.data_dir, fresh=True))
     for surface in SURFACES:
         surface.register(app, kit)
 

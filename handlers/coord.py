@@ -244,7 +244,6 @@ def _value(body: dict) -> str:
 def register(app: App, kit: Kit) -> None:
     """Wire the buttons and their modals, and the listeners that tell leads what concerns them."""
     services = kit.services
-    told.install(services.store)
     if home_section not in home.SECTIONS:
         home.SECTIONS.append(home_section)
     if every_button not in DETAILS_COORDINATOR_BUTTONS:

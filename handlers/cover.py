@@ -254,7 +254,6 @@ def answer(kit: Kit, body: dict, respond: Respond, client: WebClient, context: B
 def register(app: App, kit: Kit) -> None:
     """Wire Find cover, the offers' buttons and watching; keep requests and watches in step with signups."""
     store = kit.services.store
-    cover.install(store)
     if reader_buttons not in shift_views.SHIFT_BUTTONS:
         shift_views.SHIFT_BUTTONS.append(reader_buttons)
     if home_watching not in SECTIONS:

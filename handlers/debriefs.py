@@ -371,7 +371,6 @@ def _number(body: dict) -> int | None:
 def register(app: App, kit: Kit) -> None:
     """Wire the debrief form, its buttons, notifications on shift events and the periodic jobs."""
     lists(kit)  # a malformed list stops the bot at start-up, naming the file and line
-    kit.services.store.events.on("shift.created", "shift.edited", "shift.cancelled")(dbf.schedule_requests)
     if home_section not in SECTIONS:
         SECTIONS.append(home_section)
 

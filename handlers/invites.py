@@ -193,7 +193,6 @@ def cmd_calendar(req: CommandRequest) -> None:
 
 def register(app: App, kit: Kit) -> None:
     """Send invites on every change; wire the Reset button and the link buttons."""
-    cal.install(kit.services.store)
 
     @kit.later(app.action("calendar_reset"))
     def on_reset(context: BoltContext, respond: Respond) -> None:

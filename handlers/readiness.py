@@ -480,8 +480,7 @@ def _block_parts(action: dict, prefix: str) -> list[str]:
 def register(app: App, kit: Kit) -> None:
     """Wire the checklist's controls, the evidence modal, the readiness filter and the re-check job."""
     services = kit.services
-    protocol = rd.load_protocol(services.settings.data_dir, fresh=True)
-    rd.watch(services.store, protocol, coordinator_channel=channel_of(kit))
+    protocol = protocol_of(kit)  # read fresh when the app was made (outreach/subscribers.py's caller)
     kit.render.env.filters["readiness"] = pass_context(
         lambda context, shift: readiness_line(kit, shift, context.get("readiness_states")))
     kit.list_readers.append(lambda shifts: {"readiness_states": readiness_states(kit, shifts)})

@@ -79,8 +79,6 @@ def notice_not_ready(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
 def register(app: App, kit: Kit) -> None:
     """Derive reminders from every change and at start-up; answer the Checklist button of reminders sent
     before it became the lead's Open checklist."""
-    services = kit.services
-    reminders.install(services.store, services.settings)
 
     @kit.later(app.action("reminder_checklist"))
     def on_checklist(body: dict, context: BoltContext, respond: Respond) -> None:

@@ -577,7 +577,6 @@ def _value(body: dict) -> str:
 def register(app: App, kit: Kit) -> None:
     """Plan safety prompts, run escalations on every tick, wire the buttons, show state in lists."""
     services = kit.services
-    safety.install(services.store)
     kit.periodic.append(lambda: safety.escalate_due(services.store, services.settings,
                                                     coordinators=services.coordinators()))
     kit.periodic.append(lambda: response.recheck_due(services.store, services.settings,

@@ -671,6 +671,11 @@ def schedule_requests(db: Database, event: Event) -> None:
                        context={"shift_id": shift.id, "lead": shift.lead, "nudge": n}, due_at=due, now=event.now)
 
 
+def install(store: Store) -> None:
+    """Ask the lead for the debrief on time: re-derive the requests whenever a shift is planned, edited or cancelled."""
+    store.events.on("shift.created", "shift.edited", "shift.cancelled")(schedule_requests)
+
+
 def awaiting(store: Store, *, user: str, coordinator: bool, now: datetime) -> list[Shift]:
     """Ended, uncancelled shifts of the last PENDING_DAYS without a debrief, that this person may write."""
     with store.read() as db:

@@ -717,7 +717,7 @@ def shifts_with_partner(db: Database, partner_id: int) -> list[int]:
     return [r["shift_id"] for r in db.query("SELECT DISTINCT shift_id FROM on_call WHERE partner_id = ?", [partner_id])]
 
 
-def watch(store: Store, protocol: Protocol, *, coordinator_channel: str | None) -> None:
+def install(store: Store, protocol: Protocol, *, coordinator_channel: str | None) -> None:
     """Give each new shift its checklist and take Go back when a change breaks readiness."""
 
     @store.events.on("shift.created")
