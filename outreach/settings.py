@@ -107,7 +107,22 @@ def _get(env: Mapping[str, str], name: str) -> str | None:
 def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secret: bool = True) -> Settings:
     """Read and validate the settings; raise SettingsError naming the first bad one."""
     env = os.environ if env is None else env
+    slack = _slack_settings(env, require_signing_secret=require_signing_secret)
+    place = _coalition_settings(env)
+    time_settings = _time_settings(env)
+    return Settings(
+        **slack,
+        **place,
+        db_path=Path(_get(env, "OUTREACH_DB") or "data/outreach.db"),
+        data_dir=Path(_get(env, "OUTREACH_DATA_DIR") or Path(__file__).resolve().parent.parent / "data"),
+        **time_settings,
+        **_report_settings(env),
+        **_twilio_settings(env, place["region"], time_settings["public_url"]),
+    )
 
+
+def _slack_settings(env: Mapping[str, str], *, require_signing_secret: bool) -> dict:
+    """The app's tokens, its signing secret, the Web API's address and the HTTP port."""
     bot_token = _get(env, "SLACK_BOT_TOKEN")
     if not bot_token:
         raise SettingsError(
@@ -150,7 +165,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
     port = parse_number(port_text)
     if port is None or not 1 <= port <= 65535:
         raise SettingsError("PORT", f"{port_text!r} is not a port number", "Use a number from 1 to 65535")
+    return {"bot_token": bot_token, "signing_secret": signing_secret, "app_token": app_token, "api_url": api_url,
+            "port": port}
 
+
+def _coalition_settings(env: Mapping[str, str]) -> dict:
+    """The admins, the time zone, the coordinators' channel, how long notes are kept, the region."""
     admins = frozenset(a.strip() for a in (_get(env, "OUTREACH_ADMINS") or "").split(",") if a.strip())
     bad = sorted(a for a in admins if not USER_ID.match(a))
     if bad:
@@ -190,26 +210,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_signing_secre
             "Give the two-letter code (ISO 3166) of the country the coalition works in, like US or MX: "
             "phone numbers written in its national format are refused in notes",
         )
-
-    db_path = Path(_get(env, "OUTREACH_DB") or "data/outreach.db")
-    time_settings = _time_settings(env)
-    return Settings(
-        bot_token=bot_token,
-        signing_secret=signing_secret,
-        app_token=app_token,
-        api_url=api_url,
-        port=port,
-        db_path=db_path,
-        admins=admins,
-        timezone=timezone,
-        coordinator_channel=channel,
-        data_dir=Path(_get(env, "OUTREACH_DATA_DIR") or Path(__file__).resolve().parent.parent / "data"),
-        notes_retention_days=retention,
-        region=region,
-        **time_settings,
-        **_report_settings(env),
-        **_twilio_settings(env, region, time_settings["public_url"]),
-    )
+    return {"admins": admins, "timezone": timezone, "coordinator_channel": channel,
+            "notes_retention_days": retention, "region": region}
 
 
 def _time_settings(env: Mapping[str, str]) -> dict:
