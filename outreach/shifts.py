@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -328,6 +329,22 @@ def check_draft(
 
     errors: dict[str, str] = {}
     values: dict = {}
+    kind = _check_place(draft, values, errors, catalog=catalog, found=found)
+    _check_times(draft, values, errors, zone=zone, now=now, existing=existing)
+    _check_team(draft, values, errors, kind=kind, existing=existing)
+    _check_people(draft, values, errors, kind=kind, catalog=catalog)
+    notes = clean_text(draft.notes, limit=MAX_NOTES + 1, multiline=True)
+    if len(notes) > MAX_NOTES:
+        errors["notes"] = f"Keep notes under {MAX_NOTES} characters."
+    elif findings := found(notes):
+        errors["notes"] = privacy.explain(findings)
+    values["notes"] = notes
+    return values, errors
+
+
+def _check_place(draft: ShiftDraft, values: dict, errors: dict[str, str], *, catalog: Catalog,
+                 found: Callable[[str], list[privacy.Finding]]) -> str | None:
+    """The kind, the venue type and the coarse area (screened); the kind when it is a known one."""
     kind = draft.kind if draft.kind in KINDS else None
     if not kind:
         errors["kind"] = "Choose the kind of shift."
@@ -344,6 +361,12 @@ def check_draft(
         errors["area"] = privacy.explain(findings)
     values["area"] = area
 
+    return kind
+
+
+def _check_times(draft: ShiftDraft, values: dict, errors: dict[str, str], *, zone: ZoneInfo, now: datetime,
+                 existing: Shift | None) -> None:
+    """The start and end: both given, in order, not too long, and a moved start not in the past."""
     start = _parse_moment(draft.start_date, draft.start_time, zone)
     end = end_moment(start, draft.end_time, zone) if not draft.end_date else _parse_moment(
         draft.end_date, draft.end_time, zone)
@@ -364,6 +387,10 @@ def check_draft(
     values["ends_at"] = iso(end) if end else None
     values["tz"] = zone.key
 
+
+def _check_team(draft: ShiftDraft, values: dict, errors: dict[str, str], *, kind: str | None,
+                existing: Shift | None) -> None:
+    """The capacity and the minimum team: never alone for direct outreach, never below those confirmed."""
     default_team = "2" if kind == "direct" else "1"
     capacity, min_team = _parse_int(draft.capacity), _parse_int(draft.min_team or default_team)
     if capacity is None or not 1 <= capacity <= MAX_CAPACITY:
@@ -378,6 +405,10 @@ def check_draft(
         errors["capacity"] = capacity_below_confirmed(existing.confirmed)
     values["capacity"], values["min_team"] = capacity, min_team
 
+
+def _check_people(draft: ShiftDraft, values: dict, errors: dict[str, str], *, kind: str | None,
+                  catalog: Catalog) -> None:
+    """The languages, the lead, the training required and whether the safety net watches it."""
     languages = [lang for lang in dict.fromkeys(draft.languages) if lang]
     unknown = [lang for lang in languages if not catalog.language(lang)]
     if unknown or len(languages) > MAX_LANGUAGES:
@@ -401,14 +432,6 @@ def check_draft(
     elif kind == "direct" and net == "off":
         errors["safety_net"] = "Direct outreach is always watched: check-ins, SOS and alerts stay on."
     values["safety_net"] = 1 if net == "on" or (net == "auto" and kind == "direct") else 0
-
-    notes = clean_text(draft.notes, limit=MAX_NOTES + 1, multiline=True)
-    if len(notes) > MAX_NOTES:
-        errors["notes"] = f"Keep notes under {MAX_NOTES} characters."
-    elif findings := found(notes):
-        errors["notes"] = privacy.explain(findings)
-    values["notes"] = notes
-    return values, errors
 
 
 def create_shift(store: Store, *, actor: str, values: dict, request_key: str | None = None) -> Shift | None:
