@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -202,6 +203,60 @@ def _fonts() -> tuple[str, str]:
 
 
 @hands_memory_back
+def _kpi_table(report: Report, *, lists: Lists, sectors: list[Entry], alone: bool, fonts: tuple[str, str]) -> object:
+    """The report's figures as a table: this period, and the previous one with the change when it held nights."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import inch
+    from reportlab.platypus import Table, TableStyle
+
+    w = words()
+    regular, bold = fonts
+    rows = [w["columns_alone"] if alone else w["columns"]]
+    for kpi in report_kpis(report, lists=lists, sectors=sectors):
+        places = _decimals(kpi)
+        row = [kpi.label, number(kpi.current, decimals=places)]
+        if kpi.previous is not None:
+            row += [number(kpi.previous, decimals=places), change(kpi, places)]
+        rows.append(row)
+    widths = [3.9 * inch, 1.0 * inch, 1.1 * inch, 0.9 * inch][:len(rows[0])]
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    style = [
+        ("FONT", (0, 0), (-1, -1), regular, 9),
+        ("FONT", (0, 0), (-1, 0), bold, 9),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(INK)),
+        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    for index, row in enumerate(rows[1:], start=1):
+        if not row[0].startswith("  "):
+            style.append(("FONT", (0, index), (1, index), bold, 9))
+        if index % 2 == 0:
+            style.append(("BACKGROUND", (0, index), (-1, index), colors.HexColor("#f2f5f8")))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _page_footer(footer: str, page_words: str, font: str) -> Callable[[object, object], None]:
+    """What each page's foot says: where the counts come from, and the page number."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import letter
+    from reportlab.lib.units import inch
+
+    def on_page(canvas: object, doc: object) -> None:
+        canvas.saveState()  # type: ignore[attr-defined]
+        canvas.setFont(font, 7)  # type: ignore[attr-defined]
+        canvas.setFillColor(colors.HexColor("#666666"))  # type: ignore[attr-defined]
+        canvas.drawString(0.7 * inch, 0.35 * inch, footer)  # type: ignore[attr-defined]
+        canvas.drawRightString(letter[0] - 0.7 * inch, 0.35 * inch,  # type: ignore[attr-defined]
+                               page_words.format(page=doc.page))  # type: ignore[attr-defined]
+        canvas.restoreState()  # type: ignore[attr-defined]
+
+    return on_page
+
+
 def report_pdf(report: Report, *, lists: Lists, sectors: list[Entry], today: date) -> bytes:
     """The report for boards and funders: coalition, period, KPIs (against the previous period when it held
     nights), four charts; the line saying where the counts come from is each page's footer, so no page
@@ -230,32 +285,8 @@ def report_pdf(report: Report, *, lists: Lists, sectors: list[Entry], today: dat
         Spacer(1, 0.15 * inch),
         Paragraph(escape(w["kpi_heading"]), sub_style),
     ]
-    rows = [w["columns"] if note is None else w["columns_alone"]]
-    for kpi in report_kpis(report, lists=lists, sectors=sectors):
-        places = _decimals(kpi)
-        row = [kpi.label, number(kpi.current, decimals=places)]
-        if kpi.previous is not None:
-            row += [number(kpi.previous, decimals=places), change(kpi, places)]
-        rows.append(row)
-    widths = [3.9 * inch, 1.0 * inch, 1.1 * inch, 0.9 * inch][:len(rows[0])]
-    table = Table(rows, colWidths=widths, repeatRows=1)
-    style = [
-        ("FONT", (0, 0), (-1, -1), regular, 9),
-        ("FONT", (0, 0), (-1, 0), bold, 9),
-        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(INK)),
-        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ]
-    for index, row in enumerate(rows[1:], start=1):
-        if not row[0].startswith("  "):
-            style.append(("FONT", (0, index), (1, index), bold, 9))
-        if index % 2 == 0:
-            style.append(("BACKGROUND", (0, index), (-1, index), colors.HexColor("#f2f5f8")))
-    table.setStyle(TableStyle(style))
-    story += [table, Spacer(1, 0.2 * inch)]
+    story += [_kpi_table(report, lists=lists, sectors=sectors, alone=note is not None, fonts=(regular, bold)),
+              Spacer(1, 0.2 * inch)]
     size = (3.45 * inch, 3.45 * inch * 2.7 / 3.6)
     charts = [chart_nights(report), chart_sectors(report, sectors), chart_referrals(report, lists), chart_hours(report)]
     images = [Image(io.BytesIO(png), width=size[0], height=size[1]) for png in charts]
@@ -263,16 +294,7 @@ def report_pdf(report: Report, *, lists: Lists, sectors: list[Entry], today: dat
         grid = Table([pair], colWidths=[size[0] + 0.1 * inch] * 2)
         grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
         story.append(KeepTogether([Paragraph(escape(w["charts_heading"]), sub_style), grid] if index == 0 else [grid]))
-    footer = w["generated"].format(today=_day(today))
-
-    def on_page(canvas: object, doc: object) -> None:
-        canvas.saveState()  # type: ignore[attr-defined]
-        canvas.setFont(regular, 7)  # type: ignore[attr-defined]
-        canvas.setFillColor(colors.HexColor("#666666"))  # type: ignore[attr-defined]
-        canvas.drawString(0.7 * inch, 0.35 * inch, footer)  # type: ignore[attr-defined]
-        canvas.drawRightString(letter[0] - 0.7 * inch, 0.35 * inch,  # type: ignore[attr-defined]
-                               w["page"].format(page=doc.page))  # type: ignore[attr-defined]
-        canvas.restoreState()  # type: ignore[attr-defined]
+    on_page = _page_footer(w["generated"].format(today=_day(today)), w["page"], regular)
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=letter, leftMargin=0.7 * inch, rightMargin=0.7 * inch,
@@ -340,18 +362,12 @@ def _fmt(value: float | int, key: str) -> str:
 
 
 @hands_memory_back
-def report_xlsx(report: Report, *, catalog: Catalog, lists: Lists, sectors: list[Entry]) -> bytes:
-    """The report as a workbook: summary, nights, referrals, trainings and audiences, volunteer hours."""
-    from openpyxl import Workbook
-
+def _summary_sheet(out: _Writer, book: object, report: Report, *, lists: Lists, sectors: list[Entry],
+                   note: str | None) -> None:
+    """The workbook's first sheet: each figure, against the previous period when it held nights, then the period."""
     w = words()
-    sheets = w["sheets"]
-    book = Workbook(write_only=True)
-    out = _Writer(book)
     period, previous = report.period, report.previous
-
     kpi_rows = report_kpis(report, lists=lists, sectors=sectors)
-    note = comparison_note(report)
     rows: list[list] = []
     formats: list[str] = []
     for kpi in kpi_rows:
@@ -361,7 +377,7 @@ def report_xlsx(report: Report, *, catalog: Catalog, lists: Lists, sectors: list
             row += [kpi.previous, round(delta, 2) if isinstance(delta, float) else delta]
         rows.append(row)
         formats.append(_fmt(kpi.current, kpi.key))
-    summary = book.create_sheet(sheets["summary"])
+    summary = book.create_sheet(w["sheets"]["summary"])  # type: ignore[attr-defined]
     summary.column_dimensions["A"].width = max(len(k.label) for k in kpi_rows) + 2
     for column in "BCD":
         summary.column_dimensions[column].width = 16
@@ -377,6 +393,19 @@ def report_xlsx(report: Report, *, catalog: Catalog, lists: Lists, sectors: list
     for name, value in zip(w["summary_about"], facts, strict=True):
         summary.append([out.text(summary, name, bold=True), out.value(summary, value, DATE if isinstance(value, date)
                                                                            else None)])
+
+
+def report_xlsx(report: Report, *, catalog: Catalog, lists: Lists, sectors: list[Entry]) -> bytes:
+    """The report as a workbook: summary, nights, referrals, trainings and audiences, volunteer hours."""
+    from openpyxl import Workbook
+
+    w = words()
+    sheets = w["sheets"]
+    book = Workbook(write_only=True)
+    out = _Writer(book)
+
+    note = comparison_note(report)
+    _summary_sheet(out, book, report, lists=lists, sectors=sectors, note=note)
 
     yes, no = w["answer_yes"], w["answer_no"]
     kinds = {k: KINDS.get(k, k) for k in {n.kind for n in report.nights}}
@@ -507,6 +536,40 @@ def hours_text(value: float) -> str:
 
 
 @hands_memory_back
+def _statement_table(summary: Summary, w: dict, *, fonts: tuple[str, str]) -> object:
+    """A statement's hours: one row per shift, or per month when there are too many to fit, then the total."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import inch
+    from reportlab.platypus import Table, TableStyle
+
+    regular, bold = fonts
+    if len(summary.lines) <= STATEMENT_ROWS:
+        rows = [w["columns"]] + [
+            [_day(line.day), KINDS.get(line.kind, line.kind), hours_text(line.hours) + (" *" if line.corrected else "")]
+            for line in summary.lines]
+    else:
+        counts: dict[date, int] = {}
+        for line in summary.lines:
+            counts[line.day.replace(day=1)] = counts.get(line.day.replace(day=1), 0) + 1
+        rows = [w["month_columns"]] + [[month.strftime("%B %Y"), str(counts[month]), hours_text(hours)]
+                                       for month, hours in summary.by_month]
+    rows.append([w["total"], "", hours_text(summary.total)])
+    table = Table(rows, colWidths=[2.6 * inch, 2.6 * inch, 1.2 * inch], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), regular, 9),
+        ("FONT", (0, 0), (-1, 0), bold, 9),
+        ("FONT", (0, -1), (-1, -1), bold, 9),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(INK)),
+        ("ALIGN", (2, 0), (2, -1), "RIGHT"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
+        ("LINEABOVE", (0, -1), (-1, -1), 0.75, colors.HexColor(INK)),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]))
+    return table
+
+
 def statement_pdf(summary: Summary, *, name: str, number: int, coalition: str | None, issuer: str | None,
                   today: date) -> bytes:
     """A one-page statement of a person's service hours in a year: its number, dates, hours per shift, the
@@ -515,7 +578,7 @@ def statement_pdf(summary: Summary, *, name: str, number: int, coalition: str | 
     from reportlab.lib.pagesizes import letter
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import inch
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
     w = hours_words()["statement"]
     regular, bold = _fonts()
@@ -532,30 +595,7 @@ def statement_pdf(summary: Summary, *, name: str, number: int, coalition: str | 
                    Paragraph(escape(w["number"].format(number=number)), small), Spacer(1, 0.15 * inch),
                    Paragraph(escape(text), body), Spacer(1, 0.15 * inch)]
     if summary.lines:
-        if len(summary.lines) <= STATEMENT_ROWS:
-            rows = [w["columns"]] + [
-                [_day(line.day), KINDS.get(line.kind, line.kind), hours_text(line.hours) + (" *" if line.corrected else "")]
-                for line in summary.lines]
-        else:
-            counts: dict[date, int] = {}
-            for line in summary.lines:
-                counts[line.day.replace(day=1)] = counts.get(line.day.replace(day=1), 0) + 1
-            rows = [w["month_columns"]] + [[month.strftime("%B %Y"), str(counts[month]), hours_text(hours)]
-                                           for month, hours in summary.by_month]
-        rows.append([w["total"], "", hours_text(summary.total)])
-        table = Table(rows, colWidths=[2.6 * inch, 2.6 * inch, 1.2 * inch], repeatRows=1)
-        table.setStyle(TableStyle([
-            ("FONT", (0, 0), (-1, -1), regular, 9),
-            ("FONT", (0, 0), (-1, 0), bold, 9),
-            ("FONT", (0, -1), (-1, -1), bold, 9),
-            ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(INK)),
-            ("ALIGN", (2, 0), (2, -1), "RIGHT"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
-            ("LINEABOVE", (0, -1), (-1, -1), 0.75, colors.HexColor(INK)),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-        ]))
+        table = _statement_table(summary, w, fonts=(regular, bold))
         story.append(table)
         if any(line.corrected for line in summary.lines) and len(summary.lines) <= STATEMENT_ROWS:
             story.append(Paragraph(escape(w["corrected"]), small))
