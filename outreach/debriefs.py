@@ -496,6 +496,35 @@ def drop_stale_drafts(store: Store, *, now: datetime) -> int:
         return db.execute("DELETE FROM debrief_drafts WHERE created_at < ?", [iso(now - DRAFT_KEPT)]).rowcount
 
 
+def _tell_after_save(db: Database, *, shift_id: int, actor: str, followups: list, revision: int, first: bool,
+                     team: list[str], checkin: bool, coordinators: list[str], coordinator_channel: str | None,
+                     now: datetime) -> list[int]:
+    """What a saved debrief causes, in its transaction: the follow-ups (each owner told), the coordinators'
+    summary, a check-in alert, and on the first save each other member's wellbeing invite. The new follow-ups' ids."""
+    created = []
+    for item in followups:
+        fid = db["followups"].insert({
+            "shift_id": shift_id, "what": item.what, "owner": item.owner, "due_on": item.due_on.isoformat(),
+            "status": "open", "created_by": actor, "created_at": iso(now),
+        }).last_pk
+        created.append(fid)
+        outbox.enqueue(db, key=f"followup:{fid}:assigned", channel=item.owner, template="debriefs/followup",
+                       context={"followup_id": fid, "assigned": True}, due_at=now, now=now)
+    if coordinator_channel:
+        outbox.enqueue(db, key=f"debrief:{shift_id}:summary:{revision}", channel=coordinator_channel,
+                       template="debriefs/summary", context={"shift_id": shift_id, "revision": revision},
+                       due_at=now, now=now)
+    if checkin:
+        _checkin_alert(db, shift_id=shift_id, user=actor, coordinators=coordinators, now=now)
+    if first:
+        for member in team:
+            if member != actor:
+                outbox.enqueue(db, key=f"debrief:{shift_id}:wellbeing:{member}", channel=member,
+                               template="debriefs/wellbeing_invite", context={"shift_id": shift_id, "user": member},
+                               due_at=now, now=now)
+    return created
+
+
 def save(
     store: Store, *, actor: str, coordinator: bool, shift_id: int, checked: Checked, coordinators: list[str],
     coordinator_channel: str | None, lists: Lists, request_key: str | None = None, root: str | None = None,
@@ -546,27 +575,9 @@ def save(
                     subject=f"shift:{shift_id}",
                     detail={"revision": row["revision"], "fields": changed_fields(row, earlier)})
         audit_team(store, db, actor=actor, shift_id=shift_id, before=facts.team, after=out)
-        created = []
-        for item in followups:
-            fid = db["followups"].insert({
-                "shift_id": shift_id, "what": item.what, "owner": item.owner, "due_on": item.due_on.isoformat(),
-                "status": "open", "created_by": actor, "created_at": iso(now),
-            }).last_pk
-            created.append(fid)
-            outbox.enqueue(db, key=f"followup:{fid}:assigned", channel=item.owner, template="debriefs/followup",
-                           context={"followup_id": fid, "assigned": True}, due_at=now, now=now)
-        if coordinator_channel:
-            outbox.enqueue(db, key=f"debrief:{shift_id}:summary:{row['revision']}", channel=coordinator_channel,
-                           template="debriefs/summary", context={"shift_id": shift_id, "revision": row["revision"]},
-                           due_at=now, now=now)
-        if values.get("checkin"):
-            _checkin_alert(db, shift_id=shift_id, user=actor, coordinators=coordinators, now=now)
-        if before is None:
-            for member in facts.team:
-                if member != actor:
-                    outbox.enqueue(db, key=f"debrief:{shift_id}:wellbeing:{member}", channel=member,
-                                   template="debriefs/wellbeing_invite", context={"shift_id": shift_id, "user": member},
-                                   due_at=now, now=now)
+        created = _tell_after_save(db, shift_id=shift_id, actor=actor, followups=followups, revision=row["revision"],
+                                   first=before is None, team=facts.team, checkin=bool(values.get("checkin")),
+                                   coordinators=coordinators, coordinator_channel=coordinator_channel, now=now)
         outbox.cancel_pending(db, key_prefix=f"debrief:{shift_id}:ask:", now=now)
         saved = get_debrief(db, shift_id)
     return Saved("updated" if before else "saved", saved, created)

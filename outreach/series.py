@@ -498,6 +498,41 @@ def _cancelled_before(db: Database, series_id: int, shift_id: int) -> LaterChang
     return LaterChange("done", series_id, cancelled=cancelled, notified=told)
 
 
+def _carry_on(store: Store, db: Database, later: list[sh.Shift], new: Series, *, old_id: int, actor: str,
+              now: datetime) -> tuple[list[int], list[int], dict[str, list[dict]]]:
+    """Move each later occurrence onto the new series' dates (cancelling those its rule no longer holds): the
+    shifts kept, those cancelled, and what to tell each person whose shifts moved."""
+    starts = new.rrule().xafter(new.dtstart, count=len(later), inc=True)
+    told: dict[str, list[dict]] = {}
+    kept, cancelled = [], []
+    for shift, start in zip(later, list(starts) + [None] * len(later), strict=False):
+        people = _on(db, shift.id)
+        if start is None:  # the new rule ends sooner: this one is no longer held
+            db["shifts"].update(shift.id, {"status": "cancelled", "updated_at": iso(now)})
+            store.events.emit(db, Event("shift.cancelled", shift.id, now, actor=actor, data={"series": new.id}))
+            cancelled.append(shift.id)
+            for user in people:
+                told.setdefault(user, []).append({"shift_id": shift.id, "starts_at": iso(shift.starts_at),
+                                                  "cancelled": True})
+            continue
+        row = _occurrence_row(new, start, actor=actor, now=now)
+        update = {k: row[k] for k in (*TEMPLATE_FIELDS, "starts_at", "ends_at", "tz", "series_id", "occurrence")}
+        moved = (update["starts_at"], update["ends_at"], update["venue"], update["area"]) != (
+            iso(shift.starts_at), iso(shift.ends_at), shift.venue, shift.area)
+        db["shifts"].update(shift.id, dict(update, updated_at=iso(now)))
+        store.audit(db, actor=actor, action="shift.edit", subject=f"shift:{shift.id}",
+                    detail={"fields": shift_fields_set(update), "series": new.id})
+        sh._promote(store, db, shift.id, now=now)
+        store.events.emit(db, Event("shift.edited", shift.id, now, actor=actor,
+                                    data={"moved": moved, "series": new.id, "series_from": old_id}))
+        kept.append(shift.id)
+        if moved:
+            for user in people:
+                told.setdefault(user, []).append({"shift_id": shift.id, "starts_at": update["starts_at"],
+                                                  "old_starts_at": iso(shift.starts_at)})
+    return kept, cancelled, told
+
+
 def edit_later(store: Store, *, actor: str, shift_id: int, values: dict, repeat: Repeat,
                request_key: str | None = None) -> LaterChange:
     """Change an occurrence and every later one: the old rule ends before it and a new series (the new template
@@ -529,34 +564,7 @@ def edit_later(store: Store, *, actor: str, shift_id: int, values: dict, repeat:
         audit_id = store.audit(db, actor=actor, action="series.edit_later", subject=f"series:{old.id}",
                                detail={"from": f"shift:{shift_id}", "to": f"series:{new_id}",
                                        "fields": shift_fields_set(values)})
-        starts = new.rrule().xafter(new.dtstart, count=len(later), inc=True)
-        told: dict[str, list[dict]] = {}
-        kept, cancelled = [], []
-        for shift, start in zip(later, list(starts) + [None] * len(later), strict=False):
-            people = _on(db, shift.id)
-            if start is None:  # the new rule ends sooner: this one is no longer held
-                db["shifts"].update(shift.id, {"status": "cancelled", "updated_at": iso(now)})
-                store.events.emit(db, Event("shift.cancelled", shift.id, now, actor=actor, data={"series": new_id}))
-                cancelled.append(shift.id)
-                for user in people:
-                    told.setdefault(user, []).append({"shift_id": shift.id, "starts_at": iso(shift.starts_at),
-                                                      "cancelled": True})
-                continue
-            row = _occurrence_row(new, start, actor=actor, now=now)
-            update = {k: row[k] for k in (*TEMPLATE_FIELDS, "starts_at", "ends_at", "tz", "series_id", "occurrence")}
-            moved = (update["starts_at"], update["ends_at"], update["venue"], update["area"]) != (
-                iso(shift.starts_at), iso(shift.ends_at), shift.venue, shift.area)
-            db["shifts"].update(shift.id, dict(update, updated_at=iso(now)))
-            store.audit(db, actor=actor, action="shift.edit", subject=f"shift:{shift.id}",
-                        detail={"fields": shift_fields_set(update), "series": new_id})
-            sh._promote(store, db, shift.id, now=now)
-            store.events.emit(db, Event("shift.edited", shift.id, now, actor=actor,
-                                        data={"moved": moved, "series": new_id, "series_from": old.id}))
-            kept.append(shift.id)
-            if moved:
-                for user in people:
-                    told.setdefault(user, []).append({"shift_id": shift.id, "starts_at": update["starts_at"],
-                                                      "old_starts_at": iso(shift.starts_at)})
+        kept, cancelled, told = _carry_on(store, db, later, new, old_id=old.id, actor=actor, now=now)
         made = _make_occurrences(store, db, new, now=now, actor=actor)
         notified = _tell_once(db, told, template="series/changed", key=f"series-changed:{audit_id}", now=now,
                               extra={})

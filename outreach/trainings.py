@@ -178,6 +178,23 @@ def _training_shift(db: Database, shift_id: int) -> dict | None:
                          [shift_id]), None)
 
 
+def _hold_claim(store: Store, db: Database, *, shift_id: int, user: str, actor: str, training: str, values: list,
+                coordinators: list[str], channel: str | None, now: datetime) -> str:
+    """The lead's own attendance, waiting for a coordinator (asked once, through the outbox): the claim's status."""
+    cursor = db.execute(
+        "INSERT INTO training_claims (user_id, training, completed_on, expires_on, recorded_by, "
+        "recorded_at, shift_id, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT DO NOTHING",
+        [user, *values])
+    status = db.execute("SELECT status FROM training_claims WHERE shift_id = ? AND user_id = ? "
+                        "AND training = ?", [shift_id, user, training]).fetchone()[0]
+    if cursor.rowcount == 1:
+        store.audit(db, actor=actor, action="training.pending", subject=f"user:{user}",
+                    detail={"shift": shift_id, "training": training})
+        _ask_coordinators(db, claim=cursor.lastrowid, shift_id=shift_id, user=user, now=now,
+                          coordinators=coordinators, channel=channel)
+    return status
+
+
 def record_attendance(
     store: Store, *, actor: str, coordinator: bool, shift_id: int, trainings: list[Entry], attendees: list[str],
     request_key: str | None, coordinators: list[str] | None = None, coordinator_channel: str | None = None,
@@ -217,18 +234,9 @@ def record_attendance(
                 if _recorded(db, shift_id, user, training.id):
                     already.append(user)
                     continue
-                cursor = db.execute(
-                    "INSERT INTO training_claims (user_id, training, completed_on, expires_on, recorded_by, "
-                    "recorded_at, shift_id, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT DO NOTHING",
-                    [user, *values])
-                status = db.execute("SELECT status FROM training_claims WHERE shift_id = ? AND user_id = ? "
-                                    "AND training = ?", [shift_id, user, training.id]).fetchone()[0]
+                status = _hold_claim(store, db, shift_id=shift_id, user=user, actor=actor, training=training.id,
+                                values=values, coordinators=coordinators or [], channel=coordinator_channel, now=now)
                 (declined if status == "declined" else pending).append(user)
-                if cursor.rowcount == 1:
-                    store.audit(db, actor=actor, action="training.pending", subject=f"user:{user}",
-                                detail={"shift": shift_id, "training": training.id})
-                    _ask_coordinators(db, claim=cursor.lastrowid, shift_id=shift_id, user=user, now=now,
-                                      coordinators=coordinators or [], channel=coordinator_channel)
                 continue
             cursor = db.execute(
                 "INSERT INTO trainings (user_id, training, completed_on, expires_on, recorded_by, recorded_at, "
