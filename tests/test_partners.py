@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from conftest import ADMIN
 from phone import Phone
+from test_docs import docs_text
 from test_readiness import DEFAULT_CATEGORIES, add_partner, make_ready
 from test_settings import GOOD, run_bot
 
@@ -214,6 +213,6 @@ def test_refer_answers_fast(bot):
 
 
 def test_readme_documents_the_data_files():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = docs_text()  # the README and docs/
     for name in ("data/checklist.yml", "data/service_categories.yml", "data/hotlines.yml", "import-partners", "export-partners"):
         assert name in readme

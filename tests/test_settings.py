@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_docs import docs_text
 
 from handlers.commands import REGISTRY
 from handlers.manifest import BOT_SCOPES, build_manifest, manifest_yaml
@@ -125,11 +126,11 @@ def test_scopes_match_the_web_api_methods_the_code_calls():
 
 
 def test_readme_documents_every_subcommand_and_setting():
-    readme = (ROOT / "README.md").read_text()
+    readme = docs_text()  # the README and docs/
     for name in REGISTRY:
         assert f"/outreach {name}" in readme, name
     settings_source = (ROOT / "outreach" / "settings.py").read_text()
-    for name in set(re.findall(r'"((?:SLACK|OUTREACH)_[A-Z_]+|PORT)"', settings_source)):
+    for name in set(re.findall(r'"((?:SLACK|OUTREACH|TWILIO)_[A-Z_]+|PORT)"', settings_source)):
         assert f"`{name}`" in readme, name
         assert name in (ROOT / ".env.example").read_text() or name == "OUTREACH_DATA_DIR", name
     for command in ("python bot.py", "python bot.py test", "python bot.py check", "python bot.py manifest"):
