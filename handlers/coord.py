@@ -16,11 +16,10 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
-from handlers import home, reports
+from handlers import points, reports
 from handlers.kit import Kit, open_modal, tell
 from handlers.notify import notice
 from handlers.safety import result_text
-from handlers.shifts import DETAILS_COORDINATOR_BUTTONS
 from outreach import readiness as rd
 from outreach import reports as rp
 from outreach import roles, safety, told
@@ -244,10 +243,10 @@ def _value(body: dict) -> str:
 def register(app: App, kit: Kit) -> None:
     """Wire the buttons and their modals, and the listeners that tell leads what concerns them."""
     services = kit.services
-    if home_section not in home.SECTIONS:
-        home.SECTIONS.append(home_section)
-    if every_button not in DETAILS_COORDINATOR_BUTTONS:
-        DETAILS_COORDINATOR_BUTTONS.append(every_button)
+    if home_section not in points.HOME_SECTIONS:
+        points.HOME_SECTIONS.append(home_section)
+    if every_button not in points.DETAILS_COORDINATOR_BUTTONS:
+        points.DETAILS_COORDINATOR_BUTTONS.append(every_button)
 
     def refuse(body: dict, respond: Respond, client: WebClient, actor: str, needed: Role, what: str) -> None:
         """A tap on a button this person may not use (a forged or stale view): say why, only to them."""
@@ -359,7 +358,7 @@ def register(app: App, kit: Kit) -> None:
             "people/role.j2", user=user, role=role, changed=changed, admin=admin)))
         if changed:
             kit.notifier.flush(prefix=f"coordinator:{user}:")
-            home.publish_home(kit, client, user)  # their App Home gains (or loses) the coordinators' buttons
+            points.publish_home(kit, client, user)  # their App Home gains (or loses) the coordinators' buttons
 
     @kit.form(app.view(REPORT))
     def on_report(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:

@@ -8,9 +8,9 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
+from handlers import points
 from handlers import shifts as shift_views
 from handlers.commands import CommandRequest, subcommand
-from handlers.home import SECTIONS, publish_home, refresh_modal
 from handlers.kit import Kit, tell
 from handlers.notify import lock_screen, notice
 from outreach import cover
@@ -241,9 +241,9 @@ def answer(kit: Kit, body: dict, respond: Respond, client: WebClient, context: B
         if view.get("type") == "modal" and view.get("callback_id") == "shift_details" and view.get("id") and shift:
             client.views_update(view_id=view["id"], view=shift_views.details_view(
                 kit, shift, role=context["role"], note=text, actor=actor))
-        elif not refresh_modal(kit, client, body, actor, note=text):
+        elif not points.refresh_modal(kit, client, body, actor, note=text):
             _dm(kit, client, actor, shift_id, text)
-        publish_home(kit, client, actor)
+        points.publish_home(kit, client, actor)
     elif page is not None:
         list_text, blocks = shift_views.list_message(kit, actor, page=page, note=text)
         respond(text=list_text, blocks=blocks, replace_original=True, response_type="ephemeral")
@@ -254,10 +254,10 @@ def answer(kit: Kit, body: dict, respond: Respond, client: WebClient, context: B
 def register(app: App, kit: Kit) -> None:
     """Wire Find cover, the offers' buttons and watching; keep requests and watches in step with signups."""
     store = kit.services.store
-    if reader_buttons not in shift_views.SHIFT_BUTTONS:
-        shift_views.SHIFT_BUTTONS.append(reader_buttons)
-    if home_watching not in SECTIONS:
-        SECTIONS.append(home_watching)
+    if reader_buttons not in points.SHIFT_BUTTONS:
+        points.SHIFT_BUTTONS.append(reader_buttons)
+    if home_watching not in points.HOME_SECTIONS:
+        points.HOME_SECTIONS.append(home_watching)
 
     def sweep() -> None:
         if cover.sweep(store):
@@ -304,7 +304,7 @@ def register(app: App, kit: Kit) -> None:
         if outcome == "taken":
             shift_views.refresh_post(kit, client, shift.id)
             kit.notifier.flush()
-            publish_home(kit, client, actor)
-            publish_home(kit, client, offer.leaver)
+            points.publish_home(kit, client, actor)
+            points.publish_home(kit, client, offer.leaver)
         elif outcome == "declined":
             kit.notifier.flush()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -11,8 +10,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block, CheckboxesElement, InputBlock
 
 from handlers import blocks as bk
+from handlers import points
 from handlers.commands import CommandRequest, parse_number, subcommand
-from handlers.home import SECTIONS, publish_home
 from handlers.kit import Kit
 from handlers.kit import tell as tell_person
 from handlers.notify import notice
@@ -54,9 +53,6 @@ FLAGS = [
 ]
 
 
-# Blocks other surfaces add under the debrief's first lines: fn(kit, shift) -> blocks. Keep them to a line or a
-# button each (the first screen is at most 20 lines on a phone): the safety timeline is one button.
-FORM_CONTEXT: list[Callable[[Kit, Shift], list[Block]]] = []
 
 
 def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, draft: dbf.Details | None = None) -> dict:
@@ -69,7 +65,7 @@ def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, draft: 
     main = dbf.first_material(dl)
     parts: list[Block] = [
         bk.section(kit.render("debriefs/form_intro.j2", shift=shift, debrief=debrief, facts=facts)),
-        *[block for extra in FORM_CONTEXT for block in extra(kit, shift)],
+        *[block for extra in points.DEBRIEF_FORM_CONTEXT for block in extra(kit, shift)],
         bk.number_input("db_contacts", "People reached", initial=d.contacts if d else None, maximum=dbf.MAX_CONTACTS,
                         hint="How many people you spoke with or handed a card to. A count, never who."),
     ]
@@ -371,8 +367,8 @@ def _number(body: dict) -> int | None:
 def register(app: App, kit: Kit) -> None:
     """Wire the debrief form, its buttons, notifications on shift events and the periodic jobs."""
     lists(kit)  # a malformed list stops the bot at start-up, naming the file and line
-    if home_section not in SECTIONS:
-        SECTIONS.append(home_section)
+    if home_section not in points.HOME_SECTIONS:
+        points.HOME_SECTIONS.append(home_section)
 
     def remind() -> None:
         """Queue due follow-up reminders and send them."""
@@ -422,7 +418,7 @@ def register(app: App, kit: Kit) -> None:
         note = kit.render("debriefs/done.j2", outcome=outcome, task=task)
         container = body.get("container") or {}
         if container.get("type") == "view":  # the App Home: shown again without it
-            publish_home(kit, client, context["actor"])
+            points.publish_home(kit, client, context["actor"])
             if outcome == "forbidden":
                 client.chat_postMessage(channel=context["actor"], text=note)
             return

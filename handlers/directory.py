@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from handlers import points
 from handlers.kit import Kit
 from outreach import people
 from outreach.services import Services
@@ -32,14 +33,11 @@ PER_TICK = 10  # look-ups per timer tick (every 20 s): at most 30 a minute, unde
 SCOPE_PAUSE = timedelta(hours=1)  # after `missing_scope`, no look-up for an hour (the app may be reinstalled since)
 RATE_PAUSE = timedelta(minutes=1)  # after `ratelimited` without a Retry-After
 SLOW_PAUSE = timedelta(minutes=1)  # after a look-up that timed out or found Slack unreachable
-# What follows a member leaving the workspace (Slack says `deleted`), fn(kit, user id); each must be
-# idempotent: a `user_change` and every daily look-up of a deactivated member say it again (handlers/rota.py).
-LEFT: list[Callable[[Kit, str], None]] = []
 
 
 def left(kit: Kit, user: str) -> None:
     """A member left the workspace: run what follows it."""
-    for fn in LEFT:
+    for fn in points.LEFT:
         try:
             fn(kit, user)
         except Exception:  # one consequence failing must not stop the others; the next notice tries again

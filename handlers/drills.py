@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
-from handlers import phone
+from handlers import points
 from handlers.kit import Kit, tell
 from handlers.notify import gate, notice
 from outreach import drills, phones
@@ -183,15 +183,14 @@ def voice_reply(kit: Kit, call_sid: str, digits: str) -> str | None:
 
 def register(app: App, kit: Kit) -> None:
     """The App Home button, the form, "I'm on it", the phone's answers, and the periodic jobs."""
-    from handlers import home
 
     services = kit.services
-    if home_blocks not in home.SECTIONS:
-        home.SECTIONS.append(home_blocks)
-    if sms_reply not in phone.SMS_REPLIES:
-        phone.SMS_REPLIES.append(sms_reply)
-    if voice_reply not in phone.VOICE_REPLIES:
-        phone.VOICE_REPLIES.append(voice_reply)
+    if home_blocks not in points.HOME_SECTIONS:
+        points.HOME_SECTIONS.append(home_blocks)
+    if sms_reply not in points.SMS_REPLIES:
+        points.SMS_REPLIES.append(sms_reply)
+    if voice_reply not in points.VOICE_REPLIES:
+        points.VOICE_REPLIES.append(voice_reply)
 
     def periodic() -> None:
         ended = drills.close_due(services.store)
@@ -234,7 +233,7 @@ def register(app: App, kit: Kit) -> None:
                      channel=settings.coordinator_channel, request_key=bk.submission_key(body),
                      texts=settings.twilio, call_after=settings.call_after if settings.twilio_from else None)
         kit.notifier.flush(prefix="drill:")
-        home.publish_home(kit, client, context["actor"])
+        points.publish_home(kit, client, context["actor"])
 
     @kit.later(app.action("drill_take"))
     def on_take(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:

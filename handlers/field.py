@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
 from handlers import phone as phone_views
+from handlers import points
 from handlers import safety as safety_views
 from handlers import sos as sos_views
 from handlers.kit import Kit, open_modal
@@ -120,14 +121,13 @@ def details_duress(kit: Kit, shift: sh.Shift, role: Role) -> list[Block]:
 
 def register(app: App, kit: Kit) -> None:
     """The SMS words, the duress word on My alert phone, and the duress line in a coordinator's Details."""
-    from handlers.shifts import DETAILS_EXTRAS
 
-    if answer not in phone_views.SMS_WORDS:
-        phone_views.SMS_WORDS.append(answer)
-    if phone_parts not in phone_views.PHONE_PARTS:
-        phone_views.PHONE_PARTS.append(phone_parts)
-    if details_duress not in DETAILS_EXTRAS:
-        DETAILS_EXTRAS.append(details_duress)
+    if answer not in points.SMS_WORDS:
+        points.SMS_WORDS.append(answer)
+    if phone_parts not in points.PHONE_PARTS:
+        points.PHONE_PARTS.append(phone_parts)
+    if details_duress not in points.DETAILS_EXTRAS:
+        points.DETAILS_EXTRAS.append(details_duress)
     store = kit.services.store
 
     @kit.later(app.action("duress_open"))

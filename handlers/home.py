@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from jinja2 import pass_context
@@ -14,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
+from handlers import points
 from handlers import safety as safety_views
 from handlers import shifts as shift_views
 from handlers.kit import Kit
@@ -36,10 +36,6 @@ WEEK_MAX = 10
 FIND_PAGE = 10
 MODAL_EACH = 15  # per part of the My shifts modal
 WEEK_MODAL = 40
-# Sections other surfaces add to the home tab, in order: fn(kit, user) -> blocks (keep each small).
-SECTIONS: list[Callable[[Kit, str], list[Block]]] = []
-# Sections shown first, above the entry buttons (what cannot wait: SOS during a shift), fn(kit, user) -> blocks.
-TOP: list[Callable[[Kit, str], list[Block]]] = []
 
 
 # ---------------------------------------------------------------- pieces
@@ -150,7 +146,7 @@ def home_view(kit: Kit, user: str) -> dict:
     watches = safety.my_watches(store, user, [s.id for s in shown_lead + shown_mine])
 
     parts: list[Block] = [bk.header("Outreach")]
-    for top in TOP:
+    for top in points.HOME_TOP:
         parts += top(kit, user)
     parts.append(entry_row(coordinator=coordinator))
     parts += alert_blocks(kit, alerts_total, alerts)
@@ -172,7 +168,7 @@ def home_view(kit: Kit, user: str) -> dict:
         parts += _more(kit, len(waiting) - len(shown_wait), "home")
     if not (leading or mine):
         parts.append(bk.section(kit.render("home/empty.j2", part="home")))
-    for extra in SECTIONS:
+    for extra in points.HOME_SECTIONS:
         parts += extra(kit, user)
     if coordinator:
         parts += [bk.divider(), _heading(kit, "week")]
@@ -288,8 +284,14 @@ def _meta(view: dict) -> dict:
 # ---------------------------------------------------------------- Bolt wiring
 
 
+def _refresh(kit: Kit, client: WebClient, body: dict, actor: str, note: str) -> bool:
+    return refresh_modal(kit, client, body, actor, note=note)
+
+
 def register(app: App, kit: Kit) -> None:
     """Publish the home tab whenever someone opens it; wire its entry buttons."""
+    points.add(points.HOME_PUBLISHERS, publish_home)
+    points.add(points.MODAL_REFRESHERS, _refresh)
     kit.render.env.filters["readiness_detail"] = pass_context(
         lambda context, shift: readiness_line(kit, shift, context.get("readiness_states"), detail=True))
 

@@ -11,8 +11,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
+from handlers import points
 from handlers.commands import CommandRequest, parse_mention, parse_number, subcommand
-from handlers.home import SECTIONS
 from handlers.kit import Kit, open_modal
 from handlers.reports import upload
 from outreach import hours as hr
@@ -243,8 +243,8 @@ def cmd_roster(req: CommandRequest) -> None:
 def register(app: App, kit: Kit) -> None:
     """Wire My hours, the statement, corrections and the roster; add the buttons to the App Home."""
     kit.render.env.filters["hours"] = lambda value: f"{rf.hours_text(float(value or 0))} h"
-    if home_section not in SECTIONS:
-        SECTIONS.append(home_section)
+    if home_section not in points.HOME_SECTIONS:
+        points.HOME_SECTIONS.append(home_section)
 
     @kit.later(app.action("hours_open"))
     def on_open(body: dict, context: BoltContext, client: WebClient) -> None:

@@ -12,8 +12,8 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
+from handlers import points
 from handlers.commands import CommandRequest, parse_mention, subcommand
-from handlers.home import SECTIONS
 from handlers.kit import Kit, open_modal, tell
 from handlers.notify import notice
 from outreach import roles
@@ -170,8 +170,8 @@ def register(app: App, kit: Kit) -> None:
     """Wire Confirm attendance, the lapse notices (a timer job), the coordinators' home section and the
     lapse lines of the not-ready alert."""
     services = kit.services
-    if lapsing_section not in SECTIONS:
-        SECTIONS.append(lapsing_section)
+    if lapsing_section not in points.HOME_SECTIONS:
+        points.HOME_SECTIONS.append(lapsing_section)
 
     def lapse_notices() -> None:
         """Queue the lapse notices that came due and send them."""

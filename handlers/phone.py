@@ -35,6 +35,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from handlers import blocks as bk
+from handlers import points
+from handlers.kit import open_modal
 from handlers.notify import SENDERS, gate, notice, sent
 from outreach import outbox, phones, response, safety, sos
 from outreach.roles import Role
@@ -58,16 +60,6 @@ DND_TIMEOUT = 2.0
 REJECTED = {21211, 21214, 21217, 21219, 21408, 21610, 21612, 21614, 13223, 13224, 13225, 13226}
 SENDING = "sending: "
 CLAIM_SLACK = timedelta(minutes=1)  # a message Twilio dated this much before the mark is still ours
-# Other surfaces' answers to an SMS from a verified alert phone, asked first (handlers/drills.py):
-# fn(kit, member, body, the shifts it may take now) -> the reply, or None when it is not theirs.
-SMS_REPLIES: list[Callable[[Kit, str, str, list[int]], str | None]] = []
-# ... and to a digit pressed in a call the bot placed: fn(kit, CallSid, digits) -> what the call says, or None.
-VOICE_REPLIES: list[Callable[[Kit, str, str], str | None]] = []
-# Other surfaces' answers to an SMS from a verified alert phone (handlers/field.py: IN, OUT, SOS):
-# fn(kit, user=, body=, sid=) -> the SMS to answer, or None when the text is not theirs.
-SMS_WORDS: list[Callable[..., str | None]] = []
-# Other surfaces' blocks on the My alert phone modal, after the number: fn(kit, user) -> blocks.
-PHONE_PARTS: list[Callable[[Kit, str], list[Block]]] = []
 
 
 class RebasedHttpClient(TwilioHttpClient):
@@ -365,7 +357,7 @@ def take(kit: Kit, *, user: str, shift_id: int, how: str) -> bool:
 
 def answer_sms(kit: Kit, *, sender: str, body: str, sid: str = "") -> str:
     """What a reply by SMS does and what to answer (TwiML): "1" takes an alarm; the words other surfaces know
-    (SMS_WORDS: IN, OUT, SOS) act for the phone's owner."""
+    (points.SMS_WORDS: IN, OUT, SOS) act for the phone's owner."""
     store, region = kit.services.store, kit.services.settings.region
     reply = MessagingResponse()
     number = phones.normalise(sender, region)
@@ -377,21 +369,21 @@ def answer_sms(kit: Kit, *, sender: str, body: str, sid: str = "") -> str:
         if pending:  # recorded, not verified yet: say so, act on nothing
             reply.message(kit.render("phone/answer.j2", outcome="unverified", choices=[]))
         return str(reply)  # not an alert phone: nothing to say to it
-    for other in SMS_REPLIES:
+    for other in points.SMS_REPLIES:
         said = other(kit, user, body or "", choices)
         if said is not None:
             reply.message(said)
             return str(reply)
     wanted = phones.TAKE.match(body or "")
     if wanted is None:
-        said = next((t for t in (words(kit, user=user, body=body or "", sid=sid) for words in SMS_WORDS)
+        said = next((t for t in (words(kit, user=user, body=body or "", sid=sid) for words in points.SMS_WORDS)
                      if t is not None), None)
         if said is not None:
             reply.message(said)
             return str(reply)
     if wanted is None or not choices:
         reply.message(kit.render("phone/answer.j2", outcome="help" if choices else "none", choices=choices,
-                                 field=bool(SMS_WORDS)))
+                                 field=bool(points.SMS_WORDS)))
         return str(reply)
     shift_id = int(wanted.group(1)) if wanted.group(1) else (choices[0] if len(choices) == 1 else None)
     if shift_id is None or shift_id not in choices:
@@ -408,7 +400,7 @@ def answer_voice(kit: Kit, *, call_sid: str, digits: str) -> str:
     """What a digit pressed in a call does and what the call says next (TwiML)."""
     store = kit.services.store
     twiml = VoiceResponse()
-    for other in VOICE_REPLIES:
+    for other in points.VOICE_REPLIES:
         said = other(kit, call_sid, digits)
         if said is not None:
             twiml.say(said)
@@ -507,7 +499,7 @@ def phone_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
             block_id="phone_remove"))
     parts.append(bk.text_input("phone", kit.render("phone/form.j2", part="label"), max_length=40,
                                placeholder="+1 555 123 4567"))
-    for extra in PHONE_PARTS:
+    for extra in points.PHONE_PARTS:
         parts += extra(kit, user)
     return bk.modal(title="My alert phone", blocks=parts, callback_id="phone_number", submit="Send code")
 
@@ -521,19 +513,16 @@ def code_view(kit: Kit, phone: str) -> dict:
 
 def register(app: App, kit: Kit) -> None:
     """The phone sender, the App Home line and its modals."""
-    from handlers import home
 
     sender = PhoneSender(kit)
     SENDERS["sms"] = SENDERS["call"] = sender
-    if home_blocks not in home.SECTIONS:
-        home.SECTIONS.append(home_blocks)
+    if home_blocks not in points.HOME_SECTIONS:
+        points.HOME_SECTIONS.append(home_blocks)
     services = kit.services
 
     @kit.later(app.action("phone_open"))
     def on_open(body: dict, context: BoltContext, client: WebClient) -> None:
         if services.settings.twilio:  # from My profile: pushed on top of it
-            from handlers.kit import open_modal
-
             open_modal(body, client, phone_view(kit, context["actor"]))
 
     @kit.later(app.action("phone_remove"))
@@ -543,7 +532,7 @@ def register(app: App, kit: Kit) -> None:
         note = kit.render("phone/form.j2", part="removed" if gone else "none")
         if view.get("id"):
             client.views_update(view_id=view["id"], view=phone_view(kit, context["actor"], note=note))
-        home.publish_home(kit, client, context["actor"])
+        points.publish_home(kit, client, context["actor"])
 
     @kit.form(app.view("phone_number"))
     def on_number(ack: Ack, context: BoltContext) -> None:
@@ -568,4 +557,4 @@ def register(app: App, kit: Kit) -> None:
             ack(response_action="errors", errors={"code": kit.render("phone/form.j2", part=outcome)})
             return
         ack(response_action="update", view=phone_view(kit, actor, note=kit.render("phone/form.j2", part="verified")))
-        home.publish_home(kit, client, actor)
+        points.publish_home(kit, client, actor)

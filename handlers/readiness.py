@@ -14,11 +14,13 @@ from slack_sdk.models.blocks import Block, CheckboxesElement, Option, PlainTextO
 from slack_sdk.webhook import WebhookClient
 
 from handlers import blocks as bk
+from handlers import points
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
 from handlers.render import SLACK_ID
-from handlers.shifts import DETAILS_EXTRAS, screen_reason
+from handlers.safety import result_text
+from handlers.shifts import screen_reason
 from outreach import privacy, safety
 from outreach import readiness as rd
 from outreach import shifts as sh
@@ -501,13 +503,11 @@ def register(app: App, kit: Kit) -> None:
 
     kit.readiness_checkers.append(missing_items)
     kit.contact_providers.append(lambda shift_id: contact_words(kit, rd.readiness_of(services.store, protocol, shift_id)))
-    if details_contact not in DETAILS_EXTRAS:
-        DETAILS_EXTRAS.append(details_contact)
+    if details_contact not in points.DETAILS_EXTRAS:
+        points.DETAILS_EXTRAS.append(details_contact)
 
     def publish_home(client: WebClient, user: str) -> None:
-        from handlers.home import publish_home as publish  # the home lists the shifts a lead works
-
-        publish(kit, client, user)
+        points.publish_home(kit, client, user)  # the home lists the shifts a lead works
 
     def show(body: dict, respond: Respond, client: WebClient, number: int, context: BoltContext,
              note: str | None = None) -> None:
@@ -632,8 +632,6 @@ def register(app: App, kit: Kit) -> None:
             outcome, _ = safety.set_every(services.store, shift_id=state.shift.id, minutes=minutes,
                                           actor=context["actor"])
             if outcome != "done":  # no safety net on this shift, or it was cancelled
-                from handlers.safety import result_text
-
                 ack(response_action="errors", errors={"evidence": result_text(kit, "every", outcome, state.shift.id)})
                 return
             evidence = kit.render("readiness/evidence_hint.j2", part="minutes_kept", every=minutes)

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
+from handlers import points
 from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit, open_modal
 from handlers.notify import notice
@@ -155,11 +156,10 @@ def on_left(kit: Kit, user: str) -> None:
 
 def register(app: App, kit: Kit) -> None:
     """The App Home section and its modals, the hand-over on the timer, and leaving the workspace."""
-    from handlers import directory, home
 
     services = kit.services
-    if home_blocks not in home.SECTIONS:
-        home.SECTIONS.append(home_blocks)
+    if home_blocks not in points.HOME_SECTIONS:
+        points.HOME_SECTIONS.append(home_blocks)
 
     def hand_over() -> None:
         if rota.handover_due(services.store, services.settings, now=services.now()):
@@ -167,8 +167,8 @@ def register(app: App, kit: Kit) -> None:
 
     kit.periodic.append(hand_over)
 
-    if on_left not in directory.LEFT:
-        directory.LEFT.append(on_left)
+    if on_left not in points.LEFT:
+        points.LEFT.append(on_left)
 
     def refuse(client: WebClient, actor: str) -> None:
         """A rota button tapped by someone who is not a coordinator (a forged or stale view): say why, by DM."""
@@ -212,7 +212,7 @@ def register(app: App, kit: Kit) -> None:
         assert starts_on is not None
         saved = rota.set_rota(services.store, actor=actor, people=people, starts_on=starts_on)
         client.chat_postMessage(channel=actor, text=kit.render("rota/saved.j2", what="rota", rota=saved))
-        home.publish_home(kit, client, actor)
+        points.publish_home(kit, client, actor)
 
     @kit.form(app.view("rota_take"))
     def on_take_saved(ack: Ack, context: BoltContext, client: WebClient) -> None:
@@ -228,4 +228,4 @@ def register(app: App, kit: Kit) -> None:
         ack()
         client.chat_postMessage(channel=actor, text=kit.render("rota/saved.j2", what="night", night=night,
                                                                handover=_handover(kit)))
-        home.publish_home(kit, client, actor)
+        points.publish_home(kit, client, actor)

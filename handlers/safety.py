@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from handlers import blocks as bk
+from handlers import points
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit, open_modal, tell
 from handlers.notify import gate, notice
@@ -583,13 +584,11 @@ def register(app: App, kit: Kit) -> None:
                                                      coordinators=services.coordinators()))
     kit.periodic.append(lambda: kit.notifier.flush(background=True))  # escalations queued by the jobs above
     kit.render.env.globals["safety_line"] = lambda shift: state_line(kit, shift)
-    from handlers.debriefs import FORM_CONTEXT
-    from handlers.shifts import DETAILS_EXTRAS
 
-    if details_extra not in DETAILS_EXTRAS:
-        DETAILS_EXTRAS.append(details_extra)
-    if timeline_button not in FORM_CONTEXT:
-        FORM_CONTEXT.append(timeline_button)
+    if details_extra not in points.DETAILS_EXTRAS:
+        points.DETAILS_EXTRAS.append(details_extra)
+    if timeline_button not in points.DEBRIEF_FORM_CONTEXT:
+        points.DEBRIEF_FORM_CONTEXT.append(timeline_button)
     # Start-up: derive every planned shift's reminders, alerts and prompts from the tables, on the
     # first tick (in the scheduler's thread, before it sends), so connecting to Slack never waits for it.
     kit.startup.append(lambda: reminders.rederive_all(
@@ -599,10 +598,8 @@ def register(app: App, kit: Kit) -> None:
         """A tap on the App Home (no response_url): the result by DM, and the home shown again."""
         if (body.get("container") or {}).get("type") != "view":
             return False
-        from handlers.home import publish_home
-
         client.chat_postMessage(channel=actor, text=text)
-        publish_home(kit, client, actor)
+        points.publish_home(kit, client, actor)
         return True
 
     def answer(respond: Respond, text: str, body: dict) -> None:
@@ -672,9 +669,7 @@ def register(app: App, kit: Kit) -> None:
         if home or respond_to is None:
             client.chat_postMessage(channel=actor, text=text)
             if home:
-                from handlers.home import publish_home
-
-                publish_home(kit, client, actor)
+                points.publish_home(kit, client, actor)
         else:
             respond_to(text=text, response_type="ephemeral", replace_original=False)
 

@@ -7,158 +7,36 @@ import logging
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
+from handlers import points
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit, tell
 from handlers.notify import notice
+from handlers.series_views import (
+    EVERY,
+    cancel_later_form,
+    chosen_repeat,
+    in_series,
+    repeat_from_form,
+    repeat_view,
+)
+from handlers.shifts import (
+    coordinators_shift,
+    details_view,
+    post_shift,
+    read_cancel_form,
+    refresh_post,
+    shift_form,
+)
 from outreach import series as sr
 from outreach import shifts as sh
 from outreach.roles import Role
-from outreach.shifts import Shift
 
 log = logging.getLogger(__name__)
 
-EVERY = {"weekly": "every week", "biweekly": "every 2 weeks", "monthly": "every month"}
-
-
-# ---------------------------------------------------------------- form inputs and buttons
-
-
-def repeat_inputs(freq: str | None, end: str | None) -> list[Block]:
-    """The Repeat… step's two inputs: Repeats (a select) and an optional Until (or number of times)."""
-    choices = [(sr.NO_REPEAT, "Does not repeat")] + list(sr.FREQUENCIES.items())
-    return [
-        bk.select_input("repeats", "Repeats", choices, initial=freq or sr.NO_REPEAT,
-                        hint="Monthly keeps the weekday: the 3rd Friday stays the 3rd Friday."),
-        bk.text_input("repeat_end", "Until (or number of times)", initial=end or None, max_length=20, optional=True,
-                      placeholder="2027-06-30, or 10",
-                      hint=f"Empty: it goes on until cancelled. The next {sr.HORIZON.days // 7} weeks are "
-                           f"planned now, more as time goes on (at most {sr.MAX_TIMES} times)."),
-    ]
-
-
-def repeat_from_form(form: dict) -> tuple[str | None, str | None]:
-    """The Repeats choice and the typed end, from the flattened Repeat… form."""
-    freq, end = form.get("repeats"), form.get("repeat_end")
-    return (freq if isinstance(freq, str) else None), (end if isinstance(end, str) else None)
-
-
-def _as_text(repeat: sr.Repeat | None) -> tuple[str, str]:
-    if repeat is None:
-        return sr.NO_REPEAT, ""
-    return repeat.freq, str(repeat.count) if repeat.count else (repeat.until.isoformat() if repeat.until else "")
-
-
-def chosen_repeat(kit: Kit, meta: dict, *, shift: Shift | None) -> tuple[str, str]:
-    """The repeat a shift form carries (chosen on its Repeat… step), else the series' own for an Edit this
-    and later form of `shift`, else none."""
-    chosen = meta.get("repeat")
-    if isinstance(chosen, dict):
-        return str(chosen.get("freq") or sr.NO_REPEAT), str(chosen.get("end") or "")
-    return _as_text(later_form_repeat(kit, shift) if shift else None)
-
-
-def repeat_section(kit: Kit, *, shift: Shift | None, chosen: dict | None) -> Block:
-    """The shift form's line saying how it repeats, with its Repeat… button."""
-    freq, end = chosen_repeat(kit, {"repeat": chosen} if chosen else {}, shift=shift)
-    text = kit.render("series/form_line.j2", every=EVERY.get(freq), end=end)
-    return bk.section(text, block_id="repeat", accessory=bk.button("Repeat…", "series_repeat", "repeat"))
-
-
-def repeat_view(freq: str, end: str, *, parent: str, parent_meta: dict) -> dict:
-    """The pushed Repeat… step of the shift form."""
-    return bk.modal(title="Repeat", blocks=repeat_inputs(freq, end), callback_id="series_repeat", submit="Done",
-                    close="Back", metadata={"parent": parent, "meta": parent_meta})
-
-
-def signup_label(series: sr.Series) -> str:
-    """"Sign up for every week" (or every 2 weeks, every month)."""
-    return f"Sign up for {EVERY.get(series.freq, 'every one')}"
-
-
-def leave_button(kit: Kit, shift: Shift, series: sr.Series) -> bk.ButtonElement:
-    """Withdraw from all, behind a confirm dialog."""
-    return bk.button("Withdraw from all", "series_withdraw", str(shift.id), confirm=bk.confirm(
-        "Withdraw from all?", kit.render("series/leave_confirm.j2", every=EVERY.get(series.freq), shift=shift),
-        yes="Withdraw from all", no="Stay on"))
-
-
-def reader_buttons(kit: Kit, shift: Shift, membership: sr.Membership, *, shared: bool) -> list[bk.ButtonElement]:
-    """Sign up for every week and/or Withdraw from all, as they apply to the reader (both on a shared post)."""
-    if shift.cancelled:
-        return []
-    buttons = []
-    if shared or not membership.member:
-        buttons.append(bk.button(signup_label(membership.series), "series_signup", str(shift.id)))
-    if shared or membership.member:
-        buttons.append(leave_button(kit, shift, membership.series))
-    return buttons
-
-
-def details_parts(kit: Kit, shift: Shift, *, reader: str | None) -> list[Block]:
-    """What Details adds for a shift of a series: how it repeats, and the reader's series buttons."""
-    membership = sr.membership(kit.services.store, shift.id, user=reader)
-    if membership is None:
-        return []
-    parts: list[Block] = [bk.context(kit.render("series/details_line.j2", series=membership.series,
-                                                member=membership.member, every=EVERY.get(membership.series.freq)))]
-    if buttons := reader_buttons(kit, shift, membership, shared=reader is None):
-        parts.append(bk.actions(*buttons, block_id="series_actions"))
-    return parts
-
-
-def coordinator_buttons(kit: Kit, shift: Shift) -> list[bk.ButtonElement]:
-    """Edit this and later, Cancel this and later (confirmed first) for a shift of a series."""
-    if shift.cancelled or sr.membership(kit.services.store, shift.id) is None:
-        return []
-    return [
-        bk.button("Edit this and later", "series_edit_later", str(shift.id)),
-        bk.button("Cancel this and later", "series_cancel_later", str(shift.id), style="danger", confirm=bk.confirm(
-            "Cancel this and later?", kit.render("series/cancel_confirm.j2", shift=shift),
-            yes="Cancel them", no="Keep them")),
-    ]
-
-
-def in_series(kit: Kit, shift: Shift) -> bool:
-    """True for a shift made by a series."""
-    return sr.membership(kit.services.store, shift.id) is not None
-
-
-def post_buttons(kit: Kit, shift: Shift) -> list[bk.ButtonElement]:
-    """The series buttons on a shift's shared post (none for a shift that does not repeat)."""
-    membership = sr.membership(kit.services.store, shift.id)
-    return reader_buttons(kit, shift, membership, shared=True) if membership else []
-
-
-def later_form_repeat(kit: Kit, shift: Shift) -> sr.Repeat | None:
-    """The repeat an Edit this and later form starts from: the series' own, from this occurrence on."""
-    membership = sr.membership(kit.services.store, shift.id)
-    return sr.repeat_of(membership.series, after=shift.starts_at) if membership else None
-
-
-def cancel_later_form(kit: Kit, shift: Shift) -> dict:
-    """After Cancel this and later's confirm: an optional reason, then they are cancelled."""
-    with kit.services.store.read() as db:
-        ids = sr.this_and_later(db, shift.id)
-    parts: list[Block] = [
-        bk.section(kit.render("series/form_cancel.j2", shift=shift, count=len(ids))),
-        bk.text_input("reason", "Reason (optional)", max_length=sh.MAX_CANCEL_REASON, optional=True,
-                      placeholder="Like: the route ends for the season",
-                      hint="Everyone on them reads it. Nothing about the people you meet."),
-    ]
-    return bk.modal(title="Cancel this and later", blocks=parts, callback_id="series_cancel_form",
-                    submit="Cancel them", close="Keep them", metadata={"shift_id": shift.id})
-
-
-# ---------------------------------------------------------------- actions shared by commands and buttons
-
-
 def signup_all_text(kit: Kit, actor: str, shift_id: int) -> str:
     """Sign the actor up for every occurrence of a shift's series and say what happened."""
-    from handlers.shifts import refresh_post
-
     result = sr.sign_up_all(kit.services.store, shift_id=shift_id, user=actor)
     for number in result.confirmed + result.waitlisted:
         refresh_post(kit, kit.notifier.client, number)
@@ -173,8 +51,6 @@ def signup_all_text(kit: Kit, actor: str, shift_id: int) -> str:
 
 def leave_text(kit: Kit, actor: str, shift_id: int) -> str:
     """Take the actor off every future occurrence of a shift's series and say what happened."""
-    from handlers.shifts import refresh_post
-
     result = sr.leave(kit.services.store, shift_id=shift_id, user=actor)
     for number in result.withdrawn:
         refresh_post(kit, kit.notifier.client, number)
@@ -186,8 +62,6 @@ def leave_text(kit: Kit, actor: str, shift_id: int) -> str:
 def create_from_form(kit: Kit, client: WebClient, actor: str, values: dict, repeat: sr.Repeat, channel: str | None,
                      *, request_key: str | None) -> None:
     """Save a new series (after the form closed), post its first shift and tell the planner what was planned."""
-    from handlers.shifts import post_shift
-
     created = sr.create_series(kit.services.store, actor=actor, values=values, repeat=repeat,
                                channel=channel or kit.services.settings.coordinator_channel, request_key=request_key)
     if created is None:  # sent again after a slow answer: created the first time, and said so
@@ -210,8 +84,6 @@ def top_up(kit: Kit, client: WebClient) -> None:
 
 def post_made(kit: Kit, client: WebClient, made: dict[int, list[int]]) -> None:
     """Post the shifts a series made, each in the series' channel (else the coordinators')."""
-    from handlers.shifts import post_shift
-
     for series_id, numbers in made.items():
         with kit.services.store.read() as db:
             series = sr.get_series(db, series_id)
@@ -280,8 +152,7 @@ def _number(body: dict) -> int | None:
 
 def register(app: App, kit: Kit) -> None:
     """Wire the series buttons and the cancel form; plan the next weeks on every tick."""
-    from handlers.shifts import coordinators_shift, details_view, read_cancel_form, refresh_post, shift_form
-
+    points.add(points.NEW_SERIES, create_from_form)
     kit.periodic.append(lambda: top_up(kit, kit.notifier.client))
     # At start-up: post what a stopped process made but never posted (the timer makes each shift only once).
     kit.startup.append(lambda: post_made(kit, kit.notifier.client,
@@ -292,16 +163,14 @@ def register(app: App, kit: Kit) -> None:
         container = body.get("container") or {}
         view = body.get("view") or {}
         if container.get("type") == "view":
-            from handlers.home import publish_home, refresh_modal
-
             if view.get("callback_id") == "shift_details" and view.get("id"):
                 shift = sh.load_shift(kit.services.store, number)
                 if shift:
                     client.views_update(view_id=view["id"],
                                         view=details_view(kit, shift, role=role, note=text, actor=actor))
-            elif not refresh_modal(kit, client, body, actor, note=text):
+            elif not points.refresh_modal(kit, client, body, actor, note=text):
                 client.chat_postMessage(channel=actor, text=text)
-            publish_home(kit, client, actor)
+            points.publish_home(kit, client, actor)
         else:
             respond(text=text, response_type="ephemeral", replace_original=False)
 

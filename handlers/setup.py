@@ -25,9 +25,10 @@ from slack_sdk.models.blocks import Block, InputBlock
 from slack_sdk.models.blocks.block_elements import FileInputElement
 
 from handlers import blocks as bk
+from handlers import points
 from handlers import shifts as shift_views
-from handlers.home import TOP, publish_home
 from handlers.kit import Kit
+from handlers.partners import partner_form
 from handlers.readiness import hotline_blocks, protocol_of
 from outreach import partners as pt
 from outreach import reach, roles
@@ -239,8 +240,8 @@ def import_file(kit: Kit, client: WebClient, file_id: str, *, actor: str) -> tup
 def register(app: App, kit: Kit) -> None:
     """Put the checklist at the top of admins' App Home; wire its buttons and modals."""
     services = kit.services
-    if home_section not in TOP:
-        TOP.append(home_section)
+    if home_section not in points.HOME_TOP:
+        points.HOME_TOP.append(home_section)
 
     def refuse(client: WebClient, actor: str, what: str) -> None:
         """A tap on the checklist by someone who is not an admin (a forged or stale home): say why, by DM."""
@@ -282,12 +283,10 @@ def register(app: App, kit: Kit) -> None:
         view = body.get("view") or {}
         if isinstance(view.get("id"), str):
             client.views_update(view_id=view["id"], view=channel_view(kit, client))
-        publish_home(kit, client, context["actor"])
+        points.publish_home(kit, client, context["actor"])
 
     @kit.later(app.action("setup_partner_add"))
     def on_partner_add(body: dict, context: BoltContext, client: WebClient) -> None:
-        from handlers.partners import partner_form
-
         if context["role"] < Role.ADMIN:
             refuse(client, context["actor"], "Add partners")
             return
@@ -321,7 +320,7 @@ def register(app: App, kit: Kit) -> None:
                           admins=[u for u in people if u in admins])
         ack(response_action="update", view=bk.modal(title="Coordinators", blocks=[bk.section(text)],
                                                      callback_id="setup_done"))
-        publish_home(kit, client, context["actor"])
+        points.publish_home(kit, client, context["actor"])
 
     def confirm_form(item: str):  # noqa: ANN202
         @kit.form(app.view(f"setup_{item}"))
@@ -332,7 +331,7 @@ def register(app: App, kit: Kit) -> None:
                 return
             ack()
             su.confirm(services.store, item=item, actor=context["actor"], now=services.now())
-            publish_home(kit, client, context["actor"])
+            points.publish_home(kit, client, context["actor"])
 
         return on_confirm
 
@@ -353,4 +352,4 @@ def register(app: App, kit: Kit) -> None:
             ack(response_action="errors", errors={"csv": bk.clip(text, 2000)})
             return
         ack(response_action="update", view=partners_view(kit, note=text))
-        publish_home(kit, client, context["actor"])
+        points.publish_home(kit, client, context["actor"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -11,7 +10,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
-from handlers import series as hs
+from handlers import points
+from handlers import series_views as hs
 from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit, tell
 from handlers.notify import notice
@@ -29,9 +29,6 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
 NO_TRAINING = "none"
-# Buttons other surfaces add beside a shift's own for one reader (Find cover, Tell me if a place opens):
-# fn(kit, reader, shift loaded for that reader, the value the shift's buttons carry) -> buttons.
-SHIFT_BUTTONS: list[Callable[[Kit, str, Shift, str], list[bk.ButtonElement]]] = []
 
 
 # ---------------------------------------------------------------- words and blocks
@@ -83,8 +80,8 @@ def withdraw_button(kit: Kit, shift: Shift, value: str, *, waitlisted: bool,
 
 
 def extra_buttons(kit: Kit, reader: str, shift: Shift, value: str | None = None) -> list[bk.ButtonElement]:
-    """The buttons other surfaces add beside a shift's own for this reader (see SHIFT_BUTTONS)."""
-    return [b for fn in SHIFT_BUTTONS for b in fn(kit, reader, shift, value or str(shift.id))]
+    """The buttons other surfaces add beside a shift's own for this reader (see points.SHIFT_BUTTONS)."""
+    return [b for fn in points.SHIFT_BUTTONS for b in fn(kit, reader, shift, value or str(shift.id))]
 
 
 def shift_buttons(kit: Kit, shift: Shift, *, mine: str | None, shared: bool, page: int | None = None,
@@ -164,16 +161,12 @@ def cancel_button(kit: Kit, shift: Shift, *, people: int, label: str = "Cancel s
     ))
 
 
-# Blocks other surfaces add to a shift's Details, after its words: fn(kit, shift, role) -> blocks.
-DETAILS_EXTRAS: list[Callable[[Kit, Shift, Role], list[Block]]] = []
-# Buttons other surfaces add to the coordinators' row of a shift's Details (after Cancel): fn(kit, shift) -> buttons.
-DETAILS_COORDINATOR_BUTTONS: list[Callable[[Kit, Shift], list[bk.ButtonElement]]] = []
 
 
 def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None, actor: str | None = None) -> dict:
     """A modal with everything about one shift; coordinators get Edit, Duplicate and Cancel shift; the lead
     (`actor`) and coordinators get Message the team, and on a training shift that started, Confirm attendance;
-    the `actor` gets the buttons other surfaces add for them (see SHIFT_BUTTONS). A shift of a series says
+    the `actor` gets the buttons other surfaces add for them (see points.SHIFT_BUTTONS). A shift of a series says
     how it repeats, with Sign up for every week or Withdraw from all (for the `actor`; both when unknown),
     and coordinators also get Edit and Cancel this and later."""
     with kit.services.store.read() as db:
@@ -185,7 +178,7 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
                                        show_sos=role >= Role.COORDINATOR or on_team)))
     if actor is not None and not on_team and not shift.cancelled and not shift.started(kit.services.now()):
         parts += locked_parts(kit, actor, shift)
-    for extra in DETAILS_EXTRAS:
+    for extra in points.DETAILS_EXTRAS:
         parts += extra(kit, shift, role)
     parts += hs.details_parts(kit, shift, reader=actor)
     if role >= Role.COORDINATOR:
@@ -196,7 +189,7 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
         if not shift.cancelled:
             buttons.append(cancel_button(kit, shift, people=len(confirmed) + len(waiting),
                                          label="Cancel this one" if later else "Cancel shift"))
-        buttons += later + [b for fn in DETAILS_COORDINATOR_BUTTONS for b in fn(kit, shift)]
+        buttons += later + [b for fn in points.DETAILS_COORDINATOR_BUTTONS for b in fn(kit, shift)]
         parts.append(bk.actions(*buttons, block_id="details_actions"))
     if not shift.cancelled and (role >= Role.COORDINATOR or (actor is not None and actor == shift.lead)):
         team_buttons = [bk.button("Message the team", "team_message_open", str(shift.id))]
@@ -609,11 +602,10 @@ def register(app: App, kit: Kit) -> None:
                      blocks: list[dict] | None = None) -> None:
         container = body.get("container") or {}
         if container.get("type") == "view":
-            from handlers.home import publish_home, refresh_modal
 
-            if not refresh_modal(kit, client, body, actor, note=text):  # a tap on the App Home: the result by DM
+            if not points.refresh_modal(kit, client, body, actor, note=text):  # a tap on the App Home: the result by DM
                 client.chat_postMessage(channel=actor, text=text, blocks=blocks)
-            publish_home(kit, client, actor)
+            points.publish_home(kit, client, actor)
         elif page is not None:
             list_text, blocks = list_message(kit, actor, page=page, note=text)
             respond(text=list_text, blocks=blocks, replace_original=True, response_type="ephemeral")
@@ -741,7 +733,8 @@ def register(app: App, kit: Kit) -> None:
             ack()  # the modal closes; the series is saved and its first shift posted after
             channel = meta.get("channel") if isinstance(meta.get("channel"), str) else None
             try:
-                hs.create_from_form(kit, client, actor, values, repeat, channel, request_key=bk.submission_key(body))
+                for save in points.NEW_SERIES:
+                    save(kit, client, actor, values, repeat, channel, request_key=bk.submission_key(body))
             except Exception:
                 tell_failure(client, actor, saved=False, number=None, editing=False)
                 raise

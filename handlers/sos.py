@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
+from handlers import points
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit, from_view, tell
 from handlers.notify import notice, sent
@@ -311,17 +312,16 @@ def cmd_sos(req: CommandRequest) -> None:
 
 def register(app: App, kit: Kit) -> None:
     """Repeat open SOS on every tick, wire the buttons, show SOS on the App Home and in Details."""
-    from handlers import home
 
     services = kit.services
     kit.periodic.append(lambda: sos.repeat_due(services.store, every=services.settings.sos_repeat,
                                                channel=services.settings.coordinator_channel))
     kit.periodic.append(lambda: kit.notifier.flush(background=True))  # the repeats queued by the job above
     kit.render.env.globals["sos_line"] = lambda shift: details_line(kit, shift)
-    if home_blocks not in home.TOP:  # a module-level list: once, however many apps are built
-        home.TOP.append(home_blocks)
-    if coordinator_blocks not in home.TOP:  # open SOS first of all on a coordinator's home
-        home.TOP.insert(0, coordinator_blocks)
+    if home_blocks not in points.HOME_TOP:  # a module-level list: once, however many apps are built
+        points.HOME_TOP.append(home_blocks)
+    if coordinator_blocks not in points.HOME_TOP:  # open SOS first of all on a coordinator's home
+        points.HOME_TOP.insert(0, coordinator_blocks)
 
     @kit.later(app.action("sos_press"))
     def on_press(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
@@ -339,7 +339,7 @@ def register(app: App, kit: Kit) -> None:
             else:
                 respond(text=words, response_type="ephemeral", replace_original=False)
         if from_view(body):
-            home.publish_home(kit, client, actor)
+            points.publish_home(kit, client, actor)
 
     @kit.later(app.action("sos_ack"))
     def on_ack(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
@@ -359,4 +359,4 @@ def register(app: App, kit: Kit) -> None:
             tell(body, respond, client, actor, kit.render("sos/result.j2", outcome="already", number=item.shift_id,
                                                           sos=item, tz=shift.tz if shift else services.settings.timezone))
         if from_view(body):  # tapped on the App Home: it shows the SOS taken on
-            home.publish_home(kit, client, actor)
+            points.publish_home(kit, client, actor)
