@@ -23,8 +23,8 @@ from test_readiness import (
 )
 from test_safety import escalations
 
+from outreach import migrations as migrations_of
 from outreach import readiness as rd
-from outreach import store as migrations_of
 
 START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)   # the default test shift, 19:00 Chicago
 PRESS = datetime(2026, 11, 24, 3, 12, tzinfo=UTC)  # 21:12 Chicago, mid-shift
