@@ -243,10 +243,8 @@ def _value(body: dict) -> str:
 def register(app: App, kit: Kit) -> None:
     """Wire the buttons and their modals, and the listeners that tell leads what concerns them."""
     services = kit.services
-    if home_section not in points.HOME_SECTIONS:
-        points.HOME_SECTIONS.append(home_section)
-    if every_button not in points.DETAILS_COORDINATOR_BUTTONS:
-        points.DETAILS_COORDINATOR_BUTTONS.append(every_button)
+    points.add(points.HOME_SECTIONS, home_section)
+    points.add(points.DETAILS_COORDINATOR_BUTTONS, every_button)
 
     def refuse(body: dict, respond: Respond, client: WebClient, actor: str, needed: Role, what: str) -> None:
         """A tap on a button this person may not use (a forged or stale view): say why, only to them."""

@@ -8,8 +8,8 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
-from handlers import points
-from handlers import shifts as shift_views
+from handlers import points, shift_views
+from handlers import shifts as shift_posts
 from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit, tell
 from handlers.notify import lock_screen, notice
@@ -254,10 +254,8 @@ def answer(kit: Kit, body: dict, respond: Respond, client: WebClient, context: B
 def register(app: App, kit: Kit) -> None:
     """Wire Find cover, the offers' buttons and watching; keep requests and watches in step with signups."""
     store = kit.services.store
-    if reader_buttons not in points.SHIFT_BUTTONS:
-        points.SHIFT_BUTTONS.append(reader_buttons)
-    if home_watching not in points.HOME_SECTIONS:
-        points.HOME_SECTIONS.append(home_watching)
+    points.add(points.SHIFT_BUTTONS, reader_buttons)
+    points.add(points.HOME_SECTIONS, home_watching)
 
     def sweep() -> None:
         if cover.sweep(store):
@@ -302,7 +300,7 @@ def register(app: App, kit: Kit) -> None:
             respond(text=lock_screen(kit, "cover/answer", {"shift_id": shift.id}, text, blocks)[0], blocks=blocks,
                     replace_original=True)
         if outcome == "taken":
-            shift_views.refresh_post(kit, client, shift.id)
+            shift_posts.refresh_post(kit, client, shift.id)
             kit.notifier.flush()
             points.publish_home(kit, client, actor)
             points.publish_home(kit, client, offer.leaver)

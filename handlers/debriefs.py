@@ -367,8 +367,7 @@ def _number(body: dict) -> int | None:
 def register(app: App, kit: Kit) -> None:
     """Wire the debrief form, its buttons, notifications on shift events and the periodic jobs."""
     lists(kit)  # a malformed list stops the bot at start-up, naming the file and line
-    if home_section not in points.HOME_SECTIONS:
-        points.HOME_SECTIONS.append(home_section)
+    points.add(points.HOME_SECTIONS, home_section)
 
     def remind() -> None:
         """Queue due follow-up reminders and send them."""

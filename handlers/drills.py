@@ -185,12 +185,9 @@ def register(app: App, kit: Kit) -> None:
     """The App Home button, the form, "I'm on it", the phone's answers, and the periodic jobs."""
 
     services = kit.services
-    if home_blocks not in points.HOME_SECTIONS:
-        points.HOME_SECTIONS.append(home_blocks)
-    if sms_reply not in points.SMS_REPLIES:
-        points.SMS_REPLIES.append(sms_reply)
-    if voice_reply not in points.VOICE_REPLIES:
-        points.VOICE_REPLIES.append(voice_reply)
+    points.add(points.HOME_SECTIONS, home_blocks)
+    points.add(points.SMS_REPLIES, sms_reply)
+    points.add(points.VOICE_REPLIES, voice_reply)
 
     def periodic() -> None:
         ended = drills.close_due(services.store)

@@ -122,12 +122,9 @@ def details_duress(kit: Kit, shift: sh.Shift, role: Role) -> list[Block]:
 def register(app: App, kit: Kit) -> None:
     """The SMS words, the duress word on My alert phone, and the duress line in a coordinator's Details."""
 
-    if answer not in points.SMS_WORDS:
-        points.SMS_WORDS.append(answer)
-    if phone_parts not in points.PHONE_PARTS:
-        points.PHONE_PARTS.append(phone_parts)
-    if details_duress not in points.DETAILS_EXTRAS:
-        points.DETAILS_EXTRAS.append(details_duress)
+    points.add(points.SMS_WORDS, answer)
+    points.add(points.PHONE_PARTS, phone_parts)
+    points.add(points.DETAILS_EXTRAS, details_duress)
     store = kit.services.store
 
     @kit.later(app.action("duress_open"))

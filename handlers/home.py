@@ -13,9 +13,8 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
-from handlers import points
+from handlers import points, shift_views
 from handlers import safety as safety_views
-from handlers import shifts as shift_views
 from handlers.kit import Kit
 from handlers.readiness import readiness_line
 from outreach import incidents, safety

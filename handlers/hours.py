@@ -243,8 +243,7 @@ def cmd_roster(req: CommandRequest) -> None:
 def register(app: App, kit: Kit) -> None:
     """Wire My hours, the statement, corrections and the roster; add the buttons to the App Home."""
     kit.render.env.filters["hours"] = lambda value: f"{rf.hours_text(float(value or 0))} h"
-    if home_section not in points.HOME_SECTIONS:
-        points.HOME_SECTIONS.append(home_section)
+    points.add(points.HOME_SECTIONS, home_section)
 
     @kit.later(app.action("hours_open"))
     def on_open(body: dict, context: BoltContext, client: WebClient) -> None:

@@ -170,8 +170,7 @@ def register(app: App, kit: Kit) -> None:
     """Wire Confirm attendance, the lapse notices (a timer job), the coordinators' home section and the
     lapse lines of the not-ready alert."""
     services = kit.services
-    if lapsing_section not in points.HOME_SECTIONS:
-        points.HOME_SECTIONS.append(lapsing_section)
+    points.add(points.HOME_SECTIONS, lapsing_section)
 
     def lapse_notices() -> None:
         """Queue the lapse notices that came due and send them."""

@@ -516,8 +516,7 @@ def register(app: App, kit: Kit) -> None:
 
     sender = PhoneSender(kit)
     SENDERS["sms"] = SENDERS["call"] = sender
-    if home_blocks not in points.HOME_SECTIONS:
-        points.HOME_SECTIONS.append(home_blocks)
+    points.add(points.HOME_SECTIONS, home_blocks)
     services = kit.services
 
     @kit.later(app.action("phone_open"))

@@ -503,8 +503,7 @@ def register(app: App, kit: Kit) -> None:
 
     kit.readiness_checkers.append(missing_items)
     kit.contact_providers.append(lambda shift_id: contact_words(kit, rd.readiness_of(services.store, protocol, shift_id)))
-    if details_contact not in points.DETAILS_EXTRAS:
-        points.DETAILS_EXTRAS.append(details_contact)
+    points.add(points.DETAILS_EXTRAS, details_contact)
 
     def publish_home(client: WebClient, user: str) -> None:
         points.publish_home(kit, client, user)  # the home lists the shifts a lead works

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App, BoltContext, Respond
 
 from handlers import blocks as bk
-from handlers import shifts as shift_views
+from handlers import shift_views
 from handlers.kit import Kit
 from handlers.notify import notice
 from handlers.readiness import checklist_reply

@@ -158,8 +158,7 @@ def register(app: App, kit: Kit) -> None:
     """The App Home section and its modals, the hand-over on the timer, and leaving the workspace."""
 
     services = kit.services
-    if home_blocks not in points.HOME_SECTIONS:
-        points.HOME_SECTIONS.append(home_blocks)
+    points.add(points.HOME_SECTIONS, home_blocks)
 
     def hand_over() -> None:
         if rota.handover_due(services.store, services.settings, now=services.now()):
@@ -167,8 +166,7 @@ def register(app: App, kit: Kit) -> None:
 
     kit.periodic.append(hand_over)
 
-    if on_left not in points.LEFT:
-        points.LEFT.append(on_left)
+    points.add(points.LEFT, on_left)
 
     def refuse(client: WebClient, actor: str) -> None:
         """A rota button tapped by someone who is not a coordinator (a forged or stale view): say why, by DM."""

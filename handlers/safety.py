@@ -585,10 +585,8 @@ def register(app: App, kit: Kit) -> None:
     kit.periodic.append(lambda: kit.notifier.flush(background=True))  # escalations queued by the jobs above
     kit.render.env.globals["safety_line"] = lambda shift: state_line(kit, shift)
 
-    if details_extra not in points.DETAILS_EXTRAS:
-        points.DETAILS_EXTRAS.append(details_extra)
-    if timeline_button not in points.DEBRIEF_FORM_CONTEXT:
-        points.DEBRIEF_FORM_CONTEXT.append(timeline_button)
+    points.add(points.DETAILS_EXTRAS, details_extra)
+    points.add(points.DEBRIEF_FORM_CONTEXT, timeline_button)
     # Start-up: derive every planned shift's reminders, alerts and prompts from the tables, on the
     # first tick (in the scheduler's thread, before it sends), so connecting to Slack never waits for it.
     kit.startup.append(lambda: reminders.rederive_all(

@@ -21,13 +21,12 @@ from handlers.series_views import (
     repeat_from_form,
     repeat_view,
 )
+from handlers.shift_views import details_view, shift_form
 from handlers.shifts import (
     coordinators_shift,
-    details_view,
     post_shift,
     read_cancel_form,
     refresh_post,
-    shift_form,
 )
 from outreach import series as sr
 from outreach import shifts as sh

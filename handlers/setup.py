@@ -25,8 +25,7 @@ from slack_sdk.models.blocks import Block, InputBlock
 from slack_sdk.models.blocks.block_elements import FileInputElement
 
 from handlers import blocks as bk
-from handlers import points
-from handlers import shifts as shift_views
+from handlers import points, shift_views
 from handlers.kit import Kit
 from handlers.partners import partner_form
 from handlers.readiness import hotline_blocks, protocol_of
@@ -240,8 +239,7 @@ def import_file(kit: Kit, client: WebClient, file_id: str, *, actor: str) -> tup
 def register(app: App, kit: Kit) -> None:
     """Put the checklist at the top of admins' App Home; wire its buttons and modals."""
     services = kit.services
-    if home_section not in points.HOME_TOP:
-        points.HOME_TOP.append(home_section)
+    points.add(points.HOME_TOP, home_section)
 
     def refuse(client: WebClient, actor: str, what: str) -> None:
         """A tap on the checklist by someone who is not an admin (a forged or stale home): say why, by DM."""

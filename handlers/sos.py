@@ -318,8 +318,7 @@ def register(app: App, kit: Kit) -> None:
                                                channel=services.settings.coordinator_channel))
     kit.periodic.append(lambda: kit.notifier.flush(background=True))  # the repeats queued by the job above
     kit.render.env.globals["sos_line"] = lambda shift: details_line(kit, shift)
-    if home_blocks not in points.HOME_TOP:  # a module-level list: once, however many apps are built
-        points.HOME_TOP.append(home_blocks)
+    points.add(points.HOME_TOP, home_blocks)
     if coordinator_blocks not in points.HOME_TOP:  # open SOS first of all on a coordinator's home
         points.HOME_TOP.insert(0, coordinator_blocks)
 

@@ -104,6 +104,12 @@ def series_id_of(db: Database, shift_id: int) -> int | None:
     return row["series_id"] if row else None
 
 
+def series_of(db: Database, shift_id: int) -> Series | None:
+    """The series of a shift, or None for a shift that does not repeat."""
+    series_id = series_id_of(db, shift_id)
+    return get_series(db, series_id) if series_id else None
+
+
 @dataclass(frozen=True)
 class Membership:
     """A shift's series as a reader sees it: how it repeats, and whether the reader signed up for all."""
@@ -115,8 +121,7 @@ class Membership:
 def membership(store: Store, shift_id: int, *, user: str | None = None) -> Membership | None:
     """The series of a shift and the reader's subscription to it; None for a shift that does not repeat."""
     with store.read() as db:
-        series_id = series_id_of(db, shift_id)
-        series = get_series(db, series_id) if series_id else None
+        series = series_of(db, shift_id)
         if series is None:
             return None
         return Membership(series, bool(user) and is_member(db, series.id, user))
@@ -338,8 +343,7 @@ def join(store: Store, *, shift_id: int, user: str) -> SeriesSignup:
     their training is valid for none of them."""
     now = store.clock()
     with store.write() as db:
-        series_id = series_id_of(db, shift_id)
-        series = get_series(db, series_id) if series_id else None
+        series = series_of(db, shift_id)
         if series is None:
             return SeriesSignup("not_found")
         ahead = _future(db, series.id, now)
@@ -381,8 +385,7 @@ def leave(store: Store, *, shift_id: int, user: str) -> SeriesSignup:
     """Take a person off every future occurrence of a shift's series and stop signing them up for new ones."""
     now = store.clock()
     with store.write() as db:
-        series_id = series_id_of(db, shift_id)
-        series = get_series(db, series_id) if series_id else None
+        series = series_of(db, shift_id)
         if series is None:
             return SeriesSignup("not_found")
         member = is_member(db, series.id, user)
@@ -454,8 +457,7 @@ def cancel_later(store: Store, *, actor: str, shift_id: int, reason: str,
     now = store.clock()
     reason = sh.clean_text(reason, limit=sh.MAX_CANCEL_REASON)
     with store.write() as db:
-        series_id = series_id_of(db, shift_id)
-        series = get_series(db, series_id) if series_id else None
+        series = series_of(db, shift_id)
         this = sh.get_shift(db, shift_id)
         if series is not None and this is not None and replays.seen(db, request_key):
             return _cancelled_before(db, series.id, shift_id)
@@ -539,8 +541,7 @@ def edit_later(store: Store, *, actor: str, shift_id: int, values: dict, repeat:
     and rule, the same people signed up for all) carries them on; each person whose shifts moved is told once."""
     now = store.clock()
     with store.write() as db:
-        series_id = series_id_of(db, shift_id)
-        old = get_series(db, series_id) if series_id else None
+        old = series_of(db, shift_id)
         this = sh.get_shift(db, shift_id)
         if old is None or this is None or this.cancelled:
             return LaterChange("not_found")

@@ -14,7 +14,7 @@ STILL_LONG = {
     "handlers/safety.py:register", "handlers/readiness.py:register", "handlers/shifts.py:register",
     "handlers/debriefs.py:register", "handlers/coord.py:register", "handlers/series.py:register",
     "handlers/setup.py:register", "handlers/partners.py:register", "handlers/people.py:register",
-    "handlers/shifts.py:shift_form", "handlers/rota.py:register", "handlers/hours.py:register",
+    "handlers/shift_views.py:shift_form", "handlers/rota.py:register", "handlers/hours.py:register",
     "handlers/drills.py:register", "handlers/notify.py:_deliver", "handlers/debriefs.py:details_form",
 }
 

@@ -201,7 +201,7 @@ def test_a_live_sos_shows_in_details_to_the_team_and_coordinators_only(bot):
     number = team_of(bot, "UA")
     at(bot, datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
     bot.command("UA", f"sos {number}").reply()
-    from handlers.shifts import details_view
+    from handlers.shift_views import details_view
     from outreach import shifts as sh
     from outreach.roles import Role
     shift = sh.load_shift(bot.store, number)
