@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
-from slack_bolt import Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from handlers.render import Renderer
@@ -57,6 +58,18 @@ class Kit:
         """Register a view submission's listener: Slack gets its answer as soon as it acks (errors, or the
         modal closes); what it does after its ack goes on in this process (a decorator)."""
         return form(register, lambda: self.runner)
+
+    def wire(self, app: App, *, actions: Mapping[str, Callable[..., None]] | None = None,
+             forms: Mapping[str, Callable[..., None]] | None = None,
+             events: Mapping[str, Callable[..., None]] | None = None) -> None:
+        """Register a surface's table of top-level listeners, each called with this kit first: buttons and
+        events as work after an empty ack (`later`), view submissions as forms (`form`)."""
+        for kind, table, wrap in (("action", actions, self.later), ("view", forms, self.form),
+                                  ("event", events, self.later)):
+            for name, listener in (table or {}).items():
+                bound = partial(listener, self)
+                bound.__name__ = listener.__name__  # type: ignore[attr-defined]  # how the worker names it in logs
+                wrap(getattr(app, kind)(name))(bound)
 
     def read_ahead(self, shifts: list[Shift]) -> dict:
         """Template variables for rendering a list of shifts, each read with a few queries for them all."""

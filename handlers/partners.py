@@ -223,117 +223,133 @@ def _recheck(kit: Kit, shift_ids: list[int]) -> None:
         kit.notifier.flush()
 
 
+def _picked(body: dict) -> int | None:
+    """The partner a button carries."""
+    return parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
+
+
+def _refuse(kit: Kit, respond: Respond) -> None:
+    respond(text=kit.render("common/not_allowed.j2", needed="coordinator", what="partner changes"),
+            response_type="ephemeral", replace_original=False)
+
+
+def on_add(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    if context["role"] < Role.COORDINATOR:
+        _refuse(kit, respond)
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=partner_form(kit))
+
+
+def on_edit(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    services = kit.services
+    if context["role"] < Role.COORDINATOR:
+        _refuse(kit, respond)
+        return
+    number = _picked(body)
+    with services.store.read() as db:
+        partner = pt.get_partner(db, number) if number else None
+    if partner is None:
+        respond(text=kit.render("partners/gone.j2"), response_type="ephemeral", replace_original=False)
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=partner_form(kit, partner=partner))
+
+
+def on_remove(kit: Kit, body: dict, context: BoltContext, respond: Respond) -> None:
+    services = kit.services
+    if context["role"] < Role.COORDINATOR:
+        _refuse(kit, respond)
+        return
+    number = _picked(body)
+    with services.store.write() as db:
+        shifts = rd.shifts_with_partner(db, number) if number else []
+        removed = pt.remove_partner(services.store, db, actor=context["actor"], partner_id=number) if number else None
+    _recheck(kit, shifts)  # Go is taken back before the coordinator is told the partner is gone
+    note = kit.render("partners/removed.j2", p=removed, shifts=shifts)
+    found = pt.search(services.store, "", catalog=services.catalog, categories=protocol_of(kit).categories)
+    text, blocks = list_message(kit, found, query="", coordinator=True, note=note)
+    respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+
+
+def on_keep(kit: Kit, respond: Respond) -> None:
+    respond(text=kit.render("partners/kept.j2"), response_type="ephemeral", replace_original=True)
+
+
+def on_find(kit: Kit, body: dict, client: WebClient) -> None:
+    client.views_open(trigger_id=body["trigger_id"], view=find_view(kit))
+
+
+def on_find_pick(kit: Kit, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+    services = kit.services
+    view, meta = body.get("view") or {}, context.get("meta") or {}
+    picked = (action.get("selected_option") or {}).get("value")
+    category, language = meta.get("category"), meta.get("language")
+    if action.get("action_id") == "partner_find_pick":
+        category = picked
+    else:
+        language = None if picked in (None, ANY_LANGUAGE) else picked
+    language = language if isinstance(language, str) and services.catalog.language(language) else None
+    if isinstance(view.get("id"), str):
+        client.views_update(view_id=view["id"], view=find_view(
+            kit, category=category if isinstance(category, str) else None, language=language))
+
+
+def on_find_dm(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    needs, language = _from_value(kit, str(((body.get("actions") or [{}])[0]).get("value") or ""))
+    if not needs:
+        return
+    text, blocks = referral_dm(kit, needs, language)
+    client.chat_postMessage(channel=context["actor"], text=text, blocks=blocks)
+    sent = kit.render("partners/find_sent.j2")
+    view = body.get("view") or {}
+    if view.get("type") == "modal" and isinstance(view.get("id"), str):
+        client.views_update(view_id=view["id"], view=find_view(
+            kit, category=needs[0].id, language=language, note=sent))
+    else:
+        respond(text=sent, response_type="ephemeral", replace_original=False)
+
+
+def on_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    services = kit.services
+    meta = context.get("meta") or {}
+    if context["role"] < Role.COORDINATOR:
+        ack(response_action="errors", errors={"name": kit.render("partners/form_forbidden.j2")})
+        return
+    partner_id = meta.get("partner_id")
+    partner_id = partner_id if isinstance(partner_id, int) else None
+    protocol = protocol_of(kit)
+    saved = pt.submit_partner(
+        services.store, draft_from_form(context.get("form") or {}), actor=context["actor"],
+        catalog=services.catalog, categories=protocol.categories, today=_today(kit), partner_id=partner_id,
+        request_key=bk.submission_key(body),
+    )
+    if saved.outcome == "gone":
+        ack(response_action="errors", errors={"name": kit.render("partners/gone.j2")})
+        return
+    if saved.outcome == "invalid":
+        ack(response_action="errors", errors=saved.errors)
+        return
+    ack()
+    if saved.outcome == "repeat" or saved.partner_id is None:  # sent again after a slow answer: saved before
+        return
+    client.chat_postMessage(channel=context["actor"],
+                            text=kit.render("partners/saved.j2", name=saved.name, added=partner_id is None))
+    with services.store.read() as db:
+        shifts = rd.shifts_with_partner(db, saved.partner_id)
+    _recheck(kit, shifts)
+
+
 def register(app: App, kit: Kit) -> None:
     """Wire the partner form and the Edit and Remove buttons."""
-    services = kit.services
-
-    def value(body: dict) -> int | None:
-        raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
-        return parse_number(raw)
-
-    def refuse(respond: Respond) -> None:
-        respond(text=kit.render("common/not_allowed.j2", needed="coordinator", what="partner changes"),
-                response_type="ephemeral", replace_original=False)
-
-    @kit.later(app.action("partner_add"))
-    def on_add(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        if context["role"] < Role.COORDINATOR:
-            refuse(respond)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=partner_form(kit))
-
-    @kit.later(app.action("partner_edit"))
-    def on_edit(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        if context["role"] < Role.COORDINATOR:
-            refuse(respond)
-            return
-        number = value(body)
-        with services.store.read() as db:
-            partner = pt.get_partner(db, number) if number else None
-        if partner is None:
-            respond(text=kit.render("partners/gone.j2"), response_type="ephemeral", replace_original=False)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=partner_form(kit, partner=partner))
-
-    @kit.later(app.action("partner_remove"))
-    @kit.later(app.action("partner_remove_yes"))  # the second step of messages from before the confirm dialog
-    def on_remove(body: dict, context: BoltContext, respond: Respond) -> None:
-        if context["role"] < Role.COORDINATOR:
-            refuse(respond)
-            return
-        number = value(body)
-        with services.store.write() as db:
-            shifts = rd.shifts_with_partner(db, number) if number else []
-            removed = pt.remove_partner(services.store, db, actor=context["actor"], partner_id=number) if number else None
-        _recheck(kit, shifts)  # Go is taken back before the coordinator is told the partner is gone
-        note = kit.render("partners/removed.j2", p=removed, shifts=shifts)
-        found = pt.search(services.store, "", catalog=services.catalog, categories=protocol_of(kit).categories)
-        text, blocks = list_message(kit, found, query="", coordinator=True, note=note)
-        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
-
-    @kit.later(app.action("partner_keep"))
-    def on_keep(respond: Respond) -> None:
-        respond(text=kit.render("partners/kept.j2"), response_type="ephemeral", replace_original=True)
-
-    @kit.later(app.action("partner_find"))
-    def on_find(body: dict, client: WebClient) -> None:
-        client.views_open(trigger_id=body["trigger_id"], view=find_view(kit))
-
-    @kit.later(app.action("partner_find_pick"))
-    @kit.later(app.action("partner_find_language"))
-    def on_find_pick(body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-        view, meta = body.get("view") or {}, context.get("meta") or {}
-        picked = (action.get("selected_option") or {}).get("value")
-        category, language = meta.get("category"), meta.get("language")
-        if action.get("action_id") == "partner_find_pick":
-            category = picked
-        else:
-            language = None if picked in (None, ANY_LANGUAGE) else picked
-        language = language if isinstance(language, str) and services.catalog.language(language) else None
-        if isinstance(view.get("id"), str):
-            client.views_update(view_id=view["id"], view=find_view(
-                kit, category=category if isinstance(category, str) else None, language=language))
-
-    @kit.later(app.action("partner_find_dm"))
-    def on_find_dm(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        needs, language = _from_value(kit, str(((body.get("actions") or [{}])[0]).get("value") or ""))
-        if not needs:
-            return
-        text, blocks = referral_dm(kit, needs, language)
-        client.chat_postMessage(channel=context["actor"], text=text, blocks=blocks)
-        sent = kit.render("partners/find_sent.j2")
-        view = body.get("view") or {}
-        if view.get("type") == "modal" and isinstance(view.get("id"), str):
-            client.views_update(view_id=view["id"], view=find_view(
-                kit, category=needs[0].id, language=language, note=sent))
-        else:
-            respond(text=sent, response_type="ephemeral", replace_original=False)
-
-    @kit.form(app.view("partner_form"))
-    def on_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        meta = context.get("meta") or {}
-        if context["role"] < Role.COORDINATOR:
-            ack(response_action="errors", errors={"name": kit.render("partners/form_forbidden.j2")})
-            return
-        partner_id = meta.get("partner_id")
-        partner_id = partner_id if isinstance(partner_id, int) else None
-        protocol = protocol_of(kit)
-        saved = pt.submit_partner(
-            services.store, draft_from_form(context.get("form") or {}), actor=context["actor"],
-            catalog=services.catalog, categories=protocol.categories, today=_today(kit), partner_id=partner_id,
-            request_key=bk.submission_key(body),
-        )
-        if saved.outcome == "gone":
-            ack(response_action="errors", errors={"name": kit.render("partners/gone.j2")})
-            return
-        if saved.outcome == "invalid":
-            ack(response_action="errors", errors=saved.errors)
-            return
-        ack()
-        if saved.outcome == "repeat" or saved.partner_id is None:  # sent again after a slow answer: saved before
-            return
-        client.chat_postMessage(channel=context["actor"],
-                                text=kit.render("partners/saved.j2", name=saved.name, added=partner_id is None))
-        with services.store.read() as db:
-            shifts = rd.shifts_with_partner(db, saved.partner_id)
-        _recheck(kit, shifts)
+    kit.wire(app, actions={
+        "partner_add": on_add,
+        "partner_edit": on_edit,
+        "partner_remove": on_remove,
+        "partner_remove_yes": on_remove,
+        "partner_keep": on_keep,
+        "partner_find": on_find,
+        "partner_find_pick": on_find_pick,
+        "partner_find_language": on_find_pick,
+        "partner_find_dm": on_find_dm,
+    }, forms={
+        "partner_form": on_form,
+    })
