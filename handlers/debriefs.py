@@ -53,8 +53,6 @@ FLAGS = [
 ]
 
 
-
-
 def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, draft: dbf.Details | None = None) -> dict:
     """The debrief's first screen (at most 8 inputs, at most 20 lines of text on a phone): counts and answers,
     with the shift's place, times and team shown, not asked; "Add details" pushes the optional second step
@@ -364,6 +362,186 @@ def _number(body: dict) -> int | None:
     return parse_whole(((body.get("actions") or [{}])[0]).get("value"))
 
 
+def _tell(respond: Respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _refuse(kit: Kit, ack: Ack, field: str, why: str) -> None:
+    ack(response_action="errors", errors={field: kit.render("debriefs/form_refused.j2", why=why)})
+
+
+def _shift_of(kit: Kit, context: BoltContext) -> Shift | None:
+    number = parse_whole((context.get("meta") or {}).get("shift_id"))
+    return sh.load_shift(kit.services.store, number) if number is not None else None
+
+
+def on_open(kit: Kit, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+    problem = open_form(kit, client, trigger_id=body.get("trigger_id"), actor=context["actor"],
+                        role=context["role"], shift_id=_number(body))
+    if problem:
+        tell_person(body, respond, client, context["actor"], problem)
+
+
+def on_view(kit: Kit, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+    number = _number(body)
+    shift = sh.load_shift(kit.services.store, number) if number else None
+    debrief = dbf.load_debrief(kit.services.store, number) if number else None
+    if not shift or not debrief or not dbf.may_debrief(shift, actor=context["actor"],
+                                                       coordinator=context["role"] >= Role.COORDINATOR):
+        _tell(respond, kit.render("debriefs/unavailable.j2", number=number, shift=shift,
+                                 why="gone" if not debrief else "forbidden"))
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=details_view(kit, shift, debrief))
+
+
+def on_done(kit: Kit, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+    number = _number(body)
+    outcome, task = dbf.complete(kit.services.store, task_id=number or 0, actor=context["actor"],
+                                 coordinator=context["role"] >= Role.COORDINATOR)
+    note = kit.render("debriefs/done.j2", outcome=outcome, task=task)
+    container = body.get("container") or {}
+    if container.get("type") == "view":  # the App Home: shown again without it
+        points.publish_home(kit, client, context["actor"])
+        if outcome == "forbidden":
+            client.chat_postMessage(channel=context["actor"], text=note)
+        return
+    if container.get("type") == "message" and str(container.get("channel_id", "")).startswith("D") and outcome != "forbidden":
+        respond(text=note, replace_original=True)
+        return
+    if container.get("is_ephemeral"):
+        text, blocks = followups_message(kit, context["actor"], context["role"], note=note)
+        respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+        return
+    _tell(respond, note)
+
+
+def on_wellbeing(kit: Kit, body: dict, client: WebClient, respond: Respond) -> None:
+    number = _number(body)
+    shift = sh.load_shift(kit.services.store, number) if number else None
+    if not shift or shift.cancelled:
+        _tell(respond, kit.render("debriefs/unavailable.j2", number=number, shift=shift, why="gone"))
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=wellbeing_form(kit, shift))
+
+
+def on_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    actor, role = context["actor"], context["role"]
+    shift = _shift_of(kit, context)
+    coordinator = role >= Role.COORDINATOR
+    if shift is None or shift.cancelled:
+        _refuse(kit, ack, "db_contacts", "gone")
+        return
+    if not dbf.may_debrief(shift, actor=actor, coordinator=coordinator):
+        _refuse(kit, ack, "db_contacts", "forbidden")
+        return
+    checked, errors = dbf.check_form(context.get("form") or {}, catalog=kit.services.catalog, lists=lists(kit),
+                                     zone=kit.services.settings.zone, now=kit.services.now(),
+                                     screen=kit.services.privacy_screen())
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    saved = dbf.save(kit.services.store, actor=actor, coordinator=coordinator, shift_id=shift.id, checked=checked,
+                     coordinators=kit.services.coordinators(),
+                     coordinator_channel=kit.services.settings.coordinator_channel, lists=lists(kit),
+                     request_key=bk.submission_key(body), root=(body.get("view") or {}).get("id"),
+                     sectors=sectors_of(kit))
+    if saved.outcome == "repeat":  # sent again after a slow answer: it was saved; close the modal only
+        ack()
+        return
+    if saved.outcome not in ("saved", "updated"):
+        _refuse(kit, ack, "db_contacts", saved.outcome)
+        return
+    ack()
+    kit.notifier.flush()
+    text, blocks = thanks_message(kit, shift, saved)
+    client.chat_postMessage(channel=actor, text=text, blocks=blocks)
+
+
+def on_more(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    """Add details: push the second step over the first screen, with a count per category picked there."""
+    actor, view = context["actor"], body.get("view") or {}
+    shift = _shift_of(kit, context)
+    root = view.get("root_view_id") or view.get("id")
+    debrief = dbf.load_debrief(kit.services.store, shift.id) if shift else None
+    if shift is None or shift.cancelled or not root or not dbf.may_debrief(
+            shift, actor=actor, coordinator=context["role"] >= Role.COORDINATOR):
+        client.chat_postMessage(channel=actor, text=kit.render(
+            "debriefs/unavailable.j2", number=shift.id if shift else None, shift=shift,
+            why="gone" if shift is None or shift.cancelled else "forbidden"))
+        return
+    picked = (context.get("form") or {}).get("db_referrals")
+    picked = [x for x in picked if isinstance(x, str)] if isinstance(picked, list) else []
+    draft = dbf.load_draft(kit.services.store, root=root, shift_id=shift.id, user=actor)
+    client.views_push(trigger_id=body["trigger_id"], view=details_form(
+        kit, shift, debrief, actor=actor, root=root, picked=picked, draft=draft))
+
+
+def on_more_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    """The second step's Done: its details wait for the first screen's Save, which then shows them."""
+    actor, meta = context["actor"], context.get("meta") or {}
+    shift = _shift_of(kit, context)
+    root = meta.get("root") if isinstance(meta.get("root"), str) else None
+    coordinator = context["role"] >= Role.COORDINATOR
+    if shift is None or shift.cancelled or not root:
+        _refuse(kit, ack, "db_notes", "gone")
+        return
+    if not dbf.may_debrief(shift, actor=actor, coordinator=coordinator):
+        _refuse(kit, ack, "db_notes", "forbidden")
+        return
+    names = [c.id for c in lists(kit).categories]
+    picked = [c for c in meta.get("picked") or [] if c in names]
+    details, errors = dbf.check_details(context.get("form") or {}, lists=lists(kit), offered=picked or names,
+                                        picked=picked, zone=kit.services.settings.zone, now=kit.services.now(),
+                                        screen=kit.services.privacy_screen(),
+                                        sectors=sectors_of(kit) if shift.kind in dbf.AUDIENCE_KINDS else None)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    outcome = dbf.save_draft(kit.services.store, root=root, shift_id=shift.id, actor=actor, coordinator=coordinator,
+                             details=details, request_key=bk.submission_key(body))
+    if outcome == "not_on_team":  # someone who never signed up: refused here, credited by a correction
+        ack(response_action="errors", errors={"db_team": kit.render(
+            "debriefs/team_outside.j2", shift=shift, coordinator=coordinator,
+            people=dbf.outside_roster(kit.services.store, shift, details.team or []))})
+        return
+    if outcome not in ("kept", "repeat"):
+        _refuse(kit, ack, "db_notes", outcome)
+        return
+    ack()  # back to the first screen, whose Save keeps the details with it
+    try:  # the first screen says what was added; Slack keeps what was typed there (same block ids)
+        client.views_update(view_id=root, view=debrief_form(
+            kit, shift, dbf.load_debrief(kit.services.store, shift.id), draft=details))
+    except SlackApiError as exc:  # closed meanwhile: the details wait for nothing and expire
+        log.info("debrief %s: first screen not updated (%s)", shift.id, exc.response.get("error"))
+
+
+def on_wellbeing_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    form, meta = context.get("form") or {}, context.get("meta") or {}
+    raw = meta.get("shift_id")
+    note = clean_text(form.get("wb_note") if isinstance(form.get("wb_note"), str) else "",
+                      limit=MAX_WELLBEING_NOTE, multiline=True)
+    year = kit.services.now().astimezone(kit.services.settings.zone).year
+    if findings := kit.services.privacy_screen()(note, current_year=year):
+        ack(response_action="errors", errors={"wb_note": privacy.explain(findings)})
+        return
+    load = parse_whole(form.get("wb_load"))
+    outcome = dbf.save_wellbeing(
+        kit.services.store, user=context["actor"], shift_id=parse_whole(raw) or 0,
+        load=load if load in range(1, 6) else None,
+        checkin="checkin" in (form.get("wb_checkin") or []), note=note, coordinators=kit.services.coordinators(),
+        request_key=bk.submission_key(body),
+    )
+    if outcome == "repeat":
+        ack()
+        return
+    if outcome != "saved":
+        ack(response_action="errors", errors={"wb_note": kit.render("debriefs/form_refused.j2", why=outcome)})
+        return
+    ack()
+    kit.notifier.flush()
+    client.chat_postMessage(channel=context["actor"], text=kit.render("debriefs/wellbeing_thanks.j2"))
+
+
 def register(app: App, kit: Kit) -> None:
     """Wire the debrief form, its buttons, notifications on shift events and the periodic jobs."""
     lists(kit)  # a malformed list stops the bot at start-up, naming the file and line
@@ -387,181 +565,14 @@ def register(app: App, kit: Kit) -> None:
 
     kit.periodic.extend([expire_text, remind])  # expire first: a reminder never carries expired words
 
-    def tell(respond: Respond, text: str) -> None:
-        respond(text=text, response_type="ephemeral", replace_original=False)
-
-    @kit.later(app.action("debrief_open"))
-    def on_open(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-        problem = open_form(kit, client, trigger_id=body.get("trigger_id"), actor=context["actor"],
-                            role=context["role"], shift_id=_number(body))
-        if problem:
-            tell_person(body, respond, client, context["actor"], problem)
-
-    @kit.later(app.action("debrief_view"))
-    def on_view(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-        number = _number(body)
-        shift = sh.load_shift(kit.services.store, number) if number else None
-        debrief = dbf.load_debrief(kit.services.store, number) if number else None
-        if not shift or not debrief or not dbf.may_debrief(shift, actor=context["actor"],
-                                                           coordinator=context["role"] >= Role.COORDINATOR):
-            tell(respond, kit.render("debriefs/unavailable.j2", number=number, shift=shift,
-                                     why="gone" if not debrief else "forbidden"))
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=details_view(kit, shift, debrief))
-
-    @kit.later(app.action("followup_done"))
-    def on_done(body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-        number = _number(body)
-        outcome, task = dbf.complete(kit.services.store, task_id=number or 0, actor=context["actor"],
-                                     coordinator=context["role"] >= Role.COORDINATOR)
-        note = kit.render("debriefs/done.j2", outcome=outcome, task=task)
-        container = body.get("container") or {}
-        if container.get("type") == "view":  # the App Home: shown again without it
-            points.publish_home(kit, client, context["actor"])
-            if outcome == "forbidden":
-                client.chat_postMessage(channel=context["actor"], text=note)
-            return
-        if container.get("type") == "message" and str(container.get("channel_id", "")).startswith("D") and outcome != "forbidden":
-            respond(text=note, replace_original=True)
-            return
-        if container.get("is_ephemeral"):
-            text, blocks = followups_message(kit, context["actor"], context["role"], note=note)
-            respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
-            return
-        tell(respond, note)
-
-    @kit.later(app.action("wellbeing_open"))
-    def on_wellbeing(body: dict, client: WebClient, respond: Respond) -> None:
-        number = _number(body)
-        shift = sh.load_shift(kit.services.store, number) if number else None
-        if not shift or shift.cancelled:
-            tell(respond, kit.render("debriefs/unavailable.j2", number=number, shift=shift, why="gone"))
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=wellbeing_form(kit, shift))
-
-    def refuse(ack: Ack, field: str, why: str) -> None:
-        ack(response_action="errors", errors={field: kit.render("debriefs/form_refused.j2", why=why)})
-
-    def shift_of(context: BoltContext) -> Shift | None:
-        number = parse_whole((context.get("meta") or {}).get("shift_id"))
-        return sh.load_shift(kit.services.store, number) if number is not None else None
-
-    @kit.form(app.view("debrief_form"))
-    def on_submit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        actor, role = context["actor"], context["role"]
-        shift = shift_of(context)
-        coordinator = role >= Role.COORDINATOR
-        if shift is None or shift.cancelled:
-            refuse(ack, "db_contacts", "gone")
-            return
-        if not dbf.may_debrief(shift, actor=actor, coordinator=coordinator):
-            refuse(ack, "db_contacts", "forbidden")
-            return
-        checked, errors = dbf.check_form(context.get("form") or {}, catalog=kit.services.catalog, lists=lists(kit),
-                                         zone=kit.services.settings.zone, now=kit.services.now(),
-                                         screen=kit.services.privacy_screen())
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        saved = dbf.save(kit.services.store, actor=actor, coordinator=coordinator, shift_id=shift.id, checked=checked,
-                         coordinators=kit.services.coordinators(),
-                         coordinator_channel=kit.services.settings.coordinator_channel, lists=lists(kit),
-                         request_key=bk.submission_key(body), root=(body.get("view") or {}).get("id"),
-                         sectors=sectors_of(kit))
-        if saved.outcome == "repeat":  # sent again after a slow answer: it was saved; close the modal only
-            ack()
-            return
-        if saved.outcome not in ("saved", "updated"):
-            refuse(ack, "db_contacts", saved.outcome)
-            return
-        ack()
-        kit.notifier.flush()
-        text, blocks = thanks_message(kit, shift, saved)
-        client.chat_postMessage(channel=actor, text=text, blocks=blocks)
-
-    @kit.later(app.action("debrief_more"))
-    def on_more(body: dict, context: BoltContext, client: WebClient) -> None:
-        """Add details: push the second step over the first screen, with a count per category picked there."""
-        actor, view = context["actor"], body.get("view") or {}
-        shift = shift_of(context)
-        root = view.get("root_view_id") or view.get("id")
-        debrief = dbf.load_debrief(kit.services.store, shift.id) if shift else None
-        if shift is None or shift.cancelled or not root or not dbf.may_debrief(
-                shift, actor=actor, coordinator=context["role"] >= Role.COORDINATOR):
-            client.chat_postMessage(channel=actor, text=kit.render(
-                "debriefs/unavailable.j2", number=shift.id if shift else None, shift=shift,
-                why="gone" if shift is None or shift.cancelled else "forbidden"))
-            return
-        picked = (context.get("form") or {}).get("db_referrals")
-        picked = [x for x in picked if isinstance(x, str)] if isinstance(picked, list) else []
-        draft = dbf.load_draft(kit.services.store, root=root, shift_id=shift.id, user=actor)
-        client.views_push(trigger_id=body["trigger_id"], view=details_form(
-            kit, shift, debrief, actor=actor, root=root, picked=picked, draft=draft))
-
-    @kit.form(app.view("debrief_more"))
-    def on_more_submit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        """The second step's Done: its details wait for the first screen's Save, which then shows them."""
-        actor, meta = context["actor"], context.get("meta") or {}
-        shift = shift_of(context)
-        root = meta.get("root") if isinstance(meta.get("root"), str) else None
-        coordinator = context["role"] >= Role.COORDINATOR
-        if shift is None or shift.cancelled or not root:
-            refuse(ack, "db_notes", "gone")
-            return
-        if not dbf.may_debrief(shift, actor=actor, coordinator=coordinator):
-            refuse(ack, "db_notes", "forbidden")
-            return
-        names = [c.id for c in lists(kit).categories]
-        picked = [c for c in meta.get("picked") or [] if c in names]
-        details, errors = dbf.check_details(context.get("form") or {}, lists=lists(kit), offered=picked or names,
-                                            picked=picked, zone=kit.services.settings.zone, now=kit.services.now(),
-                                            screen=kit.services.privacy_screen(),
-                                            sectors=sectors_of(kit) if shift.kind in dbf.AUDIENCE_KINDS else None)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        outcome = dbf.save_draft(kit.services.store, root=root, shift_id=shift.id, actor=actor, coordinator=coordinator,
-                                 details=details, request_key=bk.submission_key(body))
-        if outcome == "not_on_team":  # someone who never signed up: refused here, credited by a correction
-            ack(response_action="errors", errors={"db_team": kit.render(
-                "debriefs/team_outside.j2", shift=shift, coordinator=coordinator,
-                people=dbf.outside_roster(kit.services.store, shift, details.team or []))})
-            return
-        if outcome not in ("kept", "repeat"):
-            refuse(ack, "db_notes", outcome)
-            return
-        ack()  # back to the first screen, whose Save keeps the details with it
-        try:  # the first screen says what was added; Slack keeps what was typed there (same block ids)
-            client.views_update(view_id=root, view=debrief_form(
-                kit, shift, dbf.load_debrief(kit.services.store, shift.id), draft=details))
-        except SlackApiError as exc:  # closed meanwhile: the details wait for nothing and expire
-            log.info("debrief %s: first screen not updated (%s)", shift.id, exc.response.get("error"))
-
-    @kit.form(app.view("wellbeing_form"))
-    def on_wellbeing_submit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        form, meta = context.get("form") or {}, context.get("meta") or {}
-        raw = meta.get("shift_id")
-        note = clean_text(form.get("wb_note") if isinstance(form.get("wb_note"), str) else "",
-                          limit=MAX_WELLBEING_NOTE, multiline=True)
-        year = kit.services.now().astimezone(kit.services.settings.zone).year
-        if findings := kit.services.privacy_screen()(note, current_year=year):
-            ack(response_action="errors", errors={"wb_note": privacy.explain(findings)})
-            return
-        load = parse_whole(form.get("wb_load"))
-        outcome = dbf.save_wellbeing(
-            kit.services.store, user=context["actor"], shift_id=parse_whole(raw) or 0,
-            load=load if load in range(1, 6) else None,
-            checkin="checkin" in (form.get("wb_checkin") or []), note=note, coordinators=kit.services.coordinators(),
-            request_key=bk.submission_key(body),
-        )
-        if outcome == "repeat":
-            ack()
-            return
-        if outcome != "saved":
-            ack(response_action="errors", errors={"wb_note": kit.render("debriefs/form_refused.j2", why=outcome)})
-            return
-        ack()
-        kit.notifier.flush()
-        client.chat_postMessage(channel=context["actor"], text=kit.render("debriefs/wellbeing_thanks.j2"))
-
-
+    kit.wire(app, actions={
+        "debrief_open": on_open,
+        "debrief_view": on_view,
+        "followup_done": on_done,
+        "wellbeing_open": on_wellbeing,
+        "debrief_more": on_more,
+    }, forms={
+        "debrief_form": on_submit,
+        "debrief_more": on_more_submit,
+        "wellbeing_form": on_wellbeing_submit,
+    })

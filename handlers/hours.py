@@ -240,73 +240,82 @@ def cmd_roster(req: CommandRequest) -> None:
 # ---------------------------------------------------------------- Bolt wiring
 
 
+def on_open(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    client.views_open(trigger_id=body["trigger_id"], view=mine_view(kit, context["actor"]))
+
+
+def on_statement(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    actor = context["actor"]  # the form has no name field: whatever a payload carries is not read
+    s = summary(kit, actor)
+    text = (kit.render("hours/statement_sent.j2", total=s.total, year=s.year, typed=False) if s.lines
+            else kit.render("hours/no_statement.j2", year=s.year))
+    ack(response_action="update", view=bk.modal(title="My hours", callback_id="hours_sent", close="Done",
+                                                 blocks=[bk.section(text)]))
+    if s.lines:
+        send_statement(kit, client, user=actor, s=s)
+
+
+def on_roster(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    if context["role"] >= Role.COORDINATOR:
+        client.views_open(trigger_id=body["trigger_id"], view=roster_view(kit))
+
+
+def on_export(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    if context["role"] < Role.COORDINATOR:
+        return
+    view = body.get("view") or {}
+    if view.get("id"):
+        client.views_update(view_id=view["id"], view=roster_view(kit, note=kit.render("hours/roster_sent.j2")))
+    send_roster(kit, client, context["actor"])
+
+
+def on_correct_open(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    if context["role"] < Role.COORDINATOR:
+        return
+    open_modal(body, client, correct_view(kit))  # from the roster: on top of it
+
+
+def on_correct(kit: Kit, ack: Ack, body: dict, context: BoltContext) -> None:
+    form = context.get("form") or {}
+    if context["role"] < Role.COORDINATOR:
+        ack(response_action="errors", errors={"person": "Only coordinators correct hours."})
+        return
+    user = str(form.get("person") or "")
+    shift = parse_number(str(form.get("shift") or ""))
+    hours = hr.parse_hours(str(form.get("hours") or ""))
+    errors = {}
+    if not USER_ID.match(user):
+        errors["person"] = "Pick the person whose hours to correct."
+    if shift is None:
+        errors["shift"] = "Give the shift's number, like 12."
+    if hours is None:
+        errors["hours"] = "Give the hours as a number from 0 to 24, like 3.5."
+    if not str(form.get("reason") or "").strip():
+        errors["reason"] = kit.render("hours/correct_problem.j2", outcome="no_reason", shift=shift, problem=None)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    assert shift is not None and hours is not None
+    outcome, text = apply_correction(kit, actor=context["actor"], user=user, shift=shift, hours=hours,
+                                     reason=str(form.get("reason")), request_key=bk.submission_key(body))
+    if outcome not in ("saved", "repeat"):
+        field = {"private": "reason", "no_reason": "reason", "bad_hours": "hours"}.get(outcome, "shift")
+        ack(response_action="errors", errors={field: text})
+        return
+    ack(response_action="update", view=bk.modal(title="Correct hours", callback_id="hours_corrected",
+                                                 close="Done", blocks=[bk.section(text)]))
+
+
 def register(app: App, kit: Kit) -> None:
     """Wire My hours, the statement, corrections and the roster; add the buttons to the App Home."""
     kit.render.env.filters["hours"] = lambda value: f"{rf.hours_text(float(value or 0))} h"
     points.add(points.HOME_SECTIONS, home_section)
-
-    @kit.later(app.action("hours_open"))
-    def on_open(body: dict, context: BoltContext, client: WebClient) -> None:
-        client.views_open(trigger_id=body["trigger_id"], view=mine_view(kit, context["actor"]))
-
-    @kit.form(app.view(MINE))
-    def on_statement(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        actor = context["actor"]  # the form has no name field: whatever a payload carries is not read
-        s = summary(kit, actor)
-        text = (kit.render("hours/statement_sent.j2", total=s.total, year=s.year, typed=False) if s.lines
-                else kit.render("hours/no_statement.j2", year=s.year))
-        ack(response_action="update", view=bk.modal(title="My hours", callback_id="hours_sent", close="Done",
-                                                     blocks=[bk.section(text)]))
-        if s.lines:
-            send_statement(kit, client, user=actor, s=s)
-
-    @kit.later(app.action("hours_roster_open"))
-    def on_roster(body: dict, context: BoltContext, client: WebClient) -> None:
-        if context["role"] >= Role.COORDINATOR:
-            client.views_open(trigger_id=body["trigger_id"], view=roster_view(kit))
-
-    @kit.later(app.action("hours_roster_export"))
-    def on_export(body: dict, context: BoltContext, client: WebClient) -> None:
-        if context["role"] < Role.COORDINATOR:
-            return
-        view = body.get("view") or {}
-        if view.get("id"):
-            client.views_update(view_id=view["id"], view=roster_view(kit, note=kit.render("hours/roster_sent.j2")))
-        send_roster(kit, client, context["actor"])
-
-    @kit.later(app.action("hours_correct_open"))
-    def on_correct_open(body: dict, context: BoltContext, client: WebClient) -> None:
-        if context["role"] < Role.COORDINATOR:
-            return
-        open_modal(body, client, correct_view(kit))  # from the roster: on top of it
-
-    @kit.form(app.view(CORRECT))
-    def on_correct(ack: Ack, body: dict, context: BoltContext) -> None:
-        form = context.get("form") or {}
-        if context["role"] < Role.COORDINATOR:
-            ack(response_action="errors", errors={"person": "Only coordinators correct hours."})
-            return
-        user = str(form.get("person") or "")
-        shift = parse_number(str(form.get("shift") or ""))
-        hours = hr.parse_hours(str(form.get("hours") or ""))
-        errors = {}
-        if not USER_ID.match(user):
-            errors["person"] = "Pick the person whose hours to correct."
-        if shift is None:
-            errors["shift"] = "Give the shift's number, like 12."
-        if hours is None:
-            errors["hours"] = "Give the hours as a number from 0 to 24, like 3.5."
-        if not str(form.get("reason") or "").strip():
-            errors["reason"] = kit.render("hours/correct_problem.j2", outcome="no_reason", shift=shift, problem=None)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        assert shift is not None and hours is not None
-        outcome, text = apply_correction(kit, actor=context["actor"], user=user, shift=shift, hours=hours,
-                                         reason=str(form.get("reason")), request_key=bk.submission_key(body))
-        if outcome not in ("saved", "repeat"):
-            field = {"private": "reason", "no_reason": "reason", "bad_hours": "hours"}.get(outcome, "shift")
-            ack(response_action="errors", errors={field: text})
-            return
-        ack(response_action="update", view=bk.modal(title="Correct hours", callback_id="hours_corrected",
-                                                     close="Done", blocks=[bk.section(text)]))
+    kit.wire(app, actions={
+        "hours_open": on_open,
+        "hours_roster_open": on_roster,
+        "hours_roster_export": on_export,
+        "hours_correct_open": on_correct_open,
+    }, forms={
+        MINE: on_statement,
+        CORRECT: on_correct,
+    })

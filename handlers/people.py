@@ -166,6 +166,73 @@ def lapsing_section(kit: Kit, user: str) -> list[Block]:
                                                 more=total - len(records)), block_id="home_lapsing")]
 
 
+def _decide(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient, *, confirm: bool) -> None:
+    """A coordinator confirms or declines a lead's own attendance: the message says what was done, and by whom."""
+    services = kit.services
+    number = parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
+    outcome, claim = tr.decide_claim(services.store, claim_id=number or 0, actor=context["actor"],
+                                     coordinator=context["role"] >= Role.COORDINATOR, confirm=confirm)
+    text = kit.render("trainings/claim_result.j2", outcome=outcome, claim=claim)
+    if outcome in ("done", "already") and body.get("response_url"):
+        respond(text=text, replace_original=True)
+    else:
+        tell(body, respond, client, context["actor"], text)
+    if outcome == "done":
+        kit.notifier.flush()
+
+
+def on_attendance(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    services = kit.services
+    number = parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
+    shift = sh.load_shift(services.store, number) if number is not None else None
+    problem = attendance_problem(kit, shift, context["actor"], context["role"])
+    if problem or shift is None:
+        tell(body, respond, client, context["actor"], problem or "")
+        return
+    open_modal(body, client, attendance_form(kit, shift, actor=context["actor"], role=context["role"]))
+
+
+def on_attendance_form(kit: Kit, ack: Ack, body: dict, context: BoltContext) -> None:
+    services = kit.services
+    meta, form = context.get("meta") or {}, context.get("form") or {}
+    number = parse_number(str(meta.get("shift_id", "")))
+    shift = sh.load_shift(services.store, number) if number is not None else None
+    problem = attendance_problem(kit, shift, context["actor"], context["role"])
+    if problem or shift is None:
+        ack(response_action="errors", errors={"attended": problem})
+        return
+    picked = form.get("attended") if isinstance(form.get("attended"), list) else []
+    people = [u for u in picked if isinstance(u, str) and USER_ID.match(u)]
+    if not people:
+        ack(response_action="errors", errors={"attended": "Pick the people who attended."})
+        return
+    done = tr.record_attendance(services.store, actor=context["actor"], shift_id=shift.id,
+                                coordinator=context["role"] >= Role.COORDINATOR,
+                                trainings=services.catalog.trainings, attendees=people,
+                                request_key=bk.submission_key(body), coordinators=services.coordinators(),
+                                coordinator_channel=services.settings.coordinator_channel)
+    if done.outcome != "done":  # changed since it was checked above: say why, record nothing
+        ack(response_action="errors", errors={"attended": kit.render(
+            "trainings/no_training.j2" if done.outcome == "no_training" else "trainings/not_allowed.j2",
+            shift=sh.load_shift(services.store, shift.id))})
+        return
+    training = services.catalog.training(done.training)
+    ack(response_action="update", view=bk.modal(
+        title="Confirm attendance", callback_id="training_attendance_done", close="Done",
+        blocks=[bk.section(kit.render("trainings/recorded.j2", shift=shift, training=training.name if training
+                                      else done.training, done=done))]))
+    if done.pending or done.recorded:  # the coordinators asked; each person recorded told by DM
+        kit.notifier.flush()
+
+
+def on_claim_confirm(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    _decide(kit, body, context, respond, client, confirm=True)
+
+
+def on_claim_decline(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    _decide(kit, body, context, respond, client, confirm=False)
+
+
 def register(app: App, kit: Kit) -> None:
     """Wire Confirm attendance, the lapse notices (a timer job), the coordinators' home section and the
     lapse lines of the not-ready alert."""
@@ -191,68 +258,13 @@ def register(app: App, kit: Kit) -> None:
 
     kit.readiness_checkers.append(lapses)
 
-    @kit.later(app.action("training_attendance"))
-    def on_attendance(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        number = parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
-        shift = sh.load_shift(services.store, number) if number is not None else None
-        problem = attendance_problem(kit, shift, context["actor"], context["role"])
-        if problem or shift is None:
-            tell(body, respond, client, context["actor"], problem or "")
-            return
-        open_modal(body, client, attendance_form(kit, shift, actor=context["actor"], role=context["role"]))
-
-    @kit.form(app.view(ATTENDANCE))
-    def on_attendance_form(ack: Ack, body: dict, context: BoltContext) -> None:
-        meta, form = context.get("meta") or {}, context.get("form") or {}
-        number = parse_number(str(meta.get("shift_id", "")))
-        shift = sh.load_shift(services.store, number) if number is not None else None
-        problem = attendance_problem(kit, shift, context["actor"], context["role"])
-        if problem or shift is None:
-            ack(response_action="errors", errors={"attended": problem})
-            return
-        picked = form.get("attended") if isinstance(form.get("attended"), list) else []
-        people = [u for u in picked if isinstance(u, str) and USER_ID.match(u)]
-        if not people:
-            ack(response_action="errors", errors={"attended": "Pick the people who attended."})
-            return
-        done = tr.record_attendance(services.store, actor=context["actor"], shift_id=shift.id,
-                                    coordinator=context["role"] >= Role.COORDINATOR,
-                                    trainings=services.catalog.trainings, attendees=people,
-                                    request_key=bk.submission_key(body), coordinators=services.coordinators(),
-                                    coordinator_channel=services.settings.coordinator_channel)
-        if done.outcome != "done":  # changed since it was checked above: say why, record nothing
-            ack(response_action="errors", errors={"attended": kit.render(
-                "trainings/no_training.j2" if done.outcome == "no_training" else "trainings/not_allowed.j2",
-                shift=sh.load_shift(services.store, shift.id))})
-            return
-        training = services.catalog.training(done.training)
-        ack(response_action="update", view=bk.modal(
-            title="Confirm attendance", callback_id="training_attendance_done", close="Done",
-            blocks=[bk.section(kit.render("trainings/recorded.j2", shift=shift, training=training.name if training
-                                          else done.training, done=done))]))
-        if done.pending or done.recorded:  # the coordinators asked; each person recorded told by DM
-            kit.notifier.flush()
-
-    @kit.later(app.action("training_claim_confirm"))
-    def on_claim_confirm(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        decide(body, context, respond, client, confirm=True)
-
-    @kit.later(app.action("training_claim_decline"))
-    def on_claim_decline(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        decide(body, context, respond, client, confirm=False)
-
-    def decide(body: dict, context: BoltContext, respond: Respond, client: WebClient, *, confirm: bool) -> None:
-        """A coordinator confirms or declines a lead's own attendance: the message says what was done, and by whom."""
-        number = parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
-        outcome, claim = tr.decide_claim(services.store, claim_id=number or 0, actor=context["actor"],
-                                         coordinator=context["role"] >= Role.COORDINATOR, confirm=confirm)
-        text = kit.render("trainings/claim_result.j2", outcome=outcome, claim=claim)
-        if outcome in ("done", "already") and body.get("response_url"):
-            respond(text=text, replace_original=True)
-        else:
-            tell(body, respond, client, context["actor"], text)
-        if outcome == "done":
-            kit.notifier.flush()
+    kit.wire(app, actions={
+        "training_attendance": on_attendance,
+        "training_claim_confirm": on_claim_confirm,
+        "training_claim_decline": on_claim_decline,
+    }, forms={
+        ATTENDANCE: on_attendance_form,
+    })
 
 
 @notice(tr.CLAIM_TEMPLATE)

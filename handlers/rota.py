@@ -145,6 +145,11 @@ def cmd_oncall(req: CommandRequest) -> None:
 # ---------------------------------------------------------------- wiring
 
 
+def _refuse(kit: Kit, client: WebClient, actor: str) -> None:
+    """A rota button tapped by someone who is not a coordinator (a forged or stale view): say why, by DM."""
+    client.chat_postMessage(channel=actor, text=kit.render("rota/form.j2", part="not_allowed"))
+
+
 def on_left(kit: Kit, user: str) -> None:
     """Someone left the workspace: take them out of what counts on them, tell the coordinators."""
     services = kit.services
@@ -152,6 +157,64 @@ def on_left(kit: Kit, user: str) -> None:
                          now=services.now())
     if left.changed:
         kit.notifier.flush(prefix=f"left:{user}:")
+
+
+def on_edit(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    if context["role"] < Role.COORDINATOR:
+        _refuse(kit, client, context["actor"])
+        return
+    open_modal(body, client, edit_view(kit))
+
+
+def on_take(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    if context["role"] < Role.COORDINATOR:
+        _refuse(kit, client, context["actor"])
+        return
+    open_modal(body, client, take_view(kit))
+
+
+def on_edit_saved(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
+    services = kit.services
+    actor, form = context["actor"], context.get("form") or {}
+    if services.role(actor) < Role.COORDINATOR:
+        ack(response_action="errors", errors={"rota_people": kit.render("rota/form.j2", part="not_allowed")})
+        return
+    people = [str(p) for p in form.get("rota_people") or [] if p]
+    coordinators = set(services.coordinators())
+    problems = rota.check(people, form.get("rota_start"), coordinators=coordinators, now=services.now(),
+                          settings=services.settings)
+    if problems:
+        errors = {}
+        if "people" in problems:
+            errors["rota_people"] = kit.render("rota/form.j2", part=problems["people"], most=rota.ROTA_MAX,
+                                               who=[p for p in people if p not in coordinators])
+        if "start" in problems:
+            errors["rota_start"] = kit.render("rota/form.j2", part=problems["start"])
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    starts_on = rota.parse_night(form.get("rota_start"))
+    assert starts_on is not None
+    saved = rota.set_rota(services.store, actor=actor, people=people, starts_on=starts_on)
+    client.chat_postMessage(channel=actor, text=kit.render("rota/saved.j2", what="rota", rota=saved))
+    points.publish_home(kit, client, actor)
+
+
+def on_take_saved(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
+    services = kit.services
+    actor, form = context["actor"], context.get("form") or {}
+    if services.role(actor) < Role.COORDINATOR:
+        ack(response_action="errors", errors={"rota_night": kit.render("rota/form.j2", part="not_allowed")})
+        return
+    outcome, night = rota.take_night(services.store, services.settings, actor=actor,
+                                     night_text=str(form.get("rota_night") or ""))
+    if outcome != "done":
+        ack(response_action="errors", errors={"rota_night": kit.render("rota/form.j2", part=outcome)})
+        return
+    ack()
+    client.chat_postMessage(channel=actor, text=kit.render("rota/saved.j2", what="night", night=night,
+                                                           handover=_handover(kit)))
+    points.publish_home(kit, client, actor)
 
 
 def register(app: App, kit: Kit) -> None:
@@ -168,62 +231,10 @@ def register(app: App, kit: Kit) -> None:
 
     points.add(points.LEFT, on_left)
 
-    def refuse(client: WebClient, actor: str) -> None:
-        """A rota button tapped by someone who is not a coordinator (a forged or stale view): say why, by DM."""
-        client.chat_postMessage(channel=actor, text=kit.render("rota/form.j2", part="not_allowed"))
-
-    @kit.later(app.action("rota_edit"))
-    def on_edit(body: dict, context: BoltContext, client: WebClient) -> None:
-        if context["role"] < Role.COORDINATOR:
-            refuse(client, context["actor"])
-            return
-        open_modal(body, client, edit_view(kit))
-
-    @kit.later(app.action("rota_take"))
-    def on_take(body: dict, context: BoltContext, client: WebClient) -> None:
-        if context["role"] < Role.COORDINATOR:
-            refuse(client, context["actor"])
-            return
-        open_modal(body, client, take_view(kit))
-
-    @kit.form(app.view("rota_edit"))
-    def on_edit_saved(ack: Ack, context: BoltContext, client: WebClient) -> None:
-        actor, form = context["actor"], context.get("form") or {}
-        if services.role(actor) < Role.COORDINATOR:
-            ack(response_action="errors", errors={"rota_people": kit.render("rota/form.j2", part="not_allowed")})
-            return
-        people = [str(p) for p in form.get("rota_people") or [] if p]
-        coordinators = set(services.coordinators())
-        problems = rota.check(people, form.get("rota_start"), coordinators=coordinators, now=services.now(),
-                              settings=services.settings)
-        if problems:
-            errors = {}
-            if "people" in problems:
-                errors["rota_people"] = kit.render("rota/form.j2", part=problems["people"], most=rota.ROTA_MAX,
-                                                   who=[p for p in people if p not in coordinators])
-            if "start" in problems:
-                errors["rota_start"] = kit.render("rota/form.j2", part=problems["start"])
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        starts_on = rota.parse_night(form.get("rota_start"))
-        assert starts_on is not None
-        saved = rota.set_rota(services.store, actor=actor, people=people, starts_on=starts_on)
-        client.chat_postMessage(channel=actor, text=kit.render("rota/saved.j2", what="rota", rota=saved))
-        points.publish_home(kit, client, actor)
-
-    @kit.form(app.view("rota_take"))
-    def on_take_saved(ack: Ack, context: BoltContext, client: WebClient) -> None:
-        actor, form = context["actor"], context.get("form") or {}
-        if services.role(actor) < Role.COORDINATOR:
-            ack(response_action="errors", errors={"rota_night": kit.render("rota/form.j2", part="not_allowed")})
-            return
-        outcome, night = rota.take_night(services.store, services.settings, actor=actor,
-                                         night_text=str(form.get("rota_night") or ""))
-        if outcome != "done":
-            ack(response_action="errors", errors={"rota_night": kit.render("rota/form.j2", part=outcome)})
-            return
-        ack()
-        client.chat_postMessage(channel=actor, text=kit.render("rota/saved.j2", what="night", night=night,
-                                                               handover=_handover(kit)))
-        points.publish_home(kit, client, actor)
+    kit.wire(app, actions={
+        "rota_edit": on_edit,
+        "rota_take": on_take,
+    }, forms={
+        "rota_edit": on_edit_saved,
+        "rota_take": on_take_saved,
+    })

@@ -149,6 +149,120 @@ def _number(body: dict) -> int | None:
     return parse_number(raw.partition(":")[0])
 
 
+def _answer(kit: Kit, body: dict, respond: Respond, client: WebClient, actor: str, role: Role, text: str,
+            number: int) -> None:
+    container = body.get("container") or {}
+    view = body.get("view") or {}
+    if container.get("type") == "view":
+        if view.get("callback_id") == "shift_details" and view.get("id"):
+            shift = sh.load_shift(kit.services.store, number)
+            if shift:
+                client.views_update(view_id=view["id"],
+                                    view=details_view(kit, shift, role=role, note=text, actor=actor))
+        elif not points.refresh_modal(kit, client, body, actor, note=text):
+            client.chat_postMessage(channel=actor, text=text)
+        points.publish_home(kit, client, actor)
+    else:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def on_signup_or_leave(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    number = _number(body)
+    if number is None:
+        return
+    act = signup_all_text if action.get("action_id") == "series_signup" else leave_text
+    _answer(kit, body, respond, client, context["actor"], context["role"], act(kit, context["actor"], number), number)
+
+
+def on_repeat(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    view = body.get("view") or {}
+    if context["role"] < Role.COORDINATOR:
+        tell(body, respond, client, context["actor"],
+             kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what="Repeat…"))
+        return
+    if view.get("callback_id") != "shift_form" or not view.get("id"):
+        return
+    meta = context.get("meta") or {}
+    number = parse_number(str(meta.get("shift_id", ""))) if meta.get("later") else None
+    shift = sh.load_shift(kit.services.store, number) if number else None
+    freq, end = chosen_repeat(kit, meta, shift=shift)
+    client.views_push(trigger_id=body["trigger_id"], view=repeat_view(freq, end, parent=view["id"],
+                                                                       parent_meta=meta))
+
+
+def on_repeat_done(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
+    meta, form = context.get("meta") or {}, context.get("form") or {}
+    if context["role"] < Role.COORDINATOR:
+        ack(response_action="errors", errors={"repeats": kit.render("shifts/form_forbidden.j2")})
+        return
+    freq, end = repeat_from_form(form)
+    _, problem = sr.check_repeat(freq, end, start=None)
+    if problem:
+        ack(response_action="errors",
+            errors={"repeat_end" if freq and freq != sr.NO_REPEAT else "repeats": problem})
+        return
+    ack()  # back to the shift form, which now says how it repeats
+    parent, parent_meta = str(meta.get("parent") or ""), meta.get("meta") or {}
+    chosen = {"freq": freq or sr.NO_REPEAT, "end": " ".join((end or "").split())}
+    number = parse_number(str(parent_meta.get("shift_id") or parent_meta.get("copy_of") or ""))
+    source = sh.load_shift(kit.services.store, number) if number else None
+    channel = parent_meta.get("channel") if isinstance(parent_meta.get("channel"), str) else None
+    if parent_meta.get("later") and source:
+        view = shift_form(kit, shift=source, later=True, repeat=chosen)
+    elif parent_meta.get("copy_of") and source:
+        view = shift_form(kit, copy_of=source, channel=channel, planner=context["actor"], repeat=chosen)
+    else:
+        view = shift_form(kit, channel=channel, planner=context["actor"], repeat=chosen)
+    if parent:
+        client.views_update(view_id=parent, view=view)
+
+
+def on_edit_later(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    if (target := coordinators_shift(kit, body, respond, client, context, _number(body), "Edit this and later")) is None:
+        return
+    number, shift = target
+    if shift and not shift.cancelled and in_series(kit, shift) and body.get("view"):
+        client.views_update(view_id=body["view"]["id"], view=shift_form(kit, shift=shift, later=True))
+
+
+def on_cancel_later(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    if (target := coordinators_shift(kit, body, respond, client, context, _number(body), "Cancel this and later")) is None:
+        return
+    number, shift = target
+    view = body.get("view") or {}
+    if shift is None or shift.cancelled or not in_series(kit, shift):
+        text = kit.render("shifts/unavailable.j2", number=number, shift=shift)
+        if view.get("id") and shift is not None:
+            client.views_update(view_id=view["id"], view=details_view(kit, shift, role=context["role"], note=text))
+        else:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        return
+    if view.get("id"):
+        client.views_update(view_id=view["id"], view=cancel_later_form(kit, shift))
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=cancel_later_form(kit, shift))
+
+
+def on_cancel_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    actor = context["actor"]
+    if (read := read_cancel_form(kit, ack, context)) is None:
+        return
+    number, reason = read
+    change = sr.cancel_later(kit.services.store, actor=actor, shift_id=number, reason=reason,
+                             request_key=bk.submission_key(body)) \
+        if number is not None else sr.LaterChange("not_found")
+    if change.outcome != "done" or number is None:
+        ack(response_action="errors", errors={"reason": kit.render("shifts/form_gone.j2")})
+        return
+    shift = sh.load_shift(kit.services.store, number)
+    assert shift
+    done = kit.render("series/cancel_done.j2", cancelled=change.cancelled, notified=len(change.notified))
+    ack(response_action="update", view=details_view(kit, shift, role=context["role"], note=done, actor=actor))
+    for cancelled in change.cancelled:
+        refresh_post(kit, client, cancelled)
+    kit.notifier.flush()
+
+
 def register(app: App, kit: Kit) -> None:
     """Wire the series buttons and the cancel form; plan the next weeks on every tick."""
     points.add(points.NEW_SERIES, create_from_form)
@@ -157,117 +271,13 @@ def register(app: App, kit: Kit) -> None:
     kit.startup.append(lambda: post_made(kit, kit.notifier.client,
                                          sr.unposted(kit.services.store, now=kit.services.now())))
 
-    def answer(body: dict, respond: Respond, client: WebClient, actor: str, role: Role, text: str,
-               number: int) -> None:
-        container = body.get("container") or {}
-        view = body.get("view") or {}
-        if container.get("type") == "view":
-            if view.get("callback_id") == "shift_details" and view.get("id"):
-                shift = sh.load_shift(kit.services.store, number)
-                if shift:
-                    client.views_update(view_id=view["id"],
-                                        view=details_view(kit, shift, role=role, note=text, actor=actor))
-            elif not points.refresh_modal(kit, client, body, actor, note=text):
-                client.chat_postMessage(channel=actor, text=text)
-            points.publish_home(kit, client, actor)
-        else:
-            respond(text=text, response_type="ephemeral", replace_original=False)
-
-    @kit.later(app.action("series_signup"))
-    @kit.later(app.action("series_withdraw"))
-    def on_signup_or_leave(body: dict, action: dict, context: BoltContext, respond: Respond,
-                           client: WebClient) -> None:
-        number = _number(body)
-        if number is None:
-            return
-        act = signup_all_text if action.get("action_id") == "series_signup" else leave_text
-        answer(body, respond, client, context["actor"], context["role"], act(kit, context["actor"], number), number)
-
-    @kit.later(app.action("series_repeat"))
-    def on_repeat(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        view = body.get("view") or {}
-        if context["role"] < Role.COORDINATOR:
-            tell(body, respond, client, context["actor"],
-                 kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what="Repeat…"))
-            return
-        if view.get("callback_id") != "shift_form" or not view.get("id"):
-            return
-        meta = context.get("meta") or {}
-        number = parse_number(str(meta.get("shift_id", ""))) if meta.get("later") else None
-        shift = sh.load_shift(kit.services.store, number) if number else None
-        freq, end = chosen_repeat(kit, meta, shift=shift)
-        client.views_push(trigger_id=body["trigger_id"], view=repeat_view(freq, end, parent=view["id"],
-                                                                           parent_meta=meta))
-
-    @kit.form(app.view("series_repeat"))
-    def on_repeat_done(ack: Ack, context: BoltContext, client: WebClient) -> None:
-        meta, form = context.get("meta") or {}, context.get("form") or {}
-        if context["role"] < Role.COORDINATOR:
-            ack(response_action="errors", errors={"repeats": kit.render("shifts/form_forbidden.j2")})
-            return
-        freq, end = repeat_from_form(form)
-        _, problem = sr.check_repeat(freq, end, start=None)
-        if problem:
-            ack(response_action="errors",
-                errors={"repeat_end" if freq and freq != sr.NO_REPEAT else "repeats": problem})
-            return
-        ack()  # back to the shift form, which now says how it repeats
-        parent, parent_meta = str(meta.get("parent") or ""), meta.get("meta") or {}
-        chosen = {"freq": freq or sr.NO_REPEAT, "end": " ".join((end or "").split())}
-        number = parse_number(str(parent_meta.get("shift_id") or parent_meta.get("copy_of") or ""))
-        source = sh.load_shift(kit.services.store, number) if number else None
-        channel = parent_meta.get("channel") if isinstance(parent_meta.get("channel"), str) else None
-        if parent_meta.get("later") and source:
-            view = shift_form(kit, shift=source, later=True, repeat=chosen)
-        elif parent_meta.get("copy_of") and source:
-            view = shift_form(kit, copy_of=source, channel=channel, planner=context["actor"], repeat=chosen)
-        else:
-            view = shift_form(kit, channel=channel, planner=context["actor"], repeat=chosen)
-        if parent:
-            client.views_update(view_id=parent, view=view)
-
-    @kit.later(app.action("series_edit_later"))
-    def on_edit_later(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        if (target := coordinators_shift(kit, body, respond, client, context, _number(body), "Edit this and later")) is None:
-            return
-        number, shift = target
-        if shift and not shift.cancelled and in_series(kit, shift) and body.get("view"):
-            client.views_update(view_id=body["view"]["id"], view=shift_form(kit, shift=shift, later=True))
-
-    @kit.later(app.action("series_cancel_later"))
-    def on_cancel_later(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        if (target := coordinators_shift(kit, body, respond, client, context, _number(body), "Cancel this and later")) is None:
-            return
-        number, shift = target
-        view = body.get("view") or {}
-        if shift is None or shift.cancelled or not in_series(kit, shift):
-            text = kit.render("shifts/unavailable.j2", number=number, shift=shift)
-            if view.get("id") and shift is not None:
-                client.views_update(view_id=view["id"], view=details_view(kit, shift, role=context["role"], note=text))
-            else:
-                respond(text=text, response_type="ephemeral", replace_original=False)
-            return
-        if view.get("id"):
-            client.views_update(view_id=view["id"], view=cancel_later_form(kit, shift))
-        else:
-            client.views_open(trigger_id=body["trigger_id"], view=cancel_later_form(kit, shift))
-
-    @kit.form(app.view("series_cancel_form"))
-    def on_cancel_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        actor = context["actor"]
-        if (read := read_cancel_form(kit, ack, context)) is None:
-            return
-        number, reason = read
-        change = sr.cancel_later(kit.services.store, actor=actor, shift_id=number, reason=reason,
-                                 request_key=bk.submission_key(body)) \
-            if number is not None else sr.LaterChange("not_found")
-        if change.outcome != "done" or number is None:
-            ack(response_action="errors", errors={"reason": kit.render("shifts/form_gone.j2")})
-            return
-        shift = sh.load_shift(kit.services.store, number)
-        assert shift
-        done = kit.render("series/cancel_done.j2", cancelled=change.cancelled, notified=len(change.notified))
-        ack(response_action="update", view=details_view(kit, shift, role=context["role"], note=done, actor=actor))
-        for cancelled in change.cancelled:
-            refresh_post(kit, client, cancelled)
-        kit.notifier.flush()
+    kit.wire(app, actions={
+        "series_signup": on_signup_or_leave,
+        "series_withdraw": on_signup_or_leave,
+        "series_repeat": on_repeat,
+        "series_edit_later": on_edit_later,
+        "series_cancel_later": on_cancel_later,
+    }, forms={
+        "series_repeat": on_repeat_done,
+        "series_cancel_form": on_cancel_form,
+    })

@@ -11,11 +11,15 @@ MOST_LINES = 60
 # Functions still over the limit, each to be cut down (the list may only shrink: a name that is no longer
 # long must leave it).
 STILL_LONG = {
-    "handlers/safety.py:register", "handlers/readiness.py:register", "handlers/shifts.py:register",
-    "handlers/debriefs.py:register", "handlers/coord.py:register", "handlers/series.py:register",
-    "handlers/setup.py:register", "handlers/partners.py:register", "handlers/people.py:register",
-    "handlers/shift_views.py:shift_form", "handlers/rota.py:register", "handlers/hours.py:register",
-    "handlers/drills.py:register", "handlers/notify.py:_deliver", "handlers/debriefs.py:details_form",
+    "handlers/safety.py:register",
+    "handlers/readiness.py:register",
+    "handlers/shifts.py:register",
+    "handlers/coord.py:register",
+    "handlers/setup.py:register",
+    "handlers/shift_views.py:shift_form",
+    "handlers/notify.py:_deliver",
+    "handlers/drills.py:register",
+    "handlers/debriefs.py:details_form",
 }
 
 
