@@ -93,6 +93,37 @@ def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, draft: 
                     close="Cancel", metadata={"shift_id": shift.id})
 
 
+def _followup_inputs(draft: dbf.Details | None, *, actor: str) -> list[Block]:
+    """The follow-up slots of the debrief's details: what, who (the writer by default) and by when."""
+    parts: list[Block] = []
+    for n in range(1, dbf.FOLLOWUP_SLOTS + 1):
+        task = draft.followups[n - 1] if draft and len(draft.followups) >= n else None
+        parts += [
+            bk.text_input(f"db_fu{n}_what", f"Follow-up {n}: what", optional=True, max_length=dbf.MAX_SHORT,
+                          initial=task.what if task else None, placeholder="Ask the clinic about Spanish-language hours"),
+            optional(bk.user_input(f"db_fu{n}_owner", f"Follow-up {n}: who", initial=task.owner if task else actor)),
+            bk.date_input(f"db_fu{n}_due", f"Follow-up {n}: due", optional=True,
+                          initial=task.due_on.isoformat() if task else None),
+        ]
+    return parts
+
+
+def _audience_inputs(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, draft: dbf.Details | None) -> list[Block]:
+    """Community outreach's first figure: how many people were trained, per sector (as drafted, or as saved)."""
+    if draft is not None and draft.audiences is not None:
+        audience = draft.audiences
+    elif debrief is not None:
+        with kit.services.store.read() as db:
+            audience = dbf.audiences_of(db, debrief.id)
+    else:
+        audience = {}
+    parts: list[Block] = [bk.context(kit.render("debriefs/audience_intro.j2", shift=shift))]
+    for sector in sectors_of(kit):
+        parts.append(bk.number_input(f"db_aud_{sector.id}", f"Audience: {sector.name}", optional=True,
+                                     initial=audience.get(sector.id) or None, maximum=dbf.MAX_CONTACTS))
+    return parts
+
+
 def details_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, actor: str, root: str, picked: list[str],
                  draft: dbf.Details | None) -> dict:
     """The optional second step: a count per category picked (or, none picked, per category of the list),
@@ -116,15 +147,7 @@ def details_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, actor: 
         parts.append(bk.number_input(
             f"db_ref_{ident}", f"Referrals: {names[ident]}", optional=True, maximum=dbf.MAX_REFERRALS,
             minimum=1 if ident in picked else 0, initial=counts.get(ident) or (1 if ident in picked else None)))
-    for n in range(1, dbf.FOLLOWUP_SLOTS + 1):
-        task = draft.followups[n - 1] if draft and len(draft.followups) >= n else None
-        parts += [
-            bk.text_input(f"db_fu{n}_what", f"Follow-up {n}: what", optional=True, max_length=dbf.MAX_SHORT,
-                          initial=task.what if task else None, placeholder="Ask the clinic about Spanish-language hours"),
-            optional(bk.user_input(f"db_fu{n}_owner", f"Follow-up {n}: who", initial=task.owner if task else actor)),
-            bk.date_input(f"db_fu{n}_due", f"Follow-up {n}: due", optional=True,
-                          initial=task.due_on.isoformat() if task else None),
-        ]
+    parts += _followup_inputs(draft, actor=actor)
     parts += [
         bk.context(kit.render("debriefs/notes_warning.j2", days=kit.services.settings.notes_retention_days)),
         bk.text_input("db_notes", "Notes", optional=True, multiline=True, max_length=dbf.MAX_NOTES,
@@ -137,17 +160,7 @@ def details_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, actor: 
             parts.append(bk.number_input(f"db_mat_{entry.id}", f"{entry.name} handed out", optional=True,
                                          initial=materials.get(entry.id) or None, maximum=dbf.MAX_MATERIAL))
     if shift.kind in dbf.AUDIENCE_KINDS:  # the first figure of community outreach: who was trained, by sector
-        if draft is not None and draft.audiences is not None:
-            audience = draft.audiences
-        elif d is not None:
-            with kit.services.store.read() as db:
-                audience = dbf.audiences_of(db, d.id)
-        else:
-            audience = {}
-        parts.append(bk.context(kit.render("debriefs/audience_intro.j2", shift=shift)))
-        for sector in sectors_of(kit):
-            parts.append(bk.number_input(f"db_aud_{sector.id}", f"Audience: {sector.name}", optional=True,
-                                         initial=audience.get(sector.id) or None, maximum=dbf.MAX_CONTACTS))
+        parts += _audience_inputs(kit, shift, d, draft)
     brief, extended = (draft.brief, draft.extended) if draft else ((d.brief, d.extended) if d else (0, 0))
     parts += [
         bk.number_input("db_brief", "Of the people reached: brief conversations", optional=True,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from handlers import blocks as bk
 from handlers.worker import wait_until
@@ -146,18 +147,35 @@ class Notifier:
         """Wait while people's requests are under way, for up to `step_aside` seconds."""
         wait_until(lambda: not self.kit.requests_under_way(), most=self.step_aside)
 
+    def _follows(self, note: outbox.Notification, now: datetime) -> tuple[bool, outbox.Posted | None]:
+        """For a reply in a thread or an update in place: whether it can go, and the message it follows."""
+        store = self.services.store
+        with store.read() as db:
+            target = outbox.posted(db, note.parent or "")
+            moved = target is None and outbox.moved(db, note.parent or "")
+        if moved:  # its message went to people instead: it follows there
+            outbox.move(store, note, to={}, now=now, reason="follows its message")
+            return False, None
+        if target is None:
+            outbox.mark_skipped(store, note, now=now, reason="its message was never posted")
+            return False, None
+        return True, target
+
+    def _post(self, note: outbox.Notification, target: outbox.Posted | None, text: str, blocks: list) -> SlackResponse:
+        """Send one message: an update in place, a reply in its thread, or a new message."""
+        if note.mode == "update" and target:
+            return self.client.chat_update(channel=target.channel, ts=target.ts, text=text, blocks=blocks or None)
+        if note.mode == "reply" and target:
+            return self.client.chat_postMessage(channel=target.channel, thread_ts=target.ts, text=text,
+                                                blocks=blocks or None)
+        return self.client.chat_postMessage(channel=note.channel, text=text, blocks=blocks or None)
+
     def _deliver(self, note: outbox.Notification) -> int:
         store, now = self.services.store, self.services.now()
         target = None
         if note.mode:  # a reply in a thread or an update in place: where is the message it follows?
-            with store.read() as db:
-                target = outbox.posted(db, note.parent or "")
-                moved = target is None and outbox.moved(db, note.parent or "")
-            if moved:  # its message went to people instead: it follows there
-                outbox.move(store, note, to={}, now=now, reason="follows its message")
-                return 0
-            if target is None:
-                outbox.mark_skipped(store, note, now=now, reason="its message was never posted")
+            goes, target = self._follows(note, now)
+            if not goes:
                 return 0
         fn = NOTICES.get(note.template)
         context = dict(note.context, _mode=note.mode) if note.mode else dict(note.context)
@@ -184,14 +202,7 @@ class Notifier:
             return elsewhere(self, note, text)
         where = target.channel if target else note.channel
         try:
-            if note.mode == "update" and target:
-                response = self.client.chat_update(channel=target.channel, ts=target.ts, text=text,
-                                                   blocks=blocks or None)
-            elif note.mode == "reply" and target:
-                response = self.client.chat_postMessage(channel=target.channel, thread_ts=target.ts, text=text,
-                                                        blocks=blocks or None)
-            else:
-                response = self.client.chat_postMessage(channel=note.channel, text=text, blocks=blocks or None)
+            response = self._post(note, target, text, blocks)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown")) if exc.response is not None else "unknown"
             self._refused(note, where, error, now=now)

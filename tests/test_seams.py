@@ -17,9 +17,7 @@ STILL_LONG = {
     "handlers/coord.py:register",
     "handlers/setup.py:register",
     "handlers/shift_views.py:shift_form",
-    "handlers/notify.py:_deliver",
     "handlers/drills.py:register",
-    "handlers/debriefs.py:details_form",
 }
 
 
