@@ -3,6 +3,8 @@ cancel form (blocks and words only: the wiring is handlers/shifts.py)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
@@ -203,26 +205,13 @@ def locked_parts(kit: Kit, reader: str, shift: Shift) -> list[Block]:
                                                          if buttons else [])]
 
 
-def shift_form(
-    kit: Kit, *, shift: Shift | None = None, channel: str | None = None, planner: str | None = None,
-    copy_of: Shift | None = None, later: bool = False, repeat: dict | None = None,
-) -> dict:
-    """The modal to plan a shift: empty (the lead defaults to the `planner`), prefilled for an edit of
-    `shift`, or prefilled from `copy_of` one week later as a new shift. A new shift may repeat (its
-    Repeat… step, chosen there as `repeat`); `later` edits `shift` of a series and all later ones."""
+def _form_inputs(kit: Kit, source: Shift | None, *, start: datetime | None, end: datetime | None,
+                 planner: str | None) -> list[Block]:
+    """The shift form's inputs, prefilled from `source` (the shift edited or copied) when there is one."""
     cat, zone = kit.services.catalog, kit.services.settings.zone
-    source = shift or copy_of
-    start = end = None
-    if shift:
-        start, end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
-    elif copy_of:
-        start, end = (moment.astimezone(zone) for moment in sh.weeks_later(copy_of, now=kit.services.now()))
     today = kit.services.now().astimezone(zone).date().isoformat()
     trainings = [(NO_TRAINING, "No training required")] + [(t.id, t.name) for t in cat.trainings]
-    parts: list[Block] = []
-    if copy_of and start:
-        parts.append(bk.context(kit.render("shifts/form_copy.j2", shift=copy_of, start=start)))
-    parts += [
+    return [
         bk.select_input("kind", "Kind", list(KINDS.items()), initial=source.kind if source else None),
         bk.select_input("venue", "Venue type", [(v.id, v.name) for v in cat.venues],
                         initial=source.venue if source else None),
@@ -266,6 +255,26 @@ def shift_form(
             hint="Never write anything about the people you may meet.",
         ),
     ]
+
+
+def shift_form(
+    kit: Kit, *, shift: Shift | None = None, channel: str | None = None, planner: str | None = None,
+    copy_of: Shift | None = None, later: bool = False, repeat: dict | None = None,
+) -> dict:
+    """The modal to plan a shift: empty (the lead defaults to the `planner`), prefilled for an edit of
+    `shift`, or prefilled from `copy_of` one week later as a new shift. A new shift may repeat (its
+    Repeat… step, chosen there as `repeat`); `later` edits `shift` of a series and all later ones."""
+    zone = kit.services.settings.zone
+    source = shift or copy_of
+    start = end = None
+    if shift:
+        start, end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
+    elif copy_of:
+        start, end = (moment.astimezone(zone) for moment in sh.weeks_later(copy_of, now=kit.services.now()))
+    parts: list[Block] = []
+    if copy_of and start:
+        parts.append(bk.context(kit.render("shifts/form_copy.j2", shift=copy_of, start=start)))
+    parts += _form_inputs(kit, source, start=start, end=end, planner=planner)
     if later or not shift:  # how it repeats: a line and a Repeat… button (a pushed step), not more inputs
         parts.append(hs.repeat_section(kit, shift=shift if later else None, chosen=repeat))
     if shift:

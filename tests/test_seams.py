@@ -16,7 +16,6 @@ STILL_LONG = {
     "handlers/shifts.py:register",
     "handlers/coord.py:register",
     "handlers/setup.py:register",
-    "handlers/shift_views.py:shift_form",
     "handlers/drills.py:register",
 }
 
