@@ -361,6 +361,7 @@ def register(app: App, kit: Kit) -> None:
         if changed:
             kit.notifier.flush(prefix=f"coordinator:{user}:")
             home.publish_home(kit, client, user)  # their App Home gains (or loses) the coordinators' buttons
+            home.publish_home(kit, client, context["actor"])  # the admin's setup checklist counts them
 
     @kit.form(app.view(REPORT))
     def on_report(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
