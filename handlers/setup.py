@@ -30,11 +30,10 @@ from handlers.home import TOP, publish_home
 from handlers.kit import Kit
 from handlers.readiness import hotline_blocks, protocol_of
 from outreach import partners as pt
-from outreach import reach, roles
+from outreach import reach
 from outreach import setup as su
 from outreach.hotlines import CONDITIONS
 from outreach.roles import Role
-from outreach.shifts import USER_ID
 
 log = logging.getLogger(__name__)
 
