@@ -145,5 +145,49 @@ def test_a_new_admin_from_an_empty_database_to_the_first_shift_at_go(bot):
     done = look(screen.tap("Record Go").modal())
     assert "*Go recorded* by <@ULEAD>" in done.words
     assert bot.db["readiness"].get(1)["go_by"] == "ULEAD"
-    assert dict(count.taps) == {ADMIN: 13, "UCO": 4, "UA": 1, "UB": 1, "ULEAD": 30}
+    assert dict(count.taps) == {ADMIN: 13, "UCO": 4, "UA": 1, "UB": 1, "ULEAD": 29}
     assert sum(count.typed.values()) == 0
+
+
+def test_a_coordinators_week_by_buttons(bot):
+    for user in ("UCO", "UBEN"):
+        bot.make_coordinator(user)
+    count = Count(bot)
+    coordinator = Phone(bot, "UCO")
+    rota_form = look(coordinator.home().tap("Edit rota").modal())
+    assert rota_form.inputs == ["Coordinators, in turn order", "First turn starts on"]
+    saved = rota_form.submit({"Coordinators, in turn order": ["UCO", "UBEN"], "First turn starts on": "2026-11-22"})
+    home = look(saved.home())
+    on_call = next(b["text"]["text"] for b in home.blocks if "*Tonight:*" in str(b.get("text")))
+    assert re.search(r"until <!date\^[^>]+>\n\*Next:\* <@UCO> from", on_call), on_call  # it ran on: "...CST>*Next:*"
+    assert "On-call rota saved: <@UCO>, <@UBEN>, a week each" in look(coordinator.last_dm()).words
+
+    # A night in Ben's week, taken; a night already his own is refused inline.
+    night = look(home.tap("I'll take a night").modal())
+    assert night.submit({"The night of": "2026-11-23"}).errors == {"rota_night": "You are already on call that night."}
+    assert night.submit({"The night of": "2026-11-30"}).errors == {}
+    eventually(lambda: bot.db.execute("SELECT night, user_id FROM rota_overrides").fetchall() == [("2026-11-30", "UCO")])
+
+    record = look(coordinator.home().tap("Record training").modal())
+    done = look(record.submit({"Who completed it": ["UA"], "Training": "direct-outreach"}).modal())
+    assert "Recorded *Direct outreach training* for <@UA>" in done.words
+
+    report = look(coordinator.home().tap("Report").modal())
+    assert "Q3 2026" in str(report.blocks)
+    sent = look(report.submit({"Period": "2026-Q3"}).modal())
+    assert sent.words.endswith("The report of 2026-Q3: the PDF with its chart and the workbook are being prepared "
+                               "for <#CCOORD>.")  # it read "the PDF and its chart, the workbook are"
+
+    drill = look(coordinator.home().tap("Test the net").modal())
+    assert drill.inputs == ["Who it goes to", "Which paths"] and "this drill stays inside Slack" in drill.words
+    assert drill.submit({"Who it goes to": ["UBEN"]}).errors == {}
+    ben = Phone(bot, "UBEN")
+    eventually(lambda: any("TEST: I'm on it" in d.buttons for d in ben.dms()))
+    paged = look(next(d for d in ben.dms() if "TEST: I'm on it" in d.buttons))
+    assert paged.text == "TEST: a drill, nothing is wrong. Tap to see"
+    paged.tap("TEST: I'm on it")
+    eventually(lambda: "*took it" in look(coordinator.last_dm()).words)
+    listed = coordinator.last_dm().words
+    assert "TEST · <@UBEN>: *took it" in listed and "DM sent <!date^" in listed and "Sent:" not in listed
+    assert dict(count.taps) == {"UCO": 11, "UBEN": 1} and not count.typed
+
