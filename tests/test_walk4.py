@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import UTC, datetime
 
-from conftest import ADMIN, COORD_CHANNEL, eventually
+import test_twilio
+from conftest import ADMIN, COORD_CHANNEL, at, eventually
 from phone import Phone, Screen
+from test_field_sms import set_word
 from test_journey_lead import answered, go_to, settled
+from test_twilio import verify_phone
 
+twilio, tbot = test_twilio.twilio, test_twilio.tbot  # the fake Twilio and a bot serving its webhooks (fixtures)
 FORBIDDEN = re.compile(r"trafficking|victim|escalat|safety alert|duress", re.IGNORECASE)
 
 
@@ -53,13 +58,6 @@ class Count:
 
 
 look = within_limits
-
-
-def show(screen: Screen) -> Screen:
-    print(f"\n=== {screen.kind} {screen.view.get('callback_id', '') if screen.view else ''} text={screen.text!r}")
-    print(screen.words)
-    print("buttons:", screen.buttons, "inputs:", screen.inputs)
-    return within_limits(screen)
 
 
 def test_a_new_admin_from_an_empty_database_to_the_first_shift_at_go(bot):
@@ -175,6 +173,7 @@ def test_a_coordinators_week_by_buttons(bot):
     report = look(coordinator.home().tap("Report").modal())
     assert "Q3 2026" in str(report.blocks)
     sent = look(report.submit({"Period": "2026-Q3"}).modal())
+    bot.fake.wait_for("files.completeUploadExternal")
     assert sent.words.endswith("The report of 2026-Q3: the PDF with its chart and the workbook are being prepared "
                                "for <#CCOORD>.")  # it read "the PDF and its chart, the workbook are"
 
@@ -191,3 +190,104 @@ def test_a_coordinators_week_by_buttons(bot):
     assert "TEST · <@UBEN>: *took it" in listed and "DM sent <!date^" in listed and "Sent:" not in listed
     assert dict(count.taps) == {"UCO": 11, "UBEN": 1} and not count.typed
 
+
+
+ELEVEN_PM = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # Sunday 23:00 in Chicago
+OUT_AT = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)  # Wednesday 19:00 in Chicago: the direct shift
+BACK_AT = datetime(2026, 11, 26, 4, 30, tzinfo=UTC)
+
+
+def test_a_volunteer_at_eleven_pm_finds_a_shift_trains_signs_up_and_checks_in_and_out_by_buttons(tbot, twilio):
+    bot = tbot
+    bot.make_coordinator("UCO")
+    direct = bot.create_shift(start_date="2026-11-25", end_date="2026-11-25")
+    course = bot.create_shift(kind="training", venue="community-venue", training="direct-outreach", min_team="1",
+                              start_date="2026-11-24", end_date="2026-11-24", start_time="18:00", end_time="20:00",
+                              lead="UCO")
+    bot.train("UW")  # another volunteer, on the same night, with a duress word
+    assert "signed up" in bot.command("UW", f"signup {direct}").text()
+    verify_phone(bot, twilio, "UW", "312 555 0177")
+    set_word(bot, "UW")
+    at(bot, ELEVEN_PM)
+    count = Count(bot)
+    you = Phone(bot, "UV")
+    home = look(you.home())
+    assert "none. Add one to get your shift's start by SMS" in home.words  # not "so SOS and alerts reach you"
+    found = look(home.tap("Find a shift").modal())
+    locked = next(b["text"]["text"] for b in found.blocks if ":lock:" in str(b.get("text")))
+    assert "can record it for you.\n:mortar_board: The next training shift that gives it: *#2*" in locked  # ran on
+    assert found.buttons == ["Sign up", "Details", f"Sign up for #{course}", "Details"]
+    after = look(found.tap(f"Sign up for #{course}").modal())
+    assert f"You're signed up for shift #{course} (Training, Eastside)" in after.words
+    assert "You're signed up for training shift *#2*" in after.words and "Once it is recorded" in after.words
+
+    # The training shift is held and the coordinator records it: the DM that says so signs up by one tap.
+    record = Phone(bot, "UCO").home().tap("Record training").modal()
+    record.submit({"Who completed it": ["UV"], "Training": "direct-outreach"}).modal()
+    eventually(lambda: any("Sign up" in d.buttons for d in you.dms()))
+    dm = look(next(d for d in you.dms() if "Sign up" in d.buttons))
+    assert f"You're signed up for shift #{direct}" in look(dm.tap("Sign up").reply()).words
+
+    at(bot, OUT_AT)
+    bot.settle()
+    assert all(look(d) for d in you.dms())
+    checked = look(look(you.home()).tap("Check in", near=f"#{direct}").dm())
+    assert checked.words.startswith(f":white_check_mark: Checked in for shift #{direct}.")
+    other = Phone(bot, "UW")
+    other.home().tap("Check in", near=f"#{direct}").dm()
+    at(bot, BACK_AT)
+    out = look(look(you.home()).tap("Check out", near=f"#{direct}", confirm=True).dm())
+    assert out.text.startswith(f":white_check_mark: Checked out of shift #{direct}: thank you, get home safe.")
+
+    # With a duress word set: Check out opens a small form whose words never say what the word is for.
+    form = look(look(other.home()).tap("Check out", near=f"#{direct}").modal())
+    assert form.inputs == ["Word"] and not FORBIDDEN.search(form.words)
+    assert form.submit({}).answer == {}
+    eventually(lambda: any("Checked out of shift" in d.text for d in other.dms()))
+    assert all(look(d) for d in other.dms())
+    assert bot.db.execute("SELECT count(*) FROM sos").fetchone()[0] == 0
+    assert dict(count.taps) == {"UV": 5, "UCO": 2, "UW": 3} and not count.typed
+
+
+LEAD_START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # the default test shift: Monday 19:00 to 23:00 in Chicago
+LEAD_END = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
+
+
+def test_a_lead_from_the_checklists_summary_to_go_and_the_debrief_with_its_timeline(bot):
+    from test_readiness import make_ready, protocol
+
+    from outreach import readiness as rd
+
+    number = bot.create_shift()
+    make_ready(bot, number)
+    assert rd.tick(bot.store, protocol(bot), shift_id=number, actor="ULEAD", item_id="cards-languages", ticked=False)
+    count = Count(bot)
+    lead = Phone(bot, "ULEAD")
+    summary = look(look(lead.home()).tap("Open checklist", near=f"#{number}").modal())
+    assert "13 of 14 ready" in summary.words and ":x: *Materials*: 0 of 1 ready" in summary.words
+    assert summary.buttons == ["Open"] * 5 + ["Refresh"] and len(summary.blocks) <= 25
+    materials = look(summary.tap("Open", near="*Materials*").modal())
+    assert materials.view["id"] == summary.view["id"] and materials.buttons[0] == "Back"
+    ticked = look(settled(materials.choose("Done", near="Hotline cards and materials are ready")))
+    assert ticked.buttons[0] == "Record Go"  # in the section itself: no Back needed
+    assert "*Go recorded* by <@ULEAD>" in look(ticked.tap("Record Go").modal()).words
+
+    at(bot, LEAD_START)
+    start = look(next(d for d in lead.dms() if "starts now" in d.words))
+    assert start.buttons == ["Check in (me)", "Who is out tonight?", "SOS: I need help now"]
+    look(start.tap("Check in (me)").reply())
+    at(bot, LEAD_END)
+    bot.settle()
+    ends = look(next(d for d in lead.dms() if "ends now" in d.words))
+    form = look(ends.tap("Everyone back safe").modal())
+    assert form.submit({"Back safe": ["ULEAD", "UA", "UB"]}).errors == {}
+    eventually(lambda: any("Write debrief" in d.buttons for d in lead.dms()))
+    end = look(next(d for d in lead.dms() if "Write debrief" in d.buttons))
+    debrief = look(end.tap("Write debrief").modal())
+    assert debrief.buttons == ["Safety timeline", "Add details"] and "<@UA> checked out" not in debrief.words
+    timeline = look(debrief.tap("Safety timeline").modal())
+    assert timeline.view["close"]["text"] == "Back" and "everyone back: the night is over" in timeline.words
+    sent = debrief.submit({"People reached": "4", "Hotline cards handed out": "3", "How are you after tonight?": "2"})
+    assert sent.errors == {}, sent.errors
+    eventually(lambda: bot.db["debriefs"].count == 1)
+    assert dict(count.taps) == {"ULEAD": 10} and not count.typed
