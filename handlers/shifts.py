@@ -783,9 +783,6 @@ def register(app: App, kit: Kit) -> None:
                 client.chat_postMessage(channel=actor, text=kit.render(
                     "shifts/created.j2", shift=shift, posted=posted, asked=channel, refused=refused,
                     coordinators=kit.services.settings.coordinator_channel))
-            from handlers.home import publish_home
-
-            publish_home(kit, client, actor)  # the planner's App Home: this week, and the setup checklist's last item
         except Exception:
             tell_failure(client, actor, saved=True, number=shift.id, editing=False)
             raise

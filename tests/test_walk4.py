@@ -96,7 +96,9 @@ def test_a_new_admin_from_an_empty_database_to_the_first_shift_at_go(bot):
     planned = form.submit({"Kind": "direct", "Venue type": "motel", "Area": "Eastside", "Start date": "2026-11-23",
                            "Start time": "19:00", "End time": "23:00", "Lead": "ULEAD",
                            "Required training": "direct-outreach"})
-    home = look(planned.home())  # the planner's home is republished: setup complete, the shift this week
+    assert planned.errors == {}
+    eventually(lambda: bot.db["shifts"].count == 1)
+    home = look(admin.home())  # (the home tab is not republished when the form closes: see it again)
     assert ":white_check_mark: *Setup complete.*" in home.words and "*#1* Direct outreach · Eastside" in home.words
     assert (count.taps[ADMIN], sum(count.typed.values())) == (13, 0)  # and /invite typed in the channel
 
@@ -173,7 +175,8 @@ def test_a_coordinators_week_by_buttons(bot):
     report = look(coordinator.home().tap("Report").modal())
     assert "Q3 2026" in str(report.blocks)
     sent = look(report.submit({"Period": "2026-Q3"}).modal())
-    bot.fake.wait_for("files.completeUploadExternal")
+    eventually(lambda: any("The report of 2026-Q3: the PDF with its chart and the workbook sent to <#CCOORD>."
+                           in str(c.params.get("view")) for c in bot.fake.calls_to("views.update")))
     assert sent.words.endswith("The report of 2026-Q3: the PDF with its chart and the workbook are being prepared "
                                "for <#CCOORD>.")  # it read "the PDF and its chart, the workbook are"
 
