@@ -20,7 +20,7 @@ twilio, tbot = test_twilio.twilio, test_twilio.tbot  # the fake Twilio and a bot
 FORBIDDEN = re.compile(r"trafficking|victim|escalat|safety alert|duress", re.IGNORECASE)
 
 
-def within_limits(screen: Screen) -> Screen:
+def look(screen: Screen) -> Screen:
     """Slack's limits: a title of 24, a button of 75, an option of 75, 100 blocks a modal, 50 a message,
     3000 characters a section; a DM's lock-screen line never names what the night is about."""
     title = (screen.view.get("title") or {}).get("text", "") if screen.view else ""
@@ -56,8 +56,6 @@ class Count:
 
         bot.interactive, bot.command = tapped, typed
 
-
-look = within_limits
 
 
 def test_a_new_admin_from_an_empty_database_to_the_first_shift_at_go(bot):
