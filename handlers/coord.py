@@ -146,7 +146,8 @@ def profile_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
     if kit.services.settings.twilio:
         from outreach import phones
 
-        parts.append(bk.section(kit.render("phone/home.j2", phone=phones.load(kit.services.store, user)),
+        parts.append(bk.section(kit.render("phone/home.j2", phone=phones.load(kit.services.store, user),
+                                           coordinator=kit.services.role(user) >= Role.COORDINATOR),
                                 accessory=bk.button("My alert phone", "phone_open"), block_id="profile_phone"))
     return bk.modal(title="My profile", callback_id=PROFILE, submit="Save", blocks=parts)
 
@@ -357,6 +358,7 @@ def register(app: App, kit: Kit) -> None:
         if changed:
             kit.notifier.flush(prefix=f"coordinator:{user}:")
             points.publish_home(kit, client, user)  # their App Home gains (or loses) the coordinators' buttons
+            points.publish_home(kit, client, context["actor"])  # the admin's setup checklist counts them
 
     @kit.form(app.view(REPORT))
     def on_report(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:

@@ -485,7 +485,8 @@ def home_blocks(kit: Kit, user: str) -> list[Block]:
     if not kit.services.settings.twilio:
         return []
     mine = phones.load(kit.services.store, user)
-    return [bk.divider(), bk.section(kit.render("phone/home.j2", phone=mine),
+    coordinator = kit.services.role(user) >= Role.COORDINATOR
+    return [bk.divider(), bk.section(kit.render("phone/home.j2", phone=mine, coordinator=coordinator),
                                      accessory=bk.button("My alert phone", "phone_open"), block_id="alert_phone")]
 
 

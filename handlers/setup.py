@@ -30,11 +30,10 @@ from handlers.kit import Kit
 from handlers.partners import partner_form
 from handlers.readiness import hotline_blocks, protocol_of
 from outreach import partners as pt
-from outreach import reach, roles
+from outreach import reach
 from outreach import setup as su
 from outreach.hotlines import CONDITIONS
 from outreach.roles import Role
-from outreach.shifts import USER_ID
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +42,14 @@ ERRORS_SHOWN = 10
 # The button of each item: its action and label.
 BUTTONS = {
     "channel": ("setup_channel", "How to fix"),
-    "coordinators": ("setup_coordinators", "Make coordinators"),
+    "coordinators": ("coord_role_open", "Make coordinator"),  # handlers/coord.py's modal
     "trainings": ("setup_trainings", "Review trainings"),
     "partners": ("setup_partners", "Add partners"),
     "hotlines": ("setup_hotlines", "Review hotline card"),
-    "first_shift": ("setup_first_shift", "Plan the first shift"),
+    "first_shift": ("setup_first_shift", "Plan a shift"),  # one name: the App Home's button opens the same form
 }
-DONE_LABELS = {"channel": "Check", "coordinators": "Coordinators", "partners": "Import more",
-               "trainings": "Review again", "hotlines": "Review again", "first_shift": "Plan another"}
+DONE_LABELS = {"channel": "Check", "coordinators": "Make coordinator", "partners": "Import more",
+               "trainings": "Review again", "hotlines": "Review again", "first_shift": "Plan a shift"}
 
 
 # ---------------------------------------------------------------- the checklist
@@ -127,17 +126,6 @@ def channel_view(kit: Kit, client: WebClient) -> dict:
     parts: list[Block] = [*bk.sections(text), bk.actions(bk.button("Check again", "setup_channel_check", "channel"),
                                                          block_id="setup_channel_actions")]
     return bk.modal(title="Coordinators' channel", blocks=parts, callback_id="setup_channel")
-
-
-def coordinators_view(kit: Kit) -> dict:
-    """Pick people to make coordinators."""
-    services = kit.services
-    admins = set(services.settings.admins)
-    now = [u for u in services.coordinators() if u not in admins]
-    parts: list[Block] = [bk.section(kit.render("setup/coordinators.j2", part="intro", current=now)),
-                          bk.people_input("people", "Make coordinators")]
-    return bk.modal(title="Coordinators", blocks=parts, callback_id="setup_coordinators", submit="Make coordinators",
-                    close="Cancel")
 
 
 def trainings_view(kit: Kit) -> dict:
@@ -266,7 +254,6 @@ def register(app: App, kit: Kit) -> None:
 
     opener("setup_show", "Setup", lambda client, actor: checklist_view(kit, client))
     opener("setup_channel", "Setup", lambda client, actor: channel_view(kit, client))
-    opener("setup_coordinators", "Make coordinators", lambda client, actor: coordinators_view(kit))
     opener("setup_trainings", "Review trainings", lambda client, actor: trainings_view(kit))
     opener("setup_hotlines", "Review hotline card", lambda client, actor: hotlines_view(kit))
     opener("setup_partners", "Add partners", lambda client, actor: partners_view(kit))
@@ -297,28 +284,6 @@ def register(app: App, kit: Kit) -> None:
         ack(response_action="errors", errors={field: kit.render("common/not_allowed.j2", needed=Role.ADMIN.label,
                                                                   what="Setup")})
         return True
-
-    @kit.form(app.view("setup_coordinators"))
-    def on_coordinators(ack: Ack, context: BoltContext, client: WebClient) -> None:
-        if forbidden(ack, context, "people"):
-            return
-        picked = (context.get("form") or {}).get("people")
-        people = [u for u in picked if isinstance(u, str) and USER_ID.match(u)] if isinstance(picked, list) else []
-        if not people:
-            ack(response_action="errors", errors={"people": "Pick the people to make coordinators."})
-            return
-        admins = set(services.settings.admins)
-        made, already = [], []
-        for user in people:
-            if user in admins:
-                continue
-            changed = roles.set_role(services.store, actor=context["actor"], user_id=user, role="coordinator")
-            (made if changed else already).append(user)
-        text = kit.render("setup/coordinators.j2", part="done", made=made, already=already,
-                          admins=[u for u in people if u in admins])
-        ack(response_action="update", view=bk.modal(title="Coordinators", blocks=[bk.section(text)],
-                                                     callback_id="setup_done"))
-        points.publish_home(kit, client, context["actor"])
 
     def confirm_form(item: str):  # noqa: ANN202
         @kit.form(app.view(f"setup_{item}"))

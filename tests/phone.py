@@ -268,6 +268,8 @@ def _state_of(element: dict, given: bool, value: object) -> dict:
         return {"type": kind, "selected_date": value if given else element.get("initial_date")}
     if kind == "timepicker":
         return {"type": kind, "selected_time": value if given else element.get("initial_time")}
+    if kind == "file_input":  # `value`: the ids of files the person chose (tests/fakeslack.py's add_file)
+        return {"type": kind, "files": [{"id": f, "name": f} for f in value or []] if given else []}
     typed = value if given else element.get("initial_value")
     return {"type": kind, "value": None if typed in (None, "") else str(typed)}
 

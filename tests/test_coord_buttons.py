@@ -139,7 +139,7 @@ def test_the_roster_has_record_training_and_the_typed_command_tells_the_person_t
 
 
 def test_make_coordinator_asks_first_then_grants_and_the_person_is_told_once(bot):
-    form = Phone(bot, ADMIN).home().tap("Make coordinator").modal()
+    form = Phone(bot, ADMIN).home().tap("Make coordinator", near="Record training").modal()
     assert form.inputs == ["Person", "Role"]
     assert "admins are always coordinators" in form.submit({"Person": ADMIN}).errors["person"]
     assert "already a volunteer" in form.submit({"Person": "UNEW", "Role": "Volunteer (no longer a coordinator)"}
@@ -156,7 +156,7 @@ def test_make_coordinator_asks_first_then_grants_and_the_person_is_told_once(bot
     assert told.text == "Your role in the outreach bot changed: tap to see" and "<@UADMIN>" in told.words
     confirm.submit()  # the confirm sent again: already done, nobody told twice
     # Removing: asked first too; the typed command still works and tells the next one.
-    again = Phone(bot, ADMIN).home().tap("Make coordinator").modal()
+    again = Phone(bot, ADMIN).home().tap("Make coordinator", near="Record training").modal()
     remove = again.submit({"Person": "UNEW", "Role": "Volunteer (no longer a coordinator)"}).modal()
     assert "Remove <@UNEW>'s coordinator role?" in remove.words
     assert "no longer a coordinator" in remove.submit().modal().words

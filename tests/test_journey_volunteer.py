@@ -118,7 +118,7 @@ def test_a_coordinator_sees_open_alerts_first_then_plans_and_reads_the_week(bot)
     assert "no check-out" in words and "(1)" in words.split("Open safety alerts")[1].split("\n")[0]
     assert home.button("Details", near="Open safety alerts")["value"] == str(number)
     assert "Not ready: " in words  # coordinators get the detail
-    plan = home.tap("Plan a shift").modal()
+    plan = home.tap("Plan a shift", near="Find a partner").modal()  # the entry row (setup has one too)
     assert plan.view["callback_id"] == "shift_form" and "Area" in plan.inputs
     week = home.tap("This week").modal()
     assert f"*#{number}*" in week.words and f"*#{quiet}*" in week.words and "Not ready: " in week.words

@@ -57,10 +57,11 @@ def submit_file(bot, user: str, file_ids: list[str]) -> tuple[int, dict]:
     return submit_state(bot, user, "setup_partners", {"csv": {"value": {"type": "file_input", "files": files}}})
 
 
-def submit_people(bot, user: str, people: list[str]) -> tuple[int, dict]:
-    """Submit the Make coordinators modal with these people picked."""
-    return submit_state(bot, user, "setup_coordinators",
-                        {"people": {"value": {"type": "multi_users_select", "selected_users": people}}})
+def make_coordinator(bot, user: str, person: str) -> tuple[int, dict]:
+    """Submit the Make coordinator modal (handlers/coord.py's, the one the checklist opens) for one person."""
+    return submit_state(bot, user, "coord_role", {
+        "person": {"value": {"type": "users_select", "selected_user": person}},
+        "role": {"value": {"type": "static_select", "selected_option": {"value": "coordinator"}}}})
 
 
 def test_an_empty_databases_admin_home_starts_with_the_checklist(bot):
@@ -71,9 +72,9 @@ def test_an_empty_databases_admin_home_starts_with_the_checklist(bot):
     assert f"I'm not in <#{COORD_CHANNEL}>" in words  # Slack says channel_not_found: the bot cannot see it
     assert "nobody but the admins" in words and "no partners yet" in words
     buttons = {b["accessory"]["action_id"]: b["accessory"]["text"]["text"] for b in setup_lines(view).values()}
-    assert buttons == {"setup_channel": "How to fix", "setup_coordinators": "Make coordinators",
+    assert buttons == {"setup_channel": "How to fix", "coord_role_open": "Make coordinator",
                        "setup_trainings": "Review trainings", "setup_partners": "Add partners",
-                       "setup_hotlines": "Review hotline card", "setup_first_shift": "Plan the first shift"}
+                       "setup_hotlines": "Review hotline card", "setup_first_shift": "Plan a shift"}
     assert view["blocks"][1]["block_id"] == "setup_heading"  # first, under the title
     assert bot.fake.calls_to("conversations.info")[-1].params["channel"] == COORD_CHANNEL
     volunteer = home_for(bot, "UVOL")
@@ -82,12 +83,14 @@ def test_an_empty_databases_admin_home_starts_with_the_checklist(bot):
 
 
 def test_each_button_opens_its_modal(bot):
-    expected = {"setup_channel": "setup_channel", "setup_coordinators": "setup_coordinators",
+    expected = {"setup_channel": "setup_channel", "coord_role_open": "coord_role",
                 "setup_trainings": "setup_trainings", "setup_partners": "setup_partners",
                 "setup_hotlines": "setup_hotlines", "setup_first_shift": "shift_form"}
     for n, (action, callback) in enumerate(expected.items(), start=1):
         assert bot.click(ADMIN, action, "", container=HOME).status == 200
         assert opened(bot, n)["callback_id"] == callback, action
+    _, answer = submit_state(bot, ADMIN, "setup_coordinators", {})  # the old copy of Make coordinator is gone
+    assert answer == {"error": "unhandled request"}  # nothing listens for it any more
     words = {v["callback_id"]: message_text(v) for v in (c.params["view"] for c in bot.fake.calls_to("views.open"))}
     assert f"I'm not in <#{COORD_CHANNEL}>: invite me with `/invite @outreach` there" in words["setup_channel"]
     assert "Direct outreach training* (`direct-outreach`): valid 12 months" in words["setup_trainings"]
@@ -116,11 +119,16 @@ def test_confirming_each_item_changes_its_state_until_setup_is_complete(bot):
     bot.fake.add_channel(COORD_CHANNEL, is_member=True)
     assert state(home_for(bot, ADMIN)) == dict(dict.fromkeys(ITEMS, False), channel=True)
 
-    _, answer = submit_people(bot, ADMIN, [])
-    assert answer["errors"]["people"] == "Pick the people to make coordinators."
-    status, answer = submit_people(bot, ADMIN, ["UCOORD", ADMIN])
-    assert status == 200 and answer["response_action"] == "update"
-    assert "Now coordinators: <@UCOORD>. Admins already plan shifts: <@UADMIN>." in message_text(answer["view"])
+    _, answer = make_coordinator(bot, ADMIN, ADMIN)
+    assert answer["response_action"] == "errors" and "admin" in answer["errors"]["person"]
+    status, answer = make_coordinator(bot, ADMIN, "UCOORD")
+    assert status == 200 and answer["view"]["callback_id"] == "coord_role_confirm"
+    meta = answer["view"]["private_metadata"]
+    sent = bot.interactive({"type": "view_submission", "team": {"id": "T1"}, "user": {"id": ADMIN, "team_id": "T1"},
+                            "api_app_id": "A1", "token": "legacy", "trigger_id": "trig-sure",
+                            "view": {"id": "VSURE", "type": "modal", "callback_id": "coord_role_confirm",
+                                     "team_id": "T1", "private_metadata": meta, "hash": "h", "state": {"values": {}}}})
+    assert sent[0] == 200
     assert bot.services.role("UCOORD").label == "coordinator"
     assert bot.db.execute("SELECT actor, action FROM audit WHERE subject = 'user:UCOORD'").fetchall() == [
         (ADMIN, "role.coordinator")]
@@ -183,14 +191,14 @@ def test_a_csv_file_is_imported_all_or_nothing_with_each_problem_said(bot):
 
 
 def test_a_volunteers_forged_taps_and_submissions_are_refused(bot):
-    for action in ("setup_trainings", "setup_coordinators", "setup_partners", "setup_channel", "setup_show",
+    for action in ("setup_trainings", "setup_partners", "setup_channel", "setup_show",
                    "setup_hotlines", "setup_first_shift", "setup_channel_check", "setup_partner_add"):
         bot.click("UVOL", action, "", container=HOME)
-    eventually(lambda: len(bot.dms("UVOL")) == 9)
+    eventually(lambda: len(bot.dms("UVOL")) == 8)
     assert all("is for admins" in c.params["text"] for c in bot.dms("UVOL"))
     assert not bot.fake.calls_to("views.open")
-    _, answer = submit_people(bot, "UVOL", ["UVOL"])
-    assert "is for admins" in answer["errors"]["people"]
+    _, answer = make_coordinator(bot, "UVOL", "UVOL")
+    assert "is for admins" in answer["errors"]["person"]
     sent = bot.submit("UVOL", "setup_trainings", {})
     assert "is for admins" in message_text(json.loads(sent.body)["view"])
     fid = bot.fake.add_file("partners.csv", CSV.encode())
