@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -47,8 +48,9 @@ def check_out(kit: Kit, actor: str, number: int, *, typed: str | None = None) ->
                             coordinator_channel=settings.coordinator_channel, coordinators=coordinators,
                             texted=texted,
                             call_after=settings.call_after if settings.twilio_from else None)
-    if done.sos_id is not None:
-        kit.notifier.flush(urgent=True)  # the coordinators' DMs at once, as an SOS's
+    if done.sos_id is not None:  # the coordinators' DMs at once, as an SOS's, but beside the member's answer: an
+        # answer that waited on Slack (late, or never within Twilio's 15 s) would tell whoever holds their phone
+        threading.Thread(target=kit.notifier.flush, kwargs={"urgent": True}, name="duress", daemon=True).start()
     return done.result
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from conftest import ADMIN
+import threading
+
+import test_twilio
+from conftest import ADMIN, eventually
+from test_field_sms import UA_PHONE, WORD, coordinator_was_told, set_word, sms, team_night
 from test_setup_home import CSV, submit_file
+
+twilio, tbot = test_twilio.twilio, test_twilio.tbot  # the fake Twilio and a bot serving its webhooks (fixtures)
 
 
 def test_a_csv_with_a_huge_cell_is_refused_with_a_reason_not_a_crash(bot):
@@ -14,3 +20,23 @@ def test_a_csv_with_a_huge_cell_is_refused_with_a_reason_not_a_crash(bot):
     assert "Nothing imported from partners.csv" in answer["errors"]["csv"]
     assert "line 4" in answer["errors"]["csv"] and "too long" in answer["errors"]["csv"]
     assert bot.db["partners"].count == 0
+
+
+def test_a_duress_out_by_sms_is_answered_without_waiting_on_slack(tbot, twilio):
+    """The member's answer to OUT <word> must not wait for the coordinators' DMs (a normal OUT does not): with
+    Slack slow, a reply that came late, or not at all within Twilio's 15 s, would tell whoever holds the phone."""
+    bot = tbot
+    number = team_night(bot, twilio)
+    set_word(bot, "UA")
+    assert sms(bot, UA_PHONE, "in").startswith("Outreach: checked in")
+    answered, waited = threading.Event(), []
+    bot.fake.fail("chat.postMessage", times=10, where=lambda p: p.get("channel") in ("UCO", ADMIN) and bool(
+        waited.append(answered.wait(4))))  # a coordinator's DM takes as long as the member's answer takes to come
+    try:
+        answer = sms(bot, UA_PHONE, f"OUT {WORD}")
+    finally:
+        answered.set()
+    assert answer == f"Outreach: checked out of #{number}. Thank you, get home safe."
+    eventually(lambda: waited)
+    assert all(waited), "the answer to the member waited on Slack"
+    coordinator_was_told(bot, number)
