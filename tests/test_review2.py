@@ -8,6 +8,9 @@ import test_twilio
 from conftest import ADMIN, eventually
 from test_field_sms import UA_PHONE, WORD, coordinator_was_told, set_word, sms, team_night
 from test_setup_home import CSV, submit_file
+from test_twilio import verify_phone
+
+from outreach import phones
 
 twilio, tbot = test_twilio.twilio, test_twilio.tbot  # the fake Twilio and a bot serving its webhooks (fixtures)
 
@@ -40,3 +43,14 @@ def test_a_duress_out_by_sms_is_answered_without_waiting_on_slack(tbot, twilio):
     eventually(lambda: waited)
     assert all(waited), "the answer to the member waited on Slack"
     coordinator_was_told(bot, number)
+
+
+def test_someone_who_leaves_the_workspace_loses_their_duress_word_as_their_phone(tbot, twilio):
+    bot = tbot
+    verify_phone(bot, twilio, "UA", "312 555 0177")
+    set_word(bot, "UA")
+    gone = {"id": "UA", "name": "ua", "deleted": True, "profile": {"real_name": "A Example"}}
+    assert bot.event({"type": "user_change", "user": gone})[0] == 200
+    eventually(lambda: phones.load(bot.store, "UA") is None)
+    bot.settle()
+    assert bot.db.execute("SELECT count(*) FROM duress_words WHERE user_id = 'UA'").fetchone()[0] == 0
