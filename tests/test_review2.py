@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import test_twilio
 from conftest import ADMIN, eventually
 from test_field_sms import UA_PHONE, WORD, coordinator_was_told, set_word, sms, team_night
+from test_rota import on_call, set_rota, take_night
 from test_setup_home import CSV, submit_file
 from test_twilio import verify_phone
 
-from outreach import phones
+from outreach import phones, rota, safety
 
 twilio, tbot = test_twilio.twilio, test_twilio.tbot  # the fake Twilio and a bot serving its webhooks (fixtures)
 
@@ -70,3 +72,22 @@ def test_a_partner_csv_too_long_for_the_modal_is_refused_before_it_holds_the_dat
     fid = bot.fake.add_file("partners.csv", fine.encode())
     status, answer = submit_file(bot, ADMIN, [fid])
     assert answer["response_action"] == "update" and bot.db["partners"].count == 500
+
+
+def test_a_coordinator_made_a_volunteer_leaves_the_rota_and_may_no_longer_take_alerts(bot):
+    """Removing the role left the person in the rota and their nights taken: still "on call", texted every SOS,
+    reached at level 3 instead of the fallback, and allowed to take any alert on (which stops the climb)."""
+    for user in ("UANA", "UBEN"):
+        bot.make_coordinator(user)
+    today = rota.night_of(bot.services.now(), bot.settings)
+    assert set_rota(bot, "UANA", ["UBEN", "UANA"], today.isoformat()).errors == {}
+    eventually(lambda: rota.load(bot.store) is not None)
+    later = today + timedelta(days=10)
+    assert take_night(bot, "UBEN", later.isoformat()).errors == {}
+    eventually(lambda: on_call(bot, rota.night_start(later, bot.settings)) == "UBEN")
+    assert on_call(bot, bot.services.now()) == "UBEN"
+    assert "no longer a coordinator" in bot.command(ADMIN, "role <@UBEN> volunteer").text()
+    assert bot.services.role("UBEN").label == "volunteer"
+    for night in range(28):
+        assert on_call(bot, rota.night_start(today + timedelta(days=night), bot.settings)) != "UBEN", night
+    assert not safety.may_acknowledge(bot.store, bot.settings, shift_id=1, user="UBEN")
