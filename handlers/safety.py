@@ -482,9 +482,11 @@ def details_team_row(kit: Kit, shift: Shift, role: Role) -> list:
     return [bk.actions(*buttons, block_id=f"team_safety:{shift.id}")] if buttons else []
 
 
-def details_extra(kit: Kit, shift: Shift, role: Role) -> list:
-    """What a shift's Details shows of safety: the escalation timeline, and the team buttons for coordinators."""
-    return timeline_blocks(kit, shift, private=role >= Role.COORDINATOR) + details_team_row(kit, shift, role)
+def details_extra(kit: Kit, shift: Shift, role: Role, on_team: bool = True) -> list:
+    """What a shift's Details shows of safety: the escalation timeline (a duress SOS's steps for coordinators not
+    `on_team` only), and the team buttons for coordinators."""
+    return (timeline_blocks(kit, shift, private=role >= Role.COORDINATOR and not on_team)
+            + details_team_row(kit, shift, role))
 
 
 def checkout_form(kit: Kit, shift: Shift, *, where: dict) -> dict:

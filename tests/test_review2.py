@@ -7,7 +7,16 @@ from datetime import timedelta
 
 import test_twilio
 from conftest import ADMIN, eventually
-from test_field_sms import UA_PHONE, WORD, coordinator_was_told, set_word, sms, team_night
+from test_field_sms import (
+    UA_PHONE,
+    WORD,
+    coordinator_was_told,
+    details_of,
+    set_word,
+    shows_duress,
+    sms,
+    team_night,
+)
 from test_rota import on_call, set_rota, take_night
 from test_setup_home import CSV, submit_file
 from test_twilio import verify_phone
@@ -91,3 +100,16 @@ def test_a_coordinator_made_a_volunteer_leaves_the_rota_and_may_no_longer_take_a
     for night in range(28):
         assert on_call(bot, rota.night_start(today + timedelta(days=night), bot.settings)) != "UBEN", night
     assert not safety.may_acknowledge(bot.store, bot.settings, shift_id=1, user="UBEN")
+
+
+def test_a_duress_sos_is_not_in_the_details_of_a_coordinator_on_the_team(tbot, twilio):
+    """The App Home hid a duress SOS from coordinators on its team, but their Details showed it ("checked out with
+    their duress word", and the duress steps of the timeline): a lead who is a coordinator is on the team."""
+    bot = tbot
+    number = team_night(bot, twilio, before=lambda: bot.make_coordinator("ULEAD"))
+    set_word(bot, "UA")
+    assert sms(bot, UA_PHONE, "in").startswith("Outreach: checked in")
+    assert sms(bot, UA_PHONE, f"OUT {WORD}").startswith("Outreach: checked out")
+    coordinator_was_told(bot, number)  # UCO and the admin, not on the team, see it (Details included)
+    lead = details_of(bot, "ULEAD", number)
+    assert "checked out" in lead and not shows_duress(lead), lead
