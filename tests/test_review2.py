@@ -113,3 +113,21 @@ def test_a_duress_sos_is_not_in_the_details_of_a_coordinator_on_the_team(tbot, t
     coordinator_was_told(bot, number)  # UCO and the admin, not on the team, see it (Details included)
     lead = details_of(bot, "ULEAD", number)
     assert "checked out" in lead and not shows_duress(lead), lead
+
+
+def test_the_start_sms_does_not_make_a_members_phone_one_that_can_take_their_shifts_alarm(tbot, twilio):
+    """The start SMS (context: its shift) counted as an alarm texted to the member: with any alarm open on their
+    shift, a word the bot does not know, or "1", was answered "reply 1 to take it" / "already taken" instead of
+    the field words; after a duress check-out that told whoever holds the phone an alarm was open."""
+    bot = tbot
+    number = team_night(bot, twilio)
+    set_word(bot, "UA")
+    twilio.wait_for("Messages", where=lambda m: m["to"] == UA_PHONE and "starts" in m["body"])
+    assert sms(bot, UA_PHONE, "in").startswith("Outreach: checked in")
+    field = "Outreach: reply IN when you are out, OUT when you are back, SOS if you need help now (IN 12 for shift #12)."
+    assert sms(bot, UA_PHONE, "hello") == field
+    assert sms(bot, UA_PHONE, f"OUT {WORD}").startswith("Outreach: checked out")
+    assert bot.db.execute("SELECT duress FROM sos").fetchall() == [(1,)]
+    assert sms(bot, UA_PHONE, "hello") == field  # as before: nothing says an alarm is open
+    assert sms(bot, UA_PHONE, "1") == field
+    assert bot.db.execute("SELECT acked_at FROM sos").fetchone()[0] is None
