@@ -18,7 +18,7 @@ from test_field_sms import (
     team_night,
 )
 from test_rota import on_call, set_rota, take_night
-from test_setup_home import CSV, submit_file
+from test_setup_home import CSV, submit_file, submit_state
 from test_twilio import verify_phone
 
 from outreach import phones, rota, safety
@@ -120,7 +120,7 @@ def test_the_start_sms_does_not_make_a_members_phone_one_that_can_take_their_shi
     shift, a word the bot does not know, or "1", was answered "reply 1 to take it" / "already taken" instead of
     the field words; after a duress check-out that told whoever holds the phone an alarm was open."""
     bot = tbot
-    number = team_night(bot, twilio)
+    team_night(bot, twilio)
     set_word(bot, "UA")
     twilio.wait_for("Messages", where=lambda m: m["to"] == UA_PHONE and "starts" in m["body"])
     assert sms(bot, UA_PHONE, "in").startswith("Outreach: checked in")
@@ -131,3 +131,27 @@ def test_the_start_sms_does_not_make_a_members_phone_one_that_can_take_their_shi
     assert sms(bot, UA_PHONE, "hello") == field  # as before: nothing says an alarm is open
     assert sms(bot, UA_PHONE, "1") == field
     assert bot.db.execute("SELECT acked_at FROM sos").fetchone()[0] is None
+
+
+def test_forged_form_values_of_the_wrong_shape_are_refused_not_a_crash(bot):
+    """A forged submission whose values are not what Slack sends (a number for a people picker, a list for a
+    text) crashed Record training, Report, My profile, Edit rota and Test the net (500, nothing said)."""
+    bot.make_coordinator("UANA")
+    forged = [
+        ("coord_profile", "UA", {"languages": {"value": {"type": "plain_text_input", "value": 5}}}),
+        ("rota_edit", "UANA", {"rota_people": {"value": {"type": "multi_users_select", "selected_users": 7}},
+                               "rota_start": {"value": {"type": "datepicker", "selected_date": 5}}}),
+        ("coord_train", "UANA", {"people": {"value": {"type": "plain_text_input", "value": 3}},
+                                 "training": {"value": {"type": "static_select", "selected_option": "x"}},
+                                 "completed_on": {"value": {"type": "plain_text_input", "value": 3}}}),
+        ("coord_report", "UANA", {"period": {"value": {"type": "plain_text_input", "value": ["x"]}},
+                                  "formats": {"value": {"type": "checkboxes", "selected_options": [3, None]}}}),
+        ("drill_form", "UANA", {"people": {"value": {"type": "plain_text_input", "value": 3}},
+                                "paths": {"value": {"type": "plain_text_input", "value": 3}}}),
+    ]
+    for callback_id, user, values in forged:
+        status, answer = submit_state(bot, user, callback_id, values)
+        assert status == 200, callback_id
+        if callback_id != "coord_profile":
+            assert answer["response_action"] == "errors", (callback_id, answer)
+    assert bot.db["drills"].count == 0 and bot.db["rota"].count == 0
