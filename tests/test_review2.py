@@ -155,3 +155,16 @@ def test_forged_form_values_of_the_wrong_shape_are_refused_not_a_crash(bot):
         if callback_id != "coord_profile":
             assert answer["response_action"] == "errors", (callback_id, answer)
     assert bot.db["drills"].count == 0 and bot.db["rota"].count == 0
+
+
+def test_a_drill_goes_only_to_people_not_to_a_channel_id_forged_into_its_people(bot):
+    """Test the net took any string as a person: a forged "CGENERAL" got the TEST message and its "I'm on it"
+    posted in #general, and counted as a person "not reached"."""
+    bot.make_coordinator("UANA")
+    status, answer = submit_state(bot, "UANA", "drill_form", {
+        "people": {"value": {"type": "multi_users_select", "selected_users": ["CGENERAL", "<!channel>"]}},
+        "paths": {"value": {"type": "checkboxes", "selected_options": [{"value": "dm"}]}}})
+    assert status == 200 and answer["response_action"] == "errors"
+    assert bot.db["drills"].count == 0
+    bot.settle()
+    assert not [c for c in bot.fake.calls_to("chat.postMessage") if c.params.get("channel") in ("CGENERAL", "<!channel>")]
