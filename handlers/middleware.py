@@ -54,8 +54,9 @@ def flatten_state(values: dict) -> dict[str, object]:
                 form[block_id] = _text(state.get("selected_time"))
             elif kind == "file_input":
                 form[block_id] = _texts(state.get("files"), "id")
-            else:
-                form[block_id] = _text(state.get("value"))
+            else:  # a text; a list of strings is kept as such (the tests' shorthand for a multi-select)
+                value = state.get("value")
+                form[block_id] = _texts(value) if isinstance(value, list) else _text(value)
     return form
 
 
