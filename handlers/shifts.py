@@ -165,7 +165,7 @@ def cancel_button(kit: Kit, shift: Shift, *, people: int, label: str = "Cancel s
 
 
 # Blocks other surfaces add to a shift's Details, after its words: fn(kit, shift, role) -> blocks.
-DETAILS_EXTRAS: list[Callable[[Kit, Shift, Role], list[Block]]] = []
+DETAILS_EXTRAS: list[Callable[[Kit, Shift, Role, bool], list[Block]]] = []
 # Buttons other surfaces add to the coordinators' row of a shift's Details (after Cancel): fn(kit, shift) -> buttons.
 DETAILS_COORDINATOR_BUTTONS: list[Callable[[Kit, Shift], list[bk.ButtonElement]]] = []
 
@@ -185,8 +185,8 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
                                        show_sos=role >= Role.COORDINATOR or on_team)))
     if actor is not None and not on_team and not shift.cancelled and not shift.started(kit.services.now()):
         parts += locked_parts(kit, actor, shift)
-    for extra in DETAILS_EXTRAS:
-        parts += extra(kit, shift, role)
+    for extra in DETAILS_EXTRAS:  # the reader may be on the team unless known not to be (a duress SOS hides from it)
+        parts += extra(kit, shift, role, on_team or actor is None)
     parts += hs.details_parts(kit, shift, reader=actor)
     if role >= Role.COORDINATOR:
         value = str(shift.id)
