@@ -16,6 +16,7 @@ from handlers.kit import Kit, tell
 from handlers.notify import gate, notice
 from outreach import drills, phones
 from outreach.roles import Role
+from outreach.shifts import USER_ID
 from outreach.store import from_iso
 
 PATH_NAMES = {"channel": "Coordinators' channel", "dm": "DMs", "sms": "SMS", "call": "Calls"}
@@ -215,7 +216,7 @@ def register(app: App, kit: Kit) -> None:
         if context["role"] < Role.COORDINATOR:
             ack(response_action="errors", errors={"people": kit.render("drill/form.j2", part="not_allowed")})
             return
-        people = [u for u in form.get("people") or [] if isinstance(u, str) and u]
+        people = [u for u in form.get("people") or [] if isinstance(u, str) and USER_ID.match(u)]  # no channel
         paths = [p for p in form.get("paths") or [] if p in paths_open(kit)]
         if not people or len(people) > drills.LIMIT:
             ack(response_action="errors", errors={"people": kit.render("drill/form.j2", part="people",

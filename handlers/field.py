@@ -111,9 +111,10 @@ def word_view(kit: Kit, *, have: bool) -> dict:
         bk.text_input("word", "Your duress word", max_length=duress.MAX_LENGTH)])
 
 
-def details_duress(kit: Kit, shift: sh.Shift, role: Role) -> list[Block]:
-    """In a shift's Details, for coordinators only: its duress SOS (the team's Details never show one)."""
-    if role < Role.COORDINATOR:
+def details_duress(kit: Kit, shift: sh.Shift, role: Role, on_team: bool = True) -> list[Block]:
+    """In a shift's Details, for coordinators not `on_team` only: its duress SOS (the team's Details never show one,
+    a coordinator's on the team included)."""
+    if role < Role.COORDINATOR or on_team:
         return []
     items = [i for i in sos.of_shift(kit.services.store, shift.id, duress=True) if i.duress]
     return [bk.context(kit.render("field/duress.j2", part="details", items=items, tz=shift.tz))] if items else []

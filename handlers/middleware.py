@@ -17,8 +17,22 @@ from outreach.roles import Role
 log = logging.getLogger("outreach.requests")
 
 
+def _text(value: object) -> str | None:
+    """A value as Slack sends it (a string), else None: a forged number, list or object is no answer."""
+    return value if isinstance(value, str) else None
+
+
+def _texts(items: object, key: str | None = None) -> list[str]:
+    """The strings of a list (each item's `key` for a list of objects); [] for anything else."""
+    if not isinstance(items, list):
+        return []
+    values = [(i.get(key) if isinstance(i, dict) else None) if key else i for i in items]
+    return [v for v in values if isinstance(v, str)]
+
+
 def flatten_state(values: dict) -> dict[str, object]:
-    """Turn a view's state.values into {block_id: value} for each input's `value` action."""
+    """Turn a view's state.values into {block_id: value} for each input's `value` action: a string (or None), or
+    a list of strings, whatever shape a forged payload gives them."""
     form: dict[str, object] = {}
     for block_id, inputs in (values or {}).items():
         for state in (inputs or {}).values():
@@ -27,21 +41,22 @@ def flatten_state(values: dict) -> dict[str, object]:
             kind = state.get("type")
             if kind in ("static_select", "radio_buttons"):
                 picked = state.get("selected_option")
-                form[block_id] = picked.get("value") if picked else None
+                form[block_id] = _text(picked.get("value")) if isinstance(picked, dict) else None
             elif kind in ("multi_static_select", "checkboxes"):
-                form[block_id] = [o.get("value") for o in state.get("selected_options") or []]
+                form[block_id] = _texts(state.get("selected_options"), "value")
             elif kind == "users_select":
-                form[block_id] = state.get("selected_user")
+                form[block_id] = _text(state.get("selected_user"))
             elif kind == "multi_users_select":
-                form[block_id] = list(state.get("selected_users") or [])
+                form[block_id] = _texts(state.get("selected_users"))
             elif kind == "datepicker":
-                form[block_id] = state.get("selected_date")
+                form[block_id] = _text(state.get("selected_date"))
             elif kind == "timepicker":
-                form[block_id] = state.get("selected_time")
+                form[block_id] = _text(state.get("selected_time"))
             elif kind == "file_input":
-                form[block_id] = [f.get("id") for f in state.get("files") or [] if isinstance(f, dict)]
-            else:
-                form[block_id] = state.get("value")
+                form[block_id] = _texts(state.get("files"), "id")
+            else:  # a text; a list of strings is kept as such (the tests' shorthand for a multi-select)
+                value = state.get("value")
+                form[block_id] = _texts(value) if isinstance(value, list) else _text(value)
     return form
 
 

@@ -36,8 +36,9 @@ MODAL_REFRESHERS: list[Callable[[Kit, WebClient, dict, str, str], bool]] = []
 # Buttons other surfaces add beside a shift's own for one reader (Find cover, Tell me if a place opens):
 # fn(kit, reader, shift loaded for that reader, the value the shift's buttons carry) -> buttons.
 SHIFT_BUTTONS: list[Callable[[Kit, str, Shift, str], list[ButtonElement]]] = []
-# Blocks other surfaces add to a shift's Details, after its words: fn(kit, shift, role) -> blocks.
-DETAILS_EXTRAS: list[Callable[[Kit, Shift, Role], list[Block]]] = []
+# Blocks other surfaces add to a shift's Details, after its words: fn(kit, shift, role, whether the reader may be
+# on its team: a duress SOS hides from the team) -> blocks.
+DETAILS_EXTRAS: list[Callable[[Kit, Shift, Role, bool], list[Block]]] = []
 # Buttons other surfaces add to the coordinators' row of a shift's Details (after Cancel): fn(kit, shift) -> buttons.
 DETAILS_COORDINATOR_BUTTONS: list[Callable[[Kit, Shift], list[ButtonElement]]] = []
 # Who saves a new shift's form that chose a repeat (handlers/series.py), after the modal closed:

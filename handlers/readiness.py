@@ -460,7 +460,7 @@ def contact_words(kit: Kit, state: Readiness | None) -> Markup | None:
     return Markup(kit.render("readiness/contact.j2", d=item.detail, passed=item.passed))
 
 
-def details_contact(kit: Kit, shift: Shift, role: Role) -> list[Block]:
+def details_contact(kit: Kit, shift: Shift, role: Role, *_: object) -> list[Block]:
     """In a shift's Details: the night's law enforcement contact, when its checklist asks for one."""
     if shift.cancelled:
         return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -48,8 +49,9 @@ def check_out(kit: Kit, actor: str, number: int, *, typed: str | None = None) ->
                             coordinator_channel=settings.coordinator_channel, coordinators=coordinators,
                             texted=texted,
                             call_after=settings.call_after if settings.twilio_from else None)
-    if done.sos_id is not None:
-        kit.notifier.flush(urgent=True)  # the coordinators' DMs at once, as an SOS's
+    if done.sos_id is not None:  # the coordinators' DMs at once, as an SOS's, but beside the member's answer: an
+        # answer that waited on Slack (late, or never within Twilio's 15 s) would tell whoever holds their phone
+        threading.Thread(target=kit.notifier.flush, kwargs={"urgent": True}, name="duress", daemon=True).start()
     return done.result
 
 
@@ -481,9 +483,11 @@ def details_team_row(kit: Kit, shift: Shift, role: Role) -> list:
     return [bk.actions(*buttons, block_id=f"team_safety:{shift.id}")] if buttons else []
 
 
-def details_extra(kit: Kit, shift: Shift, role: Role) -> list:
-    """What a shift's Details shows of safety: the escalation timeline, and the team buttons for coordinators."""
-    return timeline_blocks(kit, shift, private=role >= Role.COORDINATOR) + details_team_row(kit, shift, role)
+def details_extra(kit: Kit, shift: Shift, role: Role, on_team: bool = True) -> list:
+    """What a shift's Details shows of safety: the escalation timeline (a duress SOS's steps for coordinators not
+    `on_team` only), and the team buttons for coordinators."""
+    return (timeline_blocks(kit, shift, private=role >= Role.COORDINATOR and not on_team)
+            + details_team_row(kit, shift, role))
 
 
 def checkout_form(kit: Kit, shift: Shift, *, where: dict) -> dict:

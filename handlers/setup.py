@@ -38,6 +38,9 @@ from outreach.roles import Role
 log = logging.getLogger(__name__)
 
 MAX_CSV_BYTES = 1_000_000
+# Rows imported from the modal: its answer is due within Slack's 3 s, and the import holds the write lock
+# (every SOS press waits on it); a larger directory goes through `python bot.py import-partners`.
+MAX_CSV_ROWS = 500
 ERRORS_SHOWN = 10
 # The button of each item: its action and label.
 BUTTONS = {
@@ -212,6 +215,10 @@ def import_file(kit: Kit, client: WebClient, file_id: str, *, actor: str) -> tup
     """Import partners from a shared CSV file: (whether any were imported, what to tell the person)."""
     services = kit.services
     name, text, problem = read_file(kit, client, file_id)
+    rows = sum(1 for line in text.splitlines() if line.strip()) - 1  # the header aside (a cell on two lines counts twice)
+    if problem is None and rows > MAX_CSV_ROWS:
+        problem = (f"it has {rows} rows; this form imports at most {MAX_CSV_ROWS} (import a larger file with "
+                   "`python bot.py import-partners`)")
     if problem is not None:
         return False, kit.render("setup/partners.j2", part="unreadable", file=name or "the file", reason=problem)
     today = services.now().astimezone(services.settings.zone).date()

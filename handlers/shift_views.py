@@ -168,8 +168,8 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
                                        show_sos=role >= Role.COORDINATOR or on_team)))
     if actor is not None and not on_team and not shift.cancelled and not shift.started(kit.services.now()):
         parts += locked_parts(kit, actor, shift)
-    for extra in points.DETAILS_EXTRAS:
-        parts += extra(kit, shift, role)
+    for extra in points.DETAILS_EXTRAS:  # the reader may be on the team unless known not to be (a duress SOS hides from it)
+        parts += extra(kit, shift, role, on_team or actor is None)
     parts += hs.details_parts(kit, shift, reader=actor)
     if role >= Role.COORDINATOR:
         value = str(shift.id)

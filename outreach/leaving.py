@@ -1,6 +1,6 @@
 """Someone who leaves the workspace (Slack deactivates them: a `user_change` with `deleted`, or the directory's
-daily look-up seeing it): they leave the on-call rota and the nights they took, lose their alert phone and
-their coordinator role, and stop being the lead of future shifts (and of the series that make them). The
+daily look-up seeing it): they leave the on-call rota and the nights they took, lose their alert phone (and duress word)
+and their coordinator role, and stop being the lead of future shifts (and of the series that make them). The
 coordinators are told in one message what that leaves uncovered: the rota's nights with nobody on call, and
 the future shifts without a lead. A second notice of the same leaving finds nothing to do and says nothing.
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from outreach import outbox, phones, rota
+from outreach import duress, outbox, phones, rota
 from outreach.settings import Settings
 from outreach.store import Store, iso
 
@@ -40,6 +40,7 @@ def leave(store: Store, settings: Settings, *, user: str, coordinators: list[str
     with store.write() as db:
         in_rota, dropped = rota.remove_person(db, user, now=now, settings=settings)
         phone = phones.remove(store, user=user)
+        duress.remove(store, user=user)  # kept no longer than needed; never said to anyone (nobody knows it was set)
         coordinator = db.execute("DELETE FROM roles WHERE user_id = ?", [user]).rowcount == 1
         if coordinator:
             store.audit(db, actor="slack", action="role.volunteer", subject=f"user:{user}", detail={"left": True})

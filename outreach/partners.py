@@ -303,7 +303,13 @@ def import_csv(
     rows: list[tuple[int, dict]] = []
     with store.write() as db:
         seen: dict[str, int] = {}
-        for row in reader:
+        while True:
+            try:
+                row = next(reader, None)
+            except csv.Error:  # a cell over the csv module's 128 KB limit: say where, never crash
+                return ImportReport([(reader.line_num + 1, "a cell is too long to read (or a quote is not closed)")])
+            if row is None:
+                break
             line = reader.line_num
             cells = {k: _unguard((v or "").strip()) for k, v in row.items() if isinstance(k, str)}
             if not any(cells.values()):

@@ -267,10 +267,12 @@ def sent_at(db: Database, key: str) -> datetime | None:
 
 
 def open_alarms(db: Database, user: str) -> list[int]:
-    """The shifts whose alarm this person was texted or called about and which nobody has taken on yet."""
+    """The shifts whose alarm this person was texted or called about and which nobody has taken on yet (a shift's
+    start, texted to its members, is no alarm: it would offer them "reply 1" for their own shift's)."""
     shifts = [int(r["s"]) for r in db.query(
         "SELECT DISTINCT json_extract(context, '$.shift_id') AS s FROM notifications WHERE channel IN (?, ?) "
-        "AND json_extract(context, '$.shift_id') IS NOT NULL ORDER BY s", [f"sms:{user}", f"call:{user}"])]
+        "AND template != 'safety/start_sms' AND json_extract(context, '$.shift_id') IS NOT NULL ORDER BY s",
+        [f"sms:{user}", f"call:{user}"])]
     return [s for s in shifts if db.execute(
         "SELECT 1 FROM sos WHERE shift_id = ? AND acked_at IS NULL UNION ALL SELECT 1 FROM escalations "
         "WHERE shift_id = ? AND acked_at IS NULL AND expired_at IS NULL LIMIT 1", [s, s]).fetchone()]

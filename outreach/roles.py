@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from enum import IntEnum
 
-from outreach import outbox
+from outreach import outbox, rota
 from outreach.store import Store, iso
 
 MAX_USERS = 500
@@ -62,5 +63,8 @@ def set_role(store: Store, *, actor: str, user_id: str, role: str) -> bool:
             if not current:
                 return False
             db.execute("DELETE FROM roles WHERE user_id = ?", [user_id])
+            # no longer on call either (else still texted every SOS and allowed to take any alert on); from two
+            # days back in UTC, which covers tonight's night in any zone and at any hand-over time
+            rota.drop_person(db, user_id, since=now.date() - timedelta(days=2))
         store.audit(db, actor=actor, action=f"role.{role}", subject=f"user:{user_id}")
     return True

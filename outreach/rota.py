@@ -248,13 +248,18 @@ def take_night(store: Store, settings: Settings, *, actor: str, night_text: str 
 def remove_person(db: Database, user: str, *, now: datetime, settings: Settings) -> tuple[bool, int]:
     """Inside the caller's transaction: empty a person's places in the rota and drop the nights they took from
     tonight on; (whether they were in the rota, how many nights taken were dropped)."""
+    return drop_person(db, user, since=night_of(now, settings))
+
+
+def drop_person(db: Database, user: str, *, since: date) -> tuple[bool, int]:
+    """`remove_person` from the night `since` on (also for someone no longer a coordinator: outreach/roles.py)."""
     rota = get(db)
     in_rota = rota is not None and user in rota.people
     if rota is not None and in_rota:
         db.execute("UPDATE rota SET people = ? WHERE id = 1",
                    [json.dumps([None if p == user else p for p in rota.people])])
     dropped = db.execute("DELETE FROM rota_overrides WHERE user_id = ? AND night >= ?",
-                         [user, night_of(now, settings).isoformat()]).rowcount
+                         [user, since.isoformat()]).rowcount
     return in_rota, dropped
 
 
