@@ -9,6 +9,7 @@ Each modal calls the domain function its typed command calls (`train`, `role`, `
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -241,188 +242,208 @@ def _value(body: dict) -> str:
     return str(((body.get("actions") or [{}])[0]).get("value") or "")
 
 
+def _refuse(kit: Kit, body: dict, respond: Respond, client: WebClient, actor: str, needed: Role, what: str) -> None:
+    """A tap on a button this person may not use (a forged or stale view): say why, only to them."""
+    tell(body, respond, client, actor, kit.render("common/not_allowed.j2", needed=needed.label, what=what))
+
+
+def _refused_form(kit: Kit, ack: Ack, field: str, needed: Role, what: str) -> None:
+    ack(response_action="errors", errors={field: kit.render("common/not_allowed.j2", needed=needed.label,
+                                                             what=what)})
+
+
+# The buttons that open a modal: action id -> (who may, what a refusal names, the modal for the actor).
+OPENERS: dict[str, tuple[Role, str, Callable[[Kit, str], dict]]] = {
+    "coord_train_open": (Role.COORDINATOR, "Record training", lambda kit, actor: train_view(kit)),
+    "coord_role_open": (Role.ADMIN, "Make coordinator", lambda kit, actor: role_view(kit)),
+    "coord_report_open": (Role.COORDINATOR, "Report", lambda kit, actor: report_view(kit)),
+    "coord_export_open": (Role.COORDINATOR, "Export", lambda kit, actor: report_view(kit, export=True)),
+    "coord_profile_open": (Role.VOLUNTEER, "My profile", lambda kit, actor: profile_view(kit, actor)),
+}
+
+
+def on_open(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    """One of the OPENERS tapped: its modal, for those who may use it."""
+    needed, what, view = OPENERS[action["action_id"]]
+    if context["role"] < needed:
+        _refuse(kit, body, respond, client, context["actor"], needed, what)
+        return
+    open_modal(body, client, view(kit, context["actor"]))
+
+
+def on_every_open(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    services = kit.services
+    if context["role"] < Role.COORDINATOR:
+        _refuse(kit, body, respond, client, context["actor"], Role.COORDINATOR, "Check-ins")
+        return
+    number = parse_number(_value(body))
+    shift = sh.load_shift(services.store, number) if number is not None else None
+    if shift is None:
+        tell(body, respond, client, context["actor"], kit.render("shifts/unavailable.j2", number=number, shift=None))
+        return
+    open_modal(body, client, every_view(kit, shift))
+
+
+def on_train(kit: Kit, ack: Ack, body: dict, context: BoltContext) -> None:
+    services = kit.services
+    if context["role"] < Role.COORDINATOR:
+        _refused_form(kit, ack, "people", Role.COORDINATOR, "Record training")
+        return
+    form = context.get("form") or {}
+    people = [u for u in (form.get("people") or []) if isinstance(u, str) and USER_ID.match(u)]
+    training = services.catalog.training(str(form.get("training") or ""))
+    errors: dict[str, str] = {}
+    if not people:
+        errors["people"] = kit.render("coord/train.j2", part="no_people")
+    if training is None:
+        errors["training"] = kit.render("coord/train.j2", part="no_training")
+    try:
+        completed_on = date.fromisoformat(str(form.get("completed_on") or ""))
+    except ValueError:
+        completed_on = None
+    today = _today(kit)
+    if completed_on is None or completed_on > today or completed_on.year < 2000:
+        errors["completed_on"] = kit.render("coord/train.j2", part="bad_date", today=today)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    assert training is not None and completed_on is not None
+    expires_on = tr.valid_until(training, completed_on)
+    if expires_on is not None and expires_on < today:
+        ack(response_action="errors", errors={"completed_on": kit.render(
+            "coord/train.j2", part="lapsed", expires_on=expires_on, training=training.name)})
+        return
+    records = tr.record_trainings(services.store, actor=context["actor"], user_ids=people, training=training,
+                                  completed_on=completed_on, expires_on=None, request_key=bk.submission_key(body))
+    if records is None:  # the same form sent again: recorded the first time
+        ack()
+        return
+    ack(response_action="update", view=_done("Record training", "coord_train_done", kit.render(
+        "coord/train.j2", part="done", records=records, training=training.name)))
+    kit.notifier.flush(prefix="trained:")
+
+
+def on_role(kit: Kit, ack: Ack, context: BoltContext) -> None:
+    services = kit.services
+    if context["role"] < Role.ADMIN:
+        _refused_form(kit, ack, "person", Role.ADMIN, "Make coordinator")
+        return
+    form = context.get("form") or {}
+    user, role = str(form.get("person") or ""), str(form.get("role") or "")
+    problem = None
+    if not USER_ID.match(user):
+        problem = "no_person"
+    elif user in services.settings.admins:
+        problem = "admin"
+    elif role not in ("coordinator", "volunteer"):
+        problem = "no_role"
+    elif (services.role(user) >= Role.COORDINATOR) == (role == "coordinator"):
+        problem = "already"
+    if problem:
+        ack(response_action="errors", errors={"role" if problem == "no_role" else "person": kit.render(
+            "coord/role.j2", part=problem, user=user, role=role)})
+        return
+    ack(response_action="update", view=role_confirm_view(kit, user, role))
+
+
+def on_role_confirm(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
+    services = kit.services
+    meta = context.get("meta") or {}
+    user, role = str(meta.get("user") or ""), str(meta.get("role") or "")
+    if context["role"] < Role.ADMIN or not USER_ID.match(user) or role not in ("coordinator", "volunteer"):
+        ack(response_action="update", view=_done("Make coordinator", "coord_role_done", kit.render(
+            "common/not_allowed.j2", needed=Role.ADMIN.label, what="Make coordinator")))
+        return
+    admin = user in services.settings.admins
+    changed = not admin and roles.set_role(services.store, actor=context["actor"], user_id=user, role=role)
+    ack(response_action="update", view=_done("Make coordinator", "coord_role_done", kit.render(
+        "people/role.j2", user=user, role=role, changed=changed, admin=admin)))
+    if changed:
+        kit.notifier.flush(prefix=f"coordinator:{user}:")
+        points.publish_home(kit, client, user)  # their App Home gains (or loses) the coordinators' buttons
+        points.publish_home(kit, client, context["actor"])  # the admin's setup checklist counts them
+
+
+def on_report(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    if context["role"] < Role.COORDINATOR:
+        _refused_form(kit, ack, "period", Role.COORDINATOR, "Report")
+        return
+    form = context.get("form") or {}
+    picked = str(form.get("period") or "")
+    typed = picked
+    if picked == CUSTOM:
+        first, last = form.get("first"), form.get("last")
+        if not first or not last:
+            ack(response_action="errors", errors={"first" if not first else "last": kit.render(
+                "coord/report.j2", part="custom")})
+            return
+        typed = f"{first}..{last}"
+    period, problem = rp.read_period(typed, today=_today(kit))
+    formats = {f for f in (form.get("formats") or []) if f in reports.FORMATS}
+    if period is None or not formats:
+        ack(response_action="errors", errors={"last" if picked == CUSTOM else "period": str(problem)}
+            if period is None else {"formats": kit.render("coord/report.j2", part="no_format")})
+        return
+    where = reports.destination(kit, None)
+    note = kit.render("coord/report.j2", part="sending", formats=sorted(formats), channel=where, period=period)
+    ack(response_action="update", view=_done("Report", "coord_report_done", note))
+    if not where:
+        return
+    report = reports.build(kit, period) if formats & {"pdf", "xlsx"} else None
+    sent = reports.send_files(kit, client, period, where=where, formats=formats, report=report)
+    text = kit.render("coord/report.j2", part="sent" if sent else "failed", formats=sorted(formats),
+                      channel=where, period=period)
+    if report is not None:
+        text += "\n\n" + reports.report_text(kit, period, report)
+    view_id = (body.get("view") or {}).get("id")
+    try:
+        client.views_update(view_id=view_id, view=_done("Report", "coord_report_done", text))
+    except Exception:  # closed meanwhile: the files are in the channel all the same
+        log.info("the report modal was closed before its figures were shown")
+
+
+def on_profile(kit: Kit, ack: Ack, context: BoltContext) -> None:
+    services = kit.services
+    form = context.get("form") or {}
+    known = {x.id for x in services.catalog.languages}
+    picked = [x for x in (form.get("languages") or []) if x in known]
+    rd.set_languages(services.store, user_id=context["actor"], languages=picked)
+    with services.store.read() as db:
+        languages = rd.languages_of(db, context["actor"])
+    ack(response_action="update", view=_done("My profile", "coord_profile_done", kit.render(
+        "coord/profile.j2", part="saved", languages=languages)))
+
+
+def on_every(kit: Kit, ack: Ack, context: BoltContext) -> None:
+    services = kit.services
+    if context["role"] < Role.COORDINATOR:
+        _refused_form(kit, ack, "minutes", Role.COORDINATOR, "Check-ins")
+        return
+    number = parse_number(str((context.get("meta") or {}).get("shift_id", "")))
+    minutes = parse_number(str((context.get("form") or {}).get("minutes") or "").strip())
+    if number is None or minutes is None:
+        ack(response_action="errors", errors={"minutes": result_text(kit, "every", "bad_interval", number or 0)})
+        return
+    outcome, _ = safety.set_every(services.store, shift_id=number, minutes=minutes, actor=context["actor"])
+    text = result_text(kit, "every", outcome, number, minutes=minutes)
+    if outcome != "done":
+        ack(response_action="errors", errors={"minutes": text})
+        return
+    ack(response_action="update", view=_done("Check-ins", "coord_every_done", text))
+
+
 def register(app: App, kit: Kit) -> None:
     """Wire the buttons and their modals, and the listeners that tell leads what concerns them."""
-    services = kit.services
     points.add(points.HOME_SECTIONS, home_section)
     points.add(points.DETAILS_COORDINATOR_BUTTONS, every_button)
-
-    def refuse(body: dict, respond: Respond, client: WebClient, actor: str, needed: Role, what: str) -> None:
-        """A tap on a button this person may not use (a forged or stale view): say why, only to them."""
-        tell(body, respond, client, actor, kit.render("common/not_allowed.j2", needed=needed.label, what=what))
-
-    def opener(action_id: str, needed: Role, what: str, view: object) -> None:
-        @kit.later(app.action(action_id))
-        def on_open(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-            if context["role"] < needed:
-                refuse(body, respond, client, context["actor"], needed, what)
-                return
-            open_modal(body, client, view(context["actor"]))  # type: ignore[operator]
-
-        on_open.__name__ = f"on_{action_id}"
-
-    opener("coord_train_open", Role.COORDINATOR, "Record training", lambda actor: train_view(kit))
-    opener("coord_role_open", Role.ADMIN, "Make coordinator", lambda actor: role_view(kit))
-    opener("coord_report_open", Role.COORDINATOR, "Report", lambda actor: report_view(kit))
-    opener("coord_export_open", Role.COORDINATOR, "Export", lambda actor: report_view(kit, export=True))
-    opener("coord_profile_open", Role.VOLUNTEER, "My profile", lambda actor: profile_view(kit, actor))
-
-    @kit.later(app.action("coord_every_open"))
-    def on_every_open(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        if context["role"] < Role.COORDINATOR:
-            refuse(body, respond, client, context["actor"], Role.COORDINATOR, "Check-ins")
-            return
-        number = parse_number(_value(body))
-        shift = sh.load_shift(services.store, number) if number is not None else None
-        if shift is None:
-            tell(body, respond, client, context["actor"], kit.render("shifts/unavailable.j2", number=number, shift=None))
-            return
-        open_modal(body, client, every_view(kit, shift))
-
-    def refused_form(ack: Ack, field: str, needed: Role, what: str) -> None:
-        ack(response_action="errors", errors={field: kit.render("common/not_allowed.j2", needed=needed.label,
-                                                                 what=what)})
-
-    @kit.form(app.view(TRAIN))
-    def on_train(ack: Ack, body: dict, context: BoltContext) -> None:
-        if context["role"] < Role.COORDINATOR:
-            refused_form(ack, "people", Role.COORDINATOR, "Record training")
-            return
-        form = context.get("form") or {}
-        people = [u for u in (form.get("people") or []) if isinstance(u, str) and USER_ID.match(u)]
-        training = services.catalog.training(str(form.get("training") or ""))
-        errors: dict[str, str] = {}
-        if not people:
-            errors["people"] = kit.render("coord/train.j2", part="no_people")
-        if training is None:
-            errors["training"] = kit.render("coord/train.j2", part="no_training")
-        try:
-            completed_on = date.fromisoformat(str(form.get("completed_on") or ""))
-        except ValueError:
-            completed_on = None
-        today = _today(kit)
-        if completed_on is None or completed_on > today or completed_on.year < 2000:
-            errors["completed_on"] = kit.render("coord/train.j2", part="bad_date", today=today)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        assert training is not None and completed_on is not None
-        expires_on = tr.valid_until(training, completed_on)
-        if expires_on is not None and expires_on < today:
-            ack(response_action="errors", errors={"completed_on": kit.render(
-                "coord/train.j2", part="lapsed", expires_on=expires_on, training=training.name)})
-            return
-        records = tr.record_trainings(services.store, actor=context["actor"], user_ids=people, training=training,
-                                      completed_on=completed_on, expires_on=None, request_key=bk.submission_key(body))
-        if records is None:  # the same form sent again: recorded the first time
-            ack()
-            return
-        ack(response_action="update", view=_done("Record training", "coord_train_done", kit.render(
-            "coord/train.j2", part="done", records=records, training=training.name)))
-        kit.notifier.flush(prefix="trained:")
-
-    @kit.form(app.view(ROLE))
-    def on_role(ack: Ack, context: BoltContext) -> None:
-        if context["role"] < Role.ADMIN:
-            refused_form(ack, "person", Role.ADMIN, "Make coordinator")
-            return
-        form = context.get("form") or {}
-        user, role = str(form.get("person") or ""), str(form.get("role") or "")
-        problem = None
-        if not USER_ID.match(user):
-            problem = "no_person"
-        elif user in services.settings.admins:
-            problem = "admin"
-        elif role not in ("coordinator", "volunteer"):
-            problem = "no_role"
-        elif (services.role(user) >= Role.COORDINATOR) == (role == "coordinator"):
-            problem = "already"
-        if problem:
-            ack(response_action="errors", errors={"role" if problem == "no_role" else "person": kit.render(
-                "coord/role.j2", part=problem, user=user, role=role)})
-            return
-        ack(response_action="update", view=role_confirm_view(kit, user, role))
-
-    @kit.form(app.view(ROLE_CONFIRM))
-    def on_role_confirm(ack: Ack, context: BoltContext, client: WebClient) -> None:
-        meta = context.get("meta") or {}
-        user, role = str(meta.get("user") or ""), str(meta.get("role") or "")
-        if context["role"] < Role.ADMIN or not USER_ID.match(user) or role not in ("coordinator", "volunteer"):
-            ack(response_action="update", view=_done("Make coordinator", "coord_role_done", kit.render(
-                "common/not_allowed.j2", needed=Role.ADMIN.label, what="Make coordinator")))
-            return
-        admin = user in services.settings.admins
-        changed = not admin and roles.set_role(services.store, actor=context["actor"], user_id=user, role=role)
-        ack(response_action="update", view=_done("Make coordinator", "coord_role_done", kit.render(
-            "people/role.j2", user=user, role=role, changed=changed, admin=admin)))
-        if changed:
-            kit.notifier.flush(prefix=f"coordinator:{user}:")
-            points.publish_home(kit, client, user)  # their App Home gains (or loses) the coordinators' buttons
-            points.publish_home(kit, client, context["actor"])  # the admin's setup checklist counts them
-
-    @kit.form(app.view(REPORT))
-    def on_report(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        if context["role"] < Role.COORDINATOR:
-            refused_form(ack, "period", Role.COORDINATOR, "Report")
-            return
-        form = context.get("form") or {}
-        picked = str(form.get("period") or "")
-        typed = picked
-        if picked == CUSTOM:
-            first, last = form.get("first"), form.get("last")
-            if not first or not last:
-                ack(response_action="errors", errors={"first" if not first else "last": kit.render(
-                    "coord/report.j2", part="custom")})
-                return
-            typed = f"{first}..{last}"
-        period, problem = rp.read_period(typed, today=_today(kit))
-        formats = {f for f in (form.get("formats") or []) if f in reports.FORMATS}
-        if period is None or not formats:
-            ack(response_action="errors", errors={"last" if picked == CUSTOM else "period": str(problem)}
-                if period is None else {"formats": kit.render("coord/report.j2", part="no_format")})
-            return
-        where = reports.destination(kit, None)
-        note = kit.render("coord/report.j2", part="sending", formats=sorted(formats), channel=where, period=period)
-        ack(response_action="update", view=_done("Report", "coord_report_done", note))
-        if not where:
-            return
-        report = reports.build(kit, period) if formats & {"pdf", "xlsx"} else None
-        sent = reports.send_files(kit, client, period, where=where, formats=formats, report=report)
-        text = kit.render("coord/report.j2", part="sent" if sent else "failed", formats=sorted(formats),
-                          channel=where, period=period)
-        if report is not None:
-            text += "\n\n" + reports.report_text(kit, period, report)
-        view_id = (body.get("view") or {}).get("id")
-        try:
-            client.views_update(view_id=view_id, view=_done("Report", "coord_report_done", text))
-        except Exception:  # closed meanwhile: the files are in the channel all the same
-            log.info("the report modal was closed before its figures were shown")
-
-    @kit.form(app.view(PROFILE))
-    def on_profile(ack: Ack, context: BoltContext) -> None:
-        form = context.get("form") or {}
-        known = {x.id for x in services.catalog.languages}
-        picked = [x for x in (form.get("languages") or []) if x in known]
-        rd.set_languages(services.store, user_id=context["actor"], languages=picked)
-        with services.store.read() as db:
-            languages = rd.languages_of(db, context["actor"])
-        ack(response_action="update", view=_done("My profile", "coord_profile_done", kit.render(
-            "coord/profile.j2", part="saved", languages=languages)))
-
-    @kit.form(app.view(EVERY))
-    def on_every(ack: Ack, context: BoltContext) -> None:
-        if context["role"] < Role.COORDINATOR:
-            refused_form(ack, "minutes", Role.COORDINATOR, "Check-ins")
-            return
-        number = parse_number(str((context.get("meta") or {}).get("shift_id", "")))
-        minutes = parse_number(str((context.get("form") or {}).get("minutes") or "").strip())
-        if number is None or minutes is None:
-            ack(response_action="errors", errors={"minutes": result_text(kit, "every", "bad_interval", number or 0)})
-            return
-        outcome, _ = safety.set_every(services.store, shift_id=number, minutes=minutes, actor=context["actor"])
-        text = result_text(kit, "every", outcome, number, minutes=minutes)
-        if outcome != "done":
-            ack(response_action="errors", errors={"minutes": text})
-            return
-        ack(response_action="update", view=_done("Check-ins", "coord_every_done", text))
-
+    kit.wire(app, actions={
+        **dict.fromkeys(OPENERS, on_open),
+        "coord_every_open": on_every_open,
+    }, forms={
+        TRAIN: on_train,
+        ROLE: on_role,
+        ROLE_CONFIRM: on_role_confirm,
+        REPORT: on_report,
+        PROFILE: on_profile,
+        EVERY: on_every,
+    })

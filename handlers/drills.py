@@ -182,6 +182,57 @@ def voice_reply(kit: Kit, call_sid: str, digits: str) -> str | None:
 # ---------------------------------------------------------------- wiring
 
 
+def _refused(kit: Kit, client: WebClient, actor: str) -> None:
+    client.chat_postMessage(channel=actor, text=kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label,
+                                                           what="Test the net"))
+
+
+def on_open(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    if context["role"] < Role.COORDINATOR:
+        _refused(kit, client, context["actor"])
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=drill_view(kit))
+
+
+def on_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    services = kit.services
+    form = context.get("form") or {}
+    if context["role"] < Role.COORDINATOR:
+        ack(response_action="errors", errors={"people": kit.render("drill/form.j2", part="not_allowed")})
+        return
+    people = [u for u in form.get("people") or [] if isinstance(u, str) and USER_ID.match(u)]  # no channel
+    paths = [p for p in form.get("paths") or [] if p in paths_open(kit)]
+    if not people or len(people) > drills.LIMIT:
+        ack(response_action="errors", errors={"people": kit.render("drill/form.j2", part="people",
+                                                                   limit=drills.LIMIT)})
+        return
+    if not paths:
+        ack(response_action="errors", errors={"paths": kit.render("drill/form.j2", part="paths")})
+        return
+    ack()
+    settings = services.settings
+    drills.start(services.store, by=context["actor"], people=people, paths=paths,
+                 channel=settings.coordinator_channel, request_key=bk.submission_key(body),
+                 texts=settings.twilio, call_after=settings.call_after if settings.twilio_from else None)
+    kit.notifier.flush(prefix="drill:")
+    points.publish_home(kit, client, context["actor"])
+
+
+def on_take(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    services = kit.services
+    drill_id, _, how = str(action.get("value") or "").partition(":")
+    if not drill_id.isdigit():
+        return
+    actor = context["actor"]
+    outcome, drill = drills.take(services.store, drill_id=int(drill_id), user=actor,
+                                 how=how if how in ("channel", "dm") else "dm")
+    kit.notifier.flush(prefix="update:drill:")
+    if outcome != "taken":
+        person = drill.person(actor) if drill else None
+        tell(body, respond, client, actor, kit.render(
+            "drill/answer.j2", outcome=outcome, took=took(person.after(drill.started_at)) if person and drill else ""))
+
+
 def register(app: App, kit: Kit) -> None:
     """The App Home button, the form, "I'm on it", the phone's answers, and the periodic jobs."""
 
@@ -198,51 +249,9 @@ def register(app: App, kit: Kit) -> None:
             kit.notifier.flush(background=True)
 
     kit.periodic.append(periodic)
-
-    def refused(client: WebClient, actor: str) -> None:
-        client.chat_postMessage(channel=actor, text=kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label,
-                                                               what="Test the net"))
-
-    @kit.later(app.action("drill_open"))
-    def on_open(body: dict, context: BoltContext, client: WebClient) -> None:
-        if context["role"] < Role.COORDINATOR:
-            refused(client, context["actor"])
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=drill_view(kit))
-
-    @kit.form(app.view("drill_form"))
-    def on_submit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        form = context.get("form") or {}
-        if context["role"] < Role.COORDINATOR:
-            ack(response_action="errors", errors={"people": kit.render("drill/form.j2", part="not_allowed")})
-            return
-        people = [u for u in form.get("people") or [] if isinstance(u, str) and USER_ID.match(u)]  # no channel
-        paths = [p for p in form.get("paths") or [] if p in paths_open(kit)]
-        if not people or len(people) > drills.LIMIT:
-            ack(response_action="errors", errors={"people": kit.render("drill/form.j2", part="people",
-                                                                       limit=drills.LIMIT)})
-            return
-        if not paths:
-            ack(response_action="errors", errors={"paths": kit.render("drill/form.j2", part="paths")})
-            return
-        ack()
-        settings = services.settings
-        drills.start(services.store, by=context["actor"], people=people, paths=paths,
-                     channel=settings.coordinator_channel, request_key=bk.submission_key(body),
-                     texts=settings.twilio, call_after=settings.call_after if settings.twilio_from else None)
-        kit.notifier.flush(prefix="drill:")
-        points.publish_home(kit, client, context["actor"])
-
-    @kit.later(app.action("drill_take"))
-    def on_take(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        drill_id, _, how = str(action.get("value") or "").partition(":")
-        if not drill_id.isdigit():
-            return
-        actor = context["actor"]
-        outcome, drill = drills.take(services.store, drill_id=int(drill_id), user=actor,
-                                     how=how if how in ("channel", "dm") else "dm")
-        kit.notifier.flush(prefix="update:drill:")
-        if outcome != "taken":
-            person = drill.person(actor) if drill else None
-            tell(body, respond, client, actor, kit.render(
-                "drill/answer.j2", outcome=outcome, took=took(person.after(drill.started_at)) if person and drill else ""))
+    kit.wire(app, actions={
+        "drill_open": on_open,
+        "drill_take": on_take,
+    }, forms={
+        "drill_form": on_submit,
+    })

@@ -17,6 +17,7 @@ import logging
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -231,95 +232,107 @@ def import_file(kit: Kit, client: WebClient, file_id: str, *, actor: str) -> tup
 # ---------------------------------------------------------------- Bolt wiring
 
 
+def _refuse(kit: Kit, client: WebClient, actor: str, what: str) -> None:
+    """A tap on the checklist by someone who is not an admin (a forged or stale home): say why, by DM."""
+    client.chat_postMessage(channel=actor, text=kit.render("common/not_allowed.j2", needed=Role.ADMIN.label,
+                                                           what=what))
+
+
+def _show(body: dict, client: WebClient, view: dict) -> None:
+    """Open an item's modal: in place of the Show setup modal when tapped there (Slack stacks only three)."""
+    shown = body.get("view") or {}
+    if shown.get("type") == "modal" and isinstance(shown.get("id"), str):
+        client.views_update(view_id=shown["id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _forbidden(kit: Kit, ack: Ack, context: BoltContext, field: str) -> bool:
+    """A submission by someone who is not an admin: refused inline (True), else False."""
+    if context["role"] >= Role.ADMIN:
+        return False
+    ack(response_action="errors", errors={field: kit.render("common/not_allowed.j2", needed=Role.ADMIN.label,
+                                                              what="Setup")})
+    return True
+
+
+# The checklist's buttons that open a modal: action id -> (what a refusal names, the modal for the actor).
+OPENERS: dict[str, tuple[str, Callable[[Kit, WebClient, str], dict]]] = {
+    "setup_show": ("Setup", lambda kit, client, actor: checklist_view(kit, client)),
+    "setup_channel": ("Setup", lambda kit, client, actor: channel_view(kit, client)),
+    "setup_trainings": ("Review trainings", lambda kit, client, actor: trainings_view(kit)),
+    "setup_hotlines": ("Review hotline card", lambda kit, client, actor: hotlines_view(kit)),
+    "setup_partners": ("Add partners", lambda kit, client, actor: partners_view(kit)),
+    "setup_first_shift": ("Plan a shift",
+                          lambda kit, client, actor: shift_views.shift_form(kit, channel=None, planner=actor)),
+}
+
+
+def on_open(kit: Kit, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+    """One of the OPENERS tapped: its modal, for an admin."""
+    what, build = OPENERS[action["action_id"]]
+    if context["role"] < Role.ADMIN:
+        _refuse(kit, client, context["actor"], what)
+        return
+    _show(body, client, build(kit, client, context["actor"]))
+
+
+def on_confirm(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    """The trainings or the hotline card reviewed: "Looks right" confirms the item."""
+    services = kit.services
+    if context["role"] < Role.ADMIN:
+        ack(response_action="update", view=bk.modal(title="Setup", callback_id="setup_done", blocks=[
+            bk.section(kit.render("common/not_allowed.j2", needed=Role.ADMIN.label, what="Setup"))]))
+        return
+    ack()
+    item = str((body.get("view") or {}).get("callback_id") or "").removeprefix("setup_")
+    su.confirm(services.store, item=item, actor=context["actor"], now=services.now())
+    points.publish_home(kit, client, context["actor"])
+
+
+def on_channel_check(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    if context["role"] < Role.ADMIN:
+        _refuse(kit, client, context["actor"], "Setup")
+        return
+    view = body.get("view") or {}
+    if isinstance(view.get("id"), str):
+        client.views_update(view_id=view["id"], view=channel_view(kit, client))
+    points.publish_home(kit, client, context["actor"])
+
+
+def on_partner_add(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    if context["role"] < Role.ADMIN:
+        _refuse(kit, client, context["actor"], "Add partners")
+        return
+    client.views_push(trigger_id=body["trigger_id"], view=partner_form(kit))
+
+
+def on_partners(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
+    if _forbidden(kit, ack, context, "csv"):
+        return
+    files = (context.get("form") or {}).get("csv")
+    file_id = next((f for f in files if isinstance(f, str) and f), None) if isinstance(files, list) else None
+    if file_id is None:
+        ack(response_action="errors", errors={"csv": "Choose a CSV file to import, or tap Done."})
+        return
+    imported, text = import_file(kit, client, file_id, actor=context["actor"])
+    if not imported:
+        ack(response_action="errors", errors={"csv": bk.clip(text, 2000)})
+        return
+    ack(response_action="update", view=partners_view(kit, note=text))
+    points.publish_home(kit, client, context["actor"])
+
+
 def register(app: App, kit: Kit) -> None:
     """Put the checklist at the top of admins' App Home; wire its buttons and modals."""
-    services = kit.services
     points.add(points.HOME_TOP, home_section)
 
-    def refuse(client: WebClient, actor: str, what: str) -> None:
-        """A tap on the checklist by someone who is not an admin (a forged or stale home): say why, by DM."""
-        client.chat_postMessage(channel=actor, text=kit.render("common/not_allowed.j2", needed=Role.ADMIN.label,
-                                                               what=what))
-
-    def show(body: dict, client: WebClient, view: dict) -> None:
-        """Open an item's modal: in place of the Show setup modal when tapped there (Slack stacks only three)."""
-        shown = body.get("view") or {}
-        if shown.get("type") == "modal" and isinstance(shown.get("id"), str):
-            client.views_update(view_id=shown["id"], view=view)
-        else:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    def opener(action_id: str, what: str, build):  # noqa: ANN001, ANN202
-        @kit.later(app.action(action_id))
-        def on_open(body: dict, context: BoltContext, client: WebClient) -> None:
-            if context["role"] < Role.ADMIN:
-                refuse(client, context["actor"], what)
-                return
-            show(body, client, build(client, context["actor"]))
-
-        return on_open
-
-    opener("setup_show", "Setup", lambda client, actor: checklist_view(kit, client))
-    opener("setup_channel", "Setup", lambda client, actor: channel_view(kit, client))
-    opener("setup_trainings", "Review trainings", lambda client, actor: trainings_view(kit))
-    opener("setup_hotlines", "Review hotline card", lambda client, actor: hotlines_view(kit))
-    opener("setup_partners", "Add partners", lambda client, actor: partners_view(kit))
-    opener("setup_first_shift", "Plan a shift",
-           lambda client, actor: shift_views.shift_form(kit, channel=None, planner=actor))
-
-    @kit.later(app.action("setup_channel_check"))
-    def on_channel_check(body: dict, context: BoltContext, client: WebClient) -> None:
-        if context["role"] < Role.ADMIN:
-            refuse(client, context["actor"], "Setup")
-            return
-        view = body.get("view") or {}
-        if isinstance(view.get("id"), str):
-            client.views_update(view_id=view["id"], view=channel_view(kit, client))
-        points.publish_home(kit, client, context["actor"])
-
-    @kit.later(app.action("setup_partner_add"))
-    def on_partner_add(body: dict, context: BoltContext, client: WebClient) -> None:
-        if context["role"] < Role.ADMIN:
-            refuse(client, context["actor"], "Add partners")
-            return
-        client.views_push(trigger_id=body["trigger_id"], view=partner_form(kit))
-
-    def forbidden(ack: Ack, context: BoltContext, field: str) -> bool:
-        """A submission by someone who is not an admin: refused inline (True), else False."""
-        if context["role"] >= Role.ADMIN:
-            return False
-        ack(response_action="errors", errors={field: kit.render("common/not_allowed.j2", needed=Role.ADMIN.label,
-                                                                  what="Setup")})
-        return True
-
-    def confirm_form(item: str):  # noqa: ANN202
-        @kit.form(app.view(f"setup_{item}"))
-        def on_confirm(ack: Ack, context: BoltContext, client: WebClient) -> None:
-            if context["role"] < Role.ADMIN:
-                ack(response_action="update", view=bk.modal(title="Setup", callback_id="setup_done", blocks=[
-                    bk.section(kit.render("common/not_allowed.j2", needed=Role.ADMIN.label, what="Setup"))]))
-                return
-            ack()
-            su.confirm(services.store, item=item, actor=context["actor"], now=services.now())
-            points.publish_home(kit, client, context["actor"])
-
-        return on_confirm
-
-    confirm_form("trainings")
-    confirm_form("hotlines")
-
-    @kit.form(app.view("setup_partners"))
-    def on_partners(ack: Ack, context: BoltContext, client: WebClient) -> None:
-        if forbidden(ack, context, "csv"):
-            return
-        files = (context.get("form") or {}).get("csv")
-        file_id = next((f for f in files if isinstance(f, str) and f), None) if isinstance(files, list) else None
-        if file_id is None:
-            ack(response_action="errors", errors={"csv": "Choose a CSV file to import, or tap Done."})
-            return
-        imported, text = import_file(kit, client, file_id, actor=context["actor"])
-        if not imported:
-            ack(response_action="errors", errors={"csv": bk.clip(text, 2000)})
-            return
-        ack(response_action="update", view=partners_view(kit, note=text))
-        points.publish_home(kit, client, context["actor"])
+    kit.wire(app, actions={
+        **dict.fromkeys(OPENERS, on_open),
+        "setup_channel_check": on_channel_check,
+        "setup_partner_add": on_partner_add,
+    }, forms={
+        "setup_trainings": on_confirm,
+        "setup_hotlines": on_confirm,
+        "setup_partners": on_partners,
+    })

@@ -14,9 +14,6 @@ STILL_LONG = {
     "handlers/safety.py:register",
     "handlers/readiness.py:register",
     "handlers/shifts.py:register",
-    "handlers/coord.py:register",
-    "handlers/setup.py:register",
-    "handlers/drills.py:register",
 }
 
 
