@@ -51,7 +51,8 @@ def clip(text: str, limit: int) -> str:
     return head.rstrip(" ,;:.-") + "…"
 
 
-def section(text: str, *, accessory: ButtonElement | None = None, block_id: str | None = None) -> SectionBlock:
+def section(text: str, *, accessory: ButtonElement | None = None,
+            block_id: str | None = None) -> SectionBlock:
     """A mrkdwn section."""
     return SectionBlock(text=MarkdownTextObject(text=clip(text, TEXT_LIMIT)), accessory=accessory, block_id=block_id)
 
@@ -163,7 +164,8 @@ def number_input(
     return InputBlock(block_id=block_id, label=label, element=element, optional=optional, hint=hint)
 
 
-def date_input(block_id: str, label: str, *, initial: str | None = None, optional: bool = False) -> InputBlock:
+def date_input(block_id: str, label: str, *, initial: str | None = None,
+               optional: bool = False) -> InputBlock:
     """A date picker in a modal (YYYY-MM-DD)."""
     return InputBlock(
         block_id=block_id, label=label, optional=optional,
@@ -171,7 +173,8 @@ def date_input(block_id: str, label: str, *, initial: str | None = None, optiona
     )
 
 
-def time_input(block_id: str, label: str, *, initial: str | None = None, hint: str | None = None) -> InputBlock:
+def time_input(block_id: str, label: str, *, initial: str | None = None,
+               hint: str | None = None) -> InputBlock:
     """A time picker in a modal (HH:MM)."""
     return InputBlock(
         block_id=block_id, label=label, hint=hint, element=TimePickerElement(action_id="value", initial_time=initial)

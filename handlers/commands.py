@@ -123,7 +123,8 @@ def help_topic(word: str) -> HelpTopic | None:
     return next((t for t in HELP_TOPICS if key in (t.id, t.label.lower())), None)
 
 
-def help_menu(kit: Kit, role: Role, *, problem: str | None = None, current: str | None = None) -> list[bk.Block]:
+def help_menu(kit: Kit, role: Role, *, problem: str | None = None,
+              current: str | None = None) -> list[bk.Block]:
     """The help menu: one line, then a button per thing a person may want to do (those the reader may use)."""
     buttons = [bk.button(t.label, "help_topic", t.id) for t in HELP_TOPICS if role >= t.role and t.id != current]
     return [bk.section(kit.render("commands/help_menu.j2", problem=problem, current=current)),

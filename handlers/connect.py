@@ -59,7 +59,8 @@ def probe(api_url: str) -> Callable[[], None]:
     return attempt
 
 
-def until_reached(attempt: Callable[[], T], *, where: str, wait: Callable[[float], bool]) -> tuple[bool, T | None]:
+def until_reached(attempt: Callable[[], T], *, where: str, wait: Callable[[float], bool]) -> tuple[bool,
+                  T | None]:
     """Run `attempt` until it gets through; on a network problem log one line and `wait` (True: stop asked).
 
     Returns (True, its result) once it got through, (False, None) when `wait` said to stop. Anything
@@ -79,7 +80,8 @@ def until_reached(attempt: Callable[[], T], *, where: str, wait: Callable[[float
             return False, None
 
 
-def once_reached(attempt: Callable[[], T], *, api_url: str, wait: Callable[[float], bool]) -> tuple[bool, T | None]:
+def once_reached(attempt: Callable[[], T], *, api_url: str, wait: Callable[[float],
+                 bool]) -> tuple[bool, T | None]:
     """`until_reached` with a quiet probe first on each try, so a network problem is one line, not slack_sdk's three."""
     reach = probe(api_url)
 

@@ -242,7 +242,8 @@ def _value(body: dict) -> str:
     return str(((body.get("actions") or [{}])[0]).get("value") or "")
 
 
-def _refuse(kit: Kit, body: dict, respond: Respond, client: WebClient, actor: str, needed: Role, what: str) -> None:
+def _refuse(kit: Kit, body: dict, respond: Respond, client: WebClient, actor: str, needed: Role,
+            what: str) -> None:
     """A tap on a button this person may not use (a forged or stale view): say why, only to them."""
     tell(body, respond, client, actor, kit.render("common/not_allowed.j2", needed=needed.label, what=what))
 
@@ -262,7 +263,8 @@ OPENERS: dict[str, tuple[Role, str, Callable[[Kit, str], dict]]] = {
 }
 
 
-def on_open(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+def on_open(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+            client: WebClient) -> None:
     """One of the OPENERS tapped: its modal, for those who may use it."""
     needed, what, view = OPENERS[action["action_id"]]
     if context["role"] < needed:

@@ -99,7 +99,8 @@ def offer_state(kit: Kit, offer: cover.Offer, shift: Shift) -> str:
     return "open"
 
 
-def offer_message(kit: Kit, offer: cover.Offer, shift: Shift, *, note: str | None = None) -> tuple[str, list[dict]]:
+def offer_message(kit: Kit, offer: cover.Offer, shift: Shift, *, note: str | None = None) -> tuple[str,
+                  list[dict]]:
     """An offer as it stands: the place with Take this place and No thanks while open, else how it ended."""
     state = offer_state(kit, offer, shift)
     text = kit.render("cover/offer.j2", state=state, shift=shift, leaver=offer.leaver, note=note)

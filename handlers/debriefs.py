@@ -53,7 +53,8 @@ FLAGS = [
 ]
 
 
-def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, draft: dbf.Details | None = None) -> dict:
+def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *,
+                 draft: dbf.Details | None = None) -> dict:
     """The debrief's first screen (at most 8 inputs, at most 20 lines of text on a phone): counts and answers,
     with the shift's place, times and team shown, not asked; "Add details" pushes the optional second step
     (the bottom line says what it holds: per-category counts, other materials, follow-ups and notes)."""
@@ -108,7 +109,8 @@ def _followup_inputs(draft: dbf.Details | None, *, actor: str) -> list[Block]:
     return parts
 
 
-def _audience_inputs(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, draft: dbf.Details | None) -> list[Block]:
+def _audience_inputs(kit: Kit, shift: Shift, debrief: dbf.Debrief | None,
+                     draft: dbf.Details | None) -> list[Block]:
     """Community outreach's first figure: how many people were trained, per sector (as drafted, or as saved)."""
     if draft is not None and draft.audiences is not None:
         audience = draft.audiences
@@ -124,7 +126,8 @@ def _audience_inputs(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, draft:
     return parts
 
 
-def details_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, actor: str, root: str, picked: list[str],
+def details_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, actor: str, root: str,
+                 picked: list[str],
                  draft: dbf.Details | None) -> dict:
     """The optional second step: a count per category picked (or, none picked, per category of the list),
     the other materials, follow-ups with owner and due date, and notes. Never a typed mini-language."""

@@ -218,7 +218,8 @@ def on_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebC
     points.publish_home(kit, client, context["actor"])
 
 
-def on_take(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+def on_take(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+            client: WebClient) -> None:
     services = kit.services
     drill_id, _, how = str(action.get("value") or "").partition(":")
     if not drill_id.isdigit():

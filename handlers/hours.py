@@ -57,7 +57,8 @@ def mine_view(kit: Kit, user: str) -> dict:
                     metadata={"year": s.year})
 
 
-def dm_file(kit: Kit, client: WebClient, *, user: str, text: str, data: bytes, filename: str, title: str) -> bool:
+def dm_file(kit: Kit, client: WebClient, *, user: str, text: str, data: bytes, filename: str,
+            title: str) -> bool:
     """A neutral DM to the person, then the file uploaded into that DM; False (logged) when Slack refuses."""
     try:
         posted = client.chat_postMessage(channel=user, text=text)

@@ -24,7 +24,8 @@ def _today(kit: Kit):  # noqa: ANN202
     return kit.services.now().astimezone(kit.services.settings.zone).date()
 
 
-def partner_blocks(kit: Kit, partner: Partner, *, coordinator: bool, on_call: list[int] | None = None) -> list[Block]:
+def partner_blocks(kit: Kit, partner: Partner, *, coordinator: bool,
+                   on_call: list[int] | None = None) -> list[Block]:
     """One partner as listed, with Edit and Remove (behind a confirm dialog) for coordinators.
 
     `on_call`: the shifts it is on call for, named in Remove's dialog.
@@ -41,7 +42,8 @@ def partner_blocks(kit: Kit, partner: Partner, *, coordinator: bool, on_call: li
     return parts
 
 
-def list_message(kit: Kit, found: list[Partner], *, query: str, coordinator: bool, note: str | None = None) -> tuple[str, list[dict]]:
+def list_message(kit: Kit, found: list[Partner], *, query: str, coordinator: bool,
+                 note: str | None = None) -> tuple[str, list[dict]]:
     """The directory (or a search of it)."""
     text = kit.render("partners/list_header.j2", count=len(found), query=query, shown=min(len(found), LIST_MAX),
                       coordinator=coordinator)
@@ -134,7 +136,8 @@ def _from_value(kit: Kit, raw: str) -> tuple[list[Entry], str | None]:
     return needs, language if language and kit.services.catalog.language(language) else None
 
 
-def find_view(kit: Kit, *, category: str | None = None, language: str | None = None, note: str | None = None) -> dict:
+def find_view(kit: Kit, *, category: str | None = None, language: str | None = None,
+              note: str | None = None) -> dict:
     """The Find a partner modal: pick a need (and a language) and read the partners for it."""
     protocol, catalog = protocol_of(kit), kit.services.catalog
     need = protocol.category(category) if category else None

@@ -166,7 +166,8 @@ def lapsing_section(kit: Kit, user: str) -> list[Block]:
                                                 more=total - len(records)), block_id="home_lapsing")]
 
 
-def _decide(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient, *, confirm: bool) -> None:
+def _decide(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient, *,
+            confirm: bool) -> None:
     """A coordinator confirms or declines a lead's own attendance: the message says what was done, and by whom."""
     services = kit.services
     number = parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))

@@ -102,7 +102,8 @@ def _hotline_select(protocol: Protocol, current: str) -> StaticSelectElement:
                                placeholder=PlainTextObject(text="Choose the hotline"))
 
 
-def _item_blocks(kit: Kit, state: Readiness, item: rd.ItemState, partners: list, on_call: dict) -> list[Block]:
+def _item_blocks(kit: Kit, state: Readiness, item: rd.ItemState, partners: list,
+                 on_call: dict) -> list[Block]:
     """One item, once, with its own control; a services item adds one line per category with its partner pick."""
     shift, protocol = state.shift, protocol_of(kit)
     text = bk.MarkdownTextObject(text=bk.clip(kit.render("readiness/item.j2", i=item, tz=shift.tz), bk.TEXT_LIMIT))
@@ -160,7 +161,8 @@ def _section_blocks(kit: Kit, state: Readiness, key: str) -> list[Block]:
     return part
 
 
-def checklist_view(kit: Kit, state: Readiness, *, note: str | None = None, section: str | None = None) -> dict:
+def checklist_view(kit: Kit, state: Readiness, *, note: str | None = None,
+                   section: str | None = None) -> dict:
     """The checklist modal of one shift for its lead and coordinators: a count and the status, then either the
     summary (one line and one button per section) or one section (`section`), each of its items once with its
     control. A section opens by updating the view in place, so the stack never grows."""
@@ -197,7 +199,8 @@ def notice_view(kit: Kit, text: str, *, title: str = "Checklist") -> dict:
     return bk.modal(title=title, callback_id="ready_notice", close="Close", blocks=[bk.section(text)])
 
 
-def checklist_message(kit: Kit, state: Readiness, *, editor: bool, note: str | None = None) -> tuple[str, list[dict]]:
+def checklist_message(kit: Kit, state: Readiness, *, editor: bool,
+                      note: str | None = None) -> tuple[str, list[dict]]:
     """The checklist as a read-only message (each item once); those who work it get an Open checklist button."""
     shift = state.shift
     text = kit.render("readiness/status.j2", r=state, editor=editor)
@@ -275,7 +278,8 @@ def _access(kit: Kit, shift_id: int | None, actor: str, role: Role) -> tuple[Rea
     return state, viewer, editor
 
 
-def _refused(kit: Kit, body: dict, respond: Respond, client: WebClient, what: str, shift: Shift | None = None) -> None:
+def _refused(kit: Kit, body: dict, respond: Respond, client: WebClient, what: str,
+             shift: Shift | None = None) -> None:
     """Say why not where the tap came from: in its modal, beside its message, or in a modal over the App Home."""
     text = kit.render("readiness/not_allowed.j2", what=what, shift=shift)
     view = body.get("view") or {}

@@ -51,7 +51,8 @@ def destination(kit: Kit, channel_id: str | None) -> str | None:
     return coord or channel_id
 
 
-def upload(client: WebClient, *, channel: str, data: bytes, filename: str, title: str, comment: str | None = None) -> bool:
+def upload(client: WebClient, *, channel: str, data: bytes, filename: str, title: str,
+           comment: str | None = None) -> bool:
     """Upload a file to a channel; False (logged) when Slack refuses."""
     return upload_files(client, channel=channel, files=[(data, filename, title)], comment=comment)
 

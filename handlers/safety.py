@@ -109,7 +109,8 @@ def everyone_button(shift: Shift, *, primary: bool = True) -> bk.ButtonElement:
     return bk.button("Everyone back safe", "safety_team_out", str(shift.id), style="primary" if primary else None)
 
 
-def my_checkout_button(kit: Kit, shift: Shift, label: str = "Check out", *, user: str | None = None) -> bk.ButtonElement:
+def my_checkout_button(kit: Kit, shift: Shift, label: str = "Check out", *,
+                       user: str | None = None) -> bk.ButtonElement:
     """A person's own Check out (I am back safe), behind a confirm dialog; for a `user` who set a duress word,
     a form with a field for it instead (the tap opens it)."""
     if user and duress.load(kit.services.store, user):

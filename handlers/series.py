@@ -58,7 +58,8 @@ def leave_text(kit: Kit, actor: str, shift_id: int) -> str:
                       every=EVERY.get(result.series.freq) if result.series else None)
 
 
-def create_from_form(kit: Kit, client: WebClient, actor: str, values: dict, repeat: sr.Repeat, channel: str | None,
+def create_from_form(kit: Kit, client: WebClient, actor: str, values: dict, repeat: sr.Repeat,
+                     channel: str | None,
                      *, request_key: str | None) -> None:
     """Save a new series (after the form closed), post its first shift and tell the planner what was planned."""
     created = sr.create_series(kit.services.store, actor=actor, values=values, repeat=repeat,
@@ -166,7 +167,8 @@ def _answer(kit: Kit, body: dict, respond: Respond, client: WebClient, actor: st
         respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-def on_signup_or_leave(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+def on_signup_or_leave(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+                       client: WebClient) -> None:
     number = _number(body)
     if number is None:
         return

@@ -76,7 +76,8 @@ def leave_button(kit: Kit, shift: Shift, series: sr.Series) -> bk.ButtonElement:
         yes="Withdraw from all", no="Stay on"))
 
 
-def reader_buttons(kit: Kit, shift: Shift, membership: sr.Membership, *, shared: bool) -> list[bk.ButtonElement]:
+def reader_buttons(kit: Kit, shift: Shift, membership: sr.Membership, *,
+                   shared: bool) -> list[bk.ButtonElement]:
     """Sign up for every week and/or Withdraw from all, as they apply to the reader (both on a shared post)."""
     if shift.cancelled:
         return []

@@ -153,7 +153,8 @@ def cancel_button(kit: Kit, shift: Shift, *, people: int, label: str = "Cancel s
 
 
 
-def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None, actor: str | None = None) -> dict:
+def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
+                 actor: str | None = None) -> dict:
     """A modal with everything about one shift; coordinators get Edit, Duplicate and Cancel shift; the lead
     (`actor`) and coordinators get Message the team, and on a training shift that started, Confirm attendance;
     the `actor` gets the buttons other surfaces add for them (see points.SHIFT_BUTTONS). A shift of a series says

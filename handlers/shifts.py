@@ -305,256 +305,276 @@ def _value(body: dict) -> tuple[int | None, int | None]:
     return parse_number(first), parse_number(page)
 
 
+def _answer_click(kit: Kit, body: dict, respond: Respond, client: WebClient, actor: str, text: str,
+                  page: int | None, blocks: list[dict] | None = None) -> None:
+    container = body.get("container") or {}
+    if container.get("type") == "view":
+
+        if not points.refresh_modal(kit, client, body, actor, note=text):  # a tap on the App Home: the result by DM
+            client.chat_postMessage(channel=actor, text=text, blocks=blocks)
+        points.publish_home(kit, client, actor)
+    elif page is not None:
+        list_text, blocks = list_message(kit, actor, page=page, note=text)
+        respond(text=list_text, blocks=blocks, replace_original=True, response_type="ephemeral")
+    elif str(container.get("channel_id", "")).startswith("D") and body.get("actions", [{}])[0].get(
+        "action_id"
+    ) == "shift_giveback":
+        respond(text=text, replace_original=True)
+    else:
+        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
+def _modal_id(body: dict) -> str | None:
+    """The id of the modal a button was tapped in (None on a message or the App Home)."""
+    view = body.get("view") or {}
+    return view.get("id") if view.get("type") == "modal" and isinstance(view.get("id"), str) else None
+
+
+def _tell_failure(kit: Kit, client: WebClient, actor: str, *, saved: bool, number: int | None,
+                  editing: bool) -> None:
+    """The form has closed: the coordinator hears by DM what did not happen and what to do.
+
+    The error itself is raised on to the app's error handler, which logs it (a view has no response_url).
+    """
+    try:
+        client.chat_postMessage(channel=actor, text=kit.render(
+            "shifts/save_failed.j2", saved=saved, number=number, editing=editing, inline=False))
+    except Exception:  # Slack itself is failing: the log has it
+        log.warning("could not tell %s that shift form work failed", actor)
+
+
+def _create(kit: Kit, client: WebClient, actor: str, values: dict, meta: dict, *,
+            request_key: str | None) -> None:
+    """Save a new shift and post it (after the modal closed); a failure is told by DM."""
+    try:
+        shift = sh.create_shift(kit.services.store, actor=actor, values=values, request_key=request_key)
+    except Exception:
+        _tell_failure(kit, client, actor, saved=False, number=None, editing=False)
+        raise  # the app's error handler logs it
+    if shift is None:  # sent again after a slow answer: created the first time, and said so
+        client.chat_postMessage(channel=actor, text=kit.render("shifts/already_saved.j2"))
+        return
+    try:
+        channel = meta.get("channel") if isinstance(meta.get("channel"), str) else None
+        refused: dict[str, str] = {}
+        posted = post_shift(kit, client, shift, channels=[channel, kit.services.settings.coordinator_channel, actor],
+                            refused=refused)
+        kit.notifier.flush(prefix=f"lead:{shift.id}:")  # the lead named by someone else hears it
+        if posted != channel:
+            client.chat_postMessage(channel=actor, text=kit.render(
+                "shifts/created.j2", shift=shift, posted=posted, asked=channel, refused=refused,
+                coordinators=kit.services.settings.coordinator_channel))
+    except Exception:
+        _tell_failure(kit, client, actor, saved=True, number=shift.id, editing=False)
+        raise
+
+
+def _edit(kit: Kit, ack: Ack, client: WebClient, actor: str, existing: Shift, values: dict, *,
+          request_key: str | None) -> None:
+    """Save an edit before answering (its capacity is checked again inside the write), then tell."""
+    try:
+        change = sh.update_shift(kit.services.store, actor=actor, shift_id=existing.id, values=values,
+                                 request_key=request_key)
+    except Exception:
+        ack(response_action="errors", errors={"kind": kit.render("shifts/save_failed.j2", saved=False,
+                                                                 number=existing.id, editing=True, inline=True)})
+        raise
+    if change is None:
+        ack(response_action="errors", errors={"kind": kit.render("shifts/form_gone.j2")})
+        return
+    if change.refused:
+        ack(response_action="errors", errors=change.refused)
+        return
+    ack()
+    if change.repeat:  # sent again after a slow answer: saved the first time
+        return
+    try:
+        refresh_post(kit, client, existing.id)
+        kit.notifier.flush()
+        client.chat_postMessage(
+            channel=actor,
+            text=kit.render("shifts/edited.j2", shift=change.shift, moved=change.moved,
+                            notified=len(change.notified), promoted=change.promoted),
+        )
+    except Exception:
+        _tell_failure(kit, client, actor, saved=True, number=existing.id, editing=True)
+        raise
+
+
+def _edit_later(kit: Kit, ack: Ack, client: WebClient, actor: str, existing: Shift, values: dict,
+                repeat: sr.Repeat, *, request_key: str | None) -> None:
+    """Save an edit of this and all later occurrences, then tell the coordinator."""
+    change = sr.edit_later(kit.services.store, actor=actor, shift_id=existing.id, values=values,
+                              repeat=repeat, request_key=request_key)
+    if change.outcome == "not_found":
+        ack(response_action="errors", errors={"kind": kit.render("shifts/form_gone.j2")})
+        return
+    if change.refused:
+        ack(response_action="errors", errors=change.refused)
+        return
+    ack()
+    for number in change.shifts + change.cancelled:
+        refresh_post(kit, client, number)
+    kit.notifier.flush()
+    client.chat_postMessage(channel=actor, text=kit.render(
+        "series/edited.j2", shifts=change.shifts, cancelled=change.cancelled, notified=len(change.notified)))
+
+
+def on_signup_or_withdraw(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+                          client: WebClient) -> None:
+    number, page = _value(body)
+    if number is None:
+        return
+    if action.get("action_id") == "shift_signup":
+        text, blocks = signup_reply(kit, context["actor"], number)
+    else:
+        text, blocks = withdraw_text(kit, context["actor"], number), None
+    _answer_click(kit, body, respond, client, context["actor"], text, page, blocks)
+
+
+def on_details(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    number, _ = _value(body)
+    shift = sh.load_shift(kit.services.store, number) if number else None
+    if shift is None:
+        respond(text=kit.render("shifts/unavailable.j2", number=number, shift=None), response_type="ephemeral",
+                replace_original=False)
+        return
+    view = details_view(kit, shift, role=context["role"], actor=context["actor"])
+    if _modal_id(body) is not None:  # tapped in a modal (Find a shift, This week): Details goes on top of it
+        client.views_push(trigger_id=body["trigger_id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def on_edit(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    if (target := coordinators_shift(kit, body, respond, client, context, _value(body)[0], "Edit")) is None:
+        return
+    number, shift = target
+    if shift and not shift.cancelled and body.get("view"):
+        client.views_update(view_id=body["view"]["id"], view=shift_form(kit, shift=shift))
+
+
+def on_duplicate(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    if (target := coordinators_shift(kit, body, respond, client, context, _value(body)[0], "Duplicate")) is None:
+        return
+    number, shift = target
+    if shift is None:
+        return
+    view = shift_form(kit, copy_of=shift, channel=shift.channel, planner=context["actor"])
+    if (details := _modal_id(body)) is not None:
+        client.views_update(view_id=details, view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def on_cancel(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    if (target := coordinators_shift(kit, body, respond, client, context, _value(body)[0], "Cancel shift")) is None:
+        return
+    number, shift = target
+    details = _modal_id(body)
+    if shift is None or shift.cancelled:
+        text = kit.render("shifts/unavailable.j2", number=number, shift=shift)
+        if details is not None and shift is not None:
+            client.views_update(view_id=details, view=details_view(kit, shift, role=context["role"], note=text))
+        elif details is None:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        return
+    if details is not None:
+        client.views_update(view_id=details, view=cancel_form(kit, shift))
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=cancel_form(kit, shift))
+
+
+def on_page(kit: Kit, body: dict, context: BoltContext, respond: Respond) -> None:
+    page, _ = _value(body)
+    text, blocks = list_message(kit, context["actor"], page=page or 0)
+    respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+
+
+def on_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    actor, meta = context["actor"], context.get("meta") or {}
+    if context["role"] < Role.COORDINATOR:
+        ack(response_action="errors", errors={"kind": kit.render("shifts/form_forbidden.j2")})
+        return
+    existing = None
+    shift_id = meta.get("shift_id")
+    if shift_id is not None:
+        number = parse_number(shift_id)
+        existing = sh.load_shift(kit.services.store, number) if number is not None else None
+        if existing is None or existing.cancelled:
+            ack(response_action="errors", errors={"kind": kit.render("shifts/form_gone.j2")})
+            return
+    values, errors = sh.check_draft(
+        draft_from_form(context.get("form") or {}), catalog=kit.services.catalog,
+        zone=kit.services.settings.zone, now=kit.services.now(), existing=existing,
+        screen=kit.services.privacy_screen(),
+    )
+    later = bool(meta.get("later")) and existing is not None
+    repeat = None
+    if existing is None or later:
+        freq, end = hs.chosen_repeat(kit, meta, shift=existing if later else None)
+        start = from_iso(values["starts_at"]).astimezone(kit.services.settings.zone) \
+            if values.get("starts_at") else None
+        repeat, problem = sr.check_repeat(freq, end, start=start)
+        if problem and "start_date" not in errors:
+            errors["start_date"] = problem
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    if later:
+        _edit_later(kit, ack, client, actor, existing, values, repeat or sr.Repeat("weekly", count=1),
+                   request_key=bk.submission_key(body))
+        return
+    if existing is None and repeat is not None:
+        ack()  # the modal closes; the series is saved and its first shift posted after
+        channel = meta.get("channel") if isinstance(meta.get("channel"), str) else None
+        try:
+            for save in points.NEW_SERIES:
+                save(kit, client, actor, values, repeat, channel, request_key=bk.submission_key(body))
+        except Exception:
+            _tell_failure(kit, client, actor, saved=False, number=None, editing=False)
+            raise
+        return
+    if existing is None:
+        ack()  # the modal closes; the shift is saved and posted after
+        _create(kit, client, actor, values, meta, request_key=bk.submission_key(body))
+    else:
+        _edit(kit, ack, client, actor, existing, values, request_key=bk.submission_key(body))
+
+
+def on_cancel_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    actor = context["actor"]
+    if (read := read_cancel_form(kit, ack, context)) is None:
+        return
+    number, reason = read
+    change = sh.cancel_shift(kit.services.store, actor=actor, shift_id=number, reason=reason,
+                             request_key=bk.submission_key(body)) \
+        if number is not None else None
+    if change is None:
+        ack(response_action="errors", errors={"reason": kit.render("shifts/form_gone.j2")})
+        return
+    if change.refused:
+        ack(response_action="errors", errors=change.refused)
+        return
+    done = kit.render("shifts/cancel_done.j2", shift=change.shift, notified=len(change.notified))
+    ack(response_action="update", view=details_view(kit, change.shift, role=context["role"], note=done))
+    refresh_post(kit, client, change.shift.id)
+    kit.notifier.flush()
+
+
 def register(app: App, kit: Kit) -> None:
     """Wire the shift buttons and the shift form."""
 
-    def answer_click(body: dict, respond: Respond, client: WebClient, actor: str, text: str, page: int | None,
-                     blocks: list[dict] | None = None) -> None:
-        container = body.get("container") or {}
-        if container.get("type") == "view":
-
-            if not points.refresh_modal(kit, client, body, actor, note=text):  # a tap on the App Home: the result by DM
-                client.chat_postMessage(channel=actor, text=text, blocks=blocks)
-            points.publish_home(kit, client, actor)
-        elif page is not None:
-            list_text, blocks = list_message(kit, actor, page=page, note=text)
-            respond(text=list_text, blocks=blocks, replace_original=True, response_type="ephemeral")
-        elif str(container.get("channel_id", "")).startswith("D") and body.get("actions", [{}])[0].get(
-            "action_id"
-        ) == "shift_giveback":
-            respond(text=text, replace_original=True)
-        else:
-            respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-
-    @kit.later(app.action("shift_signup"))
-    @kit.later(app.action("shift_withdraw"))
-    @kit.later(app.action("shift_giveback"))
-    def on_signup_or_withdraw(body: dict, action: dict, context: BoltContext, respond: Respond,
-                              client: WebClient) -> None:
-        number, page = _value(body)
-        if number is None:
-            return
-        if action.get("action_id") == "shift_signup":
-            text, blocks = signup_reply(kit, context["actor"], number)
-        else:
-            text, blocks = withdraw_text(kit, context["actor"], number), None
-        answer_click(body, respond, client, context["actor"], text, page, blocks)
-
-    def modal_id(body: dict) -> str | None:
-        """The id of the modal a button was tapped in (None on a message or the App Home)."""
-        view = body.get("view") or {}
-        return view.get("id") if view.get("type") == "modal" and isinstance(view.get("id"), str) else None
-
-    @kit.later(app.action("shift_details"))
-    def on_details(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        number, _ = _value(body)
-        shift = sh.load_shift(kit.services.store, number) if number else None
-        if shift is None:
-            respond(text=kit.render("shifts/unavailable.j2", number=number, shift=None), response_type="ephemeral",
-                    replace_original=False)
-            return
-        view = details_view(kit, shift, role=context["role"], actor=context["actor"])
-        if modal_id(body) is not None:  # tapped in a modal (Find a shift, This week): Details goes on top of it
-            client.views_push(trigger_id=body["trigger_id"], view=view)
-        else:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    @kit.later(app.action("shift_edit"))
-    def on_edit(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        if (target := coordinators_shift(kit, body, respond, client, context, _value(body)[0], "Edit")) is None:
-            return
-        number, shift = target
-        if shift and not shift.cancelled and body.get("view"):
-            client.views_update(view_id=body["view"]["id"], view=shift_form(kit, shift=shift))
-
-    @kit.later(app.action("shift_duplicate"))
-    def on_duplicate(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        if (target := coordinators_shift(kit, body, respond, client, context, _value(body)[0], "Duplicate")) is None:
-            return
-        number, shift = target
-        if shift is None:
-            return
-        view = shift_form(kit, copy_of=shift, channel=shift.channel, planner=context["actor"])
-        if (details := modal_id(body)) is not None:
-            client.views_update(view_id=details, view=view)
-        else:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    @kit.later(app.action("shift_cancel"))
-    def on_cancel(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        if (target := coordinators_shift(kit, body, respond, client, context, _value(body)[0], "Cancel shift")) is None:
-            return
-        number, shift = target
-        details = modal_id(body)
-        if shift is None or shift.cancelled:
-            text = kit.render("shifts/unavailable.j2", number=number, shift=shift)
-            if details is not None and shift is not None:
-                client.views_update(view_id=details, view=details_view(kit, shift, role=context["role"], note=text))
-            elif details is None:
-                respond(text=text, response_type="ephemeral", replace_original=False)
-            return
-        if details is not None:
-            client.views_update(view_id=details, view=cancel_form(kit, shift))
-        else:
-            client.views_open(trigger_id=body["trigger_id"], view=cancel_form(kit, shift))
-
-    @kit.later(app.action("shifts_page"))
-    def on_page(body: dict, context: BoltContext, respond: Respond) -> None:
-        page, _ = _value(body)
-        text, blocks = list_message(kit, context["actor"], page=page or 0)
-        respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
-
-    @kit.form(app.view("shift_form"))
-    def on_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        actor, meta = context["actor"], context.get("meta") or {}
-        if context["role"] < Role.COORDINATOR:
-            ack(response_action="errors", errors={"kind": kit.render("shifts/form_forbidden.j2")})
-            return
-        existing = None
-        shift_id = meta.get("shift_id")
-        if shift_id is not None:
-            number = parse_number(shift_id)
-            existing = sh.load_shift(kit.services.store, number) if number is not None else None
-            if existing is None or existing.cancelled:
-                ack(response_action="errors", errors={"kind": kit.render("shifts/form_gone.j2")})
-                return
-        values, errors = sh.check_draft(
-            draft_from_form(context.get("form") or {}), catalog=kit.services.catalog,
-            zone=kit.services.settings.zone, now=kit.services.now(), existing=existing,
-            screen=kit.services.privacy_screen(),
-        )
-        later = bool(meta.get("later")) and existing is not None
-        repeat = None
-        if existing is None or later:
-            freq, end = hs.chosen_repeat(kit, meta, shift=existing if later else None)
-            start = from_iso(values["starts_at"]).astimezone(kit.services.settings.zone) \
-                if values.get("starts_at") else None
-            repeat, problem = sr.check_repeat(freq, end, start=start)
-            if problem and "start_date" not in errors:
-                errors["start_date"] = problem
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        if later:
-            edit_later(ack, client, actor, existing, values, repeat or sr.Repeat("weekly", count=1),
-                       request_key=bk.submission_key(body))
-            return
-        if existing is None and repeat is not None:
-            ack()  # the modal closes; the series is saved and its first shift posted after
-            channel = meta.get("channel") if isinstance(meta.get("channel"), str) else None
-            try:
-                for save in points.NEW_SERIES:
-                    save(kit, client, actor, values, repeat, channel, request_key=bk.submission_key(body))
-            except Exception:
-                tell_failure(client, actor, saved=False, number=None, editing=False)
-                raise
-            return
-        if existing is None:
-            ack()  # the modal closes; the shift is saved and posted after
-            create(client, actor, values, meta, request_key=bk.submission_key(body))
-        else:
-            edit(ack, client, actor, existing, values, request_key=bk.submission_key(body))
-
-    def tell_failure(client: WebClient, actor: str, *, saved: bool, number: int | None, editing: bool) -> None:
-        """The form has closed: the coordinator hears by DM what did not happen and what to do.
-
-        The error itself is raised on to the app's error handler, which logs it (a view has no response_url).
-        """
-        try:
-            client.chat_postMessage(channel=actor, text=kit.render(
-                "shifts/save_failed.j2", saved=saved, number=number, editing=editing, inline=False))
-        except Exception:  # Slack itself is failing: the log has it
-            log.warning("could not tell %s that shift form work failed", actor)
-
-    def create(client: WebClient, actor: str, values: dict, meta: dict, *, request_key: str | None) -> None:
-        """Save a new shift and post it (after the modal closed); a failure is told by DM."""
-        try:
-            shift = sh.create_shift(kit.services.store, actor=actor, values=values, request_key=request_key)
-        except Exception:
-            tell_failure(client, actor, saved=False, number=None, editing=False)
-            raise  # the app's error handler logs it
-        if shift is None:  # sent again after a slow answer: created the first time, and said so
-            client.chat_postMessage(channel=actor, text=kit.render("shifts/already_saved.j2"))
-            return
-        try:
-            channel = meta.get("channel") if isinstance(meta.get("channel"), str) else None
-            refused: dict[str, str] = {}
-            posted = post_shift(kit, client, shift, channels=[channel, kit.services.settings.coordinator_channel, actor],
-                                refused=refused)
-            kit.notifier.flush(prefix=f"lead:{shift.id}:")  # the lead named by someone else hears it
-            if posted != channel:
-                client.chat_postMessage(channel=actor, text=kit.render(
-                    "shifts/created.j2", shift=shift, posted=posted, asked=channel, refused=refused,
-                    coordinators=kit.services.settings.coordinator_channel))
-        except Exception:
-            tell_failure(client, actor, saved=True, number=shift.id, editing=False)
-            raise
-
-    def edit(ack: Ack, client: WebClient, actor: str, existing: Shift, values: dict, *,
-             request_key: str | None) -> None:
-        """Save an edit before answering (its capacity is checked again inside the write), then tell."""
-        try:
-            change = sh.update_shift(kit.services.store, actor=actor, shift_id=existing.id, values=values,
-                                     request_key=request_key)
-        except Exception:
-            ack(response_action="errors", errors={"kind": kit.render("shifts/save_failed.j2", saved=False,
-                                                                     number=existing.id, editing=True, inline=True)})
-            raise
-        if change is None:
-            ack(response_action="errors", errors={"kind": kit.render("shifts/form_gone.j2")})
-            return
-        if change.refused:
-            ack(response_action="errors", errors=change.refused)
-            return
-        ack()
-        if change.repeat:  # sent again after a slow answer: saved the first time
-            return
-        try:
-            refresh_post(kit, client, existing.id)
-            kit.notifier.flush()
-            client.chat_postMessage(
-                channel=actor,
-                text=kit.render("shifts/edited.j2", shift=change.shift, moved=change.moved,
-                                notified=len(change.notified), promoted=change.promoted),
-            )
-        except Exception:
-            tell_failure(client, actor, saved=True, number=existing.id, editing=True)
-            raise
-
-    def edit_later(ack: Ack, client: WebClient, actor: str, existing: Shift, values: dict, repeat: sr.Repeat, *,
-                   request_key: str | None) -> None:
-        """Save an edit of this and all later occurrences, then tell the coordinator."""
-        change = sr.edit_later(kit.services.store, actor=actor, shift_id=existing.id, values=values,
-                                  repeat=repeat, request_key=request_key)
-        if change.outcome == "not_found":
-            ack(response_action="errors", errors={"kind": kit.render("shifts/form_gone.j2")})
-            return
-        if change.refused:
-            ack(response_action="errors", errors=change.refused)
-            return
-        ack()
-        for number in change.shifts + change.cancelled:
-            refresh_post(kit, client, number)
-        kit.notifier.flush()
-        client.chat_postMessage(channel=actor, text=kit.render(
-            "series/edited.j2", shifts=change.shifts, cancelled=change.cancelled, notified=len(change.notified)))
-
-    @kit.form(app.view("shift_cancel_form"))
-    def on_cancel_form(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        actor = context["actor"]
-        if (read := read_cancel_form(kit, ack, context)) is None:
-            return
-        number, reason = read
-        change = sh.cancel_shift(kit.services.store, actor=actor, shift_id=number, reason=reason,
-                                 request_key=bk.submission_key(body)) \
-            if number is not None else None
-        if change is None:
-            ack(response_action="errors", errors={"reason": kit.render("shifts/form_gone.j2")})
-            return
-        if change.refused:
-            ack(response_action="errors", errors=change.refused)
-            return
-        done = kit.render("shifts/cancel_done.j2", shift=change.shift, notified=len(change.notified))
-        ack(response_action="update", view=details_view(kit, change.shift, role=context["role"], note=done))
-        refresh_post(kit, client, change.shift.id)
-        kit.notifier.flush()
+    kit.wire(app, actions={
+        "shift_signup": on_signup_or_withdraw,
+        "shift_withdraw": on_signup_or_withdraw,
+        "shift_giveback": on_signup_or_withdraw,
+        "shift_details": on_details,
+        "shift_edit": on_edit,
+        "shift_duplicate": on_duplicate,
+        "shift_cancel": on_cancel,
+        "shifts_page": on_page,
+    }, forms={
+        "shift_form": on_form,
+        "shift_cancel_form": on_cancel_form,
+    })

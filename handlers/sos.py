@@ -262,7 +262,8 @@ def channel_down(kit: Kit) -> bool:
     return bool(channel) and not reach.status(kit.services.store, channel).reachable
 
 
-def result_text(kit: Kit, outcome: str, *, number: int | None, item: sos.Sos | None, shift: Shift | None) -> str:
+def result_text(kit: Kit, outcome: str, *, number: int | None, item: sos.Sos | None,
+                shift: Shift | None) -> str:
     """What a press did, in words (for the typed command, and a refused tap)."""
     tz = shift.tz if shift else kit.services.settings.timezone
     reached = item is None or coordinators_reached(kit, item)
