@@ -580,6 +580,270 @@ def _value(body: dict) -> str:
     return str(((body.get("actions") or [{}])[0]).get("value") or "")
 
 
+def _from_home(kit: Kit, body: dict, client: WebClient, actor: str, text: str) -> bool:
+    """A tap on the App Home (no response_url): the result by DM, and the home shown again."""
+    if (body.get("container") or {}).get("type") != "view":
+        return False
+    client.chat_postMessage(channel=actor, text=text)
+    points.publish_home(kit, client, actor)
+    return True
+
+
+def _answer(respond: Respond, text: str, body: dict) -> None:
+    in_dm = str((body.get("container") or {}).get("channel_id", "")).startswith("D")
+    respond(text=text, response_type="ephemeral", replace_original=in_dm)
+
+
+def _clicked(body: dict) -> tuple[str, str]:
+    container = body.get("container") or {}
+    return str(container.get("channel_id") or ""), str(container.get("message_ts") or "")
+
+
+def _updated_in_place(body: dict, places: list) -> bool:
+    """True when the tapped message is one the outbox rewrites in place (so no other answer is due)."""
+    channel, ts = _clicked(body)
+    return any(p.ts == ts and p.channel == channel for p in places)
+
+
+def _answer_checkout(kit: Kit, client: WebClient, actor: str, done: safety.Result, number: int, *,
+                     channel: str, ts: str, home: bool, respond_to: Callable[..., object] | None) -> None:
+    """A check-out's answer where it was asked for: nothing more when the tapped DM is rewritten in place,
+    else by DM with the App Home shown again (a tap there), or beside the message."""
+    services = kit.services
+    kit.notifier.flush()  # the lead's DM turns into Write debrief, the alert shows the check-out
+    with services.store.read() as db:
+        places = safety.lead_messages(db, number) + safety.member_messages(db, number)
+    if done.outcome in ("done", "early") and any(p.ts == ts and p.channel == channel for p in places):
+        return
+    text = done_text(kit, "checkout", done, number)
+    if home or respond_to is None:
+        client.chat_postMessage(channel=actor, text=text)
+        if home:
+            points.publish_home(kit, client, actor)
+    else:
+        respond_to(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _night_action(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient,
+                  action: str) -> None:
+    """We're out / It didn't go out, by the lead or a coordinator, answered where it was tapped."""
+    services = kit.services
+    if (shift := _team_shift(kit, body, client, context, action)) is None:
+        return
+    act = safety.were_out if action == "were_out" else safety.not_held
+    done = act(services.store, shift_id=shift.id, actor=context["actor"],
+               coordinator=context["role"] >= Role.COORDINATOR)
+    kit.notifier.flush()
+    text = done_text(kit, action, done, shift.id)
+    if not _from_home(kit, body, client, context["actor"], text):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _lead_or_coordinator(shift: Shift | None, context: BoltContext) -> bool:
+    return shift is not None and (context["actor"] == shift.lead or context["role"] >= Role.COORDINATOR)
+
+
+def _team_shift(kit: Kit, body: dict, client: WebClient, context: BoltContext, action: str) -> Shift | None:
+    """The shift of a team button, when the actor is its lead or a coordinator; else None (a forged or
+    stale payload gets a DM saying why). An older lead's Check out carries "N:all": the number is N."""
+    services = kit.services
+    number = parse_whole(_value(body).partition(":")[0])
+    shift = sh.load_shift(services.store, number) if number is not None else None
+    if shift is None:
+        return None
+    if not _lead_or_coordinator(shift, context):
+        client.chat_postMessage(channel=context["actor"], text=result_text(kit, action, "not_allowed", shift.id))
+        return None
+    return shift
+
+
+def _told(kit: Kit, context: BoltContext, client: WebClient, action: str, done: safety.Result,
+          number: int) -> None:
+    """The result of a team check-in or check-out, by DM (a modal carries no response_url)."""
+    text = done_text(kit, action, done, number)
+    client.chat_postMessage(channel=context["actor"], text=kit.render("common/lock_screen.j2", notice="safety/result",
+                                                                      shift=done.shift, day=None, context={}),
+                            blocks=bk.message([bk.section(text)]))
+    kit.notifier.flush()
+
+
+def on_checkin(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    services = kit.services
+    number = parse_whole(_value(body))
+    if number is not None:
+        outcome, _ = safety.check_in(services.store, shift_id=number, user=context["actor"])
+        text = result_text(kit, "checkin", outcome, number)
+        if not _from_home(kit, body, client, context["actor"], text):
+            _answer(respond, text, body)
+
+
+def on_timeline(kit: Kit, body: dict, respond: Respond, client: WebClient) -> None:
+    """The night's timeline, pushed over the debrief it was tapped in (as a shift's Details shows it)."""
+    services = kit.services
+    number = parse_whole(_value(body))
+    shift = sh.load_shift(services.store, number) if number is not None else None
+    if shift is None:
+        respond(text=kit.render("shifts/unavailable.j2", number=number, shift=None), response_type="ephemeral",
+                replace_original=False)
+        return
+    open_modal(body, client, timeline_view(kit, shift))
+
+
+def on_checkout(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    services = kit.services
+    first, _, everyone = _value(body).partition(":")
+    number = parse_whole(first)
+    if number is None:
+        return
+    if everyone == "all":  # an older lead's DM: "everyone" is the form that names who is back
+        if (shift := _team_shift(kit, body, client, context, "team_out")) is not None:
+            open_modal(body, client, team_out_view(kit, shift, safety.load_state(services.store, shift.id)))
+        return
+    actor = context["actor"]
+    if duress.load(services.store, actor) and (shift := sh.load_shift(services.store, number)) is not None:
+        channel, ts = _clicked(body)  # where to answer once the form is sent, as a tap would be answered
+        open_modal(body, client, checkout_form(kit, shift, where={
+            "channel": channel, "ts": ts, "home": (body.get("container") or {}).get("type") == "view",
+            "response_url": body.get("response_url")}))
+        return
+    _answer_checkout(kit, client, actor, check_out(kit, actor, number), number, channel=_clicked(body)[0],
+                    ts=_clicked(body)[1], home=(body.get("container") or {}).get("type") == "view",
+                    respond_to=lambda **k: respond(**k))
+
+
+def on_checkout_form(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
+    meta, form = context.get("meta") or {}, context.get("form") or {}
+    ack()  # never an error: whatever is typed, it is a check-out
+    number = parse_whole(str(meta.get("shift_id") or ""))
+    if number is None:
+        return
+    actor = context["actor"]
+    url = str(meta.get("response_url") or "")
+    done = check_out(kit, actor, number, typed=str(form.get("word") or ""))
+    _answer_checkout(kit, client, actor, done, number, channel=str(meta.get("channel") or ""), ts=str(meta.get("ts") or ""),
+                    home=bool(meta.get("home")),
+                    respond_to=(lambda **k: WebhookClient(url).send(**k)) if url else None)
+
+
+def on_ok(kit: Kit, body: dict, context: BoltContext, respond: Respond) -> None:
+    services = kit.services
+    first, _, second = _value(body).partition(":")
+    number, seq = parse_whole(first), parse_whole(second)
+    if number is not None and seq is not None:
+        outcome, _ = safety.answer_ping(services.store, shift_id=number, seq=seq, user=context["actor"])
+        _answer(respond, result_text(kit, "ping", outcome, number), body)
+
+
+def on_ack(kit: Kit, body: dict, context: BoltContext, respond: Respond) -> None:
+    services = kit.services
+    first, _, reason = _value(body).partition(":")
+    number = parse_whole(first)
+    if number is None or not reason:
+        return
+    if context["role"] < Role.COORDINATOR and not safety.may_acknowledge(
+            services.store, services.settings, shift_id=number, user=context["actor"]):
+        respond(text=kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label,
+                                what="acknowledging a safety escalation"),
+                response_type="ephemeral", replace_original=False)
+        return
+    taken = response.take(services.store, shift_id=number, user=context["actor"])
+    kit.notifier.flush()  # the alert message and the coordinators' DMs show who took it on
+    incident = taken.incident
+    if incident is None or incident.handler is None:
+        respond(text=result_text(kit, "ack", taken.outcome, number), response_type="ephemeral",
+                replace_original=False)
+        return
+    with services.store.read() as db:
+        places = safety.alert_messages(db, number)
+    if taken.outcome == "done" and _updated_in_place(body, places):
+        return
+    shift = sh.load_shift(services.store, number)
+    text = kit.render("safety/acked.j2", number=number, by=incident.handler, at=incident.taken_at,
+                      tz=shift.tz if shift else services.settings.timezone, already=taken.outcome != "done",
+                      resolved=incident.resolved_at is not None)
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def on_resolve(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    services = kit.services
+    number = parse_whole(_value(body))
+    if number is None:
+        return
+    actor = context["actor"]
+    if context["role"] < Role.COORDINATOR:
+        tell(body, respond, client, actor, kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label,
+                                                      what="closing a shift's alert"))
+        return
+    done = response.resolve(services.store, shift_id=number, user=actor,
+                            channel=services.settings.coordinator_channel)
+    kit.notifier.flush()
+    tell(body, respond, client, actor, kit.render("safety/resolved_result.j2", number=number, outcome=done.outcome,
+                                                  incident=done.incident))
+
+
+def on_were_out(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    _night_action(kit, body, context, respond, client, "were_out")
+
+
+def on_not_held(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    _night_action(kit, body, context, respond, client, "not_held")
+
+
+def on_team_in(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    services = kit.services
+    if (shift := _team_shift(kit, body, client, context, "team_in")) is None:
+        return
+    with services.store.read() as db:
+        people = safety.roster(db, shift)
+    open_modal(body, client, team_in_view(kit, shift, people))
+
+
+def on_team_out(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    services = kit.services
+    if (shift := _team_shift(kit, body, client, context, "team_out")) is None:
+        return
+    open_modal(body, client, team_out_view(kit, shift, safety.load_state(services.store, shift.id)))
+
+
+def on_team_in_submit(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
+    services = kit.services
+    meta, form = context.get("meta") or {}, context.get("form") or {}
+    number = parse_whole(meta.get("shift_id"))
+    if number is None:
+        ack()
+        return
+    out = [u for u in form.get("out") or [] if isinstance(u, str)]
+    done = safety.team_check_in(services.store, shift_id=number, actor=context["actor"], out=out,
+                                coordinator=context["role"] >= Role.COORDINATOR)
+    if done.outcome in ("nobody", "not_on_team", "not_allowed"):
+        ack(response_action="errors", errors={"out": result_text(kit, "team_in", done.outcome, number,
+                                                                 others=done.others)})
+        return
+    ack()
+    _told(kit, context, client, "team_in", done, number)
+
+
+def on_team_out_submit(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
+    services = kit.services
+    meta, form = context.get("meta") or {}, context.get("form") or {}
+    number = parse_whole(meta.get("shift_id"))
+    if number is None:
+        ack()
+        return
+    back = [u for u in form.get("back") or [] if isinstance(u, str)]
+    absent = [u for u in form.get("absent") or [] if isinstance(u, str)]
+    done = safety.team_check_out(services.store, shift_id=number, actor=context["actor"], back=back,
+                                 absent=absent, coordinator=context["role"] >= Role.COORDINATOR,
+                                 coordinator_channel=services.settings.coordinator_channel)
+    if done.outcome in ("nobody", "not_checked_in", "not_allowed", "was_out", "not_started"):
+        field = "absent" if done.outcome == "was_out" and absent else "back"
+        ack(response_action="errors", errors={field: result_text(kit, "team_out", done.outcome, number,
+                                                                 others=done.others)})
+        return
+    ack()
+    _told(kit, context, client, "team_out", done, number)
+
+
 def register(app: App, kit: Kit) -> None:
     """Plan safety prompts, run escalations on every tick, wire the buttons, show state in lists."""
     services = kit.services
@@ -597,242 +861,19 @@ def register(app: App, kit: Kit) -> None:
     kit.startup.append(lambda: reminders.rederive_all(
         services.store, services.settings, planners=[lambda db, shift_id, now: safety.plan_shift(db, shift_id, now)]))
 
-    def from_home(body: dict, client: WebClient, actor: str, text: str) -> bool:
-        """A tap on the App Home (no response_url): the result by DM, and the home shown again."""
-        if (body.get("container") or {}).get("type") != "view":
-            return False
-        client.chat_postMessage(channel=actor, text=text)
-        points.publish_home(kit, client, actor)
-        return True
-
-    def answer(respond: Respond, text: str, body: dict) -> None:
-        in_dm = str((body.get("container") or {}).get("channel_id", "")).startswith("D")
-        respond(text=text, response_type="ephemeral", replace_original=in_dm)
-
-    @kit.later(app.action("safety_checkin"))
-    def on_checkin(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        number = parse_whole(_value(body))
-        if number is not None:
-            outcome, _ = safety.check_in(services.store, shift_id=number, user=context["actor"])
-            text = result_text(kit, "checkin", outcome, number)
-            if not from_home(body, client, context["actor"], text):
-                answer(respond, text, body)
-
-    def clicked(body: dict) -> tuple[str, str]:
-        container = body.get("container") or {}
-        return str(container.get("channel_id") or ""), str(container.get("message_ts") or "")
-
-    def updated_in_place(body: dict, places: list) -> bool:
-        """True when the tapped message is one the outbox rewrites in place (so no other answer is due)."""
-        channel, ts = clicked(body)
-        return any(p.ts == ts and p.channel == channel for p in places)
-
-    @kit.later(app.action("safety_timeline"))
-    def on_timeline(body: dict, respond: Respond, client: WebClient) -> None:
-        """The night's timeline, pushed over the debrief it was tapped in (as a shift's Details shows it)."""
-        number = parse_whole(_value(body))
-        shift = sh.load_shift(services.store, number) if number is not None else None
-        if shift is None:
-            respond(text=kit.render("shifts/unavailable.j2", number=number, shift=None), response_type="ephemeral",
-                    replace_original=False)
-            return
-        open_modal(body, client, timeline_view(kit, shift))
-
-    @kit.later(app.action("safety_checkout"))
-    def on_checkout(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        first, _, everyone = _value(body).partition(":")
-        number = parse_whole(first)
-        if number is None:
-            return
-        if everyone == "all":  # an older lead's DM: "everyone" is the form that names who is back
-            if (shift := team_shift(body, client, context, "team_out")) is not None:
-                open_modal(body, client, team_out_view(kit, shift, safety.load_state(services.store, shift.id)))
-            return
-        actor = context["actor"]
-        if duress.load(services.store, actor) and (shift := sh.load_shift(services.store, number)) is not None:
-            channel, ts = clicked(body)  # where to answer once the form is sent, as a tap would be answered
-            open_modal(body, client, checkout_form(kit, shift, where={
-                "channel": channel, "ts": ts, "home": (body.get("container") or {}).get("type") == "view",
-                "response_url": body.get("response_url")}))
-            return
-        answer_checkout(client, actor, check_out(kit, actor, number), number, channel=clicked(body)[0],
-                        ts=clicked(body)[1], home=(body.get("container") or {}).get("type") == "view",
-                        respond_to=lambda **k: respond(**k))
-
-    def answer_checkout(client: WebClient, actor: str, done: safety.Result, number: int, *, channel: str, ts: str,
-                        home: bool, respond_to: Callable[..., object] | None) -> None:
-        """A check-out's answer where it was asked for: nothing more when the tapped DM is rewritten in place,
-        else by DM with the App Home shown again (a tap there), or beside the message."""
-        kit.notifier.flush()  # the lead's DM turns into Write debrief, the alert shows the check-out
-        with services.store.read() as db:
-            places = safety.lead_messages(db, number) + safety.member_messages(db, number)
-        if done.outcome in ("done", "early") and any(p.ts == ts and p.channel == channel for p in places):
-            return
-        text = done_text(kit, "checkout", done, number)
-        if home or respond_to is None:
-            client.chat_postMessage(channel=actor, text=text)
-            if home:
-                points.publish_home(kit, client, actor)
-        else:
-            respond_to(text=text, response_type="ephemeral", replace_original=False)
-
-    @kit.form(app.view("safety_checkout_form"))
-    def on_checkout_form(ack: Ack, context: BoltContext, client: WebClient) -> None:
-        meta, form = context.get("meta") or {}, context.get("form") or {}
-        ack()  # never an error: whatever is typed, it is a check-out
-        number = parse_whole(str(meta.get("shift_id") or ""))
-        if number is None:
-            return
-        actor = context["actor"]
-        url = str(meta.get("response_url") or "")
-        done = check_out(kit, actor, number, typed=str(form.get("word") or ""))
-        answer_checkout(client, actor, done, number, channel=str(meta.get("channel") or ""), ts=str(meta.get("ts") or ""),
-                        home=bool(meta.get("home")),
-                        respond_to=(lambda **k: WebhookClient(url).send(**k)) if url else None)
-
-    @kit.later(app.action("safety_ok"))
-    def on_ok(body: dict, context: BoltContext, respond: Respond) -> None:
-        first, _, second = _value(body).partition(":")
-        number, seq = parse_whole(first), parse_whole(second)
-        if number is not None and seq is not None:
-            outcome, _ = safety.answer_ping(services.store, shift_id=number, seq=seq, user=context["actor"])
-            answer(respond, result_text(kit, "ping", outcome, number), body)
-
-    @kit.later(app.action("safety_ack"))
-    def on_ack(body: dict, context: BoltContext, respond: Respond) -> None:
-        first, _, reason = _value(body).partition(":")
-        number = parse_whole(first)
-        if number is None or not reason:
-            return
-        if context["role"] < Role.COORDINATOR and not safety.may_acknowledge(
-                services.store, services.settings, shift_id=number, user=context["actor"]):
-            respond(text=kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label,
-                                    what="acknowledging a safety escalation"),
-                    response_type="ephemeral", replace_original=False)
-            return
-        taken = response.take(services.store, shift_id=number, user=context["actor"])
-        kit.notifier.flush()  # the alert message and the coordinators' DMs show who took it on
-        incident = taken.incident
-        if incident is None or incident.handler is None:
-            respond(text=result_text(kit, "ack", taken.outcome, number), response_type="ephemeral",
-                    replace_original=False)
-            return
-        with services.store.read() as db:
-            places = safety.alert_messages(db, number)
-        if taken.outcome == "done" and updated_in_place(body, places):
-            return
-        shift = sh.load_shift(services.store, number)
-        text = kit.render("safety/acked.j2", number=number, by=incident.handler, at=incident.taken_at,
-                          tz=shift.tz if shift else services.settings.timezone, already=taken.outcome != "done",
-                          resolved=incident.resolved_at is not None)
-        respond(text=text, response_type="ephemeral", replace_original=False)
-
-    @kit.later(app.action("incident_resolve"))
-    def on_resolve(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        number = parse_whole(_value(body))
-        if number is None:
-            return
-        actor = context["actor"]
-        if context["role"] < Role.COORDINATOR:
-            tell(body, respond, client, actor, kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label,
-                                                          what="closing a shift's alert"))
-            return
-        done = response.resolve(services.store, shift_id=number, user=actor,
-                                channel=services.settings.coordinator_channel)
-        kit.notifier.flush()
-        tell(body, respond, client, actor, kit.render("safety/resolved_result.j2", number=number, outcome=done.outcome,
-                                                      incident=done.incident))
-
-    def night_action(body: dict, context: BoltContext, respond: Respond, client: WebClient, action: str) -> None:
-        """We're out / It didn't go out, by the lead or a coordinator, answered where it was tapped."""
-        if (shift := team_shift(body, client, context, action)) is None:
-            return
-        act = safety.were_out if action == "were_out" else safety.not_held
-        done = act(services.store, shift_id=shift.id, actor=context["actor"],
-                   coordinator=context["role"] >= Role.COORDINATOR)
-        kit.notifier.flush()
-        text = done_text(kit, action, done, shift.id)
-        if not from_home(body, client, context["actor"], text):
-            respond(text=text, response_type="ephemeral", replace_original=False)
-
-    @kit.later(app.action("night_out"))
-    def on_were_out(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        night_action(body, context, respond, client, "were_out")
-
-    @kit.later(app.action("night_not_held"))
-    def on_not_held(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        night_action(body, context, respond, client, "not_held")
-
-    def lead_or_coordinator(shift: Shift | None, context: BoltContext) -> bool:
-        return shift is not None and (context["actor"] == shift.lead or context["role"] >= Role.COORDINATOR)
-
-    def team_shift(body: dict, client: WebClient, context: BoltContext, action: str) -> Shift | None:
-        """The shift of a team button, when the actor is its lead or a coordinator; else None (a forged or
-        stale payload gets a DM saying why). An older lead's Check out carries "N:all": the number is N."""
-        number = parse_whole(_value(body).partition(":")[0])
-        shift = sh.load_shift(services.store, number) if number is not None else None
-        if shift is None:
-            return None
-        if not lead_or_coordinator(shift, context):
-            client.chat_postMessage(channel=context["actor"], text=result_text(kit, action, "not_allowed", shift.id))
-            return None
-        return shift
-
-    @kit.later(app.action("safety_team_in"))
-    def on_team_in(body: dict, context: BoltContext, client: WebClient) -> None:
-        if (shift := team_shift(body, client, context, "team_in")) is None:
-            return
-        with services.store.read() as db:
-            people = safety.roster(db, shift)
-        open_modal(body, client, team_in_view(kit, shift, people))
-
-    @kit.later(app.action("safety_team_out"))
-    def on_team_out(body: dict, context: BoltContext, client: WebClient) -> None:
-        if (shift := team_shift(body, client, context, "team_out")) is None:
-            return
-        open_modal(body, client, team_out_view(kit, shift, safety.load_state(services.store, shift.id)))
-
-    def told(context: BoltContext, client: WebClient, action: str, done: safety.Result, number: int) -> None:
-        """The result of a team check-in or check-out, by DM (a modal carries no response_url)."""
-        text = done_text(kit, action, done, number)
-        client.chat_postMessage(channel=context["actor"], text=kit.render("common/lock_screen.j2", notice="safety/result",
-                                                                          shift=done.shift, day=None, context={}),
-                                blocks=bk.message([bk.section(text)]))
-        kit.notifier.flush()
-
-    @kit.form(app.view("safety_team_in"))
-    def on_team_in_submit(ack: Ack, context: BoltContext, client: WebClient) -> None:
-        meta, form = context.get("meta") or {}, context.get("form") or {}
-        number = parse_whole(meta.get("shift_id"))
-        if number is None:
-            ack()
-            return
-        out = [u for u in form.get("out") or [] if isinstance(u, str)]
-        done = safety.team_check_in(services.store, shift_id=number, actor=context["actor"], out=out,
-                                    coordinator=context["role"] >= Role.COORDINATOR)
-        if done.outcome in ("nobody", "not_on_team", "not_allowed"):
-            ack(response_action="errors", errors={"out": result_text(kit, "team_in", done.outcome, number,
-                                                                     others=done.others)})
-            return
-        ack()
-        told(context, client, "team_in", done, number)
-
-    @kit.form(app.view("safety_team_out"))
-    def on_team_out_submit(ack: Ack, context: BoltContext, client: WebClient) -> None:
-        meta, form = context.get("meta") or {}, context.get("form") or {}
-        number = parse_whole(meta.get("shift_id"))
-        if number is None:
-            ack()
-            return
-        back = [u for u in form.get("back") or [] if isinstance(u, str)]
-        absent = [u for u in form.get("absent") or [] if isinstance(u, str)]
-        done = safety.team_check_out(services.store, shift_id=number, actor=context["actor"], back=back,
-                                     absent=absent, coordinator=context["role"] >= Role.COORDINATOR,
-                                     coordinator_channel=services.settings.coordinator_channel)
-        if done.outcome in ("nobody", "not_checked_in", "not_allowed", "was_out", "not_started"):
-            field = "absent" if done.outcome == "was_out" and absent else "back"
-            ack(response_action="errors", errors={field: result_text(kit, "team_out", done.outcome, number,
-                                                                     others=done.others)})
-            return
-        ack()
-        told(context, client, "team_out", done, number)
+    kit.wire(app, actions={
+        "safety_checkin": on_checkin,
+        "safety_timeline": on_timeline,
+        "safety_checkout": on_checkout,
+        "safety_ok": on_ok,
+        "safety_ack": on_ack,
+        "incident_resolve": on_resolve,
+        "night_out": on_were_out,
+        "night_not_held": on_not_held,
+        "safety_team_in": on_team_in,
+        "safety_team_out": on_team_out,
+    }, forms={
+        "safety_checkout_form": on_checkout_form,
+        "safety_team_in": on_team_in_submit,
+        "safety_team_out": on_team_out_submit,
+    })
