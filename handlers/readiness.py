@@ -105,6 +105,7 @@ def _hotline_select(protocol: Protocol, current: str) -> StaticSelectElement:
 def _item_blocks(kit: Kit, state: Readiness, item: rd.ItemState, partners: list,
                  on_call: dict) -> list[Block]:
     """One item, once, with its own control; a services item adds one line per category with its partner pick."""
+    protocol = protocol_of(kit)
     shift, protocol = state.shift, protocol_of(kit)
     text = bk.MarkdownTextObject(text=bk.clip(kit.render("readiness/item.j2", i=item, tz=shift.tz), bk.TEXT_LIMIT))
     editable = _editable(state)
@@ -483,6 +484,271 @@ def _block_parts(action: dict, prefix: str) -> list[str]:
     return parts[1:] if parts and parts[0] == prefix else []
 
 
+def _periodic_recheck(kit: Kit) -> None:
+    services = kit.services
+    protocol = protocol_of(kit)
+    if rd.recheck_all(services.store, protocol, channel=channel_of(kit)):
+        kit.notifier.flush()
+
+
+def _missing_items(kit: Kit, shift_id: int) -> list[str] | None:
+    """For reminders and alerts: what a shift still lacks (None where no checklist applies)."""
+    services = kit.services
+    protocol = protocol_of(kit)
+    state = rd.readiness_of(services.store, protocol, shift_id)
+    return [item.name for item in state.missing] if state and state.applies else None
+
+
+def _publish_home(kit: Kit, client: WebClient, user: str) -> None:
+    points.publish_home(kit, client, user)  # the home lists the shifts a lead works
+
+
+def _show(kit: Kit, body: dict, respond: Respond, client: WebClient, number: int, context: BoltContext,
+          note: str | None = None) -> None:
+    """After a change: update the checklist modal in place (or the message the tap came from)."""
+    state, _, editor = _access(kit, number, context["actor"], context["role"])
+    if state is None:
+        return
+    view = body.get("view") or {}
+    if view.get("type") == "modal" and view.get("id"):
+        client.views_update(view_id=view["id"], view=checklist_view(kit, state, note=note,
+                                                                    section=section_of(context.get("meta"))))
+    elif body.get("response_url"):
+        text, blocks = checklist_message(kit, state, editor=editor, note=note)
+        respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+    elif note and body.get("trigger_id"):  # a tap on the App Home (Record Go there): what it did, in a modal
+        client.views_open(trigger_id=body["trigger_id"], view=notice_view(kit, note))
+    kit.notifier.flush()
+    if editor:
+        _publish_home(kit, client, context["actor"])
+
+
+def _editable_(kit: Kit, body: dict, respond: Respond, client: WebClient, number: int | None,
+               context: BoltContext) -> Readiness | None:
+    """The shift's readiness when the actor may change it now; otherwise say why not and return None."""
+    state, _, editor = _access(kit, number, context["actor"], context["role"])
+    if state is None:
+        return None
+    if not editor or state.shift.cancelled:
+        _refused(kit, body, respond, client, "change")
+        return None
+    return state
+
+
+def _ask_evidence(kit: Kit, body: dict, client: WebClient, state: Readiness, item: rd.ItemState,
+                  context: BoltContext) -> None:
+    """Ask for an item's evidence: pushed over the checklist modal, or opened from a message."""
+    view = body.get("view") or {}
+    if view.get("type") == "modal" and view.get("id"):
+        client.views_push(trigger_id=body["trigger_id"], view=evidence_view(
+            kit, state, item, checklist=view["id"], section=section_of(context.get("meta"))))
+    else:
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=evidence_view(kit, state, item, response_url=body.get("response_url")))
+
+
+def on_open(kit: Kit, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+    open_checklist(kit, client, body["trigger_id"], parse_whole(action.get("value")), context["actor"],
+                   context["role"])
+
+
+def on_section(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+               client: WebClient) -> None:
+    """Open a section of the checklist (or Back to its summary) by updating the modal in place."""
+    number, _, key = str(action.get("value") or "").partition(":")
+    state, _, editor = _access(kit, parse_whole(number), context["actor"], context["role"])
+    if state is None:
+        return
+    if not editor:
+        _refused(kit, body, respond, client, "open", state.shift)
+        return
+    view = body.get("view") or {}
+    checklist = checklist_view(kit, state, section=key or None)
+    if view.get("type") == "modal" and view.get("id"):
+        client.views_update(view_id=view["id"], view=checklist)
+    elif body.get("trigger_id"):
+        client.views_open(trigger_id=body["trigger_id"], view=checklist)
+
+
+def on_tick(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+            client: WebClient) -> None:
+    services = kit.services
+    protocol = protocol_of(kit)
+    parts = _block_parts(action, "tick")
+    number = parse_whole(parts[0]) if parts else None
+    state = _editable_(kit, body, respond, client, number, context)
+    if state is None or number is None:
+        return
+    selected = {o.get("value") for o in action.get("selected_options") or []}
+    scope = parts[1] if len(parts) > 1 else ""  # an item's id (its own box), or a section's (a message of v1)
+    wants_evidence = None
+    for item in [i for i in state.items if scope in (i.id, i.section) and not i.computed]:
+        if item.id in selected and not item.passed:
+            if item.evidence_label:
+                wants_evidence = wants_evidence or item
+                continue
+            rd.tick(services.store, protocol, shift_id=number, actor=context["actor"], item_id=item.id,
+                    ticked=True, channel=channel_of(kit))
+        elif item.id not in selected and item.passed:
+            rd.tick(services.store, protocol, shift_id=number, actor=context["actor"], item_id=item.id,
+                    ticked=False, channel=channel_of(kit))
+    if wants_evidence and body.get("trigger_id"):
+        _ask_evidence(kit, body, client, state, wants_evidence, context)
+    _show(kit, body, respond, client, number, context)
+
+
+def on_evidence(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+                client: WebClient) -> None:
+    number, _, item_id = str(action.get("value") or "").partition(":")
+    state = _editable_(kit, body, respond, client, parse_whole(number), context)
+    item = next((i for i in state.items if i.id == item_id and not i.computed), None) if state else None
+    if state is None:
+        return
+    if item is None:
+        _refused(kit, body, respond, client, "change")
+        return
+    _ask_evidence(kit, body, client, state, item, context)
+
+
+def on_evidence_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    services = kit.services
+    protocol = protocol_of(kit)
+    meta, form = context.get("meta") or {}, context.get("form") or {}
+    number = meta.get("shift_id")
+    state, _, editor = _access(kit, number if isinstance(number, int) else None, context["actor"], context["role"])
+    item = next((i for i in state.items if i.id == meta.get("item") and not i.computed), None) if state else None
+    if state is None or item is None or not editor or state.shift.cancelled:
+        ack(response_action="errors", errors={"evidence": kit.render("readiness/not_allowed.j2", what="change")})
+        return
+    if item.evidence_kind == "member":
+        evidence = str(form.get("evidence") or "")
+        if not SLACK_ID.match(evidence):
+            ack(response_action="errors", errors={"evidence": kit.render("readiness/evidence_missing.j2",
+                                                                        member=True)})
+            return
+    elif item.evidence_kind == "minutes":  # sets the shift's check-ins, as /outreach checkevery does
+        minutes = parse_whole(str(form.get("evidence") or "").strip())
+        if not minutes or not safety.MIN_EVERY <= minutes <= safety.MAX_EVERY:
+            ack(response_action="errors", errors={"evidence": kit.render(
+                "readiness/evidence_hint.j2", part="minutes_error", low=safety.MIN_EVERY,
+                high=safety.MAX_EVERY)})
+            return
+        outcome, _ = safety.set_every(services.store, shift_id=state.shift.id, minutes=minutes,
+                                      actor=context["actor"])
+        if outcome != "done":  # no safety net on this shift, or it was cancelled
+            ack(response_action="errors", errors={"evidence": result_text(kit, "every", outcome, state.shift.id)})
+            return
+        evidence = kit.render("readiness/evidence_hint.j2", part="minutes_kept", every=minutes)
+    else:
+        evidence = sh.clean_text(str(form.get("evidence") or ""), limit=rd.MAX_EVIDENCE)
+        if len(evidence) < 2:
+            ack(response_action="errors", errors={"evidence": kit.render("readiness/evidence_missing.j2",
+                                                                        member=False)})
+            return
+        if findings := screen_reason(kit, evidence):  # nothing about anyone met is kept
+            ack(response_action="errors", errors={"evidence": privacy.explain(findings)})
+            return
+    ack()  # a pushed evidence view closes back to the checklist under it
+    if not rd.tick(services.store, protocol, shift_id=state.shift.id, actor=context["actor"], item_id=item.id,
+                   ticked=True, evidence=evidence, channel=channel_of(kit), request_key=bk.submission_key(body),
+                   screen=services.privacy_screen()):
+        return  # nothing changed (this submission was saved before): nothing to show or send
+    fresh, _, _ = _access(kit, state.shift.id, context["actor"], context["role"])
+    checklist, url = meta.get("checklist"), meta.get("response_url")
+    if fresh and isinstance(checklist, str) and checklist:
+        try:
+            client.views_update(view_id=checklist, view=checklist_view(kit, fresh, section=section_of(meta)))
+        except Exception:  # the checklist was closed meanwhile: it shows the tick when opened again
+            log.info("the checklist modal was closed before its evidence was saved")
+    elif fresh and is_slack_url(url, services.settings.api_url):
+        text, blocks = checklist_message(kit, fresh, editor=True)
+        try:
+            WebhookClient(url).send(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+        except Exception:  # the checklist shows the tick next time it is opened
+            log.warning("could not update the checklist message after evidence")
+    kit.notifier.flush()
+    _publish_home(kit, client, context["actor"])
+
+
+def on_oncall(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+              client: WebClient) -> None:
+    services = kit.services
+    protocol = protocol_of(kit)
+    parts = _block_parts(action, "oncall")
+    number = parse_whole(parts[0]) if parts else None
+    state = _editable_(kit, body, respond, client, number, context)
+    if state is None or number is None or len(parts) < 2:
+        return
+    picked = str((action.get("selected_option") or {}).get("value") or "")
+    partner_id = parse_whole(picked)
+    if partner_id is None and picked != NOBODY:
+        return
+    rd.set_on_call(services.store, protocol, shift_id=number, actor=context["actor"], category=parts[1],
+                   partner_id=partner_id, channel=channel_of(kit))
+    _show(kit, body, respond, client, number, context)
+
+
+def on_hotline(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+               client: WebClient) -> None:
+    services = kit.services
+    protocol = protocol_of(kit)
+    parts = _block_parts(action, "hotline")
+    number = parse_whole(parts[0]) if parts else None
+    state = _editable_(kit, body, respond, client, number, context)
+    if state is None or number is None:
+        return
+    rd.set_hotline(services.store, protocol, shift_id=number, actor=context["actor"],
+                   hotline=str((action.get("selected_option") or {}).get("value") or ""), channel=channel_of(kit))
+    _show(kit, body, respond, client, number, context)
+
+
+def on_go(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+          client: WebClient) -> None:
+    services = kit.services
+    protocol = protocol_of(kit)
+    number = parse_whole(action.get("value"))
+    if number is None:
+        return
+    result = rd.record_go(services.store, protocol, shift_id=number, actor=context["actor"],
+                          coordinator=context["role"] >= Role.COORDINATOR)
+    if result.outcome in ("forbidden", "not_found"):
+        _refused(kit, body, respond, client, "change")
+        return
+    note = None if result.outcome == "go" else kit.render("readiness/go_result.j2", result=result, number=number)
+    _show(kit, body, respond, client, number, context, note=note)
+
+
+def on_refresh(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+               client: WebClient) -> None:
+    services = kit.services
+    protocol = protocol_of(kit)
+    number = parse_whole(action.get("value"))
+    state, viewer, editor = _access(kit, number, context["actor"], context["role"])
+    if state is None or number is None:
+        return
+    if not viewer or (action.get("action_id") == "ready_pull" and not editor):
+        _refused(kit, body, respond, client, "change" if viewer else "view")
+        return
+    note = None
+    if action.get("action_id") == "ready_pull":
+        added = rd.pull_new_items(services.store, protocol, shift_id=number, actor=context["actor"],
+                                  channel=channel_of(kit))
+        note = kit.render("readiness/pulled.j2", added=added)
+    _show(kit, body, respond, client, number, context, note=note)
+
+
+def on_hotline_open(kit: Kit, body: dict, client: WebClient) -> None:
+    client.views_open(trigger_id=body["trigger_id"], view=hotline_view(kit))
+
+
+def on_hotline_dm(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    client.chat_postMessage(channel=context["actor"], text=kit.render("readiness/hotline_dm.j2"),
+                            blocks=bk.message(hotline_blocks(kit)))
+    view = body.get("view") or {}
+    if view.get("type") == "modal" and view.get("id"):
+        client.views_update(view_id=view["id"], view=hotline_view(kit, sent=True))
+
+
 def register(app: App, kit: Kit) -> None:
     """Wire the checklist's controls, the evidence modal, the readiness filter and the re-check job."""
     services = kit.services
@@ -494,244 +760,24 @@ def register(app: App, kit: Kit) -> None:
     kit.render.env.filters["condition"] = lambda key: CONDITIONS.get(key, key)
     kit.render.env.filters["from_iso"] = from_iso
 
-    def periodic_recheck() -> None:
-        if rd.recheck_all(services.store, protocol, channel=channel_of(kit)):
-            kit.notifier.flush()
+    kit.periodic.append(lambda: _periodic_recheck(kit))
 
-    kit.periodic.append(periodic_recheck)
-
-    def missing_items(shift_id: int) -> list[str] | None:
-        """For reminders and alerts: what a shift still lacks (None where no checklist applies)."""
-        state = rd.readiness_of(services.store, protocol, shift_id)
-        return [item.name for item in state.missing] if state and state.applies else None
-
-    kit.readiness_checkers.append(missing_items)
+    kit.readiness_checkers.append(lambda shift_id: _missing_items(kit, shift_id))
     kit.contact_providers.append(lambda shift_id: contact_words(kit, rd.readiness_of(services.store, protocol, shift_id)))
     points.add(points.DETAILS_EXTRAS, details_contact)
 
-    def publish_home(client: WebClient, user: str) -> None:
-        points.publish_home(kit, client, user)  # the home lists the shifts a lead works
-
-    def show(body: dict, respond: Respond, client: WebClient, number: int, context: BoltContext,
-             note: str | None = None) -> None:
-        """After a change: update the checklist modal in place (or the message the tap came from)."""
-        state, _, editor = _access(kit, number, context["actor"], context["role"])
-        if state is None:
-            return
-        view = body.get("view") or {}
-        if view.get("type") == "modal" and view.get("id"):
-            client.views_update(view_id=view["id"], view=checklist_view(kit, state, note=note,
-                                                                        section=section_of(context.get("meta"))))
-        elif body.get("response_url"):
-            text, blocks = checklist_message(kit, state, editor=editor, note=note)
-            respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
-        elif note and body.get("trigger_id"):  # a tap on the App Home (Record Go there): what it did, in a modal
-            client.views_open(trigger_id=body["trigger_id"], view=notice_view(kit, note))
-        kit.notifier.flush()
-        if editor:
-            publish_home(client, context["actor"])
-
-    def editable(body: dict, respond: Respond, client: WebClient, number: int | None,
-                 context: BoltContext) -> Readiness | None:
-        """The shift's readiness when the actor may change it now; otherwise say why not and return None."""
-        state, _, editor = _access(kit, number, context["actor"], context["role"])
-        if state is None:
-            return None
-        if not editor or state.shift.cancelled:
-            _refused(kit, body, respond, client, "change")
-            return None
-        return state
-
-    def ask_evidence(body: dict, client: WebClient, state: Readiness, item: rd.ItemState, context: BoltContext) -> None:
-        """Ask for an item's evidence: pushed over the checklist modal, or opened from a message."""
-        view = body.get("view") or {}
-        if view.get("type") == "modal" and view.get("id"):
-            client.views_push(trigger_id=body["trigger_id"], view=evidence_view(
-                kit, state, item, checklist=view["id"], section=section_of(context.get("meta"))))
-        else:
-            client.views_open(trigger_id=body["trigger_id"],
-                              view=evidence_view(kit, state, item, response_url=body.get("response_url")))
-
-    @kit.later(app.action("ready_open"))
-    def on_open(body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-        open_checklist(kit, client, body["trigger_id"], parse_whole(action.get("value")), context["actor"],
-                       context["role"])
-
-    @kit.later(app.action("ready_section"))
-    def on_section(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        """Open a section of the checklist (or Back to its summary) by updating the modal in place."""
-        number, _, key = str(action.get("value") or "").partition(":")
-        state, _, editor = _access(kit, parse_whole(number), context["actor"], context["role"])
-        if state is None:
-            return
-        if not editor:
-            _refused(kit, body, respond, client, "open", state.shift)
-            return
-        view = body.get("view") or {}
-        checklist = checklist_view(kit, state, section=key or None)
-        if view.get("type") == "modal" and view.get("id"):
-            client.views_update(view_id=view["id"], view=checklist)
-        elif body.get("trigger_id"):
-            client.views_open(trigger_id=body["trigger_id"], view=checklist)
-
-    @kit.later(app.action("ready_tick"))
-    def on_tick(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        parts = _block_parts(action, "tick")
-        number = parse_whole(parts[0]) if parts else None
-        state = editable(body, respond, client, number, context)
-        if state is None or number is None:
-            return
-        selected = {o.get("value") for o in action.get("selected_options") or []}
-        scope = parts[1] if len(parts) > 1 else ""  # an item's id (its own box), or a section's (a message of v1)
-        wants_evidence = None
-        for item in [i for i in state.items if scope in (i.id, i.section) and not i.computed]:
-            if item.id in selected and not item.passed:
-                if item.evidence_label:
-                    wants_evidence = wants_evidence or item
-                    continue
-                rd.tick(services.store, protocol, shift_id=number, actor=context["actor"], item_id=item.id,
-                        ticked=True, channel=channel_of(kit))
-            elif item.id not in selected and item.passed:
-                rd.tick(services.store, protocol, shift_id=number, actor=context["actor"], item_id=item.id,
-                        ticked=False, channel=channel_of(kit))
-        if wants_evidence and body.get("trigger_id"):
-            ask_evidence(body, client, state, wants_evidence, context)
-        show(body, respond, client, number, context)
-
-    @kit.later(app.action("ready_evidence"))
-    def on_evidence(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        number, _, item_id = str(action.get("value") or "").partition(":")
-        state = editable(body, respond, client, parse_whole(number), context)
-        item = next((i for i in state.items if i.id == item_id and not i.computed), None) if state else None
-        if state is None:
-            return
-        if item is None:
-            _refused(kit, body, respond, client, "change")
-            return
-        ask_evidence(body, client, state, item, context)
-
-    @kit.form(app.view("ready_evidence"))
-    def on_evidence_submit(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        meta, form = context.get("meta") or {}, context.get("form") or {}
-        number = meta.get("shift_id")
-        state, _, editor = _access(kit, number if isinstance(number, int) else None, context["actor"], context["role"])
-        item = next((i for i in state.items if i.id == meta.get("item") and not i.computed), None) if state else None
-        if state is None or item is None or not editor or state.shift.cancelled:
-            ack(response_action="errors", errors={"evidence": kit.render("readiness/not_allowed.j2", what="change")})
-            return
-        if item.evidence_kind == "member":
-            evidence = str(form.get("evidence") or "")
-            if not SLACK_ID.match(evidence):
-                ack(response_action="errors", errors={"evidence": kit.render("readiness/evidence_missing.j2",
-                                                                            member=True)})
-                return
-        elif item.evidence_kind == "minutes":  # sets the shift's check-ins, as /outreach checkevery does
-            minutes = parse_whole(str(form.get("evidence") or "").strip())
-            if not minutes or not safety.MIN_EVERY <= minutes <= safety.MAX_EVERY:
-                ack(response_action="errors", errors={"evidence": kit.render(
-                    "readiness/evidence_hint.j2", part="minutes_error", low=safety.MIN_EVERY,
-                    high=safety.MAX_EVERY)})
-                return
-            outcome, _ = safety.set_every(services.store, shift_id=state.shift.id, minutes=minutes,
-                                          actor=context["actor"])
-            if outcome != "done":  # no safety net on this shift, or it was cancelled
-                ack(response_action="errors", errors={"evidence": result_text(kit, "every", outcome, state.shift.id)})
-                return
-            evidence = kit.render("readiness/evidence_hint.j2", part="minutes_kept", every=minutes)
-        else:
-            evidence = sh.clean_text(str(form.get("evidence") or ""), limit=rd.MAX_EVIDENCE)
-            if len(evidence) < 2:
-                ack(response_action="errors", errors={"evidence": kit.render("readiness/evidence_missing.j2",
-                                                                            member=False)})
-                return
-            if findings := screen_reason(kit, evidence):  # nothing about anyone met is kept
-                ack(response_action="errors", errors={"evidence": privacy.explain(findings)})
-                return
-        ack()  # a pushed evidence view closes back to the checklist under it
-        if not rd.tick(services.store, protocol, shift_id=state.shift.id, actor=context["actor"], item_id=item.id,
-                       ticked=True, evidence=evidence, channel=channel_of(kit), request_key=bk.submission_key(body),
-                       screen=services.privacy_screen()):
-            return  # nothing changed (this submission was saved before): nothing to show or send
-        fresh, _, _ = _access(kit, state.shift.id, context["actor"], context["role"])
-        checklist, url = meta.get("checklist"), meta.get("response_url")
-        if fresh and isinstance(checklist, str) and checklist:
-            try:
-                client.views_update(view_id=checklist, view=checklist_view(kit, fresh, section=section_of(meta)))
-            except Exception:  # the checklist was closed meanwhile: it shows the tick when opened again
-                log.info("the checklist modal was closed before its evidence was saved")
-        elif fresh and is_slack_url(url, services.settings.api_url):
-            text, blocks = checklist_message(kit, fresh, editor=True)
-            try:
-                WebhookClient(url).send(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
-            except Exception:  # the checklist shows the tick next time it is opened
-                log.warning("could not update the checklist message after evidence")
-        kit.notifier.flush()
-        publish_home(client, context["actor"])
-
-    @kit.later(app.action("ready_oncall"))
-    def on_oncall(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        parts = _block_parts(action, "oncall")
-        number = parse_whole(parts[0]) if parts else None
-        state = editable(body, respond, client, number, context)
-        if state is None or number is None or len(parts) < 2:
-            return
-        picked = str((action.get("selected_option") or {}).get("value") or "")
-        partner_id = parse_whole(picked)
-        if partner_id is None and picked != NOBODY:
-            return
-        rd.set_on_call(services.store, protocol, shift_id=number, actor=context["actor"], category=parts[1],
-                       partner_id=partner_id, channel=channel_of(kit))
-        show(body, respond, client, number, context)
-
-    @kit.later(app.action("ready_hotline"))
-    def on_hotline(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        parts = _block_parts(action, "hotline")
-        number = parse_whole(parts[0]) if parts else None
-        state = editable(body, respond, client, number, context)
-        if state is None or number is None:
-            return
-        rd.set_hotline(services.store, protocol, shift_id=number, actor=context["actor"],
-                       hotline=str((action.get("selected_option") or {}).get("value") or ""), channel=channel_of(kit))
-        show(body, respond, client, number, context)
-
-    @kit.later(app.action("ready_go"))
-    def on_go(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        number = parse_whole(action.get("value"))
-        if number is None:
-            return
-        result = rd.record_go(services.store, protocol, shift_id=number, actor=context["actor"],
-                              coordinator=context["role"] >= Role.COORDINATOR)
-        if result.outcome in ("forbidden", "not_found"):
-            _refused(kit, body, respond, client, "change")
-            return
-        note = None if result.outcome == "go" else kit.render("readiness/go_result.j2", result=result, number=number)
-        show(body, respond, client, number, context, note=note)
-
-    @kit.later(app.action("ready_refresh"))
-    @kit.later(app.action("ready_pull"))
-    def on_refresh(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        number = parse_whole(action.get("value"))
-        state, viewer, editor = _access(kit, number, context["actor"], context["role"])
-        if state is None or number is None:
-            return
-        if not viewer or (action.get("action_id") == "ready_pull" and not editor):
-            _refused(kit, body, respond, client, "change" if viewer else "view")
-            return
-        note = None
-        if action.get("action_id") == "ready_pull":
-            added = rd.pull_new_items(services.store, protocol, shift_id=number, actor=context["actor"],
-                                      channel=channel_of(kit))
-            note = kit.render("readiness/pulled.j2", added=added)
-        show(body, respond, client, number, context, note=note)
-
-    @kit.later(app.action("hotline_open"))
-    def on_hotline_open(body: dict, client: WebClient) -> None:
-        client.views_open(trigger_id=body["trigger_id"], view=hotline_view(kit))
-
-    @kit.later(app.action("hotline_dm"))
-    def on_hotline_dm(body: dict, context: BoltContext, client: WebClient) -> None:
-        client.chat_postMessage(channel=context["actor"], text=kit.render("readiness/hotline_dm.j2"),
-                                blocks=bk.message(hotline_blocks(kit)))
-        view = body.get("view") or {}
-        if view.get("type") == "modal" and view.get("id"):
-            client.views_update(view_id=view["id"], view=hotline_view(kit, sent=True))
+    kit.wire(app, actions={
+        "ready_open": on_open,
+        "ready_section": on_section,
+        "ready_tick": on_tick,
+        "ready_evidence": on_evidence,
+        "ready_oncall": on_oncall,
+        "ready_hotline": on_hotline,
+        "ready_go": on_go,
+        "ready_refresh": on_refresh,
+        "ready_pull": on_refresh,
+        "hotline_open": on_hotline_open,
+        "hotline_dm": on_hotline_dm,
+    }, forms={
+        "ready_evidence": on_evidence_submit,
+    })
