@@ -185,33 +185,39 @@ def run(req: CommandRequest, name: str) -> None:
     entry.fn(req)
 
 
+def outreach(kit: Kit, command: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    text = " ".join(str(command.get("text") or "").split())
+    name, _, args = text.partition(" ")
+    req = CommandRequest(
+        kit=kit, actor=context["actor"], role=context["role"], args=args.strip(),
+        channel_id=command.get("channel_id"), trigger_id=command.get("trigger_id"),
+        respond=respond, client=client,
+    )
+    run(req, (name or "help").lower())
+
+
+def on_help_topic(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+                  client: WebClient) -> None:
+    """Open one help topic in a short modal (in place when tapped in another topic's)."""
+    topic = help_topic(str(action.get("value") or ""))
+    if topic is None:
+        return
+    if context["role"] < topic.role:
+        view = bk.modal(title="Help", callback_id="help_topic", blocks=[bk.section(kit.render(
+            "common/not_allowed.j2", needed=topic.role.label, what=f"/outreach help {topic.id}"))])
+    else:
+        view = help_view(kit, topic, context["role"])
+    shown = body.get("view") or {}
+    if shown.get("type") == "modal" and shown.get("id"):
+        client.views_update(view_id=shown["id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
 def register(app: App, kit: Kit) -> None:
     """Wire /outreach to the registry."""
-
-    @kit.later(app.command("/outreach"))
-    def outreach(command: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        text = " ".join(str(command.get("text") or "").split())
-        name, _, args = text.partition(" ")
-        req = CommandRequest(
-            kit=kit, actor=context["actor"], role=context["role"], args=args.strip(),
-            channel_id=command.get("channel_id"), trigger_id=command.get("trigger_id"),
-            respond=respond, client=client,
-        )
-        run(req, (name or "help").lower())
-
-    @kit.later(app.action("help_topic"))
-    def on_help_topic(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        """Open one help topic in a short modal (in place when tapped in another topic's)."""
-        topic = help_topic(str(action.get("value") or ""))
-        if topic is None:
-            return
-        if context["role"] < topic.role:
-            view = bk.modal(title="Help", callback_id="help_topic", blocks=[bk.section(kit.render(
-                "common/not_allowed.j2", needed=topic.role.label, what=f"/outreach help {topic.id}"))])
-        else:
-            view = help_view(kit, topic, context["role"])
-        shown = body.get("view") or {}
-        if shown.get("type") == "modal" and shown.get("id"):
-            client.views_update(view_id=shown["id"], view=view)
-        else:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+    kit.wire(app, actions={
+        "help_topic": on_help_topic,
+    }, commands={
+        "/outreach": outreach,
+    })

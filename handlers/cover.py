@@ -252,58 +252,69 @@ def answer(kit: Kit, body: dict, respond: Respond, client: WebClient, context: B
         respond(text=text, response_type="ephemeral", replace_original=False)
 
 
+def _sweep(kit: Kit) -> None:
+    store = kit.services.store
+    if cover.sweep(store):
+        kit.notifier.flush(background=True)
+
+
+# The buttons on a shift for cover and watching: action id -> what it does for the actor, in words.
+SHIFT_ACTIONS = {"cover_find": ask_text, "cover_stop": stop_text, "watch_start": watch_text, "watch_stop": unwatch_text}
+
+
+def on_shift_action(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+                    client: WebClient) -> None:
+    number, page = _value(body)
+    if number is None:
+        return
+    text = SHIFT_ACTIONS[str(action.get("action_id"))](kit, context["actor"], number)
+    answer(kit, body, respond, client, context, number, text, page)
+
+
+def on_offer(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+             client: WebClient) -> None:
+    store = kit.services.store
+    offer_id, _ = _value(body)
+    actor = context["actor"]
+    if offer_id is None:
+        return
+    if action.get("action_id") == "cover_take":
+        result = cover.take(store, offer_id=offer_id, user=actor)
+        outcome, offer, shift = result.outcome, result.offer, result.shift
+    else:
+        outcome, offer = cover.decline(store, offer_id=offer_id, user=actor)
+        shift = sh.load_shift(store, offer.shift_id, user=actor) if offer else None
+    note = kit.render("cover/take_result.j2", outcome=outcome, shift=shift,
+                      training=kit.services.catalog.name_of("trainings", shift.training) if shift else None)
+    if offer is None or shift is None:
+        tell(body, respond, client, actor, note)
+        return
+    text, blocks = offer_message(kit, offer, shift, note=note or None)
+    if (body.get("container") or {}).get("type") == "view":
+        _dm(kit, client, actor, shift.id, text)
+    else:
+        respond(text=lock_screen(kit, "cover/answer", {"shift_id": shift.id}, text, blocks)[0], blocks=blocks,
+                replace_original=True)
+    if outcome == "taken":
+        shift_posts.refresh_post(kit, client, shift.id)
+        kit.notifier.flush()
+        points.publish_home(kit, client, actor)
+        points.publish_home(kit, client, offer.leaver)
+    elif outcome == "declined":
+        kit.notifier.flush()
+
+
 def register(app: App, kit: Kit) -> None:
     """Wire Find cover, the offers' buttons and watching; keep requests and watches in step with signups."""
-    store = kit.services.store
     points.add(points.SHIFT_BUTTONS, reader_buttons)
     points.add(points.HOME_SECTIONS, home_watching)
 
-    def sweep() -> None:
-        if cover.sweep(store):
-            kit.notifier.flush(background=True)
-
-    kit.periodic.append(sweep)
-    actions = {"cover_find": ask_text, "cover_stop": stop_text, "watch_start": watch_text, "watch_stop": unwatch_text}
-
-    @kit.later(app.action("cover_find"))
-    @kit.later(app.action("cover_stop"))
-    @kit.later(app.action("watch_start"))
-    @kit.later(app.action("watch_stop"))
-    def on_shift_action(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        number, page = _value(body)
-        if number is None:
-            return
-        text = actions[str(action.get("action_id"))](kit, context["actor"], number)
-        answer(kit, body, respond, client, context, number, text, page)
-
-    @kit.later(app.action("cover_take"))
-    @kit.later(app.action("cover_decline"))
-    def on_offer(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        offer_id, _ = _value(body)
-        actor = context["actor"]
-        if offer_id is None:
-            return
-        if action.get("action_id") == "cover_take":
-            result = cover.take(store, offer_id=offer_id, user=actor)
-            outcome, offer, shift = result.outcome, result.offer, result.shift
-        else:
-            outcome, offer = cover.decline(store, offer_id=offer_id, user=actor)
-            shift = sh.load_shift(store, offer.shift_id, user=actor) if offer else None
-        note = kit.render("cover/take_result.j2", outcome=outcome, shift=shift,
-                          training=kit.services.catalog.name_of("trainings", shift.training) if shift else None)
-        if offer is None or shift is None:
-            tell(body, respond, client, actor, note)
-            return
-        text, blocks = offer_message(kit, offer, shift, note=note or None)
-        if (body.get("container") or {}).get("type") == "view":
-            _dm(kit, client, actor, shift.id, text)
-        else:
-            respond(text=lock_screen(kit, "cover/answer", {"shift_id": shift.id}, text, blocks)[0], blocks=blocks,
-                    replace_original=True)
-        if outcome == "taken":
-            shift_posts.refresh_post(kit, client, shift.id)
-            kit.notifier.flush()
-            points.publish_home(kit, client, actor)
-            points.publish_home(kit, client, offer.leaver)
-        elif outcome == "declined":
-            kit.notifier.flush()
+    kit.periodic.append(lambda: _sweep(kit))
+    kit.wire(app, actions={
+        "cover_find": on_shift_action,
+        "cover_stop": on_shift_action,
+        "watch_start": on_shift_action,
+        "watch_stop": on_shift_action,
+        "cover_take": on_offer,
+        "cover_decline": on_offer,
+    })

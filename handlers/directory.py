@@ -145,17 +145,20 @@ class Directory:
         return done
 
 
+def on_user_change(kit: Kit, event: dict) -> None:
+    user = event.get("user")
+    person = person_from_slack(user) if isinstance(user, dict) else None
+    if person is not None:  # kept only for members the bot already needs
+        people.record(kit.services.store, person, now=kit.services.now(), only_known=True)
+        if person.deleted:  # whether the directory knew them or not: the rota, a role, a lead may
+            left(kit, person.user_id)
+
+
 def register(app: App, kit: Kit) -> None:
     """Give the kit names for files, refresh the directory on the timer, and follow profile changes."""
     directory = Directory(kit.services, app.client, kit)
     kit.names = directory.names
     kit.periodic.append(directory.refresh)
-
-    @kit.later(app.event("user_change"))
-    def on_user_change(event: dict) -> None:
-        user = event.get("user")
-        person = person_from_slack(user) if isinstance(user, dict) else None
-        if person is not None:  # kept only for members the bot already needs
-            people.record(kit.services.store, person, now=kit.services.now(), only_known=True)
-            if person.deleted:  # whether the directory knew them or not: the rota, a role, a lead may
-                left(kit, person.user_id)
+    kit.wire(app, events={
+        "user_change": on_user_change,
+    })

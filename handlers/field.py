@@ -54,6 +54,7 @@ def _flush_later(kit: Kit) -> None:
 def answer(kit: Kit, *, user: str, body: str, sid: str) -> str | None:
     """What IN, OUT or SOS texted from `user`'s verified phone does, and the SMS that answers it (None: the text
     is none of them)."""
+    store = kit.services.store
     reply = field.parse(body)
     if reply is None:
         return None
@@ -120,36 +121,44 @@ def details_duress(kit: Kit, shift: sh.Shift, role: Role, on_team: bool = True) 
     return [bk.context(kit.render("field/duress.j2", part="details", items=items, tz=shift.tz))] if items else []
 
 
+def on_open(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    store = kit.services.store
+    open_modal(body, client, word_view(kit, have=duress.load(store, context["actor"])))
+
+
+def on_remove(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    store = kit.services.store
+    gone = duress.remove(store, user=context["actor"])
+    view = body.get("view") or {}
+    if view.get("id"):
+        note = kit.render("field/duress.j2", part="removed" if gone else "none")
+        client.views_update(view_id=view["id"], view=phone_views.phone_view(kit, context["actor"], note=note))
+
+
+def on_word(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
+    store = kit.services.store
+    actor = context["actor"]
+    problem = duress.set_word(store, user=actor, word=str((context.get("form") or {}).get("word") or ""))
+    if problem is not None:
+        ack(response_action="errors", errors={"word": kit.render("field/duress.j2", part=problem,
+                                                                 low=duress.MIN_LENGTH, high=duress.MAX_LENGTH)})
+        return
+    ack()  # this form closes: back to My alert phone, which now says the word is set
+    previous = (body.get("view") or {}).get("previous_view_id")
+    if previous:
+        client.views_update(view_id=previous, view=phone_views.phone_view(
+            kit, actor, note=kit.render("field/duress.j2", part="saved")))
+
+
 def register(app: App, kit: Kit) -> None:
     """The SMS words, the duress word on My alert phone, and the duress line in a coordinator's Details."""
 
     points.add(points.SMS_WORDS, answer)
     points.add(points.PHONE_PARTS, phone_parts)
     points.add(points.DETAILS_EXTRAS, details_duress)
-    store = kit.services.store
-
-    @kit.later(app.action("duress_open"))
-    def on_open(body: dict, context: BoltContext, client: WebClient) -> None:
-        open_modal(body, client, word_view(kit, have=duress.load(store, context["actor"])))
-
-    @kit.later(app.action("duress_remove"))
-    def on_remove(body: dict, context: BoltContext, client: WebClient) -> None:
-        gone = duress.remove(store, user=context["actor"])
-        view = body.get("view") or {}
-        if view.get("id"):
-            note = kit.render("field/duress.j2", part="removed" if gone else "none")
-            client.views_update(view_id=view["id"], view=phone_views.phone_view(kit, context["actor"], note=note))
-
-    @kit.form(app.view("duress_word"))
-    def on_word(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-        actor = context["actor"]
-        problem = duress.set_word(store, user=actor, word=str((context.get("form") or {}).get("word") or ""))
-        if problem is not None:
-            ack(response_action="errors", errors={"word": kit.render("field/duress.j2", part=problem,
-                                                                     low=duress.MIN_LENGTH, high=duress.MAX_LENGTH)})
-            return
-        ack()  # this form closes: back to My alert phone, which now says the word is set
-        previous = (body.get("view") or {}).get("previous_view_id")
-        if previous:
-            client.views_update(view_id=previous, view=phone_views.phone_view(
-                kit, actor, note=kit.render("field/duress.j2", part="saved")))
+    kit.wire(app, actions={
+        "duress_open": on_open,
+        "duress_remove": on_remove,
+    }, forms={
+        "duress_word": on_word,
+    })

@@ -287,6 +287,48 @@ def _refresh(kit: Kit, client: WebClient, body: dict, actor: str, note: str) -> 
     return refresh_modal(kit, client, body, actor, note=note)
 
 
+def _refuse(kit: Kit, client: WebClient, actor: str, what: str) -> None:
+    """A coordinator's entry button tapped by someone else (a forged or stale home): say why, by DM."""
+    client.chat_postMessage(channel=actor, text=kit.render("common/not_allowed.j2",
+                                                           needed=Role.COORDINATOR.label, what=what))
+
+
+def on_home_opened(kit: Kit, event: dict, client: WebClient) -> None:
+    if event.get("tab", "home") != "home" or not event.get("user"):
+        return
+    publish_home(kit, client, event["user"])
+
+
+def on_find(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    client.views_open(trigger_id=body["trigger_id"], view=find_view(kit, context["actor"], page=0))
+
+
+def on_find_page(kit: Kit, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+    view = body.get("view") or {}
+    if view.get("id"):
+        page = parse_number(str(action.get("value") or "")) or 0
+        client.views_update(view_id=view["id"], view=find_view(kit, context["actor"], page=page))
+
+
+def on_mine(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    client.views_open(trigger_id=body["trigger_id"], view=mine_view(kit, context["actor"]))
+
+
+def on_week(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    if context["role"] >= Role.COORDINATOR:
+        client.views_open(trigger_id=body["trigger_id"], view=week_view(kit))
+    else:
+        _refuse(kit, client, context["actor"], "This week")
+
+
+def on_plan(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    if context["role"] >= Role.COORDINATOR:
+        client.views_open(trigger_id=body["trigger_id"], view=shift_views.shift_form(
+            kit, channel=None, planner=context["actor"]))
+    else:
+        _refuse(kit, client, context["actor"], "Plan a shift")
+
+
 def register(app: App, kit: Kit) -> None:
     """Publish the home tab whenever someone opens it; wire its entry buttons."""
     points.add(points.HOME_PUBLISHERS, publish_home)
@@ -294,43 +336,12 @@ def register(app: App, kit: Kit) -> None:
     kit.render.env.filters["readiness_detail"] = pass_context(
         lambda context, shift: readiness_line(kit, shift, context.get("readiness_states"), detail=True))
 
-    @kit.later(app.event("app_home_opened"))
-    def on_home_opened(event: dict, client: WebClient) -> None:
-        if event.get("tab", "home") != "home" or not event.get("user"):
-            return
-        publish_home(kit, client, event["user"])
-
-    @kit.later(app.action("home_find"))
-    def on_find(body: dict, context: BoltContext, client: WebClient) -> None:
-        client.views_open(trigger_id=body["trigger_id"], view=find_view(kit, context["actor"], page=0))
-
-    @kit.later(app.action("home_find_page"))
-    def on_find_page(body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-        view = body.get("view") or {}
-        if view.get("id"):
-            page = parse_number(str(action.get("value") or "")) or 0
-            client.views_update(view_id=view["id"], view=find_view(kit, context["actor"], page=page))
-
-    @kit.later(app.action("home_mine"))
-    def on_mine(body: dict, context: BoltContext, client: WebClient) -> None:
-        client.views_open(trigger_id=body["trigger_id"], view=mine_view(kit, context["actor"]))
-
-    def refuse(client: WebClient, actor: str, what: str) -> None:
-        """A coordinator's entry button tapped by someone else (a forged or stale home): say why, by DM."""
-        client.chat_postMessage(channel=actor, text=kit.render("common/not_allowed.j2",
-                                                               needed=Role.COORDINATOR.label, what=what))
-
-    @kit.later(app.action("home_week"))
-    def on_week(body: dict, context: BoltContext, client: WebClient) -> None:
-        if context["role"] >= Role.COORDINATOR:
-            client.views_open(trigger_id=body["trigger_id"], view=week_view(kit))
-        else:
-            refuse(client, context["actor"], "This week")
-
-    @kit.later(app.action("shift_new"))
-    def on_plan(body: dict, context: BoltContext, client: WebClient) -> None:
-        if context["role"] >= Role.COORDINATOR:
-            client.views_open(trigger_id=body["trigger_id"], view=shift_views.shift_form(
-                kit, channel=None, planner=context["actor"]))
-        else:
-            refuse(client, context["actor"], "Plan a shift")
+    kit.wire(app, actions={
+        "home_find": on_find,
+        "home_find_page": on_find_page,
+        "home_mine": on_mine,
+        "home_week": on_week,
+        "shift_new": on_plan,
+    }, events={
+        "app_home_opened": on_home_opened,
+    })

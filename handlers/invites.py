@@ -191,22 +191,27 @@ def cmd_calendar(req: CommandRequest) -> None:
     req.reply(text, blocks)
 
 
+def on_link(ack: Ack) -> None:
+    ack()  # link buttons open in the browser; Slack still sends the click
+
+
+def on_reset(kit: Kit, context: BoltContext, respond: Respond) -> None:
+    token = cal.reset_token(kit.services.store, context["actor"])
+    text, blocks = feed_message(kit, token, note=kit.render("calendar/reset.j2"))
+    respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+
+
+def on_feed(kit: Kit, context: BoltContext, client: WebClient) -> None:
+    """The invite's Calendar feed button: the feed address by DM, where it stays."""
+    _, blocks = feed_message(kit, cal.feed_token(kit.services.store, context["actor"]))
+    client.chat_postMessage(channel=context["actor"], text=kit.render("calendar/feed_text.j2"), blocks=blocks)
+
+
 def register(app: App, kit: Kit) -> None:
     """Send invites on every change; wire the Reset button and the link buttons."""
-
-    @kit.later(app.action("calendar_reset"))
-    def on_reset(context: BoltContext, respond: Respond) -> None:
-        token = cal.reset_token(kit.services.store, context["actor"])
-        text, blocks = feed_message(kit, token, note=kit.render("calendar/reset.j2"))
-        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
-
-    @kit.later(app.action("calendar_feed"))
-    def on_feed(context: BoltContext, client: WebClient) -> None:
-        """The invite's Calendar feed button: the feed address by DM, where it stays."""
-        _, blocks = feed_message(kit, cal.feed_token(kit.services.store, context["actor"]))
-        client.chat_postMessage(channel=context["actor"], text=kit.render("calendar/feed_text.j2"), blocks=blocks)
-
-    @app.action("calendar_google")
-    @app.action("calendar_open")
-    def on_link(ack: Ack) -> None:
-        ack()  # link buttons open in the browser; Slack still sends the click
+    app.action("calendar_google")(on_link)
+    app.action("calendar_open")(on_link)
+    kit.wire(app, actions={
+        "calendar_reset": on_reset,
+        "calendar_feed": on_feed,
+    })

@@ -61,11 +61,12 @@ class Kit:
 
     def wire(self, app: App, *, actions: Mapping[str, Callable[..., None]] | None = None,
              forms: Mapping[str, Callable[..., None]] | None = None,
-             events: Mapping[str, Callable[..., None]] | None = None) -> None:
-        """Register a surface's table of top-level listeners, each called with this kit first: buttons and
-        events as work after an empty ack (`later`), view submissions as forms (`form`)."""
+             events: Mapping[str, Callable[..., None]] | None = None,
+             commands: Mapping[str, Callable[..., None]] | None = None) -> None:
+        """Register a surface's table of top-level listeners, each called with this kit first: buttons,
+        events and slash commands as work after an empty ack (`later`), view submissions as forms (`form`)."""
         for kind, table, wrap in (("action", actions, self.later), ("view", forms, self.form),
-                                  ("event", events, self.later)):
+                                  ("event", events, self.later), ("command", commands, self.later)):
             for name, listener in (table or {}).items():
                 bound = partial(listener, self)
                 bound.__name__ = listener.__name__  # type: ignore[attr-defined]  # how the worker names it in logs

@@ -512,49 +512,59 @@ def code_view(kit: Kit, phone: str) -> dict:
         bk.text_input("code", "Code", max_length=12, placeholder="123456")])
 
 
+def on_open(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    services = kit.services
+    if services.settings.twilio:  # from My profile: pushed on top of it
+        open_modal(body, client, phone_view(kit, context["actor"]))
+
+
+def on_remove(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+    services = kit.services
+    gone = phones.remove(services.store, user=context["actor"])
+    view = body.get("view") or {}
+    note = kit.render("phone/form.j2", part="removed" if gone else "none")
+    if view.get("id"):
+        client.views_update(view_id=view["id"], view=phone_view(kit, context["actor"], note=note))
+    points.publish_home(kit, client, context["actor"])
+
+
+def on_number(kit: Kit, ack: Ack, context: BoltContext) -> None:
+    services = kit.services
+    actor, typed = context["actor"], str((context.get("form") or {}).get("phone") or "")
+    if not services.settings.twilio:
+        ack(response_action="errors", errors={"phone": kit.render("phone/form.j2", part="off")})
+        return
+    outcome, e164 = phones.start(services.store, user=actor, text=typed, region=services.settings.region,
+                                 secret=services.settings.twilio_token or "")
+    if outcome != "sent" or e164 is None:
+        ack(response_action="errors", errors={"phone": kit.render("phone/form.j2", part=outcome,
+                                                                  region=services.settings.region)})
+        return
+    ack(response_action="update", view=code_view(kit, e164))
+    kit.notifier.flush(prefix=f"phone:code:{actor}:")
+
+
+def on_code(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
+    services = kit.services
+    actor = context["actor"]
+    outcome = phones.verify(services.store, user=actor, code=str((context.get("form") or {}).get("code") or ""))
+    if outcome != "verified":
+        ack(response_action="errors", errors={"code": kit.render("phone/form.j2", part=outcome)})
+        return
+    ack(response_action="update", view=phone_view(kit, actor, note=kit.render("phone/form.j2", part="verified")))
+    points.publish_home(kit, client, actor)
+
+
 def register(app: App, kit: Kit) -> None:
     """The phone sender, the App Home line and its modals."""
 
     sender = PhoneSender(kit)
     SENDERS["sms"] = SENDERS["call"] = sender
     points.add(points.HOME_SECTIONS, home_blocks)
-    services = kit.services
-
-    @kit.later(app.action("phone_open"))
-    def on_open(body: dict, context: BoltContext, client: WebClient) -> None:
-        if services.settings.twilio:  # from My profile: pushed on top of it
-            open_modal(body, client, phone_view(kit, context["actor"]))
-
-    @kit.later(app.action("phone_remove"))
-    def on_remove(body: dict, context: BoltContext, client: WebClient) -> None:
-        gone = phones.remove(services.store, user=context["actor"])
-        view = body.get("view") or {}
-        note = kit.render("phone/form.j2", part="removed" if gone else "none")
-        if view.get("id"):
-            client.views_update(view_id=view["id"], view=phone_view(kit, context["actor"], note=note))
-        points.publish_home(kit, client, context["actor"])
-
-    @kit.form(app.view("phone_number"))
-    def on_number(ack: Ack, context: BoltContext) -> None:
-        actor, typed = context["actor"], str((context.get("form") or {}).get("phone") or "")
-        if not services.settings.twilio:
-            ack(response_action="errors", errors={"phone": kit.render("phone/form.j2", part="off")})
-            return
-        outcome, e164 = phones.start(services.store, user=actor, text=typed, region=services.settings.region,
-                                     secret=services.settings.twilio_token or "")
-        if outcome != "sent" or e164 is None:
-            ack(response_action="errors", errors={"phone": kit.render("phone/form.j2", part=outcome,
-                                                                      region=services.settings.region)})
-            return
-        ack(response_action="update", view=code_view(kit, e164))
-        kit.notifier.flush(prefix=f"phone:code:{actor}:")
-
-    @kit.form(app.view("phone_code"))
-    def on_code(ack: Ack, context: BoltContext, client: WebClient) -> None:
-        actor = context["actor"]
-        outcome = phones.verify(services.store, user=actor, code=str((context.get("form") or {}).get("code") or ""))
-        if outcome != "verified":
-            ack(response_action="errors", errors={"code": kit.render("phone/form.j2", part=outcome)})
-            return
-        ack(response_action="update", view=phone_view(kit, actor, note=kit.render("phone/form.j2", part="verified")))
-        points.publish_home(kit, client, actor)
+    kit.wire(app, actions={
+        "phone_open": on_open,
+        "phone_remove": on_remove,
+    }, forms={
+        "phone_number": on_number,
+        "phone_code": on_code,
+    })

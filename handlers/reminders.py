@@ -76,14 +76,17 @@ def notice_not_ready(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     ])
 
 
+def on_checklist(kit: Kit, body: dict, context: BoltContext, respond: Respond) -> None:
+    number = parse_number(((body.get("actions") or [{}])[0]).get("value"))
+    if number is None:
+        return
+    text, blocks = checklist_reply(kit, number, context["actor"], context["role"])
+    respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
 def register(app: App, kit: Kit) -> None:
     """Derive reminders from every change and at start-up; answer the Checklist button of reminders sent
     before it became the lead's Open checklist."""
-
-    @kit.later(app.action("reminder_checklist"))
-    def on_checklist(body: dict, context: BoltContext, respond: Respond) -> None:
-        number = parse_number(((body.get("actions") or [{}])[0]).get("value"))
-        if number is None:
-            return
-        text, blocks = checklist_reply(kit, number, context["actor"], context["role"])
-        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+    kit.wire(app, actions={
+        "reminder_checklist": on_checklist,
+    })

@@ -162,6 +162,8 @@ def _told_keys(kit: Kit, sos_id: int) -> list[str]:
 
 
 @sent(*REACHES)
+
+
 def on_reached(kit: Kit, note: outbox.Notification, context: dict) -> None:
     """A message reached a coordinator: the presser's DM, if it went out saying otherwise, is rewritten."""
     if note.mode or "sos_id" not in note.context:
@@ -311,6 +313,47 @@ def cmd_sos(req: CommandRequest) -> None:
 # ---------------------------------------------------------------- wiring
 
 
+def on_press(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+             client: WebClient) -> None:
+    number = parse_whole(str(action.get("value") or ""))
+    if number is None:
+        return
+    actor = context["actor"]
+    outcome, item, shift = press(kit, shift_id=number, user=actor,
+                                 request_key=f"tap:{actor}:{action.get('action_ts') or body.get('trigger_id')}")
+    if outcome not in ("done", "again"):
+        words = result_text(kit, outcome, number=number, item=item, shift=shift)
+        if from_view(body):  # by DM: the lock screen shows a neutral line, the words are in the blocks
+            client.chat_postMessage(channel=actor, blocks=bk.message([bk.section(words)]), text=kit.render(
+                "common/lock_screen.j2", notice="sos/result", shift=shift, day=None, context={}))
+        else:
+            respond(text=words, response_type="ephemeral", replace_original=False)
+    if from_view(body):
+        points.publish_home(kit, client, actor)
+
+
+def on_ack(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
+           client: WebClient) -> None:
+    services = kit.services
+    sos_id = parse_whole(str(action.get("value") or ""))
+    if sos_id is None:
+        return
+    actor = context["actor"]
+    if context["role"] < Role.COORDINATOR:
+        tell(body, respond, client, actor,
+             kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what="taking on an SOS"))
+        return
+    taken = response.take_sos(services.store, sos_id=sos_id, user=actor)
+    kit.notifier.flush(urgent=True)  # the post, the DMs rewritten; the team told
+    item = sos.load_sos(services.store, sos_id)
+    if taken.outcome != "done" and item is not None:
+        shift = sh.load_shift(services.store, item.shift_id)
+        tell(body, respond, client, actor, kit.render("sos/result.j2", outcome="already", number=item.shift_id,
+                                                      sos=item, tz=shift.tz if shift else services.settings.timezone))
+    if from_view(body):  # tapped on the App Home: it shows the SOS taken on
+        points.publish_home(kit, client, actor)
+
+
 def register(app: App, kit: Kit) -> None:
     """Repeat open SOS on every tick, wire the buttons, show SOS on the App Home and in Details."""
 
@@ -322,41 +365,7 @@ def register(app: App, kit: Kit) -> None:
     points.add(points.HOME_TOP, home_blocks)
     if coordinator_blocks not in points.HOME_TOP:  # open SOS first of all on a coordinator's home
         points.HOME_TOP.insert(0, coordinator_blocks)
-
-    @kit.later(app.action("sos_press"))
-    def on_press(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        number = parse_whole(str(action.get("value") or ""))
-        if number is None:
-            return
-        actor = context["actor"]
-        outcome, item, shift = press(kit, shift_id=number, user=actor,
-                                     request_key=f"tap:{actor}:{action.get('action_ts') or body.get('trigger_id')}")
-        if outcome not in ("done", "again"):
-            words = result_text(kit, outcome, number=number, item=item, shift=shift)
-            if from_view(body):  # by DM: the lock screen shows a neutral line, the words are in the blocks
-                client.chat_postMessage(channel=actor, blocks=bk.message([bk.section(words)]), text=kit.render(
-                    "common/lock_screen.j2", notice="sos/result", shift=shift, day=None, context={}))
-            else:
-                respond(text=words, response_type="ephemeral", replace_original=False)
-        if from_view(body):
-            points.publish_home(kit, client, actor)
-
-    @kit.later(app.action("sos_ack"))
-    def on_ack(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        sos_id = parse_whole(str(action.get("value") or ""))
-        if sos_id is None:
-            return
-        actor = context["actor"]
-        if context["role"] < Role.COORDINATOR:
-            tell(body, respond, client, actor,
-                 kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what="taking on an SOS"))
-            return
-        taken = response.take_sos(services.store, sos_id=sos_id, user=actor)
-        kit.notifier.flush(urgent=True)  # the post, the DMs rewritten; the team told
-        item = sos.load_sos(services.store, sos_id)
-        if taken.outcome != "done" and item is not None:
-            shift = sh.load_shift(services.store, item.shift_id)
-            tell(body, respond, client, actor, kit.render("sos/result.j2", outcome="already", number=item.shift_id,
-                                                          sos=item, tz=shift.tz if shift else services.settings.timezone))
-        if from_view(body):  # tapped on the App Home: it shows the SOS taken on
-            points.publish_home(kit, client, actor)
+    kit.wire(app, actions={
+        "sos_press": on_press,
+        "sos_ack": on_ack,
+    })

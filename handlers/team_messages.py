@@ -95,47 +95,55 @@ def notice_message(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     ])
 
 
+def _expire_words(kit: Kit) -> None:
+    """Blank team messages' words past the notes retention period, and empty the log of them."""
+    services = kit.services
+    if tm.expire(services.store, now=services.now(), days=services.settings.notes_retention_days):
+        services.store.checkpoint()
+
+
+def on_open(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+    services = kit.services
+    number = parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
+    shift = sh.load_shift(services.store, number) if number is not None else None
+    if shift is None or not tm.may_message(shift, actor=context["actor"], role=context["role"]):
+        tell(body, respond, client, context["actor"], kit.render("team/not_allowed.j2", shift=shift))
+        return
+    open_modal(body, client, message_form(kit, shift))  # tapped in Details: on top of it
+
+
+def on_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext) -> None:
+    services = kit.services
+    actor, role = context["actor"], context["role"]
+    meta, form = context.get("meta") or {}, context.get("form") or {}
+    number = parse_number(str(meta.get("shift_id", "")))
+    shift = sh.load_shift(services.store, number) if number is not None else None
+    if shift is None or not tm.may_message(shift, actor=actor, role=role):
+        ack(response_action="errors", errors={"message": kit.render("team/not_allowed.j2", shift=shift)})
+        return
+    raw = form.get("message") if isinstance(form.get("message"), str) else ""
+    text, problem = screen_text(kit, raw)
+    if problem:
+        ack(response_action="errors", errors={"message": problem})
+        return
+    waitlist = WAITLIST in (form.get(WAITLIST) or [])
+    sent = tm.send(services.store, shift_id=shift.id, sender=actor, role=role, text=text, waitlist=waitlist,
+                   request_key=bk.submission_key(body))
+    if sent is None:  # changed meanwhile: gone, cancelled, or led by someone else now
+        ack(response_action="errors", errors={"message": kit.render(
+            "team/not_allowed.j2", shift=sh.load_shift(services.store, shift.id))})
+        return
+    ack(response_action="update", view=sent_view(kit, shift, sent))
+    if not sent.repeat:
+        kit.notifier.flush()
+
+
 def register(app: App, kit: Kit) -> None:
     """Wire Message the team, its form, and the expiry of the messages' words."""
-    services = kit.services
 
-    def expire_words() -> None:
-        """Blank team messages' words past the notes retention period, and empty the log of them."""
-        if tm.expire(services.store, now=services.now(), days=services.settings.notes_retention_days):
-            services.store.checkpoint()
-
-    kit.periodic.append(expire_words)
-
-    @kit.later(app.action("team_message_open"))
-    def on_open(body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-        number = parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
-        shift = sh.load_shift(services.store, number) if number is not None else None
-        if shift is None or not tm.may_message(shift, actor=context["actor"], role=context["role"]):
-            tell(body, respond, client, context["actor"], kit.render("team/not_allowed.j2", shift=shift))
-            return
-        open_modal(body, client, message_form(kit, shift))  # tapped in Details: on top of it
-
-    @kit.form(app.view(CALLBACK))
-    def on_submit(ack: Ack, body: dict, context: BoltContext) -> None:
-        actor, role = context["actor"], context["role"]
-        meta, form = context.get("meta") or {}, context.get("form") or {}
-        number = parse_number(str(meta.get("shift_id", "")))
-        shift = sh.load_shift(services.store, number) if number is not None else None
-        if shift is None or not tm.may_message(shift, actor=actor, role=role):
-            ack(response_action="errors", errors={"message": kit.render("team/not_allowed.j2", shift=shift)})
-            return
-        raw = form.get("message") if isinstance(form.get("message"), str) else ""
-        text, problem = screen_text(kit, raw)
-        if problem:
-            ack(response_action="errors", errors={"message": problem})
-            return
-        waitlist = WAITLIST in (form.get(WAITLIST) or [])
-        sent = tm.send(services.store, shift_id=shift.id, sender=actor, role=role, text=text, waitlist=waitlist,
-                       request_key=bk.submission_key(body))
-        if sent is None:  # changed meanwhile: gone, cancelled, or led by someone else now
-            ack(response_action="errors", errors={"message": kit.render(
-                "team/not_allowed.j2", shift=sh.load_shift(services.store, shift.id))})
-            return
-        ack(response_action="update", view=sent_view(kit, shift, sent))
-        if not sent.repeat:
-            kit.notifier.flush()
+    kit.periodic.append(lambda: _expire_words(kit))
+    kit.wire(app, actions={
+        "team_message_open": on_open,
+    }, forms={
+        CALLBACK: on_submit,
+    })
