@@ -18,7 +18,7 @@ from dateutil.rrule import rrule, rrulestr
 from icalendar import vRecur
 from sqlite_utils import Database
 
-from outreach import outbox, replays
+from outreach import night, outbox, replays
 from outreach import shifts as sh
 from outreach.events import Event
 from outreach.store import Store, from_iso, iso, shift_fields_set
@@ -554,6 +554,8 @@ def edit_later(store: Store, *, actor: str, shift_id: int, values: dict, repeat:
         if crowded := [s for s in later if s.confirmed > values["capacity"]]:
             most = max(s.confirmed for s in crowded)
             return LaterChange("refused", old.id, refused={"capacity": sh.capacity_below_confirmed(most)})
+        if this.safety_net and not values.get("safety_net", 1) and night.under_way(db, this, now):
+            return LaterChange("refused", old.id, refused={"safety_net": sh.NET_UNDER_WAY})  # as for one shift
         _end_series(db, old, occurrence, now)
         new_id = _insert_series(store, db, actor=actor, values=values, repeat=repeat, channel=old.channel,
                                 parent=old.id)

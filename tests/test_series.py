@@ -337,3 +337,21 @@ def test_the_training_gate_holds_for_a_whole_series(bot):
     answer = bot.command("UZ", f"series {numbers[0]}").text()
     assert f"#{numbers[0]}" in answer and f"Not #{numbers[2]}" in answer
     assert signups(bot, "UZ") == {numbers[0]: "confirmed", numbers[1]: "confirmed"}
+
+
+def test_edit_this_and_later_cannot_stop_watching_a_team_that_is_out(bot):
+    """As for one shift: turning a series' night into a training while its team is out is refused."""
+    from conftest import at
+
+    numbers = plan(bot, end="3")
+    bot.train("UA")
+    assert "signed up" in bot.command("UA", f"signup {numbers[0]}").text()
+    at(bot, datetime(2027, 2, 20, 3, 0, tzinfo=UTC))  # 21:00 in Chicago: the first night has started
+    bot.command("UA", f"checkin {numbers[0]}").reply()
+    fields = shift_fields(bot.clock, kind="training", training="", min_team="1", start_date=FIRST_FRIDAY,
+                          end_date=None, start_time="21:00", end_time="01:00")
+    refused = bot.submit(ADMIN, "shift_form", fields, metadata={"shift_id": numbers[0], "later": True})
+    assert b"safety net stays on" in refused.body
+    row = bot.db["shifts"].get(numbers[0])
+    assert row["safety_net"] == 1 and row["kind"] == "direct"
+    assert bot.db.execute("SELECT count(*) FROM series").fetchone()[0] == 1  # no new series was made
