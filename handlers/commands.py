@@ -11,6 +11,7 @@ from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers import blocks as bk
+from handlers import ids
 from handlers.kit import Kit
 from outreach import digits
 from outreach.roles import Role
@@ -126,7 +127,7 @@ def help_topic(word: str) -> HelpTopic | None:
 def help_menu(kit: Kit, role: Role, *, problem: str | None = None,
               current: str | None = None) -> list[bk.Block]:
     """The help menu: one line, then a button per thing a person may want to do (those the reader may use)."""
-    buttons = [bk.button(t.label, "help_topic", t.id) for t in HELP_TOPICS if role >= t.role and t.id != current]
+    buttons = [bk.button(t.label, ids.HELP_TOPIC, t.id) for t in HELP_TOPICS if role >= t.role and t.id != current]
     return [bk.section(kit.render("commands/help_menu.j2", problem=problem, current=current)),
             bk.actions(*buttons, block_id="help_menu")]
 
@@ -140,7 +141,7 @@ def help_topic_text(kit: Kit, topic: HelpTopic, role: Role) -> str:
 
 def help_view(kit: Kit, topic: HelpTopic, role: Role) -> dict:
     """A short modal for one help topic, with the other topics a tap away (updated in place)."""
-    return bk.modal(title=topic.label, callback_id="help_topic", close="Close",
+    return bk.modal(title=topic.label, callback_id=ids.HELP_TOPIC, close="Close",
                     blocks=[*bk.sections(help_topic_text(kit, topic, role)), bk.divider(),
                             *help_menu(kit, role, current=topic.id)])
 
@@ -203,7 +204,7 @@ def on_help_topic(kit: Kit, body: dict, action: dict, context: BoltContext, resp
     if topic is None:
         return
     if context["role"] < topic.role:
-        view = bk.modal(title="Help", callback_id="help_topic", blocks=[bk.section(kit.render(
+        view = bk.modal(title="Help", callback_id=ids.HELP_TOPIC, blocks=[bk.section(kit.render(
             "common/not_allowed.j2", needed=topic.role.label, what=f"/outreach help {topic.id}"))])
     else:
         view = help_view(kit, topic, context["role"])
@@ -217,7 +218,7 @@ def on_help_topic(kit: Kit, body: dict, action: dict, context: BoltContext, resp
 def register(app: App, kit: Kit) -> None:
     """Wire /outreach to the registry."""
     kit.wire(app, actions={
-        "help_topic": on_help_topic,
+        ids.HELP_TOPIC: on_help_topic,
     }, commands={
         "/outreach": outreach,
     })

@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
-from handlers import points, reports
+from handlers import ids, points, reports
 from handlers.kit import Kit, open_modal, tell
 from handlers.notify import notice
 from handlers.safety import result_text
@@ -54,12 +54,12 @@ def home_section(kit: Kit, user: str) -> list[Block]:
     """On everyone's App Home: My profile; coordinators add Record training, Report and Export; admins
     Make coordinator."""
     role = kit.services.role(user)
-    buttons = [bk.button("My profile", "coord_profile_open")]
+    buttons = [bk.button("My profile", ids.COORD_PROFILE_OPEN)]
     if role >= Role.COORDINATOR:
-        buttons += [bk.button("Record training", "coord_train_open"), bk.button("Report", "coord_report_open"),
-                    bk.button("Export", "coord_export_open")]
+        buttons += [bk.button("Record training", ids.COORD_TRAIN_OPEN), bk.button("Report", ids.COORD_REPORT_OPEN),
+                    bk.button("Export", ids.COORD_EXPORT_OPEN)]
     if role >= Role.ADMIN:
-        buttons.append(bk.button("Make coordinator", "coord_role_open"))
+        buttons.append(bk.button("Make coordinator", ids.COORD_ROLE_OPEN))
     return [bk.divider(), bk.actions(*buttons, block_id="home_coord")]
 
 
@@ -69,7 +69,7 @@ def every_button(kit: Kit, shift: Shift) -> list[bk.ButtonElement]:
         return []
     every = safety.load_state(kit.services.store, shift.id).checkin_every
     return [bk.button(f"Check-ins: every {every} min" if every else "Check-ins: set an interval",
-                      "coord_every_open", str(shift.id))]
+                      ids.COORD_EVERY_OPEN, str(shift.id))]
 
 
 # ---------------------------------------------------------------- the modals
@@ -149,7 +149,7 @@ def profile_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
 
         parts.append(bk.section(kit.render("phone/home.j2", phone=phones.load(kit.services.store, user),
                                            coordinator=kit.services.role(user) >= Role.COORDINATOR),
-                                accessory=bk.button("My alert phone", "phone_open"), block_id="profile_phone"))
+                                accessory=bk.button("My alert phone", ids.PHONE_OPEN), block_id="profile_phone"))
     return bk.modal(title="My profile", callback_id=PROFILE, submit="Save", blocks=parts)
 
 
@@ -200,7 +200,7 @@ def notice_trained(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     for shift in shifts:
         parts.append(bk.section(
             kit.render("trainings/lapse_shift.j2", shift=shift), block_id=f"trained_shift:{shift.id}",
-            accessory=bk.button("Sign up" if shift.places_left else "Join waitlist", "shift_signup", str(shift.id),
+            accessory=bk.button("Sign up" if shift.places_left else "Join waitlist", ids.SHIFT_SIGNUP, str(shift.id),
                                 style="primary")))
     return text, bk.message(parts)
 
@@ -219,9 +219,9 @@ def notice_lead(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     if shift is None:
         return None
     text = kit.render("told/lead.j2", shift=shift, changed=bool(context.get("changed")))
-    return text, _shift_blocks(kit, text, shift, bk.button("Open checklist", "ready_open", str(shift.id),
+    return text, _shift_blocks(kit, text, shift, bk.button("Open checklist", ids.READY_OPEN, str(shift.id),
                                                            style="primary"),
-                               bk.button("Details", "shift_details", str(shift.id)))
+                               bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)))
 
 
 @notice(told.TEAM_TEMPLATE)
@@ -232,7 +232,7 @@ def notice_team(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         return None
     text = kit.render("told/team.j2", shift=shift, left=context["left"], covered_by=context.get("covered_by"),
                       joined=context.get("joined") or [])
-    return text, _shift_blocks(kit, text, shift, bk.button("Details", "shift_details", str(shift.id)))
+    return text, _shift_blocks(kit, text, shift, bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)))
 
 
 # ---------------------------------------------------------------- wiring
@@ -255,11 +255,11 @@ def _refused_form(kit: Kit, ack: Ack, field: str, needed: Role, what: str) -> No
 
 # The buttons that open a modal: action id -> (who may, what a refusal names, the modal for the actor).
 OPENERS: dict[str, tuple[Role, str, Callable[[Kit, str], dict]]] = {
-    "coord_train_open": (Role.COORDINATOR, "Record training", lambda kit, actor: train_view(kit)),
-    "coord_role_open": (Role.ADMIN, "Make coordinator", lambda kit, actor: role_view(kit)),
-    "coord_report_open": (Role.COORDINATOR, "Report", lambda kit, actor: report_view(kit)),
-    "coord_export_open": (Role.COORDINATOR, "Export", lambda kit, actor: report_view(kit, export=True)),
-    "coord_profile_open": (Role.VOLUNTEER, "My profile", lambda kit, actor: profile_view(kit, actor)),
+    ids.COORD_TRAIN_OPEN: (Role.COORDINATOR, "Record training", lambda kit, actor: train_view(kit)),
+    ids.COORD_ROLE_OPEN: (Role.ADMIN, "Make coordinator", lambda kit, actor: role_view(kit)),
+    ids.COORD_REPORT_OPEN: (Role.COORDINATOR, "Report", lambda kit, actor: report_view(kit)),
+    ids.COORD_EXPORT_OPEN: (Role.COORDINATOR, "Export", lambda kit, actor: report_view(kit, export=True)),
+    ids.COORD_PROFILE_OPEN: (Role.VOLUNTEER, "My profile", lambda kit, actor: profile_view(kit, actor)),
 }
 
 
@@ -440,7 +440,7 @@ def register(app: App, kit: Kit) -> None:
     points.add(points.DETAILS_COORDINATOR_BUTTONS, every_button)
     kit.wire(app, actions={
         **dict.fromkeys(OPENERS, on_open),
-        "coord_every_open": on_every_open,
+        ids.COORD_EVERY_OPEN: on_every_open,
     }, forms={
         TRAIN: on_train,
         ROLE: on_role,

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
-from handlers import points, shift_views
+from handlers import ids, points, shift_views
 from handlers import shifts as shift_posts
 from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit, tell
@@ -40,14 +40,14 @@ def reader_buttons(kit: Kit, reader: str, shift: Shift, value: str) -> list[bk.B
         return []
     if shift.my_status == "confirmed":
         if shift.id in cover.open_requests(store, reader, [shift.id]):
-            return [bk.button("Stop looking for cover", "cover_stop", value)]
-        return [bk.button("Find cover", "cover_find", value, confirm=_confirm(kit, "find", shift))]
+            return [bk.button("Stop looking for cover", ids.COVER_STOP, value)]
+        return [bk.button("Find cover", ids.COVER_FIND, value, confirm=_confirm(kit, "find", shift))]
     if shift.my_status is not None or shift.lead == reader:
         return []
     if shift.id in cover.watched(store, reader, [shift.id]):
-        return [bk.button("Stop watching", "watch_stop", value)]
+        return [bk.button("Stop watching", ids.WATCH_STOP, value)]
     if not shift.places_left:
-        return [bk.button("Tell me if a place opens", "watch_start", value)]
+        return [bk.button("Tell me if a place opens", ids.WATCH_START, value)]
     return []
 
 
@@ -106,11 +106,11 @@ def offer_message(kit: Kit, offer: cover.Offer, shift: Shift, *, note: str | Non
     text = kit.render("cover/offer.j2", state=state, shift=shift, leaver=offer.leaver, note=note)
     value = str(offer.id)
     if state == "open":
-        buttons = [bk.button("Take this place", "cover_take", value, style="primary", confirm=_confirm(kit, "take", shift)),
-                   bk.button("No thanks", "cover_decline", value)]
+        buttons = [bk.button("Take this place", ids.COVER_TAKE, value, style="primary", confirm=_confirm(kit, "take", shift)),
+                   bk.button("No thanks", ids.COVER_DECLINE, value)]
     else:
         buttons = []
-    buttons.append(bk.button("Details", "shift_details", str(shift.id)))
+    buttons.append(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)))
     return text, bk.message([bk.section(text), bk.actions(*buttons, block_id=f"cover_offer:{offer.id}")])
 
 
@@ -137,7 +137,7 @@ def notice_covered(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     if request is None or shift is None or request["status"] != "covered":
         return None
     text = kit.render("cover/covered.j2", shift=shift, taker=request["taken_by"])
-    return text, bk.message([bk.section(text), bk.actions(bk.button("Details", "shift_details", str(shift.id)),
+    return text, bk.message([bk.section(text), bk.actions(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)),
                                                            block_id=f"covered:{shift.id}")])
 
 
@@ -151,7 +151,7 @@ def notice_all_declined(kit: Kit, context: dict) -> tuple[str, list[dict]] | Non
     text = kit.render("cover/all_declined.j2", shift=shift)
     buttons = [*reader_buttons(kit, str(context["user"]), shift, str(shift.id)),
                shift_views.withdraw_button(kit, shift, str(shift.id), waitlisted=False),
-               bk.button("Details", "shift_details", str(shift.id))]
+               bk.button("Details", ids.SHIFT_DETAILS, str(shift.id))]
     return text, bk.message([bk.section(text), bk.actions(*buttons, block_id=f"declined:{shift.id}")])
 
 
@@ -164,8 +164,8 @@ def notice_place_open(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("cover/place_open.j2", shift=shift)
     label = "Sign up" if shift.places_left else "Join waitlist"
     return text, bk.message([bk.section(text), bk.actions(
-        bk.button(label, "shift_signup", str(shift.id), style="primary"),
-        bk.button("Details", "shift_details", str(shift.id)), block_id=f"place_open:{shift.id}")])
+        bk.button(label, ids.SHIFT_SIGNUP, str(shift.id), style="primary"),
+        bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)), block_id=f"place_open:{shift.id}")])
 
 
 # ---------------------------------------------------------------- the App Home: shifts watched
@@ -180,7 +180,7 @@ def home_watching(kit: Kit, user: str) -> list[Block]:
     for shift in shifts:
         parts.append(bk.section(kit.render("cover/home_watching.j2", part="shift", shift=shift),
                                 block_id=f"watching:{shift.id}",
-                                accessory=bk.button("Stop watching", "watch_stop", str(shift.id))))
+                                accessory=bk.button("Stop watching", ids.WATCH_STOP, str(shift.id))))
     if total > len(shifts):
         parts.append(bk.context(kit.render("cover/home_watching.j2", part="more", count=total - len(shifts))))
     return parts
@@ -239,7 +239,7 @@ def answer(kit: Kit, body: dict, respond: Respond, client: WebClient, context: B
     if (body.get("container") or {}).get("type") == "view":
         view = body.get("view") or {}
         shift = sh.load_shift(kit.services.store, shift_id)
-        if view.get("type") == "modal" and view.get("callback_id") == "shift_details" and view.get("id") and shift:
+        if view.get("type") == "modal" and view.get("callback_id") == ids.SHIFT_DETAILS and view.get("id") and shift:
             client.views_update(view_id=view["id"], view=shift_views.details_view(
                 kit, shift, role=context["role"], note=text, actor=actor))
         elif not points.refresh_modal(kit, client, body, actor, note=text):
@@ -259,7 +259,7 @@ def _sweep(kit: Kit) -> None:
 
 
 # The buttons on a shift for cover and watching: action id -> what it does for the actor, in words.
-SHIFT_ACTIONS = {"cover_find": ask_text, "cover_stop": stop_text, "watch_start": watch_text, "watch_stop": unwatch_text}
+SHIFT_ACTIONS = {"cover_find": ask_text, ids.COVER_STOP: stop_text, ids.WATCH_START: watch_text, ids.WATCH_STOP: unwatch_text}
 
 
 def on_shift_action(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
@@ -278,7 +278,7 @@ def on_offer(kit: Kit, body: dict, action: dict, context: BoltContext, respond: 
     actor = context["actor"]
     if offer_id is None:
         return
-    if action.get("action_id") == "cover_take":
+    if action.get("action_id") == ids.COVER_TAKE:
         result = cover.take(store, offer_id=offer_id, user=actor)
         outcome, offer, shift = result.outcome, result.offer, result.shift
     else:
@@ -311,10 +311,10 @@ def register(app: App, kit: Kit) -> None:
 
     kit.periodic.append(lambda: _sweep(kit))
     kit.wire(app, actions={
-        "cover_find": on_shift_action,
-        "cover_stop": on_shift_action,
-        "watch_start": on_shift_action,
-        "watch_stop": on_shift_action,
-        "cover_take": on_offer,
-        "cover_decline": on_offer,
+        ids.COVER_FIND: on_shift_action,
+        ids.COVER_STOP: on_shift_action,
+        ids.WATCH_START: on_shift_action,
+        ids.WATCH_STOP: on_shift_action,
+        ids.COVER_TAKE: on_offer,
+        ids.COVER_DECLINE: on_offer,
     })

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block, CheckboxesElement, InputBlock
 
 from handlers import blocks as bk
-from handlers import points
+from handlers import ids, points
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit
 from handlers.kit import tell as tell_person
@@ -87,10 +87,10 @@ def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *,
         bk.select_input("db_load", "How are you after tonight?", LOADS, optional=True,
                         initial=str(d.load) if d and d.load else None),
         bk.context(kit.render("debriefs/details_added.j2", draft=draft, debrief=debrief, lists=dl)),
-        bk.actions(bk.button("Change details" if draft else "Add details", "debrief_more", str(shift.id)),
+        bk.actions(bk.button("Change details" if draft else "Add details", ids.DEBRIEF_MORE, str(shift.id)),
                    block_id="db_more"),
     ]
-    return bk.modal(title=f"Debrief #{shift.id}", blocks=parts, callback_id="debrief_form", submit="Save",
+    return bk.modal(title=f"Debrief #{shift.id}", blocks=parts, callback_id=ids.DEBRIEF_FORM, submit="Save",
                     close="Cancel", metadata={"shift_id": shift.id})
 
 
@@ -171,7 +171,7 @@ def details_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, actor: 
         bk.number_input("db_extended", "Of the people reached: extended conversations", optional=True,
                         initial=extended or None, maximum=dbf.MAX_CONTACTS),
     ]
-    return bk.modal(title="Debrief details", blocks=parts, callback_id="debrief_more", submit="Done",
+    return bk.modal(title="Debrief details", blocks=parts, callback_id=ids.DEBRIEF_MORE, submit="Done",
                     close="Back", metadata={"shift_id": shift.id, "root": root, "picked": picked})
 
 
@@ -195,7 +195,7 @@ def wellbeing_form(kit: Kit, shift: Shift) -> dict:
         bk.text_input("wb_note", "Anything else (about you, not about anyone met)", optional=True, multiline=True,
                       max_length=MAX_WELLBEING_NOTE),
     ]
-    return bk.modal(title="How are you doing?", blocks=parts, callback_id="wellbeing_form", submit="Send",
+    return bk.modal(title="How are you doing?", blocks=parts, callback_id=ids.WELLBEING_FORM, submit="Send",
                     close="Cancel", metadata={"shift_id": shift.id})
 
 
@@ -241,7 +241,7 @@ def cmd_debrief(req: CommandRequest) -> None:
         waiting = dbf.awaiting(req.kit.services.store, user=req.actor, coordinator=req.role >= Role.COORDINATOR,
                                now=req.kit.services.now())
         text = req.kit.render("debriefs/awaiting.j2", shifts=waiting[:MAX_LISTED])
-        buttons = [bk.button(f"Write debrief #{s.id}", "debrief_open", str(s.id)) for s in waiting[:5]]
+        buttons = [bk.button(f"Write debrief #{s.id}", ids.DEBRIEF_OPEN, str(s.id)) for s in waiting[:5]]
         req.reply(text, bk.message([bk.section(text)] + ([bk.actions(*buttons, block_id="awaiting")] if buttons else [])))
         return
     problem = open_form(req.kit, req.client, trigger_id=req.trigger_id, actor=req.actor, role=req.role, shift_id=number)
@@ -258,7 +258,7 @@ def followups_message(kit: Kit, actor: str, role: Role, note: str | None = None)
     parts: list[Block] = [bk.section(text)]
     for task in tasks[:MAX_LISTED]:
         parts.append(bk.section(kit.render("debriefs/task.j2", task=task),
-                                accessory=bk.button("Done", "followup_done", str(task.id), style="primary"),
+                                accessory=bk.button("Done", ids.FOLLOWUP_DONE, str(task.id), style="primary"),
                                 block_id=f"task:{task.id}"))
     return text, bk.message(parts)
 
@@ -283,7 +283,7 @@ def notice_request(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         return None
     text = kit.render("debriefs/request.j2", shift=shift, nudge=int(context.get("nudge", 0)))
     return text, bk.message([bk.section(text), bk.actions(
-        bk.button("Write debrief", "debrief_open", str(shift.id), style="primary"), block_id=f"ask:{shift.id}")])
+        bk.button("Write debrief", ids.DEBRIEF_OPEN, str(shift.id), style="primary"), block_id=f"ask:{shift.id}")])
 
 
 @notice("debriefs/summary")
@@ -296,7 +296,7 @@ def notice_summary(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("debriefs/summary.j2", shift=shift, d=debrief, lists=lists(kit),
                       updated=int(context.get("revision", 1)) > 1)
     return text, bk.message([bk.section(text), bk.actions(
-        bk.button("View debrief", "debrief_view", str(shift.id)), block_id=f"summary:{shift.id}")])
+        bk.button("View debrief", ids.DEBRIEF_VIEW, str(shift.id)), block_id=f"summary:{shift.id}")])
 
 
 @notice("debriefs/followup")
@@ -308,7 +308,7 @@ def notice_followup(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         return None
     today = kit.services.now().astimezone(kit.services.settings.zone).date()
     text = kit.render("debriefs/followup.j2", task=task, assigned=bool(context.get("assigned")), today=today)
-    return text, bk.message([bk.section(text, accessory=bk.button("Done", "followup_done", str(task.id), style="primary"))])
+    return text, bk.message([bk.section(text, accessory=bk.button("Done", ids.FOLLOWUP_DONE, str(task.id), style="primary"))])
 
 
 @notice("debriefs/wellbeing_invite")
@@ -320,7 +320,7 @@ def notice_wellbeing_invite(kit: Kit, context: dict) -> tuple[str, list[dict]] |
     if not shift or shift.cancelled or done:
         return None
     text = kit.render("debriefs/wellbeing_invite.j2", shift=shift)
-    return text, bk.message([bk.section(text, accessory=bk.button("How I'm doing", "wellbeing_open", str(shift.id)))])
+    return text, bk.message([bk.section(text, accessory=bk.button("How I'm doing", ids.WELLBEING_OPEN, str(shift.id)))])
 
 
 @notice("debriefs/checkin")
@@ -346,11 +346,11 @@ def home_section(kit: Kit, user: str) -> list[Block]:
     parts: list[Block] = [bk.divider(), bk.section(kit.render("debriefs/home_owe.j2"))]
     for shift in waiting[:HOME_MAX]:
         parts.append(bk.section(kit.render("debriefs/owed_debrief.j2", shift=shift),
-                                accessory=bk.button("Write debrief", "debrief_open", str(shift.id), style="primary"),
+                                accessory=bk.button("Write debrief", ids.DEBRIEF_OPEN, str(shift.id), style="primary"),
                                 block_id=f"owe:debrief:{shift.id}"))
     for task in tasks[:HOME_MAX]:
         parts.append(bk.section(kit.render("debriefs/task.j2", task=task, today=today),
-                                accessory=bk.button("Done", "followup_done", str(task.id)),
+                                accessory=bk.button("Done", ids.FOLLOWUP_DONE, str(task.id)),
                                 block_id=f"owe:task:{task.id}"))
     more = max(len(waiting) - HOME_MAX, 0) + max(len(tasks) - HOME_MAX, 0)
     if more:
@@ -367,7 +367,7 @@ def thanks_message(kit: Kit, shift: Shift, saved: dbf.Saved) -> tuple[str, list[
                         outcome=saved.outcome, channel=kit.services.settings.coordinator_channel)
     return text, bk.message([
         bk.section(detail),
-        bk.actions(bk.button("Edit debrief", "debrief_open", str(shift.id)), block_id=f"thanks:{shift.id}"),
+        bk.actions(bk.button("Edit debrief", ids.DEBRIEF_OPEN, str(shift.id)), block_id=f"thanks:{shift.id}"),
     ])
 
 
@@ -582,13 +582,13 @@ def register(app: App, kit: Kit) -> None:
     kit.periodic.extend([expire_text, remind])  # expire first: a reminder never carries expired words
 
     kit.wire(app, actions={
-        "debrief_open": on_open,
-        "debrief_view": on_view,
-        "followup_done": on_done,
-        "wellbeing_open": on_wellbeing,
-        "debrief_more": on_more,
+        ids.DEBRIEF_OPEN: on_open,
+        ids.DEBRIEF_VIEW: on_view,
+        ids.FOLLOWUP_DONE: on_done,
+        ids.WELLBEING_OPEN: on_wellbeing,
+        ids.DEBRIEF_MORE: on_more,
     }, forms={
-        "debrief_form": on_submit,
-        "debrief_more": on_more_submit,
-        "wellbeing_form": on_wellbeing_submit,
+        ids.DEBRIEF_FORM: on_submit,
+        ids.DEBRIEF_MORE: on_more_submit,
+        ids.WELLBEING_FORM: on_wellbeing_submit,
     })

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
-from handlers import points
+from handlers import ids, points
 from handlers.kit import Kit, tell
 from handlers.notify import gate, notice
 from outreach import drills, phones
@@ -43,7 +43,7 @@ def paths_open(kit: Kit) -> list[str]:
 def drill_view(kit: Kit) -> dict:
     """The "Test the net" form: who (the coordinators by default) and which paths (all that work here)."""
     paths = paths_open(kit)
-    return bk.modal(title="Test the net", callback_id="drill_form", submit="Start the drill", blocks=[
+    return bk.modal(title="Test the net", callback_id=ids.DRILL_FORM, submit="Start the drill", blocks=[
         bk.section(kit.render("drill/form.j2", part="intro", window=took(drills.WINDOW),
                               twilio=kit.services.settings.twilio)),
         bk.people_input("people", "Who it goes to", initial=kit.services.coordinators()[:drills.LIMIT]),
@@ -62,7 +62,7 @@ def _found(kit: Kit, context: dict) -> tuple[drills.Drill, dict] | None:
 
 def _with_button(text: str, drill: drills.Drill, how: str, *, takes: bool) -> list[dict]:
     """A message's blocks: its words, and "TEST: I'm on it" while it `takes` (`how`: where it is tapped)."""
-    button = bk.actions(bk.button("TEST: I'm on it", "drill_take", f"{drill.id}:{how}", style="primary"),
+    button = bk.actions(bk.button("TEST: I'm on it", ids.DRILL_TAKE, f"{drill.id}:{how}", style="primary"),
                         block_id=f"drill_{how}:{drill.id}")
     return bk.message([bk.section(text), *([button] if takes else [])])
 
@@ -137,7 +137,7 @@ def home_blocks(kit: Kit, user: str) -> list[Block]:
         return []
     last = drills.latest(kit.services.store)
     return [bk.divider(), bk.section(kit.render("drill/home.j2", drill=last, tz=kit.services.settings.timezone),
-                                     accessory=bk.button("Test the net", "drill_open"), block_id="drill_home")]
+                                     accessory=bk.button("Test the net", ids.DRILL_OPEN), block_id="drill_home")]
 
 
 # ---------------------------------------------------------------- taking it from the phone
@@ -251,8 +251,8 @@ def register(app: App, kit: Kit) -> None:
 
     kit.periodic.append(periodic)
     kit.wire(app, actions={
-        "drill_open": on_open,
-        "drill_take": on_take,
+        ids.DRILL_OPEN: on_open,
+        ids.DRILL_TAKE: on_take,
     }, forms={
-        "drill_form": on_submit,
+        ids.DRILL_FORM: on_submit,
     })

@@ -16,8 +16,8 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
+from handlers import ids, points
 from handlers import phone as phone_views
-from handlers import points
 from handlers import safety as safety_views
 from handlers import sos as sos_views
 from handlers.kit import Kit, open_modal
@@ -97,17 +97,17 @@ def phone_parts(kit: Kit, user: str) -> list[Block]:
     have = duress.load(kit.services.store, user)
     parts: list[Block] = [bk.divider(), bk.section(
         kit.render("field/duress.j2", part="phone", have=have),
-        accessory=bk.button("Change word" if have else "Set a duress word", "duress_open"), block_id="duress")]
+        accessory=bk.button("Change word" if have else "Set a duress word", ids.DURESS_OPEN), block_id="duress")]
     if have:
-        parts.append(bk.actions(bk.button("Remove word", "duress_remove", style="danger", confirm=bk.confirm(
+        parts.append(bk.actions(bk.button("Remove word", ids.DURESS_REMOVE, style="danger", confirm=bk.confirm(
             "Remove your duress word?", kit.render("field/duress.j2", part="remove_confirm"), yes="Remove")),
-            block_id="duress_remove"))
+            block_id=ids.DURESS_REMOVE))
     return parts
 
 
 def word_view(kit: Kit, *, have: bool) -> dict:
     """The form to set (or change) the duress word."""
-    return bk.modal(title="Duress word", callback_id="duress_word", submit="Save", close="Go back", blocks=[
+    return bk.modal(title="Duress word", callback_id=ids.DURESS_WORD, submit="Save", close="Go back", blocks=[
         bk.section(kit.render("field/duress.j2", part="explain", have=have)),
         bk.text_input("word", "Your duress word", max_length=duress.MAX_LENGTH)])
 
@@ -157,8 +157,8 @@ def register(app: App, kit: Kit) -> None:
     points.add(points.PHONE_PARTS, phone_parts)
     points.add(points.DETAILS_EXTRAS, details_duress)
     kit.wire(app, actions={
-        "duress_open": on_open,
-        "duress_remove": on_remove,
+        ids.DURESS_OPEN: on_open,
+        ids.DURESS_REMOVE: on_remove,
     }, forms={
-        "duress_word": on_word,
+        ids.DURESS_WORD: on_word,
     })

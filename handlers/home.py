@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
-from handlers import points, shift_views
+from handlers import ids, points, shift_views
 from handlers import safety as safety_views
 from handlers.kit import Kit
 from handlers.readiness import readiness_line
@@ -43,13 +43,13 @@ WEEK_MODAL = 40
 def entry_row(*, coordinator: bool) -> bk.ActionsBlock:
     """The buttons at the top of the App Home: where every journey starts."""
     buttons = [
-        bk.button("Find a shift", "home_find", style="primary"),
-        bk.button("My shifts", "home_mine"),
-        bk.button("Hotline card", "hotline_open"),
-        bk.button("Find a partner", "partner_find"),
+        bk.button("Find a shift", ids.HOME_FIND, style="primary"),
+        bk.button("My shifts", ids.HOME_MINE),
+        bk.button("Hotline card", ids.HOTLINE_OPEN),
+        bk.button("Find a partner", ids.PARTNER_FIND),
     ]
     if coordinator:
-        buttons += [bk.button("Plan a shift", "shift_new"), bk.button("This week", "home_week")]
+        buttons += [bk.button("Plan a shift", ids.SHIFT_NEW), bk.button("This week", ids.HOME_WEEK)]
     return bk.actions(*buttons, block_id="home_entry")
 
 
@@ -71,7 +71,7 @@ def _watch_buttons(kit: Kit, shift: Shift, watch: Watch | None, now: datetime, *
     check_out = safety_views.my_checkout_button(kit, shift, label=f"Check out{me}", user=reader)
     if watch and watch.checked_in:
         return [check_out]
-    check_in = bk.button(f"Check in{me}", "safety_checkin", str(shift.id), style="primary")
+    check_in = bk.button(f"Check in{me}", ids.SAFETY_CHECKIN, str(shift.id), style="primary")
     return [check_in, check_out] if watch and watch.counted else [check_in]
 
 
@@ -81,11 +81,11 @@ def lead_blocks(kit: Kit, shift: Shift, r: Readiness | None, watch: Watch | None
     buttons = _watch_buttons(kit, shift, watch, now, lead=True, reader=reader) + safety_views.team_buttons(
         kit, shift, now)
     go = r is not None and r.applies and r.ready and not r.go
-    buttons.append(bk.button("Open checklist", "ready_open", str(shift.id),
+    buttons.append(bk.button("Open checklist", ids.READY_OPEN, str(shift.id),
                              style=None if buttons or go else "primary"))
     if go:
-        buttons.append(bk.button("Record Go", "ready_go", str(shift.id), style="primary"))
-    buttons.append(bk.button("Details", "shift_details", str(shift.id)))
+        buttons.append(bk.button("Record Go", ids.READY_GO, str(shift.id), style="primary"))
+    buttons.append(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)))
     return [bk.section(kit.render("home/lead.j2", shift=shift, r=r, **ahead), block_id=f"lead:{shift.id}"),
             bk.actions(*buttons, block_id=f"lead_actions:{shift.id}")]
 
@@ -95,7 +95,7 @@ def mine_blocks(kit: Kit, shift: Shift, watch: Watch | None, now: datetime, ahea
     """A shift the reader is on: when, where to meet, one readiness badge, its own buttons (and those
     other surfaces add for the `reader`, like Find cover)."""
     buttons = _watch_buttons(kit, shift, watch, now, reader=reader)
-    buttons.append(bk.button("Details", "shift_details", str(shift.id)))
+    buttons.append(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)))
     if not shift.started(now):
         buttons.append(shift_views.withdraw_button(kit, shift, str(shift.id), waitlisted=False))
         buttons += shift_views.extra_buttons(kit, reader, shift) if reader else []
@@ -112,7 +112,7 @@ def waiting_block(kit: Kit, item: MyShift) -> Block:
 def week_block(kit: Kit, shift: Shift, ahead: dict) -> Block:
     """One shift of the week for coordinators: staffing, readiness in detail, safety; Details."""
     return bk.section(kit.render("home/staffing.j2", s=shift, **ahead), block_id=f"week:{shift.id}",
-                      accessory=bk.button("Details", "shift_details", str(shift.id)))
+                      accessory=bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)))
 
 
 def alert_blocks(kit: Kit, total: int, alerts: list[incidents.Alert]) -> list[Block]:
@@ -122,7 +122,7 @@ def alert_blocks(kit: Kit, total: int, alerts: list[incidents.Alert]) -> list[Bl
     parts: list[Block] = [_heading(kit, "alerts", count=total)]
     for alert in alerts:
         parts.append(bk.section(kit.render("home/alert.j2", alert=alert), block_id=f"alert:{alert.shift.id}:{alert.reason}",
-                                accessory=bk.button("Details", "shift_details", str(alert.shift.id))))
+                                accessory=bk.button("Details", ids.SHIFT_DETAILS, str(alert.shift.id))))
     return parts + _more(kit, total - len(alerts), "alerts") + [bk.divider()]
 
 
@@ -206,12 +206,12 @@ def find_view(kit: Kit, user: str, *, page: int, note: str | None = None) -> dic
         parts += shift_views.listed_shift(kit, user, shift, ahead, coordinator=coordinator, trained=trained)
     nav = []
     if page > 0:
-        nav.append(bk.button("◀ Earlier", "home_find_page", str(page - 1)))
+        nav.append(bk.button("◀ Earlier", ids.HOME_FIND_PAGE, str(page - 1)))
     if page < pages - 1:
-        nav.append(bk.button("Later ▶", "home_find_page", str(page + 1)))
+        nav.append(bk.button("Later ▶", ids.HOME_FIND_PAGE, str(page + 1)))
     if nav:
         parts.append(bk.actions(*nav, block_id="find_nav"))
-    return bk.modal(title="Find a shift", blocks=parts, callback_id="home_find", metadata={"page": page})
+    return bk.modal(title="Find a shift", blocks=parts, callback_id=ids.HOME_FIND, metadata={"page": page})
 
 
 def mine_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
@@ -242,7 +242,7 @@ def mine_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
         parts += _more(kit, len(waiting) - MODAL_EACH, "modal")
     if not (leading or mine):
         parts.append(bk.section(kit.render("home/empty.j2", part="home")))
-    return bk.modal(title="My shifts", blocks=parts, callback_id="home_mine")
+    return bk.modal(title="My shifts", blocks=parts, callback_id=ids.HOME_MINE)
 
 
 def week_view(kit: Kit) -> dict:
@@ -252,7 +252,7 @@ def week_view(kit: Kit) -> dict:
     parts: list[Block] = [_heading(kit, "week")]
     parts += [week_block(kit, shift, ahead) for shift in week] or [bk.section(kit.render("home/empty.j2", part="week"))]
     parts += _more(kit, total - len(week), "modal")
-    return bk.modal(title="This week", blocks=parts, callback_id="home_week")
+    return bk.modal(title="This week", blocks=parts, callback_id=ids.HOME_WEEK)
 
 
 def refresh_modal(kit: Kit, client: WebClient, body: dict, actor: str, *, note: str) -> bool:
@@ -261,10 +261,10 @@ def refresh_modal(kit: Kit, client: WebClient, body: dict, actor: str, *, note: 
     if view.get("type") != "modal" or not view.get("id"):
         return False
     callback = view.get("callback_id")
-    if callback == "home_find":
+    if callback == ids.HOME_FIND:
         meta = _meta(view)
         fresh = find_view(kit, actor, page=parse_number(str(meta.get("page", 0))) or 0, note=note)
-    elif callback == "home_mine":
+    elif callback == ids.HOME_MINE:
         fresh = mine_view(kit, actor, note=note)
     else:
         return False
@@ -337,11 +337,11 @@ def register(app: App, kit: Kit) -> None:
         lambda context, shift: readiness_line(kit, shift, context.get("readiness_states"), detail=True))
 
     kit.wire(app, actions={
-        "home_find": on_find,
-        "home_find_page": on_find_page,
-        "home_mine": on_mine,
-        "home_week": on_week,
-        "shift_new": on_plan,
+        ids.HOME_FIND: on_find,
+        ids.HOME_FIND_PAGE: on_find_page,
+        ids.HOME_MINE: on_mine,
+        ids.HOME_WEEK: on_week,
+        ids.SHIFT_NEW: on_plan,
     }, events={
         "app_home_opened": on_home_opened,
     })

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
-from handlers import points
+from handlers import ids, points
 from handlers.commands import CommandRequest, parse_mention, parse_number, subcommand
 from handlers.kit import Kit, open_modal
 from handlers.reports import upload
@@ -147,9 +147,9 @@ def roster_view(kit: Kit, note: str | None = None) -> dict:
     parts: list[Block] = [bk.section(note, block_id="roster_note")] if note else []
     parts += [bk.section(kit.render("hours/roster_head.j2", total=len(rows), year=today.year, shown=len(shown),
                                     more=len(rows) - len(shown)), block_id="roster_head"),
-              bk.actions(bk.button("Export .xlsx", "hours_roster_export", style="primary"),
-                         bk.button("Correct hours", "hours_correct_open"),
-                         bk.button("Record training", "coord_train_open"), block_id="roster_actions")]
+              bk.actions(bk.button("Export .xlsx", ids.HOURS_ROSTER_EXPORT, style="primary"),
+                         bk.button("Correct hours", ids.HOURS_CORRECT_OPEN),
+                         bk.button("Record training", ids.COORD_TRAIN_OPEN), block_id="roster_actions")]
     if not rows:
         parts.append(bk.section(kit.render("hours/roster_empty.j2")))
     for row in shown:
@@ -167,9 +167,9 @@ def send_roster(kit: Kit, client: WebClient, user: str) -> bool:
 
 def home_section(kit: Kit, user: str) -> list[Block]:
     """On everyone's App Home: My hours; for coordinators also the Roster."""
-    buttons = [bk.button("My hours", "hours_open")]
+    buttons = [bk.button("My hours", ids.HOURS_OPEN)]
     if kit.services.role(user) >= Role.COORDINATOR:
-        buttons.append(bk.button("Roster", "hours_roster_open"))
+        buttons.append(bk.button("Roster", ids.HOURS_ROSTER_OPEN))
     return [bk.divider(), bk.actions(*buttons, block_id="home_hours")]
 
 
@@ -312,10 +312,10 @@ def register(app: App, kit: Kit) -> None:
     kit.render.env.filters["hours"] = lambda value: f"{rf.hours_text(float(value or 0))} h"
     points.add(points.HOME_SECTIONS, home_section)
     kit.wire(app, actions={
-        "hours_open": on_open,
-        "hours_roster_open": on_roster,
-        "hours_roster_export": on_export,
-        "hours_correct_open": on_correct_open,
+        ids.HOURS_OPEN: on_open,
+        ids.HOURS_ROSTER_OPEN: on_roster,
+        ids.HOURS_ROSTER_EXPORT: on_export,
+        ids.HOURS_CORRECT_OPEN: on_correct_open,
     }, forms={
         MINE: on_statement,
         CORRECT: on_correct,

@@ -12,6 +12,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers import blocks as bk
+from handlers import ids
 from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
@@ -75,9 +76,9 @@ def notice_invite(kit: Kit, context: dict) -> tuple[str, list[dict], dict] | Non
     parts: list = [bk.section(text)]
     if method == "REQUEST":
         parts.append(bk.actions(
-            bk.button("Add to Google Calendar", "calendar_google", str(shift.id), url=cal.google_link(shift, event_words)),
-            bk.button("Calendar feed", "calendar_feed", str(shift.id)),
-            bk.button("Details", "shift_details", str(shift.id)),
+            bk.button("Add to Google Calendar", ids.CALENDAR_GOOGLE, str(shift.id), url=cal.google_link(shift, event_words)),
+            bk.button("Calendar feed", ids.CALENDAR_FEED, str(shift.id)),
+            bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)),
             block_id=f"invite:{shift.id}",
         ))
     upload = {"filename": f"outreach-shift-{shift.id}.ics", "content": ics,
@@ -114,7 +115,7 @@ def notice_series_invite(kit: Kit, context: dict) -> tuple[str, list[dict], dict
                       start=series.dtstart)
     parts: list = [bk.section(text)]
     if method == "REQUEST" and state and state.first:
-        parts.append(bk.actions(bk.button("Details", "shift_details", str(state.first.id)),
+        parts.append(bk.actions(bk.button("Details", ids.SHIFT_DETAILS, str(state.first.id)),
                                 block_id=f"series_invite:{series.id}"))
     upload = {"filename": f"outreach-series-{series.id}.ics", "content": ics,
               "title": f"Repeating shift ({'cancelled' if method == 'CANCEL' else 'invite'})"}
@@ -174,11 +175,11 @@ def feed_message(kit: Kit, token: str, *, note: str | None = None) -> tuple[str,
     return text, bk.message([
         bk.section(text),
         bk.actions(
-            bk.button("Open feed", "calendar_open", "", url=https),
-            bk.button("Reset address", "calendar_reset", "reset", style="danger",
+            bk.button("Open feed", ids.CALENDAR_OPEN, "", url=https),
+            bk.button("Reset address", ids.CALENDAR_RESET, "reset", style="danger",
                       confirm=bk.confirm("Reset your feed address?", kit.render("calendar/reset_confirm.j2"),
                                          yes="Reset", no="Keep it")),
-            block_id="calendar_feed",
+            block_id=ids.CALENDAR_FEED,
         ),
     ])
 
@@ -209,9 +210,9 @@ def on_feed(kit: Kit, context: BoltContext, client: WebClient) -> None:
 
 def register(app: App, kit: Kit) -> None:
     """Send invites on every change; wire the Reset button and the link buttons."""
-    app.action("calendar_google")(on_link)
-    app.action("calendar_open")(on_link)
+    app.action(ids.CALENDAR_GOOGLE)(on_link)
+    app.action(ids.CALENDAR_OPEN)(on_link)
     kit.wire(app, actions={
-        "calendar_reset": on_reset,
-        "calendar_feed": on_feed,
+        ids.CALENDAR_RESET: on_reset,
+        ids.CALENDAR_FEED: on_feed,
     })

@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
+from handlers import ids
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit
 from handlers.readiness import channel_of, parse_languages, protocol_of
@@ -35,8 +36,8 @@ def partner_blocks(kit: Kit, partner: Partner, *, coordinator: bool,
         sure = bk.confirm("Remove this partner?", kit.render("partners/remove_confirm.j2", p=partner, shifts=on_call or []),
                           yes="Remove", no="Keep")
         parts.append(bk.actions(
-            bk.button("Edit", "partner_edit", str(partner.id)),
-            bk.button("Remove", "partner_remove", str(partner.id), style="danger", confirm=sure),
+            bk.button("Edit", ids.PARTNER_EDIT, str(partner.id)),
+            bk.button("Remove", ids.PARTNER_REMOVE, str(partner.id), style="danger", confirm=sure),
             block_id=f"partner:{partner.id}",
         ))
     return parts
@@ -58,7 +59,7 @@ def list_message(kit: Kit, found: list[Partner], *, query: str, coordinator: boo
         parts.append(bk.divider())
         parts += partner_blocks(kit, partner, coordinator=coordinator, on_call=on_call.get(partner.id))
     if coordinator and not found:  # the empty state says what to do, with a button rather than a command
-        parts.append(bk.actions(bk.button("Add a partner", "partner_add", style="primary"), block_id="partner_add"))
+        parts.append(bk.actions(bk.button("Add a partner", ids.PARTNER_ADD, style="primary"), block_id=ids.PARTNER_ADD))
     return (note + "\n" if note else "") + text, bk.message(parts)
 
 
@@ -83,7 +84,7 @@ def partner_form(kit: Kit, *, partner: Partner | None = None) -> dict:
                       optional=True),
     ]
     return bk.modal(
-        title="Edit partner" if partner else "Add a partner", blocks=parts, callback_id="partner_form",
+        title="Edit partner" if partner else "Add a partner", blocks=parts, callback_id=ids.PARTNER_FORM,
         submit="Save" if partner else "Add", close="Cancel", metadata={"partner_id": partner.id if partner else None},
     )
 
@@ -143,20 +144,20 @@ def find_view(kit: Kit, *, category: str | None = None, language: str | None = N
     need = protocol.category(category) if category else None
     parts: list[Block] = [bk.section(kit.render("partners/find_intro.j2"))]
     parts.append(bk.actions(
-        bk.select("partner_find_pick", [(c.id, c.name) for c in protocol.categories],
+        bk.select(ids.PARTNER_FIND_PICK, [(c.id, c.name) for c in protocol.categories],
                   initial=need.id if need else None, placeholder="Choose a need"),
-        bk.select("partner_find_language", [(ANY_LANGUAGE, "Any language")] + [(x.id, x.name) for x in catalog.languages],
+        bk.select(ids.PARTNER_FIND_LANGUAGE, [(ANY_LANGUAGE, "Any language")] + [(x.id, x.name) for x in catalog.languages],
                   initial=language or ANY_LANGUAGE, placeholder="Any language"),
         block_id="find_pick",
     ))
     if need is not None:
         parts.append(bk.divider())
         parts += referral_parts(kit, [need], language)
-        parts.append(bk.actions(bk.button("Send to me as a DM", "partner_find_dm", _keep_value([need], language)),
+        parts.append(bk.actions(bk.button("Send to me as a DM", ids.PARTNER_FIND_DM, _keep_value([need], language)),
                                 block_id="find_keep"))
     if note:
         parts.append(bk.context(note))
-    return bk.modal(title="Find a partner", blocks=parts, callback_id="partner_find", close="Close",
+    return bk.modal(title="Find a partner", blocks=parts, callback_id=ids.PARTNER_FIND, close="Close",
                     metadata={"category": need.id if need else None, "language": language})
 
 
@@ -213,7 +214,7 @@ def cmd_refer(req: CommandRequest) -> None:
     speakers = [r for r in results if r.speaks]
     text = req.kit.render("partners/refer.j2", needs=needs, language=language, results=results[:REFER_MAX],
                           more=max(len(results) - REFER_MAX, 0), speakers=len(speakers), today=_today(req.kit))
-    keep = [bk.actions(bk.button("Send to me as a DM", "partner_find_dm", _keep_value(needs, language)),
+    keep = [bk.actions(bk.button("Send to me as a DM", ids.PARTNER_FIND_DM, _keep_value(needs, language)),
                        block_id="refer_keep")] if results else []
     req.reply(text, bk.message([bk.section(text), *keep]))
 
@@ -286,7 +287,7 @@ def on_find_pick(kit: Kit, body: dict, action: dict, context: BoltContext, clien
     view, meta = body.get("view") or {}, context.get("meta") or {}
     picked = (action.get("selected_option") or {}).get("value")
     category, language = meta.get("category"), meta.get("language")
-    if action.get("action_id") == "partner_find_pick":
+    if action.get("action_id") == ids.PARTNER_FIND_PICK:
         category = picked
     else:
         language = None if picked in (None, ANY_LANGUAGE) else picked
@@ -344,15 +345,15 @@ def on_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebCli
 def register(app: App, kit: Kit) -> None:
     """Wire the partner form and the Edit and Remove buttons."""
     kit.wire(app, actions={
-        "partner_add": on_add,
-        "partner_edit": on_edit,
-        "partner_remove": on_remove,
-        "partner_remove_yes": on_remove,
-        "partner_keep": on_keep,
-        "partner_find": on_find,
-        "partner_find_pick": on_find_pick,
-        "partner_find_language": on_find_pick,
-        "partner_find_dm": on_find_dm,
+        ids.PARTNER_ADD: on_add,
+        ids.PARTNER_EDIT: on_edit,
+        ids.PARTNER_REMOVE: on_remove,
+        ids.PARTNER_REMOVE_YES: on_remove,
+        ids.PARTNER_KEEP: on_keep,
+        ids.PARTNER_FIND: on_find,
+        ids.PARTNER_FIND_PICK: on_find_pick,
+        ids.PARTNER_FIND_LANGUAGE: on_find_pick,
+        ids.PARTNER_FIND_DM: on_find_dm,
     }, forms={
-        "partner_form": on_form,
+        ids.PARTNER_FORM: on_form,
     })

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
-from handlers import points
+from handlers import ids, points
 from handlers.commands import CommandRequest, parse_mention, subcommand
 from handlers.kit import Kit, open_modal, tell
 from handlers.notify import notice
@@ -149,7 +149,7 @@ def notice_lapse(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         parts.append(bk.section(
             kit.render("trainings/lapse_shift.j2", shift=shift), block_id=f"lapse_shift:{shift.id}",
             accessory=None if signed else bk.button("Sign up" if shift.places_left else "Join waitlist",
-                                                    "shift_signup", str(shift.id), style="primary"),
+                                                    ids.SHIFT_SIGNUP, str(shift.id), style="primary"),
         ))
     return text, bk.message(parts)
 
@@ -260,9 +260,9 @@ def register(app: App, kit: Kit) -> None:
     kit.readiness_checkers.append(lapses)
 
     kit.wire(app, actions={
-        "training_attendance": on_attendance,
-        "training_claim_confirm": on_claim_confirm,
-        "training_claim_decline": on_claim_decline,
+        ids.TRAINING_ATTENDANCE: on_attendance,
+        ids.TRAINING_CLAIM_CONFIRM: on_claim_confirm,
+        ids.TRAINING_CLAIM_DECLINE: on_claim_decline,
     }, forms={
         ATTENDANCE: on_attendance_form,
     })

@@ -35,7 +35,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from handlers import blocks as bk
-from handlers import points
+from handlers import ids, points
 from handlers.kit import open_modal
 from handlers.notify import SENDERS, gate, notice, sent
 from outreach import outbox, phones, response, safety, sos
@@ -487,7 +487,7 @@ def home_blocks(kit: Kit, user: str) -> list[Block]:
     mine = phones.load(kit.services.store, user)
     coordinator = kit.services.role(user) >= Role.COORDINATOR
     return [bk.divider(), bk.section(kit.render("phone/home.j2", phone=mine, coordinator=coordinator),
-                                     accessory=bk.button("My alert phone", "phone_open"), block_id="alert_phone")]
+                                     accessory=bk.button("My alert phone", ids.PHONE_OPEN), block_id="alert_phone")]
 
 
 def phone_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
@@ -495,19 +495,19 @@ def phone_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
     mine = phones.load(kit.services.store, user)
     parts: list[Block] = [bk.section(kit.render("phone/form.j2", part="intro", phone=mine, note=note))]
     if mine and mine.verified_at:
-        parts.append(bk.actions(bk.button("Remove", "phone_remove", style="danger", confirm=bk.confirm(
+        parts.append(bk.actions(bk.button("Remove", ids.PHONE_REMOVE, style="danger", confirm=bk.confirm(
             "Remove your alert phone?", kit.render("phone/form.j2", part="remove", phone=mine), yes="Remove")),
-            block_id="phone_remove"))
+            block_id=ids.PHONE_REMOVE))
     parts.append(bk.text_input("phone", kit.render("phone/form.j2", part="label"), max_length=40,
                                placeholder="+1 555 123 4567"))
     for extra in points.PHONE_PARTS:
         parts += extra(kit, user)
-    return bk.modal(title="My alert phone", blocks=parts, callback_id="phone_number", submit="Send code")
+    return bk.modal(title="My alert phone", blocks=parts, callback_id=ids.PHONE_NUMBER, submit="Send code")
 
 
 def code_view(kit: Kit, phone: str) -> dict:
     """The second screen: type the code sent to the number."""
-    return bk.modal(title="My alert phone", callback_id="phone_code", submit="Verify", blocks=[
+    return bk.modal(title="My alert phone", callback_id=ids.PHONE_CODE, submit="Verify", blocks=[
         bk.section(kit.render("phone/form.j2", part="code", masked=phones.masked(phone))),
         bk.text_input("code", "Code", max_length=12, placeholder="123456")])
 
@@ -562,9 +562,9 @@ def register(app: App, kit: Kit) -> None:
     SENDERS["sms"] = SENDERS["call"] = sender
     points.add(points.HOME_SECTIONS, home_blocks)
     kit.wire(app, actions={
-        "phone_open": on_open,
-        "phone_remove": on_remove,
+        ids.PHONE_OPEN: on_open,
+        ids.PHONE_REMOVE: on_remove,
     }, forms={
-        "phone_number": on_number,
-        "phone_code": on_code,
+        ids.PHONE_NUMBER: on_number,
+        ids.PHONE_CODE: on_code,
     })

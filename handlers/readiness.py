@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import Block, CheckboxesElement, Option, PlainTextO
 from slack_sdk.webhook import WebhookClient
 
 from handlers import blocks as bk
-from handlers import points
+from handlers import ids, points
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
@@ -80,7 +80,7 @@ def _editable(state: Readiness) -> bool:
 def _tick_box(shift_id: int, item: rd.ItemState) -> CheckboxesElement:
     """The one tick box of a ticked item (its words are in the section it belongs to)."""
     done = Option(text=PlainTextObject(text=DONE), value=item.id)
-    return CheckboxesElement(action_id="ready_tick", options=[done], initial_options=[done] if item.passed else None)
+    return CheckboxesElement(action_id=ids.READY_TICK, options=[done], initial_options=[done] if item.passed else None)
 
 
 def _partner_select(partners: list, category: str, current: int | None) -> StaticSelectElement | None:
@@ -90,7 +90,7 @@ def _partner_select(partners: list, category: str, current: int | None) -> Stati
     options = [bk.option(p.name + (" (24/7)" if p.always_open else ""), str(p.id)) for p in covering][: bk.OPTIONS_MAX - 1]
     options.append(bk.option("Nobody on call", NOBODY))
     initial = next((o for o in options if current is not None and o.value == str(current)), None)
-    return StaticSelectElement(action_id="ready_oncall", options=options, initial_option=initial,
+    return StaticSelectElement(action_id=ids.READY_ONCALL, options=options, initial_option=initial,
                                placeholder=PlainTextObject(text="Confirm a partner on call"))
 
 
@@ -98,7 +98,7 @@ def _hotline_select(protocol: Protocol, current: str) -> StaticSelectElement:
     lines = [NATIONAL, *protocol.hotlines]
     options = [bk.option(h.name + ("" if h.qualified else " (not qualified)"), h.id) for h in lines][: bk.OPTIONS_MAX]
     initial = next((o for o in options if o.value == current), None)
-    return StaticSelectElement(action_id="ready_hotline", options=options, initial_option=initial,
+    return StaticSelectElement(action_id=ids.READY_HOTLINE, options=options, initial_option=initial,
                                placeholder=PlainTextObject(text="Choose the hotline"))
 
 
@@ -142,7 +142,7 @@ def _summary_blocks(kit: Kit, state: Readiness) -> list[Block]:
         line = kit.render("readiness/section_line.j2", name=name, required=len(required),
                           passed=sum(1 for i in required if i.passed),
                           optional=len(items) - len(required), optional_done=sum(1 for i in items if not i.required and i.passed))
-        out.append(bk.section(line, accessory=bk.button("Open", "ready_section", f"{shift.id}:{key}"),
+        out.append(bk.section(line, accessory=bk.button("Open", ids.READY_SECTION, f"{shift.id}:{key}"),
                               block_id=f"section:{shift.id}:{key}"))
     return out
 
@@ -155,7 +155,7 @@ def _section_blocks(kit: Kit, state: Readiness, key: str) -> list[Block]:
         on_call = rd.on_call(db, shift.id)
     name, items = next((n, i) for k, n, i in state.by_section() if k == key)
     part: list[Block] = [bk.section(kit.render("readiness/section_name.j2", name=name),
-                                    accessory=bk.button("Back", "ready_section", f"{shift.id}:"),
+                                    accessory=bk.button("Back", ids.READY_SECTION, f"{shift.id}:"),
                                     block_id=f"back:{shift.id}:{key}")]
     for item in items:
         part += _item_blocks(kit, state, item, partners, on_call)
@@ -175,14 +175,14 @@ def checklist_view(kit: Kit, state: Readiness, *, note: str | None = None,
         top.append(bk.section(note))
     top.append(bk.section(kit.render("readiness/status.j2", r=state, editor=True)))
     if _editable(state) and state.applies and state.ready and not state.go:
-        top.append(bk.actions(bk.button("Record Go", "ready_go", str(shift.id), style="primary"),
+        top.append(bk.actions(bk.button("Record Go", ids.READY_GO, str(shift.id), style="primary"),
                               block_id=f"go:{shift.id}"))
     middle = _section_blocks(kit, state, section) if section else _summary_blocks(kit, state)
     bottom: list[Block] = []
     if _editable(state):
-        buttons = [bk.button("Refresh", "ready_refresh", str(shift.id))]
+        buttons = [bk.button("Refresh", ids.READY_REFRESH, str(shift.id))]
         if state.new_items:
-            buttons.append(bk.button(f"Add {state.new_items} new checklist items", "ready_pull", str(shift.id)))
+            buttons.append(bk.button(f"Add {state.new_items} new checklist items", ids.READY_PULL, str(shift.id)))
         bottom.append(bk.actions(*buttons, block_id=f"more:{shift.id}"))
     blocks = [*top, bk.divider(), *middle, *bottom] if middle else [*top, *bottom]
     return bk.modal(title=f"Checklist #{shift.id}", callback_id="ready_checklist", close="Done",
@@ -211,7 +211,7 @@ def checklist_message(kit: Kit, state: Readiness, *, editor: bool,
         parts.append(bk.divider())
         parts.append(bk.section(kit.render("readiness/section.j2", name=name, items=items, tz=shift.tz)))
     if editor and _editable(state):
-        parts.append(bk.actions(bk.button("Open checklist", "ready_open", str(shift.id), style="primary"),
+        parts.append(bk.actions(bk.button("Open checklist", ids.READY_OPEN, str(shift.id), style="primary"),
                                 block_id=f"open:{shift.id}"))
     return (note + "\n" if note else "") + text, bk.message(parts)
 
@@ -232,7 +232,7 @@ def evidence_view(kit: Kit, state: Readiness, item: rd.ItemState, *, checklist: 
         field = bk.text_input("evidence", label, initial=item.evidence, max_length=rd.MAX_EVIDENCE,
                               hint=kit.render("readiness/evidence_hint.j2"))
     return bk.modal(
-        title="Evidence", callback_id="ready_evidence", submit="Tick it", close="Back" if checklist else "Cancel",
+        title="Evidence", callback_id=ids.READY_EVIDENCE, submit="Tick it", close="Back" if checklist else "Cancel",
         metadata={"shift_id": state.shift.id, "item": item.id, "checklist": checklist, "section": section,
                   "response_url": response_url},
         blocks=[bk.section(kit.render("readiness/evidence_intro.j2", shift=state.shift, item=item)), field],
@@ -258,7 +258,7 @@ def hotline_blocks(kit: Kit) -> list[Block]:
 def hotline_view(kit: Kit, *, sent: bool = False) -> dict:
     """The hotline card as a modal, with a button to keep it as a DM (or the word that it was sent)."""
     keep: Block = (bk.context(kit.render("readiness/hotline_sent.j2")) if sent
-                   else bk.actions(bk.button("Send to me as a DM", "hotline_dm", "", style="primary"), block_id="keep"))
+                   else bk.actions(bk.button("Send to me as a DM", ids.HOTLINE_DM, "", style="primary"), block_id="keep"))
     return bk.modal(title="Hotline card", callback_id="hotline_card", close="Close", blocks=[*hotline_blocks(kit), keep])
 
 
@@ -442,14 +442,14 @@ def notice_revoked(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         shift, entry = shifts[0]
         text = kit.render("readiness/revoked.j2", shift=shift, broke=entry.get("broke", []), go_by=entry.get("go_by"))
         return text, bk.message([bk.section(text), bk.actions(
-            bk.button("Open checklist", "ready_open", str(shift.id), style="primary"),
-            bk.button("Details", "shift_details", str(shift.id)), block_id=f"revoked:{shift.id}")])
+            bk.button("Open checklist", ids.READY_OPEN, str(shift.id), style="primary"),
+            bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)), block_id=f"revoked:{shift.id}")])
     listed = shifts[: bk.MESSAGE_BLOCKS - 2]
     text = kit.render("readiness/revoked_many.j2", count=len(shifts), more=len(shifts) - len(listed), part="top")
     parts: list[Block] = [bk.section(text)]
     for shift, entry in listed:
         line = kit.render("readiness/revoked_line.j2", shift=shift, broke=entry.get("broke", []))
-        parts.append(bk.section(line, accessory=bk.button("Open checklist", "ready_open", str(shift.id)),
+        parts.append(bk.section(line, accessory=bk.button("Open checklist", ids.READY_OPEN, str(shift.id)),
                                 block_id=f"revoked:{shift.id}"))
     parts.append(bk.section(kit.render("readiness/revoked_many.j2", count=len(shifts), more=len(shifts) - len(listed),
                                        part="end")))
@@ -726,11 +726,11 @@ def on_refresh(kit: Kit, body: dict, action: dict, context: BoltContext, respond
     state, viewer, editor = _access(kit, number, context["actor"], context["role"])
     if state is None or number is None:
         return
-    if not viewer or (action.get("action_id") == "ready_pull" and not editor):
+    if not viewer or (action.get("action_id") == ids.READY_PULL and not editor):
         _refused(kit, body, respond, client, "change" if viewer else "view")
         return
     note = None
-    if action.get("action_id") == "ready_pull":
+    if action.get("action_id") == ids.READY_PULL:
         added = rd.pull_new_items(services.store, protocol, shift_id=number, actor=context["actor"],
                                   channel=channel_of(kit))
         note = kit.render("readiness/pulled.j2", added=added)
@@ -767,17 +767,17 @@ def register(app: App, kit: Kit) -> None:
     points.add(points.DETAILS_EXTRAS, details_contact)
 
     kit.wire(app, actions={
-        "ready_open": on_open,
-        "ready_section": on_section,
-        "ready_tick": on_tick,
-        "ready_evidence": on_evidence,
-        "ready_oncall": on_oncall,
-        "ready_hotline": on_hotline,
-        "ready_go": on_go,
-        "ready_refresh": on_refresh,
-        "ready_pull": on_refresh,
-        "hotline_open": on_hotline_open,
-        "hotline_dm": on_hotline_dm,
+        ids.READY_OPEN: on_open,
+        ids.READY_SECTION: on_section,
+        ids.READY_TICK: on_tick,
+        ids.READY_EVIDENCE: on_evidence,
+        ids.READY_ONCALL: on_oncall,
+        ids.READY_HOTLINE: on_hotline,
+        ids.READY_GO: on_go,
+        ids.READY_REFRESH: on_refresh,
+        ids.READY_PULL: on_refresh,
+        ids.HOTLINE_OPEN: on_hotline_open,
+        ids.HOTLINE_DM: on_hotline_dm,
     }, forms={
-        "ready_evidence": on_evidence_submit,
+        ids.READY_EVIDENCE: on_evidence_submit,
     })

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App, BoltContext, Respond
 
 from handlers import blocks as bk
-from handlers import shift_views
+from handlers import ids, shift_views
 from handlers.kit import Kit
 from handlers.notify import notice
 from handlers.readiness import checklist_reply
@@ -29,14 +29,14 @@ def notice_reminder(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     return text, bk.message([
         bk.section(text),
         bk.actions(
-            bk.button("Can't make it", "shift_withdraw", str(shift.id),
+            bk.button("Can't make it", ids.SHIFT_WITHDRAW, str(shift.id),
                       confirm=bk.confirm(f"Give up your place on shift #{shift.id}?",
                                          kit.render("reminders/confirm_withdraw.j2", shift=shift),
                                          yes="Give my place back", no="Keep my place")),
             *shift_views.extra_buttons(kit, context["user"], shift),  # Find cover: stay on until someone takes it
             # the full checklist is the lead's to work; a volunteer reads the one Go line above
-            *([bk.button("Open checklist", "ready_open", str(shift.id))] if context.get("user") == shift.lead else []),
-            bk.button("Details", "shift_details", str(shift.id)),
+            *([bk.button("Open checklist", ids.READY_OPEN, str(shift.id))] if context.get("user") == shift.lead else []),
+            bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)),
             block_id=f"reminder:{shift.id}",
         ),
     ])
@@ -52,8 +52,8 @@ def notice_understaffed(kit: Kit, context: dict) -> tuple[str, list[dict]] | Non
     return text, bk.message([
         bk.section(text),
         bk.actions(
-            bk.button("Sign up", "shift_signup", str(shift.id), style="primary"),
-            bk.button("Details", "shift_details", str(shift.id)),
+            bk.button("Sign up", ids.SHIFT_SIGNUP, str(shift.id), style="primary"),
+            bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)),
             block_id=f"understaffed:{shift.id}",
         ),
     ])
@@ -71,8 +71,8 @@ def notice_not_ready(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("reminders/not_ready.j2", shift=shift, missing=missing)
     return text, bk.message([
         bk.section(text),
-        bk.actions(bk.button("Open checklist", "ready_open", str(shift.id), style="primary"),
-                   bk.button("Details", "shift_details", str(shift.id)), block_id=f"notready:{shift.id}"),
+        bk.actions(bk.button("Open checklist", ids.READY_OPEN, str(shift.id), style="primary"),
+                   bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)), block_id=f"notready:{shift.id}"),
     ])
 
 
@@ -88,5 +88,5 @@ def register(app: App, kit: Kit) -> None:
     """Derive reminders from every change and at start-up; answer the Checklist button of reminders sent
     before it became the lead's Open checklist."""
     kit.wire(app, actions={
-        "reminder_checklist": on_checklist,
+        ids.REMINDER_CHECKLIST: on_checklist,
     })

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
-from handlers import points
+from handlers import ids, points
 from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit, open_modal
 from handlers.notify import notice
@@ -54,7 +54,7 @@ def home_blocks(kit: Kit, user: str) -> list[Block]:
                       tz=settings.timezone)
     return [bk.divider(), bk.section(kit.render("rota/home.j2", part="heading"), block_id="oncall_heading"),
             bk.section(text, block_id="oncall"),
-            bk.actions(bk.button("Edit rota", "rota_edit"), bk.button("I'll take a night", "rota_take"),
+            bk.actions(bk.button("Edit rota", ids.ROTA_EDIT), bk.button("I'll take a night", ids.ROTA_TAKE),
                        block_id="oncall_actions")]
 
 
@@ -72,14 +72,14 @@ def edit_view(kit: Kit) -> dict:
         bk.date_input("rota_start", kit.render("rota/form.j2", part="start"),
                       initial=(current.starts_on if current else today).isoformat()),
     ]
-    return bk.modal(title="On-call rota", blocks=parts, callback_id="rota_edit", submit="Save")
+    return bk.modal(title="On-call rota", blocks=parts, callback_id=ids.ROTA_EDIT, submit="Save")
 
 
 def take_view(kit: Kit) -> dict:
     """I'll take a night: a date picker (tonight by default)."""
     settings = kit.services.settings
     tonight = rota.night_of(kit.services.now(), settings)
-    return bk.modal(title="Take a night on call", callback_id="rota_take", submit="Take it", blocks=[
+    return bk.modal(title="Take a night on call", callback_id=ids.ROTA_TAKE, submit="Take it", blocks=[
         bk.section(kit.render("rota/form.j2", part="take_intro", handover=_handover(kit), tz=settings.timezone)),
         bk.date_input("rota_night", kit.render("rota/form.j2", part="night"), initial=tonight.isoformat())])
 
@@ -122,7 +122,7 @@ def notice_left(kit: Kit, context: dict) -> tuple[str, list[dict]]:
                       gaps=_dates(context.get("uncovered") or []))
     blocks: list[Block] = list(bk.sections(text))
     if context.get("uncovered"):
-        blocks.append(bk.actions(bk.button("I'll take a night", "rota_take"), bk.button("Edit rota", "rota_edit"),
+        blocks.append(bk.actions(bk.button("I'll take a night", ids.ROTA_TAKE), bk.button("Edit rota", ids.ROTA_EDIT),
                                  block_id="left_actions"))
     return text, bk.message(blocks)
 
@@ -232,9 +232,9 @@ def register(app: App, kit: Kit) -> None:
     points.add(points.LEFT, on_left)
 
     kit.wire(app, actions={
-        "rota_edit": on_edit,
-        "rota_take": on_take,
+        ids.ROTA_EDIT: on_edit,
+        ids.ROTA_TAKE: on_take,
     }, forms={
-        "rota_edit": on_edit_saved,
-        "rota_take": on_take_saved,
+        ids.ROTA_EDIT: on_edit_saved,
+        ids.ROTA_TAKE: on_take_saved,
     })

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from handlers import blocks as bk
-from handlers import points
+from handlers import ids, points
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit, open_modal, tell
 from handlers.notify import gate, notice
@@ -96,9 +96,9 @@ def notice_checkin(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         return None
     lead = str(context.get("user") or shift.lead) == shift.lead
     text = kit.render("safety/checkin_prompt.j2", shift=shift, lead=lead)
-    buttons = [bk.button("Check in (me)" if lead else "Check in", "safety_checkin", str(shift.id), style="primary")]
+    buttons = [bk.button("Check in (me)" if lead else "Check in", ids.SAFETY_CHECKIN, str(shift.id), style="primary")]
     if lead:
-        buttons.append(bk.button("Who is out tonight?", "safety_team_in", str(shift.id)))
+        buttons.append(bk.button("Who is out tonight?", ids.SAFETY_TEAM_IN, str(shift.id)))
     return text, bk.message([bk.section(text), bk.actions(*buttons, sos_button(kit, shift),
                                                           block_id=f"checkin:{shift.id}")])
 
@@ -106,7 +106,7 @@ def notice_checkin(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
 def everyone_button(shift: Shift, *, primary: bool = True) -> bk.ButtonElement:
     """The lead's "Everyone back safe": a form naming who is still out, where each is checked out, or
     marked "wasn't out tonight", or left out and watched."""
-    return bk.button("Everyone back safe", "safety_team_out", str(shift.id), style="primary" if primary else None)
+    return bk.button("Everyone back safe", ids.SAFETY_TEAM_OUT, str(shift.id), style="primary" if primary else None)
 
 
 def my_checkout_button(kit: Kit, shift: Shift, label: str = "Check out", *,
@@ -114,8 +114,8 @@ def my_checkout_button(kit: Kit, shift: Shift, label: str = "Check out", *,
     """A person's own Check out (I am back safe), behind a confirm dialog; for a `user` who set a duress word,
     a form with a field for it instead (the tap opens it)."""
     if user and duress.load(kit.services.store, user):
-        return bk.button(label, "safety_checkout", str(shift.id), style="primary")
-    return bk.button(label, "safety_checkout", str(shift.id), style="primary",
+        return bk.button(label, ids.SAFETY_CHECKOUT, str(shift.id), style="primary")
+    return bk.button(label, ids.SAFETY_CHECKOUT, str(shift.id), style="primary",
                      confirm=bk.confirm(f"Check out of shift #{shift.id}?",
                                         kit.render("safety/confirm_checkout.j2", shift=shift, mine=True, still_out=()),
                                         yes="I'm back safe", no="Go back", danger=False))
@@ -152,9 +152,9 @@ def notice_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("safety/checked_out.j2", shift=shift, state=state, written=written, member=False, mine=None,
                       watched=watched)
     parts = [bk.section(text)]
-    buttons = [] if written else [bk.button("Write debrief", "debrief_open", str(shift.id), style="primary")]
+    buttons = [] if written else [bk.button("Write debrief", ids.DEBRIEF_OPEN, str(shift.id), style="primary")]
     if shift.kind == "training":  # who came gets the training recorded (handlers/people.py)
-        buttons.append(bk.button("Confirm attendance", "training_attendance", str(shift.id)))
+        buttons.append(bk.button("Confirm attendance", ids.TRAINING_ATTENDANCE, str(shift.id)))
     if buttons:
         parts.append(bk.actions(*buttons, block_id=f"debrief:{shift.id}"))
     return text, bk.message(parts)
@@ -168,7 +168,7 @@ def notice_early_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | N
         return None
     text = kit.render("safety/early_checkout.j2", shift=shift, by=context.get("by"), at=from_iso(context["at"]))
     return text, bk.message([bk.section(text), bk.actions(
-        bk.button("Details", "shift_details", str(shift.id)), block_id=f"early:{shift.id}")])
+        bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)), block_id=f"early:{shift.id}")])
 
 
 @notice("safety/ping")
@@ -187,7 +187,7 @@ def notice_ping(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
             return None
     text = kit.render("safety/ping.j2", shift=shift, passed_on=context.get("passed_on"))
     return text, bk.message([bk.section(text), bk.actions(
-        bk.button("All OK", "safety_ok", f"{shift.id}:{context['seq']}", style="primary"),
+        bk.button("All OK", ids.SAFETY_OK, f"{shift.id}:{context['seq']}", style="primary"),
         block_id=f"ping:{shift.id}:{context['seq']}")])
 
 
@@ -212,13 +212,13 @@ def _alert_words(kit: Kit, shift: Shift) -> dict:
 
 def _ack_row(shift: Shift, reason: str, *, block_id: str) -> bk.ActionsBlock:
     return bk.actions(
-        bk.button("Acknowledge", "safety_ack", f"{shift.id}:{reason}", style="danger"),
-        bk.button("Details", "shift_details", str(shift.id)), block_id=block_id)
+        bk.button("Acknowledge", ids.SAFETY_ACK, f"{shift.id}:{reason}", style="danger"),
+        bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)), block_id=block_id)
 
 
 def resolve_button(kit: Kit, shift: Shift) -> bk.ButtonElement:
     """A coordinator closes the shift's incident, behind a confirm dialog."""
-    return bk.button("Resolved", "incident_resolve", str(shift.id),
+    return bk.button("Resolved", ids.INCIDENT_RESOLVE, str(shift.id),
                      confirm=bk.confirm(f"Close shift #{shift.id}'s alert?",
                                         kit.render("safety/resolve_confirm.j2", shift=shift),
                                         yes="Resolved", no="Go back", danger=False))
@@ -229,7 +229,7 @@ def _taken_row(kit: Kit, shift: Shift, words: dict, *, block_id: str) -> bk.Acti
     incident = words["incident"]
     if words["open"] and not words["state"].over:
         return _ack_row(shift, words["open"][0]["reason"], block_id=block_id)
-    buttons = [bk.button("Details", "shift_details", str(shift.id))]
+    buttons = [bk.button("Details", ids.SHIFT_DETAILS, str(shift.id))]
     if incident is not None and incident.resolved_at is None:
         buttons.insert(0, resolve_button(kit, shift))
     return bk.actions(*buttons, block_id=block_id)
@@ -297,7 +297,7 @@ def notice_are_you_ok(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
                       lead=user == shift.lead, then=row["since"] + wait if wait else None, settled=False)
     buttons = []
     if row["reason"].startswith("ping"):
-        buttons.append(bk.button("All OK", "safety_ok", f"{shift.id}:{row['reason'][4:]}", style="primary"))
+        buttons.append(bk.button("All OK", ids.SAFETY_OK, f"{shift.id}:{row['reason'][4:]}", style="primary"))
     if mine is None or mine.out or (row["reason"] == "checkout" and not mine.checked_out_at):
         buttons.append(my_checkout_button(kit, shift, user=user or None))
     if user == shift.lead and words["still_out"]:
@@ -358,8 +358,8 @@ def notice_went_out(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
 
 def night_buttons(kit: Kit, shift: Shift) -> list[bk.ButtonElement]:
     """We're out (the net counts everyone as out) and It didn't go out (behind a confirm)."""
-    return [bk.button("We're out", "night_out", str(shift.id), style="primary"),
-            bk.button("It didn't go out", "night_not_held", str(shift.id),
+    return [bk.button("We're out", ids.NIGHT_OUT, str(shift.id), style="primary"),
+            bk.button("It didn't go out", ids.NIGHT_NOT_HELD, str(shift.id),
                       confirm=bk.confirm(f"Shift #{shift.id} didn't go out?",
                                          kit.render("safety/not_held_confirm.j2", shift=shift),
                                          yes="It didn't go out", no="Go back", danger=False))]
@@ -391,7 +391,7 @@ def notice_recheck(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("safety/recheck.j2", shift=shift, incident=incident, round=int(context["round"]),
                       still_out=words["still_out"], over=words["state"].over)
     return text, bk.message([bk.section(text), bk.actions(
-        resolve_button(kit, shift), bk.button("Details", "shift_details", str(shift.id)),
+        resolve_button(kit, shift), bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)),
         block_id=f"recheck:{shift.id}")])
 
 
@@ -416,7 +416,7 @@ def notice_expired(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     words = _alert_words(kit, shift)
     text = kit.render("safety/expired.j2", shift=shift, still_out=words["still_out"],
                       hours=int(safety.LOOKBACK.total_seconds() // 3600), missed=bool(context.get("missed")))
-    return text, bk.message([bk.section(text), bk.actions(bk.button("Details", "shift_details", str(shift.id)),
+    return text, bk.message([bk.section(text), bk.actions(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)),
                                                           block_id=f"expired:{shift.id}")])
 
 
@@ -450,13 +450,13 @@ def timeline_button(kit: Kit, shift: Shift, *_: object) -> list:
     """For the debrief's first screen: the timeline behind one button (it can run to two dozen lines)."""
     if not safety.load_steps(kit.services.store, shift.id):
         return []
-    return [bk.actions(bk.button("Safety timeline", "safety_timeline", str(shift.id)), block_id=f"timeline:{shift.id}")]
+    return [bk.actions(bk.button("Safety timeline", ids.SAFETY_TIMELINE, str(shift.id)), block_id=f"timeline:{shift.id}")]
 
 
 def timeline_view(kit: Kit, shift: Shift) -> dict:
     """The night's timeline in a modal of its own, pushed over the debrief (its close button reads Back)."""
     text = timeline_text(kit, shift) or kit.render("safety/timeline_none.j2", shift=shift)
-    return bk.modal(title="Safety timeline", callback_id="safety_timeline", close="Back",
+    return bk.modal(title="Safety timeline", callback_id=ids.SAFETY_TIMELINE, close="Back",
                     blocks=bk.sections(text)[: bk.VIEW_BLOCKS])
 
 
@@ -470,7 +470,7 @@ def team_buttons(kit: Kit, shift: Shift, now: datetime) -> list[bk.ButtonElement
         return []
     buttons = []
     if not any(m.checked_in_at for m in state.members):
-        buttons.append(bk.button("Who is out tonight?", "safety_team_in", str(shift.id)))
+        buttons.append(bk.button("Who is out tonight?", ids.SAFETY_TEAM_IN, str(shift.id)))
         if now >= shift.starts_at and state.night.went_out_at is None:
             buttons += night_buttons(kit, shift)
     if state.still_out and (state.night.went_out_at or now >= shift.ends_at):
@@ -494,7 +494,7 @@ def details_extra(kit: Kit, shift: Shift, role: Role, on_team: bool = True) -> l
 def checkout_form(kit: Kit, shift: Shift, *, where: dict) -> dict:
     """Check out, for someone who set a duress word: the confirm dialog's words, and a field for a word (empty or
     any word: a check-out; their duress word: a check-out too, and the coordinators alerted silently)."""
-    return bk.modal(title="Check out", callback_id="safety_checkout_form", submit="I'm back safe", close="Go back",
+    return bk.modal(title="Check out", callback_id=ids.SAFETY_CHECKOUT_FORM, submit="I'm back safe", close="Go back",
                     metadata={"shift_id": shift.id, **where},
                     blocks=[bk.section(kit.render("safety/confirm_checkout.j2", shift=shift, mine=True, still_out=())),
                             bk.text_input("word", "Word", optional=True, max_length=80)])
@@ -503,7 +503,7 @@ def checkout_form(kit: Kit, shift: Shift, *, where: dict) -> dict:
 def team_in_view(kit: Kit, shift: Shift, people: list[str]) -> dict:
     """The lead's (or a coordinator's) modal: who is out tonight, prefilled with the confirmed team."""
     return bk.modal(
-        title="Who is out tonight?", callback_id="safety_team_in", submit="Check in", close="Cancel",
+        title="Who is out tonight?", callback_id=ids.SAFETY_TEAM_IN, submit="Check in", close="Cancel",
         metadata={"shift_id": shift.id},
         blocks=[bk.section(kit.render("safety/team_form.j2", part="in", shift=shift, still_out=())),
                 bk.people_input("out", "Out tonight", initial=people,
@@ -521,7 +521,7 @@ def team_out_view(kit: Kit, shift: Shift, state: safety.State) -> dict:
     if never:
         blocks.append(bk.people_input("absent", "Wasn't out tonight", optional=True,
                                       hint="Only people who never checked in. They are marked absent, not safe."))
-    return bk.modal(title="Everyone back safe", callback_id="safety_team_out", submit="Check out", close="Cancel",
+    return bk.modal(title="Everyone back safe", callback_id=ids.SAFETY_TEAM_OUT, submit="Check out", close="Cancel",
                     metadata={"shift_id": shift.id}, blocks=blocks)
 
 
@@ -862,18 +862,18 @@ def register(app: App, kit: Kit) -> None:
         services.store, services.settings, planners=[lambda db, shift_id, now: safety.plan_shift(db, shift_id, now)]))
 
     kit.wire(app, actions={
-        "safety_checkin": on_checkin,
-        "safety_timeline": on_timeline,
-        "safety_checkout": on_checkout,
-        "safety_ok": on_ok,
-        "safety_ack": on_ack,
-        "incident_resolve": on_resolve,
-        "night_out": on_were_out,
-        "night_not_held": on_not_held,
-        "safety_team_in": on_team_in,
-        "safety_team_out": on_team_out,
+        ids.SAFETY_CHECKIN: on_checkin,
+        ids.SAFETY_TIMELINE: on_timeline,
+        ids.SAFETY_CHECKOUT: on_checkout,
+        ids.SAFETY_OK: on_ok,
+        ids.SAFETY_ACK: on_ack,
+        ids.INCIDENT_RESOLVE: on_resolve,
+        ids.NIGHT_OUT: on_were_out,
+        ids.NIGHT_NOT_HELD: on_not_held,
+        ids.SAFETY_TEAM_IN: on_team_in,
+        ids.SAFETY_TEAM_OUT: on_team_out,
     }, forms={
-        "safety_checkout_form": on_checkout_form,
-        "safety_team_in": on_team_in_submit,
-        "safety_team_out": on_team_out_submit,
+        ids.SAFETY_CHECKOUT_FORM: on_checkout_form,
+        ids.SAFETY_TEAM_IN: on_team_in_submit,
+        ids.SAFETY_TEAM_OUT: on_team_out_submit,
     })

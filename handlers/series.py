@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers import blocks as bk
-from handlers import points
+from handlers import ids, points
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit, tell
 from handlers.notify import notice
@@ -127,7 +127,7 @@ def notice_changed(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     if not items:
         return None
     text = kit.render("series/changed.j2", items=items)
-    buttons = [bk.button("Details", "shift_details", str(items[0]["shift"].id))]
+    buttons = [bk.button("Details", ids.SHIFT_DETAILS, str(items[0]["shift"].id))]
     return text, bk.message([bk.section(text), bk.actions(*buttons)])
 
 
@@ -155,7 +155,7 @@ def _answer(kit: Kit, body: dict, respond: Respond, client: WebClient, actor: st
     container = body.get("container") or {}
     view = body.get("view") or {}
     if container.get("type") == "view":
-        if view.get("callback_id") == "shift_details" and view.get("id"):
+        if view.get("callback_id") == ids.SHIFT_DETAILS and view.get("id"):
             shift = sh.load_shift(kit.services.store, number)
             if shift:
                 client.views_update(view_id=view["id"],
@@ -172,7 +172,7 @@ def on_signup_or_leave(kit: Kit, body: dict, action: dict, context: BoltContext,
     number = _number(body)
     if number is None:
         return
-    act = signup_all_text if action.get("action_id") == "series_signup" else leave_text
+    act = signup_all_text if action.get("action_id") == ids.SERIES_SIGNUP else leave_text
     _answer(kit, body, respond, client, context["actor"], context["role"], act(kit, context["actor"], number), number)
 
 
@@ -182,7 +182,7 @@ def on_repeat(kit: Kit, body: dict, context: BoltContext, respond: Respond, clie
         tell(body, respond, client, context["actor"],
              kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what="Repeat…"))
         return
-    if view.get("callback_id") != "shift_form" or not view.get("id"):
+    if view.get("callback_id") != ids.SHIFT_FORM or not view.get("id"):
         return
     meta = context.get("meta") or {}
     number = parse_number(str(meta.get("shift_id", ""))) if meta.get("later") else None
@@ -274,12 +274,12 @@ def register(app: App, kit: Kit) -> None:
                                          sr.unposted(kit.services.store, now=kit.services.now())))
 
     kit.wire(app, actions={
-        "series_signup": on_signup_or_leave,
-        "series_withdraw": on_signup_or_leave,
-        "series_repeat": on_repeat,
-        "series_edit_later": on_edit_later,
-        "series_cancel_later": on_cancel_later,
+        ids.SERIES_SIGNUP: on_signup_or_leave,
+        ids.SERIES_WITHDRAW: on_signup_or_leave,
+        ids.SERIES_REPEAT: on_repeat,
+        ids.SERIES_EDIT_LATER: on_edit_later,
+        ids.SERIES_CANCEL_LATER: on_cancel_later,
     }, forms={
-        "series_repeat": on_repeat_done,
-        "series_cancel_form": on_cancel_form,
+        ids.SERIES_REPEAT: on_repeat_done,
+        ids.SERIES_CANCEL_FORM: on_cancel_form,
     })

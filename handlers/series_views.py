@@ -6,6 +6,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
+from handlers import ids
 from handlers.kit import Kit
 from outreach import series as sr
 from outreach import shifts as sh
@@ -55,12 +56,12 @@ def repeat_section(kit: Kit, *, shift: Shift | None, chosen: dict | None) -> Blo
     """The shift form's line saying how it repeats, with its Repeat… button."""
     freq, end = chosen_repeat(kit, {"repeat": chosen} if chosen else {}, shift=shift)
     text = kit.render("series/form_line.j2", every=EVERY.get(freq), end=end)
-    return bk.section(text, block_id="repeat", accessory=bk.button("Repeat…", "series_repeat", "repeat"))
+    return bk.section(text, block_id="repeat", accessory=bk.button("Repeat…", ids.SERIES_REPEAT, "repeat"))
 
 
 def repeat_view(freq: str, end: str, *, parent: str, parent_meta: dict) -> dict:
     """The pushed Repeat… step of the shift form."""
-    return bk.modal(title="Repeat", blocks=repeat_inputs(freq, end), callback_id="series_repeat", submit="Done",
+    return bk.modal(title="Repeat", blocks=repeat_inputs(freq, end), callback_id=ids.SERIES_REPEAT, submit="Done",
                     close="Back", metadata={"parent": parent, "meta": parent_meta})
 
 
@@ -71,7 +72,7 @@ def signup_label(series: sr.Series) -> str:
 
 def leave_button(kit: Kit, shift: Shift, series: sr.Series) -> bk.ButtonElement:
     """Withdraw from all, behind a confirm dialog."""
-    return bk.button("Withdraw from all", "series_withdraw", str(shift.id), confirm=bk.confirm(
+    return bk.button("Withdraw from all", ids.SERIES_WITHDRAW, str(shift.id), confirm=bk.confirm(
         "Withdraw from all?", kit.render("series/leave_confirm.j2", every=EVERY.get(series.freq), shift=shift),
         yes="Withdraw from all", no="Stay on"))
 
@@ -83,7 +84,7 @@ def reader_buttons(kit: Kit, shift: Shift, membership: sr.Membership, *,
         return []
     buttons = []
     if shared or not membership.member:
-        buttons.append(bk.button(signup_label(membership.series), "series_signup", str(shift.id)))
+        buttons.append(bk.button(signup_label(membership.series), ids.SERIES_SIGNUP, str(shift.id)))
     if shared or membership.member:
         buttons.append(leave_button(kit, shift, membership.series))
     return buttons
@@ -106,8 +107,8 @@ def coordinator_buttons(kit: Kit, shift: Shift) -> list[bk.ButtonElement]:
     if shift.cancelled or sr.membership(kit.services.store, shift.id) is None:
         return []
     return [
-        bk.button("Edit this and later", "series_edit_later", str(shift.id)),
-        bk.button("Cancel this and later", "series_cancel_later", str(shift.id), style="danger", confirm=bk.confirm(
+        bk.button("Edit this and later", ids.SERIES_EDIT_LATER, str(shift.id)),
+        bk.button("Cancel this and later", ids.SERIES_CANCEL_LATER, str(shift.id), style="danger", confirm=bk.confirm(
             "Cancel this and later?", kit.render("series/cancel_confirm.j2", shift=shift),
             yes="Cancel them", no="Keep them")),
     ]
@@ -140,7 +141,7 @@ def cancel_later_form(kit: Kit, shift: Shift) -> dict:
                       placeholder="Like: the route ends for the season",
                       hint="Everyone on them reads it. Nothing about the people you meet."),
     ]
-    return bk.modal(title="Cancel this and later", blocks=parts, callback_id="series_cancel_form",
+    return bk.modal(title="Cancel this and later", blocks=parts, callback_id=ids.SERIES_CANCEL_FORM,
                     submit="Cancel them", close="Keep them", metadata={"shift_id": shift.id})
 
 

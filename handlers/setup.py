@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import Block, InputBlock
 from slack_sdk.models.blocks.block_elements import FileInputElement
 
 from handlers import blocks as bk
-from handlers import points, shift_views
+from handlers import ids, points, shift_views
 from handlers.kit import Kit
 from handlers.partners import partner_form
 from handlers.readiness import hotline_blocks, protocol_of
@@ -45,12 +45,12 @@ MAX_CSV_ROWS = 500
 ERRORS_SHOWN = 10
 # The button of each item: its action and label.
 BUTTONS = {
-    "channel": ("setup_channel", "How to fix"),
-    "coordinators": ("coord_role_open", "Make coordinator"),  # handlers/coord.py's modal
-    "trainings": ("setup_trainings", "Review trainings"),
-    "partners": ("setup_partners", "Add partners"),
-    "hotlines": ("setup_hotlines", "Review hotline card"),
-    "first_shift": ("setup_first_shift", "Plan a shift"),  # one name: the App Home's button opens the same form
+    "channel": (ids.SETUP_CHANNEL, "How to fix"),
+    "coordinators": (ids.COORD_ROLE_OPEN, "Make coordinator"),  # handlers/coord.py's modal
+    "trainings": (ids.SETUP_TRAININGS, "Review trainings"),
+    "partners": (ids.SETUP_PARTNERS, "Add partners"),
+    "hotlines": (ids.SETUP_HOTLINES, "Review hotline card"),
+    "first_shift": (ids.SETUP_FIRST_SHIFT, "Plan a shift"),  # one name: the App Home's button opens the same form
 }
 DONE_LABELS = {"channel": "Check", "coordinators": "Make coordinator", "partners": "Import more",
                "trainings": "Review again", "hotlines": "Review again", "first_shift": "Plan a shift"}
@@ -111,7 +111,7 @@ def home_section(kit: Kit, user: str) -> list[Block]:
     checklist = current(kit, kit.notifier.client)
     if checklist.done:
         return [bk.section(kit.render("setup/heading.j2", checklist=checklist), block_id="setup_heading",
-                           accessory=bk.button("Show setup", "setup_show", "")), bk.divider()]
+                           accessory=bk.button("Show setup", ids.SETUP_SHOW, "")), bk.divider()]
     return [*item_blocks(kit, checklist), bk.divider()]
 
 
@@ -127,16 +127,16 @@ def channel_view(kit: Kit, client: WebClient) -> dict:
     """What is wrong with the coordinators' channel and how to fix it, with Check again."""
     problem = channel_problem(kit, client)
     text = kit.render("setup/channel.j2", problem=problem, channel=kit.services.settings.coordinator_channel or "")
-    parts: list[Block] = [*bk.sections(text), bk.actions(bk.button("Check again", "setup_channel_check", "channel"),
+    parts: list[Block] = [*bk.sections(text), bk.actions(bk.button("Check again", ids.SETUP_CHANNEL_CHECK, "channel"),
                                                          block_id="setup_channel_actions")]
-    return bk.modal(title="Coordinators' channel", blocks=parts, callback_id="setup_channel")
+    return bk.modal(title="Coordinators' channel", blocks=parts, callback_id=ids.SETUP_CHANNEL)
 
 
 def trainings_view(kit: Kit) -> dict:
     """The trainings and how long each stays valid; Looks right confirms the review."""
     confirmed = _confirmed(kit, "trainings")
     text = kit.render("setup/trainings.j2", trainings=kit.services.catalog.trainings, confirmed=confirmed)
-    return bk.modal(title="Trainings", blocks=bk.sections(text)[:40], callback_id="setup_trainings",
+    return bk.modal(title="Trainings", blocks=bk.sections(text)[:40], callback_id=ids.SETUP_TRAININGS,
                     submit="Looks right", close="Cancel")
 
 
@@ -151,7 +151,7 @@ def hotlines_view(kit: Kit) -> dict:
         parts.append(bk.context(kit.render("setup/hotlines.j2", part="none")))
     if confirmed := _confirmed(kit, "hotlines"):
         parts.append(bk.context(kit.render("setup/hotlines.j2", part="confirmed", confirmed=confirmed)))
-    return bk.modal(title="Hotline card", blocks=parts, callback_id="setup_hotlines", submit="Looks right",
+    return bk.modal(title="Hotline card", blocks=parts, callback_id=ids.SETUP_HOTLINES, submit="Looks right",
                     close="Cancel")
 
 
@@ -162,11 +162,11 @@ def partners_view(kit: Kit, *, note: str | None = None) -> dict:
     parts: list[Block] = [bk.section(note, block_id="setup_partners_note")] if note else []
     parts += [
         bk.section(kit.render("setup/partners.j2", part="intro", count=count)),
-        bk.actions(bk.button("Add a partner", "setup_partner_add", ""), block_id="setup_partners_actions"),
+        bk.actions(bk.button("Add a partner", ids.SETUP_PARTNER_ADD, ""), block_id="setup_partners_actions"),
         InputBlock(block_id="csv", label="CSV file", optional=True,
                    element=FileInputElement(action_id="value", filetypes=["csv", "txt"], max_files=1)),
     ]
-    return bk.modal(title="Partner directory", blocks=parts, callback_id="setup_partners", submit="Import",
+    return bk.modal(title="Partner directory", blocks=parts, callback_id=ids.SETUP_PARTNERS, submit="Import",
                     close="Done")
 
 
@@ -258,12 +258,12 @@ def _forbidden(kit: Kit, ack: Ack, context: BoltContext, field: str) -> bool:
 
 # The checklist's buttons that open a modal: action id -> (what a refusal names, the modal for the actor).
 OPENERS: dict[str, tuple[str, Callable[[Kit, WebClient, str], dict]]] = {
-    "setup_show": ("Setup", lambda kit, client, actor: checklist_view(kit, client)),
-    "setup_channel": ("Setup", lambda kit, client, actor: channel_view(kit, client)),
-    "setup_trainings": ("Review trainings", lambda kit, client, actor: trainings_view(kit)),
-    "setup_hotlines": ("Review hotline card", lambda kit, client, actor: hotlines_view(kit)),
-    "setup_partners": ("Add partners", lambda kit, client, actor: partners_view(kit)),
-    "setup_first_shift": ("Plan a shift",
+    ids.SETUP_SHOW: ("Setup", lambda kit, client, actor: checklist_view(kit, client)),
+    ids.SETUP_CHANNEL: ("Setup", lambda kit, client, actor: channel_view(kit, client)),
+    ids.SETUP_TRAININGS: ("Review trainings", lambda kit, client, actor: trainings_view(kit)),
+    ids.SETUP_HOTLINES: ("Review hotline card", lambda kit, client, actor: hotlines_view(kit)),
+    ids.SETUP_PARTNERS: ("Add partners", lambda kit, client, actor: partners_view(kit)),
+    ids.SETUP_FIRST_SHIFT: ("Plan a shift",
                           lambda kit, client, actor: shift_views.shift_form(kit, channel=None, planner=actor)),
 }
 
@@ -329,10 +329,10 @@ def register(app: App, kit: Kit) -> None:
 
     kit.wire(app, actions={
         **dict.fromkeys(OPENERS, on_open),
-        "setup_channel_check": on_channel_check,
-        "setup_partner_add": on_partner_add,
+        ids.SETUP_CHANNEL_CHECK: on_channel_check,
+        ids.SETUP_PARTNER_ADD: on_partner_add,
     }, forms={
-        "setup_trainings": on_confirm,
-        "setup_hotlines": on_confirm,
-        "setup_partners": on_partners,
+        ids.SETUP_TRAININGS: on_confirm,
+        ids.SETUP_HOTLINES: on_confirm,
+        ids.SETUP_PARTNERS: on_partners,
     })

@@ -8,7 +8,7 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
-from handlers import points
+from handlers import ids, points
 from handlers import series_views as hs
 from handlers.kit import Kit
 from outreach import shifts as sh
@@ -50,7 +50,7 @@ def course_button(course: Shift | None, value: str | None = None) -> list[bk.But
     """Sign up for the training shift that unlocks a shift (none when the reader is already on it)."""
     if course is None or course.my_status is not None or not course.places_left:
         return []
-    return [bk.button(f"Sign up for #{course.id}", "shift_signup", value or str(course.id), style="primary")]
+    return [bk.button(f"Sign up for #{course.id}", ids.SHIFT_SIGNUP, value or str(course.id), style="primary")]
 
 
 def confirm_dialog(kit: Kit, what: str, shift: Shift) -> bk.ConfirmObject:
@@ -63,7 +63,7 @@ def confirm_dialog(kit: Kit, what: str, shift: Shift) -> bk.ConfirmObject:
 
 
 def withdraw_button(kit: Kit, shift: Shift, value: str, *, waitlisted: bool,
-                    action_id: str = "shift_withdraw") -> bk.ButtonElement:
+                    action_id: str = ids.SHIFT_WITHDRAW) -> bk.ButtonElement:
     """Withdraw (or Leave waitlist), asking first."""
     label, what = ("Leave waitlist", "leave") if waitlisted else ("Withdraw", "withdraw")
     return bk.button(label, action_id, value, confirm=confirm_dialog(kit, what, shift))
@@ -82,14 +82,14 @@ def shift_buttons(kit: Kit, shift: Shift, *, mine: str | None, shared: bool, pag
     value = f"{shift.id}:{page}" if page is not None else str(shift.id)
     buttons = []
     if shared:
-        buttons.append(bk.button("Sign up", "shift_signup", value, style="primary"))
+        buttons.append(bk.button("Sign up", ids.SHIFT_SIGNUP, value, style="primary"))
     elif mine is None and trained:
         label = "Sign up" if shift.places_left else "Join waitlist"
-        buttons.append(bk.button(label, "shift_signup", value, style="primary" if shift.places_left else None))
+        buttons.append(bk.button(label, ids.SHIFT_SIGNUP, value, style="primary" if shift.places_left else None))
     if shared or mine is not None:
         buttons.append(withdraw_button(kit, shift, value, waitlisted=mine == "waitlisted"))
     buttons += extra or []
-    buttons.append(bk.button("Details", "shift_details", str(shift.id)))
+    buttons.append(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)))
     return bk.actions(*buttons, block_id=f"shift:{shift.id}")
 
 
@@ -135,9 +135,9 @@ def list_message(kit: Kit, reader: str, *, page: int, note: str | None = None) -
         parts += listed_shift(kit, reader, shift, ahead, coordinator=coordinator, trained=trained, page=page)
     nav = []
     if page > 0:
-        nav.append(bk.button("◀ Earlier", "shifts_page", str(page - 1)))
+        nav.append(bk.button("◀ Earlier", ids.SHIFTS_PAGE, str(page - 1)))
     if page < pages - 1:
-        nav.append(bk.button("Later ▶", "shifts_page", str(page + 1)))
+        nav.append(bk.button("Later ▶", ids.SHIFTS_PAGE, str(page + 1)))
     if nav:
         parts.append(bk.actions(*nav, block_id="shifts_nav"))
     return (note + "\n" if note else "") + text, bk.message(parts)
@@ -145,7 +145,7 @@ def list_message(kit: Kit, reader: str, *, page: int, note: str | None = None) -
 
 def cancel_button(kit: Kit, shift: Shift, *, people: int, label: str = "Cancel shift") -> bk.ButtonElement:
     """Cancel shift, behind Slack's confirm dialog (`people`: how many are on it or its waitlist)."""
-    return bk.button(label, "shift_cancel", str(shift.id), style="danger", confirm=bk.confirm(
+    return bk.button(label, ids.SHIFT_CANCEL, str(shift.id), style="danger", confirm=bk.confirm(
         f"Cancel shift #{shift.id}?", kit.render("shifts/cancel_confirm.j2", shift=shift, people=people),
         yes="Cancel shift", no="Keep it",
     ))
@@ -175,22 +175,22 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
     if role >= Role.COORDINATOR:
         value = str(shift.id)
         later = hs.coordinator_buttons(kit, shift)
-        buttons = [] if shift.cancelled else [bk.button("Edit this one" if later else "Edit", "shift_edit", value)]
-        buttons.append(bk.button("Duplicate", "shift_duplicate", value))
+        buttons = [] if shift.cancelled else [bk.button("Edit this one" if later else "Edit", ids.SHIFT_EDIT, value)]
+        buttons.append(bk.button("Duplicate", ids.SHIFT_DUPLICATE, value))
         if not shift.cancelled:
             buttons.append(cancel_button(kit, shift, people=len(confirmed) + len(waiting),
                                          label="Cancel this one" if later else "Cancel shift"))
         buttons += later + [b for fn in points.DETAILS_COORDINATOR_BUTTONS for b in fn(kit, shift)]
         parts.append(bk.actions(*buttons, block_id="details_actions"))
     if not shift.cancelled and (role >= Role.COORDINATOR or (actor is not None and actor == shift.lead)):
-        team_buttons = [bk.button("Message the team", "team_message_open", str(shift.id))]
+        team_buttons = [bk.button("Message the team", ids.TEAM_MESSAGE_OPEN, str(shift.id))]
         if shift.kind == "training" and shift.started(kit.services.now()):
-            team_buttons.append(bk.button("Confirm attendance", "training_attendance", str(shift.id)))
+            team_buttons.append(bk.button("Confirm attendance", ids.TRAINING_ATTENDANCE, str(shift.id)))
         parts.append(bk.actions(*team_buttons, block_id="details_team"))
     mine = sh.load_shift(kit.services.store, shift.id, user=actor) if actor else None
     if mine is not None and (extra := extra_buttons(kit, actor or "", mine)):
         parts.append(bk.actions(*extra, block_id="details_reader"))
-    return bk.modal(title=f"Shift #{shift.id}", blocks=parts, callback_id="shift_details")
+    return bk.modal(title=f"Shift #{shift.id}", blocks=parts, callback_id=ids.SHIFT_DETAILS)
 
 
 def locked_parts(kit: Kit, reader: str, shift: Shift) -> list[Block]:
@@ -287,7 +287,7 @@ def shift_form(
     if repeat:
         meta["repeat"] = repeat
     return bk.modal(
-        title=title, blocks=parts, callback_id="shift_form",
+        title=title, blocks=parts, callback_id=ids.SHIFT_FORM,
         submit="Save" if shift else "Create", close="Cancel", metadata=meta,
     )
 
@@ -323,5 +323,5 @@ def cancel_form(kit: Kit, shift: Shift) -> dict:
                       placeholder="Like: not enough people, or the weather",
                       hint="Everyone on the shift reads it. Nothing about the people you meet."),
     ]
-    return bk.modal(title=f"Cancel shift #{shift.id}", blocks=parts, callback_id="shift_cancel_form",
+    return bk.modal(title=f"Cancel shift #{shift.id}", blocks=parts, callback_id=ids.SHIFT_CANCEL_FORM,
                     submit="Cancel shift", close="Keep it", metadata={"shift_id": shift.id})

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import blocks as bk
-from handlers import points
+from handlers import ids, points
 from handlers import series_views as hs
 from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit, tell
@@ -230,11 +230,11 @@ def cmd_cancel(req: CommandRequest) -> None:
 
 
 def _dm_with_buttons(kit: Kit, text: str, shift: Shift, label: str, action_id: str) -> tuple[str, list[dict]]:
-    what = "giveback" if action_id == "shift_giveback" else "withdraw"
+    what = "giveback" if action_id == ids.SHIFT_GIVEBACK else "withdraw"
     return text, bk.message([
         bk.section(text),
         bk.actions(bk.button(label, action_id, str(shift.id), confirm=confirm_dialog(kit, what, shift)),
-                   bk.button("Details", "shift_details", str(shift.id))),
+                   bk.button("Details", ids.SHIFT_DETAILS, str(shift.id))),
     ])
 
 
@@ -248,7 +248,7 @@ def notice_promoted(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     shift = _shift_for_notice(kit, context)
     if not shift or shift.cancelled or shift.my_status != "confirmed" or shift.started(kit.services.now()):
         return None
-    return _dm_with_buttons(kit, kit.render("shifts/promoted.j2", shift=shift), shift, "Give my place back", "shift_giveback")
+    return _dm_with_buttons(kit, kit.render("shifts/promoted.j2", shift=shift), shift, "Give my place back", ids.SHIFT_GIVEBACK)
 
 
 @notice("shifts/passed_over")
@@ -268,7 +268,7 @@ def notice_passed_over(kit: Kit, context: dict) -> tuple[str, list[dict]] | None
     return text, bk.message([
         bk.section(detail),
         bk.actions(withdraw_button(kit, shift, str(shift.id), waitlisted=True),
-                   bk.button("Details", "shift_details", str(shift.id))),
+                   bk.button("Details", ids.SHIFT_DETAILS, str(shift.id))),
     ])
 
 
@@ -282,7 +282,7 @@ def notice_changed(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         "shifts/changed.j2", shift=shift, old_start=from_iso(context["old_starts_at"]),
         old_area=context.get("old_area"), old_venue=context.get("old_venue"),
     )
-    return _dm_with_buttons(kit, text, shift, "Withdraw", "shift_withdraw")
+    return _dm_with_buttons(kit, text, shift, "Withdraw", ids.SHIFT_WITHDRAW)
 
 
 @notice("shifts/cancelled")
@@ -318,7 +318,7 @@ def _answer_click(kit: Kit, body: dict, respond: Respond, client: WebClient, act
         respond(text=list_text, blocks=blocks, replace_original=True, response_type="ephemeral")
     elif str(container.get("channel_id", "")).startswith("D") and body.get("actions", [{}])[0].get(
         "action_id"
-    ) == "shift_giveback":
+    ) == ids.SHIFT_GIVEBACK:
         respond(text=text, replace_original=True)
     else:
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
@@ -425,7 +425,7 @@ def on_signup_or_withdraw(kit: Kit, body: dict, action: dict, context: BoltConte
     number, page = _value(body)
     if number is None:
         return
-    if action.get("action_id") == "shift_signup":
+    if action.get("action_id") == ids.SHIFT_SIGNUP:
         text, blocks = signup_reply(kit, context["actor"], number)
     else:
         text, blocks = withdraw_text(kit, context["actor"], number), None
@@ -566,15 +566,15 @@ def register(app: App, kit: Kit) -> None:
     """Wire the shift buttons and the shift form."""
 
     kit.wire(app, actions={
-        "shift_signup": on_signup_or_withdraw,
-        "shift_withdraw": on_signup_or_withdraw,
-        "shift_giveback": on_signup_or_withdraw,
-        "shift_details": on_details,
-        "shift_edit": on_edit,
-        "shift_duplicate": on_duplicate,
-        "shift_cancel": on_cancel,
-        "shifts_page": on_page,
+        ids.SHIFT_SIGNUP: on_signup_or_withdraw,
+        ids.SHIFT_WITHDRAW: on_signup_or_withdraw,
+        ids.SHIFT_GIVEBACK: on_signup_or_withdraw,
+        ids.SHIFT_DETAILS: on_details,
+        ids.SHIFT_EDIT: on_edit,
+        ids.SHIFT_DUPLICATE: on_duplicate,
+        ids.SHIFT_CANCEL: on_cancel,
+        ids.SHIFTS_PAGE: on_page,
     }, forms={
-        "shift_form": on_form,
-        "shift_cancel_form": on_cancel_form,
+        ids.SHIFT_FORM: on_form,
+        ids.SHIFT_CANCEL_FORM: on_cancel_form,
     })

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
-from handlers import points
+from handlers import ids, points
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit, from_view, tell
 from handlers.notify import notice, sent
@@ -43,7 +43,7 @@ UNHEARD_AFTER = timedelta(seconds=60)
 
 def sos_button(kit: Kit, shift: Shift) -> bk.ButtonElement:
     """The red SOS button of a shift, behind a confirm dialog."""
-    return bk.button("SOS: I need help now", "sos_press", str(shift.id), style="danger",
+    return bk.button("SOS: I need help now", ids.SOS_PRESS, str(shift.id), style="danger",
                      confirm=bk.confirm("Send an SOS?", kit.render("sos/confirm.j2", shift=shift),
                                         yes="Send SOS", no="Go back"))
 
@@ -65,8 +65,8 @@ def _load(kit: Kit, context: dict) -> tuple[Shift, sos.Sos] | None:
 
 
 def _buttons(shift: Shift, item: sos.Sos, *, block_id: str) -> bk.ActionsBlock:
-    return bk.actions(bk.button("I'm on it", "sos_ack", str(item.id), style="danger"),
-                      bk.button("Details", "shift_details", str(shift.id)), block_id=block_id)
+    return bk.actions(bk.button("I'm on it", ids.SOS_ACK, str(item.id), style="danger"),
+                      bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)), block_id=block_id)
 
 
 @notice("sos/alert")
@@ -83,7 +83,7 @@ def notice_alert(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     if item.acked_at is None:
         parts.append(_buttons(shift, item, block_id=f"sos:{item.id}"))
     else:
-        parts.append(bk.actions(bk.button("Details", "shift_details", str(shift.id)), block_id=f"sos:{item.id}"))
+        parts.append(bk.actions(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)), block_id=f"sos:{item.id}"))
     return text, bk.message(parts)
 
 
@@ -150,7 +150,7 @@ def notice_told(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("sos/told.j2", shift=shift, sos=item, said=said, delivered=delivered,
                       reached=coordinators_reached(kit, item), channel_down=channel_down(kit),
                       every=spoken_every(settings.sos_repeat))
-    return text, bk.message([bk.section(text), bk.actions(bk.button("Details", "shift_details", str(shift.id)),
+    return text, bk.message([bk.section(text), bk.actions(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)),
                                                          block_id=f"sos_told:{item.id}")])
 
 
@@ -366,6 +366,6 @@ def register(app: App, kit: Kit) -> None:
     if coordinator_blocks not in points.HOME_TOP:  # open SOS first of all on a coordinator's home
         points.HOME_TOP.insert(0, coordinator_blocks)
     kit.wire(app, actions={
-        "sos_press": on_press,
-        "sos_ack": on_ack,
+        ids.SOS_PRESS: on_press,
+        ids.SOS_ACK: on_ack,
     })

@@ -7,6 +7,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers import blocks as bk
+from handlers import ids
 from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit, open_modal, tell
 from handlers.notify import notice
@@ -91,7 +92,7 @@ def notice_message(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("team/message.j2", shift=shift, message=message)
     return text, bk.message([
         bk.section(text),
-        bk.actions(bk.button("Details", "shift_details", str(shift.id)), block_id=f"team_message:{message.id}"),
+        bk.actions(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)), block_id=f"team_message:{message.id}"),
     ])
 
 
@@ -143,7 +144,7 @@ def register(app: App, kit: Kit) -> None:
 
     kit.periodic.append(lambda: _expire_words(kit))
     kit.wire(app, actions={
-        "team_message_open": on_open,
+        ids.TEAM_MESSAGE_OPEN: on_open,
     }, forms={
         CALLBACK: on_submit,
     })
