@@ -132,8 +132,8 @@ def _keep_value(needs: list[Entry], language: str | None) -> str:
 def _from_value(kit: Kit, raw: str) -> tuple[list[Entry], str | None]:
     """The needs and language a "Send to me as a DM" button carries (unknown ids dropped)."""
     protocol = protocol_of(kit)
-    ids, _, language = raw.partition("|")
-    needs = [c for c in (protocol.category(x) for x in ids.split(",") if x) if c is not None]
+    wanted, _, language = raw.partition("|")
+    needs = [c for c in (protocol.category(x) for x in wanted.split(",") if x) if c is not None]
     return needs, language if language and kit.services.catalog.language(language) else None
 
 

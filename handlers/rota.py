@@ -93,12 +93,12 @@ def notice_turn(kit: Kit, context: dict) -> tuple[str, list[dict]]:
     store, settings = kit.services.store, kit.services.settings
     starts, ends = from_iso(context["starts_at"]), from_iso(context["ends_at"])
     with store.read() as db:
-        ids = rota.watched_shifts(db, since=starts, until=min(ends, starts + rota.LIST_SPAN))
+        numbers = rota.watched_shifts(db, since=starts, until=min(ends, starts + rota.LIST_SPAN))
         texted = bool(phones.verified(db, [str(context["user"])])) and settings.twilio
-    shifts = [s for s in (sh.load_shift(store, i) for i in ids[:rota.LIST_MAX]) if s]
+    shifts = [s for s in (sh.load_shift(store, i) for i in numbers[:rota.LIST_MAX]) if s]
     text = kit.render("rota/turn.j2", starts_at=starts, ends_at=ends, open_ended=bool(context.get("open_ended")),
                       previous=context.get("previous"),
-                      shifts=shifts, more=max(len(ids) - rota.LIST_MAX, 0), texted=texted, tz=settings.timezone)
+                      shifts=shifts, more=max(len(numbers) - rota.LIST_MAX, 0), texted=texted, tz=settings.timezone)
     return text, bk.message(bk.sections(text))
 
 

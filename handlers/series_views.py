@@ -134,9 +134,9 @@ def later_form_repeat(kit: Kit, shift: Shift) -> sr.Repeat | None:
 def cancel_later_form(kit: Kit, shift: Shift) -> dict:
     """After Cancel this and later's confirm: an optional reason, then they are cancelled."""
     with kit.services.store.read() as db:
-        ids = sr.this_and_later(db, shift.id)
+        numbers = sr.this_and_later(db, shift.id)
     parts: list[Block] = [
-        bk.section(kit.render("series/form_cancel.j2", shift=shift, count=len(ids))),
+        bk.section(kit.render("series/form_cancel.j2", shift=shift, count=len(numbers))),
         bk.text_input("reason", "Reason (optional)", max_length=sh.MAX_CANCEL_REASON, optional=True,
                       placeholder="Like: the route ends for the season",
                       hint="Everyone on them reads it. Nothing about the people you meet."),

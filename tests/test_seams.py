@@ -76,3 +76,16 @@ def test_no_new_function_over_60_lines():
                     long.add(f"{folder}/{path.name}:{node.name}")
     assert long - STILL_LONG == set(), "cut these down to 60 lines or fewer"
     assert STILL_LONG - long == set(), "no longer long: take them off STILL_LONG"
+
+
+def test_no_surface_hides_the_ids_module_behind_a_local_name():
+    """A local `ids` in a module that imports handlers/ids.py would make `ids.X` fail only when that code runs."""
+    for path in (ROOT / "handlers").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        if not any(isinstance(n, ast.ImportFrom) and n.module == "handlers" and any(a.name == "ids" for a in n.names)
+                   for n in tree.body):
+            continue
+        bound = [n.lineno for n in ast.walk(tree) if (isinstance(n, ast.Name) and n.id == "ids"
+                                                      and isinstance(n.ctx, ast.Store))
+                 or (isinstance(n, ast.arg) and n.arg == "ids")]
+        assert not bound, f"{path.name}: `ids` bound at lines {bound}"
