@@ -349,10 +349,14 @@ def notice_went_out(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     answered = the_night is not None and (the_night.went_out_at is not None or the_night.status != "planned")
     if answered and not context.get("_mode"):
         return None
-    text = kit.render("safety/went_out.j2", shift=shift, night=the_night, answered=answered)
+    undo = answered and the_night is not None and the_night.status == "not_held" and kit.services.now() < shift.ends_at
+    text = kit.render("safety/went_out.j2", shift=shift, night=the_night, answered=answered, undo=undo)
     parts: list = [bk.section(text)]
     if not answered:
         parts.append(bk.actions(*night_buttons(kit, shift), block_id=f"went_out:{shift.id}"))
+    elif undo:  # a mistaken "It didn't go out" is taken back with "We're out" (outreach/safety.py were_out)
+        parts.append(bk.actions(bk.button("We're out after all", ids.NIGHT_OUT, str(shift.id), style="primary"),
+                                block_id=f"went_out:{shift.id}"))
     return text, bk.message(parts)
 
 

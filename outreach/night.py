@@ -127,6 +127,12 @@ def record_go(db: Database, shift: Shift, *, by: str, at: datetime) -> bool:
                       [iso(at), by, shift.id]).rowcount == 1
 
 
+def take_back_not_held(db: Database, shift_id: int) -> bool:
+    """"It didn't go out" said by mistake: the night is planned again (inside the caller's transaction)."""
+    return db.execute("UPDATE safety SET not_held_at = NULL, not_held_by = NULL WHERE shift_id = ? "
+                      "AND not_held_at IS NOT NULL", [shift_id]).rowcount == 1
+
+
 def record_not_held(db: Database, shift_id: int, *, by: str, at: datetime) -> bool:
     """"It didn't go out" (inside the caller's transaction); False when it was said before."""
     _ensure(db, shift_id)

@@ -532,14 +532,22 @@ def team_check_out(
 
 
 def were_out(store: Store, *, shift_id: int, actor: str, coordinator: bool = False) -> Result:
-    """"We're out": the lead (or a coordinator) says the team went out; the net counts everyone as out."""
+    """"We're out": the lead (or a coordinator) says the team went out; the net counts everyone as out.
+
+    Said after "It didn't go out" (a mistaken tap) before the night's planned end, it takes that back: the
+    night is watched again, its prompts planned again."""
     now = store.clock()
     with store.write() as db:
         shift = get_shift(db, shift_id)
+        taken_back = False
+        if shift is not None and now < shift.ends_at and night_of(db, shift).status == "not_held" \
+                and _team_refusal(db, shift, actor, coordinator, now) == "not_held":  # allowed, but for that
+            taken_back = nights.take_back_not_held(db, shift_id)
+            plan_shift(db, shift_id, now)
         if refused := _team_refusal(db, shift, actor, coordinator, now):
             return Result(refused, shift)
         assert shift
-        if not nights.record_out(db, shift_id, by=actor, how="were_out", at=now):
+        if not nights.record_out(db, shift_id, by=actor, how="were_out", at=now) and not taken_back:
             return Result("already", shift)
         outbox.cancel_pending(db, key_prefix=f"went-out:{shift_id}:", now=now)
         _rewrite_question(db, shift_id, why="out", now=now)

@@ -140,12 +140,30 @@ def test_a_silent_shift_is_asked_whether_it_went_out_and_one_that_did_not_is_nev
     assert len(channel) == 1
     asked.tap("It didn't go out", confirm=True)
     eventually(lambda: night_row(bot, number).get("not_held_by") == "ULEAD")
-    eventually(lambda: "didn't go out" in asked.now().words and asked.now().buttons == [])
+    eventually(lambda: "didn't go out" in asked.now().words and asked.now().buttons == ["We're out after all"])
     for moment in (END, GRACE, datetime(2026, 11, 24, 9, 0, tzinfo=UTC)):
         at(bot, moment)
     assert alerts(bot) == [] and not dms_with(bot, "UA", "are you all right")
     assert "Check in" not in Phone(bot, "UA").home().buttons  # nothing to check in to any more
     assert "didn't go out" in bot.command("UA", f"checkin {number}").text()
+
+
+def test_a_mistaken_it_did_not_go_out_is_taken_back_and_the_team_is_watched_again(bot):
+    number = team_of(bot, "UA")
+    at(bot, datetime(2026, 11, 24, 1, 30, tzinfo=UTC))
+    asked = [d for d in Phone(bot, "ULEAD").dms() if "go out?" in d.words][-1]
+    asked.tap("It didn't go out", confirm=True)  # a thumb on the wrong button: the team is out
+    eventually(lambda: asked.now().buttons == ["We're out after all"])
+    asked.now().tap("We're out after all")
+    eventually(lambda: night_row(bot, number).get("went_out_how") == "were_out")
+    row = night_row(bot, number)
+    assert row.get("not_held_at") is None and row.get("went_out_by") == "ULEAD"
+    eventually(lambda: "is out" in asked.now().words and asked.now().buttons == [])
+    assert "Check in" in Phone(bot, "UA").home().buttons  # the night is on again
+    at(bot, GRACE)  # nobody checked out: the net escalates as for any night that went out
+    assert alerts(bot) and "<@UA>" in message_text(alerts(bot)[0].params)
+    at(bot, datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    assert "didn't go out" not in bot.command("UA", f"checkout {number}").text()
 
 
 def test_were_out_starts_the_net_and_an_unanswered_question_still_escalates(bot):
