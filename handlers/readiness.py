@@ -535,6 +535,16 @@ def _editable_(kit: Kit, body: dict, respond: Respond, client: WebClient, number
     return state
 
 
+def _control(kit: Kit, body: dict, action: dict, respond: Respond, client: WebClient, context: BoltContext,
+             prefix: str) -> tuple[list[str], int, Readiness] | None:
+    """A checklist control tapped (its block id `prefix:N:...`): its parts, the shift's number and readiness,
+    when the actor may change it now; otherwise None (and they were told why)."""
+    parts = _block_parts(action, prefix)
+    number = parse_whole(parts[0]) if parts else None
+    state = _editable_(kit, body, respond, client, number, context)
+    return None if state is None or number is None else (parts, number, state)
+
+
 def _ask_evidence(kit: Kit, body: dict, client: WebClient, state: Readiness, item: rd.ItemState,
                   context: BoltContext) -> None:
     """Ask for an item's evidence: pushed over the checklist modal, or opened from a message."""
@@ -574,11 +584,9 @@ def on_tick(kit: Kit, body: dict, action: dict, context: BoltContext, respond: R
             client: WebClient) -> None:
     services = kit.services
     protocol = protocol_of(kit)
-    parts = _block_parts(action, "tick")
-    number = parse_whole(parts[0]) if parts else None
-    state = _editable_(kit, body, respond, client, number, context)
-    if state is None or number is None:
+    if (control := _control(kit, body, action, respond, client, context, "tick")) is None:
         return
+    parts, number, state = control
     selected = {o.get("value") for o in action.get("selected_options") or []}
     scope = parts[1] if len(parts) > 1 else ""  # an item's id (its own box), or a section's (a message of v1)
     wants_evidence = None
@@ -674,11 +682,9 @@ def on_oncall(kit: Kit, body: dict, action: dict, context: BoltContext, respond:
               client: WebClient) -> None:
     services = kit.services
     protocol = protocol_of(kit)
-    parts = _block_parts(action, "oncall")
-    number = parse_whole(parts[0]) if parts else None
-    state = _editable_(kit, body, respond, client, number, context)
-    if state is None or number is None or len(parts) < 2:
+    if (control := _control(kit, body, action, respond, client, context, "oncall")) is None or len(control[0]) < 2:
         return
+    parts, number, state = control
     picked = str((action.get("selected_option") or {}).get("value") or "")
     partner_id = parse_whole(picked)
     if partner_id is None and picked != NOBODY:
@@ -692,11 +698,9 @@ def on_hotline(kit: Kit, body: dict, action: dict, context: BoltContext, respond
                client: WebClient) -> None:
     services = kit.services
     protocol = protocol_of(kit)
-    parts = _block_parts(action, "hotline")
-    number = parse_whole(parts[0]) if parts else None
-    state = _editable_(kit, body, respond, client, number, context)
-    if state is None or number is None:
+    if (control := _control(kit, body, action, respond, client, context, "hotline")) is None:
         return
+    parts, number, state = control
     rd.set_hotline(services.store, protocol, shift_id=number, actor=context["actor"],
                    hotline=str((action.get("selected_option") or {}).get("value") or ""), channel=channel_of(kit))
     _show(kit, body, respond, client, number, context)
