@@ -7,9 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from outreach import i18n
 from outreach.catalog import KINDS, Catalog
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -37,9 +39,20 @@ def mention(user_id: str | None) -> Markup:
 
 
 def plain_time(moment: datetime, zone: str) -> str:
-    """A readable time in a given zone, as a fallback where Slack cannot localise."""
+    """A readable time in a given zone, in the language in force, as a fallback where Slack cannot localise."""
     local = moment.astimezone(ZoneInfo(zone))
-    return local.strftime("%a %d %b %Y, %H:%M ") + (local.tzname() or zone)
+    return format_datetime(local, "EEE dd MMM y, HH:mm ", locale=i18n.current()) + (local.tzname() or zone)
+
+
+def _translate(message: str, /, **variables: object) -> Markup:
+    """A template's message in the language in force, each value put in escaped for mrkdwn (newstyle gettext)."""
+    return Markup(i18n.gettext(message) % {k: _finalize(v) for k, v in variables.items()})
+
+
+def _translate_n(singular: str, plural: str, /, num: int, **variables: object) -> Markup:
+    """A template's message with a count (`{% trans count=n %}`), in the language in force."""
+    values = {k: _finalize(v) for k, v in variables.items()}
+    return Markup(i18n.ngettext(singular, plural, num) % {"num": num, **values})
 
 
 def slack_date(moment: datetime, zone: str, fmt: str = "{date_short_pretty} {time}") -> Markup:
@@ -60,7 +73,12 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            extensions=["jinja2.ext.i18n"],
         )
+        # Newstyle gettext (Jinja2's i18n extension): a message's values are given by name and put in by
+        # `_translate`, escaped; `%` in a message is written `%%`, as pybabel extracts it (babel.cfg).
+        self.env.newstyle_gettext = True  # type: ignore[attr-defined]
+        self.env.globals.update(gettext=_translate, _=_translate, ngettext=_translate_n)
         self.env.filters.update(
             user=mention,
             when=lambda moment, zone, fmt="{date_short_pretty} {time}": slack_date(moment, zone, fmt),

@@ -437,7 +437,8 @@ def act(bot: Bot, user: str, action: dict, *, block_id: str = "b", container: di
 
 # -- lock screens (issue 12): a DM's top-level text is what a phone shows, maybe beside the people met
 
-LOCK_SCREEN_FORBIDDEN = re.compile(r"trafficking|victim|escalat|safety alert", re.IGNORECASE)
+LOCK_SCREEN_FORBIDDEN = re.compile(r"trafficking|victim|escalat|safety alert|\btrata\b|v[ií]ctima|escala(ci[oó]n|miento)|alerta de seguridad",
+                                   re.IGNORECASE)
 
 
 def lock_screen_leaks(fake: FakeSlack) -> list[str]:
