@@ -12,13 +12,14 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
 from handlers import ids, points, reports
-from handlers.kit import Kit, open_modal, tell
+from handlers.click import Click, admins, coordinators, only
+from handlers.kit import Kit
 from handlers.notify import notice
 from handlers.safety import result_text
 from outreach import readiness as rd
@@ -238,21 +239,6 @@ def notice_team(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
 # ---------------------------------------------------------------- wiring
 
 
-def _value(body: dict) -> str:
-    return str(((body.get("actions") or [{}])[0]).get("value") or "")
-
-
-def _refuse(kit: Kit, body: dict, respond: Respond, client: WebClient, actor: str, needed: Role,
-            what: str) -> None:
-    """A tap on a button this person may not use (a forged or stale view): say why, only to them."""
-    tell(body, respond, client, actor, kit.render("common/not_allowed.j2", needed=needed.label, what=what))
-
-
-def _refused_form(kit: Kit, ack: Ack, field: str, needed: Role, what: str) -> None:
-    ack(response_action="errors", errors={field: kit.render("common/not_allowed.j2", needed=needed.label,
-                                                             what=what)})
-
-
 # The buttons that open a modal: action id -> (who may, what a refusal names, the modal for the actor).
 OPENERS: dict[str, tuple[Role, str, Callable[[Kit, str], dict]]] = {
     ids.COORD_TRAIN_OPEN: (Role.COORDINATOR, "Record training", lambda kit, actor: train_view(kit)),
@@ -263,34 +249,21 @@ OPENERS: dict[str, tuple[Role, str, Callable[[Kit, str], dict]]] = {
 }
 
 
-def on_open(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-            client: WebClient) -> None:
-    """One of the OPENERS tapped: its modal, for those who may use it."""
-    needed, what, view = OPENERS[action["action_id"]]
-    if context["role"] < needed:
-        _refuse(kit, body, respond, client, context["actor"], needed, what)
-        return
-    open_modal(body, client, view(kit, context["actor"]))
+def on_open(kit: Kit, click: Click) -> None:
+    """One of the OPENERS tapped: its modal (the role each needs is checked where it is registered)."""
+    click.show(OPENERS[click.action_id][2](kit, click.actor))
 
 
-def on_every_open(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    services = kit.services
-    if context["role"] < Role.COORDINATOR:
-        _refuse(kit, body, respond, client, context["actor"], Role.COORDINATOR, "Check-ins")
-        return
-    number = parse_number(_value(body))
-    shift = sh.load_shift(services.store, number) if number is not None else None
+def on_every_open(kit: Kit, click: Click) -> None:
+    shift = sh.load_shift(kit.services.store, click.number) if click.number is not None else None
     if shift is None:
-        tell(body, respond, client, context["actor"], kit.render("shifts/unavailable.j2", number=number, shift=None))
+        click.tell(kit.render("shifts/unavailable.j2", number=click.number, shift=None))
         return
-    open_modal(body, client, every_view(kit, shift))
+    click.show(every_view(kit, shift))
 
 
 def on_train(kit: Kit, ack: Ack, body: dict, context: BoltContext) -> None:
     services = kit.services
-    if context["role"] < Role.COORDINATOR:
-        _refused_form(kit, ack, "people", Role.COORDINATOR, "Record training")
-        return
     form = context.get("form") or {}
     people = [u for u in (form.get("people") or []) if isinstance(u, str) and USER_ID.match(u)]
     training = services.catalog.training(str(form.get("training") or ""))
@@ -327,9 +300,6 @@ def on_train(kit: Kit, ack: Ack, body: dict, context: BoltContext) -> None:
 
 def on_role(kit: Kit, ack: Ack, context: BoltContext) -> None:
     services = kit.services
-    if context["role"] < Role.ADMIN:
-        _refused_form(kit, ack, "person", Role.ADMIN, "Make coordinator")
-        return
     form = context.get("form") or {}
     user, role = str(form.get("person") or ""), str(form.get("role") or "")
     problem = None
@@ -352,7 +322,7 @@ def on_role_confirm(kit: Kit, ack: Ack, context: BoltContext, client: WebClient)
     services = kit.services
     meta = context.get("meta") or {}
     user, role = str(meta.get("user") or ""), str(meta.get("role") or "")
-    if context["role"] < Role.ADMIN or not USER_ID.match(user) or role not in ("coordinator", "volunteer"):
+    if not USER_ID.match(user) or role not in ("coordinator", "volunteer"):
         ack(response_action="update", view=_done("Make coordinator", "coord_role_done", kit.render(
             "common/not_allowed.j2", needed=Role.ADMIN.label, what="Make coordinator")))
         return
@@ -367,9 +337,6 @@ def on_role_confirm(kit: Kit, ack: Ack, context: BoltContext, client: WebClient)
 
 
 def on_report(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-    if context["role"] < Role.COORDINATOR:
-        _refused_form(kit, ack, "period", Role.COORDINATOR, "Report")
-        return
     form = context.get("form") or {}
     picked = str(form.get("period") or "")
     typed = picked
@@ -418,9 +385,6 @@ def on_profile(kit: Kit, ack: Ack, context: BoltContext) -> None:
 
 def on_every(kit: Kit, ack: Ack, context: BoltContext) -> None:
     services = kit.services
-    if context["role"] < Role.COORDINATOR:
-        _refused_form(kit, ack, "minutes", Role.COORDINATOR, "Check-ins")
-        return
     number = parse_number(str((context.get("meta") or {}).get("shift_id", "")))
     minutes = parse_number(str((context.get("form") or {}).get("minutes") or "").strip())
     if number is None or minutes is None:
@@ -439,13 +403,13 @@ def register(app: App, kit: Kit) -> None:
     points.add(points.HOME_SECTIONS, home_section)
     points.add(points.DETAILS_COORDINATOR_BUTTONS, every_button)
     kit.wire(app, actions={
-        **dict.fromkeys(OPENERS, on_open),
-        ids.COORD_EVERY_OPEN: on_every_open,
+        **{action: only(needed, on_open, what) for action, (needed, what, _) in OPENERS.items()},
+        ids.COORD_EVERY_OPEN: coordinators(on_every_open, "Check-ins"),
     }, forms={
-        TRAIN: on_train,
-        ROLE: on_role,
-        ROLE_CONFIRM: on_role_confirm,
-        REPORT: on_report,
+        TRAIN: coordinators(on_train, "Record training", field="people"),
+        ROLE: admins(on_role, "Make coordinator", field="person"),
+        ROLE_CONFIRM: admins(on_role_confirm, "Make coordinator"),
+        REPORT: coordinators(on_report, "Report", field="period"),
         PROFILE: on_profile,
-        EVERY: on_every,
+        EVERY: coordinators(on_every, "Check-ins", field="minutes"),
     })

@@ -6,13 +6,14 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
 from handlers import ids, points
-from handlers.kit import Kit, tell
+from handlers.click import Click, coordinators
+from handlers.kit import Kit
 from handlers.notify import gate, notice
 from outreach import drills, phones
 from outreach.roles import Role
@@ -182,24 +183,13 @@ def voice_reply(kit: Kit, call_sid: str, digits: str) -> str | None:
 # ---------------------------------------------------------------- wiring
 
 
-def _refused(kit: Kit, client: WebClient, actor: str) -> None:
-    client.chat_postMessage(channel=actor, text=kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label,
-                                                           what="Test the net"))
-
-
-def on_open(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    if context["role"] < Role.COORDINATOR:
-        _refused(kit, client, context["actor"])
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=drill_view(kit))
+def on_open(kit: Kit, click: Click) -> None:
+    click.show(drill_view(kit))
 
 
 def on_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
     services = kit.services
     form = context.get("form") or {}
-    if context["role"] < Role.COORDINATOR:
-        ack(response_action="errors", errors={"people": kit.render("drill/form.j2", part="not_allowed")})
-        return
     people = [u for u in form.get("people") or [] if isinstance(u, str) and USER_ID.match(u)]  # no channel
     paths = [p for p in form.get("paths") or [] if p in paths_open(kit)]
     if not people or len(people) > drills.LIMIT:
@@ -218,19 +208,17 @@ def on_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebC
     points.publish_home(kit, client, context["actor"])
 
 
-def on_take(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-            client: WebClient) -> None:
+def on_take(kit: Kit, click: Click) -> None:
     services = kit.services
-    drill_id, _, how = str(action.get("value") or "").partition(":")
-    if not drill_id.isdigit():
+    drill_id, how, actor = click.number, click.value.partition(":")[2], click.actor
+    if drill_id is None:
         return
-    actor = context["actor"]
-    outcome, drill = drills.take(services.store, drill_id=int(drill_id), user=actor,
+    outcome, drill = drills.take(services.store, drill_id=drill_id, user=actor,
                                  how=how if how in ("channel", "dm") else "dm")
     kit.notifier.flush(prefix="update:drill:")
     if outcome != "taken":
         person = drill.person(actor) if drill else None
-        tell(body, respond, client, actor, kit.render(
+        click.tell(kit.render(
             "drill/answer.j2", outcome=outcome, took=took(person.after(drill.started_at)) if person and drill else ""))
 
 
@@ -251,8 +239,9 @@ def register(app: App, kit: Kit) -> None:
 
     kit.periodic.append(periodic)
     kit.wire(app, actions={
-        ids.DRILL_OPEN: on_open,
+        ids.DRILL_OPEN: coordinators(on_open, "Test the net"),
         ids.DRILL_TAKE: on_take,
     }, forms={
-        ids.DRILL_FORM: on_submit,
+        ids.DRILL_FORM: coordinators(on_submit, "Test the net", refusal=("drill/form.j2", {"part": "not_allowed"}),
+                                     field="people"),
     })

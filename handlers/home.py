@@ -8,13 +8,14 @@ import logging
 from datetime import datetime
 
 from jinja2 import pass_context
-from slack_bolt import App, BoltContext
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
 from handlers import ids, points, shift_views
 from handlers import safety as safety_views
+from handlers.click import Click, coordinators
 from handlers.kit import Kit
 from handlers.readiness import readiness_line
 from outreach import incidents, safety
@@ -287,46 +288,30 @@ def _refresh(kit: Kit, client: WebClient, body: dict, actor: str, note: str) -> 
     return refresh_modal(kit, client, body, actor, note=note)
 
 
-def _refuse(kit: Kit, client: WebClient, actor: str, what: str) -> None:
-    """A coordinator's entry button tapped by someone else (a forged or stale home): say why, by DM."""
-    client.chat_postMessage(channel=actor, text=kit.render("common/not_allowed.j2",
-                                                           needed=Role.COORDINATOR.label, what=what))
-
-
 def on_home_opened(kit: Kit, event: dict, client: WebClient) -> None:
     if event.get("tab", "home") != "home" or not event.get("user"):
         return
     publish_home(kit, client, event["user"])
 
 
-def on_find(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    client.views_open(trigger_id=body["trigger_id"], view=find_view(kit, context["actor"], page=0))
+def on_find(kit: Kit, click: Click) -> None:
+    click.show(find_view(kit, click.actor, page=0))
 
 
-def on_find_page(kit: Kit, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-    view = body.get("view") or {}
-    if view.get("id"):
-        page = parse_number(str(action.get("value") or "")) or 0
-        client.views_update(view_id=view["id"], view=find_view(kit, context["actor"], page=page))
+def on_find_page(kit: Kit, click: Click) -> None:
+    click.update(find_view(kit, click.actor, page=click.number or 0))
 
 
-def on_mine(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    client.views_open(trigger_id=body["trigger_id"], view=mine_view(kit, context["actor"]))
+def on_mine(kit: Kit, click: Click) -> None:
+    click.show(mine_view(kit, click.actor))
 
 
-def on_week(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    if context["role"] >= Role.COORDINATOR:
-        client.views_open(trigger_id=body["trigger_id"], view=week_view(kit))
-    else:
-        _refuse(kit, client, context["actor"], "This week")
+def on_week(kit: Kit, click: Click) -> None:
+    click.show(week_view(kit))
 
 
-def on_plan(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    if context["role"] >= Role.COORDINATOR:
-        client.views_open(trigger_id=body["trigger_id"], view=shift_views.shift_form(
-            kit, channel=None, planner=context["actor"]))
-    else:
-        _refuse(kit, client, context["actor"], "Plan a shift")
+def on_plan(kit: Kit, click: Click) -> None:
+    click.show(shift_views.shift_form(kit, channel=None, planner=click.actor))
 
 
 def register(app: App, kit: Kit) -> None:
@@ -340,8 +325,8 @@ def register(app: App, kit: Kit) -> None:
         ids.HOME_FIND: on_find,
         ids.HOME_FIND_PAGE: on_find_page,
         ids.HOME_MINE: on_mine,
-        ids.HOME_WEEK: on_week,
-        ids.SHIFT_NEW: on_plan,
+        ids.HOME_WEEK: coordinators(on_week, "This week"),
+        ids.SHIFT_NEW: coordinators(on_plan, "Plan a shift"),
     }, events={
         "app_home_opened": on_home_opened,
     })

@@ -12,8 +12,9 @@ from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
 from handlers import ids, points
+from handlers.click import Click, coordinators
 from handlers.commands import CommandRequest, parse_mention, parse_number, subcommand
-from handlers.kit import Kit, open_modal
+from handlers.kit import Kit
 from handlers.reports import upload
 from outreach import hours as hr
 from outreach import privacy
@@ -241,8 +242,8 @@ def cmd_roster(req: CommandRequest) -> None:
 # ---------------------------------------------------------------- Bolt wiring
 
 
-def on_open(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    client.views_open(trigger_id=body["trigger_id"], view=mine_view(kit, context["actor"]))
+def on_open(kit: Kit, click: Click) -> None:
+    click.show(mine_view(kit, click.actor))
 
 
 def on_statement(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
@@ -256,31 +257,21 @@ def on_statement(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: W
         send_statement(kit, client, user=actor, s=s)
 
 
-def on_roster(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    if context["role"] >= Role.COORDINATOR:
-        client.views_open(trigger_id=body["trigger_id"], view=roster_view(kit))
+def on_roster(kit: Kit, click: Click) -> None:
+    click.show(roster_view(kit))
 
 
-def on_export(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    if context["role"] < Role.COORDINATOR:
-        return
-    view = body.get("view") or {}
-    if view.get("id"):
-        client.views_update(view_id=view["id"], view=roster_view(kit, note=kit.render("hours/roster_sent.j2")))
-    send_roster(kit, client, context["actor"])
+def on_export(kit: Kit, click: Click) -> None:
+    click.update(roster_view(kit, note=kit.render("hours/roster_sent.j2")))
+    send_roster(kit, click.client, click.actor)
 
 
-def on_correct_open(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    if context["role"] < Role.COORDINATOR:
-        return
-    open_modal(body, client, correct_view(kit))  # from the roster: on top of it
+def on_correct_open(kit: Kit, click: Click) -> None:
+    click.show(correct_view(kit))  # from the roster: on top of it
 
 
 def on_correct(kit: Kit, ack: Ack, body: dict, context: BoltContext) -> None:
     form = context.get("form") or {}
-    if context["role"] < Role.COORDINATOR:
-        ack(response_action="errors", errors={"person": "Only coordinators correct hours."})
-        return
     user = str(form.get("person") or "")
     shift = parse_number(str(form.get("shift") or ""))
     hours = hr.parse_hours(str(form.get("hours") or ""))
@@ -313,10 +304,10 @@ def register(app: App, kit: Kit) -> None:
     points.add(points.HOME_SECTIONS, home_section)
     kit.wire(app, actions={
         ids.HOURS_OPEN: on_open,
-        ids.HOURS_ROSTER_OPEN: on_roster,
-        ids.HOURS_ROSTER_EXPORT: on_export,
-        ids.HOURS_CORRECT_OPEN: on_correct_open,
+        ids.HOURS_ROSTER_OPEN: coordinators(on_roster, "Roster"),
+        ids.HOURS_ROSTER_EXPORT: coordinators(on_export, "Roster"),
+        ids.HOURS_CORRECT_OPEN: coordinators(on_correct_open, "Correct hours"),
     }, forms={
         MINE: on_statement,
-        CORRECT: on_correct,
+        CORRECT: coordinators(on_correct, "Correct hours", field="person"),
     })

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
+from handlers.click import Only, gate
 from handlers.render import Renderer
 from handlers.worker import F, Runner, form, later
 from outreach.lease import make_owner
@@ -18,6 +19,9 @@ from outreach.services import Services
 if TYPE_CHECKING:
     from handlers.notify import Notifier
     from outreach.shifts import Shift
+
+
+Listener = Callable[..., None] | Only
 
 
 @dataclass
@@ -59,18 +63,22 @@ class Kit:
         modal closes); what it does after its ack goes on in this process (a decorator)."""
         return form(register, lambda: self.runner)
 
-    def wire(self, app: App, *, actions: Mapping[str, Callable[..., None]] | None = None,
-             forms: Mapping[str, Callable[..., None]] | None = None,
-             events: Mapping[str, Callable[..., None]] | None = None,
-             commands: Mapping[str, Callable[..., None]] | None = None) -> None:
+    def wire(self, app: App, *, actions: Mapping[str, Listener] | None = None,
+             forms: Mapping[str, Listener] | None = None,
+             events: Mapping[str, Listener] | None = None,
+             commands: Mapping[str, Listener] | None = None) -> None:
         """Register a surface's table of top-level listeners, each called with this kit first: buttons,
-        events and slash commands as work after an empty ack (`later`), view submissions as forms (`form`)."""
+        events and slash commands as work after an empty ack (`later`), view submissions as forms (`form`).
+        A listener given as `only(role, fn, what)` (handlers/click.py) gets its role check as listener middleware."""
         for kind, table, wrap in (("action", actions, self.later), ("view", forms, self.form),
                                   ("event", events, self.later), ("command", commands, self.later)):
-            for name, listener in (table or {}).items():
+            for name, entry in (table or {}).items():
+                rule = entry if isinstance(entry, Only) else None
+                listener = rule.listener if rule else entry
                 bound = partial(listener, self)
                 bound.__name__ = listener.__name__  # type: ignore[attr-defined]  # how the worker names it in logs
-                wrap(getattr(app, kind)(name))(bound)
+                register = getattr(app, kind)(name, middleware=[gate(self, rule)] if rule else None)
+                wrap(register)(bound)
 
     def read_ahead(self, shifts: list[Shift]) -> dict:
         """Template variables for rendering a list of shifts, each read with a few queries for them all."""

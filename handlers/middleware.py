@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
+from handlers.click import Click
 from handlers.kit import Kit
 from handlers.worker import RUN_WHERE_ACKED, is_job
 from outreach import jobs
@@ -127,3 +128,5 @@ def register(app: App, kit: Kit) -> None:
             except ValueError:
                 meta = {}
             context["meta"] = meta if isinstance(meta, dict) else {}
+        if body.get("type") == "block_actions":  # a button's context, for its listener (handlers/click.py)
+            context["click"] = Click.of(kit, body, context)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
 from handlers import ids
-from handlers.commands import CommandRequest, parse_number, subcommand
+from handlers.click import Click, coordinators
+from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit
 from handlers.readiness import channel_of, parse_languages, protocol_of
 from outreach import partners as pt
@@ -227,97 +228,65 @@ def _recheck(kit: Kit, shift_ids: list[int]) -> None:
         kit.notifier.flush()
 
 
-def _picked(body: dict) -> int | None:
-    """The partner a button carries."""
-    return parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
+def on_add(kit: Kit, click: Click) -> None:
+    click.show(partner_form(kit))
 
 
-def _refuse(kit: Kit, respond: Respond) -> None:
-    respond(text=kit.render("common/not_allowed.j2", needed="coordinator", what="partner changes"),
-            response_type="ephemeral", replace_original=False)
-
-
-def on_add(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    if context["role"] < Role.COORDINATOR:
-        _refuse(kit, respond)
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=partner_form(kit))
-
-
-def on_edit(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    services = kit.services
-    if context["role"] < Role.COORDINATOR:
-        _refuse(kit, respond)
-        return
-    number = _picked(body)
-    with services.store.read() as db:
-        partner = pt.get_partner(db, number) if number else None
+def on_edit(kit: Kit, click: Click) -> None:
+    with kit.services.store.read() as db:
+        partner = pt.get_partner(db, click.number) if click.number else None
     if partner is None:
-        respond(text=kit.render("partners/gone.j2"), response_type="ephemeral", replace_original=False)
+        click.tell(kit.render("partners/gone.j2"))
         return
-    client.views_open(trigger_id=body["trigger_id"], view=partner_form(kit, partner=partner))
+    click.show(partner_form(kit, partner=partner))
 
 
-def on_remove(kit: Kit, body: dict, context: BoltContext, respond: Respond) -> None:
-    services = kit.services
-    if context["role"] < Role.COORDINATOR:
-        _refuse(kit, respond)
-        return
-    number = _picked(body)
+def on_remove(kit: Kit, click: Click) -> None:
+    services, number = kit.services, click.number
     with services.store.write() as db:
         shifts = rd.shifts_with_partner(db, number) if number else []
-        removed = pt.remove_partner(services.store, db, actor=context["actor"], partner_id=number) if number else None
+        removed = pt.remove_partner(services.store, db, actor=click.actor, partner_id=number) if number else None
     _recheck(kit, shifts)  # Go is taken back before the coordinator is told the partner is gone
     note = kit.render("partners/removed.j2", p=removed, shifts=shifts)
     found = pt.search(services.store, "", catalog=services.catalog, categories=protocol_of(kit).categories)
-    text, blocks = list_message(kit, found, query="", coordinator=True, note=note)
-    respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+    click.answer(note, redraw=lambda note: list_message(kit, found, query="", coordinator=True, note=note))
 
 
-def on_keep(kit: Kit, respond: Respond) -> None:
-    respond(text=kit.render("partners/kept.j2"), response_type="ephemeral", replace_original=True)
+def on_keep(kit: Kit, click: Click) -> None:
+    click.answer(kit.render("partners/kept.j2"), replace=True)
 
 
-def on_find(kit: Kit, body: dict, client: WebClient) -> None:
-    client.views_open(trigger_id=body["trigger_id"], view=find_view(kit))
+def on_find(kit: Kit, click: Click) -> None:
+    click.show(find_view(kit))
 
 
-def on_find_pick(kit: Kit, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-    services = kit.services
-    view, meta = body.get("view") or {}, context.get("meta") or {}
-    picked = (action.get("selected_option") or {}).get("value")
-    category, language = meta.get("category"), meta.get("language")
-    if action.get("action_id") == ids.PARTNER_FIND_PICK:
+def on_find_pick(kit: Kit, click: Click) -> None:
+    picked = click.value or None
+    category, language = click.meta.get("category"), click.meta.get("language")
+    if click.action_id == ids.PARTNER_FIND_PICK:
         category = picked
     else:
         language = None if picked in (None, ANY_LANGUAGE) else picked
-    language = language if isinstance(language, str) and services.catalog.language(language) else None
-    if isinstance(view.get("id"), str):
-        client.views_update(view_id=view["id"], view=find_view(
-            kit, category=category if isinstance(category, str) else None, language=language))
+    language = language if isinstance(language, str) and kit.services.catalog.language(language) else None
+    click.update(find_view(kit, category=category if isinstance(category, str) else None, language=language))
 
 
-def on_find_dm(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    needs, language = _from_value(kit, str(((body.get("actions") or [{}])[0]).get("value") or ""))
+def on_find_dm(kit: Kit, click: Click) -> None:
+    needs, language = _from_value(kit, click.value)
     if not needs:
         return
     text, blocks = referral_dm(kit, needs, language)
-    client.chat_postMessage(channel=context["actor"], text=text, blocks=blocks)
+    click.dm(text, blocks)
     sent = kit.render("partners/find_sent.j2")
-    view = body.get("view") or {}
-    if view.get("type") == "modal" and isinstance(view.get("id"), str):
-        client.views_update(view_id=view["id"], view=find_view(
-            kit, category=needs[0].id, language=language, note=sent))
+    if click.where == "modal":
+        click.update(find_view(kit, category=needs[0].id, language=language, note=sent))
     else:
-        respond(text=sent, response_type="ephemeral", replace_original=False)
+        click.tell(sent)
 
 
 def on_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
     services = kit.services
     meta = context.get("meta") or {}
-    if context["role"] < Role.COORDINATOR:
-        ack(response_action="errors", errors={"name": kit.render("partners/form_forbidden.j2")})
-        return
     partner_id = meta.get("partner_id")
     partner_id = partner_id if isinstance(partner_id, int) else None
     protocol = protocol_of(kit)
@@ -345,15 +314,16 @@ def on_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebCli
 def register(app: App, kit: Kit) -> None:
     """Wire the partner form and the Edit and Remove buttons."""
     kit.wire(app, actions={
-        ids.PARTNER_ADD: on_add,
-        ids.PARTNER_EDIT: on_edit,
-        ids.PARTNER_REMOVE: on_remove,
-        ids.PARTNER_REMOVE_YES: on_remove,
+        ids.PARTNER_ADD: coordinators(on_add, "partner changes"),
+        ids.PARTNER_EDIT: coordinators(on_edit, "partner changes"),
+        ids.PARTNER_REMOVE: coordinators(on_remove, "partner changes"),
+        ids.PARTNER_REMOVE_YES: coordinators(on_remove, "partner changes"),
         ids.PARTNER_KEEP: on_keep,
         ids.PARTNER_FIND: on_find,
         ids.PARTNER_FIND_PICK: on_find_pick,
         ids.PARTNER_FIND_LANGUAGE: on_find_pick,
         ids.PARTNER_FIND_DM: on_find_dm,
     }, forms={
-        ids.PARTNER_FORM: on_form,
+        ids.PARTNER_FORM: coordinators(on_form, "partner changes", refusal=("partners/form_forbidden.j2", {}),
+                                       field="name"),
     })

@@ -12,8 +12,9 @@ from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
 from handlers import ids, points
+from handlers.click import Click, coordinators
 from handlers.commands import CommandRequest, subcommand
-from handlers.kit import Kit, open_modal
+from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import leaving, phones, rota
 from outreach import shifts as sh
@@ -145,11 +146,6 @@ def cmd_oncall(req: CommandRequest) -> None:
 # ---------------------------------------------------------------- wiring
 
 
-def _refuse(kit: Kit, client: WebClient, actor: str) -> None:
-    """A rota button tapped by someone who is not a coordinator (a forged or stale view): say why, by DM."""
-    client.chat_postMessage(channel=actor, text=kit.render("rota/form.j2", part="not_allowed"))
-
-
 def on_left(kit: Kit, user: str) -> None:
     """Someone left the workspace: take them out of what counts on them, tell the coordinators."""
     services = kit.services
@@ -159,26 +155,17 @@ def on_left(kit: Kit, user: str) -> None:
         kit.notifier.flush(prefix=f"left:{user}:")
 
 
-def on_edit(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    if context["role"] < Role.COORDINATOR:
-        _refuse(kit, client, context["actor"])
-        return
-    open_modal(body, client, edit_view(kit))
+def on_edit(kit: Kit, click: Click) -> None:
+    click.show(edit_view(kit))
 
 
-def on_take(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    if context["role"] < Role.COORDINATOR:
-        _refuse(kit, client, context["actor"])
-        return
-    open_modal(body, client, take_view(kit))
+def on_take(kit: Kit, click: Click) -> None:
+    click.show(take_view(kit))
 
 
 def on_edit_saved(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
     services = kit.services
     actor, form = context["actor"], context.get("form") or {}
-    if services.role(actor) < Role.COORDINATOR:
-        ack(response_action="errors", errors={"rota_people": kit.render("rota/form.j2", part="not_allowed")})
-        return
     people = [str(p) for p in form.get("rota_people") or [] if p]
     coordinators = set(services.coordinators())
     problems = rota.check(people, form.get("rota_start"), coordinators=coordinators, now=services.now(),
@@ -203,9 +190,6 @@ def on_edit_saved(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -
 def on_take_saved(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
     services = kit.services
     actor, form = context["actor"], context.get("form") or {}
-    if services.role(actor) < Role.COORDINATOR:
-        ack(response_action="errors", errors={"rota_night": kit.render("rota/form.j2", part="not_allowed")})
-        return
     outcome, night = rota.take_night(services.store, services.settings, actor=actor,
                                      night_text=str(form.get("rota_night") or ""))
     if outcome != "done":
@@ -231,10 +215,11 @@ def register(app: App, kit: Kit) -> None:
 
     points.add(points.LEFT, on_left)
 
+    refusal = ("rota/form.j2", {"part": "not_allowed"})
     kit.wire(app, actions={
-        ids.ROTA_EDIT: on_edit,
-        ids.ROTA_TAKE: on_take,
+        ids.ROTA_EDIT: coordinators(on_edit, "Rota", refusal=refusal),
+        ids.ROTA_TAKE: coordinators(on_take, "I'll take a night", refusal=refusal),
     }, forms={
-        ids.ROTA_EDIT: on_edit_saved,
-        ids.ROTA_TAKE: on_take_saved,
+        ids.ROTA_EDIT: coordinators(on_edit_saved, "Rota", refusal=refusal, field="rota_people"),
+        ids.ROTA_TAKE: coordinators(on_take_saved, "I'll take a night", refusal=refusal, field="rota_night"),
     })

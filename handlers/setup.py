@@ -27,6 +27,7 @@ from slack_sdk.models.blocks.block_elements import FileInputElement
 
 from handlers import blocks as bk
 from handlers import ids, points, shift_views
+from handlers.click import Click, admins
 from handlers.kit import Kit
 from handlers.partners import partner_form
 from handlers.readiness import hotline_blocks, protocol_of
@@ -232,30 +233,6 @@ def import_file(kit: Kit, client: WebClient, file_id: str, *, actor: str) -> tup
 # ---------------------------------------------------------------- Bolt wiring
 
 
-def _refuse(kit: Kit, client: WebClient, actor: str, what: str) -> None:
-    """A tap on the checklist by someone who is not an admin (a forged or stale home): say why, by DM."""
-    client.chat_postMessage(channel=actor, text=kit.render("common/not_allowed.j2", needed=Role.ADMIN.label,
-                                                           what=what))
-
-
-def _show(body: dict, client: WebClient, view: dict) -> None:
-    """Open an item's modal: in place of the Show setup modal when tapped there (Slack stacks only three)."""
-    shown = body.get("view") or {}
-    if shown.get("type") == "modal" and isinstance(shown.get("id"), str):
-        client.views_update(view_id=shown["id"], view=view)
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-
-def _forbidden(kit: Kit, ack: Ack, context: BoltContext, field: str) -> bool:
-    """A submission by someone who is not an admin: refused inline (True), else False."""
-    if context["role"] >= Role.ADMIN:
-        return False
-    ack(response_action="errors", errors={field: kit.render("common/not_allowed.j2", needed=Role.ADMIN.label,
-                                                              what="Setup")})
-    return True
-
-
 # The checklist's buttons that open a modal: action id -> (what a refusal names, the modal for the actor).
 OPENERS: dict[str, tuple[str, Callable[[Kit, WebClient, str], dict]]] = {
     ids.SETUP_SHOW: ("Setup", lambda kit, client, actor: checklist_view(kit, client)),
@@ -268,48 +245,31 @@ OPENERS: dict[str, tuple[str, Callable[[Kit, WebClient, str], dict]]] = {
 }
 
 
-def on_open(kit: Kit, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-    """One of the OPENERS tapped: its modal, for an admin."""
-    what, build = OPENERS[action["action_id"]]
-    if context["role"] < Role.ADMIN:
-        _refuse(kit, client, context["actor"], what)
-        return
-    _show(body, client, build(kit, client, context["actor"]))
+def on_open(kit: Kit, click: Click) -> None:
+    """One of the OPENERS tapped: its modal, in place of the Show setup modal when tapped there (Slack stacks
+    only three)."""
+    click.show(OPENERS[click.action_id][1](kit, click.client, click.actor), in_place=True)
 
 
 def on_confirm(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
     """The trainings or the hotline card reviewed: "Looks right" confirms the item."""
     services = kit.services
-    if context["role"] < Role.ADMIN:
-        ack(response_action="update", view=bk.modal(title="Setup", callback_id="setup_done", blocks=[
-            bk.section(kit.render("common/not_allowed.j2", needed=Role.ADMIN.label, what="Setup"))]))
-        return
     ack()
     item = str((body.get("view") or {}).get("callback_id") or "").removeprefix("setup_")
     su.confirm(services.store, item=item, actor=context["actor"], now=services.now())
     points.publish_home(kit, client, context["actor"])
 
 
-def on_channel_check(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    if context["role"] < Role.ADMIN:
-        _refuse(kit, client, context["actor"], "Setup")
-        return
-    view = body.get("view") or {}
-    if isinstance(view.get("id"), str):
-        client.views_update(view_id=view["id"], view=channel_view(kit, client))
-    points.publish_home(kit, client, context["actor"])
+def on_channel_check(kit: Kit, click: Click) -> None:
+    click.update(channel_view(kit, click.client))
+    points.publish_home(kit, click.client, click.actor)
 
 
-def on_partner_add(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    if context["role"] < Role.ADMIN:
-        _refuse(kit, client, context["actor"], "Add partners")
-        return
-    client.views_push(trigger_id=body["trigger_id"], view=partner_form(kit))
+def on_partner_add(kit: Kit, click: Click) -> None:
+    click.show(partner_form(kit))
 
 
 def on_partners(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
-    if _forbidden(kit, ack, context, "csv"):
-        return
     files = (context.get("form") or {}).get("csv")
     file_id = next((f for f in files if isinstance(f, str) and f), None) if isinstance(files, list) else None
     if file_id is None:
@@ -328,11 +288,11 @@ def register(app: App, kit: Kit) -> None:
     points.add(points.HOME_TOP, home_section)
 
     kit.wire(app, actions={
-        **dict.fromkeys(OPENERS, on_open),
-        ids.SETUP_CHANNEL_CHECK: on_channel_check,
-        ids.SETUP_PARTNER_ADD: on_partner_add,
+        **{action: admins(on_open, what) for action, (what, _) in OPENERS.items()},
+        ids.SETUP_CHANNEL_CHECK: admins(on_channel_check, "Setup"),
+        ids.SETUP_PARTNER_ADD: admins(on_partner_add, "Add partners"),
     }, forms={
-        ids.SETUP_TRAININGS: on_confirm,
-        ids.SETUP_HOTLINES: on_confirm,
-        ids.SETUP_PARTNERS: on_partners,
+        ids.SETUP_TRAININGS: admins(on_confirm, "Setup"),
+        ids.SETUP_HOTLINES: admins(on_confirm, "Setup"),
+        ids.SETUP_PARTNERS: admins(on_partners, "Setup", field="csv"),
     })
