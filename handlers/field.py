@@ -20,7 +20,8 @@ from handlers import ids, points
 from handlers import phone as phone_views
 from handlers import safety as safety_views
 from handlers import sos as sos_views
-from handlers.kit import Kit, open_modal
+from handlers.click import Click
+from handlers.kit import Kit
 from handlers.notify import gate, notice
 from outreach import duress, field, safety, sos
 from outreach import shifts as sh
@@ -121,18 +122,14 @@ def details_duress(kit: Kit, shift: sh.Shift, role: Role, on_team: bool = True) 
     return [bk.context(kit.render("field/duress.j2", part="details", items=items, tz=shift.tz))] if items else []
 
 
-def on_open(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    store = kit.services.store
-    open_modal(body, client, word_view(kit, have=duress.load(store, context["actor"])))
+def on_open(kit: Kit, click: Click) -> None:
+    click.show(word_view(kit, have=duress.load(kit.services.store, click.actor)))
 
 
-def on_remove(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    store = kit.services.store
-    gone = duress.remove(store, user=context["actor"])
-    view = body.get("view") or {}
-    if view.get("id"):
-        note = kit.render("field/duress.j2", part="removed" if gone else "none")
-        client.views_update(view_id=view["id"], view=phone_views.phone_view(kit, context["actor"], note=note))
+def on_remove(kit: Kit, click: Click) -> None:
+    gone = duress.remove(kit.services.store, user=click.actor)
+    note = kit.render("field/duress.j2", part="removed" if gone else "none")
+    click.update(phone_views.phone_view(kit, click.actor, note=note))
 
 
 def on_word(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:

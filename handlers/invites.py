@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
+from slack_bolt import Ack, App
 
 from handlers import blocks as bk
 from handlers import ids
+from handlers.click import Click
 from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
@@ -196,16 +196,15 @@ def on_link(ack: Ack) -> None:
     ack()  # link buttons open in the browser; Slack still sends the click
 
 
-def on_reset(kit: Kit, context: BoltContext, respond: Respond) -> None:
-    token = cal.reset_token(kit.services.store, context["actor"])
-    text, blocks = feed_message(kit, token, note=kit.render("calendar/reset.j2"))
-    respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+def on_reset(kit: Kit, click: Click) -> None:
+    token = cal.reset_token(kit.services.store, click.actor)
+    click.answer(kit.render("calendar/reset.j2"), redraw=lambda note: feed_message(kit, token, note=note))
 
 
-def on_feed(kit: Kit, context: BoltContext, client: WebClient) -> None:
+def on_feed(kit: Kit, click: Click) -> None:
     """The invite's Calendar feed button: the feed address by DM, where it stays."""
-    _, blocks = feed_message(kit, cal.feed_token(kit.services.store, context["actor"]))
-    client.chat_postMessage(channel=context["actor"], text=kit.render("calendar/feed_text.j2"), blocks=blocks)
+    _, blocks = feed_message(kit, cal.feed_token(kit.services.store, click.actor))
+    click.dm(kit.render("calendar/feed_text.j2"), blocks)
 
 
 def register(app: App, kit: Kit) -> None:

@@ -7,14 +7,14 @@ import re
 from datetime import date
 
 from markupsafe import Markup
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
 from handlers import ids, points
+from handlers.click import Click
 from handlers.commands import CommandRequest, parse_mention, subcommand
-from handlers.kit import Kit, open_modal, tell
+from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import roles
 from outreach import shifts as sh
@@ -166,31 +166,26 @@ def lapsing_section(kit: Kit, user: str) -> list[Block]:
                                                 more=total - len(records)), block_id="home_lapsing")]
 
 
-def _decide(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient, *,
-            confirm: bool) -> None:
+def _decide(kit: Kit, click: Click, *, confirm: bool) -> None:
     """A coordinator confirms or declines a lead's own attendance: the message says what was done, and by whom."""
-    services = kit.services
-    number = parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
-    outcome, claim = tr.decide_claim(services.store, claim_id=number or 0, actor=context["actor"],
-                                     coordinator=context["role"] >= Role.COORDINATOR, confirm=confirm)
+    outcome, claim = tr.decide_claim(kit.services.store, claim_id=click.number or 0, actor=click.actor,
+                                     coordinator=click.role >= Role.COORDINATOR, confirm=confirm)
     text = kit.render("trainings/claim_result.j2", outcome=outcome, claim=claim)
-    if outcome in ("done", "already") and body.get("response_url"):
-        respond(text=text, replace_original=True)
+    if outcome in ("done", "already") and click.where == "message":
+        click.answer(text, replace=True)
     else:
-        tell(body, respond, client, context["actor"], text)
+        click.tell(text)
     if outcome == "done":
         kit.notifier.flush()
 
 
-def on_attendance(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    services = kit.services
-    number = parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
-    shift = sh.load_shift(services.store, number) if number is not None else None
-    problem = attendance_problem(kit, shift, context["actor"], context["role"])
+def on_attendance(kit: Kit, click: Click) -> None:
+    shift = sh.load_shift(kit.services.store, click.number) if click.number is not None else None
+    problem = attendance_problem(kit, shift, click.actor, click.role)
     if problem or shift is None:
-        tell(body, respond, client, context["actor"], problem or "")
+        click.tell(problem or "")
         return
-    open_modal(body, client, attendance_form(kit, shift, actor=context["actor"], role=context["role"]))
+    click.show(attendance_form(kit, shift, actor=click.actor, role=click.role))
 
 
 def on_attendance_form(kit: Kit, ack: Ack, body: dict, context: BoltContext) -> None:
@@ -226,12 +221,12 @@ def on_attendance_form(kit: Kit, ack: Ack, body: dict, context: BoltContext) -> 
         kit.notifier.flush()
 
 
-def on_claim_confirm(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    _decide(kit, body, context, respond, client, confirm=True)
+def on_claim_confirm(kit: Kit, click: Click) -> None:
+    _decide(kit, click, confirm=True)
 
 
-def on_claim_decline(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    _decide(kit, body, context, respond, client, confirm=False)
+def on_claim_decline(kit: Kit, click: Click) -> None:
+    _decide(kit, click, confirm=False)
 
 
 def register(app: App, kit: Kit) -> None:

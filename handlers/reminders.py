@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from slack_bolt import App, BoltContext, Respond
+from slack_bolt import App
 
 from handlers import blocks as bk
 from handlers import ids, shift_views
+from handlers.click import Click
 from handlers.kit import Kit
 from handlers.notify import notice
 from handlers.readiness import checklist_reply
 from outreach import reminders
 from outreach import shifts as sh
-from outreach.digits import parse_number
 
 
 @notice("reminders/reminder")
@@ -76,12 +76,11 @@ def notice_not_ready(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     ])
 
 
-def on_checklist(kit: Kit, body: dict, context: BoltContext, respond: Respond) -> None:
-    number = parse_number(((body.get("actions") or [{}])[0]).get("value"))
-    if number is None:
+def on_checklist(kit: Kit, click: Click) -> None:
+    if click.number is None:
         return
-    text, blocks = checklist_reply(kit, number, context["actor"], context["role"])
-    respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+    text, blocks = checklist_reply(kit, click.number, click.actor, click.role)
+    click.tell(text, blocks)
 
 
 def register(app: App, kit: Kit) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
-from slack_bolt import App, BoltContext, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
 from handlers import ids, points
+from handlers.click import Click, coordinators
 from handlers.commands import CommandRequest, parse_number, subcommand
-from handlers.kit import Kit, from_view, tell
+from handlers.kit import Kit
 from handlers.notify import notice, sent
 from outreach import outbox, phones, reach, response, safety, sos
 from outreach import shifts as sh
@@ -313,45 +313,39 @@ def cmd_sos(req: CommandRequest) -> None:
 # ---------------------------------------------------------------- wiring
 
 
-def on_press(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-             client: WebClient) -> None:
-    number = parse_whole(str(action.get("value") or ""))
+def on_press(kit: Kit, click: Click) -> None:
+    number = parse_whole(click.value)
     if number is None:
         return
-    actor = context["actor"]
+    actor = click.actor
     outcome, item, shift = press(kit, shift_id=number, user=actor,
-                                 request_key=f"tap:{actor}:{action.get('action_ts') or body.get('trigger_id')}")
+                                 request_key=f"tap:{actor}:{click.action.get('action_ts') or click.trigger_id}")
     if outcome not in ("done", "again"):
         words = result_text(kit, outcome, number=number, item=item, shift=shift)
-        if from_view(body):  # by DM: the lock screen shows a neutral line, the words are in the blocks
-            client.chat_postMessage(channel=actor, blocks=bk.message([bk.section(words)]), text=kit.render(
-                "common/lock_screen.j2", notice="sos/result", shift=shift, day=None, context={}))
+        if click.where != "message":  # by DM: the lock screen shows a neutral line, the words are in the blocks
+            click.dm(words, line=kit.render("common/lock_screen.j2", notice="sos/result", shift=shift, day=None,
+                                            context={}))
         else:
-            respond(text=words, response_type="ephemeral", replace_original=False)
-    if from_view(body):
-        points.publish_home(kit, client, actor)
+            click.tell(words)
+    if click.where != "message":
+        points.publish_home(kit, click.client, actor)
 
 
-def on_ack(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-           client: WebClient) -> None:
+def on_ack(kit: Kit, click: Click) -> None:
     services = kit.services
-    sos_id = parse_whole(str(action.get("value") or ""))
+    sos_id = parse_whole(click.value)
     if sos_id is None:
         return
-    actor = context["actor"]
-    if context["role"] < Role.COORDINATOR:
-        tell(body, respond, client, actor,
-             kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what="taking on an SOS"))
-        return
+    actor = click.actor
     taken = response.take_sos(services.store, sos_id=sos_id, user=actor)
     kit.notifier.flush(urgent=True)  # the post, the DMs rewritten; the team told
     item = sos.load_sos(services.store, sos_id)
     if taken.outcome != "done" and item is not None:
         shift = sh.load_shift(services.store, item.shift_id)
-        tell(body, respond, client, actor, kit.render("sos/result.j2", outcome="already", number=item.shift_id,
-                                                      sos=item, tz=shift.tz if shift else services.settings.timezone))
-    if from_view(body):  # tapped on the App Home: it shows the SOS taken on
-        points.publish_home(kit, client, actor)
+        click.tell(kit.render("sos/result.j2", outcome="already", number=item.shift_id,
+                              sos=item, tz=shift.tz if shift else services.settings.timezone))
+    if click.where != "message":  # tapped on the App Home: it shows the SOS taken on
+        points.publish_home(kit, click.client, actor)
 
 
 def register(app: App, kit: Kit) -> None:
@@ -367,5 +361,5 @@ def register(app: App, kit: Kit) -> None:
         points.HOME_TOP.insert(0, coordinator_blocks)
     kit.wire(app, actions={
         ids.SOS_PRESS: on_press,
-        ids.SOS_ACK: on_ack,
+        ids.SOS_ACK: coordinators(on_ack, "taking on an SOS"),
     })

@@ -3,13 +3,13 @@ and the DM each member gets (neutral on the lock screen, the words in its blocks
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
+from slack_bolt import Ack, App, BoltContext
 
 from handlers import blocks as bk
 from handlers import ids
+from handlers.click import Click
 from handlers.commands import CommandRequest, subcommand
-from handlers.kit import Kit, open_modal, tell
+from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import privacy
 from outreach import shifts as sh
@@ -103,14 +103,12 @@ def _expire_words(kit: Kit) -> None:
         services.store.checkpoint()
 
 
-def on_open(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    services = kit.services
-    number = parse_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
-    shift = sh.load_shift(services.store, number) if number is not None else None
-    if shift is None or not tm.may_message(shift, actor=context["actor"], role=context["role"]):
-        tell(body, respond, client, context["actor"], kit.render("team/not_allowed.j2", shift=shift))
+def on_open(kit: Kit, click: Click) -> None:
+    shift = sh.load_shift(kit.services.store, click.number) if click.number is not None else None
+    if shift is None or not tm.may_message(shift, actor=click.actor, role=click.role):
+        click.tell(kit.render("team/not_allowed.j2", shift=shift))
         return
-    open_modal(body, client, message_form(kit, shift))  # tapped in Details: on top of it
+    click.show(message_form(kit, shift))  # tapped in Details: on top of it
 
 
 def on_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext) -> None:
