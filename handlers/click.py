@@ -191,6 +191,10 @@ class Click:
         opener = self.client.views_push if self.where == "modal" else self.client.views_open
         opener(trigger_id=self.trigger_id, view=view)
 
+    def push(self, view: dict) -> None:
+        """A modal on top of the one the tap came from (a form's second step)."""
+        self.client.views_push(trigger_id=self.trigger_id, view=view)
+
     def update(self, view: dict) -> None:
         """Show a view in place of the modal the tap came from (nothing when it came from elsewhere)."""
         if self.view_id:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block, CheckboxesElement, InputBlock
 
 from handlers import blocks as bk
 from handlers import ids, points
+from handlers.click import Click
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit
-from handlers.kit import tell as tell_person
 from handlers.notify import notice
 from outreach import debriefs as dbf
 from outreach import privacy, retention
@@ -374,14 +374,6 @@ def thanks_message(kit: Kit, shift: Shift, saved: dbf.Saved) -> tuple[str, list[
 # ---------------------------------------------------------------- Bolt wiring
 
 
-def _number(body: dict) -> int | None:
-    return parse_whole(((body.get("actions") or [{}])[0]).get("value"))
-
-
-def _tell(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
-
-
 def _refuse(kit: Kit, ack: Ack, field: str, why: str) -> None:
     ack(response_action="errors", errors={field: kit.render("debriefs/form_refused.j2", why=why)})
 
@@ -391,53 +383,49 @@ def _shift_of(kit: Kit, context: BoltContext) -> Shift | None:
     return sh.load_shift(kit.services.store, number) if number is not None else None
 
 
-def on_open(kit: Kit, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-    problem = open_form(kit, client, trigger_id=body.get("trigger_id"), actor=context["actor"],
-                        role=context["role"], shift_id=_number(body))
+def on_open(kit: Kit, click: Click) -> None:
+    problem = open_form(kit, click.client, trigger_id=click.trigger_id, actor=click.actor, role=click.role,
+                        shift_id=parse_whole(click.value))
     if problem:
-        tell_person(body, respond, client, context["actor"], problem)
+        click.tell(problem)
 
 
-def on_view(kit: Kit, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-    number = _number(body)
+def on_view(kit: Kit, click: Click) -> None:
+    number = parse_whole(click.value)
     shift = sh.load_shift(kit.services.store, number) if number else None
     debrief = dbf.load_debrief(kit.services.store, number) if number else None
-    if not shift or not debrief or not dbf.may_debrief(shift, actor=context["actor"],
-                                                       coordinator=context["role"] >= Role.COORDINATOR):
-        _tell(respond, kit.render("debriefs/unavailable.j2", number=number, shift=shift,
-                                 why="gone" if not debrief else "forbidden"))
+    if not shift or not debrief or not dbf.may_debrief(shift, actor=click.actor,
+                                                       coordinator=click.role >= Role.COORDINATOR):
+        click.tell(kit.render("debriefs/unavailable.j2", number=number, shift=shift,
+                              why="gone" if not debrief else "forbidden"))
         return
-    client.views_open(trigger_id=body["trigger_id"], view=details_view(kit, shift, debrief))
+    click.client.views_open(trigger_id=click.trigger_id, view=details_view(kit, shift, debrief))
 
 
-def on_done(kit: Kit, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
-    number = _number(body)
-    outcome, task = dbf.complete(kit.services.store, task_id=number or 0, actor=context["actor"],
-                                 coordinator=context["role"] >= Role.COORDINATOR)
+def on_done(kit: Kit, click: Click) -> None:
+    outcome, task = dbf.complete(kit.services.store, task_id=parse_whole(click.value) or 0, actor=click.actor,
+                                 coordinator=click.role >= Role.COORDINATOR)
     note = kit.render("debriefs/done.j2", outcome=outcome, task=task)
-    container = body.get("container") or {}
-    if container.get("type") == "view":  # the App Home: shown again without it
-        points.publish_home(kit, client, context["actor"])
+    if click.where != "message":  # the App Home: shown again without it
+        points.publish_home(kit, click.client, click.actor)
         if outcome == "forbidden":
-            client.chat_postMessage(channel=context["actor"], text=note)
+            click.dm(note)
         return
-    if container.get("type") == "message" and str(container.get("channel_id", "")).startswith("D") and outcome != "forbidden":
-        respond(text=note, replace_original=True)
-        return
-    if container.get("is_ephemeral"):
-        text, blocks = followups_message(kit, context["actor"], context["role"], note=note)
-        respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
-        return
-    _tell(respond, note)
+    if click.in_dm and outcome != "forbidden":
+        click.answer(note, replace=True)
+    elif (click.body.get("container") or {}).get("is_ephemeral"):
+        click.answer(note, redraw=lambda note: followups_message(kit, click.actor, click.role, note=note))
+    else:
+        click.tell(note)
 
 
-def on_wellbeing(kit: Kit, body: dict, client: WebClient, respond: Respond) -> None:
-    number = _number(body)
+def on_wellbeing(kit: Kit, click: Click) -> None:
+    number = parse_whole(click.value)
     shift = sh.load_shift(kit.services.store, number) if number else None
     if not shift or shift.cancelled:
-        _tell(respond, kit.render("debriefs/unavailable.j2", number=number, shift=shift, why="gone"))
+        click.tell(kit.render("debriefs/unavailable.j2", number=number, shift=shift, why="gone"))
         return
-    client.views_open(trigger_id=body["trigger_id"], view=wellbeing_form(kit, shift))
+    click.client.views_open(trigger_id=click.trigger_id, view=wellbeing_form(kit, shift))
 
 
 def on_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
@@ -473,23 +461,22 @@ def on_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebC
     client.chat_postMessage(channel=actor, text=text, blocks=blocks)
 
 
-def on_more(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
+def on_more(kit: Kit, click: Click, context: BoltContext) -> None:
     """Add details: push the second step over the first screen, with a count per category picked there."""
-    actor, view = context["actor"], body.get("view") or {}
+    actor = click.actor
     shift = _shift_of(kit, context)
-    root = view.get("root_view_id") or view.get("id")
+    root = click.view.get("root_view_id") or click.view_id
     debrief = dbf.load_debrief(kit.services.store, shift.id) if shift else None
     if shift is None or shift.cancelled or not root or not dbf.may_debrief(
-            shift, actor=actor, coordinator=context["role"] >= Role.COORDINATOR):
-        client.chat_postMessage(channel=actor, text=kit.render(
+            shift, actor=actor, coordinator=click.role >= Role.COORDINATOR):
+        click.dm(kit.render(
             "debriefs/unavailable.j2", number=shift.id if shift else None, shift=shift,
             why="gone" if shift is None or shift.cancelled else "forbidden"))
         return
     picked = (context.get("form") or {}).get("db_referrals")
     picked = [x for x in picked if isinstance(x, str)] if isinstance(picked, list) else []
     draft = dbf.load_draft(kit.services.store, root=root, shift_id=shift.id, user=actor)
-    client.views_push(trigger_id=body["trigger_id"], view=details_form(
-        kit, shift, debrief, actor=actor, root=root, picked=picked, draft=draft))
+    click.push(details_form(kit, shift, debrief, actor=actor, root=root, picked=picked, draft=draft))
 
 
 def on_more_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
