@@ -8,13 +8,14 @@ from urllib.parse import urlsplit
 
 from jinja2 import pass_context
 from markupsafe import Markup
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, CheckboxesElement, Option, PlainTextObject, StaticSelectElement
 from slack_sdk.webhook import WebhookClient
 
 from handlers import blocks as bk
 from handlers import ids, points
+from handlers.click import Click
 from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
@@ -279,17 +280,15 @@ def _access(kit: Kit, shift_id: int | None, actor: str, role: Role) -> tuple[Rea
     return state, viewer, editor
 
 
-def _refused(kit: Kit, body: dict, respond: Respond, client: WebClient, what: str,
-             shift: Shift | None = None) -> None:
+def _refused(kit: Kit, click: Click, what: str, shift: Shift | None = None) -> None:
     """Say why not where the tap came from: in its modal, beside its message, or in a modal over the App Home."""
     text = kit.render("readiness/not_allowed.j2", what=what, shift=shift)
-    view = body.get("view") or {}
-    if view.get("type") == "modal" and view.get("id"):
-        client.views_update(view_id=view["id"], view=notice_view(kit, text))
-    elif body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
-    elif body.get("trigger_id"):
-        client.views_open(trigger_id=body["trigger_id"], view=notice_view(kit, text))
+    if click.where == "message":
+        click.tell(text)
+    elif click.where == "modal":
+        click.update(notice_view(kit, text))
+    elif click.trigger_id:
+        click.show(notice_view(kit, text))
 
 
 def open_checklist(kit: Kit, client: WebClient, trigger_id: str, number: int | None, actor: str, role: Role,
@@ -479,8 +478,8 @@ def details_contact(kit: Kit, shift: Shift, role: Role, *_: object) -> list[Bloc
 # ---------------------------------------------------------------- Bolt wiring
 
 
-def _block_parts(action: dict, prefix: str) -> list[str]:
-    parts = str(action.get("block_id") or "").split(":")
+def _block_parts(click: Click, prefix: str) -> list[str]:
+    parts = click.block_id.split(":")
     return parts[1:] if parts and parts[0] == prefix else []
 
 
@@ -499,95 +498,76 @@ def _missing_items(kit: Kit, shift_id: int) -> list[str] | None:
     return [item.name for item in state.missing] if state and state.applies else None
 
 
-def _publish_home(kit: Kit, client: WebClient, user: str) -> None:
-    points.publish_home(kit, client, user)  # the home lists the shifts a lead works
-
-
-def _show(kit: Kit, body: dict, respond: Respond, client: WebClient, number: int, context: BoltContext,
-          note: str | None = None) -> None:
-    """After a change: update the checklist modal in place (or the message the tap came from)."""
-    state, _, editor = _access(kit, number, context["actor"], context["role"])
+def _show(kit: Kit, click: Click, number: int, note: str | None = None) -> None:
+    """After a change: the checklist modal again in place, or the message the tap came from; a tap on the App
+    Home (Record Go there) gets what it did in a modal."""
+    state, _, editor = _access(kit, number, click.actor, click.role)
     if state is None:
         return
-    view = body.get("view") or {}
-    if view.get("type") == "modal" and view.get("id"):
-        client.views_update(view_id=view["id"], view=checklist_view(kit, state, note=note,
-                                                                    section=section_of(context.get("meta"))))
-    elif body.get("response_url"):
-        text, blocks = checklist_message(kit, state, editor=editor, note=note)
-        respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
-    elif note and body.get("trigger_id"):  # a tap on the App Home (Record Go there): what it did, in a modal
-        client.views_open(trigger_id=body["trigger_id"], view=notice_view(kit, note))
+    if click.where == "modal" and click.view_id:
+        click.update(checklist_view(kit, state, note=note, section=section_of(click.meta)))
+    elif click.where == "message":
+        click.answer(note or "", redraw=lambda note: checklist_message(kit, state, editor=editor, note=note or None))
+    elif note and click.trigger_id:
+        click.show(notice_view(kit, note))
     kit.notifier.flush()
     if editor:
-        _publish_home(kit, client, context["actor"])
+        points.publish_home(kit, click.client, click.actor)  # the home lists the shifts a lead works
 
 
-def _editable_(kit: Kit, body: dict, respond: Respond, client: WebClient, number: int | None,
-               context: BoltContext) -> Readiness | None:
+def _editable_(kit: Kit, click: Click, number: int | None) -> Readiness | None:
     """The shift's readiness when the actor may change it now; otherwise say why not and return None."""
-    state, _, editor = _access(kit, number, context["actor"], context["role"])
+    state, _, editor = _access(kit, number, click.actor, click.role)
     if state is None:
         return None
     if not editor or state.shift.cancelled:
-        _refused(kit, body, respond, client, "change")
+        _refused(kit, click, "change")
         return None
     return state
 
 
-def _control(kit: Kit, body: dict, action: dict, respond: Respond, client: WebClient, context: BoltContext,
-             prefix: str) -> tuple[list[str], int, Readiness] | None:
+def _control(kit: Kit, click: Click, prefix: str) -> tuple[list[str], int, Readiness] | None:
     """A checklist control tapped (its block id `prefix:N:...`): its parts, the shift's number and readiness,
     when the actor may change it now; otherwise None (and they were told why)."""
-    parts = _block_parts(action, prefix)
+    parts = _block_parts(click, prefix)
     number = parse_whole(parts[0]) if parts else None
-    state = _editable_(kit, body, respond, client, number, context)
+    state = _editable_(kit, click, number)
     return None if state is None or number is None else (parts, number, state)
 
 
-def _ask_evidence(kit: Kit, body: dict, client: WebClient, state: Readiness, item: rd.ItemState,
-                  context: BoltContext) -> None:
+def _ask_evidence(kit: Kit, click: Click, state: Readiness, item: rd.ItemState) -> None:
     """Ask for an item's evidence: pushed over the checklist modal, or opened from a message."""
-    view = body.get("view") or {}
-    if view.get("type") == "modal" and view.get("id"):
-        client.views_push(trigger_id=body["trigger_id"], view=evidence_view(
-            kit, state, item, checklist=view["id"], section=section_of(context.get("meta"))))
+    if click.where == "modal" and click.view_id:
+        click.push(evidence_view(kit, state, item, checklist=click.view_id, section=section_of(click.meta)))
     else:
-        client.views_open(trigger_id=body["trigger_id"],
-                          view=evidence_view(kit, state, item, response_url=body.get("response_url")))
+        click.client.views_open(trigger_id=click.trigger_id, view=evidence_view(
+            kit, state, item, response_url=click.body.get("response_url")))
 
 
-def on_open(kit: Kit, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-    open_checklist(kit, client, body["trigger_id"], parse_whole(action.get("value")), context["actor"],
-                   context["role"])
+def on_open(kit: Kit, click: Click) -> None:
+    open_checklist(kit, click.client, click.trigger_id or "", parse_whole(click.value), click.actor, click.role)
 
 
-def on_section(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-               client: WebClient) -> None:
+def on_section(kit: Kit, click: Click) -> None:
     """Open a section of the checklist (or Back to its summary) by updating the modal in place."""
-    number, _, key = str(action.get("value") or "").partition(":")
-    state, _, editor = _access(kit, parse_whole(number), context["actor"], context["role"])
+    number, _, key = click.value.partition(":")
+    state, _, editor = _access(kit, parse_whole(number), click.actor, click.role)
     if state is None:
         return
     if not editor:
-        _refused(kit, body, respond, client, "open", state.shift)
+        _refused(kit, click, "open", state.shift)
         return
-    view = body.get("view") or {}
-    checklist = checklist_view(kit, state, section=key or None)
-    if view.get("type") == "modal" and view.get("id"):
-        client.views_update(view_id=view["id"], view=checklist)
-    elif body.get("trigger_id"):
-        client.views_open(trigger_id=body["trigger_id"], view=checklist)
+    if click.where == "modal" or click.trigger_id:
+        click.show(checklist_view(kit, state, section=key or None), in_place=True)
 
 
-def on_tick(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-            client: WebClient) -> None:
+def on_tick(kit: Kit, click: Click) -> None:
     services = kit.services
     protocol = protocol_of(kit)
-    if (control := _control(kit, body, action, respond, client, context, "tick")) is None:
+    if (control := _control(kit, click, "tick")) is None:
         return
     parts, number, state = control
-    selected = {o.get("value") for o in action.get("selected_options") or []}
+    selected = {o.get("value") for o in click.action.get("selected_options") or [] if isinstance(o, dict)}
     scope = parts[1] if len(parts) > 1 else ""  # an item's id (its own box), or a section's (a message of v1)
     wants_evidence = None
     for item in [i for i in state.items if scope in (i.id, i.section) and not i.computed]:
@@ -595,27 +575,26 @@ def on_tick(kit: Kit, body: dict, action: dict, context: BoltContext, respond: R
             if item.evidence_label:
                 wants_evidence = wants_evidence or item
                 continue
-            rd.tick(services.store, protocol, shift_id=number, actor=context["actor"], item_id=item.id,
+            rd.tick(services.store, protocol, shift_id=number, actor=click.actor, item_id=item.id,
                     ticked=True, channel=channel_of(kit))
         elif item.id not in selected and item.passed:
-            rd.tick(services.store, protocol, shift_id=number, actor=context["actor"], item_id=item.id,
+            rd.tick(services.store, protocol, shift_id=number, actor=click.actor, item_id=item.id,
                     ticked=False, channel=channel_of(kit))
-    if wants_evidence and body.get("trigger_id"):
-        _ask_evidence(kit, body, client, state, wants_evidence, context)
-    _show(kit, body, respond, client, number, context)
+    if wants_evidence and click.trigger_id:
+        _ask_evidence(kit, click, state, wants_evidence)
+    _show(kit, click, number)
 
 
-def on_evidence(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-                client: WebClient) -> None:
-    number, _, item_id = str(action.get("value") or "").partition(":")
-    state = _editable_(kit, body, respond, client, parse_whole(number), context)
+def on_evidence(kit: Kit, click: Click) -> None:
+    number, _, item_id = click.value.partition(":")
+    state = _editable_(kit, click, parse_whole(number))
     item = next((i for i in state.items if i.id == item_id and not i.computed), None) if state else None
     if state is None:
         return
     if item is None:
-        _refused(kit, body, respond, client, "change")
+        _refused(kit, click, "change")
         return
-    _ask_evidence(kit, body, client, state, item, context)
+    _ask_evidence(kit, click, state, item)
 
 
 def on_evidence_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
@@ -675,82 +654,68 @@ def on_evidence_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext, cli
         except Exception:  # the checklist shows the tick next time it is opened
             log.warning("could not update the checklist message after evidence")
     kit.notifier.flush()
-    _publish_home(kit, client, context["actor"])
+    points.publish_home(kit, client, context["actor"])
 
 
-def on_oncall(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-              client: WebClient) -> None:
-    services = kit.services
+def on_oncall(kit: Kit, click: Click) -> None:
     protocol = protocol_of(kit)
-    if (control := _control(kit, body, action, respond, client, context, "oncall")) is None or len(control[0]) < 2:
+    if (control := _control(kit, click, "oncall")) is None or len(control[0]) < 2:
         return
     parts, number, state = control
-    picked = str((action.get("selected_option") or {}).get("value") or "")
-    partner_id = parse_whole(picked)
-    if partner_id is None and picked != NOBODY:
+    partner_id = parse_whole(click.value)
+    if partner_id is None and click.value != NOBODY:
         return
-    rd.set_on_call(services.store, protocol, shift_id=number, actor=context["actor"], category=parts[1],
+    rd.set_on_call(kit.services.store, protocol, shift_id=number, actor=click.actor, category=parts[1],
                    partner_id=partner_id, channel=channel_of(kit))
-    _show(kit, body, respond, client, number, context)
+    _show(kit, click, number)
 
 
-def on_hotline(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-               client: WebClient) -> None:
-    services = kit.services
-    protocol = protocol_of(kit)
-    if (control := _control(kit, body, action, respond, client, context, "hotline")) is None:
+def on_hotline(kit: Kit, click: Click) -> None:
+    if (control := _control(kit, click, "hotline")) is None:
         return
     parts, number, state = control
-    rd.set_hotline(services.store, protocol, shift_id=number, actor=context["actor"],
-                   hotline=str((action.get("selected_option") or {}).get("value") or ""), channel=channel_of(kit))
-    _show(kit, body, respond, client, number, context)
+    rd.set_hotline(kit.services.store, protocol_of(kit), shift_id=number, actor=click.actor, hotline=click.value,
+                   channel=channel_of(kit))
+    _show(kit, click, number)
 
 
-def on_go(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-          client: WebClient) -> None:
-    services = kit.services
-    protocol = protocol_of(kit)
-    number = parse_whole(action.get("value"))
+def on_go(kit: Kit, click: Click) -> None:
+    number = parse_whole(click.value)
     if number is None:
         return
-    result = rd.record_go(services.store, protocol, shift_id=number, actor=context["actor"],
-                          coordinator=context["role"] >= Role.COORDINATOR)
+    result = rd.record_go(kit.services.store, protocol_of(kit), shift_id=number, actor=click.actor,
+                          coordinator=click.role >= Role.COORDINATOR)
     if result.outcome in ("forbidden", "not_found"):
-        _refused(kit, body, respond, client, "change")
+        _refused(kit, click, "change")
         return
     note = None if result.outcome == "go" else kit.render("readiness/go_result.j2", result=result, number=number)
-    _show(kit, body, respond, client, number, context, note=note)
+    _show(kit, click, number, note=note)
 
 
-def on_refresh(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-               client: WebClient) -> None:
-    services = kit.services
-    protocol = protocol_of(kit)
-    number = parse_whole(action.get("value"))
-    state, viewer, editor = _access(kit, number, context["actor"], context["role"])
+def on_refresh(kit: Kit, click: Click) -> None:
+    number = parse_whole(click.value)
+    state, viewer, editor = _access(kit, number, click.actor, click.role)
     if state is None or number is None:
         return
-    if not viewer or (action.get("action_id") == ids.READY_PULL and not editor):
-        _refused(kit, body, respond, client, "change" if viewer else "view")
+    if not viewer or (click.action_id == ids.READY_PULL and not editor):
+        _refused(kit, click, "change" if viewer else "view")
         return
     note = None
-    if action.get("action_id") == ids.READY_PULL:
-        added = rd.pull_new_items(services.store, protocol, shift_id=number, actor=context["actor"],
+    if click.action_id == ids.READY_PULL:
+        added = rd.pull_new_items(kit.services.store, protocol_of(kit), shift_id=number, actor=click.actor,
                                   channel=channel_of(kit))
         note = kit.render("readiness/pulled.j2", added=added)
-    _show(kit, body, respond, client, number, context, note=note)
+    _show(kit, click, number, note=note)
 
 
-def on_hotline_open(kit: Kit, body: dict, client: WebClient) -> None:
-    client.views_open(trigger_id=body["trigger_id"], view=hotline_view(kit))
+def on_hotline_open(kit: Kit, click: Click) -> None:
+    click.client.views_open(trigger_id=click.trigger_id, view=hotline_view(kit))
 
 
-def on_hotline_dm(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    client.chat_postMessage(channel=context["actor"], text=kit.render("readiness/hotline_dm.j2"),
-                            blocks=bk.message(hotline_blocks(kit)))
-    view = body.get("view") or {}
-    if view.get("type") == "modal" and view.get("id"):
-        client.views_update(view_id=view["id"], view=hotline_view(kit, sent=True))
+def on_hotline_dm(kit: Kit, click: Click) -> None:
+    click.dm(kit.render("readiness/hotline_dm.j2"), bk.message(hotline_blocks(kit)))
+    if click.where == "modal":
+        click.update(hotline_view(kit, sent=True))
 
 
 def register(app: App, kit: Kit) -> None:
