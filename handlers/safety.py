@@ -7,14 +7,15 @@ from collections.abc import Callable
 from datetime import datetime
 
 from markupsafe import Markup
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from handlers import blocks as bk
 from handlers import ids, points
+from handlers.click import Click, coordinators
 from handlers.commands import CommandRequest, parse_number, subcommand
-from handlers.kit import Kit, open_modal, tell
+from handlers.kit import Kit
 from handlers.notify import gate, notice
 from handlers.sos import sos_button, spoken_every
 from outreach import debriefs as dbf
@@ -580,33 +581,9 @@ def cmd_checkevery(req: CommandRequest) -> None:
 # ---------------------------------------------------------------- wiring
 
 
-def _value(body: dict) -> str:
-    return str(((body.get("actions") or [{}])[0]).get("value") or "")
-
-
-def _from_home(kit: Kit, body: dict, client: WebClient, actor: str, text: str) -> bool:
-    """A tap on the App Home (no response_url): the result by DM, and the home shown again."""
-    if (body.get("container") or {}).get("type") != "view":
-        return False
-    client.chat_postMessage(channel=actor, text=text)
-    points.publish_home(kit, client, actor)
-    return True
-
-
-def _answer(respond: Respond, text: str, body: dict) -> None:
-    in_dm = str((body.get("container") or {}).get("channel_id", "")).startswith("D")
-    respond(text=text, response_type="ephemeral", replace_original=in_dm)
-
-
-def _clicked(body: dict) -> tuple[str, str]:
-    container = body.get("container") or {}
-    return str(container.get("channel_id") or ""), str(container.get("message_ts") or "")
-
-
-def _updated_in_place(body: dict, places: list) -> bool:
+def _updated_in_place(click: Click, places: list) -> bool:
     """True when the tapped message is one the outbox rewrites in place (so no other answer is due)."""
-    channel, ts = _clicked(body)
-    return any(p.ts == ts and p.channel == channel for p in places)
+    return any(p.ts == click.message_ts and p.channel == click.channel for p in places)
 
 
 def _answer_checkout(kit: Kit, client: WebClient, actor: str, done: safety.Result, number: int, *,
@@ -628,35 +605,25 @@ def _answer_checkout(kit: Kit, client: WebClient, actor: str, done: safety.Resul
         respond_to(text=text, response_type="ephemeral", replace_original=False)
 
 
-def _night_action(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient,
-                  action: str) -> None:
+def _night_action(kit: Kit, click: Click, action: str) -> None:
     """We're out / It didn't go out, by the lead or a coordinator, answered where it was tapped."""
-    services = kit.services
-    if (shift := _team_shift(kit, body, client, context, action)) is None:
+    if (shift := _team_shift(kit, click, action)) is None:
         return
     act = safety.were_out if action == "were_out" else safety.not_held
-    done = act(services.store, shift_id=shift.id, actor=context["actor"],
-               coordinator=context["role"] >= Role.COORDINATOR)
+    done = act(kit.services.store, shift_id=shift.id, actor=click.actor, coordinator=click.role >= Role.COORDINATOR)
     kit.notifier.flush()
-    text = done_text(kit, action, done, shift.id)
-    if not _from_home(kit, body, client, context["actor"], text):
-        respond(text=text, response_type="ephemeral", replace_original=False)
+    click.answer(done_text(kit, action, done, shift.id))
 
 
-def _lead_or_coordinator(shift: Shift | None, context: BoltContext) -> bool:
-    return shift is not None and (context["actor"] == shift.lead or context["role"] >= Role.COORDINATOR)
-
-
-def _team_shift(kit: Kit, body: dict, client: WebClient, context: BoltContext, action: str) -> Shift | None:
+def _team_shift(kit: Kit, click: Click, action: str) -> Shift | None:
     """The shift of a team button, when the actor is its lead or a coordinator; else None (a forged or
     stale payload gets a DM saying why). An older lead's Check out carries "N:all": the number is N."""
-    services = kit.services
-    number = parse_whole(_value(body).partition(":")[0])
-    shift = sh.load_shift(services.store, number) if number is not None else None
+    number = parse_whole(click.value.partition(":")[0])
+    shift = sh.load_shift(kit.services.store, number) if number is not None else None
     if shift is None:
         return None
-    if not _lead_or_coordinator(shift, context):
-        client.chat_postMessage(channel=context["actor"], text=result_text(kit, action, "not_allowed", shift.id))
+    if click.actor != shift.lead and click.role < Role.COORDINATOR:
+        click.dm(result_text(kit, action, "not_allowed", shift.id))
         return None
     return shift
 
@@ -671,48 +638,41 @@ def _told(kit: Kit, context: BoltContext, client: WebClient, action: str, done: 
     kit.notifier.flush()
 
 
-def on_checkin(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    services = kit.services
-    number = parse_whole(_value(body))
+def on_checkin(kit: Kit, click: Click) -> None:
+    number = parse_whole(click.value)
     if number is not None:
-        outcome, _ = safety.check_in(services.store, shift_id=number, user=context["actor"])
-        text = result_text(kit, "checkin", outcome, number)
-        if not _from_home(kit, body, client, context["actor"], text):
-            _answer(respond, text, body)
+        outcome, _ = safety.check_in(kit.services.store, shift_id=number, user=click.actor)
+        click.answer(result_text(kit, "checkin", outcome, number), replace=click.in_dm)
 
 
-def on_timeline(kit: Kit, body: dict, respond: Respond, client: WebClient) -> None:
+def on_timeline(kit: Kit, click: Click) -> None:
     """The night's timeline, pushed over the debrief it was tapped in (as a shift's Details shows it)."""
-    services = kit.services
-    number = parse_whole(_value(body))
-    shift = sh.load_shift(services.store, number) if number is not None else None
+    number = parse_whole(click.value)
+    shift = sh.load_shift(kit.services.store, number) if number is not None else None
     if shift is None:
-        respond(text=kit.render("shifts/unavailable.j2", number=number, shift=None), response_type="ephemeral",
-                replace_original=False)
+        click.tell(kit.render("shifts/unavailable.j2", number=number, shift=None))
         return
-    open_modal(body, client, timeline_view(kit, shift))
+    click.show(timeline_view(kit, shift))
 
 
-def on_checkout(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+def on_checkout(kit: Kit, click: Click) -> None:
     services = kit.services
-    first, _, everyone = _value(body).partition(":")
+    first, _, everyone = click.value.partition(":")
     number = parse_whole(first)
     if number is None:
         return
     if everyone == "all":  # an older lead's DM: "everyone" is the form that names who is back
-        if (shift := _team_shift(kit, body, client, context, "team_out")) is not None:
-            open_modal(body, client, team_out_view(kit, shift, safety.load_state(services.store, shift.id)))
+        if (shift := _team_shift(kit, click, "team_out")) is not None:
+            click.show(team_out_view(kit, shift, safety.load_state(services.store, shift.id)))
         return
-    actor = context["actor"]
+    actor, home = click.actor, (click.body.get("container") or {}).get("type") == "view"
     if duress.load(services.store, actor) and (shift := sh.load_shift(services.store, number)) is not None:
-        channel, ts = _clicked(body)  # where to answer once the form is sent, as a tap would be answered
-        open_modal(body, client, checkout_form(kit, shift, where={
-            "channel": channel, "ts": ts, "home": (body.get("container") or {}).get("type") == "view",
-            "response_url": body.get("response_url")}))
+        click.show(checkout_form(kit, shift, where={  # where to answer once the form is sent, as a tap would be
+            "channel": click.channel, "ts": click.message_ts, "home": home,
+            "response_url": click.body.get("response_url")}))
         return
-    _answer_checkout(kit, client, actor, check_out(kit, actor, number), number, channel=_clicked(body)[0],
-                    ts=_clicked(body)[1], home=(body.get("container") or {}).get("type") == "view",
-                    respond_to=lambda **k: respond(**k))
+    _answer_checkout(kit, click.client, actor, check_out(kit, actor, number), number, channel=click.channel,
+                     ts=click.message_ts, home=home, respond_to=click.respond)
 
 
 def on_checkout_form(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
@@ -729,84 +689,71 @@ def on_checkout_form(kit: Kit, ack: Ack, context: BoltContext, client: WebClient
                     respond_to=(lambda **k: WebhookClient(url).send(**k)) if url else None)
 
 
-def on_ok(kit: Kit, body: dict, context: BoltContext, respond: Respond) -> None:
-    services = kit.services
-    first, _, second = _value(body).partition(":")
+def on_ok(kit: Kit, click: Click) -> None:
+    first, _, second = click.value.partition(":")
     number, seq = parse_whole(first), parse_whole(second)
     if number is not None and seq is not None:
-        outcome, _ = safety.answer_ping(services.store, shift_id=number, seq=seq, user=context["actor"])
-        _answer(respond, result_text(kit, "ping", outcome, number), body)
+        outcome, _ = safety.answer_ping(kit.services.store, shift_id=number, seq=seq, user=click.actor)
+        click.answer(result_text(kit, "ping", outcome, number), replace=click.in_dm)
 
 
-def on_ack(kit: Kit, body: dict, context: BoltContext, respond: Respond) -> None:
+def on_ack(kit: Kit, click: Click) -> None:
     services = kit.services
-    first, _, reason = _value(body).partition(":")
+    first, _, reason = click.value.partition(":")
     number = parse_whole(first)
     if number is None or not reason:
         return
-    if context["role"] < Role.COORDINATOR and not safety.may_acknowledge(
-            services.store, services.settings, shift_id=number, user=context["actor"]):
-        respond(text=kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label,
-                                what="acknowledging a safety escalation"),
-                response_type="ephemeral", replace_original=False)
+    if click.role < Role.COORDINATOR and not safety.may_acknowledge(
+            services.store, services.settings, shift_id=number, user=click.actor):
+        click.refuse(Role.COORDINATOR, "acknowledging a safety escalation")
         return
-    taken = response.take(services.store, shift_id=number, user=context["actor"])
+    taken = response.take(services.store, shift_id=number, user=click.actor)
     kit.notifier.flush()  # the alert message and the coordinators' DMs show who took it on
     incident = taken.incident
     if incident is None or incident.handler is None:
-        respond(text=result_text(kit, "ack", taken.outcome, number), response_type="ephemeral",
-                replace_original=False)
+        click.tell(result_text(kit, "ack", taken.outcome, number))
         return
     with services.store.read() as db:
         places = safety.alert_messages(db, number)
-    if taken.outcome == "done" and _updated_in_place(body, places):
+    if taken.outcome == "done" and _updated_in_place(click, places):
         return
     shift = sh.load_shift(services.store, number)
-    text = kit.render("safety/acked.j2", number=number, by=incident.handler, at=incident.taken_at,
-                      tz=shift.tz if shift else services.settings.timezone, already=taken.outcome != "done",
-                      resolved=incident.resolved_at is not None)
-    respond(text=text, response_type="ephemeral", replace_original=False)
+    click.tell(kit.render("safety/acked.j2", number=number, by=incident.handler, at=incident.taken_at,
+                          tz=shift.tz if shift else services.settings.timezone, already=taken.outcome != "done",
+                          resolved=incident.resolved_at is not None))
 
 
-def on_resolve(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
+def on_resolve(kit: Kit, click: Click) -> None:
     services = kit.services
-    number = parse_whole(_value(body))
+    number = parse_whole(click.value)
     if number is None:
         return
-    actor = context["actor"]
-    if context["role"] < Role.COORDINATOR:
-        tell(body, respond, client, actor, kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label,
-                                                      what="closing a shift's alert"))
-        return
-    done = response.resolve(services.store, shift_id=number, user=actor,
+    done = response.resolve(services.store, shift_id=number, user=click.actor,
                             channel=services.settings.coordinator_channel)
     kit.notifier.flush()
-    tell(body, respond, client, actor, kit.render("safety/resolved_result.j2", number=number, outcome=done.outcome,
-                                                  incident=done.incident))
+    click.tell(kit.render("safety/resolved_result.j2", number=number, outcome=done.outcome, incident=done.incident))
 
 
-def on_were_out(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    _night_action(kit, body, context, respond, client, "were_out")
+def on_were_out(kit: Kit, click: Click) -> None:
+    _night_action(kit, click, "were_out")
 
 
-def on_not_held(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    _night_action(kit, body, context, respond, client, "not_held")
+def on_not_held(kit: Kit, click: Click) -> None:
+    _night_action(kit, click, "not_held")
 
 
-def on_team_in(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    services = kit.services
-    if (shift := _team_shift(kit, body, client, context, "team_in")) is None:
+def on_team_in(kit: Kit, click: Click) -> None:
+    if (shift := _team_shift(kit, click, "team_in")) is None:
         return
-    with services.store.read() as db:
+    with kit.services.store.read() as db:
         people = safety.roster(db, shift)
-    open_modal(body, client, team_in_view(kit, shift, people))
+    click.show(team_in_view(kit, shift, people))
 
 
-def on_team_out(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    services = kit.services
-    if (shift := _team_shift(kit, body, client, context, "team_out")) is None:
+def on_team_out(kit: Kit, click: Click) -> None:
+    if (shift := _team_shift(kit, click, "team_out")) is None:
         return
-    open_modal(body, client, team_out_view(kit, shift, safety.load_state(services.store, shift.id)))
+    click.show(team_out_view(kit, shift, safety.load_state(kit.services.store, shift.id)))
 
 
 def on_team_in_submit(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
@@ -871,7 +818,7 @@ def register(app: App, kit: Kit) -> None:
         ids.SAFETY_CHECKOUT: on_checkout,
         ids.SAFETY_OK: on_ok,
         ids.SAFETY_ACK: on_ack,
-        ids.INCIDENT_RESOLVE: on_resolve,
+        ids.INCIDENT_RESOLVE: coordinators(on_resolve, "closing a shift's alert"),
         ids.NIGHT_OUT: on_were_out,
         ids.NIGHT_NOT_HELD: on_not_held,
         ids.SAFETY_TEAM_IN: on_team_in,
