@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from handlers import blocks as bk
 from handlers import ids, points
+from handlers.click import Click, coordinators
 from handlers.commands import CommandRequest, parse_number, subcommand
-from handlers.kit import Kit, tell
+from handlers.kit import Kit
 from handlers.notify import notice
 from handlers.series_views import (
     EVERY,
@@ -23,14 +24,13 @@ from handlers.series_views import (
 )
 from handlers.shift_views import details_view, shift_form
 from handlers.shifts import (
-    coordinators_shift,
+    FORM_FORBIDDEN,
     post_shift,
     read_cancel_form,
     refresh_post,
 )
 from outreach import series as sr
 from outreach import shifts as sh
-from outreach.roles import Role
 
 log = logging.getLogger(__name__)
 
@@ -145,58 +145,29 @@ def notice_cancelled(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
 # ---------------------------------------------------------------- Bolt wiring
 
 
-def _number(body: dict) -> int | None:
-    raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
-    return parse_number(raw.partition(":")[0])
-
-
-def _answer(kit: Kit, body: dict, respond: Respond, client: WebClient, actor: str, role: Role, text: str,
-            number: int) -> None:
-    container = body.get("container") or {}
-    view = body.get("view") or {}
-    if container.get("type") == "view":
-        if view.get("callback_id") == ids.SHIFT_DETAILS and view.get("id"):
-            shift = sh.load_shift(kit.services.store, number)
-            if shift:
-                client.views_update(view_id=view["id"],
-                                    view=details_view(kit, shift, role=role, note=text, actor=actor))
-        elif not points.refresh_modal(kit, client, body, actor, note=text):
-            client.chat_postMessage(channel=actor, text=text)
-        points.publish_home(kit, client, actor)
-    else:
-        respond(text=text, response_type="ephemeral", replace_original=False)
-
-
-def on_signup_or_leave(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-                       client: WebClient) -> None:
-    number = _number(body)
+def on_signup_or_leave(kit: Kit, click: Click) -> None:
+    number = click.number
     if number is None:
         return
-    act = signup_all_text if action.get("action_id") == ids.SERIES_SIGNUP else leave_text
-    _answer(kit, body, respond, client, context["actor"], context["role"], act(kit, context["actor"], number), number)
+    act = signup_all_text if click.action_id == ids.SERIES_SIGNUP else leave_text
+    text = act(kit, click.actor, number)
+    shift = sh.load_shift(kit.services.store, number)
+    click.answer(text, details=(lambda note: details_view(kit, shift, role=click.role, note=note, actor=click.actor))
+                 if shift else None)
 
 
-def on_repeat(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    view = body.get("view") or {}
-    if context["role"] < Role.COORDINATOR:
-        tell(body, respond, client, context["actor"],
-             kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what="Repeat…"))
+def on_repeat(kit: Kit, click: Click) -> None:
+    if click.callback_id != ids.SHIFT_FORM or not click.view_id:
         return
-    if view.get("callback_id") != ids.SHIFT_FORM or not view.get("id"):
-        return
-    meta = context.get("meta") or {}
+    meta = click.meta
     number = parse_number(str(meta.get("shift_id", ""))) if meta.get("later") else None
     shift = sh.load_shift(kit.services.store, number) if number else None
     freq, end = chosen_repeat(kit, meta, shift=shift)
-    client.views_push(trigger_id=body["trigger_id"], view=repeat_view(freq, end, parent=view["id"],
-                                                                       parent_meta=meta))
+    click.push(repeat_view(freq, end, parent=click.view_id, parent_meta=meta))
 
 
 def on_repeat_done(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
     meta, form = context.get("meta") or {}, context.get("form") or {}
-    if context["role"] < Role.COORDINATOR:
-        ack(response_action="errors", errors={"repeats": kit.render("shifts/form_forbidden.j2")})
-        return
     freq, end = repeat_from_form(form)
     _, problem = sr.check_repeat(freq, end, start=None)
     if problem:
@@ -219,30 +190,24 @@ def on_repeat_done(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) 
         client.views_update(view_id=parent, view=view)
 
 
-def on_edit_later(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    if (target := coordinators_shift(kit, body, respond, client, context, _number(body), "Edit this and later")) is None:
-        return
-    number, shift = target
-    if shift and not shift.cancelled and in_series(kit, shift) and body.get("view"):
-        client.views_update(view_id=body["view"]["id"], view=shift_form(kit, shift=shift, later=True))
+def on_edit_later(kit: Kit, click: Click) -> None:
+    shift = sh.load_shift(kit.services.store, click.number) if click.number is not None else None
+    if shift and not shift.cancelled and in_series(kit, shift):
+        click.update(shift_form(kit, shift=shift, later=True))
 
 
-def on_cancel_later(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    if (target := coordinators_shift(kit, body, respond, client, context, _number(body), "Cancel this and later")) is None:
+def on_cancel_later(kit: Kit, click: Click) -> None:
+    if click.number is None:
         return
-    number, shift = target
-    view = body.get("view") or {}
+    shift = sh.load_shift(kit.services.store, click.number)
     if shift is None or shift.cancelled or not in_series(kit, shift):
-        text = kit.render("shifts/unavailable.j2", number=number, shift=shift)
-        if view.get("id") and shift is not None:
-            client.views_update(view_id=view["id"], view=details_view(kit, shift, role=context["role"], note=text))
+        text = kit.render("shifts/unavailable.j2", number=click.number, shift=shift)
+        if click.view_id and shift is not None:
+            click.update(details_view(kit, shift, role=click.role, note=text))
         else:
-            respond(text=text, response_type="ephemeral", replace_original=False)
+            click.tell(text)
         return
-    if view.get("id"):
-        client.views_update(view_id=view["id"], view=cancel_later_form(kit, shift))
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=cancel_later_form(kit, shift))
+    click.show(cancel_later_form(kit, shift), in_place=True)
 
 
 def on_cancel_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
@@ -276,10 +241,11 @@ def register(app: App, kit: Kit) -> None:
     kit.wire(app, actions={
         ids.SERIES_SIGNUP: on_signup_or_leave,
         ids.SERIES_WITHDRAW: on_signup_or_leave,
-        ids.SERIES_REPEAT: on_repeat,
-        ids.SERIES_EDIT_LATER: on_edit_later,
-        ids.SERIES_CANCEL_LATER: on_cancel_later,
+        ids.SERIES_REPEAT: coordinators(on_repeat, "Repeat…"),
+        ids.SERIES_EDIT_LATER: coordinators(on_edit_later, "Edit this and later"),
+        ids.SERIES_CANCEL_LATER: coordinators(on_cancel_later, "Cancel this and later"),
     }, forms={
-        ids.SERIES_REPEAT: on_repeat_done,
-        ids.SERIES_CANCEL_FORM: on_cancel_form,
+        ids.SERIES_REPEAT: coordinators(on_repeat_done, "Repeat…", refusal=FORM_FORBIDDEN, field="repeats"),
+        ids.SERIES_CANCEL_FORM: coordinators(on_cancel_form, "Cancel this and later", refusal=FORM_FORBIDDEN,
+                                             field="reason"),
     })

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import blocks as bk
 from handlers import ids, points
 from handlers import series_views as hs
+from handlers.click import Click, Redraw, coordinators
 from handlers.commands import CommandRequest, subcommand
-from handlers.kit import Kit, tell
+from handlers.kit import Kit
 from handlers.notify import notice
 from handlers.shift_views import (
     cancel_form,
@@ -50,10 +51,7 @@ def screen_reason(kit: Kit, reason: str | None) -> list[privacy.Finding]:
 
 def read_cancel_form(kit: Kit, ack: Ack, context: BoltContext) -> tuple[int | None, str] | None:
     """A cancel form's shift number and screened reason; None when it was answered with an inline error
-    (not a coordinator, or a reason carrying personal details of anyone met)."""
-    if context["role"] < Role.COORDINATOR:
-        ack(response_action="errors", errors={"reason": kit.render("shifts/form_forbidden.j2")})
-        return None
+    (a reason carrying personal details of anyone met)."""
     meta, form = context.get("meta") or {}, context.get("form") or {}
     reason = form.get("reason") if isinstance(form.get("reason"), str) else ""
     if findings := screen_reason(kit, reason):
@@ -62,15 +60,14 @@ def read_cancel_form(kit: Kit, ack: Ack, context: BoltContext) -> tuple[int | No
     return parse_number(str(meta.get("shift_id", ""))), reason or ""
 
 
-def coordinators_shift(kit: Kit, body: dict, respond: Respond, client: WebClient, context: BoltContext,
-                       number: int | None, what: str) -> tuple[int, Shift | None] | None:
-    """The shift number a coordinator's button carries, and the shift (None when gone); None when there is
-    nothing to do: no number, or the person is no coordinator (a forged or stale payload: told why)."""
-    if context["role"] < Role.COORDINATOR:
-        tell(body, respond, client, context["actor"],
-             kit.render("common/not_allowed.j2", needed=Role.COORDINATOR.label, what=what))
-        return None
-    return None if number is None else (number, sh.load_shift(kit.services.store, number))
+# A shift form or cancel form sent by someone who is no coordinator: what they are told (handlers/click.py).
+FORM_FORBIDDEN = ("shifts/form_forbidden.j2", {})
+
+
+def list_again(kit: Kit, click: Click) -> Redraw | None:
+    """The list page a button was tapped on, drawn again with a note on top (None off a list)."""
+    page = click.page
+    return None if page is None else (lambda note: list_message(kit, click.actor, page=page, note=note))
 
 
 def refresh_post(kit: Kit, client: WebClient, shift_id: int) -> None:
@@ -298,38 +295,6 @@ def notice_cancelled(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
 # ---------------------------------------------------------------- Bolt wiring
 
 
-def _value(body: dict) -> tuple[int | None, int | None]:
-    """The shift number (and list page) carried by a clicked button."""
-    raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
-    first, _, page = raw.partition(":")
-    return parse_number(first), parse_number(page)
-
-
-def _answer_click(kit: Kit, body: dict, respond: Respond, client: WebClient, actor: str, text: str,
-                  page: int | None, blocks: list[dict] | None = None) -> None:
-    container = body.get("container") or {}
-    if container.get("type") == "view":
-
-        if not points.refresh_modal(kit, client, body, actor, note=text):  # a tap on the App Home: the result by DM
-            client.chat_postMessage(channel=actor, text=text, blocks=blocks)
-        points.publish_home(kit, client, actor)
-    elif page is not None:
-        list_text, blocks = list_message(kit, actor, page=page, note=text)
-        respond(text=list_text, blocks=blocks, replace_original=True, response_type="ephemeral")
-    elif str(container.get("channel_id", "")).startswith("D") and body.get("actions", [{}])[0].get(
-        "action_id"
-    ) == ids.SHIFT_GIVEBACK:
-        respond(text=text, replace_original=True)
-    else:
-        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-
-
-def _modal_id(body: dict) -> str | None:
-    """The id of the modal a button was tapped in (None on a message or the App Home)."""
-    view = body.get("view") or {}
-    return view.get("id") if view.get("type") == "modal" and isinstance(view.get("id"), str) else None
-
-
 def _tell_failure(kit: Kit, client: WebClient, actor: str, *, saved: bool, number: int | None,
                   editing: bool) -> None:
     """The form has closed: the coordinator hears by DM what did not happen and what to do.
@@ -420,82 +385,60 @@ def _edit_later(kit: Kit, ack: Ack, client: WebClient, actor: str, existing: Shi
         "series/edited.j2", shifts=change.shifts, cancelled=change.cancelled, notified=len(change.notified)))
 
 
-def on_signup_or_withdraw(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-                          client: WebClient) -> None:
-    number, page = _value(body)
+def on_signup_or_withdraw(kit: Kit, click: Click) -> None:
+    number = click.number
     if number is None:
         return
-    if action.get("action_id") == ids.SHIFT_SIGNUP:
-        text, blocks = signup_reply(kit, context["actor"], number)
+    if click.action_id == ids.SHIFT_SIGNUP:
+        text, blocks = signup_reply(kit, click.actor, number)
     else:
-        text, blocks = withdraw_text(kit, context["actor"], number), None
-    _answer_click(kit, body, respond, client, context["actor"], text, page, blocks)
+        text, blocks = withdraw_text(kit, click.actor, number), None
+    click.answer(text, blocks, redraw=list_again(kit, click),
+                 replace=click.in_dm and click.action_id == ids.SHIFT_GIVEBACK)
 
 
-def on_details(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    number, _ = _value(body)
-    shift = sh.load_shift(kit.services.store, number) if number else None
+def on_details(kit: Kit, click: Click) -> None:
+    shift = sh.load_shift(kit.services.store, click.number) if click.number else None
     if shift is None:
-        respond(text=kit.render("shifts/unavailable.j2", number=number, shift=None), response_type="ephemeral",
-                replace_original=False)
+        click.tell(kit.render("shifts/unavailable.j2", number=click.number, shift=None))
         return
-    view = details_view(kit, shift, role=context["role"], actor=context["actor"])
-    if _modal_id(body) is not None:  # tapped in a modal (Find a shift, This week): Details goes on top of it
-        client.views_push(trigger_id=body["trigger_id"], view=view)
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+    click.show(details_view(kit, shift, role=click.role, actor=click.actor))  # over Find a shift, This week
 
 
-def on_edit(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    if (target := coordinators_shift(kit, body, respond, client, context, _value(body)[0], "Edit")) is None:
+def _shift(kit: Kit, click: Click) -> Shift | None:
+    return sh.load_shift(kit.services.store, click.number) if click.number is not None else None
+
+
+def on_edit(kit: Kit, click: Click) -> None:
+    if (shift := _shift(kit, click)) and not shift.cancelled:
+        click.update(shift_form(kit, shift=shift))
+
+
+def on_duplicate(kit: Kit, click: Click) -> None:
+    if (shift := _shift(kit, click)) is not None:
+        click.show(shift_form(kit, copy_of=shift, channel=shift.channel, planner=click.actor), in_place=True)
+
+
+def on_cancel(kit: Kit, click: Click) -> None:
+    if click.number is None:
         return
-    number, shift = target
-    if shift and not shift.cancelled and body.get("view"):
-        client.views_update(view_id=body["view"]["id"], view=shift_form(kit, shift=shift))
-
-
-def on_duplicate(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    if (target := coordinators_shift(kit, body, respond, client, context, _value(body)[0], "Duplicate")) is None:
-        return
-    number, shift = target
-    if shift is None:
-        return
-    view = shift_form(kit, copy_of=shift, channel=shift.channel, planner=context["actor"])
-    if (details := _modal_id(body)) is not None:
-        client.views_update(view_id=details, view=view)
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-
-def on_cancel(kit: Kit, body: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    if (target := coordinators_shift(kit, body, respond, client, context, _value(body)[0], "Cancel shift")) is None:
-        return
-    number, shift = target
-    details = _modal_id(body)
+    shift = _shift(kit, click)
     if shift is None or shift.cancelled:
-        text = kit.render("shifts/unavailable.j2", number=number, shift=shift)
-        if details is not None and shift is not None:
-            client.views_update(view_id=details, view=details_view(kit, shift, role=context["role"], note=text))
-        elif details is None:
-            respond(text=text, response_type="ephemeral", replace_original=False)
+        text = kit.render("shifts/unavailable.j2", number=click.number, shift=shift)
+        if click.where == "modal" and shift is not None:
+            click.update(details_view(kit, shift, role=click.role, note=text))
+        elif click.where != "modal":
+            click.tell(text)
         return
-    if details is not None:
-        client.views_update(view_id=details, view=cancel_form(kit, shift))
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=cancel_form(kit, shift))
+    click.show(cancel_form(kit, shift), in_place=True)
 
 
-def on_page(kit: Kit, body: dict, context: BoltContext, respond: Respond) -> None:
-    page, _ = _value(body)
-    text, blocks = list_message(kit, context["actor"], page=page or 0)
-    respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
+def on_page(kit: Kit, click: Click) -> None:
+    click.answer("", redraw=lambda _: list_message(kit, click.actor, page=click.number or 0))
 
 
 def on_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
     actor, meta = context["actor"], context.get("meta") or {}
-    if context["role"] < Role.COORDINATOR:
-        ack(response_action="errors", errors={"kind": kit.render("shifts/form_forbidden.j2")})
-        return
     existing = None
     shift_id = meta.get("shift_id")
     if shift_id is not None:
@@ -570,11 +513,11 @@ def register(app: App, kit: Kit) -> None:
         ids.SHIFT_WITHDRAW: on_signup_or_withdraw,
         ids.SHIFT_GIVEBACK: on_signup_or_withdraw,
         ids.SHIFT_DETAILS: on_details,
-        ids.SHIFT_EDIT: on_edit,
-        ids.SHIFT_DUPLICATE: on_duplicate,
-        ids.SHIFT_CANCEL: on_cancel,
+        ids.SHIFT_EDIT: coordinators(on_edit, "Edit"),
+        ids.SHIFT_DUPLICATE: coordinators(on_duplicate, "Duplicate"),
+        ids.SHIFT_CANCEL: coordinators(on_cancel, "Cancel shift"),
         ids.SHIFTS_PAGE: on_page,
     }, forms={
-        ids.SHIFT_FORM: on_form,
-        ids.SHIFT_CANCEL_FORM: on_cancel_form,
+        ids.SHIFT_FORM: coordinators(on_form, "Plan a shift", refusal=FORM_FORBIDDEN, field="kind"),
+        ids.SHIFT_CANCEL_FORM: coordinators(on_cancel_form, "Cancel shift", refusal=FORM_FORBIDDEN, field="reason"),
     })
