@@ -3,19 +3,18 @@ Tell me if a place opens on a shift one cannot join now (outreach/cover.py holds
 
 from __future__ import annotations
 
-from slack_bolt import App, BoltContext, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 from slack_sdk.models.blocks import Block
 
 from handlers import blocks as bk
 from handlers import ids, points, shift_views
 from handlers import shifts as shift_posts
+from handlers.click import Click
 from handlers.commands import CommandRequest, subcommand
-from handlers.kit import Kit, tell
+from handlers.kit import Kit
 from handlers.notify import lock_screen, notice
 from outreach import cover
 from outreach import shifts as sh
-from outreach.digits import parse_number
 from outreach.shifts import Shift
 
 WATCH_HOME_MAX = 5
@@ -218,38 +217,18 @@ def cmd_unwatch(req: CommandRequest) -> None:
 # ---------------------------------------------------------------- Bolt wiring
 
 
-def _value(body: dict) -> tuple[int | None, int | None]:
-    """The number (and list page) a clicked button carries."""
-    raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
-    first, _, page = raw.partition(":")
-    return parse_number(first), parse_number(page)
+def _line(kit: Kit, shift_id: int, text: str) -> str:
+    """A result's lock-screen line by DM: neutral words; what happened is in the blocks."""
+    return lock_screen(kit, "cover/answer", {"shift_id": shift_id}, text, [])[0]
 
 
-def _dm(kit: Kit, client: WebClient, actor: str, shift_id: int, text: str) -> None:
-    """A result by DM (a tap on the App Home has no response_url): a neutral line, the words in blocks."""
-    line, blocks = lock_screen(kit, "cover/answer", {"shift_id": shift_id}, text, [])
-    client.chat_postMessage(channel=actor, text=line, blocks=blocks)
-
-
-def answer(kit: Kit, body: dict, respond: Respond, client: WebClient, context: BoltContext, shift_id: int,
-           text: str, page: int | None) -> None:
+def answer(kit: Kit, click: Click, shift_id: int, text: str) -> None:
     """Show a result where the tap was: the modal again with it on top (Find a shift, My shifts, Details) or
     a DM, then the App Home; a list page again; else a message only the person sees."""
-    actor = context["actor"]
-    if (body.get("container") or {}).get("type") == "view":
-        view = body.get("view") or {}
-        shift = sh.load_shift(kit.services.store, shift_id)
-        if view.get("type") == "modal" and view.get("callback_id") == ids.SHIFT_DETAILS and view.get("id") and shift:
-            client.views_update(view_id=view["id"], view=shift_views.details_view(
-                kit, shift, role=context["role"], note=text, actor=actor))
-        elif not points.refresh_modal(kit, client, body, actor, note=text):
-            _dm(kit, client, actor, shift_id, text)
-        points.publish_home(kit, client, actor)
-    elif page is not None:
-        list_text, blocks = shift_views.list_message(kit, actor, page=page, note=text)
-        respond(text=list_text, blocks=blocks, replace_original=True, response_type="ephemeral")
-    else:
-        respond(text=text, response_type="ephemeral", replace_original=False)
+    shift = sh.load_shift(kit.services.store, shift_id)
+    click.answer(text, redraw=shift_views.list_again(kit, click), line=_line(kit, shift_id, text),
+                 details=(lambda note: shift_views.details_view(kit, shift, role=click.role, note=note,
+                                                                actor=click.actor)) if shift else None)
 
 
 def _sweep(kit: Kit) -> None:
@@ -262,23 +241,17 @@ def _sweep(kit: Kit) -> None:
 SHIFT_ACTIONS = {"cover_find": ask_text, ids.COVER_STOP: stop_text, ids.WATCH_START: watch_text, ids.WATCH_STOP: unwatch_text}
 
 
-def on_shift_action(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-                    client: WebClient) -> None:
-    number, page = _value(body)
-    if number is None:
+def on_shift_action(kit: Kit, click: Click) -> None:
+    if click.number is None:
         return
-    text = SHIFT_ACTIONS[str(action.get("action_id"))](kit, context["actor"], number)
-    answer(kit, body, respond, client, context, number, text, page)
+    answer(kit, click, click.number, SHIFT_ACTIONS[click.action_id](kit, click.actor, click.number))
 
 
-def on_offer(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-             client: WebClient) -> None:
-    store = kit.services.store
-    offer_id, _ = _value(body)
-    actor = context["actor"]
+def on_offer(kit: Kit, click: Click) -> None:
+    store, actor, offer_id = kit.services.store, click.actor, click.number
     if offer_id is None:
         return
-    if action.get("action_id") == ids.COVER_TAKE:
+    if click.action_id == ids.COVER_TAKE:
         result = cover.take(store, offer_id=offer_id, user=actor)
         outcome, offer, shift = result.outcome, result.offer, result.shift
     else:
@@ -287,14 +260,14 @@ def on_offer(kit: Kit, body: dict, action: dict, context: BoltContext, respond: 
     note = kit.render("cover/take_result.j2", outcome=outcome, shift=shift,
                       training=kit.services.catalog.name_of("trainings", shift.training) if shift else None)
     if offer is None or shift is None:
-        tell(body, respond, client, actor, note)
+        click.tell(note)
         return
     text, blocks = offer_message(kit, offer, shift, note=note or None)
-    if (body.get("container") or {}).get("type") == "view":
-        _dm(kit, client, actor, shift.id, text)
+    if click.where == "message":
+        click.answer(_line(kit, shift.id, text), blocks, replace=True)
     else:
-        respond(text=lock_screen(kit, "cover/answer", {"shift_id": shift.id}, text, blocks)[0], blocks=blocks,
-                replace_original=True)
+        click.dm(text, line=_line(kit, shift.id, text))
+    client = click.client
     if outcome == "taken":
         shift_posts.refresh_post(kit, client, shift.id)
         kit.notifier.flush()

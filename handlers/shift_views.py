@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import Block
 from handlers import blocks as bk
 from handlers import ids, points
 from handlers import series_views as hs
+from handlers.click import Click, Redraw
 from handlers.kit import Kit
 from outreach import shifts as sh
 from outreach.catalog import KINDS
@@ -325,3 +326,9 @@ def cancel_form(kit: Kit, shift: Shift) -> dict:
     ]
     return bk.modal(title=f"Cancel shift #{shift.id}", blocks=parts, callback_id=ids.SHIFT_CANCEL_FORM,
                     submit="Cancel shift", close="Keep it", metadata={"shift_id": shift.id})
+
+
+def list_again(kit: Kit, click: Click) -> Redraw | None:
+    """The list page a button was tapped on, drawn again with a note on top (None off a list)."""
+    page = click.page
+    return None if page is None else (lambda note: list_message(kit, click.actor, page=page, note=note))

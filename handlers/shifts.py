@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from handlers import blocks as bk
 from handlers import ids, points
 from handlers import series_views as hs
-from handlers.click import Click, Redraw, coordinators
+from handlers.click import Click, coordinators
 from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
@@ -21,6 +21,7 @@ from handlers.shift_views import (
     course_button,
     details_view,
     draft_from_form,
+    list_again,
     list_message,
     post_blocks,
     shift_form,
@@ -62,12 +63,6 @@ def read_cancel_form(kit: Kit, ack: Ack, context: BoltContext) -> tuple[int | No
 
 # A shift form or cancel form sent by someone who is no coordinator: what they are told (handlers/click.py).
 FORM_FORBIDDEN = ("shifts/form_forbidden.j2", {})
-
-
-def list_again(kit: Kit, click: Click) -> Redraw | None:
-    """The list page a button was tapped on, drawn again with a note on top (None off a list)."""
-    page = click.page
-    return None if page is None else (lambda note: list_message(kit, click.actor, page=page, note=note))
 
 
 def refresh_post(kit: Kit, client: WebClient, shift_id: int) -> None:
