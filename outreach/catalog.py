@@ -221,7 +221,7 @@ class Catalog:
         if entry is None:
             return ident or ""
         own = entry.own_name
-        return entry.name if not own or fold(own) == fold(entry.name) else f"{entry.name} ({own})"
+        return entry.name if not own or own.casefold() == entry.name.casefold() else f"{entry.name} ({own})"
 
     def language_choices(self) -> list[tuple[str, str]]:
         """(id, label) of every language, for a picker of the languages of people met."""
