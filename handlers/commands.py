@@ -15,6 +15,8 @@ from handlers import ids
 from handlers.kit import Kit
 from outreach import digits
 from outreach.catalog import fold
+from outreach.i18n import N_
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 
 log = logging.getLogger(__name__)
@@ -131,24 +133,29 @@ class HelpTopic:
     """One entry of the help menu: what a person wants to do, and who it is for."""
 
     id: str
-    label: str
+    english: str  # marked with N_; read in the language in force as `label`
     role: Role = Role.VOLUNTEER
     words: tuple[str, ...] = ()  # what else may be typed for it (`/outreach ayuda comandos`)
 
+    @property
+    def label(self) -> str:
+        """The topic's button label, in the language in force."""
+        return _(self.english)
+
 
 HELP_TOPICS = (
-    HelpTopic("signup", "Sign up for a shift", words=("inscribirse", "inscribirse en un turno")),
-    HelpTopic("tonight", "Tonight's shift", words=("esta noche", "el turno de esta noche")),
-    HelpTopic("after", "After a shift", words=("despues", "despues de un turno")),
-    HelpTopic("coordinators", "Coordinators", Role.COORDINATOR, words=("coordinadores",)),
-    HelpTopic("commands", "Typed commands", words=("comandos",)),
+    HelpTopic("signup", N_("Sign up for a shift"), words=("inscribirse", "inscribirse en un turno")),
+    HelpTopic("tonight", N_("Tonight's shift"), words=("esta noche", "el turno de esta noche")),
+    HelpTopic("after", N_("After a shift"), words=("despues", "despues de un turno")),
+    HelpTopic("coordinators", N_("Coordinators"), Role.COORDINATOR, words=("coordinadores",)),
+    HelpTopic("commands", N_("Typed commands"), words=("comandos",)),
 )
 
 
 def help_topic(word: str) -> HelpTopic | None:
     """The help topic a typed word names (its id, its label or one of its words, in English or Spanish), or None."""
     key = fold(word)
-    return next((t for t in HELP_TOPICS if key in {t.id, fold(t.label), *map(fold, t.words)}), None)
+    return next((t for t in HELP_TOPICS if key in {t.id, fold(t.english), fold(t.label), *map(fold, t.words)}), None)
 
 
 def help_menu(kit: Kit, role: Role, *, problem: str | None = None,

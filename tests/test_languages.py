@@ -10,6 +10,7 @@ from conftest import ADMIN, Clock
 from test_readiness import add_partner
 from test_settings import GOOD
 
+from handlers.commands import HELP_TOPICS, help_topic
 from handlers.render import Renderer
 from outreach import i18n
 from outreach import readiness as rd
@@ -253,3 +254,13 @@ def test_spanish_commands_do_what_the_english_ones_do(bot):
     unknown = bot.command("UVOL", "bailar").text()
     assert "I don't know `/outreach bailar`" in unknown
     assert bot.command(ADMIN, "ayuda coordinadores").text() == bot.command(ADMIN, "help coordinators").text()
+
+
+def test_help_topics_are_labelled_and_found_in_either_language():
+    with i18n.speaking("es"):
+        assert [t.label for t in HELP_TOPICS][:3] == ["Inscribirse en un turno", "El turno de esta noche",
+                                                      "Después de un turno"]
+        assert help_topic("Typed commands").id == "commands"
+    assert HELP_TOPICS[0].label == "Sign up for a shift"
+    assert help_topic("después de un turno").id == "after" and help_topic("COMANDOS").id == "commands"
+    assert help_topic("bailar") is None
