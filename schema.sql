@@ -199,6 +199,12 @@ CREATE TABLE "jobs" (
    "attempts" INTEGER NOT NULL DEFAULT 0
 );
 
+CREATE TABLE "language_choices" (
+   "user_id" TEXT PRIMARY KEY,
+   "language" TEXT NOT NULL,
+   "chosen_at" TEXT NOT NULL
+);
+
 CREATE TABLE "leases" (
    "name" TEXT PRIMARY KEY,
    "owner" TEXT,

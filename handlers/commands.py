@@ -14,6 +14,9 @@ from handlers import blocks as bk
 from handlers import ids
 from handlers.kit import Kit
 from outreach import digits
+from outreach.catalog import fold
+from outreach.i18n import N_
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,19 @@ class Subcommand:
 
 
 REGISTRY: dict[str, Subcommand] = {}
+# Words typed in Spanish (issue 23, locales/es/GLOSSARY.md): what a person types -> the subcommand's words
+# it stands for, the rest of the line following (`/outreach inscribir 12` = `/outreach signup 12`).
+# Matched on whole words, longest first, ignoring case and accents.
+ALIASES: dict[str, str] = {
+    "ayuda": "help",
+    "turnos": "shifts",
+    "mis turnos": "mine",
+    "inscribir": "signup",
+    "inscribirme": "signup",
+    "perfil": "profile",
+    "perfil idiomas": "profile languages",
+    "perfil idioma": "profile languages",
+}
 
 
 def subcommand(name: str, *, role: Role = Role.VOLUNTEER, usage: str = "") -> Callable[[Handler], Handler]:
@@ -75,6 +91,18 @@ def subcommand(name: str, *, role: Role = Role.VOLUNTEER, usage: str = "") -> Ca
         return fn
 
     return inner
+
+
+def resolve(text: str) -> tuple[str, str]:
+    """The subcommand a typed line names (in English or by a Spanish alias) and the rest of the line."""
+    words = text.split()
+    for size in sorted({len(a.split()) for a in ALIASES}, reverse=True):
+        meant = ALIASES.get(fold(" ".join(words[:size]))) if len(words) >= size else None
+        if meant:
+            words = [*meant.split(), *words[size:]]
+            break
+    name = words[0].lower() if words else "help"
+    return name, " ".join(words[1:])
 
 
 def visible_to(role: Role) -> list[Subcommand]:
@@ -105,23 +133,29 @@ class HelpTopic:
     """One entry of the help menu: what a person wants to do, and who it is for."""
 
     id: str
-    label: str
+    english: str  # marked with N_; read in the language in force as `label`
     role: Role = Role.VOLUNTEER
+    words: tuple[str, ...] = ()  # what else may be typed for it (`/outreach ayuda comandos`)
+
+    @property
+    def label(self) -> str:
+        """The topic's button label, in the language in force."""
+        return _(self.english)
 
 
 HELP_TOPICS = (
-    HelpTopic("signup", "Sign up for a shift"),
-    HelpTopic("tonight", "Tonight's shift"),
-    HelpTopic("after", "After a shift"),
-    HelpTopic("coordinators", "Coordinators", Role.COORDINATOR),
-    HelpTopic("commands", "Typed commands"),
+    HelpTopic("signup", N_("Sign up for a shift"), words=("inscribirse", "inscribirse en un turno")),
+    HelpTopic("tonight", N_("Tonight's shift"), words=("esta noche", "el turno de esta noche")),
+    HelpTopic("after", N_("After a shift"), words=("despues", "despues de un turno")),
+    HelpTopic("coordinators", N_("Coordinators"), Role.COORDINATOR, words=("coordinadores",)),
+    HelpTopic("commands", N_("Typed commands"), words=("comandos",)),
 )
 
 
 def help_topic(word: str) -> HelpTopic | None:
-    """The help topic a typed word names (its id or its label), or None."""
-    key = " ".join(word.lower().split())
-    return next((t for t in HELP_TOPICS if key in (t.id, t.label.lower())), None)
+    """The help topic a typed word names (its id, its label or one of its words, in English or Spanish), or None."""
+    key = fold(word)
+    return next((t for t in HELP_TOPICS if key in {t.id, fold(t.english), fold(t.label), *map(fold, t.words)}), None)
 
 
 def help_menu(kit: Kit, role: Role, *, problem: str | None = None,
@@ -160,6 +194,7 @@ def show_help(req: CommandRequest) -> None:
         reply_help(req)
         return
     topic = help_topic(word)
+    word = resolve(word)[0] if topic is None and fold(word) in ALIASES else word  # `ayuda inscribir`
     if topic is not None and req.role >= topic.role:
         text = help_topic_text(req.kit, topic, req.role)
         req.reply(text, bk.message(bk.sections(text)[: bk.MESSAGE_BLOCKS]))
@@ -187,14 +222,13 @@ def run(req: CommandRequest, name: str) -> None:
 
 
 def outreach(kit: Kit, command: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
-    text = " ".join(str(command.get("text") or "").split())
-    name, _, args = text.partition(" ")
+    name, args = resolve(str(command.get("text") or ""))
     req = CommandRequest(
         kit=kit, actor=context["actor"], role=context["role"], args=args.strip(),
         channel_id=command.get("channel_id"), trigger_id=command.get("trigger_id"),
         respond=respond, client=client,
     )
-    run(req, (name or "help").lower())
+    run(req, name)
 
 
 def on_help_topic(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,

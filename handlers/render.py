@@ -87,6 +87,8 @@ class Renderer:
             venue=lambda ident: catalog.name_of("venues", ident),
             training=lambda ident: catalog.name_of("trainings", ident),
             language=lambda ident: catalog.name_of("languages", ident),
+            # a language where someone picks the language of a person met: also in its own name
+            language_label=catalog.language_label,
             plural=lambda n, one, many=None: one if n == 1 else (many or one + "s"),
         )
 

@@ -621,6 +621,14 @@ def m029_setup(db: Database) -> None:
                                      not_null={"confirmed_by", "confirmed_at"})
 
 
+@migrations()
+def m030_language(db: Database) -> None:
+    """Each person's chosen language for the bot's words (outreach/languages.py); without a row, the locale
+    Slack gives (people.locale) is followed."""
+    db["language_choices"].create({"user_id": str, "language": str, "chosen_at": str}, pk="user_id",
+                                  not_null={"language", "chosen_at"})
+
+
 def schema(db: Database) -> str:
     """The schema of a migrated database, as SQL: each table, index and trigger in name order."""
     rows = db.execute(

@@ -14,8 +14,8 @@ from typing import Literal
 
 from sqlite_utils import Database
 
-from outreach import replays
-from outreach.catalog import Catalog, Entry, load_entries
+from outreach import i18n, replays
+from outreach.catalog import Catalog, Entry, fold, load_entries
 from outreach.shifts import clean_text
 from outreach.store import Store, iso
 
@@ -102,14 +102,14 @@ def search(store: Store, text: str, *, catalog: Catalog, categories: list[Entry]
         partners = all_partners(db)
     if not words:
         return partners
-    names = {c.id: c.name for c in categories}
+    known = {c.id: c for c in [*categories, *catalog.languages]}
 
-    def haystack(p: Partner) -> str:
+    def haystack(p: Partner) -> str:  # a category or language is found by its name in any language
         parts = [p.name, p.contact, p.notes, p.hours, *p.categories, *p.languages]
-        parts += [names.get(c, c) for c in p.categories] + [catalog.name_of("languages", x) for x in p.languages]
-        return " ".join(parts).lower()
+        parts += [word for x in [*p.categories, *p.languages] if x in known for word in known[x].spellings()]
+        return fold(" ".join(parts))
 
-    return [p for p in partners if all(w in haystack(p) for w in words)]
+    return [p for p in partners if all(fold(w) in haystack(p) for w in words)]
 
 
 # ---------------------------------------------------------------- drafts: the modal and the CSV
@@ -272,12 +272,13 @@ class ImportReport:
 
 
 def _lookup(typed: str, entries: list[Entry], extra: dict[str, str] | None = None) -> str:
-    """The id of an entry given its id or name (ignoring case); the text itself when unknown."""
-    key = typed.strip().lower()
+    """The id of an entry given its id or its name in any language (ignoring case and accents); the text
+    itself when unknown."""
+    key = fold(typed)
     for entry in entries:
-        if key in (entry.id.lower(), entry.name.lower()):
+        if key in {fold(entry.id), *(fold(entry.name_in(code)) for code in i18n.LANGUAGES)}:
             return entry.id
-    return (extra or {}).get(key, typed.strip())
+    return (extra or {}).get(typed.strip().lower(), typed.strip())
 
 
 def _split(cell: str) -> list[str]:
@@ -375,20 +376,21 @@ def export_csv(store: Store) -> str:
 
 
 def match_need(typed: str, categories: list[Entry]) -> tuple[list[Entry], list[Entry]]:
-    """The categories a typed need means, and (when none) the closest ones to suggest."""
-    key = " ".join(typed.lower().replace("-", " ").split())
+    """The categories a typed need means (its id, its name in English or Spanish, an alias in either; case
+    and accents ignored: "vivienda", "abogado"), and (when none) the closest ones to suggest."""
+    key = fold(typed)
     if not key:
         return [], []
-    exact = [c for c in categories if key in (c.id.replace("-", " "), c.name.lower())
-             or key in [str(a).lower() for a in (c.get("aliases") or [])]]  # type: ignore[union-attr]
+    exact = [c for c in categories if key in c.spellings()]
     if exact:
         return exact, []
-    partial = [c for c in categories if key in c.name.lower() or key in c.id.replace("-", " ")]
+    partial = [c for c in categories
+               if any(key in fold(w) for w in (c.id, *(c.name_in(code) for code in i18n.LANGUAGES)))]
     if partial:
         return partial, []
     words: dict[str, Entry] = {}
     for c in categories:
-        for word in [c.name.lower(), c.id.replace("-", " "), *[str(a).lower() for a in (c.get("aliases") or [])]]:  # type: ignore[union-attr]
+        for word in sorted(c.spellings()):
             words.setdefault(word, c)
             for part in word.replace("(", " ").replace(")", " ").split():
                 if len(part) > 3:

@@ -30,20 +30,26 @@ from pathlib import Path
 
 import phonenumbers
 
+from outreach.catalog import Words
+from outreach.i18n import N_
+from outreach.i18n import gettext as _
+
 NATIONAL_NUMBERS = ("1-888-373-7888", "233733")  # the US National Human Trafficking Hotline: call, text
 DEFAULT_REGION = "US"
 
-WHAT = {
-    "name": "a name",
-    "phone": "a phone number",
-    "email": "an e-mail address",
-    "handle": "a social media handle",
-    "address": "a street address",
-    "room": "a room, unit, lot or space number",
-    "plate": "a plate number",
-    "id": "an ID, passport or immigration number",
-    "birth": "a date of birth",
-}
+WHAT = Words({  # each read in the language in force
+    "name": N_("a name"),
+    "phone": N_("a phone number"),
+    "email": N_("an e-mail address"),
+    "handle": N_("a social media handle"),
+    "address": N_("a street address"),
+    "room": N_("a room, unit, lot or space number"),
+    "plate": N_("a plate number"),
+    "id": N_("an ID, passport or immigration number"),
+    "birth": N_("a date of birth"),
+    "age": N_("someone's age"),
+    "origin": N_("where someone comes from and who with"),
+})
 ORDER = tuple(WHAT)
 
 
@@ -540,6 +546,36 @@ def _name(text: str) -> str | None:
     return None
 
 
+# ---------------------------------------------------------------- an age, a home town with family
+
+# An age said of one person ("tiene 16 años", "she is 16 years old"), not a description ("a 15-year-old girl")
+# nor a length of time ("tiene 3 años trabajando aquí", "lleva 2 años").
+_AGE_NUMBER = r"(?:\d{1,2}|" + "|".join(sorted(set(UNITS) | set(TEENS) | set(TENS), key=len, reverse=True)) + r")"
+AGE_SAID = re.compile(
+    rf"\b(?i:tiene|ten[ií]a|cumpli[oó]|cumple|cumplir[aá]|va\s+a\s+cumplir)\s+"
+    rf"(?i:(?:unos|como|apenas|s[oó]lo|solo|casi|m[aá]s\s+o\s+menos)\s+)?"
+    rf"(?i:{_AGE_NUMBER}(?:\s+y\s+{_AGE_NUMBER})?)\s+(?i:años|anos)\b"
+    rf"(?!\s+(?i:trabajando|viviendo|aqu[ií]|all[ií]|ac[aá]|en\b|de\s+(?:trabajar|vivir|estar)|con\b|sin\b|sirviendo)"
+    rf"|\s+\w+(?:ando|iendo)\b)"
+    rf"|\b(?i:she|he)(?:\s+(?i:is|was)|'s)\s+(?i:(?:only|just|about|around|maybe|barely)\s+)?"
+    rf"(?i:{_AGE_NUMBER})\s*(?i:years?\s+old|y/?o)\b"
+    rf"|\b(?i:she|he)\s+(?i:just\s+)?(?i:turned)\s+(?i:{_AGE_NUMBER})\b"
+)
+_FAMILY_ES = (r"t[ií][oa]s?|prim[oa]s?|herman[oa]s?|padres?|madre|pap[aá]|mam[aá]|espos[oa]|novi[oa]|hij[oa]s?"
+              r"|abuel[oa]s?|sobrin[oa]s?|cuñad[oa]s?|suegr[oa]s?|familia")
+_FAMILY_EN = (r"uncle|aunt|cousin|brother|sister|father|mother|dad|mom|mum|parents?|husband|wife|boyfriend"
+              r"|girlfriend|son|daughter|grand\w+|nephew|niece|family")
+# Where someone comes from, with the relative they came with: together they point at one family.
+ORIGIN = re.compile(
+    rf"\b(?i:viene|vino|ven[ií]a|vienen|vinieron|lleg[oó]|llegaron|es|son)\s+(?i:de|desde)\s+[^.;!?\n]{{1,40}}?"
+    rf"\b(?i:con)\s+(?i:su|sus)\s+(?i:{_FAMILY_ES})\b"
+    rf"|\b(?i:con)\s+(?i:su|sus)\s+(?i:{_FAMILY_ES})\s+(?i:de|desde)\s+[A-ZÁÉÍÓÚÑ]"
+    rf"|\b(?i:comes?|came|is|are|was|were)\s+from\s+[^.;!?\n]{{1,40}}?\b(?i:with)\s+(?i:her|his|their)\s+"
+    rf"(?i:{_FAMILY_EN})\b"
+    rf"|\b(?i:with)\s+(?i:her|his|their)\s+(?i:{_FAMILY_EN})\s+from\s+[A-Z]"
+)
+
+
 def _mask(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= 3 else text[:3] + "…"
@@ -737,6 +773,10 @@ def screen(
         found["id"] = match.group(0)
     if birth := _birth(digits, current_year=current_year):
         found["birth"] = birth
+    if match := AGE_SAID.search(text):
+        found["age"] = match.group(0)
+    if match := ORIGIN.search(text):
+        found["origin"] = match.group(0)
     undated = _blank(TIME, _blank(DATE_NUMERIC, _blank(ID_NUMBER, _blank(A_NUMBER, digits))))
     if phone := _phone(BETWEEN_DIGITS.sub("-", undated), region=region, allowed=allowed):
         found["phone"] = phone
@@ -753,9 +793,8 @@ def screen(
 
 def explain(findings: list[Finding]) -> str:
     """One sentence for an inline form error: what was found and why it must not be recorded."""
-    what = [f"{f.label} (“{f.hint}”)" for f in findings]
-    listed = what[0] if len(what) == 1 else ", ".join(what[:-1]) + " and " + what[-1]
-    return (
-        f"Please remove {listed}. Nothing written here may identify anyone met during outreach: details like "
-        "these could expose people at risk if this record were ever seen by the wrong person."
-    )
+    what = [_("%(what)s (“%(hint)s”)") % {"what": f.label, "hint": f.hint} for f in findings]
+    listed = what[0] if len(what) == 1 else _("%(first)s and %(last)s") % {"first": ", ".join(what[:-1]),
+                                                                           "last": what[-1]}
+    return _("Please remove %(listed)s. Nothing written here may identify anyone met during outreach: details like "
+             "these could expose people at risk if this record were ever seen by the wrong person.") % {"listed": listed}

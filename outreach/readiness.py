@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from outreach import outbox, replays
-from outreach.catalog import KINDS, CatalogError, Entry, load_entries
+from outreach import i18n, outbox, replays
+from outreach.catalog import KINDS, CatalogError, Entry, Words, load_entries, translated_field
 from outreach.events import Event
 from outreach.hotlines import NATIONAL, NATIONAL_ID, Hotline, load_hotlines
 from outreach.night import record_go as record_night_go
@@ -26,13 +26,13 @@ from outreach.shifts import Shift, get_shift, team
 from outreach.store import Store, from_iso, iso
 from outreach.trainings import TrainingRecord, holds, records_by_person, required
 
-SECTIONS: dict[str, str] = {
-    "law-enforcement": "Law enforcement",
-    "services": "Service readiness",
-    "hotline": "Hotline",
-    "team-safety": "Team and safety",
-    "materials": "Materials",
-}
+SECTIONS = Words({  # each read in the language in force
+    "law-enforcement": i18n.N_("Law enforcement"),
+    "services": i18n.N_("Service readiness"),
+    "hotline": i18n.N_("Hotline"),
+    "team-safety": i18n.N_("Team and safety"),
+    "materials": i18n.N_("Materials"),
+})
 CHECKS = ("team_size", "experienced", "training", "languages", "services", "hotline", "contact")
 # The partner directory's category of the night's law enforcement contact (data/service_categories.yml).
 LAW_ENFORCEMENT = "law-enforcement"
@@ -156,7 +156,7 @@ def _item_row(shift_id: int, position: int, entry: Entry) -> dict:
     params = {k: v for k, v in entry.extra.items() if k not in ("section", "kinds", "required", "check", "evidence")}
     return {
         "shift_id": shift_id, "item_id": entry.id, "position": position, "section": entry.get("section"),
-        "name": entry.name, "required": 1 if entry.get("required", True) else 0,
+        "name": entry.english, "required": 1 if entry.get("required", True) else 0,
         "kinds": json.dumps(entry.get("kinds")), "check_name": entry.get("check"),
         "params": json.dumps(params, sort_keys=True), "evidence_label": entry.get("evidence"),
     }
@@ -198,16 +198,30 @@ class ItemState:
 
     id: str
     section: str
-    name: str
+    english_name: str
     required: bool
     check: str | None
     passed: bool
     detail: dict = field(default_factory=dict)
-    evidence_label: str | None = None
+    english_evidence_label: str | None = None
     ticked_by: str | None = None
     ticked_at: datetime | None = None
     evidence: str | None = None
     evidence_kind: str = "text"
+    # The item's words in the other languages, as the checklist file gave them (`name_es`, `evidence_es`).
+    translations: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The item's words in the language in force (English when the checklist has none in it)."""
+        return self.translations.get(translated_field("name", i18n.current())) or self.english_name
+
+    @property
+    def evidence_label(self) -> str | None:
+        """The question the item asks, in the language in force (None for items without one)."""
+        if not self.english_evidence_label:
+            return None
+        return self.translations.get(translated_field("evidence", i18n.current())) or self.english_evidence_label
 
     @property
     def computed(self) -> bool:
@@ -215,8 +229,11 @@ class ItemState:
         return self.check is not None
 
     def as_context(self) -> dict:
-        """A JSON-able record of the item, for a notification."""
-        return {"id": self.id, "name": self.name, "check": self.check, "detail": self.detail,
+        """A JSON-able record of the item, for a notification: its words in the language in force, and under
+        `names` in each language (for a reader of another language)."""
+        names = {code: self.translations.get(translated_field("name", code)) or self.english_name
+                 for code in i18n.LANGUAGES}
+        return {"id": self.id, "name": self.name, "names": names, "check": self.check, "detail": self.detail,
                 "ticked_by": None, "evidence_label": self.evidence_label}
 
 
@@ -438,6 +455,19 @@ def _compute(facts: Facts, protocol: Protocol, shift: Shift, row: dict, params: 
     return False, {"unknown_check": check}
 
 
+def _item_translations(protocol: Protocol, row: dict, params: dict) -> dict:
+    """An item's words in other languages: copied with it (`name_es`...), else (a checklist copied before the file
+    had them) the checklist file's, when the file's item still says the same in English."""
+    fields = [translated_field(key, code) for key in ("name", "evidence") for code in i18n.TRANSLATED]
+    kept = {f: params[f] for f in fields if isinstance(params.get(f), str)}
+    if kept:
+        return kept
+    entry = next((e for e in protocol.checklist if e.id == row["item_id"]), None)
+    if entry is None or entry.english != row["name"] or entry.get("evidence") != row["evidence_label"]:
+        return {}
+    return {f: entry.extra[f] for f in fields if isinstance(entry.extra.get(f), str)}
+
+
 def evaluate(db: Database, protocol: Protocol, shift: Shift, *, now: datetime, facts: Facts | None = None) -> Readiness:
     """A shift's checklist as it stands now (creating it first if the shift has none).
 
@@ -460,10 +490,11 @@ def evaluate(db: Database, protocol: Protocol, shift: Shift, *, now: datetime, f
         else:
             passed, detail = row["ticked_by"] is not None, {}
         items.append(ItemState(
-            id=row["item_id"], section=row["section"], name=row["name"], required=bool(row["required"]),
-            check=row["check_name"], passed=passed, detail=detail, evidence_label=row["evidence_label"],
+            id=row["item_id"], section=row["section"], english_name=row["name"], required=bool(row["required"]),
+            check=row["check_name"], passed=passed, detail=detail, english_evidence_label=row["evidence_label"],
             ticked_by=row["ticked_by"], ticked_at=from_iso(row["ticked_at"]) if row["ticked_at"] else None,
             evidence=row["evidence"], evidence_kind=str(params.get("evidence_kind") or "text"),
+            translations=_item_translations(protocol, row, params),
         ))
     have = {r["item_id"] for r in rows}
     return Readiness(

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from outreach import i18n
 from outreach.digits import parse_number
 from outreach.durations import parse_duration, parse_durations
 
@@ -45,6 +46,8 @@ class Settings:
     data_dir: Path = field(default=Path("data"))
     notes_retention_days: int = 90
     region: str = "US"
+    # The language of words meant for no one person: channel posts, the funder's report (outreach/i18n.py).
+    language: str = i18n.ENGLISH
     reminder_leads: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=2))
     understaffed_alert: timedelta = timedelta(hours=48)
     readiness_alert: timedelta = timedelta(hours=24)
@@ -170,7 +173,7 @@ def _slack_settings(env: Mapping[str, str], *, require_signing_secret: bool) -> 
 
 
 def _coalition_settings(env: Mapping[str, str]) -> dict:
-    """The admins, the time zone, the coordinators' channel, how long notes are kept, the region."""
+    """The admins, the time zone, the coordinators' channel, how long notes are kept, the region, the language."""
     admins = frozenset(a.strip() for a in (_get(env, "OUTREACH_ADMINS") or "").split(",") if a.strip())
     bad = sorted(a for a in admins if not USER_ID.match(a))
     if bad:
@@ -210,8 +213,16 @@ def _coalition_settings(env: Mapping[str, str]) -> dict:
             "Give the two-letter code (ISO 3166) of the country the coalition works in, like US or MX: "
             "phone numbers written in its national format are refused in notes",
         )
+    typed = _get(env, "OUTREACH_LANGUAGE") or i18n.ENGLISH
+    language = i18n.pick(typed)
+    if language is None:
+        raise SettingsError(
+            "OUTREACH_LANGUAGE", f"{typed!r} is not a language the bot speaks",
+            "Use one of " + ", ".join(f"{code} ({name})" for code, name in i18n.LANGUAGES.items())
+            + ": the language of channel posts and the funder's report",
+        )
     return {"admins": admins, "timezone": timezone, "coordinator_channel": channel,
-            "notes_retention_days": retention, "region": region}
+            "notes_retention_days": retention, "region": region, "language": language}
 
 
 def _time_settings(env: Mapping[str, str]) -> dict:

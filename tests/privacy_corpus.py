@@ -318,6 +318,22 @@ PERSONAL: list[tuple[str, str]] = [
     ("birth", "f. nac. 2008-03-12"),
     ("birth", "she turns 16 on the 3rd of May"),
     ("birth", "her birthday is June 12"),
+    # -- in Spanish, as a bilingual team writes (issue 23): a name, an age, a street address, a number, a home town
+    ("name", "se llama María"),
+    ("name", "Se llama María y trabaja en la cocina"),
+    ("age", "tiene 16 años"),
+    ("age", "la muchacha tiene dieciséis años"),
+    ("age", "dice que tiene unos 15 años y no va a la escuela"),
+    ("age", "el chavo cumplió 17 años el mes pasado"),
+    ("age", "she is 16 years old and works nights"),
+    ("address", "vive en la calle Ocho 12"),
+    ("address", "vive en la avenida Juárez 45"),
+    ("phone", "su número es 555 0100"),
+    ("phone", "nos dio su número: 555 0100, para llamarla"),
+    ("origin", "viene de Huehuetenango con su tío"),
+    ("origin", "vino desde San Marcos con sus primos hace un mes"),
+    ("origin", "llegó con su hermana de Quetzaltenango"),
+    ("origin", "she came from San Marcos with her uncle"),
 ]
 
 ORDINARY: list[str] = [
@@ -584,4 +600,13 @@ ORDINARY: list[str] = [
     "Visitamos la colonia Las Flores, 3 casas de huéspedes.",
     "A cook, maybe 40, said his boss keeps his passport.",
     "Llegamos a la salida 214 a las 22:00 y nos fuimos a las 23:30.",
+    # -- in Spanish, as a bilingual team writes (issue 23)
+    "repartimos 40 tarjetas en la calle principal",
+    "hablamos con dos trabajadores del campo",
+    "Tres personas vienen de Guatemala y hablan mam.",
+    "El encargado tiene 3 años trabajando en el rancho.",
+    "El restaurante tiene 20 años en la zona.",
+    "Una muchacha hondureña de 15 años trabajaba en la cocina; avisamos a la coordinadora.",
+    "Llegamos con dos voluntarias desde la oficina a las 9.",
+    "Dejamos carteles en la lavandería de la avenida.",
 ]
