@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from handlers import blocks as bk
 from handlers import ids
+from handlers.click import Click
 from handlers.kit import Kit
 from outreach import digits
 from outreach.catalog import fold
@@ -231,22 +232,20 @@ def outreach(kit: Kit, command: dict, context: BoltContext, respond: Respond, cl
     run(req, name)
 
 
-def on_help_topic(kit: Kit, body: dict, action: dict, context: BoltContext, respond: Respond,
-                  client: WebClient) -> None:
+def on_help_topic(kit: Kit, click: Click) -> None:
     """Open one help topic in a short modal (in place when tapped in another topic's)."""
-    topic = help_topic(str(action.get("value") or ""))
+    topic = help_topic(click.value)
     if topic is None:
         return
-    if context["role"] < topic.role:
+    if click.role < topic.role:
         view = bk.modal(title="Help", callback_id=ids.HELP_TOPIC, blocks=[bk.section(kit.render(
             "common/not_allowed.j2", needed=topic.role.label, what=f"/outreach help {topic.id}"))])
     else:
-        view = help_view(kit, topic, context["role"])
-    shown = body.get("view") or {}
-    if shown.get("type") == "modal" and shown.get("id"):
-        client.views_update(view_id=shown["id"], view=view)
+        view = help_view(kit, topic, click.role)
+    if click.where == "modal" and click.view_id:
+        click.update(view)
     else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        click.client.views_open(trigger_id=click.trigger_id, view=view)
 
 
 def register(app: App, kit: Kit) -> None:

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
-from slack_bolt import App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 
 from handlers.click import Only, gate
 from handlers.render import Renderer
@@ -116,22 +115,3 @@ class Kit:
                 job()
             except Exception:
                 logging.getLogger(__name__).exception("periodic job %s failed", getattr(job, "__name__", job))
-
-
-def from_view(body: dict) -> bool:
-    """Whether a click came from the App Home or a modal (Slack gives those no response_url)."""
-    return (body.get("container") or {}).get("type") == "view" or not body.get("response_url")
-
-
-def tell(body: dict, respond: Respond, client: WebClient, actor: str, text: str) -> None:
-    """Answer a click only to the person who made it: beside the message, or by DM from a home tab or modal."""
-    if from_view(body):
-        client.chat_postMessage(channel=actor, text=text)
-    else:
-        respond(text=text, response_type="ephemeral", replace_original=False)
-
-
-def open_modal(body: dict, client: WebClient, view: dict) -> None:
-    """Open a modal for a click: pushed on top when the click came from a modal (Slack stacks it), else new."""
-    in_modal = (body.get("view") or {}).get("type") == "modal"
-    (client.views_push if in_modal else client.views_open)(trigger_id=body["trigger_id"], view=view)

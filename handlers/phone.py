@@ -36,7 +36,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from handlers import blocks as bk
 from handlers import ids, points
-from handlers.kit import open_modal
+from handlers.click import Click
 from handlers.notify import SENDERS, gate, notice, sent
 from outreach import outbox, phones, response, safety, sos
 from outreach.roles import Role
@@ -512,20 +512,15 @@ def code_view(kit: Kit, phone: str) -> dict:
         bk.text_input("code", "Code", max_length=12, placeholder="123456")])
 
 
-def on_open(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    services = kit.services
-    if services.settings.twilio:  # from My profile: pushed on top of it
-        open_modal(body, client, phone_view(kit, context["actor"]))
+def on_open(kit: Kit, click: Click) -> None:
+    if kit.services.settings.twilio:  # from My profile: pushed on top of it
+        click.show(phone_view(kit, click.actor))
 
 
-def on_remove(kit: Kit, body: dict, context: BoltContext, client: WebClient) -> None:
-    services = kit.services
-    gone = phones.remove(services.store, user=context["actor"])
-    view = body.get("view") or {}
-    note = kit.render("phone/form.j2", part="removed" if gone else "none")
-    if view.get("id"):
-        client.views_update(view_id=view["id"], view=phone_view(kit, context["actor"], note=note))
-    points.publish_home(kit, client, context["actor"])
+def on_remove(kit: Kit, click: Click) -> None:
+    gone = phones.remove(kit.services.store, user=click.actor)
+    click.update(phone_view(kit, click.actor, note=kit.render("phone/form.j2", part="removed" if gone else "none")))
+    points.publish_home(kit, click.client, click.actor)
 
 
 def on_number(kit: Kit, ack: Ack, context: BoltContext) -> None:
