@@ -15,10 +15,12 @@ from handlers import ids
 from handlers.click import Click
 from handlers.kit import Kit
 from outreach import digits
+from outreach import shifts as sh
 from outreach.catalog import fold
 from outreach.i18n import N_
 from outreach.i18n import gettext as _
 from outreach.roles import Role
+from outreach.shifts import Shift
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,17 @@ class CommandRequest:
         if number is None:
             self.say("common/usage.j2", usage=usage)
         return number
+
+    def live_shift(self, usage: str) -> Shift | None:
+        """The shift (neither gone nor cancelled) the arguments start with; else say why and return None."""
+        number = self.shift_number(usage)
+        if number is None:
+            return None
+        shift = sh.load_shift(self.kit.services.store, number)
+        if shift is None or shift.cancelled:
+            self.say("shifts/unavailable.j2", number=number, shift=shift)
+            return None
+        return shift
 
 
 Handler = Callable[[CommandRequest], None]

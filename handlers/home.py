@@ -130,6 +130,28 @@ def alert_blocks(kit: Kit, total: int, alerts: list[incidents.Alert]) -> list[Bl
 # ---------------------------------------------------------------- the home tab
 
 
+def _leading_and_mine(kit: Kit, user: str, lead: tuple[list[Shift], list[Shift]],
+                      mine: tuple[list[Shift], list[Shift]], ahead: dict, where: str) -> list[Block]:
+    """The shifts a person leads, then those they are on (each: all of them, and those shown), with their
+    buttons and how many more; on the App Home a divider between the two."""
+    now, (leading, shown_lead), (confirmed, shown_mine) = kit.services.now(), lead, mine
+    states: dict[int, Readiness] = ahead.get("readiness_states", {})
+    watches = safety.my_watches(kit.services.store, user, [s.id for s in shown_lead + shown_mine])
+    parts: list[Block] = []
+    if shown_lead:
+        parts.append(_heading(kit, "leading", count=len(leading)))
+        for shift in shown_lead:
+            parts += lead_blocks(kit, shift, states.get(shift.id), watches.get(shift.id), now, ahead, reader=user)
+        parts += _more(kit, len(leading) - len(shown_lead), where)
+    if shown_mine:
+        parts += [bk.divider()] if shown_lead and where == "home" else []
+        parts.append(_heading(kit, "mine", count=len(confirmed)))
+        for shift in shown_mine:
+            parts += mine_blocks(kit, shift, watches.get(shift.id), now, ahead, reader=user)
+        parts += _more(kit, len(confirmed) - len(shown_mine), where)
+    return parts
+
+
 def home_view(kit: Kit, user: str) -> dict:
     """Build the home tab for one reader (always within Slack's 100 blocks)."""
     now, store = kit.services.now(), kit.services.store
@@ -142,25 +164,13 @@ def home_view(kit: Kit, user: str) -> dict:
     week_total, week = sh.staffing(store, now=now, days=7, limit=WEEK_MAX) if coordinator else (0, [])
     shown_lead, shown_mine, shown_wait = leading[:LEAD_MAX], confirmed[:MINE_MAX], waiting[:WAIT_MAX]
     ahead = kit.read_ahead(list({s.id: s for s in shown_lead + shown_mine + week}.values()))
-    states: dict[int, Readiness] = ahead.get("readiness_states", {})
-    watches = safety.my_watches(store, user, [s.id for s in shown_lead + shown_mine])
 
     parts: list[Block] = [bk.header("Outreach")]
     for top in points.HOME_TOP:
         parts += top(kit, user)
     parts.append(entry_row(coordinator=coordinator))
     parts += alert_blocks(kit, alerts_total, alerts)
-    if shown_lead:
-        parts.append(_heading(kit, "leading", count=len(leading)))
-        for shift in shown_lead:
-            parts += lead_blocks(kit, shift, states.get(shift.id), watches.get(shift.id), now, ahead, reader=user)
-        parts += _more(kit, len(leading) - len(shown_lead), "home")
-    if shown_mine:
-        parts += [bk.divider()] if shown_lead else []
-        parts.append(_heading(kit, "mine", count=len(confirmed)))
-        for shift in shown_mine:
-            parts += mine_blocks(kit, shift, watches.get(shift.id), now, ahead, reader=user)
-        parts += _more(kit, len(confirmed) - len(shown_mine), "home")
+    parts += _leading_and_mine(kit, user, (leading, shown_lead), (confirmed, shown_mine), ahead, "home")
     if shown_wait:
         parts += [bk.divider()] if shown_lead or shown_mine else []
         parts.append(_heading(kit, "waiting", count=len(waiting)))
@@ -224,19 +234,8 @@ def mine_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
     waiting = [m for m in mine if m.status == "waitlisted"]
     shown_lead, shown_mine = leading[:MODAL_EACH], confirmed[:MODAL_EACH]
     ahead = kit.read_ahead(shown_lead + shown_mine)
-    states: dict[int, Readiness] = ahead.get("readiness_states", {})
-    watches = safety.my_watches(store, user, [s.id for s in shown_lead + shown_mine])
     parts: list[Block] = [bk.section(note, block_id="mine_note")] if note else []
-    if shown_lead:
-        parts.append(_heading(kit, "leading", count=len(leading)))
-        for shift in shown_lead:
-            parts += lead_blocks(kit, shift, states.get(shift.id), watches.get(shift.id), now, ahead, reader=user)
-        parts += _more(kit, len(leading) - len(shown_lead), "modal")
-    if shown_mine:
-        parts.append(_heading(kit, "mine", count=len(confirmed)))
-        for shift in shown_mine:
-            parts += mine_blocks(kit, shift, watches.get(shift.id), now, ahead, reader=user)
-        parts += _more(kit, len(confirmed) - len(shown_mine), "modal")
+    parts += _leading_and_mine(kit, user, (leading, shown_lead), (confirmed, shown_mine), ahead, "modal")
     if waiting:
         parts.append(_heading(kit, "waiting", count=len(waiting)))
         parts += [waiting_block(kit, item) for item in waiting[:MODAL_EACH]]

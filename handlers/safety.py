@@ -756,43 +756,47 @@ def on_team_out(kit: Kit, click: Click) -> None:
     click.show(team_out_view(kit, shift, safety.load_state(kit.services.store, shift.id)))
 
 
-def on_team_in_submit(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
-    services = kit.services
-    meta, form = context.get("meta") or {}, context.get("form") or {}
-    number = parse_whole(meta.get("shift_id"))
+def _people(form: dict, key: str) -> list[str]:
+    return [u for u in form.get(key) or [] if isinstance(u, str)]
+
+
+def _team_form(kit: Kit, ack: Ack, context: BoltContext, client: WebClient, action: str,
+               act: Callable[[int, dict, bool], tuple[safety.Result, str | None]]) -> None:
+    """A team check-in or check-out form: `act(number, form, coordinator)` gives the result and, when it is
+    refused, the input to say why under; else the result by DM."""
+    number = parse_whole((context.get("meta") or {}).get("shift_id"))
     if number is None:
         ack()
         return
-    out = [u for u in form.get("out") or [] if isinstance(u, str)]
-    done = safety.team_check_in(services.store, shift_id=number, actor=context["actor"], out=out,
-                                coordinator=context["role"] >= Role.COORDINATOR)
-    if done.outcome in ("nobody", "not_on_team", "not_allowed"):
-        ack(response_action="errors", errors={"out": result_text(kit, "team_in", done.outcome, number,
+    done, field = act(number, context.get("form") or {}, context["role"] >= Role.COORDINATOR)
+    if field is not None:
+        ack(response_action="errors", errors={field: result_text(kit, action, done.outcome, number,
                                                                  others=done.others)})
         return
     ack()
-    _told(kit, context, client, "team_in", done, number)
+    _told(kit, context, client, action, done, number)
+
+
+def on_team_in_submit(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
+    def act(number: int, form: dict, coordinator: bool) -> tuple[safety.Result, str | None]:
+        done = safety.team_check_in(kit.services.store, shift_id=number, actor=context["actor"],
+                                    out=_people(form, "out"), coordinator=coordinator)
+        return done, "out" if done.outcome in ("nobody", "not_on_team", "not_allowed") else None
+
+    _team_form(kit, ack, context, client, "team_in", act)
 
 
 def on_team_out_submit(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> None:
-    services = kit.services
-    meta, form = context.get("meta") or {}, context.get("form") or {}
-    number = parse_whole(meta.get("shift_id"))
-    if number is None:
-        ack()
-        return
-    back = [u for u in form.get("back") or [] if isinstance(u, str)]
-    absent = [u for u in form.get("absent") or [] if isinstance(u, str)]
-    done = safety.team_check_out(services.store, shift_id=number, actor=context["actor"], back=back,
-                                 absent=absent, coordinator=context["role"] >= Role.COORDINATOR,
-                                 coordinator_channel=services.settings.coordinator_channel)
-    if done.outcome in ("nobody", "not_checked_in", "not_allowed", "was_out", "not_started"):
-        field = "absent" if done.outcome == "was_out" and absent else "back"
-        ack(response_action="errors", errors={field: result_text(kit, "team_out", done.outcome, number,
-                                                                 others=done.others)})
-        return
-    ack()
-    _told(kit, context, client, "team_out", done, number)
+    def act(number: int, form: dict, coordinator: bool) -> tuple[safety.Result, str | None]:
+        absent = _people(form, "absent")
+        done = safety.team_check_out(kit.services.store, shift_id=number, actor=context["actor"],
+                                     back=_people(form, "back"), absent=absent, coordinator=coordinator,
+                                     coordinator_channel=kit.services.settings.coordinator_channel)
+        if done.outcome not in ("nobody", "not_checked_in", "not_allowed", "was_out", "not_started"):
+            return done, None
+        return done, "absent" if done.outcome == "was_out" and absent else "back"
+
+    _team_form(kit, ack, context, client, "team_out", act)
 
 
 def register(app: App, kit: Kit) -> None:

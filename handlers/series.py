@@ -25,8 +25,8 @@ from handlers.series_views import (
 from handlers.shift_views import details_view, shift_form
 from handlers.shifts import (
     FORM_FORBIDDEN,
+    cancel_from_form,
     post_shift,
-    read_cancel_form,
     refresh_post,
 )
 from outreach import series as sr
@@ -212,13 +212,10 @@ def on_cancel_later(kit: Kit, click: Click) -> None:
 
 def on_cancel_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
     actor = context["actor"]
-    if (read := read_cancel_form(kit, ack, context)) is None:
+    if (read := cancel_from_form(kit, ack, body, context, sr.cancel_later)) is None:
         return
-    number, reason = read
-    change = sr.cancel_later(kit.services.store, actor=actor, shift_id=number, reason=reason,
-                             request_key=bk.submission_key(body)) \
-        if number is not None else sr.LaterChange("not_found")
-    if change.outcome != "done" or number is None:
+    number, change = read
+    if change.outcome != "done":
         ack(response_action="errors", errors={"reason": kit.render("shifts/form_gone.j2")})
         return
     shift = sh.load_shift(kit.services.store, number)

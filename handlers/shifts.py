@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -39,6 +41,7 @@ from outreach.store import from_iso
 from outreach.trainings import holds_training
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 # ---------------------------------------------------------------- actions shared by commands and buttons
@@ -50,15 +53,21 @@ def screen_reason(kit: Kit, reason: str | None) -> list[privacy.Finding]:
     return kit.services.privacy_screen()(reason or "", current_year=year)
 
 
-def read_cancel_form(kit: Kit, ack: Ack, context: BoltContext) -> tuple[int | None, str] | None:
-    """A cancel form's shift number and screened reason; None when it was answered with an inline error
-    (a reason carrying personal details of anyone met)."""
+def cancel_from_form(kit: Kit, ack: Ack, body: dict, context: BoltContext,
+                     cancel: Callable[..., T]) -> tuple[int, T] | None:
+    """A cancel form's shift number and what `cancel` did with it and the form's screened reason; None when
+    the form was answered with an inline error (a reason carrying personal details of anyone met, or no shift)."""
     meta, form = context.get("meta") or {}, context.get("form") or {}
     reason = form.get("reason") if isinstance(form.get("reason"), str) else ""
     if findings := screen_reason(kit, reason):
         ack(response_action="errors", errors={"reason": privacy.explain(findings)})
         return None
-    return parse_number(str(meta.get("shift_id", ""))), reason or ""
+    number = parse_number(str(meta.get("shift_id", "")))
+    if number is None:
+        ack(response_action="errors", errors={"reason": kit.render("shifts/form_gone.j2")})
+        return None
+    return number, cancel(kit.services.store, actor=context["actor"], shift_id=number, reason=reason or "",
+                          request_key=bk.submission_key(body))
 
 
 # A shift form or cancel form sent by someone who is no coordinator: what they are told (handlers/click.py).
@@ -186,12 +195,7 @@ def cmd_withdraw(req: CommandRequest) -> None:
 @subcommand("edit", role=Role.COORDINATOR, usage="N")
 def cmd_edit(req: CommandRequest) -> None:
     """Open the shift form prefilled."""
-    number = req.shift_number("/outreach edit N")
-    if number is None:
-        return
-    shift = sh.load_shift(req.kit.services.store, number)
-    if shift is None or shift.cancelled:
-        req.say("shifts/unavailable.j2", number=number, shift=shift)
+    if (shift := req.live_shift("/outreach edit N")) is None:
         return
     req.client.views_open(trigger_id=req.trigger_id, view=shift_form(req.kit, shift=shift))
 
@@ -329,6 +333,18 @@ def _create(kit: Kit, client: WebClient, actor: str, values: dict, meta: dict, *
         raise
 
 
+def _refused(kit: Kit, ack: Ack, change: sh.Change | None, field: str) -> bool:
+    """A change that did not happen, answered in its form: the shift gone (under `field`), or refused with
+    reasons by input; False when it happened."""
+    if change is None:
+        ack(response_action="errors", errors={field: kit.render("shifts/form_gone.j2")})
+        return True
+    if change.refused:
+        ack(response_action="errors", errors=change.refused)
+        return True
+    return False
+
+
 def _edit(kit: Kit, ack: Ack, client: WebClient, actor: str, existing: Shift, values: dict, *,
           request_key: str | None) -> None:
     """Save an edit before answering (its capacity is checked again inside the write), then tell."""
@@ -339,11 +355,7 @@ def _edit(kit: Kit, ack: Ack, client: WebClient, actor: str, existing: Shift, va
         ack(response_action="errors", errors={"kind": kit.render("shifts/save_failed.j2", saved=False,
                                                                  number=existing.id, editing=True, inline=True)})
         raise
-    if change is None:
-        ack(response_action="errors", errors={"kind": kit.render("shifts/form_gone.j2")})
-        return
-    if change.refused:
-        ack(response_action="errors", errors=change.refused)
+    if _refused(kit, ack, change, "kind"):
         return
     ack()
     if change.repeat:  # sent again after a slow answer: saved the first time
@@ -481,18 +493,10 @@ def on_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebCli
 
 
 def on_cancel_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
-    actor = context["actor"]
-    if (read := read_cancel_form(kit, ack, context)) is None:
+    if (read := cancel_from_form(kit, ack, body, context, sh.cancel_shift)) is None:
         return
-    number, reason = read
-    change = sh.cancel_shift(kit.services.store, actor=actor, shift_id=number, reason=reason,
-                             request_key=bk.submission_key(body)) \
-        if number is not None else None
-    if change is None:
-        ack(response_action="errors", errors={"reason": kit.render("shifts/form_gone.j2")})
-        return
-    if change.refused:
-        ack(response_action="errors", errors=change.refused)
+    _, change = read
+    if _refused(kit, ack, change, "reason"):
         return
     done = kit.render("shifts/cancel_done.j2", shift=change.shift, notified=len(change.notified))
     ack(response_action="update", view=details_view(kit, change.shift, role=context["role"], note=done))

@@ -53,12 +53,7 @@ def screen_text(kit: Kit, text: str | None) -> tuple[str, str | None]:
 def cmd_message(req: CommandRequest) -> None:
     """Send a message to shift N's team (its lead or a coordinator); without TEXT, open the form."""
     usage = "/outreach message N TEXT"
-    number = req.shift_number(usage)
-    if number is None:
-        return
-    shift = sh.load_shift(req.kit.services.store, number)
-    if shift is None or shift.cancelled:
-        req.say("shifts/unavailable.j2", number=number, shift=shift)
+    if (shift := req.live_shift(usage)) is None:
         return
     if not tm.may_message(shift, actor=req.actor, role=req.role):
         req.say("team/not_allowed.j2", shift=shift)
@@ -74,7 +69,7 @@ def cmd_message(req: CommandRequest) -> None:
     sent = tm.send(req.kit.services.store, shift_id=shift.id, sender=req.actor, role=req.role, text=text,
                    waitlist=False, request_key=None)
     if sent is None:  # changed meanwhile: gone, cancelled, or led by someone else now
-        req.say("team/not_allowed.j2", shift=sh.load_shift(req.kit.services.store, number))
+        req.say("team/not_allowed.j2", shift=sh.load_shift(req.kit.services.store, shift.id))
         return
     req.say("team/sent.j2", shift=shift, sent=sent)
     req.kit.notifier.flush()
