@@ -6,12 +6,14 @@ starts. Reply IN when you are out, OUT when you are back, SOS if you need help n
 `queue_start`, run by the safety timer). A reply acts exactly as the Slack button would, for the phone's
 owner only (handlers/field.py calls the same domain functions). "IN 12", "out #12", "sos": any case, with
 or without the shift's number; what follows OUT (after the number) is read as the duress word, which
-nothing ever says was wrong (outreach/duress.py).
+nothing ever says was wrong (outreach/duress.py). Spanish words do the same (KEYWORDS: LLEGUÉ or ENTRO for
+IN, TERMINÉ or SALIDA for OUT), in any case, with or without their accent.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -23,7 +25,21 @@ from outreach.digits import parse_number
 from outreach.store import iso
 
 Word = Literal["in", "out", "sos"]
-REPLY = re.compile(r"^\s*(in|out|sos)\b[\s.,:;!-]*(.*)$", re.IGNORECASE | re.DOTALL)
+# The words texted back, folded (lower case, no accent), in English and Spanish. Not SALGO ("I'm going out"
+# reads as the start of the night, and OUT would check the person out then), nor a carrier's keyword (STOP...).
+KEYWORDS: dict[str, Word] = {
+    "in": "in", "llegue": "in", "entro": "in", "entrada": "in",
+    "out": "out", "termine": "out", "salida": "out",
+    "sos": "sos",
+}
+# The first word (letters only, up to a space, punctuation or the end: "in12" is none), then the rest.
+REPLY = re.compile(r"^\s*([^\W\d_]+)\b[\s.,:;!-]*(.*)$", re.DOTALL)
+
+
+def fold(word: str) -> str:
+    """A word as a keyword is compared: lower case, accents dropped ("LLEGUÉ" -> "llegue")."""
+    apart = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in apart if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True)
@@ -36,17 +52,18 @@ class Reply:
 
 
 def parse(body: str | None) -> Reply | None:
-    """An SMS as IN, OUT or SOS (any case, "IN 12", "out #12 <word>"), or None when it is none of them."""
-    found = REPLY.match(body or "")
-    if found is None:
+    """An SMS as IN, OUT or SOS or a Spanish keyword (any case, with or without accents: "IN 12", "out #12 <word>",
+    "Llegué 12"), or None when it is none of them."""
+    found = REPLY.match(unicodedata.normalize("NFC", body or ""))
+    word = KEYWORDS.get(fold(found.group(1))) if found else None
+    if found is None or word is None:
         return None
-    word = found.group(1).lower()
     rest = found.group(2).strip()
     first, _, after = rest.partition(" ")
     number = parse_number(first[1:] if first.startswith("#") else first)
     if number is not None:
         rest = after.strip()
-    return Reply(word, number, rest)  # type: ignore[arg-type]
+    return Reply(word, number, rest)
 
 
 def live_shifts(db: Database, user: str, now: datetime) -> tuple[list[int], list[int]]:

@@ -15,8 +15,8 @@ from outreach.catalog import Catalog
 # Template folders whose words do not go through gettext yet: this set only shrinks, and is empty when
 # every template is in both languages.
 NOT_YET = {
-    "calendar", "commands", "coord", "cover", "debriefs", "drill", "field", "health", "hours", "invites",
-    "partners", "phone", "readiness", "reach", "reminders", "reports", "rota", "safety", "series", "setup",
+    "calendar", "commands", "coord", "cover", "debriefs", "health", "hours", "invites",
+    "partners", "readiness", "reach", "reminders", "reports", "safety", "series",
     "shifts", "sos", "team", "told", "trainings", "people", "common", "home",
 }
 # What a template may hold outside a message: emoji codes, Slack's tokens, mrkdwn marks, numbers, punctuation.
