@@ -15,9 +15,9 @@ from outreach.catalog import Catalog
 # Template folders whose words do not go through gettext yet: this set only shrinks, and is empty when
 # every template is in both languages.
 NOT_YET = {
-    "calendar", "commands", "coord", "cover", "debriefs", "drill", "field", "health", "hours", "invites",
-    "partners", "phone", "readiness", "reach", "reminders", "reports", "rota", "safety", "series", "setup",
-    "shifts", "sos", "team", "told", "trainings", "people", "common", "home",
+    "calendar", "coord", "drill", "field", "health", "hours", "invites",
+    "partners", "phone", "readiness", "reach", "reports", "rota", "safety", "series", "setup",
+    "shifts", "sos", "team", "trainings", "home",
 }
 # What a template may hold outside a message: emoji codes, Slack's tokens, mrkdwn marks, numbers, punctuation.
 NOT_WORDS = re.compile(r":[a-z0-9_+-]+:|<[^>]*>|&[a-z]+;")
