@@ -55,6 +55,17 @@ def _translate_n(singular: str, plural: str, /, num: int, **variables: object) -
     return Markup(i18n.ngettext(singular, plural, num) % {"num": num, **values})
 
 
+def _translate_p(context: str, message: str, /, **variables: object) -> Markup:
+    """A template's message in a context (`{% trans "alert" %}open{% endtrans %}`): the same English, told apart."""
+    return Markup(i18n.pgettext(context, message) % {k: _finalize(v) for k, v in variables.items()})
+
+
+def _translate_np(context: str, singular: str, plural: str, /, num: int, **variables: object) -> Markup:
+    """A template's message with a count, in a context."""
+    values = {k: _finalize(v) for k, v in variables.items()}
+    return Markup(i18n.npgettext(context, singular, plural, num) % {"num": num, **values})
+
+
 def slack_date(moment: datetime, zone: str, fmt: str = "{date_short_pretty} {time}") -> Markup:
     """Slack's date token: every reader sees their own zone; the fallback is the shift's zone."""
     fallback = escape_mrkdwn(plain_time(moment, zone)).replace("|", "/")
@@ -78,7 +89,8 @@ class Renderer:
         # Newstyle gettext (Jinja2's i18n extension): a message's values are given by name and put in by
         # `_translate`, escaped; `%` in a message is written `%%`, as pybabel extracts it (babel.cfg).
         self.env.newstyle_gettext = True  # type: ignore[attr-defined]
-        self.env.globals.update(gettext=_translate, _=_translate, ngettext=_translate_n)
+        self.env.globals.update(gettext=_translate, _=_translate, ngettext=_translate_n, pgettext=_translate_p,
+                                npgettext=_translate_np)
         self.env.filters.update(
             user=mention,
             when=lambda moment, zone, fmt="{date_short_pretty} {time}": slack_date(moment, zone, fmt),

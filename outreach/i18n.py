@@ -119,6 +119,16 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """A message said in a context that gives it another translation (an alert "open", a follow-up "open")."""
+    return translations(current()).pgettext(context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    """A message with a count, in a context."""
+    return translations(current()).npgettext(context, singular, plural, n)
+
+
 def N_(message: str) -> str:  # noqa: N802 (gettext's name for a marker)
     """Mark a message for extraction where it is defined; it is translated where it is shown (with `gettext`)."""
     return message
@@ -128,7 +138,8 @@ def extracted() -> dict[str, Catalog]:
     """Every message in the code and templates, by area (a catalogue template each), as pybabel extracts them."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as f:
         method_map, options = parse_mapping_cfg(f)
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "pgettext": ((1, "c"), 2),
+                "npgettext": ((1, "c"), 2, 3)}
     areas: dict[str, Catalog] = {}
     for filename, lineno, message, comments, context in extract_from_dir(
             str(ROOT), method_map, options, keywords=keywords, comment_tags=("Translators:",)):

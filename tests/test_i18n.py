@@ -77,6 +77,19 @@ def test_every_message_has_a_translation_with_the_same_placeholders():
                     assert wanted - {"num", "count"} <= set(PLACEHOLDER.findall(string)), (path.name, message.id)
 
 
+def test_one_english_message_has_one_translation_in_every_area():
+    """The catalogues are merged: an English message two areas translate differently (an alert "open" is
+    *abierta*, a follow-up *abierto*) must be told apart by a context (`{% trans "alert" %}`), or one is lost."""
+    for language in i18n.TRANSLATED:
+        seen: dict[tuple, dict[str, str]] = {}
+        for path in i18n.catalogue_files(language):
+            for message in i18n.read_catalogue(path, language):
+                if message.id:
+                    seen.setdefault((str(message.id), message.context), {})[path.stem] = str(message.string)
+        clashes = {key: areas for key, areas in seen.items() if len(set(areas.values())) > 1}
+        assert clashes == {}
+
+
 def test_a_template_speaks_the_language_in_force_and_escapes_what_it_is_given():
     render = Renderer(Catalog([], [], []))
     with i18n.speaking("es-ES"):

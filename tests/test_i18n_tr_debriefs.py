@@ -113,7 +113,7 @@ def test_debrief_details_say_yes_no_and_none_in_spanish(render):
     assert "Hotline contacted: yes\nLaw enforcement contacted: no\n" in english
     assert f"• {ESCAPED} · <@U123> · due 2026-12-09 · open\n" in english
     assert "Se contactó a la línea de ayuda: sí\nSe contactó a las fuerzas del orden: no\n" in spanish
-    assert f"*Turno #12* · Direct outreach · motel · {ESCAPED}" in spanish
+    assert f"*Turno #12* · Alcance directo · motel · {ESCAPED}" in spanish
     assert "Equipo: <@U123>" in spanish and "Materiales: ninguno" in spanish and "Derivaciones: ninguna" in spanish
     assert "Carga del líder: sin indicar · pidió una llamada de apoyo" in spanish
     assert f"• {ESCAPED} · <@U123> · vence el 2026-12-09 · abierto" in spanish and "*Notas*: ninguna" in spanish
