@@ -75,11 +75,12 @@ def speaking(language: str | None) -> Iterator[str]:
 
 
 def area_of(location: str) -> str:
-    """Which catalogue a message belongs to, from where it was found (`templates/home/x.j2` -> `home`)."""
+    """Which catalogue a message belongs to, from where it was found: a templates/ folder
+    (`templates/home/x.j2` -> `home`), else a module (`handlers/shifts.py` -> `handlers.shifts`)."""
     parts = Path(location).parts
     if parts and parts[0] == "templates" and len(parts) > 2:
         return parts[1]
-    return parts[0].removesuffix(".py") if parts else "other"
+    return ".".join(parts).removesuffix(".py") if parts else "other"
 
 
 def catalogue_files(language: str) -> list[Path]:
@@ -168,6 +169,8 @@ def update(language: str = "es", areas: list[str] | None = None) -> dict[str, in
     folder.mkdir(parents=True, exist_ok=True)
     missing: dict[str, int] = {}
     templates = extracted()
+    known = {(m.id, m.context): m for path in catalogue_files(language) for m in read_catalogue(path, language)
+             if m.id and m.string and not m.fuzzy}  # a message that moved keeps its translation
     for path in catalogue_files(language):
         if path.stem not in templates and (areas is None or path.stem in areas):
             path.unlink()
@@ -179,6 +182,9 @@ def update(language: str = "es", areas: list[str] | None = None) -> dict[str, in
         catalogue = read_catalogue(path, language) if path.exists() else Catalog(locale=language)
         catalogue.update(template, no_fuzzy_matching=True)
         catalogue.project, catalogue.version = "outreach-bot", "1"
+        for message in catalogue:
+            if message.id and not message.string and (old := known.get((message.id, message.context))):
+                message.string = old.string
         text = _po_text(catalogue)
         if _without_dates(text) != _without_dates(before):
             path.write_bytes(text)
