@@ -15,9 +15,18 @@ from outreach.catalog import Catalog
 # Template folders whose words do not go through gettext yet: this set only shrinks, and is empty when
 # every template is in both languages.
 NOT_YET = {
-    "calendar", "commands", "coord", "cover", "debriefs", "drill", "field", "health", "hours", "invites",
-    "partners", "phone", "readiness", "reach", "reminders", "reports", "rota", "safety", "series", "setup",
-    "shifts", "sos", "team", "told", "trainings", "people", "common", "home",
+    "commands", "cover", "debriefs", "drill", "field", "health", "invites",
+    "phone", "readiness", "reach", "reminders", "rota", "safety", "series", "setup",
+    "shifts", "sos", "team", "told", "people", "common", "home",
+}
+# Single templates the check leaves alone, each with why (template -> reason). Keep this short and true.
+EXEMPT = {
+    "calendar/summary.txt.j2": "an .ics event's title, rendered by handlers/invites.py's plain_env, which has no "
+                               "jinja2.ext.i18n: {% trans %} cannot parse there until that env installs gettext",
+    "calendar/series_summary.txt.j2": "an .ics event's title, rendered by handlers/invites.py's plain_env (no "
+                                      "jinja2.ext.i18n): as calendar/summary.txt.j2",
+    "calendar/description.txt.j2": "an .ics event's description, rendered by handlers/invites.py's plain_env (no "
+                                   "jinja2.ext.i18n): as calendar/summary.txt.j2",
 }
 # What a template may hold outside a message: emoji codes, Slack's tokens, mrkdwn marks, numbers, punctuation.
 NOT_WORDS = re.compile(r":[a-z0-9_+-]+:|<[^>]*>|&[a-z]+;")
@@ -39,7 +48,12 @@ def words_outside_messages(source: str) -> list[str]:
 
 
 def _templates() -> list[Path]:
-    return sorted(p for p in TEMPLATES.rglob("*.j2") if p.relative_to(TEMPLATES).parts[0] not in NOT_YET)
+    return sorted(p for p in TEMPLATES.rglob("*.j2") if p.relative_to(TEMPLATES).parts[0] not in NOT_YET
+                  and p.relative_to(TEMPLATES).as_posix() not in EXEMPT)
+
+
+def test_every_exemption_names_a_template_that_exists():
+    assert {name for name in EXEMPT if not (TEMPLATES / name).is_file()} == set()
 
 
 @pytest.mark.parametrize("path", _templates(), ids=lambda p: p.relative_to(TEMPLATES).as_posix())
