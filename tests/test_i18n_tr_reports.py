@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 from types import SimpleNamespace as NS
 
 import pytest
+from pypdf import PdfReader
 
 from handlers import reports as handler_reports
 from outreach import i18n
-from outreach.hours import Line, Statement
+from outreach import report_files as rf
+from outreach.hours import Line, Statement, Summary
 from outreach.partners import Partner
 from outreach.reports import parse_period
 from outreach.trainings import Claim
@@ -134,3 +137,24 @@ def test_calendar_messages(render):
     assert "• Google Calendar: *Otros calendarios > Desde URL*, pega `https://x/a&amp;b`" in es
     assert en.splitlines()[2:4] == ["• Calendar apps (Apple, Outlook, Thunderbird): subscribe to `webcal://x/a&amp;b`",
                                     "• Google Calendar: *Other calendars > From URL*, paste `https://x/a&amp;b`"]
+
+
+def pdf_words(data: bytes) -> str:
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_statement_pdf_and_the_report_files_speak_the_language_in_force():
+    summary = Summary(user="U123", year=2026, lines=[Line(1, DAY, "direct", 3.5, True)])
+    made = {}
+    for language in ("es", "en"):
+        with i18n.speaking(language):
+            made[language] = pdf_words(rf.statement_pdf(summary, name="Ana Pérez", number=7, coalition=None, issuer=None,
+                                                        today=date(2026, 12, 1)))
+            made[language + " words"] = (rf.words()["title"], rf.words()["kpis"]["nights"], rf.hours_words()["roster"]["head"][0])
+    assert "Constancia de horas de servicio" in made["es"] and "Constancia n.º 7" in made["es"]
+    assert "Ana Pérez prestó 3.5 horas de servicio voluntario con la coalición del 1 de enero de 2026 al 1 de diciembre" in made["es"]
+    assert "20 de noviembre de 2026" in made["es"] and "* horas corregidas por un coordinador" in made["es"]
+    assert "Ana Pérez gave 3.5 hours of volunteer service with the coalition from 1 January 2026 to 1 December 2026" in made["en"]
+    assert "20 November 2026" in made["en"] and "Statement no. 7" in made["en"]
+    assert made["es words"] == ("Informe de alcance", "Noches de alcance realizadas", "Nombre")
+    assert made["en words"] == ("Outreach report", "Outreach nights held", "Name")
