@@ -17,6 +17,7 @@ from handlers.commands import CommandRequest, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
 from handlers.render import TEMPLATES, plain_time
+from outreach import i18n
 from outreach import ics as cal
 from outreach import series as sr
 from outreach.catalog import KINDS
@@ -32,7 +33,10 @@ def plain_env(kit: Kit) -> Environment:
     """Jinja for plain text (.ics fields): no mrkdwn escaping, the catalog's names."""
     catalog = kit.services.catalog
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=False, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+    env.newstyle_gettext = True  # type: ignore[attr-defined]  # as the Renderer's, without mrkdwn escaping
+    env.globals.update(gettext=lambda message, /, **values: i18n.gettext(message) % values,
+                       ngettext=lambda one, many, /, num, **values: i18n.ngettext(one, many, num) % {"num": num, **values})
     env.filters.update(
         kind=lambda ident: KINDS.get(ident, ident), venue=lambda ident: catalog.name_of("venues", ident),
         plain_time=plain_time,

@@ -4,7 +4,7 @@
 All three (and the CSV) show one `Report` (outreach/reports.py) and nothing else: counts, names from the
 data files and the coalition's name, never the coordinators' to-do lines (debriefs owed, nights without
 Go). A comparison with the previous period is shown only when that period held nights. Their words are
-in templates/reports/files.yml.
+REPORT_WORDS and HOURS_WORDS below, put through gettext: the files are in the language in force when they are made.
 """
 
 from __future__ import annotations
@@ -14,21 +14,22 @@ import io
 import json
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-import yaml
+from babel.dates import format_date
 
 from outreach.catalog import KINDS, Catalog, Entry
 from outreach.debriefs import Lists
 from outreach.heap import hands_memory_back
 from outreach.hours import RosterRow, Summary
+from outreach.i18n import N_, current
+from outreach.i18n import gettext as _
 from outreach.reports import Kpi, Period, Report, build_report, kpis, trained_names
 from outreach.store import Store
 
-WORDS = Path(__file__).resolve().parent.parent / "templates" / "reports" / "files.yml"
 CHART_DPI = 150
 INK = "#2c4a6e"
 PALE = "#7aa6c2"
@@ -39,10 +40,96 @@ BOLD = "DejaVuSans-Bold"
 MAX_BARS = 12  # categories in a bar chart; the rest are summed as "Other"
 
 
-@lru_cache(maxsize=1)
+# The words of the report's PDF and workbook (and the CSV's header), in English, each marked for gettext and
+# put in the language in force by `words()`. Counts only: nothing here ever shows a debrief's notes or other
+# text. `{name}` fields are filled with str.format: a translation keeps them as they are.
+REPORT_WORDS: dict = {
+    "title": N_("Outreach report"),
+    "period": N_("{first} to {last}"),
+    "compared": N_("Compared with the {days} days before: {first} to {last}."),
+    "generated": N_("Counts from the outreach bot's records, {today}. No information about anyone met is kept or "
+                    "shown."),
+    "first_period": N_("First period on record: there is no earlier period to compare with."),
+    "nothing_before": N_("No outreach nights were held in the {days} days before ({first} to {last}): there is "
+                         "nothing to compare with."),
+    "page": N_("Page {page}"),
+    "kpi_heading": N_("Key figures"),
+    "charts_heading": N_("Charts"),
+    "columns": [N_("Figure"), N_("This period"), N_("Previous period"), N_("Change")],
+    "columns_alone": [N_("Figure"), N_("This period")],
+    "kpis": {
+        "nights": N_("Outreach nights held"),
+        "reached": N_("People reached (contacts on outreach nights and community events)"),
+        "trained": N_("People trained"),
+        "attended": N_("Coalition volunteers (training attendance)"),
+        "unsorted": N_("Sector not recorded (training head count)"),
+        "volunteers": N_("Volunteers who went out (distinct people)"),
+        "new_volunteers": N_("New (first night out in this period)"),
+        "returning": N_("Returning (also out in the period before)"),
+        "materials": N_("Materials given"),
+        "referrals": N_("Referrals"),
+        "hotline": N_("Nights the hotline was contacted"),
+        "hours": N_("Volunteer hours (each person's check-in to check-out, or the debrief's team)"),
+        "inkind": N_("In-kind value of volunteer hours ({currency}, at {rate} an hour)"),
+    },
+    "charts": {
+        "nights": N_("Nights out and people reached"),
+        "nights_axis": N_("Nights"),
+        "reached_axis": N_("People reached"),
+        "sectors": N_("People trained"),
+        "referrals": N_("Referrals by category"),
+        "hours": N_("Volunteer hours"),
+        "none": N_("Nothing recorded in this period"),
+        "other": N_("Other"),
+    },
+    "sheets": {
+        "summary": N_("Summary"),
+        "nights": N_("Nights"),
+        "referrals": N_("Referrals"),
+        "audiences": N_("Trainings and audiences"),
+        "hours": N_("Volunteer hours"),
+    },
+    "summary_head": [N_("Figure"), N_("This period"), N_("Previous period"), N_("Change")],
+    "summary_about": [N_("Coalition"), N_("Period"), N_("First day"), N_("Last day"), N_("Previous period from"),
+                      N_("Previous period to")],
+    "nights_head": [N_("Shift"), N_("Date"), N_("Kind"), N_("Venue type"), N_("Debriefed"), N_("Team"), N_("Hours out"),
+                    N_("Volunteer hours"), N_("Contacts"), N_("Materials"), N_("Referrals"), N_("People trained"),
+                    N_("Hotline contacted"), N_("Law enforcement contacted"), N_("Safety incident")],
+    "referrals_head": [N_("Category"), N_("This period"), N_("Previous period")],
+    "audiences_head": [N_("Shift"), N_("Date"), N_("Kind"), N_("Sector"), N_("People trained")],
+    "hours_head": [N_("From"), N_("To"), N_("Nights"), N_("People reached"), N_("People trained"), N_("Volunteer hours")],
+    # The CSV: one row per night held; the columns of each list follow, named "<prefix>: <name>".
+    "csv_head": [N_("Shift"), N_("Date"), N_("Kind"), N_("Venue type"), N_("Area"), N_("Started"), N_("Ended"),
+                 N_("Hours out"), N_("Team"), N_("Volunteer hours"), N_("Contacts"), N_("Brief contacts"),
+                 N_("Extended contacts"), N_("Languages"), N_("Hotline contacted"), N_("Law enforcement contacted"),
+                 N_("Safety incident"), N_("Debriefed")],
+    "csv_material": N_("Material"),
+    "csv_referral": N_("Referral"),
+    "csv_indicator": N_("Indicator"),
+    "csv_trained": N_("Trained"),
+    "hours_inkind": N_("In-kind value ({currency})"),
+    "answer_yes": N_("yes"),
+    "answer_no": N_("no"),
+}
+
+
+def _translated(node: object) -> object:
+    if isinstance(node, dict):
+        return {key: _translated(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_translated(value) for value in node]
+    return _(node) if isinstance(node, str) else node
+
+
+@cache
+def _words_in(which: str, language: str) -> dict:
+    """REPORT_WORDS ("report") or HOURS_WORDS ("hours") in a language (the one in force: gettext reads it)."""
+    return _translated(REPORT_WORDS if which == "report" else HOURS_WORDS)  # type: ignore[return-value]
+
+
 def words() -> dict:
-    """The words of the PDF and the workbook."""
-    return yaml.safe_load(WORDS.read_text(encoding="utf-8"))
+    """The words of the PDF and the workbook, in the language in force."""
+    return _words_in("report", current())
 
 
 def sector_names(sectors: list[Entry]) -> dict[str, str]:
@@ -89,7 +176,8 @@ def _decimals(kpi: Kpi) -> int | None:
 
 
 def _day(day: date) -> str:
-    return f"{day.day} {day.strftime('%B %Y')}"
+    # Translators: a date as the files print it, in Unicode CLDR's pattern letters (1 November 2026).
+    return format_date(day, _("d MMMM y"), locale=current())
 
 
 # ---------------------------------------------------------------- charts (matplotlib, Agg)
@@ -113,8 +201,8 @@ def _png(fig: object) -> bytes:
 
 def _step_labels(report: Report) -> list[str]:
     weekly = report.period.days <= 62
-    return [step.period.first.strftime("%d %b" if weekly else "%b\n%Y" if i == 0 or step.period.first.month == 1
-                                       else "%b") for i, step in enumerate(report.steps)]
+    return [format_date(step.period.first, "dd MMM" if weekly else "MMM\ny" if i == 0 or step.period.first.month == 1
+                        else "MMM", locale=current()) for i, step in enumerate(report.steps)]
 
 
 def chart_nights(report: Report) -> bytes:
@@ -520,14 +608,44 @@ def csv_bytes(store: Store, period: Period, *, zone: ZoneInfo, now: datetime, ca
 # ---------------------------------------------------------------- hours: the statement and the roster
 
 
-HOURS_WORDS = WORDS.parent.parent / "hours" / "files.yml"
+# The words of the statement of service hours (PDF) and the roster workbook, marked as REPORT_WORDS are. Dates,
+# hours, names from the data files and members' names as Slack gives them: never a debrief's notes or any other text.
+HOURS_WORDS: dict = {
+    "statement": {
+        "title": N_("Statement of service hours"),
+        "number": N_("Statement no. {number}"),
+        "program": N_("Volunteer outreach program"),
+        "body": N_("{name} gave {total} hours of volunteer service with {coalition} in {year}, on the dates below."),
+        "body_part": N_("{name} gave {total} hours of volunteer service with {coalition} from 1 January {year} to "
+                        "{last}, on the dates below."),
+        "columns": [N_("Date"), N_("Activity"), N_("Hours")],
+        "month_columns": [N_("Month"), N_("Shifts"), N_("Hours")],
+        "total": N_("Total"),
+        "corrected": N_("* hours corrected by a coordinator"),
+        "none": N_("No hours were recorded in this year."),
+        "issued": N_("Issued on {today} by {issuer}."),
+        "footer": N_("Hours are counted from each volunteer's check-in and check-out (or the attendance the shift's "
+                     "lead confirmed), as kept by the coalition's outreach bot."),
+        "verify": N_("The coalition keeps statement no. {number} with the figures above; its coordinators can "
+                     "confirm them."),
+        "issuer_default": N_("the coordinators of {coalition}"),
+        "coalition_default": N_("the coalition"),
+    },
+    "roster": {
+        "sheet": N_("Roster"),
+        "head": [N_("Name"), N_("Slack ID"), N_("Trainings"), N_("Next expiry"), N_("Languages"),
+                 N_("Hours, last 90 days"), N_("Hours this year"), N_("Last shift"), N_("No-shows, last 12 months")],
+        "trainings_sheet": N_("Trainings"),
+        "trainings_head": [N_("Name"), N_("Slack ID"), N_("Training"), N_("Completed"), N_("Valid until")],
+        "until": N_("until {day}"),
+    },
+}
 STATEMENT_ROWS = 28  # shifts listed one by one on the one page; more are listed by month
 
 
-@lru_cache(maxsize=1)
 def hours_words() -> dict:
-    """The words of the statement of service hours and the roster workbook."""
-    return yaml.safe_load(HOURS_WORDS.read_text(encoding="utf-8"))
+    """The words of the statement of service hours and the roster workbook, in the language in force."""
+    return _words_in("hours", current())
 
 
 def hours_text(value: float) -> str:
@@ -551,8 +669,10 @@ def _statement_table(summary: Summary, w: dict, *, fonts: tuple[str, str]) -> ob
         counts: dict[date, int] = {}
         for line in summary.lines:
             counts[line.day.replace(day=1)] = counts.get(line.day.replace(day=1), 0) + 1
-        rows = [w["month_columns"]] + [[month.strftime("%B %Y"), str(counts[month]), hours_text(hours)]
-                                       for month, hours in summary.by_month]
+        # Translators: a month as the statement prints it, in Unicode CLDR's pattern letters (November 2026).
+        pattern = _("MMMM y")
+        rows = [w["month_columns"]] + [[format_date(month, pattern, locale=current()), str(counts[month]),
+                                        hours_text(hours)] for month, hours in summary.by_month]
     rows.append([w["total"], "", hours_text(summary.total)])
     table = Table(rows, colWidths=[2.6 * inch, 2.6 * inch, 1.2 * inch], repeatRows=1)
     table.setStyle(TableStyle([

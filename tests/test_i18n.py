@@ -15,8 +15,7 @@ from outreach.catalog import Catalog
 # Template folders whose words do not go through gettext yet: this set only shrinks, and is empty when
 # every template is in both languages.
 NOT_YET = {
-    "calendar", "coord", "home", "hours", "invites", "partners", "readiness", "reports", "series", "shifts",
-    "team", "trainings",
+    "home", "invites", "readiness", "series", "shifts", "team",
 }
 # What a template may hold outside a message: emoji codes, Slack's tokens, mrkdwn marks, numbers, punctuation.
 NOT_WORDS = re.compile(r":[a-z0-9_+-]+:|<[^>]*>|&[a-z]+;")
