@@ -16,8 +16,8 @@ from outreach.catalog import Catalog
 # every template is in both languages.
 NOT_YET = {
     "calendar", "commands", "coord", "cover", "debriefs", "drill", "field", "health", "hours", "invites",
-    "partners", "phone", "readiness", "reach", "reminders", "reports", "rota", "safety", "series", "setup",
-    "shifts", "sos", "team", "told", "trainings", "people", "common", "home",
+    "partners", "phone", "reach", "reminders", "reports", "rota", "safety", "setup",
+    "sos", "told", "trainings", "people", "common",
 }
 # What a template may hold outside a message: emoji codes, Slack's tokens, mrkdwn marks, numbers, punctuation.
 NOT_WORDS = re.compile(r":[a-z0-9_+-]+:|<[^>]*>|&[a-z]+;")
