@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -42,6 +42,12 @@ def plain_time(moment: datetime, zone: str) -> str:
     """A readable time in a given zone, in the language in force, as a fallback where Slack cannot localise."""
     local = moment.astimezone(ZoneInfo(zone))
     return format_datetime(local, "EEE dd MMM y, HH:mm ", locale=i18n.current()) + (local.tzname() or zone)
+
+
+def local_date(moment: object, pattern: str = "EEE d MMM") -> str:
+    """A date (or a datetime's date) in the language in force, in a CLDR pattern (`EEE d MMM`: Fri 11 Dec,
+    vie 11 dic); use it wherever a template would have used strftime's day or month names."""
+    return format_date(moment, pattern, locale=i18n.current())  # type: ignore[arg-type]
 
 
 def _translate(message: str, /, **variables: object) -> Markup:
@@ -95,6 +101,7 @@ class Renderer:
             user=mention,
             when=lambda moment, zone, fmt="{date_short_pretty} {time}": slack_date(moment, zone, fmt),
             plain_time=plain_time,
+            local_date=local_date,
             kind=lambda ident: KINDS.get(ident, ident),
             venue=lambda ident: catalog.name_of("venues", ident),
             training=lambda ident: catalog.name_of("trainings", ident),
