@@ -46,7 +46,7 @@ from handlers.kit import Kit
 from handlers.notify import Notifier
 from handlers.render import Renderer
 from handlers.worker import AckGate, Runner, is_job
-from outreach import subscribers
+from outreach import i18n, subscribers
 from outreach.readiness import load_protocol
 from outreach.services import Services
 
@@ -132,21 +132,23 @@ def create_app(services: Services, *, client: WebClient | None = None,
     for surface in SURFACES:
         surface.register(app, kit)
 
-    def tell(error: Exception, body: dict, respond: Respond | None) -> None:
+    def tell(error: Exception, body: dict, respond: Respond | None, language: str | None = None) -> None:
         log.error("unhandled %s while handling %s", type(error).__name__, middleware.request_kind(body or {}),
                   exc_info=error)
         if respond is not None:
             try:
-                respond(text=kit.render("common/error.j2"), response_type="ephemeral", replace_original=False)
+                with i18n.speaking(language):
+                    text = kit.render("common/error.j2")
+                respond(text=text, response_type="ephemeral", replace_original=False)
             except Exception:  # the person cannot be told; the log has it
                 log.warning("could not tell the user about the error")
 
     @app.error
     def on_error(error: Exception, body: dict, respond: Respond | None, context: BoltContext) -> None:
-        tell(error, body, respond)
+        tell(error, body, respond, context.get("language"))
 
     def on_work_error(error: Exception, request: BoltRequest) -> None:
-        tell(error, request.body, request.context.respond)
+        tell(error, request.body, request.context.respond, request.context.get("language"))
 
     kit.runner = Runner(on_work_error, ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="listener"),
                         services.store)

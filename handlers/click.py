@@ -25,6 +25,7 @@ from slack_sdk import WebClient
 
 from handlers import blocks as bk
 from handlers import ids, points
+from outreach import i18n
 from outreach.digits import parse_number
 from outreach.roles import Role
 
@@ -258,12 +259,13 @@ def gate(kit: Kit, rule: Only) -> Callable[..., BoltResponse | None]:
               next: Callable[[], BoltResponse]) -> BoltResponse | None:
         if context.get("handed_over") or context.get("role", Role.VOLUNTEER) >= rule.role:
             return next()
-        text = rule.text(kit)
-        if body.get("type") == "view_submission":
-            return _refuse_form(kit, request, context, rule, text)
-        click = context.get("click")
-        if isinstance(click, Click):
-            click.tell(text)
+        with i18n.speaking(context.get("language")):  # in the language of who tapped
+            text = rule.text(kit)
+            if body.get("type") == "view_submission":
+                return _refuse_form(kit, request, context, rule, text)
+            click = context.get("click")
+            if isinstance(click, Click):
+                click.tell(text)
         return BoltResponse(status=200, body="")
 
     check.__name__ = f"only_{rule.role.label}"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
-from typing import TYPE_CHECKING
+from functools import partial, wraps
+from typing import TYPE_CHECKING, TypeVar
 
 from slack_bolt import App
 
 from handlers.click import Only, gate
 from handlers.render import Renderer
 from handlers.worker import F, Runner, form, later
+from outreach import i18n
 from outreach.lease import make_owner
 from outreach.services import Services
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 
 Listener = Callable[..., None] | Only
+T = TypeVar("T")
 
 
 @dataclass
@@ -115,3 +117,15 @@ class Kit:
                 job()
             except Exception:
                 logging.getLogger(__name__).exception("periodic job %s failed", getattr(job, "__name__", job))
+
+
+def for_everyone(fn: Callable[..., T]) -> Callable[..., T]:
+    """Word what a function says in the coalition's language (`OUTREACH_LANGUAGE`), whoever made it happen:
+    for words not meant for one person, such as a channel post (a decorator; the function takes the kit first)."""
+
+    @wraps(fn)
+    def inner(kit: Kit, *args: object, **kwargs: object) -> T:
+        with i18n.speaking(kit.services.settings.language):
+            return fn(kit, *args, **kwargs)
+
+    return inner

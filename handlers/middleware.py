@@ -12,7 +12,7 @@ from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from handlers.click import Click
 from handlers.kit import Kit
 from handlers.worker import RUN_WHERE_ACKED, is_job
-from outreach import jobs
+from outreach import jobs, languages
 from outreach.roles import Role
 
 log = logging.getLogger("outreach.requests")
@@ -92,11 +92,26 @@ def log_request(request: BoltRequest, elapsed_ms: float, *, status: int = 200) -
 def register(app: App, kit: Kit) -> None:
     """Install the middleware on the app."""
 
+    def language(user: str | None, *, ask_slack: bool) -> str:
+        """The words of the answer, in the language of who asked (outreach/languages.py); a member the bot
+        knows nothing of is looked up first (users.info gives Slack's locale) where the work is done, not
+        where a form must be answered within Slack's 3 seconds."""
+        if not user:
+            return kit.services.settings.language
+        store = kit.services.store
+        if ask_slack:
+            with store.read() as db:
+                unknown = not languages.known(db, user)
+            if unknown:
+                kit.names([user])
+        with store.read() as db:
+            return languages.language_of(db, user)
+
     @app.middleware
     def resolve_actor(request: BoltRequest, context: BoltContext, body: dict,
                       next: Callable[[], BoltResponse]) -> BoltResponse:
         if is_job(request):  # a job being done: the request was received (and written down) before
-            resolve(context, body)
+            resolve(context, body, ask_slack=True)
             return next()
         # Received: written to the jobs table before anything acks it (nothing acked is lost). A form
         # is run here, its job claimed by this process; anything else is done by a worker.
@@ -116,10 +131,11 @@ def register(app: App, kit: Kit) -> None:
             context["handed_over"] = True  # this process only acks it, and needs nobody's role for that
         return next()
 
-    def resolve(context: BoltContext, body: dict) -> None:
+    def resolve(context: BoltContext, body: dict, *, ask_slack: bool = False) -> None:
         user = context.user_id
         context["actor"] = user
         context["role"] = kit.services.role(user) if user else Role.VOLUNTEER
+        context["language"] = language(user, ask_slack=ask_slack)
         view = body.get("view")
         if isinstance(view, dict):
             context["form"] = flatten_state((view.get("state") or {}).get("values") or {})

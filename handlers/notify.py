@@ -21,13 +21,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from babel.dates import format_date
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from handlers import blocks as bk
 from handlers.worker import wait_until
-from outreach import outbox, reach
+from outreach import i18n, languages, outbox, reach
 from outreach import shifts as sh
 from outreach.services import Services
 
@@ -104,7 +105,7 @@ def lock_screen(kit: Kit, template: str, context: dict, text: str, blocks: list[
     shift = None
     if str(context.get("shift_id", "")).isdigit():
         shift = sh.load_shift(kit.services.store, int(context["shift_id"]))
-    day = shift.local_start().strftime("%A") if shift else None
+    day = format_date(shift.local_start(), "EEEE", locale=i18n.current()) if shift else None
     line = kit.render("common/lock_screen.j2", notice=template, shift=shift, day=day, context=context)
     return line, blocks or bk.message([bk.section(text)])
 
@@ -170,7 +171,22 @@ class Notifier:
                                                 blocks=blocks or None)
         return self.client.chat_postMessage(channel=note.channel, text=text, blocks=blocks or None)
 
+    def language_of(self, note: outbox.Notification) -> str:
+        """The language a notice is worded in: its person's (a DM, an SMS or a call to `U…`), else the
+        coalition's (`OUTREACH_LANGUAGE`: a channel post, an update of one)."""
+        who = note.channel.split(":", 1)[-1]
+        if not re.match(r"^[UW][A-Z0-9]+$", who):
+            who = str(note.context.get("user") or "") if who.startswith("D") else ""
+        if not who:
+            return self.services.settings.language
+        with self.services.store.read() as db:
+            return languages.language_of(db, who)
+
     def _deliver(self, note: outbox.Notification) -> int:
+        with i18n.speaking(self.language_of(note)):
+            return self._deliver_worded(note)
+
+    def _deliver_worded(self, note: outbox.Notification) -> int:
         store, now = self.services.store, self.services.now()
         target = None
         if note.mode:  # a reply in a thread or an update in place: where is the message it follows?

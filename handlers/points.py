@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, ButtonElement
 
+from outreach import i18n, languages
 from outreach.roles import Role
 from outreach.shifts import Shift
 
@@ -78,9 +79,12 @@ def add(point: list, fn: Callable) -> None:
 
 
 def publish_home(kit: Kit, client: WebClient, user: str) -> None:
-    """Publish one person's home tab again (after a change that shows there)."""
-    for publish in HOME_PUBLISHERS:
-        publish(kit, client, user)
+    """Publish one person's home tab again (after a change that shows there), in their language."""
+    with kit.services.store.read() as db:
+        language = languages.language_of(db, user)
+    with i18n.speaking(language):
+        for publish in HOME_PUBLISHERS:
+            publish(kit, client, user)
 
 
 def refresh_modal(kit: Kit, client: WebClient, body: dict, actor: str, *, note: str) -> bool:

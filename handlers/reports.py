@@ -15,9 +15,10 @@ from handlers.debriefs import lists
 from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import debriefs as dbf
-from outreach import heap, outbox
+from outreach import heap, i18n, outbox
 from outreach import report_files as rf
 from outreach import reports as rp
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 
 log = logging.getLogger(__name__)
@@ -90,11 +91,12 @@ def report_files(kit: Kit, report: rp.Report, formats: frozenset[str] = frozense
         png = rp.chart_png(services.store, period, zone=settings.zone, now=services.now())
         pdf = rf.report_pdf(report, lists=lists(kit), sectors=sectors,
                             today=services.now().astimezone(settings.zone).date())
-        files += [(png, f"outreach-{period.slug}.png", f"Outreach, 12 months to {period.label}"),
-                  (pdf, f"outreach-report-{period.slug}.pdf", f"Outreach report {period.label}")]
+        files += [(png, f"outreach-{period.slug}.png", _("Outreach, 12 months to %(period)s") % {"period": period.label}),
+                  (pdf, f"outreach-report-{period.slug}.pdf", _("Outreach report %(period)s") % {"period": period.label})]
     if "xlsx" in formats:
         xlsx = rf.report_xlsx(report, catalog=services.catalog, lists=lists(kit), sectors=sectors)
-        files.append((xlsx, f"outreach-report-{period.slug}.xlsx", f"Outreach report {period.label} (workbook)"))
+        files.append((xlsx, f"outreach-report-{period.slug}.xlsx",
+                      _("Outreach report %(period)s (workbook)") % {"period": period.label}))
     return files
 
 
@@ -104,7 +106,14 @@ FORMATS = ("pdf", "xlsx", "csv")  # what a report is sent as: the PDF (with the 
 def send_files(kit: Kit, client: WebClient, period: rp.Period, *, where: str, formats: set[str],
                report: rp.Report | None = None) -> bool:
     """Upload a period's files in the formats asked for (FORMATS) to `where`: the PDF with its 12-month chart,
-    the workbook, the CSV of the nights held (counts and names only); False (logged) when Slack refuses."""
+    the workbook, the CSV of the nights held (counts and names only); False (logged) when Slack refuses.
+    A funder's report is worded in the coalition's language (`OUTREACH_LANGUAGE`), whoever asked for it."""
+    with i18n.speaking(kit.services.settings.language):
+        return _send_files(kit, client, period, where=where, formats=formats, report=report)
+
+
+def _send_files(kit: Kit, client: WebClient, period: rp.Period, *, where: str, formats: set[str],
+                report: rp.Report | None) -> bool:
     services = kit.services
     done = True
     if formats & {"pdf", "xlsx"}:
@@ -116,7 +125,7 @@ def send_files(kit: Kit, client: WebClient, period: rp.Period, *, where: str, fo
                             catalog=services.catalog, lists=lists(kit),
                             sectors=dbf.load_sectors(services.settings.data_dir))
         done = upload(client, channel=where, data=data, filename=f"outreach-{period.label}.csv",
-                      title=f"Outreach nights {period.label}") and done
+                      title=_("Outreach nights %(period)s") % {"period": period.label}) and done
     return done
 
 

@@ -15,7 +15,7 @@ from handlers import ids, points
 from handlers import series_views as hs
 from handlers.click import Click, coordinators
 from handlers.commands import CommandRequest, subcommand
-from handlers.kit import Kit
+from handlers.kit import Kit, for_everyone
 from handlers.notify import notice
 from handlers.shift_views import (
     cancel_form,
@@ -74,6 +74,7 @@ def cancel_from_form(kit: Kit, ack: Ack, body: dict, context: BoltContext,
 FORM_FORBIDDEN = ("shifts/form_forbidden.j2", {})
 
 
+@for_everyone
 def refresh_post(kit: Kit, client: WebClient, shift_id: int) -> None:
     """Update the shift's channel post in place, when it has one."""
     shift = sh.load_shift(kit.services.store, shift_id)
@@ -88,6 +89,7 @@ def refresh_post(kit: Kit, client: WebClient, shift_id: int) -> None:
         channel_refused(kit, shift.channel, str(exc.response.get("error")))
 
 
+@for_everyone
 def post_shift(kit: Kit, client: WebClient, shift: Shift, *, channels: list[str | None],
                refused: dict[str, str] | None = None) -> str | None:
     """Post a new shift to the first channel that accepts it; remember where. A channel that refuses it

@@ -33,6 +33,7 @@ from slack_bolt.kwargs_injection import build_required_kwargs
 from slack_bolt.util.utils import get_arg_names_of_callable
 
 from handlers.web import mend_form_body
+from outreach import i18n
 from outreach import jobs as jobs_table
 from outreach.store import Store
 
@@ -128,7 +129,8 @@ def _call(fn: Work, request: BoltRequest, ack: Callable[..., object] | None = No
                                    response=None, this_func=fn)
     if ack is not None and "ack" in kwargs:
         kwargs["ack"] = ack
-    fn(**kwargs)
+    with i18n.speaking(request.context.get("language")):  # set by the middleware: the language of who asked
+        fn(**kwargs)
 
 
 class Runner:

@@ -66,3 +66,10 @@ def languages_of(db: Database, users: Iterable[str]) -> dict[str, str]:
     for row in rows:
         found[row["user_id"]] = i18n.pick(row["chosen"]) or i18n.pick(row["locale"]) or i18n.ENGLISH
     return found
+
+
+def known(db: Database, user: str) -> bool:
+    """Whether the bot knows anything of a person's language: a choice, or Slack's answer about them."""
+    return db.execute("SELECT EXISTS (SELECT 1 FROM language_choices WHERE user_id = ?) "
+                      "OR EXISTS (SELECT 1 FROM people WHERE user_id = ? AND refreshed_at IS NOT NULL)",
+                      [user, user]).fetchone()[0] == 1
