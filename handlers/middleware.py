@@ -89,6 +89,14 @@ def log_request(request: BoltRequest, elapsed_ms: float, *, status: int = 200) -
         log.info("handled %s ack_ms=%.1f", kind, elapsed_ms)
 
 
+def acting(body: dict) -> bool:
+    """Whether the request is someone doing something (a tap, a command, opening the App Home), not an event
+    about someone (a profile changed): only then is Slack asked who they are."""
+    if body.get("type") != "event_callback":
+        return True
+    return (body.get("event") or {}).get("type") in ("app_home_opened", "message")
+
+
 def register(app: App, kit: Kit) -> None:
     """Install the middleware on the app."""
 
@@ -111,7 +119,7 @@ def register(app: App, kit: Kit) -> None:
     def resolve_actor(request: BoltRequest, context: BoltContext, body: dict,
                       next: Callable[[], BoltResponse]) -> BoltResponse:
         if is_job(request):  # a job being done: the request was received (and written down) before
-            resolve(context, body, ask_slack=True)
+            resolve(context, body, ask_slack=acting(body))
             return next()
         # Received: written to the jobs table before anything acks it (nothing acked is lost). A form
         # is run here, its job claimed by this process; anything else is done by a worker.

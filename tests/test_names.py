@@ -52,7 +52,8 @@ def statement(app: Bot, user: str, text: str = "hours statement") -> str:
 def invite_of(app: Bot, user: str) -> tuple[icalendar.Event, dict]:
     """The person's latest invite (its VEVENT) and the query of its Add to Google Calendar link."""
     event = icalendar.Calendar.from_ical(invites(app, user)[-1]).walk("VEVENT")[0]
-    dm = [c for c in app.dms(user) if "Calendar invite" in message_text(c.params)][-1]
+    dm = [c for c in app.dms(user) if "Calendar invite" in message_text(c.params)
+          or "Invitación de calendario" in message_text(c.params)][-1]
     link = next(e["url"] for b in dm.params["blocks"] if b["type"] == "actions" for e in b["elements"]
                 if e.get("url"))
     return event, urllib.parse.parse_qs(urllib.parse.urlparse(link).query)
@@ -61,7 +62,8 @@ def invite_of(app: Bot, user: str) -> tuple[icalendar.Event, dict]:
 def signed_up(app: Bot, user: str) -> int:
     number = app.create_shift()
     app.train(user)
-    assert "signed up" in app.command(user, f"signup {number}").text().lower()
+    answer = app.command(user, f"signup {number}").text().lower()
+    assert "signed up" in answer or "te inscribiste" in answer  # in the person's language (a Spanish locale)
     app.kit.tick()
     return number
 
@@ -76,8 +78,9 @@ def test_the_workbook_the_statement_and_the_invite_carry_names_from_slack(bot, n
     event, google = invite_of(bot, MARIA)
     assert event["ATTENDEE"].params["CN"] == "María López" and str(event["ATTENDEE"]) == f"urn:slack:user:{MARIA}"
     assert event["ORGANIZER"].params["CN"] == "Lee Lead" and str(event["ORGANIZER"]) == f"urn:slack:user:{LEAD}"
-    assert "Lead: Lee Lead" in str(event["DESCRIPTION"]) and "Slack member" not in str(event["DESCRIPTION"])
-    assert "Lead: Lee Lead" in google["details"][0]
+    # María's Slack locale is es-ES: her invite's words are Spanish, the names as Slack gives them
+    assert "Líder: Lee Lead" in str(event["DESCRIPTION"]) and "Slack member" not in str(event["DESCRIPTION"])
+    assert "Líder: Lee Lead" in google["details"][0]
     # Slack messages keep their mentions: the shift's post names the lead as <@ULEAD>, never by name.
     post = next(c for c in bot.fake.calls_to("chat.postMessage") if f"#{number}" in message_text(c.params)
                 and c.params.get("channel") == "CGENERAL")
