@@ -447,3 +447,13 @@ def lock_screen_leaks(fake: FakeSlack) -> list[str]:
     return [str(c.params.get("text")) for c in fake.calls_to("chat.postMessage") + fake.calls_to("chat.update")
             if str(c.params.get("channel") or "")[:1] in ("U", "W", "D")
             and LOCK_SCREEN_FORBIDDEN.search(str(c.params.get("text") or ""))]
+
+
+def in_spanish_and_english(render, name: str, /, **context: object) -> tuple[str, str]:
+    """A template rendered in Spanish, then in English (outreach/i18n.py's `speaking`)."""
+    from outreach import i18n
+
+    with i18n.speaking("es"):
+        spanish = render(name, **context)
+    with i18n.speaking("en"):
+        return spanish, render(name, **context)

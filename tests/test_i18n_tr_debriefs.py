@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace as NS
 
 import pytest
-from conftest import LOCK_SCREEN_FORBIDDEN
+from conftest import LOCK_SCREEN_FORBIDDEN, in_spanish_and_english
 
 from handlers.render import Renderer
 from outreach import i18n
@@ -35,11 +35,7 @@ def shift(**values: object) -> NS:
 
 def both(render: Renderer, name: str, /, **context: object) -> tuple[str, str]:
     """A template in English and in Spanish."""
-    with i18n.speaking("en"):
-        english = render(name, **context)
-    with i18n.speaking("es"):
-        spanish = render(name, **context)
-    return english, spanish
+    return in_spanish_and_english(render, name, **context)[::-1]
 
 
 def test_help_lists_commands_in_spanish_with_the_english_command_and_its_alias(render):

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace as NS
 
 import pytest
+from conftest import in_spanish_and_english
 
 from handlers.render import Renderer
-from outreach import i18n
 from outreach.catalog import Catalog
 
 T0 = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
@@ -26,12 +26,7 @@ def render():
     return Renderer(Catalog([], [], []))
 
 
-def both(render, name, **context) -> tuple[str, str]:
-    """A template in Spanish, then in English."""
-    with i18n.speaking("es"):
-        spanish = render(name, **context)
-    with i18n.speaking("en"):
-        return spanish, render(name, **context)
+both = in_spanish_and_english
 
 
 def segments(text: str) -> int:

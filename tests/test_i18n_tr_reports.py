@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace as NS
 
 import pytest
+from conftest import in_spanish_and_english
 from pypdf import PdfReader
 
 from handlers import reports as handler_reports
@@ -29,13 +30,7 @@ def render(bot):
     return bot.kit.render
 
 
-def in_both(render, template, /, **context):
-    """A template rendered in Spanish and in English."""
-    with i18n.speaking("es"):
-        spanish = render(template, **context)
-    with i18n.speaking("en"):
-        english = render(template, **context)
-    return spanish, english
+in_both = in_spanish_and_english
 
 
 def a_shift(**changes):

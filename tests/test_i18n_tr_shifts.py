@@ -8,6 +8,7 @@ from types import SimpleNamespace as NS
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import in_spanish_and_english
 
 from handlers.render import Renderer
 from outreach import i18n
@@ -43,13 +44,7 @@ def render() -> Renderer:
     return renderer
 
 
-def in_both(render: Renderer, name: str, **context: object) -> tuple[str, str]:
-    """A template in Spanish, then in English."""
-    with i18n.speaking("es"):
-        spanish = render(name, **context)
-    with i18n.speaking("en"):
-        english = render(name, **context)
-    return spanish, english
+in_both = in_spanish_and_english
 
 
 def test_a_real_shift_s_details_and_post_in_spanish(bot):
