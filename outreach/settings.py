@@ -172,15 +172,19 @@ def _slack_settings(env: Mapping[str, str], *, require_signing_secret: bool) -> 
             "port": port}
 
 
+def _user_ids(env: Mapping[str, str], name: str, why: str) -> tuple[str, ...]:
+    """A comma-separated list of member ids, in order and once each; anything else is refused with its name."""
+    ids = tuple(dict.fromkeys(a.strip() for a in (_get(env, name) or "").split(",") if a.strip()))
+    bad = sorted(a for a in ids if not USER_ID.match(a))
+    if bad:
+        raise SettingsError(name, f"{', '.join(bad)} is not a Slack user id",
+                            f"List member ids like U012ABCDEF, comma-separated {why}".replace(" :", ":"))
+    return ids
+
+
 def _coalition_settings(env: Mapping[str, str]) -> dict:
     """The admins, the time zone, the coordinators' channel, how long notes are kept, the region, the language."""
-    admins = frozenset(a.strip() for a in (_get(env, "OUTREACH_ADMINS") or "").split(",") if a.strip())
-    bad = sorted(a for a in admins if not USER_ID.match(a))
-    if bad:
-        raise SettingsError(
-            "OUTREACH_ADMINS", f"{', '.join(bad)} is not a Slack user id",
-            "List member ids like U012ABCDEF, comma-separated (profile > ... > Copy member ID)",
-        )
+    admins = frozenset(_user_ids(env, "OUTREACH_ADMINS", "(profile > ... > Copy member ID)"))
 
     timezone = _get(env, "OUTREACH_TIMEZONE") or "UTC"
     try:
@@ -287,14 +291,7 @@ def _climb_settings(env: Mapping[str, str]) -> dict:
             "OUTREACH_ESCALATION_CONTACTS_AFTER", f"{after_text!r} is not a number of repeats from 0 to 20",
             "Give how many unanswered repeats to the coordinators come before the named contacts are called (like 2)",
         )
-    oncall = tuple(dict.fromkeys(a.strip() for a in (_get(env, "OUTREACH_ONCALL_COORDINATORS") or "").split(",")
-                                 if a.strip()))
-    bad = sorted(a for a in oncall if not USER_ID.match(a))
-    if bad:
-        raise SettingsError(
-            "OUTREACH_ONCALL_COORDINATORS", f"{', '.join(bad)} is not a Slack user id",
-            "List member ids like U012ABCDEF, comma-separated: who is told when an escalation goes unanswered",
-        )
+    oncall = _user_ids(env, "OUTREACH_ONCALL_COORDINATORS", ": who is told when an escalation goes unanswered")
     handover_text = _get(env, "OUTREACH_ONCALL_HANDOVER") or "12:00"
     found = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", handover_text)
     if not found:
@@ -310,16 +307,19 @@ RATE = re.compile(r"^[0-9]{1,5}(?:[.,][0-9]{1,2})?$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
+def _one_line(env: Mapping[str, str], name: str, fix: str) -> str | None:
+    """A short text setting on one line (at most 120 characters, no control characters), or None when unset."""
+    text = _get(env, name)
+    if text and (len(text) > 120 or any(ord(c) < 32 for c in text)):
+        raise SettingsError(name, "is longer than 120 characters or holds control characters", fix)
+    return text
+
+
 def _report_settings(env: Mapping[str, str]) -> dict:
     """The coalition's name on its reports, and the hourly rate that values volunteer hours in kind."""
     values: dict = {}
-    name = _get(env, "OUTREACH_COALITION_NAME")
-    if name and (len(name) > 120 or any(ord(c) < 32 for c in name)):
-        raise SettingsError(
-            "OUTREACH_COALITION_NAME", "is longer than 120 characters or holds control characters",
-            "Give the coalition's name as it should read on reports, on one line",
-        )
-    values["coalition_name"] = name
+    values["coalition_name"] = _one_line(env, "OUTREACH_COALITION_NAME",
+                                         "Give the coalition's name as it should read on reports, on one line")
     rate = _get(env, "OUTREACH_INKIND_RATE")
     if rate is not None:
         if not RATE.match(rate) or float(rate.replace(",", ".")) <= 0:
@@ -336,13 +336,9 @@ def _report_settings(env: Mapping[str, str]) -> dict:
             "Give the three-letter code (ISO 4217) the in-kind rate is in, like USD or EUR",
         )
     values["currency"] = currency
-    issuer = _get(env, "OUTREACH_STATEMENT_ISSUER")
-    if issuer and (len(issuer) > 120 or any(ord(c) < 32 for c in issuer)):
-        raise SettingsError(
-            "OUTREACH_STATEMENT_ISSUER", "is longer than 120 characters or holds control characters",
-            "Give the coordinator who issues statements of service hours, like: Dana Reyes, Volunteer Coordinator",
-        )
-    values["statement_issuer"] = issuer
+    values["statement_issuer"] = _one_line(
+        env, "OUTREACH_STATEMENT_ISSUER",
+        "Give the coordinator who issues statements of service hours, like: Dana Reyes, Volunteer Coordinator")
     return values
 
 
