@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from handlers import (
+    card,
     commands,
     coord,
     cover,
@@ -56,7 +57,7 @@ log = logging.getLogger(__name__)
 # waits for a free one.
 LISTENER_WORKERS = 64
 SURFACES = (
-    middleware, commands, shifts, people, home, readiness, partners, debriefs, reports, reminders, invites, safety,
+    middleware, commands, shifts, people, home, readiness, card, partners, debriefs, reports, reminders, invites, safety,
     team_messages,
     sos,
     setup,  # after sos: an SOS under way stays first on the App Home

@@ -19,13 +19,15 @@ from outreach import debriefs as dbf
 from outreach import privacy, retention
 from outreach import shifts as sh
 from outreach.digits import parse_number as parse_whole
+from outreach.i18n import N_
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 from outreach.shifts import Shift, clean_text
 
 log = logging.getLogger(__name__)
 
 LOADS = [(str(n), label) for n, label in enumerate(
-    ["1 · light", "2 · fine", "3 · heavy at times", "4 · heavy", "5 · too much"], start=1)]
+    [N_("1 · light"), N_("2 · fine"), N_("3 · heavy at times"), N_("4 · heavy"), N_("5 · too much")], start=1)]
 MAX_LISTED = 20
 HOME_MAX = 5
 MAX_WELLBEING_NOTE = 500
@@ -39,18 +41,23 @@ def lists(kit: Kit) -> dbf.Lists:
 def checkboxes(block_id: str, label: str, choices: list[tuple[str, str]], *, initial: list[str] | None = None,
                hint: str | None = None) -> InputBlock:
     """Tick boxes in a modal (optional)."""
-    options = [bk.option(text, value) for value, text in choices]
+    options = [bk.option(_(text), value) for value, text in choices]
     chosen = [o for o in options if o.value in (initial or [])]
     element = CheckboxesElement(action_id="value", options=options, initial_options=chosen or None)
     return InputBlock(block_id=block_id, label=label, element=element, optional=True, hint=hint)
 
 
 FLAGS = [
-    ("incident", "Something unsafe happened"),
-    ("police", "Law enforcement was contacted"),
-    ("hotline", "The hotline was contacted"),
-    ("checkin", "I'd like a check-in call"),
+    ("incident", N_("Something unsafe happened")),
+    ("police", N_("Law enforcement was contacted")),
+    ("hotline", N_("The hotline was contacted")),
+    ("checkin", N_("I'd like a check-in call")),
 ]
+
+
+def loads() -> list[tuple[str, str]]:
+    """How heavy a night was, 1 to 5, in the language in force."""
+    return [(value, _(label)) for value, label in LOADS]
 
 
 def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *,
@@ -65,33 +72,35 @@ def debrief_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *,
     parts: list[Block] = [
         bk.section(kit.render("debriefs/form_intro.j2", shift=shift, debrief=debrief, facts=facts)),
         *[block for extra in points.DEBRIEF_FORM_CONTEXT for block in extra(kit, shift)],
-        bk.number_input("db_contacts", "People reached", initial=d.contacts if d else None, maximum=dbf.MAX_CONTACTS,
-                        hint="How many people you spoke with or handed a card to. A count, never who."),
+        bk.number_input("db_contacts", _("People reached"), initial=d.contacts if d else None,
+                        maximum=dbf.MAX_CONTACTS,
+                        hint=_("How many people you spoke with or handed a card to. A count, never who.")),
     ]
     if main:
-        parts.append(bk.number_input(f"db_mat_{main.id}", f"{main.name} handed out", optional=True,
-                                     initial=d.materials.get(main.id) if d else None, maximum=dbf.MAX_MATERIAL))
+        parts.append(bk.number_input(f"db_mat_{main.id}", _("%(material)s handed out") % {"material": main.name},
+                                     optional=True, initial=d.materials.get(main.id) if d else None,
+                                     maximum=dbf.MAX_MATERIAL))
     parts += [
-        bk.multi_select_input("db_referrals", "Referrals made", [(x.id, x.name) for x in dl.categories],
+        bk.multi_select_input("db_referrals", _("Referrals made"), [(x.id, x.name) for x in dl.categories],
                               initial=list(d.referrals) if d else None),
-        bk.multi_select_input("db_indicators", "Indicators observed", [(x.id, x.name) for x in dl.indicators],
-                              initial=d.indicators if d else None, hint="What you saw, never who."),
-        bk.multi_select_input("db_languages", "Languages used", [(x.id, x.name) for x in cat.languages],
+        bk.multi_select_input("db_indicators", _("Indicators observed"), [(x.id, x.name) for x in dl.indicators],
+                              initial=d.indicators if d else None, hint=_("What you saw, never who.")),
+        bk.multi_select_input("db_languages", _("Languages used"), [(x.id, x.name) for x in cat.languages],
                               initial=d.languages if d else shift.languages),
-        checkboxes("db_flags", "Anything unsafe?", FLAGS,
+        checkboxes("db_flags", _("Anything unsafe?"), FLAGS,
                    initial=[k for k in ("incident", "police", "hotline", "checkin") if d and getattr(d, k)],
-                   hint="Ask for a check-in call and a coordinator is told at once."),
-        bk.text_input("db_what", "If so, what happened", optional=True, max_length=dbf.MAX_SHORT,
+                   hint=_("Ask for a check-in call and a coordinator is told at once.")),
+        bk.text_input("db_what", _("If so, what happened"), optional=True, max_length=dbf.MAX_SHORT,
                       initial=(d.incident_what or d.police_why) if d else None,
-                      hint="Needed when something unsafe happened or law enforcement was contacted. No names."),
-        bk.select_input("db_load", "How are you after tonight?", LOADS, optional=True,
+                      hint=_("Needed when something unsafe happened or law enforcement was contacted. No names.")),
+        bk.select_input("db_load", _("How are you after tonight?"), loads(), optional=True,
                         initial=str(d.load) if d and d.load else None),
         bk.context(kit.render("debriefs/details_added.j2", draft=draft, debrief=debrief, lists=dl)),
-        bk.actions(bk.button("Change details" if draft else "Add details", ids.DEBRIEF_MORE, str(shift.id)),
+        bk.actions(bk.button(_("Change details") if draft else _("Add details"), ids.DEBRIEF_MORE, str(shift.id)),
                    block_id="db_more"),
     ]
-    return bk.modal(title=f"Debrief #{shift.id}", blocks=parts, callback_id=ids.DEBRIEF_FORM, submit="Save",
-                    close="Cancel", metadata={"shift_id": shift.id})
+    return bk.modal(title=_("Debrief #%(id)s") % {"id": shift.id}, blocks=parts, callback_id=ids.DEBRIEF_FORM,
+                    submit=_("Save"), close=_("Cancel"), metadata={"shift_id": shift.id})
 
 
 def _followup_inputs(draft: dbf.Details | None, *, actor: str) -> list[Block]:
@@ -100,10 +109,12 @@ def _followup_inputs(draft: dbf.Details | None, *, actor: str) -> list[Block]:
     for n in range(1, dbf.FOLLOWUP_SLOTS + 1):
         task = draft.followups[n - 1] if draft and len(draft.followups) >= n else None
         parts += [
-            bk.text_input(f"db_fu{n}_what", f"Follow-up {n}: what", optional=True, max_length=dbf.MAX_SHORT,
-                          initial=task.what if task else None, placeholder="Ask the clinic about Spanish-language hours"),
-            optional(bk.user_input(f"db_fu{n}_owner", f"Follow-up {n}: who", initial=task.owner if task else actor)),
-            bk.date_input(f"db_fu{n}_due", f"Follow-up {n}: due", optional=True,
+            bk.text_input(f"db_fu{n}_what", _("Follow-up %(n)s: what") % {"n": n}, optional=True,
+                          max_length=dbf.MAX_SHORT, initial=task.what if task else None,
+                          placeholder=_("Ask the clinic about Spanish-language hours")),
+            optional(bk.user_input(f"db_fu{n}_owner", _("Follow-up %(n)s: who") % {"n": n},
+                                   initial=task.owner if task else actor)),
+            bk.date_input(f"db_fu{n}_due", _("Follow-up %(n)s: due") % {"n": n}, optional=True,
                           initial=task.due_on.isoformat() if task else None),
         ]
     return parts
@@ -121,7 +132,7 @@ def _audience_inputs(kit: Kit, shift: Shift, debrief: dbf.Debrief | None,
         audience = {}
     parts: list[Block] = [bk.context(kit.render("debriefs/audience_intro.j2", shift=shift))]
     for sector in sectors_of(kit):
-        parts.append(bk.number_input(f"db_aud_{sector.id}", f"Audience: {sector.name}", optional=True,
+        parts.append(bk.number_input(f"db_aud_{sector.id}", _("Audience: %(sector)s") % {"sector": sector.name}, optional=True,
                                      initial=audience.get(sector.id) or None, maximum=dbf.MAX_CONTACTS))
     return parts
 
@@ -143,36 +154,38 @@ def details_form(kit: Kit, shift: Shift, debrief: dbf.Debrief | None, *, actor: 
     else:
         with kit.services.store.read() as db:
             out = dbf.facts_of(db, shift, d).team
-    parts.append(bk.people_input("db_team", "Who was out tonight", initial=out,
-                                 hint="Hours and attendance count the people named here: the lead, confirmed members, "
-                                      "anyone named at the team check-in."))
+    parts.append(bk.people_input("db_team", _("Who was out tonight"), initial=out,
+                                 hint=_("Hours and attendance count the people named here: the lead, confirmed "
+                                        "members, anyone named at the team check-in.")))
     for ident in offered:
         parts.append(bk.number_input(
-            f"db_ref_{ident}", f"Referrals: {names[ident]}", optional=True, maximum=dbf.MAX_REFERRALS,
+            f"db_ref_{ident}", _("Referrals: %(category)s") % {"category": names[ident]}, optional=True, maximum=dbf.MAX_REFERRALS,
             minimum=1 if ident in picked else 0, initial=counts.get(ident) or (1 if ident in picked else None)))
     parts += _followup_inputs(draft, actor=actor)
     parts += [
         bk.context(kit.render("debriefs/notes_warning.j2", days=kit.services.settings.notes_retention_days)),
-        bk.text_input("db_notes", "Notes", optional=True, multiline=True, max_length=dbf.MAX_NOTES,
+        bk.text_input("db_notes", _("Notes"), optional=True, multiline=True, max_length=dbf.MAX_NOTES,
                       initial=draft.notes if draft else (d.notes if d else None),
-                      hint="No names, phone numbers, e-mail or street addresses, dates of birth or photos of anyone met."),
+                      hint=_("No names, phone numbers, e-mail or street addresses, dates of birth or photos of "
+                             "anyone met.")),
     ]
     main = dbf.first_material(dl)
     for entry in dl.materials:
         if entry is not main:
-            parts.append(bk.number_input(f"db_mat_{entry.id}", f"{entry.name} handed out", optional=True,
+            parts.append(bk.number_input(f"db_mat_{entry.id}", _("%(material)s handed out") % {"material": entry.name},
+                                         optional=True,
                                          initial=materials.get(entry.id) or None, maximum=dbf.MAX_MATERIAL))
     if shift.kind in dbf.AUDIENCE_KINDS:  # the first figure of community outreach: who was trained, by sector
         parts += _audience_inputs(kit, shift, d, draft)
     brief, extended = (draft.brief, draft.extended) if draft else ((d.brief, d.extended) if d else (0, 0))
     parts += [
-        bk.number_input("db_brief", "Of the people reached: brief conversations", optional=True,
+        bk.number_input("db_brief", _("Of the people reached: brief conversations"), optional=True,
                         initial=brief or None, maximum=dbf.MAX_CONTACTS),
-        bk.number_input("db_extended", "Of the people reached: extended conversations", optional=True,
+        bk.number_input("db_extended", _("Of the people reached: extended conversations"), optional=True,
                         initial=extended or None, maximum=dbf.MAX_CONTACTS),
     ]
-    return bk.modal(title="Debrief details", blocks=parts, callback_id=ids.DEBRIEF_MORE, submit="Done",
-                    close="Back", metadata={"shift_id": shift.id, "root": root, "picked": picked})
+    return bk.modal(title=_("Debrief details"), blocks=parts, callback_id=ids.DEBRIEF_MORE, submit=_("Done"),
+                    close=_("Back"), metadata={"shift_id": shift.id, "root": root, "picked": picked})
 
 
 def sectors_of(kit: Kit) -> list:
@@ -190,13 +203,13 @@ def wellbeing_form(kit: Kit, shift: Shift) -> dict:
     """A team member's own short wellbeing note."""
     parts: list[Block] = [
         bk.section(kit.render("debriefs/wellbeing_intro.j2", shift=shift)),
-        bk.select_input("wb_load", "How heavy was it for you?", LOADS, optional=True),
-        checkboxes("wb_checkin", "Support", [("checkin", "I'd like a check-in call")]),
-        bk.text_input("wb_note", "Anything else (about you, not about anyone met)", optional=True, multiline=True,
+        bk.select_input("wb_load", _("How heavy was it for you?"), loads(), optional=True),
+        checkboxes("wb_checkin", _("Support"), [("checkin", N_("I'd like a check-in call"))]),
+        bk.text_input("wb_note", _("Anything else (about you, not about anyone met)"), optional=True, multiline=True,
                       max_length=MAX_WELLBEING_NOTE),
     ]
-    return bk.modal(title="How are you doing?", blocks=parts, callback_id=ids.WELLBEING_FORM, submit="Send",
-                    close="Cancel", metadata={"shift_id": shift.id})
+    return bk.modal(title=_("How are you doing?"), blocks=parts, callback_id=ids.WELLBEING_FORM, submit=_("Send"),
+                    close=_("Cancel"), metadata={"shift_id": shift.id})
 
 
 def details_view(kit: Kit, shift: Shift, debrief: dbf.Debrief) -> dict:
@@ -205,7 +218,7 @@ def details_view(kit: Kit, shift: Shift, debrief: dbf.Debrief) -> dict:
         wellbeing = dbf.wellbeing_of(db, shift.id)
         tasks = dbf.followups_of(db, shift.id)
     text = kit.render("debriefs/details.j2", shift=shift, d=debrief, lists=lists(kit), wellbeing=wellbeing, tasks=tasks)
-    return bk.modal(title=f"Debrief #{shift.id}", blocks=bk.sections(text)[:20],
+    return bk.modal(title=_("Debrief #%(id)s") % {"id": shift.id}, blocks=bk.sections(text)[:20],
                     callback_id="debrief_details")
 
 
@@ -241,7 +254,8 @@ def cmd_debrief(req: CommandRequest) -> None:
         waiting = dbf.awaiting(req.kit.services.store, user=req.actor, coordinator=req.role >= Role.COORDINATOR,
                                now=req.kit.services.now())
         text = req.kit.render("debriefs/awaiting.j2", shifts=waiting[:MAX_LISTED])
-        buttons = [bk.button(f"Write debrief #{s.id}", ids.DEBRIEF_OPEN, str(s.id)) for s in waiting[:5]]
+        buttons = [bk.button(_("Write debrief #%(id)s") % {"id": s.id}, ids.DEBRIEF_OPEN, str(s.id))
+                   for s in waiting[:5]]
         req.reply(text, bk.message([bk.section(text)] + ([bk.actions(*buttons, block_id="awaiting")] if buttons else [])))
         return
     problem = open_form(req.kit, req.client, trigger_id=req.trigger_id, actor=req.actor, role=req.role, shift_id=number)
@@ -258,7 +272,7 @@ def followups_message(kit: Kit, actor: str, role: Role, note: str | None = None)
     parts: list[Block] = [bk.section(text)]
     for task in tasks[:MAX_LISTED]:
         parts.append(bk.section(kit.render("debriefs/task.j2", task=task),
-                                accessory=bk.button("Done", ids.FOLLOWUP_DONE, str(task.id), style="primary"),
+                                accessory=bk.button(_("Done"), ids.FOLLOWUP_DONE, str(task.id), style="primary"),
                                 block_id=f"task:{task.id}"))
     return text, bk.message(parts)
 
@@ -283,7 +297,7 @@ def notice_request(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         return None
     text = kit.render("debriefs/request.j2", shift=shift, nudge=int(context.get("nudge", 0)))
     return text, bk.message([bk.section(text), bk.actions(
-        bk.button("Write debrief", ids.DEBRIEF_OPEN, str(shift.id), style="primary"), block_id=f"ask:{shift.id}")])
+        bk.button(_("Write debrief"), ids.DEBRIEF_OPEN, str(shift.id), style="primary"), block_id=f"ask:{shift.id}")])
 
 
 @notice("debriefs/summary")
@@ -296,7 +310,7 @@ def notice_summary(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("debriefs/summary.j2", shift=shift, d=debrief, lists=lists(kit),
                       updated=int(context.get("revision", 1)) > 1)
     return text, bk.message([bk.section(text), bk.actions(
-        bk.button("View debrief", ids.DEBRIEF_VIEW, str(shift.id)), block_id=f"summary:{shift.id}")])
+        bk.button(_("View debrief"), ids.DEBRIEF_VIEW, str(shift.id)), block_id=f"summary:{shift.id}")])
 
 
 @notice("debriefs/followup")
@@ -308,7 +322,7 @@ def notice_followup(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         return None
     today = kit.services.now().astimezone(kit.services.settings.zone).date()
     text = kit.render("debriefs/followup.j2", task=task, assigned=bool(context.get("assigned")), today=today)
-    return text, bk.message([bk.section(text, accessory=bk.button("Done", ids.FOLLOWUP_DONE, str(task.id), style="primary"))])
+    return text, bk.message([bk.section(text, accessory=bk.button(_("Done"), ids.FOLLOWUP_DONE, str(task.id), style="primary"))])
 
 
 @notice("debriefs/wellbeing_invite")
@@ -320,7 +334,7 @@ def notice_wellbeing_invite(kit: Kit, context: dict) -> tuple[str, list[dict]] |
     if not shift or shift.cancelled or done:
         return None
     text = kit.render("debriefs/wellbeing_invite.j2", shift=shift)
-    return text, bk.message([bk.section(text, accessory=bk.button("How I'm doing", ids.WELLBEING_OPEN, str(shift.id)))])
+    return text, bk.message([bk.section(text, accessory=bk.button(_("How I'm doing"), ids.WELLBEING_OPEN, str(shift.id)))])
 
 
 @notice("debriefs/checkin")
@@ -346,11 +360,11 @@ def home_section(kit: Kit, user: str) -> list[Block]:
     parts: list[Block] = [bk.divider(), bk.section(kit.render("debriefs/home_owe.j2"))]
     for shift in waiting[:HOME_MAX]:
         parts.append(bk.section(kit.render("debriefs/owed_debrief.j2", shift=shift),
-                                accessory=bk.button("Write debrief", ids.DEBRIEF_OPEN, str(shift.id), style="primary"),
+                                accessory=bk.button(_("Write debrief"), ids.DEBRIEF_OPEN, str(shift.id), style="primary"),
                                 block_id=f"owe:debrief:{shift.id}"))
     for task in tasks[:HOME_MAX]:
         parts.append(bk.section(kit.render("debriefs/task.j2", task=task, today=today),
-                                accessory=bk.button("Done", ids.FOLLOWUP_DONE, str(task.id)),
+                                accessory=bk.button(_("Done"), ids.FOLLOWUP_DONE, str(task.id)),
                                 block_id=f"owe:task:{task.id}"))
     more = max(len(waiting) - HOME_MAX, 0) + max(len(tasks) - HOME_MAX, 0)
     if more:
@@ -367,7 +381,7 @@ def thanks_message(kit: Kit, shift: Shift, saved: dbf.Saved) -> tuple[str, list[
                         outcome=saved.outcome, channel=kit.services.settings.coordinator_channel)
     return text, bk.message([
         bk.section(detail),
-        bk.actions(bk.button("Edit debrief", ids.DEBRIEF_OPEN, str(shift.id)), block_id=f"thanks:{shift.id}"),
+        bk.actions(bk.button(_("Edit debrief"), ids.DEBRIEF_OPEN, str(shift.id)), block_id=f"thanks:{shift.id}"),
     ])
 
 

@@ -1,4 +1,4 @@
-"""Readiness in Slack: the checklist message, ticking, evidence, on-call partners, Go, the hotline card."""
+"""Readiness in Slack: the checklist message, ticking, evidence, on-call partners, Go (the hotline card: handlers/card.py)."""
 
 from __future__ import annotations
 
@@ -240,29 +240,6 @@ def evidence_view(kit: Kit, state: Readiness, item: rd.ItemState, *, checklist: 
     )
 
 
-# ---------------------------------------------------------------- the hotline card
-
-
-def hotline_text(kit: Kit) -> str:
-    """The hotline card's words: the national hotline, the qualified local ones, a warning about the others."""
-    protocol = protocol_of(kit)
-    return kit.render("readiness/hotline_card.j2", national=NATIONAL,
-                      qualified=[h for h in protocol.hotlines if h.qualified],
-                      unqualified=[h for h in protocol.hotlines if not h.qualified])
-
-
-def hotline_blocks(kit: Kit) -> list[Block]:
-    """The hotline card as blocks, one per paragraph."""
-    return [bk.section(part) for part in hotline_text(kit).split("\n\n") if part.strip()][: bk.MESSAGE_BLOCKS - 1]
-
-
-def hotline_view(kit: Kit, *, sent: bool = False) -> dict:
-    """The hotline card as a modal, with a button to keep it as a DM (or the word that it was sent)."""
-    keep: Block = (bk.context(kit.render("readiness/hotline_sent.j2")) if sent
-                   else bk.actions(bk.button("Send to me as a DM", ids.HOTLINE_DM, "", style="primary"), block_id="keep"))
-    return bk.modal(title="Hotline card", callback_id="hotline_card", close="Close", blocks=[*hotline_blocks(kit), keep])
-
-
 # ---------------------------------------------------------------- access
 
 
@@ -369,15 +346,6 @@ def cmd_go(req: CommandRequest) -> None:
     result = rd.record_go(req.kit.services.store, protocol_of(req.kit), shift_id=number, actor=req.actor,
                           coordinator=req.role >= Role.COORDINATOR)
     req.say("readiness/go_result.j2", result=result, number=number)
-
-
-@subcommand("hotline")
-def cmd_hotline(req: CommandRequest) -> None:
-    """The hotline card, in a modal with a button to keep it as a DM."""
-    if req.trigger_id:
-        req.client.views_open(trigger_id=req.trigger_id, view=hotline_view(req.kit))
-        return
-    req.reply(hotline_text(req.kit), bk.message(hotline_blocks(req.kit)))
 
 
 def parse_languages(kit: Kit, typed: str) -> tuple[list[str], list[str]]:
@@ -708,16 +676,6 @@ def on_refresh(kit: Kit, click: Click) -> None:
     _show(kit, click, number, note=note)
 
 
-def on_hotline_open(kit: Kit, click: Click) -> None:
-    click.client.views_open(trigger_id=click.trigger_id, view=hotline_view(kit))
-
-
-def on_hotline_dm(kit: Kit, click: Click) -> None:
-    click.dm(kit.render("readiness/hotline_dm.j2"), bk.message(hotline_blocks(kit)))
-    if click.where == "modal":
-        click.update(hotline_view(kit, sent=True))
-
-
 def register(app: App, kit: Kit) -> None:
     """Wire the checklist's controls, the evidence modal, the readiness filter and the re-check job."""
     services = kit.services
@@ -745,8 +703,6 @@ def register(app: App, kit: Kit) -> None:
         ids.READY_GO: on_go,
         ids.READY_REFRESH: on_refresh,
         ids.READY_PULL: on_refresh,
-        ids.HOTLINE_OPEN: on_hotline_open,
-        ids.HOTLINE_DM: on_hotline_dm,
     }, forms={
         ids.READY_EVIDENCE: on_evidence_submit,
     })

@@ -27,10 +27,11 @@ from slack_sdk.models.blocks.block_elements import FileInputElement
 
 from handlers import blocks as bk
 from handlers import ids, points, shift_views
+from handlers.card import hotline_blocks
 from handlers.click import Click, admins
 from handlers.kit import Kit
 from handlers.partners import partner_form
-from handlers.readiness import hotline_blocks, protocol_of
+from handlers.readiness import protocol_of
 from outreach import partners as pt
 from outreach import reach
 from outreach import setup as su

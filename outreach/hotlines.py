@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from outreach.catalog import Entry, load_entries
+from outreach.catalog import Entry, Words, load_entries
+from outreach.i18n import N_
+from outreach.i18n import gettext as _
 
 NATIONAL_ID = "national"
 
-# The six conditions a local hotline must meet (DOMAIN.md, "Hotline"), by the key used in data/hotlines.yml.
-CONDITIONS: dict[str, str] = {
-    "staffed_24_7": "staffed 24/7",
-    "tele_interpretation": "tele-interpretation available",
-    "trained_staff": "staff are trained professionals or volunteers working with law enforcement and service agencies",
-    "knows_indicators": "staff know trafficking indicators and ask the right questions",
-    "trauma_informed_response": "a trauma-informed agency with its own referral network responds",
-    "refers_non_trafficking": "callers in a non-trafficking crisis are referred on",
-}
+# The six conditions a local hotline must meet (DOMAIN.md, "Hotline"), by the key used in data/hotlines.yml;
+# each read in the language in force.
+CONDITIONS = Words({
+    "staffed_24_7": N_("staffed 24/7"),
+    "tele_interpretation": N_("tele-interpretation available"),
+    "trained_staff": N_("staff are trained professionals or volunteers working with law enforcement and service "
+                        "agencies"),
+    "knows_indicators": N_("staff know trafficking indicators and ask the right questions"),
+    "trauma_informed_response": N_("a trauma-informed agency with its own referral network responds"),
+    "refers_non_trafficking": N_("callers in a non-trafficking crisis are referred on"),
+})
 
 
 @dataclass(frozen=True)
@@ -48,9 +52,15 @@ class Hotline:
 
 
 NATIONAL = Hotline(
-    id=NATIONAL_ID, name="National Human Trafficking Hotline", phone="1-888-373-7888", text="233733",
-    hours="24/7", languages=[], conditions={}, national=True, interpretation="200+ languages",
+    id=NATIONAL_ID, name=N_("National Human Trafficking Hotline"), phone="1-888-373-7888", text="233733",
+    hours="24/7", languages=[], conditions={}, national=True, interpretation=N_("200+ languages"),
 )
+
+
+def national() -> Hotline:
+    """The national hotline, its name and languages in the language in force (its own Spanish name in Spanish)."""
+    interpretation = NATIONAL.interpretation
+    return replace(NATIONAL, name=_(NATIONAL.name), interpretation=_(interpretation) if interpretation else None)
 
 
 def _check(item: dict) -> str | None:
