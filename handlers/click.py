@@ -213,7 +213,8 @@ class Click:
 class Only:
     """A listener that only people of `role` may use, and what the others are told.
 
-    `what` names it as people know it (a button's label, a form's title); `refusal` is a template and its
+    `what` names it as people know it (a button's label, a form's title; marked with `N_`, said in the reader's
+    language); `refusal` is a template and its
     values to say instead of common/not_allowed.j2; `field` the form input the refusal shows under (else the
     form's first input; a form with none is replaced by the refusal).
     """
@@ -228,7 +229,7 @@ class Only:
         """What someone without the role is told."""
         if self.refusal is not None:
             return kit.render(self.refusal[0], **self.refusal[1])
-        return kit.render("common/not_allowed.j2", needed=self.role.label, what=self.what)
+        return kit.render("common/not_allowed.j2", needed=self.role.label, what=i18n.gettext(self.what))
 
 
 def only(role: Role, listener: Callable[..., None], what: str, *, refusal: tuple[str, dict] | None = None,

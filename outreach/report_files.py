@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from outreach.catalog import KINDS, Catalog, Entry
 from outreach.debriefs import Lists
@@ -649,8 +650,8 @@ def hours_words() -> dict:
 
 
 def hours_text(value: float) -> str:
-    """Hours as a statement prints them: 4, 4.5, 4.25 (thousands separated)."""
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+    """Hours as a statement prints them, in the language in force: 4, 4.5, 4.25, 1,234.5 (Spanish: 4,5)."""
+    return format_decimal(round(value, 2), format="#,##0.##", locale=current())
 
 
 @hands_memory_back
