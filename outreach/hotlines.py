@@ -6,17 +6,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from outreach.catalog import Entry, load_entries
+from outreach.i18n import N_
 
 NATIONAL_ID = "national"
 
 # The six conditions a local hotline must meet (DOMAIN.md, "Hotline"), by the key used in data/hotlines.yml.
+# Marked for translation here, translated where they are shown (`_(CONDITIONS[key])`).
 CONDITIONS: dict[str, str] = {
-    "staffed_24_7": "staffed 24/7",
-    "tele_interpretation": "tele-interpretation available",
-    "trained_staff": "staff are trained professionals or volunteers working with law enforcement and service agencies",
-    "knows_indicators": "staff know trafficking indicators and ask the right questions",
-    "trauma_informed_response": "a trauma-informed agency with its own referral network responds",
-    "refers_non_trafficking": "callers in a non-trafficking crisis are referred on",
+    "staffed_24_7": N_("staffed 24/7"),
+    "tele_interpretation": N_("tele-interpretation available"),
+    "trained_staff": N_("staff are trained professionals or volunteers working with law enforcement and service "
+                        "agencies"),
+    "knows_indicators": N_("staff know trafficking indicators and ask the right questions"),
+    "trauma_informed_response": N_("a trauma-informed agency with its own referral network responds"),
+    "refers_non_trafficking": N_("callers in a non-trafficking crisis are referred on"),
 }
 
 
