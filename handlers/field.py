@@ -25,6 +25,7 @@ from handlers.kit import Kit
 from handlers.notify import gate, notice
 from outreach import duress, field, safety, sos
 from outreach import shifts as sh
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 
 
@@ -67,7 +68,7 @@ def answer(kit: Kit, *, user: str, body: str, sid: str) -> str | None:
     if how != "one" or number is None:
         return kit.render("field/sms.j2", part=how, word=reply.word.upper(), choices=choices)
     if reply.word == "in":
-        outcome, _ = safety.check_in(store, shift_id=number, user=user)
+        outcome, _row = safety.check_in(store, shift_id=number, user=user)
         _flush_later(kit)
         return kit.render("field/sms.j2", part="in", outcome=outcome, number=number)
     done = safety_views.check_out(kit, user, number, typed=reply.rest)
@@ -84,7 +85,7 @@ def _sos(kit: Kit, *, user: str, number: int | None, sid: str) -> str:
     if number is None and not live:
         return kit.render("field/sms.j2", part="sos", outcome="none_under_way")
     number = number if number is not None else live[0]
-    outcome, item, _ = sos_views.press(kit, shift_id=number, user=user, request_key=f"sms:{sid}", typed=True)
+    outcome, item, _shift = sos_views.press(kit, shift_id=number, user=user, request_key=f"sms:{sid}", typed=True)
     delivered = item is not None and sos_views.delivered_at(kit, item) is not None
     return kit.render("field/sms.j2", part="sos", outcome=outcome, number=number, delivered=delivered,
                       others=[s for s in live if s != number])
@@ -98,19 +99,20 @@ def phone_parts(kit: Kit, user: str) -> list[Block]:
     have = duress.load(kit.services.store, user)
     parts: list[Block] = [bk.divider(), bk.section(
         kit.render("field/duress.j2", part="phone", have=have),
-        accessory=bk.button("Change word" if have else "Set a duress word", ids.DURESS_OPEN), block_id="duress")]
+        accessory=bk.button(_("Change word") if have else _("Set a duress word"), ids.DURESS_OPEN), block_id="duress")]
     if have:
-        parts.append(bk.actions(bk.button("Remove word", ids.DURESS_REMOVE, style="danger", confirm=bk.confirm(
-            "Remove your duress word?", kit.render("field/duress.j2", part="remove_confirm"), yes="Remove")),
+        parts.append(bk.actions(bk.button(_("Remove word"), ids.DURESS_REMOVE, style="danger", confirm=bk.confirm(
+            _("Remove your duress word?"), kit.render("field/duress.j2", part="remove_confirm"), yes=_("Remove"),
+            no=_("Go back"))),
             block_id=ids.DURESS_REMOVE))
     return parts
 
 
 def word_view(kit: Kit, *, have: bool) -> dict:
     """The form to set (or change) the duress word."""
-    return bk.modal(title="Duress word", callback_id=ids.DURESS_WORD, submit="Save", close="Go back", blocks=[
+    return bk.modal(title=_("Duress word"), callback_id=ids.DURESS_WORD, submit=_("Save"), close=_("Go back"), blocks=[
         bk.section(kit.render("field/duress.j2", part="explain", have=have)),
-        bk.text_input("word", "Your duress word", max_length=duress.MAX_LENGTH)])
+        bk.text_input("word", _("Your duress word"), max_length=duress.MAX_LENGTH)])
 
 
 def details_duress(kit: Kit, shift: sh.Shift, role: Role, on_team: bool = True) -> list[Block]:

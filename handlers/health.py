@@ -29,7 +29,9 @@ from slack_bolt import App
 
 from handlers import blocks as bk
 from handlers.notify import notice
-from outreach import jobs, outages, outbox
+from outreach import i18n, jobs, outages, outbox
+from outreach.i18n import N_
+from outreach.i18n import gettext as _
 from outreach.store import Store, from_iso, iso
 
 if TYPE_CHECKING:
@@ -47,8 +49,48 @@ TIMER_LIMIT = timedelta(minutes=2)  # the timer ticks every 20 s
 
 
 def _span(delta: timedelta) -> str:
+    """A wait as the admins read it (`45 s`, `3 min`), in the language in force."""
     seconds = int(delta.total_seconds())
-    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
+    if seconds < 120:
+        return _("%(seconds)s s") % {"seconds": seconds}
+    return _("%(minutes)s min") % {"minutes": seconds // 60}
+
+
+class Why(str):
+    """Why work is not being taken: the sentence in English (for the log and /healthz), which also carries its
+    message and values, so that an admin's DM says it in the admin's language (`said`). A value named `waited`
+    is a wait in seconds, said as `_span` says it."""
+
+    message: str
+    values: dict[str, int | str]
+
+    def __new__(cls, message: str, **values: int | str) -> Why:
+        """The reason `message` (marked with N_) with its values, in English."""
+        with i18n.speaking(None):
+            why = super().__new__(cls, _say(message, values))
+        why.message, why.values = message, values
+        return why
+
+    def context(self) -> dict:
+        """What a queued notice keeps to say it again later (JSON)."""
+        return {"why": str(self), "why_message": self.message, "why_values": self.values}
+
+
+def _say(message: str, values: dict) -> str:
+    """A reason in the language in force."""
+    return _(message) % {k: _span(timedelta(seconds=int(v))) if k == "waited" else v for k, v in values.items()}
+
+
+def said(context: dict) -> str:
+    """A queued notice's reason in the language in force (one queued before reasons were kept in parts: as it
+    was written)."""
+    message, values = context.get("why_message"), context.get("why_values")
+    if not isinstance(message, str) or not isinstance(values, dict):
+        return str(context.get("why") or "")
+    try:
+        return _say(message, values)
+    except (KeyError, TypeError, ValueError):  # a value that does not fit the message: the English kept
+        return str(context.get("why") or "")
 
 
 class Watch:
@@ -68,16 +110,17 @@ class Watch:
     def check(self) -> tuple[bool, str]:
         """(True, "") while work is being taken; else (False, why)."""
         if not self.worker_alive():
-            return False, "The worker process is not running"
+            return False, Why(N_("The worker process is not running"))
         try:
             backlog = jobs.backlog(self.store, now=self.clock())
         except Exception as exc:  # the database itself is the problem
-            return False, f"The database cannot be read ({type(exc).__name__})"
+            return False, Why(N_("The database cannot be read (%(error)s)"), error=type(exc).__name__)
         if backlog.waiting and backlog.oldest_wait > self.wait_limit:
-            return False, (f"{backlog.waiting} request(s) waiting for a worker, the oldest for "
-                           f"{backlog.oldest_wait:.0f} s")
+            return False, Why(N_("%(count)s request(s) waiting for a worker, the oldest for %(seconds)s s"),
+                              count=backlog.waiting, seconds=f"{backlog.oldest_wait:.0f}")
         if backlog.running and backlog.oldest_run > self.run_limit:
-            return False, f"A request has been worked on for {backlog.oldest_run:.0f} s"
+            return False, Why(N_("A request has been worked on for %(seconds)s s"),
+                              seconds=f"{backlog.oldest_run:.0f}")
         return self.sending()
 
     def sending(self) -> tuple[bool, str]:
@@ -87,13 +130,15 @@ class Watch:
             late = outbox.backlog(self.store, now=now)
             ran = outbox.last_beat(self.store) or self.started
         except Exception as exc:
-            return False, f"The database cannot be read ({type(exc).__name__})"
+            return False, Why(N_("The database cannot be read (%(error)s)"), error=type(exc).__name__)
         if late.oldest_urgent and now - late.oldest_urgent > URGENT_LIMIT:
-            return False, f"A safety message (SOS or check-in) has waited {_span(now - late.oldest_urgent)} undelivered"
+            return False, Why(N_("A safety message (SOS or check-in) has waited %(waited)s undelivered"),
+                              waited=_seconds(now - late.oldest_urgent))
         if late.oldest_due and now - late.oldest_due > DUE_LIMIT:
-            return False, f"The oldest message due has waited {_span(now - late.oldest_due)} undelivered"
+            return False, Why(N_("The oldest message due has waited %(waited)s undelivered"),
+                              waited=_seconds(now - late.oldest_due))
         if now - ran > TIMER_LIMIT:
-            return False, f"The timer has not run for {_span(now - ran)}"
+            return False, Why(N_("The timer has not run for %(waited)s"), waited=_seconds(now - ran))
         return True, ""
 
     def slack_stalled_since(self) -> datetime | None:
@@ -159,7 +204,8 @@ class Alarm:
         now = self.watch.now()
         if not ok:
             log.error("work is not being taken: %s", why)
-            self._tell(f"health:stuck:{iso(now)}", "health/stuck", {"why": why, "since": iso(now)}, now)
+            reason = why.context() if isinstance(why, Why) else {"why": why}
+            self._tell(f"health:stuck:{iso(now)}", "health/stuck", {**reason, "since": iso(now)}, now)
             self.since = now
         else:
             log.warning("work is being taken again")
@@ -197,7 +243,7 @@ class Alarm:
 @notice("health/stuck")
 def notice_stuck(kit: Kit, context: dict) -> tuple[str, list[dict]]:
     """To each admin: the bot stopped doing or sending what it must, and why."""
-    text = kit.render("health/stuck.j2", why=context["why"], since=from_iso(context["since"]),
+    text = kit.render("health/stuck.j2", why=said(context), since=from_iso(context["since"]),
                       tz=kit.services.settings.timezone)
     return text, bk.message([bk.section(text)])
 
@@ -206,8 +252,12 @@ def notice_stuck(kit: Kit, context: dict) -> tuple[str, list[dict]]:
 def notice_recovered(kit: Kit, context: dict) -> tuple[str, list[dict]]:
     """To each admin: the bot works again, after how long."""
     waited = from_iso(context["at"]) - from_iso(context["since"])
-    text = kit.render("health/recovered.j2", waited=_span(waited) if waited >= timedelta(minutes=1) else "under a minute")
+    text = kit.render("health/recovered.j2", waited=_span(waited) if waited >= timedelta(minutes=1) else _("under a minute"))
     return text, bk.message([bk.section(text)])
+
+
+def _seconds(delta: timedelta) -> int:
+    return int(delta.total_seconds())
 
 
 def _clock(moment: datetime, zone: str) -> str:

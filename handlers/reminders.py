@@ -12,6 +12,7 @@ from handlers.notify import notice
 from handlers.readiness import checklist_reply
 from outreach import reminders
 from outreach import shifts as sh
+from outreach.i18n import gettext as _
 
 
 @notice("reminders/reminder")
@@ -29,14 +30,14 @@ def notice_reminder(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     return text, bk.message([
         bk.section(text),
         bk.actions(
-            bk.button("Can't make it", ids.SHIFT_WITHDRAW, str(shift.id),
-                      confirm=bk.confirm(f"Give up your place on shift #{shift.id}?",
+            bk.button(_("Can't make it"), ids.SHIFT_WITHDRAW, str(shift.id),
+                      confirm=bk.confirm(_("Give up your place on shift #%(number)s?") % {"number": shift.id},
                                          kit.render("reminders/confirm_withdraw.j2", shift=shift),
-                                         yes="Give my place back", no="Keep my place")),
+                                         yes=_("Give my place back"), no=_("Keep my place"))),
             *shift_views.extra_buttons(kit, context["user"], shift),  # Find cover: stay on until someone takes it
             # the full checklist is the lead's to work; a volunteer reads the one Go line above
-            *([bk.button("Open checklist", ids.READY_OPEN, str(shift.id))] if context.get("user") == shift.lead else []),
-            bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)),
+            *([bk.button(_("Open checklist"), ids.READY_OPEN, str(shift.id))] if context.get("user") == shift.lead else []),
+            bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)),
             block_id=f"reminder:{shift.id}",
         ),
     ])
@@ -52,8 +53,8 @@ def notice_understaffed(kit: Kit, context: dict) -> tuple[str, list[dict]] | Non
     return text, bk.message([
         bk.section(text),
         bk.actions(
-            bk.button("Sign up", ids.SHIFT_SIGNUP, str(shift.id), style="primary"),
-            bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)),
+            bk.button(_("Sign up"), ids.SHIFT_SIGNUP, str(shift.id), style="primary"),
+            bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)),
             block_id=f"understaffed:{shift.id}",
         ),
     ])
@@ -71,8 +72,8 @@ def notice_not_ready(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("reminders/not_ready.j2", shift=shift, missing=missing)
     return text, bk.message([
         bk.section(text),
-        bk.actions(bk.button("Open checklist", ids.READY_OPEN, str(shift.id), style="primary"),
-                   bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)), block_id=f"notready:{shift.id}"),
+        bk.actions(bk.button(_("Open checklist"), ids.READY_OPEN, str(shift.id), style="primary"),
+                   bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)), block_id=f"notready:{shift.id}"),
     ])
 
 

@@ -35,7 +35,7 @@ def mention(user_id: str | None) -> Markup:
     """A user mention, only for well-formed Slack ids."""
     if user_id and SLACK_ID.match(user_id):
         return Markup(f"<@{user_id}>")
-    return Markup("someone")
+    return Markup(escape_mrkdwn(i18n.gettext("someone")))
 
 
 def plain_time(moment: datetime, zone: str) -> str:

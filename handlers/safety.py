@@ -22,6 +22,8 @@ from outreach import debriefs as dbf
 from outreach import duress, incidents, phones, reminders, response, safety
 from outreach import shifts as sh
 from outreach.digits import parse_number as parse_whole
+from outreach.i18n import N_, pgettext
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 from outreach.shifts import Shift
 from outreach.store import from_iso
@@ -97,9 +99,9 @@ def notice_checkin(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         return None
     lead = str(context.get("user") or shift.lead) == shift.lead
     text = kit.render("safety/checkin_prompt.j2", shift=shift, lead=lead)
-    buttons = [bk.button("Check in (me)" if lead else "Check in", ids.SAFETY_CHECKIN, str(shift.id), style="primary")]
+    buttons = [bk.button(_("Check in (me)") if lead else _("Check in"), ids.SAFETY_CHECKIN, str(shift.id), style="primary")]
     if lead:
-        buttons.append(bk.button("Who is out tonight?", ids.SAFETY_TEAM_IN, str(shift.id)))
+        buttons.append(bk.button(_("Who is out tonight?"), ids.SAFETY_TEAM_IN, str(shift.id)))
     return text, bk.message([bk.section(text), bk.actions(*buttons, sos_button(kit, shift),
                                                           block_id=f"checkin:{shift.id}")])
 
@@ -107,19 +109,20 @@ def notice_checkin(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
 def everyone_button(shift: Shift, *, primary: bool = True) -> bk.ButtonElement:
     """The lead's "Everyone back safe": a form naming who is still out, where each is checked out, or
     marked "wasn't out tonight", or left out and watched."""
-    return bk.button("Everyone back safe", ids.SAFETY_TEAM_OUT, str(shift.id), style="primary" if primary else None)
+    return bk.button(_("Everyone back safe"), ids.SAFETY_TEAM_OUT, str(shift.id), style="primary" if primary else None)
 
 
-def my_checkout_button(kit: Kit, shift: Shift, label: str = "Check out", *,
+def my_checkout_button(kit: Kit, shift: Shift, label: str | None = None, *,
                        user: str | None = None) -> bk.ButtonElement:
     """A person's own Check out (I am back safe), behind a confirm dialog; for a `user` who set a duress word,
-    a form with a field for it instead (the tap opens it)."""
+    a form with a field for it instead (the tap opens it). `label`: already in the reader's language."""
+    label = label or pgettext("one person", "Check out")
     if user and duress.load(kit.services.store, user):
         return bk.button(label, ids.SAFETY_CHECKOUT, str(shift.id), style="primary")
     return bk.button(label, ids.SAFETY_CHECKOUT, str(shift.id), style="primary",
-                     confirm=bk.confirm(f"Check out of shift #{shift.id}?",
+                     confirm=bk.confirm(_("Check out of shift #%(number)s?") % {"number": shift.id},
                                         kit.render("safety/confirm_checkout.j2", shift=shift, mine=True, still_out=()),
-                                        yes="I'm back safe", no="Go back", danger=False))
+                                        yes=_("I'm back safe"), no=_("Go back"), danger=False))
 
 
 @notice("safety/checkout_prompt")
@@ -145,7 +148,7 @@ def notice_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
                           overdue=shift.ends_at + kit.services.settings.checkout_grace)
         buttons = [everyone_button(shift)]
         if shift.lead in state.unaccounted:
-            buttons.insert(0, my_checkout_button(kit, shift, label="Check out (me)", user=shift.lead))
+            buttons.insert(0, my_checkout_button(kit, shift, label=_("Check out (me)"), user=shift.lead))
         return text, bk.message([bk.section(text), bk.actions(*buttons, block_id=f"checkout:{shift.id}")])
     if state.night and state.night.status == "not_held":
         return None
@@ -153,9 +156,9 @@ def notice_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("safety/checked_out.j2", shift=shift, state=state, written=written, member=False, mine=None,
                       watched=watched)
     parts = [bk.section(text)]
-    buttons = [] if written else [bk.button("Write debrief", ids.DEBRIEF_OPEN, str(shift.id), style="primary")]
+    buttons = [] if written else [bk.button(_("Write debrief"), ids.DEBRIEF_OPEN, str(shift.id), style="primary")]
     if shift.kind == "training":  # who came gets the training recorded (handlers/people.py)
-        buttons.append(bk.button("Confirm attendance", ids.TRAINING_ATTENDANCE, str(shift.id)))
+        buttons.append(bk.button(_("Confirm attendance"), ids.TRAINING_ATTENDANCE, str(shift.id)))
     if buttons:
         parts.append(bk.actions(*buttons, block_id=f"debrief:{shift.id}"))
     return text, bk.message(parts)
@@ -169,7 +172,7 @@ def notice_early_checkout(kit: Kit, context: dict) -> tuple[str, list[dict]] | N
         return None
     text = kit.render("safety/early_checkout.j2", shift=shift, by=context.get("by"), at=from_iso(context["at"]))
     return text, bk.message([bk.section(text), bk.actions(
-        bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)), block_id=f"early:{shift.id}")])
+        bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)), block_id=f"early:{shift.id}")])
 
 
 @notice("safety/ping")
@@ -188,7 +191,7 @@ def notice_ping(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
             return None
     text = kit.render("safety/ping.j2", shift=shift, passed_on=context.get("passed_on"))
     return text, bk.message([bk.section(text), bk.actions(
-        bk.button("All OK", ids.SAFETY_OK, f"{shift.id}:{context['seq']}", style="primary"),
+        bk.button(_("All OK"), ids.SAFETY_OK, f"{shift.id}:{context['seq']}", style="primary"),
         block_id=f"ping:{shift.id}:{context['seq']}")])
 
 
@@ -213,16 +216,16 @@ def _alert_words(kit: Kit, shift: Shift) -> dict:
 
 def _ack_row(shift: Shift, reason: str, *, block_id: str) -> bk.ActionsBlock:
     return bk.actions(
-        bk.button("Acknowledge", ids.SAFETY_ACK, f"{shift.id}:{reason}", style="danger"),
-        bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)), block_id=block_id)
+        bk.button(_("Acknowledge"), ids.SAFETY_ACK, f"{shift.id}:{reason}", style="danger"),
+        bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)), block_id=block_id)
 
 
 def resolve_button(kit: Kit, shift: Shift) -> bk.ButtonElement:
     """A coordinator closes the shift's incident, behind a confirm dialog."""
-    return bk.button("Resolved", ids.INCIDENT_RESOLVE, str(shift.id),
-                     confirm=bk.confirm(f"Close shift #{shift.id}'s alert?",
+    return bk.button(_("Resolved"), ids.INCIDENT_RESOLVE, str(shift.id),
+                     confirm=bk.confirm(_("Close shift #%(number)s's alert?") % {"number": shift.id},
                                         kit.render("safety/resolve_confirm.j2", shift=shift),
-                                        yes="Resolved", no="Go back", danger=False))
+                                        yes=_("Resolved"), no=_("Go back"), danger=False))
 
 
 def _taken_row(kit: Kit, shift: Shift, words: dict, *, block_id: str) -> bk.ActionsBlock:
@@ -230,7 +233,7 @@ def _taken_row(kit: Kit, shift: Shift, words: dict, *, block_id: str) -> bk.Acti
     incident = words["incident"]
     if words["open"] and not words["state"].over:
         return _ack_row(shift, words["open"][0]["reason"], block_id=block_id)
-    buttons = [bk.button("Details", ids.SHIFT_DETAILS, str(shift.id))]
+    buttons = [bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id))]
     if incident is not None and incident.resolved_at is None:
         buttons.insert(0, resolve_button(kit, shift))
     return bk.actions(*buttons, block_id=block_id)
@@ -298,7 +301,7 @@ def notice_are_you_ok(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
                       lead=user == shift.lead, then=row["since"] + wait if wait else None, settled=False)
     buttons = []
     if row["reason"].startswith("ping"):
-        buttons.append(bk.button("All OK", ids.SAFETY_OK, f"{shift.id}:{row['reason'][4:]}", style="primary"))
+        buttons.append(bk.button(_("All OK"), ids.SAFETY_OK, f"{shift.id}:{row['reason'][4:]}", style="primary"))
     if mine is None or mine.out or (row["reason"] == "checkout" and not mine.checked_out_at):
         buttons.append(my_checkout_button(kit, shift, user=user or None))
     if user == shift.lead and words["still_out"]:
@@ -356,18 +359,18 @@ def notice_went_out(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     if not answered:
         parts.append(bk.actions(*night_buttons(kit, shift), block_id=f"went_out:{shift.id}"))
     elif undo:  # a mistaken "It didn't go out" is taken back with "We're out" (outreach/safety.py were_out)
-        parts.append(bk.actions(bk.button("We're out after all", ids.NIGHT_OUT, str(shift.id), style="primary"),
+        parts.append(bk.actions(bk.button(_("We're out after all"), ids.NIGHT_OUT, str(shift.id), style="primary"),
                                 block_id=f"went_out:{shift.id}"))
     return text, bk.message(parts)
 
 
 def night_buttons(kit: Kit, shift: Shift) -> list[bk.ButtonElement]:
     """We're out (the net counts everyone as out) and It didn't go out (behind a confirm)."""
-    return [bk.button("We're out", ids.NIGHT_OUT, str(shift.id), style="primary"),
-            bk.button("It didn't go out", ids.NIGHT_NOT_HELD, str(shift.id),
-                      confirm=bk.confirm(f"Shift #{shift.id} didn't go out?",
+    return [bk.button(_("We're out"), ids.NIGHT_OUT, str(shift.id), style="primary"),
+            bk.button(_("It didn't go out"), ids.NIGHT_NOT_HELD, str(shift.id),
+                      confirm=bk.confirm(_("Shift #%(number)s didn't go out?") % {"number": shift.id},
                                          kit.render("safety/not_held_confirm.j2", shift=shift),
-                                         yes="It didn't go out", no="Go back", danger=False))]
+                                         yes=_("It didn't go out"), no=_("Go back"), danger=False))]
 
 
 @notice("safety/to_handler")
@@ -396,7 +399,7 @@ def notice_recheck(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("safety/recheck.j2", shift=shift, incident=incident, round=int(context["round"]),
                       still_out=words["still_out"], over=words["state"].over)
     return text, bk.message([bk.section(text), bk.actions(
-        resolve_button(kit, shift), bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)),
+        resolve_button(kit, shift), bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)),
         block_id=f"recheck:{shift.id}")])
 
 
@@ -421,7 +424,7 @@ def notice_expired(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     words = _alert_words(kit, shift)
     text = kit.render("safety/expired.j2", shift=shift, still_out=words["still_out"],
                       hours=int(safety.LOOKBACK.total_seconds() // 3600), missed=bool(context.get("missed")))
-    return text, bk.message([bk.section(text), bk.actions(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)),
+    return text, bk.message([bk.section(text), bk.actions(bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)),
                                                           block_id=f"expired:{shift.id}")])
 
 
@@ -444,24 +447,24 @@ def timeline_text(kit: Kit, shift: Shift, *, private: bool = False) -> str | Non
     return kit.render("safety/timeline.j2", shift=shift, steps=list(once.values()))
 
 
-def timeline_blocks(kit: Kit, shift: Shift, *_: object, private: bool = False) -> list:
+def timeline_blocks(kit: Kit, shift: Shift, *_rest: object, private: bool = False) -> list:
     """For a shift's Details and the debrief: the timeline in a context block, when there is one (a duress
     SOS's steps only when `private`: a coordinator's Details)."""
     text = timeline_text(kit, shift, private=private)
     return [bk.context(text)] if text else []
 
 
-def timeline_button(kit: Kit, shift: Shift, *_: object) -> list:
+def timeline_button(kit: Kit, shift: Shift, *_rest: object) -> list:
     """For the debrief's first screen: the timeline behind one button (it can run to two dozen lines)."""
     if not safety.load_steps(kit.services.store, shift.id):
         return []
-    return [bk.actions(bk.button("Safety timeline", ids.SAFETY_TIMELINE, str(shift.id)), block_id=f"timeline:{shift.id}")]
+    return [bk.actions(bk.button(_("Safety timeline"), ids.SAFETY_TIMELINE, str(shift.id)), block_id=f"timeline:{shift.id}")]
 
 
 def timeline_view(kit: Kit, shift: Shift) -> dict:
     """The night's timeline in a modal of its own, pushed over the debrief (its close button reads Back)."""
     text = timeline_text(kit, shift) or kit.render("safety/timeline_none.j2", shift=shift)
-    return bk.modal(title="Safety timeline", callback_id=ids.SAFETY_TIMELINE, close="Back",
+    return bk.modal(title=_("Safety timeline"), callback_id=ids.SAFETY_TIMELINE, close=_("Back"),
                     blocks=bk.sections(text)[: bk.VIEW_BLOCKS])
 
 
@@ -475,7 +478,7 @@ def team_buttons(kit: Kit, shift: Shift, now: datetime) -> list[bk.ButtonElement
         return []
     buttons = []
     if not any(m.checked_in_at for m in state.members):
-        buttons.append(bk.button("Who is out tonight?", ids.SAFETY_TEAM_IN, str(shift.id)))
+        buttons.append(bk.button(_("Who is out tonight?"), ids.SAFETY_TEAM_IN, str(shift.id)))
         if now >= shift.starts_at and state.night.went_out_at is None:
             buttons += night_buttons(kit, shift)
     if state.still_out and (state.night.went_out_at or now >= shift.ends_at):
@@ -499,20 +502,21 @@ def details_extra(kit: Kit, shift: Shift, role: Role, on_team: bool = True) -> l
 def checkout_form(kit: Kit, shift: Shift, *, where: dict) -> dict:
     """Check out, for someone who set a duress word: the confirm dialog's words, and a field for a word (empty or
     any word: a check-out; their duress word: a check-out too, and the coordinators alerted silently)."""
-    return bk.modal(title="Check out", callback_id=ids.SAFETY_CHECKOUT_FORM, submit="I'm back safe", close="Go back",
+    return bk.modal(title=pgettext("one person", "Check out"), callback_id=ids.SAFETY_CHECKOUT_FORM,
+                    submit=_("I'm back safe"), close=_("Go back"),
                     metadata={"shift_id": shift.id, **where},
                     blocks=[bk.section(kit.render("safety/confirm_checkout.j2", shift=shift, mine=True, still_out=())),
-                            bk.text_input("word", "Word", optional=True, max_length=80)])
+                            bk.text_input("word", _("Word"), optional=True, max_length=80)])
 
 
 def team_in_view(kit: Kit, shift: Shift, people: list[str]) -> dict:
     """The lead's (or a coordinator's) modal: who is out tonight, prefilled with the confirmed team."""
     return bk.modal(
-        title="Who is out tonight?", callback_id=ids.SAFETY_TEAM_IN, submit="Check in", close="Cancel",
+        title=_("Who is out tonight?"), callback_id=ids.SAFETY_TEAM_IN, submit=_("Check in"), close=_("Cancel"),
         metadata={"shift_id": shift.id},
         blocks=[bk.section(kit.render("safety/team_form.j2", part="in", shift=shift, still_out=())),
-                bk.people_input("out", "Out tonight", initial=people,
-                               hint="Those not named are marked absent (not there), not safe.")])
+                bk.people_input("out", _("Out tonight"), initial=people,
+                               hint=_("Those not named are marked absent (not there), not safe."))])
 
 
 def team_out_view(kit: Kit, shift: Shift, state: safety.State) -> dict:
@@ -521,12 +525,12 @@ def team_out_view(kit: Kit, shift: Shift, state: safety.State) -> dict:
     waiting = state.unaccounted
     never = [u for u in waiting if not ((m := state.member(u)) and m.checked_in_at)]
     blocks: list = [bk.section(kit.render("safety/team_form.j2", part="out", shift=shift, still_out=waiting)),
-                    bk.people_input("back", "Back safe", initial=waiting, optional=True,
-                                    hint="Take off anyone not back yet: they stay out and are watched.")]
+                    bk.people_input("back", _("Back safe"), initial=waiting, optional=True,
+                                    hint=_("Take off anyone not back yet: they stay out and are watched."))]
     if never:
-        blocks.append(bk.people_input("absent", "Wasn't out tonight", optional=True,
-                                      hint="Only people who never checked in. They are marked absent, not safe."))
-    return bk.modal(title="Everyone back safe", callback_id=ids.SAFETY_TEAM_OUT, submit="Check out", close="Cancel",
+        blocks.append(bk.people_input("absent", _("Wasn't out tonight"), optional=True,
+                                      hint=_("Only people who never checked in. They are marked absent, not safe.")))
+    return bk.modal(title=_("Everyone back safe"), callback_id=ids.SAFETY_TEAM_OUT, submit=_("Check out"), close=_("Cancel"),
                     metadata={"shift_id": shift.id}, blocks=blocks)
 
 
@@ -551,7 +555,7 @@ def cmd_checkin(req: CommandRequest) -> None:
     """Check yourself in on a shift (the lead or a confirmed member)."""
     number = req.shift_number("/outreach checkin N (the shift's number)")
     if number is not None:
-        outcome, _ = safety.check_in(req.kit.services.store, shift_id=number, user=req.actor)
+        outcome, _row = safety.check_in(req.kit.services.store, shift_id=number, user=req.actor)
         req.reply(result_text(req.kit, "checkin", outcome, number))
 
 
@@ -574,7 +578,7 @@ def cmd_checkevery(req: CommandRequest) -> None:
     if number is None or minutes is None:
         req.say("common/usage.j2", usage=usage)
         return
-    outcome, _ = safety.set_every(req.kit.services.store, shift_id=number, minutes=minutes, actor=req.actor)
+    outcome, _row = safety.set_every(req.kit.services.store, shift_id=number, minutes=minutes, actor=req.actor)
     req.reply(result_text(req.kit, "every", outcome, number, minutes=minutes))
 
 
@@ -641,7 +645,7 @@ def _told(kit: Kit, context: BoltContext, client: WebClient, action: str, done: 
 def on_checkin(kit: Kit, click: Click) -> None:
     number = parse_whole(click.value)
     if number is not None:
-        outcome, _ = safety.check_in(kit.services.store, shift_id=number, user=click.actor)
+        outcome, _row = safety.check_in(kit.services.store, shift_id=number, user=click.actor)
         click.answer(result_text(kit, "checkin", outcome, number), replace=click.in_dm)
 
 
@@ -657,7 +661,7 @@ def on_timeline(kit: Kit, click: Click) -> None:
 
 def on_checkout(kit: Kit, click: Click) -> None:
     services = kit.services
-    first, _, everyone = click.value.partition(":")
+    first, _sep, everyone = click.value.partition(":")
     number = parse_whole(first)
     if number is None:
         return
@@ -690,22 +694,22 @@ def on_checkout_form(kit: Kit, ack: Ack, context: BoltContext, client: WebClient
 
 
 def on_ok(kit: Kit, click: Click) -> None:
-    first, _, second = click.value.partition(":")
+    first, _sep, second = click.value.partition(":")
     number, seq = parse_whole(first), parse_whole(second)
     if number is not None and seq is not None:
-        outcome, _ = safety.answer_ping(kit.services.store, shift_id=number, seq=seq, user=click.actor)
+        outcome, _row = safety.answer_ping(kit.services.store, shift_id=number, seq=seq, user=click.actor)
         click.answer(result_text(kit, "ping", outcome, number), replace=click.in_dm)
 
 
 def on_ack(kit: Kit, click: Click) -> None:
     services = kit.services
-    first, _, reason = click.value.partition(":")
+    first, _sep, reason = click.value.partition(":")
     number = parse_whole(first)
     if number is None or not reason:
         return
     if click.role < Role.COORDINATOR and not safety.may_acknowledge(
             services.store, services.settings, shift_id=number, user=click.actor):
-        click.refuse(Role.COORDINATOR, "acknowledging a safety escalation")
+        click.refuse(Role.COORDINATOR, _("acknowledging a safety escalation"))
         return
     taken = response.take(services.store, shift_id=number, user=click.actor)
     kit.notifier.flush()  # the alert message and the coordinators' DMs show who took it on
@@ -822,7 +826,7 @@ def register(app: App, kit: Kit) -> None:
         ids.SAFETY_CHECKOUT: on_checkout,
         ids.SAFETY_OK: on_ok,
         ids.SAFETY_ACK: on_ack,
-        ids.INCIDENT_RESOLVE: coordinators(on_resolve, "closing a shift's alert"),
+        ids.INCIDENT_RESOLVE: coordinators(on_resolve, N_("closing a shift's alert")),
         ids.NIGHT_OUT: on_were_out,
         ids.NIGHT_NOT_HELD: on_not_held,
         ids.SAFETY_TEAM_IN: on_team_in,

@@ -18,18 +18,23 @@ from outreach import outbox, phones, reach, response, safety, sos
 from outreach import shifts as sh
 from outreach.digits import parse_number as parse_whole
 from outreach.durations import format_duration
+from outreach.i18n import N_, ngettext
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 from outreach.shifts import Shift
 from outreach.store import from_iso
 
 
 def spoken_every(value: timedelta) -> str:
-    """A repeat interval as a person says it after "every": `minute`, `15 minutes`, `2 hours`."""
+    """A repeat interval as a person says it after "every", in the language in force: `minute`, `15 minutes`,
+    `2 hours` (cada minuto, cada 15 minutos)."""
     seconds = int(value.total_seconds())
-    for unit, size in (("hour", 3600), ("minute", 60)):
-        if seconds and seconds % size == 0:
-            count = seconds // size
-            return unit if count == 1 else f"{count} {unit}s"
+    if seconds and seconds % 3600 == 0:
+        count = seconds // 3600
+        return ngettext("hour", "%(count)s hours", count) % {"count": count}
+    if seconds and seconds % 60 == 0:
+        count = seconds // 60
+        return ngettext("minute", "%(count)s minutes", count) % {"count": count}
     return format_duration(value)
 
 # The one place the bot broadcasts: built here, never from anything a person typed.
@@ -43,9 +48,9 @@ UNHEARD_AFTER = timedelta(seconds=60)
 
 def sos_button(kit: Kit, shift: Shift) -> bk.ButtonElement:
     """The red SOS button of a shift, behind a confirm dialog."""
-    return bk.button("SOS: I need help now", ids.SOS_PRESS, str(shift.id), style="danger",
-                     confirm=bk.confirm("Send an SOS?", kit.render("sos/confirm.j2", shift=shift),
-                                        yes="Send SOS", no="Go back"))
+    return bk.button(_("SOS: I need help now"), ids.SOS_PRESS, str(shift.id), style="danger",
+                     confirm=bk.confirm(_("Send an SOS?"), kit.render("sos/confirm.j2", shift=shift),
+                                        yes=_("Send SOS"), no=_("Go back")))
 
 
 def _words(kit: Kit, shift: Shift, item: sos.Sos) -> dict:
@@ -65,8 +70,8 @@ def _load(kit: Kit, context: dict) -> tuple[Shift, sos.Sos] | None:
 
 
 def _buttons(shift: Shift, item: sos.Sos, *, block_id: str) -> bk.ActionsBlock:
-    return bk.actions(bk.button("I'm on it", ids.SOS_ACK, str(item.id), style="danger"),
-                      bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)), block_id=block_id)
+    return bk.actions(bk.button(_("I'm on it"), ids.SOS_ACK, str(item.id), style="danger"),
+                      bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)), block_id=block_id)
 
 
 @notice("sos/alert")
@@ -83,7 +88,7 @@ def notice_alert(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     if item.acked_at is None:
         parts.append(_buttons(shift, item, block_id=f"sos:{item.id}"))
     else:
-        parts.append(bk.actions(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)), block_id=f"sos:{item.id}"))
+        parts.append(bk.actions(bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)), block_id=f"sos:{item.id}"))
     return text, bk.message(parts)
 
 
@@ -150,7 +155,7 @@ def notice_told(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("sos/told.j2", shift=shift, sos=item, said=said, delivered=delivered,
                       reached=coordinators_reached(kit, item), channel_down=channel_down(kit),
                       every=spoken_every(settings.sos_repeat))
-    return text, bk.message([bk.section(text), bk.actions(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)),
+    return text, bk.message([bk.section(text), bk.actions(bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)),
                                                          block_id=f"sos_told:{item.id}")])
 
 
@@ -361,5 +366,5 @@ def register(app: App, kit: Kit) -> None:
         points.HOME_TOP.insert(0, coordinator_blocks)
     kit.wire(app, actions={
         ids.SOS_PRESS: on_press,
-        ids.SOS_ACK: coordinators(on_ack, "taking on an SOS"),
+        ids.SOS_ACK: coordinators(on_ack, N_("taking on an SOS")),
     })
