@@ -10,7 +10,7 @@ from handlers import ids
 from handlers.kit import Kit
 from outreach import series as sr
 from outreach import shifts as sh
-from outreach.i18n import N_
+from outreach.i18n import N_, pgettext
 from outreach.i18n import gettext as _
 from outreach.shifts import Shift
 
@@ -153,7 +153,7 @@ def cancel_later_form(kit: Kit, shift: Shift) -> dict:
                       placeholder=_("Like: the route ends for the season"),
                       hint=_("Everyone on them reads it. Nothing about the people you meet.")),
     ]
-    return bk.modal(title=_("Cancel this and later"), blocks=parts, callback_id=ids.SERIES_CANCEL_FORM,
+    return bk.modal(title=pgettext("modal title", "Cancel this and later"), blocks=parts, callback_id=ids.SERIES_CANCEL_FORM,
                     submit=_("Cancel them"), close=_("Keep them"), metadata={"shift_id": shift.id})
 
 
