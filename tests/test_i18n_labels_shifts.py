@@ -17,7 +17,7 @@ from handlers import coord, home, series_views, shift_views
 from handlers.render import local_date
 from outreach import i18n
 from outreach import shifts as sh
-from outreach.languages import chosen_language
+from outreach.languages import choose_language, chosen_language
 from outreach.roles import Role
 
 # Slack's limits for the texts a view or message holds: where the text sits -> at most this many characters.
@@ -107,7 +107,8 @@ def test_my_profile_in_spanish_then_the_done_screen_and_the_app_home_speak_it(bo
 
 
 def slack_locale(bot, user: str, locale: str) -> None:
-    """The directory's entry for a member as handlers/directory.py keeps it from users.info."""
+    """A member Slack describes with this locale, and the directory's entry handlers/directory.py keeps of it."""
+    bot.fake.add_user(user, real_name=user, locale=locale)
     with bot.store.write() as db:
         db["people"].upsert({"user_id": user, "real_name": user, "locale": locale,
                              "refreshed_at": "2026-11-22T00:00:00+00:00"}, pk="user_id")
@@ -115,13 +116,11 @@ def slack_locale(bot, user: str, locale: str) -> None:
 
 def test_automatic_follows_slack_s_locale_and_undoes_a_choice(bot):
     slack_locale(bot, "UES", "es-ES")
+    choose_language(bot.store, "UES", "en", now=bot.clock())  # she chose English over Slack's Spanish
     form = Phone(bot, "UES").home().tap("My profile").modal()
     select = next(b["element"] for b in form.blocks if b.get("block_id") == "bot_language")
     assert select["options"][0]["text"]["text"] == "Automatic: Slack's language (Español)"
-    form.submit({"The bot's language": "English"}).modal()
-    with bot.store.read() as db:
-        assert chosen_language(db, "UES") == "en"
-    form = Phone(bot, "UES").home().tap("My profile").modal()
+    assert select["initial_option"]["value"] == "en"
     done = form.submit({"The bot's language": "Automatic: Slack's language (Español)"}).modal()
     assert "Te hablo en el idioma de Slack: Español." in done.words and done.view["title"]["text"] == "Mi perfil"
     with bot.store.read() as db:
