@@ -28,7 +28,7 @@ from outreach import i18n, languages  # noqa: E402
 from outreach.catalog import Catalog  # noqa: E402
 from outreach.services import Services  # noqa: E402
 from outreach.settings import load_settings  # noqa: E402
-from outreach.store import Store  # noqa: E402
+from outreach.store import Store, utcnow  # noqa: E402
 
 
 def busiest(store: Store) -> str:
@@ -63,7 +63,7 @@ def main() -> None:
                               "SLACK_API_URL": "http://127.0.0.1:9/api/", "OUTREACH_DB": str(db_path),
                               "OUTREACH_ADMINS": "UADMIN", "OUTREACH_TIMEZONE": "America/Chicago"})
     store = Store(settings.db_path)
-    services = Services(settings=settings, store=store, catalog=Catalog.load(settings.data_dir))
+    services = Services(settings=settings, store=store, catalog=Catalog.load(settings.data_dir), clock=utcnow)
     _, kit = create_app(services)
     user = busiest(store)
     with i18n.speaking("es"):

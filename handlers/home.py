@@ -21,6 +21,8 @@ from handlers.readiness import readiness_line
 from outreach import incidents, safety
 from outreach import shifts as sh
 from outreach.digits import parse_number
+from outreach.i18n import N_, pgettext
+from outreach.i18n import gettext as _
 from outreach.night import Watch, open_for_checkin
 from outreach.readiness import Readiness
 from outreach.roles import Role
@@ -44,13 +46,13 @@ WEEK_MODAL = 40
 def entry_row(*, coordinator: bool) -> bk.ActionsBlock:
     """The buttons at the top of the App Home: where every journey starts."""
     buttons = [
-        bk.button("Find a shift", ids.HOME_FIND, style="primary"),
-        bk.button("My shifts", ids.HOME_MINE),
-        bk.button("Hotline card", ids.HOTLINE_OPEN),
-        bk.button("Find a partner", ids.PARTNER_FIND),
+        bk.button(_("Find a shift"), ids.HOME_FIND, style="primary"),
+        bk.button(_("My shifts"), ids.HOME_MINE),
+        bk.button(_("Hotline card"), ids.HOTLINE_OPEN),
+        bk.button(_("Find a partner"), ids.PARTNER_FIND),
     ]
     if coordinator:
-        buttons += [bk.button("Plan a shift", ids.SHIFT_NEW), bk.button("This week", ids.HOME_WEEK)]
+        buttons += [bk.button(_("Plan a shift"), ids.SHIFT_NEW), bk.button(_("This week"), ids.HOME_WEEK)]
     return bk.actions(*buttons, block_id="home_entry")
 
 
@@ -68,11 +70,12 @@ def _watch_buttons(kit: Kit, shift: Shift, watch: Watch | None, now: datetime, *
     for the lead, named as in the lead's DMs: Check in (me) / Check out (me), beside the team's buttons."""
     if not shift.safety_net or not open_for_checkin(shift, watch, now):
         return []
-    me = " (me)" if lead else ""
-    check_out = safety_views.my_checkout_button(kit, shift, label=f"Check out{me}", user=reader)
+    check_in_label, check_out_label = (_("Check in (me)"), _("Check out (me)")) if lead else (
+        _("Check in"), pgettext("a person", "Check out"))
+    check_out = safety_views.my_checkout_button(kit, shift, label=check_out_label, user=reader)
     if watch and watch.checked_in:
         return [check_out]
-    check_in = bk.button(f"Check in{me}", ids.SAFETY_CHECKIN, str(shift.id), style="primary")
+    check_in = bk.button(check_in_label, ids.SAFETY_CHECKIN, str(shift.id), style="primary")
     return [check_in, check_out] if watch and watch.counted else [check_in]
 
 
@@ -82,11 +85,11 @@ def lead_blocks(kit: Kit, shift: Shift, r: Readiness | None, watch: Watch | None
     buttons = _watch_buttons(kit, shift, watch, now, lead=True, reader=reader) + safety_views.team_buttons(
         kit, shift, now)
     go = r is not None and r.applies and r.ready and not r.go
-    buttons.append(bk.button("Open checklist", ids.READY_OPEN, str(shift.id),
+    buttons.append(bk.button(_("Open checklist"), ids.READY_OPEN, str(shift.id),
                              style=None if buttons or go else "primary"))
     if go:
-        buttons.append(bk.button("Record Go", ids.READY_GO, str(shift.id), style="primary"))
-    buttons.append(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)))
+        buttons.append(bk.button(_("Record Go"), ids.READY_GO, str(shift.id), style="primary"))
+    buttons.append(bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)))
     return [bk.section(kit.render("home/lead.j2", shift=shift, r=r, **ahead), block_id=f"lead:{shift.id}"),
             bk.actions(*buttons, block_id=f"lead_actions:{shift.id}")]
 
@@ -96,7 +99,7 @@ def mine_blocks(kit: Kit, shift: Shift, watch: Watch | None, now: datetime, ahea
     """A shift the reader is on: when, where to meet, one readiness badge, its own buttons (and those
     other surfaces add for the `reader`, like Find cover)."""
     buttons = _watch_buttons(kit, shift, watch, now, reader=reader)
-    buttons.append(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)))
+    buttons.append(bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)))
     if not shift.started(now):
         buttons.append(shift_views.withdraw_button(kit, shift, str(shift.id), waitlisted=False))
         buttons += shift_views.extra_buttons(kit, reader, shift) if reader else []
@@ -113,7 +116,7 @@ def waiting_block(kit: Kit, item: MyShift) -> Block:
 def week_block(kit: Kit, shift: Shift, ahead: dict) -> Block:
     """One shift of the week for coordinators: staffing, readiness in detail, safety; Details."""
     return bk.section(kit.render("home/staffing.j2", s=shift, **ahead), block_id=f"week:{shift.id}",
-                      accessory=bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)))
+                      accessory=bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)))
 
 
 def alert_blocks(kit: Kit, total: int, alerts: list[incidents.Alert]) -> list[Block]:
@@ -123,7 +126,7 @@ def alert_blocks(kit: Kit, total: int, alerts: list[incidents.Alert]) -> list[Bl
     parts: list[Block] = [_heading(kit, "alerts", count=total)]
     for alert in alerts:
         parts.append(bk.section(kit.render("home/alert.j2", alert=alert), block_id=f"alert:{alert.shift.id}:{alert.reason}",
-                                accessory=bk.button("Details", ids.SHIFT_DETAILS, str(alert.shift.id))))
+                                accessory=bk.button(_("Details"), ids.SHIFT_DETAILS, str(alert.shift.id))))
     return parts + _more(kit, total - len(alerts), "alerts") + [bk.divider()]
 
 
@@ -165,7 +168,7 @@ def home_view(kit: Kit, user: str) -> dict:
     shown_lead, shown_mine, shown_wait = leading[:LEAD_MAX], confirmed[:MINE_MAX], waiting[:WAIT_MAX]
     ahead = kit.read_ahead(list({s.id: s for s in shown_lead + shown_mine + week}.values()))
 
-    parts: list[Block] = [bk.header("Outreach")]
+    parts: list[Block] = [bk.header(_("Outreach"))]
     for top in points.HOME_TOP:
         parts += top(kit, user)
     parts.append(entry_row(coordinator=coordinator))
@@ -217,12 +220,12 @@ def find_view(kit: Kit, user: str, *, page: int, note: str | None = None) -> dic
         parts += shift_views.listed_shift(kit, user, shift, ahead, coordinator=coordinator, trained=trained)
     nav = []
     if page > 0:
-        nav.append(bk.button("◀ Earlier", ids.HOME_FIND_PAGE, str(page - 1)))
+        nav.append(bk.button(_("◀ Earlier"), ids.HOME_FIND_PAGE, str(page - 1)))
     if page < pages - 1:
-        nav.append(bk.button("Later ▶", ids.HOME_FIND_PAGE, str(page + 1)))
+        nav.append(bk.button(_("Later ▶"), ids.HOME_FIND_PAGE, str(page + 1)))
     if nav:
         parts.append(bk.actions(*nav, block_id="find_nav"))
-    return bk.modal(title="Find a shift", blocks=parts, callback_id=ids.HOME_FIND, metadata={"page": page})
+    return bk.modal(title=_("Find a shift"), blocks=parts, callback_id=ids.HOME_FIND, metadata={"page": page})
 
 
 def mine_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
@@ -242,7 +245,7 @@ def mine_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
         parts += _more(kit, len(waiting) - MODAL_EACH, "modal")
     if not (leading or mine):
         parts.append(bk.section(kit.render("home/empty.j2", part="home")))
-    return bk.modal(title="My shifts", blocks=parts, callback_id=ids.HOME_MINE)
+    return bk.modal(title=_("My shifts"), blocks=parts, callback_id=ids.HOME_MINE)
 
 
 def week_view(kit: Kit) -> dict:
@@ -252,7 +255,7 @@ def week_view(kit: Kit) -> dict:
     parts: list[Block] = [_heading(kit, "week")]
     parts += [week_block(kit, shift, ahead) for shift in week] or [bk.section(kit.render("home/empty.j2", part="week"))]
     parts += _more(kit, total - len(week), "modal")
-    return bk.modal(title="This week", blocks=parts, callback_id=ids.HOME_WEEK)
+    return bk.modal(title=_("This week"), blocks=parts, callback_id=ids.HOME_WEEK)
 
 
 def refresh_modal(kit: Kit, client: WebClient, body: dict, actor: str, *, note: str) -> bool:
@@ -324,8 +327,8 @@ def register(app: App, kit: Kit) -> None:
         ids.HOME_FIND: on_find,
         ids.HOME_FIND_PAGE: on_find_page,
         ids.HOME_MINE: on_mine,
-        ids.HOME_WEEK: coordinators(on_week, "This week"),
-        ids.SHIFT_NEW: coordinators(on_plan, "Plan a shift"),
+        ids.HOME_WEEK: coordinators(on_week, N_("This week")),
+        ids.SHIFT_NEW: coordinators(on_plan, N_("Plan a shift")),
     }, events={
         "app_home_opened": on_home_opened,
     })

@@ -15,9 +15,9 @@ from handlers.commands import CommandRequest, parse_number, subcommand
 from handlers.kit import Kit
 from handlers.notify import notice
 from handlers.series_views import (
-    EVERY,
     cancel_later_form,
     chosen_repeat,
+    every,
     in_series,
     repeat_from_form,
     repeat_view,
@@ -31,6 +31,8 @@ from handlers.shifts import (
 )
 from outreach import series as sr
 from outreach import shifts as sh
+from outreach.i18n import N_
+from outreach.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ def signup_all_text(kit: Kit, actor: str, shift_id: int) -> str:
     if result.series and result.series.template.get("training"):
         training = kit.services.catalog.name_of("trainings", result.series.template["training"])
     return kit.render("series/signup_result.j2", result=result, number=shift_id, training=training,
-                      every=EVERY.get(result.series.freq) if result.series else None,
+                      every=every(result.series.freq) if result.series else None,
                       coordinators=kit.services.coordinators()[:5])
 
 
@@ -55,7 +57,7 @@ def leave_text(kit: Kit, actor: str, shift_id: int) -> str:
         refresh_post(kit, kit.notifier.client, number)
     kit.notifier.flush()
     return kit.render("series/leave_result.j2", result=result, number=shift_id,
-                      every=EVERY.get(result.series.freq) if result.series else None)
+                      every=every(result.series.freq) if result.series else None)
 
 
 def create_from_form(kit: Kit, client: WebClient, actor: str, values: dict, repeat: sr.Repeat,
@@ -72,7 +74,7 @@ def create_from_form(kit: Kit, client: WebClient, actor: str, values: dict, repe
     posted = post_shift(kit, client, first, channels=[channel, kit.services.settings.coordinator_channel, actor],
                         refused=refused)
     client.chat_postMessage(channel=actor, text=kit.render(
-        "series/created.j2", shifts=created.shifts, every=EVERY.get(repeat.freq), repeat=repeat, posted=posted,
+        "series/created.j2", shifts=created.shifts, every=every(repeat.freq), repeat=repeat, posted=posted,
         weeks=sr.HORIZON.days // 7, refused=refused, coordinators=kit.services.settings.coordinator_channel))
     kit.notifier.flush()
 
@@ -127,7 +129,7 @@ def notice_changed(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     if not items:
         return None
     text = kit.render("series/changed.j2", items=items)
-    buttons = [bk.button("Details", ids.SHIFT_DETAILS, str(items[0]["shift"].id))]
+    buttons = [bk.button(_("Details"), ids.SHIFT_DETAILS, str(items[0]["shift"].id))]
     return text, bk.message([bk.section(text), bk.actions(*buttons)])
 
 
@@ -238,11 +240,11 @@ def register(app: App, kit: Kit) -> None:
     kit.wire(app, actions={
         ids.SERIES_SIGNUP: on_signup_or_leave,
         ids.SERIES_WITHDRAW: on_signup_or_leave,
-        ids.SERIES_REPEAT: coordinators(on_repeat, "Repeat…"),
-        ids.SERIES_EDIT_LATER: coordinators(on_edit_later, "Edit this and later"),
-        ids.SERIES_CANCEL_LATER: coordinators(on_cancel_later, "Cancel this and later"),
+        ids.SERIES_REPEAT: coordinators(on_repeat, N_("Repeat…")),
+        ids.SERIES_EDIT_LATER: coordinators(on_edit_later, N_("Edit this and later")),
+        ids.SERIES_CANCEL_LATER: coordinators(on_cancel_later, N_("Cancel this and later")),
     }, forms={
-        ids.SERIES_REPEAT: coordinators(on_repeat_done, "Repeat…", refusal=FORM_FORBIDDEN, field="repeats"),
-        ids.SERIES_CANCEL_FORM: coordinators(on_cancel_form, "Cancel this and later", refusal=FORM_FORBIDDEN,
+        ids.SERIES_REPEAT: coordinators(on_repeat_done, N_("Repeat…"), refusal=FORM_FORBIDDEN, field="repeats"),
+        ids.SERIES_CANCEL_FORM: coordinators(on_cancel_form, N_("Cancel this and later"), refusal=FORM_FORBIDDEN,
                                              field="reason"),
     })

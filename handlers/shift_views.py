@@ -14,6 +14,7 @@ from handlers.click import Click, Redraw
 from handlers.kit import Kit
 from outreach import shifts as sh
 from outreach.catalog import KINDS
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 from outreach.shifts import Shift, ShiftDraft
 from outreach.trainings import holds_training, required
@@ -51,7 +52,7 @@ def course_button(course: Shift | None, value: str | None = None) -> list[bk.But
     """Sign up for the training shift that unlocks a shift (none when the reader is already on it)."""
     if course is None or course.my_status is not None or not course.places_left:
         return []
-    return [bk.button(f"Sign up for #{course.id}", ids.SHIFT_SIGNUP, value or str(course.id), style="primary")]
+    return [bk.button(_("Sign up for #%(number)s") % {"number": course.id}, ids.SHIFT_SIGNUP, value or str(course.id), style="primary")]
 
 
 def confirm_dialog(kit: Kit, what: str, shift: Shift) -> bk.ConfirmObject:
@@ -66,7 +67,7 @@ def confirm_dialog(kit: Kit, what: str, shift: Shift) -> bk.ConfirmObject:
 def withdraw_button(kit: Kit, shift: Shift, value: str, *, waitlisted: bool,
                     action_id: str = ids.SHIFT_WITHDRAW) -> bk.ButtonElement:
     """Withdraw (or Leave waitlist), asking first."""
-    label, what = ("Leave waitlist", "leave") if waitlisted else ("Withdraw", "withdraw")
+    label, what = (_("Leave waitlist"), "leave") if waitlisted else (_("Withdraw"), "withdraw")
     return bk.button(label, action_id, value, confirm=confirm_dialog(kit, what, shift))
 
 
@@ -83,14 +84,14 @@ def shift_buttons(kit: Kit, shift: Shift, *, mine: str | None, shared: bool, pag
     value = f"{shift.id}:{page}" if page is not None else str(shift.id)
     buttons = []
     if shared:
-        buttons.append(bk.button("Sign up", ids.SHIFT_SIGNUP, value, style="primary"))
+        buttons.append(bk.button(_("Sign up"), ids.SHIFT_SIGNUP, value, style="primary"))
     elif mine is None and trained:
-        label = "Sign up" if shift.places_left else "Join waitlist"
+        label = _("Sign up") if shift.places_left else _("Join waitlist")
         buttons.append(bk.button(label, ids.SHIFT_SIGNUP, value, style="primary" if shift.places_left else None))
     if shared or mine is not None:
         buttons.append(withdraw_button(kit, shift, value, waitlisted=mine == "waitlisted"))
     buttons += extra or []
-    buttons.append(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)))
+    buttons.append(bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)))
     return bk.actions(*buttons, block_id=f"shift:{shift.id}")
 
 
@@ -136,19 +137,19 @@ def list_message(kit: Kit, reader: str, *, page: int, note: str | None = None) -
         parts += listed_shift(kit, reader, shift, ahead, coordinator=coordinator, trained=trained, page=page)
     nav = []
     if page > 0:
-        nav.append(bk.button("◀ Earlier", ids.SHIFTS_PAGE, str(page - 1)))
+        nav.append(bk.button(_("◀ Earlier"), ids.SHIFTS_PAGE, str(page - 1)))
     if page < pages - 1:
-        nav.append(bk.button("Later ▶", ids.SHIFTS_PAGE, str(page + 1)))
+        nav.append(bk.button(_("Later ▶"), ids.SHIFTS_PAGE, str(page + 1)))
     if nav:
         parts.append(bk.actions(*nav, block_id="shifts_nav"))
     return (note + "\n" if note else "") + text, bk.message(parts)
 
 
-def cancel_button(kit: Kit, shift: Shift, *, people: int, label: str = "Cancel shift") -> bk.ButtonElement:
-    """Cancel shift, behind Slack's confirm dialog (`people`: how many are on it or its waitlist)."""
-    return bk.button(label, ids.SHIFT_CANCEL, str(shift.id), style="danger", confirm=bk.confirm(
-        f"Cancel shift #{shift.id}?", kit.render("shifts/cancel_confirm.j2", shift=shift, people=people),
-        yes="Cancel shift", no="Keep it",
+def cancel_button(kit: Kit, shift: Shift, *, people: int, label: str | None = None) -> bk.ButtonElement:
+    """Cancel shift (or `label`), behind Slack's confirm dialog (`people`: how many are on it or its waitlist)."""
+    return bk.button(label or _("Cancel shift"), ids.SHIFT_CANCEL, str(shift.id), style="danger", confirm=bk.confirm(
+        _("Cancel shift #%(number)s?") % {"number": shift.id},
+        kit.render("shifts/cancel_confirm.j2", shift=shift, people=people), yes=_("Cancel shift"), no=_("Keep it"),
     ))
 
 
@@ -176,22 +177,23 @@ def details_view(kit: Kit, shift: Shift, *, role: Role, note: str | None = None,
     if role >= Role.COORDINATOR:
         value = str(shift.id)
         later = hs.coordinator_buttons(kit, shift)
-        buttons = [] if shift.cancelled else [bk.button("Edit this one" if later else "Edit", ids.SHIFT_EDIT, value)]
-        buttons.append(bk.button("Duplicate", ids.SHIFT_DUPLICATE, value))
+        buttons = [] if shift.cancelled else [bk.button(_("Edit this one") if later else _("Edit"), ids.SHIFT_EDIT,
+                                                        value)]
+        buttons.append(bk.button(_("Duplicate"), ids.SHIFT_DUPLICATE, value))
         if not shift.cancelled:
             buttons.append(cancel_button(kit, shift, people=len(confirmed) + len(waiting),
-                                         label="Cancel this one" if later else "Cancel shift"))
+                                         label=_("Cancel this one") if later else _("Cancel shift")))
         buttons += later + [b for fn in points.DETAILS_COORDINATOR_BUTTONS for b in fn(kit, shift)]
         parts.append(bk.actions(*buttons, block_id="details_actions"))
     if not shift.cancelled and (role >= Role.COORDINATOR or (actor is not None and actor == shift.lead)):
-        team_buttons = [bk.button("Message the team", ids.TEAM_MESSAGE_OPEN, str(shift.id))]
+        team_buttons = [bk.button(_("Message the team"), ids.TEAM_MESSAGE_OPEN, str(shift.id))]
         if shift.kind == "training" and shift.started(kit.services.now()):
-            team_buttons.append(bk.button("Confirm attendance", ids.TRAINING_ATTENDANCE, str(shift.id)))
+            team_buttons.append(bk.button(_("Confirm attendance"), ids.TRAINING_ATTENDANCE, str(shift.id)))
         parts.append(bk.actions(*team_buttons, block_id="details_team"))
     mine = sh.load_shift(kit.services.store, shift.id, user=actor) if actor else None
     if mine is not None and (extra := extra_buttons(kit, actor or "", mine)):
         parts.append(bk.actions(*extra, block_id="details_reader"))
-    return bk.modal(title=f"Shift #{shift.id}", blocks=parts, callback_id=ids.SHIFT_DETAILS)
+    return bk.modal(title=_("Shift #%(number)s") % {"number": shift.id}, blocks=parts, callback_id=ids.SHIFT_DETAILS)
 
 
 def locked_parts(kit: Kit, reader: str, shift: Shift) -> list[Block]:
@@ -212,49 +214,49 @@ def _form_inputs(kit: Kit, source: Shift | None, *, start: datetime | None, end:
     """The shift form's inputs, prefilled from `source` (the shift edited or copied) when there is one."""
     cat, zone = kit.services.catalog, kit.services.settings.zone
     today = kit.services.now().astimezone(zone).date().isoformat()
-    trainings = [(NO_TRAINING, "No training required")] + [(t.id, t.name) for t in cat.trainings]
+    trainings = [(NO_TRAINING, _("No training required"))] + [(t.id, t.name) for t in cat.trainings]
     return [
-        bk.select_input("kind", "Kind", list(KINDS.items()), initial=source.kind if source else None),
-        bk.select_input("venue", "Venue type", [(v.id, v.name) for v in cat.venues],
+        bk.select_input("kind", _("Kind"), list(KINDS.items()), initial=source.kind if source else None),
+        bk.select_input("venue", _("Venue type"), [(v.id, v.name) for v in cat.venues],
                         initial=source.venue if source else None),
         bk.text_input(
-            "area", "Area", initial=source.area if source else None, max_length=sh.MAX_AREA,
-            placeholder="Neighbourhood, town or corridor", hint="Coarse only: no street address is needed.",
+            "area", _("Area"), initial=source.area if source else None, max_length=sh.MAX_AREA,
+            placeholder=_("Neighbourhood, town or corridor"), hint=_("Coarse only: no street address is needed."),
         ),
-        bk.date_input("start_date", "Start date", initial=start.date().isoformat() if start else today),
+        bk.date_input("start_date", _("Start date"), initial=start.date().isoformat() if start else today),
         bk.time_input(
-            "start_time", "Start time", initial=start.strftime("%H:%M") if start else None,
-            hint=f"Times are in {zone.key}.",
+            "start_time", _("Start time"), initial=start.strftime("%H:%M") if start else None,
+            hint=_("Times are in %(zone)s.") % {"zone": zone.key},
         ),
         bk.time_input(
-            "end_time", "End time", initial=end.strftime("%H:%M") if end else None,
-            hint="Before the start time: the shift ends the next day.",
+            "end_time", _("End time"), initial=end.strftime("%H:%M") if end else None,
+            hint=_("Before the start time: the shift ends the next day."),
         ),
-        bk.user_input("lead", "Lead", initial=source.lead if source else planner),
-        bk.number_input("capacity", "Capacity", initial=source.capacity if source else 4, minimum=1,
+        bk.user_input("lead", _("Lead"), initial=source.lead if source else planner),
+        bk.number_input("capacity", _("Capacity"), initial=source.capacity if source else 4, minimum=1,
                         maximum=sh.MAX_CAPACITY),
         bk.number_input(
-            "min_team", "Minimum team size", initial=source.min_team if source else 2, minimum=1,
-            maximum=sh.MAX_CAPACITY, hint="Direct outreach never goes alone: at least 2.",
+            "min_team", _("Minimum team size"), initial=source.min_team if source else 2, minimum=1,
+            maximum=sh.MAX_CAPACITY, hint=_("Direct outreach never goes alone: at least 2."),
         ),
         bk.select_input(
-            "training", "Required training", trainings,
+            "training", _("Required training"), trainings,
             initial=(source.training or NO_TRAINING) if source else None,
-            hint="Direct outreach must require a training.",
+            hint=_("Direct outreach must require a training."),
         ),
         bk.multi_select_input(
-            "languages", "Languages needed", [(lang.id, lang.name) for lang in cat.languages],
+            "languages", _("Languages needed"), [(lang.id, lang.name) for lang in cat.languages],
             initial=source.languages if source else None,
         ),
         bk.select_input(
-            "safety_net", "Safety net", list(sh.SAFETY_NET.items()),
+            "safety_net", _("Safety net"), [(key, _(label)) for key, label in sh.SAFETY_NET.items()],
             initial=("on" if source.safety_net else "off") if source else "auto",
-            hint="Check-ins, SOS and alerts if the team goes silent. Off for a classroom or a library.",
+            hint=_("Check-ins, SOS and alerts if the team goes silent. Off for a classroom or a library."),
         ),
         bk.text_input(
-            "notes", "Notes for the team", initial=source.notes if source else None, multiline=True,
+            "notes", _("Notes for the team"), initial=source.notes if source else None, multiline=True,
             max_length=sh.MAX_NOTES, optional=True,
-            hint="Never write anything about the people you may meet.",
+            hint=_("Never write anything about the people you may meet."),
         ),
     ]
 
@@ -281,15 +283,15 @@ def shift_form(
         parts.append(hs.repeat_section(kit, shift=shift if later else None, chosen=repeat))
     if shift:
         meta: dict = {"shift_id": shift.id, **({"later": True} if later else {})}
-        title = f"Edit #{shift.id} and later" if later else f"Edit shift #{shift.id}"
+        title = (_("Edit #%(number)s and later") if later else _("Edit shift #%(number)s")) % {"number": shift.id}
     else:
         meta = {"channel": channel, **({"copy_of": copy_of.id} if copy_of else {})}
-        title = f"Copy of shift #{copy_of.id}" if copy_of else "Plan a shift"
+        title = _("Copy of shift #%(number)s") % {"number": copy_of.id} if copy_of else _("Plan a shift")
     if repeat:
         meta["repeat"] = repeat
     return bk.modal(
         title=title, blocks=parts, callback_id=ids.SHIFT_FORM,
-        submit="Save" if shift else "Create", close="Cancel", metadata=meta,
+        submit=_("Save") if shift else _("Create"), close=_("Cancel"), metadata=meta,
     )
 
 
@@ -320,12 +322,13 @@ def cancel_form(kit: Kit, shift: Shift) -> dict:
         confirmed, waiting = sh.team(db, shift.id)
     parts: list[Block] = [
         bk.section(kit.render("shifts/form_cancel.j2", shift=shift, people=len(confirmed) + len(waiting))),
-        bk.text_input("reason", "Reason (optional)", max_length=sh.MAX_CANCEL_REASON, optional=True,
-                      placeholder="Like: not enough people, or the weather",
-                      hint="Everyone on the shift reads it. Nothing about the people you meet."),
+        bk.text_input("reason", _("Reason (optional)"), max_length=sh.MAX_CANCEL_REASON, optional=True,
+                      placeholder=_("Like: not enough people, or the weather"),
+                      hint=_("Everyone on the shift reads it. Nothing about the people you meet.")),
     ]
-    return bk.modal(title=f"Cancel shift #{shift.id}", blocks=parts, callback_id=ids.SHIFT_CANCEL_FORM,
-                    submit="Cancel shift", close="Keep it", metadata={"shift_id": shift.id})
+    return bk.modal(title=_("Cancel shift #%(number)s") % {"number": shift.id}, blocks=parts,
+                    callback_id=ids.SHIFT_CANCEL_FORM, submit=_("Cancel shift"), close=_("Keep it"),
+                    metadata={"shift_id": shift.id})
 
 
 def list_again(kit: Kit, click: Click) -> Redraw | None:

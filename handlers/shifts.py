@@ -35,6 +35,8 @@ from outreach import privacy, reach
 from outreach import series as sr
 from outreach import shifts as sh
 from outreach.digits import parse_number
+from outreach.i18n import N_
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 from outreach.shifts import Shift
 from outreach.store import from_iso
@@ -181,7 +183,7 @@ def cmd_mine(req: CommandRequest) -> None:
 @subcommand("signup", usage="N")
 def cmd_signup(req: CommandRequest) -> None:
     """Sign up for shift N."""
-    number = req.shift_number("/outreach signup N (the shift's number, as in /outreach shifts)")
+    number = req.shift_number(_("/outreach signup N (the shift's number, as in /outreach shifts)"))
     if number is not None:
         req.reply(*signup_reply(req.kit, req.actor, number))
 
@@ -189,7 +191,7 @@ def cmd_signup(req: CommandRequest) -> None:
 @subcommand("withdraw", usage="N")
 def cmd_withdraw(req: CommandRequest) -> None:
     """Withdraw from shift N."""
-    number = req.shift_number("/outreach withdraw N (the shift's number, as in /outreach mine)")
+    number = req.shift_number(_("/outreach withdraw N (the shift's number, as in /outreach mine)"))
     if number is not None:
         req.reply(withdraw_text(req.kit, req.actor, number))
 
@@ -232,7 +234,7 @@ def _dm_with_buttons(kit: Kit, text: str, shift: Shift, label: str, action_id: s
     return text, bk.message([
         bk.section(text),
         bk.actions(bk.button(label, action_id, str(shift.id), confirm=confirm_dialog(kit, what, shift)),
-                   bk.button("Details", ids.SHIFT_DETAILS, str(shift.id))),
+                   bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id))),
     ])
 
 
@@ -246,7 +248,8 @@ def notice_promoted(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     shift = _shift_for_notice(kit, context)
     if not shift or shift.cancelled or shift.my_status != "confirmed" or shift.started(kit.services.now()):
         return None
-    return _dm_with_buttons(kit, kit.render("shifts/promoted.j2", shift=shift), shift, "Give my place back", ids.SHIFT_GIVEBACK)
+    return _dm_with_buttons(kit, kit.render("shifts/promoted.j2", shift=shift), shift, _("Give my place back"),
+                            ids.SHIFT_GIVEBACK)
 
 
 @notice("shifts/passed_over")
@@ -266,7 +269,7 @@ def notice_passed_over(kit: Kit, context: dict) -> tuple[str, list[dict]] | None
     return text, bk.message([
         bk.section(detail),
         bk.actions(withdraw_button(kit, shift, str(shift.id), waitlisted=True),
-                   bk.button("Details", ids.SHIFT_DETAILS, str(shift.id))),
+                   bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id))),
     ])
 
 
@@ -280,7 +283,7 @@ def notice_changed(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         "shifts/changed.j2", shift=shift, old_start=from_iso(context["old_starts_at"]),
         old_area=context.get("old_area"), old_venue=context.get("old_venue"),
     )
-    return _dm_with_buttons(kit, text, shift, "Withdraw", ids.SHIFT_WITHDRAW)
+    return _dm_with_buttons(kit, text, shift, _("Withdraw"), ids.SHIFT_WITHDRAW)
 
 
 @notice("shifts/cancelled")
@@ -443,7 +446,7 @@ def on_cancel(kit: Kit, click: Click) -> None:
 
 
 def on_page(kit: Kit, click: Click) -> None:
-    click.answer("", redraw=lambda _: list_message(kit, click.actor, page=click.number or 0))
+    click.answer("", redraw=lambda note: list_message(kit, click.actor, page=click.number or 0))
 
 
 def on_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
@@ -497,7 +500,7 @@ def on_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebCli
 def on_cancel_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
     if (read := cancel_from_form(kit, ack, body, context, sh.cancel_shift)) is None:
         return
-    _, change = read
+    change = read[1]
     if _refused(kit, ack, change, "reason"):
         return
     done = kit.render("shifts/cancel_done.j2", shift=change.shift, notified=len(change.notified))
@@ -514,11 +517,11 @@ def register(app: App, kit: Kit) -> None:
         ids.SHIFT_WITHDRAW: on_signup_or_withdraw,
         ids.SHIFT_GIVEBACK: on_signup_or_withdraw,
         ids.SHIFT_DETAILS: on_details,
-        ids.SHIFT_EDIT: coordinators(on_edit, "Edit"),
-        ids.SHIFT_DUPLICATE: coordinators(on_duplicate, "Duplicate"),
-        ids.SHIFT_CANCEL: coordinators(on_cancel, "Cancel shift"),
+        ids.SHIFT_EDIT: coordinators(on_edit, N_("Edit")),
+        ids.SHIFT_DUPLICATE: coordinators(on_duplicate, N_("Duplicate")),
+        ids.SHIFT_CANCEL: coordinators(on_cancel, N_("Cancel shift")),
         ids.SHIFTS_PAGE: on_page,
     }, forms={
-        ids.SHIFT_FORM: coordinators(on_form, "Plan a shift", refusal=FORM_FORBIDDEN, field="kind"),
-        ids.SHIFT_CANCEL_FORM: coordinators(on_cancel_form, "Cancel shift", refusal=FORM_FORBIDDEN, field="reason"),
+        ids.SHIFT_FORM: coordinators(on_form, N_("Plan a shift"), refusal=FORM_FORBIDDEN, field="kind"),
+        ids.SHIFT_CANCEL_FORM: coordinators(on_cancel_form, N_("Cancel shift"), refusal=FORM_FORBIDDEN, field="reason"),
     })

@@ -21,9 +21,11 @@ from sqlite_utils import Database
 from outreach import night, outbox, replays
 from outreach import shifts as sh
 from outreach.events import Event
+from outreach.i18n import N_
 from outreach.store import Store, from_iso, iso, shift_fields_set
 
-FREQUENCIES = {"weekly": "Weekly", "biweekly": "Every 2 weeks", "monthly": "Monthly on the same weekday"}
+# How often a series may repeat: id -> its English name (marked for translation, translated where shown).
+FREQUENCIES = {"weekly": N_("Weekly"), "biweekly": N_("Every 2 weeks"), "monthly": N_("Monthly on the same weekday")}
 NO_REPEAT = "none"
 HORIZON = timedelta(weeks=8)
 MAX_TIMES = 52

@@ -16,6 +16,7 @@ from outreach import outbox, privacy, replays
 from outreach.catalog import KINDS, Catalog
 from outreach.digits import parse_number
 from outreach.events import Event
+from outreach.i18n import N_
 from outreach.store import Store, from_iso, iso, shift_fields_set
 from outreach.trainings import holds_training, required
 
@@ -307,8 +308,9 @@ def capacity_below_confirmed(confirmed: int) -> str:
             "or ask someone to withdraw first.")
 
 # The shift form's "Safety net" choice: by kind (on for direct outreach), on, off.
-SAFETY_NET = {"auto": "By kind: on for direct outreach", "on": "On: check-ins, SOS, alerts",
-              "off": "Off: no check-ins (classroom, library)"}
+# The shift form's safety net choices: id -> its English words (marked for translation, translated where shown).
+SAFETY_NET = {"auto": N_("By kind: on for direct outreach"), "on": N_("On: check-ins, SOS, alerts"),
+              "off": N_("Off: no check-ins (classroom, library)")}
 
 
 def check_draft(

@@ -215,7 +215,8 @@ def test_report_by_button_sends_the_files_asked_for_where_the_command_does(bot):
 
 def test_my_profile_sets_the_languages_the_typed_command_shows(bot):
     form = Phone(bot, "UVOL").home().tap("My profile").modal()
-    assert form.inputs == ["Languages you speak"] and "My alert phone" not in form.buttons  # no Twilio here
+    assert form.inputs == ["Languages you speak", "The bot's language"]
+    assert "My alert phone" not in form.buttons  # no Twilio here
     saved = form.submit({"Languages you speak": ["Spanish", "French"]}).modal()
     assert "Saved. Languages you speak: French, Spanish" in saved.words or "Spanish, French" in saved.words
     assert {r[0] for r in bot.db.execute("SELECT language FROM volunteer_languages WHERE user_id = 'UVOL'")} == {"es", "fr"}
