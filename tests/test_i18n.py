@@ -109,8 +109,6 @@ LABELS_NOT_YET = {
     "coord", "shift_views", "series_views", "shifts", "series", "home",
     "safety", "readiness", "sos", "field", "reminders",
     "debriefs",
-    "partners", "hours", "setup", "rota", "cover", "team_messages", "people", "invites", "phone", "drills",
-    "commands", "blocks", "click",
 }
 # Builders whose string arguments a person reads: handlers/blocks.py's (called as `bk.x`), slack_sdk's models,
 # the role a listener needs (`only`/`coordinators`/`admins`: its `what` is said in the refusal), and a DM's text.
