@@ -29,6 +29,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from outreach.i18n import gettext as _
+
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 TEXT_LIMIT = 3000
@@ -77,8 +79,9 @@ CONFIRM_TEXT = 300
 CONFIRM_BUTTON = 30
 
 
-def confirm(title: str, text: str, *, yes: str, no: str = "Go back", danger: bool = True) -> ConfirmObject:
-    """Slack's "are you sure?" dialog for a button whose action cannot be undone."""
+def confirm(title: str, text: str, *, yes: str, no: str | None = None, danger: bool = True) -> ConfirmObject:
+    """Slack's "are you sure?" dialog for a button whose action cannot be undone (`no`: Go back by default)."""
+    no = _("Go back") if no is None else no
     return ConfirmObject(
         title=PlainTextObject(text=clip(title, CONFIRM_TITLE)),
         text=MarkdownTextObject(text=clip(text, CONFIRM_TEXT)),
@@ -121,7 +124,7 @@ def select_input(
     options = [option(text, value) for value, text in choices][:OPTIONS_MAX]
     element = StaticSelectElement(
         action_id="value", options=options, initial_option=_initial(options, initial),
-        placeholder=PlainTextObject(text="Choose…"),
+        placeholder=PlainTextObject(text=_("Choose…")),
     )
     return InputBlock(block_id=block_id, label=label, element=element, optional=optional, hint=hint)
 
@@ -135,7 +138,7 @@ def multi_select_input(
     chosen = [o for o in options if o.value in (initial or [])]
     element = StaticMultiSelectElement(
         action_id="value", options=options, initial_options=chosen or None,
-        placeholder=PlainTextObject(text="Choose…"),
+        placeholder=PlainTextObject(text=_("Choose…")),
     )
     return InputBlock(block_id=block_id, label=label, element=element, optional=optional, hint=hint)
 
@@ -195,9 +198,9 @@ def message(blocks: list[Block]) -> list[dict]:
 
 def modal(
     *, title: str, blocks: list[Block], callback_id: str, submit: str | None = None,
-    close: str = "Close", metadata: dict | None = None,
+    close: str | None = None, metadata: dict | None = None,
 ) -> dict:
-    """A modal view, checked against Slack's limits."""
+    """A modal view, checked against Slack's limits (`close`: Close by default)."""
     if len(blocks) > VIEW_BLOCKS:
         raise ValueError(f"{len(blocks)} blocks is over Slack's {VIEW_BLOCKS} for a view")
     meta = json.dumps(metadata or {})
@@ -205,7 +208,7 @@ def modal(
         raise ValueError("private_metadata is over Slack's limit")
     return View(
         type="modal", callback_id=callback_id, title=PlainTextObject(text=clip(title, TITLE_LIMIT)),
-        submit=PlainTextObject(text=submit) if submit else None, close=PlainTextObject(text=close),
+        submit=PlainTextObject(text=submit) if submit else None, close=PlainTextObject(text=_("Close") if close is None else close),
         blocks=blocks, private_metadata=meta,
     ).to_dict()
 
@@ -232,13 +235,13 @@ def home(blocks: list[Block]) -> dict:
 
 
 def select(
-    action_id: str, choices: list[tuple[str, str]], *, initial: str | None = None, placeholder: str = "Choose…",
+    action_id: str, choices: list[tuple[str, str]], *, initial: str | None = None, placeholder: str | None = None,
 ) -> StaticSelectElement:
-    """A select for an actions block: picking an option sends the action at once."""
+    """A select for an actions block: picking an option sends the action at once (`placeholder`: Choose… by default)."""
     options = [option(text, value) for value, text in choices][:OPTIONS_MAX]
     return StaticSelectElement(
         action_id=action_id, options=options, initial_option=_initial(options, initial),
-        placeholder=PlainTextObject(text=clip(placeholder, 150)),
+        placeholder=PlainTextObject(text=clip(_("Choose…") if placeholder is None else placeholder, 150)),
     )
 
 
@@ -255,7 +258,7 @@ def people_input(block_id: str, label: str, *, initial: list[str] | None = None,
                 optional: bool = False) -> InputBlock:
     """A picker of several people in a modal."""
     element = UserMultiSelectElement(action_id="value", initial_users=initial or None,
-                                     placeholder=PlainTextObject(text="Choose people…"))
+                                     placeholder=PlainTextObject(text=_("Choose people…")))
     return InputBlock(block_id=block_id, label=label, element=element, optional=optional, hint=hint)
 
 

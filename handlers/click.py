@@ -27,6 +27,7 @@ from handlers import blocks as bk
 from handlers import ids, points
 from outreach import i18n
 from outreach.digits import parse_number
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 
 if TYPE_CHECKING:
@@ -203,18 +204,23 @@ class Click:
 
     def refuse(self, needed: Role, what: str) -> None:
         """Tell the person this is for another role."""
-        self.tell(self.kit.render("common/not_allowed.j2", needed=needed.label, what=what))
+        self.tell(self.kit.render("common/not_allowed.j2", needed=needed.label, what=named(what)))
 
 
 # ---------------------------------------------------------------- roles
+
+
+def named(what: str) -> str:
+    """What a refusal names (a label marked with `N_` where the listener is registered), in the language in force."""
+    return _(what) if what else what
 
 
 @dataclass(frozen=True)
 class Only:
     """A listener that only people of `role` may use, and what the others are told.
 
-    `what` names it as people know it (a button's label, a form's title; marked with `N_`, said in the reader's
-    language); `refusal` is a template and its
+    `what` names it as people know it (a button's label, a form's title), in English marked with `N_`: it is
+    read in the language in force when someone is refused; `refusal` is a template and its
     values to say instead of common/not_allowed.j2; `field` the form input the refusal shows under (else the
     form's first input; a form with none is replaced by the refusal).
     """
@@ -229,7 +235,7 @@ class Only:
         """What someone without the role is told."""
         if self.refusal is not None:
             return kit.render(self.refusal[0], **self.refusal[1])
-        return kit.render("common/not_allowed.j2", needed=self.role.label, what=i18n.gettext(self.what))
+        return kit.render("common/not_allowed.j2", needed=self.role.label, what=named(self.what))
 
 
 def only(role: Role, listener: Callable[..., None], what: str, *, refusal: tuple[str, dict] | None = None,
@@ -281,6 +287,6 @@ def _refuse_form(kit: Kit, request: BoltRequest, context: BoltContext, rule: Onl
         answer: dict = {"response_action": "errors", "errors": {place: text}}
     else:
         answer = {"response_action": "update", "view": bk.modal(
-            title=rule.what[:24] or "Not allowed", callback_id="not_allowed", blocks=[bk.section(text)])}
+            title=named(rule.what)[:24] or _("Not allowed"), callback_id="not_allowed", blocks=[bk.section(text)])}
     kit.runner.finish(request, refused=True)
     return BoltResponse(status=200, body=json.dumps(answer), headers={"content-type": ["application/json"]})

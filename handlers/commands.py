@@ -189,7 +189,7 @@ def help_topic_text(kit: Kit, topic: HelpTopic, role: Role) -> str:
 
 def help_view(kit: Kit, topic: HelpTopic, role: Role) -> dict:
     """A short modal for one help topic, with the other topics a tap away (updated in place)."""
-    return bk.modal(title=topic.label, callback_id=ids.HELP_TOPIC, close="Close",
+    return bk.modal(title=topic.label, callback_id=ids.HELP_TOPIC, close=_("Close"),
                     blocks=[*bk.sections(help_topic_text(kit, topic, role)), bk.divider(),
                             *help_menu(kit, role, current=topic.id)])
 
@@ -250,9 +250,9 @@ def on_help_topic(kit: Kit, click: Click) -> None:
     topic = help_topic(click.value)
     if topic is None:
         return
-    if click.role < topic.role:
-        view = bk.modal(title="Help", callback_id=ids.HELP_TOPIC, blocks=[bk.section(kit.render(
-            "common/not_allowed.j2", needed=topic.role.label, what=f"/outreach help {topic.id}"))])
+    if click.role < topic.role:  # the command it names stays as typed (English)
+        refused = kit.render("common/not_allowed.j2", needed=topic.role.label, what=f"/outreach help {topic.id}")
+        view = bk.modal(title=_("Help"), callback_id=ids.HELP_TOPIC, blocks=[bk.section(refused)])
     else:
         view = help_view(kit, topic, click.role)
     if click.where == "modal" and click.view_id:

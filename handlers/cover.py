@@ -15,6 +15,7 @@ from handlers.kit import Kit
 from handlers.notify import lock_screen, notice
 from outreach import cover
 from outreach import shifts as sh
+from outreach.i18n import gettext as _
 from outreach.shifts import Shift
 
 WATCH_HOME_MAX = 5
@@ -39,14 +40,14 @@ def reader_buttons(kit: Kit, reader: str, shift: Shift, value: str) -> list[bk.B
         return []
     if shift.my_status == "confirmed":
         if shift.id in cover.open_requests(store, reader, [shift.id]):
-            return [bk.button("Stop looking for cover", ids.COVER_STOP, value)]
-        return [bk.button("Find cover", ids.COVER_FIND, value, confirm=_confirm(kit, "find", shift))]
+            return [bk.button(_("Stop looking for cover"), ids.COVER_STOP, value)]
+        return [bk.button(_("Find cover"), ids.COVER_FIND, value, confirm=_confirm(kit, "find", shift))]
     if shift.my_status is not None or shift.lead == reader:
         return []
     if shift.id in cover.watched(store, reader, [shift.id]):
-        return [bk.button("Stop watching", ids.WATCH_STOP, value)]
+        return [bk.button(_("Stop watching"), ids.WATCH_STOP, value)]
     if not shift.places_left:
-        return [bk.button("Tell me if a place opens", ids.WATCH_START, value)]
+        return [bk.button(_("Tell me if a place opens"), ids.WATCH_START, value)]
     return []
 
 
@@ -105,11 +106,12 @@ def offer_message(kit: Kit, offer: cover.Offer, shift: Shift, *, note: str | Non
     text = kit.render("cover/offer.j2", state=state, shift=shift, leaver=offer.leaver, note=note)
     value = str(offer.id)
     if state == "open":
-        buttons = [bk.button("Take this place", ids.COVER_TAKE, value, style="primary", confirm=_confirm(kit, "take", shift)),
-                   bk.button("No thanks", ids.COVER_DECLINE, value)]
+        buttons = [bk.button(_("Take this place"), ids.COVER_TAKE, value, style="primary",
+                             confirm=_confirm(kit, "take", shift)),
+                   bk.button(_("No thanks"), ids.COVER_DECLINE, value)]
     else:
         buttons = []
-    buttons.append(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)))
+    buttons.append(bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)))
     return text, bk.message([bk.section(text), bk.actions(*buttons, block_id=f"cover_offer:{offer.id}")])
 
 
@@ -136,7 +138,7 @@ def notice_covered(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     if request is None or shift is None or request["status"] != "covered":
         return None
     text = kit.render("cover/covered.j2", shift=shift, taker=request["taken_by"])
-    return text, bk.message([bk.section(text), bk.actions(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)),
+    return text, bk.message([bk.section(text), bk.actions(bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)),
                                                            block_id=f"covered:{shift.id}")])
 
 
@@ -150,7 +152,7 @@ def notice_all_declined(kit: Kit, context: dict) -> tuple[str, list[dict]] | Non
     text = kit.render("cover/all_declined.j2", shift=shift)
     buttons = [*reader_buttons(kit, str(context["user"]), shift, str(shift.id)),
                shift_views.withdraw_button(kit, shift, str(shift.id), waitlisted=False),
-               bk.button("Details", ids.SHIFT_DETAILS, str(shift.id))]
+               bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id))]
     return text, bk.message([bk.section(text), bk.actions(*buttons, block_id=f"declined:{shift.id}")])
 
 
@@ -161,10 +163,10 @@ def notice_place_open(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     if shift is None or shift.cancelled or shift.my_status is not None or shift.started(kit.services.now()):
         return None
     text = kit.render("cover/place_open.j2", shift=shift)
-    label = "Sign up" if shift.places_left else "Join waitlist"
+    label = _("Sign up") if shift.places_left else _("Join waitlist")
     return text, bk.message([bk.section(text), bk.actions(
         bk.button(label, ids.SHIFT_SIGNUP, str(shift.id), style="primary"),
-        bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)), block_id=f"place_open:{shift.id}")])
+        bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)), block_id=f"place_open:{shift.id}")])
 
 
 # ---------------------------------------------------------------- the App Home: shifts watched
@@ -179,7 +181,7 @@ def home_watching(kit: Kit, user: str) -> list[Block]:
     for shift in shifts:
         parts.append(bk.section(kit.render("cover/home_watching.j2", part="shift", shift=shift),
                                 block_id=f"watching:{shift.id}",
-                                accessory=bk.button("Stop watching", ids.WATCH_STOP, str(shift.id))))
+                                accessory=bk.button(_("Stop watching"), ids.WATCH_STOP, str(shift.id))))
     if total > len(shifts):
         parts.append(bk.context(kit.render("cover/home_watching.j2", part="more", count=total - len(shifts))))
     return parts
@@ -191,7 +193,7 @@ def home_watching(kit: Kit, user: str) -> list[Block]:
 @subcommand("cover", usage="N [stop]")
 def cmd_cover(req: CommandRequest) -> None:
     """Offer your place on shift N to the people who can take it; `stop` when you can come after all."""
-    number = req.shift_number("/outreach cover N (the shift's number, as in /outreach mine); add stop to stop looking")
+    number = req.shift_number(_("/outreach cover N (the shift's number, as in /outreach mine); add stop to stop looking"))
     if number is None:
         return
     stop = req.args.split(" ")[1:2] == ["stop"]
@@ -201,7 +203,7 @@ def cmd_cover(req: CommandRequest) -> None:
 @subcommand("watch", usage="N")
 def cmd_watch(req: CommandRequest) -> None:
     """Be told by DM when you can join shift N (it is full, or you lack its training)."""
-    number = req.shift_number("/outreach watch N (the shift's number, as in /outreach shifts)")
+    number = req.shift_number(_("/outreach watch N (the shift's number, as in /outreach shifts)"))
     if number is not None:
         req.reply(watch_text(req.kit, req.actor, number))
 

@@ -16,22 +16,32 @@ from handlers.click import Click, coordinators
 from handlers.kit import Kit
 from handlers.notify import gate, notice
 from outreach import drills, phones
+from outreach.i18n import N_
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 from outreach.shifts import USER_ID
 from outreach.store import from_iso
 
-PATH_NAMES = {"channel": "Coordinators' channel", "dm": "DMs", "sms": "SMS", "call": "Calls"}
+# The paths' names (marked here; `path_names` reads them in the language in force).
+PATH_NAMES = {"channel": N_("Coordinators' channel"), "dm": N_("DMs"), "sms": N_("SMS"), "call": N_("Calls")}
+
+
+def path_names() -> dict[str, str]:
+    """The paths' names in the language in force."""
+    return {path: _(name) for path, name in PATH_NAMES.items()}
 
 
 def took(delta: timedelta | None) -> str:
-    """How long someone took, as people say it: `40 s`, `1 min 12 s`, `3 min`."""
+    """How long someone took, as people say it, in the language in force: `40 s`, `1 min 12 s`, `3 min`."""
     if delta is None:
         return ""
     seconds = max(int(delta.total_seconds()), 0)
     minutes, rest = divmod(seconds, 60)
     if not minutes:
-        return f"{rest} s"
-    return f"{minutes} min" + (f" {rest} s" if rest else "")
+        return _("%(seconds)s s") % {"seconds": rest}
+    if not rest:
+        return _("%(minutes)s min") % {"minutes": minutes}
+    return _("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": rest}
 
 
 def paths_open(kit: Kit) -> list[str]:
@@ -44,11 +54,12 @@ def paths_open(kit: Kit) -> list[str]:
 def drill_view(kit: Kit) -> dict:
     """The "Test the net" form: who (the coordinators by default) and which paths (all that work here)."""
     paths = paths_open(kit)
-    return bk.modal(title="Test the net", callback_id=ids.DRILL_FORM, submit="Start the drill", blocks=[
+    names = path_names()
+    return bk.modal(title=_("Test the net"), callback_id=ids.DRILL_FORM, submit=_("Start the drill"), blocks=[
         bk.section(kit.render("drill/form.j2", part="intro", window=took(drills.WINDOW),
                               twilio=kit.services.settings.twilio)),
-        bk.people_input("people", "Who it goes to", initial=kit.services.coordinators()[:drills.LIMIT]),
-        bk.checkboxes_input("paths", "Which paths", [(p, PATH_NAMES[p]) for p in paths], initial=paths),
+        bk.people_input("people", _("Who it goes to"), initial=kit.services.coordinators()[:drills.LIMIT]),
+        bk.checkboxes_input("paths", _("Which paths"), [(p, names[p]) for p in paths], initial=paths),
     ])
 
 
@@ -58,12 +69,12 @@ def _found(kit: Kit, context: dict) -> tuple[drills.Drill, dict] | None:
     if drill is None:
         return None
     return drill, {"drill": drill, "tz": kit.services.settings.timezone, "took": took,
-                   "window": took(drills.WINDOW), "names": PATH_NAMES}
+                   "window": took(drills.WINDOW), "names": path_names()}
 
 
 def _with_button(text: str, drill: drills.Drill, how: str, *, takes: bool) -> list[dict]:
     """A message's blocks: its words, and "TEST: I'm on it" while it `takes` (`how`: where it is tapped)."""
-    button = bk.actions(bk.button("TEST: I'm on it", ids.DRILL_TAKE, f"{drill.id}:{how}", style="primary"),
+    button = bk.actions(bk.button(_("TEST: I'm on it"), ids.DRILL_TAKE, f"{drill.id}:{how}", style="primary"),
                         block_id=f"drill_{how}:{drill.id}")
     return bk.message([bk.section(text), *([button] if takes else [])])
 
@@ -138,7 +149,7 @@ def home_blocks(kit: Kit, user: str) -> list[Block]:
         return []
     last = drills.latest(kit.services.store)
     return [bk.divider(), bk.section(kit.render("drill/home.j2", drill=last, tz=kit.services.settings.timezone),
-                                     accessory=bk.button("Test the net", ids.DRILL_OPEN), block_id="drill_home")]
+                                     accessory=bk.button(_("Test the net"), ids.DRILL_OPEN), block_id="drill_home")]
 
 
 # ---------------------------------------------------------------- taking it from the phone
@@ -239,9 +250,9 @@ def register(app: App, kit: Kit) -> None:
 
     kit.periodic.append(periodic)
     kit.wire(app, actions={
-        ids.DRILL_OPEN: coordinators(on_open, "Test the net"),
+        ids.DRILL_OPEN: coordinators(on_open, N_("Test the net")),
         ids.DRILL_TAKE: on_take,
     }, forms={
-        ids.DRILL_FORM: coordinators(on_submit, "Test the net", refusal=("drill/form.j2", {"part": "not_allowed"}),
+        ids.DRILL_FORM: coordinators(on_submit, N_("Test the net"), refusal=("drill/form.j2", {"part": "not_allowed"}),
                                      field="people"),
     })

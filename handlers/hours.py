@@ -19,6 +19,8 @@ from handlers.reports import upload
 from outreach import hours as hr
 from outreach import privacy
 from outreach import report_files as rf
+from outreach.i18n import N_
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 from outreach.shifts import USER_ID
 
@@ -50,11 +52,11 @@ def mine_view(kit: Kit, user: str) -> dict:
     s = summary(kit, user)
     parts: list[Block] = [bk.section(kit.render("hours/mine.j2", s=s), block_id="hours_summary")]
     if not s.lines:
-        return bk.modal(title="My hours", blocks=parts, callback_id=MINE)
+        return bk.modal(title=_("My hours"), blocks=parts, callback_id=MINE)
     name = kit.names([user], fetch=False).get(user, user)  # a view opens at once: no look-up here
     parts += [bk.divider(), bk.section(kit.render("hours/statement_hint.j2", name=name if name != user else None),
                                        block_id="statement_hint")]
-    return bk.modal(title="My hours", blocks=parts, callback_id=MINE, submit="Send statement",
+    return bk.modal(title=_("My hours"), blocks=parts, callback_id=MINE, submit=_("Send statement"),
                     metadata={"year": s.year})
 
 
@@ -78,7 +80,7 @@ def send_statement(kit: Kit, client: WebClient, *, user: str, s: hr.Summary) -> 
                            issuer=settings.statement_issuer, today=today)
     text = kit.render("hours/statement_dm.j2", year=s.year, number=issued.number, named=name != user)
     return dm_file(kit, client, user=user, text=text, data=pdf, filename=f"service-hours-{s.year}.pdf",
-                   title=f"Statement of service hours {s.year}")
+                   title=_("Statement of service hours %(year)s") % {"year": s.year})
 
 
 def verify_text(kit: Kit, number: int) -> str:
@@ -99,14 +101,14 @@ def correct_view(kit: Kit, *, user: str | None = None, shift: int | None = None)
     """The correction form: who, which shift, how many hours, why."""
     parts: list[Block] = [
         bk.section(kit.render("hours/correct_intro.j2", days=kit.services.settings.notes_retention_days)),
-        bk.user_input("person", "Person", initial=user),
-        bk.text_input("shift", "Shift number", initial=str(shift) if shift else None, max_length=8,
+        bk.user_input("person", _("Person"), initial=user),
+        bk.text_input("shift", _("Shift number"), initial=str(shift) if shift else None, max_length=8,
                       placeholder="12"),
-        bk.text_input("hours", "Hours", max_length=6, placeholder="3.5", hint="From 0 to 24."),
-        bk.text_input("reason", "Why", multiline=True, max_length=hr.REASON_MAX,
-                      placeholder="Checked out late: stayed to help close"),
+        bk.text_input("hours", _("Hours"), max_length=6, placeholder="3.5", hint=_("From 0 to 24.")),
+        bk.text_input("reason", _("Why"), multiline=True, max_length=hr.REASON_MAX,
+                      placeholder=_("Checked out late: stayed to help close")),
     ]
-    return bk.modal(title="Correct hours", blocks=parts, callback_id=CORRECT, submit="Correct")
+    return bk.modal(title=_("Correct hours"), blocks=parts, callback_id=CORRECT, submit=_("Correct"))
 
 
 def screen_reason(kit: Kit):  # noqa: ANN201 (a callable)
@@ -148,14 +150,14 @@ def roster_view(kit: Kit, note: str | None = None) -> dict:
     parts: list[Block] = [bk.section(note, block_id="roster_note")] if note else []
     parts += [bk.section(kit.render("hours/roster_head.j2", total=len(rows), year=today.year, shown=len(shown),
                                     more=len(rows) - len(shown)), block_id="roster_head"),
-              bk.actions(bk.button("Export .xlsx", ids.HOURS_ROSTER_EXPORT, style="primary"),
-                         bk.button("Correct hours", ids.HOURS_CORRECT_OPEN),
-                         bk.button("Record training", ids.COORD_TRAIN_OPEN), block_id="roster_actions")]
+              bk.actions(bk.button(_("Export .xlsx"), ids.HOURS_ROSTER_EXPORT, style="primary"),
+                         bk.button(_("Correct hours"), ids.HOURS_CORRECT_OPEN),
+                         bk.button(_("Record training"), ids.COORD_TRAIN_OPEN), block_id="roster_actions")]
     if not rows:
         parts.append(bk.section(kit.render("hours/roster_empty.j2")))
     for row in shown:
         parts.append(bk.section(kit.render("hours/roster_row.j2", r=row, today=today), block_id=f"roster:{row.user}"))
-    return bk.modal(title="Roster", blocks=parts, callback_id=ROSTER)
+    return bk.modal(title=_("Roster"), blocks=parts, callback_id=ROSTER)
 
 
 def send_roster(kit: Kit, client: WebClient, user: str) -> bool:
@@ -163,14 +165,14 @@ def send_roster(kit: Kit, client: WebClient, user: str) -> bool:
     rows = roster_rows(kit)
     data = rf.roster_xlsx(rows, catalog=kit.services.catalog, names=kit.names(r.user for r in rows))
     return dm_file(kit, client, user=user, text=kit.render("hours/roster_dm.j2"), data=data,
-                   filename=f"roster-{_today(kit).isoformat()}.xlsx", title=f"Roster {_today(kit).isoformat()}")
+                   filename=f"roster-{_today(kit).isoformat()}.xlsx", title=_("Roster %(date)s") % {"date": _today(kit).isoformat()})
 
 
 def home_section(kit: Kit, user: str) -> list[Block]:
     """On everyone's App Home: My hours; for coordinators also the Roster."""
-    buttons = [bk.button("My hours", ids.HOURS_OPEN)]
+    buttons = [bk.button(_("My hours"), ids.HOURS_OPEN)]
     if kit.services.role(user) >= Role.COORDINATOR:
-        buttons.append(bk.button("Roster", ids.HOURS_ROSTER_OPEN))
+        buttons.append(bk.button(_("Roster"), ids.HOURS_ROSTER_OPEN))
     return [bk.divider(), bk.actions(*buttons, block_id="home_hours")]
 
 
@@ -182,7 +184,7 @@ def cmd_hours(req: CommandRequest) -> None:
     """Your hours this year (a modal) and your statement of service hours; coordinators also see and correct anyone's."""
     kit = req.kit
     coordinator = req.role >= Role.COORDINATOR
-    word, _, rest = req.args.partition(" ")
+    word, _space, rest = req.args.partition(" ")
     word = word.lower()
     if not word:
         if req.trigger_id:
@@ -219,7 +221,7 @@ def cmd_hours(req: CommandRequest) -> None:
         if user is None or shift is None or hours is None or len(parts) < 4:
             req.say("common/usage.j2", usage="/outreach hours correct @person N HOURS REASON")
             return
-        _, text = apply_correction(kit, actor=req.actor, user=user, shift=shift, hours=hours, reason=parts[3])
+        _outcome, text = apply_correction(kit, actor=req.actor, user=user, shift=shift, hours=hours, reason=parts[3])
         req.reply(text)
         return
     user = parse_mention(req.args.split(" ")[0])
@@ -251,7 +253,7 @@ def on_statement(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: W
     s = summary(kit, actor)
     text = (kit.render("hours/statement_sent.j2", total=s.total, year=s.year, typed=False) if s.lines
             else kit.render("hours/no_statement.j2", year=s.year))
-    ack(response_action="update", view=bk.modal(title="My hours", callback_id="hours_sent", close="Done",
+    ack(response_action="update", view=bk.modal(title=_("My hours"), callback_id="hours_sent", close=_("Done"),
                                                  blocks=[bk.section(text)]))
     if s.lines:
         send_statement(kit, client, user=actor, s=s)
@@ -277,11 +279,11 @@ def on_correct(kit: Kit, ack: Ack, body: dict, context: BoltContext) -> None:
     hours = hr.parse_hours(str(form.get("hours") or ""))
     errors = {}
     if not USER_ID.match(user):
-        errors["person"] = "Pick the person whose hours to correct."
+        errors["person"] = _("Pick the person whose hours to correct.")
     if shift is None:
-        errors["shift"] = "Give the shift's number, like 12."
+        errors["shift"] = _("Give the shift's number, like 12.")
     if hours is None:
-        errors["hours"] = "Give the hours as a number from 0 to 24, like 3.5."
+        errors["hours"] = _("Give the hours as a number from 0 to 24, like 3.5.")
     if not str(form.get("reason") or "").strip():
         errors["reason"] = kit.render("hours/correct_problem.j2", outcome="no_reason", shift=shift, problem=None)
     if errors:
@@ -294,8 +296,8 @@ def on_correct(kit: Kit, ack: Ack, body: dict, context: BoltContext) -> None:
         field = {"private": "reason", "no_reason": "reason", "bad_hours": "hours"}.get(outcome, "shift")
         ack(response_action="errors", errors={field: text})
         return
-    ack(response_action="update", view=bk.modal(title="Correct hours", callback_id="hours_corrected",
-                                                 close="Done", blocks=[bk.section(text)]))
+    ack(response_action="update", view=bk.modal(title=_("Correct hours"), callback_id="hours_corrected",
+                                                 close=_("Done"), blocks=[bk.section(text)]))
 
 
 def register(app: App, kit: Kit) -> None:
@@ -304,10 +306,10 @@ def register(app: App, kit: Kit) -> None:
     points.add(points.HOME_SECTIONS, home_section)
     kit.wire(app, actions={
         ids.HOURS_OPEN: on_open,
-        ids.HOURS_ROSTER_OPEN: coordinators(on_roster, "Roster"),
-        ids.HOURS_ROSTER_EXPORT: coordinators(on_export, "Roster"),
-        ids.HOURS_CORRECT_OPEN: coordinators(on_correct_open, "Correct hours"),
+        ids.HOURS_ROSTER_OPEN: coordinators(on_roster, N_("Roster")),
+        ids.HOURS_ROSTER_EXPORT: coordinators(on_export, N_("Roster")),
+        ids.HOURS_CORRECT_OPEN: coordinators(on_correct_open, N_("Correct hours")),
     }, forms={
         MINE: on_statement,
-        CORRECT: coordinators(on_correct, "Correct hours", field="person"),
+        CORRECT: coordinators(on_correct, N_("Correct hours"), field="person"),
     })

@@ -21,6 +21,8 @@ from outreach import i18n
 from outreach import ics as cal
 from outreach import series as sr
 from outreach.catalog import KINDS
+from outreach.i18n import gettext as _
+from outreach.i18n import pgettext
 from outreach.shifts import Shift
 
 log = logging.getLogger(__name__)
@@ -48,9 +50,9 @@ def lead_name(shift: object, names: dict[str, str]) -> str:
     """The lead as a calendar names them: their name as Slack knows it, else "Slack member" and the id."""
     lead = getattr(shift, "lead", None)
     if not lead:
-        return "not set"
+        return _("not set")
     name = names.get(lead, lead)
-    return name if name != lead else f"Slack member {lead}"
+    return name if name != lead else _("Slack member %(id)s") % {"id": lead}
 
 
 def words(kit: Kit, shift: Shift, names: dict[str, str] | None = None) -> cal.Words:
@@ -80,13 +82,15 @@ def notice_invite(kit: Kit, context: dict) -> tuple[str, list[dict], dict] | Non
     parts: list = [bk.section(text)]
     if method == "REQUEST":
         parts.append(bk.actions(
-            bk.button("Add to Google Calendar", ids.CALENDAR_GOOGLE, str(shift.id), url=cal.google_link(shift, event_words)),
-            bk.button("Calendar feed", ids.CALENDAR_FEED, str(shift.id)),
-            bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)),
+            bk.button(_("Add to Google Calendar"), ids.CALENDAR_GOOGLE, str(shift.id),
+                      url=cal.google_link(shift, event_words)),
+            bk.button(_("Calendar feed"), ids.CALENDAR_FEED, str(shift.id)),
+            bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)),
             block_id=f"invite:{shift.id}",
         ))
     upload = {"filename": f"outreach-shift-{shift.id}.ics", "content": ics,
-              "title": f"Shift #{shift.id} ({'cancelled' if method == 'CANCEL' else 'invite'})"}
+              "title": (_("Shift #%(id)s (cancelled)") if method == "CANCEL" else _("Shift #%(id)s (invite)"))
+              % {"id": shift.id}}
     return text, bk.message(parts), upload
 
 
@@ -119,10 +123,10 @@ def notice_series_invite(kit: Kit, context: dict) -> tuple[str, list[dict], dict
                       start=series.dtstart)
     parts: list = [bk.section(text)]
     if method == "REQUEST" and state and state.first:
-        parts.append(bk.actions(bk.button("Details", ids.SHIFT_DETAILS, str(state.first.id)),
+        parts.append(bk.actions(bk.button(_("Details"), ids.SHIFT_DETAILS, str(state.first.id)),
                                 block_id=f"series_invite:{series.id}"))
     upload = {"filename": f"outreach-series-{series.id}.ics", "content": ics,
-              "title": f"Repeating shift ({'cancelled' if method == 'CANCEL' else 'invite'})"}
+              "title": _("Repeating shift (cancelled)") if method == "CANCEL" else _("Repeating shift (invite)")}
     return text, bk.message(parts), upload
 
 
@@ -160,9 +164,9 @@ def feed_app(kit: Kit) -> Callable[[dict, Callable], Iterable[bytes]]:
         now = kit.services.now()
         items = cal.feed_items(kit.services.store, user, now=now)
         # A calendar app is waiting: names from the directory only (missing ones are queued for the timer).
-        names = kit.names([user, *(s.lead for s, _ in items)], fetch=False)
-        body = cal.feed_ics(items, user=user, words={s.id: words(kit, s, names) for s, _ in items}, now=now,
-                            name="Outreach shifts", names=names)
+        names = kit.names([user, *(s.lead for s, _state in items)], fetch=False)
+        body = cal.feed_ics(items, user=user, words={s.id: words(kit, s, names) for s, _state in items}, now=now,
+                            name=_("Outreach shifts"), names=names)
         start_response("200 OK", [
             ("Content-Type", "text/calendar; charset=utf-8"), ("Cache-Control", "no-store"),
             ("Content-Disposition", 'inline; filename="outreach.ics"'), ("Content-Length", str(len(body))),
@@ -179,10 +183,10 @@ def feed_message(kit: Kit, token: str, *, note: str | None = None) -> tuple[str,
     return text, bk.message([
         bk.section(text),
         bk.actions(
-            bk.button("Open feed", ids.CALENDAR_OPEN, "", url=https),
-            bk.button("Reset address", ids.CALENDAR_RESET, "reset", style="danger",
-                      confirm=bk.confirm("Reset your feed address?", kit.render("calendar/reset_confirm.j2"),
-                                         yes="Reset", no="Keep it")),
+            bk.button(_("Open feed"), ids.CALENDAR_OPEN, "", url=https),
+            bk.button(_("Reset address"), ids.CALENDAR_RESET, "reset", style="danger",
+                      confirm=bk.confirm(_("Reset your feed address?"), kit.render("calendar/reset_confirm.j2"),
+                                         yes=_("Reset"), no=pgettext("feed address", "Keep it"))),
             block_id=ids.CALENDAR_FEED,
         ),
     ])
@@ -207,7 +211,7 @@ def on_reset(kit: Kit, click: Click) -> None:
 
 def on_feed(kit: Kit, click: Click) -> None:
     """The invite's Calendar feed button: the feed address by DM, where it stays."""
-    _, blocks = feed_message(kit, cal.feed_token(kit.services.store, click.actor))
+    _text, blocks = feed_message(kit, cal.feed_token(kit.services.store, click.actor))
     click.dm(kit.render("calendar/feed_text.j2"), blocks)
 
 

@@ -15,6 +15,8 @@ from handlers.readiness import channel_of, parse_languages, protocol_of
 from outreach import partners as pt
 from outreach import readiness as rd
 from outreach.catalog import Entry
+from outreach.i18n import N_, pgettext
+from outreach.i18n import gettext as _
 from outreach.partners import Partner, PartnerDraft
 from outreach.roles import Role
 
@@ -34,11 +36,12 @@ def partner_blocks(kit: Kit, partner: Partner, *, coordinator: bool,
     """
     parts: list[Block] = [bk.section(kit.render("partners/partner.j2", p=partner, today=_today(kit)))]
     if coordinator:
-        sure = bk.confirm("Remove this partner?", kit.render("partners/remove_confirm.j2", p=partner, shifts=on_call or []),
-                          yes="Remove", no="Keep")
+        sure = bk.confirm(_("Remove this partner?"),
+                          kit.render("partners/remove_confirm.j2", p=partner, shifts=on_call or []),
+                          yes=_("Remove"), no=_("Keep"))
         parts.append(bk.actions(
-            bk.button("Edit", ids.PARTNER_EDIT, str(partner.id)),
-            bk.button("Remove", ids.PARTNER_REMOVE, str(partner.id), style="danger", confirm=sure),
+            bk.button(_("Edit"), ids.PARTNER_EDIT, str(partner.id)),
+            bk.button(_("Remove"), ids.PARTNER_REMOVE, str(partner.id), style="danger", confirm=sure),
             block_id=f"partner:{partner.id}",
         ))
     return parts
@@ -60,7 +63,7 @@ def list_message(kit: Kit, found: list[Partner], *, query: str, coordinator: boo
         parts.append(bk.divider())
         parts += partner_blocks(kit, partner, coordinator=coordinator, on_call=on_call.get(partner.id))
     if coordinator and not found:  # the empty state says what to do, with a button rather than a command
-        parts.append(bk.actions(bk.button("Add a partner", ids.PARTNER_ADD, style="primary"), block_id=ids.PARTNER_ADD))
+        parts.append(bk.actions(bk.button(_("Add a partner"), ids.PARTNER_ADD, style="primary"), block_id=ids.PARTNER_ADD))
     return (note + "\n" if note else "") + text, bk.message(parts)
 
 
@@ -68,25 +71,25 @@ def partner_form(kit: Kit, *, partner: Partner | None = None) -> dict:
     """The modal to add or edit a partner."""
     protocol, catalog = protocol_of(kit), kit.services.catalog
     parts: list[Block] = [
-        bk.text_input("name", "Name", initial=partner.name if partner else None, max_length=pt.MAX_NAME),
-        bk.multi_select_input("categories", "Service categories", [(c.id, c.name) for c in protocol.categories],
+        bk.text_input("name", _("Name"), initial=partner.name if partner else None, max_length=pt.MAX_NAME),
+        bk.multi_select_input("categories", _("Service categories"), [(c.id, c.name) for c in protocol.categories],
                               initial=partner.categories if partner else None, optional=False),
-        bk.multi_select_input("languages", "Languages served", [(x.id, x.name) for x in catalog.languages],
+        bk.multi_select_input("languages", _("Languages served"), [(x.id, x.name) for x in catalog.languages],
                               initial=partner.languages if partner else None),
-        bk.text_input("hours", "Hours", initial=partner.hours if partner else None, max_length=pt.MAX_FIELD,
-                      hint="24/7, or when they answer (like Mon-Fri 9-17)."),
-        bk.text_input("phone", "Phone", initial=partner.phone if partner else None, max_length=30),
-        bk.text_input("contact", "Contact person", initial=partner.contact if partner else None,
+        bk.text_input("hours", pgettext("opening hours", "Hours"), initial=partner.hours if partner else None,
+                      max_length=pt.MAX_FIELD, hint=_("24/7, or when they answer (like Mon-Fri 9-17).")),
+        bk.text_input("phone", _("Phone"), initial=partner.phone if partner else None, max_length=30),
+        bk.text_input("contact", _("Contact person"), initial=partner.contact if partner else None,
                       max_length=pt.MAX_FIELD, optional=True),
-        bk.text_input("notes", "Notes", initial=partner.notes if partner else None, multiline=True,
-                      max_length=pt.MAX_NOTES, optional=True, hint="About the partner only: never about people met."),
-        bk.date_input("verified_on", "Last verified",
+        bk.text_input("notes", _("Notes"), initial=partner.notes if partner else None, multiline=True,
+                      max_length=pt.MAX_NOTES, optional=True, hint=_("About the partner only: never about people met.")),
+        bk.date_input("verified_on", _("Last verified"),
                       initial=(partner.verified_on.isoformat() if partner and partner.verified_on else _today(kit).isoformat()),
                       optional=True),
     ]
     return bk.modal(
-        title="Edit partner" if partner else "Add a partner", blocks=parts, callback_id=ids.PARTNER_FORM,
-        submit="Save" if partner else "Add", close="Cancel", metadata={"partner_id": partner.id if partner else None},
+        title=_("Edit partner") if partner else pgettext("modal title", "Add a partner"), blocks=parts,
+        callback_id=ids.PARTNER_FORM, submit=_("Save") if partner else _("Add"), close=_("Cancel"), metadata={"partner_id": partner.id if partner else None},
     )
 
 
@@ -133,7 +136,7 @@ def _keep_value(needs: list[Entry], language: str | None) -> str:
 def _from_value(kit: Kit, raw: str) -> tuple[list[Entry], str | None]:
     """The needs and language a "Send to me as a DM" button carries (unknown ids dropped)."""
     protocol = protocol_of(kit)
-    wanted, _, language = raw.partition("|")
+    wanted, _bar, language = raw.partition("|")
     needs = [c for c in (protocol.category(x) for x in wanted.split(",") if x) if c is not None]
     return needs, language if language and kit.services.catalog.language(language) else None
 
@@ -146,19 +149,19 @@ def find_view(kit: Kit, *, category: str | None = None, language: str | None = N
     parts: list[Block] = [bk.section(kit.render("partners/find_intro.j2"))]
     parts.append(bk.actions(
         bk.select(ids.PARTNER_FIND_PICK, [(c.id, c.name) for c in protocol.categories],
-                  initial=need.id if need else None, placeholder="Choose a need"),
-        bk.select(ids.PARTNER_FIND_LANGUAGE, [(ANY_LANGUAGE, "Any language")] + [(x.id, x.name) for x in catalog.languages],
-                  initial=language or ANY_LANGUAGE, placeholder="Any language"),
+                  initial=need.id if need else None, placeholder=_("Choose a need")),
+        bk.select(ids.PARTNER_FIND_LANGUAGE, [(ANY_LANGUAGE, _("Any language"))] + [(x.id, x.name) for x in catalog.languages],
+                  initial=language or ANY_LANGUAGE, placeholder=_("Any language")),
         block_id="find_pick",
     ))
     if need is not None:
         parts.append(bk.divider())
         parts += referral_parts(kit, [need], language)
-        parts.append(bk.actions(bk.button("Send to me as a DM", ids.PARTNER_FIND_DM, _keep_value([need], language)),
+        parts.append(bk.actions(bk.button(_("Send to me as a DM"), ids.PARTNER_FIND_DM, _keep_value([need], language)),
                                 block_id="find_keep"))
     if note:
         parts.append(bk.context(note))
-    return bk.modal(title="Find a partner", blocks=parts, callback_id=ids.PARTNER_FIND, close="Close",
+    return bk.modal(title=pgettext("modal title", "Find a partner"), blocks=parts, callback_id=ids.PARTNER_FIND,
                     metadata={"category": need.id if need else None, "language": language})
 
 
@@ -185,7 +188,7 @@ def cmd_partners(req: CommandRequest) -> None:
 def cmd_partner(req: CommandRequest) -> None:
     """Open the form to add a partner."""
     if req.args.strip().lower() != "add":
-        req.say("common/usage.j2", usage="/outreach partner add (edit or remove a partner from /outreach partners)")
+        req.say("common/usage.j2", usage=_("/outreach partner add (edit or remove a partner from /outreach partners)"))
         return
     req.client.views_open(trigger_id=req.trigger_id, view=partner_form(req.kit))
 
@@ -215,7 +218,7 @@ def cmd_refer(req: CommandRequest) -> None:
     speakers = [r for r in results if r.speaks]
     text = req.kit.render("partners/refer.j2", needs=needs, language=language, results=results[:REFER_MAX],
                           more=max(len(results) - REFER_MAX, 0), speakers=len(speakers), today=_today(req.kit))
-    keep = [bk.actions(bk.button("Send to me as a DM", ids.PARTNER_FIND_DM, _keep_value(needs, language)),
+    keep = [bk.actions(bk.button(_("Send to me as a DM"), ids.PARTNER_FIND_DM, _keep_value(needs, language)),
                        block_id="refer_keep")] if results else []
     req.reply(text, bk.message([bk.section(text), *keep]))
 
@@ -314,16 +317,16 @@ def on_form(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebCli
 def register(app: App, kit: Kit) -> None:
     """Wire the partner form and the Edit and Remove buttons."""
     kit.wire(app, actions={
-        ids.PARTNER_ADD: coordinators(on_add, "partner changes"),
-        ids.PARTNER_EDIT: coordinators(on_edit, "partner changes"),
-        ids.PARTNER_REMOVE: coordinators(on_remove, "partner changes"),
-        ids.PARTNER_REMOVE_YES: coordinators(on_remove, "partner changes"),
+        ids.PARTNER_ADD: coordinators(on_add, N_("partner changes")),
+        ids.PARTNER_EDIT: coordinators(on_edit, N_("partner changes")),
+        ids.PARTNER_REMOVE: coordinators(on_remove, N_("partner changes")),
+        ids.PARTNER_REMOVE_YES: coordinators(on_remove, N_("partner changes")),
         ids.PARTNER_KEEP: on_keep,
         ids.PARTNER_FIND: on_find,
         ids.PARTNER_FIND_PICK: on_find_pick,
         ids.PARTNER_FIND_LANGUAGE: on_find_pick,
         ids.PARTNER_FIND_DM: on_find_dm,
     }, forms={
-        ids.PARTNER_FORM: coordinators(on_form, "partner changes", refusal=("partners/form_forbidden.j2", {}),
+        ids.PARTNER_FORM: coordinators(on_form, N_("partner changes"), refusal=("partners/form_forbidden.j2", {}),
                                        field="name"),
     })

@@ -20,6 +20,8 @@ from outreach import roles
 from outreach import shifts as sh
 from outreach import trainings as tr
 from outreach.digits import parse_number
+from outreach.i18n import N_
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 from outreach.shifts import USER_ID, Shift
 from outreach.trainings import record_training, trainings_of
@@ -32,7 +34,7 @@ MAX_LISTED = 60
 def cmd_train(req: CommandRequest) -> None:
     """Record a completed training for a person."""
     usage = "/outreach train @person TRAINING [expires YYYY-MM-DD]"
-    who, _, rest = req.args.partition(" ")
+    who, _space, rest = req.args.partition(" ")
     user = parse_mention(who)
     if not user:
         req.say("people/need_mention.j2", usage=usage)
@@ -118,15 +120,15 @@ def may_confirm(shift: Shift, *, actor: str, role: Role) -> bool:
 def attendance_form(kit: Kit, shift: Shift, *, actor: str, role: Role) -> dict:
     """The modal: who attended (the confirmed team picked already); the training is the one the shift gives."""
     with kit.services.store.read() as db:
-        confirmed, _ = sh.team(db, shift.id)
+        confirmed, _waiting = sh.team(db, shift.id)
     training = kit.services.catalog.training(shift.training)
     parts: list[Block] = [bk.section(kit.render(
         "trainings/attendance_intro.j2", shift=shift, training=training,
         own=shift.lead == actor and role < Role.COORDINATOR))]
-    parts.append(bk.people_input("attended", "Who attended", initial=confirmed,
-                                hint="Remove anyone who did not come; add anyone who came without signing up."))
-    return bk.modal(title="Confirm attendance", blocks=parts, callback_id=ATTENDANCE, submit="Record",
-                    close="Back", metadata={"shift_id": shift.id})
+    parts.append(bk.people_input("attended", _("Who attended"), initial=confirmed,
+                                hint=_("Remove anyone who did not come; add anyone who came without signing up.")))
+    return bk.modal(title=_("Confirm attendance"), blocks=parts, callback_id=ATTENDANCE, submit=_("Record"),
+                    close=_("Back"), metadata={"shift_id": shift.id})
 
 
 @notice(tr.LAPSE_TEMPLATE)
@@ -148,7 +150,7 @@ def notice_lapse(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
         signed = shift.my_status is not None
         parts.append(bk.section(
             kit.render("trainings/lapse_shift.j2", shift=shift), block_id=f"lapse_shift:{shift.id}",
-            accessory=None if signed else bk.button("Sign up" if shift.places_left else "Join waitlist",
+            accessory=None if signed else bk.button(_("Sign up") if shift.places_left else _("Join waitlist"),
                                                     ids.SHIFT_SIGNUP, str(shift.id), style="primary"),
         ))
     return text, bk.message(parts)
@@ -200,7 +202,7 @@ def on_attendance_form(kit: Kit, ack: Ack, body: dict, context: BoltContext) -> 
     picked = form.get("attended") if isinstance(form.get("attended"), list) else []
     people = [u for u in picked if isinstance(u, str) and USER_ID.match(u)]
     if not people:
-        ack(response_action="errors", errors={"attended": "Pick the people who attended."})
+        ack(response_action="errors", errors={"attended": _("Pick the people who attended.")})
         return
     done = tr.record_attendance(services.store, actor=context["actor"], shift_id=shift.id,
                                 coordinator=context["role"] >= Role.COORDINATOR,
@@ -214,7 +216,7 @@ def on_attendance_form(kit: Kit, ack: Ack, body: dict, context: BoltContext) -> 
         return
     training = services.catalog.training(done.training)
     ack(response_action="update", view=bk.modal(
-        title="Confirm attendance", callback_id="training_attendance_done", close="Done",
+        title=_("Confirm attendance"), callback_id="training_attendance_done", close=_("Done"),
         blocks=[bk.section(kit.render("trainings/recorded.j2", shift=shift, training=training.name if training
                                       else done.training, done=done))]))
     if done.pending or done.recorded:  # the coordinators asked; each person recorded told by DM
@@ -263,6 +265,10 @@ def register(app: App, kit: Kit) -> None:
     })
 
 
+# The answers to a lead's own attendance: label (marked; read in the language in force), action id, style.
+CLAIM_ANSWERS = ((N_("Confirm"), ids.TRAINING_CLAIM_CONFIRM, "primary"), (N_("Decline"), ids.TRAINING_CLAIM_DECLINE, None))
+
+
 @notice(tr.CLAIM_TEMPLATE)
 def notice_claim(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     """Coordinators are asked to confirm a training lead's own attendance (skipped once decided)."""
@@ -272,8 +278,7 @@ def notice_claim(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     if claim is None or shift is None or claim.status != "pending":
         return None
     text = kit.render("trainings/claim.j2", claim=claim, shift=shift)
-    answers = [bk.button(label, f"training_claim_{label.lower()}", str(claim.id), style=style)
-               for label, style in (("Confirm", "primary"), ("Decline", None))]
+    answers = [bk.button(_(label), action, str(claim.id), style=style) for label, action, style in CLAIM_ANSWERS]
     return text, bk.message([bk.section(text), bk.actions(*answers, block_id=f"claim:{claim.id}")])
 
 

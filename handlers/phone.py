@@ -38,7 +38,8 @@ from handlers import blocks as bk
 from handlers import ids, points
 from handlers.click import Click
 from handlers.notify import SENDERS, gate, notice, sent
-from outreach import outbox, phones, response, safety, sos
+from outreach import i18n, outbox, phones, response, safety, sos
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 from outreach.settings import DEFAULT_TWILIO_URL, Settings
 from outreach.store import from_iso, iso
@@ -59,6 +60,9 @@ DND_TIMEOUT = 2.0
 # Twilio errors that say the number itself cannot be reached (invalid, not a mobile, opted out, not allowed).
 REJECTED = {21211, 21214, 21217, 21219, 21408, 21610, 21612, 21614, 13223, 13224, 13225, 13226}
 SENDING = "sending: "
+# The voice Twilio's <Say> reads a call's words in, by the language they are in.
+VOICES = {"es": "es-MX"}
+VOICE = "en-US"
 CLAIM_SLACK = timedelta(minutes=1)  # a message Twilio dated this much before the mark is still ours
 
 
@@ -203,12 +207,17 @@ class PhoneSender:
                 dnd_line(db, context, user=user, at=now, now=now)
 
 
+def voice() -> str:
+    """The voice for words in the language in force: Spanish read as Spanish (es-MX), else English (en-US)."""
+    return VOICES.get(i18n.current(), VOICE)
+
+
 def call_twiml(settings: Settings, text: str) -> str:
-    """What a call says: the words, then "press 1", gathering one digit (said twice)."""
+    """What a call says: the words, then "press 1", gathering one digit (said twice), in their language's voice."""
     twiml = VoiceResponse()
-    for _ in range(2):
+    for _round in range(2):
         gather = twiml.gather(num_digits=1, action=f"{settings.public_url}{VOICE_PATH}", method="POST", timeout=8)
-        gather.say(text)
+        gather.say(text, language=voice())
     return str(twiml)
 
 
@@ -403,22 +412,22 @@ def answer_voice(kit: Kit, *, call_sid: str, digits: str) -> str:
     for other in points.VOICE_REPLIES:
         said = other(kit, call_sid, digits)
         if said is not None:
-            twiml.say(said)
+            twiml.say(said, language=voice())
             return str(twiml)
     with store.read() as db:
         found = phones.call_of(db, call_sid)
     if found is None:
-        twiml.say(kit.render("phone/voice.j2", outcome="unknown"))
+        twiml.say(kit.render("phone/voice.j2", outcome="unknown"), language=voice())
         return str(twiml)
     user, shift_id = found
     if digits.strip() != "1":
-        twiml.say(kit.render("phone/voice.j2", outcome="not_taken"))
+        twiml.say(kit.render("phone/voice.j2", outcome="not_taken"), language=voice())
         return str(twiml)
     with store.write() as db:
         safety.record_step(db, shift_id, safety.NIGHT, f"pressed1:{user}", 2, [user], store.clock(), by=user)
     told = phones.team_told(store, shift_id)
     done = take(kit, user=user, shift_id=shift_id, how="call")
-    twiml.say(kit.render("phone/voice.j2", outcome="taken" if done else "already", told=told))
+    twiml.say(kit.render("phone/voice.j2", outcome="taken" if done else "already", told=told), language=voice())
     return str(twiml)
 
 
@@ -465,7 +474,7 @@ def webhooks(kit: Kit) -> Callable[[dict, Callable], Iterable[bytes]]:
                 VoiceResponse())
         else:  # someone calls the number: where to go
             twiml = VoiceResponse()
-            twiml.say(kit.render("phone/voice.j2", outcome="inbound"))
+            twiml.say(kit.render("phone/voice.j2", outcome="inbound"), language=voice())
             body = str(twiml)
         return answer("200 OK", body)
 
@@ -487,7 +496,7 @@ def home_blocks(kit: Kit, user: str) -> list[Block]:
     mine = phones.load(kit.services.store, user)
     coordinator = kit.services.role(user) >= Role.COORDINATOR
     return [bk.divider(), bk.section(kit.render("phone/home.j2", phone=mine, coordinator=coordinator),
-                                     accessory=bk.button("My alert phone", ids.PHONE_OPEN), block_id="alert_phone")]
+                                     accessory=bk.button(_("My alert phone"), ids.PHONE_OPEN), block_id="alert_phone")]
 
 
 def phone_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
@@ -495,21 +504,21 @@ def phone_view(kit: Kit, user: str, *, note: str | None = None) -> dict:
     mine = phones.load(kit.services.store, user)
     parts: list[Block] = [bk.section(kit.render("phone/form.j2", part="intro", phone=mine, note=note))]
     if mine and mine.verified_at:
-        parts.append(bk.actions(bk.button("Remove", ids.PHONE_REMOVE, style="danger", confirm=bk.confirm(
-            "Remove your alert phone?", kit.render("phone/form.j2", part="remove", phone=mine), yes="Remove")),
+        parts.append(bk.actions(bk.button(_("Remove"), ids.PHONE_REMOVE, style="danger", confirm=bk.confirm(
+            _("Remove your alert phone?"), kit.render("phone/form.j2", part="remove", phone=mine), yes=_("Remove"))),
             block_id=ids.PHONE_REMOVE))
     parts.append(bk.text_input("phone", kit.render("phone/form.j2", part="label"), max_length=40,
                                placeholder="+1 555 123 4567"))
     for extra in points.PHONE_PARTS:
         parts += extra(kit, user)
-    return bk.modal(title="My alert phone", blocks=parts, callback_id=ids.PHONE_NUMBER, submit="Send code")
+    return bk.modal(title=_("My alert phone"), blocks=parts, callback_id=ids.PHONE_NUMBER, submit=_("Send code"))
 
 
 def code_view(kit: Kit, phone: str) -> dict:
     """The second screen: type the code sent to the number."""
-    return bk.modal(title="My alert phone", callback_id=ids.PHONE_CODE, submit="Verify", blocks=[
+    return bk.modal(title=_("My alert phone"), callback_id=ids.PHONE_CODE, submit=_("Verify"), blocks=[
         bk.section(kit.render("phone/form.j2", part="code", masked=phones.masked(phone))),
-        bk.text_input("code", "Code", max_length=12, placeholder="123456")])
+        bk.text_input("code", _("Code"), max_length=12, placeholder="123456")])
 
 
 def on_open(kit: Kit, click: Click) -> None:

@@ -18,6 +18,8 @@ from handlers.kit import Kit
 from handlers.notify import notice
 from outreach import leaving, phones, rota
 from outreach import shifts as sh
+from outreach.i18n import N_, pgettext
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 from outreach.store import from_iso
 
@@ -55,7 +57,7 @@ def home_blocks(kit: Kit, user: str) -> list[Block]:
                       tz=settings.timezone)
     return [bk.divider(), bk.section(kit.render("rota/home.j2", part="heading"), block_id="oncall_heading"),
             bk.section(text, block_id="oncall"),
-            bk.actions(bk.button("Edit rota", ids.ROTA_EDIT), bk.button("I'll take a night", ids.ROTA_TAKE),
+            bk.actions(bk.button(_("Edit rota"), ids.ROTA_EDIT), bk.button(_("I'll take a night"), ids.ROTA_TAKE),
                        block_id="oncall_actions")]
 
 
@@ -73,14 +75,15 @@ def edit_view(kit: Kit) -> dict:
         bk.date_input("rota_start", kit.render("rota/form.j2", part="start"),
                       initial=(current.starts_on if current else today).isoformat()),
     ]
-    return bk.modal(title="On-call rota", blocks=parts, callback_id=ids.ROTA_EDIT, submit="Save")
+    return bk.modal(title=_("On-call rota"), blocks=parts, callback_id=ids.ROTA_EDIT, submit=_("Save"))
 
 
 def take_view(kit: Kit) -> dict:
     """I'll take a night: a date picker (tonight by default)."""
     settings = kit.services.settings
     tonight = rota.night_of(kit.services.now(), settings)
-    return bk.modal(title="Take a night on call", callback_id=ids.ROTA_TAKE, submit="Take it", blocks=[
+    return bk.modal(title=_("Take a night on call"), callback_id=ids.ROTA_TAKE,
+                    submit=pgettext("a night on call", "Take it"), blocks=[
         bk.section(kit.render("rota/form.j2", part="take_intro", handover=_handover(kit), tz=settings.timezone)),
         bk.date_input("rota_night", kit.render("rota/form.j2", part="night"), initial=tonight.isoformat())])
 
@@ -123,7 +126,7 @@ def notice_left(kit: Kit, context: dict) -> tuple[str, list[dict]]:
                       gaps=_dates(context.get("uncovered") or []))
     blocks: list[Block] = list(bk.sections(text))
     if context.get("uncovered"):
-        blocks.append(bk.actions(bk.button("I'll take a night", ids.ROTA_TAKE), bk.button("Edit rota", ids.ROTA_EDIT),
+        blocks.append(bk.actions(bk.button(_("I'll take a night"), ids.ROTA_TAKE), bk.button(_("Edit rota"), ids.ROTA_EDIT),
                                  block_id="left_actions"))
     return text, bk.message(blocks)
 
@@ -217,9 +220,9 @@ def register(app: App, kit: Kit) -> None:
 
     refusal = ("rota/form.j2", {"part": "not_allowed"})
     kit.wire(app, actions={
-        ids.ROTA_EDIT: coordinators(on_edit, "Rota", refusal=refusal),
-        ids.ROTA_TAKE: coordinators(on_take, "I'll take a night", refusal=refusal),
+        ids.ROTA_EDIT: coordinators(on_edit, N_("Rota"), refusal=refusal),
+        ids.ROTA_TAKE: coordinators(on_take, N_("I'll take a night"), refusal=refusal),
     }, forms={
-        ids.ROTA_EDIT: coordinators(on_edit_saved, "Rota", refusal=refusal, field="rota_people"),
-        ids.ROTA_TAKE: coordinators(on_take_saved, "I'll take a night", refusal=refusal, field="rota_night"),
+        ids.ROTA_EDIT: coordinators(on_edit_saved, N_("Rota"), refusal=refusal, field="rota_people"),
+        ids.ROTA_TAKE: coordinators(on_take_saved, N_("I'll take a night"), refusal=refusal, field="rota_night"),
     })

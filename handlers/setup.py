@@ -36,6 +36,8 @@ from outreach import partners as pt
 from outreach import reach
 from outreach import setup as su
 from outreach.hotlines import CONDITIONS
+from outreach.i18n import N_, pgettext
+from outreach.i18n import gettext as _
 from outreach.roles import Role
 
 log = logging.getLogger(__name__)
@@ -45,17 +47,17 @@ MAX_CSV_BYTES = 1_000_000
 # (every SOS press waits on it); a larger directory goes through `python bot.py import-partners`.
 MAX_CSV_ROWS = 500
 ERRORS_SHOWN = 10
-# The button of each item: its action and label.
+# The button of each item: its action and label (marked here, read in the language in force where shown).
 BUTTONS = {
-    "channel": (ids.SETUP_CHANNEL, "How to fix"),
-    "coordinators": (ids.COORD_ROLE_OPEN, "Make coordinator"),  # handlers/coord.py's modal
-    "trainings": (ids.SETUP_TRAININGS, "Review trainings"),
-    "partners": (ids.SETUP_PARTNERS, "Add partners"),
-    "hotlines": (ids.SETUP_HOTLINES, "Review hotline card"),
-    "first_shift": (ids.SETUP_FIRST_SHIFT, "Plan a shift"),  # one name: the App Home's button opens the same form
+    "channel": (ids.SETUP_CHANNEL, N_("How to fix")),
+    "coordinators": (ids.COORD_ROLE_OPEN, N_("Make coordinator")),  # handlers/coord.py's modal
+    "trainings": (ids.SETUP_TRAININGS, N_("Review trainings")),
+    "partners": (ids.SETUP_PARTNERS, N_("Add partners")),
+    "hotlines": (ids.SETUP_HOTLINES, N_("Review hotline card")),
+    "first_shift": (ids.SETUP_FIRST_SHIFT, N_("Plan a shift")),  # one name: the App Home's button opens the same form
 }
-DONE_LABELS = {"channel": "Check", "coordinators": "Make coordinator", "partners": "Import more",
-               "trainings": "Review again", "hotlines": "Review again", "first_shift": "Plan a shift"}
+DONE_LABELS = {"channel": N_("Check"), "coordinators": N_("Make coordinator"), "partners": N_("Import more"),
+               "trainings": N_("Review again"), "hotlines": N_("Review again"), "first_shift": N_("Plan a shift")}
 
 
 # ---------------------------------------------------------------- the checklist
@@ -99,7 +101,7 @@ def item_blocks(kit: Kit, checklist: su.Checklist) -> list[Block]:
     parts: list[Block] = [bk.section(kit.render("setup/heading.j2", checklist=checklist), block_id="setup_heading")]
     for item in checklist.items:
         action, label = BUTTONS[item.id]
-        button = bk.button(DONE_LABELS[item.id] if item.done else label, action, item.id,
+        button = bk.button(_(DONE_LABELS[item.id] if item.done else label), action, item.id,
                            style=None if item.done else "primary")
         parts.append(bk.section(kit.render("setup/item.j2", item=item, channel=channel),
                                 block_id=f"setup:{item.id}", accessory=button))
@@ -113,13 +115,13 @@ def home_section(kit: Kit, user: str) -> list[Block]:
     checklist = current(kit, kit.notifier.client)
     if checklist.done:
         return [bk.section(kit.render("setup/heading.j2", checklist=checklist), block_id="setup_heading",
-                           accessory=bk.button("Show setup", ids.SETUP_SHOW, "")), bk.divider()]
+                           accessory=bk.button(_("Show setup"), ids.SETUP_SHOW, "")), bk.divider()]
     return [*item_blocks(kit, checklist), bk.divider()]
 
 
 def checklist_view(kit: Kit, client: WebClient) -> dict:
     """The checklist as a modal (Show setup, once it is complete)."""
-    return bk.modal(title="Setup", blocks=item_blocks(kit, current(kit, client)), callback_id="setup_checklist")
+    return bk.modal(title=_("Setup"), blocks=item_blocks(kit, current(kit, client)), callback_id="setup_checklist")
 
 
 # ---------------------------------------------------------------- each item's modal
@@ -129,17 +131,17 @@ def channel_view(kit: Kit, client: WebClient) -> dict:
     """What is wrong with the coordinators' channel and how to fix it, with Check again."""
     problem = channel_problem(kit, client)
     text = kit.render("setup/channel.j2", problem=problem, channel=kit.services.settings.coordinator_channel or "")
-    parts: list[Block] = [*bk.sections(text), bk.actions(bk.button("Check again", ids.SETUP_CHANNEL_CHECK, "channel"),
+    parts: list[Block] = [*bk.sections(text), bk.actions(bk.button(_("Check again"), ids.SETUP_CHANNEL_CHECK, "channel"),
                                                          block_id="setup_channel_actions")]
-    return bk.modal(title="Coordinators' channel", blocks=parts, callback_id=ids.SETUP_CHANNEL)
+    return bk.modal(title=_("Coordinators' channel"), blocks=parts, callback_id=ids.SETUP_CHANNEL)
 
 
 def trainings_view(kit: Kit) -> dict:
     """The trainings and how long each stays valid; Looks right confirms the review."""
     confirmed = _confirmed(kit, "trainings")
     text = kit.render("setup/trainings.j2", trainings=kit.services.catalog.trainings, confirmed=confirmed)
-    return bk.modal(title="Trainings", blocks=bk.sections(text)[:40], callback_id=ids.SETUP_TRAININGS,
-                    submit="Looks right", close="Cancel")
+    return bk.modal(title=_("Trainings"), blocks=bk.sections(text)[:40], callback_id=ids.SETUP_TRAININGS,
+                    submit=_("Looks right"), close=_("Cancel"))
 
 
 def hotlines_view(kit: Kit) -> dict:
@@ -153,8 +155,8 @@ def hotlines_view(kit: Kit) -> dict:
         parts.append(bk.context(kit.render("setup/hotlines.j2", part="none")))
     if confirmed := _confirmed(kit, "hotlines"):
         parts.append(bk.context(kit.render("setup/hotlines.j2", part="confirmed", confirmed=confirmed)))
-    return bk.modal(title="Hotline card", blocks=parts, callback_id=ids.SETUP_HOTLINES, submit="Looks right",
-                    close="Cancel")
+    return bk.modal(title=pgettext("modal title", "Hotline card"), blocks=parts, callback_id=ids.SETUP_HOTLINES,
+                    submit=_("Looks right"), close=_("Cancel"))
 
 
 def partners_view(kit: Kit, *, note: str | None = None) -> dict:
@@ -164,12 +166,12 @@ def partners_view(kit: Kit, *, note: str | None = None) -> dict:
     parts: list[Block] = [bk.section(note, block_id="setup_partners_note")] if note else []
     parts += [
         bk.section(kit.render("setup/partners.j2", part="intro", count=count)),
-        bk.actions(bk.button("Add a partner", ids.SETUP_PARTNER_ADD, ""), block_id="setup_partners_actions"),
-        InputBlock(block_id="csv", label="CSV file", optional=True,
+        bk.actions(bk.button(_("Add a partner"), ids.SETUP_PARTNER_ADD, ""), block_id="setup_partners_actions"),
+        InputBlock(block_id="csv", label=_("CSV file"), optional=True,
                    element=FileInputElement(action_id="value", filetypes=["csv", "txt"], max_files=1)),
     ]
-    return bk.modal(title="Partner directory", blocks=parts, callback_id=ids.SETUP_PARTNERS, submit="Import",
-                    close="Done")
+    return bk.modal(title=pgettext("modal title", "Partner directory"), blocks=parts,
+                    callback_id=ids.SETUP_PARTNERS, submit=_("Import"), close=_("Done"))
 
 
 def _confirmed(kit: Kit, item: str) -> su.Item | None:
@@ -188,30 +190,30 @@ def read_file(kit: Kit, client: WebClient, file_id: str) -> tuple[str | None, st
     try:
         info = client.files_info(file=file_id)["file"]
     except SlackApiError as exc:
-        return None, "", f"Slack says `{exc.response.get('error')}`"
+        return None, "", _("Slack says `%(error)s`") % {"error": exc.response.get("error")}
     name = str(info.get("name") or info.get("title") or file_id)
     if int(info.get("size") or 0) > MAX_CSV_BYTES:
-        return name, "", f"it is over {MAX_CSV_BYTES // 1_000_000} MB"
+        return name, "", _("it is over %(most)s MB") % {"most": MAX_CSV_BYTES // 1_000_000}
     kind = str(info.get("filetype") or "").lower()
     if kind not in ("csv", "text") and not name.lower().endswith((".csv", ".txt")):
-        return name, "", "it is not a CSV file (save the sheet as CSV and send that)"
+        return name, "", _("it is not a CSV file (save the sheet as CSV and send that)")
     url = str(info.get("url_private_download") or info.get("url_private") or "")
     host = urllib.parse.urlsplit(url).hostname or ""
     api_host = urllib.parse.urlsplit(kit.services.settings.api_url).hostname or ""
     if host not in ("files.slack.com", api_host):
-        return name, "", "Slack gave no address to fetch it from"
+        return name, "", _("Slack gave no address to fetch it from")
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
     try:
         with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 (a Slack host, checked above)
             data = response.read(MAX_CSV_BYTES + 1)
     except (urllib.error.URLError, OSError) as exc:
-        return name, "", f"fetching it failed ({type(exc).__name__}); try again"
+        return name, "", _("fetching it failed (%(error)s); try again") % {"error": type(exc).__name__}
     if len(data) > MAX_CSV_BYTES:
-        return name, "", f"it is over {MAX_CSV_BYTES // 1_000_000} MB"
+        return name, "", _("it is over %(most)s MB") % {"most": MAX_CSV_BYTES // 1_000_000}
     try:
         return name, data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
-        return name, "", "it is not UTF-8 text (save it as \"CSV UTF-8\")"
+        return name, "", _("it is not UTF-8 text (save it as \"CSV UTF-8\")")
 
 
 def import_file(kit: Kit, client: WebClient, file_id: str, *, actor: str) -> tuple[bool, str]:
@@ -220,10 +222,10 @@ def import_file(kit: Kit, client: WebClient, file_id: str, *, actor: str) -> tup
     name, text, problem = read_file(kit, client, file_id)
     rows = sum(1 for line in text.splitlines() if line.strip()) - 1  # the header aside (a cell on two lines counts twice)
     if problem is None and rows > MAX_CSV_ROWS:
-        problem = (f"it has {rows} rows; this form imports at most {MAX_CSV_ROWS} (import a larger file with "
-                   "`python bot.py import-partners`)")
+        problem = _("it has %(rows)s rows; this form imports at most %(most)s (import a larger file with "
+                    "`python bot.py import-partners`)") % {"rows": rows, "most": MAX_CSV_ROWS}
     if problem is not None:
-        return False, kit.render("setup/partners.j2", part="unreadable", file=name or "the file", reason=problem)
+        return False, kit.render("setup/partners.j2", part="unreadable", file=name or _("the file"), reason=problem)
     today = services.now().astimezone(services.settings.zone).date()
     report = pt.import_csv(services.store, text, actor=actor, catalog=services.catalog,
                            categories=protocol_of(kit).categories, today=today)
@@ -236,12 +238,12 @@ def import_file(kit: Kit, client: WebClient, file_id: str, *, actor: str) -> tup
 
 # The checklist's buttons that open a modal: action id -> (what a refusal names, the modal for the actor).
 OPENERS: dict[str, tuple[str, Callable[[Kit, WebClient, str], dict]]] = {
-    ids.SETUP_SHOW: ("Setup", lambda kit, client, actor: checklist_view(kit, client)),
-    ids.SETUP_CHANNEL: ("Setup", lambda kit, client, actor: channel_view(kit, client)),
-    ids.SETUP_TRAININGS: ("Review trainings", lambda kit, client, actor: trainings_view(kit)),
-    ids.SETUP_HOTLINES: ("Review hotline card", lambda kit, client, actor: hotlines_view(kit)),
-    ids.SETUP_PARTNERS: ("Add partners", lambda kit, client, actor: partners_view(kit)),
-    ids.SETUP_FIRST_SHIFT: ("Plan a shift",
+    ids.SETUP_SHOW: (N_("Setup"), lambda kit, client, actor: checklist_view(kit, client)),
+    ids.SETUP_CHANNEL: (N_("Setup"), lambda kit, client, actor: channel_view(kit, client)),
+    ids.SETUP_TRAININGS: (N_("Review trainings"), lambda kit, client, actor: trainings_view(kit)),
+    ids.SETUP_HOTLINES: (N_("Review hotline card"), lambda kit, client, actor: hotlines_view(kit)),
+    ids.SETUP_PARTNERS: (N_("Add partners"), lambda kit, client, actor: partners_view(kit)),
+    ids.SETUP_FIRST_SHIFT: (N_("Plan a shift"),
                           lambda kit, client, actor: shift_views.shift_form(kit, channel=None, planner=actor)),
 }
 
@@ -274,7 +276,7 @@ def on_partners(kit: Kit, ack: Ack, context: BoltContext, client: WebClient) -> 
     files = (context.get("form") or {}).get("csv")
     file_id = next((f for f in files if isinstance(f, str) and f), None) if isinstance(files, list) else None
     if file_id is None:
-        ack(response_action="errors", errors={"csv": "Choose a CSV file to import, or tap Done."})
+        ack(response_action="errors", errors={"csv": _("Choose a CSV file to import, or tap Done.")})
         return
     imported, text = import_file(kit, client, file_id, actor=context["actor"])
     if not imported:
@@ -289,11 +291,11 @@ def register(app: App, kit: Kit) -> None:
     points.add(points.HOME_TOP, home_section)
 
     kit.wire(app, actions={
-        **{action: admins(on_open, what) for action, (what, _) in OPENERS.items()},
-        ids.SETUP_CHANNEL_CHECK: admins(on_channel_check, "Setup"),
-        ids.SETUP_PARTNER_ADD: admins(on_partner_add, "Add partners"),
+        **{action: admins(on_open, what) for action, (what, _view) in OPENERS.items()},
+        ids.SETUP_CHANNEL_CHECK: admins(on_channel_check, N_("Setup")),
+        ids.SETUP_PARTNER_ADD: admins(on_partner_add, N_("Add partners")),
     }, forms={
-        ids.SETUP_TRAININGS: admins(on_confirm, "Setup"),
-        ids.SETUP_HOTLINES: admins(on_confirm, "Setup"),
-        ids.SETUP_PARTNERS: admins(on_partners, "Setup", field="csv"),
+        ids.SETUP_TRAININGS: admins(on_confirm, N_("Setup")),
+        ids.SETUP_HOTLINES: admins(on_confirm, N_("Setup")),
+        ids.SETUP_PARTNERS: admins(on_partners, N_("Setup"), field="csv"),
     })

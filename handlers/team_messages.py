@@ -15,6 +15,7 @@ from outreach import privacy
 from outreach import shifts as sh
 from outreach import team_messages as tm
 from outreach.digits import parse_number
+from outreach.i18n import gettext as _
 from outreach.shifts import Shift
 
 CALLBACK = "team_message_form"
@@ -27,18 +28,18 @@ def message_form(kit: Kit, shift: Shift) -> dict:
         confirmed, waiting = sh.team(db, shift.id)
     parts = [
         bk.section(kit.render("team/form_intro.j2", shift=shift, confirmed=len(confirmed), waiting=len(waiting))),
-        bk.text_input("message", "Message", multiline=True, max_length=tm.MAX_MESSAGE,
-                      placeholder="Like: we meet 15 minutes earlier, at the side entrance",
-                      hint="Each person gets it by DM. Nothing about the people you meet."),
-        bk.checkboxes_input(WAITLIST, "Who else", [(WAITLIST, "Also the waitlist")]),
+        bk.text_input("message", _("Message"), multiline=True, max_length=tm.MAX_MESSAGE,
+                      placeholder=_("Like: we meet 15 minutes earlier, at the side entrance"),
+                      hint=_("Each person gets it by DM. Nothing about the people you meet.")),
+        bk.checkboxes_input(WAITLIST, _("Who else"), [(WAITLIST, _("Also the waitlist"))]),
     ]
-    return bk.modal(title="Message the team", blocks=parts, callback_id=CALLBACK, submit="Send",
-                    close="Back", metadata={"shift_id": shift.id})
+    return bk.modal(title=_("Message the team"), blocks=parts, callback_id=CALLBACK, submit=_("Send"),
+                    close=_("Back"), metadata={"shift_id": shift.id})
 
 
 def sent_view(kit: Kit, shift: Shift, sent: tm.Sent) -> dict:
     """What the sender sees once the message is on its way: how many were told."""
-    return bk.modal(title="Message the team", callback_id="team_message_sent", close="Done",
+    return bk.modal(title=_("Message the team"), callback_id="team_message_sent", close=_("Done"),
                     blocks=[bk.section(kit.render("team/sent.j2", shift=shift, sent=sent))])
 
 
@@ -87,7 +88,7 @@ def notice_message(kit: Kit, context: dict) -> tuple[str, list[dict]] | None:
     text = kit.render("team/message.j2", shift=shift, message=message)
     return text, bk.message([
         bk.section(text),
-        bk.actions(bk.button("Details", ids.SHIFT_DETAILS, str(shift.id)), block_id=f"team_message:{message.id}"),
+        bk.actions(bk.button(_("Details"), ids.SHIFT_DETAILS, str(shift.id)), block_id=f"team_message:{message.id}"),
     ])
 
 

@@ -143,47 +143,48 @@ def check_partner(
     errors: dict[str, str] = {}
     name = clean_text(draft.name, limit=MAX_NAME + 1)
     if len(name) < 2:
-        errors["name"] = "Give the partner's name."
+        errors["name"] = i18n.gettext("Give the partner's name.")
     elif len(name) > MAX_NAME:
-        errors["name"] = f"Keep the name under {MAX_NAME} characters."
+        errors["name"] = i18n.gettext("Keep the name under %(most)s characters.") % {"most": MAX_NAME}
     else:
         clash = next(db.query("SELECT id FROM partners WHERE name_key = ?", [name.lower()]), None)
         if clash and clash["id"] != partner_id:
-            errors["name"] = "A partner with this name is already in the directory; edit that one instead."
+            errors["name"] = i18n.gettext("A partner with this name is already in the directory; edit that one instead.")
     known = {c.id for c in categories}
     chosen = list(dict.fromkeys(c for c in draft.categories if c))
     if not chosen:
-        errors["categories"] = "Choose at least one service category."
+        errors["categories"] = i18n.gettext("Choose at least one service category.")
     elif any(c not in known for c in chosen):
         bad = next(c for c in chosen if c not in known)
         errors["categories"] = unknown_category(bad, categories)
     languages = list(dict.fromkeys(x for x in draft.languages if x))
     if any(not catalog.language(x) for x in languages):
         bad = next(x for x in languages if not catalog.language(x))
-        errors["languages"] = f"Unknown language {bad!r}; use the ids or names in languages.yml."
+        errors["languages"] = i18n.gettext("Unknown language %(typed)s; use the ids or names in languages.yml.") % {
+            "typed": repr(bad)}
     hours = normalise_hours(clean_text(draft.hours, limit=MAX_FIELD + 1))
     if not hours:
-        errors["hours"] = "Give the hours: 24/7, or when they answer (like Mon-Fri 9-17)."
+        errors["hours"] = i18n.gettext("Give the hours: 24/7, or when they answer (like Mon-Fri 9-17).")
     elif len(hours) > MAX_FIELD:
-        errors["hours"] = f"Keep the hours under {MAX_FIELD} characters."
+        errors["hours"] = i18n.gettext("Keep the hours under %(most)s characters.") % {"most": MAX_FIELD}
     phone = clean_text(draft.phone, limit=40)
     if not PHONE.match(phone):
-        errors["phone"] = "Give a phone number (digits, spaces, + - ( ) only)."
+        errors["phone"] = i18n.gettext("Give a phone number (digits, spaces, + - ( ) only).")
     contact = clean_text(draft.contact, limit=MAX_FIELD + 1)
     if len(contact) > MAX_FIELD:
-        errors["contact"] = f"Keep the contact under {MAX_FIELD} characters."
+        errors["contact"] = i18n.gettext("Keep the contact under %(most)s characters.") % {"most": MAX_FIELD}
     notes = clean_text(draft.notes, limit=MAX_NOTES + 1, multiline=True)
     if len(notes) > MAX_NOTES:
-        errors["notes"] = f"Keep notes under {MAX_NOTES} characters."
+        errors["notes"] = i18n.gettext("Keep notes under %(most)s characters.") % {"most": MAX_NOTES}
     verified: str | None = None
     if draft.verified_on and draft.verified_on.strip():
         try:
             day = date.fromisoformat(draft.verified_on.strip())
         except ValueError:
-            errors["verified_on"] = "Give the date as YYYY-MM-DD."
+            errors["verified_on"] = i18n.gettext("Give the date as YYYY-MM-DD.")
         else:
             if day > today:
-                errors["verified_on"] = "The last verified date cannot be in the future."
+                errors["verified_on"] = i18n.gettext("The last verified date cannot be in the future.")
             verified = day.isoformat()
     values = {
         "name": name, "name_key": name.lower(), "categories": json.dumps(chosen), "languages": json.dumps(languages),
@@ -197,13 +198,15 @@ def unknown_category(typed: str, categories: list[Entry]) -> str:
     meant, close = match_need(typed, categories)
     candidates = (meant or close)[:5]
     if not candidates:
-        return f"Unknown service category {typed!r}; use the ids or names in service_categories.yml."
+        return i18n.gettext("Unknown service category %(typed)s; use the ids or names in service_categories.yml.") % {
+            "typed": repr(typed)}
     named = [f"{c.id} ({c.name})" for c in candidates]
-    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
     if len(named) == 1:
-        return f"Unknown service category {typed!r}: did you mean {listed}? Write its id."
-    return (f"Unknown service category {typed!r}: it could mean {listed}. Write the id you mean "
-            "(several may be given, separated by ;).")
+        return i18n.gettext("Unknown service category %(typed)s: did you mean %(listed)s? Write its id.") % {
+            "typed": repr(typed), "listed": named[0]}
+    listed = i18n.gettext("%(some)s or %(last)s") % {"some": ", ".join(named[:-1]), "last": named[-1]}
+    return i18n.gettext("Unknown service category %(typed)s: it could mean %(listed)s. Write the id you mean "
+                        "(several may be given, separated by ;).") % {"typed": repr(typed), "listed": listed}
 
 
 def save_partner(store: Store, db: Database, *, actor: str, values: dict, partner_id: int | None = None) -> int:
@@ -298,7 +301,8 @@ def import_csv(
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("name", "categories", "hours", "phone") if c not in header]
     if missing:
-        return ImportReport([(1, f"the header row needs the columns {', '.join(CSV_COLUMNS)} (missing: {', '.join(missing)})")])
+        return ImportReport([(1, i18n.gettext("the header row needs the columns %(columns)s (missing: %(missing)s)") % {
+            "columns": ", ".join(CSV_COLUMNS), "missing": ", ".join(missing)})])
     reader.fieldnames = header
     errors: list[tuple[int, str]] = []
     rows: list[tuple[int, dict]] = []
@@ -308,7 +312,8 @@ def import_csv(
             try:
                 row = next(reader, None)
             except csv.Error:  # a cell over the csv module's 128 KB limit: say where, never crash
-                return ImportReport([(reader.line_num + 1, "a cell is too long to read (or a quote is not closed)")])
+                return ImportReport([(reader.line_num + 1,
+                                      i18n.gettext("a cell is too long to read (or a quote is not closed)"))])
             if row is None:
                 break
             line = reader.line_num
@@ -328,7 +333,8 @@ def import_csv(
                 partner_id=existing["id"] if existing else None,
             )
             if values["name_key"] in seen and "name" not in problems:
-                problems["name"] = f"the same name is on line {seen[values['name_key']]} already"
+                problems["name"] = i18n.gettext("the same name is on line %(line)s already") % {
+                    "line": seen[values["name_key"]]}
             seen.setdefault(values["name_key"], line)
             for column, problem in problems.items():
                 errors.append((line, f"{column}: {problem}"))
