@@ -26,6 +26,7 @@ from outreach import outbox, privacy, replays
 from outreach.catalog import Catalog, Entry, load_entries
 from outreach.digits import parse_number
 from outreach.events import Event
+from outreach.i18n import gettext as _
 from outreach.shifts import USER_ID, Shift, clean_text, get_shift, team
 from outreach.store import Store, from_iso, iso
 
@@ -279,18 +280,26 @@ class Details:
         )
 
 
-def _count(form: dict, key: str, label: str, limit: int, errors: dict[str, str], *, required: bool = False) -> int:
+def _count(form: dict, key: str, limit: int, errors: dict[str, str], *, wrong: str, missing: str | None = None) -> int:
+    """A count from 0 to `limit` (empty: 0, or the `missing` error when given); `wrong`: the error when it is not one."""
     raw = form.get(key)
     text = raw.strip() if isinstance(raw, str) else ""
     if not text:
-        if required:
-            errors[key] = f"Give the number of {label} (0 if none)."
+        if missing:
+            errors[key] = missing
         return 0
     number = parse_number(text, max_digits=7)
     if number is None or number > limit:
-        errors[key] = f"{label[:1].upper() + label[1:]} must be a whole number from 0 to {limit}."
+        errors[key] = wrong
         return 0
     return number
+
+
+def _named_count_wrong(name: str, limit: int) -> str:
+    """The error for a count of something the lists name (a material, a sector): its name starts the sentence."""
+    name = name.lower()
+    return _("%(name)s must be a whole number from 0 to %(most)s.") % {"name": name[:1].upper() + name[1:],
+                                                                      "most": limit}
 
 
 def _screened(form: dict, key: str, limit: int, errors: dict[str, str], year: int, screen: privacy.Screen, *,
@@ -298,7 +307,7 @@ def _screened(form: dict, key: str, limit: int, errors: dict[str, str], year: in
     raw = form.get(key)
     text = clean_text(raw if isinstance(raw, str) else "", limit=limit + 1, multiline=multiline)
     if len(text) > limit:
-        errors[key] = f"Keep this under {limit} characters."
+        errors[key] = _("Keep this under %(limit)s characters.") % {"limit": limit}
     elif findings := screen(text, current_year=year):
         errors[key] = privacy.explain(findings)
     return text[:limit]
@@ -324,30 +333,34 @@ def check_form(
     screen = screen or privacy.Screen()
     errors: dict[str, str] = {}
     year = now.astimezone(zone).year
-    values: dict = {"contacts": _count(form, "db_contacts", "people reached", MAX_CONTACTS, errors, required=True)}
+    values: dict = {"contacts": _count(
+        form, "db_contacts", MAX_CONTACTS, errors, missing=_("Give the number of people reached (0 if none)."),
+        wrong=_("People reached must be a whole number from 0 to %(most)s.") % {"most": MAX_CONTACTS})}
     main = first_material(lists)
     values["materials"] = {main.id: n} if main and (n := _count(
-        form, f"db_mat_{main.id}", main.name.lower(), MAX_MATERIAL, errors)) else {}
-    referrals = _picked(form, "db_referrals", {c.id for c in lists.categories}, errors, "Choose categories from the list.")
+        form, f"db_mat_{main.id}", MAX_MATERIAL, errors, wrong=_named_count_wrong(main.name, MAX_MATERIAL))) else {}
+    referrals = _picked(form, "db_referrals", {c.id for c in lists.categories}, errors,
+                        _("Choose categories from the list."))
     values["indicators"] = json.dumps(_picked(form, "db_indicators", {e.id for e in lists.indicators}, errors,
-                                              "Choose indicators from the list."))
+                                              _("Choose indicators from the list.")))
     values["languages"] = json.dumps(_picked(form, "db_languages", {x.id for x in catalog.languages}, errors,
-                                             "Choose languages from the list."))
+                                             _("Choose languages from the list.")))
     flags = form.get("db_flags")
     flags = set(flags) if isinstance(flags, list) else set()
     values.update(hotline=int("hotline" in flags), police=int("police" in flags), incident=int("incident" in flags),
                   checkin=int("checkin" in flags))
     what = _screened(form, "db_what", MAX_SHORT, errors, year, screen)
     if (values["police"] or values["incident"]) and not what and "db_what" not in errors:
-        errors["db_what"] = ("Say briefly what happened"
-                             + (" and why law enforcement was contacted" if values["police"] else "")
-                             + ", so coordinators can follow up with the team (no names).")
+        errors["db_what"] = (_("Say briefly what happened and why law enforcement was contacted, so coordinators "
+                               "can follow up with the team (no names).") if values["police"]
+                             else _("Say briefly what happened, so coordinators can follow up with the team "
+                                    "(no names)."))
     values["police_why"] = what if values["police"] else ""
     values["incident_what"] = what if values["incident"] else ""
     load = form.get("db_load")
     values["load"] = number if (number := parse_number(load)) in range(1, 6) else None
     if load not in (None, "") and values["load"] is None:
-        errors["db_load"] = "Choose how tonight was for you, from 1 to 5."
+        errors["db_load"] = _("Choose how tonight was for you, from 1 to 5.")
     return Checked(values, referrals), errors
 
 
@@ -369,22 +382,26 @@ def check_details(
         people = form.get("db_team")
         people = [u for u in people if isinstance(u, str)] if isinstance(people, list) else []
         if not people:
-            errors["db_team"] = "Choose who was out tonight (at least one person)."
+            errors["db_team"] = _("Choose who was out tonight (at least one person).")
         elif len(people) > MAX_TEAM or not all(USER_ID.match(u) for u in people):
-            errors["db_team"] = f"Choose at most {MAX_TEAM} people from the picker."
+            errors["db_team"] = _("Choose at most %(most)s people from the picker.") % {"most": MAX_TEAM}
         else:
             details.team = list(dict.fromkeys(people))
     names = {c.id: c.name for c in lists.categories}
     for ident in offered:
-        if ident in names and (n := _count(form, f"db_ref_{ident}", f"referrals to {names[ident].lower()}",
-                                           MAX_REFERRALS, errors)):
+        wrong = _("Referrals to %(category)s must be a whole number from 0 to %(most)s.") % {
+            "category": names.get(ident, "").lower(), "most": MAX_REFERRALS}
+        if ident in names and (n := _count(form, f"db_ref_{ident}", MAX_REFERRALS, errors, wrong=wrong)):
             details.referrals[ident] = n
     main = first_material(lists)
     for entry in lists.materials:
-        if entry is not main and (n := _count(form, f"db_mat_{entry.id}", entry.name.lower(), MAX_MATERIAL, errors)):
+        if entry is not main and (n := _count(form, f"db_mat_{entry.id}", MAX_MATERIAL, errors,
+                                              wrong=_named_count_wrong(entry.name, MAX_MATERIAL))):
             details.materials[entry.id] = n
-    details.brief = _count(form, "db_brief", "brief conversations", MAX_CONTACTS, errors)
-    details.extended = _count(form, "db_extended", "extended conversations", MAX_CONTACTS, errors)
+    details.brief = _count(form, "db_brief", MAX_CONTACTS, errors, wrong=_(
+        "Brief conversations must be a whole number from 0 to %(most)s.") % {"most": MAX_CONTACTS})
+    details.extended = _count(form, "db_extended", MAX_CONTACTS, errors, wrong=_(
+        "Extended conversations must be a whole number from 0 to %(most)s.") % {"most": MAX_CONTACTS})
     details.notes = _screened(form, "db_notes", MAX_NOTES, errors, year, screen, multiline=True)
     today = now.astimezone(zone).date()
     for n in range(1, FOLLOWUP_SLOTS + 1):
@@ -393,14 +410,14 @@ def check_details(
         if not what:
             continue
         if not isinstance(owner, str) or not USER_ID.match(owner):
-            errors[f"db_fu{n}_owner"] = "Choose who owns this follow-up."
+            errors[f"db_fu{n}_owner"] = _("Choose who owns this follow-up.")
         try:
             due_on = date.fromisoformat(str(due))
         except ValueError:
-            errors[f"db_fu{n}_due"] = "Choose the date it is due."
+            errors[f"db_fu{n}_due"] = _("Choose the date it is due.")
             continue
         if not today <= due_on <= today + timedelta(days=366):
-            errors[f"db_fu{n}_due"] = "Choose a due date from today to a year ahead."
+            errors[f"db_fu{n}_due"] = _("Choose a due date from today to a year ahead.")
         elif isinstance(owner, str) and USER_ID.match(owner):
             details.followups.append(FollowUp(what, owner, due_on))
     return details, errors
@@ -781,7 +798,8 @@ def load_sectors(data_dir: Path) -> list[Entry]:
 def check_audiences(form: dict, sectors: list[Entry]) -> tuple[dict[str, int], dict[str, str]]:
     """Read the form's `db_aud_<sector id>` counts (empty is 0); return the counts and the errors by field."""
     errors: dict[str, str] = {}
-    counts = {s.id: _count(form, f"db_aud_{s.id}", s.name.lower(), MAX_CONTACTS, errors) for s in sectors}
+    counts = {s.id: _count(form, f"db_aud_{s.id}", MAX_CONTACTS, errors, wrong=_named_count_wrong(s.name, MAX_CONTACTS))
+              for s in sectors}
     return {k: v for k, v in counts.items() if v}, errors
 
 

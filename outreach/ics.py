@@ -18,6 +18,7 @@ from sqlite_utils import Database
 from outreach import outbox
 from outreach import series as sr
 from outreach.events import Event as DomainEvent
+from outreach.i18n import gettext as _
 from outreach.shifts import Shift, _shift, end_moment, get_shift, team
 from outreach.store import Store, iso
 
@@ -234,7 +235,7 @@ def _people(event: Event, *, organizer: str | None, user: str, names: dict[str, 
     """ORGANIZER (the lead, else the coordinators) and ATTENDEE (the person), each named as Slack knows them
     (else by member id); their addresses are Slack member ids: the bot knows no e-mail addresses."""
     organizer_address = vCalAddress(f"urn:slack:user:{organizer or 'outreach-bot'}")
-    organizer_address.params["cn"] = vText(names.get(organizer, organizer) if organizer else "Outreach coordinators")
+    organizer_address.params["cn"] = vText(names.get(organizer, organizer) if organizer else _("Outreach coordinators"))
     event.add("organizer", organizer_address)
     attendee = vCalAddress(f"urn:slack:user:{user}")
     attendee.params["cn"] = vText(names.get(user, user))

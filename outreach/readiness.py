@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from outreach import i18n, outbox, replays
 from outreach.catalog import KINDS, CatalogError, Entry, Words, load_entries, translated_field
 from outreach.events import Event
-from outreach.hotlines import NATIONAL, NATIONAL_ID, Hotline, load_hotlines
+from outreach.hotlines import NATIONAL_ID, Hotline, load_hotlines, national
 from outreach.night import record_go as record_night_go
 from outreach.partners import Partner, get_partner, load_categories, partners_by_id
 from outreach.privacy import Screen
@@ -66,7 +66,7 @@ class Protocol:
     def hotline(self, ident: str | None) -> Hotline | None:
         """The national hotline or a local one, by id."""
         if ident in (None, NATIONAL_ID):
-            return NATIONAL
+            return national()  # its name in the language in force
         return next((h for h in self.hotlines if h.id == ident), None)
 
 

@@ -24,6 +24,7 @@ from functools import cached_property
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from sqlite_utils import Database
 
 from outreach.attendance import present_by_shift
@@ -33,6 +34,8 @@ from outreach.digits import parse_number
 from outreach.heap import hands_memory_back
 from outreach.held import HELD_SQL, WITHOUT_GO_SQL
 from outreach.hours import corrections, shift_hours
+from outreach.i18n import current
+from outreach.i18n import gettext as _
 from outreach.store import Store, iso
 
 PERIOD = re.compile(r"^(?P<year>[0-9]{4})(?:-(?:(?P<month>[0-9]{1,2})|[Qq](?P<quarter>[1-4])))?$")
@@ -114,24 +117,24 @@ def read_period(text: str | None, *, today: date) -> tuple[Period | None, str | 
         try:
             first, last = date.fromisoformat(match.group("first")), date.fromisoformat(match.group("last"))
         except ValueError:
-            return None, f"{text} holds a date that does not exist"
+            return None, _("%(typed)s holds a date that does not exist") % {"typed": text}
         if not (2000 <= first.year <= 2100 and 2000 <= last.year <= 2100):
-            return None, "reports cover the years 2000 to 2100"
+            return None, _("reports cover the years 2000 to 2100")
         if last < first:
-            return None, "the period ends before it starts: put the first day first"
+            return None, _("the period ends before it starts: put the first day first")
         if (last - first).days + 1 > MAX_DAYS:
-            return None, "a report covers at most five years"
+            return None, _("a report covers at most five years")
         return day_span(first, last), None
     match = PERIOD.match(text)
     if not match:
-        return None, f"{text} is not a period"
+        return None, _("%(typed)s is not a period") % {"typed": text}
     year = parse_number(match.group("year")) or 0
     if not 2000 <= year <= 2100:
-        return None, "reports cover the years 2000 to 2100"
+        return None, _("reports cover the years 2000 to 2100")
     if match.group("month"):
         month = parse_number(match.group("month")) or 0
         if not 1 <= month <= 12:
-            return None, f"{text} has no month {month}"
+            return None, _("%(typed)s has no month %(month)s") % {"typed": text, "month": month}
         return month_span(date(year, month, 1), 1), None
     if match.group("quarter"):
         quarter = parse_number(match.group("quarter")) or 1
@@ -332,7 +335,7 @@ class Report:
         """Every shift held in the period, in order, with the figures it adds (the nights sheet, the CSV)."""
         day_of, tally = _Days(self.period, self.tally.zone), self.tally
         audience: Counter = Counter()
-        for shift, _, _, _, count in tally.audience_rows:
+        for shift, _kind, _starts, _sector, count in tally.audience_rows:
             audience[shift] += count
         return [Night(
             shift=h.id, day=day_of(h.starts_at), kind=h.kind, venue=h.venue, debriefed=h.debrief_id is not None,
@@ -452,7 +455,7 @@ def _tally(db: Database, period: Period, zone: ZoneInfo, now: datetime, *,
     for figure, name, n in db.execute(_COUNTED, params).fetchall():
         getattr(out, figure)[name] += n
     audience_rows = db.execute(TRAINED, params).fetchall()
-    for _, _, _, sector, count in audience_rows:
+    for _shift, _kind, _starts, sector, count in audience_rows:
         out.sectors[sector] += count
     return out, Tally(period, held, hours, audience_rows, zone)
 
@@ -467,7 +470,7 @@ def present_people(db: Database, shift_ids: list[int]) -> dict[int, set[str]]:
     """Who was present on each shift (attendance, with coordinators' corrections: hours given make a person
     present, none make them absent), by shift id."""
     present = present_by_shift(db, shift_ids)
-    for (shift_id, user), (hours, _) in corrections(db, shift_ids).items():
+    for (shift_id, user), (hours, _reason) in corrections(db, shift_ids).items():
         if shift_id in present:
             (present[shift_id].add if hours > 0 else present[shift_id].discard)(user)
     return present
@@ -510,7 +513,7 @@ def _steps(tally: Tally) -> list[Step]:
         step[0] += 1
         step[1] += h.contacts if h.kind != "training" else 0
         step[3] += round(tally.hours.get(h.id, 0.0), 2)
-    for _, _, starts_at, _, count in tally.audience_rows:
+    for _shift, _kind, starts_at, _sector, count in tally.audience_rows:
         sums[bisect_right(starts, starts_at) - 1][2] += count
     return [Step(period=s, nights=n, reached=r, trained=t, volunteer_hours=round(v, 1))
             for s, (n, r, t, v) in zip(steps, sums, strict=True)]
@@ -595,18 +598,18 @@ def chart_png(store: Store, period: Period, *, zone: ZoneInfo, now: datetime) ->
 
     months = last_months(period)
     data = [figures(store, m, zone=zone, now=now) for m in months]
-    labels = [m.first.strftime("%b\n%Y") if m.first.month == 1 or i == 0 else m.first.strftime("%b")
+    labels = [format_date(m.first, "MMM\ny" if m.first.month == 1 or i == 0 else "MMM", locale=current())
               for i, m in enumerate(months)]
     fig = Figure(figsize=(CHART_SIZE[0] / CHART_DPI, CHART_SIZE[1] / CHART_DPI), dpi=CHART_DPI)
     top, bottom = fig.subplots(2, 1, sharex=True)
     xs = range(len(months))
-    top.bar(xs, [f.reached for f in data], color="#2c4a6e", label="People reached")
-    top.bar(xs, [f.trained for f in data], bottom=[f.reached for f in data], color="#7aa6c2", label="People trained")
-    top.set_title(f"Outreach impact, {months[0].label} to {months[-1].label}")
+    top.bar(xs, [f.reached for f in data], color="#2c4a6e", label=_("People reached"))
+    top.bar(xs, [f.trained for f in data], bottom=[f.reached for f in data], color="#7aa6c2", label=_("People trained"))
+    top.set_title(_("Outreach impact, %(first)s to %(last)s") % {"first": months[0].label, "last": months[-1].label})
     top.legend(loc="upper left", fontsize=8)
-    bottom.plot(xs, [f.total_nights for f in data], marker="o", color="#2c4a6e", label="Outreach nights")
-    bottom.plot(xs, [f.total_referrals for f in data], marker="s", color="#c2562c", label="Referrals")
-    bottom.plot(xs, [f.volunteer_hours for f in data], marker="^", color="#5b8c3a", label="Volunteer hours")
+    bottom.plot(xs, [f.total_nights for f in data], marker="o", color="#2c4a6e", label=_("Outreach nights"))
+    bottom.plot(xs, [f.total_referrals for f in data], marker="s", color="#c2562c", label=_("Referrals"))
+    bottom.plot(xs, [f.volunteer_hours for f in data], marker="^", color="#5b8c3a", label=_("Volunteer hours"))
     bottom.legend(loc="upper left", fontsize=8)
     bottom.set_xticks(list(xs), labels)
     for axis in (top, bottom):

@@ -22,9 +22,10 @@ from outreach import night, outbox, replays
 from outreach import shifts as sh
 from outreach.events import Event
 from outreach.i18n import N_
+from outreach.i18n import gettext as _
 from outreach.store import Store, from_iso, iso, shift_fields_set
 
-# How often a series may repeat: id -> its English name (marked for translation, translated where shown).
+# How a series repeats, by id: the names are translated where shown (`_(name)`).
 FREQUENCIES = {"weekly": N_("Weekly"), "biweekly": N_("Every 2 weeks"), "monthly": N_("Monthly on the same weekday")}
 NO_REPEAT = "none"
 HORIZON = timedelta(weeks=8)
@@ -179,24 +180,24 @@ def check_repeat(freq: str | None, end: str | None, *, start: datetime | None) -
     freq = freq or NO_REPEAT
     text = " ".join((end or "").split())
     if freq == NO_REPEAT:
-        return None, ("Choose how the shift repeats, or clear the end." if text else None)
+        return None, (_("Choose how the shift repeats, or clear the end.") if text else None)
     if freq not in FREQUENCIES:
-        return None, "Choose how often the shift repeats."
+        return None, _("Choose how often the shift repeats.")
     if not text:
         return Repeat(freq), None
     if match := TIMES.match(text):
         count = int(match.group(1))
         if not 2 <= count <= MAX_TIMES:
-            return None, f"Repeat it from 2 to {MAX_TIMES} times, or give a last date like 2027-06-30."
+            return None, _("Repeat it from 2 to %(most)s times, or give a last date like 2027-06-30.") % {"most": MAX_TIMES}
         return Repeat(freq, count=count), None
     try:
         until = date.fromisoformat(text)
     except ValueError:
-        return None, "Give a last date like 2027-06-30, or a number of times like 10."
+        return None, _("Give a last date like 2027-06-30, or a number of times like 10.")
     if start is not None and until <= start.date():
-        return None, "The last date must be after the first shift's date."
+        return None, _("The last date must be after the first shift's date.")
     if start is not None and until.year > start.year + MAX_YEARS_AHEAD:
-        return None, f"Plan at most {MAX_YEARS_AHEAD} years ahead; a new series can follow."
+        return None, _("Plan at most %(years)s years ahead; a new series can follow.") % {"years": MAX_YEARS_AHEAD}
     return Repeat(freq, until=until), None
 
 
@@ -557,7 +558,7 @@ def edit_later(store: Store, *, actor: str, shift_id: int, values: dict, repeat:
             most = max(s.confirmed for s in crowded)
             return LaterChange("refused", old.id, refused={"capacity": sh.capacity_below_confirmed(most)})
         if this.safety_net and not values.get("safety_net", 1) and night.under_way(db, this, now):
-            return LaterChange("refused", old.id, refused={"safety_net": sh.NET_UNDER_WAY})  # as for one shift
+            return LaterChange("refused", old.id, refused={"safety_net": _(sh.NET_UNDER_WAY)})  # as for one shift
         _end_series(db, old, occurrence, now)
         new_id = _insert_series(store, db, actor=actor, values=values, repeat=repeat, channel=old.channel,
                                 parent=old.id)

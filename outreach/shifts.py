@@ -16,7 +16,8 @@ from outreach import outbox, privacy, replays
 from outreach.catalog import KINDS, Catalog
 from outreach.digits import parse_number
 from outreach.events import Event
-from outreach.i18n import N_
+from outreach.i18n import N_, ngettext
+from outreach.i18n import gettext as _
 from outreach.store import Store, from_iso, iso, shift_fields_set
 from outreach.trainings import holds_training, required
 
@@ -304,11 +305,12 @@ def _parse_int(text: str | None) -> int | None:
 
 def capacity_below_confirmed(confirmed: int) -> str:
     """Why a capacity below the confirmed count is refused, and what to do."""
-    return (f"{confirmed} people are already confirmed; keep capacity at least {confirmed} "
-            "or ask someone to withdraw first.")
+    return ngettext("%(count)s person is already confirmed; keep capacity at least %(count)s "
+                    "or ask them to withdraw first.",
+                    "%(count)s people are already confirmed; keep capacity at least %(count)s "
+                    "or ask someone to withdraw first.", confirmed) % {"count": confirmed}
 
-# The shift form's "Safety net" choice: by kind (on for direct outreach), on, off.
-# The shift form's safety net choices: id -> its English words (marked for translation, translated where shown).
+# The shift form's "Safety net" choice: by kind (on for direct outreach), on, off (translated where shown: `_(label)`).
 SAFETY_NET = {"auto": N_("By kind: on for direct outreach"), "on": N_("On: check-ins, SOS, alerts"),
               "off": N_("Off: no check-ins (classroom, library)")}
 
@@ -337,7 +339,7 @@ def check_draft(
     _check_people(draft, values, errors, kind=kind, catalog=catalog)
     notes = clean_text(draft.notes, limit=MAX_NOTES + 1, multiline=True)
     if len(notes) > MAX_NOTES:
-        errors["notes"] = f"Keep notes under {MAX_NOTES} characters."
+        errors["notes"] = _("Keep notes under %(limit)s characters.") % {"limit": MAX_NOTES}
     elif findings := found(notes):
         errors["notes"] = privacy.explain(findings)
     values["notes"] = notes
@@ -349,16 +351,17 @@ def _check_place(draft: ShiftDraft, values: dict, errors: dict[str, str], *, cat
     """The kind, the venue type and the coarse area (screened); the kind when it is a known one."""
     kind = draft.kind if draft.kind in KINDS else None
     if not kind:
-        errors["kind"] = "Choose the kind of shift."
+        errors["kind"] = _("Choose the kind of shift.")
     values["kind"] = kind
     if not catalog.venue(draft.venue):
-        errors["venue"] = "Choose a venue type from the list."
+        errors["venue"] = _("Choose a venue type from the list.")
     values["venue"] = draft.venue
     area = clean_text(draft.area, limit=MAX_AREA + 1)
     if len(area) < 2:
-        errors["area"] = "Name a coarse area, like a neighbourhood or town (no street address needed)."
+        errors["area"] = _("Name a coarse area, like a neighbourhood or town (no street address needed).")
     elif len(area) > MAX_AREA:
-        errors["area"] = f"Keep the area under {MAX_AREA} characters: a neighbourhood or town is enough."
+        errors["area"] = _("Keep the area under %(limit)s characters: a neighbourhood or town is enough.") % {
+            "limit": MAX_AREA}
     elif findings := found(area):
         errors["area"] = privacy.explain(findings)
     values["area"] = area
@@ -373,18 +376,19 @@ def _check_times(draft: ShiftDraft, values: dict, errors: dict[str, str], *, zon
     end = end_moment(start, draft.end_time, zone) if not draft.end_date else _parse_moment(
         draft.end_date, draft.end_time, zone)
     if start is None:
-        errors["start_date" if not draft.start_date else "start_time"] = "Give the start date and time."
+        errors["start_date" if not draft.start_date else "start_time"] = _("Give the start date and time.")
     if end is None:
-        errors["end_time"] = "Give the end time."
+        errors["end_time"] = _("Give the end time.")
     if start and end:
         start_changed = existing is None or existing.starts_at != start.astimezone(existing.starts_at.tzinfo)
         if end <= start:
-            errors["end_time"] = "The end must be after the start."
+            errors["end_time"] = _("The end must be after the start.")
         elif end - start > MAX_SHIFT:
             hours = int(MAX_SHIFT.total_seconds() // 3600)
-            errors["end_time"] = f"A shift can last at most {hours} hours; split longer work into several shifts."
+            errors["end_time"] = _("A shift can last at most %(hours)s hours; split longer work into several "
+                                    "shifts.") % {"hours": hours}
         if start_changed and start <= now:
-            errors["start_time"] = "The start is in the past; pick a time from now on."
+            errors["start_time"] = _("The start is in the past; pick a time from now on.")
     values["starts_at"] = iso(start) if start else None
     values["ends_at"] = iso(end) if end else None
     values["tz"] = zone.key
@@ -396,13 +400,14 @@ def _check_team(draft: ShiftDraft, values: dict, errors: dict[str, str], *, kind
     default_team = "2" if kind == "direct" else "1"
     capacity, min_team = _parse_int(draft.capacity), _parse_int(draft.min_team or default_team)
     if capacity is None or not 1 <= capacity <= MAX_CAPACITY:
-        errors["capacity"] = f"Capacity must be a whole number from 1 to {MAX_CAPACITY}."
+        errors["capacity"] = _("Capacity must be a whole number from 1 to %(most)s.") % {"most": MAX_CAPACITY}
     if min_team is None or min_team < 1:
-        errors["min_team"] = "Minimum team size must be a whole number of at least 1."
+        errors["min_team"] = _("Minimum team size must be a whole number of at least 1.")
     elif kind == "direct" and min_team < 2:
-        errors["min_team"] = "Direct outreach never goes alone: the minimum team size is at least 2."
+        errors["min_team"] = _("Direct outreach never goes alone: the minimum team size is at least 2.")
     elif capacity is not None and "capacity" not in errors and capacity < min_team:
-        errors["capacity"] = f"Capacity ({capacity}) is below the minimum team size ({min_team})."
+        errors["capacity"] = _("Capacity (%(capacity)s) is below the minimum team size (%(min_team)s).") % {
+            "capacity": capacity, "min_team": min_team}
     if existing and capacity is not None and "capacity" not in errors and capacity < existing.confirmed:
         errors["capacity"] = capacity_below_confirmed(existing.confirmed)
     values["capacity"], values["min_team"] = capacity, min_team
@@ -414,25 +419,25 @@ def _check_people(draft: ShiftDraft, values: dict, errors: dict[str, str], *, ki
     languages = [lang for lang in dict.fromkeys(draft.languages) if lang]
     unknown = [lang for lang in languages if not catalog.language(lang)]
     if unknown or len(languages) > MAX_LANGUAGES:
-        errors["languages"] = f"Choose up to {MAX_LANGUAGES} languages from the list."
+        errors["languages"] = _("Choose up to %(most)s languages from the list.") % {"most": MAX_LANGUAGES}
     values["languages"] = json.dumps(languages)
 
     if not draft.lead or not USER_ID.match(draft.lead):
-        errors["lead"] = "Choose the shift's lead."
+        errors["lead"] = _("Choose the shift's lead.")
     values["lead"] = draft.lead
 
     training = draft.training or None
     if training and not catalog.training(training):
-        errors["training"] = "Choose a training from the list."
+        errors["training"] = _("Choose a training from the list.")
     elif kind == "direct" and not training:
-        errors["training"] = "Direct outreach is for trained people only: choose the training it requires."
+        errors["training"] = _("Direct outreach is for trained people only: choose the training it requires.")
     values["training"] = training
 
     net = draft.safety_net or "auto"
     if net not in SAFETY_NET:
-        errors["safety_net"] = "Choose whether the safety net watches this shift."
+        errors["safety_net"] = _("Choose whether the safety net watches this shift.")
     elif kind == "direct" and net == "off":
-        errors["safety_net"] = "Direct outreach is always watched: check-ins, SOS and alerts stay on."
+        errors["safety_net"] = _("Direct outreach is always watched: check-ins, SOS and alerts stay on.")
     values["safety_net"] = 1 if net == "on" or (net == "auto" and kind == "direct") else 0
 
 
@@ -514,7 +519,8 @@ def _promote(store: Store, db: Database, shift_id: int, *, now: datetime) -> lis
     return promoted
 
 
-NET_UNDER_WAY = ("The team is out tonight and not all back: the safety net stays on until everyone is "
+# Why the safety net cannot be turned off (nor the shift cancelled) now; translated where it is given: `_(NET_UNDER_WAY)`.
+NET_UNDER_WAY = N_("The team is out tonight and not all back: the safety net stays on until everyone is "
                  "accounted for (Everyone back safe).")
 
 
@@ -543,7 +549,7 @@ def update_shift(
         if values["capacity"] < before.confirmed:
             return Change(before, refused={"capacity": capacity_below_confirmed(before.confirmed)})
         if before.safety_net and not values.get("safety_net", 1) and _night_under_way(db, before, now):
-            return Change(before, refused={"safety_net": NET_UNDER_WAY})
+            return Change(before, refused={"safety_net": _(NET_UNDER_WAY)})
         replays.record(store, db, request_key)
         old = {"starts_at": iso(before.starts_at), "ends_at": iso(before.ends_at), "venue": before.venue, "area": before.area}
         moved = any(values[key] != value for key, value in old.items())
@@ -583,7 +589,7 @@ def cancel_shift(store: Store, *, actor: str, shift_id: int, reason: str, reques
         if shift is None or shift.cancelled:
             return None
         if shift.safety_net and _night_under_way(db, shift, now):  # cancelling would stop watching who is out
-            return Change(shift, refused={"reason": NET_UNDER_WAY})
+            return Change(shift, refused={"reason": _(NET_UNDER_WAY)})
         replays.record(store, db, request_key)
         db["shifts"].update(
             shift_id, {"status": "cancelled", "cancel_reason": reason, "updated_at": iso(now)}

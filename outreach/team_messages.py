@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from outreach import outbox, replays
+from outreach.i18n import gettext as _
 from outreach.privacy import Finding, Screen
 from outreach.roles import Role
 from outreach.shifts import Shift, clean_text, get_shift, team
@@ -44,9 +45,9 @@ def check_text(text: str | None, *, screen: Screen, current_year: int) -> tuple[
     """The cleaned message, and what is wrong with it: a problem to show, or what the screen found."""
     cleaned = clean_text(text, limit=MAX_MESSAGE + 1, multiline=True)
     if not cleaned:
-        return cleaned, "Write the message to send to the team.", []
+        return cleaned, _("Write the message to send to the team."), []
     if len(cleaned) > MAX_MESSAGE:
-        return cleaned, f"Keep the message under {MAX_MESSAGE} characters; it goes to phones.", []
+        return cleaned, _("Keep the message under %(limit)s characters; it goes to phones.") % {"limit": MAX_MESSAGE}, []
     return cleaned, None, screen(cleaned, current_year=current_year)
 
 
