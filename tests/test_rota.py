@@ -219,6 +219,7 @@ def test_someone_leaving_the_workspace_leaves_the_rota_and_the_coordinators_are_
 
 
 def test_the_directory_seeing_a_member_deleted_takes_them_off_the_rota(bot, clock):
+    bot.fake.add_user("UCAR", real_name="Car Example")  # a member Slack knows (asked for their language)
     bot.make_coordinator("UCAR")
     set_rota(bot, "UCAR", ["UCAR"], "2026-11-22")
     eventually(lambda: rota.load(bot.store) is not None)
@@ -227,7 +228,7 @@ def test_the_directory_seeing_a_member_deleted_takes_them_off_the_rota(bot, cloc
     assert "*Tonight:* <@UCAR>, with no hand-over in the next 8 weeks" in Phone(bot, "UCAR").home().words
     bot.fake.add_user("UCAR", real_name="Car Example", deleted=True)
     people.queue(bot.store, ["UCAR"])
-    at(bot, clock() + timedelta(minutes=1))
+    at(bot, clock() + people.REFRESH_AFTER + timedelta(minutes=1))  # the daily look-up of a member it knows
     eventually(lambda: len(posts(bot, "<@UCAR> left the workspace")) == 1)
     assert rota.load(bot.store).people == (None,)
     assert bot.db.execute("SELECT count(*) FROM roles WHERE user_id = 'UCAR'").fetchone()[0] == 0
