@@ -38,7 +38,7 @@ from handlers import blocks as bk
 from handlers import ids, points
 from handlers.click import Click
 from handlers.notify import SENDERS, gate, notice, sent
-from outreach import i18n, outbox, phones, response, safety, sos
+from outreach import i18n, languages, outbox, phones, response, safety, sos
 from outreach.i18n import gettext as _
 from outreach.roles import Role
 from outreach.settings import DEFAULT_TWILIO_URL, Settings
@@ -365,8 +365,17 @@ def take(kit: Kit, *, user: str, shift_id: int, how: str) -> bool:
 
 
 def answer_sms(kit: Kit, *, sender: str, body: str, sid: str = "") -> str:
-    """What a reply by SMS does and what to answer (TwiML): "1" takes an alarm; the words other surfaces know
-    (points.SMS_WORDS: IN, OUT, SOS) act for the phone's owner."""
+    """What a reply by SMS does and what to answer (TwiML), in the language of the phone's owner: "1" takes an
+    alarm; the words other surfaces know (points.SMS_WORDS: IN, OUT, SOS, LLEGUÉ, TERMINÉ) act for the owner."""
+    number = phones.normalise(sender, kit.services.settings.region)
+    with kit.services.store.read() as db:
+        user = phones.owner_of(db, number) if number else None
+        language = languages.language_of(db, user) if user else None
+    with i18n.speaking(language):
+        return _answer_sms(kit, sender=sender, body=body, sid=sid)
+
+
+def _answer_sms(kit: Kit, *, sender: str, body: str, sid: str) -> str:
     store, region = kit.services.store, kit.services.settings.region
     reply = MessagingResponse()
     number = phones.normalise(sender, region)
@@ -406,7 +415,16 @@ def answer_sms(kit: Kit, *, sender: str, body: str, sid: str = "") -> str:
 
 
 def answer_voice(kit: Kit, *, call_sid: str, digits: str) -> str:
-    """What a digit pressed in a call does and what the call says next (TwiML)."""
+    """What a digit pressed in a call does and what the call says next (TwiML), in the language of who was
+    called (their voice too: `<Say language=...>`)."""
+    with kit.services.store.read() as db:
+        callee = phones.callee_of(db, call_sid)
+        language = languages.language_of(db, callee) if callee else None
+    with i18n.speaking(language):
+        return _answer_voice(kit, call_sid=call_sid, digits=digits)
+
+
+def _answer_voice(kit: Kit, *, call_sid: str, digits: str) -> str:
     store = kit.services.store
     twiml = VoiceResponse()
     for other in points.VOICE_REPLIES:

@@ -287,6 +287,12 @@ def team_told(store: Store, shift_id: int) -> bool:
             "SELECT 1 FROM sos WHERE shift_id = ? AND acked_at IS NULL AND duress", [shift_id]).fetchone()
 
 
+def callee_of(db: Database, sid: str) -> str | None:
+    """Who a call the bot placed went to (an alarm's or a drill's), by Twilio's CallSid."""
+    row = next(db.query("SELECT channel FROM notifications WHERE ts = ? AND channel LIKE 'call:%'", [sid]), None)
+    return row["channel"].split(":", 1)[1] if row else None
+
+
 def call_of(db: Database, sid: str) -> tuple[str, int] | None:
     """The member and shift of a call placed by the bot, by Twilio's CallSid."""
     row = next(db.query("SELECT channel, context FROM notifications WHERE ts = ? AND channel LIKE 'call:%'", [sid]), None)

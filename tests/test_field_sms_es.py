@@ -68,3 +68,14 @@ def test_sos_in_lower_case_and_termine_with_the_duress_word(tbot, twilio):
     assert checkin(bot, number, "UA")[1]
     eventually(lambda: bot.db.execute("SELECT pressed_by, duress FROM sos ORDER BY id").fetchall()
                == [("ULEAD", 0), ("UA", 1)])
+
+
+def test_a_member_who_reads_spanish_gets_the_answers_by_sms_in_spanish(tbot, twilio):
+    from outreach import languages
+
+    bot = tbot
+    number = team_night(bot, twilio)
+    languages.choose_language(bot.store, "UA", "es", now=bot.clock())
+    assert sms(bot, UA_PHONE, "llegué") == (f"Outreach: llegada registrada en #{number}. Responde TERMINÉ al volver, "
+                                            "SOS si necesitas ayuda ya.")
+    assert sms(bot, LEAD_PHONE, "IN").startswith(f"Outreach: checked in for #{number}.")  # the lead reads English
