@@ -353,3 +353,22 @@ def test_the_webhooks_are_served_beside_healthz_in_http_mode(tmp_path, fake, twi
     finally:
         _, err = stop(proc)
     assert "phone: SMS and calls from +15005550006" in err
+
+
+def test_a_coordinator_who_reads_spanish_is_texted_and_called_in_spanish_in_a_spanish_voice(tbot, twilio):
+    from outreach import languages
+
+    bot = tbot
+    night(bot)
+    verify_phone(bot, twilio, "UCO")
+    languages.choose_language(bot.store, "UCO", "es", now=bot.clock())
+    dnd_now(bot, "UCO")
+    at(bot, PRESS)
+    Phone(bot, "UA").command("sos").reply()
+    twilio.wait_for("Messages", count=2, where=lambda m: m["to"] == NUMBER)
+    assert twilio.sms_to(NUMBER)[-1] != TAKE_TEXT and "Outreach" in twilio.sms_to(NUMBER)[-1]  # the Spanish SMS
+    at(bot, PRESS + timedelta(minutes=2))
+    call = twilio.wait_for("Calls", where=lambda c: c["to"] == NUMBER)[0]
+    assert 'language="es-MX"' in call["twiml"] and "Press 1" not in call["twiml"]
+    status, twiml = webhook(bot, "/twilio/voice", {"CallSid": call["sid"], "Digits": "1"})
+    assert status == 200 and 'language="es-MX"' in twiml
