@@ -164,12 +164,18 @@ def _slack_settings(env: Mapping[str, str], *, require_signing_secret: bool) -> 
     if not api_url.endswith("/"):
         api_url += "/"
 
-    port_text = _get(env, "PORT") or "3000"
-    port = parse_number(port_text)
-    if port is None or not 1 <= port <= 65535:
-        raise SettingsError("PORT", f"{port_text!r} is not a port number", "Use a number from 1 to 65535")
+    port = _whole(env, "PORT", "3000", (1, 65535), "a port number", "Use a number from 1 to 65535")
     return {"bot_token": bot_token, "signing_secret": signing_secret, "app_token": app_token, "api_url": api_url,
             "port": port}
+
+
+def _whole(env: Mapping[str, str], name: str, default: str, bounds: tuple[int, int], what: str, fix: str) -> int:
+    """A whole-number setting within bounds (its default when unset); anything else is refused with its name."""
+    text = _get(env, name) or default
+    number = parse_number(text)
+    if number is None or not bounds[0] <= number <= bounds[1]:
+        raise SettingsError(name, f"{text!r} is not {what}", fix)
+    return number
 
 
 def _user_ids(env: Mapping[str, str], name: str, why: str) -> tuple[str, ...]:
@@ -202,13 +208,8 @@ def _coalition_settings(env: Mapping[str, str]) -> dict:
             "Use the channel's id (channel details > About, at the bottom), like C012ABCDEF, not its name",
         )
 
-    retention_text = _get(env, "OUTREACH_NOTES_RETENTION_DAYS") or "90"
-    retention = parse_number(retention_text)
-    if retention is None or not 1 <= retention <= 3650:
-        raise SettingsError(
-            "OUTREACH_NOTES_RETENTION_DAYS", f"{retention_text!r} is not a number of days from 1 to 3650",
-            "Give how many days debrief notes are kept, as a whole number (the default is 90)",
-        )
+    retention = _whole(env, "OUTREACH_NOTES_RETENTION_DAYS", "90", (1, 3650), "a number of days from 1 to 3650",
+                       "Give how many days debrief notes are kept, as a whole number (the default is 90)")
 
     region = (_get(env, "OUTREACH_REGION") or "US").upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
@@ -252,14 +253,8 @@ def _time_settings(env: Mapping[str, str]) -> dict:
             values[attr] = parse_duration(_get(env, name) or default)
         except ValueError as exc:
             raise SettingsError(name, str(exc), f"Give one duration like {default}: {meaning}") from None
-    port_text = _get(env, "OUTREACH_FEED_PORT") or "8080"
-    feed_port = parse_number(port_text)
-    if feed_port is None or not 1 <= feed_port <= 65535:
-        raise SettingsError(
-            "OUTREACH_FEED_PORT", f"{port_text!r} is not a port number",
-            "Use a number from 1 to 65535 for the calendar feed in Socket Mode",
-        )
-    values["feed_port"] = feed_port
+    values["feed_port"] = _whole(env, "OUTREACH_FEED_PORT", "8080", (1, 65535), "a port number",
+                                 "Use a number from 1 to 65535 for the calendar feed in Socket Mode")
     public = _get(env, "OUTREACH_PUBLIC_URL")
     if public and not re.match(r"^https?://[^/\s]+", public):
         raise SettingsError(
@@ -284,13 +279,9 @@ def _climb_settings(env: Mapping[str, str]) -> dict:
     if wait > timedelta(hours=2):
         raise SettingsError("OUTREACH_ESCALATION_TEAM_WAIT", f"{wait_text!r} is over 2 hours",
                             "Give at most 2h: the coordinators must hear of a silent team the same night")
-    after_text = _get(env, "OUTREACH_ESCALATION_CONTACTS_AFTER") or "2"
-    after = parse_number(after_text)
-    if after is None or not 0 <= after <= 20:
-        raise SettingsError(
-            "OUTREACH_ESCALATION_CONTACTS_AFTER", f"{after_text!r} is not a number of repeats from 0 to 20",
-            "Give how many unanswered repeats to the coordinators come before the named contacts are called (like 2)",
-        )
+    after = _whole(env, "OUTREACH_ESCALATION_CONTACTS_AFTER", "2", (0, 20), "a number of repeats from 0 to 20",
+                   "Give how many unanswered repeats to the coordinators come before the named contacts are called "
+                   "(like 2)")
     oncall = _user_ids(env, "OUTREACH_ONCALL_COORDINATORS", ": who is told when an escalation goes unanswered")
     handover_text = _get(env, "OUTREACH_ONCALL_HANDOVER") or "12:00"
     found = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", handover_text)

@@ -126,6 +126,20 @@ def _is_shown_call(call: ast.Call) -> bool:
         or _name(call) in SHOWN_CALLS
 
 
+def _visit_children(node: ast.AST, shown: bool, visit: object) -> None:
+    """What both checks do with any other node: a dict's keys are never read by a person, its values as the dict
+    is; any other node's children as it is."""
+    if isinstance(node, ast.Dict):
+        for key in node.keys:
+            if key is not None:
+                visit(key, False)  # type: ignore[operator]
+        for value in node.values:
+            visit(value, shown)  # type: ignore[operator]
+        return
+    for child in ast.iter_child_nodes(node):
+        visit(child, shown)  # type: ignore[operator]
+
+
 def words_outside_gettext(source: str) -> list[str]:
     """Strings a person reads in a module's Block Kit, refusals, form errors and DMs that skip gettext."""
     tree = ast.parse(source)
@@ -143,19 +157,11 @@ def words_outside_gettext(source: str) -> list[str]:
                 visit(kw.value, (here and kw.arg not in NOT_SHOWN_KEYWORDS) or errors)
             visit(node.func, shown)
             return
-        if isinstance(node, ast.Dict):
-            for key in node.keys:
-                if key is not None:
-                    visit(key, False)
-            for value in node.values:
-                visit(value, shown)
-            return
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             if shown and LOOKS_LIKE_WORDS.search(node.value) and not AN_ID.match(node.value):
                 out.append(node.value)
             return
-        for child in ast.iter_child_nodes(node):
-            visit(child, shown)
+        _visit_children(node, shown, visit)
 
     visit(tree, False)
     return out
@@ -240,13 +246,6 @@ def domain_words_outside_gettext(source: str) -> list[str]:
                 isinstance(t, ast.Name) and t.id.isupper() for t in node.targets) and node in tree.body
             visit(node.value, shown or to_errors or labels)
             return
-        if isinstance(node, ast.Dict):
-            for key in node.keys:
-                if key is not None:
-                    visit(key, False)
-            for value in node.values:
-                visit(value, shown)
-            return
         if isinstance(node, ast.JoinedStr):
             text = "".join(v.value if isinstance(v, ast.Constant) else "" for v in node.values)
             if (shown and _words(text)) or SENTENCE.match(text + "."):
@@ -256,8 +255,7 @@ def domain_words_outside_gettext(source: str) -> list[str]:
             if (shown and _words(node.value)) or SENTENCE.match(node.value):
                 out.append(node.value)
             return
-        for child in ast.iter_child_nodes(node):
-            visit(child, shown)
+        _visit_children(node, shown, visit)
 
     visit(tree, False)
     return out
