@@ -55,14 +55,18 @@ def lead_name(shift: object, names: dict[str, str]) -> str:
     return name if name != lead else _("Slack member %(id)s") % {"id": lead}
 
 
+def _event_words(kit: Kit, shift: object, summary: str, names: dict[str, str] | None, **values: object) -> cal.Words:
+    """A calendar event's plain words: its summary template, the description (the lead's name from `names`)."""
+    env = plain_env(kit)
+    description = env.get_template("calendar/description.txt.j2").render(
+        shift=shift, lead_name=lead_name(shift, names or {}), channel=kit.services.settings.coordinator_channel)
+    return cal.Words(summary=env.get_template(summary).render(shift=shift, **values).strip(),
+                     description=description.strip(), location=getattr(shift, "area", ""))
+
+
 def words(kit: Kit, shift: Shift, names: dict[str, str] | None = None) -> cal.Words:
     """The plain words of a shift's calendar event (`names` by member id: the lead's)."""
-    env = plain_env(kit)
-    lead = lead_name(shift, names or {})
-    summary = env.get_template("calendar/summary.txt.j2").render(shift=shift).strip()
-    description = env.get_template("calendar/description.txt.j2").render(
-        shift=shift, lead_name=lead, channel=kit.services.settings.coordinator_channel).strip()
-    return cal.Words(summary=summary, description=description, location=shift.area)
+    return _event_words(kit, shift, "calendar/summary.txt.j2", names)
 
 
 @notice("calendar/invite")
@@ -96,13 +100,8 @@ def notice_invite(kit: Kit, context: dict) -> tuple[str, list[dict], dict] | Non
 
 def series_words(kit: Kit, series: sr.Series, names: dict[str, str] | None = None) -> cal.Words:
     """The plain words of a series' calendar event (its shift template; `names` by member id: the lead's)."""
-    env = plain_env(kit)
-    shift = SimpleNamespace(**series.template)
-    lead = lead_name(shift, names or {})
-    summary = env.get_template("calendar/series_summary.txt.j2").render(shift=shift, freq=series.freq).strip()
-    description = env.get_template("calendar/description.txt.j2").render(
-        shift=shift, lead_name=lead, channel=kit.services.settings.coordinator_channel).strip()
-    return cal.Words(summary=summary, description=description, location=shift.area)
+    return _event_words(kit, SimpleNamespace(**series.template), "calendar/series_summary.txt.j2", names,
+                        freq=series.freq)
 
 
 @notice("calendar/series_invite")
