@@ -293,6 +293,35 @@ def _unguard(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and cell[1:2] in FORMULA_START else cell
 
 
+def _draft_of(cells: dict[str, str], *, catalog: Catalog, categories: list[Entry]) -> PartnerDraft:
+    """A CSV row's cells as a partner's form would give them."""
+    return PartnerDraft(
+        name=cells.get("name"),
+        categories=[_lookup(c, categories) for c in _split(cells.get("categories", ""))],
+        languages=[_lookup(x, catalog.languages) for x in _split(cells.get("languages", ""))],
+        hours=cells.get("hours"), phone=cells.get("phone"), contact=cells.get("contact"),
+        notes=cells.get("notes"), verified_on=cells.get("verified_on"),
+    )
+
+
+def _save_rows(store: Store, db: Database, *, actor: str, rows: list[dict]) -> tuple[int, int, int]:
+    """Save checked rows (new partners, or changes to those of the same name): how many added, updated, unchanged."""
+    added = updated = unchanged = 0
+    for values in rows:
+        partner_id = values.pop("_id")
+        if partner_id is None:
+            save_partner(store, db, actor=actor, values=values)
+            added += 1
+            continue
+        current = db["partners"].get(partner_id)
+        if all(current[k] == v for k, v in values.items()):
+            unchanged += 1
+        else:
+            save_partner(store, db, actor=actor, values=values, partner_id=partner_id)
+            updated += 1
+    return added, updated, unchanged
+
+
 def import_csv(
     store: Store, text: str, *, actor: str, catalog: Catalog, categories: list[Entry], today: date,
 ) -> ImportReport:
@@ -320,13 +349,7 @@ def import_csv(
             cells = {k: _unguard((v or "").strip()) for k, v in row.items() if isinstance(k, str)}
             if not any(cells.values()):
                 continue
-            draft = PartnerDraft(
-                name=cells.get("name"),
-                categories=[_lookup(c, categories) for c in _split(cells.get("categories", ""))],
-                languages=[_lookup(x, catalog.languages) for x in _split(cells.get("languages", ""))],
-                hours=cells.get("hours"), phone=cells.get("phone"), contact=cells.get("contact"),
-                notes=cells.get("notes"), verified_on=cells.get("verified_on"),
-            )
+            draft = _draft_of(cells, catalog=catalog, categories=categories)
             existing = next(db.query("SELECT id FROM partners WHERE name_key = ?", [clean_text(draft.name, limit=MAX_NAME + 1).lower()]), None)
             values, problems = check_partner(
                 db, draft, catalog=catalog, categories=categories, today=today,
@@ -341,20 +364,7 @@ def import_csv(
             rows.append((line, dict(values, _id=existing["id"] if existing else None)))
         if errors:
             return ImportReport(errors)
-        added = updated = unchanged = 0
-        for _, values in rows:
-            partner_id = values.pop("_id")
-            if partner_id is None:
-                save_partner(store, db, actor=actor, values=values)
-                added += 1
-                continue
-            current = db["partners"].get(partner_id)
-            if all(current[k] == v for k, v in values.items()):
-                unchanged += 1
-            else:
-                save_partner(store, db, actor=actor, values=values, partner_id=partner_id)
-                updated += 1
-    return ImportReport([], added, updated, unchanged)
+        return ImportReport([], *_save_rows(store, db, actor=actor, rows=[values for _line, values in rows]))
 
 
 def _guard(cell: str) -> str:

@@ -103,7 +103,7 @@ def test_rota_tonight_and_next_each_on_a_line_and_the_gaps_after(render):
 def test_oncall_lists_one_night_a_line(render):
     rows = [(date(2026, 12, 4), "U1", False), (date(2026, 12, 5), "U2", True)]
     es, en = both(render, "rota/oncall.j2", rows=rows, fallback=[], coordinator=True, handover="18:00", tz=TZ)
-    assert es.splitlines()[1:] == ["• Esta noche: <@U1>", "• Sat 05 Dec: <@U2> (se quedó la noche)"]
+    assert es.splitlines()[1:] == ["• Esta noche: <@U1>", "• sáb 05 dic: <@U2> (se quedó la noche)"]
     assert en.splitlines()[1:] == ["• Tonight: <@U1>", "• Sat 05 Dec: <@U2> (took the night)"]
 
 

@@ -46,7 +46,7 @@ def test_hours_messages(render):
                   "number the coordinators can confirm. It carries your name as Slack knows it: *" + ESCAPED + "* (the full "
                   "name in your Slack profile: change it there).")
     es, en = in_both(render, "hours/corrected.j2", user="U123", shift=4, before=2, after=3.5, days=30)
-    assert es.startswith(":white_check_mark: Guardado: <@U123> en el turno #4, 2 h → 3.5 h.")
+    assert es.startswith(":white_check_mark: Guardado: <@U123> en el turno #4, 2 h → 3,5 h.")
     assert en.startswith(":white_check_mark: Recorded: <@U123> on shift #4, 2 h → 3.5 h. The correction is in the audit log")
     summary = NS(year=2026, total=6.0, lines=[Line(1, DAY, "direct", 3.0, True), Line(2, DAY, "direct", 3.0, False)],
                  missed=1, by_month=[], by_kind=[])
@@ -147,7 +147,7 @@ def test_the_statement_pdf_and_the_report_files_speak_the_language_in_force():
                                                         today=date(2026, 12, 1)))
             made[language + " words"] = (rf.words()["title"], rf.words()["kpis"]["nights"], rf.hours_words()["roster"]["head"][0])
     assert "Constancia de horas de servicio" in made["es"] and "Constancia n.º 7" in made["es"]
-    assert "Ana Pérez prestó 3.5 horas de servicio voluntario con la coalición del 1 de enero de 2026 al 1 de diciembre" in made["es"]
+    assert "Ana Pérez prestó 3,5 horas de servicio voluntario con la coalición del 1 de enero de 2026 al 1 de diciembre" in made["es"]
     assert "20 de noviembre de 2026" in made["es"] and "* horas corregidas por un coordinador" in made["es"]
     assert "Ana Pérez gave 3.5 hours of volunteer service with the coalition from 1 January 2026 to 1 December 2026" in made["en"]
     assert "20 November 2026" in made["en"] and "Statement no. 7" in made["en"]
