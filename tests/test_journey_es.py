@@ -31,6 +31,11 @@ PARTNERS = (b"name,categories,languages,hours,phone,contact,notes,verified_on\n"
             b"Night Line,crisis-intervention;housing-emergency;medical-care;legal-immigration;translation,es;ht,24/7,"
             b"+1 555 010 0101,,,\n"
             b"County Vice Unit,law-enforcement,,24/7,+1 555 010 0199,,,\n")
+TAP_STARRED = re.compile(r"\b(?:[Tt]oca|[Uu]sa) \*([^*]+)\*")
+FORBIDDEN = re.compile(r"trafficking|victim|escalat|safety alert|\btrata\b|v[ií]ctima|escala(ci[oó]n|miento)|"
+                       r"alerta de seguridad", re.IGNORECASE)
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+ENGLISH_DATE = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b")
 
 
 def spanish_workspace(bot) -> None:
@@ -121,12 +126,6 @@ def creole_card(bot) -> set[str]:
     text = card_text(bot.kit, "ht")
     return {"Hotline card", *(p.strip() for p in text.split("\n\n")), *(line.strip() for line in text.splitlines())}
 
-TAP = re.compile(r"\b(?:[Tt]oca|[Uu]sa|aparece) \*?([^*.,:;]+?)\*?(?=[ .,:;)]|$)")
-TAP_STARRED = re.compile(r"\b(?:[Tt]oca|[Uu]sa) \*([^*]+)\*")
-FORBIDDEN = re.compile(r"trafficking|victim|escalat|safety alert|\btrata\b|v[ií]ctima|escala(ci[oó]n|miento)|"
-                       r"alerta de seguridad", re.IGNORECASE)
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
-ENGLISH_DATE = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b")
 
 
 def english_messages() -> list[tuple[str, re.Pattern[str]]]:
