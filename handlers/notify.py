@@ -174,7 +174,8 @@ class Notifier:
     def language_of(self, note: outbox.Notification) -> str:
         """The language a notice is worded in: its person's (a DM, an SMS or a call to `U…`), else the
         coalition's (`OUTREACH_LANGUAGE`: a channel post, an update of one). Someone the bot knows nothing of
-        yet (named coordinator or lead before they ever tapped) is looked up first: Slack gives their locale."""
+        yet (named coordinator or lead before they ever tapped) is looked up first: Slack gives their locale; never
+        before a safety message (an SOS, the night's safety), which goes at once in what the bot knows."""
         who = note.channel.split(":", 1)[-1]
         if not re.match(r"^[UW][A-Z0-9]+$", who):
             who = str(note.context.get("user") or "") if who.startswith("D") else ""
@@ -182,7 +183,7 @@ class Notifier:
             return self.services.settings.language
         with self.services.store.read() as db:
             unknown = not languages.known(db, who)
-        if unknown:  # bounded and paced, never while acking (handlers/directory.py)
+        if unknown and not note.urgent:  # bounded and paced (handlers/directory.py); a safety message never waits
             self.kit.names([who])
         with self.services.store.read() as db:
             return languages.language_of(db, who)
