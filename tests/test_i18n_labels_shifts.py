@@ -247,7 +247,7 @@ def test_the_app_home_and_its_modals_in_spanish(bot, cuts):
     for view in (lead_home, admin_home, *modals):
         assert within_limits(view) == []
     assert cuts == []
-    assert lead_home["blocks"][0]["text"]["text"] == "Alcance"
+    assert lead_home["blocks"][0]["text"]["text"] == "Outreach"  # the bot's name, as in "Configurar Outreach"
     assert {"Buscar un turno", "Mis turnos", "Tarjeta de la línea de ayuda", "Buscar una organización aliada",
             "Llegué (yo)", "Abrir lista de preparación", "Detalles", "Mi perfil"} <= set(buttons_of(lead_home))
     assert {"Planear un turno", "Esta semana", "Registrar capacitación", "Informe", "Exportar",
