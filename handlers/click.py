@@ -281,8 +281,8 @@ def gate(kit: Kit, rule: Only) -> Callable[..., BoltResponse | None]:
 
 def _refuse_form(kit: Kit, request: BoltRequest, context: BoltContext, rule: Only, text: str) -> BoltResponse:
     """A form sent by someone without the role: the refusal under its input (or in its place); nothing saved."""
-    form = context.get("form") or {}
-    place = rule.field or next(iter(form), None)
+    inputs = _inputs(request.body.get("view"), context.get("form") or {})
+    place = rule.field if rule.field in inputs else next(iter(inputs), None)
     if place is not None:
         answer: dict = {"response_action": "errors", "errors": {place: text}}
     else:
@@ -290,3 +290,13 @@ def _refuse_form(kit: Kit, request: BoltRequest, context: BoltContext, rule: Onl
             title=named(rule.what)[:24] or _("Not allowed"), callback_id="not_allowed", blocks=[bk.section(text)])}
     kit.runner.finish(request, refused=True)
     return BoltResponse(status=200, body=json.dumps(answer), headers={"content-type": ["application/json"]})
+
+
+def _inputs(view: object, form: dict) -> list[str]:
+    """The block ids of a submitted form's inputs, where Slack can show an error: its input blocks (when the view
+    lists its blocks), of those the submission carries; an error under any other block id is refused by Slack."""
+    blocks = view.get("blocks") if isinstance(view, dict) else None
+    if not isinstance(blocks, list):
+        return list(form)
+    named = [b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("type") == "input"]
+    return [b for b in named if isinstance(b, str) and b in form]

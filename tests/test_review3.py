@@ -1,0 +1,204 @@
+"""Hostile review of the click context and the role middleware (issue 22 step 2): every listener declared for a
+role tapped by someone without it, forged click bodies, a role that changes while a click waits, Slack failing
+on the refusal itself, and refusals in the language of who tapped. Each test was written to fail first."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+import pytest
+from conftest import ADMIN, Clock, eventually, message_text
+from test_review import night, snapshot  # noqa: F401  # the fixture, and every row an action could change
+from test_series import START
+
+from handlers import ids
+from handlers.click import Only
+from outreach import i18n, languages
+from outreach import jobs as jobs_table
+from outreach.roles import Role, set_role
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
+
+
+# Action ids that only ever appear on coordinators' (or admins') views: each must be registered with its rule,
+# so a new button for coordinators cannot be wired without saying who may use it.
+FOR_COORDINATORS = {
+    ids.SHIFT_EDIT, ids.SHIFT_DUPLICATE, ids.SHIFT_CANCEL, ids.HOME_WEEK, ids.SHIFT_NEW, ids.COORD_TRAIN_OPEN,
+    ids.COORD_REPORT_OPEN, ids.COORD_EXPORT_OPEN, ids.COORD_EVERY_OPEN, ids.HOURS_ROSTER_OPEN,
+    ids.HOURS_ROSTER_EXPORT, ids.HOURS_CORRECT_OPEN, ids.DRILL_OPEN, ids.ROTA_EDIT, ids.ROTA_TAKE,
+    ids.INCIDENT_RESOLVE, ids.SOS_ACK, ids.PARTNER_ADD, ids.PARTNER_EDIT, ids.PARTNER_REMOVE, ids.PARTNER_REMOVE_YES,
+    ids.SERIES_REPEAT, ids.SERIES_EDIT_LATER, ids.SERIES_CANCEL_LATER,
+}
+FOR_ADMINS = {
+    ids.COORD_ROLE_OPEN, ids.SETUP_SHOW, ids.SETUP_CHANNEL, ids.SETUP_CHANNEL_CHECK, ids.SETUP_TRAININGS,
+    ids.SETUP_HOTLINES, ids.SETUP_PARTNERS, ids.SETUP_FIRST_SHIFT, ids.SETUP_PARTNER_ADD,
+}
+# Forms whose submission only coordinators (or admins) may make.
+FORMS_FOR_COORDINATORS = {ids.SHIFT_FORM, ids.SHIFT_CANCEL_FORM, ids.SERIES_REPEAT, ids.SERIES_CANCEL_FORM,
+                          ids.DRILL_FORM, ids.ROTA_EDIT, ids.ROTA_TAKE, ids.PARTNER_FORM, "coord_train",
+                          "coord_report", "coord_every", "hours_correct"}
+FORMS_FOR_ADMINS = {ids.SETUP_TRAININGS, ids.SETUP_HOTLINES, ids.SETUP_PARTNERS, "coord_role", "coord_role_confirm"}
+
+
+def rules(bot, kind: str) -> dict[str, Only]:
+    """The listeners of a kind (action, view) registered with a role rule above a volunteer's."""
+    return {name: rule for (k, name), rule in bot.kit.wired.items()
+            if k == kind and rule is not None and rule.role > Role.VOLUNTEER}
+
+
+def test_every_button_and_form_for_coordinators_is_registered_with_its_rule(bot):
+    actions, forms = rules(bot, "action"), rules(bot, "view")
+    assert {n for (k, n) in bot.kit.wired if k == "action"} >= FOR_COORDINATORS | FOR_ADMINS
+    missing = sorted(FOR_COORDINATORS - set(actions)) + sorted(FOR_ADMINS - set(actions))
+    assert not missing, f"registered without `only`: {missing}"
+    assert {n for n in FOR_ADMINS if actions[n].role != Role.ADMIN} == set()
+    assert sorted((FORMS_FOR_COORDINATORS | FORMS_FOR_ADMINS) - set(forms)) == []
+    assert {n for n in FORMS_FOR_ADMINS if forms[n].role != Role.ADMIN} == set()
+    for name, rule in {**actions, **forms}.items():  # each says what it is, as people know it
+        assert rule.what, name
+
+
+# ---------------------------------------------------------------- refused where they tapped, nothing changed
+
+WHERE = {
+    "message": {"type": "message", "channel_id": "CGENERAL", "message_ts": "1.1"},
+    "home": {"type": "view", "view_id": "VHOME"},
+    "modal": {"type": "view", "view_id": "VMODAL"},
+}
+VIEWS = {"home": {"id": "VHOME", "type": "home", "callback_id": "", "private_metadata": "", "state": {"values": {}}},
+         "modal": {"id": "VMODAL", "type": "modal", "callback_id": ids.SHIFT_DETAILS, "private_metadata": "{}",
+                   "state": {"values": {}}, "hash": "h"}}
+
+
+def tap(bot, user: str, action_id: str, value: str, where: str, **extra: object) -> tuple[int, str]:
+    """A tap as Slack sends it from a message (with a response_url), the App Home or a modal (without one)."""
+    name = f"act{next(bot._names)}"
+    payload: dict = {
+        "type": "block_actions", "team": {"id": "T1"}, "user": {"id": user, "team_id": "T1"}, "api_app_id": "A1",
+        "token": "legacy", "trigger_id": f"trig-{name}", "container": WHERE[where],
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value,
+                     "action_ts": f"{time.time():.6f}"}],
+    }
+    if where == "message":
+        payload["channel"] = {"id": "CGENERAL"}
+        payload["response_url"] = bot.fake.response_url(name)
+    else:
+        payload["view"] = VIEWS[where]
+    payload.update(extra)
+    status, _body = bot.interactive(payload)
+    return status, f"/response_url/{name}"
+
+
+def value_for(action_id: str, night: dict) -> str:
+    """A value naming something real, so that a listener run without its check would change it."""
+    if action_id == ids.SOS_ACK:
+        return str(night["sos"])
+    if action_id.startswith("series_"):
+        return str(night["series"])
+    if action_id.startswith("partner_"):
+        return "1"
+    return str(night["shift"])
+
+
+def said_since(bot, mark: int) -> list:
+    with bot.fake._cond:
+        return list(bot.fake.calls[mark:])
+
+
+def jobs_left(bot) -> int:
+    return bot.db.execute("SELECT count(*) FROM jobs").fetchone()[0]
+
+
+@pytest.mark.parametrize("where", ["message", "home", "modal"])
+def test_every_button_for_a_role_tapped_by_a_volunteer_is_refused_where_they_tapped(bot, night, where):
+    before = snapshot(bot)
+    for action_id, rule in sorted(rules(bot, "action").items()):
+        with i18n.speaking("en"):
+            refusal = rule.text(bot.kit)
+        bot.settle()
+        mark = len(bot.fake.calls)
+        status, path = tap(bot, "UB", action_id, value_for(action_id, night), where)
+        assert status == 200, action_id
+        bot.settle()
+        calls = [c for c in said_since(bot, mark) if c.method not in ("users.info",)]
+        if where == "message":
+            assert [(c.method, c.path) for c in calls] == [("response_url", path)], (action_id, calls)
+            assert calls[0].params.get("response_type") == "ephemeral" and not calls[0].params.get("replace_original")
+        else:
+            assert [(c.method, c.params.get("channel")) for c in calls] == [("chat.postMessage", "UB")], (action_id, calls)
+        assert message_text(calls[0].params).strip() == refusal.strip(), action_id
+        assert jobs_left(bot) == 0
+    assert snapshot(bot) == before
+
+
+def test_every_form_for_a_role_sent_by_a_volunteer_is_refused_in_the_form(bot, night):
+    from conftest import submit_typed
+
+    before = snapshot(bot)
+    for callback_id, rule in sorted(rules(bot, "view").items()):
+        with i18n.speaking("en"):
+            refusal = rule.text(bot.kit)
+        mark = len(bot.fake.calls)
+        for fields, place in (({"note": "x", rule.field: "y"}, rule.field), ({"note": "x"}, "note")):
+            if place is None:
+                continue
+            sent = submit_typed(bot, "UB", callback_id, fields, metadata={"shift_id": night["shift"]})
+            assert sent.status == 200, callback_id
+            assert sent.json() == {"response_action": "errors", "errors": {place: refusal}}, (callback_id, sent.body)
+        bare = submit_typed(bot, "UB", callback_id, {}, metadata={"shift_id": night["shift"]})
+        answer = bare.json()
+        assert answer["response_action"] == "update" and refusal.strip() in message_text(answer["view"]), callback_id
+        bot.settle()
+        assert [c for c in said_since(bot, mark) if c.method not in ("users.info",)] == [], callback_id
+    assert snapshot(bot) == before
+    assert jobs_left(bot) == 0
+
+
+def test_a_coordinator_tapping_an_admins_button_is_refused_too(bot, night):
+    bot.make_coordinator("UCO")
+    before = snapshot(bot)
+    for action_id, rule in sorted(rules(bot, "action").items()):
+        if rule.role != Role.ADMIN:
+            continue
+        bot.settle()
+        mark = len(bot.fake.calls)
+        assert tap(bot, "UCO", action_id, "", "home")[0] == 200
+        bot.settle()
+        calls = [c for c in said_since(bot, mark) if c.method not in ("users.info",)]
+        assert [(c.method, c.params.get("channel")) for c in calls] == [("chat.postMessage", "UCO")], action_id
+        assert "is for admins" in message_text(calls[0].params)
+    assert snapshot(bot) == before
+
+
+def submit_view(bot, user: str, view: dict) -> dict:
+    """A view_submission of a view given whole (blocks and state as Slack sends them); its JSON answer."""
+    payload = {"type": "view_submission", "team": {"id": "T1"}, "user": {"id": user, "team_id": "T1"},
+               "api_app_id": "A1", "token": "legacy", "trigger_id": "trig-v", "view": view}
+    status, body = bot.interactive(payload)
+    assert status == 200, body
+    return json.loads(body or b"{}")
+
+
+def test_a_refused_form_shows_its_error_under_an_input_block_of_the_view_it_came_from(bot):
+    """The refusal went under the rule's field, or the first value of the state, whether or not the view had such
+    an input: Slack refuses errors under a block id that is not an input of the view, and the volunteer saw
+    "We had some trouble connecting" instead of why not."""
+    with i18n.speaking("en"):
+        refusal = rules(bot, "view")["coord_every"].text(bot.kit)
+    view = {"id": "VF", "type": "modal", "callback_id": "coord_every", "private_metadata": "{}", "hash": "h",
+            "blocks": [{"type": "actions", "block_id": "pick", "elements": []},
+                       {"type": "input", "block_id": "note", "element": {"type": "plain_text_input"}}],
+            "state": {"values": {"pick": {"p": {"type": "static_select", "selected_option": None}},
+                                 "note": {"value": {"type": "plain_text_input", "value": "x"}}}}}
+    assert submit_view(bot, "UB", view) == {"response_action": "errors", "errors": {"note": refusal}}
+    view["blocks"] = view["blocks"][:1]  # no input at all: the refusal takes the modal's place
+    answer = submit_view(bot, "UB", view)
+    assert answer["response_action"] == "update" and refusal in message_text(answer["view"])
+    bot.settle()
+    assert jobs_left(bot) == 0
