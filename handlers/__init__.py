@@ -84,6 +84,10 @@ class OutreachApp(App):
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         """Dispatch as Bolt does (it returns once the listener has acked), then wake the worker or log."""
         started = time.monotonic()
+        if middleware.malformed(req.body):  # Bolt itself cannot read it (its listener arguments raise)
+            req.context["malformed"] = True
+            middleware.log_request(req, (time.monotonic() - started) * 1000)
+            return BoltResponse(status=200, body="")
         with self.gate.acking() if self.gate is not None else nullcontext():
             response = super().dispatch(req)
         if req.context.get("handed_over") and self.kit is not None:

@@ -107,23 +107,29 @@ class Click:
         return str(self.view.get("callback_id") or "")
 
     @property
+    def container(self) -> dict:
+        """What Slack says held the tapped element ({} when it says nothing readable)."""
+        container = self.body.get("container")
+        return container if isinstance(container, dict) else {}
+
+    @property
     def where(self) -> Where:
         """A message (it has a response_url), a modal, or the App Home (anything else is answered by DM)."""
         if self.view.get("type") == "modal":
             return "modal"
-        if self.respond is not None and (self.body.get("container") or {}).get("type") != "view":
+        if self.respond is not None and self.container.get("type") != "view":
             return "message"
         return "home"
 
     @property
     def channel(self) -> str:
         """The channel of the tapped message ("" elsewhere)."""
-        return str((self.body.get("container") or {}).get("channel_id") or "")
+        return str(self.container.get("channel_id") or "")
 
     @property
     def message_ts(self) -> str:
         """The timestamp of the tapped message ("" elsewhere)."""
-        return str((self.body.get("container") or {}).get("message_ts") or "")
+        return str(self.container.get("message_ts") or "")
 
     @property
     def in_dm(self) -> bool:

@@ -8,17 +8,20 @@ import json
 import logging
 import threading
 import time
+import urllib.parse
 
 import pytest
-from conftest import ADMIN, Clock, eventually, message_text
-from test_review import night, snapshot  # noqa: F401  # the fixture, and every row an action could change
+import test_review
+from conftest import ADMIN, Clock, message_text
 from test_series import START
 
 from handlers import ids
 from handlers.click import Only
-from outreach import i18n, languages
+from outreach import i18n
 from outreach import jobs as jobs_table
 from outreach.roles import Role, set_role
+
+night, snapshot = test_review.night, test_review.snapshot  # the fixture, and every row an action could change
 
 
 @pytest.fixture
@@ -202,3 +205,132 @@ def test_a_refused_form_shows_its_error_under_an_input_block_of_the_view_it_came
     assert answer["response_action"] == "update" and refusal in message_text(answer["view"])
     bot.settle()
     assert jobs_left(bot) == 0
+
+
+# ---------------------------------------------------------------- forged click bodies
+
+
+def button(action_id: str, value: object = "1", **extra: object) -> dict:
+    return {"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1.1", **extra}
+
+
+FORGED = {  # name: what replaces the body's keys (None: the key is removed)
+    "no actions": {"actions": None},
+    "actions a string": {"actions": "shift_edit"},
+    "actions an object": {"actions": {"action_id": ids.SHIFT_EDIT, "value": "5"}},
+    "actions empty": {"actions": []},
+    "an action a number": {"actions": [5]},
+    "an action without id or value": {"actions": [{"type": "button"}]},
+    "an action id a number": {"actions": [button(5)]},
+    "a value a number": {"actions": [button(ids.SHIFT_EDIT, 5)]},
+    "a value a list": {"actions": [button(ids.SHIFT_SIGNUP, [5])]},
+    "a value an object": {"actions": [button(ids.SHIFT_DETAILS, {"id": 5})]},
+    "a huge value": {"actions": [button(ids.SHIFT_DETAILS, "5" * 200_000)]},
+    "a negative page": {"actions": [button(ids.HOME_FIND_PAGE, "12:-3")]},
+    "a huge number": {"actions": [button(ids.SHIFT_CANCEL, "999999999999999999999")]},
+    "a selected option a string": {"actions": [button(ids.HOTLINE_LANGUAGE, None, selected_option="es")]},
+    "a selected option's value a number": {"actions": [button(ids.PARTNER_FIND_LANGUAGE, None,
+                                                              selected_option={"value": 5})]},
+    "selected options not a list": {"actions": [button(ids.READY_TICK, None, selected_options="x")]},
+    "a view a string": {"view": "modal"},
+    "a view a list": {"view": [1]},
+    "a modal without id": {"view": {"type": "modal", "callback_id": ids.SHIFT_DETAILS}},
+    "a modal whose state is a string": {"view": {"id": "V1", "type": "modal", "state": "x", "private_metadata": 5}},
+    "a modal whose values are a list": {"view": {"id": "V1", "type": "modal", "state": {"values": [1]}}},
+    "a modal whose inputs are a string": {"view": {"id": "V1", "type": "modal", "state": {"values": {"a": "x"}}}},
+    "a container of a view without a view": {"container": {"type": "view", "view_id": "V1"}, "view": None},
+    "a message container without response_url": {"response_url": None},
+    "a container a string": {"container": "message"},
+    "no trigger": {"trigger_id": None},
+    "a trigger a number": {"trigger_id": 5},
+    "a user a string": {"user": "UB"},
+}
+
+
+def forged(bot, user: str, changes: dict, action: dict) -> int:
+    name = f"act{next(bot._names)}"
+    payload: dict = {
+        "type": "block_actions", "team": {"id": "T1"}, "user": {"id": user, "team_id": "T1"}, "api_app_id": "A1",
+        "token": "legacy", "trigger_id": f"trig-{name}", "channel": {"id": "CGENERAL"},
+        "container": {"type": "message", "channel_id": "CGENERAL", "message_ts": "1.1"},
+        "response_url": bot.fake.response_url(name), "actions": [action],
+    }
+    for key, value in changes.items():
+        if value is None:
+            payload.pop(key, None)
+        else:
+            payload[key] = value
+    return bot.interactive(payload)[0]
+
+
+@pytest.mark.parametrize("case", list(FORGED))
+def test_a_forged_click_body_is_never_a_crash_nor_a_half_written_row(bot, night, case, caplog):
+    bot.make_coordinator("UCO")
+    before = snapshot(bot)
+    caplog.set_level(logging.WARNING)
+    for user, action in (("UB", button(ids.SHIFT_SIGNUP, str(night["shift"]))),
+                         ("UCO", button(ids.SHIFT_CANCEL, str(night["shift"])))):
+        assert forged(bot, user, FORGED[case], action) == 200
+        bot.settle()
+    crashes = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not crashes, [r.getMessage() for r in crashes]
+    assert jobs_left(bot) == 0
+    after = snapshot(bot)
+    signed = after.pop("signups") != before.pop("signups")  # a signup is the one change a tap may make whole
+    after.pop("notifications"), before.pop("notifications"), after.pop("audit"), before.pop("audit")
+    assert after == before, case
+    if signed:
+        assert bot.db.execute("SELECT count(*) FROM signups WHERE user_id = 'UB'").fetchone()[0] == 1
+
+
+def test_a_signed_body_that_is_not_an_object_is_answered_not_a_crash(bot, caplog):
+    caplog.set_level(logging.WARNING)
+    """A signed JSON body that was a list, a payload that was not JSON, or `authorizations` a number made Bolt
+    raise while it built the request: a 500 with a traceback, instead of an answer saying it cannot be read."""
+    for body in ("[1]", "5", '"x"', "null", '{"authorizations": 5, "type": "block_actions"}'):
+        status, _answer = bot.post(body, content_type="application/json")
+        assert status in (200, 400), body
+    for payload in ("[1]", "{not json", "5"):
+        body = urllib.parse.urlencode({"payload": payload})
+        assert bot.post(body, content_type="application/x-www-form-urlencoded")[0] in (200, 400), payload
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    bot.settle()
+
+
+# ---------------------------------------------------------------- a role that changes while a click waits
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """Cleared, the worker takes no job until it is set again (a click acked, waiting in the jobs table)."""
+    release = threading.Event()
+    release.set()
+    claim = jobs_table.claim
+    monkeypatch.setattr(jobs_table, "claim", lambda *a, **k: claim(*a, **k) if release.is_set() else [])
+    return release
+
+
+def test_a_coordinator_demoted_while_their_tap_waits_is_refused_when_it_is_done(bot, night, held):
+    bot.make_coordinator("UCO")
+    bot.settle()
+    held.clear()
+    mark = len(bot.fake.calls)
+    assert tap(bot, "UCO", ids.SOS_ACK, str(night["sos"]), "home")[0] == 200
+    assert jobs_left(bot) == 1  # acked, waiting
+    assert set_role(bot.store, actor=ADMIN, user_id="UCO", role="volunteer")
+    held.set()
+    bot.settle()
+    assert bot.db.execute("SELECT acked_by FROM sos").fetchone()[0] is None
+    dms = [message_text(c.params) for c in said_since(bot, mark) if c.method == "chat.postMessage"
+           and c.params.get("channel") == "UCO"]
+    assert any("is for coordinators" in d for d in dms), dms
+
+
+def test_a_volunteer_made_coordinator_while_their_tap_waits_is_let_through(bot, night, held):
+    bot.settle()
+    held.clear()
+    assert tap(bot, "UB", ids.SOS_ACK, str(night["sos"]), "home")[0] == 200
+    assert set_role(bot.store, actor=ADMIN, user_id="UB", role="coordinator")
+    held.set()
+    bot.settle()
+    assert bot.db.execute("SELECT acked_by FROM sos").fetchone()[0] == "UB"
