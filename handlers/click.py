@@ -16,6 +16,7 @@ they tapped, or under the form's first input) and does not run the listener.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -32,6 +33,8 @@ from outreach.roles import Role
 
 if TYPE_CHECKING:
     from handlers.kit import Kit
+
+log = logging.getLogger(__name__)
 
 Where = Literal["message", "home", "modal"]
 # A message shown again in place with a note on top: fn(note) -> (text, blocks).
@@ -159,10 +162,18 @@ class Click:
         else:
             self.client.chat_postMessage(channel=self.actor, text=line, blocks=blocks or bk.message([bk.section(text)]))
 
+    def reply(self, **message: object) -> None:
+        """Answer at the tapped message's response_url; Slack refusing it is logged (it raises nothing)."""
+        assert self.respond is not None
+        answer = self.respond(**message)  # type: ignore[arg-type]
+        if answer.status_code != 200:
+            log.warning("could not answer action:%s beside its message: HTTP %d %s", self.action_id,
+                        answer.status_code, str(answer.body)[:100])
+
     def tell(self, text: str, blocks: list | None = None) -> None:
         """Only to the person who tapped: beside the message, or by DM from the App Home or a modal."""
         if self.where == "message" and self.respond is not None:
-            self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+            self.reply(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
         else:
             self.dm(text, blocks)
 
@@ -178,11 +189,11 @@ class Click:
         if self.where == "message" and self.respond is not None:
             if redraw is not None:
                 again, again_blocks = redraw(text)
-                self.respond(text=again, blocks=again_blocks, replace_original=True, response_type="ephemeral")
+                self.reply(text=again, blocks=again_blocks, replace_original=True, response_type="ephemeral")
             elif replace:
-                self.respond(text=text, blocks=blocks, replace_original=True)
+                self.reply(text=text, blocks=blocks, replace_original=True)
             else:
-                self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+                self.reply(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
             return
         if details is not None and self.where == "modal" and self.view_id and self.callback_id == ids.SHIFT_DETAILS:
             self.update(details(text))

@@ -334,3 +334,58 @@ def test_a_volunteer_made_coordinator_while_their_tap_waits_is_let_through(bot, 
     held.set()
     bot.settle()
     assert bot.db.execute("SELECT acked_by FROM sos").fetchone()[0] == "UB"
+
+
+# ---------------------------------------------------------------- Slack failing on the refusal itself
+
+
+def to_ub(params: dict) -> bool:
+    return params.get("channel") == "UB"
+
+
+def problems(caplog) -> list[str]:
+    return [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize(("status", "retry_after"), [(429, 120), (500, None)], ids=["rate-limited", "server-error"])
+def test_a_refusal_slack_will_not_take_for_minutes_ends_its_job_and_is_logged_once(bot, night, caplog, status,
+                                                                                  retry_after):
+    """A refusal by DM that Slack rate-limited with Retry-After: 120 held its job (and a worker thread) for six
+    minutes: the client slept out every Retry-After, three times, in the job."""
+    bot.settle()
+    caplog.set_level(logging.INFO)
+    caplog.clear()
+    bot.fake.fail("chat.postMessage", status=status, retry_after=retry_after, times=100, where=to_ub)
+    mark = len(bot.fake.calls)
+    assert tap(bot, "UB", ids.HOME_WEEK, "", "home")[0] == 200
+    bot.settle(timeout=15)
+    tries = [c for c in said_since(bot, mark) if c.method == "chat.postMessage" and to_ub(c.params)]
+    assert 1 <= len(tries) <= 4 and all(c.failed for c in tries)
+    said = problems(caplog)
+    assert len(said) == 1 and "home_week" in said[0], said
+    assert jobs_left(bot) == 0
+
+
+def test_a_refusal_whose_response_url_fails_is_logged_once(bot, night, caplog):
+    """A refusal beside a message whose response_url answered 500 went nowhere and left no trace in the log."""
+    bot.settle()
+    caplog.set_level(logging.INFO)
+    caplog.clear()
+    bot.fake.fail("response_url", status=500, times=100)
+    assert tap(bot, "UB", ids.SHIFT_EDIT, str(night["shift"]), "message")[0] == 200
+    bot.settle()
+    said = problems(caplog)
+    assert len(said) == 1 and "shift_edit" in said[0] and "500" in said[0], said
+
+
+def test_a_details_modal_that_cannot_be_updated_ends_the_job_and_is_logged_once(bot, night, caplog):
+    bot.make_coordinator("UCO")
+    bot.settle()
+    caplog.set_level(logging.INFO)
+    caplog.clear()
+    bot.fake.fail("views.update", status=500, times=100)
+    assert tap(bot, "UCO", ids.SHIFT_EDIT, str(night["shift"]), "modal")[0] == 200
+    bot.settle()
+    said = problems(caplog)
+    assert len(said) == 1 and "shift_edit" in said[0], said
+    assert jobs_left(bot) == 0
