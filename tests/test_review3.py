@@ -17,7 +17,7 @@ from test_series import START
 
 from handlers import ids
 from handlers.click import Only
-from outreach import i18n
+from outreach import i18n, languages
 from outreach import jobs as jobs_table
 from outreach.roles import Role, set_role
 
@@ -366,12 +366,17 @@ def test_a_refusal_slack_will_not_take_for_minutes_ends_its_job_and_is_logged_on
     assert jobs_left(bot) == 0
 
 
-def test_a_refusal_whose_response_url_fails_is_logged_once(bot, night, caplog):
-    """A refusal beside a message whose response_url answered 500 went nowhere and left no trace in the log."""
+def failing(bot, caplog, method: str) -> None:
+    """From now on Slack answers `method` with a 500; the log is read from here."""
     bot.settle()
     caplog.set_level(logging.INFO)
     caplog.clear()
-    bot.fake.fail("response_url", status=500, times=100)
+    bot.fake.fail(method, status=500, times=100)
+
+
+def test_a_refusal_whose_response_url_fails_is_logged_once(bot, night, caplog):
+    """A refusal beside a message whose response_url answered 500 went nowhere and left no trace in the log."""
+    failing(bot, caplog, "response_url")
     assert tap(bot, "UB", ids.SHIFT_EDIT, str(night["shift"]), "message")[0] == 200
     bot.settle()
     said = problems(caplog)
@@ -380,12 +385,49 @@ def test_a_refusal_whose_response_url_fails_is_logged_once(bot, night, caplog):
 
 def test_a_details_modal_that_cannot_be_updated_ends_the_job_and_is_logged_once(bot, night, caplog):
     bot.make_coordinator("UCO")
-    bot.settle()
-    caplog.set_level(logging.INFO)
-    caplog.clear()
-    bot.fake.fail("views.update", status=500, times=100)
+    failing(bot, caplog, "views.update")
     assert tap(bot, "UCO", ids.SHIFT_EDIT, str(night["shift"]), "modal")[0] == 200
     bot.settle()
     said = problems(caplog)
     assert len(said) == 1 and "shift_edit" in said[0], said
     assert jobs_left(bot) == 0
+
+
+# ---------------------------------------------------------------- in the language of who tapped
+
+
+def test_a_refusal_and_an_error_answer_are_in_the_language_of_who_tapped(bot, night):
+    from conftest import submit_typed
+
+    languages.choose_language(bot.store, "UB", "es", now=bot.clock())
+    rule = rules(bot, "action")[ids.SHIFT_EDIT]
+    with i18n.speaking("es"):
+        refusal, form_refusal = rule.text(bot.kit), rules(bot, "view")[ids.SHIFT_CANCEL_FORM].text(bot.kit)
+        error = bot.kit.render("common/error.j2")
+    assert "coordinador" in refusal and "is for" not in refusal
+    for where in ("message", "home"):
+        mark = len(bot.fake.calls)
+        tap(bot, "UB", ids.SHIFT_EDIT, str(night["shift"]), where)
+        bot.settle()
+        said = [message_text(c.params) for c in said_since(bot, mark) if c.method in ("response_url", "chat.postMessage")]
+        assert [s.strip() for s in said] == [refusal.strip()], where
+    sent = submit_typed(bot, "UB", ids.SHIFT_CANCEL_FORM, {"reason": "x"}, metadata={"shift_id": night["shift"]})
+    assert sent.json()["errors"] == {"reason": form_refusal} and "coordinadores" in form_refusal, form_refusal
+    bot.settle()
+    bot.fake.fail("views.open", status=500, times=100)  # an error on a tap UB may make: the answer in Spanish
+    mark = len(bot.fake.calls)
+    tap(bot, "UB", ids.HOURS_OPEN, "", "message")
+    bot.settle()
+    said = [message_text(c.params) for c in said_since(bot, mark) if c.method == "response_url"]
+    assert [s.strip() for s in said] == [error.strip()]
+
+
+def test_a_refusal_to_someone_the_bot_never_met_is_in_their_slack_language(bot):
+    bot.fake.add_user("UZ", real_name="Zoe", locale="es-ES")
+    with i18n.speaking("es"):
+        refusal = rules(bot, "action")[ids.HOME_WEEK].text(bot.kit)
+    mark = len(bot.fake.calls)
+    tap(bot, "UZ", ids.HOME_WEEK, "", "home")
+    bot.settle()
+    said = [message_text(c.params) for c in said_since(bot, mark) if c.method == "chat.postMessage"]
+    assert [s.strip() for s in said] == [refusal.strip()]
