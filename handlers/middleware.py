@@ -73,9 +73,24 @@ def first_action(body: dict) -> dict | None:
     return action if isinstance(action, dict) and isinstance(action.get("action_id"), str) else None
 
 
+INTERACTIVE = ("block_actions", "view_submission", "view_closed")
+
+
 def malformed(body: object) -> bool:
-    """A forged body no listener can take: not an object, or a tap without an element Slack could have sent."""
-    return not isinstance(body, dict) or (body.get("type") == "block_actions" and first_action(body) is None)
+    """A forged body no listener can take: not an object; a tap or a form without the member who made it; a tap
+    without an element Slack could have sent; a form without a view that says which."""
+    if not isinstance(body, dict):
+        return True
+    kind = body.get("type")
+    if kind not in INTERACTIVE:
+        return False
+    user = body.get("user")
+    member = user.get("id") if isinstance(user, dict) else None
+    if not (isinstance(member, str) and member):
+        return True
+    if kind == "block_actions":
+        return first_action(body) is None
+    return not isinstance(_get(body.get("view"), "callback_id"), str)
 
 
 def request_kind(body: dict) -> str:

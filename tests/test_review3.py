@@ -79,11 +79,11 @@ VIEWS = {"home": {"id": "VHOME", "type": "home", "callback_id": "", "private_met
                    "state": {"values": {}}, "hash": "h"}}
 
 
-def tap(bot, user: str, action_id: str, value: str, where: str, **extra: object) -> tuple[int, str]:
+def tap(bot, member: str, action_id: str, value: str, where: str, **extra: object) -> tuple[int, str]:
     """A tap as Slack sends it from a message (with a response_url), the App Home or a modal (without one)."""
     name = f"act{next(bot._names)}"
     payload: dict = {
-        "type": "block_actions", "team": {"id": "T1"}, "user": {"id": user, "team_id": "T1"}, "api_app_id": "A1",
+        "type": "block_actions", "team": {"id": "T1"}, "user": {"id": member, "team_id": "T1"}, "api_app_id": "A1",
         "token": "legacy", "trigger_id": f"trig-{name}", "container": WHERE[where],
         "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value,
                      "action_ts": f"{time.time():.6f}"}],
@@ -94,6 +94,7 @@ def tap(bot, user: str, action_id: str, value: str, where: str, **extra: object)
     else:
         payload["view"] = VIEWS[where]
     payload.update(extra)
+    payload = {k: v for k, v in payload.items() if v is not None}
     status, _body = bot.interactive(payload)
     return status, f"/response_url/{name}"
 
@@ -120,6 +121,7 @@ def jobs_left(bot) -> int:
 
 @pytest.mark.parametrize("where", ["message", "home", "modal"])
 def test_every_button_for_a_role_tapped_by_a_volunteer_is_refused_where_they_tapped(bot, night, where):
+    bot.settle()
     before = snapshot(bot)
     for action_id, rule in sorted(rules(bot, "action").items()):
         with i18n.speaking("en"):
@@ -143,6 +145,7 @@ def test_every_button_for_a_role_tapped_by_a_volunteer_is_refused_where_they_tap
 def test_every_form_for_a_role_sent_by_a_volunteer_is_refused_in_the_form(bot, night):
     from conftest import submit_typed
 
+    bot.settle()
     before = snapshot(bot)
     for callback_id, rule in sorted(rules(bot, "view").items()):
         with i18n.speaking("en"):
@@ -165,6 +168,7 @@ def test_every_form_for_a_role_sent_by_a_volunteer_is_refused_in_the_form(bot, n
 
 def test_a_coordinator_tapping_an_admins_button_is_refused_too(bot, night):
     bot.make_coordinator("UCO")
+    bot.settle()
     before = snapshot(bot)
     for action_id, rule in sorted(rules(bot, "action").items()):
         if rule.role != Role.ADMIN:
@@ -266,6 +270,7 @@ def forged(bot, user: str, changes: dict, action: dict) -> int:
 @pytest.mark.parametrize("case", list(FORGED))
 def test_a_forged_click_body_is_never_a_crash_nor_a_half_written_row(bot, night, case, caplog):
     bot.make_coordinator("UCO")
+    bot.settle()
     before = snapshot(bot)
     caplog.set_level(logging.WARNING)
     for user, action in (("UB", button(ids.SHIFT_SIGNUP, str(night["shift"]))),
@@ -431,3 +436,58 @@ def test_a_refusal_to_someone_the_bot_never_met_is_in_their_slack_language(bot):
     bot.settle()
     said = [message_text(c.params) for c in said_since(bot, mark) if c.method == "chat.postMessage"]
     assert [s.strip() for s in said] == [refusal.strip()]
+
+
+FORGED_FORMS = {
+    "a view without callback id": {"view": {"id": "V1", "type": "modal", "state": {"values": {}}}},
+    "a view a string": {"view": "shift_cancel_form"},
+    "a callback id a number": {"view": {"id": "V1", "type": "modal", "callback_id": 5}},
+    "a state a string": {"view": {"id": "V1", "type": "modal", "callback_id": ids.SHIFT_CANCEL_FORM, "state": "x"}},
+    "values a list": {"view": {"id": "V1", "type": "modal", "callback_id": ids.SHIFT_CANCEL_FORM,
+                               "state": {"values": [1]}, "private_metadata": "[1]"}},
+    "an input a string": {"view": {"id": "V1", "type": "modal", "callback_id": ids.SHIFT_CANCEL_FORM,
+                                   "state": {"values": {"reason": "x"}}, "private_metadata": 5}},
+    "blocks a string": {"view": {"id": "V1", "type": "modal", "callback_id": ids.SHIFT_CANCEL_FORM, "blocks": "x",
+                                 "state": {"values": {"reason": {"v": {"type": "plain_text_input", "value": "x"}}}}}},
+    "no user": {"user": None},
+    "a user without id": {"user": {"name": "x"}},
+}
+
+
+@pytest.mark.parametrize("case", list(FORGED_FORMS))
+def test_a_forged_form_body_is_never_a_crash(bot, night, case, caplog):
+    bot.make_coordinator("UCO")
+    bot.settle()
+    before = snapshot(bot)
+    caplog.set_level(logging.WARNING)
+    for user in ("UB", "UCO"):
+        view = {"id": "V1", "type": "modal", "callback_id": ids.SHIFT_CANCEL_FORM, "hash": "h",
+                "private_metadata": json.dumps({"shift_id": night["shift"]}),
+                "state": {"values": {"reason": {"v": {"type": "plain_text_input", "value": "x"}}}}}
+        payload: dict = {"type": "view_submission", "team": {"id": "T1"}, "user": {"id": user, "team_id": "T1"},
+                         "api_app_id": "A1", "token": "legacy", "trigger_id": "trig-v", "view": view}
+        for key, value in FORGED_FORMS[case].items():
+            if value is None:
+                payload.pop(key)
+            else:
+                payload[key] = value
+        status, _body = bot.interactive(payload)
+        assert status == 200, (case, user)
+        bot.settle()
+    assert not problems(caplog), problems(caplog)
+    assert jobs_left(bot) == 0
+    after = snapshot(bot)
+    for t in ("notifications", "audit"):
+        after.pop(t), before.pop(t)
+    assert after == before
+
+
+@pytest.mark.parametrize("user", [None, {"name": "x"}, 5], ids=["no user", "a user without id", "a user a number"])
+def test_a_tap_without_a_member_is_not_answered_to_nobody(bot, user, caplog):
+    caplog.set_level(logging.WARNING)
+    mark = len(bot.fake.calls)
+    status, _path = tap(bot, "UB", ids.HOME_WEEK, "", "home", **{"user": user})
+    assert status in (200, 400)
+    bot.settle()
+    assert not problems(caplog), problems(caplog)
+    assert not [c for c in said_since(bot, mark) if c.method == "chat.postMessage"]
