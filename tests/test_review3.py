@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 import test_review
-from conftest import ADMIN, Clock, message_text
+from conftest import ADMIN, Clock, eventually, message_text
 from test_series import START
 
 from handlers import ids
@@ -499,3 +499,27 @@ def test_a_tap_without_a_member_is_not_answered_to_nobody(bot, user, caplog):
     bot.settle()
     assert not problems(caplog), problems(caplog)
     assert not [c for c in said_since(bot, mark) if c.method == "chat.postMessage"]
+
+
+# ---------------------------------------------------------------- an answer where one is due
+
+
+def test_edit_on_the_details_of_a_shift_cancelled_meanwhile_says_so_in_the_modal(bot):
+    """Coordinator A had a shift's Details open while B cancelled it; A's Edit did nothing at all (Cancel shift
+    said why in the modal, Edit did not)."""
+    number = bot.create_shift()
+    bot.make_coordinator("UCO")
+    assert bot.submit(ADMIN, ids.SHIFT_CANCEL_FORM, {"reason": "Rain"}, metadata={"shift_id": number}).status == 200
+    eventually(lambda: bot.db.execute("SELECT status FROM shifts WHERE id = ?", [number]).fetchone()[0] == "cancelled")
+    bot.settle()
+    mark = len(bot.fake.calls)
+    tap(bot, "UCO", ids.SHIFT_EDIT, str(number), "modal")
+    bot.settle()
+    updates = [c for c in said_since(bot, mark) if c.method == "views.update"]
+    assert len(updates) == 1 and updates[0].params["view_id"] == "VMODAL"
+    assert f"Shift #{number} was cancelled, so it can't be changed." in message_text(updates[0].params["view"])
+    mark = len(bot.fake.calls)
+    tap(bot, "UCO", ids.SHIFT_DUPLICATE, "4242", "modal")  # no such shift: said, not silence
+    bot.settle()
+    said = [message_text(c.params) for c in said_since(bot, mark) if c.method == "chat.postMessage"]
+    assert said == ["There is no shift #4242. See `/outreach shifts` for the shift numbers."]
