@@ -77,9 +77,10 @@ INTERACTIVE = ("block_actions", "view_submission", "view_closed")
 
 
 def malformed(body: object) -> bool:
-    """A forged body no listener can take: not an object; a tap or a form without the member who made it; a tap
-    without an element Slack could have sent; a form without a view that says which."""
-    if not isinstance(body, dict):
+    """A forged body no listener can take: not an object, or a response_url that is not text; a tap or a form
+    without the member who made it; a tap without an element Slack could have sent; a form without a view that
+    says which."""
+    if not isinstance(body, dict) or not isinstance(body.get("response_url", ""), str):
         return True
     kind = body.get("type")
     if kind not in INTERACTIVE:

@@ -244,6 +244,9 @@ FORGED = {  # name: what replaces the body's keys (None: the key is removed)
     "a modal whose inputs are a string": {"view": {"id": "V1", "type": "modal", "state": {"values": {"a": "x"}}}},
     "a container of a view without a view": {"container": {"type": "view", "view_id": "V1"}, "view": None},
     "a message container without response_url": {"response_url": None},
+    "a response_url a number": {"response_url": 5},
+    "a channel a string": {"channel": "CGENERAL"},
+    "a team a string": {"team": "T1"},
     "a container a string": {"container": "message"},
     "no trigger": {"trigger_id": None},
     "a trigger a number": {"trigger_id": 5},
@@ -523,3 +526,17 @@ def test_edit_on_the_details_of_a_shift_cancelled_meanwhile_says_so_in_the_modal
     bot.settle()
     said = [message_text(c.params) for c in said_since(bot, mark) if c.method == "chat.postMessage"]
     assert said == ["There is no shift #4242. See `/outreach shifts` for the shift numbers."]
+
+
+def test_every_refusal_has_its_spanish_words(bot):
+    untranslated = []
+    for (kind, name), rule in sorted(bot.kit.wired.items()):
+        if rule is None or rule.role == Role.VOLUNTEER:
+            continue
+        with i18n.speaking("es"):
+            spanish = rule.text(bot.kit)
+        with i18n.speaking("en"):
+            english = rule.text(bot.kit)
+        if spanish == english or rule.what and f"`{rule.what}`" in spanish:
+            untranslated.append((kind, name, spanish))
+    assert not untranslated
