@@ -76,6 +76,8 @@ class Kit:
         for kind, table, wrap in (("action", actions, self.later), ("view", forms, self.form),
                                   ("event", events, self.later), ("command", commands, self.later)):
             for name, entry in (table or {}).items():
+                if (kind, name) in self.wired:  # Bolt would run only the first: the second would never be reached
+                    raise ValueError(f"{kind} {name!r} is registered twice")
                 rule = entry if isinstance(entry, Only) else None
                 self.wired[(kind, name)] = rule
                 listener = rule.listener if rule else entry

@@ -540,3 +540,17 @@ def test_every_refusal_has_its_spanish_words(bot):
         if spanish == english or rule.what and f"`{rule.what}`" in spanish:
             untranslated.append((kind, name, spanish))
     assert not untranslated
+
+
+def test_no_listener_is_registered_around_the_wiring_table_nor_twice(bot):
+    """A listener registered with app.action/app.view directly escapes its rule; one registered twice is never
+    reached (Bolt runs the first that matches)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "handlers"
+    direct = sorted(f"{p.name}: {m.group(0)}" for p in root.glob("*.py")
+                    for m in re.finditer(r"app\.(action|view|command|shortcut|options)\(([^)]*)\)", p.read_text()))
+    assert direct == ["invites.py: app.action(ids.CALENDAR_GOOGLE)", "invites.py: app.action(ids.CALENDAR_OPEN)"]
+    with pytest.raises(ValueError, match="registered twice"):
+        bot.kit.wire(bot.app, actions={ids.SHIFT_EDIT: lambda kit, click: None})
