@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from handlers import blocks as bk
 from handlers import ids, points
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Where = Literal["message", "home", "modal"]
+# What Slack says when a tap's trigger can no longer open a modal (it lasts 3 s, and opens one modal).
+TRIGGER_ERRORS = ("expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id")
 # A message shown again in place with a note on top: fn(note) -> (text, blocks).
 Redraw = Callable[[str], tuple[str, list]]
 
@@ -207,12 +210,25 @@ class Click:
         if in_place and self.where == "modal" and self.view_id:
             self.update(view)
             return
-        opener = self.client.views_push if self.where == "modal" else self.client.views_open
-        opener(trigger_id=self.trigger_id, view=view)
+        self._open(self.client.views_push if self.where == "modal" else self.client.views_open, view)
 
     def push(self, view: dict) -> None:
         """A modal on top of the one the tap came from (a form's second step)."""
-        self.client.views_push(trigger_id=self.trigger_id, view=view)
+        self._open(self.client.views_push, view)
+
+    def _open(self, opener: Callable[..., object], view: dict) -> None:
+        """Open a modal with the tap's trigger; one Slack no longer takes (it lasts 3 s) or that is missing is
+        logged, and the person told to tap again."""
+        try:
+            if self.trigger_id is None:
+                raise SlackApiError("no trigger_id", {"ok": False, "error": "invalid_trigger_id"})
+            opener(trigger_id=self.trigger_id, view=view)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            if error not in TRIGGER_ERRORS:
+                raise
+            log.warning("could not open a modal for action:%s: %s", self.action_id, error)
+            self.tell(self.kit.render("common/not_opened.j2"))
 
     def update(self, view: dict) -> None:
         """Show a view in place of the modal the tap came from (nothing when it came from elsewhere)."""

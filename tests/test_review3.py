@@ -554,3 +554,24 @@ def test_no_listener_is_registered_around_the_wiring_table_nor_twice(bot):
     assert direct == ["invites.py: app.action(ids.CALENDAR_GOOGLE)", "invites.py: app.action(ids.CALENDAR_OPEN)"]
     with pytest.raises(ValueError, match="registered twice"):
         bot.kit.wire(bot.app, actions={ids.SHIFT_EDIT: lambda kit, click: None})
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_modal_slack_will_not_open_for_an_expired_or_missing_trigger_says_tap_again(bot, caplog, language):
+    """A tap's work is done by the worker after the ack; a trigger older than 3 s (the worker busy, or started
+    again) made views.open fail: from the App Home the person saw nothing at all, and the log an 'unhandled'
+    error with its traceback."""
+    languages.choose_language(bot.store, "UB", language, now=bot.clock())
+    with i18n.speaking(language):
+        again = bot.kit.render("common/not_opened.j2")
+    caplog.set_level(logging.INFO)
+    bot.fake.fail("views.open", error="expired_trigger_id")
+    for extra in ({}, {"trigger_id": None}):
+        caplog.clear()
+        mark = len(bot.fake.calls)
+        tap(bot, "UB", ids.HOURS_OPEN, "", "home", **extra)
+        bot.settle()
+        said = [message_text(c.params) for c in said_since(bot, mark) if c.method == "chat.postMessage"]
+        assert [s.strip() for s in said] == [again.strip()], extra
+        assert len(problems(caplog)) == 1 and "hours_open" in problems(caplog)[0]
+    assert bot.fake.calls_to("views.open") and len(bot.fake.calls_to("views.open")) == 1  # none without a trigger
