@@ -212,6 +212,10 @@ class Click:
             return
         self._open(self.client.views_push if self.where == "modal" else self.client.views_open, view)
 
+    def open(self, view: dict) -> None:
+        """A new modal, wherever the tap came from (views.open)."""
+        self._open(self.client.views_open, view)
+
     def push(self, view: dict) -> None:
         """A modal on top of the one the tap came from (a form's second step)."""
         self._open(self.client.views_push, view)

@@ -248,6 +248,10 @@ FORGED = {  # name: what replaces the body's keys (None: the key is removed)
     "a channel a string": {"channel": "CGENERAL"},
     "a team a string": {"team": "T1"},
     "a container a string": {"container": "message"},
+    "a follow-up done from a container string": {"container": "x", "actions": [button(ids.FOLLOWUP_DONE, "1")]},
+    "a check-out from a container string": {"container": "x", "actions": [button(ids.SAFETY_CHECKOUT, "5")]},
+    "a view a string from the App Home": {"view": "x", "response_url": None, "container": {"type": "view"}},
+    "a home view a list": {"view": [], "response_url": None, "container": {"type": "view"}},
     "no trigger": {"trigger_id": None},
     "a trigger a number": {"trigger_id": 5},
     "a user a string": {"user": "UB"},
@@ -575,3 +579,24 @@ def test_a_modal_slack_will_not_open_for_an_expired_or_missing_trigger_says_tap_
         assert [s.strip() for s in said] == [again.strip()], extra
         assert len(problems(caplog)) == 1 and "hours_open" in problems(caplog)[0]
     assert bot.fake.calls_to("views.open") and len(bot.fake.calls_to("views.open")) == 1  # none without a trigger
+
+
+@pytest.mark.parametrize(("action_id", "what"), [(ids.DEBRIEF_OPEN, "shift"), (ids.READY_OPEN, "shift"),
+                                                 (ids.WELLBEING_OPEN, "shift"), (ids.HELP_TOPIC, "coordinators")])
+def test_every_modal_a_tap_opens_says_tap_again_when_its_trigger_expired(bot, night, caplog, action_id, what):
+    """The debrief form, the checklist, the wellbeing note and a help topic were opened with the client directly,
+    not through the click's context: an expired trigger was an unhandled error there, and nothing said."""
+    bot.settle()
+    value = str(night["shift"]) if what == "shift" else what
+    with i18n.speaking("en"):
+        again = bot.kit.render("common/not_opened.j2")
+    caplog.set_level(logging.INFO)
+    caplog.clear()
+    bot.fake.fail("views.open", error="expired_trigger_id")
+    mark = len(bot.fake.calls)
+    tap(bot, ADMIN, action_id, value, "home")
+    bot.settle()
+    assert [c.method for c in said_since(bot, mark) if c.method.startswith("views.")] == ["views.open"]
+    said = [message_text(c.params) for c in said_since(bot, mark) if c.method == "chat.postMessage"]
+    assert [s.strip() for s in said] == [again.strip()]
+    assert len(problems(caplog)) == 1, problems(caplog)
