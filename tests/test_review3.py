@@ -600,3 +600,20 @@ def test_every_modal_a_tap_opens_says_tap_again_when_its_trigger_expired(bot, ni
     said = [message_text(c.params) for c in said_since(bot, mark) if c.method == "chat.postMessage"]
     assert [s.strip() for s in said] == [again.strip()]
     assert len(problems(caplog)) == 1, problems(caplog)
+
+
+@pytest.mark.parametrize("status", [500, 429])
+def test_a_refusal_to_someone_new_while_slack_cannot_say_who_they_are_goes_out_in_the_coalitions_language(
+        bot, caplog, status):
+    bot.fake.add_user("UZ", real_name="Zoe", locale="es-ES")
+    bot.fake.fail("users.info", status=status, retry_after=60 if status == 429 else None, times=100)
+    with i18n.speaking("en"):
+        refusal = rules(bot, "action")[ids.HOME_WEEK].text(bot.kit)
+    caplog.set_level(logging.INFO)
+    caplog.clear()
+    mark = len(bot.fake.calls)
+    tap(bot, "UZ", ids.HOME_WEEK, "", "home")
+    bot.settle()
+    said = [message_text(c.params) for c in said_since(bot, mark) if c.method == "chat.postMessage"]
+    assert [s.strip() for s in said] == [refusal.strip()]
+    assert len(problems(caplog)) <= 1, problems(caplog)
