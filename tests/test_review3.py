@@ -49,6 +49,32 @@ FORMS_FOR_COORDINATORS = {ids.SHIFT_FORM, ids.SHIFT_CANCEL_FORM, ids.SERIES_REPE
 FORMS_FOR_ADMINS = {ids.SETUP_TRAININGS, ids.SETUP_HOTLINES, ids.SETUP_PARTNERS, "coord_role", "coord_role_confirm"}
 
 
+# Everything else anyone may tap or send (each listener checks what it must: the lead, the team, the person's own);
+# a new id is in one list or the other, so nobody adds a coordinators' button without deciding its rule.
+FOR_EVERYONE = {
+    "action": {
+        ids.CALENDAR_FEED, ids.CALENDAR_RESET, ids.COORD_PROFILE_OPEN, ids.COVER_DECLINE, ids.COVER_FIND,
+        ids.COVER_STOP, ids.COVER_TAKE, ids.DEBRIEF_MORE, ids.DEBRIEF_OPEN, ids.DEBRIEF_VIEW, ids.DRILL_TAKE,
+        ids.DURESS_OPEN, ids.DURESS_REMOVE, ids.FOLLOWUP_DONE, ids.HELP_TOPIC, ids.HOME_FIND, ids.HOME_FIND_PAGE,
+        ids.HOME_MINE, ids.HOTLINE_DM, ids.HOTLINE_LANGUAGE, ids.HOTLINE_OPEN, ids.HOURS_OPEN, ids.NIGHT_NOT_HELD,
+        ids.NIGHT_OUT, ids.PARTNER_FIND, ids.PARTNER_FIND_DM, ids.PARTNER_FIND_LANGUAGE, ids.PARTNER_FIND_PICK,
+        ids.PARTNER_KEEP, ids.PHONE_OPEN, ids.PHONE_REMOVE, ids.READY_EVIDENCE, ids.READY_GO, ids.READY_HOTLINE,
+        ids.READY_ONCALL, ids.READY_OPEN, ids.READY_PULL, ids.READY_REFRESH, ids.READY_SECTION, ids.READY_TICK,
+        ids.REMINDER_CHECKLIST, ids.SAFETY_ACK, ids.SAFETY_CHECKIN, ids.SAFETY_CHECKOUT, ids.SAFETY_OK,
+        ids.SAFETY_TEAM_IN, ids.SAFETY_TEAM_OUT, ids.SAFETY_TIMELINE, ids.SERIES_SIGNUP, ids.SERIES_WITHDRAW,
+        ids.SHIFT_DETAILS, ids.SHIFT_GIVEBACK, ids.SHIFT_SIGNUP, ids.SHIFT_WITHDRAW, ids.SHIFTS_PAGE, ids.SOS_PRESS,
+        ids.TEAM_MESSAGE_OPEN, ids.TRAINING_ATTENDANCE, ids.TRAINING_CLAIM_CONFIRM, ids.TRAINING_CLAIM_DECLINE,
+        ids.WATCH_START, ids.WATCH_STOP, ids.WELLBEING_OPEN,
+    },
+    "view": {
+        "coord_profile", ids.DEBRIEF_FORM, ids.DEBRIEF_MORE, ids.DURESS_WORD, "hours_mine", ids.PHONE_CODE,
+        ids.PHONE_NUMBER, ids.READY_EVIDENCE, ids.SAFETY_CHECKOUT_FORM, ids.SAFETY_TEAM_IN, ids.SAFETY_TEAM_OUT,
+        "team_message_form", "training_attendance_form", ids.WELLBEING_FORM,
+    },
+}
+LINKS = {ids.CALENDAR_GOOGLE, ids.CALENDAR_OPEN, ids.HOTLINE_CARD}  # URL buttons and a block id: nothing to run
+
+
 def rules(bot, kind: str) -> dict[str, Only]:
     """The listeners of a kind (action, view) registered with a role rule above a volunteer's."""
     return {name: rule for (k, name), rule in bot.kit.wired.items()
@@ -65,6 +91,10 @@ def test_every_button_and_form_for_coordinators_is_registered_with_its_rule(bot)
     assert {n for n in FORMS_FOR_ADMINS if forms[n].role != Role.ADMIN} == set()
     for name, rule in {**actions, **forms}.items():  # each says what it is, as people know it
         assert rule.what, name
+    for kind in ("action", "view"):  # every other listener is one anyone may use, on purpose
+        assert {n for (k, n) in bot.kit.wired if k == kind} - set(rules(bot, kind)) == FOR_EVERYONE[kind], kind
+    named_once = {v for k, v in vars(ids).items() if k.isupper() and isinstance(v, str)}
+    assert named_once - {n for (_k, n) in bot.kit.wired} == LINKS
 
 
 # ---------------------------------------------------------------- refused where they tapped, nothing changed
