@@ -14,6 +14,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from handlers import (
     card,
@@ -48,6 +51,7 @@ from handlers.notify import Notifier
 from handlers.render import Renderer
 from handlers.worker import AckGate, Runner, is_job
 from outreach import i18n, subscribers
+from outreach.digits import parse_number
 from outreach.readiness import load_protocol
 from outreach.services import Services
 
@@ -56,6 +60,8 @@ log = logging.getLogger(__name__)
 # Threads for view submissions' listeners in the process that receives them: a form's answer never
 # waits for a free one.
 LISTENER_WORKERS = 64
+# A rate-limited Slack call is tried again in place only when Slack asks to wait at most this long (seconds).
+MAX_RATE_LIMIT_WAIT = 2
 SURFACES = (
     middleware, commands, shifts, people, home, readiness, card, partners, debriefs, reports, reminders, invites, safety,
     team_messages,
@@ -84,6 +90,10 @@ class OutreachApp(App):
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         """Dispatch as Bolt does (it returns once the listener has acked), then wake the worker or log."""
         started = time.monotonic()
+        if middleware.malformed(req.body):  # Bolt itself cannot read it (its listener arguments raise)
+            req.context["malformed"] = True
+            middleware.log_request(req, (time.monotonic() - started) * 1000)
+            return BoltResponse(status=200, body="")
         with self.gate.acking() if self.gate is not None else nullcontext():
             response = super().dispatch(req)
         if req.context.get("handed_over") and self.kit is not None:
@@ -95,15 +105,31 @@ class OutreachApp(App):
         return response
 
 
+class ShortRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Retry a rate-limited call after Slack's Retry-After only when that is short: a longer wait would hold a
+    person's job (or the outbox) for minutes; the caller gets the `ratelimited` error instead (the outbox tries
+    again later, a job ends and its error is logged)."""
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        assert response is not None
+        values = [v for k, v in response.headers.items() if k.lower() == "retry-after"]
+        wait = parse_number((values[0][0] if isinstance(values[0], list) else values[0]) if values else "1")
+        return wait is not None and wait <= MAX_RATE_LIMIT_WAIT
+
+
 def make_client(services: Services) -> WebClient:
-    """A Web API client on the configured base URL, retrying rate limits and server errors."""
+    """A Web API client on the configured base URL, retrying rate limits (when Slack asks for a short wait) and
+    server errors."""
     return WebClient(
         token=services.settings.bot_token,
         base_url=services.settings.api_url,
         timeout=10,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
+            ShortRateLimitRetryHandler(max_retry_count=3),
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
@@ -138,7 +164,7 @@ def create_app(services: Services, *, client: WebClient | None = None,
     def tell(error: Exception, body: dict, respond: Respond | None, language: str | None = None) -> None:
         log.error("unhandled %s while handling %s", type(error).__name__, middleware.request_kind(body or {}),
                   exc_info=error)
-        if respond is not None:
+        if respond is not None and respond.response_url:  # Bolt gives one without a URL to anything
             try:
                 with i18n.speaking(language):
                     text = kit.render("common/error.j2")

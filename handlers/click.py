@@ -16,12 +16,14 @@ they tapped, or under the form's first input) and does not run the listener.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from handlers import blocks as bk
 from handlers import ids, points
@@ -33,7 +35,11 @@ from outreach.roles import Role
 if TYPE_CHECKING:
     from handlers.kit import Kit
 
+log = logging.getLogger(__name__)
+
 Where = Literal["message", "home", "modal"]
+# What Slack says when a tap's trigger can no longer open a modal (it lasts 3 s, and opens one modal).
+TRIGGER_ERRORS = ("expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id")
 # A message shown again in place with a note on top: fn(note) -> (text, blocks).
 Redraw = Callable[[str], tuple[str, list]]
 
@@ -107,23 +113,29 @@ class Click:
         return str(self.view.get("callback_id") or "")
 
     @property
+    def container(self) -> dict:
+        """What Slack says held the tapped element ({} when it says nothing readable)."""
+        container = self.body.get("container")
+        return container if isinstance(container, dict) else {}
+
+    @property
     def where(self) -> Where:
         """A message (it has a response_url), a modal, or the App Home (anything else is answered by DM)."""
         if self.view.get("type") == "modal":
             return "modal"
-        if self.respond is not None and (self.body.get("container") or {}).get("type") != "view":
+        if self.respond is not None and self.container.get("type") != "view":
             return "message"
         return "home"
 
     @property
     def channel(self) -> str:
         """The channel of the tapped message ("" elsewhere)."""
-        return str((self.body.get("container") or {}).get("channel_id") or "")
+        return str(self.container.get("channel_id") or "")
 
     @property
     def message_ts(self) -> str:
         """The timestamp of the tapped message ("" elsewhere)."""
-        return str((self.body.get("container") or {}).get("message_ts") or "")
+        return str(self.container.get("message_ts") or "")
 
     @property
     def in_dm(self) -> bool:
@@ -153,10 +165,18 @@ class Click:
         else:
             self.client.chat_postMessage(channel=self.actor, text=line, blocks=blocks or bk.message([bk.section(text)]))
 
+    def reply(self, **message: object) -> None:
+        """Answer at the tapped message's response_url; Slack refusing it is logged (it raises nothing)."""
+        assert self.respond is not None
+        answer = self.respond(**message)  # type: ignore[arg-type]
+        if answer.status_code != 200:
+            log.warning("could not answer action:%s beside its message: HTTP %d %s", self.action_id,
+                        answer.status_code, str(answer.body)[:100])
+
     def tell(self, text: str, blocks: list | None = None) -> None:
         """Only to the person who tapped: beside the message, or by DM from the App Home or a modal."""
         if self.where == "message" and self.respond is not None:
-            self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+            self.reply(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
         else:
             self.dm(text, blocks)
 
@@ -172,11 +192,11 @@ class Click:
         if self.where == "message" and self.respond is not None:
             if redraw is not None:
                 again, again_blocks = redraw(text)
-                self.respond(text=again, blocks=again_blocks, replace_original=True, response_type="ephemeral")
+                self.reply(text=again, blocks=again_blocks, replace_original=True, response_type="ephemeral")
             elif replace:
-                self.respond(text=text, blocks=blocks, replace_original=True)
+                self.reply(text=text, blocks=blocks, replace_original=True)
             else:
-                self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+                self.reply(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
             return
         if details is not None and self.where == "modal" and self.view_id and self.callback_id == ids.SHIFT_DETAILS:
             self.update(details(text))
@@ -190,12 +210,29 @@ class Click:
         if in_place and self.where == "modal" and self.view_id:
             self.update(view)
             return
-        opener = self.client.views_push if self.where == "modal" else self.client.views_open
-        opener(trigger_id=self.trigger_id, view=view)
+        self._open(self.client.views_push if self.where == "modal" else self.client.views_open, view)
+
+    def open(self, view: dict) -> None:
+        """A new modal, wherever the tap came from (views.open)."""
+        self._open(self.client.views_open, view)
 
     def push(self, view: dict) -> None:
         """A modal on top of the one the tap came from (a form's second step)."""
-        self.client.views_push(trigger_id=self.trigger_id, view=view)
+        self._open(self.client.views_push, view)
+
+    def _open(self, opener: Callable[..., object], view: dict) -> None:
+        """Open a modal with the tap's trigger; one Slack no longer takes (it lasts 3 s) or that is missing is
+        logged, and the person told to tap again."""
+        try:
+            if self.trigger_id is None:
+                raise SlackApiError("no trigger_id", {"ok": False, "error": "invalid_trigger_id"})
+            opener(trigger_id=self.trigger_id, view=view)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            if error not in TRIGGER_ERRORS:
+                raise
+            log.warning("could not open a modal for action:%s: %s", self.action_id, error)
+            self.tell(self.kit.render("common/not_opened.j2"))
 
     def update(self, view: dict) -> None:
         """Show a view in place of the modal the tap came from (nothing when it came from elsewhere)."""
@@ -281,8 +318,8 @@ def gate(kit: Kit, rule: Only) -> Callable[..., BoltResponse | None]:
 
 def _refuse_form(kit: Kit, request: BoltRequest, context: BoltContext, rule: Only, text: str) -> BoltResponse:
     """A form sent by someone without the role: the refusal under its input (or in its place); nothing saved."""
-    form = context.get("form") or {}
-    place = rule.field or next(iter(form), None)
+    inputs = _inputs(request.body.get("view"), context.get("form") or {})
+    place = rule.field if rule.field in inputs else next(iter(inputs), None)
     if place is not None:
         answer: dict = {"response_action": "errors", "errors": {place: text}}
     else:
@@ -290,3 +327,13 @@ def _refuse_form(kit: Kit, request: BoltRequest, context: BoltContext, rule: Onl
             title=named(rule.what)[:24] or _("Not allowed"), callback_id="not_allowed", blocks=[bk.section(text)])}
     kit.runner.finish(request, refused=True)
     return BoltResponse(status=200, body=json.dumps(answer), headers={"content-type": ["application/json"]})
+
+
+def _inputs(view: object, form: dict) -> list[str]:
+    """The block ids of a submitted form's inputs, where Slack can show an error: its input blocks (when the view
+    lists its blocks), of those the submission carries; an error under any other block id is refused by Slack."""
+    blocks = view.get("blocks") if isinstance(view, dict) else None
+    if not isinstance(blocks, list):
+        return list(form)
+    named = [b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("type") == "input"]
+    return [b for b in named if isinstance(b, str) and b in form]

@@ -258,7 +258,7 @@ def on_help_topic(kit: Kit, click: Click) -> None:
     if click.where == "modal" and click.view_id:
         click.update(view)
     else:
-        click.client.views_open(trigger_id=click.trigger_id, view=view)
+        click.open(view)
 
 
 def register(app: App, kit: Kit) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -225,9 +226,9 @@ def details_view(kit: Kit, shift: Shift, debrief: dbf.Debrief) -> dict:
 # ---------------------------------------------------------------- opening the form
 
 
-def open_form(kit: Kit, client: WebClient, *, trigger_id: str | None, actor: str, role: Role,
-              shift_id: int | None) -> str | None:
-    """Open the debrief form for a shift, or return why it cannot be opened (words for the person)."""
+def open_form(kit: Kit, show: Callable[[dict], object], *, actor: str, role: Role, shift_id: int | None) -> str | None:
+    """Open the debrief form for a shift (`show` opens a modal), or return why it cannot be opened (words for
+    the person)."""
     shift = sh.load_shift(kit.services.store, shift_id) if shift_id else None
     now = kit.services.now()
     if shift is None or shift.cancelled:
@@ -239,7 +240,7 @@ def open_form(kit: Kit, client: WebClient, *, trigger_id: str | None, actor: str
     debrief = dbf.load_debrief(kit.services.store, shift.id)
     if debrief and not debrief.editable(now):
         return kit.render("debriefs/unavailable.j2", number=shift_id, shift=shift, why="locked")
-    client.views_open(trigger_id=trigger_id, view=debrief_form(kit, shift, debrief))
+    show(debrief_form(kit, shift, debrief))
     return None
 
 
@@ -258,7 +259,8 @@ def cmd_debrief(req: CommandRequest) -> None:
                    for s in waiting[:5]]
         req.reply(text, bk.message([bk.section(text)] + ([bk.actions(*buttons, block_id="awaiting")] if buttons else [])))
         return
-    problem = open_form(req.kit, req.client, trigger_id=req.trigger_id, actor=req.actor, role=req.role, shift_id=number)
+    problem = open_form(req.kit, lambda view: req.client.views_open(trigger_id=req.trigger_id, view=view),
+                        actor=req.actor, role=req.role, shift_id=number)
     if problem:
         req.reply(problem)
 
@@ -398,7 +400,7 @@ def _shift_of(kit: Kit, context: BoltContext) -> Shift | None:
 
 
 def on_open(kit: Kit, click: Click) -> None:
-    problem = open_form(kit, click.client, trigger_id=click.trigger_id, actor=click.actor, role=click.role,
+    problem = open_form(kit, click.open, actor=click.actor, role=click.role,
                         shift_id=parse_whole(click.value))
     if problem:
         click.tell(problem)
@@ -413,7 +415,7 @@ def on_view(kit: Kit, click: Click) -> None:
         click.tell(kit.render("debriefs/unavailable.j2", number=number, shift=shift,
                               why="gone" if not debrief else "forbidden"))
         return
-    click.client.views_open(trigger_id=click.trigger_id, view=details_view(kit, shift, debrief))
+    click.open(details_view(kit, shift, debrief))
 
 
 def on_done(kit: Kit, click: Click) -> None:
@@ -427,7 +429,7 @@ def on_done(kit: Kit, click: Click) -> None:
         return
     if click.in_dm and outcome != "forbidden":
         click.answer(note, replace=True)
-    elif (click.body.get("container") or {}).get("is_ephemeral"):
+    elif click.container.get("is_ephemeral"):
         click.answer(note, redraw=lambda note: followups_message(kit, click.actor, click.role, note=note))
     else:
         click.tell(note)
@@ -439,7 +441,7 @@ def on_wellbeing(kit: Kit, click: Click) -> None:
     if not shift or shift.cancelled:
         click.tell(kit.render("debriefs/unavailable.j2", number=number, shift=shift, why="gone"))
         return
-    click.client.views_open(trigger_id=click.trigger_id, view=wellbeing_form(kit, shift))
+    click.open(wellbeing_form(kit, shift))
 
 
 def on_submit(kit: Kit, ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:

@@ -260,8 +260,8 @@ def week_view(kit: Kit) -> dict:
 
 def refresh_modal(kit: Kit, client: WebClient, body: dict, actor: str, *, note: str) -> bool:
     """After a tap inside one of these modals, show it again in place with the result on top; False elsewhere."""
-    view = body.get("view") or {}
-    if view.get("type") != "modal" or not view.get("id"):
+    view = body.get("view")
+    if not isinstance(view, dict) or view.get("type") != "modal" or not view.get("id"):
         return False
     callback = view.get("callback_id")
     if callback == ids.HOME_FIND:

@@ -54,6 +54,8 @@ class Kit:
     # Members' names for files read outside Slack, by member id (handlers/directory.py): the real name,
     # else the display name, else the id itself; `fetch=False` uses only what the directory holds.
     names: Callable[..., dict[str, str]] = lambda ids, fetch=True: {i: i for i in ids if i}
+    # Every listener `wire` registered, by (kind, id): its role rule, or None for anyone (tests read it).
+    wired: dict[tuple[str, str], Only | None] = field(default_factory=dict)
 
     def later(self, register: Callable[..., object]) -> Callable[[F], F]:
         """Register a listener as work after an empty ack, done by a worker from the jobs table (a decorator)."""
@@ -74,7 +76,10 @@ class Kit:
         for kind, table, wrap in (("action", actions, self.later), ("view", forms, self.form),
                                   ("event", events, self.later), ("command", commands, self.later)):
             for name, entry in (table or {}).items():
+                if (kind, name) in self.wired:  # Bolt would run only the first: the second would never be reached
+                    raise ValueError(f"{kind} {name!r} is registered twice")
                 rule = entry if isinstance(entry, Only) else None
+                self.wired[(kind, name)] = rule
                 listener = rule.listener if rule else entry
                 bound = partial(listener, self)
                 bound.__name__ = listener.__name__  # type: ignore[attr-defined]  # how the worker names it in logs

@@ -31,12 +31,12 @@ def _texts(items: object, key: str | None = None) -> list[str]:
     return [v for v in values if isinstance(v, str)]
 
 
-def flatten_state(values: dict) -> dict[str, object]:
+def flatten_state(values: object) -> dict[str, object]:
     """Turn a view's state.values into {block_id: value} for each input's `value` action: a string (or None), or
     a list of strings, whatever shape a forged payload gives them."""
     form: dict[str, object] = {}
-    for block_id, inputs in (values or {}).items():
-        for state in (inputs or {}).values():
+    for block_id, inputs in (values.items() if isinstance(values, dict) else ()):
+        for state in (inputs.values() if isinstance(inputs, dict) else ()):
             if not isinstance(state, dict):
                 continue
             kind = state.get("type")
@@ -61,18 +61,53 @@ def flatten_state(values: dict) -> dict[str, object]:
     return form
 
 
+def _get(value: object, key: str) -> object:
+    """`value[key]` when value is an object, else None (a forged body may put anything anywhere)."""
+    return value.get(key) if isinstance(value, dict) else None
+
+
+def first_action(body: dict) -> dict | None:
+    """A block_actions body's tapped element, when it is one Slack could send (an object with an action id)."""
+    actions = body.get("actions") if isinstance(body, dict) else None
+    action = actions[0] if isinstance(actions, list) and actions else None
+    return action if isinstance(action, dict) and isinstance(action.get("action_id"), str) else None
+
+
+INTERACTIVE = ("block_actions", "view_submission", "view_closed")
+
+
+def malformed(body: object) -> bool:
+    """A forged body no listener can take: not an object, or a response_url that is not text; a tap or a form
+    without the member who made it; a tap without an element Slack could have sent; a form without a view that
+    says which."""
+    if not isinstance(body, dict) or not isinstance(body.get("response_url", ""), str):
+        return True
+    kind = body.get("type")
+    if kind not in INTERACTIVE:
+        return False
+    user = body.get("user")
+    member = user.get("id") if isinstance(user, dict) else None
+    if not (isinstance(member, str) and member):
+        return True
+    if kind == "block_actions":
+        return first_action(body) is None
+    return not isinstance(_get(body.get("view"), "callback_id"), str)
+
+
 def request_kind(body: dict) -> str:
     """A short name of what a request is, for logs."""
+    if not isinstance(body, dict):
+        return "unknown"
     kind = body.get("type") or ("command" if "command" in body else "unknown")
     if kind == "block_actions":
-        return f"action:{(body.get('actions') or [{}])[0].get('action_id', '?')}"
+        return f"action:{(first_action(body) or {}).get('action_id', '?')}"
     if kind in ("view_submission", "view_closed"):
-        return f"{kind}:{(body.get('view') or {}).get('callback_id', '?')}"
+        return f"{kind}:{_get(body.get('view'), 'callback_id') or '?'}"
     if kind == "event_callback":
-        return f"event:{(body.get('event') or {}).get('type', '?')}"
+        return f"event:{_get(body.get('event'), 'type') or '?'}"
     if kind == "command":
         return f"command:{body.get('command')} {str(body.get('text', '')).split(' ')[0][:20]}"
-    return kind
+    return str(kind)
 
 
 def log_request(request: BoltRequest, elapsed_ms: float, *, status: int = 200) -> None:
@@ -83,6 +118,8 @@ def log_request(request: BoltRequest, elapsed_ms: float, *, status: int = 200) -
     context, kind = request.context, request_kind(request.body)
     if status != 200:
         log.info("refused %s status=%d ack_ms=%.1f", kind, status, elapsed_ms)
+    elif context.get("malformed"):
+        log.info("ignored %s: a body Slack does not send", kind)
     elif context.get("retry"):
         log.info("handled %s (a retry, already acted on)", kind)
     else:
@@ -146,10 +183,10 @@ def register(app: App, kit: Kit) -> None:
         context["language"] = language(user, ask_slack=ask_slack)
         view = body.get("view")
         if isinstance(view, dict):
-            context["form"] = flatten_state((view.get("state") or {}).get("values") or {})
+            context["form"] = flatten_state(_get(view.get("state"), "values"))
             try:
                 meta = json.loads(view.get("private_metadata") or "{}")
-            except ValueError:
+            except (TypeError, ValueError):
                 meta = {}
             context["meta"] = meta if isinstance(meta, dict) else {}
         if body.get("type") == "block_actions":  # a button's context, for its listener (handlers/click.py)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from jinja2 import pass_context
@@ -276,7 +277,7 @@ def _refused(kit: Kit, click: Click, what: str, shift: Shift | None = None) -> N
         click.show(notice_view(kit, text))
 
 
-def open_checklist(kit: Kit, client: WebClient, trigger_id: str, number: int | None, actor: str, role: Role,
+def open_checklist(kit: Kit, show: Callable[[dict], object], number: int | None, actor: str, role: Role,
                    note: str | None = None) -> None:
     """Open shift N's checklist modal for its lead or a coordinator; anyone else gets a modal saying why not."""
     state, _viewer, editor = _access(kit, number, actor, role)
@@ -286,7 +287,7 @@ def open_checklist(kit: Kit, client: WebClient, trigger_id: str, number: int | N
         view = notice_view(kit, kit.render("readiness/not_allowed.j2", what="open", shift=state.shift))
     else:
         view = checklist_view(kit, state, note=note)
-    client.views_open(trigger_id=trigger_id, view=view)
+    show(view)
 
 
 # ---------------------------------------------------------------- subcommands
@@ -338,7 +339,8 @@ def cmd_checklist(req: CommandRequest) -> None:
         state = rd.readiness_of(req.kit.services.store, protocol_of(req.kit), number)
         assert state
     if editor and req.trigger_id:
-        open_checklist(req.kit, req.client, req.trigger_id, number, req.actor, req.role, note=note)
+        open_checklist(req.kit, lambda view: req.client.views_open(trigger_id=req.trigger_id, view=view), number,
+                       req.actor, req.role, note=note)
     else:
         text, blocks = checklist_message(req.kit, state, editor=editor, note=note)
         req.reply(text, blocks)
@@ -516,12 +518,11 @@ def _ask_evidence(kit: Kit, click: Click, state: Readiness, item: rd.ItemState) 
     if click.where == "modal" and click.view_id:
         click.push(evidence_view(kit, state, item, checklist=click.view_id, section=section_of(click.meta)))
     else:
-        click.client.views_open(trigger_id=click.trigger_id, view=evidence_view(
-            kit, state, item, response_url=click.body.get("response_url")))
+        click.open(evidence_view(kit, state, item, response_url=click.body.get("response_url")))
 
 
 def on_open(kit: Kit, click: Click) -> None:
-    open_checklist(kit, click.client, click.trigger_id or "", parse_whole(click.value), click.actor, click.role)
+    open_checklist(kit, click.open, parse_whole(click.value), click.actor, click.role)
 
 
 def on_section(kit: Kit, click: Click) -> None:

@@ -669,7 +669,7 @@ def on_checkout(kit: Kit, click: Click) -> None:
         if (shift := _team_shift(kit, click, "team_out")) is not None:
             click.show(team_out_view(kit, shift, safety.load_state(services.store, shift.id)))
         return
-    actor, home = click.actor, (click.body.get("container") or {}).get("type") == "view"
+    actor, home = click.actor, click.container.get("type") == "view"
     if duress.load(services.store, actor) and (shift := sh.load_shift(services.store, number)) is not None:
         click.show(checkout_form(kit, shift, where={  # where to answer once the form is sent, as a tap would be
             "channel": click.channel, "ts": click.message_ts, "home": home,

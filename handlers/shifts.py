@@ -421,14 +421,31 @@ def _shift(kit: Kit, click: Click) -> Shift | None:
     return sh.load_shift(kit.services.store, click.number) if click.number is not None else None
 
 
+def _unavailable(kit: Kit, click: Click, shift: Shift | None) -> None:
+    """A coordinator's button on a shift that is gone or cancelled: said in its Details, else to the person."""
+    text = kit.render("shifts/unavailable.j2", number=click.number, shift=shift)
+    if click.where == "modal" and click.view_id and shift is not None:
+        click.update(details_view(kit, shift, role=click.role, note=text))
+    else:
+        click.tell(text)
+
+
 def on_edit(kit: Kit, click: Click) -> None:
-    if (shift := _shift(kit, click)) and not shift.cancelled:
-        click.update(shift_form(kit, shift=shift))
+    if click.number is None:
+        return
+    if (shift := _shift(kit, click)) is None or shift.cancelled:
+        _unavailable(kit, click, shift)
+        return
+    click.update(shift_form(kit, shift=shift))
 
 
 def on_duplicate(kit: Kit, click: Click) -> None:
-    if (shift := _shift(kit, click)) is not None:
-        click.show(shift_form(kit, copy_of=shift, channel=shift.channel, planner=click.actor), in_place=True)
+    if click.number is None:
+        return
+    if (shift := _shift(kit, click)) is None:
+        _unavailable(kit, click, shift)
+        return
+    click.show(shift_form(kit, copy_of=shift, channel=shift.channel, planner=click.actor), in_place=True)
 
 
 def on_cancel(kit: Kit, click: Click) -> None:
@@ -436,11 +453,7 @@ def on_cancel(kit: Kit, click: Click) -> None:
         return
     shift = _shift(kit, click)
     if shift is None or shift.cancelled:
-        text = kit.render("shifts/unavailable.j2", number=click.number, shift=shift)
-        if click.where == "modal" and shift is not None:
-            click.update(details_view(kit, shift, role=click.role, note=text))
-        elif click.where != "modal":
-            click.tell(text)
+        _unavailable(kit, click, shift)
         return
     click.show(cancel_form(kit, shift), in_place=True)
 

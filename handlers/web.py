@@ -54,7 +54,12 @@ class SlackHandler(SlackRequestHandler):
             requests_log.info("refused a request to /slack/events status=401 (bad or missing signature)")
             return BoltResponse(status=401, body='{"error":"invalid request"}',
                                 headers={"content-type": ["application/json"]})
-        bolt_request = BoltRequest(body=body, query=request.query_string, headers=headers)
+        try:
+            bolt_request = BoltRequest(body=body, query=request.query_string, headers=headers)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError):  # Bolt could not read it
+            requests_log.info("refused a request to /slack/events status=400 (signed, but not a body Slack sends)")
+            return BoltResponse(status=400, body='{"error":"unreadable request"}',
+                                headers={"content-type": ["application/json"]})
         return self.app.dispatch(mend_form_body(bolt_request))
 
 
