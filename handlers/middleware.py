@@ -126,10 +126,22 @@ def log_request(request: BoltRequest, elapsed_ms: float, *, status: int = 200) -
         log.info("handled %s ack_ms=%.1f", kind, elapsed_ms)
 
 
+# Taps and typed words that must never wait on Slack's users.info (an SOS, the night's check-ins and alerts):
+# they are answered in what the bot already knows of the person's language.
+URGENT = ("sos", "safety_", "night_", "incident_", "checkin", "checkout")
+
+
 def acting(body: dict) -> bool:
-    """Whether the request is someone doing something (a tap, a command, opening the App Home), not an event
-    about someone (a profile changed): only then is Slack asked who they are."""
-    if body.get("type") != "event_callback":
+    """Whether Slack may be asked who someone is before their request is done: someone doing something (a tap, a
+    command, opening the App Home), not an event about someone (a profile changed), nor anything urgent."""
+    kind = body.get("type")
+    if kind == "block_actions":
+        actions = body.get("actions")
+        first = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
+        return not str(first.get("action_id") or "").startswith(URGENT)
+    if "command" in body and kind is None:
+        return not str(body.get("text") or "").strip().lower().startswith(URGENT)
+    if kind != "event_callback":
         return True
     return (body.get("event") or {}).get("type") in ("app_home_opened", "message")
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from conftest import ADMIN, at, message_text
+
+from handlers.middleware import acting
 
 START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # the default test shift: tomorrow 19:00 in Chicago
 
@@ -66,3 +69,17 @@ def test_a_choice_in_my_profile_wins_over_slack_and_the_channel_keeps_the_coalit
               and f"#{number}" in message_text(c.params)]
     assert posted and "Direct outreach" in message_text(posted[0].params)  # not "Alcance directo"
     assert "Alcance directo" not in message_text(posted[0].params)
+
+
+@pytest.mark.parametrize("body, asks", [
+    ({"type": "block_actions", "actions": [{"action_id": "sos_press", "value": "1"}]}, False),
+    ({"type": "block_actions", "actions": [{"action_id": "safety_checkout", "value": "1"}]}, False),
+    ({"command": "/outreach", "text": "sos"}, False),
+    ({"command": "/outreach", "text": "checkout 12"}, False),
+    ({"type": "block_actions", "actions": [{"action_id": "shift_signup", "value": "1"}]}, True),
+    ({"command": "/outreach", "text": "ayuda"}, True),
+    ({"type": "event_callback", "event": {"type": "app_home_opened"}}, True),
+    ({"type": "event_callback", "event": {"type": "user_change"}}, False),
+])
+def test_slack_is_never_asked_who_someone_is_before_an_sos_or_the_nights_safety(body, asks):
+    assert acting(body) is asks
