@@ -336,7 +336,6 @@ def _create(kit: Kit, client: WebClient, actor: str, values: dict, meta: dict, *
     except Exception:
         _tell_failure(kit, client, actor, saved=True, number=shift.id, editing=False)
         raise
-    points.publish_home(kit, client, actor)  # the planner's App Home: the week, and a first shift for setup
 
 
 def _refused(kit: Kit, ack: Ack, change: sh.Change | None, field: str) -> bool:

@@ -280,7 +280,6 @@ class Bot:
             with self.store.read() as db:
                 row = next(db.query("SELECT id, message_ts FROM shifts WHERE id > ? ORDER BY id LIMIT 1", [before]), None)
             if row and row["message_ts"]:
-                self.settle()  # the form's work is done: its DMs sent, the planner's App Home published
                 return row["id"]
             time.sleep(0.01)
         raise AssertionError("shift was not created and posted")
